@@ -1,0 +1,177 @@
+"""Rewrites event-loop entry calls made from inside a running loop to a plain `await`.
+
+Inside `async def`:
+- `asyncio.run(coro)` and `await asyncio.run(coro)` -> `await coro`
+- `asyncio.get_event_loop().run_until_complete(coro)` -> `await coro`
+- `loop.run_until_complete(coro)` -> `await coro` when every assignment of `loop` in the function is
+  `asyncio.get_event_loop()`, `get_running_loop()` or `new_event_loop()`; the `loop = ...` line goes
+  too when nothing else uses `loop`.
+
+Under a running loop these calls raise "asyncio.run() cannot be called from a running event loop"
+(or "This event loop is already running"); `await` runs the same coroutine on the loop that is
+already there and returns the same value. Sync code keeps its `asyncio.run`: it is the right bridge
+in entry points, `if __name__ == "__main__":` blocks, Celery tasks and CLIs. A module-level
+`asyncio.run` outside a main guard runs at import time and is reported, not rewritten.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+import libcst.matchers as m
+from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.metadata import ScopeProvider
+
+from awaitify.codemod_base import ASYNC, AwaitifyCodemod, awaited
+from awaitify.rules import Rule
+
+RULE = Rule(
+    code="AW102",
+    name="asyncio-run",
+    summary="asyncio.run()/run_until_complete() inside async code -> await",
+    triggers=("asyncio",),
+    order=20,
+)
+
+LOOP_GETTERS = ("asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop")
+
+_MAIN_GUARD = m.If(
+    test=m.Comparison(
+        left=m.Name("__name__"),
+        comparisons=[m.ComparisonTarget(operator=m.Equal(), comparator=m.SimpleString())],
+    )
+)
+
+
+class AsyncioRunToAwait(AwaitifyCodemod):
+    RULE = RULE
+    DESCRIPTION = __doc__
+
+    def __init__(self, context: cst.codemod.CodemodContext) -> None:
+        super().__init__(context)
+        self._made: set[int] = set()  # ids of the Await nodes this codemod created
+        self._loop_names: list[set[str]] = []  # per async function: names bound only to loop getters
+        self._removable: set[cst.CSTNode] = set()  # `loop = asyncio.get_event_loop()` statements to drop
+        self._main_guard_depth = 0
+
+    # --- loop variables ------------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        super().visit_FunctionDef(node)
+        self._loop_names.append(self._loop_variables(node) if node.asynchronous else set())
+        return True
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:
+        self._loop_names.pop()
+        return super().leave_FunctionDef(original, updated)
+
+    def _loop_variables(self, func: cst.FunctionDef) -> set[str]:
+        scope = self.get_metadata(ScopeProvider, func.body, None)
+        if scope is None:
+            return set()
+        names: set[str] = set()
+        for name in {a.name for a in scope.assignments if a.scope is scope}:
+            assignments = list(scope.assignments[name])
+            statements = [self._loop_assignment(a.node, name) for a in assignments]
+            if not statements or any(s is None for s in statements):
+                continue
+            names.add(name)
+            uses = [ref.node for a in assignments for ref in a.references]
+            if all(self._is_run_until_complete_target(use) for use in uses):
+                self._removable.update(statements)
+        return names
+
+    def _loop_assignment(self, node: cst.CSTNode, name: str) -> cst.CSTNode | None:
+        """The `name = asyncio.get_event_loop()` statement that made this assignment, else None."""
+        for statement in self._statements_by_target.get(name, ()):
+            if any(target.target is node for target in statement.body[0].targets):
+                value = statement.body[0].value
+                if isinstance(value, cst.Call) and not value.args and self.calls(value, *LOOP_GETTERS):
+                    return statement
+        return None
+
+    def _is_run_until_complete_target(self, name_node: cst.CSTNode) -> bool:
+        return id(name_node) in self._run_until_complete_receivers
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        super().visit_Module(node)
+        self._statements_by_target: dict[str, list[cst.SimpleStatementLine]] = {}
+        for statement in m.findall(node, m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(m.Name())])])):
+            assert isinstance(statement, cst.SimpleStatementLine)
+            name = statement.body[0].targets[0].target.value  # type: ignore[attr-defined]
+            self._statements_by_target.setdefault(name, []).append(statement)
+        self._run_until_complete_receivers = {
+            id(call.func.value)  # type: ignore[attr-defined]
+            for call in m.findall(node, m.Call(func=m.Attribute(value=m.Name(), attr=m.Name("run_until_complete")), args=[m.Arg(keyword=None)]))
+        }
+        return True
+
+    def leave_SimpleStatementLine(
+        self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
+    ) -> cst.BaseStatement | cst.RemovalSentinel:
+        if original in self._removable and self.scope_kind == ASYNC:
+            self.record(original, "removed the event-loop variable that only fed run_until_complete()")
+            return cst.RemoveFromParent()
+        return updated
+
+    # --- main guard (module level asyncio.run there is the right bridge) ---------------------------
+    def visit_If(self, node: cst.If) -> bool:
+        if m.matches(node, _MAIN_GUARD):
+            self._main_guard_depth += 1
+        return True
+
+    def leave_If(self, original: cst.If, updated: cst.If) -> cst.BaseStatement:
+        if m.matches(original, _MAIN_GUARD):
+            self._main_guard_depth -= 1
+        return updated
+
+    # --- the rewrites ------------------------------------------------------------------------------
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if self.calls(original, "asyncio.run"):
+            return self._asyncio_run(original, updated)
+        if m.matches(original.func, m.Attribute(attr=m.Name("run_until_complete"))):
+            return self._run_until_complete(original, updated)
+        return updated
+
+    def _single_coroutine(self, call: cst.Call) -> cst.BaseExpression | None:
+        if len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star:
+            return call.args[0].value
+        return None
+
+    def _asyncio_run(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if self.scope_kind is None and self._main_guard_depth == 0:
+            self.diagnose(original, "asyncio.run() at module import time fails when the module is imported "
+                          "from running async code; move it into an async startup hook")
+            return updated
+        if self.scope_kind != ASYNC:
+            return updated
+        coroutine = self._single_coroutine(updated)
+        if coroutine is None:
+            self.diagnose(original, "asyncio.run() with extra arguments inside async code; rewrite it to `await` by hand")
+            return updated
+        if isinstance(original.func, cst.Name):  # from asyncio import run [as r]
+            asname = original.func.value if original.func.value != "run" else None
+            RemoveImportsVisitor.remove_unused_import(self.context, "asyncio", "run", asname)
+        self.record(original, "asyncio.run(coro) -> await coro: asyncio.run cannot be called from a running event loop")
+        return self._await(coroutine)
+
+    def _run_until_complete(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if self.scope_kind != ASYNC:
+            return updated
+        receiver = original.func.value  # type: ignore[attr-defined]
+        from_getter = isinstance(receiver, cst.Call) and not receiver.args and self.calls(receiver, *LOOP_GETTERS)
+        from_variable = isinstance(receiver, cst.Name) and receiver.value in self._loop_names[-1]
+        coroutine = self._single_coroutine(updated)
+        if not (from_getter or from_variable) or coroutine is None:
+            return updated
+        self.record(original, "loop.run_until_complete(coro) -> await coro: the loop is already running")
+        return self._await(coroutine)
+
+    def _await(self, coroutine: cst.BaseExpression) -> cst.Await:
+        node = awaited(coroutine.with_changes(lpar=[], rpar=[]) if isinstance(coroutine, cst.Await) else coroutine)
+        self._made.add(id(node))
+        return node
+
+    def leave_Await(self, original: cst.Await, updated: cst.Await) -> cst.BaseExpression:
+        # `await asyncio.run(coro)` became `await await coro`: keep one
+        if id(updated.expression) in self._made:
+            return updated.expression.with_changes(lpar=updated.lpar, rpar=updated.rpar)
+        return updated

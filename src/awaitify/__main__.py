@@ -1,0 +1,3 @@
+from awaitify.cli import main
+
+main()

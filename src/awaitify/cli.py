@@ -1,0 +1,125 @@
+"""The command line: thin on purpose. It parses flags, loads config, calls the runner, prints."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import click
+import typer
+
+from awaitify import __version__
+from awaitify.config import PROPAGATE_POLICIES, TARGETS, Config, discover as discover_config, load_file
+from awaitify.errors import UsageError
+from awaitify.report import make_console, print_summary, write_patch
+from awaitify.rules import all_rules, doc_text, find_rule, select_rules
+from awaitify.runner import run
+from awaitify.writer import atomic_write
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="Move async Python code off blocking calls. `fix` is a dry run by default: it prints a patch.",
+)
+
+EXIT_OK, EXIT_CHANGES, EXIT_USAGE = 0, 1, 2
+
+
+def _split(values: Optional[List[str]]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values or () for v in value.split(",") if v.strip())
+
+
+def _choice(flag: str, value: Optional[str], options: tuple[str, ...]) -> Optional[str]:
+    if value is not None and value not in options:
+        raise UsageError(f"{flag} must be one of {', '.join(options)}; got {value!r}")
+    return value
+
+
+def _load_config(config_file: Optional[Path], paths: list[Path]) -> Config:
+    if config_file is not None:
+        return load_file(config_file)
+    return discover_config(paths[0] if paths else Path.cwd())
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"awaitify {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    pass
+
+
+@app.command()
+def fix(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders (default: .)"),
+    write: bool = typer.Option(False, "--write", help="Apply the changes in place."),
+    check: bool = typer.Option(False, "--check", help="Exit 1 if any file would change; print nothing else unless --diff."),
+    diff: bool = typer.Option(False, "--diff", help="With --check or --write: also print the patch."),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes, prefixes or names (comma-separated)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes, prefixes or names to skip."),
+    config: Optional[Path] = typer.Option(None, "--config", help="A pyproject.toml or awaitify TOML file."),
+    propagate: Optional[str] = typer.Option(None, "--propagate", help="auto | offload | off"),
+    target: Optional[str] = typer.Option(None, "--target", help="asyncio | anyio"),
+    explain: bool = typer.Option(False, "--explain", help="Print every change with its reason."),
+    color: str = typer.Option("auto", "--color", help="auto | always | never"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors and diagnostics."),
+) -> None:
+    """Rewrite blocking calls in async code. Dry run by default: prints a unified diff."""
+    _choice("--color", color, ("auto", "always", "never"))
+    if write and check:
+        raise UsageError("--write and --check cannot be used together")
+    paths = list(paths or [Path(".")])
+    settings = _load_config(config, paths).with_overrides(
+        propagate=_choice("--propagate", propagate, PROPAGATE_POLICIES),
+        target=_choice("--target", target, TARGETS),
+    )
+    rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
+    result = run(paths, settings, rules)
+    console = make_console(color)
+    stdout_color = color == "always" or (color == "auto" and sys.stdout.isatty())
+    if write:
+        for changed in result.changed:
+            atomic_write(changed.path, changed.new)
+    if (not write and not check) or diff:
+        write_patch(result, stdout_color)
+    print_summary(result, console, "write" if write else "check" if check else "dry-run", quiet, explain)
+    if check and result.changed:
+        raise typer.Exit(EXIT_CHANGES)
+
+
+@app.command("rules")
+def list_rules() -> None:
+    """List every rule with its code and a one-line summary."""
+    for rule in all_rules():
+        typer.echo(f"{rule.code:<8}{rule.name:<18}{rule.summary}")
+
+
+@app.command("explain")
+def explain_rule(code: str = typer.Argument(..., help="A rule code (AW101) or name (sleep).")) -> None:
+    """Print a rule's documentation page."""
+    typer.echo(doc_text(find_rule(code)))
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    try:
+        code = app(args=argv, prog_name="awaitify", standalone_mode=False)
+    except UsageError as exc:
+        print(f"awaitify: error: {exc}", file=sys.stderr)
+        code = EXIT_USAGE
+    except click.exceptions.UsageError as exc:
+        print(f"awaitify: error: {exc.format_message()}", file=sys.stderr)
+        code = EXIT_USAGE
+    except click.exceptions.Abort:
+        print("awaitify: aborted", file=sys.stderr)
+        code = 130
+    except click.exceptions.Exit as exc:  # pragma: no cover - click returns it in non-standalone mode
+        code = exc.exit_code
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -1,0 +1,161 @@
+"""What every awaitify codemod shares: where it stands (async body or not), name resolution,
+and recording each change with its reason.
+
+Codemods subclass `AwaitifyCodemod`; they never see the CLI, only the settings and the global
+plan's part for their file, which the engine puts in the libcst `CodemodContext`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import libcst as cst
+from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.metadata import PositionProvider, QualifiedNameProvider, ScopeProvider
+
+from awaitify.config import Config
+from awaitify.findings import Change, Diagnostic
+from awaitify.plan import FilePlan
+from awaitify.rules import Rule
+
+SCRATCH_KEY = "awaitify"
+
+
+@dataclass
+class FileSession:
+    """Shared by the codemods run on one file: inputs from the engine, findings back to it."""
+
+    display: str
+    config: Config
+    plan: FilePlan
+    changes: list[Change] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def new_context(session: FileSession) -> CodemodContext:
+    return CodemodContext(filename=session.display, scratch={SCRATCH_KEY: session})
+
+
+# What kind of code the innermost enclosing scope is. Only ASYNC may hold an `await`.
+ASYNC, SYNC, LAMBDA, GENEXP, CLASS = "async", "sync", "lambda", "genexp", "class"
+
+
+class AwaitifyCodemod(VisitorBasedCodemodCommand):
+    RULE: ClassVar[Rule]
+    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider)
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        self.session: FileSession = context.scratch[SCRATCH_KEY]
+        self.config = self.session.config
+        self._scopes: list[str] = []
+
+    # --- where we are ---------------------------------------------------------------------------
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._scopes.append(ASYNC if node.asynchronous else SYNC)
+        return True
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:
+        self._scopes.pop()
+        return updated
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self._scopes.append(LAMBDA)
+        return True
+
+    def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda) -> cst.BaseExpression:
+        self._scopes.pop()
+        return updated
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
+        # `await` inside a generator expression turns it into an async generator: not the same program
+        self._scopes.append(GENEXP)
+        return True
+
+    def leave_GeneratorExp(self, original: cst.GeneratorExp, updated: cst.GeneratorExp) -> cst.BaseExpression:
+        self._scopes.pop()
+        return updated
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._scopes.append(CLASS)
+        return True
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.BaseStatement:
+        self._scopes.pop()
+        return updated
+
+    @property
+    def scope_kind(self) -> str | None:
+        """None at module level."""
+        return self._scopes[-1] if self._scopes else None
+
+    def inside_async_function(self) -> bool:
+        return ASYNC in self._scopes
+
+    # --- names ------------------------------------------------------------------------------------
+    def qualified_name(self, node: cst.CSTNode) -> str | None:
+        """The one qualified name `node` refers to, or None when it is unknown or ambiguous
+        (a name bound both by an import and by a local definition is never rewritten)."""
+        names = self.get_metadata(QualifiedNameProvider, node, set())
+        if len(names) != 1:
+            return None
+        return next(iter(names)).name
+
+    def calls(self, node: cst.Call, *qualified: str) -> bool:
+        return self.qualified_name(node.func) in qualified
+
+    def module_name_free(self, name: str) -> bool:
+        """True when `name` at module level is unbound or bound only by `import name`: safe to use
+        (and to add `import name`) for the standard module of that name."""
+        scope = self.get_metadata(ScopeProvider, self.module_node, None)
+        if scope is None or name not in scope:
+            return True
+        return all(
+            isinstance(a.node, cst.Import) and any(
+                alias.evaluated_name == name and alias.asname is None for alias in a.node.names
+            )
+            for a in scope[name]
+        )
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        self.module_node = node
+        return True
+
+    # --- findings ---------------------------------------------------------------------------------
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        pos = self.get_metadata(PositionProvider, node, None)
+        return (pos.start.line, pos.start.column + 1) if pos is not None else (0, 0)
+
+    def record(self, node: cst.CSTNode, message: str) -> None:
+        line, col = self.position(node)
+        self.session.changes.append(Change(line, col, self.RULE.code, message))
+
+    def diagnose(self, node: cst.CSTNode, message: str, code: str | None = None) -> None:
+        line, col = self.position(node)
+        self.session.diagnostics.append(
+            Diagnostic(self.session.display, line, col, code or self.RULE.code, message)
+        )
+
+
+def awaited(expr: cst.BaseExpression) -> cst.Await:
+    return cst.Await(expression=expr)
+
+
+class ParenthesizeAwait(cst.CSTTransformer):
+    """`await` binds looser than `.attr`, `[...]` and `(...)`: wrap an Await standing there."""
+
+    @staticmethod
+    def _wrap(expr: cst.BaseExpression) -> cst.BaseExpression:
+        if isinstance(expr, cst.Await) and not expr.lpar:
+            return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        return expr
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        return updated.with_changes(value=self._wrap(updated.value))
+
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        return updated.with_changes(value=self._wrap(updated.value))
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        return updated.with_changes(func=self._wrap(updated.func))

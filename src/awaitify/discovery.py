@@ -1,0 +1,125 @@
+"""Finding the Python files a run looks at.
+
+Like ruff and black: directories are walked, version-control and virtualenv folders and whatever
+`.gitignore` files exclude are skipped; a file named explicitly on the command line is always taken.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pathspec
+
+from awaitify.config import Config
+from awaitify.errors import UsageError
+
+DEFAULT_EXCLUDES = frozenset(
+    {
+        ".awaitify_cache", ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
+        ".mypy_cache", ".nox", ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn",
+        ".tox", ".venv", ".vscode", "__pycache__", "__pypackages__", "_build", "buck-out", "build", "dist",
+        "node_modules", "site-packages", "venv",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Discovered:
+    path: Path  # absolute
+    display: str  # relative to the current directory where possible
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    try:
+        return path.relative_to(cwd).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _spec(patterns: tuple[str, ...] | list[str]) -> pathspec.PathSpec | None:
+    return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
+
+
+class _Ignores:
+    """The .gitignore files met on the way down, each matching paths relative to its own folder."""
+
+    def __init__(self, config: Config) -> None:
+        self.config_root = config.root.resolve()
+        self.user = _spec([*config.exclude, *config.extend_exclude])
+        self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
+
+    def _gitignore(self, folder: Path) -> pathspec.PathSpec | None:
+        if folder not in self.gitignores:
+            file = folder / ".gitignore"
+            try:
+                lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = []
+            self.gitignores[folder] = _spec(lines)
+        return self.gitignores[folder]
+
+    def excluded(self, path: Path, is_dir: bool, chain: list[Path]) -> bool:
+        suffix = "/" if is_dir else ""
+        if self.user is not None:
+            try:
+                rel = path.relative_to(self.config_root).as_posix()
+            except ValueError:
+                rel = None
+            if rel is not None and self.user.match_file(rel + suffix):
+                return True
+        for folder in chain:
+            spec = self._gitignore(folder)
+            if spec is not None and spec.match_file(path.relative_to(folder).as_posix() + suffix):
+                return True
+        return False
+
+
+def _is_virtualenv(folder: Path) -> bool:
+    return (folder / "pyvenv.cfg").is_file()
+
+
+def _walk(top: Path, ignores: _Ignores, chain: list[Path], out: list[Path]) -> None:
+    chain = [*chain, top]
+    try:
+        entries = sorted(os.scandir(top), key=lambda e: e.name)
+    except OSError:
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name in DEFAULT_EXCLUDES or _is_virtualenv(path) or ignores.excluded(path, True, chain):
+                continue
+            _walk(path, ignores, chain, out)
+        elif entry.name.endswith((".py", ".pyi")) and entry.is_file(follow_symlinks=False):
+            if not ignores.excluded(path, False, chain):
+                out.append(path)
+
+
+def _git_root(path: Path) -> Path | None:
+    for folder in [path, *path.parents]:
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list[Discovered]:
+    cwd = (cwd or Path.cwd()).resolve()
+    ignores = _Ignores(config)
+    found: dict[Path, None] = {}
+    for given in paths:
+        absolute = (cwd / given).absolute()
+        if not absolute.exists():
+            raise UsageError(f"{given}: no such file or directory")
+        if absolute.is_file():
+            found[absolute] = None
+            continue
+        root = _git_root(absolute.resolve())
+        # .gitignore files above the given folder still apply, up to the repository root
+        chain = [] if root is None else [p for p in reversed(absolute.parents) if p.is_relative_to(root)]
+        files: list[Path] = []
+        _walk(absolute, ignores, chain, files)
+        for file in files:
+            found[file] = None
+    return [Discovered(path=p, display=display_path(p, cwd)) for p in sorted(found, key=lambda p: display_path(p, cwd))]

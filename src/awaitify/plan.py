@@ -1,0 +1,37 @@
+"""The global decision, made once for the whole project before any file is transformed:
+which functions become `async def`, which calls get `await` or are offloaded, and why.
+
+Each file's codemods receive only their `FilePlan`. Call sites are named by their position in the
+original file (line, 1-based column in characters), which is also what the explanations show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Position = tuple[int, int]
+
+
+@dataclass
+class FilePlan:
+    # qualified name within the module ("Class.method", "outer.<locals>.inner") -> reason
+    make_async: dict[str, str] = field(default_factory=dict)
+    # call position -> reason; the call gets `await`
+    await_calls: dict[Position, str] = field(default_factory=dict)
+    # call position -> reason; the call becomes `await asyncio.to_thread(f, ...)`
+    offload_calls: dict[Position, str] = field(default_factory=dict)
+    # call position -> reason; a sync entry point calls a now-async function via `asyncio.run(...)`
+    run_calls: dict[Position, str] = field(default_factory=dict)
+
+    def is_empty(self) -> bool:
+        return not (self.make_async or self.await_calls or self.offload_calls or self.run_calls)
+
+
+@dataclass
+class Plan:
+    files: dict[str, FilePlan] = field(default_factory=dict)  # keyed by absolute path
+    explanations: list[str] = field(default_factory=list)  # the chains, for `--explain`
+    needs_review: list[tuple[str, int, int, str]] = field(default_factory=list)
+
+    def for_file(self, path: str) -> FilePlan:
+        return self.files.get(path) or FilePlan()

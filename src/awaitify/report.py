@@ -1,0 +1,69 @@
+"""Human output for `fix`: the patch on stdout, the summary, skips and diagnostics on stderr."""
+
+from __future__ import annotations
+
+import sys
+from typing import IO
+
+from rich.console import Console
+from rich.text import Text
+
+from awaitify.diff import unified_diff
+from awaitify.runner import RunResult
+
+
+def make_console(color: str, stream: IO[str] | None = None) -> Console:
+    force = {"always": True, "never": False}.get(color)
+    return Console(
+        file=stream or sys.stderr,
+        force_terminal=force,
+        no_color=color == "never",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def patch_bytes(result: RunResult) -> bytes:
+    return b"".join(unified_diff(r.old, r.new, r.display) for r in result.changed)
+
+
+def write_patch(result: RunResult, color: bool) -> None:
+    data = patch_bytes(result)
+    if not color:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    console = Console(file=sys.stdout, force_terminal=True, highlight=False, soft_wrap=True)
+    for line in data.decode("utf-8", "replace").splitlines():
+        style = "bold" if line.startswith(("---", "+++")) else "green" if line.startswith("+") else \
+            "red" if line.startswith("-") else "cyan" if line.startswith("@@") else ""
+        console.print(Text(line, style=style))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def print_summary(result: RunResult, console: Console, mode: str, quiet: bool, explain: bool) -> None:
+    """mode: "dry-run", "write" or "check": it picks the verb ("would change" / "changed")."""
+    for skipped in result.skipped:
+        console.print(Text(f"{skipped.display}: {skipped.error}", style="yellow"))
+    for diagnostic in result.diagnostics:
+        console.print(Text(diagnostic.render()))
+    for path, line, col, why in result.plan.needs_review:
+        console.print(Text(f"{path}:{line}:{col} needs review: {why}", style="yellow"))
+    if quiet:
+        return
+    verb = "changed" if mode == "write" else "would change"
+    for changed in result.changed:
+        console.print(Text(f"{verb} {changed.display}", style="bold"))
+        if explain:
+            for change in changed.changes:
+                console.print(Text(f"  {change.line}:{change.column} {change.code} {change.message}"))
+    if explain:
+        for chain in result.plan.explanations:
+            console.print(Text(chain))
+    console.print(
+        f"awaitify: {_plural(result.scanned, 'file')} scanned, {len(result.changed)} {verb}, "
+        f"{len(result.skipped)} skipped, {_plural(len(result.diagnostics), 'diagnostic')}"
+    )

@@ -1,0 +1,73 @@
+"""The rule registry: every codemod module in `awaitify.codemods` declares one `RULE`.
+
+Codes are stable (ruff-style: a prefix plus digits); `--select`/`--ignore` take a code, a code
+prefix (`AW1`) or a rule name (`sleep`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from types import ModuleType
+
+from awaitify.errors import UsageError
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str
+    # Substrings of which at least one must occur in a file for the rule to apply at all: the cheap
+    # pre-check that keeps files without them from ever being parsed.
+    triggers: tuple[str, ...]
+    order: int  # codemods run in this order on a file (propagation first: its positions are the original's)
+    fixable: bool = True
+
+    @property
+    def doc_page(self) -> str:
+        return f"{self.name}.md"
+
+
+@cache
+def codemod_modules() -> tuple[ModuleType, ...]:
+    import awaitify.codemods as package
+
+    modules = [
+        importlib.import_module(f"{package.__name__}.{info.name}")
+        for info in pkgutil.iter_modules(package.__path__)
+        if not info.name.startswith("_")
+    ]
+    return tuple(sorted((m for m in modules if hasattr(m, "RULE")), key=lambda m: m.RULE.order))
+
+
+def all_rules() -> tuple[Rule, ...]:
+    return tuple(m.RULE for m in codemod_modules())
+
+
+def _matches(rule: Rule, selector: str) -> bool:
+    selector = selector.strip()
+    return rule.name == selector or rule.code.startswith(selector.upper()) or selector.upper() == "ALL"
+
+
+def select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
+    rules = all_rules()
+    for selector in (*select, *ignore):
+        if not any(_matches(rule, selector) for rule in rules):
+            raise UsageError(f"unknown rule `{selector}` (see `awaitify rules`)")
+    chosen = [r for r in rules if not select or any(_matches(r, s) for s in select)]
+    return tuple(r for r in chosen if not any(_matches(r, s) for s in ignore))
+
+
+def find_rule(selector: str) -> Rule:
+    for rule in all_rules():
+        if selector.upper() == rule.code or selector == rule.name:
+            return rule
+    raise UsageError(f"unknown rule `{selector}` (see `awaitify rules`)")
+
+
+def doc_text(rule: Rule) -> str:
+    return resources.files("awaitify.docs.rules").joinpath(rule.doc_page).read_text(encoding="utf-8")

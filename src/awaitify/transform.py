@@ -1,0 +1,84 @@
+"""Transforming one file: parse once, run each selected codemod in order, fix up imports once,
+verify the result parses. Nothing here writes to disk."""
+
+from __future__ import annotations
+
+import ast
+import warnings
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.codemod import Codemod
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
+from awaitify.codemod_base import AwaitifyCodemod, FileSession, ParenthesizeAwait, new_context
+from awaitify.config import Config
+from awaitify.errors import SourceError
+from awaitify.findings import Change, Diagnostic
+from awaitify.plan import FilePlan
+from awaitify.rules import Rule, codemod_modules
+from awaitify.source import SourceFile
+
+
+@dataclass
+class FileOutcome:
+    new: bytes
+    changes: list[Change] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def transformer_for(rule: Rule) -> type[AwaitifyCodemod]:
+    for module in codemod_modules():
+        if module.RULE is rule:
+            return next(
+                v for v in vars(module).values()
+                if isinstance(v, type) and issubclass(v, AwaitifyCodemod) and v is not AwaitifyCodemod and v.RULE is rule
+            )
+    raise LookupError(rule.code)
+
+
+def applicable(rule: Rule, text: str, plan: FilePlan) -> bool:
+    """The cheap pre-check: a rule whose trigger tokens do not occur cannot change the file."""
+    return (rule.name == "propagation" and not plan.is_empty()) or any(t in text for t in rule.triggers)
+
+
+def parse(source: SourceFile) -> cst.Module:
+    try:
+        return cst.parse_module(source.raw)
+    except cst.ParserSyntaxError as exc:
+        raise SourceError(source.display, f"cannot parse: {exc.message} (line {exc.raw_line}, column {exc.raw_column})") from None
+    except (RecursionError, MemoryError) as exc:
+        raise SourceError(source.display, f"cannot parse: too deeply nested ({type(exc).__name__})") from None
+
+
+def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan) -> FileOutcome:
+    rules = tuple(r for r in rules if applicable(r, source.text, plan))
+    if not rules:
+        return FileOutcome(new=source.raw)
+    tree = parse(source)
+    session = FileSession(display=source.display, config=config, plan=plan)
+    context = new_context(session)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # libcst's own deprecation chatter is not the user's business
+        for rule in rules:
+            codemod = transformer_for(rule)(context)
+            # Codemod.transform_module, not the command's: imports are fixed once, after every codemod
+            tree = Codemod.transform_module(codemod, tree)
+        if session.changes:
+            tree = tree.visit(ParenthesizeAwait())
+            for key, visitor in (("AddImportsVisitor", AddImportsVisitor), ("RemoveImportsVisitor", RemoveImportsVisitor)):
+                if context.scratch.get(key):
+                    tree = visitor(context).transform_module(tree)
+    new = tree.bytes if session.changes else source.raw
+    return FileOutcome(new=new, changes=sorted(session.changes), diagnostics=sorted(session.diagnostics))
+
+
+def verify(source: SourceFile, new: bytes) -> str | None:
+    """Why the rewritten file must not be written, or None when it is sound."""
+    try:
+        compile(new, source.display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        return f"rewritten code does not parse ({exc.msg}, line {exc.lineno})"
+    except ValueError as exc:
+        return f"rewritten code does not parse ({exc})"
+    return None
