@@ -10,7 +10,7 @@ import click
 import typer
 
 from awaitify import __version__
-from awaitify.config import PROPAGATE_POLICIES, TARGETS, Config, discover as discover_config, load_file
+from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, TARGETS, Config, discover as discover_config, load_file
 from awaitify.errors import UsageError
 from awaitify.report import make_console, print_summary, write_patch
 from awaitify.rules import all_rules, doc_text, find_rule, select_rules
@@ -68,6 +68,10 @@ def fix(
     config: Optional[Path] = typer.Option(None, "--config", help="A pyproject.toml or awaitify TOML file."),
     propagate: Optional[str] = typer.Option(None, "--propagate", help="auto | offload | off"),
     target: Optional[str] = typer.Option(None, "--target", help="asyncio | anyio"),
+    http_client: Optional[str] = typer.Option(None, "--http-client", help="httpx | httpx2 (for requests-httpx)"),
+    lifespan_merge: Optional[bool] = typer.Option(
+        None, "--lifespan-merge", help="Merge on_event hooks into an existing lifespan= (they are dead code today)."
+    ),
     explain: bool = typer.Option(False, "--explain", help="Print every change with its reason."),
     color: str = typer.Option("auto", "--color", help="auto | always | never"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors and diagnostics."),
@@ -80,6 +84,8 @@ def fix(
     settings = _load_config(config, paths).with_overrides(
         propagate=_choice("--propagate", propagate, PROPAGATE_POLICIES),
         target=_choice("--target", target, TARGETS),
+        http_client=_choice("--http-client", http_client, HTTP_CLIENTS),
+        lifespan_merge=lifespan_merge,
     )
     rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
     result = run(paths, settings, rules)

@@ -8,6 +8,7 @@ original file (line, 1-based column in characters), which is also what the expla
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 Position = tuple[int, int]
 
@@ -22,6 +23,8 @@ class FilePlan:
     offload_calls: dict[Position, str] = field(default_factory=dict)
     # call position -> reason; a sync entry point calls a now-async function via `asyncio.run(...)`
     run_calls: dict[Position, str] = field(default_factory=dict)
+    # rule name -> that codemod's own project-wide facts for this file (see `planner.build_plan`)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def is_empty(self) -> bool:
         return not (self.make_async or self.await_calls or self.offload_calls or self.run_calls)

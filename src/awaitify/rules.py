@@ -26,6 +26,10 @@ class Rule:
     triggers: tuple[str, ...]
     order: int  # codemods run in this order on a file (propagation first: its positions are the original's)
     fixable: bool = True
+    # Qualified names of sync calls this rule turns into awaited async calls wherever they stand in
+    # async code. The planner starts async propagation from them: a sync function holding one, and
+    # reached from async code, is made async (or offloaded) so that the rule can then fix the call.
+    async_fixes: tuple[str, ...] = ()
 
     @property
     def doc_page(self) -> str:
@@ -45,7 +49,7 @@ def codemod_modules() -> tuple[ModuleType, ...]:
 
 
 def all_rules() -> tuple[Rule, ...]:
-    return tuple(m.RULE for m in codemod_modules())
+    return tuple(sorted((m.RULE for m in codemod_modules()), key=lambda r: r.code))
 
 
 def _matches(rule: Rule, selector: str) -> bool:

@@ -39,7 +39,9 @@ def transformer_for(rule: Rule) -> type[AwaitifyCodemod]:
 
 def applicable(rule: Rule, text: str, plan: FilePlan) -> bool:
     """The cheap pre-check: a rule whose trigger tokens do not occur cannot change the file."""
-    return (rule.name == "propagation" and not plan.is_empty()) or any(t in text for t in rule.triggers)
+    return rule.name in plan.extra or (rule.name == "propagation" and not plan.is_empty()) or any(
+        t in text for t in rule.triggers
+    )
 
 
 def parse(source: SourceFile) -> cst.Module:
