@@ -6,8 +6,12 @@ import sys
 from pathlib import Path
 from typing import List, Optional
 
-import click
 import typer
+
+try:  # recent typer releases vendor click as typer._click; older ones use click itself
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # pragma: no cover - depends on the installed typer
+    from click import exceptions as click_exceptions
 
 from awaitify import __version__
 from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, TARGETS, Config, discover as discover_config, load_file
@@ -120,12 +124,12 @@ def main(argv: Optional[list[str]] = None) -> None:
     except UsageError as exc:
         print(f"awaitify: error: {exc}", file=sys.stderr)
         code = EXIT_USAGE
-    except click.exceptions.UsageError as exc:
+    except click_exceptions.UsageError as exc:
         print(f"awaitify: error: {exc.format_message()}", file=sys.stderr)
         code = EXIT_USAGE
-    except click.exceptions.Abort:
+    except click_exceptions.Abort:
         print("awaitify: aborted", file=sys.stderr)
         code = 130
-    except click.exceptions.Exit as exc:  # pragma: no cover - click returns it in non-standalone mode
+    except click_exceptions.Exit as exc:  # pragma: no cover - click returns it in non-standalone mode
         code = exc.exit_code
     sys.exit(code if isinstance(code, int) else EXIT_OK)
