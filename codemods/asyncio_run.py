@@ -30,6 +30,7 @@ RULE = Rule(
     summary="asyncio.run()/run_until_complete() inside async code -> await",
     triggers=("asyncio",),
     order=20,
+    async_fixes=("asyncio.run",),
 )
 
 LOOP_GETTERS = ("asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop")

@@ -23,6 +23,7 @@ RULE = Rule(
     summary="time.sleep() in async code -> await asyncio.sleep()",
     triggers=("sleep",),
     order=30,
+    async_fixes=("time.sleep",),
 )
 
 

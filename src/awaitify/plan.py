@@ -1,8 +1,9 @@
 """The global decision, made once for the whole project before any file is transformed:
 which functions become `async def`, which calls get `await` or are offloaded, and why.
 
-Each file's codemods receive only their `FilePlan`. Call sites are named by their position in the
-original file (line, 1-based column in characters), which is also what the explanations show.
+Each file's codemods receive only their `FilePlan`. Call sites are named by where the called
+expression ends in the original file (line, 0-based column in characters): unlike the start, which
+`super()._get()` shares with `super()`, the end is unique per call.
 """
 
 from __future__ import annotations

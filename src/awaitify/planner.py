@@ -1,4 +1,12 @@
-"""Builds the global `Plan` from the project index (async propagation; see docs/propagation.md).
+"""Builds the global `Plan`: async propagation over the project index (docs/propagation.md).
+
+Start from blocking calls that have an async replacement (each rule's `async_fixes`) standing in
+*sync* functions that async code reaches. For each, take the upward closure: the function, every
+sync function that calls one in the closure, and every override in the class hierarchy. Closures
+that share a function are decided together. A closure is made async (callers `await`) only when it
+is clean; when it meets a boundary — a caller that must stay sync, a function used as a value, a
+decorator that cannot wrap a coroutine, a dunder, a generator, an unresolved caller — its async
+callers offload it with `asyncio.to_thread` instead, and every signature stays as it was.
 
 A codemod that needs facts from other files (the lifespan codemod: hooks registered on an app from
 another module) defines a module-level `plan_project(sources, config) -> {absolute path: facts}`;
@@ -7,10 +15,21 @@ its facts reach the codemod as `FilePlan.extra[rule.name]`.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
 from awaitify.config import Config
+from awaitify.index import Edge, FuncId, ProjectIndex, build_index
 from awaitify.plan import FilePlan, Plan
 from awaitify.rules import Rule, codemod_modules
 from awaitify.source import SourceFile
+from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC, ModuleSummary, summarize
+
+PROPAGATION = "propagation"
+# decorators known to hand back the coroutine function unchanged in behaviour
+TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "functools.wraps", "typing.override", "typing_extensions.override", "abc.abstractmethod"})
+_TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|(^|/)tests?/")
 
 
 def _codemod_facts(plan: Plan, sources: list[SourceFile], rules: tuple[Rule, ...], config: Config) -> None:
@@ -22,7 +41,221 @@ def _codemod_facts(plan: Plan, sources: list[SourceFile], rules: tuple[Rule, ...
             plan.files.setdefault(path, FilePlan()).extra[module.RULE.name] = facts
 
 
-def build_plan(sources: list[SourceFile], rules: tuple[Rule, ...], config: Config) -> Plan:
+def summarize_sources(sources: list[SourceFile]) -> dict[str, ModuleSummary]:
+    summaries = {}
+    for source in sources:
+        try:
+            summaries[str(source.path)] = summarize(str(source.path), source.text)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue  # reported when the file itself is transformed; its calls stay unknown
+    return summaries
+
+
+@dataclass
+class Closure:
+    members: dict[FuncId, str] = field(default_factory=dict)  # function -> why it is in
+    awaits: list[tuple[Edge, FuncId]] = field(default_factory=list)  # calls that get `await`
+    bridges: list[tuple[Edge, FuncId]] = field(default_factory=list)  # sync entry points: asyncio.run(...)
+    boundaries: list[str] = field(default_factory=list)  # why it cannot be made async
+
+    def merge(self, other: "Closure") -> None:
+        for fid, why in other.members.items():
+            self.members.setdefault(fid, why)
+        self.awaits += [a for a in other.awaits if a not in self.awaits]
+        self.bridges += [b for b in other.bridges if b not in self.bridges]
+        self.boundaries += [b for b in other.boundaries if b not in self.boundaries]
+
+
+class Propagator:
+    def __init__(self, index: ProjectIndex, config: Config, blocking: set[str]) -> None:
+        self.index = index
+        self.config = config
+        self.blocking = blocking
+
+    def where(self, path: str, line: int) -> str:
+        return f"{self._display(path)}:{line}"
+
+    def _display(self, path: str) -> str:
+        try:
+            return Path(path).relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return path
+
+    def name(self, fid: FuncId) -> str:
+        return f"`{self.index.display_name(fid)}`"
+
+    # --- reachability -------------------------------------------------------------------------
+    def async_reachable(self) -> set[FuncId]:
+        reached: set[FuncId] = set()
+        stack: list[FuncId] = []
+        for target, edges in self.index.callers.items():
+            if not self.index.function(target).is_async and any(e.site.context == ASYNC for e in edges):
+                stack.append(target)
+        while stack:
+            fid = stack.pop()
+            if fid in reached:
+                continue
+            reached.add(fid)
+            for edge, target in self.index.calls_from.get(fid, ()):
+                if edge.site.context == SYNC and not self.index.function(target).is_async:
+                    stack.append(target)
+        return reached
+
+    def seeds(self) -> dict[FuncId, str]:
+        found: dict[FuncId, str] = {}
+        for path, site, dotted in self.index.external_calls:
+            if dotted in self.blocking and site.context == SYNC:
+                fid = (path, site.owner)
+                found.setdefault(fid, f"calls `{dotted}` ({self.where(path, site.line)})")
+        return found
+
+    # --- boundaries -------------------------------------------------------------------------------
+    def own_boundary(self, fid: FuncId) -> str | None:
+        info = self.index.function(fid)
+        where = self.where(fid[0], info.line)
+        if info.name.startswith("__") and info.name.endswith("__"):
+            return f"{self.name(fid)} is a dunder method ({where}): Python calls it synchronously"
+        if info.is_generator:
+            return f"{self.name(fid)} is a generator ({where}): its `for` sites would change too"
+        for decorator in info.decorators:
+            dotted = decorator.target if decorator.kind == "import" else decorator.target or decorator.attr
+            if dotted not in TRANSPARENT_DECORATORS:
+                return f"{self.name(fid)} is decorated with `{dotted or '?'}` ({where}), which may not wrap a coroutine function"
+        refs = self.index.value_refs.get(fid)
+        if refs:
+            path, line, _ = refs[0]
+            return f"{self.name(fid)} is used as a value at {self.where(path, line)} (a callback or registry)"
+        if self.index.has_outside_base(fid):
+            return f"{self.name(fid)} is a method of a class with a base outside the project ({where})"
+        unresolved = self.index.unresolved_by_name.get(info.name)
+        if unresolved:
+            path, site = unresolved[0]
+            return f"`{info.name}(...)` is called on an object the index cannot resolve at {self.where(path, site.line)}"
+        return None
+
+    def is_test(self, path: str, owner: str) -> bool:
+        return bool(_TEST_FILE.search(self._display(path))) and owner.rpartition(".")[2].startswith("test")
+
+    # --- the closure ------------------------------------------------------------------------------
+    def closure(self, seed: FuncId, why: str) -> Closure:
+        result = Closure(members={seed: why})
+        work = [seed]
+        while work:
+            fid = work.pop()
+            boundary = self.own_boundary(fid)
+            if boundary:
+                result.boundaries.append(boundary)
+            for related in self.index.overrides(fid):
+                if related not in result.members:
+                    result.members[related] = f"overrides or is overridden by {self.name(fid)}, which became async"
+                    work.append(related)
+            callers = self.index.callers.get(fid, [])
+            if not callers and fid != seed:
+                result.boundaries.append(f"{self.name(fid)} has no callers in the project: it may be called from outside")
+            for edge in callers:
+                self._caller(edge, fid, result, work)
+        return result
+
+    def _caller(self, edge: Edge, fid: FuncId, result: Closure, work: list[FuncId]) -> None:
+        site, where = edge.site, self.where(edge.path, edge.site.line)
+        if edge.constructor:
+            result.boundaries.append(f"{self.name(fid)} runs when an instance is built at {where}")
+            if site.context == ASYNC and not site.awaited:
+                result.awaits.append((edge, fid))
+        elif site.context == ASYNC:
+            if not site.awaited:
+                result.awaits.append((edge, fid))
+        elif site.context == MAIN:
+            result.bridges.append((edge, fid))
+        elif site.context == SYNC:
+            caller = (edge.path, site.owner)
+            if self.is_test(edge.path, site.owner):
+                result.bridges.append((edge, fid))
+                return
+            result.awaits.append((edge, fid))
+            if caller not in result.members:
+                result.members[caller] = f"calls {self.name(fid)} ({where}), which became async"
+                work.append(caller)
+        else:
+            kind = {LAMBDA: "a lambda", GENEXP: "a generator expression"}.get(site.context, f"{site.context} level")
+            result.boundaries.append(f"{self.name(fid)} is called from {kind} at {where}")
+
+    # --- decisions --------------------------------------------------------------------------------
+    def components(self) -> list[Closure]:
+        reachable = self.async_reachable()
+        merged: list[Closure] = []
+        for seed, why in sorted(self.seeds().items()):
+            if seed not in reachable or self.index.function(seed).is_async:
+                continue
+            closure = self.closure(seed, why)
+            for other in [c for c in merged if c.members.keys() & closure.members.keys()]:
+                closure.merge(other)
+                merged.remove(other)
+            merged.append(closure)
+        return merged
+
+    def apply(self, plan: Plan) -> None:
+        for closure in self.components():
+            if self.config.propagate == "offload" or closure.boundaries:
+                self._offload(plan, closure)
+            else:
+                self._asyncify(plan, closure)
+
+    def _file(self, plan: Plan, path: str) -> FilePlan:
+        return plan.files.setdefault(path, FilePlan())
+
+    def _asyncify(self, plan: Plan, closure: Closure) -> None:
+        for fid, why in closure.members.items():
+            self._file(plan, fid[0]).make_async[fid[1]] = why
+            users = [self.where(e.path, e.site.line) for e, target in closure.awaits if target == fid]
+            line = f"{self.name(fid)} made async: {why}"
+            plan.explanations.append(line + (f"; awaited at {', '.join(users)}" if users else ""))
+        for edge, fid in closure.awaits:
+            pos = edge.site.key
+            self._file(plan, edge.path).await_calls[pos] = f"{self.name(fid)} is now async: awaited here"
+        for edge, fid in closure.bridges:
+            pos = edge.site.key
+            self._file(plan, edge.path).run_calls[pos] = (
+                f"{self.name(fid)} is now async: this sync entry point runs it with asyncio.run()"
+            )
+
+    def _offload(self, plan: Plan, closure: Closure) -> None:
+        reason = closure.boundaries[0] if closure.boundaries else "--propagate offload keeps every signature"
+        for edge, fid in closure.awaits:
+            if edge.site.context != ASYNC:
+                continue
+            pos = edge.site.key
+            self._file(plan, edge.path).offload_calls[pos] = (
+                f"{self.name(fid)} blocks ({closure.members.get(fid, '')}) and stays sync ({reason}): run in a thread"
+            )
+            plan.explanations.append(f"{self.name(fid)} offloaded at {self.where(edge.path, edge.site.line)}: stays sync because {reason}")
+        if not any(e.site.context == ASYNC for e, _ in closure.awaits):
+            for fid, why in closure.members.items():
+                if why.startswith("calls `"):
+                    info = self.index.function(fid)
+                    plan.needs_review.append((self._display(fid[0]), info.line, info.col,
+                                              f"{self.name(fid)} {why} and is reached from async code, but no call "
+                                              f"site can be offloaded ({reason})"))
+
+
+def _roots(config: Config, paths: list[Path]) -> list[Path]:
+    roots: list[Path] = []
+    for base in [*(p.resolve() for p in paths if p.is_dir()), config.root.resolve()]:
+        for root in (base, base / "src"):
+            if root.is_dir() and root not in roots:
+                roots.append(root)
+    return roots
+
+
+def build_plan(sources: list[SourceFile], rules: tuple[Rule, ...], config: Config, paths: list[Path] | None = None) -> Plan:
     plan = Plan()
     _codemod_facts(plan, sources, rules, config)
+    if config.propagate == "off" or not any(r.name == PROPAGATION for r in rules):
+        return plan
+    blocking = {name for rule in rules for name in rule.async_fixes}
+    blocking |= {name for name, how in config.blocking_calls.items() if how != "offload"}
+    if not blocking:
+        return plan
+    index = build_index(summarize_sources(sources), _roots(config, paths or []))
+    Propagator(index, config, blocking).apply(plan)
     return plan

@@ -94,7 +94,7 @@ def _read_all(files: list[Discovered]) -> tuple[list[SourceFile], list[FileResul
 def run(paths: list[Path], config: Config, rules: tuple[Rule, ...]) -> RunResult:
     files = discover(paths, config)
     sources, failed = _read_all(files)
-    plan = build_plan(sources, rules, config)
+    plan = build_plan(sources, rules, config, paths)
     results = [fix_file(source, rules, config, plan) for source in sources]
     results += failed
     results.sort(key=lambda r: r.display)

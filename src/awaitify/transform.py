@@ -54,7 +54,7 @@ def parse(source: SourceFile) -> cst.Module:
 
 
 def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan) -> FileOutcome:
-    rules = tuple(r for r in rules if applicable(r, source.text, plan))
+    rules = tuple(sorted((r for r in rules if applicable(r, source.text, plan)), key=lambda r: r.order))
     if not rules:
         return FileOutcome(new=source.raw)
     tree = parse(source)

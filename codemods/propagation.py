@@ -1,0 +1,112 @@
+"""Applies the global propagation plan to one file: `def` -> `async def` for functions the plan
+makes async, `await` on their call sites, `await asyncio.to_thread(f, *args, **kwargs)` where the
+plan offloads a sync function instead, and `asyncio.run(main())` where a sync entry point (a main
+guard, a sync test) now calls an async function.
+
+Every decision is made by the planner (`awaitify.planner`) over the whole project; this codemod only
+finds the functions by qualified name and the calls by their position in the original file, which
+is why it runs before every other codemod.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.codemod.visitors import AddImportsVisitor
+from libcst.metadata import PositionProvider
+
+from awaitify.codemod_base import AwaitifyCodemod, awaited
+from awaitify.rules import Rule
+
+RULE = Rule(
+    code="AW401",
+    name="propagation",
+    summary="make callers of newly async functions async, or offload them to a thread",
+    triggers=(),  # runs only where the plan has work for the file
+    order=10,
+)
+
+
+class ApplyPropagationPlan(AwaitifyCodemod):
+    RULE = RULE
+    DESCRIPTION = __doc__
+
+    def __init__(self, context: cst.codemod.CodemodContext) -> None:
+        super().__init__(context)
+        self.plan = self.session.plan
+        self._names: list[tuple[str, bool]] = []  # (qualname, is a function) of enclosing defs
+
+    def _qualname(self, name: str) -> str:
+        if not self._names:
+            return name
+        parent, is_function = self._names[-1]
+        return f"{parent}.<locals>.{name}" if is_function else f"{parent}.{name}"
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._names.append((self._qualname(node.name.value), False))
+        return super().visit_ClassDef(node)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.BaseStatement:
+        self._names.pop()
+        return super().leave_ClassDef(original, updated)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._names.append((self._qualname(node.name.value), True))
+        return super().visit_FunctionDef(node)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:
+        qualname, _ = self._names.pop()
+        updated = super().leave_FunctionDef(original, updated)  # type: ignore[assignment]
+        why = self.plan.make_async.get(qualname)
+        if why and original.asynchronous is None:
+            self.record(original, f"made `{qualname}` async: {why}")
+            return updated.with_changes(asynchronous=cst.Asynchronous())
+        return updated
+
+    def _call_position(self, call: cst.Call) -> tuple[int, int]:
+        """Where the called expression ends (parentheses excluded, as in `ast`): the plan's key."""
+        pos = self.get_metadata(PositionProvider, call.func)
+        return pos.end.line, pos.end.column
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        pos = self._call_position(original)
+        runtime = self.config.target
+        if pos in self.plan.await_calls:
+            self.record(original, self.plan.await_calls[pos])
+            return awaited(updated)
+        if pos in self.plan.offload_calls:
+            self.record(original, self.plan.offload_calls[pos])
+            return awaited(self._to_thread(updated, runtime))
+        if pos in self.plan.run_calls:
+            AddImportsVisitor.add_needed_import(self.context, "asyncio")
+            self.record(original, self.plan.run_calls[pos])
+            return cst.Call(func=cst.Attribute(cst.Name("asyncio"), cst.Name("run")), args=[cst.Arg(updated)])
+        return updated
+
+    def _to_thread(self, call: cst.Call, runtime: str) -> cst.Call:
+        func = cst.Arg(call.func.with_changes(lpar=[], rpar=[]) if isinstance(call.func, cst.Await) else call.func)
+        args = [func, *call.args]
+        if runtime == "anyio":
+            AddImportsVisitor.add_needed_import(self.context, "anyio.to_thread")
+            if any(arg.keyword is not None or arg.star == "**" for arg in call.args):
+                AddImportsVisitor.add_needed_import(self.context, "functools")
+                partial = cst.Call(func=cst.Attribute(cst.Name("functools"), cst.Name("partial")), args=args)
+                args = [cst.Arg(partial)]
+            target = cst.Attribute(cst.Attribute(cst.Name("anyio"), cst.Name("to_thread")), cst.Name("run_sync"))
+        else:
+            AddImportsVisitor.add_needed_import(self.context, "asyncio")
+            target = cst.Attribute(cst.Name("asyncio"), cst.Name("to_thread"))
+        return cst.Call(func=target, args=_with_commas(args))
+
+
+def _with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    """Arguments moved into a new call need a comma after every one but the last."""
+    out = []
+    for i, arg in enumerate(args):
+        last = i == len(args) - 1
+        if last:
+            out.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) if not isinstance(arg.comma, cst.Comma) else arg)
+        elif not isinstance(arg.comma, cst.Comma):
+            out.append(arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
+        else:
+            out.append(arg)
+    return out

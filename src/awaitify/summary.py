@@ -1,0 +1,366 @@
+"""Per-file facts for the project index, read with the stdlib `ast` (about 17x faster than libcst).
+
+A `ModuleSummary` is plain, picklable data that depends only on the file's text: it can be cached
+by content hash and computed in worker processes. Names are resolved only as far as one file can
+tell (`Ref`); the project index (`awaitify.index`) finishes the job across modules. What cannot be
+resolved stays `unresolved`: never guessed.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+# Where a call stands. Only ASYNC call sites may take an `await`.
+ASYNC, SYNC, LAMBDA, GENEXP, CLASS, MODULE, MAIN = "async", "sync", "lambda", "genexp", "class", "module", "main"
+
+
+@dataclass(frozen=True)
+class Ref:
+    """What a name in call or value position refers to.
+
+    kind: "own" (a top-level or nested definition of this module; target is its qualname),
+    "import" (target is a dotted name, relative ones keep their leading dots), "self"/"super"
+    (target is the enclosing class's qualname, attr the method), "instance" (attr called on an
+    instance of the class `cls`), "unresolved" (attr is the last name, for review and caution).
+    """
+
+    kind: str
+    target: str = ""
+    attr: str = ""
+    cls: "Ref | None" = None
+
+
+@dataclass(frozen=True)
+class CallSite:
+    ref: Ref
+    line: int
+    col: int  # 1-based, in characters, of the start of the called expression
+    context: str  # ASYNC, SYNC, LAMBDA, GENEXP, CLASS, MODULE or MAIN (module level under a main guard)
+    owner: str  # qualname of the innermost enclosing function ("" at module level)
+    awaited: bool
+    key: tuple[int, int] = (0, 0)  # (line, 1-based char column) where the called expression ends: unique per call
+
+
+@dataclass(frozen=True)
+class ValueRef:
+    """A function named without being called: passed as a callback, stored, wrapped."""
+
+    ref: Ref
+    line: int
+    col: int
+
+
+@dataclass
+class FunctionInfo:
+    qualname: str
+    name: str
+    line: int
+    col: int
+    is_async: bool
+    is_generator: bool
+    decorators: list[Ref]
+    class_qualname: str | None  # set for methods defined directly in a class body
+
+
+@dataclass
+class ClassInfo:
+    qualname: str
+    bases: list[Ref]
+
+
+@dataclass
+class ModuleSummary:
+    path: str
+    functions: dict[str, FunctionInfo] = field(default_factory=dict)
+    classes: dict[str, ClassInfo] = field(default_factory=dict)
+    calls: list[CallSite] = field(default_factory=list)
+    values: list[ValueRef] = field(default_factory=list)
+    imports: dict[str, str] = field(default_factory=dict)  # module-level alias -> dotted (maybe relative)
+    is_package_init: bool = False
+
+
+def _dotted(node: ast.expr) -> list[str] | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return parts[::-1]
+    return None
+
+
+def _is_main_guard(node: ast.If) -> bool:
+    test = node.test
+    return (
+        isinstance(test, ast.Compare)
+        and isinstance(test.left, ast.Name)
+        and test.left.id == "__name__"
+        and len(test.comparators) == 1
+        and isinstance(test.comparators[0], ast.Constant)
+        and test.comparators[0].value == "__main__"
+    )
+
+
+def _has_yield(func: ast.AST) -> bool:
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+@dataclass
+class _Scope:
+    kind: str  # ASYNC, SYNC, LAMBDA, GENEXP, CLASS
+    qualname: str  # of the function or class ("" for lambdas and genexps: they take their parent's)
+    nested: dict[str, str] = field(default_factory=dict)  # names of nested defs -> qualname
+    instances: dict[str, Ref] = field(default_factory=dict)  # local variables of a known class
+    self_name: str | None = None  # the first parameter of a method
+    class_qualname: str | None = None
+
+
+class _Summarizer(ast.NodeVisitor):
+    def __init__(self, path: str, text: str) -> None:
+        self.summary = ModuleSummary(path=path, is_package_init=path.endswith("__init__.py"))
+        self.lines = text.splitlines()
+        self.scopes: list[_Scope] = []
+        self.toplevel: set[str] = set()  # names defined at module level by def/class
+        self.awaited: set[int] = set()
+        self.call_funcs: set[int] = set()
+        self.main_guard = 0
+
+    # --- positions ---------------------------------------------------------------------------------
+    def col(self, node: ast.expr) -> int:
+        return self._chars(node.lineno, node.col_offset) + 1
+
+    def _chars(self, lineno: int, offset: int) -> int:
+        """ast counts UTF-8 bytes; libcst (and people) count characters."""
+        try:
+            line = self.lines[lineno - 1]
+        except IndexError:
+            return offset
+        return len(line.encode("utf-8")[:offset].decode("utf-8", "replace"))
+
+    def end_key(self, node: ast.expr) -> tuple[int, int]:
+        return (node.end_lineno or node.lineno, self._chars(node.end_lineno or node.lineno, node.end_col_offset or 0))
+
+    # --- names ---------------------------------------------------------------------------------------
+    def resolve(self, node: ast.expr) -> Ref:
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "super" and self._method_scope():
+            return Ref("super", self._method_scope().class_qualname or "")  # type: ignore[union-attr]
+        parts = _dotted(node)
+        if parts is None:
+            if isinstance(node, ast.Attribute):
+                inner = self.resolve(node.value)
+                if inner.kind == "super":
+                    return Ref("super", inner.target, node.attr)
+            return Ref("unresolved", attr=node.attr if isinstance(node, ast.Attribute) else "")
+        head, rest = parts[0], parts[1:]
+        for scope in reversed(self.scopes):
+            if scope.kind == CLASS:
+                continue  # class bodies do not enclose their methods' names
+            if head in scope.nested:
+                return Ref("own", ".".join([scope.nested[head], *rest])) if not rest else self._attr_on_own(scope.nested[head], rest)
+            if head in scope.instances and len(rest) == 1:
+                return Ref("instance", attr=rest[0], cls=scope.instances[head])
+            if head == scope.self_name and scope.class_qualname and len(rest) == 1:
+                return Ref("self", scope.class_qualname, rest[0])
+        if head in self.toplevel:
+            return Ref("own", ".".join(parts)) if len(parts) <= 2 else Ref("unresolved", attr=parts[-1])
+        if head in self.summary.imports:
+            return Ref("import", ".".join([self.summary.imports[head], *rest]))
+        return Ref("unresolved", attr=parts[-1])
+
+    def _attr_on_own(self, qualname: str, rest: list[str]) -> Ref:
+        return Ref("own", ".".join([qualname, *rest])) if len(rest) == 1 else Ref("unresolved", attr=rest[-1])
+
+    def _method_scope(self) -> _Scope | None:
+        for scope in reversed(self.scopes):
+            if scope.kind in (ASYNC, SYNC):
+                return scope if scope.class_qualname else None
+        return None
+
+    # --- structure ---------------------------------------------------------------------------------
+    def _context(self) -> str:
+        if not self.scopes:
+            return MAIN if self.main_guard else MODULE
+        return self.scopes[-1].kind
+
+    def _owner(self) -> str:
+        for scope in reversed(self.scopes):
+            if scope.kind in (ASYNC, SYNC):
+                return scope.qualname
+        return ""
+
+    def _qualname(self, name: str) -> str:
+        for scope in reversed(self.scopes):
+            if scope.kind == CLASS:
+                return f"{scope.qualname}.{name}"
+            if scope.kind in (ASYNC, SYNC):
+                return f"{scope.qualname}.<locals>.{name}"
+        return name
+
+    def _bind_nested(self, name: str, qualname: str) -> None:
+        for scope in reversed(self.scopes):
+            if scope.kind in (ASYNC, SYNC):
+                scope.nested[name] = qualname
+                return
+            if scope.kind == CLASS:
+                return
+        self.toplevel.add(name)
+
+    def visit_Module(self, node: ast.Module) -> None:
+        for statement in ast.walk(node):
+            if isinstance(statement, ast.Import):
+                for alias in statement.names:
+                    if alias.asname:
+                        self.summary.imports[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".")[0]
+                        self.summary.imports[top] = top
+            elif isinstance(statement, ast.ImportFrom):
+                base = "." * statement.level + (statement.module or "")
+                for alias in statement.names:
+                    if alias.name != "*":
+                        sep = "" if base.endswith(".") or not base else "."
+                        self.summary.imports[alias.asname or alias.name] = f"{base}{sep}{alias.name}"
+        for statement in node.body:
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.toplevel.add(statement.name)
+        self.generic_visit(node)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for decorator in node.decorator_list:
+            self.visit(decorator)
+        for default in [*node.args.defaults, *node.args.kw_defaults]:
+            if default is not None:
+                self.visit(default)
+        qualname = self._qualname(node.name)
+        parent = self.scopes[-1] if self.scopes else None
+        class_qualname = parent.qualname if parent is not None and parent.kind == CLASS else None
+        self.summary.functions[qualname] = FunctionInfo(
+            qualname=qualname,
+            name=node.name,
+            line=node.lineno,
+            col=node.col_offset + 1,
+            is_async=isinstance(node, ast.AsyncFunctionDef),
+            is_generator=_has_yield(node),
+            decorators=[self.resolve(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list],
+            class_qualname=class_qualname,
+        )
+        self._bind_nested(node.name, qualname)
+        scope = _Scope(ASYNC if isinstance(node, ast.AsyncFunctionDef) else SYNC, qualname)
+        positional = [*node.args.posonlyargs, *node.args.args]
+        is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
+        if class_qualname and positional and not is_static:
+            scope.self_name, scope.class_qualname = positional[0].arg, class_qualname
+        self.scopes.append(scope)
+        for arg in [*positional, *node.args.kwonlyargs]:
+            if arg.annotation is not None and arg.arg != scope.self_name:
+                ref = self.resolve(arg.annotation)
+                if ref.kind in ("own", "import"):
+                    scope.instances[arg.arg] = ref
+        self._local_instances(node, scope)
+        for statement in node.body:
+            self.visit(statement)
+        self.scopes.pop()
+
+    def _local_instances(self, node: ast.AST, scope: _Scope) -> None:
+        """`x = Class(...)`: x is an instance of Class when that is its only assignment."""
+        seen: dict[str, Ref | None] = {}
+        stack = list(ast.iter_child_nodes(node))
+        while stack:
+            child = stack.pop()
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
+                name = child.targets[0].id
+                ref = self.resolve(child.value.func) if isinstance(child.value, ast.Call) else None
+                ok = ref is not None and ref.kind in ("own", "import")
+                seen[name] = ref if ok and seen.get(name, ref) == ref else None
+            elif isinstance(child, (ast.AnnAssign, ast.AugAssign, ast.For, ast.With, ast.NamedExpr)):
+                for target in ast.walk(child.target if hasattr(child, "target") else child):
+                    if isinstance(target, ast.Name) and isinstance(target.ctx, ast.Store):
+                        seen[target.id] = None
+            stack.extend(ast.iter_child_nodes(child))
+        scope.instances.update({name: ref for name, ref in seen.items() if ref is not None})
+
+    visit_FunctionDef = _function
+    visit_AsyncFunctionDef = _function
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for expr in [*node.decorator_list, *node.bases, *(k.value for k in node.keywords)]:
+            self.visit(expr)
+        qualname = self._qualname(node.name)
+        self.summary.classes[qualname] = ClassInfo(qualname, [self.resolve(b) for b in node.bases])
+        self._bind_nested(node.name, qualname)
+        self.scopes.append(_Scope(CLASS, qualname))
+        for statement in node.body:
+            self.visit(statement)
+        self.scopes.pop()
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self.scopes.append(_Scope(LAMBDA, ""))
+        self.generic_visit(node)
+        self.scopes.pop()
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
+        # the first iterable is evaluated in the enclosing scope; the rest runs inside the generator
+        self.visit(node.generators[0].iter)
+        self.scopes.append(_Scope(GENEXP, ""))
+        self.visit(node.elt)
+        for i, comp in enumerate(node.generators):
+            self.visit(comp.target)
+            if i:
+                self.visit(comp.iter)
+            for cond in comp.ifs:
+                self.visit(cond)
+        self.scopes.pop()
+
+    def visit_If(self, node: ast.If) -> None:
+        guard = not self.scopes and _is_main_guard(node)
+        self.main_guard += guard
+        self.generic_visit(node)
+        self.main_guard -= guard
+
+    def visit_Await(self, node: ast.Await) -> None:
+        if isinstance(node.value, ast.Call):
+            self.awaited.add(id(node.value))
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self.call_funcs.add(id(node.func))
+        ref = self.resolve(node.func)
+        self.summary.calls.append(
+            CallSite(ref, node.lineno, self.col(node), self._context(), self._owner(), id(node) in self.awaited, self.end_key(node.func))
+        )
+        self.generic_visit(node)
+
+    def _value(self, node: ast.Name | ast.Attribute) -> None:
+        if id(node) in self.call_funcs or not isinstance(node.ctx, ast.Load):
+            return
+        ref = self.resolve(node)
+        if ref.kind != "unresolved":
+            self.summary.values.append(ValueRef(ref, node.lineno, self.col(node)))
+
+    def visit_Name(self, node: ast.Name) -> None:
+        self._value(node)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        self._value(node)
+        if id(node) in self.call_funcs:
+            self.call_funcs.add(id(node.value))  # `mod.func()` names neither `mod` nor `mod.x` as a value
+        self.generic_visit(node)
+
+
+def summarize(path: str, text: str) -> ModuleSummary:
+    """Raises SyntaxError (or RecursionError) for source `ast` cannot read on this Python."""
+    tree = ast.parse(text, filename=path)
+    summarizer = _Summarizer(path, text)
+    summarizer.visit(tree)
+    return summarizer.summary
