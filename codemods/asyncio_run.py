@@ -21,8 +21,9 @@ import libcst.matchers as m
 from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import ScopeProvider
 
-from awaitify.codemod_base import ASYNC, AwaitifyCodemod, awaited
+from awaitify.codemod_base import AwaitifyCodemod, awaited
 from awaitify.rules import Rule
+from awaitify.summary import ASYNC, MODULE, ModuleSummary
 
 RULE = Rule(
     code="AW102",
@@ -41,6 +42,17 @@ _MAIN_GUARD = m.If(
         comparisons=[m.ComparisonTarget(operator=m.Equal(), comparator=m.SimpleString())],
     )
 )
+
+
+def wants(summary: ModuleSummary) -> bool:
+    """From the cheap `ast` summary: an asyncio.run() in async code or at import time, or a
+    run_until_complete() in async code."""
+    for site in summary.calls:
+        if site.ref.kind == "import" and site.ref.target == "asyncio.run" and site.context in (ASYNC, MODULE):
+            return True
+        if site.ref.attr == "run_until_complete" and site.context == ASYNC:
+            return True
+    return False
 
 
 class AsyncioRunToAwait(AwaitifyCodemod):

@@ -16,6 +16,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited
 from awaitify.rules import Rule
+from awaitify.summary import ModuleSummary
 
 RULE = Rule(
     code="AW101",
@@ -25,6 +26,14 @@ RULE = Rule(
     order=30,
     async_fixes=("time.sleep",),
 )
+
+
+def wants(summary: ModuleSummary) -> bool:
+    """From the cheap `ast` summary: is there a time.sleep this codemod would rewrite or report?"""
+    return any(
+        site.ref.kind == "import" and site.ref.target == "time.sleep" and site.in_async
+        for site in summary.calls
+    )
 
 
 class SleepToAsyncSleep(AwaitifyCodemod):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -16,9 +17,9 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 from awaitify import __version__
 from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, TARGETS, Config, discover as discover_config, load_file
 from awaitify.errors import UsageError
-from awaitify.report import make_console, print_summary, write_patch
+from awaitify.report import make_console, print_summary, progress_bar, write_patch
 from awaitify.rules import all_rules, doc_text, find_rule, select_rules
-from awaitify.runner import run
+from awaitify.runner import RunOptions, run
 from awaitify.writer import atomic_write
 
 app = typer.Typer(
@@ -79,6 +80,8 @@ def fix(
     explain: bool = typer.Option(False, "--explain", help="Print every change with its reason."),
     color: str = typer.Option("auto", "--color", help="auto | always | never"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors and diagnostics."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (default: every core)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write .awaitify_cache/."),
 ) -> None:
     """Rewrite blocking calls in async code. Dry run by default: prints a unified diff."""
     _choice("--color", color, ("auto", "always", "never"))
@@ -92,8 +95,9 @@ def fix(
         lifespan_merge=lifespan_merge,
     )
     rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
-    result = run(paths, settings, rules)
     console = make_console(color)
+    with progress_bar(console, quiet) as progress:
+        result = run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=not no_cache, progress=progress))
     stdout_color = color == "always" or (color == "auto" and sys.stdout.isatty())
     if write:
         for changed in result.changed:
@@ -127,9 +131,15 @@ def main(argv: Optional[list[str]] = None) -> None:
     except click_exceptions.UsageError as exc:
         print(f"awaitify: error: {exc.format_message()}", file=sys.stderr)
         code = EXIT_USAGE
-    except click_exceptions.Abort:
-        print("awaitify: aborted", file=sys.stderr)
+    except (KeyboardInterrupt, typer.Abort):
+        print("awaitify: interrupted", file=sys.stderr)
         code = 130
-    except click_exceptions.Exit as exc:  # pragma: no cover - click returns it in non-standalone mode
+    except typer.Exit as exc:  # pragma: no cover - click returns it in non-standalone mode
         code = exc.exit_code
+    except Exception as exc:  # a bug of ours: one line for the user, the traceback on request
+        if os.environ.get("AWAITIFY_DEBUG"):
+            raise
+        print(f"awaitify: internal error: {type(exc).__name__}: {exc} (set AWAITIFY_DEBUG=1 for the traceback; "
+              "please report it)", file=sys.stderr)
+        code = EXIT_USAGE
     sys.exit(code if isinstance(code, int) else EXIT_OK)

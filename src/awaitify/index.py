@@ -5,12 +5,16 @@ simple local type facts). Built from per-file `ModuleSummary` data; unresolved s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
-from awaitify.summary import CallSite, ClassInfo, FunctionInfo, ModuleSummary, Ref
+from awaitify.summary import ASYNC, CallSite, ClassInfo, FunctionInfo, ModuleSummary, Ref, summarize
 
 FuncId = tuple[str, str]  # (absolute path, qualname)
+WORD_INDEX_AFTER = 16  # distinct words scanned for one by one before building the word index
+_WORD = re.compile(r"\w+")
 ClassId = tuple[str, str]
 
 # bases that cannot hold a method the project overrides (their methods are dunders or none)
@@ -46,23 +50,187 @@ class Edge:
     path: str  # file of the call site
     site: CallSite
     constructor: bool = False  # the call builds an instance: the callee is the class's __init__
+    dynamic: bool = False  # `self.m()` / `obj.m()`: an override in a subclass may be what runs
 
 
-@dataclass
+class SummaryStore:
+    """Summaries on demand: parsed the first time a file is asked for (or primed from the cache or
+    a worker pool). A file `ast` cannot parse on this Python has no summary: its calls stay unknown."""
+
+    def __init__(
+        self,
+        texts: dict[str, str],
+        primed: dict[str, ModuleSummary | None] | None = None,
+        mapper: Callable[[list[tuple[str, str]]], list[tuple[str, ModuleSummary | None]]] | None = None,
+    ) -> None:
+        self.texts = texts
+        self._summaries: dict[str, ModuleSummary | None] = dict(primed or {})
+        self.mapper = mapper  # summarizes many files at once (a worker pool), for `prefetch`
+
+    def prefetch(self, paths: list[str]) -> None:
+        todo = [(p, self.texts[p]) for p in paths if p not in self._summaries]
+        if self.mapper is not None and len(todo) > 1:
+            self._summaries.update(self.mapper(todo))
+
+    def get(self, path: str) -> ModuleSummary | None:
+        if path not in self._summaries:
+            try:
+                self._summaries[path] = summarize(path, self.texts[path])
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self._summaries[path] = None
+        return self._summaries[path]
+
+    def known(self) -> dict[str, ModuleSummary | None]:
+        return self._summaries
+
+
+_EMPTY = ModuleSummary(path="")
+
+
 class ProjectIndex:
-    summaries: dict[str, ModuleSummary]
-    primary_name: dict[str, str] = field(default_factory=dict)  # path -> module name
-    modules: dict[str, str] = field(default_factory=dict)  # module name -> path
-    callers: dict[FuncId, list[Edge]] = field(default_factory=dict)
-    calls_from: dict[FuncId, list[tuple[Edge, FuncId]]] = field(default_factory=dict)
-    value_refs: dict[FuncId, list[tuple[str, int, int]]] = field(default_factory=dict)
-    unresolved_by_name: dict[str, list[tuple[str, CallSite]]] = field(default_factory=dict)
-    subclasses: dict[ClassId, list[ClassId]] = field(default_factory=dict)
-    external_calls: list[tuple[str, CallSite, str]] = field(default_factory=list)  # (path, site, dotted)
+    """Resolves lazily: a file is indexed (its calls resolved into edges) only when a question needs
+    it, and the files that can answer "who calls f?" are the ones whose text holds f's name. So the
+    work follows the affected area, not the size of the tree; `index_all()` gives the full index
+    (the tests check that both answer the same)."""
+
+    def __init__(self, store: SummaryStore, roots: list[Path]) -> None:
+        self.store = store
+        self.texts = store.texts
+        self.primary_name: dict[str, str] = {}
+        self.modules: dict[str, str] = {}
+        for path in sorted(self.texts):
+            names = module_names(Path(path), roots)
+            if names:
+                self.primary_name[path] = names[0]
+                for name in names:
+                    self.modules.setdefault(name, path)
+        self._indexed: set[str] = set()
+        self._searched: set[str] = set()
+        self._callers: dict[FuncId, list[Edge]] = {}
+        self._calls_from: dict[FuncId, list[tuple[Edge, FuncId]]] = {}
+        self._value_refs: dict[FuncId, list[tuple[str, int, int]]] = {}
+        self._unresolved: dict[str, list[tuple[str, CallSite]]] = {}
+        self._spelled: dict[str, list[str]] = {}
+        self._words: dict[str, list[str]] | None = None  # word -> files, built once many words are asked
+        self.external_calls: list[tuple[str, CallSite, str]] = []  # (path, site, dotted), of indexed files
+        self._external_from: dict[FuncId, list[tuple[Edge, str]]] = {}
+        self._async_edges: dict[FuncId, list[tuple[Edge, FuncId]]] = {}  # calls standing in async bodies
+
+    # --- indexing ----------------------------------------------------------------------------------
+    def index_file(self, path: str) -> None:
+        if path in self._indexed:
+            return
+        self._indexed.add(path)
+        summary = self.store.get(path)
+        if summary is None:
+            return
+        for site in summary.calls:
+            targets, constructor, external = self.resolve_call(path, site.ref)
+            if external is not None:
+                self.external_calls.append((path, site, external))
+                if site.owner:
+                    self._external_from.setdefault((path, site.owner), []).append((Edge(path, site), external))
+            if not targets and site.ref.kind == "unresolved" and site.ref.attr:
+                self._unresolved.setdefault(site.ref.attr, []).append((path, site))
+            for target in targets:
+                edge = Edge(path, site, constructor, dynamic=site.ref.kind in ("self", "instance"))
+                self._callers.setdefault(target, []).append(edge)
+                if site.owner:
+                    self._calls_from.setdefault((path, site.owner), []).append((edge, target))
+                    if site.context == ASYNC:
+                        self._async_edges.setdefault((path, site.owner), []).append((edge, target))
+        for value in summary.values:
+            if value.ref.kind in ("self", "instance", "super"):
+                targets, _, _ = self.resolve_call(path, value.ref)
+            else:
+                found = self._resolve_plain(path, value.ref)
+                targets = [found[1]] if found and found[0] == "function" else []  # type: ignore[list-item]
+            for target in targets:
+                self._value_refs.setdefault(target, []).append((path, value.line, value.col))
+
+    def files_spelling(self, word: str) -> list[str]:
+        """The files in which `word` stands as a whole word. A substring scan per word at first; an
+        inverted index of every file's words once many words have been asked for."""
+        if word not in self._spelled:
+            if self._words is None and len(self._spelled) >= WORD_INDEX_AFTER:
+                self._words = {}
+                for path in sorted(self.texts):
+                    for found in set(_WORD.findall(self.texts[path])):
+                        self._words.setdefault(found, []).append(path)
+            if self._words is not None:
+                self._spelled[word] = self._words.get(word, [])
+            else:
+                spelled = re.compile(rf"\b{re.escape(word)}\b")
+                self._spelled[word] = [p for p, t in sorted(self.texts.items()) if word in t and spelled.search(t)]
+        return self._spelled[word]
+
+    def index_files_mentioning(self, word: str) -> None:
+        """Every file that could refer to `word` (a call, a value) is one that spells it."""
+        if word in self._searched:
+            return
+        self._searched.add(word)
+        found = [p for p in self.files_spelling(word) if p not in self._indexed]
+        self.store.prefetch(found)
+        for path in found:
+            self.index_file(path)
+
+    def index_all(self) -> None:
+        for path in sorted(self.texts):
+            self.index_file(path)
+
+    # --- questions ---------------------------------------------------------------------------------
+    def _inherited(self, fid: FuncId) -> list[FuncId]:
+        """The same-named methods of fid's ancestors: a `self.m()` resolved to one of them may
+        dispatch to fid at run time."""
+        info = self.function(fid)
+        if info.class_qualname is None:
+            return []
+        out = []
+        for klass in self.mro((fid[0], info.class_qualname))[1:]:
+            if klass is not None and f"{klass[1]}.{info.name}" in self.summary(klass[0]).functions:
+                out.append((klass[0], f"{klass[1]}.{info.name}"))
+        return out
+
+    def callers(self, fid: FuncId) -> list[Edge]:
+        info = self.function(fid)
+        self.index_files_mentioning(info.name)
+        if info.name == "__init__" and info.class_qualname:
+            self.index_files_mentioning(info.class_qualname.rpartition(".")[2])
+        edges = list(self._callers.get(fid, []))
+        for ancestor in self._inherited(fid):
+            edges += [e for e in self._callers.get(ancestor, []) if e.dynamic]
+        return sorted(edges, key=lambda e: (e.path, e.site.line, e.site.col))
+
+    def calls_from(self, fid: FuncId) -> list[tuple[Edge, FuncId]]:
+        self.index_file(fid[0])
+        return self._calls_from.get(fid, [])
+
+    def external_calls_from(self, fid: FuncId) -> list[tuple[Edge, str]]:
+        """Calls in fid's body that resolve to names outside the project (`time.sleep`)."""
+        self.index_file(fid[0])
+        return self._external_from.get(fid, [])
+
+    def edges_from_async(self) -> list[tuple[FuncId, list[tuple[Edge, FuncId]]]]:
+        """Resolved calls standing directly in async bodies, of the files indexed so far."""
+        return sorted(self._async_edges.items())
+
+    def value_refs(self, fid: FuncId) -> list[tuple[str, int, int]]:
+        self.index_files_mentioning(self.function(fid).name)
+        refs = list(self._value_refs.get(fid, []))
+        for ancestor in self._inherited(fid):
+            refs += self._value_refs.get(ancestor, [])
+        return sorted(refs)
+
+    def unresolved_named(self, name: str) -> list[tuple[str, CallSite]]:
+        self.index_files_mentioning(name)
+        return sorted(self._unresolved.get(name, []), key=lambda u: (u[0], u[1].line, u[1].col))
 
     # --- lookups -------------------------------------------------------------------------------------
+    def summary(self, path: str) -> ModuleSummary:
+        return self.store.get(path) or _EMPTY
+
     def function(self, fid: FuncId) -> FunctionInfo:
-        return self.summaries[fid[0]].functions[fid[1]]
+        return self.summary(fid[0]).functions[fid[1]]
 
     def display_name(self, fid: FuncId) -> str:
         module = self.primary_name.get(fid[0], Path(fid[0]).stem)
@@ -73,7 +241,7 @@ class ProjectIndex:
             return dotted
         level = len(dotted) - len(dotted.lstrip("."))
         module = self.primary_name.get(path, "")
-        package = module.split(".") if self.summaries[path].is_package_init else module.split(".")[:-1]
+        package = module.split(".") if self.summary(path).is_package_init else module.split(".")[:-1]
         base = package[: len(package) - (level - 1)] if level > 1 else package
         rest = dotted.lstrip(".")
         return ".".join([*base, rest] if rest else base)
@@ -90,7 +258,7 @@ class ProjectIndex:
         return ("external", dotted)
 
     def _inside(self, path: str, rest: list[str], depth: int) -> tuple[str, object] | None:
-        summary = self.summaries[path]
+        summary = self.summary(path)
         if not rest:
             return ("module", path)
         head = rest[0]
@@ -116,7 +284,7 @@ class ProjectIndex:
             return self.resolve_dotted(self._absolute(path, ref.target))
         if ref.kind != "own":
             return None
-        summary = self.summaries[path]
+        summary = self.summary(path)
         if ref.target in summary.functions:
             return ("function", (path, ref.target))
         if ref.target in summary.classes:
@@ -130,7 +298,7 @@ class ProjectIndex:
     # --- classes -------------------------------------------------------------------------------------
     def bases(self, cid: ClassId) -> list[ClassId | None]:
         """Project base classes; None for a base outside the project (or unresolvable)."""
-        info: ClassInfo = self.summaries[cid[0]].classes[cid[1]]
+        info: ClassInfo = self.summary(cid[0]).classes[cid[1]]
         out: list[ClassId | None] = []
         for base in info.bases:
             resolved = self.resolve_class_ref(cid[0], base)
@@ -155,31 +323,28 @@ class ProjectIndex:
             if klass is None:
                 return None  # an outside base may define it: unknown
             qualname = f"{klass[1]}.{name}"
-            if qualname in self.summaries[klass[0]].functions:
+            if qualname in self.summary(klass[0]).functions:
                 return (klass[0], qualname)
         return None
 
-    def all_subclasses(self, cid: ClassId) -> list[ClassId]:
-        out, stack = [], list(self.subclasses.get(cid, ()))
-        while stack:
-            sub = stack.pop()
-            if sub not in out:
-                out.append(sub)
-                stack.extend(self.subclasses.get(sub, ()))
-        return out
-
     def overrides(self, fid: FuncId) -> list[FuncId]:
-        """The same method elsewhere in its class hierarchy: they must change together."""
+        """The same method elsewhere in its class hierarchy: they must change together. Ancestors
+        come from the MRO; descendants from the files that define a method of that name (only
+        those are read), kept when their class really derives from fid's."""
         info = self.function(fid)
         if info.class_qualname is None:
             return []
         cid = (fid[0], info.class_qualname)
-        related = []
-        for klass in [*self.mro(cid)[1:], *self.all_subclasses(cid)]:
-            if klass is not None:
-                qualname = f"{klass[1]}.{info.name}"
-                if qualname in self.summaries[klass[0]].functions:
-                    related.append((klass[0], qualname))
+        related = self._inherited(fid)
+        defining = re.compile(rf"def\s+{re.escape(info.name)}\b")
+        candidates = [p for p in self.files_spelling(info.name) if defining.search(self.texts[p])]
+        self.store.prefetch(candidates)
+        for path in candidates:
+            for qualname, other in self.summary(path).functions.items():
+                if other.name != info.name or other.class_qualname is None or (path, qualname) == fid:
+                    continue
+                if cid in self.mro((path, other.class_qualname))[1:]:
+                    related.append((path, qualname))
         return related
 
     def has_outside_base(self, fid: FuncId) -> bool:
@@ -196,8 +361,7 @@ class ProjectIndex:
             fid = self.lookup_method(cid, ref.attr)
             if fid is None:
                 return [], False, None
-            # dynamic dispatch: an override in a subclass may be what runs
-            return [fid, *[f for f in self.overrides(fid) if f != fid]], False, None
+            return [fid], False, None  # overrides are found from the other side: see `callers`
         if ref.kind == "super":
             fid = self.lookup_method((path, ref.target), ref.attr, skip_self=True)
             return ([fid] if fid else []), False, None
@@ -215,37 +379,8 @@ class ProjectIndex:
         return [], False, None
 
 
-def build_index(summaries: dict[str, ModuleSummary], roots: list[Path]) -> ProjectIndex:
-    index = ProjectIndex(summaries=summaries)
-    for path in sorted(summaries):
-        names = module_names(Path(path), roots)
-        if names:
-            index.primary_name[path] = names[0]
-            for name in names:
-                index.modules.setdefault(name, path)
-    for path, summary in summaries.items():
-        for qualname in summary.classes:
-            for base in index.bases((path, qualname)):
-                if base is not None:
-                    index.subclasses.setdefault(base, []).append((path, qualname))
-    for path, summary in sorted(summaries.items()):
-        for site in summary.calls:
-            targets, constructor, external = index.resolve_call(path, site.ref)
-            if external is not None:
-                index.external_calls.append((path, site, external))
-            if not targets and site.ref.kind == "unresolved" and site.ref.attr:
-                index.unresolved_by_name.setdefault(site.ref.attr, []).append((path, site))
-            for target in targets:
-                edge = Edge(path, site, constructor)
-                index.callers.setdefault(target, []).append(edge)
-                caller = (path, site.owner) if site.owner else None
-                if caller is not None:
-                    index.calls_from.setdefault(caller, []).append((edge, target))
-        for value in summary.values:
-            found = index._resolve_plain(path, value.ref) if value.ref.kind in ("own", "import") else None
-            targets = [found[1]] if found and found[0] == "function" else []
-            if value.ref.kind in ("self", "instance", "super"):
-                targets, _, _ = index.resolve_call(path, value.ref)
-            for target in targets:
-                index.value_refs.setdefault(target, []).append((path, value.line, value.col))  # type: ignore[arg-type]
+def build_index(store: SummaryStore, roots: list[Path], full: bool = False) -> ProjectIndex:
+    index = ProjectIndex(store, roots)
+    if full:
+        index.index_all()
     return index

@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from awaitify.config import Config
-from awaitify.index import Edge, FuncId, ProjectIndex, build_index
+from awaitify.index import Edge, FuncId, ProjectIndex, SummaryStore, build_index
 from awaitify.plan import FilePlan, Plan
 from awaitify.rules import Rule, codemod_modules
 from awaitify.source import SourceFile
-from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC, ModuleSummary, summarize
+from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC
 
 PROPAGATION = "propagation"
 # decorators known to hand back the coroutine function unchanged in behaviour
@@ -39,16 +39,6 @@ def _codemod_facts(plan: Plan, sources: list[SourceFile], rules: tuple[Rule, ...
             continue
         for path, facts in hook(sources, config).items():
             plan.files.setdefault(path, FilePlan()).extra[module.RULE.name] = facts
-
-
-def summarize_sources(sources: list[SourceFile]) -> dict[str, ModuleSummary]:
-    summaries = {}
-    for source in sources:
-        try:
-            summaries[str(source.path)] = summarize(str(source.path), source.text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            continue  # reported when the file itself is transformed; its calls stay unknown
-    return summaries
 
 
 @dataclass
@@ -85,28 +75,42 @@ class Propagator:
         return f"`{self.index.display_name(fid)}`"
 
     # --- reachability -------------------------------------------------------------------------
-    def async_reachable(self) -> set[FuncId]:
-        reached: set[FuncId] = set()
-        stack: list[FuncId] = []
-        for target, edges in self.index.callers.items():
-            if not self.index.function(target).is_async and any(e.site.context == ASYNC for e in edges):
-                stack.append(target)
+    def async_region(self) -> set[FuncId]:
+        """Every sync function async code reaches through resolved sync calls. Walked downward from
+        the async bodies (only files that spell `async` can hold one), so only the modules on those
+        call paths are read; a `self.m()` edge also reaches every override of `m`."""
+        index = self.index
+        with_async = [p for p, text in index.texts.items() if "async" in text]
+        index.store.prefetch(with_async)
+        stack: list[tuple[FuncId, bool]] = []  # (function, reached through self.m() / obj.m())
+        for path in with_async:
+            index.index_file(path)
+        for _, edges in index.edges_from_async():
+            stack += [(target, edge.dynamic) for edge, target in edges]
+        region: set[FuncId] = set()
+        expanded: set[FuncId] = set()
         while stack:
-            fid = stack.pop()
-            if fid in reached:
+            fid, dynamic = stack.pop()
+            if index.function(fid).is_async:
                 continue
-            reached.add(fid)
-            for edge, target in self.index.calls_from.get(fid, ()):
-                if edge.site.context == SYNC and not self.index.function(target).is_async:
-                    stack.append(target)
-        return reached
+            if dynamic and fid not in expanded:
+                expanded.add(fid)
+                stack += [(other, False) for other in index.overrides(fid)]
+            if fid in region:
+                continue
+            region.add(fid)
+            for edge, target in index.calls_from(fid):
+                if edge.site.context == SYNC:
+                    stack.append((target, edge.dynamic))
+        return region
 
-    def seeds(self) -> dict[FuncId, str]:
+    def seeds(self, region: set[FuncId]) -> dict[FuncId, str]:
+        """Sync functions that async code reaches and that hold a call with an async replacement."""
         found: dict[FuncId, str] = {}
-        for path, site, dotted in self.index.external_calls:
-            if dotted in self.blocking and site.context == SYNC:
-                fid = (path, site.owner)
-                found.setdefault(fid, f"calls `{dotted}` ({self.where(path, site.line)})")
+        for fid in sorted(region):
+            for edge, dotted in self.index.external_calls_from(fid):
+                if dotted in self.blocking and edge.site.context == SYNC:
+                    found.setdefault(fid, f"calls `{dotted}` ({self.where(edge.path, edge.site.line)})")
         return found
 
     # --- boundaries -------------------------------------------------------------------------------
@@ -121,13 +125,13 @@ class Propagator:
             dotted = decorator.target if decorator.kind == "import" else decorator.target or decorator.attr
             if dotted not in TRANSPARENT_DECORATORS:
                 return f"{self.name(fid)} is decorated with `{dotted or '?'}` ({where}), which may not wrap a coroutine function"
-        refs = self.index.value_refs.get(fid)
+        refs = self.index.value_refs(fid)
         if refs:
             path, line, _ = refs[0]
             return f"{self.name(fid)} is used as a value at {self.where(path, line)} (a callback or registry)"
         if self.index.has_outside_base(fid):
             return f"{self.name(fid)} is a method of a class with a base outside the project ({where})"
-        unresolved = self.index.unresolved_by_name.get(info.name)
+        unresolved = self.index.unresolved_named(info.name)
         if unresolved:
             path, site = unresolved[0]
             return f"`{info.name}(...)` is called on an object the index cannot resolve at {self.where(path, site.line)}"
@@ -137,11 +141,15 @@ class Propagator:
         return bool(_TEST_FILE.search(self._display(path))) and owner.rpartition(".")[2].startswith("test")
 
     # --- the closure ------------------------------------------------------------------------------
-    def closure(self, seed: FuncId, why: str) -> Closure:
+    def closure(self, seed: FuncId, why: str, region: set[FuncId]) -> Closure:
         result = Closure(members={seed: why})
         work = [seed]
         while work:
             fid = work.pop()
+            if fid not in region and result.boundaries:
+                # Already a boundary: the closure will be offloaded at its async callers, which
+                # all call into the region. Sync-only callers further up need not be read.
+                continue
             boundary = self.own_boundary(fid)
             if boundary:
                 result.boundaries.append(boundary)
@@ -149,7 +157,7 @@ class Propagator:
                 if related not in result.members:
                     result.members[related] = f"overrides or is overridden by {self.name(fid)}, which became async"
                     work.append(related)
-            callers = self.index.callers.get(fid, [])
+            callers = self.index.callers(fid)
             if not callers and fid != seed:
                 result.boundaries.append(f"{self.name(fid)} has no callers in the project: it may be called from outside")
             for edge in callers:
@@ -182,12 +190,10 @@ class Propagator:
 
     # --- decisions --------------------------------------------------------------------------------
     def components(self) -> list[Closure]:
-        reachable = self.async_reachable()
         merged: list[Closure] = []
-        for seed, why in sorted(self.seeds().items()):
-            if seed not in reachable or self.index.function(seed).is_async:
-                continue
-            closure = self.closure(seed, why)
+        region = self.async_region()
+        for seed, why in sorted(self.seeds(region).items()):
+            closure = self.closure(seed, why, region)
             for other in [c for c in merged if c.members.keys() & closure.members.keys()]:
                 closure.merge(other)
                 merged.remove(other)
@@ -247,7 +253,16 @@ def _roots(config: Config, paths: list[Path]) -> list[Path]:
     return roots
 
 
-def build_plan(sources: list[SourceFile], rules: tuple[Rule, ...], config: Config, paths: list[Path] | None = None) -> Plan:
+def build_plan(
+    sources: list[SourceFile],
+    rules: tuple[Rule, ...],
+    config: Config,
+    paths: list[Path] | None = None,
+    store: SummaryStore | None = None,
+    full_index: bool = False,
+) -> Plan:
+    """`store` shares summaries with the rest of the run (and its cache); `full_index` indexes every
+    file first instead of following the affected area (same result, slower: for tests)."""
     plan = Plan()
     _codemod_facts(plan, sources, rules, config)
     if config.propagate == "off" or not any(r.name == PROPAGATION for r in rules):
@@ -256,6 +271,7 @@ def build_plan(sources: list[SourceFile], rules: tuple[Rule, ...], config: Confi
     blocking |= {name for name, how in config.blocking_calls.items() if how != "offload"}
     if not blocking:
         return plan
-    index = build_index(summarize_sources(sources), _roots(config, paths or []))
+    store = store or SummaryStore({str(s.path): s.text for s in sources})
+    index = build_index(store, _roots(config, paths or []), full=full_index)
     Propagator(index, config, blocking).apply(plan)
     return plan

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
-from typing import IO
+import time
+from contextlib import contextmanager
+from typing import IO, Callable, Iterator
 
 from rich.console import Console
 from rich.text import Text
@@ -21,6 +23,35 @@ def make_console(color: str, stream: IO[str] | None = None) -> Console:
         highlight=False,
         soft_wrap=True,
     )
+
+
+@contextmanager
+def progress_bar(console: Console, quiet: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A progress bar on a terminal, shown only once a run has taken a second; nothing otherwise."""
+    if quiet or not console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    started = time.monotonic()
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=console, transient=True)
+    tasks: dict[str, int] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if time.monotonic() - started < 1.0 and not tasks:
+            return
+        if not tasks:
+            bar.start()
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(f"{stage} files", total=total)
+        bar.update(tasks[stage], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if tasks:
+            bar.stop()
 
 
 def patch_bytes(result: RunResult) -> bytes:

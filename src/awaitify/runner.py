@@ -1,23 +1,39 @@
 """One run, in one direction: discover -> pre-check -> index -> plan -> transform -> verify.
 
 Returns results; printing and writing belong to the caller (the CLI), so the same run serves a
-dry run, `--write`, `--check` and every output format.
+dry run, `--write`, `--check` and every output format. Each stage's wall time is kept in
+`RunResult.timings` for the benchmark.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterator
 
+from awaitify.cache import Cache, content_key
 from awaitify.config import Config
 from awaitify.discovery import Discovered, discover
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
-from awaitify.plan import Plan
+from awaitify.index import SummaryStore
+from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
-from awaitify.rules import Rule
+from awaitify.rules import Rule, codemod_modules
 from awaitify.source import SourceFile, read_source
-from awaitify.transform import FileOutcome, transform, verify
+from awaitify.summary import ModuleSummary, summarize
+from awaitify.transform import transform, verify
+
+# Below this many files a worker pool costs more than it saves (workers fork from this process,
+# with awaitify and libcst already imported, so starting them is cheap).
+POOL_THRESHOLD = 2
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass
@@ -40,6 +56,8 @@ class RunResult:
     scanned: int
     results: list[FileResult]
     plan: Plan
+    timings: dict[str, float] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
 
     @property
     def changed(self) -> list[FileResult]:
@@ -54,22 +72,54 @@ class RunResult:
         return sorted(d for r in self.results for d in r.diagnostics)
 
 
-def _ignored_here(display: str, rule: Rule, config: Config) -> bool:
-    import fnmatch
+@dataclass(frozen=True)
+class RunOptions:
+    jobs: int = 0  # 0: every core
+    use_cache: bool = True
+    full_index: bool = False  # index every file instead of following the affected area (tests)
+    progress: Progress | None = None
 
+
+# --- the pre-check ---------------------------------------------------------------------------------
+def _wants_hooks() -> dict[str, Callable[[ModuleSummary], bool]]:
+    return {m.RULE.name: m.wants for m in codemod_modules() if hasattr(m, "wants")}
+
+
+def _ignored_here(display: str, rule: Rule, config: Config) -> bool:
     return any(
         fnmatch.fnmatch(display, glob) and any(rule.code.startswith(c.upper()) or rule.name == c for c in codes)
         for glob, codes in config.per_file_ignores.items()
     )
 
 
-def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: Plan) -> FileResult:
+def rules_for(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan, store: SummaryStore) -> tuple[Rule, ...]:
+    """The rules that may change this file. Text tokens first (no parse); then, for rules that can
+    say so from the `ast` summary (`wants`), that summary: a libcst parse costs ~17x an ast one."""
+    hooks = _wants_hooks()
+    chosen = []
+    for rule in rules:
+        if _ignored_here(source.display, rule, config):
+            continue
+        if rule.name in plan.extra or (rule.name == "propagation" and not plan.is_empty()):
+            chosen.append(rule)
+        elif any(t in source.text for t in rule.triggers):
+            # the summary reads the file as it is; functions the plan makes async are not async in it yet
+            summary = store.get(str(source.path)) if rule.name in hooks and not plan.make_async else None
+            if summary is None or hooks[rule.name](summary):
+                chosen.append(rule)
+    return tuple(chosen)
+
+
+# --- one file (runs in a worker process when there are many) ----------------------------------
+def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan) -> FileResult:
     result = FileResult(path=source.path, display=source.display, old=source.raw, new=source.raw)
-    rules = tuple(r for r in rules if not _ignored_here(source.display, r, config))
     try:
-        outcome: FileOutcome = transform(source, rules, config, plan.for_file(str(source.path)))
+        outcome = transform(source, rules, config, plan)
     except SourceError as exc:
         result.error = exc.reason
+        return result
+    except Exception as exc:  # a codemod bug must cost one file, never the run
+        result.error = f"internal error in a codemod: {type(exc).__name__}: {exc}; file left unchanged (please report this)"
         return result
     result.changes, result.diagnostics = outcome.changes, outcome.diagnostics
     if outcome.new != source.raw:
@@ -79,6 +129,26 @@ def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: 
         else:
             result.new = outcome.new
     return result
+
+
+def _summarize_one(item: tuple[str, str]) -> tuple[str, ModuleSummary | None]:
+    path, text = item
+    try:
+        return path, summarize(path, text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return path, None
+
+
+def _fix_one(item: tuple[SourceFile, tuple[Rule, ...], Config, FilePlan]) -> FileResult:
+    return fix_file(*item)
+
+
+# --- the run ---------------------------------------------------------------------------------------
+@contextmanager
+def _stage(timings: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
 
 
 def _read_all(files: list[Discovered]) -> tuple[list[SourceFile], list[FileResult]]:
@@ -91,11 +161,112 @@ def _read_all(files: list[Discovered]) -> tuple[list[SourceFile], list[FileResul
     return sources, failed
 
 
-def run(paths: list[Path], config: Config, rules: tuple[Rule, ...]) -> RunResult:
-    files = discover(paths, config)
-    sources, failed = _read_all(files)
-    plan = build_plan(sources, rules, config, paths)
-    results = [fix_file(source, rules, config, plan) for source in sources]
+def _cache_root(config: Config) -> Path:
+    return config.root if config.source is not None else Path.cwd()
+
+
+def _fingerprint(config: Config, rule_codes: tuple[str, ...], plan: FilePlan) -> str:
+    settings = {k: v for k, v in vars(config).items() if k not in ("source", "root")}
+    return content_key(repr(sorted(settings.items(), key=str)), repr((rule_codes, plan)).encode())
+
+
+class _Pool:
+    """A process pool made only when enough work arrives; `map` keeps input order."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs or os.cpu_count() or 1
+        self.executor: ProcessPoolExecutor | None = None
+
+    def map(self, fn, items: list, progress: Progress | None, stage: str) -> list:
+        if self.jobs > 1 and len(items) >= POOL_THRESHOLD:
+            if self.executor is None:
+                self.executor = ProcessPoolExecutor(max_workers=self.jobs)
+            chunk = max(1, len(items) // (self.jobs * 8))
+            out = []
+            for i, value in enumerate(self.executor.map(fn, items, chunksize=chunk)):
+                out.append(value)
+                if progress:
+                    progress(stage, i + 1, len(items))
+            return out
+        out = []
+        for i, item in enumerate(items):
+            out.append(fn(item))
+            if progress:
+                progress(stage, i + 1, len(items))
+        return out
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown()
+
+
+def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, str], pool: _Pool,
+                     options: RunOptions) -> SummaryStore:
+    """Summaries from the cache; the rest are computed on demand, in the pool when many are asked
+    for at once (planning asks by batches: the files that spell a name)."""
+    primed: dict[str, ModuleSummary | None] = {}
+    for source in sources:
+        hit, summary = cache.summary(keys[str(source.path)])
+        if hit:
+            primed[str(source.path)] = summary
+
+    def mapper(items: list[tuple[str, str]]) -> list[tuple[str, ModuleSummary | None]]:
+        return pool.map(_summarize_one, items, options.progress, "index")
+
+    return SummaryStore({str(s.path): s.text for s in sources}, primed, mapper)
+
+
+def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions = RunOptions()) -> RunResult:
+    timings: dict[str, float] = {}
+    pool = _Pool(options.jobs)
+    try:
+        with _stage(timings, "discover"):
+            files = discover(paths, config)
+            sources, failed = _read_all(files)
+        cache = Cache.load(_cache_root(config)) if options.use_cache else Cache.disabled()
+        keys = {str(s.path): content_key(str(s.path), s.raw) for s in sources}
+        with _stage(timings, "index"):
+            store = _prime_summaries(sources, cache, keys, pool, options)
+        with _stage(timings, "plan"):
+            # the plan depends on every file: reuse it only when nothing at all changed
+            plan_key = content_key("plan", repr((sorted(keys.values()), [str(p) for p in paths],
+                                                 _fingerprint(config, tuple(r.code for r in rules), FilePlan()))).encode())
+            plan = cache.cached_plan(plan_key)
+            if plan is None:
+                plan = build_plan(sources, rules, config, paths, store, full_index=options.full_index)
+                cache.put_plan(plan_key, plan)
+        with _stage(timings, "pre-check"):
+            hooked = [r for r in rules if r.name in _wants_hooks()]
+            store.prefetch([str(s.path) for s in sources if any(t in s.text for r in hooked for t in r.triggers)])
+            work, results = [], []
+            for source in sources:
+                file_plan = plan.for_file(str(source.path))
+                chosen = rules_for(source, rules, config, file_plan, store)
+                if not chosen:
+                    continue
+                key = f"{keys[str(source.path)]}:{_fingerprint(config, tuple(r.code for r in chosen), file_plan)}"
+                cached = cache.outcome(key)
+                if cached is not None:
+                    results.append(_from_cache(source, cached))
+                else:
+                    work.append((key, (source, chosen, config, file_plan)))
+        with _stage(timings, "transform"):
+            fresh = pool.map(_fix_one, [item for _, item in work], options.progress, "transform")
+        for (key, _), result in zip(work, fresh):
+            if result.error is None:
+                cache.put_outcome(key, (result.new if result.changed else None, result.changes, result.diagnostics))
+        results += fresh
+        for path, summary in store.known().items():
+            cache.put_summary(keys[path], summary)
+        cache.save(set(keys.values()))
+    finally:
+        pool.close()
     results += failed
     results.sort(key=lambda r: r.display)
-    return RunResult(scanned=len(files), results=results, plan=plan)
+    counters = {"files": len(files), "summaries": len(store.known()), "transformed": len(work), "cache_hits": cache.hits}
+    return RunResult(scanned=len(files), results=results, plan=plan, timings=timings, counters=counters)
+
+
+def _from_cache(source: SourceFile, cached: tuple[bytes | None, list[Change], list[Diagnostic]]) -> FileResult:
+    new, changes, diagnostics = cached
+    return FileResult(source.path, source.display, source.raw, new if new is not None else source.raw, changes, diagnostics)

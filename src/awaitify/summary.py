@@ -39,7 +39,8 @@ class CallSite:
     context: str  # ASYNC, SYNC, LAMBDA, GENEXP, CLASS, MODULE or MAIN (module level under a main guard)
     owner: str  # qualname of the innermost enclosing function ("" at module level)
     awaited: bool
-    key: tuple[int, int] = (0, 0)  # (line, 1-based char column) where the called expression ends: unique per call
+    key: tuple[int, int] = (0, 0)  # (line, 0-based char column) where the called expression ends: unique per call
+    in_async: bool = False  # some enclosing function is async (the call may sit in a lambda inside it)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,22 @@ def _dotted(node: ast.expr) -> list[str] | None:
     return None
 
 
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements(node: ast.AST):
+    """The statements below `node`, nested blocks included, not entering nested scopes."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        for field in _BLOCKS:
+            for child in getattr(current, field, ()):
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    continue
+                yield child
+                stack.append(child)
+
+
 def _is_main_guard(node: ast.If) -> bool:
     test = node.test
     return (
@@ -101,17 +118,6 @@ def _is_main_guard(node: ast.If) -> bool:
         and isinstance(test.comparators[0], ast.Constant)
         and test.comparators[0].value == "__main__"
     )
-
-
-def _has_yield(func: ast.AST) -> bool:
-    stack = list(ast.iter_child_nodes(func))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.Yield, ast.YieldFrom)):
-            return True
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(node))
-    return False
 
 
 @dataclass
@@ -133,6 +139,21 @@ class _Summarizer(ast.NodeVisitor):
         self.awaited: set[int] = set()
         self.call_funcs: set[int] = set()
         self.main_guard = 0
+        self.bindable: set[str] = set()  # names that may stand for a function: defs, classes, imports
+
+    # --- dispatch: NodeVisitor's, without building a method name for every node ----------------------
+    _dispatch: dict[type, object] = {}
+
+    def visit(self, node: ast.AST) -> None:
+        method = self._dispatch.get(type(node))
+        if method is None:
+            method = getattr(type(self), "visit_" + type(node).__name__, None) or _Summarizer.generic_visit
+            self._dispatch[type(node)] = method
+        method(self, node)  # type: ignore[operator]
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for child in ast.iter_child_nodes(node):
+            self.visit(child)
 
     # --- positions ---------------------------------------------------------------------------------
     def col(self, node: ast.expr) -> int:
@@ -206,6 +227,7 @@ class _Summarizer(ast.NodeVisitor):
         return name
 
     def _bind_nested(self, name: str, qualname: str) -> None:
+        self.bindable.add(name)
         for scope in reversed(self.scopes):
             if scope.kind in (ASYNC, SYNC):
                 scope.nested[name] = qualname
@@ -214,24 +236,38 @@ class _Summarizer(ast.NodeVisitor):
                 return
         self.toplevel.add(name)
 
+    def _register_import(self, statement: ast.Import | ast.ImportFrom) -> None:
+        imports = self.summary.imports
+        if isinstance(statement, ast.Import):
+            for alias in statement.names:
+                if alias.asname:
+                    imports[alias.asname] = alias.name
+                else:
+                    top = alias.name.split(".")[0]
+                    imports[top] = top
+                self.bindable.add(alias.asname or alias.name.split(".")[0])
+        else:
+            base = "." * statement.level + (statement.module or "")
+            for alias in statement.names:
+                if alias.name != "*":
+                    sep = "" if base.endswith(".") or not base else "."
+                    imports[alias.asname or alias.name] = f"{base}{sep}{alias.name}"
+                    self.bindable.add(alias.asname or alias.name)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        self._register_import(node)
+
+    visit_ImportFrom = visit_Import
+
     def visit_Module(self, node: ast.Module) -> None:
-        for statement in ast.walk(node):
-            if isinstance(statement, ast.Import):
-                for alias in statement.names:
-                    if alias.asname:
-                        self.summary.imports[alias.asname] = alias.name
-                    else:
-                        top = alias.name.split(".")[0]
-                        self.summary.imports[top] = top
-            elif isinstance(statement, ast.ImportFrom):
-                base = "." * statement.level + (statement.module or "")
-                for alias in statement.names:
-                    if alias.name != "*":
-                        sep = "" if base.endswith(".") or not base else "."
-                        self.summary.imports[alias.asname or alias.name] = f"{base}{sep}{alias.name}"
+        # module-level imports first: a function may use a name imported further down the file
+        for statement in _statements(node):
+            if isinstance(statement, (ast.Import, ast.ImportFrom)):
+                self._register_import(statement)
         for statement in node.body:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.toplevel.add(statement.name)
+                self.bindable.add(statement.name)
         self.generic_visit(node)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -249,7 +285,7 @@ class _Summarizer(ast.NodeVisitor):
             line=node.lineno,
             col=node.col_offset + 1,
             is_async=isinstance(node, ast.AsyncFunctionDef),
-            is_generator=_has_yield(node),
+            is_generator=False,  # set when the body's walk meets a yield
             decorators=[self.resolve(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list],
             class_qualname=class_qualname,
         )
@@ -271,23 +307,22 @@ class _Summarizer(ast.NodeVisitor):
         self.scopes.pop()
 
     def _local_instances(self, node: ast.AST, scope: _Scope) -> None:
-        """`x = Class(...)`: x is an instance of Class when that is its only assignment."""
+        """`x = Class(...)`: x is an instance of Class when that is its only assignment. Walks
+        statements only (expressions are most of a tree); a walrus rebinding is not seen."""
         seen: dict[str, Ref | None] = {}
-        stack = list(ast.iter_child_nodes(node))
-        while stack:
-            child = stack.pop()
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                continue
+        for child in _statements(node):
             if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
                 name = child.targets[0].id
                 ref = self.resolve(child.value.func) if isinstance(child.value, ast.Call) else None
                 ok = ref is not None and ref.kind in ("own", "import")
                 seen[name] = ref if ok and seen.get(name, ref) == ref else None
-            elif isinstance(child, (ast.AnnAssign, ast.AugAssign, ast.For, ast.With, ast.NamedExpr)):
-                for target in ast.walk(child.target if hasattr(child, "target") else child):
-                    if isinstance(target, ast.Name) and isinstance(target.ctx, ast.Store):
-                        seen[target.id] = None
-            stack.extend(ast.iter_child_nodes(child))
+                continue
+            targets = [t for t in (getattr(child, "target", None), *getattr(child, "targets", ())) if t is not None]
+            targets += [item.optional_vars for item in getattr(child, "items", ()) if isinstance(item, ast.withitem) and item.optional_vars]
+            for target in targets:
+                for name_node in ast.walk(target):
+                    if isinstance(name_node, ast.Name):
+                        seen[name_node.id] = None
         scope.instances.update({name: ref for name, ref in seen.items() if ref is not None})
 
     visit_FunctionDef = _function
@@ -328,6 +363,18 @@ class _Summarizer(ast.NodeVisitor):
         self.generic_visit(node)
         self.main_guard -= guard
 
+    def _yield(self, node: ast.Yield | ast.YieldFrom) -> None:
+        for scope in reversed(self.scopes):
+            if scope.kind in (ASYNC, SYNC):
+                self.summary.functions[scope.qualname].is_generator = True
+                break
+            if scope.kind != GENEXP:  # a yield in a lambda makes the lambda a generator
+                break
+        self.generic_visit(node)
+
+    visit_Yield = _yield
+    visit_YieldFrom = _yield
+
     def visit_Await(self, node: ast.Await) -> None:
         if isinstance(node.value, ast.Call):
             self.awaited.add(id(node.value))
@@ -337,13 +384,16 @@ class _Summarizer(ast.NodeVisitor):
         self.call_funcs.add(id(node.func))
         ref = self.resolve(node.func)
         self.summary.calls.append(
-            CallSite(ref, node.lineno, self.col(node), self._context(), self._owner(), id(node) in self.awaited, self.end_key(node.func))
+            CallSite(ref, node.lineno, self.col(node), self._context(), self._owner(), id(node) in self.awaited, self.end_key(node.func),
+                     any(scope.kind == ASYNC for scope in self.scopes))
         )
         self.generic_visit(node)
 
     def _value(self, node: ast.Name | ast.Attribute) -> None:
         if id(node) in self.call_funcs or not isinstance(node.ctx, ast.Load):
             return
+        if isinstance(node, ast.Name) and node.id not in self.bindable:
+            return  # not a def, class, import or parameter name of this module: cannot be a function
         ref = self.resolve(node)
         if ref.kind != "unresolved":
             self.summary.values.append(ValueRef(ref, node.lineno, self.col(node)))

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import ast
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
-from libcst.codemod import Codemod
+from libcst.metadata import MetadataWrapper
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from awaitify.codemod_base import AwaitifyCodemod, FileSession, ParenthesizeAwait, new_context
@@ -29,10 +29,10 @@ class FileOutcome:
 
 def transformer_for(rule: Rule) -> type[AwaitifyCodemod]:
     for module in codemod_modules():
-        if module.RULE is rule:
+        if module.RULE.code == rule.code:
             return next(
                 v for v in vars(module).values()
-                if isinstance(v, type) and issubclass(v, AwaitifyCodemod) and v is not AwaitifyCodemod and v.RULE is rule
+                if isinstance(v, type) and issubclass(v, AwaitifyCodemod) and v is not AwaitifyCodemod and v.RULE.code == rule.code
             )
     raise LookupError(rule.code)
 
@@ -62,12 +62,19 @@ def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
     context = new_context(session)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # libcst's own deprecation chatter is not the user's business
+        wrapper: MetadataWrapper | None = None
         for rule in rules:
+            # One metadata resolution per version of the tree: scope and qualified-name analysis
+            # cost ~10x the parse, and a codemod that changed nothing leaves the same tree object.
+            if wrapper is None or wrapper.module is not tree:
+                wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
             codemod = transformer_for(rule)(context)
-            # Codemod.transform_module, not the command's: imports are fixed once, after every codemod
-            tree = Codemod.transform_module(codemod, tree)
+            with codemod.resolve(wrapper):
+                codemod.context = replace(context, wrapper=wrapper)
+                tree = wrapper.module.visit(codemod)
         if session.changes:
             tree = tree.visit(ParenthesizeAwait())
+            # imports are fixed once, after every codemod
             for key, visitor in (("AddImportsVisitor", AddImportsVisitor), ("RemoveImportsVisitor", RemoveImportsVisitor)):
                 if context.scratch.get(key):
                     tree = visitor(context).transform_module(tree)
