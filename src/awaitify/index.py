@@ -111,6 +111,8 @@ class ProjectIndex:
         self._value_refs: dict[FuncId, list[tuple[str, int, int]]] = {}
         self._unresolved: dict[str, list[tuple[str, CallSite]]] = {}
         self._spelled: dict[str, list[str]] = {}
+        self._defining: dict[str, dict[ClassId, list[FuncId]]] = {}
+        self._mro: dict[ClassId, list[ClassId | None]] = {}
         self._words: dict[str, list[str]] | None = None  # word -> files, built once many words are asked
         self.external_calls: list[tuple[str, CallSite, str]] = []  # (path, site, dotted), of indexed files
         self._external_from: dict[FuncId, list[tuple[Edge, str]]] = {}
@@ -308,14 +310,18 @@ class ProjectIndex:
             out.append(resolved)
         return out
 
-    def mro(self, cid: ClassId, seen: set[ClassId] | None = None) -> list[ClassId | None]:
-        seen = seen if seen is not None else set()
+    def mro(self, cid: ClassId) -> list[ClassId | None]:
+        if cid not in self._mro:
+            self._mro[cid] = self._linearize(cid, set())
+        return self._mro[cid]
+
+    def _linearize(self, cid: ClassId, seen: set[ClassId]) -> list[ClassId | None]:
         if cid in seen:
             return []
         seen.add(cid)
         order: list[ClassId | None] = [cid]
         for base in self.bases(cid):
-            order.extend(self.mro(base, seen) if base is not None else [None])
+            order.extend(self._linearize(base, seen) if base is not None else [None])
         return order
 
     def lookup_method(self, cid: ClassId, name: str, skip_self: bool = False) -> FuncId | None:
@@ -334,18 +340,24 @@ class ProjectIndex:
         info = self.function(fid)
         if info.class_qualname is None:
             return []
-        cid = (fid[0], info.class_qualname)
-        related = self._inherited(fid)
-        defining = re.compile(rf"def\s+{re.escape(info.name)}\b")
-        candidates = [p for p in self.files_spelling(info.name) if defining.search(self.texts[p])]
-        self.store.prefetch(candidates)
-        for path in candidates:
-            for qualname, other in self.summary(path).functions.items():
-                if other.name != info.name or other.class_qualname is None or (path, qualname) == fid:
-                    continue
-                if cid in self.mro((path, other.class_qualname))[1:]:
-                    related.append((path, qualname))
-        return related
+        descendants = self._descendants_defining(info.name).get((fid[0], info.class_qualname), [])
+        return [*self._inherited(fid), *(d for d in descendants if d != fid)]
+
+    def _descendants_defining(self, name: str) -> dict[ClassId, list[FuncId]]:
+        """For one method name: ancestor class -> the methods of that name in classes deriving from it."""
+        if name not in self._defining:
+            defining = re.compile(rf"def\s+{re.escape(name)}\b")
+            candidates = [p for p in self.files_spelling(name) if defining.search(self.texts[p])]
+            self.store.prefetch(candidates)
+            table: dict[ClassId, list[FuncId]] = {}
+            for path in candidates:
+                for qualname, other in self.summary(path).functions.items():
+                    if other.name == name and other.class_qualname is not None:
+                        for ancestor in self.mro((path, other.class_qualname))[1:]:
+                            if ancestor is not None:
+                                table.setdefault(ancestor, []).append((path, qualname))
+            self._defining[name] = table
+        return self._defining[name]
 
     def has_outside_base(self, fid: FuncId) -> bool:
         info = self.function(fid)

@@ -1,0 +1,245 @@
+"""awaitify's speed, measured: per stage, cold and warm, against ruff and a libcst parse of every file.
+
+    python benchmarks/bench.py generate OUT --packages 20 --modules 25 --depth 4 --blocking 0.05
+    python benchmarks/bench.py run TREE [--jobs N] [--no-baselines]
+    python benchmarks/bench.py scale --sizes 1 2 4      # synthetic trees of growing size
+    python benchmarks/bench.py stdlib                   # a copy of this Python's standard library
+
+Each `run` prints files, lines, wall time, lines/s and peak RSS for: `awaitify fix --check` cold
+(no cache) and warm (cache filled by the cold run), with the stages (discover, index, plan,
+pre-check, transform); `ruff check --select ASYNC` (when ruff is installed); and a libcst parse of
+every file, for the ratios the performance targets are stated in (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+# --- a synthetic monorepo ------------------------------------------------------------------------
+def generate(out: Path, packages: int, modules: int, depth: int, blocking: float, seed: int = 7) -> None:
+    """`packages` packages of `modules` modules; each module has a service class, helpers forming
+    call chains `depth` deep across modules, async handlers at the top, and a share `blocking` of
+    chains that end in time.sleep / requests.get."""
+    rng = random.Random(seed)
+    out.mkdir(parents=True, exist_ok=True)
+    for p in range(packages):
+        pkg = out / f"pkg{p}"
+        pkg.mkdir(exist_ok=True)
+        (pkg / "__init__.py").write_text("")
+        for m in range(modules):
+            lines = ["import json", "import time", "import requests", "", ""]
+            if m:
+                lines.insert(0, f"from pkg{p} import mod{m - 1} as previous")
+            blocks = rng.random() < blocking
+            for d in range(depth):
+                body = "time.sleep(0.01)" if (d == 0 and blocks) else "value = json.dumps({'level': %d})" % d
+                call = f"    return helper_{d - 1}(x) + 1" if d else "    return len(str(x))"
+                lines += [f"def helper_{d}(x):", f"    {body}", call, "", ""]
+            lines += [
+                f"class Service{m}:",
+                "    def __init__(self, name):",
+                "        self.name = name",
+                "",
+                "    def load(self, key):",
+                f"        return helper_{depth - 1}(key)",
+                "",
+                "    def describe(self):",
+                "        return {'name': self.name, 'size': len(self.name)}",
+                "",
+                "",
+                "async def handler(request):",
+                f"    service = Service{m}('svc')",
+                "    data = service.load(request)",
+                "    return {'data': data, 'meta': service.describe()}",
+                "",
+                "",
+                "def sync_job(items):",
+                "    return [json.dumps(i) for i in items]",
+                "",
+            ]
+            if m and rng.random() < 0.5:
+                lines += ["", "def chained(x):", "    return previous.helper_0(x)", ""]
+            (pkg / f"mod{m}.py").write_text("\n".join(lines) + "\n")
+
+
+# --- measuring -----------------------------------------------------------------------------------
+def count(tree: Path) -> tuple[int, int]:
+    files = [p for p in tree.rglob("*.py") if "site-packages" not in p.parts]
+    lines = 0
+    for path in files:
+        try:
+            lines += path.read_bytes().count(b"\n")
+        except OSError:
+            pass
+    return len(files), lines
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, int, str]:
+    """Wall time, peak RSS of the child in MB, and its stderr."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before) // 1024, proc.stderr
+
+
+STAGES_SCRIPT = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    from pathlib import Path
+    from awaitify.config import discover
+    from awaitify.rules import all_rules
+    from awaitify.runner import RunOptions, run
+    tree, jobs, cache = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "cache"
+    start = time.perf_counter()
+    result = run([tree], discover(tree), all_rules(), RunOptions(jobs=jobs, use_cache=cache))
+    wall = time.perf_counter() - start
+    print(json.dumps({"wall": wall, "stages": result.timings, "counters": result.counters,
+                      "changed": len(result.changed),
+                      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024}))
+    """
+)
+
+LIBCST_SCRIPT = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    import libcst
+    start = time.perf_counter()
+    for path in Path(sys.argv[1]).rglob("*.py"):
+        if "site-packages" in path.parts:
+            continue
+        try:
+            libcst.parse_module(path.read_bytes())
+        except Exception:
+            pass
+    print(time.perf_counter() - start)
+    """
+)
+
+
+def awaitify_stages(tree: Path, jobs: int, cache: bool) -> dict:
+    proc = subprocess.run([sys.executable, "-c", STAGES_SCRIPT, str(tree), str(jobs), "cache" if cache else "nocache"],
+                          capture_output=True, text=True, cwd=tree)
+    if proc.returncode:
+        raise SystemExit(proc.stderr)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_benchmark(tree: Path, jobs: int, baselines: bool, libcst_sample: float) -> dict:
+    tree = tree.resolve()
+    shutil.rmtree(tree / ".awaitify_cache", ignore_errors=True)
+    files, lines = count(tree)
+    print(f"tree: {tree}  files: {files}  lines: {lines}")
+    report = {"files": files, "lines": lines}
+    cold = awaitify_stages(tree, jobs, cache=True)
+    warm = awaitify_stages(tree, jobs, cache=True)
+    for name, data in (("awaitify fix --check (cold)", cold), ("awaitify fix --check (warm)", warm)):
+        stages = "  ".join(f"{k} {v:.2f}s" for k, v in data["stages"].items())
+        print(f"{name:<34} {data['wall']:7.2f} s  {lines / data['wall']:>10,.0f} lines/s  peak {data['rss_mb']} MB")
+        print(f"    stages: {stages}")
+        print(f"    counters: {data['counters']}  files changed: {data['changed']}")
+    report["cold"], report["warm"] = cold, warm
+    check, check_rss, _ = timed([sys.executable, "-m", "awaitify", "check", "-q", "."], tree) if _has_check() else (None, None, "")
+    if check is not None:
+        print(f"{'awaitify check (cold, CLI)':<34} {check:7.2f} s  {lines / check:>10,.0f} lines/s  peak {check_rss} MB")
+        report["check"] = check
+    shutil.rmtree(tree / ".awaitify_cache", ignore_errors=True)
+    if baselines:
+        ruff = shutil.which("ruff")
+        if ruff:
+            elapsed, rss, _ = timed([ruff, "check", "--select", "ASYNC", "--no-cache", "--exit-zero", "-q", "."], tree)
+            print(f"{'ruff check --select ASYNC':<34} {elapsed:7.2f} s  {lines / elapsed:>10,.0f} lines/s  peak {rss} MB")
+            report["ruff"] = elapsed
+            print(f"    ratio awaitify cold / ruff: {cold['wall'] / elapsed:.1f}x   warm / ruff: {warm['wall'] / elapsed:.1f}x")
+        else:
+            print("ruff: not installed (pip install ruff) - ratio not measured")
+        sample = _libcst_time(tree, libcst_sample)
+        print(f"{'libcst parse of every file':<34} {sample:7.2f} s  {lines / sample:>10,.0f} lines/s"
+              + ("" if libcst_sample >= 1 else f"  (extrapolated from {libcst_sample:.0%} of the files)"))
+        report["libcst"] = sample
+        print(f"    ratio libcst parse-all / awaitify fix --check cold: {sample / cold['wall']:.1f}x")
+    return report
+
+
+def _has_check() -> bool:
+    proc = subprocess.run([sys.executable, "-m", "awaitify", "check", "--help"], capture_output=True, text=True)
+    return proc.returncode == 0
+
+
+def _libcst_time(tree: Path, share: float) -> float:
+    """Parsing a big tree with libcst takes minutes: time a random share of the files and scale."""
+    if share >= 1:
+        proc = subprocess.run([sys.executable, "-c", LIBCST_SCRIPT, str(tree)], capture_output=True, text=True)
+        return float(proc.stdout.strip())
+    files = sorted(p for p in tree.rglob("*.py") if "site-packages" not in p.parts)
+    rng = random.Random(1)
+    chosen = rng.sample(files, max(1, int(len(files) * share)))
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, path in enumerate(chosen):
+            shutil.copyfile(path, Path(tmp) / f"f{i}.py")
+        proc = subprocess.run([sys.executable, "-c", LIBCST_SCRIPT, tmp], capture_output=True, text=True)
+        part = float(proc.stdout.strip())
+    total_lines = sum(p.read_bytes().count(b"\n") for p in files)
+    sample_lines = sum(p.read_bytes().count(b"\n") for p in chosen)
+    return part * total_lines / max(sample_lines, 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    gen = sub.add_parser("generate")
+    gen.add_argument("out", type=Path)
+    gen.add_argument("--packages", type=int, default=20)
+    gen.add_argument("--modules", type=int, default=25)
+    gen.add_argument("--depth", type=int, default=4)
+    gen.add_argument("--blocking", type=float, default=0.05)
+    one = sub.add_parser("run")
+    one.add_argument("tree", type=Path)
+    scale = sub.add_parser("scale")
+    scale.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4])
+    sub.add_parser("stdlib")
+    for p in (one, scale, sub.choices["stdlib"]):
+        p.add_argument("--jobs", type=int, default=0)
+        p.add_argument("--no-baselines", action="store_true")
+        p.add_argument("--libcst-sample", type=float, default=0.2, help="share of files libcst parses (scaled up)")
+    args = parser.parse_args()
+    if args.command == "generate":
+        generate(args.out, args.packages, args.modules, args.depth, args.blocking)
+        print(f"generated {count(args.out)[0]} files in {args.out}")
+    elif args.command == "run":
+        run_benchmark(args.tree, args.jobs, not args.no_baselines, args.libcst_sample)
+    elif args.command == "scale":
+        with tempfile.TemporaryDirectory() as tmp:
+            for size in args.sizes:
+                tree = Path(tmp) / f"x{size}"
+                generate(tree, packages=10 * size, modules=25, depth=4, blocking=0.05)
+                print(f"\n== synthetic monorepo x{size}")
+                run_benchmark(tree, args.jobs, not args.no_baselines, args.libcst_sample)
+    else:
+        stdlib = Path(sysconfig.get_paths()["stdlib"])
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = Path(tmp) / "stdlib"
+            shutil.copytree(stdlib, tree, ignore=shutil.ignore_patterns("site-packages", "__pycache__"), symlinks=True)
+            run_benchmark(tree, args.jobs, not args.no_baselines, args.libcst_sample)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    main()
