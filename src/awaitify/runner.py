@@ -162,7 +162,8 @@ def _read_all(files: list[Discovered]) -> tuple[list[SourceFile], list[FileResul
 
 
 def _cache_root(config: Config) -> Path:
-    return config.root if config.source is not None else Path.cwd()
+    """Beside the pyproject.toml the settings came from; the current directory when there is none."""
+    return config.root
 
 
 def _fingerprint(config: Config, rule_codes: tuple[str, ...], plan: FilePlan) -> str:
