@@ -60,9 +60,9 @@ class _Ignores:
             self.gitignores[folder] = _spec(lines)
         return self.gitignores[folder]
 
-    def excluded(self, path: Path, is_dir: bool, chain: list[Path]) -> bool:
+    def excluded(self, path: Path, is_dir: bool, chain: list[Path], user: bool = True) -> bool:
         suffix = "/" if is_dir else ""
-        if self.user is not None:
+        if self.user is not None and user:
             try:
                 rel = path.relative_to(self.config_root).as_posix()
             except ValueError:
@@ -80,7 +80,7 @@ def _is_virtualenv(folder: Path) -> bool:
     return (folder / "pyvenv.cfg").is_file()
 
 
-def _walk(top: Path, ignores: _Ignores, chain: list[Path], out: list[Path]) -> None:
+def _walk(top: Path, ignores: _Ignores, chain: list[Path], out: list[Path], user: bool = True) -> None:
     chain = [*chain, top]
     try:
         entries = sorted(os.scandir(top), key=lambda e: e.name)
@@ -89,11 +89,11 @@ def _walk(top: Path, ignores: _Ignores, chain: list[Path], out: list[Path]) -> N
     for entry in entries:
         path = Path(entry.path)
         if entry.is_dir(follow_symlinks=False):
-            if entry.name in DEFAULT_EXCLUDES or _is_virtualenv(path) or ignores.excluded(path, True, chain):
+            if entry.name in DEFAULT_EXCLUDES or _is_virtualenv(path) or ignores.excluded(path, True, chain, user):
                 continue
-            _walk(path, ignores, chain, out)
+            _walk(path, ignores, chain, out, user)
         elif entry.name.endswith((".py", ".pyi")) and entry.is_file(follow_symlinks=False):
-            if not ignores.excluded(path, False, chain):
+            if not ignores.excluded(path, False, chain, user):
                 out.append(path)
 
 
@@ -119,7 +119,10 @@ def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list
         # .gitignore files above the given folder still apply, up to the repository root
         chain = [] if root is None else [p for p in reversed(absolute.parents) if p.is_relative_to(root)]
         files: list[Path] = []
-        _walk(absolute, ignores, chain, files)
+        # A folder named on the command line that `exclude` covers was asked for anyway (as in
+        # ruff, explicit paths win); .gitignore still applies inside it.
+        asked_for_excluded = ignores.excluded(absolute, True, [], user=True)
+        _walk(absolute, ignores, chain, files, user=not asked_for_excluded)
         for file in files:
             found[file] = None
     return [Discovered(path=p, display=display_path(p, cwd)) for p in sorted(found, key=lambda p: display_path(p, cwd))]
