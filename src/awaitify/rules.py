@@ -11,6 +11,7 @@ import pkgutil
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from types import ModuleType
 
 from awaitify.errors import UsageError
@@ -74,4 +75,13 @@ def find_rule(selector: str) -> Rule:
 
 
 def doc_text(rule: Rule) -> str:
-    return resources.files("awaitify.docs.rules").joinpath(rule.doc_page).read_text(encoding="utf-8")
+    """The rule's page from docs/rules/: shipped as package data in a regular install; read from the
+    source tree in an editable one (setuptools' editable finder does not map data-only folders)."""
+    try:
+        folder = resources.files("awaitify.docs.rules")
+    except ModuleNotFoundError:
+        folder = Path(__file__).resolve().parents[2] / "docs" / "rules"  # type: ignore[assignment]
+    try:
+        return folder.joinpath(rule.doc_page).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return f"{rule.code} {rule.name}: {rule.summary}\n(no documentation page found)"
