@@ -61,6 +61,7 @@ class Propagator:
         self.index = index
         self.config = config
         self.blocking = blocking
+        self._reachable: dict[FuncId, bool] = {}
 
     def where(self, path: str, line: int) -> str:
         return f"{self._display(path)}:{line}"
@@ -75,42 +76,41 @@ class Propagator:
         return f"`{self.index.display_name(fid)}`"
 
     # --- reachability -------------------------------------------------------------------------
-    def async_region(self) -> set[FuncId]:
-        """Every sync function async code reaches through resolved sync calls. Walked downward from
-        the async bodies (only files that spell `async` can hold one), so only the modules on those
-        call paths are read; a `self.m()` edge also reaches every override of `m`."""
+    def candidate_seeds(self) -> dict[FuncId, str]:
+        """Sync functions holding a call with an async replacement. Only files that spell both the
+        module (in its import) and the function name of such a call can hold one."""
         index = self.index
-        with_async = [p for p, text in index.texts.items() if "async" in text]
-        index.store.prefetch(with_async)
-        stack: list[tuple[FuncId, bool]] = []  # (function, reached through self.m() / obj.m())
-        for path in with_async:
-            index.index_file(path)
-        for _, edges in index.edges_from_async():
-            stack += [(target, edge.dynamic) for edge, target in edges]
-        region: set[FuncId] = set()
-        expanded: set[FuncId] = set()
-        while stack:
-            fid, dynamic = stack.pop()
-            if index.function(fid).is_async:
-                continue
-            if dynamic and fid not in expanded:
-                expanded.add(fid)
-                stack += [(other, False) for other in index.overrides(fid)]
-            if fid in region:
-                continue
-            region.add(fid)
-            for edge, target in index.calls_from(fid):
-                if edge.site.context == SYNC:
-                    stack.append((target, edge.dynamic))
-        return region
-
-    def seeds(self, region: set[FuncId]) -> dict[FuncId, str]:
-        """Sync functions that async code reaches and that hold a call with an async replacement."""
         found: dict[FuncId, str] = {}
-        for fid in sorted(region):
-            for edge, dotted in self.index.external_calls_from(fid):
-                if dotted in self.blocking and edge.site.context == SYNC:
-                    found.setdefault(fid, f"calls `{dotted}` ({self.where(edge.path, edge.site.line)})")
+        for dotted in sorted(self.blocking):
+            first, last = dotted.partition(".")[0], dotted.rpartition(".")[2]
+            candidates = [p for p, text in index.texts.items() if first in text and last in text]
+            index.store.prefetch(candidates)
+            for path in candidates:
+                index.index_file(path)
+        for path, site, dotted in sorted(index.external_calls, key=lambda c: (c[0], c[1].line, c[1].col)):
+            if dotted in self.blocking and site.context == SYNC:
+                found.setdefault((path, site.owner), f"calls `{dotted}` ({self.where(path, site.line)})")
+        return found
+
+    def async_reachable(self, fid: FuncId) -> bool:
+        """Does async code reach `fid` through resolved sync calls? Searched upward from fid, so
+        only the files of its callers (those that spell its name) are read."""
+        if fid in self._reachable:
+            return self._reachable[fid]
+        seen, stack, found = {fid}, [fid], False
+        while stack and not found:
+            for edge in self.index.callers(stack.pop()):
+                if edge.site.context == ASYNC:
+                    found = True
+                    break
+                caller = (edge.path, edge.site.owner)
+                if edge.site.context == SYNC and caller not in seen:
+                    if self._reachable.get(caller):
+                        found = True
+                        break
+                    seen.add(caller)
+                    stack.append(caller)
+        self._reachable[fid] = found
         return found
 
     # --- boundaries -------------------------------------------------------------------------------
@@ -141,14 +141,14 @@ class Propagator:
         return bool(_TEST_FILE.search(self._display(path))) and owner.rpartition(".")[2].startswith("test")
 
     # --- the closure ------------------------------------------------------------------------------
-    def closure(self, seed: FuncId, why: str, region: set[FuncId]) -> Closure:
+    def closure(self, seed: FuncId, why: str) -> Closure:
         result = Closure(members={seed: why})
         work = [seed]
         while work:
             fid = work.pop()
-            if fid not in region and result.boundaries:
-                # Already a boundary: the closure will be offloaded at its async callers, which
-                # all call into the region. Sync-only callers further up need not be read.
+            if result.boundaries and not self.async_reachable(fid):
+                # Already a boundary: the closure will be offloaded at its async callers, and a
+                # function no async code reaches has none. Its sync-only callers need not be read.
                 continue
             boundary = self.own_boundary(fid)
             if boundary:
@@ -191,9 +191,10 @@ class Propagator:
     # --- decisions --------------------------------------------------------------------------------
     def components(self) -> list[Closure]:
         merged: list[Closure] = []
-        region = self.async_region()
-        for seed, why in sorted(self.seeds(region).items()):
-            closure = self.closure(seed, why, region)
+        for seed, why in sorted(self.candidate_seeds().items()):
+            if self.index.function(seed).is_async or not self.async_reachable(seed):
+                continue
+            closure = self.closure(seed, why)
             for other in [c for c in merged if c.members.keys() & closure.members.keys()]:
                 closure.merge(other)
                 merged.remove(other)
