@@ -1,0 +1,9 @@
+import asyncio as aio
+
+
+async def a(c):
+    return await c()
+
+
+async def b(c):
+    return await c()

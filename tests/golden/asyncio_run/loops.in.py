@@ -1,0 +1,28 @@
+import asyncio
+
+
+async def only_feeds(work):
+    loop = asyncio.get_event_loop()
+    return loop.run_until_complete(work())
+
+
+async def used_elsewhere(work):
+    loop = asyncio.get_running_loop()
+    result = loop.run_until_complete(work())
+    loop.call_soon(print, result)
+    return result
+
+
+async def new_loop(work):
+    loop = asyncio.new_event_loop()
+    result = loop.run_until_complete(work())
+    loop.close()
+    return result
+
+
+async def chained(work):
+    return asyncio.get_event_loop().run_until_complete(work()) + 1
+
+
+async def unknown_loop(loop, work):
+    return loop.run_until_complete(work())

@@ -1,0 +1,15 @@
+import asyncio
+
+
+async def submit(service, request):
+    job = await service.submit_job(request)
+    again = await service.submit_job(request)
+    return job, again
+
+
+def celery_task(service, request):
+    return asyncio.run(service.submit_job(request))
+
+
+if __name__ == "__main__":
+    asyncio.run(submit(None, None))

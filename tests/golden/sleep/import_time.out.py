@@ -1,0 +1,6 @@
+import asyncio
+
+
+async def handler(delay):
+    await asyncio.sleep(delay)  # wait for the replica
+    return delay

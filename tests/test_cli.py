@@ -1,0 +1,138 @@
+"""The command line as users and CI see it: output streams, exit codes, and what it writes."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+BLOCKING = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
+FIXED = "import asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n"
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and ".awaitify_cache" not in p.parts}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "handlers.py").write_text(BLOCKING)
+    (tmp_path / "app" / "clean.py").write_text("async def ok():\n    return 1\n")
+    (tmp_path / "notes.txt").write_text("time.sleep in async def\n")
+    return tmp_path
+
+
+def test_dry_run_prints_the_patch_and_writes_nothing(project: Path, cli) -> None:
+    before = tree_hashes(project)
+    code, out, err = cli("fix", ".")
+    assert code == 0
+    assert out.startswith(b"--- a/app/handlers.py\n+++ b/app/handlers.py\n")
+    assert b"+    await asyncio.sleep(1)" in out
+    assert "would change app/handlers.py" in err and "3 files scanned" not in err
+    assert "2 files scanned, 1 would change, 0 skipped" in err
+    assert tree_hashes(project) == before
+
+
+def test_write_then_nothing_left_to_do(project: Path, cli) -> None:
+    code, out, err = cli("fix", "--write", ".")
+    assert code == 0 and out == b""
+    assert (project / "app" / "handlers.py").read_text() == FIXED
+    assert "changed app/handlers.py" in err
+    after = tree_hashes(project)
+    assert cli("fix", "--write", ".")[0] == 0
+    assert tree_hashes(project) == after  # idempotent
+
+
+def test_check_exits_1_then_0(project: Path, cli) -> None:
+    code, out, _ = cli("fix", "--check", ".")
+    assert code == 1 and out == b""
+    code, out, _ = cli("fix", "--check", "--diff", ".")
+    assert code == 1 and b"+++ b/app/handlers.py" in out
+    cli("fix", "--write", ".")
+    assert cli("fix", "--check", ".")[0] == 0
+
+
+def test_write_keeps_mode_bits(project: Path, cli) -> None:
+    target = project / "app" / "handlers.py"
+    target.chmod(0o751)
+    cli("fix", "--write", ".")
+    assert target.stat().st_mode & 0o777 == 0o751
+    assert not [p for p in target.parent.iterdir() if "awaitify-tmp" in p.name]
+
+
+@pytest.mark.parametrize("selector, changes", [
+    (["--select", "AW101"], True), (["--select", "AW1"], True), (["--select", "sleep"], True),
+    (["--ignore", "sleep"], False), (["--select", "asyncio-run,AW4"], False),
+])
+def test_select_and_ignore(project: Path, cli, selector: list[str], changes: bool) -> None:
+    code, out, _ = cli("fix", *selector, ".")
+    assert code == 0 and (b"asyncio.sleep" in out) is changes
+
+
+@pytest.mark.parametrize("args, message", [
+    (["fix", "--select", "AW999"], "unknown rule `AW999`"),
+    (["fix", "--bogus"], "No such option: --bogus"),
+    (["fix", "--color", "purple"], "--color must be one of"),
+    (["fix", "--propagate", "sometimes"], "--propagate must be one of"),
+    (["fix", "missing_dir"], "missing_dir: no such file or directory"),
+    (["fix", "--write", "--check"], "cannot be used together"),
+    (["explain", "nope"], "unknown rule `nope`"),
+])
+def test_usage_errors_exit_2_with_one_line(project: Path, cli, args: list[str], message: str) -> None:
+    code, out, err = cli(*args)
+    assert code == 2 and out == b""
+    assert err.count("\n") == 1 and err.startswith("awaitify: error:") and message in err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("config, message", [
+    ("[tool.awaitify]\nselekt = ['AW101']\n", "unknown key `selekt`"),
+    ("[tool.awaitify]\npropagate = 'always'\n", "`propagate` must be one of auto, offload, off"),
+    ("[tool.awaitify]\nselect = 'AW101'\n", "`select` must be a list of strings"),
+    ("[tool.awaitify\n", "invalid TOML"),
+    ("[tool.awaitify]\nblocking-calls = { get_blob = 'offload' }\n", "use the dotted name"),
+])
+def test_config_errors_exit_2(project: Path, cli, config: str, message: str) -> None:
+    (project / "pyproject.toml").write_text(config)
+    code, out, err = cli("fix", ".")
+    assert code == 2 and err.count("\n") == 1 and message in err and "pyproject.toml" in err
+
+
+def test_config_select_and_explicit_config_file(project: Path, cli) -> None:
+    (project / "pyproject.toml").write_text("[tool.awaitify]\nignore = ['AW101']\n")
+    assert b"asyncio.sleep" not in cli("fix", ".")[1]
+    (project / "other.toml").write_text("select = ['sleep']\n")
+    assert b"asyncio.sleep" in cli("fix", "--config", "other.toml", ".")[1]
+
+
+def test_per_file_ignores(project: Path, cli) -> None:
+    (project / "pyproject.toml").write_text("[tool.awaitify.per-file-ignores]\n'app/*' = ['AW101']\n")
+    assert cli("fix", ".")[1] == b""
+
+
+def test_rules_and_explain(cli) -> None:
+    code, out, _ = cli("rules")
+    assert code == 0 and b"AW101" in out and b"AW102" in out and b"AW401" in out
+    for name in ("AW101", "sleep"):
+        code, out, _ = cli("explain", name)
+        assert code == 0 and out.startswith(b"# AW101 `sleep`") and b"When it refuses" in out
+
+
+def test_explain_flag_gives_reasons(project: Path, cli) -> None:
+    _, _, err = cli("fix", "--explain", ".")
+    assert "5:5 AW101 time.sleep() -> await asyncio.sleep(): time.sleep blocks the event loop" in err
+
+
+def test_quiet_and_color(project: Path, cli) -> None:
+    code, out, err = cli("fix", "-q", "--color", "never", ".")
+    assert code == 0 and err == "" and b"\x1b[" not in out
+    _, out, _ = cli("fix", "--color", "always", ".")
+    assert b"\x1b[" in out
+
+
+def test_version(cli) -> None:
+    code, out, _ = cli("--version")
+    assert code == 0 and out.startswith(b"awaitify ")
