@@ -20,7 +20,7 @@ from awaitify.errors import UsageError
 from awaitify.report import make_console, print_summary, progress_bar, write_patch
 from awaitify.rules import all_rules, doc_text, find_rule, select_rules
 from awaitify.runner import RunOptions, run
-from awaitify.writer import atomic_write
+from awaitify.apply import apply_results
 
 app = typer.Typer(
     add_completion=False,
@@ -82,6 +82,10 @@ def fix(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors and diagnostics."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (default: every core)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write .awaitify_cache/."),
+    allow_dirty: bool = typer.Option(False, "--allow-dirty", help="--write even over uncommitted changes."),
+    verify_cmd: Optional[str] = typer.Option(
+        None, "--verify-cmd", help="With --write: run this command before and after; restore every file if it starts failing."
+    ),
 ) -> None:
     """Rewrite blocking calls in async code. Dry run by default: prints a unified diff."""
     _choice("--color", color, ("auto", "always", "never"))
@@ -99,13 +103,13 @@ def fix(
     with progress_bar(console, quiet) as progress:
         result = run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=not no_cache, progress=progress))
     stdout_color = color == "always" or (color == "auto" and sys.stdout.isatty())
-    if write:
-        for changed in result.changed:
-            atomic_write(changed.path, changed.new)
+    applied = apply_results(result.changed, Path.cwd(), allow_dirty, verify_cmd) if write else None
     if (not write and not check) or diff:
         write_patch(result, stdout_color)
-    print_summary(result, console, "write" if write else "check" if check else "dry-run", quiet, explain)
-    if check and result.changed:
+    print_summary(result, console, "write" if write else "check" if check else "dry-run", quiet, explain, applied)
+    if applied is not None and applied.interrupted:
+        raise typer.Exit(130)
+    if (check and result.changed) or (applied is not None and applied.restored):
         raise typer.Exit(EXIT_CHANGES)
 
 

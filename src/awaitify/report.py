@@ -5,13 +5,16 @@ from __future__ import annotations
 import sys
 import time
 from contextlib import contextmanager
-from typing import IO, Callable, Iterator
+from typing import IO, TYPE_CHECKING, Callable, Iterator
 
 from rich.console import Console
 from rich.text import Text
 
 from awaitify.diff import unified_diff
 from awaitify.runner import RunResult
+
+if TYPE_CHECKING:
+    from awaitify.apply import ApplyReport
 
 
 def make_console(color: str, stream: IO[str] | None = None) -> Console:
@@ -75,8 +78,21 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def print_summary(result: RunResult, console: Console, mode: str, quiet: bool, explain: bool) -> None:
+def print_summary(result: RunResult, console: Console, mode: str, quiet: bool, explain: bool,
+                  applied: "ApplyReport | None" = None) -> None:
     """mode: "dry-run", "write" or "check": it picks the verb ("would change" / "changed")."""
+    if applied is not None:
+        for refused, why in applied.refused:
+            console.print(Text(f"{refused.display}: {why}", style="yellow"))
+        if applied.interrupted:
+            names = ", ".join(r.display for r in applied.written) or "none"
+            console.print(Text(f"awaitify: interrupted: wrote {len(applied.written)} of {len(result.changed)} "
+                               f"files completely ({names}); the others are untouched", style="red"))
+            return
+        if applied.restored:
+            console.print(Text(f"awaitify: the verify command failed after the rewrite; restored "
+                               f"{len(applied.written)} files. Its output ended with:\n{applied.verify_output}", style="red"))
+            return
     for skipped in result.skipped:
         console.print(Text(f"{skipped.display}: {skipped.error}", style="yellow"))
     for diagnostic in result.diagnostics:

@@ -123,7 +123,7 @@ def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: 
         return result
     result.changes, result.diagnostics = outcome.changes, outcome.diagnostics
     if outcome.new != source.raw:
-        problem = verify(source, outcome.new)
+        problem = verify(source, outcome.new, rules, config)
         if problem:
             result.error = f"internal error: {problem}; file left unchanged (please report this)"
         else:

@@ -3,7 +3,6 @@ verify the result parses. Nothing here writes to disk."""
 
 from __future__ import annotations
 
-import ast
 import warnings
 from dataclasses import dataclass, field, replace
 
@@ -17,7 +16,7 @@ from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
 from awaitify.plan import FilePlan
 from awaitify.rules import Rule, codemod_modules
-from awaitify.source import SourceFile
+from awaitify.source import SourceFile, decode_source
 
 
 @dataclass
@@ -82,12 +81,28 @@ def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
     return FileOutcome(new=new, changes=sorted(session.changes), diagnostics=sorted(session.diagnostics))
 
 
-def verify(source: SourceFile, new: bytes) -> str | None:
-    """Why the rewritten file must not be written, or None when it is sound."""
+def _compile_error(data: bytes, display: str) -> str | None:
     try:
-        compile(new, source.display, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except SyntaxError as exc:
-        return f"rewritten code does not parse ({exc.msg}, line {exc.lineno})"
-    except ValueError as exc:
-        return f"rewritten code does not parse ({exc})"
+        compile(data, display, "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None)
+        return f"{getattr(exc, 'msg', exc)}" + (f", line {line}" if line else "")
+    return None
+
+
+def verify(source: SourceFile, new: bytes, rules: tuple[Rule, ...], config: Config) -> str | None:
+    """Why the rewritten file must not be written, or None when it is sound: it must compile (not
+    only parse: `await` outside an async function is a compile-time error), and running the
+    per-file codemods on it again must change nothing."""
+    problem = _compile_error(new, source.display)
+    if problem and _compile_error(source.raw, source.display) is None:
+        return f"rewritten code does not compile ({problem})"
+    try:
+        text, encoding = decode_source(new, source.display)
+        again = transform(SourceFile(source.path, source.display, new, text, encoding),
+                          tuple(r for r in rules if r.name != "propagation"), config, FilePlan())
+    except SourceError as exc:
+        return f"rewritten code cannot be read back ({exc.reason})"
+    if again.new != new:
+        return "the codemods are not stable on this file (a second pass would change it again)"
     return None
