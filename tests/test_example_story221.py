@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -65,3 +66,23 @@ def test_sync_cli_still_works(migrated: Path) -> None:
 def test_second_run_changes_nothing(migrated: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--check", "--no-cache", "."], cwd=migrated, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout
+
+
+def test_startup_and_shutdown_hooks_run_from_the_lifespan(migrated: Path) -> None:
+    main = (migrated / "backend" / "main.py").read_text()
+    assert "on_event" not in main and "app = FastAPI(title=\"bidiq\", lifespan=lifespan)" in main
+    code = """
+import logging, warnings
+logging.basicConfig(level=logging.INFO, format="%(message)s")
+from fastapi.testclient import TestClient
+warnings.simplefilter("error", DeprecationWarning)
+from backend.main import app
+with TestClient(app) as client:
+    logging.info("serving %s", client.get("/health").json())
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRIPE_")}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=migrated, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    expected = ["health tracking started", "missing environment variables: STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET",
+                "serving {'ok': True}", "pools closed"]
+    assert [line for line in proc.stderr.splitlines() if line in expected] == expected, proc.stderr

@@ -20,7 +20,22 @@ from awaitify import __version__
 from awaitify.summary import ModuleSummary
 
 CACHE_DIR = ".awaitify_cache"
-_FILE = f"cache-{__version__}.pickle"
+
+
+def _code_stamp() -> str:
+    """The tool's own code (engine and codemods) by file size and mtime: an edited or reinstalled
+    codemod must not be served outcomes its previous version computed, even at the same version."""
+    import awaitify.codemods as codemods
+
+    stamp = hashlib.blake2b(digest_size=6)
+    for folder in (Path(__file__).parent, Path(codemods.__file__).parent):
+        for path in sorted(folder.glob("*.py")):
+            st = path.stat()
+            stamp.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    return stamp.hexdigest()
+
+
+_FILE = f"cache-{__version__}-{_code_stamp()}.pickle"
 
 
 def content_key(path: str, data: bytes) -> str:
@@ -103,5 +118,8 @@ class Cache:
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.folder / _FILE)
+            for stale in self.folder.glob("cache-*.pickle"):  # left by other versions of the tool
+                if stale.name != _FILE:
+                    stale.unlink(missing_ok=True)
         except OSError:
             pass  # a read-only tree still gets its fixes; it just is not cached

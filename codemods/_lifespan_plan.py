@@ -1,0 +1,495 @@
+"""The project-wide half of the lifespan codemod: find every FastAPI/Starlette app and router, every
+startup/shutdown hook registered on it (in any module), and decide what each file must do.
+
+It reads `ast` only (cheap) and hands each file plain facts: the lifespans to write, the hook
+registrations to remove, and findings to report. `codemods/lifespan.py` applies them.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from awaitify.config import Config
+from awaitify.index import module_names
+from awaitify.source import SourceFile
+
+APP_CLASSES = {
+    "fastapi.FastAPI": "app", "fastapi.applications.FastAPI": "app",
+    "starlette.applications.Starlette": "app",
+    "fastapi.APIRouter": "router", "fastapi.routing.APIRouter": "router",
+}
+EVENTS = ("startup", "shutdown")
+CTOR_HOOK_KWARGS = {"on_startup": "startup", "on_shutdown": "shutdown"}
+TOKENS = ("on_event", "add_event_handler", "on_startup", "on_shutdown")
+MIN_LIFESPAN = (0, 93, 0)  # FastAPI(lifespan=...)
+MIN_ROUTER_LIFESPAN = (0, 112, 2)  # include_router merges a router's own lifespan
+
+
+@dataclass
+class Handler:
+    """A callable registered as a hook, as seen from the module that registered it."""
+
+    module: str  # dotted name of the module the expression is valid in
+    root: str  # the expression's first name (what a lifespan elsewhere must import)
+    rest: str  # the rest of the expression (".connect"), may be ""
+    is_async: bool | None  # None: cannot tell statically
+    label: str  # for messages
+
+    def call(self, alias: str) -> tuple[str, bool | None]:
+        return f"{alias}{self.rest}()", self.is_async
+
+
+@dataclass
+class Hook:
+    event: str
+    handler: Handler
+    key: tuple  # sort key inside the app's lifespan: (anchor line in the app's module, order)
+    removal: tuple  # where the registration is: (path, ("deco", line) | ("stmt", line) | ("kw", line, kw))
+
+
+@dataclass
+class Target:
+    """A module-level app or router construction."""
+
+    module: "ModuleFacts"
+    var: str
+    kind: str  # "app" | "router"
+    call: ast.Call
+    func_text: str
+    hooks: list[Hook] = field(default_factory=list)
+    includes: list[tuple[int, "Target"]] = field(default_factory=list)  # routers included at line
+    included: bool = False
+
+    @property
+    def existing(self) -> ast.expr | None:
+        return next((k.value for k in self.call.keywords if k.arg == "lifespan"), None)
+
+
+@dataclass
+class ModuleFacts:
+    source: SourceFile
+    names: list[str]
+    tree: ast.Module
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> dotted
+    defs: dict[str, ast.AST] = field(default_factory=dict)  # module-level function defs
+    bound: set[str] = field(default_factory=set)  # every module-level name
+    targets: dict[str, Target] = field(default_factory=dict)
+    import_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, dotted module imported)
+
+    @property
+    def path(self) -> str:
+        return str(self.source.path)
+
+    @property
+    def name(self) -> str:
+        return self.names[0] if self.names else self.source.path.stem
+
+    def mentions_framework(self) -> bool:
+        return "fastapi" in self.source.text or "starlette" in self.source.text
+
+
+# --- reading one module -----------------------------------------------------------------------
+def _absolute(facts_name: str, is_package: bool, module: str | None, level: int) -> str:
+    if not level:
+        return module or ""
+    parts = facts_name.split(".")
+    base = parts if is_package else parts[:-1]
+    base = base[: len(base) - (level - 1)] if level > 1 else base
+    return ".".join([*base, module] if module else base)
+
+
+def _read(source: SourceFile, roots: list[Path]) -> ModuleFacts | None:
+    try:
+        tree = ast.parse(source.text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # the transform step reports files that do not parse
+    facts = ModuleFacts(source, module_names(source.path, roots), tree)
+    is_package = source.path.stem == "__init__"
+    for stmt in tree.body:
+        if isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                facts.imports[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+                facts.import_lines.append((stmt.lineno, alias.name))
+        elif isinstance(stmt, ast.ImportFrom):
+            base = _absolute(facts.name, is_package, stmt.module, stmt.level)
+            for alias in stmt.names:
+                facts.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+                facts.import_lines += [(stmt.lineno, base), (stmt.lineno, f"{base}.{alias.name}")]
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            facts.defs[stmt.name] = stmt
+        for node in ast.walk(stmt) if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else [stmt]:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                facts.bound.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                facts.bound.add(node.id)
+    facts.bound |= set(facts.imports)
+    return facts
+
+
+def dotted(facts: ModuleFacts, expr: ast.expr) -> str | None:
+    """The qualified name of a Name/Attribute chain, through the module's imports."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.insert(0, expr.attr)
+        expr = expr.value
+    if not isinstance(expr, ast.Name):
+        return None
+    head = facts.imports.get(expr.id)
+    if head is None:
+        head = f"{facts.name}.{expr.id}"
+    return ".".join([head, *parts])
+
+
+def _find_targets(facts: ModuleFacts) -> None:
+    for stmt in facts.tree.body:
+        value, target = None, None
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+            value, target = stmt.value, stmt.targets[0].id
+        elif isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name) and stmt.value is not None:
+            value, target = stmt.value, stmt.target.id
+        if isinstance(value, ast.Call):
+            kind = APP_CLASSES.get(dotted(facts, value.func) or "")
+            if kind:
+                text = ast.get_source_segment(facts.source.text, value.func) or "FastAPI"
+                facts.targets[target] = Target(facts, target, kind, value, text)
+
+
+# --- the whole project -------------------------------------------------------------------------
+class Project:
+    def __init__(self, sources: list[SourceFile], config: Config) -> None:
+        self.config = config
+        roots = [config.root.resolve(), config.root.resolve() / "src"]
+        self.modules: dict[str, ModuleFacts] = {}  # dotted name -> facts
+        self.files: list[ModuleFacts] = []
+        for source in sources:
+            if not any(t in source.text for t in (*TOKENS, "include_router", "FastAPI", "Starlette", "APIRouter")):
+                continue
+            facts = _read(source, roots)
+            if facts is None:
+                continue
+            _find_targets(facts)
+            self.files.append(facts)
+            for name in facts.names:
+                self.modules.setdefault(name, facts)
+        self.out: dict[str, dict] = {}
+
+    def facts_for(self, path: str) -> dict:
+        return self.out.setdefault(path, {"lifespans": [], "remove": [], "diagnostics": []})
+
+    def report(self, facts: ModuleFacts, node: ast.AST, message: str) -> None:
+        self.facts_for(facts.path)["diagnostics"].append((node.lineno, node.col_offset + 1, message))
+
+    def resolve_target(self, facts: ModuleFacts, expr: ast.expr) -> Target | None | str:
+        """The app/router an expression names; None when it is clearly something else, or the
+        dotted name when it is imported from somewhere the project index cannot see."""
+        if isinstance(expr, ast.Attribute) and expr.attr == "router":  # `app.router.add_event_handler`
+            owner = self.resolve_target(facts, expr.value)
+            if isinstance(owner, Target) and owner.kind == "app":
+                return owner
+        name = dotted(facts, expr)
+        if name is None:
+            return None
+        module, _, var = name.rpartition(".")
+        owner = self.modules.get(module)
+        if owner is not None:
+            return owner.targets.get(var)
+        root = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        return name if isinstance(root, ast.Name) and root.id in facts.imports else None
+
+    def handler(self, facts: ModuleFacts, expr: ast.expr) -> Handler | None:
+        root = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return None
+        text = ast.get_source_segment(facts.source.text, expr) or root.id
+        return Handler(facts.name, root.id, text[len(root.id):], self._is_async(facts, expr), text)
+
+    def _is_async(self, facts: ModuleFacts, expr: ast.expr) -> bool | None:
+        if isinstance(expr, ast.Name) and expr.id in facts.defs and expr.id not in facts.imports:
+            return isinstance(facts.defs[expr.id], ast.AsyncFunctionDef)
+        name = dotted(facts, expr)
+        if name:
+            module, _, func = name.rpartition(".")
+            owner = self.modules.get(module)
+            if owner is not None and func in owner.defs:
+                return isinstance(owner.defs[func], ast.AsyncFunctionDef)
+        return None
+
+    # registrations -------------------------------------------------------------------------
+    def collect(self) -> None:
+        for facts in self.files:
+            for target in facts.targets.values():
+                for kw in target.call.keywords:
+                    event = CTOR_HOOK_KWARGS.get(kw.arg or "")
+                    if event is None:
+                        continue
+                    if not isinstance(kw.value, (ast.List, ast.Tuple)):
+                        self.report(facts, kw.value, f"{kw.arg}= is not a list literal; move its hooks into a lifespan by hand")
+                        target.hooks.append(Hook(event, Handler(facts.name, "", "", None, "?"), (0, 0), ("unmovable",)))
+                        continue
+                    for i, element in enumerate(kw.value.elts):
+                        handler = self.handler(facts, element)
+                        key = (target.call.lineno, i - 10_000)  # constructor lists run first
+                        if handler is None:
+                            self.report(facts, element, "a startup/shutdown hook that is not a plain name; move it into a lifespan by hand")
+                            handler = Handler(facts.name, "", "", None, "?")
+                        target.hooks.append(Hook(event, handler, key, (facts.path, ("kw", target.call.lineno, kw.arg))))
+            for stmt in facts.tree.body:
+                self._module_level(facts, stmt)
+            for stmt in facts.tree.body:
+                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    self._nested(facts, stmt)
+
+    def _module_level(self, facts: ModuleFacts, stmt: ast.stmt) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for deco in stmt.decorator_list:
+                hit = _on_event(deco)
+                if hit:
+                    receiver, event = hit
+                    handler = Handler(facts.name, stmt.name, "", isinstance(stmt, ast.AsyncFunctionDef), stmt.name)
+                    self._register(facts, receiver, event, handler, deco, ("deco", deco.lineno))
+            return
+        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+            return
+        call = stmt.value
+        hit = _on_event(call.func)  # app.on_event("startup")(fn)
+        if hit and len(call.args) == 1:
+            receiver, event = hit
+            handler = self.handler(facts, call.args[0])
+            if handler:
+                self._register(facts, receiver, event, handler, call, ("stmt", stmt.lineno))
+            return
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "add_event_handler" and len(call.args) == 2:
+            event = _literal_event(call.args[0])
+            handler = self.handler(facts, call.args[1])
+            if event and handler:
+                self._register(facts, call.func.value, event, handler, call, ("stmt", stmt.lineno))
+            return
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "include_router" and call.args:
+            app = self.resolve_target(facts, call.func.value)
+            router = self.resolve_target(facts, call.args[0])
+            if isinstance(app, Target) and isinstance(router, Target) and router.kind == "router" and app.module is facts:
+                app.includes.append((stmt.lineno, router))
+                router.included = True
+
+    def _register(self, facts: ModuleFacts, receiver: ast.expr, event: str, handler: Handler,
+                  node: ast.AST, where: tuple) -> None:
+        target = self.resolve_target(facts, receiver)
+        if target is None:
+            return  # some other library's `on_event`: not ours
+        if isinstance(target, str):
+            self.report(facts, node, f"hook `{handler.label}` is registered on `{target}`, which is not an app or "
+                        "router defined in the files being fixed; migrate it by hand or include that module in the run")
+            return
+        if target.module is facts:
+            key = (node.lineno, 0)
+        else:  # registered from another module: it runs when that module is imported by the app's module
+            anchor = next((line for line, mod in target.module.import_lines if mod in facts.names), 10**9)
+            key = (anchor, node.lineno)
+        target.hooks.append(Hook(event, handler, key, (facts.path, where)))
+
+    def _nested(self, facts: ModuleFacts, scope: ast.AST) -> None:
+        if not facts.mentions_framework():
+            return
+        for node in (n for child in scope.body for n in ast.walk(child)):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                event = None
+                if node.func.attr == "on_event" and node.args:
+                    event = _literal_event(node.args[0])
+                elif node.func.attr == "add_event_handler" and node.args:
+                    event = _literal_event(node.args[0])
+                if event:
+                    self.report(facts, node, f"{event} hook registered inside a function or method: awaitify cannot "
+                                "see which app it reaches; move it into the app's lifespan by hand")
+
+    # decisions ----------------------------------------------------------------------------
+    def decide(self) -> dict[str, dict]:
+        too_old = fastapi_ceiling(self.config.root)
+        for facts in self.files:
+            for target in facts.targets.values():
+                if target.kind == "app":
+                    self._decide_app(target, too_old)
+                elif not target.included and target.hooks:
+                    self._decide_router(target, too_old)
+        return {path: facts for path, facts in self.out.items() if any(facts.values())}
+
+    def _all_hooks(self, app: Target) -> list[Hook]:
+        hooks = list(app.hooks)
+        for line, router in app.includes:
+            hooks += [Hook(h.event, h.handler, (line, h.key), h.removal) for h in router.hooks]
+        return sorted(hooks, key=lambda h: _flat(h.key))
+
+    def _decide_app(self, app: Target, ceiling: tuple | None) -> None:
+        hooks = self._all_hooks(app)
+        if not hooks:
+            return
+        names = ", ".join(f"{h.handler.module}.{h.handler.label}" for h in hooks)
+        if any(h.removal == ("unmovable",) or not h.handler.root for h in hooks):
+            self.report(app.module, app.call, f"`{app.var}` has hooks awaitify cannot move ({names}); not converted")
+            return
+        if ceiling is not None and ceiling < MIN_LIFESPAN:
+            self.report(app.module, app.call, f"the project pins FastAPI below 0.93, which has no lifespan=; "
+                        f"hooks of `{app.var}` not converted ({names})")
+            return
+        wrap = None
+        if app.existing is not None:
+            if not self.config.lifespan_merge:
+                self.report(app.module, app.call, f"`{app.var}` passes lifespan=, so these on_event hooks never run "
+                            f"(dead code today): {names}; not changed (--lifespan-merge runs them inside the lifespan)")
+                return
+            wrap = self._wrapped(app)
+            if wrap is None:
+                self.report(app.module, app.call, f"cannot merge the hooks of `{app.var}` into its lifespan= (not a "
+                            "module-level function of this file); merge them by hand")
+                return
+        self._emit(app, hooks, wrap, annotate=True)
+
+    def _decide_router(self, router: Target, ceiling: tuple | None) -> None:
+        names = ", ".join(h.handler.label for h in router.hooks)
+        if router.existing is not None or any(not h.handler.root for h in router.hooks):
+            self.report(router.module, router.call, f"router `{router.var}` hooks ({names}) not converted: it already "
+                        "has a lifespan= or a hook awaitify cannot move")
+            return
+        if ceiling is not None and ceiling < MIN_ROUTER_LIFESPAN:
+            self.report(router.module, router.call, f"router `{router.var}` hooks ({names}) not converted: a router's own "
+                        "lifespan needs FastAPI >= 0.112.2 and the project pins an older one")
+            return
+        self._emit(router, sorted(router.hooks, key=lambda h: _flat(h.key)), None, annotate=False)
+
+    def _wrapped(self, app: Target) -> str | None:
+        expr = app.existing
+        if not isinstance(expr, ast.Name) or expr.id not in app.module.defs:
+            return None
+        func = app.module.defs[expr.id]
+        decorated = any((dotted(app.module, d) or "").endswith("asynccontextmanager") for d in func.decorator_list)
+        if decorated:
+            return f"{expr.id}(app)"
+        if isinstance(func, ast.AsyncFunctionDef) and not func.decorator_list and _is_generator(func):
+            return f"asynccontextmanager({expr.id})(app)"
+        return None
+
+    def _emit(self, target: Target, hooks: list[Hook], wrap: str | None, annotate: bool) -> None:
+        facts = target.module
+        base = "lifespan" if target.kind == "app" else f"{target.var}_lifespan"
+        name = _unique(base, facts.bound)
+        facts.bound.add(name)
+        taken = set(facts.bound) | {"app", "state"}
+        imports: list[tuple[str, str, str]] = []
+        aliases: dict[tuple[str, str], str] = {}
+        calls: dict[str, list[tuple[str, bool | None]]] = {"startup": [], "shutdown": []}
+        for hook in hooks:
+            h = hook.handler
+            alias = h.root
+            if h.module != facts.name:
+                key = (h.module, h.root)
+                if key not in aliases:
+                    aliases[key] = _unique(h.root, taken)
+                    taken.add(aliases[key])
+                    imports.append((h.module, h.root, aliases[key]))
+                alias = aliases[key]
+            calls[hook.event].append(h.call(alias))
+            path, where = hook.removal
+            self.facts_for(path)["remove"].append(where)
+        self.facts_for(facts.path)["lifespans"].append({
+            "var": target.var, "line": target.call.lineno, "col": target.call.col_offset, "name": name,
+            "annotation": target.func_text if annotate else None, "func": target.func_text, "imports": imports, "wrap": wrap,
+            "startup": calls["startup"], "shutdown": calls["shutdown"], "kind": target.kind,
+            "hooks": [f"{h.handler.module}.{h.handler.label}" for h in hooks],
+        })
+
+
+def _flat(key: tuple) -> tuple:
+    out: list = []
+    for part in key:
+        out += _flat(part) if isinstance(part, tuple) else [part]
+    return tuple(out)
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    name, n = base, 1
+    while name in taken:
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
+def _literal_event(node: ast.expr) -> str | None:
+    if isinstance(node, ast.Constant) and node.value in EVENTS:
+        return node.value
+    return None
+
+
+def _on_event(expr: ast.expr) -> tuple[ast.expr, str] | None:
+    """`<receiver>.on_event("startup"|"shutdown")` -> (receiver, event)."""
+    if (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "on_event"
+            and len(expr.args) == 1 and not expr.keywords):
+        event = _literal_event(expr.args[0])
+        if event:
+            return expr.func.value, event
+    return None
+
+
+def _is_generator(func: ast.AST) -> bool:
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+# --- which FastAPI the project allows ------------------------------------------------------------
+_REQ = re.compile(r"^\s*[\"']?fastapi(?:\[[^\]]*\])?\s*([^;#]*)", re.IGNORECASE | re.MULTILINE)
+_LOCK = re.compile(r'name\s*=\s*"fastapi"\s*\n\s*version\s*=\s*"([^"]+)"')
+_POETRY = re.compile(r'^\s*fastapi\s*=\s*"([^"]+)"', re.MULTILINE)
+
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
+
+
+def _ceiling_of(spec: str) -> tuple[int, ...] | None:
+    best = None
+    for op, ver in re.findall(r"(==|<=|<|~=|\^)\s*([\d.]+)", spec):
+        v = _version(ver)
+        if op == "<":  # below this release: the newest allowed is older than it
+            v = v[:-1] + (v[-1] - 1,) if v and v[-1] else v
+        best = v if best is None else min(best, v)
+    return best
+
+
+@cache
+def fastapi_ceiling(root: Path) -> tuple[int, ...] | None:
+    """The newest FastAPI the project's requirements, pyproject or lock file allow, when pinned."""
+    found: list[tuple[int, ...]] = []
+    for lock in ("poetry.lock", "uv.lock", "pdm.lock"):
+        path = root / lock
+        if path.is_file():
+            found += [_version(m) for m in _LOCK.findall(path.read_text(errors="replace"))]
+    if found:
+        return min(found)
+    files = [*root.glob("requirements*.txt"), *root.glob("requirements/*.txt"), root / "pyproject.toml", root / "setup.cfg"]
+    for path in files:
+        if not path.is_file():
+            continue
+        text = path.read_text(errors="replace")
+        specs = [m for m in _REQ.findall(text)] + _POETRY.findall(text)
+        for spec in specs:
+            ceiling = _ceiling_of(spec.strip().strip('",'))
+            if ceiling:
+                found.append(ceiling)
+    return min(found) if found else None
+
+
+def plan_lifespans(sources: list[SourceFile], config: Config) -> dict[str, dict]:
+    project = Project(sources, config)
+    project.collect()
+    return project.decide()

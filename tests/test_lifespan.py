@@ -1,0 +1,396 @@
+"""AW301 lifespan: converted apps run under `TestClient` and call the same hooks, in the same order,
+as the original app did (both are run: FastAPI still runs `on_event` hooks, with a deprecation
+warning), and no `on_event` deprecation is left."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from awaitify.config import Config
+from awaitify.rules import select_rules
+from awaitify.runner import RunOptions, run
+
+RUN_APP = textwrap.dedent("""
+    import importlib, json, sys, warnings
+    sys.path.insert(0, sys.argv[1])
+    from fastapi.testclient import TestClient
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        app = getattr(importlib.import_module(sys.argv[2]), sys.argv[3])
+        from recorder import events
+        with TestClient(app):
+            started = list(events)
+    print(json.dumps({"started": started, "stopped": events[len(started):],
+                      "deprecations": [str(w.message) for w in caught if "on_event" in str(w.message)]}))
+""")
+
+RECORDER = "events = []\n"
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in {"recorder.py": RECORDER, **files}.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def _run_app(root: Path, module: str, var: str = "app") -> dict:
+    proc = subprocess.run([sys.executable, "-c", RUN_APP, str(root), module, var], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def _fix(root: Path, **overrides):
+    config = Config(root=root).with_overrides(**overrides)
+    result = run([root], config, select_rules((), ()), RunOptions(use_cache=False))
+    assert not [f for f in result.results if f.error], [f.error for f in result.results if f.error]
+    for f in result.changed:
+        f.path.write_bytes(f.new)
+    return result
+
+
+def _convert_and_compare(root: Path, files: dict[str, str], module: str, var: str = "app") -> dict:
+    _write(root, files)
+    before = _run_app(root, module, var)
+    assert before["deprecations"], "the fixture must use on_event for the comparison to mean anything"
+    _fix(root)
+    after = _run_app(root, module, var)
+    assert after["deprecations"] == []
+    # FastAPI 0.128+ runs an included router's on_event hooks twice (once copied into the app, once
+    # through the router's own default lifespan); older releases and the docs run each once
+    once = lambda events: list(dict.fromkeys(events))  # noqa: E731
+    assert (after["started"], after["stopped"]) == (once(before["started"]), once(before["stopped"]))
+    return after
+
+
+SINGLE = {
+    "app.py": """
+        from fastapi import FastAPI
+        from recorder import events
+
+
+        async def first():
+            events.append("first")
+
+
+        def second():
+            events.append("second")
+
+
+        app = FastAPI(title="demo", on_startup=[first])
+
+
+        @app.on_event("startup")
+        async def third():
+            events.append("third")
+
+
+        @app.on_event("shutdown")
+        def bye():
+            events.append("bye")
+
+
+        app.router.add_event_handler("startup", second)  # `app.add_event_handler` before FastAPI 0.128
+        app.on_event("shutdown")(first)
+    """,
+}
+
+
+def test_single_module_mixed_hooks_keep_their_order(tmp_path: Path) -> None:
+    after = _convert_and_compare(tmp_path, SINGLE, "app")
+    assert after["started"] == ["first", "third", "second"] and after["stopped"] == ["bye", "first"]
+    text = (tmp_path / "app.py").read_text()
+    assert "on_event" not in text and "add_event_handler" not in text and "on_startup" not in text
+    assert 'app = FastAPI(title="demo", lifespan=lifespan)' in text
+    assert "async def lifespan(app: FastAPI):\n    await first()\n    await third()\n    second()\n    yield\n" in text
+
+
+TWO_MODULES = {
+    "pkg/__init__.py": "",
+    "pkg/main.py": """
+        from fastapi import FastAPI
+        from recorder import events
+
+        app = FastAPI()
+
+
+        @app.on_event("startup")
+        async def open_db():
+            events.append("main.open_db")
+
+
+        import pkg.hooks  # noqa: E402  (registers more hooks on `app`)
+
+
+        @app.on_event("shutdown")
+        def close_db():
+            events.append("main.close_db")
+    """,
+    "pkg/hooks.py": """
+        from recorder import events
+        from pkg.main import app
+
+
+        @app.on_event("startup")
+        def warm_cache():
+            events.append("hooks.warm_cache")
+
+
+        async def flush():
+            events.append("hooks.flush")
+
+
+        app.router.add_event_handler("shutdown", flush)
+    """,
+}
+
+
+def test_hooks_registered_from_another_module(tmp_path: Path) -> None:
+    after = _convert_and_compare(tmp_path, TWO_MODULES, "pkg.main")
+    assert after["started"] == ["main.open_db", "hooks.warm_cache"]
+    assert after["stopped"] == ["hooks.flush", "main.close_db"]
+    main = (tmp_path / "pkg/main.py").read_text()
+    assert "    from pkg.hooks import warm_cache, flush\n" in main  # imported inside the lifespan: no cycle
+    assert "on_event" not in (tmp_path / "pkg/hooks.py").read_text()
+
+
+ROUTERS = {
+    "pkg/__init__.py": "",
+    "pkg/routes.py": """
+        from fastapi import APIRouter
+        from recorder import events
+
+
+        def router_start():
+            events.append("routes.start")
+
+
+        router = APIRouter(prefix="/r", on_startup=[router_start])
+
+
+        @router.on_event("shutdown")
+        async def router_stop():
+            events.append("routes.stop")
+
+
+        @router.get("/ping")
+        def ping():
+            return "pong"
+    """,
+    "pkg/main.py": """
+        from fastapi import FastAPI
+        from recorder import events
+        from pkg import routes
+
+        app = FastAPI()
+
+
+        @app.on_event("startup")
+        def a():
+            events.append("main.a")
+
+
+        app.include_router(routes.router)
+
+
+        @app.on_event("startup")
+        async def z():
+            events.append("main.z")
+
+
+        @app.on_event("shutdown")
+        async def s():
+            events.append("main.s")
+    """,
+}
+
+
+def test_router_hooks_are_hoisted_where_the_router_is_included(tmp_path: Path) -> None:
+    after = _convert_and_compare(tmp_path, ROUTERS, "pkg.main")
+    assert after["started"] == ["main.a", "routes.start", "main.z"]
+    assert after["stopped"] == ["routes.stop", "main.s"]
+    routes = (tmp_path / "pkg/routes.py").read_text()
+    assert 'router = APIRouter(prefix="/r")' in routes and "on_event" not in routes
+
+
+def test_router_included_out_of_sight_gets_its_own_lifespan(tmp_path: Path) -> None:
+    files = dict(ROUTERS)
+    files["pkg/main.py"] = """
+        from fastapi import FastAPI
+        from recorder import events
+        from pkg import routes
+
+        app = FastAPI()
+
+
+        @app.on_event("startup")
+        def a():
+            events.append("main.a")
+
+
+        for router in [routes.router]:
+            app.include_router(router)
+    """
+    after = _convert_and_compare(tmp_path, files, "pkg.main")
+    assert after["started"] == ["main.a", "routes.start"] and after["stopped"] == ["routes.stop"]
+    routes = (tmp_path / "pkg/routes.py").read_text()
+    assert 'router = APIRouter(prefix="/r", lifespan=router_lifespan)' in routes
+    assert "async def router_lifespan(app):" in routes
+
+
+EXISTING = {
+    "app.py": """
+        from contextlib import asynccontextmanager
+
+        from fastapi import FastAPI
+        from recorder import events
+
+
+        @asynccontextmanager
+        async def lifespan(app: FastAPI):
+            events.append("lifespan.start")
+            yield
+            events.append("lifespan.stop")
+
+
+        app = FastAPI(lifespan=lifespan)
+
+
+        @app.on_event("startup")
+        def never_runs():
+            events.append("dead.start")
+
+
+        @app.on_event("shutdown")
+        async def never_stops():
+            events.append("dead.stop")
+    """,
+}
+
+
+def test_existing_lifespan_is_left_alone_and_dead_hooks_reported(tmp_path: Path) -> None:
+    _write(tmp_path, EXISTING)
+    before = (tmp_path / "app.py").read_bytes()
+    result = _fix(tmp_path)
+    assert (tmp_path / "app.py").read_bytes() == before
+    (message,) = [d.message for d in result.diagnostics if d.code == "AW301"]
+    assert "never run" in message and "app.never_runs" in message and "app.never_stops" in message
+
+
+def test_existing_lifespan_merged_on_request(tmp_path: Path) -> None:
+    _write(tmp_path, EXISTING)
+    assert _run_app(tmp_path, "app")["started"] == ["lifespan.start"]  # what FastAPI does today
+    _fix(tmp_path, lifespan_merge=True)
+    after = _run_app(tmp_path, "app")
+    assert after["started"] == ["dead.start", "lifespan.start"]
+    assert after["stopped"] == ["lifespan.stop", "dead.stop"]
+    assert after["deprecations"] == []
+
+
+def test_undecorated_async_generator_lifespan_is_wrapped(tmp_path: Path) -> None:
+    files = {"app.py": EXISTING["app.py"].replace("        @asynccontextmanager\n", "")}
+    _write(tmp_path, files)
+    _fix(tmp_path, lifespan_merge=True)
+    after = _run_app(tmp_path, "app")
+    assert after["started"] == ["dead.start", "lifespan.start"]
+
+
+def test_merge_flag_on_the_command_line(tmp_path: Path, cli) -> None:
+    _write(tmp_path, EXISTING)
+    code, out, err = cli("fix", ".", "--lifespan-merge")
+    assert code == 0 and b"+    async with lifespan(app) as state:" in out
+
+
+UNTOUCHED = {
+    "bus.py": """
+        class EventBus:
+            def on_event(self, name):
+                return lambda fn: fn
+
+            def add_event_handler(self, name, fn):
+                pass
+
+
+        bus = EventBus()
+
+
+        @bus.on_event("startup")
+        def boot():
+            pass
+
+
+        bus.add_event_handler("shutdown", boot)
+    """,
+    "plain.py": """
+        def on_startup():
+            return "not a hook"
+
+
+        config = {"on_startup": [on_startup]}
+    """,
+}
+
+
+def test_other_libraries_on_event_is_untouched(tmp_path: Path) -> None:
+    _write(tmp_path, UNTOUCHED)
+    result = _fix(tmp_path)
+    assert not result.changed and not result.diagnostics
+
+
+def test_refusals_are_reported_not_rewritten(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "factory.py": """
+            from fastapi import FastAPI
+
+
+            class Server:
+                def __init__(self):
+                    self._app = FastAPI()
+                    self._app.on_event("startup")(self.boot)
+
+                async def boot(self):
+                    pass
+        """,
+        "elsewhere.py": """
+            from somewhere_else import app
+
+
+            @app.on_event("startup")
+            def hook():
+                pass
+        """,
+    })
+    result = _fix(tmp_path)
+    assert not result.changed
+    messages = sorted(f"{Path(d.path).name}:{d.line} {d.message.split(':')[0]}" for d in result.diagnostics)
+    assert messages[0].startswith("elsewhere.py:4 hook `hook` is registered on `somewhere_else.app`")
+    assert messages[1].startswith("factory.py:7 startup hook registered inside a function or method")
+
+
+@pytest.mark.parametrize("pin", ["fastapi==0.85.1", "fastapi>=0.70,<0.90"])
+def test_fastapi_without_lifespan_is_refused(tmp_path: Path, pin: str) -> None:
+    _write(tmp_path, SINGLE)
+    (tmp_path / "requirements.txt").write_text(f"uvicorn\n{pin}\n")
+    result = _fix(tmp_path)
+    assert not result.changed
+    assert any("below 0.93" in d.message for d in result.diagnostics)
+
+
+def test_lifespan_name_never_collides_and_file_style_is_kept(tmp_path: Path) -> None:
+    source = (
+        "from fastapi import FastAPI\r\n\r\nlifespan = 'taken'\r\n\r\n\r\n"
+        "app = FastAPI()\r\n\r\n\r\n@app.on_event('startup')\r\nasync def boot():\r\n\tpass\r\n"
+    )
+    (tmp_path / "app.py").write_bytes(source.encode())
+    _fix(tmp_path)
+    new = (tmp_path / "app.py").read_bytes().decode()
+    assert "app = FastAPI(lifespan=lifespan_1)" in new and "lifespan = 'taken'" in new
+    assert "\r\n\tawait boot()\r\n\tyield\r\n" in new  # the file's CRLF endings and tab indentation
+    assert "\n" not in new.replace("\r\n", "")
+    compile(new, "app.py", "exec")
