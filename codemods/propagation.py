@@ -14,7 +14,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
-from awaitify.codemod_base import AwaitifyCodemod, awaited
+from awaitify.codemod_base import AwaitifyCodemod, awaited, to_thread
 from awaitify.rules import Rule
 
 RULE = Rule(
@@ -75,38 +75,9 @@ class ApplyPropagationPlan(AwaitifyCodemod):
             return awaited(updated)
         if pos in self.plan.offload_calls:
             self.record(original, self.plan.offload_calls[pos])
-            return awaited(self._to_thread(updated, runtime))
+            return awaited(to_thread(self.context, updated, runtime))
         if pos in self.plan.run_calls:
             AddImportsVisitor.add_needed_import(self.context, "asyncio")
             self.record(original, self.plan.run_calls[pos])
             return cst.Call(func=cst.Attribute(cst.Name("asyncio"), cst.Name("run")), args=[cst.Arg(updated)])
         return updated
-
-    def _to_thread(self, call: cst.Call, runtime: str) -> cst.Call:
-        func = cst.Arg(call.func.with_changes(lpar=[], rpar=[]) if isinstance(call.func, cst.Await) else call.func)
-        args = [func, *call.args]
-        if runtime == "anyio":
-            AddImportsVisitor.add_needed_import(self.context, "anyio.to_thread")
-            if any(arg.keyword is not None or arg.star == "**" for arg in call.args):
-                AddImportsVisitor.add_needed_import(self.context, "functools")
-                partial = cst.Call(func=cst.Attribute(cst.Name("functools"), cst.Name("partial")), args=args)
-                args = [cst.Arg(partial)]
-            target = cst.Attribute(cst.Attribute(cst.Name("anyio"), cst.Name("to_thread")), cst.Name("run_sync"))
-        else:
-            AddImportsVisitor.add_needed_import(self.context, "asyncio")
-            target = cst.Attribute(cst.Name("asyncio"), cst.Name("to_thread"))
-        return cst.Call(func=target, args=_with_commas(args))
-
-
-def _with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
-    """Arguments moved into a new call need a comma after every one but the last."""
-    out = []
-    for i, arg in enumerate(args):
-        last = i == len(args) - 1
-        if last:
-            out.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) if not isinstance(arg.comma, cst.Comma) else arg)
-        elif not isinstance(arg.comma, cst.Comma):
-            out.append(arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
-        else:
-            out.append(arg)
-    return out

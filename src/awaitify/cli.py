@@ -18,7 +18,9 @@ from awaitify import __version__
 from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, TARGETS, Config, discover as discover_config, load_file
 from awaitify.errors import UsageError
 from awaitify.report import make_console, print_summary, progress_bar, write_patch
-from awaitify.rules import all_rules, doc_text, find_rule, select_rules
+from awaitify.audit.engine import run_check
+from awaitify.audit.formats import FORMATS, render
+from awaitify.rules import doc_text, every_rule, find_rule, select_rules
 from awaitify.runner import RunOptions, run
 from awaitify.apply import apply_results
 
@@ -113,11 +115,40 @@ def fix(
         raise typer.Exit(EXIT_CHANGES)
 
 
+@app.command("check")
+def check(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders (default: .)"),
+    select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes, prefixes, names or ASYNCxxx codes."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes, prefixes or names to skip."),
+    config: Optional[Path] = typer.Option(None, "--config", help="A pyproject.toml or awaitify TOML file."),
+    output_format: str = typer.Option("text", "--format", help="text | json | markdown"),
+    propagate: Optional[str] = typer.Option(None, "--propagate", help="auto | offload | off (what `fix` may do)"),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary line on stderr."),
+) -> None:
+    """Report blocking calls in async-reachable code. Exit 1 when there are findings."""
+    _choice("--format", output_format, FORMATS)
+    paths = list(paths or [Path(".")])
+    settings = _load_config(config, paths).with_overrides(propagate=_choice("--propagate", propagate, PROPAGATE_POLICIES))
+    rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)), checks=True)
+    result = run_check(paths, settings, rules)
+    sys.stdout.write(render(result, output_format))
+    for path, reason in result.errors:
+        print(f"{path}: {reason}", file=sys.stderr)
+    if not quiet:
+        fixable = sum(f.fixable for f in result.findings)
+        print(f"awaitify: {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} "
+              f"({fixable} fixable with `awaitify fix`) in {result.scanned} files scanned"
+              f"{f', {result.suppressed} suppressed' if result.suppressed else ''}"
+              f"{f', {len(result.errors)} not readable' if result.errors else ''}", file=sys.stderr)
+    if result.findings:
+        raise typer.Exit(EXIT_CHANGES)
+
+
 @app.command("rules")
 def list_rules() -> None:
-    """List every rule with its code and a one-line summary."""
-    for rule in all_rules():
-        typer.echo(f"{rule.code:<8}{rule.name:<18}{rule.summary}")
+    """List every rule: code, name, whether `fix` rewrites it, summary."""
+    for rule in every_rule():
+        typer.echo(f"{rule.code:<8}{rule.name:<22}{'fix ' if rule.fixable else '    '}{rule.summary}")
 
 
 @app.command("explain")

@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider, QualifiedNameProvider, ScopeProvider
 
 from awaitify.config import Config
@@ -159,3 +160,35 @@ class ParenthesizeAwait(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         return updated.with_changes(func=self._wrap(updated.func))
+
+
+def to_thread(context: CodemodContext, call: cst.Call, runtime: str) -> cst.Call:
+    """`f(*args, **kwargs)` -> `asyncio.to_thread(f, *args, **kwargs)` (anyio: `anyio.to_thread.run_sync`,
+    through `functools.partial` when there are keywords); the caller adds the `await`."""
+    func = cst.Arg(call.func.with_changes(lpar=[], rpar=[]) if isinstance(call.func, cst.Await) else call.func)
+    args = [func, *call.args]
+    if runtime == "anyio":
+        AddImportsVisitor.add_needed_import(context, "anyio.to_thread")
+        if any(arg.keyword is not None or arg.star == "**" for arg in call.args):
+            AddImportsVisitor.add_needed_import(context, "functools")
+            partial = cst.Call(func=cst.Attribute(cst.Name("functools"), cst.Name("partial")), args=args)
+            args = [cst.Arg(partial)]
+        target = cst.Attribute(cst.Attribute(cst.Name("anyio"), cst.Name("to_thread")), cst.Name("run_sync"))
+    else:
+        AddImportsVisitor.add_needed_import(context, "asyncio")
+        target = cst.Attribute(cst.Name("asyncio"), cst.Name("to_thread"))
+    return cst.Call(func=target, args=with_commas(args))
+
+
+def with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    """Arguments moved into a new call need a comma after every one but the last."""
+    out = []
+    for i, arg in enumerate(args):
+        last = i == len(args) - 1
+        if last:
+            out.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) if not isinstance(arg.comma, cst.Comma) else arg)
+        elif not isinstance(arg.comma, cst.Comma):
+            out.append(arg.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))))
+        else:
+            out.append(arg)
+    return out

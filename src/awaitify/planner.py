@@ -62,6 +62,12 @@ class Propagator:
         self.config = config
         self.blocking = blocking
         self._reachable: dict[FuncId, bool] = {}
+        # functions the user listed in `blocking-calls`: their callers get the configured remedy
+        # (rule AW103), so propagation neither changes them nor looks past them
+        self.configured = set(config.blocking_calls)
+
+    def is_configured(self, fid: FuncId) -> bool:
+        return bool(self.configured) and self.index.display_name(fid) in self.configured
 
     def where(self, path: str, line: int) -> str:
         return f"{self._display(path)}:{line}"
@@ -88,7 +94,7 @@ class Propagator:
             for path in candidates:
                 index.index_file(path)
         for path, site, dotted in sorted(index.external_calls, key=lambda c: (c[0], c[1].line, c[1].col)):
-            if dotted in self.blocking and site.context == SYNC:
+            if dotted in self.blocking and site.context == SYNC and not self.is_configured((path, site.owner)):
                 found.setdefault((path, site.owner), f"calls `{dotted}` ({self.where(path, site.line)})")
         return found
 
@@ -104,7 +110,7 @@ class Propagator:
                     found = True
                     break
                 caller = (edge.path, edge.site.owner)
-                if edge.site.context == SYNC and caller not in seen:
+                if edge.site.context == SYNC and caller not in seen and not self.is_configured(caller):
                     if self._reachable.get(caller):
                         found = True
                         break
@@ -177,6 +183,9 @@ class Propagator:
             result.bridges.append((edge, fid))
         elif site.context == SYNC:
             caller = (edge.path, site.owner)
+            if self.is_configured(caller):
+                result.boundaries.append(f"{self.name(caller)} is listed in `blocking-calls`; its callers use that setting")
+                return
             if self.is_test(edge.path, site.owner):
                 result.bridges.append((edge, fid))
                 return

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING, Callable
 
 from awaitify.errors import UsageError
+
+if TYPE_CHECKING:
+    from awaitify.config import Config
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,11 @@ class Rule:
     # async code. The planner starts async propagation from them: a sync function holding one, and
     # reached from async code, is made async (or offloaded) so that the rule can then fix the call.
     async_fixes: tuple[str, ...] = ()
+    # more trigger tokens that come from the settings (names in `blocking-calls`)
+    config_triggers: Callable[[Config], tuple[str, ...]] | None = field(default=None, compare=False)
+
+    def triggers_for(self, config: Config) -> tuple[str, ...]:
+        return self.triggers + (self.config_triggers(config) if self.config_triggers else ())
 
     @property
     def doc_page(self) -> str:
@@ -53,22 +62,38 @@ def all_rules() -> tuple[Rule, ...]:
     return tuple(sorted((m.RULE for m in codemod_modules()), key=lambda r: r.code))
 
 
+def every_rule() -> tuple[Rule, ...]:
+    """Codemod rules and the rules only `awaitify check` reports, by code."""
+    from awaitify.audit.catalog import check_only_rules
+
+    return tuple(sorted((*all_rules(), *check_only_rules()), key=lambda r: r.code))
+
+
 def _matches(rule: Rule, selector: str) -> bool:
     selector = selector.strip()
-    return rule.name == selector or rule.code.startswith(selector.upper()) or selector.upper() == "ALL"
+    upper = selector.upper()
+    if upper.startswith("ASYNC") and upper[5:].isdigit():  # flake8-async codes, for teams coming from it
+        from awaitify.audit.catalog import BY_CODE
+
+        check = BY_CODE.get(rule.code)
+        return check is not None and any(code.startswith(upper) for code in check.flake8_async)
+    return rule.name == selector or rule.code.startswith(upper) or upper == "ALL"
 
 
-def select_rules(select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
-    rules = all_rules()
+def select_rules(select: tuple[str, ...], ignore: tuple[str, ...], checks: bool = False) -> tuple[Rule, ...]:
+    """The rules `fix` (codemods) or `check` (every rule) runs. A selector must name some rule of
+    either kind: `--select AW510` is valid for `fix` too, it just selects no codemod."""
+    known = every_rule()
     for selector in (*select, *ignore):
-        if not any(_matches(rule, selector) for rule in rules):
+        if not any(_matches(rule, selector) for rule in known):
             raise UsageError(f"unknown rule `{selector}` (see `awaitify rules`)")
+    rules = known if checks else all_rules()
     chosen = [r for r in rules if not select or any(_matches(r, s) for s in select)]
     return tuple(r for r in chosen if not any(_matches(r, s) for s in ignore))
 
 
 def find_rule(selector: str) -> Rule:
-    for rule in all_rules():
+    for rule in every_rule():
         if selector.upper() == rule.code or selector == rule.name:
             return rule
     raise UsageError(f"unknown rule `{selector}` (see `awaitify rules`)")

@@ -102,7 +102,7 @@ def rules_for(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
             continue
         if rule.name in plan.extra or (rule.name == "propagation" and not plan.is_empty()):
             chosen.append(rule)
-        elif any(t in source.text for t in rule.triggers):
+        elif any(t in source.text for t in rule.triggers_for(config)):
             # the summary reads the file as it is; functions the plan makes async are not async in it yet
             summary = store.get(str(source.path)) if rule.name in hooks and not plan.make_async else None
             if summary is None or hooks[rule.name](summary):
@@ -238,7 +238,7 @@ def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Run
                 cache.put_plan(plan_key, plan)
         with _stage(timings, "pre-check"):
             hooked = [r for r in rules if r.name in _wants_hooks()]
-            store.prefetch([str(s.path) for s in sources if any(t in s.text for r in hooked for t in r.triggers)])
+            store.prefetch([str(s.path) for s in sources if any(t in s.text for r in hooked for t in r.triggers_for(config))])
             work, results = [], []
             for source in sources:
                 file_plan = plan.for_file(str(source.path))

@@ -36,10 +36,10 @@ def transformer_for(rule: Rule) -> type[AwaitifyCodemod]:
     raise LookupError(rule.code)
 
 
-def applicable(rule: Rule, text: str, plan: FilePlan) -> bool:
+def applicable(rule: Rule, text: str, plan: FilePlan, config: Config) -> bool:
     """The cheap pre-check: a rule whose trigger tokens do not occur cannot change the file."""
     return rule.name in plan.extra or (rule.name == "propagation" and not plan.is_empty()) or any(
-        t in text for t in rule.triggers
+        t in text for t in rule.triggers_for(config)
     )
 
 
@@ -53,7 +53,7 @@ def parse(source: SourceFile) -> cst.Module:
 
 
 def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan) -> FileOutcome:
-    rules = tuple(sorted((r for r in rules if applicable(r, source.text, plan)), key=lambda r: r.order))
+    rules = tuple(sorted((r for r in rules if applicable(r, source.text, plan, config)), key=lambda r: r.order))
     if not rules:
         return FileOutcome(new=source.raw)
     tree = parse(source)

@@ -1,0 +1,115 @@
+"""One `awaitify check` run: discover, scan every file, follow sync helpers up to async code, keep
+what is selected and not suppressed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from awaitify.audit.catalog import BY_CODE, Check
+from awaitify.audit.reach import Link, Reach
+from awaitify.audit.scan import FileScan, Site, scan
+from awaitify.config import Config
+from awaitify.discovery import discover
+from awaitify.index import SummaryStore, build_index
+from awaitify.planner import _roots
+from awaitify.rules import Rule, all_rules
+from awaitify.runner import _ignored_here, _read_all
+from awaitify.summary import ASYNC, SYNC
+
+# a file holding none of these cannot hold a finding (the cheap pre-check, as for `fix`)
+TOKENS = ("sleep", "run", "requests", "httpx", "urllib", "subprocess", "os", "open", "input", "redis", "psycopg2",
+          "sqlite3", "pymysql", "MySQLdb", "stripe", "on_event", "add_event_handler", "on_startup", "on_shutdown",
+          "Path", "spawn", "wait", "Session", "Client")
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    fixable: bool
+    chain: tuple[Link, ...] = ()
+    function: str = ""  # the enclosing function, as module.qualname
+    pattern: str = ""
+
+    @property
+    def check(self) -> Check:
+        return BY_CODE[self.code]
+
+
+@dataclass
+class CheckResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    scanned: int = 0
+    suppressed: int = 0
+
+
+def _suppressed(scan_: FileScan, site: Site, check: Check) -> bool:
+    for line in {site.line, site.end_line}:
+        if line in scan_.suppressions:
+            codes = scan_.suppressions[line]
+            if codes is None or check.code in codes or any(c in codes for c in check.flake8_async):
+                return True
+    return False
+
+
+def _message(site: Site, check: Check, chain: tuple[Link, ...], config: Config) -> str:
+    text = f"{site.pattern} {check.why}"
+    if site.code == "AW103":
+        how = config.blocking_calls.get(site.pattern[:-2], "")
+        text += "; use " + ("`asyncio.to_thread`" if how == "offload" else f"`await {how}()`")
+    if chain:
+        text += f" (reached from async `{chain[0].function}`)"
+    return text
+
+
+def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...]) -> CheckResult:
+    result = CheckResult()
+    selected = {r.code for r in rules}
+    codemods = {r.code for r in all_rules()}
+    sources, failed = _read_all(discover(paths, config))
+    result.errors += [(f.display, f.error or "") for f in failed]
+    result.scanned = len(sources) + len(failed)
+    scans: dict[str, FileScan] = {}
+    displays = {str(s.path): s.display for s in sources}
+    for source in sources:
+        if not any(t in source.text for t in TOKENS) and not any(n.rpartition(".")[2] in source.text for n in config.blocking_calls):
+            continue
+        try:
+            scans[str(source.path)] = scan(str(source.path), source.text, config.blocking_calls)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            reason = f"cannot parse: {getattr(exc, 'msg', None) or type(exc).__name__}"
+            line = getattr(exc, "lineno", None)
+            result.errors.append((source.display, reason + (f" (line {line})" if line else "")))
+    store = SummaryStore({str(s.path): s.text for s in sources}, primed={p: s.summary for p, s in scans.items()})
+    index = build_index(store, _roots(config, paths))
+    configured = set(config.blocking_calls)
+    reach = Reach(index, lambda p: displays.get(p, p), lambda fid: index.display_name(fid) in configured)
+    for path, scan_ in sorted(scans.items()):
+        for site in scan_.sites:
+            check = BY_CODE[site.code]
+            if site.code not in selected or _ignored_here(displays[path], check.as_rule(), config):
+                continue
+            chain: tuple[Link, ...] = ()
+            if site.context == SYNC:
+                if site.owner and index.display_name((path, site.owner)) in configured:
+                    continue  # reported where async code calls it, as AW103
+                found = reach.chain((path, site.owner)) if site.owner in scan_.summary.functions else None
+                if found is None:
+                    continue
+                chain = found
+            elif site.context not in (ASYNC, "any"):
+                continue
+            if _suppressed(scan_, site, check):
+                result.suppressed += 1
+                continue
+            fixable = site.fixable and check.fixed_by in codemods and (not chain or config.propagate != "off")
+            function = index.display_name((path, site.owner)) if site.owner else ""
+            result.findings.append(Finding(displays[path], site.line, site.col, site.code, _message(site, check, chain, config),
+                                           fixable, chain, function, site.pattern))
+    result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
+    return result

@@ -1,0 +1,262 @@
+"""One file's blocking call sites, read with `ast`.
+
+The scanner is the project summarizer (`awaitify.summary`) with one more job: it already knows where
+each call stands (async body, sync function, lambda, module level), who owns it, and what its name
+resolves to through the file's imports. Here each call is also matched against the catalog. Local
+variables are followed just far enough to know a file object, a sync httpx client, a urllib3 pool or
+a `Path` from the call that made them.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+
+from awaitify.summary import ASYNC, CLASS, GENEXP, LAMBDA, SYNC, ModuleSummary, _Scope, _statements, _Summarizer
+
+HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+OS_PATH_IO = ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize", "getatime", "getmtime",
+              "getctime", "samefile", "sameopenfile", "realpath")
+SPAWN = ("spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe")
+
+CALLS: dict[str, tuple[str, str]] = {  # qualified name -> (code, pattern shown)
+    "time.sleep": ("AW101", "time.sleep()"),
+    "asyncio.run": ("AW102", "asyncio.run()"),
+    **{f"requests.{v}": ("AW201", f"requests.{v}()") for v in HTTP_VERBS},
+    **{f"requests.api.{v}": ("AW201", f"requests.{v}()") for v in HTTP_VERBS},
+    **{f"httpx.{v}": ("AW501", f"httpx.{v}()") for v in (*HTTP_VERBS, "stream")},
+    "urllib3.request": ("AW501", "urllib3.request()"),
+    "urllib.request.urlopen": ("AW501", "urllib.request.urlopen()"),
+    "subprocess.Popen": ("AW504", "subprocess.Popen()"),
+    "os.popen": ("AW504", "os.popen()"),
+    **{f"subprocess.{f}": ("AW505", f"subprocess.{f}()") for f in ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")},
+    "os.system": ("AW505", "os.system()"),
+    "os.posix_spawn": ("AW505", "os.posix_spawn()"),
+    "os.posix_spawnp": ("AW505", "os.posix_spawnp()"),
+    **{f"os.{f}": ("AW506", f"os.{f}()") for f in ("wait", "wait3", "wait4", "waitid", "waitpid")},
+    "io.open": ("AW507", "io.open()"),
+    "io.open_code": ("AW507", "io.open_code()"),
+    "codecs.open": ("AW507", "codecs.open()"),
+    "os.fdopen": ("AW508", "os.fdopen()"),
+    **{f"os.path.{f}": ("AW510", f"os.path.{f}()") for f in OS_PATH_IO},
+    **{f"redis.{f}": ("AW512", f"redis.{f}()") for f in ("Redis", "StrictRedis", "from_url")},
+    "redis.client.Redis": ("AW512", "redis.Redis()"),
+    "psycopg2.connect": ("AW512", "psycopg2.connect()"),
+    "sqlite3.connect": ("AW512", "sqlite3.connect()"),
+    "pymysql.connect": ("AW512", "pymysql.connect()"),
+    "MySQLdb.connect": ("AW512", "MySQLdb.connect()"),
+    "requests.Session": ("AW514", "requests.Session()"),
+    "requests.session": ("AW514", "requests.session()"),
+    "httpx.Client": ("AW514", "httpx.Client()"),
+}
+BUILTINS = {"open": ("AW507", "open()"), "input": ("AW511", "input()")}
+
+# what a local variable holds, from the call that made it
+MAKERS = {
+    "open": "file", "io.open": "file", "os.fdopen": "file", "codecs.open": "file",
+    "httpx.Client": "httpx", "requests.Session": "session", "requests.session": "session",
+    "urllib3.PoolManager": "pool", "urllib3.ProxyManager": "pool", "urllib3.HTTPConnectionPool": "pool",
+    "urllib3.HTTPSConnectionPool": "pool", "urllib3.connection_from_url": "pool", "urllib3.poolmanager.PoolManager": "pool",
+    "pathlib.Path": "path", "pathlib.PosixPath": "path", "pathlib.WindowsPath": "path",
+}
+FILE_METHODS = ("read", "readline", "readlines", "readinto", "write", "writelines", "seek", "truncate", "flush", "tell")
+PATH_METHODS = ("open", "read_text", "read_bytes", "write_text", "write_bytes")
+METHODS: dict[str, tuple[tuple[str, ...], str]] = {  # kind -> (blocking methods, code)
+    "file": (FILE_METHODS, "AW509"),
+    "httpx": ((*HTTP_VERBS, "stream", "send"), "AW503"),
+    "session": (HTTP_VERBS, "AW201"),
+    "pool": (("request", "urlopen", "request_encode_url", "request_encode_body"), "AW502"),
+    "path": (PATH_METHODS, "AW507"),
+}
+APP_CLASSES = ("fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette",
+               "fastapi.APIRouter", "fastapi.routing.APIRouter")
+
+_SUPPRESS = re.compile(r"#\s*(?:awaitify:\s*ignore(?:\[(?P<ours>[^\]]*)\])?|noqa(?::\s*(?P<noqa>[A-Z0-9, ]+))?)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Site:
+    code: str
+    line: int
+    col: int
+    owner: str  # qualname of the enclosing function ("" at module level)
+    context: str  # ASYNC, SYNC, or "any" for rules that hold wherever the code stands
+    pattern: str
+    fixable: bool = True  # False where the codemod is known to refuse this spelling
+    end_line: int = 0
+
+
+@dataclass
+class FileScan:
+    summary: ModuleSummary
+    sites: list[Site] = field(default_factory=list)
+    suppressions: dict[int, set[str] | None] = field(default_factory=dict)  # line -> codes (None: all)
+
+
+class _Scanner(_Summarizer):
+    def __init__(self, path: str, text: str, custom: dict[str, str]) -> None:
+        super().__init__(path, text)
+        self.custom = custom
+        self.sites: list[Site] = []
+        self.module_kinds: dict[str, str] = {}
+        self.framework = "fastapi" in text or "starlette" in text
+
+    # --- what locals hold ---------------------------------------------------------------------
+    def _maker(self, call: ast.expr) -> str | None:
+        if not isinstance(call, ast.Call):
+            return None
+        if isinstance(call.func, ast.Name) and call.func.id == "open" and call.func.id not in self.bindable:
+            return "file"
+        if isinstance(call.func, ast.Attribute) and call.func.attr == "open" and self._kind_of(call.func.value) == "path":
+            return "file"
+        ref = self.resolve(call.func)
+        return MAKERS.get(ref.target) if ref.kind == "import" else None
+
+    def _kinds_in(self, node: ast.AST) -> dict[str, str]:
+        kinds: dict[str, str] = {}
+        for child in _statements(node):
+            if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
+                kind = self._maker(child.value)
+                if kind:
+                    kinds[child.targets[0].id] = kind
+            for item in getattr(child, "items", ()):
+                if isinstance(item, ast.withitem) and isinstance(item.optional_vars, ast.Name):
+                    kind = self._maker(item.context_expr)
+                    if kind:
+                        kinds[item.optional_vars.id] = kind
+        return kinds
+
+    def _local_instances(self, node: ast.AST, scope: _Scope) -> None:
+        super()._local_instances(node, scope)
+        scope.kinds = self._kinds_in(node)  # type: ignore[attr-defined]
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self.module_kinds = {}
+        super().visit_Module(node)
+
+    def _kind_of(self, expr: ast.expr) -> str | None:
+        if isinstance(expr, ast.Call):
+            return self._maker(expr)
+        if not isinstance(expr, ast.Name):
+            return None
+        for scope in reversed(self.scopes):
+            kinds = getattr(scope, "kinds", None)
+            if kinds is not None and expr.id in kinds:
+                return kinds[expr.id]
+        return self.module_kinds.get(expr.id)
+
+    # --- where a call stands ----------------------------------------------------------------------
+    def _where(self) -> str | None:
+        """ASYNC or SYNC for code that runs as part of a function call; None for lambdas (mostly
+        handed to a thread), class bodies and module level."""
+        for scope in reversed(self.scopes):
+            if scope.kind == GENEXP:
+                continue  # a generator expression runs where it is iterated: in its function
+            if scope.kind in (ASYNC, SYNC):
+                return scope.kind
+            return None
+        return None
+
+    def _add(self, node: ast.AST, code: str, pattern: str, context: str, fixable: bool = True) -> None:
+        lineno = getattr(node, "lineno", 0)
+        col = self._chars(lineno, getattr(node, "col_offset", 0)) + 1
+        self.sites.append(Site(code, lineno, col, self._owner() if context != "any" else self._owner(), context,
+                               pattern, fixable, getattr(node, "end_lineno", lineno) or lineno))
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._classify(node)
+        super().visit_Call(node)
+
+    def _classify(self, node: ast.Call) -> None:
+        self._framework_hooks(node)
+        where = self._where()
+        if where is None:
+            return
+        in_lambda_or_genexp = any(s.kind in (LAMBDA, GENEXP) for s in self.scopes[-1:])
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in BUILTINS and func.id not in self.bindable:
+            code, pattern = BUILTINS[func.id]
+            self._add(node, code, pattern, where)
+            return
+        ref = self.resolve(func)
+        if ref.kind == "import":
+            if ref.target in self.custom:
+                self._add(node, "AW103", f"{ref.target}()", where)
+                return
+            hit = CALLS.get(ref.target)
+            if hit:
+                code, pattern = hit
+                fixable = not (code == "AW101" and in_lambda_or_genexp) and not (
+                    code == "AW102" and (len(node.args) != 1 or node.keywords))
+                if code == "AW514" and where != ASYNC:
+                    return  # a client made in a sync helper is that helper's business
+                self._add(node, code, pattern, where, fixable)
+                return
+            if ref.target == "os.spawn" or ref.target.startswith("os.spawn") and ref.target[3:] in SPAWN:
+                waits = node.args and isinstance(node.args[0], ast.Attribute) and node.args[0].attr == "P_WAIT"
+                self._add(node, "AW505" if waits else "AW504", f"{ref.target}()", where)
+                return
+        if isinstance(func, ast.Attribute):
+            if func.attr == "run_until_complete":
+                self._add(node, "AW102", "loop.run_until_complete()", where, len(node.args) == 1)
+                return
+            kind = self._kind_of(func.value)
+            if kind and func.attr in METHODS[kind][0]:
+                name = func.value.id if isinstance(func.value, ast.Name) else {"path": "Path(...)", "file": "open(...)"}.get(kind, "...")
+                self._add(node, METHODS[kind][1], f"{name}.{func.attr}()", where)
+
+    def _framework_hooks(self, node: ast.Call) -> None:
+        if not self.framework:
+            return
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in ("on_event", "add_event_handler") and node.args:
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and first.value in ("startup", "shutdown"):
+                self._add(node, "AW301", f"{func.attr}({first.value!r})", "any")
+            return
+        ref = self.resolve(func)
+        if ref.kind == "import" and ref.target in APP_CLASSES:
+            for kw in node.keywords:
+                if kw.arg in ("on_startup", "on_shutdown"):
+                    self._add(kw.value, "AW301", f"{kw.arg}=[...]", "any")
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if not self.scopes:
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                kind = self._maker(node.value)
+                if kind:
+                    self.module_kinds[node.targets[0].id] = kind
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and target.attr == "api_key":
+                    ref = self.resolve(target.value)
+                    if ref.kind == "import" and ref.target == "stripe":
+                        self._add(target, "AW513", "stripe.api_key = ...", "any")
+        self.generic_visit(node)
+
+
+def suppressions(text: str) -> dict[int, set[str] | None]:
+    found: dict[int, set[str] | None] = {}
+    if "#" not in text:
+        return found
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "#" not in line:
+            continue
+        for match in _SUPPRESS.finditer(line):
+            codes = match.group("ours") if match.group("ours") is not None else match.group("noqa")
+            if codes is None:
+                found[number] = None
+            elif found.get(number, set()) is not None:
+                found.setdefault(number, set()).update(c.strip().upper() for c in codes.split(",") if c.strip())  # type: ignore[union-attr]
+    return found
+
+
+def scan(path: str, text: str, custom: dict[str, str]) -> FileScan:
+    """Raises SyntaxError (or RecursionError) for source `ast` cannot read."""
+    tree = ast.parse(text, filename=path)
+    scanner = _Scanner(path, text, custom)
+    scanner.visit(tree)
+    return FileScan(scanner.summary, scanner.sites, suppressions(text))
+
+
+__all__ = ["CLASS", "FileScan", "Site", "scan"]
