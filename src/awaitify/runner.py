@@ -85,10 +85,19 @@ def _wants_hooks() -> dict[str, Callable[[ModuleSummary], bool]]:
     return {m.RULE.name: m.wants for m in codemod_modules() if hasattr(m, "wants")}
 
 
-def _ignored_here(display: str, rule: Rule, config: Config) -> bool:
+def _ignored_here(display: str, rule: Rule, config: Config, path: Path | None = None) -> bool:
+    """`per-file-ignores` globs are relative to the configuration's folder (ruff's rule), whatever
+    the current directory is; the displayed path is also tried, for files outside that folder."""
+    names = {display}
+    if path is not None:
+        try:
+            names.add(path.resolve().relative_to(config.root.resolve()).as_posix())
+        except ValueError:
+            pass
     return any(
-        fnmatch.fnmatch(display, glob) and any(rule.code.startswith(c.upper()) or rule.name == c for c in codes)
+        fnmatch.fnmatch(name, glob) and any(rule.code.startswith(c.upper()) or rule.name == c for c in codes)
         for glob, codes in config.per_file_ignores.items()
+        for name in names
     )
 
 
@@ -98,7 +107,7 @@ def rules_for(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
     hooks = _wants_hooks()
     chosen = []
     for rule in rules:
-        if _ignored_here(source.display, rule, config):
+        if _ignored_here(source.display, rule, config, source.path):
             continue
         if rule.name in plan.extra or (rule.name == "propagation" and not plan.is_empty()):
             chosen.append(rule)

@@ -92,7 +92,7 @@ def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...]) -> Che
     for path, scan_ in sorted(scans.items()):
         for site in scan_.sites:
             check = BY_CODE[site.code]
-            if site.code not in selected or _ignored_here(displays[path], check.as_rule(), config):
+            if site.code not in selected or _ignored_here(displays[path], check.as_rule(), config, Path(path)):
                 continue
             chain: tuple[Link, ...] = ()
             if site.context == SYNC:

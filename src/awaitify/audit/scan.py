@@ -95,6 +95,7 @@ class FileScan:
 
 
 class _Scanner(_Summarizer):
+    _dispatch: dict[type, object] = {}  # the base class caches its own methods: this one needs its own cache
     def __init__(self, path: str, text: str, custom: dict[str, str]) -> None:
         super().__init__(path, text)
         self.custom = custom

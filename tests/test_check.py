@@ -1,0 +1,316 @@
+"""`awaitify check`: every rule positive and negative (all import forms), chains across modules,
+suppressions, configuration, output formats, and agreement with `fix`."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from awaitify.audit.engine import run_check
+from awaitify.config import Config, discover
+from awaitify.rules import select_rules
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def _check(root: Path, files: dict[str, str] | None = None, config: Config | None = None, select=(), ignore=()):
+    if files:
+        _write(root, files)
+    config = config or discover(root)
+    return run_check([root], config, select_rules(select or config.select, (*config.ignore, *ignore), checks=True))
+
+
+def _codes(root: Path, body: str, header: str = "", is_async: bool = True) -> list[str]:
+    code = textwrap.dedent(header) + "\n\n" + ("async " if is_async else "") + "def handler(x, p):\n" + textwrap.indent(textwrap.dedent(body), "    ")
+    (root / "mod.py").write_text(code, encoding="utf-8")
+    return [f.code for f in _check(root).findings]
+
+
+# (imports, statement in the handler, expected code) -- one row per rule and import form
+POSITIVE = [
+    ("import time", "time.sleep(1)", "AW101"),
+    ("import time as t", "t.sleep(1)", "AW101"),
+    ("from time import sleep as nap", "nap(1)", "AW101"),
+    ("import asyncio", "asyncio.run(x())", "AW102"),
+    ("import asyncio", "asyncio.get_event_loop().run_until_complete(x())", "AW102"),
+    ("import requests", "requests.get(p)", "AW201"),
+    ("from requests import post", "post(p, data=x)", "AW201"),
+    ("import requests as rq", "rq.request('GET', p)", "AW201"),
+    ("import httpx", "httpx.get(p)", "AW501"),
+    ("import urllib3", "urllib3.request('GET', p)", "AW501"),
+    ("from urllib.request import urlopen", "urlopen(p).read()", "AW501"),
+    ("import urllib3", "pool = urllib3.PoolManager()\npool.request('GET', p)", "AW502"),
+    ("import httpx", "with httpx.Client() as c:\n    c.get(p)", "AW514 AW503"),
+    ("import httpx", "client = httpx.Client()", "AW514"),
+    ("import subprocess", "subprocess.Popen(['ls'])", "AW504"),
+    ("import os", "os.popen('ls')", "AW504"),
+    ("import os", "os.spawnl(os.P_NOWAIT, '/bin/ls', 'ls')", "AW504"),
+    ("import subprocess", "subprocess.run(['ls'], check=True)", "AW505"),
+    ("from subprocess import check_output as co", "co(['ls'])", "AW505"),
+    ("import os", "os.system('ls')", "AW505"),
+    ("import os", "os.spawnl(os.P_WAIT, '/bin/ls', 'ls')", "AW505"),
+    ("import os", "os.waitpid(x, 0)", "AW506"),
+    ("", "open(p)", "AW507"),
+    ("import io", "io.open(p)", "AW507"),
+    ("from pathlib import Path", "Path(p).read_text()", "AW507"),
+    ("import pathlib", "q = pathlib.Path(p)\nq.write_bytes(b'')", "AW507"),
+    ("import os", "os.fdopen(x)", "AW508"),
+    ("", "with open(p) as fh:\n    fh.read()", "AW507 AW509"),
+    ("import os.path", "os.path.exists(p)", "AW510"),
+    ("from os import path", "path.getsize(p)", "AW510"),
+    ("", "input()", "AW511"),
+    ("import redis", "r = redis.Redis()", "AW512"),
+    ("import sqlite3", "sqlite3.connect(p)", "AW512"),
+    ("import psycopg2", "psycopg2.connect(p)", "AW512"),
+    ("import requests", "s = requests.Session()", "AW514"),
+]
+
+
+@pytest.mark.parametrize("header, body, expected", POSITIVE, ids=[f"{e}-{b.splitlines()[0][:30]}" for _, b, e in POSITIVE])
+def test_rule_positive(tmp_path: Path, header: str, body: str, expected: str) -> None:
+    assert " ".join(_codes(tmp_path, body, header)) == expected
+
+
+NEGATIVE = [
+    ("import time", "time.sleep(1)", False),  # sync function nobody async calls
+    ("import asyncio", "await asyncio.sleep(1)", True),
+    ("import os", "os.path.join(p, 'x')", True),  # pure path arithmetic
+    ("", "def sleep(s):\n    pass\nsleep(1)", True),  # a local helper called sleep
+    ("import asyncio, time", "await asyncio.to_thread(time.sleep, 1)", True),
+    ("import asyncio", "await asyncio.to_thread(lambda: open(p).read())", True),
+    ("import asyncio, subprocess", "def work():\n    subprocess.run(['ls'])\nawait asyncio.to_thread(work)", True),
+    ("import asyncio", "loop = asyncio.get_running_loop()\nawait loop.run_in_executor(None, lambda: input())", True),
+    ("import httpx", "async with httpx.AsyncClient() as c:\n    await c.get(p)", True),
+    ("", "x.read()\nx.write('s')", True),  # not known to be a file
+    ("import stripe", "stripe.api_key = p", True),  # not module level
+    ("from gevent import sleep", "sleep(1)", True),
+]
+
+
+@pytest.mark.parametrize("header, body, is_async", NEGATIVE, ids=[b.splitlines()[-1][:40] for _, b, _ in NEGATIVE])
+def test_rule_negative(tmp_path: Path, header: str, body: str, is_async: bool) -> None:
+    assert _codes(tmp_path, body, header, is_async) == []
+
+
+def test_context_free_rules(tmp_path: Path) -> None:
+    result = _check(tmp_path, {"app.py": """
+        import stripe
+        from fastapi import FastAPI
+
+        stripe.api_key = "sk_test"
+        app = FastAPI(on_startup=[print])
+
+
+        @app.on_event("startup")
+        def boot():
+            pass
+    """})
+    assert [(f.line, f.code) for f in result.findings] == [(4, "AW513"), (5, "AW301"), (8, "AW301")]
+    assert [f.fixable for f in result.findings] == [False, True, True]
+
+
+CHAIN = {
+    "svc/__init__.py": "",
+    "svc/io_helpers.py": """
+        import requests
+
+
+        def fetch(url):
+            return requests.get(url, timeout=5).json()
+
+
+        def lookup(user):
+            return fetch(f"https://org.invalid/{user}")
+    """,
+    "svc/handlers.py": """
+        from svc.io_helpers import lookup
+
+
+        async def on_request(user):
+            return lookup(user)
+
+
+        def sync_endpoint(user):
+            return lookup(user)
+    """,
+}
+
+
+def test_chain_across_modules(tmp_path: Path) -> None:
+    (finding,) = _check(tmp_path, CHAIN).findings
+    assert (finding.path.endswith("io_helpers.py"), finding.line, finding.code) == (True, 5, "AW201")
+    assert [(link.function, link.line, link.is_async) for link in finding.chain] == [
+        ("svc.handlers.on_request", 5, True), ("svc.io_helpers.lookup", 9, False)]
+    assert finding.function == "svc.io_helpers.fetch"
+
+
+def test_code_only_sync_endpoints_reach_is_not_reported(tmp_path: Path) -> None:
+    files = dict(CHAIN)
+    files["svc/handlers.py"] = files["svc/handlers.py"].replace("async def on_request", "def on_request")
+    assert _check(tmp_path, files).findings == []
+
+
+@pytest.mark.parametrize("comment, hidden", [
+    ("# awaitify: ignore", True), ("# awaitify: ignore[AW101]", True), ("# awaitify: ignore[AW101, AW201]", True),
+    ("# awaitify: ignore[AW201]", False), ("# noqa: ASYNC251", True), ("# noqa: ASYNC251,E501", True),
+    ("# noqa: ASYNC210", False), ("# noqa", True), ("# noqa: AW101", True),
+])
+def test_suppressions(tmp_path: Path, comment: str, hidden: bool) -> None:
+    result = _check(tmp_path, {"m.py": f"import time\n\n\nasync def h():\n    time.sleep(1)  {comment}\n"})
+    assert (result.findings == []) is hidden and result.suppressed == int(hidden)
+
+
+def test_config_keys(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "pyproject.toml": """
+            [tool.awaitify]
+            ignore = ["AW510"]
+            extend-exclude = ["legacy"]
+            per-file-ignores = { "scripts/*" = ["AW5"] }
+
+            [tool.awaitify.blocking-calls]
+            "corp.storage.get_blob" = { replace = "corp.storage.aget_blob" }
+        """,
+        "app.py": """
+            import os
+            import subprocess
+            from corp.storage import get_blob
+
+
+            async def handler(p):
+                os.path.exists(p)
+                subprocess.run(["ls"])
+                return get_blob(p)
+        """,
+        "legacy/old.py": "import time\n\n\nasync def h():\n    time.sleep(1)\n",
+        "scripts/tool.py": "import subprocess\n\n\nasync def h():\n    subprocess.run(['ls'])\n",
+    })
+    result = _check(tmp_path)
+    assert [(Path(f.path).name, f.code) for f in result.findings] == [("app.py", "AW505"), ("app.py", "AW103")]
+    assert "await corp.storage.aget_blob()" in result.findings[1].message
+
+
+@pytest.mark.parametrize("table, message", [
+    ('selekt = ["AW1"]', "unknown key `selekt`"),
+    ('select = "AW1"', "`select` must be a list of strings"),
+    ('select = ["AW999"]', "unknown rule `AW999`"),
+    ('propagate = "sometimes"', "`propagate` must be one of auto, offload, off"),
+    ('target = "trio"', "`target` must be one of asyncio, anyio"),
+    ('per-file-ignores = ["x"]', "`per-file-ignores` must be a table"),
+    ('blocking-calls = { "get_blob" = "offload" }', "use the dotted name"),
+    ('blocking-calls = { "a.b" = "later" }', '`blocking-calls.a.b` must be "offload" or'),
+    ("select = [", "invalid TOML"),
+])
+def test_bad_config_is_one_line_exit_2(tmp_path: Path, cli, table: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.awaitify]\n{table}\n")
+    (tmp_path / "m.py").write_text("x = 1\n")
+    code, out, err = cli("check", ".")
+    assert code == 2 and out == b""
+    assert err.startswith("awaitify: error:") and message in err and err.count("\n") == 1
+
+
+def test_exit_codes_and_formats(tmp_path: Path, cli) -> None:
+    _write(tmp_path, CHAIN)
+    code, out, err = cli("check", ".")
+    assert code == 1
+    assert out.decode().splitlines()[:3] == [
+        "svc/io_helpers.py:5:12 AW201 requests.get() blocks the event loop for a whole network round trip "
+        "(reached from async `svc.handlers.on_request`)",
+        "    async svc.handlers.on_request calls (svc/handlers.py:5)",
+        "    svc.io_helpers.lookup calls (svc/io_helpers.py:9)",
+    ]
+    code, out, _ = cli("check", "--format", "json", ".")
+    data = json.loads(out)
+    (finding,) = data["findings"]
+    assert set(finding) >= {"path", "line", "column", "code", "message", "fixable", "chain"}
+    assert finding["chain"][0] == {"function": "svc.handlers.on_request", "path": "svc/handlers.py", "line": 5, "async": True}
+    code, out, _ = cli("check", "--format", "markdown", ".")
+    report = out.decode()
+    assert report.startswith("# Async safety audit") and "## HTTP" in report
+    assert "| `svc/io_helpers.py` | `svc.io_helpers.fetch` | 5 | `requests.get()` | AW201 | svc.handlers.on_request → svc.io_helpers.lookup |" in report
+    code, out, err = cli("check", "--select", "AW5", ".")
+    assert code == 0 and out == b"" and "0 findings" in err
+    code, _, err = cli("check", "--format", "xml", ".")
+    assert code == 2 and "--format must be one of" in err
+
+
+BOT = {
+    "bot/__init__.py": "",
+    "bot/storage.py": """
+        import json
+        import requests
+
+
+        def load_settings(path):
+            with open(path) as fh:
+                return json.load(fh)
+
+
+        def fetch_avatar(user_id):
+            response = requests.get(f"https://cdn.invalid/{user_id}", timeout=10)
+            return response.content
+    """,
+    "bot/handlers.py": """
+        import asyncio
+        import subprocess
+        import time
+
+        from bot.storage import fetch_avatar, load_settings
+
+
+        async def on_join(user_id):
+            avatar = fetch_avatar(user_id)
+            time.sleep(0.5)
+            return avatar
+
+
+        async def on_command(cmd):
+            settings = await asyncio.to_thread(load_settings, "settings.json")
+            result = await asyncio.to_thread(lambda: subprocess.run(cmd, capture_output=True))
+            return settings, result
+
+
+        async def on_report(path):
+            proc = subprocess.run(["wc", "-l", path], capture_output=True, text=True)
+            return proc.stdout
+
+
+        def cli_main():
+            print(load_settings("settings.json"))
+    """,
+}
+
+
+def test_realistic_bot_gives_exactly_the_expected_findings(tmp_path: Path) -> None:
+    result = _check(tmp_path, BOT)
+    found = [(Path(f.path).name, f.line, f.code, f.fixable, [link.function for link in f.chain]) for f in result.findings]
+    assert found == [
+        ("handlers.py", 10, "AW101", True, []),
+        ("handlers.py", 21, "AW505", False, []),
+        ("storage.py", 11, "AW201", False, ["bot.handlers.on_join"]),
+    ]
+
+
+def test_check_and_fix_agree(tmp_path: Path, cli) -> None:
+    _write(tmp_path, BOT)
+    before = _check(tmp_path).findings
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    after = _check(tmp_path).findings
+    assert not [f for f in after if f.fixable]
+    unfixable = [(f.path, f.code) for f in before if not f.fixable]
+    assert [(f.path, f.code) for f in after] == unfixable
+
+
+def test_rules_lists_check_rules_and_explain_finds_them(cli) -> None:
+    code, out, _ = cli("rules")
+    lines = out.decode().splitlines()
+    assert any(line.startswith("AW505") for line in lines) and any(line.startswith("AW101") and " fix " in line for line in lines)
