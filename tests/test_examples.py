@@ -1,0 +1,69 @@
+"""The call-tracking and clean-service examples: migrated and run, or left exactly alone."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+RUN_ROUTES = """
+import asyncio, json, time
+from calltrack import routes, tasks
+async def main():
+    out = {}
+    try:
+        await routes.track_call("acme", "555-0100", 30)
+        out["tracked"] = True
+    except RuntimeError as exc:
+        out["tracked"] = str(exc)
+    start = time.perf_counter()
+    try:
+        summaries = await asyncio.gather(*[routes.summary("acme") for _ in range(3)])
+        out["summaries"] = summaries
+    except RuntimeError as exc:
+        out["summaries"] = str(exc)
+    out["elapsed"] = time.perf_counter() - start
+    return out
+out = asyncio.run(main())
+out["task"] = tasks.import_call_log("beta", [("555-0101", 10), ("555-0102", 20)])
+out["nightly"] = tasks.nightly_summary("beta")
+print(json.dumps(out))
+"""
+
+
+def _run(tree: Path) -> dict:
+    proc = subprocess.run([sys.executable, "-W", "ignore::RuntimeWarning", "-c", RUN_ROUTES], cwd=tree,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_call_tracking_routes_fixed_and_celery_tasks_untouched(tmp_path: Path, cli) -> None:
+    tree = tmp_path / "call_tracking"
+    shutil.copytree(EXAMPLES / "call_tracking", tree)
+    before = _run(tree)
+    assert "cannot be called from a running event loop" in before["tracked"]
+    tasks = (tree / "calltrack" / "tasks.py").read_bytes()
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".", cwd=tree)
+    assert code == 0, err
+    assert (tree / "calltrack" / "tasks.py").read_bytes() == tasks
+    after = _run(tree)
+    assert after["tracked"] is True
+    assert after["summaries"] == [{"account": "acme", "calls": 1, "seconds": 30}] * 3
+    assert after["elapsed"] < 0.5  # three gathered summaries overlap: ~0.2 s, not 0.6 s
+    assert (after["task"], after["nightly"]) == (before["task"], before["nightly"]) == (2, {"account": "beta", "calls": 2, "seconds": 30})
+    code, out, _ = cli("check", "--select", "AW102", ".", cwd=tree)
+    assert code == 0 and out == b""
+
+
+def test_clean_service_is_left_alone_and_audits_clean(tmp_path: Path, cli) -> None:
+    tree = tmp_path / "clean_service"
+    shutil.copytree(EXAMPLES / "clean_service", tree)
+    code, out, err = cli("fix", "--check", "--no-cache", ".", cwd=tree)
+    assert code == 0 and out == b"", err
+    code, out, err = cli("check", ".", cwd=tree)
+    assert code == 0 and out == b"" and "0 findings" in err
