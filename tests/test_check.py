@@ -314,3 +314,28 @@ def test_rules_lists_check_rules_and_explain_finds_them(cli) -> None:
     code, out, _ = cli("rules")
     lines = out.decode().splitlines()
     assert any(line.startswith("AW505") for line in lines) and any(line.startswith("AW101") and " fix " in line for line in lines)
+
+
+def test_propagate_off_makes_chain_findings_manual(tmp_path: Path) -> None:
+    _write(tmp_path, {"m.py": """
+        import time
+
+
+        def helper():
+            time.sleep(1)
+
+
+        async def handler():
+            helper()
+    """})
+    (finding,) = _check(tmp_path).findings
+    assert finding.fixable
+    (finding,) = _check(tmp_path, config=Config(root=tmp_path, propagate="off")).findings
+    assert not finding.fixable
+
+
+def test_unparsable_file_is_reported_and_the_rest_audited(tmp_path: Path, cli) -> None:
+    _write(tmp_path, {"bad.py": "import time\ndef broken(:\n    time.sleep(1)\n", "good.py": "import time\n\n\nasync def h():\n    time.sleep(1)\n"})
+    code, out, err = cli("check", ".")
+    assert code == 1 and b"good.py:5:5 AW101" in out
+    assert "bad.py: cannot parse: " in err and "(line 2)" in err
