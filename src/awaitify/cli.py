@@ -18,7 +18,7 @@ from awaitify import __version__
 from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, TARGETS, Config, discover as discover_config, load_file
 from awaitify.errors import UsageError
 from awaitify.report import make_console, print_summary, progress_bar, write_patch
-from awaitify.audit.engine import run_check
+from awaitify.audit.engine import CheckOptions, run_check
 from awaitify.audit.formats import FORMATS, render
 from awaitify.rules import doc_text, every_rule, find_rule, select_rules
 from awaitify.runner import RunOptions, run
@@ -124,13 +124,15 @@ def check(
     output_format: str = typer.Option("text", "--format", help="text | json | markdown"),
     propagate: Optional[str] = typer.Option(None, "--propagate", help="auto | offload | off (what `fix` may do)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary line on stderr."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (default: every core)."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write .awaitify_cache/."),
 ) -> None:
     """Report blocking calls in async-reachable code. Exit 1 when there are findings."""
     _choice("--format", output_format, FORMATS)
     paths = list(paths or [Path(".")])
     settings = _load_config(config, paths).with_overrides(propagate=_choice("--propagate", propagate, PROPAGATE_POLICIES))
     rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)), checks=True)
-    result = run_check(paths, settings, rules)
+    result = run_check(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=not no_cache))
     sys.stdout.write(render(result, output_format))
     for path, reason in result.errors:
         print(f"{path}: {reason}", file=sys.stderr)

@@ -14,7 +14,9 @@ from awaitify.discovery import discover
 from awaitify.index import SummaryStore, build_index
 from awaitify.planner import _roots
 from awaitify.rules import Rule, all_rules
-from awaitify.runner import _ignored_here, _read_all
+from awaitify.cache import Cache, content_key
+from awaitify.runner import _ignored_here, _Pool, _read_all
+from awaitify.source import SourceFile
 from awaitify.summary import ASYNC, SYNC
 
 # a file holding none of these cannot hold a finding (the cheap pre-check, as for `fix`)
@@ -38,6 +40,12 @@ class Finding:
     @property
     def check(self) -> Check:
         return BY_CODE[self.code]
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    jobs: int = 0  # worker processes (0: every core)
+    use_cache: bool = True
 
 
 @dataclass
@@ -67,24 +75,72 @@ def _message(site: Site, check: Check, chain: tuple[Link, ...], config: Config) 
     return text
 
 
-def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...]) -> CheckResult:
-    result = CheckResult()
-    selected = {r.code for r in rules}
-    codemods = {r.code for r in all_rules()}
-    sources, failed = _read_all(discover(paths, config))
-    result.errors += [(f.display, f.error or "") for f in failed]
-    result.scanned = len(sources) + len(failed)
-    scans: dict[str, FileScan] = {}
-    displays = {str(s.path): s.display for s in sources}
+def _scan_one(item: tuple[str, str, dict[str, str]]) -> FileScan | str:
+    """In a worker: the file's scan, or why it cannot be read."""
+    path, text, custom = item
+    try:
+        return scan(path, text, custom)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        reason = f"cannot parse: {getattr(exc, 'msg', None) or type(exc).__name__}"
+        line = getattr(exc, "lineno", None)
+        return reason + (f" (line {line})" if line else "")
+
+
+def _scan_all(sources: list[SourceFile], config: Config, options: CheckOptions, cache: Cache,
+              keys: dict[str, str], result: CheckResult) -> dict[str, FileScan]:
+    """Scans from the cache (keyed by content and the custom blocking calls), the rest in the pool."""
+    outcomes: dict[str, FileScan | str] = {}
+    todo = []
     for source in sources:
+        path = str(source.path)
         if not any(t in source.text for t in TOKENS) and not any(n.rpartition(".")[2] in source.text for n in config.blocking_calls):
             continue
-        try:
-            scans[str(source.path)] = scan(str(source.path), source.text, config.blocking_calls)
-        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-            reason = f"cannot parse: {getattr(exc, 'msg', None) or type(exc).__name__}"
-            line = getattr(exc, "lineno", None)
-            result.errors.append((source.display, reason + (f" (line {line})" if line else "")))
+        cached = cache.outcome(keys[path])
+        if cached is not None:
+            outcomes[path] = cached
+        else:
+            todo.append((path, source.text, config.blocking_calls))
+    pool = _Pool(options.jobs)
+    try:
+        for (path, _, _), outcome in zip(todo, pool.map(_scan_one, todo, None, "scan")):
+            outcomes[path] = outcome
+            cache.put_outcome(keys[path], outcome)
+    finally:
+        pool.close()
+    displays = {str(s.path): s.display for s in sources}
+    for path, outcome in sorted(outcomes.items()):
+        if isinstance(outcome, str):
+            result.errors.append((displays[path], outcome))
+    return {path: o for path, o in outcomes.items() if not isinstance(o, str)}
+
+
+def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions = CheckOptions()) -> CheckResult:
+    sources, failed = _read_all(discover(paths, config))
+    cache = Cache.load(config.root) if options.use_cache else Cache.disabled()
+    settings = content_key("scan", repr(sorted(config.blocking_calls.items())).encode())
+    keys = {str(s.path): f"{content_key(str(s.path), s.raw)}:scan-{settings}" for s in sources}
+    # the findings depend on every file (chains cross modules): reused only when nothing changed
+    whole = content_key("check", repr((sorted(keys.values()), sorted(r.code for r in rules), [str(p) for p in paths],
+                                       sorted((k, repr(v)) for k, v in vars(config).items()))).encode())
+    live = {k.split(":", 1)[0] for k in keys.values()}
+    cached = cache.outcome(f"{whole}:check")
+    if cached is not None:
+        return cached
+    result = _audit(paths, config, rules, options, sources, cache, keys)
+    result.errors[:0] = [(f.display, f.error or "") for f in failed]
+    result.scanned += len(failed)
+    cache.put_outcome(f"{whole}:check", result)
+    cache.save(live | {whole})
+    return result
+
+
+def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions, sources: list[SourceFile],
+           cache: Cache, keys: dict[str, str]) -> CheckResult:
+    result = CheckResult(scanned=len(sources))
+    selected = {r.code for r in rules}
+    codemods = {r.code for r in all_rules()}
+    displays = {str(s.path): s.display for s in sources}
+    scans = _scan_all(sources, config, options, cache, keys, result)
     store = SummaryStore({str(s.path): s.text for s in sources}, primed={p: s.summary for p, s in scans.items()})
     index = build_index(store, _roots(config, paths))
     configured = set(config.blocking_calls)
