@@ -294,7 +294,7 @@ def test_realistic_bot_gives_exactly_the_expected_findings(tmp_path: Path) -> No
     found = [(Path(f.path).name, f.line, f.code, f.fixable, [link.function for link in f.chain]) for f in result.findings]
     assert found == [
         ("handlers.py", 10, "AW101", True, []),
-        ("handlers.py", 21, "AW505", False, []),
+        ("handlers.py", 21, "AW505", True, []),
         ("storage.py", 11, "AW201", False, ["bot.handlers.on_join"]),
     ]
 

@@ -192,3 +192,30 @@ def with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
         else:
             out.append(arg)
     return out
+
+
+class OffloadCodemod(AwaitifyCodemod):
+    """Base of the codemods for blocking calls with no async twin: inside `async def`, `f(*a, **k)`
+    becomes `await asyncio.to_thread(f, *a, **k)` (anyio: `anyio.to_thread.run_sync`). Arguments are
+    evaluated on the loop as before, in the same order; only the call itself moves to a thread."""
+
+    CALLS: ClassVar[frozenset[str]] = frozenset()  # qualified names ("builtins.input" for builtins)
+
+    def offloaded_name(self, call: cst.Call) -> str | None:
+        """What the call is, for the message, when this codemod offloads it."""
+        name = self.qualified_name(call.func)
+        return name if name in self.CALLS else None
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        name = self.offloaded_name(original)
+        if name is None:
+            return updated
+        shown = name.removeprefix("builtins.")
+        if self.scope_kind == GENEXP and self.inside_async_function():
+            self.diagnose(original, f"{shown}() blocks the event loop, but it stands in a generator expression "
+                          "inside async code; move it to a thread by hand")
+            return updated
+        if self.scope_kind != ASYNC:
+            return updated  # sync code, and lambdas: mostly handed to a thread already
+        self.record(original, f"{shown}() -> await {self.config.target} thread offload: it blocks and has no async twin")
+        return awaited(to_thread(self.context, updated, self.config.target))

@@ -57,10 +57,13 @@ class Closure:
 
 
 class Propagator:
-    def __init__(self, index: ProjectIndex, config: Config, blocking: set[str]) -> None:
+    def __init__(self, index: ProjectIndex, config: Config, blocking: set[str], offload: frozenset[str] = frozenset()) -> None:
         self.index = index
         self.config = config
-        self.blocking = blocking
+        self.blocking = blocking | offload
+        # calls with no async twin: a function holding one is offloaded at its async callers
+        self.offload = offload
+        self._offload_seeds: dict[FuncId, str] = {}
         self._reachable: dict[FuncId, bool] = {}
         # functions the user listed in `blocking-calls`: their callers get the configured remedy
         # (rule AW103), so propagation neither changes them nor looks past them
@@ -95,6 +98,8 @@ class Propagator:
                 index.index_file(path)
         for path, site, dotted in sorted(index.external_calls, key=lambda c: (c[0], c[1].line, c[1].col)):
             if dotted in self.blocking and site.context == SYNC and not self.is_configured((path, site.owner)):
+                if dotted in self.offload:
+                    self._offload_seeds.setdefault((path, site.owner), dotted)
                 found.setdefault((path, site.owner), f"calls `{dotted}` ({self.where(path, site.line)})")
         return found
 
@@ -204,6 +209,8 @@ class Propagator:
             if self.index.function(seed).is_async or not self.async_reachable(seed):
                 continue
             closure = self.closure(seed, why)
+            if seed in self._offload_seeds:
+                closure.boundaries.insert(0, f"`{self._offload_seeds[seed]}` has no async replacement")
             for other in [c for c in merged if c.members.keys() & closure.members.keys()]:
                 closure.merge(other)
                 merged.remove(other)
@@ -279,9 +286,11 @@ def build_plan(
         return plan
     blocking = {name for rule in rules for name in rule.async_fixes}
     blocking |= {name for name, how in config.blocking_calls.items() if how != "offload"}
-    if not blocking:
+    offload = frozenset(name for rule in rules for name in rule.offload_fixes)
+    offload |= {name for name, how in config.blocking_calls.items() if how == "offload"}
+    if not blocking and not offload:
         return plan
     store = store or SummaryStore({str(s.path): s.text for s in sources})
     index = build_index(store, _roots(config, paths or []), full=full_index)
-    Propagator(index, config, blocking).apply(plan)
+    Propagator(index, config, blocking, frozenset(offload)).apply(plan)
     return plan

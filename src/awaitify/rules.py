@@ -35,6 +35,9 @@ class Rule:
     # async code. The planner starts async propagation from them: a sync function holding one, and
     # reached from async code, is made async (or offloaded) so that the rule can then fix the call.
     async_fixes: tuple[str, ...] = ()
+    # Qualified names this rule offloads (`asyncio.to_thread`) in async code. A sync function holding
+    # one and reached from async code is offloaded at its async call sites by the planner.
+    offload_fixes: tuple[str, ...] = ()
     # more trigger tokens that come from the settings (names in `blocking-calls`)
     config_triggers: Callable[[Config], tuple[str, ...]] | None = field(default=None, compare=False)
 

@@ -31,7 +31,7 @@ def transformer_for(rule: Rule) -> type[AwaitifyCodemod]:
         if module.RULE.code == rule.code:
             return next(
                 v for v in vars(module).values()
-                if isinstance(v, type) and issubclass(v, AwaitifyCodemod) and v is not AwaitifyCodemod and v.RULE.code == rule.code
+                if isinstance(v, type) and issubclass(v, AwaitifyCodemod) and getattr(vars(v).get("RULE"), "code", None) == rule.code
             )
     raise LookupError(rule.code)
 

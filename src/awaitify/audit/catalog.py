@@ -21,8 +21,7 @@ class Check:
     context_free: bool = False  # a finding wherever it stands, not only in async-reachable code
 
     def as_rule(self) -> Rule:
-        return Rule(code=self.code, name=self.name, summary=self.summary, triggers=(), order=0,
-                    fixable=self.fixed_by is not None)
+        return Rule(code=self.code, name=self.name, summary=self.summary, triggers=(), order=0, fixable=False)
 
 
 CHECKS: tuple[Check, ...] = (
@@ -46,18 +45,18 @@ CHECKS: tuple[Check, ...] = (
     Check("AW504", "subprocess-spawn", "subprocess.Popen, os.popen, os.spawn* without P_WAIT in async code",
           "starts a process with a blocking call", "Subprocess", ("ASYNC220",)),
     Check("AW505", "subprocess-run", "subprocess.run/call/check_*, os.system, os.posix_spawn* in async code",
-          "blocks the event loop until the process exits", "Subprocess", ("ASYNC221",)),
+          "blocks the event loop until the process exits", "Subprocess", ("ASYNC221",), fixed_by="AW505"),
     Check("AW506", "os-wait", "os.wait/waitpid and friends in async code", "blocks the event loop until a child exits",
-          "Subprocess", ("ASYNC222",)),
+          "Subprocess", ("ASYNC222",), fixed_by="AW506"),
     Check("AW507", "blocking-open", "open(), io.open(), Path.open()/read_text()/write_bytes()... in async code",
-          "does blocking file I/O on the event loop", "File I/O", ("ASYNC230",)),
+          "does blocking file I/O on the event loop", "File I/O", ("ASYNC230",), fixed_by="AW507"),
     Check("AW508", "os-fdopen", "os.fdopen() in async code", "does blocking file I/O on the event loop",
           "File I/O", ("ASYNC231",)),
     Check("AW509", "file-object-io", "read/write methods of a file object in async code",
           "does blocking file I/O on the event loop", "File I/O", ("ASYNC232",)),
     Check("AW510", "os-path", "os.path functions that touch the file system, in async code",
-          "makes a blocking file-system call on the event loop", "File I/O", ("ASYNC240",)),
-    Check("AW511", "input", "input() in async code", "blocks the event loop until a line is typed", "Console", ("ASYNC250",)),
+          "makes a blocking file-system call on the event loop", "File I/O", ("ASYNC240",), fixed_by="AW510"),
+    Check("AW511", "input", "input() in async code", "blocks the event loop until a line is typed", "Console", ("ASYNC250",), fixed_by="AW511"),
     Check("AW512", "sync-db-client", "sync redis/psycopg2/sqlite3/pymysql clients created in async code",
           "is a sync client: every command blocks the event loop", "Databases and caches"),
     Check("AW513", "stripe-global-key", "a process-global `stripe.api_key = ...` assignment",

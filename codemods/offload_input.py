@@ -1,0 +1,22 @@
+"""Offloads `input()` inside `async def` to a thread: `await asyncio.to_thread(input, "name? ")`.
+The prompt is printed and the line read as before; the loop keeps serving other tasks meanwhile.
+"""
+
+from __future__ import annotations
+
+from awaitify.codemod_base import OffloadCodemod
+from awaitify.rules import Rule
+
+RULE = Rule(
+    code="AW511",
+    name="input",
+    summary="input() in async code -> await asyncio.to_thread(input, ...)",
+    triggers=("input",),
+    order=45,
+)
+
+
+class OffloadInput(OffloadCodemod):
+    RULE = RULE
+    DESCRIPTION = __doc__
+    CALLS = frozenset({"builtins.input"})
