@@ -223,7 +223,7 @@ def test_exit_codes_and_formats(tmp_path: Path, cli) -> None:
     assert code == 1
     assert out.decode().splitlines()[:3] == [
         "svc/io_helpers.py:5:12 AW201 requests.get() blocks the event loop for a whole network round trip "
-        "(reached from async `svc.handlers.on_request`)",
+        "(reached from async `svc.handlers.on_request`) [*]",
         "    async svc.handlers.on_request calls (svc/handlers.py:5)",
         "    svc.io_helpers.lookup calls (svc/io_helpers.py:9)",
     ]
@@ -295,7 +295,7 @@ def test_realistic_bot_gives_exactly_the_expected_findings(tmp_path: Path) -> No
     assert found == [
         ("handlers.py", 10, "AW101", True, []),
         ("handlers.py", 21, "AW505", True, []),
-        ("storage.py", 11, "AW201", False, ["bot.handlers.on_join"]),
+        ("storage.py", 11, "AW201", True, ["bot.handlers.on_join"]),
     ]
 
 

@@ -52,6 +52,8 @@ CALLS: dict[str, tuple[str, str]] = {  # qualified name -> (code, pattern shown)
 }
 # spellings whose code a codemod fixes in general, but not this one (yet): reported as manual
 UNFIXABLE_SPELLINGS = {name: ("AW507",) for name in ("io.open", "io.open_code", "codecs.open")}
+REQUESTS_KEYWORDS = {"params", "headers", "json", "files", "auth", "data", "timeout", "allow_redirects", "verify", "cert",
+                     "cookies", "proxies"}
 BUILTINS = {"open": ("AW507", "open()"), "input": ("AW511", "input()")}
 
 # what a local variable holds, from the call that made it
@@ -192,6 +194,8 @@ class _Scanner(_Summarizer):
                 code, pattern = hit
                 fixable = not (in_lambda_or_genexp or code in UNFIXABLE_SPELLINGS.get(ref.target, ())) and not (
                     code == "AW102" and (len(node.args) != 1 or node.keywords))
+                if code == "AW201":
+                    fixable = fixable and _requests_call_fixable(node, ref.target.rpartition(".")[2])
                 if code == "AW514" and where != ASYNC:
                     return  # a client made in a sync helper is that helper's business
                 self._add(node, code, pattern, where, fixable)
@@ -207,7 +211,7 @@ class _Scanner(_Summarizer):
             kind = self._kind_of(func.value)
             if kind and func.attr in METHODS[kind][0]:
                 name = func.value.id if isinstance(func.value, ast.Name) else {"path": "Path(...)", "file": "open(...)"}.get(kind, "...")
-                fixable = kind == "path" and func.attr != "open" and not in_lambda_or_genexp
+                fixable = kind == "path" and func.attr != "open" and not in_lambda_or_genexp  # sessions: not yet
                 self._add(node, METHODS[kind][1], f"{name}.{func.attr}()", where, fixable)
 
     def _framework_hooks(self, node: ast.Call) -> None:
@@ -237,6 +241,21 @@ class _Scanner(_Summarizer):
                     if ref.kind == "import" and ref.target == "stripe":
                         self._add(target, "AW513", "stripe.api_key = ...", "any")
         self.generic_visit(node)
+
+
+def _requests_call_fixable(node: ast.Call, verb: str) -> bool:
+    """What the requests-httpx codemod converts (keep in step with codemods/requests_httpx.py)."""
+    if len(node.args) > (2 if verb == "request" else 1) or any(isinstance(a, ast.Starred) for a in node.args):
+        return False
+    for kw in node.keywords:
+        if kw.arg is None or kw.arg == "stream" or kw.arg not in REQUESTS_KEYWORDS:
+            return False
+        if kw.arg == "data" and not isinstance(kw.value, (ast.Dict, ast.DictComp, ast.JoinedStr)) and not (
+                isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, (str, bytes))):
+            return False
+        if kw.arg == "proxies" and not (isinstance(kw.value, ast.Dict) and len({ast.dump(v) for v in kw.value.values}) == 1):
+            return False
+    return True
 
 
 def suppressions(text: str) -> dict[int, set[str] | None]:

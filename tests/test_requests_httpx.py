@@ -1,0 +1,281 @@
+"""AW201 requests -> httpx.AsyncClient, proved against a real HTTP server on 127.0.0.1: every case runs
+the original function (requests) and the rewritten one (httpx) and compares what they return."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import socket
+import textwrap
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from awaitify.config import Config
+from awaitify.plan import FilePlan
+from awaitify.rules import all_rules
+from awaitify.runner import fix_file
+from awaitify.source import read_source
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for key, value in {"Content-Length": str(len(body)), **(headers or {})}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _handle(self) -> None:
+        url = urlparse(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if url.path == "/redirect":
+            return self._reply(302, b"", {"Location": "/echo?from=redirect"})
+        if url.path.startswith("/status/"):
+            return self._reply(int(url.path.rsplit("/", 1)[1]), b"status page")
+        if url.path == "/delay":
+            time.sleep(float(parse_qs(url.query)["s"][0]))
+            return self._reply(200, b"late")
+        if url.path == "/text":
+            return self._reply(200, b"not json", {"Content-Type": "text/plain"})
+        echo = {
+            "method": self.command, "path": url.path, "query": parse_qs(url.query),
+            "body": body.decode("latin-1"), "content_type": self.headers.get("Content-Type"),
+            "x_test": self.headers.get("X-Test"), "cookie": self.headers.get("Cookie"),
+        }
+        self._reply(200, json.dumps(echo).encode(), {"Content-Type": "application/json"})
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+
+
+@pytest.fixture(scope="module")
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+ORIGINAL = '''
+import json
+import requests
+from requests import post
+from requests.exceptions import HTTPError
+
+
+async def follows_redirects(base):
+    r = requests.get(base + "/redirect")
+    return r.status_code, r.json()["query"], len(r.history)
+
+
+async def head_does_not_follow(base):
+    r = requests.head(base + "/redirect")
+    return r.status_code, r.headers["location"]
+
+
+async def redirects_off(base):
+    r = requests.get(base + "/redirect", allow_redirects=False)
+    return r.status_code
+
+
+async def status_error(base):
+    try:
+        r = requests.get(base + "/status/404")
+        r.raise_for_status()
+    except HTTPError as exc:
+        return "http-error", exc.response.status_code
+    return "no error"
+
+
+async def connection_error(url):
+    try:
+        requests.get(url)
+    except (requests.ConnectionError, requests.Timeout):
+        return "connection-error"
+    return "no error"
+
+
+async def server_error_is_not_a_connection_error(base):
+    try:
+        r = requests.get(base + "/status/500")
+        r.raise_for_status()
+    except requests.ConnectionError:
+        return "connection-error"
+    except requests.RequestException:
+        return "request-exception"
+    return "no error"
+
+
+async def bodies(base):
+    form = post(base + "/echo", data={"a": "1", "b": "two words"})
+    raw = post(base + "/echo", data="raw text")
+    as_json = requests.put(base + "/echo", json={"k": [1, 2]})
+    sent = [(r.json()["body"], (r.json()["content_type"] or "").split(";")[0]) for r in (form, raw)]
+    return sent + [json.loads(as_json.json()["body"])]  # httpx writes JSON without spaces: same value
+
+
+async def params_headers_cookies(base):
+    r = requests.get(base + "/echo", params={"q": "x y"}, headers={"X-Test": "1"}, cookies={"c": "v"})
+    data = r.json()
+    return data["query"], data["x_test"], data["cookie"]
+
+
+async def ok_and_reason(base):
+    r = requests.get(base + "/status/404")
+    good = requests.get(base + "/echo")
+    return r.ok, r.reason, good.ok, not r.ok
+
+
+async def tuple_timeout(base):
+    r = requests.request("DELETE", base + "/echo", timeout=(2, 10))
+    return r.json()["method"]
+
+
+async def bad_json(base):
+    try:
+        return requests.get(base + "/text").json()
+    except requests.JSONDecodeError:
+        return "bad json"
+
+
+async def slow(base):
+    r = requests.get(base + "/delay?s=5.5")
+    return r.text
+
+
+async def delay(base):
+    return requests.get(base + "/delay?s=0.5").text
+'''
+
+
+@pytest.fixture(scope="module")
+def modules(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("requests_httpx")
+    original = folder / "original_mod.py"
+    original.write_text(textwrap.dedent(ORIGINAL), encoding="utf-8")
+    result = fix_file(read_source(original, original.name), all_rules(), Config(root=folder), FilePlan())
+    assert result.error is None and not result.diagnostics
+    rewritten = folder / "rewritten_mod.py"
+    rewritten.write_bytes(result.new)
+    loaded = []
+    for path in (original, rewritten):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        loaded.append(module)
+    return loaded[0], loaded[1], result.new.decode()
+
+
+CASES = ["follows_redirects", "head_does_not_follow", "redirects_off", "status_error", "server_error_is_not_a_connection_error",
+         "bodies", "params_headers_cookies", "ok_and_reason", "tuple_timeout", "bad_json"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_same_result_as_requests(server: str, modules, case: str) -> None:
+    original, rewritten, _ = modules
+    before = asyncio.run(getattr(original, case)(server))
+    after = asyncio.run(getattr(rewritten, case)(server))
+    assert after == before
+
+
+def test_connection_error_caught_by_the_mapped_except(modules) -> None:
+    original, rewritten, _ = modules
+    url = f"http://127.0.0.1:{_closed_port()}/"
+    assert asyncio.run(original.connection_error(url)) == asyncio.run(rewritten.connection_error(url)) == "connection-error"
+
+
+def test_slow_endpoint_is_still_answered_as_requests_would(server: str, modules) -> None:
+    original, rewritten, _ = modules
+    async def both():  # longer than httpx's 5 s default timeout: `timeout=None` keeps requests' patience
+        return await asyncio.gather(asyncio.to_thread(asyncio.run, original.slow(server)), rewritten.slow(server))
+    assert asyncio.run(both()) == ["late", "late"]
+
+
+def test_gathered_handlers_overlap(server: str, modules) -> None:
+    original, rewritten, _ = modules
+    async def gather(module):
+        start = time.perf_counter()
+        results = await asyncio.gather(*[module.delay(server) for _ in range(5)])
+        return results, time.perf_counter() - start
+    before, before_time = asyncio.run(gather(original))
+    after, after_time = asyncio.run(gather(rewritten))
+    assert before == after == ["late"] * 5
+    assert before_time > 2.4 and after_time < 1.5  # five 0.5 s requests: in sequence before, together after
+
+
+def test_rewritten_text(modules) -> None:
+    _, _, text = modules
+    assert "import requests" not in text and "from requests" not in text and "import httpx" in text
+    assert "    async with httpx.AsyncClient() as client:\n        r = await client.get(base + \"/redirect\", follow_redirects=True, timeout=None)\n" in text
+    assert "await client.head(base + \"/redirect\", follow_redirects=False, timeout=None)" in text
+    assert "except httpx.HTTPStatusError as exc:" in text and "except (httpx.TransportError, httpx.TimeoutException):" in text
+    assert "except json.JSONDecodeError:" in text and "return (not r.is_error), r.reason_phrase, (not good.is_error), r.is_error" in text
+    assert "timeout=httpx.Timeout(None, connect=2, read=10)" in text
+    assert 'content="raw text"' in text
+
+
+REFUSED = '''
+import requests
+
+
+async def streamed(url):
+    return requests.get(url, stream=True)
+
+
+async def unknown_body(url, payload):
+    return requests.post(url, data=payload)
+
+
+async def passthrough(url, **kwargs):
+    return requests.get(url, **kwargs)
+
+
+async def positional(url, params):
+    return requests.get(url, params)
+
+
+async def in_lambda(url):
+    return list(map(lambda u: requests.get(u), [url]))
+
+
+def sync_code(url):
+    return requests.get(url).text
+'''
+
+
+def test_refusals_leave_code_and_report(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text(textwrap.dedent(REFUSED))
+    result = fix_file(read_source(path, "m.py"), all_rules(), Config(root=tmp_path), FilePlan())
+    assert result.new == result.old
+    assert [d.line for d in result.diagnostics] == [6, 10, 14, 18, 22]  # sync_code: fine as it is
+    for diagnostic, reason in zip(result.diagnostics, ["stream=True", "data= of a type", "*args/**kwargs", "positional arguments", "lambda"]):
+        assert reason in diagnostic.message
+
+
+def test_httpx2_and_default_timeout_settings(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("import requests\n\n\nasync def f(u):\n    return requests.get(u).json()\n")
+    config = Config(root=tmp_path, http_client="httpx2", httpx_default_timeout=True)
+    text = fix_file(read_source(path, "m.py"), all_rules(), config, FilePlan()).new.decode()
+    assert "import httpx2" in text
+    assert "    async with httpx2.AsyncClient() as client:\n        return (await client.get(u, follow_redirects=True)).json()\n" in text
