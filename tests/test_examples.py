@@ -67,3 +67,63 @@ def test_clean_service_is_left_alone_and_audits_clean(tmp_path: Path, cli) -> No
     assert code == 0 and out == b"", err
     code, out, err = cli("check", ".", cwd=tree)
     assert code == 0 and out == b"" and "0 findings" in err
+
+
+RUN_MIDDLEWARE = """
+import asyncio, json, time
+import httpx
+from fastapi import FastAPI, Request
+from calltrack.middleware import OrgLookupMiddleware
+app = FastAPI()
+app.add_middleware(OrgLookupMiddleware)
+@app.get("/whoami")
+async def whoami(request: Request):
+    return {"org": request.state.org}
+async def main():
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+        start = time.perf_counter()
+        responses = await asyncio.gather(*[client.get("/whoami", headers={"x-api-key": f"k{i}"}) for i in range(4)])
+        return {"orgs": [r.json()["org"] for r in responses], "elapsed": time.perf_counter() - start}
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+def test_call_tracking_org_lookup_middleware_no_longer_blocks(tmp_path: Path, cli) -> None:
+    import threading
+    import time
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Orgs(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            time.sleep(0.3)
+            body = json.dumps({"id": "org-" + self.path.rsplit("/", 1)[1]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Orgs)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    tree = tmp_path / "call_tracking"
+    shutil.copytree(EXAMPLES / "call_tracking", tree)
+    env = {**__import__("os").environ, "ORG_SERVICE": f"http://127.0.0.1:{server.server_address[1]}/orgs"}
+
+    def run() -> dict:
+        proc = subprocess.run([sys.executable, "-c", RUN_MIDDLEWARE], cwd=tree, capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    try:
+        before = run()
+        code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".", cwd=tree)
+        assert code == 0, err
+        assert "async with httpx.AsyncClient() as client:" in (tree / "calltrack" / "middleware.py").read_text()
+        after = run()
+    finally:
+        server.shutdown()
+    assert before["orgs"] == after["orgs"] == ["org-k0", "org-k1", "org-k2", "org-k3"]
+    assert before["elapsed"] > 1.1 and after["elapsed"] < 0.8  # four lookups of 0.3 s: in turn before, together after

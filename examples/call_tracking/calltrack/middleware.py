@@ -1,7 +1,9 @@
+import os
+
 import requests
 from starlette.middleware.base import BaseHTTPMiddleware
 
-ORG_SERVICE = "http://127.0.0.1:9/orgs"
+ORG_SERVICE = os.environ.get("ORG_SERVICE", "http://127.0.0.1:9/orgs")
 
 
 class OrgLookupMiddleware(BaseHTTPMiddleware):
