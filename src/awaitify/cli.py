@@ -17,11 +17,14 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 from awaitify import __version__
 from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, TARGETS, Config, discover as discover_config, load_file
 from awaitify.errors import UsageError
-from awaitify.report import make_console, print_summary, progress_bar, write_patch
+from awaitify.change_report import REPORT_FORMATS, missing_dependencies, render as render_changes
+from awaitify.report import make_console, patch_bytes, print_summary, progress_bar, write_patch
+from awaitify.writer import atomic_write
 from awaitify.audit.engine import CheckOptions, run_check
 from awaitify.audit.formats import FORMATS, render
 from awaitify.rules import doc_text, every_rule, find_rule, select_rules
 from awaitify.runner import RunOptions, run
+from awaitify.scope import changed_since as changed_since_files
 from awaitify.apply import apply_results
 
 app = typer.Typer(
@@ -49,6 +52,18 @@ def _load_config(config_file: Optional[Path], paths: list[Path]) -> Config:
     if config_file is not None:
         return load_file(config_file)
     return discover_config(paths[0] if paths else Path.cwd())
+
+
+def _write_output(path: Optional[Path], data: bytes) -> None:
+    """stdout, or a file (written whole, then renamed into place: a CI step never reads half a report)."""
+    if path is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    try:
+        atomic_write(path, data)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
 
 def _version(value: bool) -> None:
@@ -88,9 +103,16 @@ def fix(
     verify_cmd: Optional[str] = typer.Option(
         None, "--verify-cmd", help="With --write: run this command before and after; restore every file if it starts failing."
     ),
+    output_format: str = typer.Option("text", "--format", help="text (the patch) | json (a change report) | markdown (a PR description)"),
+    output_file: Optional[Path] = typer.Option(None, "--output-file", help="Write what goes to stdout to this file instead."),
+    patch_file: Optional[Path] = typer.Option(None, "--patch-file", help="Also write the patch (git apply-able) to this file."),
+    changed_since: Optional[str] = typer.Option(
+        None, "--changed-since", help="Fix only files changed since this git revision (callers elsewhere still follow)."
+    ),
 ) -> None:
     """Rewrite blocking calls in async code. Dry run by default: prints a unified diff."""
     _choice("--color", color, ("auto", "always", "never"))
+    _choice("--format", output_format, REPORT_FORMATS)
     if write and check:
         raise UsageError("--write and --check cannot be used together")
     paths = list(paths or [Path(".")])
@@ -103,12 +125,24 @@ def fix(
     rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
     console = make_console(color)
     with progress_bar(console, quiet) as progress:
-        result = run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=not no_cache, progress=progress))
-    stdout_color = color == "always" or (color == "auto" and sys.stdout.isatty())
+        scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
+        result = run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=not no_cache, progress=progress, scope=scope))
+    stdout_color = output_file is None and (color == "always" or (color == "auto" and sys.stdout.isatty()))
     applied = apply_results(result.changed, Path.cwd(), allow_dirty, verify_cmd) if write else None
-    if (not write and not check) or diff:
-        write_patch(result, stdout_color)
+    if patch_file is not None:
+        _write_output(patch_file, patch_bytes(result))
+    if output_format != "text":
+        _write_output(output_file, render_changes(result, settings, output_format).encode())
+    elif (not write and not check) or diff:
+        if output_file is not None:
+            _write_output(output_file, patch_bytes(result))
+        else:
+            write_patch(result, stdout_color)
     print_summary(result, console, "write" if write else "check" if check else "dry-run", quiet, explain, applied)
+    missing = missing_dependencies(result, settings)
+    if missing and not quiet:
+        console.print(f"awaitify: the rewritten code imports {', '.join(missing)}: add "
+                      f"{'it' if len(missing) == 1 else 'them'} to your dependencies")
     if applied is not None and applied.interrupted:
         raise typer.Exit(130)
     if (check and result.changed) or (applied is not None and applied.restored):
@@ -121,19 +155,22 @@ def check(
     select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes, prefixes, names or ASYNCxxx codes."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes, prefixes or names to skip."),
     config: Optional[Path] = typer.Option(None, "--config", help="A pyproject.toml or awaitify TOML file."),
-    output_format: str = typer.Option("text", "--format", help="text | json | markdown"),
+    output_format: str = typer.Option("text", "--format", help="text | json | markdown | sarif | github"),
+    output_file: Optional[Path] = typer.Option(None, "--output-file", help="Write the report to this file instead of stdout."),
     propagate: Optional[str] = typer.Option(None, "--propagate", help="auto | offload | off (what `fix` may do)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary line on stderr."),
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (default: every core)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write .awaitify_cache/."),
+    changed_since: Optional[str] = typer.Option(None, "--changed-since", help="Report only in files changed since this git revision."),
 ) -> None:
     """Report blocking calls in async-reachable code. Exit 1 when there are findings."""
     _choice("--format", output_format, FORMATS)
     paths = list(paths or [Path(".")])
     settings = _load_config(config, paths).with_overrides(propagate=_choice("--propagate", propagate, PROPAGATE_POLICIES))
     rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)), checks=True)
-    result = run_check(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=not no_cache))
-    sys.stdout.write(render(result, output_format))
+    scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
+    result = run_check(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=not no_cache, scope=scope))
+    _write_output(output_file, render(result, output_format).encode())
     for path, reason in result.errors:
         print(f"{path}: {reason}", file=sys.stderr)
     if not quiet:

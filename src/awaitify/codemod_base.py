@@ -217,5 +217,6 @@ class OffloadCodemod(AwaitifyCodemod):
             return updated
         if self.scope_kind != ASYNC:
             return updated  # sync code, and lambdas: mostly handed to a thread already
-        self.record(original, f"{shown}() -> await {self.config.target} thread offload: it blocks and has no async twin")
+        helper = "anyio.to_thread.run_sync" if self.config.target == "anyio" else "asyncio.to_thread"
+        self.record(original, f"{shown}() -> await {helper}({shown}, ...): it blocks and has no async twin")
         return awaited(to_thread(self.context, updated, self.config.target))

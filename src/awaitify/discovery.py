@@ -97,6 +97,17 @@ def _walk(top: Path, ignores: _Ignores, chain: list[Path], out: list[Path], user
                 out.append(path)
 
 
+def repo_relative(path: Path, cwd: Path | None = None) -> str:
+    """The path as CI tools want it (SARIF, GitHub annotations): relative to the repository root,
+    or to the current directory outside a repository; always with forward slashes."""
+    path = path.resolve()
+    base = _git_root(path.parent) or (cwd or Path.cwd()).resolve()
+    try:
+        return path.relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
 def _git_root(path: Path) -> Path | None:
     for folder in [path, *path.parents]:
         if (folder / ".git").exists():

@@ -32,12 +32,17 @@ TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "functools.wr
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|(^|/)tests?/")
 
 
-def _codemod_facts(plan: Plan, sources: list[SourceFile], rules: tuple[Rule, ...], config: Config) -> None:
+def _codemod_facts(plan: Plan, sources: list[SourceFile], rules: tuple[Rule, ...], config: Config,
+                   scope: set[str] | None) -> None:
     for module in codemod_modules():
         hook = getattr(module, "plan_project", None)
         if hook is None or module.RULE not in rules:
             continue
-        for path, facts in hook(sources, config).items():
+        facts_by_path = hook(sources, config)
+        if scope is not None:
+            narrow = getattr(module, "scope_facts", None)
+            facts_by_path = narrow(facts_by_path, scope) if narrow else {p: f for p, f in facts_by_path.items() if p in scope}
+        for path, facts in facts_by_path.items():
             plan.files.setdefault(path, FilePlan()).extra[module.RULE.name] = facts
 
 
@@ -57,13 +62,15 @@ class Closure:
 
 
 class Propagator:
-    def __init__(self, index: ProjectIndex, config: Config, blocking: set[str], offload: frozenset[str] = frozenset()) -> None:
+    def __init__(self, index: ProjectIndex, config: Config, blocking: set[str], offload: frozenset[str] = frozenset(),
+                 scope: set[str] | None = None) -> None:
         self.index = index
         self.config = config
         self.blocking = blocking | offload
         # calls with no async twin: a function holding one is offloaded at its async callers
         self.offload = offload
         self._offload_seeds: dict[FuncId, str] = {}
+        self.scope = scope  # `--changed-since`: seeds only in these files (callers anywhere)
         self._reachable: dict[FuncId, bool] = {}
         # functions the user listed in `blocking-calls`: their callers get the configured remedy
         # (rule AW103), so propagation neither changes them nor looks past them
@@ -97,6 +104,8 @@ class Propagator:
             for path in candidates:
                 index.index_file(path)
         for path, site, dotted in sorted(index.external_calls, key=lambda c: (c[0], c[1].line, c[1].col)):
+            if self.scope is not None and path not in self.scope:
+                continue
             if dotted in self.blocking and site.context == SYNC and not self.is_configured((path, site.owner)):
                 if dotted in self.offload:
                     self._offload_seeds.setdefault((path, site.owner), dotted)
@@ -277,11 +286,12 @@ def build_plan(
     paths: list[Path] | None = None,
     store: SummaryStore | None = None,
     full_index: bool = False,
+    scope: set[str] | None = None,
 ) -> Plan:
     """`store` shares summaries with the rest of the run (and its cache); `full_index` indexes every
     file first instead of following the affected area (same result, slower: for tests)."""
     plan = Plan()
-    _codemod_facts(plan, sources, rules, config)
+    _codemod_facts(plan, sources, rules, config, scope)
     if config.propagate == "off" or not any(r.name == PROPAGATION for r in rules):
         return plan
     blocking = {name for rule in rules for name in rule.async_fixes}
@@ -292,5 +302,5 @@ def build_plan(
         return plan
     store = store or SummaryStore({str(s.path): s.text for s in sources})
     index = build_index(store, _roots(config, paths or []), full=full_index)
-    Propagator(index, config, blocking, frozenset(offload)).apply(plan)
+    Propagator(index, config, blocking, frozenset(offload), scope).apply(plan)
     return plan

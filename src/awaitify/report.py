@@ -102,8 +102,10 @@ def print_summary(result: RunResult, console: Console, mode: str, quiet: bool, e
     if quiet:
         return
     verb = "changed" if mode == "write" else "would change"
+    outside = {r.display for r in result.outside_scope}
     for changed in result.changed:
-        console.print(Text(f"{verb} {changed.display}", style="bold"))
+        note = " (outside --changed-since: it calls a function the changed files made async)" if changed.display in outside else ""
+        console.print(Text(f"{verb} {changed.display}{note}", style="bold"))
         if explain:
             for change in changed.changes:
                 console.print(Text(f"  {change.line}:{change.column} {change.code} {change.message}"))

@@ -58,6 +58,12 @@ class RunResult:
     plan: Plan
     timings: dict[str, float] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
+    scope: frozenset[str] | None = None
+
+    @property
+    def outside_scope(self) -> list[FileResult]:
+        """Files changed only because the plan reached them from a file in the scope."""
+        return [r for r in self.changed if self.scope is not None and str(r.path) not in self.scope]
 
     @property
     def changed(self) -> list[FileResult]:
@@ -78,6 +84,9 @@ class RunOptions:
     use_cache: bool = True
     full_index: bool = False  # index every file instead of following the affected area (tests)
     progress: Progress | None = None
+    # `--changed-since`: files whose problems are fixed; others only get the edits the plan makes
+    # for them (callers of functions made async in scope). None: every file.
+    scope: frozenset[str] | None = None
 
 
 # --- the pre-check ---------------------------------------------------------------------------------
@@ -239,11 +248,12 @@ def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Run
             store = _prime_summaries(sources, cache, keys, pool, options)
         with _stage(timings, "plan"):
             # the plan depends on every file: reuse it only when nothing at all changed
-            plan_key = content_key("plan", repr((sorted(keys.values()), [str(p) for p in paths],
+            plan_key = content_key("plan", repr((sorted(keys.values()), [str(p) for p in paths], sorted(options.scope or ()),
                                                  _fingerprint(config, tuple(r.code for r in rules), FilePlan()))).encode())
             plan = cache.cached_plan(plan_key)
             if plan is None:
-                plan = build_plan(sources, rules, config, paths, store, full_index=options.full_index)
+                plan = build_plan(sources, rules, config, paths, store, full_index=options.full_index,
+                                  scope=set(options.scope) if options.scope is not None else None)
                 cache.put_plan(plan_key, plan)
         with _stage(timings, "pre-check"):
             hooked = [r for r in rules if r.name in _wants_hooks()]
@@ -252,6 +262,8 @@ def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Run
             for source in sources:
                 file_plan = plan.for_file(str(source.path))
                 chosen = rules_for(source, rules, config, file_plan, store)
+                if options.scope is not None and str(source.path) not in options.scope:
+                    chosen = tuple(r for r in chosen if r.name in file_plan.extra or (r.name == "propagation" and not file_plan.is_empty()))
                 if not chosen:
                     continue
                 key = f"{keys[str(source.path)]}:{_fingerprint(config, tuple(r.code for r in chosen), file_plan)}"
@@ -272,9 +284,13 @@ def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Run
     finally:
         pool.close()
     results += failed
+    if options.scope is not None:  # what a file outside the scope shows is only what the plan did there
+        for r in results:
+            if str(r.path) not in options.scope:
+                r.diagnostics = []
     results.sort(key=lambda r: r.display)
     counters = {"files": len(files), "summaries": len(store.known()), "transformed": len(work), "cache_hits": cache.hits}
-    return RunResult(scanned=len(files), results=results, plan=plan, timings=timings, counters=counters)
+    return RunResult(scanned=len(files), results=results, plan=plan, timings=timings, counters=counters, scope=options.scope)
 
 
 def _from_cache(source: SourceFile, cached: tuple[bytes | None, list[Change], list[Diagnostic]]) -> FileResult:

@@ -3,14 +3,14 @@ what is selected and not suppressed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from awaitify.audit.catalog import BY_CODE, Check
 from awaitify.audit.reach import Link, Reach
 from awaitify.audit.scan import FileScan, Site, scan
 from awaitify.config import Config
-from awaitify.discovery import discover
+from awaitify.discovery import discover, repo_relative
 from awaitify.index import SummaryStore, build_index
 from awaitify.planner import _roots
 from awaitify.rules import Rule, all_rules
@@ -36,6 +36,7 @@ class Finding:
     chain: tuple[Link, ...] = ()
     function: str = ""  # the enclosing function, as module.qualname
     pattern: str = ""
+    repo_path: str = ""  # relative to the repository root (SARIF, GitHub annotations)
 
     @property
     def check(self) -> Check:
@@ -46,6 +47,7 @@ class Finding:
 class CheckOptions:
     jobs: int = 0  # worker processes (0: every core)
     use_cache: bool = True
+    scope: frozenset[str] | None = None  # `--changed-since`: report only in these files
 
 
 @dataclass
@@ -123,14 +125,16 @@ def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], option
     whole = content_key("check", repr((sorted(keys.values()), sorted(r.code for r in rules), [str(p) for p in paths],
                                        sorted((k, repr(v)) for k, v in vars(config).items()))).encode())
     live = {k.split(":", 1)[0] for k in keys.values()}
-    cached = cache.outcome(f"{whole}:check")
-    if cached is not None:
-        return cached
-    result = _audit(paths, config, rules, options, sources, cache, keys)
-    result.errors[:0] = [(f.display, f.error or "") for f in failed]
-    result.scanned += len(failed)
-    cache.put_outcome(f"{whole}:check", result)
-    cache.save(live | {whole})
+    result = cache.outcome(f"{whole}:check")
+    if result is None:
+        result = _audit(paths, config, rules, options, sources, cache, keys)
+        result.errors[:0] = [(f.display, f.error or "") for f in failed]
+        result.scanned += len(failed)
+        cache.put_outcome(f"{whole}:check", result)
+        cache.save(live | {whole})
+    if options.scope is not None:  # the index still spans the tree: chains may start outside the scope
+        paths_in = {s.display for s in sources if str(s.path) in options.scope}
+        result = replace(result, findings=[f for f in result.findings if f.path in paths_in])
     return result
 
 
@@ -166,6 +170,6 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
             fixable = site.fixable and check.fixed_by in codemods and (not chain or config.propagate != "off")
             function = index.display_name((path, site.owner)) if site.owner else ""
             result.findings.append(Finding(displays[path], site.line, site.col, site.code, _message(site, check, chain, config),
-                                           fixable, chain, function, site.pattern))
+                                           fixable, chain, function, site.pattern, repo_relative(Path(path))))
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
     return result

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from awaitify.audit.catalog import CHECKS
+from awaitify.audit.catalog import BY_CODE, CHECKS
 from awaitify.audit.engine import CheckResult, Finding
 
-FORMATS = ("text", "json", "markdown")
+FORMATS = ("text", "json", "markdown", "sarif", "github")
 
 
 def _chain_lines(finding: Finding) -> list[str]:
@@ -87,5 +87,68 @@ def markdown(result: CheckResult) -> str:
     return "\n".join(out) + "\n"
 
 
+def sarif(result: CheckResult) -> str:
+    """SARIF 2.1.0, for code-scanning uploads: one run, the rules that fired, one result each."""
+    from awaitify import __version__
+    from awaitify.rules import every_rule
+
+    rules = {r.code: r for r in every_rule()}
+    fired = sorted({f.code for f in result.findings})
+    index = {code: i for i, code in enumerate(fired)}
+    descriptors = [{
+        "id": code, "name": rules[code].name,
+        "shortDescription": {"text": rules[code].summary},
+        "fullDescription": {"text": BY_CODE[code].why if code in BY_CODE else rules[code].summary},
+        "help": {"text": f"awaitify explain {code}"},
+        "properties": {"fixable": any(f.fixable for f in result.findings if f.code == code)},
+    } for code in fired]
+    results = []
+    for f in result.findings:
+        entry: dict = {
+            "ruleId": f.code, "ruleIndex": index[f.code], "level": "warning",
+            "message": {"text": f.message},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": f.repo_path or f.path, "uriBaseId": "%SRCROOT%"},
+                "region": {"startLine": f.line, "startColumn": f.column},
+            }}],
+            "properties": {"fixable": f.fixable},
+        }
+        if f.chain:
+            entry["relatedLocations"] = [{
+                "id": i, "message": {"text": f"{'async ' if link.is_async else ''}{link.function} calls"},
+                "physicalLocation": {"artifactLocation": {"uri": link.path, "uriBaseId": "%SRCROOT%"},
+                                     "region": {"startLine": link.line}},
+            } for i, link in enumerate(f.chain)]
+        results.append(entry)
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "awaitify", "version": __version__, "semanticVersion": __version__,
+                                "informationUri": "https://pypi.org/project/awaitify/", "rules": descriptors}},
+            "results": results,
+        }],
+    }
+    return json.dumps(log, indent=2) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def github(result: CheckResult) -> str:
+    """GitHub Actions workflow commands: one `::warning` annotation per finding."""
+    lines = []
+    for f in result.findings:
+        message = f.message + "".join(f"\n{l}" for l in _chain_lines(f))
+        lines.append(f"::warning file={_escape_property(f.repo_path or f.path)},line={f.line},col={f.column},"
+                     f"title={_escape_property(f.code)}::{_escape_data(message)}")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
 def render(result: CheckResult, fmt: str) -> str:
-    return {"text": text, "json": as_json, "markdown": markdown}[fmt](result)
+    return {"text": text, "json": as_json, "markdown": markdown, "sarif": sarif, "github": github}[fmt](result)

@@ -1,0 +1,144 @@
+"""What CI and PR bots read: SARIF (validated by independent SARIF implementations), GitHub
+annotations, change reports, output files, PR scope with --changed-since, deterministic output,
+and the documented exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+FILES = {
+    "svc/__init__.py": "",
+    "svc/helpers.py": """
+        import time
+
+
+        def settle():
+            time.sleep(0.1)
+    """,
+    "svc/handlers.py": """
+        from svc.helpers import settle
+
+
+        async def handle(request):
+            settle()
+            return request
+    """,
+    "svc/other.py": """
+        import os
+
+
+        async def probe(path):
+            return os.path.exists(path)
+    """,
+}
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=root, check=True,
+                   capture_output=True)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    _write(tmp_path, FILES)
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "base")
+    return tmp_path
+
+
+def test_sarif_is_valid_for_independent_readers(repo: Path, cli) -> None:
+    from sarif import loader
+    from sarif_pydantic import Sarif
+
+    code, out, _ = cli("check", "--format", "sarif", "--output-file", "out.sarif", ".", cwd=repo)
+    assert code == 1 and out == b""
+    data = json.loads((repo / "out.sarif").read_text())
+    log = Sarif.model_validate(data)
+    assert log.version == "2.1.0" and log.runs[0].tool.driver.name == "awaitify"
+    results = log.runs[0].results
+    assert [(r.rule_id, r.locations[0].physical_location.artifact_location.uri,
+             r.locations[0].physical_location.region.start_line) for r in results] == [
+        ("AW101", "svc/helpers.py", 5), ("AW510", "svc/other.py", 5)]
+    rule_ids = [rule.id for rule in log.runs[0].tool.driver.rules]
+    assert all(r.rule_index is not None and rule_ids[r.rule_index] == r.rule_id for r in results)
+    sarif_file = loader.load_sarif_file(str(repo / "out.sarif"))
+    assert sarif_file.get_result_count() == 2
+
+
+def test_sarif_paths_are_relative_to_the_repository_root(repo: Path, cli) -> None:
+    code, out, _ = cli("check", "--format", "sarif", ".", cwd=repo / "svc")
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(out)["runs"][0]["results"]]
+    assert uris == ["svc/helpers.py", "svc/other.py"]
+
+
+def test_github_annotations_follow_the_workflow_command_syntax(repo: Path, cli) -> None:
+    code, out, _ = cli("check", "--format", "github", ".", cwd=repo)
+    lines = out.decode().splitlines()
+    assert code == 1 and len(lines) == 2
+    assert lines[0].startswith("::warning file=svc/helpers.py,line=5,col=5,title=AW101::time.sleep() blocks")
+    assert "%0A    async svc.handlers.handle calls (svc/handlers.py:5)" in lines[0]  # newlines escaped
+    assert lines[1].startswith("::warning file=svc/other.py,line=5,col=12,title=AW510::")
+
+
+def test_fix_change_report_json_and_markdown(repo: Path, cli) -> None:
+    code, out, err = cli("fix", "--format", "json", "--patch-file", "m.patch", ".", cwd=repo)
+    assert code == 0, err
+    report = json.loads(out)
+    assert [f["path"] for f in report["files"]] == ["svc/handlers.py", "svc/helpers.py", "svc/other.py"]
+    helpers = report["files"][1]
+    assert helpers["rules"] == ["AW101", "AW401"] and helpers["diff"].startswith("--- a/svc/helpers.py")
+    assert any("made `settle` async" in c["message"] for c in helpers["changes"])
+    assert report["totals"]["files_changed"] == 3 and report["explanations"]
+    assert (repo / "m.patch").read_text().count("+++ b/") == 3
+    _git(repo, "apply", "--check", "m.patch")
+    code, out, _ = cli("fix", "--format", "markdown", ".", cwd=repo)
+    text = out.decode()
+    assert text.startswith("## awaitify: async migration") and "| `svc/helpers.py` | AW101 `sleep`, AW401 `propagation` | 2 |" in text
+    assert "### Call chains made async or offloaded" in text
+
+
+def test_changed_since_limits_fixes_and_findings(repo: Path, cli) -> None:
+    helpers = repo / "svc" / "helpers.py"
+    helpers.write_text(helpers.read_text() + "\n\ndef unused():\n    return 1\n")
+    code, out, err = cli("fix", "--changed-since", "HEAD", ".", cwd=repo)
+    assert code == 0, err
+    patch = out.decode()
+    assert "+++ b/svc/helpers.py" in patch and "+++ b/svc/handlers.py" in patch  # the caller follows
+    assert "svc/other.py" not in patch  # not changed since HEAD: its own problems wait
+    assert "would change svc/handlers.py (outside --changed-since" in err
+    code, out, _ = cli("check", "--changed-since", "HEAD", ".", cwd=repo)
+    assert code == 1 and [line.split()[1] for line in out.decode().splitlines() if not line.startswith(" ")] == ["AW101"]
+    code, _, err = cli("fix", "--changed-since", "no-such-ref", ".", cwd=repo)
+    assert code == 2 and err.startswith("awaitify: error: --changed-since:") and err.count("\n") == 1
+
+
+def test_output_is_deterministic(repo: Path, cli) -> None:
+    runs = [cli("check", "--format", fmt, *extra, ".", cwd=repo)[1] for fmt in ("json", "sarif") for extra in ((), ("--no-cache",), ())]
+    assert runs[0] == runs[1] == runs[2] and runs[3] == runs[4] == runs[5]
+    fixes = [cli("fix", *extra, ".", cwd=repo)[1] for extra in ((), ("--no-cache",), ("--jobs", "1"))]
+    assert fixes[0] == fixes[1] == fixes[2] != b""
+
+
+def test_documented_exit_codes(repo: Path, cli) -> None:
+    assert cli("fix", ".", cwd=repo)[0] == 0  # a dry run: 0 even with changes pending
+    assert cli("fix", "--check", ".", cwd=repo)[0] == 1
+    assert cli("check", ".", cwd=repo)[0] == 1
+    assert cli("fix", "--write", ".", cwd=repo)[0] == 0
+    assert cli("fix", "--check", ".", cwd=repo)[0] == 0
+    assert cli("check", ".", cwd=repo)[0] == 0
+    assert cli("check", "--format", "yaml", ".", cwd=repo)[0] == 2
+    (repo / "pyproject.toml").write_text("[tool.awaitify]\ntarget = 'trio'\n")
+    assert cli("fix", ".", cwd=repo)[0] == 2 and cli("check", ".", cwd=repo)[0] == 2
