@@ -339,3 +339,27 @@ def test_unparsable_file_is_reported_and_the_rest_audited(tmp_path: Path, cli) -
     code, out, err = cli("check", ".")
     assert code == 1 and b"good.py:5:5 AW101" in out
     assert "bad.py: cannot parse: " in err and "(line 2)" in err
+
+
+def test_fix_honours_the_same_suppressions(tmp_path: Path, cli) -> None:
+    _write(tmp_path, {"m.py": """
+        import time
+
+
+        def helper():
+            time.sleep(1)  # awaitify: ignore[AW101]
+
+
+        async def h():
+            helper()
+            time.sleep(2)  # noqa: ASYNC251
+            time.sleep(3)
+            return input("name? ").strip()
+    """})
+    code, out, _ = cli("fix", ".")
+    patch = out.decode()
+    assert "+    await asyncio.sleep(3)" in patch and "+    return (await asyncio.to_thread(input, \"name? \")).strip()" in patch
+    added = [line for line in patch.splitlines() if line.startswith("+") and not line.startswith("+++")]
+    assert not [line for line in added if "sleep(1)" in line or "sleep(2)" in line or "def helper" in line]
+    code, out, err = cli("check", ".")
+    assert [line.split()[1] for line in out.decode().splitlines()] == ["AW101", "AW511"] and "2 suppressed" in err

@@ -19,6 +19,7 @@ from awaitify.config import Config
 from awaitify.findings import Change, Diagnostic
 from awaitify.plan import FilePlan
 from awaitify.rules import Rule
+from awaitify.suppress import is_suppressed
 
 SCRATCH_KEY = "awaitify"
 
@@ -32,6 +33,7 @@ class FileSession:
     plan: FilePlan
     changes: list[Change] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    suppressed: dict = field(default_factory=dict)  # line -> codes, from `awaitify.suppress`
 
 
 def new_context(session: FileSession) -> CodemodContext:
@@ -93,6 +95,22 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
 
     def inside_async_function(self) -> bool:
         return ASYNC in self._scopes
+
+    # --- suppressions ------------------------------------------------------------------------------
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        # A call on a line that says `# awaitify: ignore[CODE]` (or flake8-async's `# noqa`) is left
+        # as it is, as `check` leaves it unreported. The plan's own edits are never skipped here:
+        # a function made async needs every `await` the planner decided.
+        if isinstance(original, cst.Call) and self.RULE.name != "propagation" and self._suppressed(original):
+            return updated
+        return super().on_leave(original, updated)
+
+    def _suppressed(self, node: cst.CSTNode) -> bool:
+        found = self.session.suppressed
+        if not found:
+            return False
+        pos = self.get_metadata(PositionProvider, node, None)
+        return pos is not None and is_suppressed(found, {pos.start.line, pos.end.line}, self.RULE.code)
 
     # --- names ------------------------------------------------------------------------------------
     def qualified_name(self, node: cst.CSTNode) -> str | None:
@@ -162,6 +180,12 @@ class ParenthesizeAwait(cst.CSTTransformer):
         return updated.with_changes(func=self._wrap(updated.func))
 
 
+def _is_dotted_name(expr: cst.BaseExpression) -> bool:
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return isinstance(expr, cst.Name)
+
+
 def to_thread(context: CodemodContext, call: cst.Call, runtime: str) -> cst.Call:
     """`f(*args, **kwargs)` -> `asyncio.to_thread(f, *args, **kwargs)` (anyio: `anyio.to_thread.run_sync`,
     through `functools.partial` when there are keywords); the caller adds the `await`."""
@@ -203,6 +227,8 @@ class OffloadCodemod(AwaitifyCodemod):
 
     def offloaded_name(self, call: cst.Call) -> str | None:
         """What the call is, for the message, when this codemod offloads it."""
+        if not _is_dotted_name(call.func):
+            return None  # `input().strip()`: only the inner call blocks
         name = self.qualified_name(call.func)
         return name if name in self.CALLS else None
 

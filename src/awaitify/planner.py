@@ -24,6 +24,7 @@ from awaitify.index import Edge, FuncId, ProjectIndex, SummaryStore, build_index
 from awaitify.plan import FilePlan, Plan
 from awaitify.rules import Rule, codemod_modules
 from awaitify.source import SourceFile
+from awaitify.suppress import is_suppressed, suppressions
 from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC
 
 PROPAGATION = "propagation"
@@ -71,6 +72,8 @@ class Propagator:
         self.offload = offload
         self._offload_seeds: dict[FuncId, str] = {}
         self.scope = scope  # `--changed-since`: seeds only in these files (callers anywhere)
+        self.codes: dict[str, str] = {}  # blocking call -> the code of the rule that fixes it
+        self._suppressions: dict[str, dict] = {}
         self._reachable: dict[FuncId, bool] = {}
         # functions the user listed in `blocking-calls`: their callers get the configured remedy
         # (rule AW103), so propagation neither changes them nor looks past them
@@ -107,10 +110,18 @@ class Propagator:
             if self.scope is not None and path not in self.scope:
                 continue
             if dotted in self.blocking and site.context == SYNC and not self.is_configured((path, site.owner)):
+                if self._suppressed(path, site.line, dotted):
+                    continue
                 if dotted in self.offload:
                     self._offload_seeds.setdefault((path, site.owner), dotted)
                 found.setdefault((path, site.owner), f"calls `{dotted}` ({self.where(path, site.line)})")
         return found
+
+    def _suppressed(self, path: str, line: int, dotted: str) -> bool:
+        """`time.sleep(1)  # awaitify: ignore[AW101]` starts no propagation (check does not report it)."""
+        if path not in self._suppressions:
+            self._suppressions[path] = suppressions(self.index.texts.get(path, ""))
+        return is_suppressed(self._suppressions[path], {line}, self.codes.get(dotted, "AW103"))
 
     def async_reachable(self, fid: FuncId) -> bool:
         """Does async code reach `fid` through resolved sync calls? Searched upward from fid, so
@@ -302,5 +313,7 @@ def build_plan(
         return plan
     store = store or SummaryStore({str(s.path): s.text for s in sources})
     index = build_index(store, _roots(config, paths or []), full=full_index)
-    Propagator(index, config, blocking, frozenset(offload), scope).apply(plan)
+    propagator = Propagator(index, config, blocking, frozenset(offload), scope)
+    propagator.codes = {name: rule.code for rule in rules for name in (*rule.async_fixes, *rule.offload_fixes)}
+    propagator.apply(plan)
     return plan

@@ -17,6 +17,7 @@ from awaitify.findings import Change, Diagnostic
 from awaitify.plan import FilePlan
 from awaitify.rules import Rule, codemod_modules
 from awaitify.source import SourceFile, decode_source
+from awaitify.suppress import suppressions
 
 
 @dataclass
@@ -57,7 +58,7 @@ def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
     if not rules:
         return FileOutcome(new=source.raw)
     tree = parse(source)
-    session = FileSession(display=source.display, config=config, plan=plan)
+    session = FileSession(display=source.display, config=config, plan=plan, suppressed=suppressions(source.text))
     context = new_context(session)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # libcst's own deprecation chatter is not the user's business

@@ -18,6 +18,7 @@ from awaitify.cache import Cache, content_key
 from awaitify.runner import _ignored_here, _Pool, _read_all
 from awaitify.source import SourceFile
 from awaitify.summary import ASYNC, SYNC
+from awaitify.suppress import is_suppressed
 
 # a file holding none of these cannot hold a finding (the cheap pre-check, as for `fix`)
 TOKENS = ("sleep", "run", "requests", "httpx", "urllib", "subprocess", "os", "open", "input", "redis", "psycopg2",
@@ -59,12 +60,7 @@ class CheckResult:
 
 
 def _suppressed(scan_: FileScan, site: Site, check: Check) -> bool:
-    for line in {site.line, site.end_line}:
-        if line in scan_.suppressions:
-            codes = scan_.suppressions[line]
-            if codes is None or check.code in codes or any(c in codes for c in check.flake8_async):
-                return True
-    return False
+    return is_suppressed(scan_.suppressions, {site.line, site.end_line}, check.code)
 
 
 def _message(site: Site, check: Check, chain: tuple[Link, ...], config: Config) -> str:
@@ -143,6 +139,7 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
     result = CheckResult(scanned=len(sources))
     selected = {r.code for r in rules}
     codemods = {r.code for r in all_rules()}
+    propagated = {n for r in all_rules() for n in (*r.async_fixes, *r.offload_fixes)} | set(config.blocking_calls)
     displays = {str(s.path): s.display for s in sources}
     scans = _scan_all(sources, config, options, cache, keys, result)
     store = SummaryStore({str(s.path): s.text for s in sources}, primed={p: s.summary for p, s in scans.items()})
@@ -167,7 +164,10 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
             if _suppressed(scan_, site, check):
                 result.suppressed += 1
                 continue
-            fixable = site.fixable and check.fixed_by in codemods and (not chain or config.propagate != "off")
+            # through a sync helper, only what the planner follows (a rule's async_fixes/offload_fixes,
+            # `blocking-calls`) is fixed: the helper is made async or offloaded where async code calls it
+            fixable = site.fixable and check.fixed_by in codemods and (
+                not chain or (config.propagate != "off" and site.target in propagated))
             function = index.display_name((path, site.owner)) if site.owner else ""
             result.findings.append(Finding(displays[path], site.line, site.col, site.code, _message(site, check, chain, config),
                                            fixable, chain, function, site.pattern, repo_relative(Path(path))))

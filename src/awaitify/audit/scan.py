@@ -10,9 +10,9 @@ a `Path` from the call that made them.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass, field
 
+from awaitify.suppress import suppressions
 from awaitify.summary import ASYNC, CLASS, GENEXP, LAMBDA, SYNC, ModuleSummary, _Scope, _statements, _Summarizer
 
 HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
@@ -76,9 +76,6 @@ METHODS: dict[str, tuple[tuple[str, ...], str]] = {  # kind -> (blocking methods
 APP_CLASSES = ("fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette",
                "fastapi.APIRouter", "fastapi.routing.APIRouter")
 
-_SUPPRESS = re.compile(r"#\s*(?:awaitify:\s*ignore(?:\[(?P<ours>[^\]]*)\])?|noqa(?::\s*(?P<noqa>[A-Z0-9, ]+))?)", re.IGNORECASE)
-
-
 @dataclass(frozen=True)
 class Site:
     code: str
@@ -89,6 +86,7 @@ class Site:
     pattern: str
     fixable: bool = True  # False where the codemod is known to refuse this spelling
     end_line: int = 0
+    target: str = ""  # the qualified name called, when it resolves through an import
 
 
 @dataclass
@@ -163,11 +161,11 @@ class _Scanner(_Summarizer):
             return None
         return None
 
-    def _add(self, node: ast.AST, code: str, pattern: str, context: str, fixable: bool = True) -> None:
+    def _add(self, node: ast.AST, code: str, pattern: str, context: str, fixable: bool = True, target: str = "") -> None:
         lineno = getattr(node, "lineno", 0)
         col = self._chars(lineno, getattr(node, "col_offset", 0)) + 1
-        self.sites.append(Site(code, lineno, col, self._owner() if context != "any" else self._owner(), context,
-                               pattern, fixable, getattr(node, "end_lineno", lineno) or lineno))
+        self.sites.append(Site(code, lineno, col, self._owner(), context, pattern, fixable,
+                               getattr(node, "end_lineno", lineno) or lineno, target))
 
     def visit_Call(self, node: ast.Call) -> None:
         self._classify(node)
@@ -187,7 +185,7 @@ class _Scanner(_Summarizer):
         ref = self.resolve(func)
         if ref.kind == "import":
             if ref.target in self.custom:
-                self._add(node, "AW103", f"{ref.target}()", where)
+                self._add(node, "AW103", f"{ref.target}()", where, not in_lambda_or_genexp, ref.target)
                 return
             hit = CALLS.get(ref.target)
             if hit:
@@ -198,7 +196,7 @@ class _Scanner(_Summarizer):
                     fixable = fixable and _requests_call_fixable(node, ref.target.rpartition(".")[2])
                 if code == "AW514" and where != ASYNC:
                     return  # a client made in a sync helper is that helper's business
-                self._add(node, code, pattern, where, fixable)
+                self._add(node, code, pattern, where, fixable, ref.target)
                 return
             if ref.target == "os.spawn" or ref.target.startswith("os.spawn") and ref.target[3:] in SPAWN:
                 waits = node.args and isinstance(node.args[0], ast.Attribute) and node.args[0].attr == "P_WAIT"
@@ -256,22 +254,6 @@ def _requests_call_fixable(node: ast.Call, verb: str) -> bool:
         if kw.arg == "proxies" and not (isinstance(kw.value, ast.Dict) and len({ast.dump(v) for v in kw.value.values}) == 1):
             return False
     return True
-
-
-def suppressions(text: str) -> dict[int, set[str] | None]:
-    found: dict[int, set[str] | None] = {}
-    if "#" not in text:
-        return found
-    for number, line in enumerate(text.splitlines(), start=1):
-        if "#" not in line:
-            continue
-        for match in _SUPPRESS.finditer(line):
-            codes = match.group("ours") if match.group("ours") is not None else match.group("noqa")
-            if codes is None:
-                found[number] = None
-            elif found.get(number, set()) is not None:
-                found.setdefault(number, set()).update(c.strip().upper() for c in codes.split(",") if c.strip())  # type: ignore[union-attr]
-    return found
 
 
 def scan(path: str, text: str, custom: dict[str, str]) -> FileScan:
