@@ -377,6 +377,7 @@ class Project:
 
     def _emit(self, target: Target, hooks: list[Hook], wrap: str | None, annotate: bool) -> None:
         facts = target.module
+        group = f"{facts.path}:{target.var}"  # every edit for one app: kept or dropped together
         base = "lifespan" if target.kind == "app" else f"{target.var}_lifespan"
         name = _unique(base, facts.bound)
         facts.bound.add(name)
@@ -396,8 +397,9 @@ class Project:
                 alias = aliases[key]
             calls[hook.event].append(h.call(alias))
             path, where = hook.removal
-            self.facts_for(path)["remove"].append(where)
+            self.facts_for(path)["remove"].append({"where": where, "group": group})
         self.facts_for(facts.path)["lifespans"].append({
+            "group": group,
             "var": target.var, "line": target.call.lineno, "col": target.call.col_offset, "name": name,
             "annotation": target.func_text if annotate else None, "func": target.func_text, "imports": imports, "wrap": wrap,
             "startup": calls["startup"], "shutdown": calls["shutdown"], "kind": target.kind,
@@ -487,6 +489,22 @@ def fastapi_ceiling(root: Path) -> tuple[int, ...] | None:
             if ceiling:
                 found.append(ceiling)
     return min(found) if found else None
+
+
+def in_scope(facts: dict[str, dict], scope: set[str]) -> dict[str, dict]:
+    """Only the apps whose edits touch a file in `scope` (all of their edits, in any file: a hook
+    must never be removed from one file without the lifespan that calls it in another)."""
+    groups = {entry["group"] for path in scope for key in ("lifespans", "remove") for entry in facts.get(path, {}).get(key, [])}
+    kept: dict[str, dict] = {}
+    for path, file_facts in facts.items():
+        trimmed = {
+            "lifespans": [e for e in file_facts["lifespans"] if e["group"] in groups],
+            "remove": [e for e in file_facts["remove"] if e["group"] in groups],
+            "diagnostics": file_facts["diagnostics"] if path in scope else [],
+        }
+        if any(trimmed.values()):
+            kept[path] = trimmed
+    return kept
 
 
 def plan_lifespans(sources: list[SourceFile], config: Config) -> dict[str, dict]:

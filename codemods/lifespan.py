@@ -27,7 +27,7 @@ from awaitify.rules import Rule
 from awaitify.source import SourceFile
 from awaitify.summary import ModuleSummary
 
-from ._lifespan_plan import TOKENS, plan_lifespans
+from ._lifespan_plan import TOKENS, in_scope, plan_lifespans
 
 RULE = Rule(
     code="AW301",
@@ -43,6 +43,11 @@ def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
     return plan_lifespans(sources, config)
 
 
+def scope_facts(facts: dict[str, dict], scope: set[str]) -> dict[str, dict]:
+    """`--changed-since`: the facts for apps the changed files touch."""
+    return in_scope(facts, scope)
+
+
 def wants(summary: ModuleSummary) -> bool:
     return False  # every file this codemod changes has facts from `plan_project`
 
@@ -55,7 +60,7 @@ class OnEventToLifespan(AwaitifyCodemod):
         super().__init__(context)
         facts = self.session.plan.extra.get(RULE.name) or {}
         self.lifespans: list[dict] = facts.get("lifespans", [])
-        self.removals = {tuple(r) for r in facts.get("remove", [])}
+        self.removals = {tuple(r["where"]) for r in facts.get("remove", [])}
         self.findings: list[tuple[int, int, str]] = facts.get("diagnostics", [])
         self._depth = 0  # >0 inside a function or class body
 
