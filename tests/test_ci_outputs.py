@@ -142,3 +142,28 @@ def test_documented_exit_codes(repo: Path, cli) -> None:
     assert cli("check", "--format", "yaml", ".", cwd=repo)[0] == 2
     (repo / "pyproject.toml").write_text("[tool.awaitify]\ntarget = 'trio'\n")
     assert cli("fix", ".", cwd=repo)[0] == 2 and cli("check", ".", cwd=repo)[0] == 2
+
+
+def _stdin(args: list[str], data: bytes, cwd: Path) -> subprocess.CompletedProcess:
+    import sys
+    return subprocess.run([sys.executable, "-m", "awaitify", *args], input=data, cwd=cwd, capture_output=True)
+
+
+def test_stdin_for_editors(tmp_path: Path) -> None:
+    source = b"import time\r\n\r\n\r\nasync def h():\r\n    time.sleep(1)\r\n"
+    proc = _stdin(["fix", "--stdin-filename", "app/x.py", "-"], source, tmp_path)
+    assert proc.returncode == 0 and proc.stdout == b"import asyncio\r\n\r\n\r\nasync def h():\r\n    await asyncio.sleep(1)\r\n"
+    proc = _stdin(["fix", "--check", "--stdin-filename", "app/x.py", "-"], source, tmp_path)
+    assert proc.returncode == 1 and proc.stdout == b""
+    proc = _stdin(["fix", "--diff", "--stdin-filename", "app/x.py", "-"], source, tmp_path)
+    assert proc.stdout.startswith(b"--- a/app/x.py\n+++ b/app/x.py\n")
+    proc = _stdin(["check", "--stdin-filename", "app/x.py", "-"], source, tmp_path)
+    assert proc.returncode == 1 and proc.stdout.startswith(b"app/x.py:5:5 AW101 ")
+    broken = b"import time\ndef broken(:\n    time.sleep(1)\n"
+    proc = _stdin(["fix", "--stdin-filename", "b.py", "-"], broken, tmp_path)
+    assert proc.returncode == 0 and proc.stdout == broken and b"b.py: cannot parse" in proc.stderr
+    (tmp_path / "pyproject.toml").write_text('[tool.awaitify]\nper-file-ignores = { "legacy/*" = ["AW101"] }\n')
+    proc = _stdin(["fix", "--stdin-filename", "legacy/old.py", "-"], source, tmp_path)
+    assert proc.stdout == source  # the buffer is treated as the file it names
+    proc = _stdin(["fix", "--stdin-filename", "a.py", "-", "other.py"], source, tmp_path)
+    assert proc.returncode == 2 and proc.stderr.decode().count("\n") == 1

@@ -20,7 +20,8 @@ from awaitify.errors import UsageError
 from awaitify.change_report import REPORT_FORMATS, missing_dependencies, render as render_changes
 from awaitify.report import make_console, patch_bytes, print_summary, progress_bar, write_patch
 from awaitify.writer import atomic_write
-from awaitify.audit.engine import CheckOptions, run_check
+from awaitify.audit.engine import CheckOptions, check_source, run_check
+from awaitify.stdin import fix_stdin, read_stdin
 from awaitify.audit.formats import FORMATS, render
 from awaitify.rules import doc_text, every_rule, find_rule, select_rules
 from awaitify.runner import RunOptions, run
@@ -52,6 +53,16 @@ def _load_config(config_file: Optional[Path], paths: list[Path]) -> Config:
     if config_file is not None:
         return load_file(config_file)
     return discover_config(paths[0] if paths else Path.cwd())
+
+
+def _reads_stdin(paths: Optional[List[Path]], stdin_filename: Optional[str]) -> bool:
+    """`-` as the only path reads stdin (as black and ruff do); `--stdin-filename` names it."""
+    dash = bool(paths) and any(str(p) == "-" for p in paths)
+    if dash and len(paths or []) > 1:
+        raise UsageError("`-` (stdin) cannot be combined with other paths")
+    if stdin_filename and not dash:
+        raise UsageError("--stdin-filename needs the path `-`")
+    return dash
 
 
 def _write_output(path: Optional[Path], data: bytes) -> None:
@@ -109,12 +120,19 @@ def fix(
     changed_since: Optional[str] = typer.Option(
         None, "--changed-since", help="Fix only files changed since this git revision (callers elsewhere still follow)."
     ),
+    stdin_filename: Optional[str] = typer.Option(
+        None, "--stdin-filename", help="With the path `-`: read the source from stdin, print the fixed source (editors)."
+    ),
 ) -> None:
     """Rewrite blocking calls in async code. Dry run by default: prints a unified diff."""
     _choice("--color", color, ("auto", "always", "never"))
     _choice("--format", output_format, REPORT_FORMATS)
     if write and check:
         raise UsageError("--write and --check cannot be used together")
+    if _reads_stdin(paths, stdin_filename):
+        settings = _load_config(config, [Path(stdin_filename).parent if stdin_filename else Path(".")])
+        rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
+        raise typer.Exit(fix_stdin(stdin_filename or "stdin.py", settings, rules, check, diff))
     paths = list(paths or [Path(".")])
     settings = _load_config(config, paths).with_overrides(
         propagate=_choice("--propagate", propagate, PROPAGATE_POLICIES),
@@ -162,9 +180,18 @@ def check(
     jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (default: every core)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write .awaitify_cache/."),
     changed_since: Optional[str] = typer.Option(None, "--changed-since", help="Report only in files changed since this git revision."),
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="With the path `-`: check the source read from stdin."),
 ) -> None:
     """Report blocking calls in async-reachable code. Exit 1 when there are findings."""
     _choice("--format", output_format, FORMATS)
+    if _reads_stdin(paths, stdin_filename):
+        settings = _load_config(config, [Path(stdin_filename).parent if stdin_filename else Path(".")])
+        rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)), checks=True)
+        result = check_source(read_stdin(stdin_filename or "stdin.py"), settings, rules)
+        _write_output(output_file, render(result, output_format).encode())
+        for path, reason in result.errors:
+            print(f"{path}: {reason}", file=sys.stderr)
+        raise typer.Exit(EXIT_CHANGES if result.findings else EXIT_OK)
     paths = list(paths or [Path(".")])
     settings = _load_config(config, paths).with_overrides(propagate=_choice("--propagate", propagate, PROPAGATE_POLICIES))
     rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)), checks=True)

@@ -112,6 +112,11 @@ def _scan_all(sources: list[SourceFile], config: Config, options: CheckOptions, 
     return {path: o for path, o in outcomes.items() if not isinstance(o, str)}
 
 
+def check_source(source: SourceFile, config: Config, rules: tuple[Rule, ...]) -> CheckResult:
+    """One file given as text (an editor's buffer, `--stdin-filename`): chains stay inside it."""
+    return _audit([], config, rules, CheckOptions(use_cache=False), [source], Cache.disabled(), {str(source.path): ""})
+
+
 def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions = CheckOptions()) -> CheckResult:
     sources, failed = _read_all(discover(paths, config))
     cache = Cache.load(config.root) if options.use_cache else Cache.disabled()
