@@ -114,6 +114,7 @@ class AsyncioRunToAwait(AwaitifyCodemod):
         self._run_until_complete_receivers = {
             id(call.func.value)  # type: ignore[attr-defined]
             for call in m.findall(node, m.Call(func=m.Attribute(value=m.Name(), attr=m.Name("run_until_complete")), args=[m.Arg(keyword=None)]))
+            if not self._suppressed(call)  # a call left as it is keeps its loop variable
         }
         return True
 
@@ -121,7 +122,7 @@ class AsyncioRunToAwait(AwaitifyCodemod):
         self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine
     ) -> cst.BaseStatement | cst.RemovalSentinel:
         if original in self._removable and self.scope_kind == ASYNC:
-            self.record(original, "removed the event-loop variable that only fed run_until_complete()")
+            self.record(original, "removed the event-loop variable that only fed run_until_complete()", dependent=True)
             return cst.RemoveFromParent()
         return updated
 

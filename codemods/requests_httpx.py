@@ -275,13 +275,13 @@ class RequestsToHttpx(AwaitifyCodemod):
             return updated
         attr = updated.attr.value
         if attr == "ok":
-            self.record(original, "response.ok -> not response.is_error (requests' ok is status < 400)")
+            self.record(original, "response.ok -> not response.is_error (requests' ok is status < 400)", dependent=True)
             negated = cst.UnaryOperation(cst.Not(), updated.with_changes(attr=cst.Name("is_error")),
                                          lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             self._negations.add(id(negated))
             return negated
         if attr in RESPONSE_ATTRS:
-            self.record(original, f"response.{attr} -> response.{RESPONSE_ATTRS[attr]}")
+            self.record(original, f"response.{attr} -> response.{RESPONSE_ATTRS[attr]}", dependent=True)
             return updated.with_changes(attr=cst.Name(RESPONSE_ATTRS[attr]))
         return updated
 
@@ -314,7 +314,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         target = EXCEPTIONS[short]
         if isinstance(expr, cst.Name):
             RemoveImportsVisitor.remove_unused_import(self.context, name.rpartition(".")[0], short)
-        self.record(expr, f"except {name} -> the httpx exception raised for the same errors")
+        self.record(expr, f"except {name} -> the httpx exception raised for the same errors", dependent=True)
         if target is None:
             AddImportsVisitor.add_needed_import(self.context, "json")
             return cst.Attribute(cst.Name("json"), cst.Name("JSONDecodeError"))

@@ -69,15 +69,19 @@ def _run_shell(command: str, cwd: Path) -> tuple[bool, str]:
     return proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
 
 
+def refuse_dirty(changed: list[FileResult]) -> None:
+    dirty = dirty_files([r.path for r in changed])
+    if dirty:
+        names = ", ".join(sorted(str(p) for p in dirty)[:5]) + (" ..." if len(dirty) > 5 else "")
+        raise UsageError(f"refusing to write over uncommitted changes in {names} "
+                         "(commit or stash them, or pass --allow-dirty)")
+
+
 def apply_results(changed: list[FileResult], root: Path, allow_dirty: bool = False,
                   verify_cmd: str | None = None) -> ApplyReport:
     report = ApplyReport()
     if not allow_dirty:
-        dirty = dirty_files([r.path for r in changed])
-        if dirty:
-            names = ", ".join(sorted(str(p) for p in dirty)[:5]) + (" ..." if len(dirty) > 5 else "")
-            raise UsageError(f"refusing to write over uncommitted changes in {names} "
-                             "(commit or stash them, or pass --allow-dirty)")
+        refuse_dirty(changed)
     baseline_ok = _run_shell(verify_cmd, root)[0] if verify_cmd else False
     with _TermAsInterrupt():
         try:

@@ -26,7 +26,8 @@ from awaitify.audit.formats import FORMATS, render
 from awaitify.rules import doc_text, every_rule, find_rule, select_rules
 from awaitify.runner import RunOptions, run
 from awaitify.scope import changed_since as changed_since_files
-from awaitify.apply import apply_results
+from awaitify.apply import apply_results, refuse_dirty
+from awaitify.interactive import accepted_results, review
 
 app = typer.Typer(
     add_completion=False,
@@ -53,6 +54,24 @@ def _load_config(config_file: Optional[Path], paths: list[Path]) -> Config:
     if config_file is not None:
         return load_file(config_file)
     return discover_config(paths[0] if paths else Path.cwd())
+
+
+def _interactive(result, settings: Config, rules, console, allow_dirty: bool, verify_cmd: Optional[str], quiet: bool) -> int:
+    if not allow_dirty:
+        refuse_dirty(result.changed)  # before any question: answers must not be wasted
+    if not result.changed:
+        print_summary(result, console, "write", quiet, False)
+        return EXIT_OK
+    decisions = review(result, console, ask=input)
+    accepted = accepted_results(result, decisions, rules, settings)
+    applied = apply_results(accepted, Path.cwd(), True, verify_cmd)
+    for skipped in [r for r in accepted if r.error]:
+        console.print(f"{skipped.display}: {skipped.error}")
+    console.print(f"awaitify: wrote {len(applied.written)} of {len(result.changed)} files"
+                  f"{' (stopped early: the rest left as they were)' if decisions.quit else ''}")
+    if applied.interrupted:
+        return 130
+    return EXIT_CHANGES if applied.restored else EXIT_OK
 
 
 def _reads_stdin(paths: Optional[List[Path]], stdin_filename: Optional[str]) -> bool:
@@ -123,12 +142,17 @@ def fix(
     stdin_filename: Optional[str] = typer.Option(
         None, "--stdin-filename", help="With the path `-`: read the source from stdin, print the fixed source (editors)."
     ),
+    interactive: bool = typer.Option(
+        False, "--interactive", "-i", help="Review each change (y/n/a/q) and write the accepted ones."
+    ),
 ) -> None:
     """Rewrite blocking calls in async code. Dry run by default: prints a unified diff."""
     _choice("--color", color, ("auto", "always", "never"))
     _choice("--format", output_format, REPORT_FORMATS)
     if write and check:
         raise UsageError("--write and --check cannot be used together")
+    if interactive and (check or output_format != "text"):
+        raise UsageError("--interactive cannot be combined with --check or --format")
     if _reads_stdin(paths, stdin_filename):
         settings = _load_config(config, [Path(stdin_filename).parent if stdin_filename else Path(".")])
         rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
@@ -146,6 +170,8 @@ def fix(
         scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
         result = run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=not no_cache, progress=progress, scope=scope))
     stdout_color = output_file is None and (color == "always" or (color == "auto" and sys.stdout.isatty()))
+    if interactive:
+        raise typer.Exit(_interactive(result, settings, rules, console, allow_dirty, verify_cmd, quiet))
     applied = apply_results(result.changed, Path.cwd(), allow_dirty, verify_cmd) if write else None
     if patch_file is not None:
         _write_output(patch_file, patch_bytes(result))

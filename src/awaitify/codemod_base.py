@@ -146,9 +146,11 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         pos = self.get_metadata(PositionProvider, node, None)
         return (pos.start.line, pos.start.column + 1) if pos is not None else (0, 0)
 
-    def record(self, node: cst.CSTNode, message: str) -> None:
+    def record(self, node: cst.CSTNode, message: str, dependent: bool = False) -> None:
+        """`dependent`: an edit that only follows another one of this codemod (an `except` clause for a
+        converted call): not offered on its own in `fix --interactive`."""
         line, col = self.position(node)
-        self.session.changes.append(Change(line, col, self.RULE.code, message))
+        self.session.changes.append(Change(line, col, self.RULE.code, message, dependent))
 
     def diagnose(self, node: cst.CSTNode, message: str, code: str | None = None) -> None:
         line, col = self.position(node)

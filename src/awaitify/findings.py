@@ -13,6 +13,7 @@ class Change:
     column: int
     code: str
     message: str
+    dependent: bool = False  # follows another change; never offered on its own (fix --interactive)
 
 
 @dataclass(frozen=True, order=True)

@@ -129,10 +129,11 @@ def rules_for(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
 
 
 # --- one file (runs in a worker process when there are many) ----------------------------------
-def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan) -> FileResult:
+def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan,
+             declined: frozenset[tuple[int, str]] = frozenset()) -> FileResult:
     result = FileResult(path=source.path, display=source.display, old=source.raw, new=source.raw)
     try:
-        outcome = transform(source, rules, config, plan)
+        outcome = transform(source, rules, config, plan, declined)
     except SourceError as exc:
         result.error = exc.reason
         return result
@@ -141,7 +142,7 @@ def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: 
         return result
     result.changes, result.diagnostics = outcome.changes, outcome.diagnostics
     if outcome.new != source.raw:
-        problem = verify(source, outcome.new, rules, config)
+        problem = verify(source, outcome.new, rules, config, stability=not declined)
         if problem:
             result.error = f"internal error: {problem}; file left unchanged (please report this)"
         else:

@@ -53,12 +53,19 @@ def parse(source: SourceFile) -> cst.Module:
         raise SourceError(source.display, f"cannot parse: too deeply nested ({type(exc).__name__})") from None
 
 
-def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan) -> FileOutcome:
+def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan,
+              declined: frozenset[tuple[int, str]] = frozenset()) -> FileOutcome:
+    """`declined`: (line, code) edits a reviewer said no to (`fix --interactive`): left as they are,
+    exactly as if the line carried `# awaitify: ignore[code]`."""
     rules = tuple(sorted((r for r in rules if applicable(r, source.text, plan, config)), key=lambda r: r.order))
     if not rules:
         return FileOutcome(new=source.raw)
     tree = parse(source)
-    session = FileSession(display=source.display, config=config, plan=plan, suppressed=suppressions(source.text))
+    found = suppressions(source.text)
+    for line, code in declined:
+        if found.get(line, set()) is not None:
+            found.setdefault(line, set()).add(code)  # type: ignore[union-attr]
+    session = FileSession(display=source.display, config=config, plan=plan, suppressed=found)
     context = new_context(session)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # libcst's own deprecation chatter is not the user's business
@@ -91,13 +98,15 @@ def _compile_error(data: bytes, display: str) -> str | None:
     return None
 
 
-def verify(source: SourceFile, new: bytes, rules: tuple[Rule, ...], config: Config) -> str | None:
+def verify(source: SourceFile, new: bytes, rules: tuple[Rule, ...], config: Config, stability: bool = True) -> str | None:
     """Why the rewritten file must not be written, or None when it is sound: it must compile (not
     only parse: `await` outside an async function is a compile-time error), and running the
     per-file codemods on it again must change nothing."""
     problem = _compile_error(new, source.display)
     if problem and _compile_error(source.raw, source.display) is None:
         return f"rewritten code does not compile ({problem})"
+    if not stability:  # edits a reviewer declined would be offered again by a second pass
+        return None
     try:
         text, encoding = decode_source(new, source.display)
         again = transform(SourceFile(source.path, source.display, new, text, encoding),
