@@ -1,0 +1,483 @@
+"""Replaces a module's process-global `stripe.api_key = <expr>` with a client of its own,
+`stripe_client = stripe.StripeClient(<expr>)`, and the module's `stripe.<Resource>.<method>(...)`
+calls with the matching calls on that client's services:
+`stripe.Customer.retrieve(cid, expand=["sources"])` ->
+`stripe_client.v1.customers.retrieve(cid, params={"expand": ["sources"]})` (`modify` is `update` on
+a service; request options such as `idempotency_key=` or `stripe_account=` go to `options={...}`).
+Inside `async def` the awaitable twin is used: `await stripe_client.v1.customers.retrieve_async(...)`.
+
+Which resources and methods map, and how a service is reached (`client.v1.customers`, or
+`client.customers` before stripe-python 12.5), is read from the stripe package installed where
+awaitify runs, never guessed. It is all or nothing per module: when any Stripe use in it cannot be
+converted (an unknown resource or method, `**kwargs`, `stripe.api_key` read or set anywhere else, a
+key set inside a function or under an `if`, a method passed around uncalled, another global Stripe
+setting the client would not read) nothing is rewritten and the reason is reported. Webhook helpers
+(`stripe.Webhook.construct_event`) and the error classes make no API request: they are left as they are.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import sys
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.codemod.visitors import RemoveImportsVisitor
+
+from awaitify.codemod_base import ASYNC, AwaitifyCodemod, awaited
+from awaitify.rules import Rule
+
+RULE = Rule(
+    code="AW513",
+    name="stripe-global-key",
+    summary="process-global stripe.api_key + stripe.<Resource>.<method>() -> a stripe.StripeClient and its "
+            "services (awaited *_async in async code)",
+    triggers=("stripe",),
+    order=48,
+)
+
+CLIENT_NAME = "stripe_client"
+# a resource's classmethod -> the service method doing the same request, when the names differ
+RENAMED = {"modify": "update"}
+# classes and calls that make no API request with the global key
+HARMLESS_OWNERS = ("Webhook", "WebhookSignature")
+
+
+# --- what the installed stripe package maps ---------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    service: tuple[str, ...]  # attributes from the client to the service: ("v1", "customers")
+    method: str
+    async_method: str | None  # None when the installed version has no awaitable twin
+    positional: tuple[str, ...]  # the resource method's positional parameters (ids), in order
+
+
+@dataclass
+class StripeApi:
+    version: str
+    stripe: object  # the module
+    options: frozenset[str]  # request options: `options={...}`, not `params={...}`
+    services: dict[str, tuple[str, ...]] = field(default_factory=dict)  # service module -> path
+    _targets: dict[str, Target | str] = field(default_factory=dict)
+
+    def resolve(self, qualified: str) -> object | None:
+        obj = self.stripe
+        for part in qualified.split(".")[1:]:
+            try:
+                obj = getattr(obj, part)
+            except Exception:  # AttributeError, or a lazy import failing
+                return None
+        return obj
+
+    def is_resource(self, obj: object) -> bool:
+        return isinstance(obj, type) and issubclass(obj, self.stripe.APIResource)  # type: ignore[attr-defined]
+
+    def target(self, qualified: str) -> Target | str:
+        """`stripe.checkout.Session.create` -> where the client does the same request, or why not."""
+        if qualified not in self._targets:
+            self._targets[qualified] = self._find(qualified)
+        return self._targets[qualified]
+
+    def _find(self, qualified: str) -> Target | str:
+        owner_name, _, method = qualified.rpartition(".")
+        shown = f"{qualified.partition('.')[2]}()"
+        resource = self.resolve(owner_name)
+        if not self.is_resource(resource):
+            return f"`{shown}` is not a Stripe API resource method in the installed stripe {self.version}"
+        path = self.services.get(f"{resource.__module__}_service")  # type: ignore[union-attr]
+        if path is None:
+            return f"the installed stripe {self.version}'s StripeClient has no service for {owner_name.partition('.')[2]}"
+        if method.startswith("_"):
+            return f"`{shown}` is private"
+        raw = inspect.getattr_static(resource, method, None)
+        if raw is None:
+            return f"`{shown}` does not exist in the installed stripe {self.version}"
+        if type(raw).__name__ == "class_method_variant":  # `delete`, `cancel`, ...: `_cls_<name>` is the class form
+            bound = getattr(resource, f"_cls_{method}", None)
+        elif isinstance(raw, classmethod):
+            bound = getattr(resource, method)
+        else:
+            bound = None
+        if bound is None:
+            return f"`{shown}` is not a class-level API call"
+        service = self._service_class(path)
+        name = RENAMED.get(method, method)
+        func = getattr(service, name, None)
+        if service is None or not callable(func) or name.startswith("_"):
+            return f"the client's {'.'.join(path)} service has no `{name}` method for `{shown}`"
+        try:
+            ours = [p for p in inspect.signature(bound).parameters.values()]
+            theirs = [p for p in inspect.signature(func).parameters.values() if p.name != "self"]
+        except (TypeError, ValueError):
+            return f"cannot read the signature of `{shown}`"
+        positional = tuple(p.name for p in ours if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+        if not any(p.kind is p.VAR_KEYWORD for p in ours):
+            return f"`{shown}` takes no keyword parameters"
+        if [p.name for p in theirs[len(positional):]][:2] != ["params", "options"] or any(
+            p.kind is not p.POSITIONAL_ONLY and p.kind is not p.POSITIONAL_OR_KEYWORD for p in theirs[:len(positional)]
+        ):
+            return f"`{shown}` and the client's `{'.'.join(path)}.{name}` take different arguments"
+        twin = f"{name}_async"
+        return Target(path, name, twin if callable(getattr(service, twin, None)) else None, positional)
+
+    def _service_class(self, path: tuple[str, ...]) -> type | None:
+        obj: object = _client(self.stripe)
+        for part in path:
+            obj = getattr(obj, part, None)
+        return type(obj) if obj is not None else None
+
+
+def _client(stripe: object) -> object:
+    return stripe.StripeClient("sk_test_awaitify_introspection")  # type: ignore[attr-defined]  # no request is made
+
+
+def _children(stripe: object, obj: object) -> list[str]:
+    names = set(vars(obj))
+    lazy = getattr(sys.modules.get(type(obj).__module__), "_subservices", None)  # stripe >= 12.5 loads services lazily
+    if isinstance(lazy, dict):
+        names |= set(lazy)
+    return sorted(n for n in names if not n.startswith("_"))
+
+
+@functools.cache
+def stripe_api() -> StripeApi | str:
+    """The installed stripe package's resources and client services, or why they cannot be read."""
+    try:
+        import stripe
+        from stripe._stripe_service import StripeService
+    except Exception as exc:  # not installed, or too old for StripeClient
+        return f"the stripe package (with StripeClient) cannot be imported where awaitify runs ({type(exc).__name__})"
+    try:
+        from stripe._request_options import RequestOptions
+        options = frozenset(RequestOptions.__annotations__)
+    except Exception:
+        options = frozenset({"api_key", "stripe_version", "stripe_account", "idempotency_key", "headers",
+                             "max_network_retries", "stripe_context", "content_type"})
+    api = StripeApi(version=getattr(stripe, "VERSION", "?"), stripe=stripe, options=options)
+    client = _client(stripe)
+    # stripe-python >= 12.5 groups the services under `client.v1`; before, they hang off the client
+    todo = [(client.v1, ("v1",))] if hasattr(client, "v1") else [(client, ())]
+    while todo:
+        obj, path = todo.pop()
+        for name in _children(stripe, obj):
+            try:
+                child = getattr(obj, name)
+            except Exception:
+                continue
+            if isinstance(child, StripeService) and len(path) < 6:
+                api.services.setdefault(type(child).__module__, (*path, name))
+                todo.append((child, (*path, name)))
+    return api
+
+
+# --- the codemod ----------------------------------------------------------------------------------------
+@dataclass
+class Conversion:
+    assign: cst.Assign
+    stripe_ref: cst.BaseExpression  # how the module names `stripe` (`stripe`, `s`)
+    client: str
+    calls: dict[cst.Call, tuple[Target, str]] = field(default_factory=dict)  # -> (target, shown name)
+    from_imports: set[tuple[str, str | None]] = field(default_factory=set)  # `from stripe import X [as Y]` names used
+
+
+class _Survey(cst.CSTVisitor):
+    """Every use of `stripe` in the module: the key assignments, the calls, anything else."""
+
+    def __init__(self, codemod: "StripeGlobalKeyToClient") -> None:
+        self.codemod = codemod
+        self.depth = 0  # functions and lambdas around us: their code runs later, not at import
+        self.statement = -1  # index of the top-level statement we are in
+        # (node, the assignment when it is one, a plain top-level `stripe.api_key = x`, top statement index)
+        self.keys: list[tuple[cst.CSTNode, cst.CSTNode | None, bool, int]] = []
+        self.calls: list[tuple[cst.Call, str, int, bool]] = []  # (call, qualified name, statement, runs later)
+        self.other: list[tuple[cst.CSTNode, str]] = []  # refusals found on the way
+        self.names: set[str] = set()
+        self._targets: dict[cst.CSTNode, cst.CSTNode] = {}  # assignment target -> its statement
+        self._top: cst.CSTNode | None = None
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        for i, stmt in enumerate(node.body):
+            self.statement, self._top = i, stmt
+            stmt.visit(self)
+        return False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        for alias in node.names:
+            self.names.add(alias.evaluated_alias or alias.evaluated_name.partition(".")[0])
+        return False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                self.names.add(alias.evaluated_alias or alias.evaluated_name)
+        return False
+
+    def visit_Name(self, node: cst.Name) -> bool:
+        self.names.add(node.value)
+        self._use(node)
+        return False
+
+    def _enter(self, node: cst.CSTNode) -> bool:
+        self.depth += 1
+        return True
+
+    def _leave(self, node: cst.CSTNode) -> None:
+        self.depth -= 1
+
+    visit_FunctionDef = visit_Lambda = _enter  # type: ignore[assignment]
+    leave_FunctionDef = leave_Lambda = _leave  # type: ignore[assignment]
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        for target in node.targets:
+            self._targets[target.target] = node
+        return True
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> bool:
+        self._targets[node.target] = node
+        return True
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> bool:
+        self._targets[node.target] = node
+        return True
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        if not self._use(node):
+            return True  # `f(stripe.X).y`: look inside
+        self.names.add(node.attr.value)
+        return False
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        name = self.codemod.qualified_name(node.func) if _dotted(node.func) else None
+        if not (name or "").startswith("stripe."):
+            return True
+        self.calls.append((node, name, self.statement, self.depth > 0))  # type: ignore[arg-type]
+        for arg in node.args:
+            arg.visit(self)
+        return False
+
+    def _use(self, node: cst.Name | cst.Attribute) -> bool:
+        """A `stripe...` name in any position but a call's: True when it is one."""
+        name = self.codemod.qualified_name(node) if _dotted(node) else None
+        if name is None or not name.startswith("stripe."):
+            return False
+        statement = self._targets.get(node)
+        if name == "stripe.api_key":
+            top = (isinstance(statement, cst.Assign) and self.depth == 0 and isinstance(self._top, cst.SimpleStatementLine)
+                   and statement in self._top.body and len(statement.targets) == 1)
+            if statement is not None or isinstance(node, cst.Attribute):
+                self.keys.append((node, statement, bool(top), self.statement))
+            return True
+        shown = name.partition(".")[2]
+        if statement is not None:
+            self.other.append((node, f"`stripe.{shown}` is set here: a StripeClient does not read the module's "
+                                     "global settings, so the converted calls would change"))
+            return True
+        api = self.codemod.api
+        owner = api.resolve(name.rpartition(".")[0])
+        if api.is_resource(owner) and callable(api.resolve(name)) and not name.rpartition(".")[2][:1].isupper():
+            self.other.append((node, f"`stripe.{shown}` is used without being called (passed around or stored): "
+                                     "it would still use the global key; convert it by hand"))
+        return True
+
+
+class StripeGlobalKeyToClient(AwaitifyCodemod):
+    RULE = RULE
+    DESCRIPTION = __doc__
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.conversion: Conversion | None = None
+
+    def visit_Module(self, node: cst.Module) -> bool:
+        super().visit_Module(node)
+        if "api_key" in node.code:
+            self.conversion = self._plan(node)
+        return True
+
+    # --- deciding: all of the module's Stripe uses convert, or none ---------------------------------
+    def _plan(self, module: cst.Module) -> Conversion | None:
+        api = stripe_api()
+        if isinstance(api, str):
+            self.api = None
+            if any(self.qualified_name(n) == "stripe.api_key" for n in _attributes(module)):
+                first = next(n for n in _attributes(module) if self.qualified_name(n) == "stripe.api_key")
+                self.diagnose(first, f"stripe.api_key is process-global; not converted to a StripeClient: {api}")
+            return None
+        self.api = api
+        survey = _Survey(self)
+        module.visit(survey)
+        assignments = [k for k in survey.keys if k[1] is not None]
+        if not assignments:
+            return None  # the key is set elsewhere (or only read here): not this module's to move
+        target, assign, top, statement = assignments[0]
+
+        def refuse(node: cst.CSTNode, why: str) -> None:
+            self.diagnose(node, f"stripe.api_key not converted to a StripeClient: {why}")
+
+        if self._suppressed(assign) or self._suppressed(target):
+            return None
+        if len(survey.keys) > 1:
+            where = ", ".join(f"line {self.position(k[0])[0]}" for k in survey.keys)
+            refuse(target, f"the key is set or read in {len(survey.keys)} places ({where}); move them to one client by hand")
+            return None
+        if not top:
+            refuse(target, "the key is set inside a function or a class, under an `if`/`try`, or together with other "
+                           "names; a client must exist wherever the calls run, so this is left to do by hand")
+            return None
+        for node, why in survey.other:
+            refuse(node, why)
+        if survey.other:
+            return None
+        extra = self.session.plan.extra.get(RULE.name) or {}
+        users = extra.get("global_key_users") if isinstance(extra, dict) else None
+        if users:
+            refuse(target, "other modules make Stripe calls that rely on this global key "
+                           f"({', '.join(map(str, users[:3]))}); convert them together by hand")
+            return None
+        assert isinstance(target, cst.Attribute)
+        conversion = Conversion(assign=assign, stripe_ref=target.value, client=_free_name(survey.names))
+        problems = 0
+        for call, name, at, later in survey.calls:
+            shown = name.partition(".")[2]
+            owner = name.split(".")[1] if name.count(".") >= 2 else ""
+            obj = api.resolve(name)
+            if owner in HARMLESS_OWNERS or name == "stripe.StripeClient" or (
+                    isinstance(obj, type) and issubclass(obj, BaseException)):
+                continue
+            if self._suppressed(call):
+                refuse(call, f"`{shown}()` is marked to be ignored; converting the other calls would leave it without "
+                             "the key")
+                problems += 1
+                continue
+            found = api.target(name)
+            if isinstance(found, str):
+                refuse(call, found)
+                problems += 1
+                continue
+            why = self._arguments_problem(call, found, api)
+            if why:
+                refuse(call, f"`{shown}(...)`: {why}")
+                problems += 1
+                continue
+            if not later and at <= statement:
+                refuse(call, f"`{shown}()` runs at import time before the key is set")
+                problems += 1
+                continue
+            conversion.calls[call] = (found, shown)
+            func = call.func
+            while isinstance(func, cst.Attribute):
+                func = func.value
+            if isinstance(func, cst.Name) and self.qualified_name(func) != "stripe":
+                imported = self.qualified_name(func) or ""
+                conversion.from_imports.add((imported.partition(".")[2], func.value))
+        return None if problems else conversion
+
+    @staticmethod
+    def _arguments_problem(call: cst.Call, target: Target, api: StripeApi) -> str | None:
+        positional = [a for a in call.args if a.keyword is None]
+        if any(a.star for a in call.args):
+            return "`*args`/`**kwargs` cannot be split into the client's params and options"
+        named = {a.keyword.value for a in call.args if a.keyword is not None}
+        given = len(positional) + len(named & set(target.positional))
+        if given != len(target.positional) or len(positional) > len(target.positional):
+            return f"expected {len(target.positional)} positional argument(s) ({', '.join(target.positional) or 'none'})"
+        # params={...} is evaluated before options={...}: an option written before a parameter is
+        # evaluated after it once converted, which only matters when neither value is plain
+        keywords = [a for a in call.args if a.keyword is not None and a.keyword.value not in target.positional]
+        for i, first in enumerate(keywords):
+            if first.keyword.value not in api.options or _plain(first.value):  # type: ignore[union-attr]
+                continue
+            for later in keywords[i + 1:]:
+                if later.keyword.value not in api.options and not _plain(later.value):  # type: ignore[union-attr]
+                    return (f"the request option `{first.keyword.value}=` is written before the parameter "  # type: ignore[union-attr]
+                            f"`{later.keyword.value}=` and would be evaluated after it; reorder them by hand")  # type: ignore[union-attr]
+        return None
+
+    # --- rewriting ------------------------------------------------------------------------------------------
+    def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.BaseSmallStatement:
+        conv = self.conversion
+        if conv is None or original is not conv.assign:
+            return updated
+        stripe_ref = conv.stripe_ref
+        maker = cst.Call(func=cst.Attribute(stripe_ref, cst.Name("StripeClient")), args=[cst.Arg(updated.value)])
+        how = f"{len(conv.calls)} Stripe call(s) now use it" if conv.calls else "no Stripe call in this module uses it yet"
+        self.record(original, f"stripe.api_key = ... -> {conv.client} = stripe.StripeClient(...): the global key is "
+                              f"shared by every concurrent request; {how} (a missing key now fails when the module "
+                              "is imported, not at the first call)")
+        for module, asname in conv.from_imports:
+            RemoveImportsVisitor.remove_unused_import(self.context, "stripe", module,
+                                                      asname if asname != module else None)
+        return updated.with_changes(targets=[cst.AssignTarget(cst.Name(conv.client))], value=maker)
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        conv = self.conversion
+        if conv is None or original not in conv.calls:
+            return updated
+        target, shown = conv.calls[original]
+        is_async = self.scope_kind == ASYNC and target.async_method is not None
+        method = target.async_method if is_async else target.method
+        func: cst.BaseExpression = cst.Name(conv.client)
+        for part in (*target.service, method):
+            func = cst.Attribute(func, cst.Name(part))
+        positional = {a.keyword.value: a.value for a in updated.args if a.keyword is not None and a.keyword.value in target.positional}
+        plain = iter(a.value for a in updated.args if a.keyword is None)
+        args = [cst.Arg(positional[p] if p in positional else next(plain)) for p in target.positional]
+        params, options = [], []
+        for arg in updated.args:
+            if arg.keyword is None or arg.keyword.value in target.positional:
+                continue
+            (options if arg.keyword.value in self.api.options else params).append(
+                cst.DictElement(cst.SimpleString(f'"{arg.keyword.value}"'), arg.value))
+        for key, elements in (("params", params), ("options", options)):
+            if elements:
+                args.append(cst.Arg(cst.Dict(elements), keyword=cst.Name(key),
+                                    equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
+        spelled = ".".join((conv.client, *target.service, method))
+        self.record(original, f"{shown}() -> {'await ' if is_async else ''}{spelled}(): the call uses the module's "
+                              "StripeClient instead of the global key", dependent=True)
+        new = cst.Call(func=func, args=_commas(args))
+        return awaited(new) if is_async else new
+
+
+def _attributes(module: cst.Module) -> list[cst.Attribute]:
+    found: list[cst.Attribute] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            if node.attr.value == "api_key":
+                found.append(node)
+            return True
+
+    module.visit(Collect())
+    return found
+
+
+def _free_name(taken: set[str]) -> str:
+    name, n = CLIENT_NAME, 1
+    while name in taken:
+        n += 1
+        name = f"{CLIENT_NAME}_{n}"
+    return name
+
+
+def _plain(expr: cst.BaseExpression) -> bool:
+    """No side effect (a name, a literal, a display of those): evaluating it earlier or later changes nothing."""
+    if isinstance(expr, (cst.Name, cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float)):
+        return True
+    if isinstance(expr, (cst.List, cst.Tuple, cst.Set)):
+        return all(isinstance(e, cst.Element) and _plain(e.value) for e in expr.elements)
+    if isinstance(expr, cst.Dict):
+        return all(isinstance(e, cst.DictElement) and _plain(e.key) and _plain(e.value) for e in expr.elements)
+    return False
+
+
+def _dotted(expr: cst.BaseExpression) -> bool:
+    while isinstance(expr, cst.Attribute):
+        expr = expr.value
+    return isinstance(expr, cst.Name)
+
+
+def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
+    return [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) if i < len(args) - 1 else a
+            for i, a in enumerate(args)]
