@@ -35,7 +35,8 @@ def _code_stamp() -> str:
     return stamp.hexdigest()
 
 
-_FILE = f"cache-{__version__}-{_code_stamp()}.pickle"
+_STAMP = f"{__version__}-{_code_stamp()}"
+_FILE = f"cache-{_STAMP}.pickle"
 
 
 def content_key(path: str, data: bytes) -> str:
@@ -123,3 +124,50 @@ class Cache:
                     stale.unlink(missing_ok=True)
         except OSError:
             pass  # a read-only tree still gets its fixes; it just is not cached
+
+
+def stat_key(kind: str, files: list[Path], settings: str) -> str | None:
+    """A key from file names, sizes and modification times only (no reading): what a warm run over
+    an unchanged tree needs to recognise it. None when a file cannot be stat'ed."""
+    digest = hashlib.blake2b(digest_size=20)
+    digest.update(f"{kind}\0{settings}\0".encode("utf-8", "surrogateescape"))
+    try:
+        for path in files:
+            st = path.stat()
+            digest.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def load_last(root: Path, kind: str, key: str | None) -> Any:
+    """The last whole-run result of `kind` ("check", "fix") when it was stored under `key`; kept in
+    a small file of its own so a warm run does not unpickle every file's entry."""
+    if key is None:
+        return None
+    try:
+        with (root / CACHE_DIR / f"last-{kind}-{_STAMP}.pickle").open("rb") as fh:
+            stored_key, value = pickle.load(fh)
+    except Exception:
+        return None
+    return value if stored_key == key else None
+
+
+def save_last(root: Path, kind: str, key: str | None, value: Any) -> None:
+    if key is None:
+        return
+    folder = root / CACHE_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# Created by awaitify automatically.\n*\n", encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".last-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, folder / f"last-{kind}-{_STAMP}.pickle")
+        for stale in folder.glob(f"last-{kind}-*.pickle"):
+            if stale.name != f"last-{kind}-{_STAMP}.pickle":
+                stale.unlink(missing_ok=True)
+    except OSError:
+        pass

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from awaitify.cache import Cache, content_key
+from awaitify.cache import Cache, content_key, load_last, save_last, stat_key
 from awaitify.config import Config
 from awaitify.discovery import Discovered, discover
 from awaitify.errors import SourceError
@@ -238,10 +238,29 @@ def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, st
 
 def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions = RunOptions()) -> RunResult:
     timings: dict[str, float] = {}
+    with _stage(timings, "discover"):
+        files = discover(paths, config)
+    quick = None
+    if options.use_cache:  # an unchanged tree is recognised from file stats alone
+        settings = repr((_fingerprint(config, tuple(r.code for r in rules), FilePlan()), [str(p) for p in paths],
+                         sorted(options.scope or ()), options.scope is None, options.full_index))
+        quick = stat_key("fix", [f.path for f in files], settings)
+        last = load_last(_cache_root(config), "fix", quick)
+        if last is not None:  # nothing read, parsed or transformed
+            last.timings = timings
+            last.counters = {"files": len(files), "summaries": 0, "transformed": 0, "cache_hits": len(files)}
+            return last
+    result = _run(paths, config, rules, options, files, timings)
+    if options.use_cache and not result.skipped:
+        save_last(_cache_root(config), "fix", quick, result)
+    return result
+
+
+def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions, files: list[Discovered],
+         timings: dict[str, float]) -> RunResult:
     pool = _Pool(options.jobs)
     try:
         with _stage(timings, "discover"):
-            files = discover(paths, config)
             sources, failed = _read_all(files)
         cache = Cache.load(_cache_root(config)) if options.use_cache else Cache.disabled()
         keys = {str(s.path): content_key(str(s.path), s.raw) for s in sources}

@@ -14,7 +14,7 @@ from awaitify.discovery import discover, repo_relative
 from awaitify.index import SummaryStore, build_index
 from awaitify.planner import _roots
 from awaitify.rules import Rule, all_rules
-from awaitify.cache import Cache, content_key
+from awaitify.cache import Cache, content_key, load_last, save_last, stat_key
 from awaitify.runner import _ignored_here, _Pool, _read_all
 from awaitify.source import SourceFile
 from awaitify.summary import ASYNC, SYNC
@@ -118,7 +118,30 @@ def check_source(source: SourceFile, config: Config, rules: tuple[Rule, ...]) ->
 
 
 def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions = CheckOptions()) -> CheckResult:
-    sources, failed = _read_all(discover(paths, config))
+    discovered = discover(paths, config)
+    quick = None
+    if options.use_cache:  # an unchanged tree is recognised from file stats alone
+        settings = repr((sorted(r.code for r in rules), [str(p) for p in paths], sorted((k, repr(v)) for k, v in vars(config).items())))
+        quick = stat_key("check", [d.path for d in discovered], settings)
+        result = load_last(config.root, "check", quick)
+        if result is not None:
+            return _in_scope(result, options, {str(d.path): d.display for d in discovered})
+    result = _run_check(paths, config, rules, options, discovered)
+    if options.use_cache:
+        save_last(config.root, "check", quick, result)
+    return _in_scope(result, options, {str(d.path): d.display for d in discovered})
+
+
+def _in_scope(result: CheckResult, options: CheckOptions, displays: dict[str, str]) -> CheckResult:
+    if options.scope is None:  # the index still spans the tree: chains may start outside the scope
+        return result
+    paths_in = {display for path, display in displays.items() if path in options.scope}
+    return replace(result, findings=[f for f in result.findings if f.path in paths_in])
+
+
+def _run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions,
+               discovered: list) -> CheckResult:
+    sources, failed = _read_all(discovered)
     cache = Cache.load(config.root) if options.use_cache else Cache.disabled()
     settings = content_key("scan", repr(sorted(config.blocking_calls.items())).encode())
     keys = {str(s.path): f"{content_key(str(s.path), s.raw)}:scan-{settings}" for s in sources}
@@ -133,9 +156,6 @@ def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], option
         result.scanned += len(failed)
         cache.put_outcome(f"{whole}:check", result)
         cache.save(live | {whole})
-    if options.scope is not None:  # the index still spans the tree: chains may start outside the scope
-        paths_in = {s.display for s in sources if str(s.path) in options.scope}
-        result = replace(result, findings=[f for f in result.findings if f.path in paths_in])
     return result
 
 
