@@ -37,6 +37,8 @@ EXCEPTIONS = {
     "TooManyRedirects": "TooManyRedirects", "JSONDecodeError": None,  # None: json.JSONDecodeError
 }
 RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}
+SESSION_FACTORIES = ("requests.Session", "requests.session", "requests.sessions.Session")
+SESSION_ATTRS = ("headers", "auth", "params")  # the same meaning on an httpx.AsyncClient
 
 RULE = Rule(
     code="AW201",
@@ -96,6 +98,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._converted = 0
         self._try_marks: list[int] = []
         self._negations: set[int] = set()  # the `(not r.is_error)` nodes written for `r.ok`
+        self._sessions: list[str] = []  # names of `with requests.Session() as s:` blocks being converted
 
     # --- scopes ---------------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -169,7 +172,105 @@ class RequestsToHttpx(AwaitifyCodemod):
             return name[13:]
         return None
 
+    # --- sessions: `with requests.Session() as s:` -> `async with httpx.AsyncClient() as s:` ----------
+    def _session_name(self, node: cst.With) -> str | None:
+        if len(node.items) != 1 or node.asynchronous is not None:
+            return None
+        item = node.items[0]
+        if not (isinstance(item.item, cst.Call) and not item.item.args and item.asname is not None
+                and isinstance(item.asname.name, cst.Name)):
+            return None
+        return item.asname.name.value if self.qualified_name(item.item.func) in SESSION_FACTORIES else None
+
+    def visit_With(self, node: cst.With) -> bool:
+        name = self._session_name(node)
+        if name is not None and self.scope_kind == ASYNC and self.function is not None:
+            problem = self._session_problem(node, name)
+            if problem:
+                self.diagnose(node, f"requests.Session() in async code; not rewritten: {problem}")
+            else:
+                self._sessions.append(name)
+        return True
+
+    def _session_problem(self, node: cst.With, name: str) -> str | None:
+        """Why the session's block cannot be converted as a whole, or None."""
+        uses: list[cst.CSTNode] = []
+        owner = self
+
+        class Uses(cst.CSTVisitor):
+            def visit_Attribute(self, attr: cst.Attribute) -> bool:
+                if isinstance(attr.value, cst.Name) and attr.value.value == name:
+                    uses.append(attr)
+                    return False
+                return True
+
+            def visit_Call(self, call: cst.Call) -> bool:
+                func = call.func
+                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name:
+                    uses.append(call)
+                    for arg in call.args:
+                        arg.visit(self)
+                    return False
+                return True
+
+            def visit_Name(self, ref: cst.Name) -> None:
+                if ref.value == name:
+                    uses.append(ref)
+
+            def visit_Lambda(self, lam: cst.Lambda) -> bool:
+                return True
+
+        node.body.visit(Uses())
+        for use in uses:
+            if isinstance(use, cst.Call):
+                verb = use.func.attr.value  # type: ignore[attr-defined]
+                if verb not in VERBS:
+                    return f"`{name}.{verb}()` has no httpx.AsyncClient twin"
+                plan = owner._plan_arguments(use, use, verb)
+                if isinstance(plan, str):
+                    return plan
+                if plan[1]:
+                    return "per-request verify=/cert=/cookies=/proxies= must move to the client"
+            elif isinstance(use, cst.Attribute):
+                if use.attr.value not in SESSION_ATTRS:
+                    return f"`{name}.{use.attr.value}` differs in httpx"
+            else:
+                return f"`{name}` is used as a value (passed on or stored)"
+        return None
+
+    def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement:
+        name = self._session_name(original)
+        if name is None or not self._sessions or self._sessions[-1] != name:
+            return updated
+        self._sessions.pop()
+        self._converted += 1
+        self._schedule_import_removal(original.items[0].item.func)  # type: ignore[attr-defined]
+        AddImportsVisitor.add_needed_import(self.context, self.client_module)
+        self.record(original, f"requests.Session() -> {self.client_module}.AsyncClient(): its requests are awaited")
+        client = cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")))
+        item = updated.items[0].with_changes(item=client)
+        return updated.with_changes(items=[item], asynchronous=cst.Asynchronous())
+
+    def _on_session(self, call: cst.Call) -> bool:
+        func = call.func
+        return bool(self._sessions and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                    and func.value.value in self._sessions and func.attr.value in VERBS)
+
+    def _session_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression | None:
+        if not self._on_session(original):
+            return None
+        func = original.func
+        assert isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+        verb = func.attr.value
+        request_args, _ = self._plan_arguments(original, updated, verb)  # type: ignore[misc]
+        self.record(original, f"{func.value.value}.{verb}() -> await {func.value.value}.{verb}() on the AsyncClient",
+                    dependent=True)
+        return awaited(updated.with_changes(args=with_commas(request_args)))
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        session_call = self._session_call(original, updated)
+        if session_call is not None:
+            return session_call
         verb = self._verb(original)
         if verb is None:
             return updated
@@ -265,7 +366,8 @@ class RequestsToHttpx(AwaitifyCodemod):
     # --- responses ---------------------------------------------------------------------------------
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
         if (self.function is not None and len(updated.targets) == 1 and isinstance(updated.targets[0].target, cst.Name)
-                and isinstance(updated.value, cst.Await) and isinstance(original.value, cst.Call) and self._verb(original.value)):
+                and isinstance(updated.value, cst.Await) and isinstance(original.value, cst.Call)
+                and (self._verb(original.value) or self._on_session(original.value))):
             self.function.responses.add(updated.targets[0].target.value)
         return updated
 

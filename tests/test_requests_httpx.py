@@ -164,6 +164,15 @@ async def slow(base):
 
 async def delay(base):
     return requests.get(base + "/delay?s=0.5").text
+
+
+async def session(base):
+    with requests.Session() as s:
+        s.headers.update({"X-Test": "from-session"})
+        first = s.get(base + "/redirect")
+        second = s.post(base + "/echo", data={"a": "b"})
+        head = s.head(base + "/redirect")
+    return first.json()["x_test"], first.json()["query"], second.json()["body"], head.status_code, first.ok
 '''
 
 
@@ -186,7 +195,7 @@ def modules(tmp_path_factory):
 
 
 CASES = ["follows_redirects", "head_does_not_follow", "redirects_off", "status_error", "server_error_is_not_a_connection_error",
-         "bodies", "params_headers_cookies", "ok_and_reason", "tuple_timeout", "bad_json"]
+         "bodies", "params_headers_cookies", "ok_and_reason", "tuple_timeout", "bad_json", "session"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -231,6 +240,7 @@ def test_rewritten_text(modules) -> None:
     assert "except json.JSONDecodeError:" in text and "return (not r.is_error), r.reason_phrase, (not good.is_error), r.is_error" in text
     assert "timeout=httpx.Timeout(None, connect=2, read=10)" in text
     assert 'content="raw text"' in text
+    assert "    async with httpx.AsyncClient() as s:\n" in text and "first = await s.get(base + \"/redirect\", follow_redirects=True, timeout=None)" in text
 
 
 REFUSED = '''
