@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.codemod.visitors import RemoveImportsVisitor
+from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
 
 from awaitify.codemod_base import ASYNC, AwaitifyCodemod, awaited
 from awaitify.rules import Rule
@@ -51,6 +52,9 @@ class Target:
     method: str
     async_method: str | None  # None when the installed version has no awaitable twin
     positional: tuple[str, ...]  # the resource method's positional parameters (ids), in order
+    by_keyword: tuple[str, ...] = ()  # those of them that may also be passed by name (`retrieve(id=...)`)
+    params_required: bool = False  # the service method has no default for `params`: `params={}`
+    awaitable: bool = False  # already a coroutine (`stripe.Customer.create_async`): its `await` stays as it is
 
 
 @dataclass
@@ -102,7 +106,8 @@ class StripeApi:
         if bound is None:
             return f"`{shown}` is not a class-level API call"
         service = self._service_class(path)
-        name = RENAMED.get(method, method)
+        base = method.removesuffix("_async")
+        name = RENAMED.get(base, base) + method[len(base):]
         func = getattr(service, name, None)
         if service is None or not callable(func) or name.startswith("_"):
             return f"the client's {'.'.join(path)} service has no `{name}` method for `{shown}`"
@@ -118,8 +123,13 @@ class StripeApi:
             p.kind is not p.POSITIONAL_ONLY and p.kind is not p.POSITIONAL_OR_KEYWORD for p in theirs[:len(positional)]
         ):
             return f"`{shown}` and the client's `{'.'.join(path)}.{name}` take different arguments"
+        required = theirs[len(positional)].default is inspect.Parameter.empty
+        by_keyword = tuple(p.name for p in ours if p.kind is p.POSITIONAL_OR_KEYWORD)
+        if name.endswith("_async"):
+            return Target(path, name, None, positional, by_keyword, required, awaitable=True)
         twin = f"{name}_async"
-        return Target(path, name, twin if callable(getattr(service, twin, None)) else None, positional)
+        return Target(path, name, twin if callable(getattr(service, twin, None)) else None, positional, by_keyword,
+                      required)
 
     def _service_class(self, path: tuple[str, ...]) -> type | None:
         obj: object = _client(self.stripe)
@@ -248,7 +258,7 @@ class _Survey(cst.CSTVisitor):
         return False
 
     def visit_Call(self, node: cst.Call) -> bool:
-        name = self.codemod.qualified_name(node.func) if _dotted(node.func) else None
+        name = self.codemod.stripe_name(node.func)
         if not (name or "").startswith("stripe."):
             return True
         self.calls.append((node, name, self.statement, self.depth > 0))  # type: ignore[arg-type]
@@ -258,7 +268,7 @@ class _Survey(cst.CSTVisitor):
 
     def _use(self, node: cst.Name | cst.Attribute) -> bool:
         """A `stripe...` name in any position but a call's: True when it is one."""
-        name = self.codemod.qualified_name(node) if _dotted(node) else None
+        name = self.codemod.stripe_name(node)
         if name is None or not name.startswith("stripe."):
             return False
         statement = self._targets.get(node)
@@ -289,6 +299,19 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
         super().__init__(context)
         self.conversion: Conversion | None = None
 
+    def stripe_name(self, node: cst.CSTNode) -> str | None:
+        """`stripe.X.y` for a dotted name that the file's imports resolve into the stripe package (a
+        local class or variable named `stripe` is not it), else None."""
+        if not _dotted(node):  # type: ignore[arg-type]
+            return None
+        names = self.get_metadata(QualifiedNameProvider, node, set())
+        if len(names) != 1:
+            return None
+        found = next(iter(names))
+        if found.source is not QualifiedNameSource.IMPORT or not (found.name + ".").startswith("stripe."):
+            return None
+        return found.name
+
     def visit_Module(self, node: cst.Module) -> bool:
         super().visit_Module(node)
         if "api_key" in node.code:
@@ -300,8 +323,8 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
         api = stripe_api()
         if isinstance(api, str):
             self.api = None
-            if any(self.qualified_name(n) == "stripe.api_key" for n in _attributes(module)):
-                first = next(n for n in _attributes(module) if self.qualified_name(n) == "stripe.api_key")
+            if any(self.stripe_name(n) == "stripe.api_key" for n in _attributes(module)):
+                first = next(n for n in _attributes(module) if self.stripe_name(n) == "stripe.api_key")
                 self.diagnose(first, f"stripe.api_key is process-global; not converted to a StripeClient: {api}")
             return None
         self.api = api
@@ -368,8 +391,8 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
             func = call.func
             while isinstance(func, cst.Attribute):
                 func = func.value
-            if isinstance(func, cst.Name) and self.qualified_name(func) != "stripe":
-                imported = self.qualified_name(func) or ""
+            if isinstance(func, cst.Name) and self.stripe_name(func) != "stripe":
+                imported = self.stripe_name(func) or ""
                 conversion.from_imports.add((imported.partition(".")[2], func.value))
         return None if problems else conversion
 
@@ -379,12 +402,12 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
         if any(a.star for a in call.args):
             return "`*args`/`**kwargs` cannot be split into the client's params and options"
         named = {a.keyword.value for a in call.args if a.keyword is not None}
-        given = len(positional) + len(named & set(target.positional))
+        given = len(positional) + len(named & set(target.by_keyword))
         if given != len(target.positional) or len(positional) > len(target.positional):
             return f"expected {len(target.positional)} positional argument(s) ({', '.join(target.positional) or 'none'})"
         # params={...} is evaluated before options={...}: an option written before a parameter is
         # evaluated after it once converted, which only matters when neither value is plain
-        keywords = [a for a in call.args if a.keyword is not None and a.keyword.value not in target.positional]
+        keywords = [a for a in call.args if a.keyword is not None and a.keyword.value not in target.by_keyword]
         for i, first in enumerate(keywords):
             if first.keyword.value not in api.options or _plain(first.value):  # type: ignore[union-attr]
                 continue
@@ -402,9 +425,11 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
         stripe_ref = conv.stripe_ref
         maker = cst.Call(func=cst.Attribute(stripe_ref, cst.Name("StripeClient")), args=[cst.Arg(updated.value)])
         how = f"{len(conv.calls)} Stripe call(s) now use it" if conv.calls else "no Stripe call in this module uses it yet"
+        early = ("; a missing key (None) now fails when the module is imported, not at the first Stripe call"
+                 if not isinstance(updated.value, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
+                                                   cst.Subscript)) else "")
         self.record(original, f"stripe.api_key = ... -> {conv.client} = stripe.StripeClient(...): the global key is "
-                              f"shared by every concurrent request; {how} (a missing key now fails when the module "
-                              "is imported, not at the first call)")
+                              f"shared by every concurrent request; {how}{early}")
         for module, asname in conv.from_imports:
             RemoveImportsVisitor.remove_unused_import(self.context, "stripe", module,
                                                       asname if asname != module else None)
@@ -420,24 +445,78 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
         func: cst.BaseExpression = cst.Name(conv.client)
         for part in (*target.service, method):
             func = cst.Attribute(func, cst.Name(part))
-        positional = {a.keyword.value: a.value for a in updated.args if a.keyword is not None and a.keyword.value in target.positional}
+        positional = {a.keyword.value: a.value for a in updated.args if a.keyword is not None and a.keyword.value in target.by_keyword}
         plain = iter(a.value for a in updated.args if a.keyword is None)
         args = [cst.Arg(positional[p] if p in positional else next(plain)) for p in target.positional]
-        params, options = [], []
+        params: list[tuple[cst.Arg, cst.DictElement]] = []
+        options: list[tuple[cst.Arg, cst.DictElement]] = []
         for arg in updated.args:
-            if arg.keyword is None or arg.keyword.value in target.positional:
+            if arg.keyword is None or arg.keyword.value in target.by_keyword:
                 continue
             (options if arg.keyword.value in self.api.options else params).append(
-                cst.DictElement(cst.SimpleString(f'"{arg.keyword.value}"'), arg.value))
+                (arg, cst.DictElement(cst.SimpleString(f'"{arg.keyword.value}"'), arg.value)))
+        layout = _Layout.of(updated)
         for key, elements in (("params", params), ("options", options)):
-            if elements:
-                args.append(cst.Arg(cst.Dict(elements), keyword=cst.Name(key),
+            if elements or (key == "params" and target.params_required):
+                args.append(cst.Arg(layout.dict(elements), keyword=cst.Name(key),
                                     equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
         spelled = ".".join((conv.client, *target.service, method))
         self.record(original, f"{shown}() -> {'await ' if is_async else ''}{spelled}(): the call uses the module's "
                               "StripeClient instead of the global key", dependent=True)
-        new = cst.Call(func=func, args=_commas(args))
+        new = cst.Call(func=func, args=layout.arguments(args), whitespace_before_args=layout.first)
         return awaited(new) if is_async else new
+
+
+@dataclass
+class _Layout:
+    """A call written one argument a line keeps that shape: `params={` and `options={` then hold one
+    entry a line, one level deeper, with the comments that followed the original arguments."""
+
+    first: cst.BaseParenthesizableWhitespace = field(default_factory=lambda: cst.SimpleWhitespace(""))
+    close: cst.BaseParenthesizableWhitespace | None = None  # before `)`, when on a line of its own
+
+    @classmethod
+    def of(cls, call: cst.Call) -> "_Layout":
+        ws = call.whitespace_before_args
+        if not isinstance(ws, cst.ParenthesizedWhitespace) or not call.args:
+            return cls()
+        last = call.args[-1]
+        end = last.comma.whitespace_after if isinstance(last.comma, cst.Comma) else last.whitespace_after_arg
+        return cls(first=ws, close=end if isinstance(end, cst.ParenthesizedWhitespace) else None)
+
+    @property
+    def multiline(self) -> bool:
+        return isinstance(self.first, cst.ParenthesizedWhitespace)
+
+    def _deeper(self, ws: cst.BaseParenthesizableWhitespace | None = None) -> cst.ParenthesizedWhitespace:
+        assert isinstance(self.first, cst.ParenthesizedWhitespace)
+        base = ws if isinstance(ws, cst.ParenthesizedWhitespace) else self.first.with_changes(
+            first_line=cst.TrailingWhitespace(), empty_lines=[])
+        return base.with_changes(last_line=cst.SimpleWhitespace(self.first.last_line.value + "    "))
+
+    def dict(self, entries: list[tuple[cst.Arg, cst.DictElement]]) -> cst.Dict:
+        if not self.multiline or not entries:
+            return cst.Dict([e.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+                             if i < len(entries) - 1 else e for i, (_, e) in enumerate(entries)])
+        out = []
+        for i, (arg, element) in enumerate(entries):
+            after = arg.comma.whitespace_after if isinstance(arg.comma, cst.Comma) else None
+            if i < len(entries) - 1:
+                out.append(element.with_changes(comma=cst.Comma(whitespace_after=self._deeper(after))))
+            else:  # the comment after the last argument stays with it; `}` goes back to the outer level
+                last = self._deeper(after).with_changes(last_line=self.first.last_line)  # type: ignore[union-attr]
+                out.append(element.with_changes(comma=cst.Comma(whitespace_after=last)))
+        return cst.Dict(out, lbrace=cst.LeftCurlyBrace(whitespace_after=self._deeper()))
+
+    def arguments(self, args: list[cst.Arg]) -> list[cst.Arg]:
+        if not self.multiline:
+            return [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) if i < len(args) - 1
+                    else a for i, a in enumerate(args)]
+        out = [a.with_changes(comma=cst.Comma(whitespace_after=self.first)) for a in args[:-1]]
+        if args:
+            out.append(args[-1].with_changes(comma=cst.Comma(whitespace_after=self.close)) if self.close is not None
+                       else args[-1])
+        return out
 
 
 def _attributes(module: cst.Module) -> list[cst.Attribute]:
@@ -477,7 +556,3 @@ def _dotted(expr: cst.BaseExpression) -> bool:
         expr = expr.value
     return isinstance(expr, cst.Name)
 
-
-def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
-    return [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) if i < len(args) - 1 else a
-            for i, a in enumerate(args)]
