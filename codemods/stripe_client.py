@@ -284,6 +284,8 @@ class _Survey(cst.CSTVisitor):
                                      "global settings, so the converted calls would change"))
             return True
         api = self.codemod.api
+        if api is None:
+            return True
         owner = api.resolve(name.rpartition(".")[0])
         if api.is_resource(owner) and callable(api.resolve(name)) and not name.rpartition(".")[2][:1].isupper():
             self.other.append((node, f"`stripe.{shown}` is used without being called (passed around or stored): "
@@ -321,13 +323,7 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
     # --- deciding: all of the module's Stripe uses convert, or none ---------------------------------
     def _plan(self, module: cst.Module) -> Conversion | None:
         api = stripe_api()
-        if isinstance(api, str):
-            self.api = None
-            if any(self.stripe_name(n) == "stripe.api_key" for n in _attributes(module)):
-                first = next(n for n in _attributes(module) if self.stripe_name(n) == "stripe.api_key")
-                self.diagnose(first, f"stripe.api_key is process-global; not converted to a StripeClient: {api}")
-            return None
-        self.api = api
+        self.api = None if isinstance(api, str) else api
         survey = _Survey(self)
         module.visit(survey)
         assignments = [k for k in survey.keys if k[1] is not None]
@@ -340,13 +336,17 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
 
         if self._suppressed(assign) or self._suppressed(target):
             return None
+        if isinstance(api, str):
+            refuse(target, api)
+            return None
         if len(survey.keys) > 1:
             where = ", ".join(f"line {self.position(k[0])[0]}" for k in survey.keys)
             refuse(target, f"the key is set or read in {len(survey.keys)} places ({where}); move them to one client by hand")
             return None
         if not top:
-            refuse(target, "the key is set inside a function or a class, under an `if`/`try`, or together with other "
-                           "names; a client must exist wherever the calls run, so this is left to do by hand")
+            refuse(target, "the key is set inside a function or a class, under an `if`/`try`, annotated, augmented "
+                           "or chained with other names; a client must exist wherever the calls run, so this is left "
+                           "to do by hand")
             return None
         for node, why in survey.other:
             refuse(node, why)
@@ -405,16 +405,21 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
         given = len(positional) + len(named & set(target.by_keyword))
         if given != len(target.positional) or len(positional) > len(target.positional):
             return f"expected {len(target.positional)} positional argument(s) ({', '.join(target.positional) or 'none'})"
-        # params={...} is evaluated before options={...}: an option written before a parameter is
-        # evaluated after it once converted, which only matters when neither value is plain
-        keywords = [a for a in call.args if a.keyword is not None and a.keyword.value not in target.by_keyword]
-        for i, first in enumerate(keywords):
-            if first.keyword.value not in api.options or _plain(first.value):  # type: ignore[union-attr]
-                continue
-            for later in keywords[i + 1:]:
-                if later.keyword.value not in api.options and not _plain(later.value):  # type: ignore[union-attr]
-                    return (f"the request option `{first.keyword.value}=` is written before the parameter "  # type: ignore[union-attr]
-                            f"`{later.keyword.value}=` and would be evaluated after it; reorder them by hand")  # type: ignore[union-attr]
+        # The converted call evaluates the ids first, then params={...}, then options={...}: a value
+        # moved ahead of another one is fine unless both may have side effects.
+        rank = {"id": 0, "param": 1, "option": 2}
+
+        def kind(arg: cst.Arg) -> int:
+            name = arg.keyword.value if arg.keyword is not None else None
+            if name is None or name in target.by_keyword:
+                return rank["id"]
+            return rank["option"] if name in api.options else rank["param"]
+
+        for i, first in enumerate(call.args):
+            for later in call.args[i + 1:]:
+                if kind(later) < kind(first) and not _plain(first.value) and not _plain(later.value):
+                    return (f"`{_spelled(later)}` would be evaluated before `{_spelled(first)}`, written before it, "
+                            "and both may have side effects; reorder them by hand")
         return None
 
     # --- rewriting ------------------------------------------------------------------------------------------
@@ -549,6 +554,10 @@ def _plain(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.Dict):
         return all(isinstance(e, cst.DictElement) and _plain(e.key) and _plain(e.value) for e in expr.elements)
     return False
+
+
+def _spelled(arg: cst.Arg) -> str:
+    return f"{arg.keyword.value}=" if arg.keyword is not None else "the id"
 
 
 def _dotted(expr: cst.BaseExpression) -> bool:

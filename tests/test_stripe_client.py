@@ -387,8 +387,9 @@ REFUSED = [
      "set or read in 2 places"),
     ("set twice", HEAD + "stripe.api_key = 'k'\nif os.getenv('X'):\n    stripe.api_key = 'other'\n", "set or read in 2 places"),
     ("inside a function", HEAD + "def configure():\n    stripe.api_key = os.getenv('K')\n", "inside a function"),
-    ("under an if", HEAD + "if os.getenv('K'):\n    stripe.api_key = os.getenv('K')\n", "under an `if`"),
-    ("chained", HEAD + "key = stripe.api_key = os.getenv('K')\n", "together with other names"),
+    ("under an if", HEAD + "if os.getenv('K'):\n    stripe.api_key = os.getenv('K')\n", "under an `if`/`try`, annotated"),
+    ("chained", HEAD + "key = stripe.api_key = os.getenv('K')\n", "chained with other names"),
+    ("annotated", HEAD + "stripe.api_key: str = os.environ['K']\n", "annotated, augmented"),
     ("passed uncalled", HEAD + "import asyncio\nstripe.api_key = 'k'\n\nasync def f(e):\n"
      "    return await asyncio.to_thread(stripe.Customer.create, email=e)\n", "used without being called"),
     ("other global setting", HEAD + "stripe.api_key = 'k'\nstripe.api_version = '2020-08-27'\n\ndef f():\n"
@@ -402,7 +403,10 @@ REFUSED = [
     ("constructed resource", HEAD + "stripe.api_key = 'k'\n\ndef f():\n    return stripe.Customer(id='cus_1').save()\n",
      "is not a Stripe API resource method"),
     ("an option before a parameter", HEAD + "stripe.api_key = 'k'\n\ndef f(a, b):\n"
-     "    return stripe.Customer.create(idempotency_key=a(), email=b())\n", "would be evaluated after it"),
+     "    return stripe.Customer.create(idempotency_key=a(), email=b())\n", "`email=` would be evaluated before "
+     "`idempotency_key=`"),
+    ("an id after a parameter", HEAD + "stripe.api_key = 'k'\n\ndef f(a, b):\n"
+     "    return stripe.Customer.retrieve(expand=a(), id=b())\n", "`id=` would be evaluated before `expand=`"),
     ("a suppressed call", HEAD + "stripe.api_key = 'k'\n\ndef f():\n"
      "    return stripe.Customer.create()  # awaitify: ignore[AW513]\n", "marked to be ignored"),
 ]
@@ -506,3 +510,22 @@ def test_story221_webhook_module_gets_its_client(tmp_path: Path, cli, transport:
 
     code, out, _ = cli("check", "--select", "AW513", ".", cwd=tree)
     assert b"AW513" not in out
+
+
+def test_without_an_importable_stripe_the_key_is_reported_not_guessed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    module = importlib.import_module("awaitify.codemods.stripe_client")
+    monkeypatch.setattr(module, "stripe_api", lambda: "the stripe package cannot be imported where awaitify runs")
+    source = HEAD + "stripe.api_key = 'k'\n\ndef f():\n    return stripe.Customer.create()\n"
+    new, result = fix(tmp_path, source)
+    assert new == source and [d.message for d in result.diagnostics] == [
+        "stripe.api_key not converted to a StripeClient: the stripe package cannot be imported where awaitify runs"]
+    new, result = fix(tmp_path, "import stripe\n\ndef f():\n    return stripe.Customer.create()\n", "other.py")
+    assert result.diagnostics == []
+
+
+def test_the_doc_pages_fix_example_is_what_fix_does(tmp_path: Path) -> None:
+    page = (ROOT / "docs" / "rules" / "stripe-global-key.md").read_text()
+    fix_section = page.split("\n## Fix\n", 1)[1]
+    before, after = [block.split("\n", 1)[1] for block in fix_section.split("```")[1:4:2]]
+    new, result = fix(tmp_path, before)
+    assert new == after and result.diagnostics == []
