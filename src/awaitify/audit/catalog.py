@@ -53,7 +53,7 @@ CHECKS: tuple[Check, ...] = (
     Check("AW508", "os-fdopen", "os.fdopen() in async code", "does blocking file I/O on the event loop",
           "File I/O", ("ASYNC231",)),
     Check("AW509", "file-object-io", "read/write methods of a file object in async code",
-          "does blocking file I/O on the event loop", "File I/O", ("ASYNC232",)),
+          "does blocking file I/O on the event loop", "File I/O", ("ASYNC232",), fixed_by="AW507"),
     Check("AW510", "os-path", "os.path functions that touch the file system, in async code",
           "makes a blocking file-system call on the event loop", "File I/O", ("ASYNC240",), fixed_by="AW510"),
     Check("AW511", "input", "input() in async code", "blocks the event loop until a line is typed", "Console", ("ASYNC250",), fixed_by="AW511"),

@@ -104,6 +104,8 @@ class _Scanner(_Summarizer):
         self.sites: list[Site] = []
         self.module_kinds: dict[str, str] = {}
         self.framework = "fastapi" in text or "starlette" in text
+        self._movable_calls: set[int] = set()
+        self._movable_ranges: list[tuple[int, int]] = []
 
     # --- what locals hold ---------------------------------------------------------------------
     def _maker(self, call: ast.expr) -> str | None:
@@ -133,6 +135,37 @@ class _Scanner(_Summarizer):
     def _local_instances(self, node: ast.AST, scope: _Scope) -> None:
         super()._local_instances(node, scope)
         scope.kinds = self._kinds_in(node)  # type: ignore[attr-defined]
+        if isinstance(node, ast.AsyncFunctionDef):
+            self._movable_open_blocks(node)
+
+    # --- `with open(...) as f:` blocks the file-io codemod moves to a thread (keep in step with it) ----
+    def _is_opener(self, call: ast.expr) -> bool:
+        if not isinstance(call, ast.Call):
+            return False
+        if isinstance(call.func, ast.Name) and call.func.id == "open":
+            return "open" not in self.bindable
+        ref = self.resolve(call.func)
+        return ref.kind == "import" and ref.target in ("io.open", "codecs.open")
+
+    def _movable_open_blocks(self, func: ast.AsyncFunctionDef) -> None:
+        params = {a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs,
+                                  *(x for x in (func.args.vararg, func.args.kwarg) if x))}
+        names = [n for stmt in func.body for n in ast.walk(stmt) if isinstance(n, ast.Name)]
+        for stmt in _statements(func):
+            if not (isinstance(stmt, ast.With) and len(stmt.items) == 1 and self._is_opener(stmt.items[0].context_expr)
+                    and isinstance(stmt.items[0].optional_vars, ast.Name) and _movable(stmt)):
+                continue
+            var = stmt.items[0].optional_vars.id
+            end = stmt.end_lineno or stmt.lineno
+            assigned = {n.id for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+            before = params | {n.id for n in names if isinstance(n.ctx, ast.Store) and n.lineno < stmt.lineno}
+            if assigned & before or any(n.id == var and n.lineno > end for n in names):
+                continue
+            self._movable_calls.add(id(stmt.items[0].context_expr))
+            self._movable_ranges.append((stmt.lineno, end))
+
+    def _in_movable_block(self, line: int) -> bool:
+        return any(start <= line <= end for start, end in self._movable_ranges)
 
     def visit_Module(self, node: ast.Module) -> None:
         self.module_kinds = {}
@@ -180,7 +213,8 @@ class _Scanner(_Summarizer):
         func = node.func
         if isinstance(func, ast.Name) and func.id in BUILTINS and func.id not in self.bindable:
             code, pattern = BUILTINS[func.id]
-            self._add(node, code, pattern, where, fixable=func.id == "input" and not in_lambda_or_genexp)
+            fixable = (func.id == "input" or id(node) in self._movable_calls) and not in_lambda_or_genexp
+            self._add(node, code, pattern, where, fixable=fixable)
             return
         ref = self.resolve(func)
         if ref.kind == "import":
@@ -190,7 +224,8 @@ class _Scanner(_Summarizer):
             hit = CALLS.get(ref.target)
             if hit:
                 code, pattern = hit
-                fixable = not (in_lambda_or_genexp or code in UNFIXABLE_SPELLINGS.get(ref.target, ())) and not (
+                unfixable = code in UNFIXABLE_SPELLINGS.get(ref.target, ()) and id(node) not in self._movable_calls
+                fixable = not (in_lambda_or_genexp or unfixable) and not (
                     code == "AW102" and (len(node.args) != 1 or node.keywords))
                 if code == "AW201":
                     fixable = fixable and _requests_call_fixable(node, ref.target.rpartition(".")[2])
@@ -209,7 +244,8 @@ class _Scanner(_Summarizer):
             kind = self._kind_of(func.value)
             if kind and func.attr in METHODS[kind][0]:
                 name = func.value.id if isinstance(func.value, ast.Name) else {"path": "Path(...)", "file": "open(...)"}.get(kind, "...")
-                fixable = kind == "path" and func.attr != "open" and not in_lambda_or_genexp  # sessions: not yet
+                fixable = not in_lambda_or_genexp and (
+                    (kind == "path" and func.attr != "open") or (kind == "file" and self._in_movable_block(node.lineno)))
                 self._add(node, METHODS[kind][1], f"{name}.{func.attr}()", where, fixable)
 
     def _framework_hooks(self, node: ast.Call) -> None:
@@ -239,6 +275,24 @@ class _Scanner(_Summarizer):
                     if ref.kind == "import" and ref.target == "stripe":
                         self._add(target, "AW513", "stripe.api_key = ...", "any")
         self.generic_visit(node)
+
+
+_NOT_MOVABLE = (ast.Await, ast.Return, ast.Yield, ast.YieldFrom, ast.Break, ast.Continue, ast.Delete, ast.Import,
+                ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Global, ast.Nonlocal)
+
+
+def _movable(block: ast.With) -> bool:
+    """Can the block become the body of a local function as it is?"""
+    assigned: set[str] = set()
+    for stmt in block.body:
+        for node in ast.walk(stmt):
+            if isinstance(node, _NOT_MOVABLE):
+                return False
+            if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id not in assigned:
+                return False
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                assigned.add(node.id)
+    return True
 
 
 def _requests_call_fixable(node: ast.Call, verb: str) -> bool:

@@ -1,0 +1,181 @@
+"""Moves file I/O inside `async def` to a thread.
+
+- `Path(p).read_text()` and `path.write_bytes(data)` (for a local `path = Path(...)`) become
+  `await asyncio.to_thread(Path(p).read_text)` / `await asyncio.to_thread(path.write_bytes, data)`,
+  with `encoding=`, `errors=` and `newline=` kept. The `Path` is built on the loop (no I/O).
+- A `with open(...) as f:` block (also `io.open`, `codecs.open`) becomes a small local function that
+  holds the very same block, run with `await asyncio.to_thread(...)`; the names the block assigns are
+  returned and bound again, so the code after it sees the same values. Mode, encoding, newline and
+  every other argument stay as they were, in the same block.
+A block that awaits, returns, yields, breaks, continues, deletes, imports, defines functions or
+classes, declares `global`/`nonlocal`, or updates an outer variable in place (`total += ...`) cannot
+move to a function as it is: it is left alone (and `awaitify check` reports it).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+from libcst.metadata import PositionProvider, ScopeProvider
+
+from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, to_thread
+from awaitify.rules import Rule
+
+PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
+OPENERS = frozenset({"builtins.open", "io.open", "codecs.open"})
+# statements and expressions that mean something else inside a new function
+NOT_MOVABLE = (cst.Await, cst.Return, cst.Yield, cst.Break, cst.Continue, cst.Del, cst.Import, cst.ImportFrom,
+               cst.FunctionDef, cst.ClassDef, cst.Global, cst.Nonlocal)
+METHODS = ("read_text", "read_bytes", "write_text", "write_bytes")
+
+RULE = Rule(
+    code="AW507",
+    name="blocking-open",
+    summary="with open(...) blocks and Path.read_text/write_bytes/... in async code -> await asyncio.to_thread(...)",
+    triggers=(*METHODS, "open("),
+    order=45,
+)
+
+
+class _Block(cst.CSTVisitor):
+    """What a `with` block assigns, and the first thing in it that cannot move to a function."""
+
+    def __init__(self) -> None:
+        self.assigned: list[str] = []
+        self.problem: str | None = None
+
+    def _bind(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            if target.value not in self.assigned:
+                self.assigned.append(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._bind(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._bind(target.value)
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, NOT_MOVABLE) and self.problem is None:
+            self.problem = f"`{type(node).__name__.lower()}` in the block"
+        elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name) and node.target.value not in self.assigned:
+            self.problem = f"`{node.target.value}` is updated in place"
+        elif isinstance(node, cst.AssignTarget):
+            self._bind(node.target)
+        elif isinstance(node, (cst.AnnAssign, cst.For, cst.NamedExpr)):
+            self._bind(node.target)
+        elif isinstance(node, cst.AsName):
+            self._bind(node.name)
+        elif isinstance(node, (cst.Lambda, cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp)):
+            return False  # their own scopes
+        return True
+
+
+class OffloadFileIO(OffloadCodemod):
+    RULE = RULE
+    DESCRIPTION = __doc__
+
+    def __init__(self, context: cst.codemod.CodemodContext) -> None:
+        super().__init__(context)
+        self._paths: list[set[str]] = [set()]  # per function: locals assigned a Path(...)
+        self._function_names: list[set[str]] = []  # per function: every name it spells
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._paths.append(set())
+        names: set[str] = set()
+
+        class Names(cst.CSTVisitor):
+            def visit_Name(self, name: cst.Name) -> None:
+                names.add(name.value)
+
+        node.visit(Names())
+        self._function_names.append(names)
+        return super().visit_FunctionDef(node)
+
+    def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:
+        self._paths.pop()
+        self._function_names.pop()
+        return super().leave_FunctionDef(original, updated)
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        if (len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and isinstance(node.value, cst.Call)
+                and self.qualified_name(node.value.func) in PATH_CLASSES):
+            self._paths[-1].add(node.targets[0].target.value)
+        return True
+
+    def _is_path(self, expr: cst.BaseExpression) -> bool:
+        if isinstance(expr, cst.Call):
+            return self.qualified_name(expr.func) in PATH_CLASSES
+        return isinstance(expr, cst.Name) and (expr.value in self._paths[-1] or expr.value in self._paths[0])
+
+    # --- with open(...) as f: ... -------------------------------------------------------------------
+    def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement | cst.FlattenSentinel:
+        if (self.scope_kind != ASYNC or original.asynchronous is not None or len(original.items) != 1
+                or not isinstance(original.items[0].item, cst.Call) or not isinstance(original.body, cst.IndentedBlock)
+                or self.qualified_name(original.items[0].item.func) not in OPENERS or self._suppressed(original.items[0].item)):
+            return updated
+        block = _Block()
+        original.visit(block)
+        if block.problem or self._file_used_after(original) or self._rebinds_outer(original, block.assigned):
+            return updated
+        helper = self._helper_name()
+        file_var = original.items[0].asname.name.value if original.items[0].asname and isinstance(original.items[0].asname.name, cst.Name) else None
+        returned = [n for n in block.assigned if n != file_var]
+        body: list[cst.BaseStatement] = [updated.with_changes(leading_lines=[])]
+        if returned:
+            value = cst.Name(returned[0]) if len(returned) == 1 else cst.Tuple(
+                [cst.Element(cst.Name(n)) for n in returned], lpar=[], rpar=[])
+            body.append(cst.SimpleStatementLine([cst.Return(value)]))
+        function = cst.FunctionDef(name=cst.Name(helper), params=cst.Parameters(), body=cst.IndentedBlock(body),
+                                   leading_lines=updated.leading_lines)
+        call = awaited(to_thread(self.context, cst.Call(func=cst.Name(helper)), self.config.target))
+        if not returned:
+            statement = cst.SimpleStatementLine([cst.Expr(call)])
+        else:
+            target = cst.Name(returned[0]) if len(returned) == 1 else cst.Tuple(
+                [cst.Element(cst.Name(n)) for n in returned], lpar=[], rpar=[])
+            statement = cst.SimpleStatementLine([cst.Assign([cst.AssignTarget(target)], call)])
+        self.record(original, f"the `with open(...)` block -> a local function run with await {self._helper_call()}: "
+                    "file I/O blocks the event loop")
+        return cst.FlattenSentinel([function, statement])
+
+    def _file_used_after(self, node: cst.With) -> bool:
+        """The file object is only ever used inside the block (it is closed after it anyway)."""
+        asname = node.items[0].asname
+        if asname is None or not isinstance(asname.name, cst.Name):
+            return False
+        scope = self.get_metadata(ScopeProvider, asname.name, None)
+        end = self.get_metadata(PositionProvider, node).end.line
+        if scope is None:
+            return True
+        return any(self.get_metadata(PositionProvider, access.node).start.line > end
+                   for access in scope.accesses[asname.name.value])
+
+    def _rebinds_outer(self, node: cst.With, names: list[str]) -> bool:
+        """A name bound before the block and again in it would be a fresh local in the function
+        (read before its assignment there: UnboundLocalError). Such blocks are left alone."""
+        scope = self.get_metadata(ScopeProvider, node, None)
+        if scope is None:
+            return bool(names)
+        start = self.get_metadata(PositionProvider, node).start.line
+        for name in names:
+            for assignment in scope.assignments[name]:
+                pos = self.get_metadata(PositionProvider, assignment.node, None)
+                if pos is None or pos.start.line < start:
+                    return True
+        return False
+
+    def _helper_call(self) -> str:
+        return "anyio.to_thread.run_sync" if self.config.target == "anyio" else "asyncio.to_thread"
+
+    def _helper_name(self) -> str:
+        taken = self._function_names[-1] if self._function_names else set()
+        name, n = "_file_io", 1
+        while name in taken:
+            name, n = f"_file_io_{n}", n + 1
+        taken.add(name)
+        return name
+
+    def offloaded_name(self, call: cst.Call) -> str | None:
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in METHODS and self._is_path(func.value):
+            return f"Path.{func.attr.value}"
+        return None

@@ -1,0 +1,91 @@
+"""AW507 file I/O: `with open(...)` blocks and Path reads/writes in async code move to a thread.
+The rewritten code is run: the same files are written and read back, encodings and newlines kept."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+MODULE = '''
+import codecs
+import io
+import json
+from pathlib import Path
+
+
+async def save(path, data):
+    # the report, as JSON
+    with open(path, "w", encoding="utf-8", newline="\\r\\n") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1)
+
+
+async def load(path):
+    with io.open(path, encoding="utf-8", newline="") as fh:
+        raw = fh.read()
+        lines = raw.splitlines()
+    return raw, lines
+
+
+async def latin(path):
+    with codecs.open(path, "w", encoding="latin-1") as fh:
+        fh.write("café")
+    return Path(path).read_bytes()
+
+
+async def count(path):
+    total = 0
+    with open(path) as fh:
+        for line in fh:
+            total += len(line)
+    return total
+
+
+async def first_line(path):
+    with open(path) as fh:
+        return fh.readline()
+
+
+async def main(folder):
+    target = Path(folder) / "report.json"
+    await save(str(target), {"name": "Zoë", "items": [1, 2]})
+    raw, lines = await load(str(target))
+    return [raw, lines, (await latin(str(Path(folder) / "l.txt"))).decode("latin-1"), await count(str(target)),
+            await first_line(str(target)), target.read_bytes().count(b"\\r\\n")]
+'''
+RUN = "import asyncio, json, sys\nsys.path.insert(0, sys.argv[1])\nimport mod\nprint(json.dumps(asyncio.run(mod.main(sys.argv[2]))))\n"
+
+
+def _run(root: Path, folder: Path) -> list:
+    folder.mkdir()
+    proc = subprocess.run([sys.executable, "-c", RUN, str(root), str(folder)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_with_open_blocks_move_to_a_thread_and_behave_the_same(tmp_path: Path, cli) -> None:
+    (tmp_path / "mod.py").write_text(MODULE)
+    before = _run(tmp_path, tmp_path / "before")
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    text = (tmp_path / "mod.py").read_text()
+    assert textwrap.dedent("""
+        async def save(path, data):
+            # the report, as JSON
+            def _file_io():
+                with open(path, "w", encoding="utf-8", newline="\\r\\n") as fh:
+                    json.dump(data, fh, ensure_ascii=False, indent=1)
+            await asyncio.to_thread(_file_io)
+    """) in text
+    assert "        return raw, lines\n    raw, lines = await asyncio.to_thread(_file_io)\n" in text
+    assert "return await asyncio.to_thread(Path(path).read_bytes)" in text
+    assert "    with open(path) as fh:\n        for line in fh:\n            total += len(line)" in text  # in-place update: left
+    assert "    with open(path) as fh:\n        return fh.readline()" in text  # return inside: left
+    after = _run(tmp_path, tmp_path / "after")
+    assert after == before
+    assert (tmp_path / "before" / "report.json").read_bytes() == (tmp_path / "after" / "report.json").read_bytes()
+    code, out, _ = cli("check", "--select", "AW507,AW509", ".")
+    assert [line.split()[0].rsplit(":", 2)[1] for line in out.decode().splitlines()] == ["37", "44", "45"]  # what stays is manual
+    assert b"[*]" not in out
