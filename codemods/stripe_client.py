@@ -62,6 +62,7 @@ class StripeApi:
     version: str
     stripe: object  # the module
     options: frozenset[str]  # request options: `options={...}`, not `params={...}`
+    client: object = None  # one StripeClient with a placeholder key, only looked at (no request is made)
     services: dict[str, tuple[str, ...]] = field(default_factory=dict)  # service module -> path
     _targets: dict[str, Target | str] = field(default_factory=dict)
 
@@ -132,7 +133,7 @@ class StripeApi:
                       required)
 
     def _service_class(self, path: tuple[str, ...]) -> type | None:
-        obj: object = _client(self.stripe)
+        obj: object = self.client
         for part in path:
             obj = getattr(obj, part, None)
         return type(obj) if obj is not None else None
@@ -142,7 +143,7 @@ def _client(stripe: object) -> object:
     return stripe.StripeClient("sk_test_awaitify_introspection")  # type: ignore[attr-defined]  # no request is made
 
 
-def _children(stripe: object, obj: object) -> list[str]:
+def _children(obj: object) -> list[str]:
     names = set(vars(obj))
     lazy = getattr(sys.modules.get(type(obj).__module__), "_subservices", None)  # stripe >= 12.5 loads services lazily
     if isinstance(lazy, dict):
@@ -164,13 +165,13 @@ def stripe_api() -> StripeApi | str:
     except Exception:
         options = frozenset({"api_key", "stripe_version", "stripe_account", "idempotency_key", "headers",
                              "max_network_retries", "stripe_context", "content_type"})
-    api = StripeApi(version=getattr(stripe, "VERSION", "?"), stripe=stripe, options=options)
     client = _client(stripe)
+    api = StripeApi(version=getattr(stripe, "VERSION", "?"), stripe=stripe, options=options, client=client)
     # stripe-python >= 12.5 groups the services under `client.v1`; before, they hang off the client
     todo = [(client.v1, ("v1",))] if hasattr(client, "v1") else [(client, ())]
     while todo:
         obj, path = todo.pop()
-        for name in _children(stripe, obj):
+        for name in _children(obj):
             try:
                 child = getattr(obj, name)
             except Exception:
@@ -194,7 +195,7 @@ class Conversion:
 class _Survey(cst.CSTVisitor):
     """Every use of `stripe` in the module: the key assignments, the calls, anything else."""
 
-    def __init__(self, codemod: "StripeGlobalKeyToClient") -> None:
+    def __init__(self, codemod: StripeGlobalKeyToClient) -> None:
         self.codemod = codemod
         self.depth = 0  # functions and lambdas around us: their code runs later, not at import
         self.statement = -1  # index of the top-level statement we are in
@@ -280,16 +281,18 @@ class _Survey(cst.CSTVisitor):
             return True
         shown = name.partition(".")[2]
         if statement is not None:
-            self.other.append((node, f"`stripe.{shown}` is set here: a StripeClient does not read the module's "
-                                     "global settings, so the converted calls would change"))
+            why = (f"`stripe.{shown}` is set here: a StripeClient does not read the module's global settings, so "
+                   "the converted calls would change")
+            self.other.append((node, why))
             return True
         api = self.codemod.api
         if api is None:
             return True
         owner = api.resolve(name.rpartition(".")[0])
         if api.is_resource(owner) and callable(api.resolve(name)) and not name.rpartition(".")[2][:1].isupper():
-            self.other.append((node, f"`stripe.{shown}` is used without being called (passed around or stored): "
-                                     "it would still use the global key; convert it by hand"))
+            why = (f"`stripe.{shown}` is used without being called (passed around or stored): it would still use "
+                   "the global key; convert it by hand")
+            self.other.append((node, why))
         return True
 
 
@@ -322,6 +325,8 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
 
     # --- deciding: all of the module's Stripe uses convert, or none ---------------------------------
     def _plan(self, module: cst.Module) -> Conversion | None:
+        if not any(self.stripe_name(n) == "stripe.api_key" for n in _attributes(module)):
+            return None  # no need to import stripe (~1 s) for a file that never names the key
         api = stripe_api()
         self.api = None if isinstance(api, str) else api
         survey = _Survey(self)

@@ -20,11 +20,11 @@ import pytest
 stripe = pytest.importorskip("stripe")
 stripe_client_module = pytest.importorskip("stripe._stripe_client")
 
-from awaitify.config import Config  # noqa: E402
-from awaitify.plan import FilePlan  # noqa: E402
-from awaitify.rules import all_rules  # noqa: E402
-from awaitify.runner import fix_file  # noqa: E402
-from awaitify.source import read_source  # noqa: E402
+from awaitify.config import Config
+from awaitify.plan import FilePlan
+from awaitify.rules import all_rules
+from awaitify.runner import fix_file
+from awaitify.source import read_source
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "story221_backend"
@@ -57,7 +57,7 @@ class Recorder(stripe.HTTPClient):
             "key": headers.get("Authorization"),
             "account": headers.get("Stripe-Account"),
             "version": headers.get("Stripe-Version"),
-            "idempotency": idem if idem and not idem.count("-") == 4 else ("<generated>" if idem else None),
+            "idempotency": idem if idem and idem.count("-") != 4 else ("<generated>" if idem else None),
             "how": how,
         })
         last = parts.path.rsplit("/", 1)[-1]
@@ -360,16 +360,16 @@ def test_every_mapped_resource_method_makes_the_same_request(api, transport: Rec
                 if extra:
                     kwargs["options"] = extra
                 seen = []
-                for call in (lambda: method(*ids, **extra), lambda: getattr(service, target.method)(*ids, **kwargs),
-                             lambda: getattr(service, target.async_method)(*ids, **kwargs) if target.async_method else None):
+                calls = [(method, extra), (getattr(service, target.method), kwargs)]
+                if target.async_method:
+                    calls.append((getattr(service, target.async_method), kwargs))
+                for func, named in calls:
                     transport.requests.clear()
-                    out = call()
+                    out = func(*ids, **named)
                     if asyncio.iscoroutine(out):
                         asyncio.run(out)
                     seen.append(_without_how(transport.requests))
-                if not target.async_method:
-                    seen[2] = seen[1]
-                assert seen[0] == seen[1] == seen[2] and len(seen[0]) == 1, f"{qualified}.{name}: {seen}"
+                assert all(s == seen[0] for s in seen) and len(seen[0]) == 1, f"{qualified}.{name}: {seen}"
                 checked += 1
     assert checked > 300  # stripe 16: ~900 (sync and *_async resource methods)
 
@@ -403,8 +403,8 @@ REFUSED = [
     ("constructed resource", HEAD + "stripe.api_key = 'k'\n\ndef f():\n    return stripe.Customer(id='cus_1').save()\n",
      "is not a Stripe API resource method"),
     ("an option before a parameter", HEAD + "stripe.api_key = 'k'\n\ndef f(a, b):\n"
-     "    return stripe.Customer.create(idempotency_key=a(), email=b())\n", "`email=` would be evaluated before "
-     "`idempotency_key=`"),
+     "    return stripe.Customer.create(idempotency_key=a(), email=b())\n",
+     "`email=` would be evaluated before `idempotency_key=`"),
     ("an id after a parameter", HEAD + "stripe.api_key = 'k'\n\ndef f(a, b):\n"
      "    return stripe.Customer.retrieve(expand=a(), id=b())\n", "`id=` would be evaluated before `expand=`"),
     ("a suppressed call", HEAD + "stripe.api_key = 'k'\n\ndef f():\n"
