@@ -1,0 +1,549 @@
+"""Rewrites a sync redis-py client whose whole life is local to one `async def` to `redis.asyncio`.
+
+Inside an async function, `r = redis.Redis(...)`, `redis.StrictRedis(...)`, `redis.from_url(...)`
+or `redis.Redis.from_url(...)` (every import form), or `with redis.Redis(...) as r:`, becomes the
+`redis.asyncio` client of the same spelling with every argument kept (`import redis.asyncio as
+aioredis` is added; the alias never collides with a name of the module, and an existing
+`import redis.asyncio as X` is reused). Then, in that function:
+
+- every command called on the client is awaited: `r.get(k)` -> `await r.get(k)`;
+- `r.close()` -> `await r.aclose()` (`close` with a redis-py older than 5.0.1), and
+  `with redis.Redis() as r:` -> `async with ...`: the client is closed where it was before;
+- a pipeline: `with r.pipeline() as p:` -> `async with r.pipeline() as p:`, `p = r.pipeline()` kept;
+  its commands are buffered (not awaited), `p.execute()` and `p.reset()` are awaited, and so is a
+  `r.pipeline().set(...).execute()` chain;
+- `for key in r.scan_iter(...)` (and `sscan_iter`/`hscan_iter`/`zscan_iter`) -> `async for`.
+
+Refused, with a finding and the manual fix: a client stored on `self` or another object, kept in a
+module global that async code uses, passed to or returned from another function, rebound, read as
+an attribute, used in a lambda, nested function or generator expression; methods that hand out
+other objects (`pubsub`, `lock`, `register_script`, `monitor`, `transaction`, module accessors such
+as `json()`); pipelines that `watch`/`multi`; arguments that hold sync-only objects
+(`connection_pool=`, `retry=`, `connection_class=`, `cache=`, ...), `*args`/`**kwargs`. Sync code is
+left alone.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import libcst as cst
+from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import ComprehensionScope, FunctionScope, ParentNodeProvider, Scope, ScopeProvider
+
+from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, awaited
+from awaitify.rules import Rule
+
+RULE = Rule(
+    code="AW512",
+    name="sync-db-client",
+    summary="sync redis clients local to an async function -> redis.asyncio, commands awaited",
+    triggers=("redis",),
+    order=47,
+)
+
+# qualified name of the sync factory -> how the redis.asyncio one is spelled after the module alias
+FACTORIES = {
+    "redis.Redis": "Redis",
+    "redis.StrictRedis": "StrictRedis",
+    "redis.client.Redis": "Redis",
+    "redis.client.StrictRedis": "StrictRedis",
+    "redis.from_url": "from_url",
+    "redis.utils.from_url": "from_url",
+    "redis.Redis.from_url": "Redis.from_url",
+    "redis.StrictRedis.from_url": "StrictRedis.from_url",
+    "redis.client.Redis.from_url": "Redis.from_url",
+    "redis.client.StrictRedis.from_url": "StrictRedis.from_url",
+}
+
+# Keyword arguments that hold sync-only objects or settings redis.asyncio does not take.
+SYNC_ONLY_ARGS = {
+    "connection_pool": "a sync ConnectionPool",
+    "connection_class": "a sync Connection class",
+    "parser_class": "a sync parser class",
+    "retry": "a sync Retry object",
+    "redis_connect_func": "a sync connect callback",
+    "cache": "client-side caching, which redis.asyncio lacks",
+    "cache_config": "client-side caching, which redis.asyncio lacks",
+    "ssl_validate_ocsp": "OCSP validation, which redis.asyncio lacks",
+    "ssl_validate_ocsp_stapled": "OCSP validation, which redis.asyncio lacks",
+    "ssl_ocsp_context": "OCSP validation, which redis.asyncio lacks",
+    "ssl_ocsp_expected_cert": "OCSP validation, which redis.asyncio lacks",
+    "oss_cluster_maint_notifications_handler": "a sync maintenance-notifications handler",
+}
+MAX_POSITIONAL = {"from_url": 1}  # url; the Redis constructors: host, port, db, password
+
+# Methods of the client that are not plain commands: with redis.asyncio they hand out other objects
+# (whose own methods differ), take sync callbacks, or are internals. Anything else is a command.
+NOT_COMMANDS = {
+    "pubsub": "hands out a PubSub object whose methods become coroutines",
+    "lock": "hands out a Lock whose acquire/release become coroutines",
+    "register_script": "hands out a Script whose call becomes a coroutine",
+    "monitor": "hands out a Monitor",
+    "transaction": "takes a sync function that redis.asyncio would await",
+    "bitfield": "hands out a BitFieldOperation whose execute() becomes a coroutine",
+    "client": "hands out another client",
+    "keyspace_notifications": "hands out a notifications object",
+    "json": "hands out a module command object", "ft": "hands out a module command object",
+    "ts": "hands out a module command object", "bf": "hands out a module command object",
+    "cf": "hands out a module command object", "cms": "hands out a module command object",
+    "topk": "hands out a module command object", "tdigest": "hands out a module command object",
+    "vset": "hands out a module command object",
+    "get_encoder": "is not a command", "get_connection_kwargs": "is not a command",
+    "get_retry": "is not a command", "set_retry": "is not a command",
+    "set_response_callback": "is not a command", "load_external_module": "is not a command",
+    "from_url": "is not a command", "from_pool": "is not a command",
+    "parse_response": "is an internal", "initialize": "is an internal",
+    "__enter__": "is not a command", "__exit__": "is not a command",
+}
+SCAN_ITERS = {"scan_iter", "sscan_iter", "hscan_iter", "zscan_iter"}
+CLOSE = "close"
+
+# Pipelines: commands are buffered (they return the pipeline, not awaited); these run it.
+PIPELINE_AWAITED = {"execute", "reset", "discard"}
+PIPELINE_REFUSED = {
+    "watch": "WATCH puts the pipeline in immediate mode: each command would need its own await",
+    "unwatch": "WATCH/UNWATCH transactions need each command awaited",
+    "multi": "WATCH/MULTI transactions need each command awaited",
+    "immediate_execute_command": "is an internal", "pipeline_execute_command": "is an internal",
+    "load_scripts": "is an internal", "close": "is not how a pipeline is ended",
+    "pipeline": "is not a pipeline command", "pubsub": "is not a pipeline command",
+    "lock": "is not a pipeline command", "transaction": "is not a pipeline command",
+    "__enter__": "is not a command", "__exit__": "is not a command",
+    **{name: NOT_COMMANDS[name] for name in ("register_script", "bitfield", "json", "ft", "ts", "bf", "cf",
+                                             "cms", "topk", "tdigest", "vset", "monitor")},
+    **{name: "is an async iterator with redis.asyncio" for name in SCAN_ITERS},
+}
+
+MANUAL = ("create one redis.asyncio client in the app's lifespan (or `async with redis.asyncio.Redis(...)` "
+          "in this function) and await its commands")
+ALIASES = ("aioredis", "async_redis", "redis_asyncio", *(f"aioredis_{i}" for i in range(1, 100)))
+
+
+@cache
+def close_method() -> str:
+    """`aclose` since redis-py 5.0.1 (`close` is deprecated there); `close` before. Without redis-py
+    where awaitify runs, the current spelling."""
+    try:
+        import redis.asyncio
+    except ImportError:
+        return "aclose"
+    return "aclose" if hasattr(redis.asyncio.Redis, "aclose") else "close"
+
+
+class _Refused(Exception):
+    """Why a client (or pipeline) is left as it is."""
+
+
+class RedisToAsyncio(AwaitifyCodemod):
+    RULE = RULE
+    DESCRIPTION = __doc__
+    METADATA_DEPENDENCIES = (*AwaitifyCodemod.METADATA_DEPENDENCIES, ParentNodeProvider)
+
+    def __init__(self, context: cst.codemod.CodemodContext) -> None:
+        super().__init__(context)
+        # id(original node) -> what to do with it: "await", "close", "factory", "async" (with/for)
+        self._edits: dict[int, str] = {}
+        self._planned_factories: dict[int, str] = {}  # id(factory call) -> message recorded for it
+        self._refused: dict[int, str] = {}  # id(factory call) -> why it is left sync
+        self._alias: str | None = None
+        self._alias_exists = False
+        self._kept: list[cst.CSTNode] = []  # the planned nodes, kept alive: their ids key `_edits`
+        self._module_names: set[str] = set()
+        self._classes: list[cst.ClassDef] = []
+
+    # --- module: the alias of redis.asyncio ---------------------------------------------------
+    def visit_Module(self, node: cst.Module) -> bool:
+        super().visit_Module(node)
+        names = self._module_names
+
+        class Names(cst.CSTVisitor):
+            def visit_Name(self, name: cst.Name) -> None:
+                names.add(name.value)
+
+        node.visit(Names())
+        return True
+
+    def _existing_alias(self) -> str | None:
+        """An alias the module already binds to redis.asyncio at its top level."""
+        for stmt in self.module_node.body:
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if isinstance(small, cst.Import):
+                    for alias in small.names:
+                        if alias.asname is not None and self._dotted(alias.name) == "redis.asyncio":
+                            return alias.asname.name.value  # type: ignore[union-attr]
+                elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None \
+                        and self._dotted(small.module) == "redis" and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        if self._dotted(alias.name) == "asyncio":
+                            return alias.asname.name.value if alias.asname else "asyncio"  # type: ignore[union-attr]
+        return None
+
+    @staticmethod
+    def _dotted(expr: cst.BaseExpression) -> str:
+        if isinstance(expr, cst.Name):
+            return expr.value
+        if isinstance(expr, cst.Attribute):
+            return f"{RedisToAsyncio._dotted(expr.value)}.{expr.attr.value}"
+        return ""
+
+    def alias(self) -> str:
+        if self._alias is None:
+            existing = self._existing_alias()
+            if existing is not None:
+                self._alias, self._alias_exists = existing, True
+            else:
+                self._alias = next(n for n in ALIASES if n not in self._module_names)
+        return self._alias
+
+    # --- scopes ---------------------------------------------------------------------------------
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._classes.append(node)
+        return super().visit_ClassDef(node)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.BaseStatement:
+        self._classes.pop()
+        return super().leave_ClassDef(original, updated)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        if node.asynchronous is not None:
+            self._plan_function(node)
+        return super().visit_FunctionDef(node)
+
+    # --- planning: one async function -------------------------------------------------------------
+    def _factory(self, call: cst.CSTNode) -> str | None:
+        """The sync factory `call` calls (its qualified name), or None."""
+        if not isinstance(call, cst.Call):
+            return None
+        name = self.qualified_name(call.func)
+        return name if name in FACTORIES else None
+
+    def _parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        return self.get_metadata(ParentNodeProvider, node, None)
+
+    def _plan_function(self, func: cst.FunctionDef) -> None:
+        calls: list[cst.Call] = []
+        owner = self
+
+        class Factories(cst.CSTVisitor):
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                return node is func
+
+            def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+                return False
+
+            def visit_Lambda(self, node: cst.Lambda) -> bool:
+                return False
+
+            def visit_Call(self, node: cst.Call) -> None:
+                if owner._factory(node):
+                    calls.append(node)
+
+        func.visit(Factories())
+        scope = self.get_metadata(ScopeProvider, func.body, None)
+        for call in calls:
+            edits: dict[int, str] = {}
+            try:
+                if scope is None:
+                    raise _Refused("its scope cannot be analysed")
+                message = self._plan_client(call, scope, edits)
+            except _Refused as why:
+                self._refused[id(call)] = str(why)
+                continue
+            suppressed = [node for node in self._nodes(edits) if isinstance(node, cst.Call) and self._suppressed(node)]
+            if suppressed:
+                if not self._suppressed(call):
+                    line = self.position(suppressed[0])[0]
+                    self._refused[id(call)] = f"line {line} says `awaitify: ignore`, and the client is converted whole or not at all"
+                continue
+            self._edits.update(edits)
+            self._planned_factories[id(call)] = message
+
+    def _nodes(self, edits: dict[int, str]) -> list[cst.CSTNode]:
+        return [node for node in self._kept if id(node) in edits]
+
+    def _keep(self, node: cst.CSTNode, kind: str, edits: dict[int, str]) -> None:
+        edits[id(node)] = kind
+        self._kept.append(node)
+
+    def _plan_client(self, call: cst.Call, scope: Scope, edits: dict[int, str]) -> str:
+        factory = self._factory(call) or ""
+        shown = f"{factory}()"
+        self._check_arguments(call, FACTORIES[factory])
+        parent = self._parent(call)
+        if isinstance(parent, cst.Assign) and parent.value is call:
+            if len(parent.targets) != 1 or not isinstance(parent.targets[0].target, cst.Name):
+                raise _Refused(self._stored_reason(parent.targets[0].target))
+            name = parent.targets[0].target.value
+            closed_by = "its close() calls"
+        elif isinstance(parent, cst.WithItem) and parent.item is call:
+            statement = self._parent(parent)
+            if parent.asname is None or not isinstance(parent.asname.name, cst.Name):
+                raise _Refused("the `with` does not bind the client to a name")
+            if not isinstance(statement, cst.With) or len(statement.items) != 1:
+                raise _Refused("the `with` holds other context managers too; split it first")
+            name = parent.asname.name.value
+            self._keep(statement, "async", edits)
+            closed_by = "`async with`"
+        elif isinstance(parent, cst.AnnAssign):
+            raise _Refused("the client's variable is annotated with the sync type; drop or change the annotation first")
+        else:
+            raise _Refused("the client is not bound to a local name (it is passed on, returned, stored or chained)")
+        closes = self._plan_uses(name, scope, edits, self._client_use)
+        self._keep(call, "factory", edits)
+        if closed_by != "`async with`":
+            closed_by = f"`await {name}.{close_method()}()`" if closes else "nothing (it was never closed, as before)"
+        return f"{shown} in async code -> redis.asyncio: its commands are awaited; closed by {closed_by}"
+
+    def _check_arguments(self, call: cst.Call, spelling: str) -> None:
+        positional = 0
+        for arg in call.args:
+            if arg.star:
+                raise _Refused(f"`{arg.star}` arguments may hold sync-only settings (connection_pool=, retry=)")
+            if arg.keyword is None:
+                positional += 1
+            elif arg.keyword.value in SYNC_ONLY_ARGS:
+                raise _Refused(f"`{arg.keyword.value}=` is {SYNC_ONLY_ARGS[arg.keyword.value]}")
+        limit = MAX_POSITIONAL.get(spelling.rpartition(".")[2], 4)
+        if positional > limit:
+            raise _Refused("positional arguments past host, port, db, password; pass them by keyword")
+
+    def _stored_reason(self, target: cst.BaseExpression) -> str:
+        if isinstance(target, cst.Attribute):
+            return f"the client is stored on `{self._dotted(target) or 'an object'}`, so its life is not local to this function"
+        return "the client is not bound to a single local name"
+
+    def _plan_uses(self, name: str, scope: Scope, edits: dict[int, str], classify) -> bool:
+        """Plan every use of the local `name`; True when one of them closes it."""
+        assignments = list(scope.assignments[name]) if name in scope.assignments else []
+        if not assignments:
+            raise _Refused(f"`{name}` is a module global (declared `global`/`nonlocal`)")
+        if len(assignments) != 1:
+            raise _Refused(f"`{name}` is bound more than once in the function (rebound or a parameter)")
+        closes = False
+        for access in assignments[0].references:
+            node = access.node
+            self._check_scope(name, access.scope, scope)
+            if not isinstance(node, cst.Name):
+                raise _Refused(f"`{name}` is used in a way that cannot be followed")
+            closes |= classify(name, node, scope, edits)
+        return closes
+
+    def _check_scope(self, name: str, inner: Scope, outer: Scope) -> None:
+        while inner is not outer:
+            if isinstance(inner, FunctionScope):
+                raise _Refused(f"`{name}` is used in a lambda or nested function, which cannot await")
+            if not isinstance(inner, ComprehensionScope):
+                raise _Refused(f"`{name}` is used in a class body")
+            if isinstance(inner.node, cst.GeneratorExp):
+                raise _Refused(f"`{name}` is used in a generator expression, which an `await` would make async")
+            inner = inner.parent
+
+    def _method_call(self, node: cst.BaseExpression) -> tuple[str, cst.Call] | None:
+        """`node.method(...)`: the method's name and the call, or None."""
+        attr = self._parent(node)
+        if not (isinstance(attr, cst.Attribute) and attr.value is node):
+            return None
+        call = self._parent(attr)
+        if not (isinstance(call, cst.Call) and call.func is attr):
+            return None
+        return attr.attr.value, call
+
+    def _client_use(self, name: str, node: cst.Name, scope: Scope, edits: dict[int, str]) -> bool:
+        found = self._method_call(node)
+        if found is None:
+            attr = self._parent(node)
+            if isinstance(attr, cst.Attribute) and attr.value is node:
+                raise _Refused(f"`{name}.{attr.attr.value}` is read as an attribute; the async client's differs")
+            raise _Refused(f"`{name}` is used as a value (passed on, returned or stored), so its life is not local")
+        method, call = found
+        if method == CLOSE:
+            self._keep(call, "close", edits)
+            return True
+        if method == "pipeline":
+            self._plan_pipeline(name, call, scope, edits)
+        elif method in SCAN_ITERS:
+            loop = self._parent(call)
+            if not (isinstance(loop, (cst.For, cst.CompFor)) and loop.iter is call and loop.asynchronous is None):
+                raise _Refused(f"`{name}.{method}()` is an async iterator with redis.asyncio; only a `for` over it is rewritten")
+            self._keep(loop, "async", edits)
+        elif method in NOT_COMMANDS or method.startswith("_"):
+            raise _Refused(f"`{name}.{method}()` {NOT_COMMANDS.get(method, 'is not a command')}")
+        else:
+            self._keep(call, "await", edits)
+        return False
+
+    # --- pipelines ------------------------------------------------------------------------------
+    def _plan_pipeline(self, client: str, call: cst.Call, scope: Scope, edits: dict[int, str]) -> None:
+        parent = self._parent(call)
+        if isinstance(parent, cst.WithItem) and parent.item is call:
+            statement = self._parent(parent)
+            if parent.asname is None or not isinstance(parent.asname.name, cst.Name):
+                raise _Refused(f"`with {client}.pipeline()` does not bind the pipeline to a name")
+            if not isinstance(statement, cst.With) or len(statement.items) != 1:
+                raise _Refused(f"the `with` holding `{client}.pipeline()` holds other context managers too")
+            self._keep(statement, "async", edits)
+            self._plan_uses(parent.asname.name.value, scope, edits, self._pipeline_use)
+        elif isinstance(parent, cst.Assign) and parent.value is call and len(parent.targets) == 1 \
+                and isinstance(parent.targets[0].target, cst.Name):
+            self._plan_uses(parent.targets[0].target.value, scope, edits, self._pipeline_use)
+        else:
+            self._pipeline_chain(client, call, edits)
+
+    def _pipeline_use(self, name: str, node: cst.Name, scope: Scope, edits: dict[int, str]) -> bool:
+        if self._method_call(node) is None:
+            raise _Refused(f"the pipeline `{name}` is used as a value or attribute; rewrite it by hand")
+        self._pipeline_chain(name, node, edits)
+        return False
+
+    def _pipeline_chain(self, name: str, node: cst.BaseExpression, edits: dict[int, str]) -> None:
+        """`node` is a pipeline: follow `.cmd(...)` calls on it up to an awaited `.execute()`."""
+        while True:
+            found = self._method_call(node)
+            if found is None:
+                parent = self._parent(node)
+                if isinstance(parent, cst.Expr) and isinstance(node, cst.Call):
+                    return  # `p.set(...)` as a statement
+                raise _Refused(f"the pipeline of `{name}` is passed on or stored; rewrite it by hand")
+            method, call = found
+            if method in PIPELINE_AWAITED:
+                self._keep(call, "await", edits)
+                return
+            if method in PIPELINE_REFUSED or method.startswith("_"):
+                raise _Refused(f"pipeline `.{method}()`: {PIPELINE_REFUSED.get(method, 'is not a command')}")
+            node = call
+
+    # --- refusals outside the planned functions ------------------------------------------------------
+    def _escape_reason(self, call: cst.Call) -> str | None:
+        """For a factory call no plan covers: why it is reported, or None when it is not (sync code)."""
+        if id(call) in self._refused:
+            return self._refused[id(call)]
+        kind = self.scope_kind
+        if kind in (LAMBDA, GENEXP) and self.inside_async_function():
+            return "it is made in a lambda or generator expression inside async code"
+        parent = self._parent(call)
+        target = parent.targets[0].target if isinstance(parent, cst.Assign) and len(parent.targets) == 1 else None
+        if kind is None and isinstance(target, cst.Name):
+            users = self._async_users(call, target.value)
+            if users:
+                return f"it is a module global that async code uses ({', '.join(users)})"
+        if kind == CLASS and isinstance(target, cst.Name):
+            users = self._async_methods_using(self._classes[-1], target.value)
+            if users:
+                return f"it is a class attribute that async methods use ({', '.join(users)})"
+        if kind == SYNC and isinstance(target, cst.Attribute) and self._classes:
+            users = self._async_methods_using(self._classes[-1], target.attr.value)
+            if users:
+                return f"it is stored on `{self._dotted(target)}`, which async methods use ({', '.join(users)})"
+        return None
+
+    def _async_users(self, node: cst.CSTNode, name: str) -> list[str]:
+        scope = self.get_metadata(ScopeProvider, node, None)
+        if scope is None or name not in scope.assignments:
+            return []
+        users: list[str] = []
+        for assignment in scope.assignments[name]:
+            for access in assignment.references:
+                inner = access.scope
+                while inner is not None and inner is not scope:
+                    if isinstance(inner, FunctionScope) and isinstance(inner.node, cst.FunctionDef):
+                        if inner.node.asynchronous is not None:
+                            label = f"{inner.node.name.value}() line {self.position(access.node)[0]}"
+                            if label not in users:
+                                users.append(label)
+                        break
+                    inner = inner.parent
+        return users[:3]
+
+    def _async_methods_using(self, cls: cst.ClassDef, attr: str) -> list[str]:
+        users: list[str] = []
+
+        class Uses(cst.CSTVisitor):
+            def visit_Attribute(self, node: cst.Attribute) -> None:
+                if node.attr.value == attr and isinstance(node.value, cst.Name) and node.value.value == "self":
+                    self.hit = True
+
+        for stmt in cls.body.body:
+            if isinstance(stmt, cst.FunctionDef) and stmt.asynchronous is not None:
+                visitor = Uses()
+                visitor.hit = False  # type: ignore[attr-defined]
+                stmt.visit(visitor)
+                if visitor.hit:  # type: ignore[attr-defined]
+                    users.append(f"{stmt.name.value}()")
+        return users[:3]
+
+    # --- rewriting ------------------------------------------------------------------------------
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        kind = self._edits.get(id(original))
+        if kind == "await":
+            shown = self._shown(original)
+            self.record(original, f"{shown} -> await {shown}: a coroutine with redis.asyncio", dependent=True)
+            return awaited(updated)
+        if kind == "close":
+            method = close_method()
+            self.record(original, f"{self._shown(original)} -> await {self._shown(original, method)}: "
+                        "the redis.asyncio client closes asynchronously", dependent=True)
+            return awaited(updated.with_changes(func=updated.func.with_changes(attr=cst.Name(method))))  # type: ignore[attr-defined]
+        if kind == "factory":
+            return self._factory_call(original, updated)
+        factory = self._factory(original)
+        if factory is not None:
+            reason = self._escape_reason(original)
+            if reason is not None:
+                self.diagnose(original, f"{factory}() is a sync redis client used from async code; not rewritten: "
+                              f"{reason}. Manual fix: {MANUAL}")
+        return updated
+
+    def _shown(self, call: cst.Call, method: str | None = None) -> str:
+        func = call.func
+        assert isinstance(func, cst.Attribute)
+        receiver = self._dotted(func.value) if isinstance(func.value, (cst.Name, cst.Attribute)) else ""
+        return f"{receiver or '(pipeline)'}.{method or func.attr.value}()"
+
+    def _factory_call(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        factory = self._factory(original) or ""
+        alias = self.alias()
+        if not self._alias_exists:
+            AddImportsVisitor.add_needed_import(self.context, "redis.asyncio", asname=alias)
+        self._schedule_import_removal(original.func)
+        func: cst.BaseExpression = cst.Name(alias)
+        for part in FACTORIES[factory].split("."):
+            func = cst.Attribute(func, cst.Name(part))
+        self.record(original, self._planned_factories[id(original)])
+        return updated.with_changes(func=func)
+
+    def _schedule_import_removal(self, func: cst.BaseExpression) -> None:
+        root = func
+        while isinstance(root, cst.Attribute):
+            root = root.value
+        if not isinstance(root, cst.Name):
+            return
+        qualified = self.qualified_name(root)
+        if not qualified:
+            return
+        if "." not in qualified:  # import redis [as r]
+            RemoveImportsVisitor.remove_unused_import(self.context, qualified, asname=None if root.value == qualified else root.value)
+        elif qualified != root.value:  # from redis import Redis [as R]
+            module, _, obj = qualified.rpartition(".")
+            RemoveImportsVisitor.remove_unused_import(self.context, module, obj, None if root.value == obj else root.value)
+
+    def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement:
+        if self._edits.get(id(original)) == "async":
+            return updated.with_changes(asynchronous=cst.Asynchronous())
+        return updated
+
+    def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
+        if self._edits.get(id(original)) == "async":
+            self.record(original, "for over a scan iterator -> async for: it is an async iterator with redis.asyncio",
+                        dependent=True)
+            return updated.with_changes(asynchronous=cst.Asynchronous())
+        return updated
+
+    def leave_CompFor(self, original: cst.CompFor, updated: cst.CompFor) -> cst.CompFor:
+        if self._edits.get(id(original)) == "async":
+            self.record(original, "for over a scan iterator -> async for: it is an async iterator with redis.asyncio",
+                        dependent=True)
+            return updated.with_changes(asynchronous=cst.Asynchronous())
+        return updated
