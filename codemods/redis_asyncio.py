@@ -323,7 +323,7 @@ class RedisToAsyncio(AwaitifyCodemod):
         if len(assignments) != 1:
             raise _Refused(f"`{name}` is bound more than once in the function (rebound or a parameter)")
         closes = False
-        for access in assignments[0].references:
+        for access in sorted(assignments[0].references, key=lambda a: self.position(a.node)):  # first problem first
             node = access.node
             self._check_scope(name, access.scope, scope)
             if not isinstance(node, cst.Name):
