@@ -17,7 +17,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import PositionProvider, ScopeProvider
 
-from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, to_thread
+from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, to_thread, wants_calls
 from awaitify.rules import Rule
 
 PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
@@ -34,6 +34,9 @@ RULE = Rule(
     triggers=(*METHODS, "open("),
     order=45,
 )
+
+
+wants = wants_calls(qualified=frozenset({"io.open", "codecs.open"}), unresolved=frozenset({"open", *METHODS}))
 
 
 class _Block(cst.CSTVisitor):

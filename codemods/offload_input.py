@@ -4,7 +4,7 @@ The prompt is printed and the line read as before; the loop keeps serving other 
 
 from __future__ import annotations
 
-from awaitify.codemod_base import OffloadCodemod
+from awaitify.codemod_base import OffloadCodemod, wants_calls
 from awaitify.rules import Rule
 
 RULE = Rule(
@@ -14,6 +14,9 @@ RULE = Rule(
     triggers=("input",),
     order=45,
 )
+
+
+wants = wants_calls(unresolved=frozenset({"input"}))
 
 
 class OffloadInput(OffloadCodemod):

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from awaitify.codemod_base import OffloadCodemod
+from awaitify.codemod_base import OffloadCodemod, wants_calls
 from awaitify.rules import Rule
 
 IO_FUNCTIONS = ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize", "getatime", "getmtime",
@@ -22,6 +22,9 @@ RULE = Rule(
     offload_fixes=tuple(sorted(CALLS)),
 )
 
+
+
+wants = wants_calls(qualified=CALLS)
 
 class OffloadOsPath(OffloadCodemod):
     RULE = RULE

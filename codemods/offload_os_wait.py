@@ -5,7 +5,7 @@ while the child is waited for.
 
 from __future__ import annotations
 
-from awaitify.codemod_base import OffloadCodemod
+from awaitify.codemod_base import OffloadCodemod, wants_calls
 from awaitify.rules import Rule
 
 CALLS = frozenset(f"os.{f}" for f in ("wait", "wait3", "wait4", "waitid", "waitpid"))
@@ -19,6 +19,9 @@ RULE = Rule(
     offload_fixes=tuple(sorted(CALLS)),
 )
 
+
+
+wants = wants_calls(qualified=CALLS)
 
 class OffloadOsWait(OffloadCodemod):
     RULE = RULE

@@ -8,7 +8,7 @@ offloaded at its async call sites by the planner.
 
 from __future__ import annotations
 
-from awaitify.codemod_base import OffloadCodemod
+from awaitify.codemod_base import OffloadCodemod, wants_calls
 from awaitify.rules import Rule
 
 CALLS = frozenset({
@@ -25,6 +25,9 @@ RULE = Rule(
     offload_fixes=tuple(sorted(CALLS)),
 )
 
+
+
+wants = wants_calls(qualified=CALLS)
 
 class OffloadSubprocess(OffloadCodemod):
     RULE = RULE

@@ -21,7 +21,9 @@ def migrated(tmp_path: Path) -> Path:
     proc = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--write", "--no-cache", "."],
                           cwd=tree, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    assert "5 changed" in proc.stderr and "redis_client.py:19:19 AW102" in proc.stderr
+    for name in ("authorization.py", "deps.py", "cli.py", "main.py", "redis_client.py"):
+        assert f"changed backend/{name}" in proc.stderr
+    assert "redis_client.py:19:19 AW102" in proc.stderr
     return tree
 
 

@@ -127,3 +127,64 @@ def test_real_tree_cpython_stdlib(tmp_path: Path) -> None:
     again = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--check", "-q", "."], cwd=tree,
                            capture_output=True, text=True, env=env, timeout=1200)
     assert again.returncode == 0, again.stdout[-3000:]
+
+
+def _crash_on_victim(item):
+    """Stands in for the transform in worker processes: dies (as a killed or OOM worker would) on
+    one file."""
+    import os as _os
+
+    from awaitify.runner import fix_file
+
+    if item[0].path.name == "victim.py":
+        _os._exit(9)
+    return fix_file(*item)
+
+
+def test_a_crashed_worker_costs_one_file(tmp_path: Path, monkeypatch) -> None:
+    from awaitify import runner
+    from awaitify.config import Config
+    from awaitify.rules import all_rules
+
+    for name in ("a.py", "b.py", "victim.py", "c.py", "d.py"):
+        (tmp_path / name).write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n")
+    monkeypatch.setattr(runner, "_fix_one", _crash_on_victim)  # workers are forked: they see the patch
+    result = runner.run([tmp_path], Config(root=tmp_path), all_rules(), runner.RunOptions(jobs=2, use_cache=False))
+    errors = {r.display.rsplit("/", 1)[-1]: r.error for r in result.results if r.error}
+    assert list(errors) == ["victim.py"] and "worker process died" in errors["victim.py"]
+    assert sorted(r.path.name for r in result.changed) == ["a.py", "b.py", "c.py", "d.py"]
+
+
+def _peak_child_mb(args: list[str], cwd: Path) -> tuple[subprocess.CompletedProcess, int]:
+    import resource
+
+    proc = subprocess.run([sys.executable, "-m", "awaitify", *args], cwd=cwd, capture_output=True, text=True)
+    return proc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+
+
+@pytest.mark.slow
+def test_a_50k_line_file_is_fixed_within_bounded_memory(tmp_path: Path) -> None:
+    huge = tmp_path / "huge.py"
+    huge.write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n" + "".join(f"x{i} = {i}\n" for i in range(50_000)))
+    proc, peak = _peak_child_mb(["fix", "--write", "--no-cache", "--allow-dirty", "."], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    text = huge.read_text()
+    assert "    await asyncio.sleep(1)\n" in text and text.count("\n") == 50_005  # `import time` became `import asyncio`
+    assert _compiles(huge)
+    assert peak < 1500  # measured ~950 MB: libcst holds the whole tree and its metadata
+
+
+@pytest.mark.slow
+def test_a_10k_file_tree(tmp_path: Path) -> None:
+    for p in range(100):
+        package = tmp_path / f"pkg{p}"
+        package.mkdir()
+        (package / "__init__.py").write_text("")
+        for m in range(100):
+            body = "import time\n\n\nasync def h():\n    time.sleep(0.1)\n" if m % 50 == 0 else f"def f{m}(x):\n    return x + {m}\n"
+            (package / f"m{m}.py").write_text(body)
+    proc, peak = _peak_child_mb(["fix", "--check", "--no-cache", "."], tmp_path)
+    assert proc.returncode == 1 and "10100 files scanned, 200 would change" in proc.stderr
+    proc, _ = _peak_child_mb(["check", "--no-cache", "."], tmp_path)
+    assert proc.returncode == 1 and proc.stdout.count(" AW101 ") == 200
+    assert peak < 1000

@@ -11,6 +11,7 @@ import fnmatch
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,6 +163,12 @@ def _fix_one(item: tuple[SourceFile, tuple[Rule, ...], Config, FilePlan]) -> Fil
     return fix_file(*item)
 
 
+def _crashed(item: tuple[SourceFile, tuple[Rule, ...], Config, FilePlan]) -> FileResult:
+    source = item[0]
+    return FileResult(path=source.path, display=source.display, old=source.raw, new=source.raw,
+                      error="the worker process died on this file (killed or out of memory?); file left unchanged")
+
+
 # --- the run ---------------------------------------------------------------------------------------
 @contextmanager
 def _stage(timings: dict[str, float], name: str) -> Iterator[None]:
@@ -197,16 +204,27 @@ class _Pool:
         self.jobs = jobs or os.cpu_count() or 1
         self.executor: ProcessPoolExecutor | None = None
 
-    def map(self, fn, items: list, progress: Progress | None, stage: str) -> list:
+    def map(self, fn, items: list, progress: Progress | None, stage: str, on_crash=None) -> list:
+        """`on_crash(item)` gives the result for an item whose worker process died (killed, out of
+        memory, a crash in native code): that item is reported, the run goes on."""
         if self.jobs > 1 and len(items) >= POOL_THRESHOLD:
             if self.executor is None:
                 self.executor = ProcessPoolExecutor(max_workers=self.jobs)
             chunk = max(1, len(items) // (self.jobs * 8))
-            out = []
-            for i, value in enumerate(self.executor.map(fn, items, chunksize=chunk)):
-                out.append(value)
-                if progress:
-                    progress(stage, i + 1, len(items))
+            out: list = []
+            try:
+                for value in self.executor.map(fn, items, chunksize=chunk):
+                    out.append(value)
+                    if progress:
+                        progress(stage, len(out), len(items))
+            except BrokenProcessPool:
+                if on_crash is None:
+                    raise
+                self.executor = None  # a broken pool takes no more work
+                for item in items[len(out):]:  # one by one, each in a fresh worker: only the culprit fails
+                    out.append(self._isolated(fn, item, on_crash))
+                    if progress:
+                        progress(stage, len(out), len(items))
             return out
         out = []
         for i, item in enumerate(items):
@@ -214,6 +232,14 @@ class _Pool:
             if progress:
                 progress(stage, i + 1, len(items))
         return out
+
+    @staticmethod
+    def _isolated(fn, item, on_crash):
+        with ProcessPoolExecutor(max_workers=1) as single:
+            try:
+                return single.submit(fn, item).result()
+            except BrokenProcessPool:
+                return on_crash(item)
 
     def close(self) -> None:
         if self.executor is not None:
@@ -231,7 +257,7 @@ def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, st
             primed[str(source.path)] = summary
 
     def mapper(items: list[tuple[str, str]]) -> list[tuple[str, ModuleSummary | None]]:
-        return pool.map(_summarize_one, items, options.progress, "index")
+        return pool.map(_summarize_one, items, options.progress, "index", on_crash=lambda item: (item[0], None))
 
     return SummaryStore({str(s.path): s.text for s in sources}, primed, mapper)
 
@@ -293,7 +319,7 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
                 else:
                     work.append((key, (source, chosen, config, file_plan)))
         with _stage(timings, "transform"):
-            fresh = pool.map(_fix_one, [item for _, item in work], options.progress, "transform")
+            fresh = pool.map(_fix_one, [item for _, item in work], options.progress, "transform", on_crash=_crashed)
         for (key, _), result in zip(work, fresh):
             if result.error is None:
                 cache.put_outcome(key, (result.new if result.changed else None, result.changes, result.diagnostics))

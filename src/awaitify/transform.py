@@ -17,6 +17,7 @@ from awaitify.findings import Change, Diagnostic
 from awaitify.plan import FilePlan
 from awaitify.rules import Rule, codemod_modules
 from awaitify.source import SourceFile, decode_source
+from awaitify.summary import summarize
 from awaitify.suppress import suppressions
 
 
@@ -98,6 +99,19 @@ def _compile_error(data: bytes, display: str) -> str | None:
     return None
 
 
+def _wanted_again(rules: tuple[Rule, ...], display: str, text: str) -> tuple[Rule, ...]:
+    """The codemods a second pass could still change something for: the cheap `ast` pre-check (a
+    codemod's `wants` hook) first, as in the main run, so a big file is not parsed with libcst twice
+    for nothing."""
+    again = tuple(r for r in rules if r.name != "propagation")
+    hooks = {m.RULE.name: m.wants for m in codemod_modules() if hasattr(m, "wants")}
+    try:
+        summary = summarize(display, text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return again
+    return tuple(r for r in again if r.name not in hooks or hooks[r.name](summary))
+
+
 def verify(source: SourceFile, new: bytes, rules: tuple[Rule, ...], config: Config, stability: bool = True) -> str | None:
     """Why the rewritten file must not be written, or None when it is sound: it must compile (not
     only parse: `await` outside an async function is a compile-time error), and running the
@@ -110,7 +124,7 @@ def verify(source: SourceFile, new: bytes, rules: tuple[Rule, ...], config: Conf
     try:
         text, encoding = decode_source(new, source.display)
         again = transform(SourceFile(source.path, source.display, new, text, encoding),
-                          tuple(r for r in rules if r.name != "propagation"), config, FilePlan())
+                          _wanted_again(rules, source.display, text), config, FilePlan())
     except SourceError as exc:
         return f"rewritten code cannot be read back ({exc.reason})"
     if again.new != new:

@@ -60,7 +60,7 @@ CHECKS: tuple[Check, ...] = (
     Check("AW512", "sync-db-client", "sync redis/psycopg2/sqlite3/pymysql clients created in async code",
           "is a sync client: every command blocks the event loop", "Databases and caches"),
     Check("AW513", "stripe-global-key", "a process-global `stripe.api_key = ...` assignment",
-          "is process-global state shared by every concurrent request", "Global state", context_free=True),
+          "is process-global state shared by every concurrent request", "Global state", fixed_by="AW513", context_free=True),
     Check("AW514", "client-per-call", "a sync requests.Session/httpx.Client created on every call of an async function",
           "opens a new sync connection pool on every call, and its requests block the event loop", "HTTP"),
 )

@@ -84,6 +84,10 @@ def _scan_one(item: tuple[str, str, dict[str, str]]) -> FileScan | str:
         return reason + (f" (line {line})" if line else "")
 
 
+def _scan_crashed(item: tuple[str, str, dict[str, str]]) -> str:
+    return "the worker process died on this file (killed or out of memory?); not audited"
+
+
 def _scan_all(sources: list[SourceFile], config: Config, options: CheckOptions, cache: Cache,
               keys: dict[str, str], result: CheckResult) -> dict[str, FileScan]:
     """Scans from the cache (keyed by content and the custom blocking calls), the rest in the pool."""
@@ -100,7 +104,7 @@ def _scan_all(sources: list[SourceFile], config: Config, options: CheckOptions, 
             todo.append((path, source.text, config.blocking_calls))
     pool = _Pool(options.jobs)
     try:
-        for (path, _, _), outcome in zip(todo, pool.map(_scan_one, todo, None, "scan")):
+        for (path, _, _), outcome in zip(todo, pool.map(_scan_one, todo, None, "scan", on_crash=_scan_crashed)):
             outcomes[path] = outcome
             cache.put_outcome(keys[path], outcome)
     finally:
