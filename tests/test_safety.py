@@ -91,8 +91,8 @@ def test_killed_write_leaves_every_file_old_or_new(tmp_path: Path) -> None:
     if proc.returncode == 130:
         written = sum(c == FIXED for c in contents)
         assert f"wrote {written} of {count} files completely" in err.decode()
-    else:
-        assert proc.returncode == 0 and all(c == FIXED for c in contents)
+    else:  # the signal came after the last write (while the summary was printed): all written
+        assert proc.returncode in (0, -signal.SIGTERM) and all(c == FIXED for c in contents)
 
 
 def _compiles(path: Path) -> bool:
