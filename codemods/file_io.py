@@ -17,7 +17,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import PositionProvider, ScopeProvider
 
-from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, to_thread, wants_calls
+from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, to_thread, wants_calls
 from awaitify.rules import Rule
 
 PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
@@ -83,14 +83,7 @@ class OffloadFileIO(OffloadCodemod):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._paths.append(set())
-        names: set[str] = set()
-
-        class Names(cst.CSTVisitor):
-            def visit_Name(self, name: cst.Name) -> None:
-                names.add(name.value)
-
-        node.visit(Names())
-        self._function_names.append(names)
+        self._function_names.append(names_in(node))
         return super().visit_FunctionDef(node)
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:

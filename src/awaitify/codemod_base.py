@@ -182,6 +182,18 @@ class ParenthesizeAwait(cst.CSTTransformer):
         return updated.with_changes(func=self._wrap(updated.func))
 
 
+def names_in(node: cst.CSTNode) -> set[str]:
+    """Every name spelled inside `node`: what a generated helper or client must not be called."""
+    found: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+    node.visit(Names())
+    return found
+
+
 def wants_calls(qualified: frozenset[str] = frozenset(), unresolved: frozenset[str] = frozenset()):
     """A `wants(summary)` hook from the `ast` summary: is there, in async code, a call to one of
     `qualified` (through an import) or to a name/attribute spelled like one of `unresolved`
