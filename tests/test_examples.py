@@ -127,3 +127,42 @@ def test_call_tracking_org_lookup_middleware_no_longer_blocks(tmp_path: Path, cl
         server.shutdown()
     assert before["orgs"] == after["orgs"] == ["org-k0", "org-k1", "org-k2", "org-k3"]
     assert before["elapsed"] > 1.1 and after["elapsed"] < 0.8  # four lookups of 0.3 s: in turn before, together after
+
+
+RUN_OPS_BOT = """
+import asyncio, json, sys, time
+from opsbot import handlers, report
+async def main():
+    start = time.perf_counter()
+    health = await asyncio.gather(*[handlers.on_health("0.3") for _ in range(4)])
+    elapsed = time.perf_counter() - start
+    usage = await handlers.on_disk_usage("opsbot")
+    missing = await handlers.on_disk_usage("no/such/dir")
+    failing = await handlers.on_failing_command()
+    path = await report.main(sys.argv[1])
+    return {"health": health, "elapsed": elapsed, "usage": usage, "missing": missing, "failing": failing,
+            "report": open(path, encoding="utf-8").read()}
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+def test_ops_bot_subprocess_and_file_io_offloaded(tmp_path: Path, cli) -> None:
+    tree = tmp_path / "ops_bot"
+    shutil.copytree(EXAMPLES / "ops_bot", tree)
+
+    def run(out: str) -> dict:
+        (tmp_path / out).mkdir()
+        proc = subprocess.run([sys.executable, "-c", RUN_OPS_BOT, str(tmp_path / out)], cwd=tree, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    before = run("before")
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".", cwd=tree)
+    assert code == 0, err
+    after = run("after")
+    for key in ("health", "usage", "missing", "failing", "report"):
+        assert after[key] == before[key], key
+    assert before["report"].endswith('{"alerts": 0, "status": "grün"}')
+    assert before["elapsed"] > 1.1 and after["elapsed"] < 0.8  # four 0.3 s health scripts overlap now
+    code, out, _ = cli("check", ".", cwd=tree)
+    assert code == 0 and out == b""
