@@ -75,12 +75,166 @@ def _kw(name: str, value: cst.BaseExpression) -> cst.Arg:
 
 
 class _Function:
-    """Per async function: the client's name, the responses bound from converted calls."""
+    """Per function: the client's name and, for the response attributes, which names are bound
+    only from requests calls (`candidates`), which of those bindings were converted (`responses`)
+    or not (`refused`), and the attribute/truth uses waiting for that verdict (`pending`)."""
 
-    def __init__(self, node: cst.FunctionDef) -> None:
+    def __init__(self, node: cst.FunctionDef, bindings: dict[str, bool], sessions: set[str], ambiguous: set[str]) -> None:
+        self.asynchronous = node.asynchronous is not None
         taken = _names_in(node)
         self.client = next(n for n in ("client", "http_client", *(f"client_{i}" for i in range(1, 99))) if n not in taken)
+        self.bound = set(bindings)
+        self.candidates = {name for name, only_responses in bindings.items() if only_responses}
+        self.sessions = sessions  # names bound to a requests.Session() in this function
+        self.ambiguous = ambiguous  # response names also bound otherwise: their requests calls are refused
         self.responses: set[str] = set()
+        self.refused: set[str] = set()
+        self.pending: list[tuple[str, cst.CSTNode, cst.CSTNode, str]] = []  # (name, updated node, original node, kind)
+
+
+class _Bindings(cst.CSTVisitor):
+    """Every name a function binds (nested scopes included, to stay on the safe side), and whether
+    each binding is `name = <requests call>`."""
+
+    def __init__(self, is_response_call, is_session_factory) -> None:
+        self.is_response_call = is_response_call  # (call, session names) -> bool
+        self.is_session_factory = is_session_factory  # call -> bool
+        self.found: dict[str, bool] = {}
+        self.sessions: set[str] = set()
+        self.response_bound: set[str] = set()
+        self.uses: set[str] = set()  # names read as responses (`.ok`, `.reason`, `.next`, truth)
+        self._depth = 0
+
+    def truth(self, test: cst.BaseExpression) -> None:
+        if isinstance(test, cst.Name):
+            self.uses.add(test.value)
+        elif isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            self.truth(test.expression)
+        elif isinstance(test, cst.BooleanOperation):
+            self.truth(test.left)
+            self.truth(test.right)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Name) and node.attr.value in ("ok", *RESPONSE_ATTRS):
+            self.uses.add(node.value.value)
+
+    def visit_If(self, node: cst.If) -> None:
+        self.truth(node.test)
+
+    def visit_While(self, node: cst.While) -> None:
+        self.truth(node.test)
+
+    def visit_IfExp(self, node: cst.IfExp) -> None:
+        self.truth(node.test)
+
+    def visit_Assert(self, node: cst.Assert) -> None:
+        self.truth(node.test)
+
+    def visit_CompIf(self, node: cst.CompIf) -> None:
+        self.truth(node.test)
+
+    def visit_UnaryOperation(self, node: cst.UnaryOperation) -> None:
+        if isinstance(node.operator, cst.Not):
+            self.truth(node.expression)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if isinstance(node.func, cst.Name) and node.func.value == "bool" and len(node.args) == 1:
+            self.truth(node.args[0].value)
+
+    def ambiguous(self) -> set[str]:
+        """Names bound both from a requests call and otherwise, and read as responses: converting the
+        call would leave `.ok` & co. on an httpx response (or rewrite them on something else)."""
+        return {name for name in self.uses if name in self.response_bound and not self.found.get(name, False)}
+
+    def bind(self, name: str, response: bool = False) -> None:
+        self.found[name] = self.found.get(name, True) and response
+
+    def bind_target(self, target: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name):
+            self.bind(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.bind_target(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self.bind_target(target.value)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._depth += 1
+        if self._depth > 1:
+            self.bind(node.name.value)
+        return True
+
+    def leave_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._depth -= 1
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.bind(node.name.value)
+
+    def visit_Param(self, node: cst.Param) -> None:
+        self.bind(node.name.value)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            value = node.value
+            name = node.targets[0].target.value
+            if isinstance(value, cst.Call) and self.is_response_call(value, self.sessions):
+                self.bind(name, True)
+                self.response_bound.add(name)
+                return
+            if isinstance(value, cst.Call) and self.is_session_factory(value):
+                self.sessions.add(name)
+        for target in node.targets:
+            self.bind_target(target.target)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.bind_target(node.target)
+
+    def visit_AugAssign(self, node: cst.AugAssign) -> None:
+        self.bind_target(node.target)
+
+    def visit_For(self, node: cst.For) -> None:
+        self.bind_target(node.target)
+
+    def visit_CompFor(self, node: cst.CompFor) -> None:
+        self.bind_target(node.target)
+
+    def visit_WithItem(self, node: cst.WithItem) -> None:
+        if node.asname is not None:
+            self.bind_target(node.asname.name)
+            if isinstance(node.item, cst.Call) and isinstance(node.asname.name, cst.Name) and self.is_session_factory(node.item):
+                self.sessions.add(node.asname.name.value)
+
+    def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
+        if node.name is not None:
+            self.bind_target(node.name.name)
+
+    def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        self.bind_target(node.target)
+
+    def visit_Del(self, node: cst.Del) -> None:
+        self.bind_target(node.target)
+
+    def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+        name = node.asname.name if node.asname is not None else node.name
+        while isinstance(name, cst.Attribute):
+            name = name.value
+        self.bind_target(name)
+
+    def visit_Global(self, node: cst.Global) -> None:
+        for item in node.names:
+            self.bind(item.name.value)
+
+    def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+        for item in node.names:
+            self.bind(item.name.value)
+
+    def visit_MatchAs(self, node: cst.MatchAs) -> None:
+        if node.name is not None:
+            self.bind(node.name.value)
+
+    def visit_MatchStar(self, node: cst.MatchStar) -> None:
+        if node.name is not None:
+            self.bind(node.name.value)
 
 
 class RequestsToHttpx(AwaitifyCodemod):
@@ -90,38 +244,109 @@ class RequestsToHttpx(AwaitifyCodemod):
     def __init__(self, context: cst.codemod.CodemodContext) -> None:
         super().__init__(context)
         self.client_module = self.config.http_client
-        self._functions: list[_Function | None] = []
+        self._functions: list[_Function] = []
         # per statement being visited: the client it needs, as (settings as code, client arguments)
         self._statements: list[list[tuple[str, list[cst.Arg]]]] = []
         # id(updated statement) -> (client name, (settings, arguments), the statement, kept alive for its id)
         self._clients: dict[int, tuple[str, tuple[str, list[cst.Arg]], cst.BaseStatement]] = {}
-        self._converted = 0
-        self._try_marks: list[int] = []
-        self._negations: set[int] = set()  # the `(not r.is_error)` nodes written for `r.ok`
+        self._elifs: set[int] = set()  # `elif` branches: part of their `if` statement, not statements of a block
+        self._converted = 0  # requests calls converted so far
+        self._unconverted = 0  # requests calls left as they are so far
+        self._try_marks: list[tuple[int, int]] = []  # counts when a try body starts
+        self._try_guarded: list[tuple[int, int]] = []  # per try being left: (converted, unconverted) in its body
         self._sessions: list[str] = []  # names of `with requests.Session() as s:` blocks being converted
+        self._session_items: set[int] = set()  # the `requests.Session()` calls of those `with` items
+        self._global_sessions: set[str] = set()  # module names bound to a requests.Session()
+        self._self_sessions: set[str] = set()  # `self.<attr>` bound to a requests.Session()
+        # response rewrites decided (per function, when it is left): id(node in the updated tree) -> kind
+        self._response_edits: dict[int, str] = {}
+        self._alive: list[cst.CSTNode] = []  # nodes whose ids are keys above
+        self._ambiguous_calls: dict[int, str] = {}  # requests calls bound to a name that is not only a response
+
+    # --- module: sessions kept beyond one call -----------------------------------------------------
+    def visit_Module(self, node: cst.Module) -> bool:
+        super().visit_Module(node)
+        owner = self
+
+        class StoredSessions(cst.CSTVisitor):
+            def __init__(self) -> None:
+                self.depth = 0
+
+            def visit_FunctionDef(self, fn: cst.FunctionDef) -> None:
+                self.depth += 1
+
+            def leave_FunctionDef(self, fn: cst.FunctionDef) -> None:
+                self.depth -= 1
+
+            def visit_Assign(self, assign: cst.Assign) -> None:
+                if not (isinstance(assign.value, cst.Call) and owner._is_session_factory(assign.value)):
+                    return
+                for target in assign.targets:
+                    t = target.target
+                    if isinstance(t, cst.Name) and self.depth == 0:
+                        owner._global_sessions.add(t.value)
+                    elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value in ("self", "cls"):
+                        owner._self_sessions.add(t.attr.value)
+
+        node.visit(StoredSessions())
+        return True
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        if not self._response_edits:
+            return updated
+        return updated.visit(_ResponseEdits(self._response_edits))
 
     # --- scopes ---------------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._functions.append(_Function(node) if node.asynchronous else None)
+        walker = _Bindings(self._is_response_call, self._is_session_factory)
+        node.visit(walker)
+        self._functions.append(_Function(node, walker.found, walker.sessions, walker.ambiguous()))
         return super().visit_FunctionDef(node)
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:
-        self._functions.pop()
+        done = self._functions.pop()
+        safe = done.candidates & done.responses - done.refused
+        for name, node, original_use, kind in done.pending:
+            if name in safe:
+                self._edit(node, original_use, kind, name)
+            elif name in done.responses:
+                what = f"{name}.{kind}" if kind in ("ok", *RESPONSE_ATTRS) else f"the truth value of `{name}`"
+                self.diagnose(original_use, f"{what}: `{name}` holds an httpx response here but is also bound to "
+                              "something else in this function, so it is not rewritten; httpx spells it "
+                              "`not r.is_error` (ok, truth), `r.reason_phrase`, `r.next_request`")
         return self._statement_left(super().leave_FunctionDef(original, updated))
 
     @property
     def function(self) -> _Function | None:
-        return self._functions[-1] if self._functions else None
+        """The innermost function when it is async."""
+        return self._functions[-1] if self._functions and self._functions[-1].asynchronous else None
+
+    def _owner_of(self, name: str) -> _Function | None:
+        """The function whose local `name` is, seen from here (closures included)."""
+        for function in reversed(self._functions):
+            if name in function.bound:
+                return function
+        return None
 
     # --- statements: which need a client -----------------------------------------------------
+    def visit_If(self, node: cst.If) -> bool:
+        if isinstance(node.orelse, cst.If):
+            self._elifs.add(id(node.orelse))
+        return True
+
+    def _is_statement(self, node: cst.CSTNode) -> bool:
+        return isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and id(node) not in self._elifs
+
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        if self._is_statement(node):
             self._statements.append([])
         return super().on_visit(node)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         result = super().on_leave(original, updated)
-        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and not isinstance(original, cst.FunctionDef):
+        if isinstance(original, cst.Call) and not isinstance(result, cst.Await) and self._is_requests_call(original):
+            self._unconverted += 1
+        if self._is_statement(original) and not isinstance(original, cst.FunctionDef):
             result = self._statement_left(result)
         return result
 
@@ -184,6 +409,8 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def visit_With(self, node: cst.With) -> bool:
         name = self._session_name(node)
+        if name is not None:
+            self._session_items.add(id(node.items[0].item))
         if name is not None and self.scope_kind == ASYNC and self.function is not None:
             problem = self._session_problem(node, name)
             if problem:
@@ -263,14 +490,62 @@ class RequestsToHttpx(AwaitifyCodemod):
         assert isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
         verb = func.attr.value
         request_args, _ = self._plan_arguments(original, updated, verb)  # type: ignore[misc]
+        self._converted += 1
         self.record(original, f"{func.value.value}.{verb}() -> await {func.value.value}.{verb}() on the AsyncClient",
                     dependent=True)
         return awaited(updated.with_changes(args=with_commas(request_args)))
+
+    def _is_session_factory(self, call: cst.Call) -> bool:
+        return self.qualified_name(call.func) in SESSION_FACTORIES
+
+    def _stored_session(self, call: cst.Call) -> str | None:
+        """`session.get(...)` on a requests.Session kept on a module global or on `self`: its spelling."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value in VERBS):
+            return None
+        owner = func.value
+        if isinstance(owner, cst.Name) and owner.value in self._global_sessions and self._owner_of(owner.value) is None:
+            return owner.value
+        if (isinstance(owner, cst.Attribute) and isinstance(owner.value, cst.Name) and owner.value.value in ("self", "cls")
+                and owner.attr.value in self._self_sessions):
+            return f"{owner.value.value}.{owner.attr.value}"
+        return None
+
+    def _local_session_call(self, call: cst.Call) -> bool:
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in VERBS):
+            return False
+        owner = self._owner_of(func.value.value)
+        return owner is not None and func.value.value in owner.sessions
+
+    def _is_response_call(self, call: cst.Call, sessions: set[str]) -> bool:
+        func = call.func
+        if self._verb(call):
+            return True
+        return (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in sessions
+                and func.attr.value in VERBS)
+
+    def _is_requests_call(self, call: cst.Call) -> bool:
+        """A call that may raise requests' exceptions (and that this codemod did not convert, when it
+        is still a call after it)."""
+        func = call.func
+        while isinstance(func, cst.Attribute):
+            func = func.value
+        name = self.qualified_name(call.func) or "" if isinstance(func, cst.Name) else ""  # not `requests.get(u).json()`
+        if name.startswith("requests.") and name not in SESSION_FACTORIES:
+            return True
+        return self._stored_session(call) is not None or self._local_session_call(call)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         session_call = self._session_call(original, updated)
         if session_call is not None:
             return session_call
+        if self.scope_kind == ASYNC and self.function is not None:
+            self._response_truth_call(original, updated)
+            problem = self._session_problem_for_call(original)
+            if problem:
+                self.diagnose(original, problem)
+                return updated
         verb = self._verb(original)
         if verb is None:
             return updated
@@ -281,6 +556,11 @@ class RequestsToHttpx(AwaitifyCodemod):
         if self.scope_kind != ASYNC or self.function is None or not self._statements:
             return updated
         plan = self._plan_arguments(original, updated, verb)
+        if id(original) in self._ambiguous_calls:
+            name = self._ambiguous_calls[id(original)]
+            plan = (f"`{name}` is also bound to something else in this function and read as a response "
+                    f"(`.ok`, `.reason`, `.next` or its truth), which httpx spells differently; give the response "
+                    "a name of its own")
         if isinstance(plan, str):
             self.diagnose(original, f"requests.{verb}() blocks the event loop; not rewritten: {plan}")
             return updated
@@ -299,6 +579,21 @@ class RequestsToHttpx(AwaitifyCodemod):
                     "requests blocks the event loop")
         func = cst.Attribute(cst.Name(self.function.client), cst.Name(verb))
         return awaited(cst.Call(func=func, args=with_commas(request_args)))
+
+    def _session_problem_for_call(self, call: cst.Call) -> str | None:
+        """Sessions this codemod does not convert, reported where they block."""
+        if self._is_session_factory(call) and id(call) not in self._session_items:
+            return ("requests.Session() in async code; not rewritten: only a `with requests.Session() as s:` block "
+                    f"is converted (to `async with {self.client_module}.AsyncClient() as s:`); otherwise create an "
+                    f"{self.client_module}.AsyncClient, await its calls and close it with `await client.aclose()`")
+        stored = self._stored_session(call)
+        if stored is not None:
+            verb = call.func.attr.value  # type: ignore[attr-defined]
+            return (f"{stored}.{verb}() on a requests.Session kept on {'self' if '.' in stored else 'a module global'} "
+                    "blocks the event loop; not rewritten: its lifecycle is outside this function. Manual fix: make it an "
+                    f"{self.client_module}.AsyncClient created at startup (a lifespan handler), closed with "
+                    f"`await {stored}.aclose()` at shutdown, and `await` its calls")
+        return None
 
     def _plan_arguments(self, original: cst.Call, updated: cst.Call, verb: str):
         """(request arguments, client arguments), or why the call cannot be converted."""
@@ -364,60 +659,186 @@ class RequestsToHttpx(AwaitifyCodemod):
             RemoveImportsVisitor.remove_unused_import(self.context, "requests", asname=func.value.value if func.value.value != "requests" else None)
 
     # --- responses ---------------------------------------------------------------------------------
+    def _converted_response(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> bool:
+        """`updated` is the await this codemod wrote for the requests call `original`."""
+        return isinstance(original, cst.Call) and isinstance(updated, cst.Await) and (
+            self._verb(original) is not None or self._on_session(original))
+
+    def _edit(self, updated: cst.CSTNode, original: cst.CSTNode, kind: str, name: str) -> None:
+        self._response_edits[id(updated)] = kind
+        self._alive.append(updated)
+        if kind in ("ok", "truth", "bool"):
+            what = {"ok": f"{name}.ok", "truth": f"the truth of `{name}`", "bool": f"bool({name})"}[kind]
+            self.record(original, f"{what} -> not {name}.is_error: requests' ok (and a response's truth) is "
+                        "status < 400; an httpx response is always true", dependent=True)
+        else:
+            self.record(original, f"{name}.{kind} -> {name}.{RESPONSE_ATTRS[kind]}", dependent=True)
+
+    def _use(self, target: cst.BaseExpression, updated_target: cst.BaseExpression, updated: cst.CSTNode,
+             original: cst.CSTNode, kind: str) -> None:
+        """A response use (`kind`) of `target`: a converted call (edited now) or a name (decided when
+        the function that binds it is left)."""
+        if self._converted_response(target, updated_target):
+            self._edit(updated, original, kind, "response")
+        elif isinstance(target, cst.Name):
+            owner = self._owner_of(target.value)
+            if owner is not None and owner.asynchronous:
+                owner.pending.append((target.value, updated, original, kind))
+
+    def visit_Assign(self, node: cst.Assign) -> bool:
+        function = self.function
+        if (function is not None and function.ambiguous and len(node.targets) == 1
+                and isinstance(node.targets[0].target, cst.Name) and node.targets[0].target.value in function.ambiguous
+                and isinstance(node.value, cst.Call)):
+            self._ambiguous_calls[id(node.value)] = node.targets[0].target.value
+        return True
+
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
-        if (self.function is not None and len(updated.targets) == 1 and isinstance(updated.targets[0].target, cst.Name)
-                and isinstance(updated.value, cst.Await) and isinstance(original.value, cst.Call)
-                and (self._verb(original.value) or self._on_session(original.value))):
-            self.function.responses.add(updated.targets[0].target.value)
+        function = self.function
+        if (function is not None and len(updated.targets) == 1 and isinstance(updated.targets[0].target, cst.Name)
+                and isinstance(original.value, cst.Call) and self._is_response_call(original.value, function.sessions)):
+            name = updated.targets[0].target.value
+            (function.responses if isinstance(updated.value, cst.Await) else function.refused).add(name)
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
-        function = self.function
-        if function is None or not (isinstance(updated.value, cst.Name) and updated.value.value in function.responses):
-            return updated
-        attr = updated.attr.value
-        if attr == "ok":
-            self.record(original, "response.ok -> not response.is_error (requests' ok is status < 400)", dependent=True)
-            negated = cst.UnaryOperation(cst.Not(), updated.with_changes(attr=cst.Name("is_error")),
-                                         lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-            self._negations.add(id(negated))
-            return negated
-        if attr in RESPONSE_ATTRS:
-            self.record(original, f"response.{attr} -> response.{RESPONSE_ATTRS[attr]}", dependent=True)
-            return updated.with_changes(attr=cst.Name(RESPONSE_ATTRS[attr]))
+        if original.attr.value in ("ok", *RESPONSE_ATTRS):
+            self._use(original.value, updated.value, updated, original, original.attr.value)
+        return updated
+
+    def _truth(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> None:
+        """`original` is used only for its truth value: a response there means `.ok`."""
+        if isinstance(original, (cst.Name, cst.Call)):
+            self._use(original, updated, updated, original, "truth")
+        elif isinstance(original, cst.UnaryOperation) and isinstance(updated, cst.UnaryOperation) and isinstance(original.operator, cst.Not):
+            self._truth(original.expression, updated.expression)
+        elif isinstance(original, cst.BooleanOperation) and isinstance(updated, cst.BooleanOperation):
+            self._truth(original.left, updated.left)
+            self._truth(original.right, updated.right)
+
+    def _response_truth_call(self, original: cst.Call, updated: cst.Call) -> None:
+        if (isinstance(original.func, cst.Name) and self.qualified_name(original.func) == "builtins.bool"
+                and len(original.args) == 1 and not original.args[0].keyword and not original.args[0].star):
+            self._use(original.args[0].value, updated.args[0].value, updated, original, "bool")
+
+    def leave_If(self, original: cst.If, updated: cst.If) -> cst.BaseStatement:
+        self._truth(original.test, updated.test)
+        return updated
+
+    def leave_While(self, original: cst.While, updated: cst.While) -> cst.BaseStatement:
+        self._truth(original.test, updated.test)
+        return updated
+
+    def leave_IfExp(self, original: cst.IfExp, updated: cst.IfExp) -> cst.BaseExpression:
+        self._truth(original.test, updated.test)
+        return updated
+
+    def leave_Assert(self, original: cst.Assert, updated: cst.Assert) -> cst.Assert:
+        self._truth(original.test, updated.test)
+        return updated
+
+    def leave_CompIf(self, original: cst.CompIf, updated: cst.CompIf) -> cst.CompIf:
+        self._truth(original.test, updated.test)
         return updated
 
     def leave_UnaryOperation(self, original: cst.UnaryOperation, updated: cst.UnaryOperation) -> cst.BaseExpression:
-        inner = updated.expression
-        if isinstance(updated.operator, cst.Not) and id(inner) in self._negations:  # `not r.ok` -> `r.is_error`
-            return inner.expression.with_changes(lpar=updated.lpar, rpar=updated.rpar)  # type: ignore[attr-defined]
+        if isinstance(original.operator, cst.Not):
+            self._truth(original.expression, updated.expression)
         return updated
 
     # --- exceptions ----------------------------------------------------------------------------
     def visit_Try(self, node: cst.Try) -> bool:
-        self._try_marks.append(self._converted)
+        self._try_marks.append((self._converted, self._unconverted))
         return True
 
+    def leave_Try_body(self, node: cst.Try) -> None:
+        # what the handlers guard: the calls of the try body (converted, left as they are)
+        converted, unconverted = self._try_marks.pop()
+        self._try_guarded.append((self._converted - converted, self._unconverted - unconverted))
+
     def leave_Try(self, original: cst.Try, updated: cst.Try) -> cst.BaseStatement:
-        start = self._try_marks.pop()
-        if self._converted == start:
+        converted, unconverted = self._try_guarded.pop()
+        if not converted:
             return updated
-        handlers = [h.with_changes(type=self._exception(o.type)) if o.type is not None else h
+        handlers = [h.with_changes(type=self._handler_type(o.type, unconverted > 0)) if o.type is not None else h
                     for o, h in zip(original.handlers, updated.handlers)]
         return updated.with_changes(handlers=handlers)
 
-    def _exception(self, expr: cst.BaseExpression) -> cst.BaseExpression:
+    def _handler_type(self, expr: cst.BaseExpression, keep_requests: bool) -> cst.BaseExpression:
+        """The httpx exception(s) for `except <expr>`; with `keep_requests` (the try also guards requests
+        calls that stay) the requests ones are kept beside them."""
         if isinstance(expr, cst.Tuple):
-            return expr.with_changes(elements=[e.with_changes(value=self._exception(e.value)) for e in expr.elements])
+            elements: list[cst.BaseExpression] = []
+            for element in expr.elements:
+                elements.extend(self._exceptions(element.value, keep_requests))
+            return expr.with_changes(elements=_elements(elements))
+        found = self._exceptions(expr, keep_requests)
+        if len(found) == 1:
+            return found[0]
+        return cst.Tuple(elements=_elements(found))
+
+    def _exceptions(self, expr: cst.BaseExpression, keep_requests: bool) -> list[cst.BaseExpression]:
         name = self.qualified_name(expr) or ""
         short = name.rpartition(".")[2]
-        if not (name.startswith("requests.") and short in EXCEPTIONS):
-            return expr
+        if not name.startswith("requests."):
+            return [expr]
+        if short not in EXCEPTIONS:
+            self.diagnose(expr, f"except {name}: httpx has no exception for the same errors; it no longer catches "
+                          "anything from the converted calls in this try; choose the httpx exception by hand")
+            return [expr]
         target = EXCEPTIONS[short]
-        if isinstance(expr, cst.Name):
+        if isinstance(expr, cst.Name) and not keep_requests:
             RemoveImportsVisitor.remove_unused_import(self.context, name.rpartition(".")[0], short)
-        self.record(expr, f"except {name} -> the httpx exception raised for the same errors", dependent=True)
+        self.record(expr, f"except {name} -> the httpx exception raised for the same errors"
+                    + (" (kept beside it: requests calls that stay are guarded too)" if keep_requests else ""), dependent=True)
         if target is None:
             AddImportsVisitor.add_needed_import(self.context, "json")
-            return cst.Attribute(cst.Name("json"), cst.Name("JSONDecodeError"))
-        return cst.Attribute(cst.Name(self.client_module), cst.Name(target))
+            new: cst.BaseExpression = cst.Attribute(cst.Name("json"), cst.Name("JSONDecodeError"))
+        else:
+            new = cst.Attribute(cst.Name(self.client_module), cst.Name(target))
+        return [expr.with_changes(lpar=[], rpar=[]), new] if keep_requests else [new]
+
+
+def _elements(values: list[cst.BaseExpression]) -> list[cst.Element]:
+    out = []
+    for i, value in enumerate(values):
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")) if i < len(values) - 1 else cst.MaybeSentinel.DEFAULT
+        out.append(cst.Element(value=value, comma=comma))
+    return out
+
+
+class _ResponseEdits(cst.CSTTransformer):
+    """Applies the response rewrites decided per function: `r.ok`, `if r`, `bool(r)` -> `not r.is_error`
+    (`not r.ok` -> `r.is_error`), `r.reason` -> `r.reason_phrase`, `r.next` -> `r.next_request`."""
+
+    def __init__(self, edits: dict[int, str]) -> None:
+        super().__init__()
+        self.edits = edits
+        self.negations: set[int] = set()
+
+    def _not_error(self, expr: cst.BaseExpression) -> cst.UnaryOperation:
+        if isinstance(expr, cst.Await) and not expr.lpar:
+            expr = expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        negated = cst.UnaryOperation(cst.Not(), cst.Attribute(expr, cst.Name("is_error")),
+                                     lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        self.negations.add(id(negated))
+        return negated
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        result = super().on_leave(original, updated)
+        kind = self.edits.get(id(original))
+        if kind == "ok" and isinstance(result, cst.Attribute):
+            return self._not_error(result.value)
+        if kind in RESPONSE_ATTRS and isinstance(result, cst.Attribute):
+            return result.with_changes(attr=cst.Name(RESPONSE_ATTRS[kind]))
+        if kind == "truth" and isinstance(result, cst.BaseExpression):
+            return self._not_error(result)
+        if kind == "bool" and isinstance(result, cst.Call):
+            return self._not_error(result.args[0].value)
+        return result
+
+    def leave_UnaryOperation(self, original: cst.UnaryOperation, updated: cst.UnaryOperation) -> cst.BaseExpression:
+        inner = updated.expression
+        if isinstance(updated.operator, cst.Not) and id(inner) in self.negations:  # `not r.ok` -> `r.is_error`
+            return inner.expression.with_changes(lpar=updated.lpar, rpar=updated.rpar)  # type: ignore[attr-defined]
+        return updated
