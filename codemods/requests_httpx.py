@@ -51,7 +51,12 @@ RULE = Rule(
 
 
 def wants(summary: ModuleSummary) -> bool:
-    return any(site.ref.kind == "import" and site.ref.target.startswith("requests.") and site.in_async for site in summary.calls)
+    """A requests call in async code, or a requests.Session() made anywhere in a module with async
+    functions (a session kept on `self` or a global is reported where async code uses it)."""
+    if any(site.ref.kind == "import" and site.ref.target.startswith("requests.") and site.in_async for site in summary.calls):
+        return True
+    return any(site.ref.kind == "import" and site.ref.target in SESSION_FACTORIES for site in summary.calls) and any(
+        f.is_async for f in summary.functions.values())
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:

@@ -1,0 +1,13 @@
+import httpx
+
+
+async def sync_profile(base, user):
+    """Adjacent calls with the same client settings share one client."""
+    async with httpx.AsyncClient() as client:
+        profile = await client.get(f"{base}/profiles/{user}", follow_redirects=True, timeout=None)
+        avatar = await client.get(f"{base}/avatars/{user}", follow_redirects=True, timeout=None)
+        await client.post(f"{base}/audit", json={"user": user}, follow_redirects=True, timeout=None)
+
+    async with httpx.AsyncClient(verify=False) as client:
+        insecure = await client.get(f"{base}/legacy", follow_redirects=True, timeout=None)
+    return profile.json(), avatar.content, insecure.status_code

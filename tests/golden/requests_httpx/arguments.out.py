@@ -1,0 +1,18 @@
+import httpx
+
+
+async def arguments(url, token):
+    async with httpx.AsyncClient() as client:
+        a = await client.get(url, timeout=httpx.Timeout(None, connect=3.05, read=27), follow_redirects=True)
+        b = await client.get(url, timeout=10, follow_redirects=False)
+        c = await client.post(url, content="raw text", follow_redirects=True, timeout=None)
+        d = await client.post(url, content=b"\x00\x01", headers={"Content-Type": "application/octet-stream"}, follow_redirects=True, timeout=None)
+        e = await client.post(url, data={"grant_type": "client_credentials"}, auth=("id", "secret"), follow_redirects=True, timeout=None)
+        f = await client.head(url, follow_redirects=False, timeout=None)
+        g = await client.request("PATCH", url, json={"a": 1}, params={"v": 2}, follow_redirects=True, timeout=None)
+    return a, b, c, d, e, f, g
+
+
+async def client_settings(url):
+    async with httpx.AsyncClient(verify="/etc/ca.pem", cert=("c.pem", "k.pem"), cookies={"s": "1"}, proxy="http://proxy:3128") as client:
+        return await client.get(url, follow_redirects=True, timeout=None)

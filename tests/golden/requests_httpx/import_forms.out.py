@@ -1,0 +1,23 @@
+import httpx
+
+
+async def fetch_user(base, user_id):
+    try:
+        async with httpx.AsyncClient() as client:
+            r = await client.get(f"{base}/users/{user_id}", follow_redirects=True, timeout=None)
+        r.raise_for_status()
+    except httpx.HTTPStatusError:
+        return None
+    except httpx.TransportError:
+        return "offline"
+    return r.json()
+
+
+async def create(base, payload):
+    async with httpx.AsyncClient() as client:
+        return (await client.post(base + "/users", json=payload, follow_redirects=True, timeout=None)).status_code
+
+
+async def ping(base):
+    async with httpx.AsyncClient() as client:
+        return (await client.head(base, follow_redirects=False, timeout=None)).status_code
