@@ -277,7 +277,7 @@ def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Run
             last.counters = {"files": len(files), "summaries": 0, "transformed": 0, "cache_hits": len(files)}
             return last
     result = _run(paths, config, rules, options, files, timings)
-    if options.use_cache and not result.skipped:
+    if options.use_cache:
         save_last(_cache_root(config), "fix", quick, result)
     return result
 
