@@ -58,7 +58,7 @@ CHECKS: tuple[Check, ...] = (
           "makes a blocking file-system call on the event loop", "File I/O", ("ASYNC240",), fixed_by="AW510"),
     Check("AW511", "input", "input() in async code", "blocks the event loop until a line is typed", "Console", ("ASYNC250",), fixed_by="AW511"),
     Check("AW512", "sync-db-client", "sync redis/psycopg2/sqlite3/pymysql clients created in async code",
-          "is a sync client: every command blocks the event loop", "Databases and caches"),
+          "is a sync client: every command blocks the event loop", "Databases and caches", fixed_by="AW512"),
     Check("AW513", "stripe-global-key", "a process-global `stripe.api_key = ...` assignment",
           "is process-global state shared by every concurrent request", "Global state", fixed_by="AW513", context_free=True),
     Check("AW514", "client-per-call", "a sync requests.Session/httpx.Client created on every call of an async function",

@@ -229,6 +229,8 @@ class _Scanner(_Summarizer):
                     code == "AW102" and (len(node.args) != 1 or node.keywords))
                 if code == "AW201":
                     fixable = fixable and _requests_call_fixable(node, ref.target.rpartition(".")[2])
+                if code == "AW512":  # redis clients made in the async function itself; other drivers by hand
+                    fixable = fixable and ref.target.startswith("redis.") and where == ASYNC
                 if code == "AW514" and where != ASYNC:
                     return  # a client made in a sync helper is that helper's business
                 self._add(node, code, pattern, where, fixable, ref.target)
