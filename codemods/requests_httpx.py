@@ -21,6 +21,8 @@ expression, and calls in a one-line compound statement.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
@@ -86,6 +88,8 @@ class _Function:
 
     def __init__(self, node: cst.FunctionDef, bindings: dict[str, bool], sessions: set[str], ambiguous: set[str]) -> None:
         self.asynchronous = node.asynchronous is not None
+        self.name = node.name.value
+        self.awaits: set[str] = set()  # names of the functions it awaits (`await f()`, `await self.f()`)
         taken = _names_in(node)
         self.client = next(n for n in ("client", "http_client", *(f"client_{i}" for i in range(1, 99))) if n not in taken)
         self.bound = set(bindings)
@@ -267,6 +271,11 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._response_edits: dict[int, str] = {}
         self._alive: list[cst.CSTNode] = []  # nodes whose ids are keys above
         self._ambiguous_calls: dict[int, str] = {}  # requests calls bound to a name that is not only a response
+        self._converting: set[str] = set()  # names of the functions holding converted calls
+        self._awaits: dict[str, set[str]] = {}  # function name -> names of the functions it awaits
+        self._try_awaits: list[set[str]] = []  # per try being visited: the functions its body awaits
+        # try statements with no converted call of their own but awaiting functions: (their names, [(handler, type)])
+        self._deferred_handlers: list[tuple[set[str], list[tuple[cst.ExceptHandler, cst.BaseExpression]]]] = []
 
     # --- module: sessions kept beyond one call -----------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
@@ -297,9 +306,33 @@ class RequestsToHttpx(AwaitifyCodemod):
         return True
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        if not self._response_edits:
+        handler_types = self._indirect_handlers()
+        if not self._response_edits and not handler_types:
             return updated
-        return updated.visit(_ResponseEdits(self._response_edits))
+        return updated.visit(_ResponseEdits(self._response_edits, handler_types))
+
+    def _indirect_handlers(self) -> dict[int, cst.BaseExpression]:
+        """`except requests.X` around `await helper()` where the helper (a function of this module, made
+        async by propagation, or one it awaits) now raises httpx's exceptions; or, once this module has
+        no requests call left, around any await. Where requests calls remain, both are caught."""
+        converting = set(self._converting)
+        changed = True
+        while changed:
+            changed = False
+            for name, awaited in self._awaits.items():
+                if name not in converting and awaited & converting:
+                    converting.add(name)
+                    changed = True
+        clean = self._converted > 0 and self._unconverted == 0
+        out: dict[int, cst.BaseExpression] = {}
+        for awaited, handlers in self._deferred_handlers:
+            if not (awaited & converting or clean):
+                continue
+            for handler, type_ in handlers:
+                new = self._handler_type(type_, keep_requests=not clean)
+                if new is not type_:
+                    out[id(handler)] = new
+        return out
 
     # --- scopes ---------------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -310,6 +343,7 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:
         done = self._functions.pop()
+        self._awaits.setdefault(done.name, set()).update(done.awaits)
         safe = done.candidates & done.responses - done.refused
         for name, node, original_use, kind in done.pending:
             if name in safe:
@@ -475,7 +509,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         if name is None or not self._sessions or self._sessions[-1] != name:
             return updated
         self._sessions.pop()
-        self._converted += 1
+        self._count_converted()
         self._schedule_import_removal(original.items[0].item.func)  # type: ignore[attr-defined]
         AddImportsVisitor.add_needed_import(self.context, self.client_module)
         self.record(original, f"requests.Session() -> {self.client_module}.AsyncClient(): its requests are awaited")
@@ -495,10 +529,10 @@ class RequestsToHttpx(AwaitifyCodemod):
         assert isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
         verb = func.attr.value
         request_args, _ = self._plan_arguments(original, updated, verb)  # type: ignore[misc]
-        self._converted += 1
+        self._count_converted()
         self.record(original, f"{func.value.value}.{verb}() -> await {func.value.value}.{verb}() on the AsyncClient",
                     dependent=True)
-        return awaited(updated.with_changes(args=with_commas(request_args)))
+        return awaited(updated.with_changes(args=_laid_out(request_args, updated.args)))
 
     def _is_session_factory(self, call: cst.Call) -> bool:
         return self.qualified_name(call.func) in SESSION_FACTORIES
@@ -577,13 +611,13 @@ class RequestsToHttpx(AwaitifyCodemod):
             return updated
         if not needs:
             needs.append((key, client_args))
-        self._converted += 1
+        self._count_converted()
         self._schedule_import_removal(original.func)
         AddImportsVisitor.add_needed_import(self.context, self.client_module)
         self.record(original, f"requests.{verb}() -> await {self.function.client}.{verb}() on an {self.client_module}.AsyncClient: "
                     "requests blocks the event loop")
         func = cst.Attribute(cst.Name(self.function.client), cst.Name(verb))
-        return awaited(cst.Call(func=func, args=with_commas(request_args)))
+        return awaited(updated.with_changes(func=func, args=_laid_out(request_args, updated.args)))
 
     def _session_problem_for_call(self, call: cst.Call) -> str | None:
         """Sessions this codemod does not convert, reported where they block."""
@@ -752,8 +786,30 @@ class RequestsToHttpx(AwaitifyCodemod):
         return updated
 
     # --- exceptions ----------------------------------------------------------------------------
+    def _count_converted(self) -> None:
+        self._converted += 1
+        if self._functions:
+            self._converting.add(self._functions[-1].name)
+
+    def leave_Await(self, original: cst.Await, updated: cst.Await) -> cst.BaseExpression:
+        if self._functions:
+            name = _awaited_name(original)
+            if name:
+                self._functions[-1].awaits.add(name)
+        return updated
+
     def visit_Try(self, node: cst.Try) -> bool:
         self._try_marks.append((self._converted, self._unconverted))
+        awaited: set[str] = set()
+
+        class Awaits(cst.CSTVisitor):
+            def visit_Await(self, expr: cst.Await) -> None:
+                name = _awaited_name(expr)
+                if name:
+                    awaited.add(name)
+
+        node.body.visit(Awaits())
+        self._try_awaits.append(awaited)
         return True
 
     def leave_Try_body(self, node: cst.Try) -> None:
@@ -763,7 +819,12 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def leave_Try(self, original: cst.Try, updated: cst.Try) -> cst.BaseStatement:
         converted, unconverted = self._try_guarded.pop()
+        awaited = self._try_awaits.pop()
         if not converted:
+            if awaited and self.function is not None:  # decided when the whole module is known
+                typed = [(h, o.type) for o, h in zip(original.handlers, updated.handlers) if o.type is not None]
+                if typed:
+                    self._deferred_handlers.append((awaited, typed))
             return updated
         handlers = [h.with_changes(type=self._handler_type(o.type, unconverted > 0)) if o.type is not None else h
                     for o, h in zip(original.handlers, updated.handlers)]
@@ -804,6 +865,38 @@ class RequestsToHttpx(AwaitifyCodemod):
         return [expr.with_changes(lpar=[], rpar=[]), new] if keep_requests else [new]
 
 
+def _awaited_name(node: cst.Await) -> str | None:
+    call = node.expression
+    if not isinstance(call, cst.Call):
+        return None
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        return func.attr.value
+    return None
+
+
+def _laid_out(args: list[cst.Arg], before: Sequence[cst.Arg]) -> list[cst.Arg]:
+    """`args` (kept, changed and added arguments) laid out as `before` was: one per line stays one per
+    line, a trailing comma and the whitespace before `)` stay at the end."""
+    if not before or not args:
+        return with_commas(args)
+    last = before[-1]
+    inner = next((a.comma for a in before[:-1] if isinstance(a.comma, cst.Comma)), None)
+    if inner is None:
+        inner = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+    out = []
+    for i, arg in enumerate(args):
+        if i < len(args) - 1:
+            own = arg.comma if isinstance(arg.comma, cst.Comma) and arg.comma is not last.comma else inner
+            out.append(arg.with_changes(comma=own, whitespace_after_arg=cst.SimpleWhitespace("")
+                                        if arg.whitespace_after_arg is last.whitespace_after_arg else arg.whitespace_after_arg))
+        else:
+            out.append(arg.with_changes(comma=last.comma, whitespace_after_arg=last.whitespace_after_arg))
+    return out
+
+
 def _elements(values: list[cst.BaseExpression]) -> list[cst.Element]:
     out = []
     for i, value in enumerate(values):
@@ -816,9 +909,10 @@ class _ResponseEdits(cst.CSTTransformer):
     """Applies the response rewrites decided per function: `r.ok`, `if r`, `bool(r)` -> `not r.is_error`
     (`not r.ok` -> `r.is_error`), `r.reason` -> `r.reason_phrase`, `r.next` -> `r.next_request`."""
 
-    def __init__(self, edits: dict[int, str]) -> None:
+    def __init__(self, edits: dict[int, str], handler_types: dict[int, cst.BaseExpression]) -> None:
         super().__init__()
         self.edits = edits
+        self.handler_types = handler_types
         self.negations: set[int] = set()
 
     def _not_error(self, expr: cst.BaseExpression) -> cst.UnaryOperation:
@@ -831,6 +925,8 @@ class _ResponseEdits(cst.CSTTransformer):
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         result = super().on_leave(original, updated)
+        if id(original) in self.handler_types and isinstance(result, cst.ExceptHandler):
+            return result.with_changes(type=self.handler_types[id(original)])
         kind = self.edits.get(id(original))
         if kind == "ok" and isinstance(result, cst.Attribute):
             return self._not_error(result.value)
