@@ -114,7 +114,7 @@ def test_context_free_rules(tmp_path: Path) -> None:
             pass
     """})
     assert [(f.line, f.code) for f in result.findings] == [(4, "AW513"), (5, "AW301"), (8, "AW301")]
-    assert [f.fixable for f in result.findings] == [False, True, True]
+    assert [f.fixable for f in result.findings] == [True, True, True]
 
 
 CHAIN = {
