@@ -37,7 +37,7 @@ CHECKS: tuple[Check, ...] = (
           "is deprecated, and FastAPI ignores such hooks once the app passes lifespan=", "Framework",
           fixed_by="AW301", context_free=True),
     Check("AW501", "blocking-http-call", "httpx/urllib3 module-level requests and urllib.request.urlopen in async code",
-          "blocks the event loop for a whole network round trip", "HTTP", ("ASYNC210",)),
+          "blocks the event loop for a whole network round trip", "HTTP", ("ASYNC210",), fixed_by="AW501"),
     Check("AW502", "urllib3-pool-request", "requests on a urllib3 pool in async code",
           "blocks the event loop for a whole network round trip", "HTTP", ("ASYNC211",)),
     Check("AW503", "sync-httpx-client", "methods of a sync httpx.Client in async code",
@@ -61,6 +61,8 @@ CHECKS: tuple[Check, ...] = (
           "is a sync client: every command blocks the event loop", "Databases and caches", fixed_by="AW512"),
     Check("AW513", "stripe-global-key", "a process-global `stripe.api_key = ...` assignment",
           "is process-global state shared by every concurrent request", "Global state", fixed_by="AW513", context_free=True),
+    Check("AW515", "shutil-io", "shutil copies, moves, rmtree and archives in async code",
+          "does blocking file-system work on the event loop", "File I/O", fixed_by="AW515"),
     Check("AW514", "client-per-call", "a sync requests.Session/httpx.Client created on every call of an async function",
           "opens a new sync connection pool on every call, and its requests block the event loop", "HTTP"),
 )

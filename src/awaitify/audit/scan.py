@@ -39,6 +39,8 @@ CALLS: dict[str, tuple[str, str]] = {  # qualified name -> (code, pattern shown)
     "io.open_code": ("AW507", "io.open_code()"),
     "codecs.open": ("AW507", "codecs.open()"),
     "os.fdopen": ("AW508", "os.fdopen()"),
+    **{f"shutil.{f}": ("AW515", f"shutil.{f}()") for f in ("copy", "copy2", "copyfile", "copyfileobj", "copytree", "move",
+                                                            "rmtree", "make_archive", "unpack_archive")},
     **{f"os.path.{f}": ("AW510", f"os.path.{f}()") for f in OS_PATH_IO},
     **{f"redis.{f}": ("AW512", f"redis.{f}()") for f in ("Redis", "StrictRedis", "from_url")},
     "redis.client.Redis": ("AW512", "redis.Redis()"),
@@ -51,7 +53,8 @@ CALLS: dict[str, tuple[str, str]] = {  # qualified name -> (code, pattern shown)
     "httpx.Client": ("AW514", "httpx.Client()"),
 }
 # spellings whose code a codemod fixes in general, but not this one (yet): reported as manual
-UNFIXABLE_SPELLINGS = {name: ("AW507",) for name in ("io.open", "io.open_code", "codecs.open")}
+UNFIXABLE_SPELLINGS = {**{name: ("AW507",) for name in ("io.open", "io.open_code", "codecs.open")},
+                       "httpx.stream": ("AW501",), "urllib.request.urlopen": ("AW501",)}
 REQUESTS_KEYWORDS = {"params", "headers", "json", "files", "auth", "data", "timeout", "allow_redirects", "verify", "cert",
                      "cookies", "proxies"}
 BUILTINS = {"open": ("AW507", "open()"), "input": ("AW511", "input()")}
@@ -201,8 +204,24 @@ class _Scanner(_Summarizer):
                                getattr(node, "end_lineno", lineno) or lineno, target))
 
     def visit_Call(self, node: ast.Call) -> None:
+        self._mark_urlopen_chain(node)
         self._classify(node)
         super().visit_Call(node)
+
+    def _mark_urlopen_chain(self, node: ast.Call) -> None:
+        """`urlopen(url).read()...`: the blocking-http codemod moves the whole chain to a thread."""
+        if not isinstance(node.func, ast.Attribute) or any(isinstance(n, ast.Await) for n in ast.walk(node)):
+            return
+        expr: ast.expr = node.func.value
+        while isinstance(expr, (ast.Call, ast.Attribute)):
+            if isinstance(expr, ast.Call):
+                ref = self.resolve(expr.func)
+                if ref.kind == "import" and ref.target == "urllib.request.urlopen":
+                    self._movable_calls.add(id(expr))
+                    return
+                expr = expr.func
+            else:
+                expr = expr.value
 
     def _classify(self, node: ast.Call) -> None:
         self._framework_hooks(node)
