@@ -33,6 +33,7 @@ from libcst.metadata import ComprehensionScope, FunctionScope, ParentNodeProvide
 
 from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, awaited
 from awaitify.rules import Rule
+from awaitify.summary import ModuleSummary
 
 RULE = Rule(
     code="AW512",
@@ -55,6 +56,13 @@ FACTORIES = {
     "redis.client.Redis.from_url": "Redis.from_url",
     "redis.client.StrictRedis.from_url": "StrictRedis.from_url",
 }
+
+
+def wants(summary: ModuleSummary) -> bool:
+    """From the cheap `ast` summary: a sync redis client is made somewhere (module-level and `self`
+    clients are reported when async code uses them, so sync scopes count too)."""
+    return any(site.ref.kind == "import" and site.ref.target in FACTORIES for site in summary.calls)
+
 
 # Keyword arguments that hold sync-only objects or settings redis.asyncio does not take.
 SYNC_ONLY_ARGS = {
@@ -115,8 +123,9 @@ PIPELINE_REFUSED = {
     **{name: "is an async iterator with redis.asyncio" for name in SCAN_ITERS},
 }
 
-MANUAL = ("create one redis.asyncio client in the app's lifespan (or `async with redis.asyncio.Redis(...)` "
-          "in this function) and await its commands")
+MANUAL = "create one redis.asyncio client in the app's lifespan and await its commands"
+MANUAL_LOCAL = ("create one redis.asyncio client in the app's lifespan (or `async with redis.asyncio.Redis(...)` "
+                "in this function) and await its commands")
 ALIASES = ("aioredis", "async_redis", "redis_asyncio", *(f"aioredis_{i}" for i in range(1, 100)))
 
 
@@ -334,7 +343,7 @@ class RedisToAsyncio(AwaitifyCodemod):
     def _check_scope(self, name: str, inner: Scope, outer: Scope) -> None:
         while inner is not outer:
             if isinstance(inner, FunctionScope):
-                raise _Refused(f"`{name}` is used in a lambda or nested function, which cannot await")
+                raise _Refused(f"`{name}` is used in a lambda or nested function, so its life is not local to this one")
             if not isinstance(inner, ComprehensionScope):
                 raise _Refused(f"`{name}` is used in a class body")
             if isinstance(inner.node, cst.GeneratorExp):
@@ -493,7 +502,7 @@ class RedisToAsyncio(AwaitifyCodemod):
             reason = self._escape_reason(original)
             if reason is not None:
                 self.diagnose(original, f"{factory}() is a sync redis client used from async code; not rewritten: "
-                              f"{reason}. Manual fix: {MANUAL}")
+                              f"{reason}. Manual fix: {MANUAL_LOCAL if self.inside_async_function() else MANUAL}")
         return updated
 
     def _shown(self, call: cst.Call, method: str | None = None) -> str:

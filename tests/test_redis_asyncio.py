@@ -471,6 +471,27 @@ def test_an_ignore_comment_on_any_use_keeps_the_whole_client(tmp_path: Path) -> 
     assert "line 7 says `awaitify: ignore`" in message
 
 
+def test_fix_from_the_command_line_reports_a_module_global_client(tmp_path: Path, cli) -> None:
+    (tmp_path / "cache.py").write_text("import redis\n\nCACHE = redis.Redis()\n\n\nasync def get(k):\n    return CACHE.get(k)\n")
+    code, out, err = cli("fix", "--no-cache", ".")
+    assert code == 0 and out == b""
+    assert "cache.py:3:9 AW512 redis.Redis() is a sync redis client used from async code; not rewritten: it is a module " \
+           "global that async code uses (get() line 7)" in err
+
+
+def test_an_older_redis_py_gets_close_instead_of_aclose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if redis is None:
+        pytest.skip("redis-py is not installed (python3 -m pip install redis)")
+    monkeypatch.delattr(redis.asyncio.Redis, "aclose", raising=False)
+    close_method.cache_clear()
+    try:
+        new, _ = fix(tmp_path, "import redis\n\n\nasync def f():\n    r = redis.Redis()\n    r.close()\n")
+    finally:
+        monkeypatch.undo()
+        close_method.cache_clear()
+    assert "    await r.close()\n" in new
+
+
 # --- behaviour against a real redis-server ------------------------------------------------------------------------------
 HANDLERS = """
 import json
@@ -554,13 +575,13 @@ def test_rewritten_handlers_give_the_same_results_as_the_sync_ones(tmp_path: Pat
 
 
 def test_gathered_rewritten_handlers_overlap_instead_of_queueing(tmp_path: Path, server) -> None:
-    url, check = server
+    url, _ = server
     new, _ = fix(tmp_path, HANDLERS, "handlers.py")
     timings = {}
     for label, text in (("sync", HANDLERS), ("async", new)):
         module = load(text, f"handlers_{label}")
 
-        async def main():
+        async def main(module=module):
             start = time.perf_counter()
             results = await asyncio.gather(*[module.wait_for_job(url, f"queue:{i}") for i in range(4)])
             return results, time.perf_counter() - start
@@ -572,7 +593,7 @@ def test_gathered_rewritten_handlers_overlap_instead_of_queueing(tmp_path: Path,
 
 
 def test_a_rewritten_consumer_is_woken_while_another_coroutine_pushes(tmp_path: Path, server) -> None:
-    url, check = server
+    url, _ = server
     new, _ = fix(tmp_path, """
         import redis
 
@@ -643,6 +664,8 @@ def test_story221_features_route_gets_an_async_client(tmp_path: Path, server, cl
     assert before[0][0] == before[0][1] == {"new_search": True, "export_csv": True}
     assert before[1] == {"hits": "1", "misses": "2"}
     assert connected_clients(check) == 1
+    code, out, _ = cli("check", "--select", "AW512", ".", cwd=tree)
+    assert b"AW512" not in out  # nothing left for `check` to report
 
 
 # --- the documentation ---------------------------------------------------------------------------------------------------
