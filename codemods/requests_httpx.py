@@ -91,7 +91,8 @@ class _Function:
         self.name = node.name.value
         self.awaits: set[str] = set()  # names of the functions it awaits (`await f()`, `await self.f()`)
         taken = _names_in(node)
-        self.client = next(n for n in ("client", "http_client", *(f"client_{i}" for i in range(1, 99))) if n not in taken)
+        self._free = (n for n in ("client", "http_client", *(f"client_{i}" for i in range(1, 999))) if n not in taken)
+        self.clients: dict[str, str] = {}  # client settings (as code) -> the name of such clients in this function
         self.bound = set(bindings)
         self.candidates = {name for name, only_responses in bindings.items() if only_responses}
         self.sessions = sessions  # names bound to a requests.Session() in this function
@@ -99,6 +100,13 @@ class _Function:
         self.responses: set[str] = set()
         self.refused: set[str] = set()
         self.pending: list[tuple[str, cst.CSTNode, cst.CSTNode, str]] = []  # (name, updated node, original node, kind)
+
+
+    def client_for(self, key: str) -> str:
+        """One name per client settings: a client nested in another never hides it."""
+        if key not in self.clients:
+            self.clients[key] = next(self._free)
+        return self.clients[key]
 
 
 class _Bindings(cst.CSTVisitor):
@@ -258,6 +266,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._statements: list[list[tuple[str, list[cst.Arg]]]] = []
         # id(updated statement) -> (client name, (settings, arguments), the statement, kept alive for its id)
         self._clients: dict[int, tuple[str, tuple[str, list[cst.Arg]], cst.BaseStatement]] = {}
+        self._made: dict[int, cst.With] = {}  # the `async with` blocks written here (kept alive for their ids)
         self._elifs: set[int] = set()  # `elif` branches: part of their `if` statement, not statements of a block
         self._converted = 0  # requests calls converted so far
         self._unconverted = 0  # requests calls left as they are so far
@@ -392,40 +401,57 @@ class RequestsToHttpx(AwaitifyCodemod):
     def _statement_left(self, node):
         needs = self._statements.pop() if self._statements else []
         if needs and isinstance(node, cst.BaseStatement) and self.function is not None:
-            self._clients[id(node)] = (self.function.client, needs[0], node)
+            self._clients[id(node)] = (tuple((self.function.client_for(k), k, a) for k, a in needs), node)
         return node
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
-        """Adjacent statements that need a client with the same settings share one `async with`."""
+        """Adjacent statements that need the same clients share one `async with`."""
         body: list[cst.BaseStatement] = []
         group: list[cst.BaseStatement] = []
-        group_key: tuple[str, str] | None = None
-        group_args: list[cst.Arg] = []
+        group_clients: tuple = ()
         for stmt in updated.body:
             entry = self._clients.pop(id(stmt), None)
-            key = None if entry is None else (entry[0], entry[1][0])
-            if group and key != group_key:
-                body.append(self._wrap(group, group_key[0], group_args))  # type: ignore[index]
+            clients = () if entry is None else entry[0]
+            if group and clients != group_clients:
+                body.append(self._wrap(group, group_clients))
                 group = []
             if entry is None:
                 body.append(stmt)
             else:
                 group.append(stmt)
-                group_key, group_args = key, entry[1][1]
+                group_clients = clients
         if group:
-            body.append(self._wrap(group, group_key[0], group_args))  # type: ignore[index]
+            body.append(self._wrap(group, group_clients))
         return updated.with_changes(body=body)
 
-    def _wrap(self, statements: list[cst.BaseStatement], name: str, args: list[cst.Arg]) -> cst.With:
+    def _wrap(self, statements: list[cst.BaseStatement], clients: tuple) -> cst.With:
+        names = {name for name, _, _ in clients}
+        unnest = _Unnest(names, self._made)
+        if any(_holds_made_with(s, names, self._made) for s in statements):
+            statements = [s.visit(unnest) for s in statements]  # type: ignore[misc]
+            self._moved(unnest.moved)
         leading = getattr(statements[0], "leading_lines", [])
         inner = [statements[0].with_changes(leading_lines=[]), *statements[1:]]
-        client = cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")), args=with_commas(list(args)))
-        return cst.With(
-            items=[cst.WithItem(client, asname=cst.AsName(cst.Name(name)))],
-            body=cst.IndentedBlock(body=inner),
-            asynchronous=cst.Asynchronous(),
-            leading_lines=leading,
-        )
+        items = []
+        for i, (name, _, args) in enumerate(clients):
+            client = cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")), args=with_commas(list(args)))
+            comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")) if i < len(clients) - 1 else cst.MaybeSentinel.DEFAULT
+            items.append(cst.WithItem(client, asname=cst.AsName(cst.Name(name)), comma=comma))
+        made = cst.With(items=items, body=cst.IndentedBlock(body=inner), asynchronous=cst.Asynchronous(), leading_lines=leading)
+        self._made[id(made)] = made
+        return made
+
+    def _moved(self, moved: dict[int, cst.CSTNode]) -> None:
+        """Nodes rebuilt by `_Unnest`: what was noted by node identity follows them."""
+        self._alive.extend(moved.values())
+        self._response_edits = {id(moved[k]) if k in moved else k: v for k, v in self._response_edits.items()}
+        for function in self._functions:
+            function.pending = [(n, moved.get(id(node), node), o, k) for n, node, o, k in function.pending]
+        self._deferred_handlers = [(names, [(moved.get(id(h), h), t) for h, t in handlers])  # type: ignore[misc]
+                                   for names, handlers in self._deferred_handlers]
+        for old, new in moved.items():
+            if old in self._made and isinstance(new, cst.With):
+                self._made[id(new)] = new
 
     # --- calls ------------------------------------------------------------------------------------
     def _verb(self, call: cst.Call) -> str | None:
@@ -606,17 +632,15 @@ class RequestsToHttpx(AwaitifyCodemod):
         request_args, client_args = plan
         key = cst.Module([]).code_for_node(cst.Call(cst.Name("c"), args=with_commas(client_args)))
         needs = self._statements[-1]
-        if needs and needs[0][0] != key:
-            self.diagnose(original, f"requests.{verb}() needs other client settings than a call beside it; rewrite it by hand")
-            return updated
-        if not needs:
+        if key not in [k for k, _ in needs]:
             needs.append((key, client_args))
+        client = self.function.client_for(key)
         self._count_converted()
         self._schedule_import_removal(original.func)
         AddImportsVisitor.add_needed_import(self.context, self.client_module)
-        self.record(original, f"requests.{verb}() -> await {self.function.client}.{verb}() on an {self.client_module}.AsyncClient: "
+        self.record(original, f"requests.{verb}() -> await {client}.{verb}() on an {self.client_module}.AsyncClient: "
                     "requests blocks the event loop")
-        func = cst.Attribute(cst.Name(self.function.client), cst.Name(verb))
+        func = cst.Attribute(cst.Name(client), cst.Name(verb))
         return awaited(updated.with_changes(func=func, args=_laid_out(request_args, updated.args)))
 
     def _session_problem_for_call(self, call: cst.Call) -> str | None:
@@ -863,6 +887,66 @@ class RequestsToHttpx(AwaitifyCodemod):
         else:
             new = cst.Attribute(cst.Name(self.client_module), cst.Name(target))
         return [expr.with_changes(lpar=[], rpar=[]), new] if keep_requests else [new]
+
+
+class _Unnest(cst.CSTTransformer):
+    """Inside a new `async with` block: an `async with` written earlier for a client of the same name
+    (so the same settings) is dropped, its body taking its place; nested functions are not entered
+    (their clients are their own)."""
+
+    def __init__(self, names: set[str], made: dict[int, cst.With]) -> None:
+        super().__init__()
+        self.names = names
+        self.made = made
+        self.moved: dict[int, cst.CSTNode] = {}  # id(node before) -> the node now
+        self._old: list[cst.CSTNode] = []  # kept alive: their ids are keys above
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
+        result = super().on_leave(original, updated)
+        if isinstance(result, cst.CSTNode) and result is not original:
+            self.moved[id(original)] = result
+            self._old.append(original)
+        return result
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        return False
+
+    def leave_With(self, original: cst.With, updated: cst.With):
+        if id(original) not in self.made:
+            return updated
+        items = [i for i in updated.items if not (i.asname and isinstance(i.asname.name, cst.Name) and i.asname.name.value in self.names)]
+        if len(items) == len(updated.items):
+            return updated
+        if items:
+            items[-1] = items[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return updated.with_changes(items=items)
+        body = list(updated.body.body)  # type: ignore[attr-defined]
+        body[0] = body[0].with_changes(leading_lines=updated.leading_lines)
+        return cst.FlattenSentinel(body)
+
+
+def _holds_made_with(node: cst.CSTNode, names: set[str], made: dict[int, cst.With]) -> bool:
+    found = False
+
+    class Find(cst.CSTVisitor):
+        def visit_FunctionDef(self, fn: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, lam: cst.Lambda) -> bool:
+            return False
+
+        def visit_With(self, with_: cst.With) -> bool:
+            nonlocal found
+            if id(with_) in made and any(i.asname and isinstance(i.asname.name, cst.Name) and i.asname.name.value in names
+                                         for i in with_.items):
+                found = True
+            return not found
+
+    node.visit(Find())
+    return found
 
 
 def _awaited_name(node: cst.Await) -> str | None:

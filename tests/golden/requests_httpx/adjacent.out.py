@@ -8,6 +8,6 @@ async def sync_profile(base, user):
         avatar = await client.get(f"{base}/avatars/{user}", follow_redirects=True, timeout=None)
         await client.post(f"{base}/audit", json={"user": user}, follow_redirects=True, timeout=None)
 
-    async with httpx.AsyncClient(verify=False) as client:
-        insecure = await client.get(f"{base}/legacy", follow_redirects=True, timeout=None)
+    async with httpx.AsyncClient(verify=False) as http_client:
+        insecure = await http_client.get(f"{base}/legacy", follow_redirects=True, timeout=None)
     return profile.json(), avatar.content, insecure.status_code

@@ -1,0 +1,25 @@
+import httpx
+
+
+async def poll(u, v):
+    # the loop's test and its body share the loop's client: never a closed client on the next test
+    async with httpx.AsyncClient() as client:
+        while (not (await client.get(u, follow_redirects=True, timeout=None)).is_error):
+            async with httpx.AsyncClient(verify=False) as http_client:
+                r = await http_client.get(v, follow_redirects=True, timeout=None)
+            if r.status_code == 204:
+                await client.post(v, json={}, follow_redirects=True, timeout=None)
+                break
+    return r
+
+
+async def choose(u, x):
+    async with httpx.AsyncClient() as client, httpx.AsyncClient(verify=False) as http_client:
+        if x:
+            pass
+        elif (not (await client.get(u, follow_redirects=True, timeout=None)).is_error):
+            pass
+        elif (not (await http_client.head(u, follow_redirects=False, timeout=None)).is_error):
+            pass
+        else:
+            await client.get(u, follow_redirects=True, timeout=None)
