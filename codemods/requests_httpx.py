@@ -1,22 +1,29 @@
 """Rewrites `requests` calls inside `async def` to `httpx.AsyncClient`, keeping requests' behaviour.
 
 `requests.get/post/put/patch/delete/head/options/request(...)` (any import form) becomes
-`await client.<verb>(...)` with the statement that holds it wrapped in
-`async with httpx.AsyncClient(...) as client:`; adjacent statements share one client, and the
-client's name never collides with a name of the function. Behaviour kept on purpose:
-`follow_redirects=True` for every verb but `head` (or what `allow_redirects=` said); `timeout=None`
-where requests had none (httpx would give up after 5 s; `httpx-default-timeout = true` opts out);
-a `(connect, read)` timeout tuple becomes `httpx.Timeout(None, connect=c, read=r)`; a str/bytes
-literal body moves from `data=` to `content=`; `verify=`, `cert=`, `cookies=` and a one-proxy
-`proxies=` move to the client. Responses bound from converted calls get `.ok` -> `not .is_error`,
-`.reason` -> `.reason_phrase`, `.next` -> `.next_request`. `except` clauses of a `try` guarding
-converted calls get the httpx exception that catches the same errors (`requests.HTTPError` ->
-`httpx.HTTPStatusError`, not the wider `httpx.HTTPError`). `requests` is dropped from the imports
-only when nothing uses it any more.
+`await client.<verb>(...)` with the smallest statement that holds it wrapped in
+`async with httpx.AsyncClient(...) as client:`; adjacent statements share one client, a statement
+needing clients with different settings opens them together, a block inside a statement that
+already opened the same client uses it, and client names never collide with a name of the function.
+Behaviour kept on purpose: `follow_redirects=True` for every verb but `head` (or what
+`allow_redirects=` said); `timeout=None` where requests had none (httpx would give up after 5 s;
+`httpx-default-timeout = true` opts out); a `(connect, read)` timeout tuple becomes
+`httpx.Timeout(None, connect=c, read=r)`; a str/bytes literal body moves from `data=` to `content=`;
+`verify=`, `cert=`, `cookies=` and a one-proxy `proxies=` move to the client.
+`with requests.Session() as s:` becomes `async with httpx.AsyncClient() as s:` with its calls awaited.
+Responses of converted calls (the call itself, or a name bound only from such calls) get `.ok` and
+their truth -> `not .is_error`, `.reason` -> `.reason_phrase`, `.next` -> `.next_request`. `except`
+clauses of a `try` guarding converted calls (or awaiting a function of the module that holds some)
+get the httpx exception that catches the same errors (`requests.HTTPError` ->
+`httpx.HTTPStatusError`, not the wider `httpx.HTTPError`), beside the requests one where requests
+calls stay in the `try`. `requests` is dropped from the imports only when nothing uses it any more.
 
-Refused, with a finding: `stream=True`, `**kwargs`, arguments httpx has no place for, a `proxies=`
-with several proxies, a `data=` whose type cannot be seen, calls in a lambda or generator
-expression, and calls in a one-line compound statement.
+Refused, with a finding: `stream=True`, `**kwargs`, positional arguments after the URL, arguments
+httpx has no place for, a `proxies=` with several proxies, a `data=` whose type cannot be seen,
+calls in a lambda or generator expression, a response name also bound to something else and read
+as a response, `requests.Session()` outside a convertible `with` block, sessions kept on `self` or a
+module global (with the manual fix), and `except` clauses naming a requests exception httpx has no
+counterpart for.
 """
 
 from __future__ import annotations
