@@ -50,18 +50,23 @@ def _escapes(path: Path, root: Path) -> bool:
     return path.is_symlink() and not path.resolve().is_relative_to(root.resolve())
 
 
-class _TermAsInterrupt:
-    """SIGTERM ends a run the way Ctrl-C does: between two atomic writes, never inside one."""
+class _StopBetweenFiles:
+    """Ctrl-C and SIGTERM during the writes only ask the loop to stop: it does so between two files,
+    so no write is cut short and the list of written files is exact."""
 
-    def __enter__(self) -> None:
-        self.previous = signal.signal(signal.SIGTERM, self._raise)
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __enter__(self) -> "_StopBetweenFiles":
+        self.previous = {sig: signal.signal(sig, self._request) for sig in (signal.SIGTERM, signal.SIGINT)}
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        signal.signal(signal.SIGTERM, self.previous)
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
 
-    @staticmethod
-    def _raise(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
+    def _request(self, signum: int, frame: object) -> None:
+        self.requested = True
 
 
 def _run_shell(command: str, cwd: Path) -> tuple[bool, str]:
@@ -83,15 +88,17 @@ def apply_results(changed: list[FileResult], root: Path, allow_dirty: bool = Fal
     if not allow_dirty:
         refuse_dirty(changed)
     baseline_ok = _run_shell(verify_cmd, root)[0] if verify_cmd else False
-    with _TermAsInterrupt():
-        try:
-            for result in changed:
-                if _escapes(result.path, root):
-                    report.refused.append((result, "a symlink that leads out of the tree; not written"))
-                    continue
-                atomic_write(result.path, result.new)
-                report.written.append(result)
-        except KeyboardInterrupt:
+    with _StopBetweenFiles() as stop:
+        for result in changed:
+            if stop.requested:
+                report.interrupted = True
+                return report
+            if _escapes(result.path, root):
+                report.refused.append((result, "a symlink that leads out of the tree; not written"))
+                continue
+            atomic_write(result.path, result.new)
+            report.written.append(result)
+        if stop.requested:  # arrived during the last write: everything was written all the same
             report.interrupted = True
             return report
     if verify_cmd and baseline_ok and report.written:
