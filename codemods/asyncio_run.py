@@ -88,7 +88,8 @@ class AsyncioRunToAwait(AwaitifyCodemod):
                 continue
             names.add(name)
             uses = [ref.node for a in assignments for ref in a.references]
-            if all(self._is_run_until_complete_target(use) for use in uses):
+            # only a variable that fed run_until_complete() goes; an unused one is none of our business
+            if uses and all(self._is_run_until_complete_target(use) for use in uses):
                 self._removable.update(statements)
         return names
 
