@@ -188,3 +188,25 @@ def test_a_10k_file_tree(tmp_path: Path) -> None:
     proc, _ = _peak_child_mb(["check", "--no-cache", "."], tmp_path)
     assert proc.returncode == 1 and proc.stdout.count(" AW101 ") == 200
     assert peak < 1000
+
+
+def test_a_file_that_cannot_be_written_is_reported_and_the_others_written(tmp_path: Path, monkeypatch) -> None:
+    from awaitify import apply
+    from awaitify.runner import FileResult
+
+    results = []
+    for name in ("a.py", "b.py", "c.py"):
+        (tmp_path / name).write_bytes(BLOCKING)
+        results.append(FileResult(tmp_path / name, name, BLOCKING, FIXED))
+    real_write = apply.atomic_write
+
+    def refuse_b(path: Path, data: bytes) -> None:  # as a read-only file or folder would (even for root)
+        if path.name == "b.py":
+            raise PermissionError(13, "Permission denied")
+        real_write(path, data)
+
+    monkeypatch.setattr(apply, "atomic_write", refuse_b)
+    report = apply.apply_results(results, tmp_path, allow_dirty=True)
+    assert [r.display for r in report.written] == ["a.py", "c.py"]
+    assert [(r.display, why) for r, why in report.refused] == [("b.py", "cannot write: Permission denied; left unchanged")]
+    assert [(tmp_path / n).read_bytes() for n in ("a.py", "b.py", "c.py")] == [FIXED, BLOCKING, FIXED]

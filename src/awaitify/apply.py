@@ -96,7 +96,11 @@ def apply_results(changed: list[FileResult], root: Path, allow_dirty: bool = Fal
             if _escapes(result.path, root):
                 report.refused.append((result, "a symlink that leads out of the tree; not written"))
                 continue
-            atomic_write(result.path, result.new)
+            try:
+                atomic_write(result.path, result.new)
+            except OSError as exc:  # a read-only file or folder: this file is skipped, the others written
+                report.refused.append((result, f"cannot write: {exc.strerror or exc}; left unchanged"))
+                continue
             report.written.append(result)
         if stop.requested:  # arrived during the last write: everything was written all the same
             report.interrupted = True
