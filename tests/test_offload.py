@@ -136,3 +136,75 @@ def test_anyio_target_and_refusals(tmp_path: Path, cli) -> None:
     assert "+    jobs = [" not in patch  # a lambda inside async code: left alone
     assert "m.py:8:13 AW505" in err and "m.py:7:" not in err  # a generator expression: reported; a lambda: not
     assert "+    subprocess.run(cmd)\n" not in patch and "def sync" not in patch
+
+
+EXEC_MODULE = """
+import subprocess
+
+
+async def captured():
+    result = subprocess.run(["printf", "a\\\\r\\\\nb\\\\n"], capture_output=True, text=True)
+    return [result.args, result.returncode, result.stdout, result.stderr]
+
+
+async def raw_bytes():
+    result = subprocess.run(["printf", "x"], stdout=subprocess.PIPE)
+    return [result.returncode, result.stdout.decode(), result.stderr]
+
+
+async def piped_input():
+    result = subprocess.run(["cat"], input="héllo", capture_output=True, text=True)
+    return result.stdout
+
+
+async def failing():
+    try:
+        subprocess.run(["sh", "-c", "echo oops >&2; exit 3"], capture_output=True, check=True)
+    except subprocess.CalledProcessError as exc:
+        return [exc.returncode, exc.stderr.decode(), exc.cmd]
+    return "no error"
+
+
+async def nap():
+    return subprocess.run(["sleep", "0.3"]).returncode
+"""
+EXEC_RUN = '''
+import asyncio, json, sys, time
+sys.path.insert(0, sys.argv[1])
+import mod
+async def main():
+    start = time.perf_counter()
+    naps = await asyncio.gather(*[mod.nap() for _ in range(4)])
+    elapsed = time.perf_counter() - start
+    return {"captured": await mod.captured(), "raw": await mod.raw_bytes(), "input": await mod.piped_input(),
+            "failing": await mod.failing(), "naps": naps, "elapsed": elapsed}
+print(json.dumps(asyncio.run(main())))
+'''
+
+
+def test_exec_mode_uses_create_subprocess_exec_with_the_same_results(tmp_path: Path, cli) -> None:
+    (tmp_path / "mod.py").write_text(textwrap.dedent(EXEC_MODULE))
+
+    def run() -> dict:
+        proc = subprocess.run([sys.executable, "-c", EXEC_RUN, str(tmp_path)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    before = run()
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", "--subprocess", "exec", ".")
+    assert code == 0, err
+    text = (tmp_path / "mod.py").read_text()
+    assert text.count("await _run_process(") == 5 and "asyncio.create_subprocess_exec(" in text
+    assert "subprocess.run(" not in text.split("async def captured")[1]
+    after = run()
+    for key in ("captured", "raw", "input", "failing", "naps"):
+        assert after[key] == before[key], key
+    assert before["captured"][2] == "a\nb\n"  # text=True: universal newlines, kept
+    assert before["elapsed"] > 1.1 and after["elapsed"] < 0.8
+    code, out, _ = cli("fix", "--check", "--no-cache", "--subprocess", "exec", ".")
+    assert code == 0  # a second run changes nothing
+
+
+def test_bad_subprocess_mode_is_a_usage_error(tmp_path: Path, cli) -> None:
+    code, _, err = cli("fix", "--subprocess", "fork", ".")
+    assert code == 2 and "--subprocess must be one of thread, exec" in err

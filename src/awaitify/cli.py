@@ -15,7 +15,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as click_exceptions
 
 from awaitify import __version__
-from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, TARGETS, Config, discover as discover_config, load_file
+from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config, discover as discover_config, load_file
 from awaitify.errors import UsageError
 from awaitify.change_report import REPORT_FORMATS, missing_dependencies, render as render_changes
 from awaitify.report import make_console, patch_bytes, print_summary, progress_bar, write_patch
@@ -124,6 +124,9 @@ def fix(
     lifespan_merge: Optional[bool] = typer.Option(
         None, "--lifespan-merge", help="Merge on_event hooks into an existing lifespan= (they are dead code today)."
     ),
+    subprocess_mode: Optional[str] = typer.Option(
+        None, "--subprocess", help="thread (offload) | exec (simple subprocess.run -> asyncio.create_subprocess_exec)"
+    ),
     explain: bool = typer.Option(False, "--explain", help="Print every change with its reason."),
     color: str = typer.Option("auto", "--color", help="auto | always | never"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors and diagnostics."),
@@ -163,6 +166,7 @@ def fix(
         target=_choice("--target", target, TARGETS),
         http_client=_choice("--http-client", http_client, HTTP_CLIENTS),
         lifespan_merge=lifespan_merge,
+        subprocess=_choice("--subprocess", subprocess_mode, SUBPROCESS_MODES),
     )
     rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
     console = make_console(color)

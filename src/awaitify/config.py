@@ -21,6 +21,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 PROPAGATE_POLICIES = ("auto", "offload", "off")
 TARGETS = ("asyncio", "anyio")
 HTTP_CLIENTS = ("httpx", "httpx2")
+SUBPROCESS_MODES = ("thread", "exec")
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Config:
     http_client: str = "httpx"
     httpx_default_timeout: bool = False
     lifespan_merge: bool = False
+    subprocess: str = "thread"  # "exec": simple subprocess.run calls -> asyncio.create_subprocess_exec
     blocking_calls: dict[str, str] = field(default_factory=dict)  # dotted name -> "offload" | async twin
     source: Path | None = None  # the file the settings came from
     root: Path = field(default_factory=Path.cwd)  # paths in the config are relative to this
@@ -97,6 +99,7 @@ _KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "http-client": ("http_client", _choice(HTTP_CLIENTS)),
     "httpx-default-timeout": ("httpx_default_timeout", _bool),
     "lifespan-merge": ("lifespan_merge", _bool),
+    "subprocess": ("subprocess", _choice(SUBPROCESS_MODES)),
     "blocking-calls": ("blocking_calls", _blocking_calls),
 }
 
