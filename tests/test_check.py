@@ -204,6 +204,7 @@ def test_config_keys(tmp_path: Path) -> None:
     ('select = ["AW999"]', "unknown rule `AW999`"),
     ('propagate = "sometimes"', "`propagate` must be one of auto, offload, off"),
     ('target = "trio"', "`target` must be one of asyncio, anyio"),
+    ('subprocess = "fork"', "`subprocess` must be one of thread, exec"),
     ('per-file-ignores = ["x"]', "`per-file-ignores` must be a table"),
     ('blocking-calls = { "get_blob" = "offload" }', "use the dotted name"),
     ('blocking-calls = { "a.b" = "later" }', '`blocking-calls.a.b` must be "offload" or'),
