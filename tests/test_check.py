@@ -364,3 +364,25 @@ def test_fix_honours_the_same_suppressions(tmp_path: Path, cli) -> None:
     assert not [line for line in added if "sleep(1)" in line or "sleep(2)" in line or "def helper" in line]
     code, out, err = cli("check", ".")
     assert [line.split()[1] for line in out.decode().splitlines()] == ["AW101", "AW511"] and "2 suppressed" in err
+
+
+def test_requests_response_bound_otherwise_is_manual_in_check_and_refused_by_fix(tmp_path: Path, cli) -> None:
+    _write(tmp_path, {"m.py": """
+        import requests
+
+
+        async def f(url, cached):
+            r = cached
+            if not cached:
+                r = requests.get(url)
+            return r.ok
+
+
+        async def g(url):
+            r = requests.get(url)
+            return r.ok
+    """})
+    findings = _check(tmp_path).findings
+    assert [(f.line, f.fixable) for f in findings] == [(7, False), (12, True)]
+    cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert [(f.line, f.fixable) for f in _check(tmp_path).findings] == [(7, False)]

@@ -108,6 +108,7 @@ class _Scanner(_Summarizer):
         self.module_kinds: dict[str, str] = {}
         self.framework = "fastapi" in text or "starlette" in text
         self._movable_calls: set[int] = set()
+        self._ambiguous_calls: set[int] = set()  # requests calls the codemod refuses (see _ambiguous_responses)
         self._movable_ranges: list[tuple[int, int]] = []
 
     # --- what locals hold ---------------------------------------------------------------------
@@ -140,6 +141,38 @@ class _Scanner(_Summarizer):
         scope.kinds = self._kinds_in(node)  # type: ignore[attr-defined]
         if isinstance(node, ast.AsyncFunctionDef):
             self._movable_open_blocks(node)
+            self._ambiguous_responses(node)
+
+    def _ambiguous_responses(self, func: ast.AsyncFunctionDef) -> None:
+        """`r = requests.get(...)` where `r` is also bound to something else and read as a response
+        (`.ok`, `.reason`, `.next`, a truth test): the requests-httpx codemod refuses those calls."""
+        bound: dict[str, list[ast.expr]] = {}
+        read: set[str] = set()
+        for node in (n for stmt in func.body for n in ast.walk(stmt)):
+            if isinstance(node, ast.Assign):
+                for target in node.targets:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name):
+                            bound.setdefault(name.id, []).append(node.value)
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr)):
+                for name in ast.walk(node.target):
+                    if isinstance(name, ast.Name):
+                        bound.setdefault(name.id, []).append(None)  # type: ignore[arg-type]
+            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.attr in ("ok", "reason", "next"):
+                read.add(node.value.id)
+            elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)) and isinstance(node.test, ast.Name):
+                read.add(node.test.id)
+            elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Name):
+                read.add(node.operand.id)
+        for name in read:
+            values = bound.get(name, [])
+            calls = [v for v in values if isinstance(v, ast.Call) and self._is_requests_call(v)]
+            if calls and len(calls) != len(values):
+                self._ambiguous_calls.update(id(c) for c in calls)
+
+    def _is_requests_call(self, call: ast.Call) -> bool:
+        ref = self.resolve(call.func)
+        return ref.kind == "import" and CALLS.get(ref.target, ("",))[0] == "AW201"
 
     # --- `with open(...) as f:` blocks the file-io codemod moves to a thread (keep in step with it) ----
     def _is_opener(self, call: ast.expr) -> bool:
@@ -247,7 +280,7 @@ class _Scanner(_Summarizer):
                 fixable = not (in_lambda_or_genexp or unfixable) and not (
                     code == "AW102" and (len(node.args) != 1 or node.keywords))
                 if code == "AW201":
-                    fixable = fixable and _requests_call_fixable(node, ref.target.rpartition(".")[2])
+                    fixable = fixable and _requests_call_fixable(node, ref.target.rpartition(".")[2]) and id(node) not in self._ambiguous_calls
                 if code == "AW512":  # redis clients made in the async function itself; other drivers by hand
                     fixable = fixable and ref.target.startswith("redis.") and where == ASYNC
                 if code == "AW514" and where != ASYNC:
