@@ -33,7 +33,7 @@ from collections.abc import Sequence
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited, with_commas
+from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited, names_in, with_commas
 from awaitify.rules import Rule
 from awaitify.summary import ModuleSummary
 
@@ -68,17 +68,6 @@ def wants(summary: ModuleSummary) -> bool:
         f.is_async for f in summary.functions.values())
 
 
-def _names_in(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
-
-    class Names(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.add(name.value)
-
-    node.visit(Names())
-    return found
-
-
 def _is_text_literal(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
 
@@ -97,7 +86,7 @@ class _Function:
         self.asynchronous = node.asynchronous is not None
         self.name = node.name.value
         self.awaits: set[str] = set()  # names of the functions it awaits (`await f()`, `await self.f()`)
-        taken = _names_in(node)
+        taken = names_in(node)
         self._free = (n for n in ("client", "http_client", *(f"client_{i}" for i in range(1, 999))) if n not in taken)
         self.clients: dict[str, str] = {}  # client settings (as code) -> the name of such clients in this function
         self.bound = set(bindings)
@@ -335,14 +324,14 @@ class RequestsToHttpx(AwaitifyCodemod):
         changed = True
         while changed:
             changed = False
-            for name, awaited in self._awaits.items():
-                if name not in converting and awaited & converting:
+            for name, callees in self._awaits.items():
+                if name not in converting and callees & converting:
                     converting.add(name)
                     changed = True
         clean = self._converted > 0 and self._unconverted == 0
         out: dict[int, cst.BaseExpression] = {}
-        for awaited, handlers in self._deferred_handlers:
-            if not (awaited & converting or clean):
+        for callees, handlers in self._deferred_handlers:
+            if not (callees & converting or clean):
                 continue
             for handler, type_ in handlers:
                 new = self._handler_type(type_, keep_requests=not clean)

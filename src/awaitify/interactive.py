@@ -19,7 +19,6 @@ from rich.console import Console
 from rich.text import Text
 
 from awaitify.config import Config
-from awaitify.findings import Change
 from awaitify.plan import FilePlan
 from awaitify.rules import Rule
 from awaitify.runner import FileResult, RunResult, fix_file
@@ -133,6 +132,5 @@ def accepted_results(result: RunResult, decisions: Decisions, rules: tuple[Rule,
         chosen = tuple(rule for rule in rules if rule.code not in decisions.declined_global)
         again = fix_file(source, chosen, config, plan, declined)
         if again.changed:
-            again.changes = [c for c in again.changes if isinstance(c, Change)]
             out.append(again)
     return out

@@ -30,6 +30,10 @@ class FilePlan:
     def is_empty(self) -> bool:
         return not (self.make_async or self.await_calls or self.offload_calls or self.run_calls)
 
+    def has_work_for(self, rule_name: str) -> bool:
+        """The plan gives this rule something to do in the file, whatever its trigger tokens say."""
+        return rule_name in self.extra or (rule_name == "propagation" and not self.is_empty())
+
 
 @dataclass
 class Plan:

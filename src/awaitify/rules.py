@@ -61,6 +61,12 @@ def codemod_modules() -> tuple[ModuleType, ...]:
     return tuple(sorted((m for m in modules if hasattr(m, "RULE")), key=lambda m: m.RULE.order))
 
 
+@cache
+def wants_hooks() -> dict[str, Callable]:
+    """rule name -> its codemod's `wants(summary)` pre-check, for the codemods that have one."""
+    return {m.RULE.name: m.wants for m in codemod_modules() if hasattr(m, "wants")}
+
+
 def all_rules() -> tuple[Rule, ...]:
     return tuple(sorted((m.RULE for m in codemod_modules()), key=lambda r: r.code))
 

@@ -25,7 +25,7 @@ from awaitify.findings import Change, Diagnostic
 from awaitify.index import SummaryStore
 from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
-from awaitify.rules import Rule, codemod_modules
+from awaitify.rules import Rule, wants_hooks
 from awaitify.source import SourceFile, read_source
 from awaitify.summary import ModuleSummary, summarize
 from awaitify.transform import transform, verify
@@ -91,10 +91,6 @@ class RunOptions:
 
 
 # --- the pre-check ---------------------------------------------------------------------------------
-def _wants_hooks() -> dict[str, Callable[[ModuleSummary], bool]]:
-    return {m.RULE.name: m.wants for m in codemod_modules() if hasattr(m, "wants")}
-
-
 def _ignored_here(display: str, rule: Rule, config: Config, path: Path | None = None) -> bool:
     """`per-file-ignores` globs are relative to the configuration's folder (ruff's rule), whatever
     the current directory is; the displayed path is also tried, for files outside that folder."""
@@ -114,12 +110,12 @@ def _ignored_here(display: str, rule: Rule, config: Config, path: Path | None = 
 def rules_for(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan, store: SummaryStore) -> tuple[Rule, ...]:
     """The rules that may change this file. Text tokens first (no parse); then, for rules that can
     say so from the `ast` summary (`wants`), that summary: a libcst parse costs ~17x an ast one."""
-    hooks = _wants_hooks()
+    hooks = wants_hooks()
     chosen = []
     for rule in rules:
         if _ignored_here(source.display, rule, config, source.path):
             continue
-        if rule.name in plan.extra or (rule.name == "propagation" and not plan.is_empty()):
+        if plan.has_work_for(rule.name):
             chosen.append(rule)
         elif any(t in source.text for t in rule.triggers_for(config)):
             # the summary reads the file as it is; functions the plan makes async are not async in it yet
@@ -302,14 +298,14 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
                                   scope=set(options.scope) if options.scope is not None else None)
                 cache.put_plan(plan_key, plan)
         with _stage(timings, "pre-check"):
-            hooked = [r for r in rules if r.name in _wants_hooks()]
+            hooked = [r for r in rules if r.name in wants_hooks()]
             store.prefetch([str(s.path) for s in sources if any(t in s.text for r in hooked for t in r.triggers_for(config))])
             work, results = [], []
             for source in sources:
                 file_plan = plan.for_file(str(source.path))
                 chosen = rules_for(source, rules, config, file_plan, store)
                 if options.scope is not None and str(source.path) not in options.scope:
-                    chosen = tuple(r for r in chosen if r.name in file_plan.extra or (r.name == "propagation" and not file_plan.is_empty()))
+                    chosen = tuple(r for r in chosen if file_plan.has_work_for(r.name))
                 if not chosen:
                     continue
                 key = f"{keys[str(source.path)]}:{_fingerprint(config, tuple(r.code for r in chosen), file_plan)}"

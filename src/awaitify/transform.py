@@ -15,7 +15,7 @@ from awaitify.config import Config
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
 from awaitify.plan import FilePlan
-from awaitify.rules import Rule, codemod_modules
+from awaitify.rules import Rule, codemod_modules, wants_hooks
 from awaitify.source import SourceFile, decode_source
 from awaitify.summary import summarize
 from awaitify.suppress import suppressions
@@ -40,9 +40,7 @@ def transformer_for(rule: Rule) -> type[AwaitifyCodemod]:
 
 def applicable(rule: Rule, text: str, plan: FilePlan, config: Config) -> bool:
     """The cheap pre-check: a rule whose trigger tokens do not occur cannot change the file."""
-    return rule.name in plan.extra or (rule.name == "propagation" and not plan.is_empty()) or any(
-        t in text for t in rule.triggers_for(config)
-    )
+    return plan.has_work_for(rule.name) or any(t in text for t in rule.triggers_for(config))
 
 
 def parse(source: SourceFile) -> cst.Module:
@@ -104,7 +102,7 @@ def _wanted_again(rules: tuple[Rule, ...], display: str, text: str) -> tuple[Rul
     codemod's `wants` hook) first, as in the main run, so a big file is not parsed with libcst twice
     for nothing."""
     again = tuple(r for r in rules if r.name != "propagation")
-    hooks = {m.RULE.name: m.wants for m in codemod_modules() if hasattr(m, "wants")}
+    hooks = wants_hooks()
     try:
         summary = summarize(display, text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
