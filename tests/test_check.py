@@ -386,3 +386,14 @@ def test_requests_response_bound_otherwise_is_manual_in_check_and_refused_by_fix
     assert [(f.line, f.fixable) for f in findings] == [(7, False), (12, True)]
     cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
     assert [(f.line, f.fixable) for f in _check(tmp_path).findings] == [(8, False)]  # `import httpx` added above
+
+
+def test_a_codemod_that_cannot_run_here_fixes_nothing(tmp_path: Path, monkeypatch) -> None:
+    import importlib
+
+    stripe_codemod = importlib.import_module("awaitify.codemods.stripe_client")
+    files = {"pay.py": "import stripe\n\nstripe.api_key = 'sk_test'\n"}
+    assert [f.fixable for f in _check(tmp_path, files).findings] == [True]
+    monkeypatch.setattr(stripe_codemod, "can_fix", lambda: False)  # as without the stripe package
+    (tmp_path / "other").mkdir()
+    assert [f.fixable for f in _check(tmp_path / "other", {"pay.py": files["pay.py"]}).findings] == [False]

@@ -13,7 +13,7 @@ from awaitify.config import Config
 from awaitify.discovery import discover, repo_relative
 from awaitify.index import SummaryStore, build_index
 from awaitify.planner import _roots
-from awaitify.rules import Rule, all_rules
+from awaitify.rules import Rule, all_rules, codemod_modules
 from awaitify.cache import Cache, content_key, load_last, save_last, stat_key
 from awaitify.runner import _ignored_here, _Pool, _read_all
 from awaitify.source import SourceFile
@@ -167,7 +167,8 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
            cache: Cache, keys: dict[str, str]) -> CheckResult:
     result = CheckResult(scanned=len(sources))
     selected = {r.code for r in rules}
-    codemods = {r.code for r in all_rules()}
+    # a codemod that cannot run here (a package it reads is not installed) fixes nothing here
+    codemods = {m.RULE.code for m in codemod_modules() if getattr(m, "can_fix", lambda: True)()}
     propagated = {n for r in all_rules() for n in (*r.async_fixes, *r.offload_fixes)} | set(config.blocking_calls)
     displays = {str(s.path): s.display for s in sources}
     scans = _scan_all(sources, config, options, cache, keys, result)
