@@ -31,6 +31,8 @@ RULE = Rule(
     summary="asyncio.run()/run_until_complete() inside async code -> await",
     triggers=("asyncio",),
     order=20,
+    local_edits=True,
+    sync_tokens=("asyncio",),  # a client or loop made in a sync function and used by async code
     async_fixes=("asyncio.run",),
 )
 

@@ -27,6 +27,8 @@ RULE = Rule(
     summary="calls listed in `blocking-calls` config -> their awaited async twin, or asyncio.to_thread",
     triggers=(),
     order=35,
+    async_only=True,
+    local_edits=True,
     config_triggers=_configured_names,
 )
 

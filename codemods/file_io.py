@@ -33,6 +33,8 @@ RULE = Rule(
     summary="with open(...) blocks and Path.read_text/write_bytes/... in async code -> await asyncio.to_thread(...)",
     triggers=(*METHODS, "open("),
     order=45,
+    async_only=True,
+    local_edits=True,
 )
 
 

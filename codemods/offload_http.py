@@ -24,6 +24,8 @@ RULE = Rule(
     summary="httpx/urllib3 module-level calls and urlopen(...).read() chains in async code -> await asyncio.to_thread(...)",
     triggers=("httpx", "urllib3", "urlopen"),
     order=45,
+    async_only=True,
+    local_edits=True,
     offload_fixes=tuple(sorted(CALLS)),
 )
 

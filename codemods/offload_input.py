@@ -13,6 +13,8 @@ RULE = Rule(
     summary="input() in async code -> await asyncio.to_thread(input, ...)",
     triggers=("input",),
     order=45,
+    async_only=True,
+    local_edits=True,
 )
 
 

@@ -19,6 +19,8 @@ RULE = Rule(
     summary="os.path functions that touch the file system, in async code -> await asyncio.to_thread(...)",
     triggers=IO_FUNCTIONS,
     order=45,
+    async_only=True,
+    local_edits=True,
     offload_fixes=tuple(sorted(CALLS)),
 )
 

@@ -16,6 +16,8 @@ RULE = Rule(
     summary="os.wait/waitpid and friends in async code -> await asyncio.to_thread(...)",
     triggers=("wait",),
     order=45,
+    async_only=True,
+    local_edits=True,
     offload_fixes=tuple(sorted(CALLS)),
 )
 

@@ -18,6 +18,8 @@ RULE = Rule(
     summary="shutil copies, moves, rmtree and archives in async code -> await asyncio.to_thread(...)",
     triggers=("shutil",),
     order=45,
+    async_only=True,
+    local_edits=True,
     offload_fixes=tuple(sorted(CALLS)),
 )
 

@@ -53,6 +53,8 @@ RULE = Rule(
     summary="subprocess.run/call/check_*, os.system in async code -> await asyncio.to_thread(...)",
     triggers=("subprocess", "system", "posix_spawn"),
     order=45,
+    async_only=True,
+    local_edits=True,
     offload_fixes=tuple(sorted(CALLS)),
 )
 

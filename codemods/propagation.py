@@ -23,6 +23,7 @@ RULE = Rule(
     summary="make callers of newly async functions async, or offload them to a thread",
     triggers=(),  # runs only where the plan has work for the file
     order=10,
+    local_edits=True,
 )
 
 

@@ -41,6 +41,9 @@ RULE = Rule(
     summary="sync redis clients local to an async function -> redis.asyncio, commands awaited",
     triggers=("redis",),
     order=47,
+    async_only=True,
+    local_edits=True,
+    sync_tokens=("redis",),  # a client or loop made in a sync function and used by async code
 )
 
 # qualified name of the sync factory -> how the redis.asyncio one is spelled after the module alias

@@ -55,6 +55,9 @@ RULE = Rule(
     summary="requests calls in async code -> await httpx.AsyncClient calls, with requests' behaviour kept",
     triggers=("requests",),
     order=40,
+    async_only=True,
+    local_edits=True,
+    sync_tokens=("requests",),  # a client or loop made in a sync function and used by async code
     async_fixes=tuple(f"requests.{v}" for v in VERBS),
 )
 

@@ -24,6 +24,8 @@ RULE = Rule(
     summary="time.sleep() in async code -> await asyncio.sleep()",
     triggers=("sleep",),
     order=30,
+    async_only=True,
+    local_edits=True,
     async_fixes=("time.sleep",),
 )
 

@@ -96,3 +96,120 @@ def test_lazy_index_reads_only_the_affected_area(tmp_path: Path) -> None:
     result = run([tree], Config(root=tree), all_rules(), RunOptions(use_cache=False, jobs=1))
     assert result.changed == []
     assert result.counters["summaries"] < result.counters["files"]
+
+
+# --- reading less changes nothing ------------------------------------------------------------------
+EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())
+
+
+def _findings(tree: Path, full: bool) -> list:
+    from awaitify.audit.engine import CheckOptions, run_check
+    from awaitify.rules import select_rules
+
+    result = run_check([tree], Config(root=tree), select_rules((), (), checks=True), CheckOptions(use_cache=False, jobs=1, full_index=full))
+    return [(f.path, f.line, f.column, f.code, f.message, f.fixable, f.chain) for f in result.findings]
+
+
+@pytest.mark.parametrize("tree", [*EXAMPLES, None], ids=[*(p.name for p in EXAMPLES), "synthetic"])
+def test_check_top_down_finds_what_the_full_search_finds(tree: Path | None, synthetic: Path) -> None:
+    tree = tree or synthetic
+    top_down = _findings(tree, full=False)
+    assert top_down == _findings(tree, full=True)
+    if tree == synthetic:  # chains through sync helpers across modules, and the override in pkg1
+        assert any(len(f[6]) >= 2 for f in top_down) and any("impl.py" in f[0] for f in top_down)
+
+
+def test_an_override_behind_an_aliased_base_is_reached(tmp_path: Path) -> None:
+    """The text filter for subclasses (awaitify.subclass_text) must follow `import ... as` aliases."""
+    (tmp_path / "base.py").write_text("class Base:\n    def fetch(self):\n        return 1\n\n"
+                                      "    async def handle(self):\n        return self.fetch()\n")
+    (tmp_path / "mid.py").write_text("from base import Base as Root\n\n\nclass Middle(Root):\n    pass\n")
+    (tmp_path / "impl.py").write_text("import time\nfrom mid import Middle\n\n\nclass Impl(Middle):\n"
+                                      "    def fetch(self):\n        time.sleep(1)\n        return 2\n")
+    for full in (False, True):
+        result = run([tmp_path], Config(root=tmp_path), all_rules(), RunOptions(use_cache=False, jobs=1, full_index=full))
+        assert any("Impl.fetch" in line for line in result.plan.explanations), full
+    assert any(f[0].endswith("impl.py") for f in _findings(tmp_path, full=False))
+
+
+def _python_files() -> list[Path]:
+    import asyncio
+    import unittest
+
+    roots = [ROOT / "src", ROOT / "codemods", ROOT / "examples", ROOT / "tests" / "golden",
+             Path(asyncio.__file__).parent, Path(unittest.__file__).parent]
+    return sorted(p for root in roots for p in root.rglob("*.py"))
+
+
+def test_an_outline_is_the_summary_without_calls() -> None:
+    from awaitify.summary import summarize
+
+    checked = 0
+    for path in _python_files():
+        text = path.read_text(encoding="utf-8")
+        full = summarize(str(path), text)
+        full.calls, full.values = [], []
+        assert summarize(str(path), text, outline=True) == full, path
+        checked += 1
+    assert checked > 100
+
+
+TRICKY = '''\
+import os
+import time as clock
+from time import sleep as nap
+
+
+def plain(path):
+    """Nothing here a codemod wants: hidden."""
+    size = os.path.getsize(path)
+    label = f"{size} bytes of {path}"
+    return label
+
+
+def aliased():
+    total = 0
+    for i in range(3):
+        nap(0.1)
+        total += i
+    return total
+
+
+class Service:
+    def describe(self):
+        parts = [self.__class__.__name__]
+        parts.append(str(clock.monotonic()))
+        parts.append("x")
+        return "-".join(parts)
+
+    async def handle(self):
+        clock.sleep(1)
+        return self.describe()
+'''
+
+
+def test_hidden_bodies_change_nothing(tmp_path: Path) -> None:
+    """Transforming with the bodies no codemod needs hidden (awaitify.hollow) gives the same bytes,
+    changes and diagnostics as transforming the whole file, on every example and golden input."""
+    from awaitify.hollow import hollow
+    from awaitify.plan import FilePlan
+    from awaitify.source import read_source
+    from awaitify.transform import transform
+
+    crafted = [tmp_path / "lf.py", tmp_path / "crlf.py", tmp_path / "tabs.py"]
+    crafted[0].write_bytes(TRICKY.encode())
+    crafted[1].write_bytes(TRICKY.replace("\n", "\r\n").encode())
+    crafted[2].write_bytes(TRICKY.replace("    ", "\t").encode())
+    source = read_source(crafted[0], "lf.py")
+    hidden = hollow(source.raw, source.text, source.encoding, ("sleep",), FilePlan())
+    assert hidden is not None and len(hidden.bodies) == 2  # plain() and describe(); aliased() spells `nap`
+    assert hidden.raw.count(b"\n") == source.raw.count(b"\n")
+    files = crafted + [p for p in _python_files() if "golden" in p.parts or "examples" in p.parts]
+    compared = 0
+    for path in files:
+        source = read_source(path, path.name)
+        config = Config(root=path.parent)
+        whole = transform(source, all_rules(), config, FilePlan(), hide=False)
+        assert transform(source, all_rules(), config, FilePlan(), hide=True) == whole, path
+        compared += bool(whole.changes)
+    assert compared >= 5

@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import Callable
 from pathlib import Path
 
+from awaitify.subclass_text import SubclassText
 from awaitify.summary import ASYNC, CallSite, ClassInfo, FunctionInfo, ModuleSummary, Ref, summarize
 
 FuncId = tuple[str, str]  # (absolute path, qualname)
 WORD_INDEX_AFTER = 16  # distinct words scanned for one by one before building the word index
 _WORD = re.compile(r"\w+")
+_DEF = re.compile(r"def\s+(\w+)")
 ClassId = tuple[str, str]
 
 # bases that cannot hold a method the project overrides (their methods are dunders or none)
@@ -62,9 +64,12 @@ class SummaryStore:
         texts: dict[str, str],
         primed: dict[str, ModuleSummary | None] | None = None,
         mapper: Callable[[list[tuple[str, str]]], list[tuple[str, ModuleSummary | None]]] | None = None,
+        loader: Callable[[str, str], ModuleSummary] = summarize,
     ) -> None:
         self.texts = texts
+        self.loader = loader  # (path, text) -> summary; raises SyntaxError and the like
         self._summaries: dict[str, ModuleSummary | None] = dict(primed or {})
+        self._outlines: dict[str, ModuleSummary | None] = {}
         self.mapper = mapper  # summarizes many files at once (a worker pool), for `prefetch`
 
     def prefetch(self, paths: list[str]) -> None:
@@ -75,10 +80,26 @@ class SummaryStore:
     def get(self, path: str) -> ModuleSummary | None:
         if path not in self._summaries:
             try:
-                self._summaries[path] = summarize(path, self.texts[path])
+                self._summaries[path] = self.loader(path, self.texts[path])
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 self._summaries[path] = None
         return self._summaries[path]
+
+    def outline(self, path: str) -> ModuleSummary | None:
+        """Definitions, classes and imports only (the full summary when there is one): enough to
+        resolve a name in the module, for a fraction of the cost."""
+        if path in self._summaries:
+            return self._summaries[path]
+        if path not in self._outlines:
+            try:
+                self._outlines[path] = summarize(path, self.texts[path], outline=True)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self._outlines[path] = None
+        return self._outlines[path]
+
+    def unreadable(self) -> list[str]:
+        """The files asked for that `ast` could not read."""
+        return sorted({p for table in (self._summaries, self._outlines) for p, s in table.items() if s is None})
 
     def known(self) -> dict[str, ModuleSummary | None]:
         return self._summaries
@@ -111,12 +132,15 @@ class ProjectIndex:
         self._value_refs: dict[FuncId, list[tuple[str, int, int]]] = {}
         self._unresolved: dict[str, list[tuple[str, CallSite]]] = {}
         self._spelled: dict[str, list[str]] = {}
-        self._defining: dict[str, dict[ClassId, list[FuncId]]] = {}
+        self._defining: dict[tuple[ClassId, str], list[FuncId]] = {}
+        self._subclasses: SubclassText | None = None  # built the first time overrides are looked for
         self._mro: dict[ClassId, list[ClassId | None]] = {}
         self._words: dict[str, list[str]] | None = None  # word -> files, built once many words are asked
         self.external_calls: list[tuple[str, CallSite, str]] = []  # (path, site, dotted), of indexed files
         self._external_from: dict[FuncId, list[tuple[Edge, str]]] = {}
         self._async_edges: dict[FuncId, list[tuple[Edge, FuncId]]] = {}  # calls standing in async bodies
+        self._file_edges: dict[str, list[tuple[Edge, FuncId]]] = {}  # every resolved call of a file
+        self._def_names: dict[str, list[str]] | None = None  # name -> files with a `def name`
 
     # --- indexing ----------------------------------------------------------------------------------
     def index_file(self, path: str) -> None:
@@ -137,6 +161,7 @@ class ProjectIndex:
             for target in targets:
                 edge = Edge(path, site, constructor, dynamic=site.ref.kind in ("self", "instance"))
                 self._callers.setdefault(target, []).append(edge)
+                self._file_edges.setdefault(path, []).append((edge, target))
                 if site.owner:
                     self._calls_from.setdefault((path, site.owner), []).append((edge, target))
                     if site.context == ASYNC:
@@ -176,6 +201,16 @@ class ProjectIndex:
         for path in found:
             self.index_file(path)
 
+    def files_defining(self, name: str) -> list[str]:
+        """The files that may define a function `name`: one regex pass over every file builds the
+        table the first time (cheaper than the word index, and all an override search needs)."""
+        if self._def_names is None:
+            self._def_names = {}
+            for path in sorted(self.texts):
+                for found in set(_DEF.findall(self.texts[path])):
+                    self._def_names.setdefault(found, []).append(path)
+        return self._def_names.get(name, [])
+
     def index_all(self) -> None:
         for path in sorted(self.texts):
             self.index_file(path)
@@ -203,6 +238,18 @@ class ProjectIndex:
             edges += [e for e in self._callers.get(ancestor, []) if e.dynamic]
         return sorted(edges, key=lambda e: (e.path, e.site.line, e.site.col))
 
+    def edges_in(self, path: str) -> list[tuple[Edge, FuncId]]:
+        """Every resolved call standing in the file, with its callee."""
+        self.index_file(path)
+        return self._file_edges.get(path, [])
+
+    def overriding(self, fid: FuncId) -> list[FuncId]:
+        """Methods in subclasses that override fid: a `self.m()` resolved to fid may run them."""
+        info = self.function(fid)
+        if info.class_qualname is None:
+            return []
+        return [d for d in self._descendants((fid[0], info.class_qualname), info.name) if d != fid]
+
     def calls_from(self, fid: FuncId) -> list[tuple[Edge, FuncId]]:
         self.index_file(fid[0])
         return self._calls_from.get(fid, [])
@@ -229,7 +276,8 @@ class ProjectIndex:
 
     # --- lookups -------------------------------------------------------------------------------------
     def summary(self, path: str) -> ModuleSummary:
-        return self.store.get(path) or _EMPTY
+        """What resolving names needs: the file's definitions and imports, not its calls."""
+        return self.store.outline(path) or _EMPTY
 
     def function(self, fid: FuncId) -> FunctionInfo:
         return self.summary(fid[0]).functions[fid[1]]
@@ -340,24 +388,26 @@ class ProjectIndex:
         info = self.function(fid)
         if info.class_qualname is None:
             return []
-        descendants = self._descendants_defining(info.name).get((fid[0], info.class_qualname), [])
+        descendants = self._descendants((fid[0], info.class_qualname), info.name)
         return [*self._inherited(fid), *(d for d in descendants if d != fid)]
 
-    def _descendants_defining(self, name: str) -> dict[ClassId, list[FuncId]]:
-        """For one method name: ancestor class -> the methods of that name in classes deriving from it."""
-        if name not in self._defining:
-            defining = re.compile(rf"def\s+{re.escape(name)}\b")
-            candidates = [p for p in self.files_spelling(name) if defining.search(self.texts[p])]
+    def _descendants(self, cid: ClassId, name: str) -> list[FuncId]:
+        """The methods called `name` in classes deriving from `cid`. Only files that define such a
+        method, and whose class statements can name a subclass of cid, are read."""
+        key = (cid, name)
+        if key not in self._defining:
+            if self._subclasses is None:
+                self._subclasses = SubclassText(self.texts)
+            short = cid[1].rpartition(".")[2]
+            candidates = [p for p in self.files_defining(name) if self._subclasses.may_derive(p, short)]
             self.store.prefetch(candidates)
-            table: dict[ClassId, list[FuncId]] = {}
+            found = []
             for path in candidates:
                 for qualname, other in self.summary(path).functions.items():
-                    if other.name == name and other.class_qualname is not None:
-                        for ancestor in self.mro((path, other.class_qualname))[1:]:
-                            if ancestor is not None:
-                                table.setdefault(ancestor, []).append((path, qualname))
-            self._defining[name] = table
-        return self._defining[name]
+                    if other.name == name and other.class_qualname is not None and cid in self.mro((path, other.class_qualname))[1:]:
+                        found.append((path, qualname))
+            self._defining[key] = found
+        return self._defining[key]
 
     def has_outside_base(self, fid: FuncId) -> bool:
         info = self.function(fid)

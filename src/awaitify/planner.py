@@ -22,6 +22,7 @@ from pathlib import Path
 from awaitify.config import Config
 from awaitify.index import Edge, FuncId, ProjectIndex, SummaryStore, build_index
 from awaitify.plan import FilePlan, Plan
+from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, codemod_modules
 from awaitify.source import SourceFile
 from awaitify.suppress import is_suppressed, suppressions
@@ -64,7 +65,7 @@ class Closure:
 
 class Propagator:
     def __init__(self, index: ProjectIndex, config: Config, blocking: set[str], offload: frozenset[str] = frozenset(),
-                 scope: set[str] | None = None) -> None:
+                 scope: set[str] | None = None, top_down: bool = True) -> None:
         self.index = index
         self.config = config
         self.blocking = blocking | offload
@@ -78,6 +79,9 @@ class Propagator:
         # functions the user listed in `blocking-calls`: their callers get the configured remedy
         # (rule AW103), so propagation neither changes them nor looks past them
         self.configured = set(config.blocking_calls)
+        # what async code reaches, found from the async functions down (reads only the files on the
+        # way); without it, each question is searched upward over the whole index (the reference)
+        self.down = AsyncReach(index, lambda edge: edge.site.context == ASYNC, self.is_configured) if top_down else None
 
     def is_configured(self, fid: FuncId) -> bool:
         return bool(self.configured) and self.index.display_name(fid) in self.configured
@@ -96,17 +100,22 @@ class Propagator:
 
     # --- reachability -------------------------------------------------------------------------
     def candidate_seeds(self) -> dict[FuncId, str]:
-        """Sync functions holding a call with an async replacement. Only files that spell both the
-        module (in its import) and the function name of such a call can hold one."""
+        """Sync functions holding a call with an async replacement: in the functions async code
+        reaches or, without the top-down answer, in every file that spells both the module (in its
+        import) and the function name of such a call."""
         index = self.index
         found: dict[FuncId, str] = {}
-        for dotted in sorted(self.blocking):
-            first, last = dotted.partition(".")[0], dotted.rpartition(".")[2]
-            candidates = [p for p, text in index.texts.items() if first in text and last in text]
-            index.store.prefetch(candidates)
-            for path in candidates:
-                index.index_file(path)
-        for path, site, dotted in sorted(index.external_calls, key=lambda c: (c[0], c[1].line, c[1].col)):
+        if self.down is not None:
+            calls = [(fid[0], edge.site, dotted) for fid in self.down.reached for edge, dotted in index.external_calls_from(fid)]
+        else:
+            for dotted in sorted(self.blocking):
+                first, last = dotted.partition(".")[0], dotted.rpartition(".")[2]
+                candidates = [p for p, text in index.texts.items() if first in text and last in text]
+                index.store.prefetch(candidates)
+                for path in candidates:
+                    index.index_file(path)
+            calls = index.external_calls
+        for path, site, dotted in sorted(calls, key=lambda c: (c[0], c[1].line, c[1].col)):
             if self.scope is not None and path not in self.scope:
                 continue
             if dotted in self.blocking and site.context == SYNC and not self.is_configured((path, site.owner)):
@@ -124,8 +133,10 @@ class Propagator:
         return is_suppressed(self._suppressions[path], {line}, self.codes.get(dotted, "AW103"))
 
     def async_reachable(self, fid: FuncId) -> bool:
-        """Does async code reach `fid` through resolved sync calls? Searched upward from fid, so
-        only the files of its callers (those that spell its name) are read."""
+        """Does async code reach `fid` through resolved sync calls? The top-down answer, or (the
+        reference) searched upward from fid over the files of its callers (those spelling its name)."""
+        if self.down is not None:
+            return fid in self.down.reached
         if fid in self._reachable:
             return self._reachable[fid]
         seen, stack, found = {fid}, [fid], False
@@ -313,7 +324,7 @@ def build_plan(
         return plan
     store = store or SummaryStore({str(s.path): s.text for s in sources})
     index = build_index(store, _roots(config, paths or []), full=full_index)
-    propagator = Propagator(index, config, blocking, frozenset(offload), scope)
+    propagator = Propagator(index, config, blocking, frozenset(offload), scope, top_down=not full_index)
     propagator.codes = {name: rule.code for rule in rules for name in (*rule.async_fixes, *rule.offload_fixes)}
     propagator.apply(plan)
     return plan

@@ -19,6 +19,7 @@ from awaitify.errors import UsageError
 
 if TYPE_CHECKING:
     from awaitify.config import Config
+    from awaitify.plan import FilePlan
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,25 @@ class Rule:
     offload_fixes: tuple[str, ...] = ()
     # more trigger tokens that come from the settings (names in `blocking-calls`)
     config_triggers: Callable[[Config], tuple[str, ...]] | None = field(default=None, compare=False)
+    # The rule changes only code inside async functions: a file that does not spell `async` gives
+    # it nothing to do (unless the plan makes a function there async: see `FilePlan.has_work_for`).
+    async_only: bool = False
+    # The codemod reads and changes only module-level code, async functions, what the plan names and
+    # sync functions spelling one of `sync_tokens`: other function bodies may be hidden from it
+    # (awaitify.hollow), which spares libcst most of a large file.
+    local_edits: bool = False
+    sync_tokens: tuple[str, ...] = ()
 
     def triggers_for(self, config: Config) -> tuple[str, ...]:
         return self.triggers + (self.config_triggers(config) if self.config_triggers else ())
+
+    def may_apply(self, text: str, config: Config, plan: FilePlan | None = None) -> bool:
+        """The text pre-check: can this file give the rule anything to do? (no parse)"""
+        if plan is not None and plan.has_work_for(self.name):
+            return True
+        if self.async_only and "async" not in text and not (plan and plan.make_async):
+            return False
+        return any(t in text for t in self.triggers_for(config))
 
     @property
     def doc_page(self) -> str:

@@ -117,7 +117,7 @@ def rules_for(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
             continue
         if plan.has_work_for(rule.name):
             chosen.append(rule)
-        elif any(t in source.text for t in rule.triggers_for(config)):
+        elif rule.may_apply(source.text, config, plan):
             # the summary reads the file as it is; functions the plan makes async are not async in it yet
             summary = store.get(str(source.path)) if rule.name in hooks and not plan.make_async else None
             if summary is None or hooks[rule.name](summary):
@@ -240,6 +240,7 @@ class _Pool:
     def close(self) -> None:
         if self.executor is not None:
             self.executor.shutdown()
+            self.executor = None  # a later `map` starts a new one
 
 
 def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, str], pool: _Pool,
@@ -299,7 +300,8 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
                 cache.put_plan(plan_key, plan)
         with _stage(timings, "pre-check"):
             hooked = [r for r in rules if r.name in wants_hooks()]
-            store.prefetch([str(s.path) for s in sources if any(t in s.text for r in hooked for t in r.triggers_for(config))])
+            store.prefetch([str(s.path) for s in sources
+                            if any(r.may_apply(s.text, config, plan.for_file(str(s.path))) for r in hooked)])
             work, results = [], []
             for source in sources:
                 file_plan = plan.for_file(str(source.path))

@@ -8,6 +8,7 @@ fixed (the reason goes to stderr), so an editor never loses the buffer.
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
@@ -35,6 +36,14 @@ def fix_stdin(name: str, config: Config, rules: tuple[Rule, ...], check: bool, d
     source = read_stdin(name)
     if not source.text and source.raw:
         sys.stdout.buffer.write(source.raw)
+        return 0
+    try:  # one buffer: a broken one is named even when no rule would read it (as black and ruff do)
+        ast.parse(source.text, filename=name)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        line = getattr(exc, "lineno", None)
+        print(f"{name}: cannot parse: {getattr(exc, 'msg', None) or type(exc).__name__}" + (f" (line {line})" if line else ""),
+              file=sys.stderr)
+        sys.stdout.buffer.write(b"" if diff or check else source.raw)
         return 0
     rules = tuple(r for r in rules if not _ignored_here(name, r, config, source.path))
     plan = build_plan([source], rules, config, [])

@@ -14,6 +14,7 @@ from awaitify.codemod_base import AwaitifyCodemod, FileSession, ParenthesizeAwai
 from awaitify.config import Config
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
+from awaitify.hollow import hollow
 from awaitify.plan import FilePlan
 from awaitify.rules import Rule, codemod_modules, wants_hooks
 from awaitify.source import SourceFile, decode_source
@@ -38,14 +39,9 @@ def transformer_for(rule: Rule) -> type[AwaitifyCodemod]:
     raise LookupError(rule.code)
 
 
-def applicable(rule: Rule, text: str, plan: FilePlan, config: Config) -> bool:
-    """The cheap pre-check: a rule whose trigger tokens do not occur cannot change the file."""
-    return plan.has_work_for(rule.name) or any(t in text for t in rule.triggers_for(config))
-
-
-def parse(source: SourceFile) -> cst.Module:
+def parse(source: SourceFile, raw: bytes | None = None) -> cst.Module:
     try:
-        return cst.parse_module(source.raw)
+        return cst.parse_module(source.raw if raw is None else raw)
     except cst.ParserSyntaxError as exc:
         raise SourceError(source.display, f"cannot parse: {exc.message} (line {exc.raw_line}, column {exc.raw_column})") from None
     except (RecursionError, MemoryError) as exc:
@@ -53,18 +49,37 @@ def parse(source: SourceFile) -> cst.Module:
 
 
 def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan,
-              declined: frozenset[tuple[int, str]] = frozenset()) -> FileOutcome:
+              declined: frozenset[tuple[int, str]] = frozenset(), hide: bool = True) -> FileOutcome:
     """`declined`: (line, code) edits a reviewer said no to (`fix --interactive`): left as they are,
-    exactly as if the line carried `# awaitify: ignore[code]`."""
-    rules = tuple(sorted((r for r in rules if applicable(r, source.text, plan, config)), key=lambda r: r.order))
+    exactly as if the line carried `# awaitify: ignore[code]`. `hide`: let libcst see only the
+    functions the codemods may need (awaitify.hollow) when every codemod allows it."""
+    rules = tuple(sorted((r for r in rules if r.may_apply(source.text, config, plan)), key=lambda r: r.order))
     if not rules:
         return FileOutcome(new=source.raw)
-    tree = parse(source)
     found = suppressions(source.text)
     for line, code in declined:
         if found.get(line, set()) is not None:
             found.setdefault(line, set()).add(code)  # type: ignore[union-attr]
-    session = FileSession(display=source.display, config=config, plan=plan, suppressed=found)
+    if hide and all(r.local_edits for r in rules):
+        hollowed = hollow(source.raw, source.text, source.encoding, tuple(t for r in rules for t in r.sync_tokens), plan)
+        if hollowed is not None:
+            try:
+                outcome = _run_codemods(source, hollowed.raw, rules, config, plan, found)
+            except SourceError:
+                outcome = None  # what libcst cannot read may be in the hidden part: read the whole file
+            if outcome is not None:
+                if not outcome.changes:
+                    return FileOutcome(new=source.raw, diagnostics=outcome.diagnostics)
+                new = hollowed.restore(outcome.new)
+                if new is not None:
+                    return FileOutcome(new=new, changes=outcome.changes, diagnostics=outcome.diagnostics)
+    return _run_codemods(source, source.raw, rules, config, plan, found)
+
+
+def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], config: Config, plan: FilePlan,
+                  suppressed: dict) -> FileOutcome:
+    tree = parse(source, raw)
+    session = FileSession(display=source.display, config=config, plan=plan, suppressed=suppressed)
     context = new_context(session)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # libcst's own deprecation chatter is not the user's business
@@ -84,7 +99,7 @@ def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
             for key, visitor in (("AddImportsVisitor", AddImportsVisitor), ("RemoveImportsVisitor", RemoveImportsVisitor)):
                 if context.scratch.get(key):
                     tree = visitor(context).transform_module(tree)
-    new = tree.bytes if session.changes else source.raw
+    new = tree.bytes if session.changes else raw
     return FileOutcome(new=new, changes=sorted(session.changes), diagnostics=sorted(session.diagnostics))
 
 

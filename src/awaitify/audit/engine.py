@@ -7,17 +7,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from awaitify.audit.catalog import BY_CODE, Check
-from awaitify.audit.reach import Link, Reach
-from awaitify.audit.scan import FileScan, Site, scan
+from awaitify.audit.reach import Link, Reach, runs_in_async
+from awaitify.audit.scan import ANYWHERE_TOKENS, FileScan, Site, scan
 from awaitify.config import Config
 from awaitify.discovery import discover, repo_relative
 from awaitify.index import SummaryStore, build_index
+from awaitify.reachable import AsyncReach
 from awaitify.planner import _roots
 from awaitify.rules import Rule, all_rules, codemod_modules
 from awaitify.cache import Cache, content_key, load_last, save_last, stat_key
 from awaitify.runner import _ignored_here, _Pool, _read_all
 from awaitify.source import SourceFile
-from awaitify.summary import ASYNC, SYNC
+from awaitify.summary import ASYNC, SYNC, ModuleSummary
 from awaitify.suppress import is_suppressed
 
 # a file holding none of these cannot hold a finding (the cheap pre-check, as for `fix`)
@@ -48,6 +49,7 @@ class Finding:
 class CheckOptions:
     jobs: int = 0  # worker processes (0: every core)
     use_cache: bool = True
+    full_index: bool = False  # read every file that may hold a finding and search every caller (tests)
     scope: frozenset[str] | None = None  # `--changed-since`: report only in these files
 
 
@@ -88,32 +90,53 @@ def _scan_crashed(item: tuple[str, str, dict[str, str]]) -> str:
     return "the worker process died on this file (killed or out of memory?); not audited"
 
 
-def _scan_all(sources: list[SourceFile], config: Config, options: CheckOptions, cache: Cache,
-              keys: dict[str, str], result: CheckResult) -> dict[str, FileScan]:
-    """Scans from the cache (keyed by content and the custom blocking calls), the rest in the pool."""
-    outcomes: dict[str, FileScan | str] = {}
-    todo = []
-    for source in sources:
-        path = str(source.path)
-        if not any(t in source.text for t in TOKENS) and not any(n.rpartition(".")[2] in source.text for n in config.blocking_calls):
-            continue
-        cached = cache.outcome(keys[path])
-        if cached is not None:
-            outcomes[path] = cached
-        else:
-            todo.append((path, source.text, config.blocking_calls))
-    pool = _Pool(options.jobs)
-    try:
-        for (path, _, _), outcome in zip(todo, pool.map(_scan_one, todo, None, "scan", on_crash=_scan_crashed)):
-            outcomes[path] = outcome
-            cache.put_outcome(keys[path], outcome)
-    finally:
-        pool.close()
-    displays = {str(s.path): s.display for s in sources}
-    for path, outcome in sorted(outcomes.items()):
+class _Scans:
+    """Each file's scan, read once: from the cache (keyed by content and the custom blocking
+    calls), else parsed (in the worker pool when many are asked for at once). A scan holds the
+    file's summary too, so the index reads its files through this."""
+
+    def __init__(self, sources: list[SourceFile], config: Config, options: CheckOptions, cache: Cache,
+                 keys: dict[str, str]) -> None:
+        self.texts = {str(s.path): s.text for s in sources}
+        self.config, self.cache, self.keys = config, cache, keys
+        self.pool = _Pool(options.jobs)
+        self.done: dict[str, FileScan] = {}
+        self.errors: dict[str, str] = {}
+
+    def read(self, paths: list[str]) -> None:
+        todo = []
+        for path in paths:
+            if path in self.done or path in self.errors:
+                continue
+            cached = self.cache.outcome(self.keys[path])
+            if cached is not None:
+                self._keep(path, cached)
+            else:
+                todo.append((path, self.texts[path], self.config.blocking_calls))
+        outcomes = self.pool.map(_scan_one, todo, None, "scan", on_crash=_scan_crashed) if len(todo) > 1 else [_scan_one(t) for t in todo]
+        for (path, _, _), outcome in zip(todo, outcomes):
+            self.cache.put_outcome(self.keys[path], outcome)
+            self._keep(path, outcome)
+
+    def _keep(self, path: str, outcome: FileScan | str) -> None:
         if isinstance(outcome, str):
-            result.errors.append((displays[path], outcome))
-    return {path: o for path, o in outcomes.items() if not isinstance(o, str)}
+            self.errors[path] = outcome
+        else:
+            self.done[path] = outcome
+
+    def summaries(self, items: list[tuple[str, str]]) -> list[tuple[str, ModuleSummary | None]]:
+        self.read([path for path, _ in items])
+        return [(path, self.done[path].summary if path in self.done else None) for path, _ in items]
+
+    def summary(self, path: str, text: str) -> ModuleSummary:
+        self.read([path])
+        if path not in self.done:
+            raise SyntaxError(self.errors[path])
+        return self.done[path].summary
+
+
+def _may_hold_finding(text: str, config: Config) -> bool:
+    return any(t in text for t in TOKENS) or any(n.rpartition(".")[2] in text for n in config.blocking_calls)
 
 
 def check_source(source: SourceFile, config: Config, rules: tuple[Rule, ...]) -> CheckResult:
@@ -171,12 +194,29 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
     codemods = {m.RULE.code for m in codemod_modules() if getattr(m, "can_fix", lambda: True)()}
     propagated = {n for r in all_rules() for n in (*r.async_fixes, *r.offload_fixes)} | set(config.blocking_calls)
     displays = {str(s.path): s.display for s in sources}
-    scans = _scan_all(sources, config, options, cache, keys, result)
-    store = SummaryStore({str(s.path): s.text for s in sources}, primed={p: s.summary for p, s in scans.items()})
-    index = build_index(store, _roots(config, paths))
-    configured = set(config.blocking_calls)
-    reach = Reach(index, lambda p: displays.get(p, p), lambda fid: index.display_name(fid) in configured)
-    for path, scan_ in sorted(scans.items()):
+    scans = _Scans(sources, config, options, cache, keys)
+    try:
+        store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary)
+        index = build_index(store, _roots(config, paths))
+        configured = set(config.blocking_calls)
+        barrier = lambda fid: index.display_name(fid) in configured  # noqa: E731
+        if options.full_index:  # the reference: every file that may hold a finding, every caller searched
+            scans.read([p for p, text in scans.texts.items() if _may_hold_finding(text, config)])
+            down = None
+        else:
+            # findings stand in async code, in what async code reaches, or anywhere (framework hooks):
+            # only those files are read
+            scans.read([p for p, text in scans.texts.items() if _may_hold_finding(text, config)
+                        and ("async" in text or any(t in text for t in ANYWHERE_TOKENS))])
+            down = AsyncReach(index, runs_in_async, barrier)
+            scans.read(sorted({fid[0] for fid in down.reached if _may_hold_finding(scans.texts[fid[0]], config)}))
+        reach = Reach(index, lambda p: displays.get(p, p), barrier, down)
+        scans.read(store.unreadable())  # a broken module async code imports from is named, with the reason
+    finally:
+        scans.pool.close()
+    # a file read only to follow calls through it reports nothing, its parse errors included
+    result.errors += [(displays[p], reason) for p, reason in sorted(scans.errors.items()) if _may_hold_finding(scans.texts[p], config)]
+    for path, scan_ in sorted(scans.done.items()):
         for site in scan_.sites:
             check = BY_CODE[site.code]
             if site.code not in selected or _ignored_here(displays[path], check.as_rule(), config, Path(path)):

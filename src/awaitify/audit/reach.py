@@ -1,7 +1,8 @@
 """Which sync functions async code reaches, and the shortest chain of calls that does it.
 
-Searched upward from each function that holds a blocking call, over the project index's resolved
-call edges, so only the files that spell the names on the way are read. Results are memoized: a
+Searched upward from each function that holds a blocking call, over the resolved call edges into
+functions async code reaches (found top-down first, `awaitify.reachable`), or over every caller in
+the project index (the reference the tests compare with). Results are memoized: a
 function's answer does not depend on where the search started.
 """
 
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from awaitify.index import Edge, FuncId, ProjectIndex
+from awaitify.reachable import AsyncReach
 from awaitify.summary import ASYNC, GENEXP, SYNC
 
 
@@ -25,16 +27,20 @@ class Link:
     is_async: bool
 
 
-def _runs_in_async(edge: Edge) -> bool:
+def runs_in_async(edge: Edge) -> bool:
     return edge.site.context == ASYNC or (edge.site.context == GENEXP and edge.site.in_async)
 
 
 class Reach:
     def __init__(self, index: ProjectIndex, display: Callable[[str], str] = str,
-                 barrier: Callable[[FuncId], bool] = lambda fid: False) -> None:
+                 barrier: Callable[[FuncId], bool] = lambda fid: False, down: AsyncReach | None = None) -> None:
         self.index = index
         self.display = display
         self.barrier = barrier  # functions whose callers are not followed (configured blocking calls)
+        # with the top-down answer, only callers async code reaches are searched (and only the files
+        # on the way read); without it, every caller in the index (the reference)
+        self.down = down
+        self._callers = down.callers if down is not None else index.callers
         self._chains: dict[FuncId, tuple[Link, ...] | None] = {}
 
     def chain(self, fid: FuncId) -> tuple[Link, ...] | None:
@@ -42,13 +48,15 @@ class Reach:
         reaches it through resolved sync calls."""
         if fid in self._chains:
             return self._chains[fid]
+        if self.down is not None and fid not in self.down.reached:
+            return None
         parents: dict[FuncId, tuple[FuncId, Edge]] = {}  # caller -> (callee it was reached from, edge)
         queue, seen, found = deque([fid]), {fid}, None
         while queue and found is None:
             callee = queue.popleft()
-            for edge in self.index.callers(callee):
+            for edge in self._callers(callee):
                 caller = (edge.path, edge.site.owner)
-                if _runs_in_async(edge):
+                if runs_in_async(edge):
                     found = self._unwind(callee, parents, fid, self._link(caller, edge, True))
                     break
                 if edge.site.context != SYNC or caller in seen or self.barrier(caller):

@@ -92,6 +92,11 @@ class Site:
     target: str = ""  # the qualified name called, when it resolves through an import
 
 
+# tokens of the findings that hold wherever the code stands (context "any"): a file holding one is
+# scanned even when no async code is in it or reaches it
+ANYWHERE_TOKENS = ("on_event", "add_event_handler", "on_startup", "on_shutdown", "api_key")
+
+
 @dataclass
 class FileScan:
     summary: ModuleSummary

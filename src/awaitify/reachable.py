@@ -1,0 +1,68 @@
+"""Which sync functions async code reaches, found top-down.
+
+Async functions are few (a file holding one spells `async`), and what they reach is found by
+following resolved calls down from them: only the files of the functions on the way are read. Both
+users of the answer used to search upward from every function holding a blocking call, which reads
+every file that spells the name of a caller — in a large tree, most of it. The answer is the same
+either way (the tests compare both): a function is reached when a chain of resolved calls, each
+standing in a sync body, leads to it from a call that runs in async code.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from awaitify.index import Edge, FuncId, ProjectIndex
+from awaitify.summary import SYNC
+
+# files with fewer than this many functions to read are summarized in this process; more go to
+# the worker pool at once (`SummaryStore.prefetch`)
+_BATCH = 8
+
+
+class AsyncReach:
+    """`runs_in_async(edge)`: does this call run on the event loop (the root edges)?
+    `barrier(fid)`: a function whose callees are not followed (listed in `blocking-calls`)."""
+
+    def __init__(self, index: ProjectIndex, runs_in_async: Callable[[Edge], bool],
+                 barrier: Callable[[FuncId], bool] = lambda fid: False) -> None:
+        self.index = index
+        self.runs_in_async = runs_in_async
+        self.barrier = barrier
+        self.reached: set[FuncId] = set()
+        # the edges into each reached function from async code or from other reached functions:
+        # every caller that matters for a chain up to async code
+        self._into: dict[FuncId, list[Edge]] = {}
+        self._walk()
+
+    def callers(self, fid: FuncId) -> list[Edge]:
+        """The callers of fid that async code reaches (or async code itself), in the order
+        `ProjectIndex.callers` gives them."""
+        return sorted(self._into.get(fid, []), key=lambda e: (e.path, e.site.line, e.site.col))
+
+    def _walk(self) -> None:
+        index = self.index
+        async_files = [p for p, text in sorted(index.texts.items()) if "async" in text]
+        index.store.prefetch(async_files)
+        todo: list[FuncId] = []
+        for path in async_files:
+            for edge, target in index.edges_in(path):
+                if self.runs_in_async(edge):
+                    self._reach(edge, target, todo)
+        while todo:
+            level, todo = todo, []
+            index.store.prefetch(sorted({fid[0] for fid in level}) if len(level) >= _BATCH else [])
+            for fid in level:
+                if self.barrier(fid):
+                    continue
+                for edge, target in index.calls_from(fid):
+                    if edge.site.context == SYNC:
+                        self._reach(edge, target, todo)
+
+    def _reach(self, edge: Edge, target: FuncId, todo: list[FuncId]) -> None:
+        # `self.m()` may dispatch to an override in a subclass: it is called from here too
+        for fid in [target, *(self.index.overriding(target) if edge.dynamic else ())]:
+            self._into.setdefault(fid, []).append(edge)
+            if fid not in self.reached:
+                self.reached.add(fid)
+                todo.append(fid)
