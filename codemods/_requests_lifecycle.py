@@ -25,7 +25,8 @@ class Life:
     call: int  # id of the stream call / the requests.Session() call
     verb: str = ""  # stream: the requests verb
     last: int | None = None  # the last statement of its region (assignment form; None: a `with` block)
-    close: str = ""  # session: "drop" (its last statement is `s.close()`) or "await" (in the region's `finally:`)
+    close: str = ""  # session: "drop" (its last statement is `s.close()`) or "await" (in the `finally:` ending it)
+    wrap: bool = True  # session: write `try: ... finally: await s.aclose()` around its use
     settings: list[tuple[str, cst.BaseExpression]] = field(default_factory=list)  # constructor keywords, once seen
 
 
@@ -126,7 +127,8 @@ def _add_session(out: Lifecycles, session: requests_plan.Session, find, suppress
     if nodes is None:
         return  # a call left sync by a suppression comment would be wrong on an AsyncClient
     factory, *rest = nodes
-    life = Life("session", session.name, id(factory), close="" if session.close is None else "drop" if session.wrap else "await")
+    close = "" if session.close is None else "drop" if session.close is session.last else "await"
+    life = Life("session", session.name, id(factory), close=close, wrap=session.wrap)
     out.calls[id(factory)] = life
     out.session_calls.update(id(rest.pop(0)) for _ in session.calls)
     out.starts[id(rest.pop(0))] = life

@@ -417,6 +417,9 @@ class RequestsToHttpx(AwaitifyCodemod):
         return node
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        if len(original.body) != len(updated.body) or self.function is None or self.scope_kind != ASYNC:
+            return updated.with_changes(body=self._grouped(updated.body))
+        self._settings(original.body, updated.body)
         return updated.with_changes(body=self._grouped(self._regions(original.body, list(updated.body))))
 
     def _grouped(self, statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
@@ -499,7 +502,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._schedule_import_removal(factory.func)
         AddImportsVisitor.add_needed_import(self.context, self.client_module)
         closed = ("its `async with` block closes it" if life.last is None else
-                  f"`{life.name}.close()` -> `await {life.name}.aclose()`" if life.close == "await" else
+                  f"`{life.name}.close()` -> `await {life.name}.aclose()`" if not life.wrap else
                   f"`await {life.name}.aclose()` in a `finally:` closes it")
         self.record(factory, f"requests.Session() -> {self.client_module}.AsyncClient(): its requests are awaited; {closed}")
         return cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")),
@@ -519,13 +522,8 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def _regions(self, originals: Sequence[cst.BaseStatement], updated: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
         """A block's statements with each planned region (from `s = requests.Session()` or `r = requests.get(...,
-        stream=True)` through the last use) rewritten; `s.verify = x` lines dropped (their values go to the client)."""
-        if len(originals) != len(updated) or self.function is None or self.scope_kind != ASYNC:
-            return updated
-        for original, stmt in zip(originals, updated):
-            setting = self._life.settings.get(id(original))
-            if setting is not None and isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Assign):
-                setting[0].settings.append((setting[1], stmt.body[0].value))
+        stream=True)` through the last use; regions nest, they never cross) rewritten, and `s.verify = x` lines
+        dropped (their values go to the client)."""
         out: list[cst.BaseStatement] = []
         i = 0
         while i < len(originals):
@@ -536,11 +534,18 @@ class RequestsToHttpx(AwaitifyCodemod):
                     out.append(updated[i])
                 i += 1
                 continue
-            kept = [s for o, s in zip(originals[i + 1:ends[0] + 1], updated[i + 1:ends[0] + 1]) if id(o) not in self._life.settings]
+            inner = self._regions(originals[i + 1:ends[0] + 1], updated[i + 1:ends[0] + 1])
             build = self._stream_region if life.kind == "stream" else self._session_region  # type: ignore[union-attr]
-            out.extend(build(updated[i], kept, life))  # type: ignore[arg-type]
+            out.extend(build(updated[i], inner, life))  # type: ignore[arg-type]
             i = ends[0] + 1
         return out
+
+    def _settings(self, originals: Sequence[cst.BaseStatement], updated: Sequence[cst.BaseStatement]) -> None:
+        """The values of a block's `s.verify = x` lines, for the client they move to."""
+        for original, stmt in zip(originals, updated):
+            setting = self._life.settings.get(id(original))
+            if setting is not None and isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Assign):
+                setting[0].settings.append((setting[1], stmt.body[0].value))
 
     def _stream_region(self, assign: cst.SimpleStatementLine, body: list[cst.BaseStatement], life: _Life) -> list[cst.BaseStatement]:
         """`r = <stream call>` and the statements using r -> `async with <stream call> as r:` holding them;
@@ -563,7 +568,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         if life.close == "drop":
             dropped, body = body[-1], body[:-1]
             self._clients.pop(id(dropped), None)
-        if life.close == "await":
+        if not life.wrap:
             return [made, *body]
         close = cst.SimpleStatementLine([cst.Expr(awaited(cst.Call(cst.Attribute(cst.Name(life.name), cst.Name("aclose")))))])
         inner = self._grouped(body)

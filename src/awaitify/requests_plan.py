@@ -75,8 +75,8 @@ class Session:
     last: ast.stmt | None
     settings: list[ast.Assign] = field(default_factory=list)  # leading `s.verify = x`: constructor keywords
     calls: list[ast.Call] = field(default_factory=list)  # `s.get(...)` & co.
-    close: ast.Expr | None = None  # `s.close()`: the last statement (dropped) or in the region's `finally:`
-    wrap: bool = True  # False: the region is already `try: ... finally: s.close()`
+    close: ast.Expr | None = None  # `s.close()`: the last statement (dropped) or in the `finally:` ending the region
+    wrap: bool = True  # write `try: ... finally: await s.aclose()` (not when the region is `try: ... finally: s.close()`)
 
 
 @dataclass
@@ -96,6 +96,7 @@ def plan(func: ast.FunctionDef | ast.AsyncFunctionDef, kind: Callable[[ast.Call]
     facts = _Facts(func)
     candidates: set[int] = set()
     for block in _blocks(func):
+        spans: list[tuple[int, int]] = []  # the statements each plan of this block rewrites
         for index, stmt in enumerate(block):
             found = _candidate(stmt, kind)
             if found is None:
@@ -103,10 +104,12 @@ def plan(func: ast.FunctionDef | ast.AsyncFunctionDef, kind: Callable[[ast.Call]
             call, name, what = found
             candidates.add(id(call))
             try:
-                if what == SESSION:
-                    out.sessions.append(_session(facts, block, index, call, name, kind))
-                else:
-                    out.streams.append(_stream(facts, block, index, call, name, what))
+                made = _session(facts, block, index, call, name) if what == SESSION else _stream(facts, block, index, call, name, what)
+                last = next((i for i, s in enumerate(block) if s is made.last), index)
+                if any(start < index <= end < last for start, end in spans):  # blocks nest; they cannot cross
+                    raise _Refused(f"`{name}` is still used after the end of the use of a session or stream made before it")
+                spans.append((index, last))
+                (out.sessions if isinstance(made, Session) else out.streams).append(made)  # type: ignore[arg-type]
             except _Refused as exc:
                 out.refused[id(call)] = (call, str(exc))
     for node in _walk_scope(func):
@@ -255,7 +258,7 @@ def _stream_use(facts: _Facts, use: ast.Name, name: str) -> ast.For | None:
         raise _Refused(f"`{name}` is used as a value (returned, passed on, stored, or tested for truth)")
     call = facts.parent(attr)
     called = isinstance(call, ast.Call) and call.func is attr
-    if attr.attr in STREAM_ATTRS and not called:
+    if attr.attr in STREAM_ATTRS and not called and isinstance(attr.ctx, ast.Load):
         return None
     if attr.attr == "raise_for_status" and called and not call.args and not call.keywords:  # type: ignore[union-attr]
         return None
@@ -273,7 +276,7 @@ def _stream_use(facts: _Facts, use: ast.Name, name: str) -> ast.For | None:
     raise _Refused(f"`{name}.{attr.attr}` reads the body or differs on a streamed httpx response")
 
 
-def _session(facts: _Facts, block: list[ast.stmt], index: int, call: ast.Call, name: str, kind) -> Session:
+def _session(facts: _Facts, block: list[ast.stmt], index: int, call: ast.Call, name: str) -> Session:
     stmt = block[index]
     if call.args or call.keywords:
         raise _Refused("requests.Session() with arguments")
@@ -285,17 +288,17 @@ def _session(facts: _Facts, block: list[ast.stmt], index: int, call: ast.Call, n
     found = Session(name, call, stmt, last)
     closes: list[ast.Expr] = []
     for use in facts.uses(name, binding, region):  # type: ignore[arg-type]
-        _session_use(facts, use, name, region, found, closes, kind)
+        _session_use(facts, use, name, region, found, closes)
     if isinstance(stmt, ast.With) and closes:
         raise _Refused(f"`{name}.close()` inside its `with` block")
     _session_close(found, region, closes)
-    if len(found.settings) + (found.close is not None and found.wrap) >= len(region):
+    if len(found.settings) + (found.close is region[-1]) >= len(region):
         raise _Refused(f"`{name}` makes no request")
     return found
 
 
 def _session_use(facts: _Facts, use: ast.Name, name: str, region: list[ast.stmt], found: Session,
-                 closes: list[ast.Expr], kind) -> None:
+                 closes: list[ast.Expr]) -> None:
     attr = facts.parent(use)
     if not isinstance(attr, ast.Attribute):
         raise _Refused(f"`{name}` is used as a value (returned, passed on or stored)")
@@ -308,8 +311,8 @@ def _session_use(facts: _Facts, use: ast.Name, name: str, region: list[ast.stmt]
             raise _Refused(f"`{name}.{attr.attr}()` has arguments that are not converted (stream=, per-request verify=/"
                            "cert=/cookies=/proxies=, ...)")
         found.calls.append(parent)
-    elif attr.attr in ("headers", "auth") or (attr.attr == "params" and stored):
-        pass  # settable and mutable alike on an httpx client (its params are not mutable: only assigned)
+    elif attr.attr == "headers" or (attr.attr in ("auth", "params") and stored):
+        pass  # httpx's client headers are mutable alike; its params are immutable and its auth reads back as BasicAuth
     elif attr.attr == "cookies" and (stored or isinstance(parent, ast.Subscript) or _cookie_call(facts, parent)):
         pass
     elif attr.attr in SESSION_SETTINGS and stored and _leading_setting(facts, attr, region, found):
@@ -319,6 +322,10 @@ def _session_use(facts: _Facts, use: ast.Name, name: str, region: list[ast.stmt]
     elif attr.attr in SESSION_SETTINGS and stored:
         raise _Refused(f"`{name}.{attr.attr} = ...` after its first request: httpx takes {attr.attr}= only when the "
                        "client is made")
+    elif attr.attr == "params":
+        raise _Refused(f"`{name}.params` is only assigned on an httpx client (its QueryParams cannot be changed in place)")
+    elif attr.attr == "auth":
+        raise _Refused(f"`{name}.auth` is only assigned on an httpx client (it reads back as an httpx.BasicAuth)")
     else:
         raise _Refused(f"`{name}.{attr.attr}` has no httpx.AsyncClient twin that means the same")
 
@@ -347,16 +354,17 @@ def _is_setting(stmt: ast.stmt, name: str) -> bool:
 
 
 def _session_close(found: Session, region: list[ast.stmt], closes: list[ast.Expr]) -> None:
-    """`s.close()` as the last statement (the `finally:` written does it), or in the `finally:` of the
-    `try` that is the whole rest of the region (it becomes `await s.aclose()`, no `try` added)."""
+    """`s.close()` as the last statement (dropped: the `finally:` written does it), or in the `finally:` of
+    the `try` that ends the region (it becomes `await s.aclose()`; no `try` is added when that `try` is
+    all the region holds besides the settings)."""
     if not closes:
         return
     rest = region[len(found.settings):]
     last = region[-1]
     if len(closes) == 1 and closes[0] is last:
         found.close = closes[0]
-    elif (len(closes) == 1 and len(rest) == 1 and isinstance(last, ast.Try) and not isinstance(found.statement, ast.With)
+    elif (len(closes) == 1 and isinstance(last, ast.Try) and not isinstance(found.statement, ast.With)
           and any(s is closes[0] for s in last.finalbody)):
-        found.close, found.wrap = closes[0], False
+        found.close, found.wrap = closes[0], len(rest) > 1
     else:
         raise _Refused(f"`{found.name}.close()` before the end of its use (httpx cannot use a closed client again)")
