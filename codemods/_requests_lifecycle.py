@@ -124,8 +124,11 @@ def _add_session(out: Lifecycles, session: requests_plan.Session, find, suppress
     calls = [session.factory, *session.calls]
     nodes = _found(find, [*calls, session.statement, *([session.last] if session.last else []), *session.settings,
                           *([session.close.value] if session.close else [])], suppressed, len(calls))
-    if nodes is None:
-        return  # a call left sync by a suppression comment would be wrong on an AsyncClient
+    if nodes is None:  # a call left sync by a suppression comment would be wrong on an AsyncClient
+        factory = find(session.factory)
+        if factory is not None:
+            out.refused[id(factory)] = "one of its calls says `# awaitify: ignore` (or could not be placed)"
+        return
     factory, *rest = nodes
     close = "" if session.close is None else "drop" if session.close is session.last else "await"
     life = Life("session", session.name, id(factory), close=close, wrap=session.wrap)

@@ -10,7 +10,15 @@ Behaviour kept on purpose: `follow_redirects=True` for every verb but `head` (or
 `httpx-default-timeout = true` opts out); a `(connect, read)` timeout tuple becomes
 `httpx.Timeout(None, connect=c, read=r)`; a str/bytes literal body moves from `data=` to `content=`;
 `verify=`, `cert=`, `cookies=` and a one-proxy `proxies=` move to the client.
-`with requests.Session() as s:` becomes `async with httpx.AsyncClient() as s:` with its calls awaited.
+Sessions and streamed responses are converted whole, where `awaitify.requests_plan` (shared with
+`check`) sees their whole use in the function: `with requests.Session() as s:` becomes
+`async with httpx.AsyncClient() as s:`; a local `s = requests.Session()` becomes
+`s = httpx.AsyncClient()` with the statements through its last use in `try: ... finally: await
+s.aclose()` (a last `s.close()` dropped; one in the `finally:` ending its use awaited as
+`aclose()`), leading `s.verify = x`/`s.cert = x` moved into the constructor; calls on either are
+awaited. `r = requests.get(u, stream=True)` (or `with requests.get(u, stream=True) as r:`) becomes
+`async with client.stream("GET", u, ...) as r:` holding the statements through r's last use, its
+`for x in r.iter_content(n):` loops `async for x in r.aiter_bytes(n):`.
 Responses of converted calls (the call itself, or a name bound only from such calls) get `.ok` and
 their truth -> `not .is_error`, `.reason` -> `.reason_phrase`, `.next` -> `.next_request`. `except`
 clauses of a `try` guarding converted calls (or awaiting a function of the module that holds some)
@@ -18,12 +26,14 @@ get the httpx exception that catches the same errors (`requests.HTTPError` ->
 `httpx.HTTPStatusError`, not the wider `httpx.HTTPError`), beside the requests one where requests
 calls stay in the `try`. `requests` is dropped from the imports only when nothing uses it any more.
 
-Refused, with a finding: `stream=True`, `**kwargs`, positional arguments after the URL, arguments
-httpx has no place for, a `proxies=` with several proxies, a `data=` whose type cannot be seen,
-calls in a lambda or generator expression, a response name also bound to something else and read
-as a response, `requests.Session()` outside a convertible `with` block, sessions kept on `self` or a
-module global (with the manual fix), and `except` clauses naming a requests exception httpx has no
-counterpart for.
+Refused, with a finding: `**kwargs`, positional arguments after the URL, arguments httpx has no
+place for, a `proxies=` with several proxies, a `data=` whose type cannot be seen, calls in a lambda
+or generator expression, a response name also bound to something else and read as a response, a
+session or streamed response that escapes (returned, passed on, stored, captured, bound again, used
+after its block) or is used in a way that differs on the httpx object (`iter_lines()`,
+`decode_unicode=`, `r.content` on a stream; `s.params[...] = `, a late `s.verify =`, `s.mount()`),
+sessions kept on `self` or a module global (with the manual fix), and `except` clauses naming a
+requests exception httpx has no counterpart for.
 """
 
 from __future__ import annotations
