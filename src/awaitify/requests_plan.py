@@ -216,6 +216,16 @@ def _walk_scope(func: ast.AST) -> Iterator[ast.AST]:
             stack.extend(ast.iter_child_nodes(node))
 
 
+def _region_of(block: list[ast.stmt], index: int, name: str) -> tuple[ast.stmt, list[ast.stmt], ast.stmt | None, ast.Name]:
+    """(the statement binding `name`, the statements its use spans, the last of them in the block or None
+    for a `with` block, the name bound)."""
+    stmt = block[index]
+    if isinstance(stmt, ast.With):
+        return stmt, stmt.body, None, stmt.items[0].optional_vars  # type: ignore[return-value]
+    region = _region(block, index, name)
+    return stmt, region, region[-1], stmt.targets[0]  # type: ignore[attr-defined]
+
+
 def _region(block: list[ast.stmt], index: int, name: str) -> list[ast.stmt]:
     """The statements after `block[index]` through the last that names `name`, each on lines of its own
     (the codemod moves whole lines)."""
@@ -230,7 +240,6 @@ def _region(block: list[ast.stmt], index: int, name: str) -> list[ast.stmt]:
 
 
 def _stream(facts: _Facts, block: list[ast.stmt], index: int, call: ast.Call, name: str, verb: str) -> Stream:
-    stmt = block[index]
     if not streams(call):
         raise _Refused("a response used as a context manager is converted only with stream=True (an httpx "
                        "response is not one); bind it instead: `r = requests.get(...)`")
@@ -238,11 +247,7 @@ def _stream(facts: _Facts, block: list[ast.stmt], index: int, call: ast.Call, na
         raise _Refused("stream= is not a literal True")
     if not call_fixable(call, verb, streaming=True):
         raise _Refused("its arguments are not converted (see the rule's page)")
-    if isinstance(stmt, ast.With):
-        region, last, binding = stmt.body, None, stmt.items[0].optional_vars
-    else:
-        region = _region(block, index, name)
-        last, binding = region[-1], stmt.targets[0]  # type: ignore[attr-defined]
+    stmt, region, last, binding = _region_of(block, index, name)
     found = Stream(name, verb, call, stmt, last)
     for use in facts.uses(name, binding, region):  # type: ignore[arg-type]
         loop = _stream_use(facts, use, name)
@@ -277,14 +282,9 @@ def _stream_use(facts: _Facts, use: ast.Name, name: str) -> ast.For | None:
 
 
 def _session(facts: _Facts, block: list[ast.stmt], index: int, call: ast.Call, name: str) -> Session:
-    stmt = block[index]
     if call.args or call.keywords:
         raise _Refused("requests.Session() with arguments")
-    if isinstance(stmt, ast.With):
-        region, last, binding = stmt.body, None, stmt.items[0].optional_vars
-    else:
-        region = _region(block, index, name)
-        last, binding = region[-1], stmt.targets[0]  # type: ignore[attr-defined]
+    stmt, region, last, binding = _region_of(block, index, name)
     found = Session(name, call, stmt, last)
     closes: list[ast.Expr] = []
     for use in facts.uses(name, binding, region):  # type: ignore[arg-type]

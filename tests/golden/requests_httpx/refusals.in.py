@@ -36,5 +36,4 @@ async def rebound(url):
 
 async def escaping_session(url):
     s = requests.Session()
-    s.get(url)
-    return s
+    return s, s.get(url)
