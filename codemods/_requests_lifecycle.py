@@ -1,6 +1,6 @@
 """The requests-httpx codemod's sessions and streamed responses, as libcst nodes: the plans of
-`awaitify.requests_plan` (read with `ast`, shared with `check`) matched to the nodes of the tree
-being rewritten by their positions, and the statements the conversion writes."""
+`awaitify.requests_plan` (read with `ast`, shared with `check`) matched by their positions to the
+nodes of the tree being rewritten."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from awaitify import requests_plan
 
@@ -87,7 +86,8 @@ def lifecycles(module: cst.Module, positions, kind: Callable[[cst.Call], str | N
         return kind(found) if isinstance(found, cst.Call) else None
 
     for func in ast.walk(tree):
-        if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        # async functions only (those propagation makes async already are, in this tree): sync code keeps requests
+        if isinstance(func, ast.AsyncFunctionDef):
             plans = requests_plan.plan(func, ast_kind)
             for stream in plans.streams:
                 _add_stream(out, stream, find, suppressed)

@@ -431,11 +431,36 @@ def test_requests_sessions_and_streams_are_fixable_exactly_where_fix_converts_th
             s = requests.Session()
             s.get(url)
             return s
+    """, "helpers.py": """
+        import requests
+
+
+        def fetch(u):  # made async by propagation for its requests.get: its session is converted too
+            s = requests.Session()
+            x = requests.get(u)
+            return s.get(u).text, x
+
+
+        def only_session(u):  # nothing makes it async: its session stays
+            s = requests.Session()
+            return s.get(u).text
+
+
+        def unreached(u):
+            s = requests.Session()
+            return s.get(u).text
+
+
+        async def handler(u):
+            return fetch(u), only_session(u)
     """})
-    found = [(f.line, f.code, f.fixable) for f in _check(tmp_path).findings]
-    assert found == [(5, "AW201", True), (12, "AW201", False), (17, "AW514", True), (19, "AW201", True),
-                     (23, "AW514", True), (24, "AW201", True), (28, "AW514", False), (29, "AW201", False)]
+    found = [(Path(f.path).name, f.line, f.code, f.fixable) for f in _check(tmp_path).findings]
+    assert found == [("helpers.py", 6, "AW201", True), ("helpers.py", 7, "AW201", True), ("helpers.py", 12, "AW201", False),
+                     ("m.py", 5, "AW201", True), ("m.py", 12, "AW201", False), ("m.py", 17, "AW514", True),
+                     ("m.py", 19, "AW201", True), ("m.py", 23, "AW514", True), ("m.py", 24, "AW201", True),
+                     ("m.py", 28, "AW514", False), ("m.py", 29, "AW201", False)]
     code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
     assert code == 0, err
-    after = [(f.code, f.fixable) for f in _check(tmp_path).findings]
-    assert after == [(code, fixable) for _, code, fixable in found if not fixable]
+    after = [(Path(f.path).name, f.code, f.fixable) for f in _check(tmp_path).findings]
+    assert after == [(path, code, fixable) for path, _, code, fixable in found if not fixable]
+    assert "def unreached(u):\n    s = requests.Session()" in (tmp_path / "helpers.py").read_text()

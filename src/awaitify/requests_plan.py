@@ -112,7 +112,7 @@ def plan(func: ast.FunctionDef | ast.AsyncFunctionDef, kind: Callable[[ast.Call]
                 (out.sessions if isinstance(made, Session) else out.streams).append(made)  # type: ignore[arg-type]
             except _Refused as exc:
                 out.refused[id(call)] = (call, str(exc))
-    for node in _walk_scope(func):
+    for node in walk_scope(func):
         if isinstance(node, ast.Call) and id(node) not in candidates:
             what = kind(node)
             if what == SESSION:
@@ -206,7 +206,7 @@ def _blocks(func: ast.AST) -> Iterator[list[ast.stmt]]:
         stack.extend(getattr(node, "cases", ()))
 
 
-def _walk_scope(func: ast.AST) -> Iterator[ast.AST]:
+def walk_scope(func: ast.AST) -> Iterator[ast.AST]:
     """The nodes of the function, lambdas and generator expressions included, not nested defs."""
     stack = list(ast.iter_child_nodes(func))
     while stack:

@@ -151,8 +151,12 @@ class _Scanner(_Summarizer):
         plans = requests_plan.plan(func, self._requests_kind)
         for stream in plans.streams:
             self._planned.add(id(stream.call))
-        for session in plans.sessions:
-            self._planned.update(id(c) for c in (session.factory, *session.calls))
+        # propagation makes a sync function async (and so its sessions convertible) for a requests call of its own
+        if isinstance(func, ast.AsyncFunctionDef) or any(
+                isinstance(n, ast.Call) and self._requests_kind(n) not in (None, requests_plan.SESSION)
+                for n in requests_plan.walk_scope(func)):
+            for session in plans.sessions:
+                self._planned.update(id(c) for c in (session.factory, *session.calls))
         self._unplanned.update(plans.refused)
 
     def _requests_kind(self, call: ast.Call) -> str | None:
@@ -324,7 +328,9 @@ class _Scanner(_Summarizer):
                 fixable = not in_lambda_or_genexp and (
                     (kind == "path" and func.attr != "open") or (kind == "file" and self._in_movable_block(node.lineno))
                     or id(node) in self._planned)
-                self._add(node, METHODS[kind][1], f"{name}.{func.attr}()", where, fixable)
+                # a planned session call is fixed as the requests call it is (and followed as one into helpers)
+                target = f"requests.{func.attr}" if id(node) in self._planned else ""
+                self._add(node, METHODS[kind][1], f"{name}.{func.attr}()", where, fixable, target)
 
     def _framework_hooks(self, node: ast.Call) -> None:
         if not self.framework:
