@@ -61,6 +61,8 @@ class _Block(cst.CSTVisitor):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, NOT_MOVABLE) and self.problem is None:
             self.problem = f"`{type(node).__name__.lower()}` in the block"
+        elif _asynchronous(node) and self.problem is None:  # written by an earlier codemod (requests-httpx's streams)
+            self.problem = "`async with`/`async for` in the block"
         elif isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name) and node.target.value not in self.assigned:
             self.problem = f"`{node.target.value}` is updated in place"
         elif isinstance(node, cst.AssignTarget):
@@ -72,6 +74,18 @@ class _Block(cst.CSTVisitor):
         elif isinstance(node, (cst.Lambda, cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp)):
             return False  # their own scopes
         return True
+
+
+def _asynchronous(node: cst.CSTNode) -> bool:
+    """An `async with`, `async for` or async comprehension: only valid in the async function."""
+    if isinstance(node, (cst.With, cst.For)):
+        return node.asynchronous is not None
+    comp = getattr(node, "for_in", None)
+    while isinstance(comp, cst.CompFor):
+        if comp.asynchronous is not None:
+            return True
+        comp = comp.inner_for_in
+    return False
 
 
 class OffloadFileIO(OffloadCodemod):

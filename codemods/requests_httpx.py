@@ -10,7 +10,15 @@ Behaviour kept on purpose: `follow_redirects=True` for every verb but `head` (or
 `httpx-default-timeout = true` opts out); a `(connect, read)` timeout tuple becomes
 `httpx.Timeout(None, connect=c, read=r)`; a str/bytes literal body moves from `data=` to `content=`;
 `verify=`, `cert=`, `cookies=` and a one-proxy `proxies=` move to the client.
-`with requests.Session() as s:` becomes `async with httpx.AsyncClient() as s:` with its calls awaited.
+Sessions and streamed responses are converted whole, where `awaitify.requests_plan` (shared with
+`check`) sees their whole use in the function: `with requests.Session() as s:` becomes
+`async with httpx.AsyncClient() as s:`; a local `s = requests.Session()` becomes
+`s = httpx.AsyncClient()` with the statements through its last use in `try: ... finally: await
+s.aclose()` (a last `s.close()` dropped; one in the `finally:` ending its use awaited as
+`aclose()`), leading `s.verify = x`/`s.cert = x` moved into the constructor; calls on either are
+awaited. `r = requests.get(u, stream=True)` (or `with requests.get(u, stream=True) as r:`) becomes
+`async with client.stream("GET", u, ...) as r:` holding the statements through r's last use, its
+`for x in r.iter_content(n):` loops `async for x in r.aiter_bytes(n):`.
 Responses of converted calls (the call itself, or a name bound only from such calls) get `.ok` and
 their truth -> `not .is_error`, `.reason` -> `.reason_phrase`, `.next` -> `.next_request`. `except`
 clauses of a `try` guarding converted calls (or awaiting a function of the module that holds some)
@@ -18,12 +26,14 @@ get the httpx exception that catches the same errors (`requests.HTTPError` ->
 `httpx.HTTPStatusError`, not the wider `httpx.HTTPError`), beside the requests one where requests
 calls stay in the `try`. `requests` is dropped from the imports only when nothing uses it any more.
 
-Refused, with a finding: `stream=True`, `**kwargs`, positional arguments after the URL, arguments
-httpx has no place for, a `proxies=` with several proxies, a `data=` whose type cannot be seen,
-calls in a lambda or generator expression, a response name also bound to something else and read
-as a response, `requests.Session()` outside a convertible `with` block, sessions kept on `self` or a
-module global (with the manual fix), and `except` clauses naming a requests exception httpx has no
-counterpart for.
+Refused, with a finding: `**kwargs`, positional arguments after the URL, arguments httpx has no
+place for, a `proxies=` with several proxies, a `data=` whose type cannot be seen, calls in a lambda
+or generator expression, a response name also bound to something else and read as a response, a
+session or streamed response that escapes (returned, passed on, stored, captured, bound again, used
+after its block) or is used in a way that differs on the httpx object (`iter_lines()`,
+`decode_unicode=`, `r.content` on a stream; `s.params[...] = `, a late `s.verify =`, `s.mount()`),
+sessions kept on `self` or a module global (with the manual fix), and `except` clauses naming a
+requests exception httpx has no counterpart for.
 """
 
 from __future__ import annotations
@@ -32,14 +42,19 @@ from collections.abc import Sequence
 
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+from libcst.metadata import PositionProvider
 
+from awaitify import requests_plan
 from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited, names_in, with_commas
+from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
+from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST
+from awaitify.requests_plan import VERBS
 from awaitify.rules import Rule
 from awaitify.summary import ModuleSummary
 
-VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
-PER_REQUEST = {"params", "headers", "json", "files", "auth", "data", "timeout", "allow_redirects"}
-TO_CLIENT = {"verify", "cert", "cookies", "proxies"}
+from ._requests_lifecycle import Life as _Life
+from ._requests_lifecycle import Lifecycles, lifecycles
+
 EXCEPTIONS = {
     "RequestException": "HTTPError", "HTTPError": "HTTPStatusError", "ConnectionError": "TransportError",
     "Timeout": "TimeoutException", "ConnectTimeout": "ConnectTimeout", "ReadTimeout": "ReadTimeout",
@@ -47,7 +62,6 @@ EXCEPTIONS = {
 }
 RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}
 SESSION_FACTORIES = ("requests.Session", "requests.session", "requests.sessions.Session")
-SESSION_ATTRS = ("headers", "auth", "params")  # the same meaning on an httpx.AsyncClient
 
 RULE = Rule(
     code="AW201",
@@ -73,6 +87,10 @@ def wants(summary: ModuleSummary) -> bool:
 
 def _is_text_literal(expr: cst.BaseExpression) -> bool:
     return isinstance(expr, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString))
+
+
+def _is_name(expr: cst.BaseExpression, name: str) -> bool:
+    return isinstance(expr, cst.Name) and expr.value == name
 
 
 def _kw(name: str, value: cst.BaseExpression) -> cst.Arg:
@@ -215,10 +233,16 @@ class _Bindings(cst.CSTVisitor):
         self.bind_target(node.target)
 
     def visit_WithItem(self, node: cst.WithItem) -> None:
-        if node.asname is not None:
-            self.bind_target(node.asname.name)
-            if isinstance(node.item, cst.Call) and isinstance(node.asname.name, cst.Name) and self.is_session_factory(node.item):
-                self.sessions.add(node.asname.name.value)
+        if node.asname is None:
+            return
+        name = node.asname.name
+        if isinstance(node.item, cst.Call) and isinstance(name, cst.Name) and self.is_response_call(node.item, self.sessions):
+            self.bind(name.value, True)  # `with requests.get(u, stream=True) as r:`
+            self.response_bound.add(name.value)
+            return
+        self.bind_target(name)
+        if isinstance(node.item, cst.Call) and isinstance(name, cst.Name) and self.is_session_factory(node.item):
+            self.sessions.add(name.value)
 
     def visit_ExceptHandler(self, node: cst.ExceptHandler) -> None:
         if node.name is not None:
@@ -271,8 +295,8 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._unconverted = 0  # requests calls left as they are so far
         self._try_marks: list[tuple[int, int]] = []  # counts when a try body starts
         self._try_guarded: list[tuple[int, int]] = []  # per try being left: (converted, unconverted) in its body
-        self._sessions: list[str] = []  # names of `with requests.Session() as s:` blocks being converted
-        self._session_items: set[int] = set()  # the `requests.Session()` calls of those `with` items
+        self._life = Lifecycles()  # the sessions and streamed responses converted whole (ids of original nodes)
+        self._streamed: set[int] = set()  # the stream calls converted (ids of original nodes)
         self._global_sessions: set[str] = set()  # module names bound to a requests.Session()
         self._self_sessions: set[str] = set()  # `self.<attr>` bound to a requests.Session()
         # response rewrites decided (per function, when it is left): id(node in the updated tree) -> kind
@@ -311,6 +335,7 @@ class RequestsToHttpx(AwaitifyCodemod):
                         owner._self_sessions.add(t.attr.value)
 
         node.visit(StoredSessions())
+        self._life = lifecycles(node, self.metadata[PositionProvider], self._call_kind, self._suppressed)
         return True
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
@@ -391,7 +416,8 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         result = super().on_leave(original, updated)
-        if isinstance(original, cst.Call) and not isinstance(result, cst.Await) and self._is_requests_call(original):
+        if (isinstance(original, cst.Call) and not isinstance(result, cst.Await) and id(original) not in self._streamed
+                and self._is_requests_call(original)):
             self._unconverted += 1
         if self._is_statement(original) and not isinstance(original, cst.FunctionDef):
             result = self._statement_left(result)
@@ -404,11 +430,17 @@ class RequestsToHttpx(AwaitifyCodemod):
         return node
 
     def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        if len(original.body) != len(updated.body) or self.function is None or self.scope_kind != ASYNC:
+            return updated.with_changes(body=self._grouped(updated.body))
+        self._settings(original.body, updated.body)
+        return updated.with_changes(body=self._grouped(self._regions(original.body, list(updated.body))))
+
+    def _grouped(self, statements: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
         """Adjacent statements that need the same clients share one `async with`."""
         body: list[cst.BaseStatement] = []
         group: list[cst.BaseStatement] = []
         group_clients: tuple = ()
-        for stmt in updated.body:
+        for stmt in statements:
             entry = self._clients.pop(id(stmt), None)
             clients = () if entry is None else entry[0]
             if group and clients != group_clients:
@@ -421,7 +453,7 @@ class RequestsToHttpx(AwaitifyCodemod):
                 group_clients = clients
         if group:
             body.append(self._wrap(group, group_clients))
-        return updated.with_changes(body=body)
+        return body
 
     def _wrap(self, statements: list[cst.BaseStatement], clients: tuple) -> cst.With:
         names = {name for name, _, _ in clients}
@@ -461,91 +493,105 @@ class RequestsToHttpx(AwaitifyCodemod):
             return name[13:]
         return None
 
-    # --- sessions: `with requests.Session() as s:` -> `async with httpx.AsyncClient() as s:` ----------
-    def _session_name(self, node: cst.With) -> str | None:
-        if len(node.items) != 1 or node.asynchronous is not None:
-            return None
-        item = node.items[0]
-        if not (isinstance(item.item, cst.Call) and not item.item.args and item.asname is not None
-                and isinstance(item.asname.name, cst.Name)):
-            return None
-        return item.asname.name.value if self.qualified_name(item.item.func) in SESSION_FACTORIES else None
-
-    def visit_With(self, node: cst.With) -> bool:
-        name = self._session_name(node)
-        if name is not None:
-            self._session_items.add(id(node.items[0].item))
-        if name is not None and self.scope_kind == ASYNC and self.function is not None:
-            problem = self._session_problem(node, name)
-            if problem:
-                self.diagnose(node, f"requests.Session() in async code; not rewritten: {problem}")
-            else:
-                self._sessions.append(name)
-        return True
-
-    def _session_problem(self, node: cst.With, name: str) -> str | None:
-        """Why the session's block cannot be converted as a whole, or None."""
-        uses: list[cst.CSTNode] = []
-        owner = self
-
-        class Uses(cst.CSTVisitor):
-            def visit_Attribute(self, attr: cst.Attribute) -> bool:
-                if isinstance(attr.value, cst.Name) and attr.value.value == name:
-                    uses.append(attr)
-                    return False
-                return True
-
-            def visit_Call(self, call: cst.Call) -> bool:
-                func = call.func
-                if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == name:
-                    uses.append(call)
-                    for arg in call.args:
-                        arg.visit(self)
-                    return False
-                return True
-
-            def visit_Name(self, ref: cst.Name) -> None:
-                if ref.value == name:
-                    uses.append(ref)
-
-            def visit_Lambda(self, lam: cst.Lambda) -> bool:
-                return True
-
-        node.body.visit(Uses())
-        for use in uses:
-            if isinstance(use, cst.Call):
-                verb = use.func.attr.value  # type: ignore[attr-defined]
-                if verb not in VERBS:
-                    return f"`{name}.{verb}()` has no httpx.AsyncClient twin"
-                plan = owner._plan_arguments(use, use, verb)
-                if isinstance(plan, str):
-                    return plan
-                if plan[1]:
-                    return "per-request verify=/cert=/cookies=/proxies= must move to the client"
-            elif isinstance(use, cst.Attribute):
-                if use.attr.value not in SESSION_ATTRS:
-                    return f"`{name}.{use.attr.value}` differs in httpx"
-            else:
-                return f"`{name}` is used as a value (passed on or stored)"
-        return None
+    # --- sessions and streamed responses, converted whole (planned by awaitify.requests_plan) ---------
+    def _call_kind(self, call: cst.Call) -> str | None:
+        return self._verb(call) or (requests_plan.SESSION if self._is_session_factory(call) else None)
 
     def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement:
-        name = self._session_name(original)
-        if name is None or not self._sessions or self._sessions[-1] != name:
+        """`with requests.Session() as s:` -> `async with httpx.AsyncClient() as s:`;
+        `with requests.get(u, stream=True) as r:` -> `async with client.stream("GET", u) as r:`."""
+        life = self._life.starts.get(id(original))
+        if life is None or (life.kind == "stream" and life.call not in self._streamed):
             return updated
-        self._sessions.pop()
+        if life.kind == "stream":
+            self._functions[-1].responses.add(life.name)
+            return updated.with_changes(asynchronous=cst.Asynchronous())
+        client = self._async_client(original.items[0].item, life)  # type: ignore[arg-type]
+        return updated.with_changes(items=[updated.items[0].with_changes(item=client)], asynchronous=cst.Asynchronous())
+
+    def _async_client(self, factory: cst.Call, life: _Life) -> cst.Call:
+        """The httpx.AsyncClient for a requests.Session(), with the settings httpx takes only here."""
         self._count_converted()
-        self._schedule_import_removal(original.items[0].item.func)  # type: ignore[attr-defined]
+        self._schedule_import_removal(factory.func)
         AddImportsVisitor.add_needed_import(self.context, self.client_module)
-        self.record(original, f"requests.Session() -> {self.client_module}.AsyncClient(): its requests are awaited")
-        client = cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")))
-        item = updated.items[0].with_changes(item=client)
-        return updated.with_changes(items=[item], asynchronous=cst.Asynchronous())
+        closed = ("its `async with` block closes it" if life.last is None else
+                  f"`{life.name}.close()` -> `await {life.name}.aclose()`" if not life.wrap else
+                  f"`await {life.name}.aclose()` in a `finally:` closes it")
+        self.record(factory, f"requests.Session() -> {self.client_module}.AsyncClient(): its requests are awaited; {closed}")
+        return cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")),
+                        args=with_commas([_kw(key, value) for key, value in life.settings]))
+
+    def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
+        """`for chunk in r.iter_content(n):` on a converted stream -> `async for chunk in r.aiter_bytes(n):`."""
+        life = self._life.loops.get(id(original))
+        if life is None or life.call not in self._streamed or not isinstance(updated.iter, cst.Call):
+            return updated
+        func = updated.iter.func
+        assert isinstance(func, cst.Attribute)
+        self.record(original, f"for ... in {life.name}.iter_content() -> async for ... in {life.name}.aiter_bytes(): the "
+                    "same bytes (without a chunk size, in the pieces they arrive in)", dependent=True)
+        return updated.with_changes(asynchronous=cst.Asynchronous(),
+                                    iter=updated.iter.with_changes(func=func.with_changes(attr=cst.Name("aiter_bytes"))))
+
+    def _regions(self, originals: Sequence[cst.BaseStatement], updated: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        """A block's statements with each planned region (from `s = requests.Session()` or `r = requests.get(...,
+        stream=True)` through the last use; regions nest, they never cross) rewritten, and `s.verify = x` lines
+        dropped (their values go to the client)."""
+        out: list[cst.BaseStatement] = []
+        i = 0
+        while i < len(originals):
+            life = self._life.starts.get(id(originals[i]))
+            ends = [j for j in range(i, len(originals)) if life is not None and id(originals[j]) == life.last]
+            if not ends or (life.kind == "stream" and life.call not in self._streamed):  # type: ignore[union-attr]
+                if id(originals[i]) not in self._life.settings:
+                    out.append(updated[i])
+                i += 1
+                continue
+            inner = self._regions(originals[i + 1:ends[0] + 1], updated[i + 1:ends[0] + 1])
+            build = self._stream_region if life.kind == "stream" else self._session_region  # type: ignore[union-attr]
+            out.extend(build(updated[i], inner, life))  # type: ignore[arg-type]
+            i = ends[0] + 1
+        return out
+
+    def _settings(self, originals: Sequence[cst.BaseStatement], updated: Sequence[cst.BaseStatement]) -> None:
+        """The values of a block's `s.verify = x` lines, for the client they move to."""
+        for original, stmt in zip(originals, updated):
+            setting = self._life.settings.get(id(original))
+            if setting is not None and isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Assign):
+                setting[0].settings.append((setting[1], stmt.body[0].value))
+
+    def _stream_region(self, assign: cst.SimpleStatementLine, body: list[cst.BaseStatement], life: _Life) -> list[cst.BaseStatement]:
+        """`r = <stream call>` and the statements using r -> `async with <stream call> as r:` holding them;
+        the `async with` needs the stream call's client, as the assignment did."""
+        value = assign.body[0].value  # type: ignore[attr-defined]
+        block = cst.IndentedBlock(body=self._grouped(body), header=assign.trailing_whitespace)
+        made = cst.With(items=[cst.WithItem(value, asname=cst.AsName(cst.Name(life.name)))], body=block,
+                        asynchronous=cst.Asynchronous(), leading_lines=assign.leading_lines)
+        entry = self._clients.pop(id(assign), None)
+        if entry is not None:
+            self._clients[id(made)] = (entry[0], made)
+        return [made]
+
+    def _session_region(self, assign: cst.SimpleStatementLine, body: list[cst.BaseStatement], life: _Life) -> list[cst.BaseStatement]:
+        """`s = requests.Session()` and its use -> `s = httpx.AsyncClient()` then `try: <use> finally: await s.aclose()`
+        (a last `s.close()` dropped: the `finally:` does it); a use that is already `try: ... finally: s.close()`
+        keeps its shape, the close awaited."""
+        factory = assign.body[0].value  # type: ignore[attr-defined]
+        made = assign.with_changes(body=[assign.body[0].with_changes(value=self._async_client(factory, life))])
+        if life.close == "drop":
+            dropped, body = body[-1], body[:-1]
+            self._clients.pop(id(dropped), None)
+        if not life.wrap:
+            return [made, *body]
+        close = cst.SimpleStatementLine([cst.Expr(awaited(cst.Call(cst.Attribute(cst.Name(life.name), cst.Name("aclose")))))])
+        inner = self._grouped(body)
+        inner[0] = inner[0].with_changes(leading_lines=[])
+        attempt = cst.Try(body=cst.IndentedBlock(body=inner), finalbody=cst.Finally(body=cst.IndentedBlock(body=[close])),
+                          leading_lines=getattr(body[0], "leading_lines", []))
+        return [made, attempt]
 
     def _on_session(self, call: cst.Call) -> bool:
-        func = call.func
-        return bool(self._sessions and isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
-                    and func.value.value in self._sessions and func.attr.value in VERBS)
+        return id(call) in self._life.session_calls
 
     def _session_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression | None:
         if not self._on_session(original):
@@ -604,6 +650,9 @@ class RequestsToHttpx(AwaitifyCodemod):
         session_call = self._session_call(original, updated)
         if session_call is not None:
             return session_call
+        if id(original) in self._life.closes:  # `s.close()` in the `finally:` of the session's use
+            self.record(original, "s.close() -> await s.aclose(): an AsyncClient closes asynchronously", dependent=True)
+            return awaited(updated.with_changes(func=updated.func.with_changes(attr=cst.Name("aclose"))))  # type: ignore[attr-defined]
         if self.scope_kind == ASYNC and self.function is not None:
             self._response_truth_call(original, updated)
             problem = self._session_problem_for_call(original)
@@ -619,7 +668,10 @@ class RequestsToHttpx(AwaitifyCodemod):
             return updated
         if self.scope_kind != ASYNC or self.function is None or not self._statements:
             return updated
-        plan = self._plan_arguments(original, updated, verb)
+        life = self._life.calls.get(id(original))
+        plan = self._plan_arguments(original, updated, verb, streaming=life is not None)
+        if id(original) in self._life.refused:
+            plan = self._life.refused[id(original)]
         if id(original) in self._ambiguous_calls:
             name = self._ambiguous_calls[id(original)]
             plan = (f"`{name}` is also bound to something else in this function and read as a response "
@@ -637,17 +689,29 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._count_converted()
         self._schedule_import_removal(original.func)
         AddImportsVisitor.add_needed_import(self.context, self.client_module)
+        if life is not None:
+            return self._stream_call(original, updated, verb, client, request_args)
         self.record(original, f"requests.{verb}() -> await {client}.{verb}() on an {self.client_module}.AsyncClient: "
                     "requests blocks the event loop")
         func = cst.Attribute(cst.Name(client), cst.Name(verb))
         return awaited(updated.with_changes(func=func, args=_laid_out(request_args, updated.args)))
 
+    def _stream_call(self, original: cst.Call, updated: cst.Call, verb: str, client: str, args: list[cst.Arg]) -> cst.Call:
+        """`requests.get(u, stream=True)` -> `client.stream("GET", u, ...)`, for the `async with` its statement becomes."""
+        self._streamed.add(id(original))
+        if verb != "request":
+            args = [cst.Arg(cst.SimpleString(f'"{verb.upper()}"')), *args]
+        method = "METHOD" if verb == "request" else verb.upper()
+        self.record(original, f"requests.{verb}(..., stream=True) -> async with {client}.stream(\"{method}\", ...) on an "
+                    f"{self.client_module}.AsyncClient: the body is read as it arrives, inside the block")
+        return updated.with_changes(func=cst.Attribute(cst.Name(client), cst.Name("stream")), args=_laid_out(args, updated.args))
+
     def _session_problem_for_call(self, call: cst.Call) -> str | None:
         """Sessions this codemod does not convert, reported where they block."""
-        if self._is_session_factory(call) and id(call) not in self._session_items:
-            return ("requests.Session() in async code; not rewritten: only a `with requests.Session() as s:` block "
-                    f"is converted (to `async with {self.client_module}.AsyncClient() as s:`); otherwise create an "
-                    f"{self.client_module}.AsyncClient, await its calls and close it with `await client.aclose()`")
+        if self._is_session_factory(call) and id(call) not in self._life.calls:
+            why = self._life.refused.get(id(call), "it stands in a lambda or generator expression")
+            return (f"requests.Session() in async code; not rewritten: {why}. Manual fix: an {self.client_module}.AsyncClient "
+                    "(`async with` it, or close it with `await client.aclose()`) whose calls are awaited")
         stored = self._stored_session(call)
         if stored is not None:
             verb = call.func.attr.value  # type: ignore[attr-defined]
@@ -657,8 +721,9 @@ class RequestsToHttpx(AwaitifyCodemod):
                     f"`await {stored}.aclose()` at shutdown, and `await` its calls")
         return None
 
-    def _plan_arguments(self, original: cst.Call, updated: cst.Call, verb: str):
-        """(request arguments, client arguments), or why the call cannot be converted."""
+    def _plan_arguments(self, original: cst.Call, updated: cst.Call, verb: str, streaming: bool = False):
+        """(request arguments, client arguments), or why the call cannot be converted. `streaming`: the call
+        becomes `client.stream(...)` (requests_plan said so): its `stream=True` is dropped."""
         request_args: list[cst.Arg] = []
         client_args: list[cst.Arg] = []
         follow: cst.BaseExpression = cst.Name("False" if verb == "head" else "True")
@@ -670,6 +735,8 @@ class RequestsToHttpx(AwaitifyCodemod):
                 request_args.append(arg)
                 continue
             key = arg.keyword.value
+            if key == "stream" and _is_name(arg.value, "True" if streaming else "False"):
+                continue
             if key == "stream":
                 return "stream=True needs `async with client.stream(...)`; convert the body reading by hand"
             if key not in PER_REQUEST | TO_CLIENT:
@@ -760,7 +827,8 @@ class RequestsToHttpx(AwaitifyCodemod):
         if (function is not None and len(updated.targets) == 1 and isinstance(updated.targets[0].target, cst.Name)
                 and isinstance(original.value, cst.Call) and self._is_response_call(original.value, function.sessions)):
             name = updated.targets[0].target.value
-            (function.responses if isinstance(updated.value, cst.Await) else function.refused).add(name)
+            converted = isinstance(updated.value, cst.Await) or id(original.value) in self._streamed
+            (function.responses if converted else function.refused).add(name)
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:

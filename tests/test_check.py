@@ -401,3 +401,70 @@ def test_a_codemod_that_cannot_run_here_fixes_nothing(tmp_path: Path, monkeypatc
     monkeypatch.setattr(stripe_codemod, "can_fix", lambda: False)  # as without the stripe package
     (tmp_path / "other").mkdir()
     assert [f.fixable for f in _check(tmp_path / "other", {"pay.py": files["pay.py"]}).findings] == [False]
+
+
+def test_requests_sessions_and_streams_are_fixable_exactly_where_fix_converts_them(tmp_path: Path, cli) -> None:
+    _write(tmp_path, {"m.py": """
+        import requests
+
+
+        async def download(url, f):
+            r = requests.get(url, stream=True)
+            for chunk in r.iter_content(8192):
+                f.write(chunk)
+            return r.status_code
+
+
+        async def lines(url):
+            r = requests.get(url, stream=True)
+            return list(r.iter_lines())
+
+
+        async def session(url):
+            s = requests.Session()
+            s.headers["X"] = "1"
+            return s.get(url).json()
+
+
+        async def with_session(url):
+            with requests.Session() as s:
+                return s.get(url).json()
+
+
+        async def returned(url):
+            s = requests.Session()
+            s.get(url)
+            return s
+    """, "helpers.py": """
+        import requests
+
+
+        def fetch(u):  # made async by propagation for its requests.get: its session is converted too
+            s = requests.Session()
+            x = requests.get(u)
+            return s.get(u).text, x
+
+
+        def only_session(u):  # nothing makes it async: its session stays
+            s = requests.Session()
+            return s.get(u).text
+
+
+        def unreached(u):
+            s = requests.Session()
+            return s.get(u).text
+
+
+        async def handler(u):
+            return fetch(u), only_session(u)
+    """})
+    found = [(Path(f.path).name, f.line, f.code, f.fixable) for f in _check(tmp_path).findings]
+    assert found == [("helpers.py", 6, "AW201", True), ("helpers.py", 7, "AW201", True), ("helpers.py", 12, "AW201", False),
+                     ("m.py", 5, "AW201", True), ("m.py", 12, "AW201", False), ("m.py", 17, "AW514", True),
+                     ("m.py", 19, "AW201", True), ("m.py", 23, "AW514", True), ("m.py", 24, "AW201", True),
+                     ("m.py", 28, "AW514", False), ("m.py", 29, "AW201", False)]
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    after = [(Path(f.path).name, f.code, f.fixable) for f in _check(tmp_path).findings]
+    assert after == [(path, code, fixable) for path, _, code, fixable in found if not fixable]
+    assert "def unreached(u):\n    s = requests.Session()" in (tmp_path / "helpers.py").read_text()

@@ -50,12 +50,34 @@ class Handler(BaseHTTPRequestHandler):
             return self._reply(200, b"late")
         if url.path == "/text":
             return self._reply(200, b"not json", {"Content-Type": "text/plain"})
+        if url.path == "/stream":
+            return self._chunked(int(parse_qs(url.query)["size"][0]))
+        if url.path == "/lines":
+            return self._reply(200, b"one\r\ntwo\n\nthree\rfour\x85five\n", {"Content-Type": "text/plain"})
+        if url.path == "/setcookie":
+            cookies = [f"{k}={v[0]}; Path=/" for k, v in parse_qs(url.query).items()]
+            return self._reply(200, b"set", {"Set-Cookie": cookies[0]})
         echo = {
             "method": self.command, "path": url.path, "query": parse_qs(url.query),
             "body": body.decode("latin-1"), "content_type": self.headers.get("Content-Type"),
             "x_test": self.headers.get("X-Test"), "cookie": self.headers.get("Cookie"),
+            "authorization": self.headers.get("Authorization"),
         }
         self._reply(200, json.dumps(echo).encode(), {"Content-Type": "application/json"})
+
+    def _chunked(self, size: int) -> None:
+        """`size` bytes of a repeating pattern, sent chunked in uneven pieces as they are made."""
+        body = bytes(i * 7 % 251 for i in range(size))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/octet-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        start, step = 0, 1
+        while start < size:
+            piece = body[start:start + step]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            start, step = start + len(piece), step * 3 % 20011 + 1
+        self.wfile.write(b"0\r\n\r\n")
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
 
@@ -76,6 +98,8 @@ def _closed_port() -> int:
 
 
 ORIGINAL = '''
+import hashlib
+import io
 import json
 import requests
 import requests as rq
@@ -220,6 +244,84 @@ async def session(base):
         second = s.post(base + "/echo", data={"a": "b"})
         head = s.head(base + "/redirect")
     return first.json()["x_test"], first.json()["query"], second.json()["body"], head.status_code, first.ok
+
+
+async def stream_to_file(base):
+    out = io.BytesIO()
+    r = requests.get(base + "/stream?size=300000", stream=True, timeout=30)
+    r.raise_for_status()
+    for chunk in r.iter_content(chunk_size=8192):
+        out.write(chunk)
+    return r.status_code, r.headers["content-type"], r.ok, r.reason, len(out.getvalue()), hashlib.sha256(out.getvalue()).hexdigest()
+
+
+async def stream_default_chunk_size(base):
+    parts = []
+    with requests.get(base + "/stream?size=5000", stream=True) as r:  # requests: one byte at a time
+        for chunk in r.iter_content():
+            parts.append(chunk)
+    return b"".join(parts)
+
+
+async def stream_chunk_sizes(base):
+    # pieces of at most 4096 bytes; where they are cut differs (requests: at the server's chunks too)
+    pieces = []
+    r = requests.get(base + "/stream?size=70000", stream=True)
+    for chunk in r.iter_content(4096):
+        pieces.append(chunk)
+    return max(map(len, pieces)), b"".join(pieces)
+
+
+async def stream_redirect_and_error(base):
+    seen = []
+    for path in ("/redirect", "/status/404"):
+        try:
+            r = requests.request("GET", base + path, stream=True)
+            r.raise_for_status()
+            for chunk in r.iter_content(None):
+                seen.append(chunk)
+        except requests.HTTPError as exc:
+            seen.append(exc.response.status_code)
+    return seen[0].startswith(b"{"), seen[1:]
+
+
+async def local_session(base):
+    s = requests.Session()
+    s.headers.update({"X-Test": "from-session"})
+    s.auth = ("user", "secret")
+    first = s.get(base + "/redirect")
+    second = s.post(base + "/echo", data={"a": "b"})
+    return first.json()["x_test"], first.json()["authorization"], first.json()["query"], second.json()["body"], first.ok
+
+
+async def session_cookies(base):
+    s = requests.Session()
+    s.headers["X-Test"] = "2"
+    s.get(base + "/setcookie?token=abc")
+    seen = s.get(base + "/echo").json()
+    s.cookies.set("extra", "1")
+    both = s.get(base + "/echo").json()["cookie"]
+    s.close()
+    return seen["cookie"], seen["x_test"], sorted(both.split("; "))
+
+
+async def session_verify_and_finally(base):
+    s = requests.Session()
+    s.verify = False
+    s.params = {"page": "2"}
+    try:
+        return s.get(base + "/echo").json()["query"]
+    finally:
+        s.close()
+
+
+async def session_connection_error(url):
+    s = requests.Session()
+    try:
+        s.get(url)
+    except requests.ConnectionError:
+        return "connection-error"
+    return "no error"
 '''
 
 
@@ -243,7 +345,8 @@ def modules(tmp_path_factory):
 
 CASES = ["follows_redirects", "head_does_not_follow", "redirects_off", "status_error", "server_error_is_not_a_connection_error",
          "bodies", "params_headers_cookies", "ok_and_reason", "tuple_timeout", "bad_json", "session", "alias_and_from_import",
-         "truthiness", "next_request", "server_error_raise_for_status"]
+         "truthiness", "next_request", "server_error_raise_for_status", "stream_to_file", "stream_default_chunk_size",
+         "stream_chunk_sizes", "stream_redirect_and_error", "local_session", "session_cookies", "session_verify_and_finally"]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -254,13 +357,35 @@ def test_same_result_as_requests(server: str, modules, case: str) -> None:
     assert after == before
 
 
-@pytest.mark.parametrize("case", ["connection_error", "indirect_connection_error"])
+@pytest.mark.parametrize("case", ["connection_error", "indirect_connection_error", "session_connection_error"])
 def test_connection_error_caught_by_the_mapped_except(modules, case: str) -> None:
     original, rewritten, _ = modules
     url = f"http://127.0.0.1:{_closed_port()}/"
     before = asyncio.run(getattr(original, case)(url))
     after = asyncio.run(getattr(rewritten, case)(url))
     assert before == after == "connection-error"
+
+
+SESSIONS_AND_STREAMS = ["local_session", "session_cookies", "session_verify_and_finally", "stream_to_file",
+                        "stream_default_chunk_size", "stream_redirect_and_error"]
+
+
+def test_rewritten_functions_close_every_client(server: str, modules, monkeypatch) -> None:
+    _, rewritten, _ = modules
+    made = []
+
+    class Tracked(rewritten.httpx.AsyncClient):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            made.append((self, kwargs))
+
+    monkeypatch.setattr(rewritten.httpx, "AsyncClient", Tracked)
+    for case in SESSIONS_AND_STREAMS:
+        asyncio.run(getattr(rewritten, case)(server))
+    assert asyncio.run(rewritten.session_connection_error(f"http://127.0.0.1:{_closed_port()}/")) == "connection-error"
+    assert len(made) == len(SESSIONS_AND_STREAMS) + 2  # stream_redirect_and_error opens one per loop turn
+    assert all(client.is_closed for client, _ in made)
+    assert made[2][1] == {"verify": False}  # `s.verify = False` moved to the constructor
 
 
 def test_slow_endpoint_is_still_answered_as_requests_would(server: str, modules) -> None:
@@ -294,6 +419,11 @@ def test_rewritten_text(modules) -> None:
     assert "timeout=httpx.Timeout(None, connect=2, read=10)" in text
     assert 'content="raw text"' in text
     assert "    async with httpx.AsyncClient() as s:\n" in text and "first = await s.get(base + \"/redirect\", follow_redirects=True, timeout=None)" in text
+    assert ("    async with httpx.AsyncClient() as client:\n        async with client.stream(\"GET\", base + \"/stream?size=300000\", "
+            "timeout=30, follow_redirects=True) as r:\n            r.raise_for_status()\n"
+            "            async for chunk in r.aiter_bytes(chunk_size=8192):\n") in text
+    assert "    s = httpx.AsyncClient(verify=False)\n    try:\n        s.params = {\"page\": \"2\"}\n" in text
+    assert "        s.cookies.set(\"extra\", \"1\")\n" in text and "    finally:\n        await s.aclose()\n    return seen" in text
 
 
 REFUSED = '''
@@ -320,6 +450,80 @@ async def in_lambda(url):
     return list(map(lambda u: requests.get(u), [url]))
 
 
+async def stream_escapes(url):
+    r = requests.get(url, stream=True)
+    r.raise_for_status()
+    return r
+
+
+async def stream_lines(url):
+    r = requests.get(url, stream=True)
+    return [line for line in r.iter_lines()]
+
+
+async def stream_decoded(url):
+    r = requests.get(url, stream=True)
+    for text in r.iter_content(decode_unicode=True):
+        print(text)
+
+
+async def stream_body_read(url):
+    r = requests.get(url, stream=True)
+    return r.status_code, r.content
+
+
+async def stream_used_after_rebinding(url, other):
+    r = requests.get(url, stream=True)
+    for chunk in r.iter_content(64):
+        print(chunk)
+    r = other
+    return r
+
+
+async def session_returned(url):
+    s = requests.Session()
+    s.get(url)
+    return s
+
+
+async def session_passed_on(url, register):
+    s = requests.Session()
+    register(s)
+    return s.get(url).text
+
+
+async def session_in_a_closure(url):
+    s = requests.Session()
+    fetch = lambda: s.get(url)
+    return fetch().text
+
+
+async def session_params_changed(url):
+    s = requests.Session()
+    s.params["page"] = "2"
+    return s.get(url).text
+
+
+async def session_verify_late(url):
+    s = requests.Session()
+    s.get(url)
+    s.verify = False
+    return s.get(url).text
+
+
+async def session_closed_early(url):
+    s = requests.Session()
+    s.close()
+    return s.get(url).text
+
+
+class Api:
+    async def open(self, url):
+        s = requests.Session()
+        self.session = s
+        return s.get(url).text
+
+
 def sync_code(url):
     return requests.get(url).text
 '''
@@ -330,9 +534,39 @@ def test_refusals_leave_code_and_report(tmp_path: Path) -> None:
     path.write_text(textwrap.dedent(REFUSED))
     result = fix_file(read_source(path, "m.py"), all_rules(), Config(root=tmp_path), FilePlan())
     assert result.new == result.old
-    assert [d.line for d in result.diagnostics] == [6, 10, 14, 18, 22]  # sync_code: fine as it is
-    for diagnostic, reason in zip(result.diagnostics, ["stream=True", "data= of a type", "*args/**kwargs", "positional arguments", "lambda"]):
-        assert reason in diagnostic.message
+    reasons = ["stream=True", "data= of a type", "*args/**kwargs", "positional arguments", "lambda",
+               "`r` is used as a value", "iter_lines() yields bytes lines", "decode_unicode", "`r.content` reads the body",
+               "`r` is bound again", "`s` is used as a value", "`s` is used as a value", "nested function, lambda",
+               "`s.params` is only assigned", "`s.verify = ...` after its first request", "`s.close()` before the end",
+               "`s` is used as a value"]
+    assert [d.line for d in result.diagnostics] == [6, 10, 14, 18, 22, 26, 32, 37, 43, 48, 56, 62, 68, 74, 80, 87, 94]
+    for diagnostic, reason in zip(result.diagnostics, reasons, strict=True):
+        assert reason in diagnostic.message, diagnostic.message
+
+
+def test_why_iter_lines_and_decoded_chunks_are_refused(server: str) -> None:
+    import httpx
+    import requests
+
+    with requests.get(server + "/lines", stream=True) as r:
+        lines = list(r.iter_lines())
+    with requests.get(server + "/lines", stream=True) as r:
+        decoded_lines = list(r.iter_lines(decode_unicode=True))
+    with requests.get(server + "/stream?size=300", stream=True) as r:  # no charset: requests does not decode
+        decoded = list(r.iter_content(100, decode_unicode=True))
+
+    async def with_httpx():
+        async with httpx.AsyncClient() as client:
+            async with client.stream("GET", server + "/lines") as r:
+                found = [line async for line in r.aiter_lines()]
+            async with client.stream("GET", server + "/stream?size=300") as r:
+                return found, [text async for text in r.aiter_text(100)]
+
+    httpx_lines, texts = asyncio.run(with_httpx())
+    assert lines == [b"one", b"two", b"", b"three", b"four\x85five"]  # bytes
+    assert decoded_lines == ["one", "two", "", "three", "four", "five"]  # latin-1 for text/plain: \x85 breaks a line
+    assert httpx_lines == ["one", "two", "", "three", "four\ufffdfive"]  # utf-8 by default
+    assert {type(x) for x in decoded} == {bytes} and {type(x) for x in texts} == {str}
 
 
 def test_httpx2_and_default_timeout_settings(tmp_path: Path) -> None:

@@ -64,7 +64,7 @@ CHECKS: tuple[Check, ...] = (
     Check("AW515", "shutil-io", "shutil copies, moves, rmtree and archives in async code",
           "does blocking file-system work on the event loop", "File I/O", fixed_by="AW515"),
     Check("AW514", "client-per-call", "a sync requests.Session/httpx.Client created on every call of an async function",
-          "opens a new sync connection pool on every call, and its requests block the event loop", "HTTP"),
+          "opens a new sync connection pool on every call, and its requests block the event loop", "HTTP", fixed_by="AW201"),
 )
 
 BY_CODE = {c.code: c for c in CHECKS}

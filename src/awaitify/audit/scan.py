@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from awaitify import requests_plan
 from awaitify.suppress import suppressions
 from awaitify.summary import ASYNC, CLASS, GENEXP, LAMBDA, SYNC, ModuleSummary, _Scope, _statements, _Summarizer
 
@@ -55,8 +56,6 @@ CALLS: dict[str, tuple[str, str]] = {  # qualified name -> (code, pattern shown)
 # spellings whose code a codemod fixes in general, but not this one (yet): reported as manual
 UNFIXABLE_SPELLINGS = {**{name: ("AW507",) for name in ("io.open", "io.open_code", "codecs.open")},
                        "httpx.stream": ("AW501",), "urllib.request.urlopen": ("AW501",)}
-REQUESTS_KEYWORDS = {"params", "headers", "json", "files", "auth", "data", "timeout", "allow_redirects", "verify", "cert",
-                     "cookies", "proxies"}
 BUILTINS = {"open": ("AW507", "open()"), "input": ("AW511", "input()")}
 
 # what a local variable holds, from the call that made it
@@ -114,6 +113,8 @@ class _Scanner(_Summarizer):
         self.framework = "fastapi" in text or "starlette" in text
         self._movable_calls: set[int] = set()
         self._ambiguous_calls: set[int] = set()  # requests calls the codemod refuses (see _ambiguous_responses)
+        self._planned: set[int] = set()  # streamed requests calls and sessions (factory, calls) the codemod converts whole
+        self._unplanned: set[int] = set()  # requests calls and sessions it refuses for how they are used
         self._movable_ranges: list[tuple[int, int]] = []
 
     # --- what locals hold ---------------------------------------------------------------------
@@ -147,6 +148,29 @@ class _Scanner(_Summarizer):
         if isinstance(node, ast.AsyncFunctionDef):
             self._movable_open_blocks(node)
             self._ambiguous_responses(node)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # a sync one may be made async by propagation
+            self._lifecycles(node)
+
+    def _lifecycles(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        """Sessions and streamed responses, converted whole or not at all (the codemod asks the same module)."""
+        plans = requests_plan.plan(func, self._requests_kind)
+        for stream in plans.streams:
+            self._planned.add(id(stream.call))
+        # propagation makes a sync function async (and so its sessions convertible) for a requests call of its own
+        if isinstance(func, ast.AsyncFunctionDef) or any(
+                isinstance(n, ast.Call) and self._requests_kind(n) not in (None, requests_plan.SESSION)
+                for n in requests_plan.walk_scope(func)):
+            for session in plans.sessions:
+                self._planned.update(id(c) for c in (session.factory, *session.calls))
+        self._unplanned.update(plans.refused)
+
+    def _requests_kind(self, call: ast.Call) -> str | None:
+        ref = self.resolve(call.func)
+        if ref.kind != "import":
+            return None
+        if MAKERS.get(ref.target) == "session":
+            return requests_plan.SESSION
+        return ref.target.rpartition(".")[2] if CALLS.get(ref.target, ("",))[0] == "AW201" else None
 
     def _ambiguous_responses(self, func: ast.AsyncFunctionDef) -> None:
         """`r = requests.get(...)` where `r` is also bound to something else and read as a response
@@ -285,7 +309,10 @@ class _Scanner(_Summarizer):
                 fixable = not (in_lambda_or_genexp or unfixable) and not (
                     code == "AW102" and (len(node.args) != 1 or node.keywords))
                 if code == "AW201":
-                    fixable = fixable and _requests_call_fixable(node, ref.target.rpartition(".")[2]) and id(node) not in self._ambiguous_calls
+                    fixable = (fixable and requests_plan.call_fixable(node, ref.target.rpartition(".")[2], id(node) in self._planned)
+                               and id(node) not in self._ambiguous_calls and id(node) not in self._unplanned)
+                if code == "AW514":  # AW201 converts a requests.Session() whose whole use it sees
+                    fixable = fixable and id(node) in self._planned
                 if code == "AW512":  # redis clients made in the async function itself; other drivers by hand
                     fixable = fixable and ref.target.startswith("redis.") and where == ASYNC
                 if code == "AW514" and where != ASYNC:
@@ -304,8 +331,11 @@ class _Scanner(_Summarizer):
             if kind and func.attr in METHODS[kind][0]:
                 name = func.value.id if isinstance(func.value, ast.Name) else {"path": "Path(...)", "file": "open(...)"}.get(kind, "...")
                 fixable = not in_lambda_or_genexp and (
-                    (kind == "path" and func.attr != "open") or (kind == "file" and self._in_movable_block(node.lineno)))
-                self._add(node, METHODS[kind][1], f"{name}.{func.attr}()", where, fixable)
+                    (kind == "path" and func.attr != "open") or (kind == "file" and self._in_movable_block(node.lineno))
+                    or id(node) in self._planned)
+                # a planned session call is fixed as the requests call it is (and followed as one into helpers)
+                target = f"requests.{func.attr}" if id(node) in self._planned else ""
+                self._add(node, METHODS[kind][1], f"{name}.{func.attr}()", where, fixable, target)
 
     def _framework_hooks(self, node: ast.Call) -> None:
         if not self.framework:
@@ -351,21 +381,6 @@ def _movable(block: ast.With) -> bool:
                 return False
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
                 assigned.add(node.id)
-    return True
-
-
-def _requests_call_fixable(node: ast.Call, verb: str) -> bool:
-    """What the requests-httpx codemod converts (keep in step with codemods/requests_httpx.py)."""
-    if len(node.args) > (2 if verb == "request" else 1) or any(isinstance(a, ast.Starred) for a in node.args):
-        return False
-    for kw in node.keywords:
-        if kw.arg is None or kw.arg == "stream" or kw.arg not in REQUESTS_KEYWORDS:
-            return False
-        if kw.arg == "data" and not isinstance(kw.value, (ast.Dict, ast.DictComp, ast.JoinedStr)) and not (
-                isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, (str, bytes))):
-            return False
-        if kw.arg == "proxies" and not (isinstance(kw.value, ast.Dict) and len({ast.dump(v) for v in kw.value.values}) == 1):
-            return False
     return True
 
 

@@ -34,6 +34,6 @@ async def rebound(url):
     return r
 
 
-async def loose_session(url):
+async def escaping_session(url):
     s = requests.Session()
-    return s.get(url)
+    return s, s.get(url)

@@ -1,0 +1,143 @@
+"""The requests-httpx codemod's sessions and streamed responses, as libcst nodes: the plans of
+`awaitify.requests_plan` (read with `ast`, shared with `check`) matched by their positions to the
+nodes of the tree being rewritten."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from awaitify import requests_plan
+
+Span = tuple[int, int, int, int]  # start and end (line, column in characters), as libcst's PositionProvider gives them
+
+
+@dataclass
+class Life:
+    """One planned session or streamed response, by the ids of its nodes in the original tree."""
+
+    kind: str  # "session" or "stream"
+    name: str
+    call: int  # id of the stream call / the requests.Session() call
+    verb: str = ""  # stream: the requests verb
+    last: int | None = None  # the last statement of its region (assignment form; None: a `with` block)
+    close: str = ""  # session: "drop" (its last statement is `s.close()`) or "await" (in the `finally:` ending it)
+    wrap: bool = True  # session: write `try: ... finally: await s.aclose()` around its use
+    settings: list[tuple[str, cst.BaseExpression]] = field(default_factory=list)  # constructor keywords, once seen
+
+
+@dataclass
+class Lifecycles:
+    calls: dict[int, Life] = field(default_factory=dict)  # the stream call / session factory
+    starts: dict[int, Life] = field(default_factory=dict)  # the assignment or `with` statement
+    loops: dict[int, Life] = field(default_factory=dict)  # `for x in r.iter_content()`
+    session_calls: set[int] = field(default_factory=set)  # `s.get(...)` on a planned session
+    settings: dict[int, tuple[Life, str]] = field(default_factory=dict)  # `s.verify = x` lines -> (session, keyword)
+    closes: dict[int, Life] = field(default_factory=dict)  # `s.close()` calls in a `finally:`: `await s.aclose()`
+    refused: dict[int, str] = field(default_factory=dict)  # call -> why it is left as it is
+
+
+class _Index(cst.CSTVisitor):
+    """Calls and statements of the tree by position."""
+
+    def __init__(self, positions) -> None:
+        self.positions = positions
+        self.calls: dict[Span, cst.Call] = {}
+        self.statements: dict[Span, cst.CSTNode] = {}
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        found = self.positions.get(node)
+        if found is not None:
+            key = (found.start.line, found.start.column, found.end.line, found.end.column)
+            if isinstance(node, cst.Call):
+                self.calls.setdefault(key, node)
+            elif isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                self.statements.setdefault(key, node)
+        return True
+
+
+def lifecycles(module: cst.Module, positions, kind: Callable[[cst.Call], str | None],
+               suppressed: Callable[[cst.CSTNode], bool]) -> Lifecycles:
+    """`kind(call)`: the requests verb, requests_plan.SESSION, or None. A plan any of whose nodes
+    cannot be matched, or one of whose calls says `# awaitify: ignore`, is left out (so left as it is)."""
+    out = Lifecycles()
+    try:
+        tree = ast.parse(module.code)
+    except (SyntaxError, ValueError, RecursionError):
+        return out
+    index = _Index(positions)
+    module.visit(index)
+    lines = module.code.splitlines()
+
+    def chars(line: int, offset: int) -> int:
+        text = lines[line - 1] if 0 < line <= len(lines) else ""
+        return len(text.encode("utf-8")[:offset].decode("utf-8", "replace"))  # ast counts UTF-8 bytes
+
+    def find(node: ast.AST) -> cst.CSTNode | None:
+        end = node.end_lineno or node.lineno  # type: ignore[attr-defined]
+        key = (node.lineno, chars(node.lineno, node.col_offset), end, chars(end, node.end_col_offset or 0))  # type: ignore[attr-defined]
+        return (index.calls if isinstance(node, ast.Call) else index.statements).get(key)
+
+    def ast_kind(call: ast.Call) -> str | None:
+        found = find(call)
+        return kind(found) if isinstance(found, cst.Call) else None
+
+    for func in ast.walk(tree):
+        # async functions only (those propagation makes async already are, in this tree): sync code keeps requests
+        if isinstance(func, ast.AsyncFunctionDef):
+            plans = requests_plan.plan(func, ast_kind)
+            for stream in plans.streams:
+                _add_stream(out, stream, find, suppressed)
+            for session in plans.sessions:
+                _add_session(out, session, find, suppressed)
+            for call, why in plans.refused.values():
+                node = find(call)
+                if node is not None:
+                    out.refused[id(node)] = why
+    return out
+
+
+def _found(find, nodes: list[ast.AST], suppressed, calls: int) -> list[cst.CSTNode] | None:
+    """The libcst nodes of `nodes`, or None when one is missing or one of the first `calls` is suppressed."""
+    found = [find(node) for node in nodes]
+    if any(n is None for n in found) or any(suppressed(n) for n in found[:calls]):
+        return None
+    return found  # type: ignore[return-value]
+
+
+def _add_stream(out: Lifecycles, stream: requests_plan.Stream, find, suppressed) -> None:
+    nodes = _found(find, [stream.call, stream.statement, *([stream.last] if stream.last else []), *stream.loops], suppressed, 1)
+    if nodes is None:
+        return
+    call, start, *rest = nodes
+    life = Life("stream", stream.name, id(call), stream.verb)
+    if stream.last is not None:
+        life.last = id(rest.pop(0))
+    out.calls[id(call)] = out.starts[id(start)] = life
+    out.loops.update((id(loop), life) for loop in rest)
+
+
+def _add_session(out: Lifecycles, session: requests_plan.Session, find, suppressed) -> None:
+    calls = [session.factory, *session.calls]
+    nodes = _found(find, [*calls, session.statement, *([session.last] if session.last else []), *session.settings,
+                          *([session.close.value] if session.close else [])], suppressed, len(calls))
+    if nodes is None:  # a call left sync by a suppression comment would be wrong on an AsyncClient
+        factory = find(session.factory)
+        if factory is not None:
+            out.refused[id(factory)] = "one of its calls says `# awaitify: ignore` (or could not be placed)"
+        return
+    factory, *rest = nodes
+    close = "" if session.close is None else "drop" if session.close is session.last else "await"
+    life = Life("session", session.name, id(factory), close=close, wrap=session.wrap)
+    out.calls[id(factory)] = life
+    out.session_calls.update(id(rest.pop(0)) for _ in session.calls)
+    out.starts[id(rest.pop(0))] = life
+    if session.last is not None:
+        life.last = id(rest.pop(0))
+    for stmt in session.settings:
+        out.settings[id(rest.pop(0))] = (life, stmt.targets[0].attr)  # type: ignore[attr-defined]
+    if life.close == "await":
+        out.closes[id(rest.pop(0))] = life

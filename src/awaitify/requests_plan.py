@@ -1,0 +1,370 @@
+"""Which `requests` sessions and streamed responses of one function the requests-httpx codemod (AW201)
+converts as a whole, read with `ast`.
+
+`check` (awaitify.audit.scan) and `fix` (codemods/requests_httpx.py) both ask this module, so what
+one calls fixable the other converts. A session or a streamed response is converted only when its
+whole life is visible in the function: one binding, every use in the block that the conversion
+wraps (`try: ... finally: await s.aclose()`, `async with client.stream(...) as r:`), and each use
+one that means the same on the httpx object.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+REQUEST_KEYWORDS = {"params", "headers", "json", "files", "auth", "data", "timeout", "allow_redirects"}
+CLIENT_KEYWORDS = {"verify", "cert", "cookies", "proxies"}  # per request in requests, on the client in httpx
+SESSION = "Session"  # what `kind` says of a requests.Session() call
+# on a streamed httpx response these need no body read (`.content`, `.text`, `.json()` do)
+STREAM_ATTRS = ("status_code", "headers", "ok", "reason")
+SESSION_SETTINGS = ("verify", "cert")  # httpx takes these only when the client is made
+COOKIE_METHODS = ("set", "get", "update", "clear")  # on both a requests cookie jar and httpx.Cookies
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.GeneratorExp)
+
+
+def call_fixable(node: ast.Call, verb: str, streaming: bool = False) -> bool:
+    """The arguments the codemod converts (keep in step with `_plan_arguments` there); `stream=True`
+    only for a call planned as a stream here."""
+    if len(node.args) > (2 if verb == "request" else 1) or any(isinstance(a, ast.Starred) for a in node.args):
+        return False
+    for kw in node.keywords:
+        if kw.arg == "stream" and _constant(kw.value) is (True if streaming else False):
+            continue
+        if kw.arg is None or kw.arg not in REQUEST_KEYWORDS | CLIENT_KEYWORDS:
+            return False
+        if kw.arg == "data" and not isinstance(kw.value, (ast.Dict, ast.DictComp, ast.JoinedStr)) and not (
+                isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, (str, bytes))):
+            return False
+        if kw.arg == "proxies" and not (isinstance(kw.value, ast.Dict) and len({ast.dump(v) for v in kw.value.values}) == 1):
+            return False
+    return True
+
+
+def _constant(node: ast.expr) -> object:
+    return node.value if isinstance(node, ast.Constant) else ...
+
+
+def streams(call: ast.Call) -> bool:
+    """`stream=` says anything but a literal False: the body is read later, or maybe."""
+    return any(kw.arg == "stream" and _constant(kw.value) is not False for kw in call.keywords)
+
+
+@dataclass
+class Stream:
+    """`r = requests.get(u, stream=True)` (then `statement .. last` go into the `async with`) or
+    `with requests.get(u, stream=True) as r:` (`last` is None)."""
+
+    name: str
+    verb: str
+    call: ast.Call
+    statement: ast.stmt
+    last: ast.stmt | None
+    loops: list[ast.For] = field(default_factory=list)  # `for x in r.iter_content(...)`
+
+
+@dataclass
+class Session:
+    """`s = requests.Session()` (`statement .. last` is its whole use) or `with requests.Session() as s:`."""
+
+    name: str
+    factory: ast.Call
+    statement: ast.stmt
+    last: ast.stmt | None
+    settings: list[ast.Assign] = field(default_factory=list)  # leading `s.verify = x`: constructor keywords
+    calls: list[ast.Call] = field(default_factory=list)  # `s.get(...)` & co.
+    close: ast.Expr | None = None  # `s.close()`: the last statement (dropped) or in the `finally:` ending the region
+    wrap: bool = True  # write `try: ... finally: await s.aclose()` (not when the region is `try: ... finally: s.close()`)
+
+
+@dataclass
+class Plans:
+    streams: list[Stream] = field(default_factory=list)
+    sessions: list[Session] = field(default_factory=list)
+    refused: dict[int, tuple[ast.Call, str]] = field(default_factory=dict)  # id(call) -> (call, why)
+
+
+class _Refused(Exception):
+    pass
+
+
+def plan(func: ast.FunctionDef | ast.AsyncFunctionDef, kind: Callable[[ast.Call], str | None]) -> Plans:
+    """`kind(call)`: the requests verb a call is, SESSION for `requests.Session()`, else None."""
+    out = Plans()
+    facts = _Facts(func)
+    candidates: set[int] = set()
+    for block in _blocks(func):
+        spans: list[tuple[int, int]] = []  # the statements each plan of this block rewrites
+        for index, stmt in enumerate(block):
+            found = _candidate(stmt, kind)
+            if found is None:
+                continue
+            call, name, what = found
+            candidates.add(id(call))
+            try:
+                made = _session(facts, block, index, call, name) if what == SESSION else _stream(facts, block, index, call, name, what)
+                last = next((i for i, s in enumerate(block) if s is made.last), index)
+                if any(start < index <= end < last for start, end in spans):  # blocks nest; they cannot cross
+                    raise _Refused(f"`{name}` is still used after the end of the use of a session or stream made before it")
+                spans.append((index, last))
+                (out.sessions if isinstance(made, Session) else out.streams).append(made)  # type: ignore[arg-type]
+            except _Refused as exc:
+                out.refused[id(call)] = (call, str(exc))
+    for node in walk_scope(func):
+        if isinstance(node, ast.Call) and id(node) not in candidates:
+            what = kind(node)
+            if what == SESSION:
+                out.refused[id(node)] = (node, "only a session bound once (`s = requests.Session()` or `with requests.Session() "
+                                               "as s:`) whose whole use is in the function is converted")
+            elif what and streams(node):
+                out.refused[id(node)] = (node, "stream=True is converted only as `r = requests.get(..., stream=True)` "
+                                               "(or `with ... as r:`) whose uses follow in the same block")
+    return out
+
+
+def _candidate(stmt: ast.stmt, kind) -> tuple[ast.Call, str, str] | None:
+    """(call, name, verb or SESSION) for `name = <call>` and `with <call> as name:`."""
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Name):
+        call, name = stmt.value, stmt.targets[0].id
+    elif isinstance(stmt, ast.With) and len(stmt.items) == 1 and isinstance(stmt.items[0].optional_vars, ast.Name):
+        call, name = stmt.items[0].context_expr, stmt.items[0].optional_vars.id
+    else:
+        return None
+    if not isinstance(call, ast.Call):
+        return None
+    what = kind(call)
+    if what == SESSION or (what and (streams(call) or isinstance(stmt, ast.With))):
+        return call, name, what
+    return None
+
+
+class _Facts:
+    """Where each name of the function appears (nested scopes included) and each node's parent."""
+
+    def __init__(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.func = func
+        self.parents: dict[int, ast.AST] = {}
+        self.names: dict[str, list[ast.Name]] = {}
+        self.other: set[str] = set()  # bound by something that is no ast.Name: params, defs, imports, except, global
+        for node in ast.walk(func):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+            if isinstance(node, ast.Name):
+                self.names.setdefault(node.id, []).append(node)
+            elif isinstance(node, ast.arg):
+                self.other.add(node.arg)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node is not func:
+                self.other.add(node.name)
+            elif isinstance(node, ast.alias):
+                self.other.add((node.asname or node.name).split(".")[0])
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                self.other.update(node.names)
+            elif isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)) and node.name:
+                self.other.add(node.name)
+
+    def parent(self, node: ast.AST) -> ast.AST | None:
+        return self.parents.get(id(node))
+
+    def nested(self, node: ast.AST) -> bool:
+        """Inside a nested function, lambda, class or generator expression of the function."""
+        parent = self.parent(node)
+        while parent is not None and parent is not self.func:
+            if isinstance(parent, _SCOPES):
+                return True
+            parent = self.parent(parent)
+        return False
+
+    def uses(self, name: str, binding: ast.Name, region: list[ast.stmt]) -> list[ast.Name]:
+        """Every other appearance of `name`, all inside `region`, none a rebinding."""
+        if name in self.other:
+            raise _Refused(f"`{name}` is also bound otherwise in this function (a parameter, import, global...)")
+        inside = {id(n) for stmt in region for n in ast.walk(stmt)}
+        found = [n for n in self.names.get(name, []) if n is not binding]
+        for node in found:
+            if id(node) not in inside:
+                raise _Refused(f"`{name}` is used outside the block that would hold it")
+            if not isinstance(node.ctx, ast.Load):
+                raise _Refused(f"`{name}` is bound again")
+            if self.nested(node):
+                raise _Refused(f"`{name}` is used in a nested function, lambda or generator expression")
+        return found
+
+
+def _blocks(func: ast.AST) -> Iterator[list[ast.stmt]]:
+    """Every statement list of the function, not entering nested scopes."""
+    stack: list[ast.AST] = [func]
+    while stack:
+        node = stack.pop()
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                yield block
+                stack.extend(s for s in block if not isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
+        stack.extend(getattr(node, "handlers", ()))
+        stack.extend(getattr(node, "cases", ()))
+
+
+def walk_scope(func: ast.AST) -> Iterator[ast.AST]:
+    """The nodes of the function, lambdas and generator expressions included, not nested defs."""
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _region_of(block: list[ast.stmt], index: int, name: str) -> tuple[ast.stmt, list[ast.stmt], ast.stmt | None, ast.Name]:
+    """(the statement binding `name`, the statements its use spans, the last of them in the block or None
+    for a `with` block, the name bound)."""
+    stmt = block[index]
+    if isinstance(stmt, ast.With):
+        return stmt, stmt.body, None, stmt.items[0].optional_vars  # type: ignore[return-value]
+    region = _region(block, index, name)
+    return stmt, region, region[-1], stmt.targets[0]  # type: ignore[attr-defined]
+
+
+def _region(block: list[ast.stmt], index: int, name: str) -> list[ast.stmt]:
+    """The statements after `block[index]` through the last that names `name`, each on lines of its own
+    (the codemod moves whole lines)."""
+    last = max((i for i in range(index + 1, len(block))
+                if any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(block[i]))), default=index)
+    if last == index:
+        raise _Refused(f"`{name}` is not used after it is made")
+    for i in range(max(index, 1), min(last + 2, len(block))):
+        if block[i].lineno <= (block[i - 1].end_lineno or block[i - 1].lineno):
+            raise _Refused("statements share a line with it (`a; b`)")
+    return block[index + 1:last + 1]
+
+
+def _stream(facts: _Facts, block: list[ast.stmt], index: int, call: ast.Call, name: str, verb: str) -> Stream:
+    if not streams(call):
+        raise _Refused("a response used as a context manager is converted only with stream=True (an httpx "
+                       "response is not one); bind it instead: `r = requests.get(...)`")
+    if _constant(next(kw.value for kw in call.keywords if kw.arg == "stream")) is not True:
+        raise _Refused("stream= is not a literal True")
+    if not call_fixable(call, verb, streaming=True):
+        raise _Refused("its arguments are not converted (see the rule's page)")
+    stmt, region, last, binding = _region_of(block, index, name)
+    found = Stream(name, verb, call, stmt, last)
+    for use in facts.uses(name, binding, region):  # type: ignore[arg-type]
+        loop = _stream_use(facts, use, name)
+        if loop is not None:
+            found.loops.append(loop)
+    return found
+
+
+def _stream_use(facts: _Facts, use: ast.Name, name: str) -> ast.For | None:
+    """A use of a streamed response that means the same on httpx's; the loop it drives, if any."""
+    attr = facts.parent(use)
+    if not isinstance(attr, ast.Attribute):
+        raise _Refused(f"`{name}` is used as a value (returned, passed on, stored, or tested for truth)")
+    call = facts.parent(attr)
+    called = isinstance(call, ast.Call) and call.func is attr
+    if attr.attr in STREAM_ATTRS and not called and isinstance(attr.ctx, ast.Load):
+        return None
+    if attr.attr == "raise_for_status" and called and not call.args and not call.keywords:  # type: ignore[union-attr]
+        return None
+    if attr.attr == "iter_lines":
+        raise _Refused("iter_lines() yields bytes lines, httpx's aiter_lines() str lines (split on more characters)")
+    if attr.attr == "iter_content" and called:
+        assert isinstance(call, ast.Call)
+        loop = facts.parent(call)
+        if any(kw.arg != "chunk_size" for kw in call.keywords) or len(call.args) > 1:
+            raise _Refused("iter_content(decode_unicode=...) decodes with the response's declared charset or not at "
+                           "all, httpx's aiter_text() with utf-8 by default")
+        if isinstance(loop, ast.For) and loop.iter is call:
+            return loop
+        raise _Refused(f"`{name}.iter_content()` is converted only as the iterable of a `for` statement")
+    raise _Refused(f"`{name}.{attr.attr}` reads the body or differs on a streamed httpx response")
+
+
+def _session(facts: _Facts, block: list[ast.stmt], index: int, call: ast.Call, name: str) -> Session:
+    if call.args or call.keywords:
+        raise _Refused("requests.Session() with arguments")
+    stmt, region, last, binding = _region_of(block, index, name)
+    found = Session(name, call, stmt, last)
+    closes: list[ast.Expr] = []
+    for use in facts.uses(name, binding, region):  # type: ignore[arg-type]
+        _session_use(facts, use, name, region, found, closes)
+    if isinstance(stmt, ast.With) and closes:
+        raise _Refused(f"`{name}.close()` inside its `with` block")
+    _session_close(found, region, closes)
+    if len(found.settings) + (found.close is region[-1]) >= len(region):
+        raise _Refused(f"`{name}` makes no request")
+    return found
+
+
+def _session_use(facts: _Facts, use: ast.Name, name: str, region: list[ast.stmt], found: Session,
+                 closes: list[ast.Expr]) -> None:
+    attr = facts.parent(use)
+    if not isinstance(attr, ast.Attribute):
+        raise _Refused(f"`{name}` is used as a value (returned, passed on or stored)")
+    parent = facts.parent(attr)
+    called = isinstance(parent, ast.Call) and parent.func is attr
+    stored = isinstance(attr.ctx, ast.Store)
+    if attr.attr in VERBS and called:
+        assert isinstance(parent, ast.Call)
+        if not call_fixable(parent, attr.attr) or any(kw.arg in CLIENT_KEYWORDS for kw in parent.keywords):
+            raise _Refused(f"`{name}.{attr.attr}()` has arguments that are not converted (stream=, per-request verify=/"
+                           "cert=/cookies=/proxies=, ...)")
+        found.calls.append(parent)
+    elif attr.attr == "headers" or (attr.attr in ("auth", "params") and stored):
+        pass  # httpx's client headers are mutable alike; its params are immutable and its auth reads back as BasicAuth
+    elif attr.attr == "cookies" and (stored or isinstance(parent, ast.Subscript) or _cookie_call(facts, parent)):
+        pass
+    elif attr.attr in SESSION_SETTINGS and stored and _leading_setting(facts, attr, region, found):
+        pass
+    elif attr.attr == "close" and called and not parent.args and isinstance(facts.parent(parent), ast.Expr):  # type: ignore[union-attr]
+        closes.append(facts.parent(parent))  # type: ignore[arg-type]
+    elif attr.attr in SESSION_SETTINGS and stored:
+        raise _Refused(f"`{name}.{attr.attr} = ...` after its first request: httpx takes {attr.attr}= only when the "
+                       "client is made")
+    elif attr.attr == "params":
+        raise _Refused(f"`{name}.params` is only assigned on an httpx client (its QueryParams cannot be changed in place)")
+    elif attr.attr == "auth":
+        raise _Refused(f"`{name}.auth` is only assigned on an httpx client (it reads back as an httpx.BasicAuth)")
+    else:
+        raise _Refused(f"`{name}.{attr.attr}` has no httpx.AsyncClient twin that means the same")
+
+
+def _cookie_call(facts: _Facts, node: ast.AST | None) -> bool:
+    """`s.cookies.set(...)` & co.: the same on a requests cookie jar and on httpx.Cookies."""
+    return isinstance(node, ast.Attribute) and node.attr in COOKIE_METHODS and isinstance(facts.parent(node), ast.Call)
+
+
+def _leading_setting(facts: _Facts, attr: ast.Attribute, region: list[ast.stmt], found: Session) -> bool:
+    """`s.verify = x` among the statements right after the session is made: it moves to the constructor."""
+    stmt = facts.parent(attr)
+    if not (isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and stmt.targets[0] is attr):
+        return False
+    position = next((i for i, s in enumerate(region) if s is stmt), None)
+    if position is None or any(not _is_setting(s, found.name) for s in region[:position]):
+        return False
+    found.settings.append(stmt)
+    return True
+
+
+def _is_setting(stmt: ast.stmt, name: str) -> bool:
+    target = stmt.targets[0] if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 else None
+    return (isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == name
+            and target.attr in SESSION_SETTINGS)
+
+
+def _session_close(found: Session, region: list[ast.stmt], closes: list[ast.Expr]) -> None:
+    """`s.close()` as the last statement (dropped: the `finally:` written does it), or in the `finally:` of
+    the `try` that ends the region (it becomes `await s.aclose()`; no `try` is added when that `try` is
+    all the region holds besides the settings)."""
+    if not closes:
+        return
+    rest = region[len(found.settings):]
+    last = region[-1]
+    if len(closes) == 1 and closes[0] is last:
+        found.close = closes[0]
+    elif (len(closes) == 1 and isinstance(last, ast.Try) and not isinstance(found.statement, ast.With)
+          and any(s is closes[0] for s in last.finalbody)):
+        found.close, found.wrap = closes[0], len(rest) > 1
+    else:
+        raise _Refused(f"`{found.name}.close()` before the end of its use (httpx cannot use a closed client again)")

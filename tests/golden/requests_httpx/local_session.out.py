@@ -1,0 +1,25 @@
+import httpx
+
+
+async def sync_orgs(api, token, names):
+    session = httpx.AsyncClient(verify=False)
+    try:
+        session.headers.update({"Authorization": f"Bearer {token}"})
+        session.auth = ("svc", token)
+        found = {}
+        for name in names:
+            r = await session.get(f"{api}/orgs/{name}", params={"full": "1"}, follow_redirects=True, timeout=None)
+            if (not r.is_error):
+                found[name] = r.json()
+        await session.post(f"{api}/audit", json={"synced": sorted(found)}, follow_redirects=True, timeout=None)
+    finally:
+        await session.aclose()
+    return found
+
+
+async def profile(api, user):
+    s = httpx.AsyncClient()
+    try:
+        return (await s.get(f"{api}/users/{user}", follow_redirects=True, timeout=None)).json()
+    finally:
+        await s.aclose()
