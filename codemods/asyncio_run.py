@@ -32,7 +32,6 @@ RULE = Rule(
     triggers=("asyncio",),
     order=20,
     local_edits=True,
-    sync_tokens=("asyncio",),  # a client or loop made in a sync function and used by async code
     async_fixes=("asyncio.run",),
 )
 

@@ -25,7 +25,6 @@ from awaitify.config import Config
 from awaitify.findings import Diagnostic
 from awaitify.rules import Rule
 from awaitify.source import SourceFile
-from awaitify.summary import ModuleSummary
 
 from ._lifespan_plan import TOKENS, in_scope, plan_lifespans
 
@@ -35,6 +34,7 @@ RULE = Rule(
     summary="@app.on_event / add_event_handler / on_startup= hooks -> a lifespan context manager",
     triggers=TOKENS,
     order=50,
+    plan_only=True,
 )
 
 
@@ -46,10 +46,6 @@ def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
 def scope_facts(facts: dict[str, dict], scope: set[str]) -> dict[str, dict]:
     """`--changed-since`: the facts for apps the changed files touch."""
     return in_scope(facts, scope)
-
-
-def wants(summary: ModuleSummary) -> bool:
-    return False  # every file this codemod changes has facts from `plan_project`
 
 
 class OnEventToLifespan(AwaitifyCodemod):

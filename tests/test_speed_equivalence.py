@@ -185,6 +185,13 @@ class Service:
     async def handle(self):
         clock.sleep(1)
         return self.describe()
+
+
+def outer_sync():
+    """A sync function holding an async one: kept whole."""
+    async def inner():
+        clock.sleep(2)
+    return inner
 '''
 
 

@@ -139,8 +139,8 @@ def hollow(raw: bytes, text: str, encoding: str, tokens: tuple[str, ...], plan: 
         if any(q == qualname or q.startswith(qualname + ".") for q in plan.make_async):
             return True
         span = "\n".join(text_lines[start - 1 : end])
-        if isinstance(node, ast.ClassDef) and "async" in span and any(isinstance(n, ast.AsyncFunctionDef) for n in ast.walk(node)):
-            return True
+        if "async" in span and any(isinstance(n, ast.AsyncFunctionDef) for n in ast.walk(node)):
+            return True  # a class with an async method, a sync function with an async one inside
         return any(t in span for t in tokens)
 
     def walk(statements: list[ast.stmt], prefix: str) -> None:

@@ -65,8 +65,10 @@ class SummaryStore:
         primed: dict[str, ModuleSummary | None] | None = None,
         mapper: Callable[[list[tuple[str, str]]], list[tuple[str, ModuleSummary | None]]] | None = None,
         loader: Callable[[str, str], ModuleSummary] = summarize,
+        outline_mapper: Callable[[list[tuple[str, str]]], list[tuple[str, ModuleSummary | None]]] | None = None,
     ) -> None:
         self.texts = texts
+        self.outline_mapper = outline_mapper  # outlines of many files at once (a worker pool)
         self.loader = loader  # (path, text) -> summary; raises SyntaxError and the like
         self._summaries: dict[str, ModuleSummary | None] = dict(primed or {})
         self._outlines: dict[str, ModuleSummary | None] = {}
@@ -84,6 +86,11 @@ class SummaryStore:
             except (SyntaxError, ValueError, RecursionError, MemoryError):
                 self._summaries[path] = None
         return self._summaries[path]
+
+    def prefetch_outlines(self, paths: list[str]) -> None:
+        todo = [(p, self.texts[p]) for p in dict.fromkeys(paths) if p not in self._summaries and p not in self._outlines]
+        if self.outline_mapper is not None and len(todo) > 1:
+            self._outlines.update(self.outline_mapper(todo))
 
     def outline(self, path: str) -> ModuleSummary | None:
         """Definitions, classes and imports only (the full summary when there is one): enough to
@@ -210,6 +217,19 @@ class ProjectIndex:
                 for found in set(_DEF.findall(self.texts[path])):
                     self._def_names.setdefault(found, []).append(path)
         return self._def_names.get(name, [])
+
+    def prefetch_imports(self, paths: list[str]) -> None:
+        """Outline, at once, the project modules these files import: resolving their calls reads them."""
+        wanted = []
+        for path in paths:
+            for dotted in self.summary(path).imports.values():
+                parts = self._absolute(path, dotted).split(".")
+                for cut in range(len(parts), 0, -1):
+                    module = self.modules.get(".".join(parts[:cut]))
+                    if module is not None:
+                        wanted.append(module)
+                        break
+        self.store.prefetch_outlines(wanted)
 
     def index_all(self) -> None:
         for path in sorted(self.texts):
@@ -400,7 +420,7 @@ class ProjectIndex:
                 self._subclasses = SubclassText(self.texts)
             short = cid[1].rpartition(".")[2]
             candidates = [p for p in self.files_defining(name) if self._subclasses.may_derive(p, short)]
-            self.store.prefetch(candidates)
+            self.store.prefetch_outlines(candidates)
             found = []
             for path in candidates:
                 for qualname, other in self.summary(path).functions.items():

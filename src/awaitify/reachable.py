@@ -1,6 +1,6 @@
 """Which sync functions async code reaches, found top-down.
 
-Async functions are few (a file holding one spells `async`), and what they reach is found by
+Async functions are few (a file holding one spells `async def`), and what they reach is found by
 following resolved calls down from them: only the files of the functions on the way are read. Both
 users of the answer used to search upward from every function holding a blocking call, which reads
 every file that spells the name of a caller — in a large tree, most of it. The answer is the same
@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Callable
 
 from awaitify.index import Edge, FuncId, ProjectIndex
-from awaitify.summary import SYNC
+from awaitify.summary import SYNC, has_async_def
 
 # files with fewer than this many functions to read are summarized in this process; more go to
 # the worker pool at once (`SummaryStore.prefetch`)
@@ -42,8 +42,9 @@ class AsyncReach:
 
     def _walk(self) -> None:
         index = self.index
-        async_files = [p for p, text in sorted(index.texts.items()) if "async" in text]
+        async_files = [p for p, text in sorted(index.texts.items()) if has_async_def(text)]
         index.store.prefetch(async_files)
+        index.prefetch_imports(async_files)
         todo: list[FuncId] = []
         for path in async_files:
             for edge, target in index.edges_in(path):
@@ -51,7 +52,10 @@ class AsyncReach:
                     self._reach(edge, target, todo)
         while todo:
             level, todo = todo, []
-            index.store.prefetch(sorted({fid[0] for fid in level}) if len(level) >= _BATCH else [])
+            files = sorted({fid[0] for fid in level})
+            if len(level) >= _BATCH:
+                index.store.prefetch(files)
+                index.prefetch_imports(files)
             for fid in level:
                 if self.barrier(fid):
                     continue

@@ -16,6 +16,7 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Callable
 
 from awaitify.errors import UsageError
+from awaitify.summary import has_async_def
 
 if TYPE_CHECKING:
     from awaitify.config import Config
@@ -49,6 +50,9 @@ class Rule:
     # (awaitify.hollow), which spares libcst most of a large file.
     local_edits: bool = False
     sync_tokens: tuple[str, ...] = ()
+    # every file the rule changes has facts from the codemod's own `plan_project` (FilePlan.extra):
+    # its trigger tokens only say where the planner looks
+    plan_only: bool = False
 
     def triggers_for(self, config: Config) -> tuple[str, ...]:
         return self.triggers + (self.config_triggers(config) if self.config_triggers else ())
@@ -57,7 +61,9 @@ class Rule:
         """The text pre-check: can this file give the rule anything to do? (no parse)"""
         if plan is not None and plan.has_work_for(self.name):
             return True
-        if self.async_only and "async" not in text and not (plan and plan.make_async):
+        if self.plan_only:
+            return False
+        if self.async_only and not has_async_def(text) and not (plan and plan.make_async):
             return False
         return any(t in text for t in self.triggers_for(config))
 

@@ -94,6 +94,8 @@ class RunOptions:
 def _ignored_here(display: str, rule: Rule, config: Config, path: Path | None = None) -> bool:
     """`per-file-ignores` globs are relative to the configuration's folder (ruff's rule), whatever
     the current directory is; the displayed path is also tried, for files outside that folder."""
+    if not config.per_file_ignores:
+        return False
     names = {display}
     if path is not None:
         try:
@@ -147,12 +149,21 @@ def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: 
     return result
 
 
-def _summarize_one(item: tuple[str, str]) -> tuple[str, ModuleSummary | None]:
+def _summarize_one(item: tuple[str, str], outline: bool = False) -> tuple[str, ModuleSummary | None]:
     path, text = item
     try:
-        return path, summarize(path, text)
+        return path, summarize(path, text, outline)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return path, None
+
+
+def _outline_one(item: tuple[str, str]) -> tuple[str, ModuleSummary | None]:
+    return _summarize_one(item, outline=True)
+
+
+def outline_mapper(pool: "_Pool", progress: Progress | None = None):
+    """Outlines of many files, in the pool (`SummaryStore.prefetch_outlines`)."""
+    return lambda items: pool.map(_outline_one, items, progress, "index", on_crash=lambda item: (item[0], None))
 
 
 def _fix_one(item: tuple[SourceFile, tuple[Rule, ...], Config, FilePlan]) -> FileResult:
@@ -256,7 +267,7 @@ def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, st
     def mapper(items: list[tuple[str, str]]) -> list[tuple[str, ModuleSummary | None]]:
         return pool.map(_summarize_one, items, options.progress, "index", on_crash=lambda item: (item[0], None))
 
-    return SummaryStore({str(s.path): s.text for s in sources}, primed, mapper)
+    return SummaryStore({str(s.path): s.text for s in sources}, primed, mapper, outline_mapper=outline_mapper(pool, options.progress))
 
 
 def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions = RunOptions()) -> RunResult:

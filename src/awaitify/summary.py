@@ -9,7 +9,22 @@ resolved stays `unresolved`: never guessed.
 from __future__ import annotations
 
 import ast
+import functools
+import re
 from dataclasses import dataclass, field
+
+_ASYNC_DEF = re.compile(r"\basync(?:\s|\\)+def\b")
+
+
+def has_async_def(text: str) -> bool:
+    """Can the file hold an async function? (no parse: "async" alone also stands in `asyncore`)"""
+    return "async" in text and _has_async_def(text)
+
+
+@functools.lru_cache(maxsize=4096)  # asked per file and rule; a str keeps its hash once computed
+def _has_async_def(text: str) -> bool:
+    return _ASYNC_DEF.search(text) is not None
+
 
 # Where a call stands. Only ASYNC call sites may take an `await`.
 ASYNC, SYNC, LAMBDA, GENEXP, CLASS, MODULE, MAIN = "async", "sync", "lambda", "genexp", "class", "module", "main"

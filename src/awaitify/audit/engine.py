@@ -8,7 +8,7 @@ from pathlib import Path
 
 from awaitify.audit.catalog import BY_CODE, Check
 from awaitify.audit.reach import Link, Reach, runs_in_async
-from awaitify.audit.scan import ANYWHERE_TOKENS, FileScan, Site, scan
+from awaitify.audit.scan import FileScan, Site, may_hold_anywhere_finding, scan
 from awaitify.config import Config
 from awaitify.discovery import discover, repo_relative
 from awaitify.index import SummaryStore, build_index
@@ -16,9 +16,9 @@ from awaitify.reachable import AsyncReach
 from awaitify.planner import _roots
 from awaitify.rules import Rule, all_rules, codemod_modules
 from awaitify.cache import Cache, content_key, load_last, save_last, stat_key
-from awaitify.runner import _ignored_here, _Pool, _read_all
+from awaitify.runner import _ignored_here, _Pool, _read_all, outline_mapper
 from awaitify.source import SourceFile
-from awaitify.summary import ASYNC, SYNC, ModuleSummary
+from awaitify.summary import ASYNC, SYNC, ModuleSummary, has_async_def
 from awaitify.suppress import is_suppressed
 
 # a file holding none of these cannot hold a finding (the cheap pre-check, as for `fix`)
@@ -196,7 +196,7 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
     displays = {str(s.path): s.display for s in sources}
     scans = _Scans(sources, config, options, cache, keys)
     try:
-        store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary)
+        store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary, outline_mapper=outline_mapper(scans.pool))
         index = build_index(store, _roots(config, paths))
         configured = set(config.blocking_calls)
         barrier = lambda fid: index.display_name(fid) in configured  # noqa: E731
@@ -207,7 +207,7 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
             # findings stand in async code, in what async code reaches, or anywhere (framework hooks):
             # only those files are read
             scans.read([p for p, text in scans.texts.items() if _may_hold_finding(text, config)
-                        and ("async" in text or any(t in text for t in ANYWHERE_TOKENS))])
+                        and (has_async_def(text) or may_hold_anywhere_finding(text))])
             down = AsyncReach(index, runs_in_async, barrier)
             scans.read(sorted({fid[0] for fid in down.reached if _may_hold_finding(scans.texts[fid[0]], config)}))
         reach = Reach(index, lambda p: displays.get(p, p), barrier, down)

@@ -91,9 +91,13 @@ class Site:
     target: str = ""  # the qualified name called, when it resolves through an import
 
 
-# tokens of the findings that hold wherever the code stands (context "any"): a file holding one is
-# scanned even when no async code is in it or reaches it
-ANYWHERE_TOKENS = ("on_event", "add_event_handler", "on_startup", "on_shutdown", "api_key")
+def may_hold_anywhere_finding(text: str) -> bool:
+    """Findings that hold wherever the code stands (context "any"): framework startup hooks and the
+    global Stripe key. A file that can hold one is scanned even when no async code is in it or
+    reaches it. (Keep in step with `_framework_hooks` and `visit_Assign`.)"""
+    framework = ("fastapi" in text or "starlette" in text) and any(
+        t in text for t in ("on_event", "add_event_handler", "on_startup", "on_shutdown"))
+    return framework or ("stripe" in text and "api_key" in text)
 
 
 @dataclass
@@ -111,6 +115,8 @@ class _Scanner(_Summarizer):
         self.sites: list[Site] = []
         self.module_kinds: dict[str, str] = {}
         self.framework = "fastapi" in text or "starlette" in text
+        self.requests = "requests" in text  # sessions and streams are planned only where requests is spelled
+        self.urlopen = "urlopen" in text
         self._movable_calls: set[int] = set()
         self._ambiguous_calls: set[int] = set()  # requests calls the codemod refuses (see _ambiguous_responses)
         self._planned: set[int] = set()  # streamed requests calls and sessions (factory, calls) the codemod converts whole
@@ -148,7 +154,7 @@ class _Scanner(_Summarizer):
         if isinstance(node, ast.AsyncFunctionDef):
             self._movable_open_blocks(node)
             self._ambiguous_responses(node)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # a sync one may be made async by propagation
+        if self.requests and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # a sync one may be made async by propagation
             self._lifecycles(node)
 
     def _lifecycles(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -272,7 +278,7 @@ class _Scanner(_Summarizer):
 
     def _mark_urlopen_chain(self, node: ast.Call) -> None:
         """`urlopen(url).read()...`: the blocking-http codemod moves the whole chain to a thread."""
-        if not isinstance(node.func, ast.Attribute) or any(isinstance(n, ast.Await) for n in ast.walk(node)):
+        if not self.urlopen or not isinstance(node.func, ast.Attribute) or any(isinstance(n, ast.Await) for n in ast.walk(node)):
             return
         expr: ast.expr = node.func.value
         while isinstance(expr, (ast.Call, ast.Attribute)):
