@@ -32,6 +32,7 @@ RULE = Rule(
     triggers=("asyncio",),
     order=20,
     local_edits=True,
+    async_by_trigger=True,
     async_fixes=("asyncio.run",),
 )
 

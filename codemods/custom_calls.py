@@ -29,6 +29,7 @@ RULE = Rule(
     order=35,
     async_only=True,
     local_edits=True,
+    async_by_trigger=True,
     config_triggers=_configured_names,
 )
 

@@ -21,6 +21,7 @@ RULE = Rule(
     order=45,
     async_only=True,
     local_edits=True,
+    async_by_trigger=True,
     offload_fixes=tuple(sorted(CALLS)),
 )
 

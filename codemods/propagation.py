@@ -24,6 +24,7 @@ RULE = Rule(
     triggers=(),  # runs only where the plan has work for the file
     order=10,
     local_edits=True,
+    async_by_trigger=True,
 )
 
 

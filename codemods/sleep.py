@@ -26,6 +26,7 @@ RULE = Rule(
     order=30,
     async_only=True,
     local_edits=True,
+    async_by_trigger=True,
     async_fixes=("time.sleep",),
 )
 

@@ -220,3 +220,22 @@ def test_hidden_bodies_change_nothing(tmp_path: Path) -> None:
         assert transform(source, all_rules(), config, FilePlan(), hide=True) == whole, path
         compared += bool(whole.changes)
     assert compared >= 5
+
+
+@pytest.mark.parametrize("tree", [*EXAMPLES, None], ids=[*(p.name for p in EXAMPLES), "synthetic"])
+def test_hidden_bodies_change_no_planned_edit(tree: Path | None, synthetic: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a plan (propagation across modules, offloads at call sites), hiding bodies still gives
+    the same patch and diagnostics as transforming whole files."""
+    import awaitify.transform
+
+    copy = tmp_path / "tree"
+    shutil.copytree(tree or synthetic, copy)
+    hollowed = []
+    real = awaitify.transform.hollow
+    monkeypatch.setattr(awaitify.transform, "hollow", lambda *args: hollowed.append(real(*args)) or hollowed[-1])
+    hidden = _outcome(copy, RunOptions(use_cache=False, jobs=1))
+    if tree is None:  # the synthetic tree's modules are big enough to hide bodies in
+        assert sum(h is not None for h in hollowed) >= 2
+    monkeypatch.setattr(awaitify.transform, "hollow", lambda *args: None)
+    assert _outcome(copy, RunOptions(use_cache=False, jobs=1)) == hidden

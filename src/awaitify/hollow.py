@@ -117,9 +117,12 @@ def _planned_lines(plan: FilePlan) -> set[int]:
     return {line for table in (plan.await_calls, plan.offload_calls, plan.run_calls) for line, _ in table}
 
 
-def hollow(raw: bytes, text: str, encoding: str, tokens: tuple[str, ...], plan: FilePlan) -> Hollowed | None:
+def hollow(raw: bytes, text: str, encoding: str, tokens: tuple[str, ...], plan: FilePlan,
+           async_tokens: tuple[str, ...] | None = None) -> Hollowed | None:
     """The file with what no `local_edits` codemod needs hidden; None when nothing is worth hiding
-    (or the file is one this cannot handle safely: then the whole file is transformed)."""
+    (or the file is one this cannot handle safely: then the whole file is transformed).
+    `tokens`: a sync function spelling one is kept. `async_tokens`: an async function spelling none
+    is hidden too (None: every async function is kept)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
@@ -129,19 +132,25 @@ def hollow(raw: bytes, text: str, encoding: str, tokens: tuple[str, ...], plan: 
     if len(lines) != len(text_lines):
         return None  # a line break str and bytes disagree on (form feed, U+2028...): do not risk it
     tokens = _tokens_with_aliases(tree, text_lines, tokens)
+    if async_tokens is not None:
+        async_tokens = _tokens_with_aliases(tree, text_lines, async_tokens)
     planned = _planned_lines(plan)
     hidden: list[tuple[int, int]] = []
 
     def keep(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, qualname: str) -> bool:
         start, end = _first_line(node), node.end_lineno or node.lineno
-        if isinstance(node, ast.AsyncFunctionDef) or any(start <= line <= end for line in planned):
+        if any(start <= line <= end for line in planned):
             return True
         if any(q == qualname or q.startswith(qualname + ".") for q in plan.make_async):
             return True
         span = "\n".join(text_lines[start - 1 : end])
-        if "async" in span and any(isinstance(n, ast.AsyncFunctionDef) for n in ast.walk(node)):
-            return True  # a class with an async method, a sync function with an async one inside
-        return any(t in span for t in tokens)
+        if any(t in span for t in tokens):
+            return True
+        if isinstance(node, ast.AsyncFunctionDef) or (
+                "async" in span and any(isinstance(n, ast.AsyncFunctionDef) for n in ast.walk(node))):
+            # async code (or a class or function holding some) that a codemod may read
+            return async_tokens is None or any(t in span for t in async_tokens)
+        return False
 
     def walk(statements: list[ast.stmt], prefix: str) -> None:
         for node in statements:

@@ -50,6 +50,9 @@ class Rule:
     # (awaitify.hollow), which spares libcst most of a large file.
     local_edits: bool = False
     sync_tokens: tuple[str, ...] = ()
+    # an async function that spells none of the rule's triggers (nor an alias imported for one)
+    # gives it nothing to do either: it may be hidden too
+    async_by_trigger: bool = False
     # every file the rule changes has facts from the codemod's own `plan_project` (FilePlan.extra):
     # its trigger tokens only say where the planner looks
     plan_only: bool = False

@@ -61,7 +61,8 @@ def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
         if found.get(line, set()) is not None:
             found.setdefault(line, set()).add(code)  # type: ignore[union-attr]
     if hide and all(r.local_edits for r in rules):
-        hollowed = hollow(source.raw, source.text, source.encoding, tuple(t for r in rules for t in r.sync_tokens), plan)
+        async_tokens = None if not all(r.async_by_trigger for r in rules) else tuple(t for r in rules for t in r.triggers_for(config))
+        hollowed = hollow(source.raw, source.text, source.encoding, tuple(t for r in rules for t in r.sync_tokens), plan, async_tokens)
         if hollowed is not None:
             try:
                 outcome = _run_codemods(source, hollowed.raw, rules, config, plan, found)
