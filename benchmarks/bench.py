@@ -89,6 +89,11 @@ def count(tree: Path) -> tuple[int, int]:
     return len(files), lines
 
 
+# The measured tree is the current directory; on Python 3.11+ `-P` keeps it off sys.path, so a tree
+# that holds modules named like the stdlib's (the stdlib benchmark's own copy!) does not replace them
+# in the measuring process.
+PYTHON = [sys.executable, "-P"] if sys.version_info >= (3, 11) else [sys.executable]
+
 # a fresh parent per command: RUSAGE_CHILDREN's peak is the largest process it ever waited for
 _PEAK = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
 
@@ -96,7 +101,7 @@ _PEAK = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_
 def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
     """Wall time and peak RSS (MB, the largest process: awaitify or one of its workers)."""
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _PEAK, *cmd], cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run([*PYTHON, "-c", _PEAK, *cmd], cwd=cwd, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     return elapsed, int(proc.stdout.strip() or 0) // 1024
 
@@ -137,7 +142,7 @@ LIBCST_SCRIPT = textwrap.dedent(
 
 
 def awaitify_stages(tree: Path, jobs: int, cache: bool) -> dict:
-    proc = subprocess.run([sys.executable, "-c", STAGES_SCRIPT, str(tree), str(jobs), "cache" if cache else "nocache"],
+    proc = subprocess.run([*PYTHON, "-c", STAGES_SCRIPT, str(tree), str(jobs), "cache" if cache else "nocache"],
                           capture_output=True, text=True, cwd=tree)
     if proc.returncode:
         raise SystemExit(proc.stderr)
@@ -163,7 +168,7 @@ def run_benchmark(tree: Path, jobs: int, baselines: bool, libcst_sample: float) 
         name = " ".join(command)
         shutil.rmtree(tree / ".awaitify_cache", ignore_errors=True)
         for state in ("cold", "warm"):  # the cold run fills the cache the warm one reads
-            elapsed, rss = timed([sys.executable, "-m", "awaitify", *command, "-q", "."], tree)
+            elapsed, rss = timed([*PYTHON, "-m", "awaitify", *command, "-q", "."], tree)
             cli[f"{name} {state}"] = elapsed
             print(f"{'awaitify ' + name + ' (' + state + ', CLI)':<34} {elapsed:7.2f} s  {lines / elapsed:>10,.0f} lines/s  peak {rss} MB")
             report[f"rss {name} {state}"] = rss

@@ -36,7 +36,12 @@ def _code_stamp() -> str:
 
 
 _STAMP = f"{__version__}-{_code_stamp()}"
-_FILE = f"cache-{_STAMP}.pickle"
+
+
+def _file(kind: str) -> str:
+    """One file per command: `check` keeps scans, `fix` summaries and transforms; neither loads
+    (unpickling costs ~1 s per 15 MB) what only the other reads."""
+    return f"cache-{kind}-{_STAMP}.pickle"
 
 
 def content_key(path: str, data: bytes) -> str:
@@ -46,6 +51,7 @@ def content_key(path: str, data: bytes) -> str:
 @dataclass
 class Cache:
     folder: Path | None  # None: caching is off
+    kind: str = "fix"
     summaries: dict[str, ModuleSummary | None] = field(default_factory=dict)
     outcomes: dict[str, Any] = field(default_factory=dict)
     plan: tuple[str, Any] | None = None  # (key of the whole tree and settings, the Plan)
@@ -57,11 +63,11 @@ class Cache:
         return cls(folder=None)
 
     @classmethod
-    def load(cls, root: Path) -> "Cache":
+    def load(cls, root: Path, kind: str) -> "Cache":
         folder = root / CACHE_DIR
-        cache = cls(folder=folder)
+        cache = cls(folder=folder, kind=kind)
         try:
-            with (folder / _FILE).open("rb") as fh:
+            with (folder / _file(kind)).open("rb") as fh:
                 data = pickle.load(fh)
             cache.summaries, cache.outcomes, cache.plan = data["summaries"], data["outcomes"], data["plan"]
         except Exception:  # missing, truncated or from another version: start empty
@@ -73,6 +79,16 @@ class Cache:
             self.hits += 1
             return True, self.summaries[key]
         return False, None
+
+    def outlines(self, keys: dict[str, str]) -> dict[str, ModuleSummary | None]:
+        """The cached outlines of these files (path -> content key)."""
+        found = {path: self.summaries[f"{key}:outline"] for path, key in keys.items() if f"{key}:outline" in self.summaries}
+        self.hits += len(found)
+        return found
+
+    def put_outlines(self, outlines: dict[str, ModuleSummary | None], keys: dict[str, str]) -> None:
+        for path, outline in outlines.items():
+            self.put_summary(f"{keys[path]}:outline", outline)
 
     def put_summary(self, key: str, summary: ModuleSummary | None) -> None:
         if self.folder is not None and self.summaries.get(key, ...) is not summary:
@@ -111,16 +127,16 @@ class Cache:
             if not ignore.exists():
                 ignore.write_text("# Created by awaitify automatically.\n*\n", encoding="utf-8")
             data = {
-                "summaries": {k: v for k, v in self.summaries.items() if k in live_keys},
+                "summaries": {k: v for k, v in self.summaries.items() if k.split(":", 1)[0] in live_keys},
                 "outcomes": {k: v for k, v in self.outcomes.items() if k.split(":", 1)[0] in live_keys},
                 "plan": self.plan,
             }
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".cache-", suffix=".tmp")
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.folder / _FILE)
+            os.replace(tmp, self.folder / _file(self.kind))
             for stale in self.folder.glob("cache-*.pickle"):  # left by other versions of the tool
-                if stale.name != _FILE:
+                if stale.name not in (_file("fix"), _file("check")):
                     stale.unlink(missing_ok=True)
         except OSError:
             pass  # a read-only tree still gets its fixes; it just is not cached

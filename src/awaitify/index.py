@@ -66,12 +66,13 @@ class SummaryStore:
         mapper: Callable[[list[tuple[str, str]]], list[tuple[str, ModuleSummary | None]]] | None = None,
         loader: Callable[[str, str], ModuleSummary] = summarize,
         outline_mapper: Callable[[list[tuple[str, str]]], list[tuple[str, ModuleSummary | None]]] | None = None,
+        outlines: dict[str, ModuleSummary | None] | None = None,
     ) -> None:
         self.texts = texts
         self.outline_mapper = outline_mapper  # outlines of many files at once (a worker pool)
         self.loader = loader  # (path, text) -> summary; raises SyntaxError and the like
         self._summaries: dict[str, ModuleSummary | None] = dict(primed or {})
-        self._outlines: dict[str, ModuleSummary | None] = {}
+        self._outlines: dict[str, ModuleSummary | None] = dict(outlines or {})  # primed from the cache
         self.mapper = mapper  # summarizes many files at once (a worker pool), for `prefetch`
 
     def prefetch(self, paths: list[str]) -> None:
@@ -107,6 +108,9 @@ class SummaryStore:
     def unreadable(self) -> list[str]:
         """The files asked for that `ast` could not read."""
         return sorted({p for table in (self._summaries, self._outlines) for p, s in table.items() if s is None})
+
+    def known_outlines(self) -> dict[str, ModuleSummary | None]:
+        return self._outlines
 
     def known(self) -> dict[str, ModuleSummary | None]:
         return self._summaries

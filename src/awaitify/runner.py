@@ -267,7 +267,8 @@ def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, st
     def mapper(items: list[tuple[str, str]]) -> list[tuple[str, ModuleSummary | None]]:
         return pool.map(_summarize_one, items, options.progress, "index", on_crash=lambda item: (item[0], None))
 
-    return SummaryStore({str(s.path): s.text for s in sources}, primed, mapper, outline_mapper=outline_mapper(pool, options.progress))
+    return SummaryStore({str(s.path): s.text for s in sources}, primed, mapper, outline_mapper=outline_mapper(pool, options.progress),
+                        outlines=cache.outlines(keys))
 
 
 def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions = RunOptions()) -> RunResult:
@@ -296,7 +297,7 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
     try:
         with _stage(timings, "discover"):
             sources, failed = _read_all(files)
-        cache = Cache.load(_cache_root(config)) if options.use_cache else Cache.disabled()
+        cache = Cache.load(_cache_root(config), "fix") if options.use_cache else Cache.disabled()
         keys = {str(s.path): content_key(str(s.path), s.raw) for s in sources}
         with _stage(timings, "index"):
             store = _prime_summaries(sources, cache, keys, pool, options)
@@ -335,6 +336,7 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
         results += fresh
         for path, summary in store.known().items():
             cache.put_summary(keys[path], summary)
+        cache.put_outlines(store.known_outlines(), keys)
         cache.save(set(keys.values()))
     finally:
         pool.close()

@@ -169,7 +169,7 @@ def _in_scope(result: CheckResult, options: CheckOptions, displays: dict[str, st
 def _run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions,
                discovered: list) -> CheckResult:
     sources, failed = _read_all(discovered)
-    cache = Cache.load(config.root) if options.use_cache else Cache.disabled()
+    cache = Cache.load(config.root, "check") if options.use_cache else Cache.disabled()
     settings = content_key("scan", repr(sorted(config.blocking_calls.items())).encode())
     keys = {str(s.path): f"{content_key(str(s.path), s.raw)}:scan-{settings}" for s in sources}
     # the findings depend on every file (chains cross modules): reused only when nothing changed
@@ -196,7 +196,9 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
     displays = {str(s.path): s.display for s in sources}
     scans = _Scans(sources, config, options, cache, keys)
     try:
-        store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary, outline_mapper=outline_mapper(scans.pool))
+        plain_keys = {path: key.split(":", 1)[0] for path, key in keys.items()}  # outlines do not depend on the settings
+        store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary, outline_mapper=outline_mapper(scans.pool),
+                             outlines=cache.outlines(plain_keys))
         index = build_index(store, _roots(config, paths))
         configured = set(config.blocking_calls)
         barrier = lambda fid: index.display_name(fid) in configured  # noqa: E731
@@ -212,6 +214,7 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
             scans.read(sorted({fid[0] for fid in down.reached if _may_hold_finding(scans.texts[fid[0]], config)}))
         reach = Reach(index, lambda p: displays.get(p, p), barrier, down)
         scans.read(store.unreadable())  # a broken module async code imports from is named, with the reason
+        cache.put_outlines(store.known_outlines(), plain_keys)
     finally:
         scans.pool.close()
     # a file read only to follow calls through it reports nothing, its parse errors included
