@@ -239,3 +239,24 @@ def test_hidden_bodies_change_no_planned_edit(tree: Path | None, synthetic: Path
         assert sum(h is not None for h in hollowed) >= 2
     monkeypatch.setattr(awaitify.transform, "hollow", lambda *args: None)
     assert _outcome(copy, RunOptions(use_cache=False, jobs=1)) == hidden
+
+
+def test_warm_check_answers_without_loading_libcst(tmp_path: Path) -> None:
+    """An unchanged tree is recognised from file stats and the flags before the codemods (and
+    libcst) are imported; the answer is the cold run's, and an edit is noticed."""
+    import subprocess
+    import sys
+
+    (tmp_path / "app.py").write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n")
+    probe = ("import sys\nfrom awaitify.cli import main\ntry:\n    main(['check', '.'])\nexcept SystemExit as exc:\n"
+             "    code = exc.code\nprint('libcst loaded:', 'libcst' in sys.modules, 'exit:', code)\n")
+
+    def check() -> str:
+        return subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True).stdout
+
+    cold = check()
+    warm = check()
+    assert "libcst loaded: True" in cold and "exit: 1" in cold
+    assert warm == cold.replace("libcst loaded: True", "libcst loaded: False")
+    (tmp_path / "app.py").write_text("import asyncio\n\n\nasync def h():\n    await asyncio.sleep(1)\n")
+    assert check().endswith("libcst loaded: True exit: 0\n")

@@ -15,19 +15,18 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as click_exceptions
 
 from awaitify import __version__
-from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config, discover as discover_config, load_file
-from awaitify.errors import UsageError
-from awaitify.change_report import REPORT_FORMATS, missing_dependencies, render as render_changes
-from awaitify.report import make_console, patch_bytes, print_summary, progress_bar, write_patch
-from awaitify.writer import atomic_write
-from awaitify.audit.engine import CheckOptions, check_source, run_check
-from awaitify.stdin import fix_stdin, read_stdin
 from awaitify.audit.formats import FORMATS, render
+from awaitify.audit.results import CheckOptions
+from awaitify.cache import load_last, save_last, stat_key
+from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config, discover as discover_config, load_file
+from awaitify.discovery import discover
+from awaitify.errors import UsageError
 from awaitify.rules import doc_text, every_rule, find_rule, select_rules
-from awaitify.runner import RunOptions, run
 from awaitify.scope import changed_since as changed_since_files
-from awaitify.apply import apply_results, refuse_dirty
-from awaitify.interactive import accepted_results, review
+from awaitify.writer import atomic_write
+
+# The engine, the codemods and libcst (~0.6 s to import) are imported by the commands that run
+# them: a warm `check` answers from the cache without them.
 
 app = typer.Typer(
     add_completion=False,
@@ -57,6 +56,10 @@ def _load_config(config_file: Optional[Path], paths: list[Path]) -> Config:
 
 
 def _interactive(result, settings: Config, rules, console, allow_dirty: bool, verify_cmd: Optional[str], quiet: bool) -> int:
+    from awaitify.apply import apply_results, refuse_dirty
+    from awaitify.interactive import accepted_results, review
+    from awaitify.report import print_summary
+
     if not allow_dirty:
         refuse_dirty(result.changed)  # before any question: answers must not be wasted
     if not result.changed:
@@ -150,6 +153,12 @@ def fix(
     ),
 ) -> None:
     """Rewrite blocking calls in async code. Dry run by default: prints a unified diff."""
+    from awaitify.apply import apply_results
+    from awaitify.change_report import REPORT_FORMATS, missing_dependencies, render as render_changes
+    from awaitify.report import make_console, patch_bytes, print_summary, progress_bar, write_patch
+    from awaitify.runner import RunOptions, run
+    from awaitify.stdin import fix_stdin
+
     _choice("--color", color, ("auto", "always", "never"))
     _choice("--format", output_format, REPORT_FORMATS)
     if write and check:
@@ -215,6 +224,9 @@ def check(
     """Report blocking calls in async-reachable code. Exit 1 when there are findings."""
     _choice("--format", output_format, FORMATS)
     if _reads_stdin(paths, stdin_filename):
+        from awaitify.audit.engine import check_source
+        from awaitify.stdin import read_stdin
+
         settings = _load_config(config, [Path(stdin_filename).parent if stdin_filename else Path(".")])
         rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)), checks=True)
         result = check_source(read_stdin(stdin_filename or "stdin.py"), settings, rules)
@@ -224,9 +236,22 @@ def check(
         raise typer.Exit(EXIT_CHANGES if result.findings else EXIT_OK)
     paths = list(paths or [Path(".")])
     settings = _load_config(config, paths).with_overrides(propagate=_choice("--propagate", propagate, PROPAGATE_POLICIES))
-    rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)), checks=True)
     scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
-    result = run_check(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=not no_cache, scope=scope))
+    # An unchanged tree is recognised from file stats and the flags as given, before the rules
+    # (and with them the codemods and libcst) are loaded; unknown selectors never get this far.
+    selectors = (_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
+    quick = None
+    if not no_cache and scope is None:
+        files = [f.path for f in discover(paths, settings)]
+        quick = stat_key("check-cli", files, repr((selectors, [str(p) for p in paths], sorted((k, repr(v)) for k, v in vars(settings).items()))))
+    result = load_last(settings.root, "check-cli", quick)
+    if result is None:
+        from awaitify.audit.engine import run_check
+
+        rules = select_rules(*selectors, checks=True)
+        result = run_check(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=not no_cache, scope=scope))
+        if quick is not None:
+            save_last(settings.root, "check-cli", quick, result)
     _write_output(output_file, render(result, output_format).encode())
     for path, reason in result.errors:
         print(f"{path}: {reason}", file=sys.stderr)

@@ -3,10 +3,11 @@ what is selected and not suppressed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 from awaitify.audit.catalog import BY_CODE, Check
+from awaitify.audit.results import CheckOptions, CheckResult, Finding
 from awaitify.audit.reach import Link, Reach, runs_in_async
 from awaitify.audit.scan import FileScan, Site, may_hold_anywhere_finding, scan
 from awaitify.config import Config
@@ -25,40 +26,6 @@ from awaitify.suppress import is_suppressed
 TOKENS = ("sleep", "run", "requests", "httpx", "urllib", "subprocess", "os", "open", "input", "redis", "psycopg2",
           "sqlite3", "pymysql", "MySQLdb", "stripe", "on_event", "add_event_handler", "on_startup", "on_shutdown",
           "Path", "spawn", "wait", "Session", "Client")
-
-
-@dataclass(frozen=True)
-class Finding:
-    path: str
-    line: int
-    column: int
-    code: str
-    message: str
-    fixable: bool
-    chain: tuple[Link, ...] = ()
-    function: str = ""  # the enclosing function, as module.qualname
-    pattern: str = ""
-    repo_path: str = ""  # relative to the repository root (SARIF, GitHub annotations)
-
-    @property
-    def check(self) -> Check:
-        return BY_CODE[self.code]
-
-
-@dataclass(frozen=True)
-class CheckOptions:
-    jobs: int = 0  # worker processes (0: every core)
-    use_cache: bool = True
-    full_index: bool = False  # read every file that may hold a finding and search every caller (tests)
-    scope: frozenset[str] | None = None  # `--changed-since`: report only in these files
-
-
-@dataclass
-class CheckResult:
-    findings: list[Finding] = field(default_factory=list)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
-    scanned: int = 0
-    suppressed: int = 0
 
 
 def _suppressed(scan_: FileScan, site: Site, check: Check) -> bool:

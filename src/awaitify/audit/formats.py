@@ -7,7 +7,7 @@ import json
 from collections import defaultdict
 
 from awaitify.audit.catalog import BY_CODE, CHECKS
-from awaitify.audit.engine import CheckResult, Finding
+from awaitify.audit.results import CheckResult, Finding
 
 FORMATS = ("text", "json", "markdown", "sarif", "github")
 
