@@ -16,6 +16,7 @@ from pathlib import Path
 from awaitify.config import Config
 from awaitify.index import module_names
 from awaitify.source import SourceFile
+from awaitify.summary import UNPARSABLE
 
 APP_CLASSES = {
     "fastapi.FastAPI": "app", "fastapi.applications.FastAPI": "app",
@@ -105,7 +106,7 @@ def _absolute(facts_name: str, is_package: bool, module: str | None, level: int)
 def _read(source: SourceFile, roots: list[Path]) -> ModuleFacts | None:
     try:
         tree = ast.parse(source.text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except UNPARSABLE:
         return None  # the transform step reports files that do not parse
     facts = ModuleFacts(source, module_names(source.path, roots), tree)
     is_package = source.path.stem == "__init__"

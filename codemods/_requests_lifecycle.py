@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from awaitify import requests_plan
+from awaitify.summary import UNPARSABLE, char_column
 
+# every plan starts at a `requests.Session()` / `requests.session()` or a `stream=` keyword
+_WORDS = ("Session", "session", "stream")
 Span = tuple[int, int, int, int]  # start and end (line, column in characters), as libcst's PositionProvider gives them
 
 
@@ -64,21 +67,21 @@ def lifecycles(module: cst.Module, positions, kind: Callable[[cst.Call], str | N
     """`kind(call)`: the requests verb, requests_plan.SESSION, or None. A plan any of whose nodes
     cannot be matched, or one of whose calls says `# awaitify: ignore`, is left out (so left as it is)."""
     out = Lifecycles()
+    code = module.code
+    if not any(word in code for word in _WORDS):
+        return out  # no session and no stream: spare a second parse and a walk of the whole tree
     try:
-        tree = ast.parse(module.code)
-    except (SyntaxError, ValueError, RecursionError):
+        tree = ast.parse(code)
+    except UNPARSABLE:
         return out
     index = _Index(positions)
     module.visit(index)
-    lines = module.code.splitlines()
-
-    def chars(line: int, offset: int) -> int:
-        text = lines[line - 1] if 0 < line <= len(lines) else ""
-        return len(text.encode("utf-8")[:offset].decode("utf-8", "replace"))  # ast counts UTF-8 bytes
+    lines = code.splitlines()
 
     def find(node: ast.AST) -> cst.CSTNode | None:
         end = node.end_lineno or node.lineno  # type: ignore[attr-defined]
-        key = (node.lineno, chars(node.lineno, node.col_offset), end, chars(end, node.end_col_offset or 0))  # type: ignore[attr-defined]
+        key = (node.lineno, char_column(lines, node.lineno, node.col_offset),  # type: ignore[attr-defined]
+               end, char_column(lines, end, node.end_col_offset or 0))  # type: ignore[attr-defined]
         return (index.calls if isinstance(node, ast.Call) else index.statements).get(key)
 
     def ast_kind(call: ast.Call) -> str | None:

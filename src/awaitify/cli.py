@@ -16,10 +16,8 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 
 from awaitify import __version__
 from awaitify.audit.formats import FORMATS, render
-from awaitify.audit.results import CheckOptions
-from awaitify.cache import load_last, save_last, stat_key
+from awaitify.audit.results import CheckOptions, last_check
 from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config, discover as discover_config, load_file
-from awaitify.discovery import discover
 from awaitify.errors import UsageError
 from awaitify.rules import doc_text, every_rule, find_rule, select_rules
 from awaitify.scope import changed_since as changed_since_files
@@ -240,18 +238,14 @@ def check(
     # An unchanged tree is recognised from file stats and the flags as given, before the rules
     # (and with them the codemods and libcst) are loaded; unknown selectors never get this far.
     selectors = (_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
-    quick = None
-    if not no_cache and scope is None:
-        files = [f.path for f in discover(paths, settings)]
-        quick = stat_key("check-cli", files, repr((selectors, [str(p) for p in paths], sorted((k, repr(v)) for k, v in vars(settings).items()))))
-    result = load_last(settings.root, "check-cli", quick)
-    if result is None:
+    last = last_check(paths, settings, selectors, use_cache=not no_cache)
+    if last.result is not None:
+        result = last.scoped(last.result, scope)
+    else:
         from awaitify.audit.engine import run_check
 
         rules = select_rules(*selectors, checks=True)
-        result = run_check(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=not no_cache, scope=scope))
-        if quick is not None:
-            save_last(settings.root, "check-cli", quick, result)
+        result = run_check(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=not no_cache, scope=scope), last)
     _write_output(output_file, render(result, output_format).encode())
     for path, reason in result.errors:
         print(f"{path}: {reason}", file=sys.stderr)

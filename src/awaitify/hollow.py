@@ -22,13 +22,13 @@ import tokenize
 from dataclasses import dataclass, field
 
 from awaitify.plan import FilePlan
+from awaitify.summary import BLOCKS, UNPARSABLE
 
 MARKER = "__awaitify_hidden_{}__"
 _OPEN, _CLOSE = '"""', b'""")'
 MIN_LINES = 3  # smaller bodies are not worth a marker
 _F_STRING = re.compile(r"^[rRbBuU]?[fF]|^[fF][rR]")
 _IDENTIFIER = re.compile(r"[^\W\d]\w*")
-_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 @dataclass
@@ -125,7 +125,7 @@ def hollow(raw: bytes, text: str, encoding: str, tokens: tuple[str, ...], plan: 
     is hidden too (None: every async function is kept)."""
     try:
         tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except UNPARSABLE:
         return None
     text_lines = text.splitlines()
     lines = raw.splitlines(keepends=True)
@@ -163,7 +163,7 @@ def hollow(raw: bytes, text: str, encoding: str, tokens: tuple[str, ...], plan: 
                 elif isinstance(node, ast.ClassDef):
                     walk(node.body, f"{qualname}.")
             else:
-                for name in _BLOCKS:
+                for name in BLOCKS:
                     children = getattr(node, name, ())
                     for child in children:
                         walk(child.body if isinstance(child, (ast.ExceptHandler, ast.match_case)) else [child], prefix)

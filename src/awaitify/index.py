@@ -11,7 +11,7 @@ from typing import Callable
 from pathlib import Path
 
 from awaitify.subclass_text import SubclassText
-from awaitify.summary import ASYNC, CallSite, ClassInfo, FunctionInfo, ModuleSummary, Ref, summarize
+from awaitify.summary import UNPARSABLE, CallSite, ClassInfo, FunctionInfo, ModuleSummary, Ref, summarize
 
 FuncId = tuple[str, str]  # (absolute path, qualname)
 WORD_INDEX_AFTER = 16  # distinct words scanned for one by one before building the word index
@@ -82,11 +82,14 @@ class SummaryStore:
 
     def get(self, path: str) -> ModuleSummary | None:
         if path not in self._summaries:
-            try:
-                self._summaries[path] = self.loader(path, self.texts[path])
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                self._summaries[path] = None
+            self._summaries[path] = self._read(self.loader, path)
         return self._summaries[path]
+
+    def _read(self, read: Callable[..., ModuleSummary], path: str, **how: bool) -> ModuleSummary | None:
+        try:
+            return read(path, self.texts[path], **how)
+        except UNPARSABLE:
+            return None  # its calls stay unknown
 
     def prefetch_outlines(self, paths: list[str]) -> None:
         todo = [(p, self.texts[p]) for p in dict.fromkeys(paths) if p not in self._summaries and p not in self._outlines]
@@ -99,10 +102,7 @@ class SummaryStore:
         if path in self._summaries:
             return self._summaries[path]
         if path not in self._outlines:
-            try:
-                self._outlines[path] = summarize(path, self.texts[path], outline=True)
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                self._outlines[path] = None
+            self._outlines[path] = self._read(summarize, path, outline=True)
         return self._outlines[path]
 
     def unreadable(self) -> list[str]:
@@ -149,7 +149,6 @@ class ProjectIndex:
         self._words: dict[str, list[str]] | None = None  # word -> files, built once many words are asked
         self.external_calls: list[tuple[str, CallSite, str]] = []  # (path, site, dotted), of indexed files
         self._external_from: dict[FuncId, list[tuple[Edge, str]]] = {}
-        self._async_edges: dict[FuncId, list[tuple[Edge, FuncId]]] = {}  # calls standing in async bodies
         self._file_edges: dict[str, list[tuple[Edge, FuncId]]] = {}  # every resolved call of a file
         self._def_names: dict[str, list[str]] | None = None  # name -> files with a `def name`
 
@@ -175,8 +174,6 @@ class ProjectIndex:
                 self._file_edges.setdefault(path, []).append((edge, target))
                 if site.owner:
                     self._calls_from.setdefault((path, site.owner), []).append((edge, target))
-                    if site.context == ASYNC:
-                        self._async_edges.setdefault((path, site.owner), []).append((edge, target))
         for value in summary.values:
             if value.ref.kind in ("self", "instance", "super"):
                 targets, _, _ = self.resolve_call(path, value.ref)
@@ -282,10 +279,6 @@ class ProjectIndex:
         """Calls in fid's body that resolve to names outside the project (`time.sleep`)."""
         self.index_file(fid[0])
         return self._external_from.get(fid, [])
-
-    def edges_from_async(self) -> list[tuple[FuncId, list[tuple[Edge, FuncId]]]]:
-        """Resolved calls standing directly in async bodies, of the files indexed so far."""
-        return sorted(self._async_edges.items())
 
     def value_refs(self, fid: FuncId) -> list[tuple[str, int, int]]:
         self.index_files_mentioning(self.function(fid).name)
@@ -409,11 +402,7 @@ class ProjectIndex:
         """The same method elsewhere in its class hierarchy: they must change together. Ancestors
         come from the MRO; descendants from the files that define a method of that name (only
         those are read), kept when their class really derives from fid's."""
-        info = self.function(fid)
-        if info.class_qualname is None:
-            return []
-        descendants = self._descendants((fid[0], info.class_qualname), info.name)
-        return [*self._inherited(fid), *(d for d in descendants if d != fid)]
+        return [*self._inherited(fid), *self.overriding(fid)]
 
     def _descendants(self, cid: ClassId, name: str) -> list[FuncId]:
         """The methods called `name` in classes deriving from `cid`. Only files that define such a

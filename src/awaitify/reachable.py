@@ -15,8 +15,8 @@ from typing import Callable
 from awaitify.index import Edge, FuncId, ProjectIndex
 from awaitify.summary import SYNC, has_async_def
 
-# files with fewer than this many functions to read are summarized in this process; more go to
-# the worker pool at once (`SummaryStore.prefetch`)
+# a step down reaching fewer functions than this reads their files in this process; more are read
+# in the worker pool at once (`SummaryStore.prefetch`)
 _BATCH = 8
 
 
@@ -34,11 +34,12 @@ class AsyncReach:
         # every caller that matters for a chain up to async code
         self._into: dict[FuncId, list[Edge]] = {}
         self._walk()
+        for edges in self._into.values():  # in the order `ProjectIndex.callers` gives them
+            edges.sort(key=lambda e: (e.path, e.site.line, e.site.col))
 
     def callers(self, fid: FuncId) -> list[Edge]:
-        """The callers of fid that async code reaches (or async code itself), in the order
-        `ProjectIndex.callers` gives them."""
-        return sorted(self._into.get(fid, []), key=lambda e: (e.path, e.site.line, e.site.col))
+        """The callers of fid that async code reaches (or async code itself)."""
+        return self._into.get(fid, [])
 
     def _walk(self) -> None:
         index = self.index
@@ -52,8 +53,8 @@ class AsyncReach:
                     self._reach(edge, target, todo)
         while todo:
             level, todo = todo, []
-            files = sorted({fid[0] for fid in level})
             if len(level) >= _BATCH:
+                files = sorted({fid[0] for fid in level})
                 index.store.prefetch(files)
                 index.prefetch_imports(files)
             for fid in level:

@@ -42,7 +42,7 @@ class Rule:
     offload_fixes: tuple[str, ...] = ()
     # more trigger tokens that come from the settings (names in `blocking-calls`)
     config_triggers: Callable[[Config], tuple[str, ...]] | None = field(default=None, compare=False)
-    # The rule changes only code inside async functions: a file that does not spell `async` gives
+    # The rule changes only code inside async functions: a file that does not spell `async def` gives
     # it nothing to do (unless the plan makes a function there async: see `FilePlan.has_work_for`).
     async_only: bool = False
     # The codemod reads and changes only module-level code, async functions, what the plan names and

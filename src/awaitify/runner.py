@@ -27,7 +27,7 @@ from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
 from awaitify.rules import Rule, wants_hooks
 from awaitify.source import SourceFile, read_source
-from awaitify.summary import ModuleSummary, summarize
+from awaitify.summary import UNPARSABLE, ModuleSummary, summarize
 from awaitify.transform import transform, verify
 
 # Below this many files a worker pool costs more than it saves (workers fork from this process,
@@ -153,7 +153,7 @@ def _summarize_one(item: tuple[str, str], outline: bool = False) -> tuple[str, M
     path, text = item
     try:
         return path, summarize(path, text, outline)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except UNPARSABLE:
         return path, None
 
 
@@ -161,9 +161,10 @@ def _outline_one(item: tuple[str, str]) -> tuple[str, ModuleSummary | None]:
     return _summarize_one(item, outline=True)
 
 
-def outline_mapper(pool: "_Pool", progress: Progress | None = None):
-    """Outlines of many files, in the pool (`SummaryStore.prefetch_outlines`)."""
-    return lambda items: pool.map(_outline_one, items, progress, "index", on_crash=lambda item: (item[0], None))
+def pool_mapper(pool: "_Pool", read=_summarize_one, progress: Progress | None = None):
+    """Summaries (or, with `_outline_one`, outlines) of many files, in the pool: what
+    `SummaryStore.prefetch` and `prefetch_outlines` hand a batch to. A file whose worker died has none."""
+    return lambda items: pool.map(read, items, progress, "index", on_crash=lambda item: (item[0], None))
 
 
 def _fix_one(item: tuple[SourceFile, tuple[Rule, ...], Config, FilePlan]) -> FileResult:
@@ -264,11 +265,8 @@ def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, st
         if hit:
             primed[str(source.path)] = summary
 
-    def mapper(items: list[tuple[str, str]]) -> list[tuple[str, ModuleSummary | None]]:
-        return pool.map(_summarize_one, items, options.progress, "index", on_crash=lambda item: (item[0], None))
-
-    return SummaryStore({str(s.path): s.text for s in sources}, primed, mapper, outline_mapper=outline_mapper(pool, options.progress),
-                        outlines=cache.outlines(keys))
+    return SummaryStore({str(s.path): s.text for s in sources}, primed, pool_mapper(pool, _summarize_one, options.progress),
+                        outline_mapper=pool_mapper(pool, _outline_one, options.progress), outlines=cache.outlines(keys))
 
 
 def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions = RunOptions()) -> RunResult:

@@ -19,6 +19,7 @@ from awaitify.planner import build_plan
 from awaitify.rules import Rule
 from awaitify.runner import _ignored_here, fix_file
 from awaitify.source import SourceFile, decode_source
+from awaitify.summary import UNPARSABLE, parse_failure
 
 
 def read_stdin(name: str) -> SourceFile:
@@ -39,10 +40,8 @@ def fix_stdin(name: str, config: Config, rules: tuple[Rule, ...], check: bool, d
         return 0
     try:  # one buffer: a broken one is named even when no rule would read it (as black and ruff do)
         ast.parse(source.text, filename=name)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        line = getattr(exc, "lineno", None)
-        print(f"{name}: cannot parse: {getattr(exc, 'msg', None) or type(exc).__name__}" + (f" (line {line})" if line else ""),
-              file=sys.stderr)
+    except UNPARSABLE as exc:
+        print(f"{name}: {parse_failure(exc)}", file=sys.stderr)
         sys.stdout.buffer.write(b"" if diff or check else source.raw)
         return 0
     rules = tuple(r for r in rules if not _ignored_here(name, r, config, source.path))

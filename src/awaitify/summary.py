@@ -13,6 +13,23 @@ import functools
 import re
 from dataclasses import dataclass, field
 
+# what `ast` raises for source it cannot read on this Python (too deep a nesting included)
+UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
+def parse_failure(exc: BaseException) -> str:
+    """One line for a file `ast` could not read: `cannot parse: <why> (line N)`."""
+    line = getattr(exc, "lineno", None)
+    return f"cannot parse: {getattr(exc, 'msg', None) or type(exc).__name__}" + (f" (line {line})" if line else "")
+
+
+def char_column(lines: list[str], lineno: int, offset: int) -> int:
+    """ast counts UTF-8 bytes; libcst (and people) count characters."""
+    if not 0 < lineno <= len(lines):
+        return offset
+    return len(lines[lineno - 1].encode("utf-8")[:offset].decode("utf-8", "replace"))
+
+
 _ASYNC_DEF = re.compile(r"\basync(?:\s|\\)+def\b")
 
 
@@ -107,7 +124,7 @@ def _dotted(node: ast.expr) -> list[str] | None:
     return None
 
 
-_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")  # fields that hold statements (or handlers, cases)
 
 
 def _statements(node: ast.AST):
@@ -115,8 +132,8 @@ def _statements(node: ast.AST):
     stack = [node]
     while stack:
         current = stack.pop()
-        for field in _BLOCKS:
-            for child in getattr(current, field, ()):
+        for block in BLOCKS:
+            for child in getattr(current, block, ()):
                 if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     continue
                 yield child
@@ -135,15 +152,11 @@ def _is_main_guard(node: ast.If) -> bool:
     )
 
 
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
-
-
+@functools.cache
 def _child_fields(kind: type) -> tuple[str, ...]:
     """The fields of a node type that can hold nodes worth visiting: not `ctx` (Load/Store) nor
     operators, which are leaves; most of the nodes of a tree are those."""
-    fields = tuple(f for f in kind._fields if f not in ("ctx", "op", "ops"))  # type: ignore[attr-defined]
-    _CHILD_FIELDS[kind] = fields
-    return fields
+    return tuple(f for f in kind._fields if f not in ("ctx", "op", "ops"))  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -183,7 +196,7 @@ class _Summarizer(ast.NodeVisitor):
         method(self, node)  # type: ignore[operator]
 
     def generic_visit(self, node: ast.AST) -> None:
-        for name in _CHILD_FIELDS.get(type(node)) or _child_fields(type(node)):
+        for name in _child_fields(type(node)):
             value = getattr(node, name, None)
             if isinstance(value, list):
                 for item in value:
@@ -197,12 +210,7 @@ class _Summarizer(ast.NodeVisitor):
         return self._chars(node.lineno, node.col_offset) + 1
 
     def _chars(self, lineno: int, offset: int) -> int:
-        """ast counts UTF-8 bytes; libcst (and people) count characters."""
-        try:
-            line = self.lines[lineno - 1]
-        except IndexError:
-            return offset
-        return len(line.encode("utf-8")[:offset].decode("utf-8", "replace"))
+        return char_column(self.lines, lineno, offset)
 
     def end_key(self, node: ast.expr) -> tuple[int, int]:
         return (node.end_lineno or node.lineno, self._chars(node.end_lineno or node.lineno, node.end_col_offset or 0))
@@ -458,8 +466,8 @@ def _defines_inside(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         node = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return True
-        for field in _BLOCKS:
-            stack.extend(getattr(node, field, ()))
+        for block in BLOCKS:
+            stack.extend(getattr(node, block, ()))
     return False
 
 

@@ -18,7 +18,7 @@ from awaitify.hollow import hollow
 from awaitify.plan import FilePlan
 from awaitify.rules import Rule, codemod_modules, wants_hooks
 from awaitify.source import SourceFile, decode_source
-from awaitify.summary import summarize
+from awaitify.summary import UNPARSABLE, summarize
 from awaitify.suppress import suppressions
 
 
@@ -60,21 +60,26 @@ def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
     for line, code in declined:
         if found.get(line, set()) is not None:
             found.setdefault(line, set()).add(code)  # type: ignore[union-attr]
-    if hide and all(r.local_edits for r in rules):
-        async_tokens = None if not all(r.async_by_trigger for r in rules) else tuple(t for r in rules for t in r.triggers_for(config))
-        hollowed = hollow(source.raw, source.text, source.encoding, tuple(t for r in rules for t in r.sync_tokens), plan, async_tokens)
-        if hollowed is not None:
-            try:
-                outcome = _run_codemods(source, hollowed.raw, rules, config, plan, found)
-            except SourceError:
-                outcome = None  # what libcst cannot read may be in the hidden part: read the whole file
-            if outcome is not None:
-                if not outcome.changes:
-                    return FileOutcome(new=source.raw, diagnostics=outcome.diagnostics)
-                new = hollowed.restore(outcome.new)
-                if new is not None:
-                    return FileOutcome(new=new, changes=outcome.changes, diagnostics=outcome.diagnostics)
-    return _run_codemods(source, source.raw, rules, config, plan, found)
+    outcome = _transform_hidden(source, rules, config, plan, found) if hide and all(r.local_edits for r in rules) else None
+    return outcome or _run_codemods(source, source.raw, rules, config, plan, found)
+
+
+def _transform_hidden(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan,
+                      suppressed: dict) -> FileOutcome | None:
+    """The codemods run on the file with the bodies they do not need hidden; None when nothing is
+    hidden or the result cannot be put back exactly (the caller then transforms the whole file)."""
+    async_tokens = tuple(t for r in rules for t in r.triggers_for(config)) if all(r.async_by_trigger for r in rules) else None
+    hollowed = hollow(source.raw, source.text, source.encoding, tuple(t for r in rules for t in r.sync_tokens), plan, async_tokens)
+    if hollowed is None:
+        return None
+    try:
+        outcome = _run_codemods(source, hollowed.raw, rules, config, plan, suppressed)
+    except SourceError:
+        return None  # what libcst cannot read may be in the hidden part: read the whole file
+    if not outcome.changes:
+        return FileOutcome(new=source.raw, diagnostics=outcome.diagnostics)
+    new = hollowed.restore(outcome.new)
+    return None if new is None else FileOutcome(new=new, changes=outcome.changes, diagnostics=outcome.diagnostics)
 
 
 def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], config: Config, plan: FilePlan,
@@ -121,7 +126,7 @@ def _wanted_again(rules: tuple[Rule, ...], display: str, text: str) -> tuple[Rul
     hooks = wants_hooks()
     try:
         summary = summarize(display, text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
+    except UNPARSABLE:
         return again
     return tuple(r for r in again if r.name not in hooks or hooks[r.name](summary))
 

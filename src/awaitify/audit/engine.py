@@ -3,23 +3,22 @@ what is selected and not suppressed."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from awaitify.audit.catalog import BY_CODE, Check
-from awaitify.audit.results import CheckOptions, CheckResult, Finding
+from awaitify.audit.results import CheckOptions, CheckResult, Finding, LastCheck, last_check
 from awaitify.audit.reach import Link, Reach, runs_in_async
 from awaitify.audit.scan import FileScan, Site, may_hold_anywhere_finding, scan
 from awaitify.config import Config
-from awaitify.discovery import discover, repo_relative
+from awaitify.discovery import repo_relative
 from awaitify.index import SummaryStore, build_index
 from awaitify.reachable import AsyncReach
 from awaitify.planner import _roots
 from awaitify.rules import Rule, all_rules, codemod_modules
-from awaitify.cache import Cache, content_key, load_last, save_last, stat_key
-from awaitify.runner import _ignored_here, _Pool, _read_all, outline_mapper
+from awaitify.cache import Cache, content_key, save_last
+from awaitify.runner import _ignored_here, _outline_one, _Pool, _read_all, pool_mapper
 from awaitify.source import SourceFile
-from awaitify.summary import ASYNC, SYNC, ModuleSummary, has_async_def
+from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
 from awaitify.suppress import is_suppressed
 
 # a file holding none of these cannot hold a finding (the cheap pre-check, as for `fix`)
@@ -47,10 +46,8 @@ def _scan_one(item: tuple[str, str, dict[str, str]]) -> FileScan | str:
     path, text, custom = item
     try:
         return scan(path, text, custom)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        reason = f"cannot parse: {getattr(exc, 'msg', None) or type(exc).__name__}"
-        line = getattr(exc, "lineno", None)
-        return reason + (f" (line {line})" if line else "")
+    except UNPARSABLE as exc:
+        return parse_failure(exc)
 
 
 def _scan_crashed(item: tuple[str, str, dict[str, str]]) -> str:
@@ -80,8 +77,7 @@ class _Scans:
                 self._keep(path, cached)
             else:
                 todo.append((path, self.texts[path], self.config.blocking_calls))
-        outcomes = self.pool.map(_scan_one, todo, None, "scan", on_crash=_scan_crashed) if len(todo) > 1 else [_scan_one(t) for t in todo]
-        for (path, _, _), outcome in zip(todo, outcomes):
+        for (path, _, _), outcome in zip(todo, self.pool.map(_scan_one, todo, None, "scan", on_crash=_scan_crashed)):
             self.cache.put_outcome(self.keys[path], outcome)
             self._keep(path, outcome)
 
@@ -111,26 +107,15 @@ def check_source(source: SourceFile, config: Config, rules: tuple[Rule, ...]) ->
     return _audit([], config, rules, CheckOptions(use_cache=False), [source], Cache.disabled(), {str(source.path): ""})
 
 
-def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions = CheckOptions()) -> CheckResult:
-    discovered = discover(paths, config)
-    quick = None
-    if options.use_cache:  # an unchanged tree is recognised from file stats alone
-        settings = repr((sorted(r.code for r in rules), [str(p) for p in paths], sorted((k, repr(v)) for k, v in vars(config).items())))
-        quick = stat_key("check", [d.path for d in discovered], settings)
-        result = load_last(config.root, "check", quick)
-        if result is not None:
-            return _in_scope(result, options, {str(d.path): d.display for d in discovered})
-    result = _run_check(paths, config, rules, options, discovered)
-    if options.use_cache:
-        save_last(config.root, "check", quick, result)
-    return _in_scope(result, options, {str(d.path): d.display for d in discovered})
-
-
-def _in_scope(result: CheckResult, options: CheckOptions, displays: dict[str, str]) -> CheckResult:
-    if options.scope is None:  # the index still spans the tree: chains may start outside the scope
-        return result
-    paths_in = {display for path, display in displays.items() if path in options.scope}
-    return replace(result, findings=[f for f in result.findings if f.path in paths_in])
+def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions = CheckOptions(),
+              last: LastCheck | None = None) -> CheckResult:
+    """`last`: what `last_check` found, when the caller asked first (the CLI does)."""
+    last = last or last_check(paths, config, tuple(sorted(r.code for r in rules)), options.use_cache)
+    result = last.result
+    if result is None:
+        result = _run_check(paths, config, rules, options, last.discovered)
+        save_last(config.root, "check", last.key, result)
+    return last.scoped(result, options.scope)
 
 
 def _run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions,
@@ -164,28 +149,29 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
     scans = _Scans(sources, config, options, cache, keys)
     try:
         plain_keys = {path: key.split(":", 1)[0] for path, key in keys.items()}  # outlines do not depend on the settings
-        store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary, outline_mapper=outline_mapper(scans.pool),
+        store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary, outline_mapper=pool_mapper(scans.pool, _outline_one),
                              outlines=cache.outlines(plain_keys))
         index = build_index(store, _roots(config, paths))
         configured = set(config.blocking_calls)
         barrier = lambda fid: index.display_name(fid) in configured  # noqa: E731
+        may_hold = {p for p, text in scans.texts.items() if _may_hold_finding(text, config)}
         if options.full_index:  # the reference: every file that may hold a finding, every caller searched
-            scans.read([p for p, text in scans.texts.items() if _may_hold_finding(text, config)])
+            scans.read(sorted(may_hold))
             down = None
         else:
             # findings stand in async code, in what async code reaches, or anywhere (framework hooks):
             # only those files are read
-            scans.read([p for p, text in scans.texts.items() if _may_hold_finding(text, config)
-                        and (has_async_def(text) or may_hold_anywhere_finding(text))])
+            scans.read([p for p, text in scans.texts.items()
+                        if p in may_hold and (has_async_def(text) or may_hold_anywhere_finding(text))])
             down = AsyncReach(index, runs_in_async, barrier)
-            scans.read(sorted({fid[0] for fid in down.reached if _may_hold_finding(scans.texts[fid[0]], config)}))
+            scans.read(sorted({fid[0] for fid in down.reached} & may_hold))
         reach = Reach(index, lambda p: displays.get(p, p), barrier, down)
         scans.read(store.unreadable())  # a broken module async code imports from is named, with the reason
         cache.put_outlines(store.known_outlines(), plain_keys)
     finally:
         scans.pool.close()
     # a file read only to follow calls through it reports nothing, its parse errors included
-    result.errors += [(displays[p], reason) for p, reason in sorted(scans.errors.items()) if _may_hold_finding(scans.texts[p], config)]
+    result.errors += [(displays[p], reason) for p, reason in sorted(scans.errors.items()) if p in may_hold]
     for path, scan_ in sorted(scans.done.items()):
         for site in scan_.sites:
             check = BY_CODE[site.code]

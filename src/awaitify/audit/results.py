@@ -1,12 +1,16 @@
-"""What `awaitify check` returns: plain data, in a module that imports no libcst, so a warm run
-can read the last result back (and print it) without loading the codemods."""
+"""What `awaitify check` returns, and the last result of an unchanged tree: plain data, in a module
+that imports no libcst, so a warm run reads it back (and prints it) without loading the codemods."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from awaitify.audit.catalog import BY_CODE, Check
 from awaitify.audit.reach import Link
+from awaitify.cache import load_last, stat_key
+from awaitify.config import Config
+from awaitify.discovery import Discovered, discover
 
 
 @dataclass(frozen=True)
@@ -41,3 +45,30 @@ class CheckResult:
     errors: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
     scanned: int = 0
     suppressed: int = 0
+
+
+@dataclass
+class LastCheck:
+    """The files of a run, and the result stored for them when no file changed since (by stats)."""
+
+    discovered: list[Discovered]
+    key: str | None  # None: the cache is off (or a file cannot be stat'ed)
+    result: CheckResult | None
+
+    def scoped(self, result: CheckResult, scope: frozenset[str] | None) -> CheckResult:
+        """`--changed-since`: the findings in those files (chains may start outside them)."""
+        if scope is None:
+            return result
+        paths_in = {d.display for d in self.discovered if str(d.path) in scope}
+        return replace(result, findings=[f for f in result.findings if f.path in paths_in])
+
+
+def last_check(paths: list[Path], config: Config, selection: tuple, use_cache: bool) -> LastCheck:
+    """`selection`: what chose the rules, as the caller has it (rule codes, or the flags as given:
+    the CLI asks before loading the rules, which loads every codemod and libcst)."""
+    discovered = discover(paths, config)
+    key = None
+    if use_cache:
+        settings = repr((selection, [str(p) for p in paths], sorted((k, repr(v)) for k, v in vars(config).items())))
+        key = stat_key("check", [d.path for d in discovered], settings)
+    return LastCheck(discovered, key, load_last(config.root, "check", key))
