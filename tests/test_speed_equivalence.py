@@ -132,6 +132,48 @@ def test_an_override_behind_an_aliased_base_is_reached(tmp_path: Path) -> None:
     assert any(f[0].endswith("impl.py") for f in _findings(tmp_path, full=False))
 
 
+def test_the_subclass_text_filter_keeps_every_real_subclass() -> None:
+    """Every class the index finds deriving from K (its MRO, names resolved across modules) stands
+    in a file the text filter says may derive from K: on asyncio, unittest and the modules they
+    build on, where bases are dotted (`socket.socket`), aliased and spread over packages."""
+    import sysconfig
+
+    from awaitify.index import SummaryStore, build_index
+    from awaitify.subclass_text import SubclassText
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    paths = [*stdlib.joinpath("asyncio").glob("*.py"), *stdlib.joinpath("unittest").glob("*.py"),
+             *stdlib.joinpath("concurrent", "futures").glob("*.py"),
+             *(stdlib / f"{name}.py" for name in ("socket", "ssl", "selectors", "threading", "subprocess",
+                                                  "_weakrefset", "_collections_abc", "socketserver", "contextlib"))]
+    texts = {str(p): p.read_text(encoding="utf-8") for p in paths}
+    index = build_index(SummaryStore(texts), [stdlib])
+    text_filter = SubclassText(texts)
+    derived = 0
+    for path in texts:
+        for qualname in index.summary(path).classes:
+            for ancestor in index.mro((path, qualname))[1:]:
+                if ancestor is not None:
+                    assert text_filter.may_derive(path, ancestor[1].rpartition(".")[2]), (path, qualname, ancestor)
+                    derived += 1
+    assert derived > 200
+    # and it does narrow: `socket.SocketType`-style bases and `with x as y` no longer make everything a socket
+    assert sum(text_filter.may_derive(p, "socket") for p in texts) < len(texts) // 4
+
+
+def test_the_subclass_text_filter_reads_import_aliases_of_every_shape() -> None:
+    from awaitify.subclass_text import SubclassText
+
+    texts = {
+        "paren.py": "from base import (  # a comment with a ) in it\n    Other,\n    Base as Root,\n)\n\nclass A(Root):\n    pass\n",
+        "slash.py": "from base import Other, \\\n    Base as Root2\n\nclass B(Root2):\n    pass\n",
+        "crlf.py": "from base import Base as Root3\r\n\r\nclass C(pkg.Root3):\r\n    pass\r\n",
+        "other.py": "with open(p) as Base:\n    pass\n\nclass D(Base.attr):\n    pass\n",
+    }
+    text_filter = SubclassText(texts)
+    assert [p for p in texts if text_filter.may_derive(p, "Base")] == ["paren.py", "slash.py", "crlf.py"]
+
+
 def _python_files() -> list[Path]:
     import asyncio
     import unittest

@@ -22,6 +22,7 @@ from awaitify.config import Config
 from awaitify.discovery import Discovered, discover
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
+from awaitify.gc_tuning import fewer_collections, in_worker
 from awaitify.index import SummaryStore
 from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
@@ -217,7 +218,7 @@ class _Pool:
         memory, a crash in native code): that item is reported, the run goes on."""
         if self.jobs > 1 and len(items) >= POOL_THRESHOLD:
             if self.executor is None:
-                self.executor = ProcessPoolExecutor(max_workers=self.jobs)
+                self.executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=in_worker)
             chunk = max(1, len(items) // (self.jobs * 8))
             out: list = []
             try:
@@ -270,6 +271,11 @@ def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, st
 
 
 def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions = RunOptions()) -> RunResult:
+    with fewer_collections():
+        return _run_once(paths, config, rules, options)
+
+
+def _run_once(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions) -> RunResult:
     timings: dict[str, float] = {}
     with _stage(timings, "discover"):
         files = discover(paths, config)

@@ -2,10 +2,11 @@
 
 Finding the overrides of a method means reading the files that define a method of that name and
 following their classes' bases; for names like `close` or `run` that is most of a large tree. A
-class can only derive from `K` if the bases in its `class` statement name `K`, an alias of it, or
-a class that itself derives from `K`; a table of those words, built with two regex passes, narrows
-the files to read. It errs on the side of reading more: words in strings and comments count, and
-names are matched without their modules.
+class can only derive from `K` if the bases in its `class` statement name `K` (as the last word of a
+dotted name: `m.K`), an alias an import gives it, or a class that itself derives from `K`; a table
+of those words, built with two `str.find`-driven passes (`class`, `import`), narrows the files to
+read. It errs on the side of reading more: words in strings and comments count, and names are
+matched without their modules.
 """
 
 from __future__ import annotations
@@ -13,20 +14,21 @@ from __future__ import annotations
 import re
 
 _CLASS = re.compile(r"class\s+(\w+)\s*\(")
-_AS = re.compile(r"\s+as\s+(\w+)")
-_LAST_WORD = re.compile(r"(\w+)$")
-_WORD = re.compile(r"\w+")
+_IMPORT = re.compile(r"import\b")
+# an alias in an import: only imports bind a name the index resolves to a class (not `with x as y`)
+_ALIAS = re.compile(r"(\w+)\s+as\s+(\w+)")
+# a word that ends a dotted name: `socket.socket` derives from `socket`, `socket.SocketType` does not
+_LAST_WORD_OF_NAME = re.compile(r"\b\w+\b(?!\s*\.)")
 _MAX_BASES = 2000  # characters read for one `class` statement's bases
 
 
-def _matches(text: str, word: str, pattern: re.Pattern[str], before: int = 0):
+def _matches(text: str, word: str, pattern: re.Pattern[str]):
     """`pattern` matched where `word` stands as a word: str.find is many times faster than a regex
     scan, and these words are rare."""
     at = text.find(word)
     while at != -1:
-        start = at - before
-        if (at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_")) or before:
-            found = pattern.match(text, max(start, 0))
+        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):
+            found = pattern.match(text, at)
             if found:
                 yield found
         at = text.find(word, at + len(word))
@@ -44,6 +46,27 @@ def _bases_text(text: str, start: int) -> str:
     return text[start:i]
 
 
+def _import_end(text: str, at: int) -> int:
+    """Where the names of the import statement starting at `at` end: its parenthesised list (a
+    comment in it may hold a `)`), or its line and the lines continued by a backslash."""
+    i = at
+    while i < len(text) and text[i] in " \t":
+        i += 1
+    if text.startswith("(", i):
+        while True:
+            close = text.find(")", i)
+            comment = text.find("#", i, len(text) if close == -1 else close)
+            if comment == -1:
+                return len(text) if close == -1 else close
+            i = text.find("\n", comment)
+            if i == -1:
+                return len(text)
+    end = text.find("\n", at)
+    while end != -1 and text[max(0, end - 2) : end].rstrip("\r").endswith("\\"):
+        end = text.find("\n", end + 1)
+    return len(text) if end == -1 else end
+
+
 class SubclassText:
     def __init__(self, texts: dict[str, str]) -> None:
         self.derived: dict[str, set[str]] = {}  # word in some bases -> names of classes with those bases
@@ -51,14 +74,13 @@ class SubclassText:
         for path, text in texts.items():
             words: set[str] = set()
             for found in _matches(text, "class", _CLASS):
-                bases = set(_WORD.findall(_bases_text(text, found.end())))
+                bases = set(_LAST_WORD_OF_NAME.findall(_bases_text(text, found.end())))
                 words |= bases
                 for word in bases:
                     self.derived.setdefault(word, set()).add(found.group(1))
-            for found in _matches(text, "as", _AS, before=1):  # `from m import K as Base`
-                original = _LAST_WORD.search(text[max(0, found.start() - 200) : found.start()].rstrip())
-                if original:
-                    self.derived.setdefault(original.group(1), set()).add(found.group(1))
+            for found in _matches(text, "import", _IMPORT):  # `from m import K as Base`
+                for original, alias in _ALIAS.findall(text, found.end(), _import_end(text, found.end())):
+                    self.derived.setdefault(original, set()).add(alias)
             self.base_words[path] = words
         self._names: dict[str, frozenset[str]] = {}
 

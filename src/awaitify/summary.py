@@ -12,6 +12,7 @@ import ast
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 # what `ast` raises for source it cannot read on this Python (too deep a nesting included)
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
@@ -47,8 +48,14 @@ def _has_async_def(text: str) -> bool:
 ASYNC, SYNC, LAMBDA, GENEXP, CLASS, MODULE, MAIN = "async", "sync", "lambda", "genexp", "class", "module", "main"
 
 
-@dataclass(frozen=True)
-class Ref:
+def _plain_tuple(record: tuple) -> tuple:
+    """Summaries cross processes and the cache by the ten thousand: the records below pickle as
+    plain tuples, rebuilt by C-level `tuple.__new__`, instead of running a Python constructor each
+    (unpickling the calls of the stdlib's async files: 0.7 s -> under 0.1 s)."""
+    return (tuple.__new__, (type(record), tuple(record)))
+
+
+class Ref(NamedTuple):
     """What a name in call or value position refers to.
 
     kind: "own" (a top-level or nested definition of this module; target is its qualname),
@@ -62,9 +69,10 @@ class Ref:
     attr: str = ""
     cls: "Ref | None" = None
 
+    __reduce__ = _plain_tuple
 
-@dataclass(frozen=True)
-class CallSite:
+
+class CallSite(NamedTuple):
     ref: Ref
     line: int
     col: int  # 1-based, in characters, of the start of the called expression
@@ -74,14 +82,17 @@ class CallSite:
     key: tuple[int, int] = (0, 0)  # (line, 0-based char column) where the called expression ends: unique per call
     in_async: bool = False  # some enclosing function is async (the call may sit in a lambda inside it)
 
+    __reduce__ = _plain_tuple
 
-@dataclass(frozen=True)
-class ValueRef:
+
+class ValueRef(NamedTuple):
     """A function named without being called: passed as a callback, stored, wrapped."""
 
     ref: Ref
     line: int
     col: int
+
+    __reduce__ = _plain_tuple
 
 
 @dataclass

@@ -11,6 +11,7 @@ from awaitify.audit.reach import Link, Reach, runs_in_async
 from awaitify.audit.scan import FileScan, Site, may_hold_anywhere_finding, scan
 from awaitify.config import Config
 from awaitify.discovery import repo_relative
+from awaitify.gc_tuning import fewer_collections
 from awaitify.index import SummaryStore, build_index
 from awaitify.reachable import AsyncReach
 from awaitify.planner import _roots
@@ -113,7 +114,8 @@ def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], option
     last = last or last_check(paths, config, tuple(sorted(r.code for r in rules)), options.use_cache)
     result = last.result
     if result is None:
-        result = _run_check(paths, config, rules, options, last.discovered)
+        with fewer_collections():
+            result = _run_check(paths, config, rules, options, last.discovered)
         save_last(config.root, "check", last.key, result)
     return last.scoped(result, options.scope)
 
