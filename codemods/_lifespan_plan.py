@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from awaitify.codemod_rules import LIFESPAN_HOOKS as TOKENS
 from awaitify.config import Config
 from awaitify.index import module_names
 from awaitify.source import SourceFile
@@ -25,7 +26,6 @@ APP_CLASSES = {
 }
 EVENTS = ("startup", "shutdown")
 CTOR_HOOK_KWARGS = {"on_startup": "startup", "on_shutdown": "shutdown"}
-TOKENS = ("on_event", "add_event_handler", "on_startup", "on_shutdown")
 MIN_LIFESPAN = (0, 93, 0)  # FastAPI(lifespan=...)
 MIN_ROUTER_LIFESPAN = (0, 112, 2)  # include_router merges a router's own lifespan
 

@@ -22,19 +22,10 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import ScopeProvider
 
 from awaitify.codemod_base import AwaitifyCodemod, awaited
-from awaitify.rules import Rule
+from awaitify.codemod_rules import ASYNCIO_RUN
 from awaitify.summary import ASYNC, MODULE, ModuleSummary
 
-RULE = Rule(
-    code="AW102",
-    name="asyncio-run",
-    summary="asyncio.run()/run_until_complete() inside async code -> await",
-    triggers=("asyncio",),
-    order=20,
-    local_edits=True,
-    async_by_trigger=True,
-    async_fixes=("asyncio.run",),
-)
+RULE = ASYNCIO_RUN
 
 LOOP_GETTERS = ("asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop")
 
@@ -48,11 +39,13 @@ _MAIN_GUARD = m.If(
 
 def wants(summary: ModuleSummary) -> bool:
     """From the cheap `ast` summary: an asyncio.run() in async code or at import time, or a
-    run_until_complete() in async code."""
+    run_until_complete() in an async function that gets a loop from asyncio (the codemod rewrites
+    only a loop it sees come from `get_event_loop()` and the like, in that same function)."""
+    getting_loops = {site.owner for site in summary.calls if site.ref.kind == "import" and site.ref.target in LOOP_GETTERS}
     for site in summary.calls:
         if site.ref.kind == "import" and site.ref.target == "asyncio.run" and site.context in (ASYNC, MODULE):
             return True
-        if site.ref.attr == "run_until_complete" and site.context == ASYNC:
+        if site.ref.attr == "run_until_complete" and site.context == ASYNC and site.owner in getting_loops:
             return True
     return False
 

@@ -13,25 +13,10 @@ from __future__ import annotations
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
-from awaitify.config import Config
 from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited, to_thread
-from awaitify.rules import Rule
+from awaitify.codemod_rules import CUSTOM_BLOCKING_CALL
 
-def _configured_names(config: Config) -> tuple[str, ...]:
-    return tuple(name.rpartition(".")[2] for name in config.blocking_calls)
-
-
-RULE = Rule(
-    code="AW103",
-    name="custom-blocking-call",
-    summary="calls listed in `blocking-calls` config -> their awaited async twin, or asyncio.to_thread",
-    triggers=(),
-    order=35,
-    async_only=True,
-    local_edits=True,
-    async_by_trigger=True,
-    config_triggers=_configured_names,
-)
+RULE = CUSTOM_BLOCKING_CALL
 
 
 class CustomBlockingCalls(AwaitifyCodemod):

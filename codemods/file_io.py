@@ -18,25 +18,16 @@ import libcst as cst
 from libcst.metadata import PositionProvider, ScopeProvider
 
 from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, to_thread, wants_calls
-from awaitify.rules import Rule
+from awaitify.codemod_rules import BLOCKING_OPEN
+from awaitify.codemod_rules import PATH_IO_METHODS as METHODS
 
 PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
 OPENERS = frozenset({"builtins.open", "io.open", "codecs.open"})
 # statements and expressions that mean something else inside a new function
 NOT_MOVABLE = (cst.Await, cst.Return, cst.Yield, cst.Break, cst.Continue, cst.Del, cst.Import, cst.ImportFrom,
                cst.FunctionDef, cst.ClassDef, cst.Global, cst.Nonlocal)
-METHODS = ("read_text", "read_bytes", "write_text", "write_bytes")
 
-RULE = Rule(
-    code="AW507",
-    name="blocking-open",
-    summary="with open(...) blocks and Path.read_text/write_bytes/... in async code -> await asyncio.to_thread(...)",
-    triggers=(*METHODS, "open("),
-    order=45,
-    async_only=True,
-    local_edits=True,
-    async_by_trigger=True,
-)
+RULE = BLOCKING_OPEN
 
 
 wants = wants_calls(qualified=frozenset({"io.open", "codecs.open"}), unresolved=frozenset({"open", *METHODS}))

@@ -23,19 +23,12 @@ from libcst.metadata import PositionProvider, ScopeProvider
 from awaitify.codemod_base import AwaitifyCodemod
 from awaitify.config import Config
 from awaitify.findings import Diagnostic
-from awaitify.rules import Rule
+from awaitify.codemod_rules import LIFESPAN
 from awaitify.source import SourceFile
 
-from ._lifespan_plan import TOKENS, in_scope, plan_lifespans
+from ._lifespan_plan import in_scope, plan_lifespans
 
-RULE = Rule(
-    code="AW301",
-    name="lifespan",
-    summary="@app.on_event / add_event_handler / on_startup= hooks -> a lifespan context manager",
-    triggers=TOKENS,
-    order=50,
-    plan_only=True,
-)
+RULE = LIFESPAN
 
 
 def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:

@@ -12,23 +12,12 @@ from __future__ import annotations
 import libcst as cst
 
 from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, to_thread, wants_calls
-from awaitify.rules import Rule
+from awaitify.codemod_rules import BLOCKING_HTTP_CALL
 
-VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
-CALLS = frozenset({*(f"httpx.{v}" for v in VERBS if v != "stream"), "urllib3.request"})
 URLOPEN = "urllib.request.urlopen"
 
-RULE = Rule(
-    code="AW501",
-    name="blocking-http-call",
-    summary="httpx/urllib3 module-level calls and urlopen(...).read() chains in async code -> await asyncio.to_thread(...)",
-    triggers=("httpx", "urllib3", "urlopen"),
-    order=45,
-    async_only=True,
-    local_edits=True,
-    async_by_trigger=True,
-    offload_fixes=tuple(sorted(CALLS)),
-)
+RULE = BLOCKING_HTTP_CALL
+CALLS = frozenset(RULE.offload_fixes)
 
 wants = wants_calls(qualified=CALLS | {URLOPEN})
 

@@ -5,18 +5,9 @@ The prompt is printed and the line read as before; the loop keeps serving other 
 from __future__ import annotations
 
 from awaitify.codemod_base import OffloadCodemod, wants_calls
-from awaitify.rules import Rule
+from awaitify.codemod_rules import INPUT
 
-RULE = Rule(
-    code="AW511",
-    name="input",
-    summary="input() in async code -> await asyncio.to_thread(input, ...)",
-    triggers=("input",),
-    order=45,
-    async_only=True,
-    local_edits=True,
-    async_by_trigger=True,
-)
+RULE = INPUT
 
 
 wants = wants_calls(unresolved=frozenset({"input"}))

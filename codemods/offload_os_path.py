@@ -7,23 +7,11 @@
 from __future__ import annotations
 
 from awaitify.codemod_base import OffloadCodemod, wants_calls
-from awaitify.rules import Rule
+from awaitify.codemod_rules import OS_PATH
 
-IO_FUNCTIONS = ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize", "getatime", "getmtime",
-                "getctime", "samefile", "sameopenfile", "realpath")
-CALLS = frozenset(f"os.path.{f}" for f in IO_FUNCTIONS)
 
-RULE = Rule(
-    code="AW510",
-    name="os-path",
-    summary="os.path functions that touch the file system, in async code -> await asyncio.to_thread(...)",
-    triggers=IO_FUNCTIONS,
-    order=45,
-    async_only=True,
-    local_edits=True,
-    async_by_trigger=True,
-    offload_fixes=tuple(sorted(CALLS)),
-)
+RULE = OS_PATH
+CALLS = frozenset(RULE.offload_fixes)
 
 
 

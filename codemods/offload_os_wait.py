@@ -6,21 +6,11 @@ while the child is waited for.
 from __future__ import annotations
 
 from awaitify.codemod_base import OffloadCodemod, wants_calls
-from awaitify.rules import Rule
+from awaitify.codemod_rules import OS_WAIT
 
-CALLS = frozenset(f"os.{f}" for f in ("wait", "wait3", "wait4", "waitid", "waitpid"))
 
-RULE = Rule(
-    code="AW506",
-    name="os-wait",
-    summary="os.wait/waitpid and friends in async code -> await asyncio.to_thread(...)",
-    triggers=("wait",),
-    order=45,
-    async_only=True,
-    local_edits=True,
-    async_by_trigger=True,
-    offload_fixes=tuple(sorted(CALLS)),
-)
+RULE = OS_WAIT
+CALLS = frozenset(RULE.offload_fixes)
 
 
 

@@ -7,22 +7,11 @@ same exceptions, raised at the `await`.
 from __future__ import annotations
 
 from awaitify.codemod_base import OffloadCodemod, wants_calls
-from awaitify.rules import Rule
+from awaitify.codemod_rules import SHUTIL_IO
 
-FUNCTIONS = ("copy", "copy2", "copyfile", "copyfileobj", "copytree", "move", "rmtree", "make_archive", "unpack_archive")
-CALLS = frozenset(f"shutil.{f}" for f in FUNCTIONS)
 
-RULE = Rule(
-    code="AW515",
-    name="shutil-io",
-    summary="shutil copies, moves, rmtree and archives in async code -> await asyncio.to_thread(...)",
-    triggers=("shutil",),
-    order=45,
-    async_only=True,
-    local_edits=True,
-    async_by_trigger=True,
-    offload_fixes=tuple(sorted(CALLS)),
-)
+RULE = SHUTIL_IO
+CALLS = frozenset(RULE.offload_fixes)
 
 wants = wants_calls(qualified=CALLS)
 

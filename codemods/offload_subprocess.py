@@ -19,7 +19,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
 from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, wants_calls
-from awaitify.rules import Rule
+from awaitify.codemod_rules import SUBPROCESS_RUN
 
 EXEC_KEYWORDS = frozenset({"capture_output", "text", "check", "stdout", "stderr", "input", "cwd", "env"})
 HELPER = '''
@@ -42,22 +42,9 @@ async def {name}(args, *, capture_output=False, text=False, check=False, stdout=
     return result
 '''
 
-CALLS = frozenset({
-    *(f"subprocess.{f}" for f in ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")),
-    "os.system", "os.posix_spawn", "os.posix_spawnp",
-})
 
-RULE = Rule(
-    code="AW505",
-    name="subprocess-run",
-    summary="subprocess.run/call/check_*, os.system in async code -> await asyncio.to_thread(...)",
-    triggers=("subprocess", "system", "posix_spawn"),
-    order=45,
-    async_only=True,
-    local_edits=True,
-    async_by_trigger=True,
-    offload_fixes=tuple(sorted(CALLS)),
-)
+RULE = SUBPROCESS_RUN
+CALLS = frozenset(RULE.offload_fixes)
 
 
 

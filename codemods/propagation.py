@@ -15,17 +15,9 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
 from awaitify.codemod_base import AwaitifyCodemod, awaited, to_thread
-from awaitify.rules import Rule
+from awaitify.codemod_rules import PROPAGATION
 
-RULE = Rule(
-    code="AW401",
-    name="propagation",
-    summary="make callers of newly async functions async, or offload them to a thread",
-    triggers=(),  # runs only where the plan has work for the file
-    order=10,
-    local_edits=True,
-    async_by_trigger=True,
-)
+RULE = PROPAGATION
 
 
 class ApplyPropagationPlan(AwaitifyCodemod):

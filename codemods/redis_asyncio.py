@@ -32,19 +32,10 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import ComprehensionScope, FunctionScope, ParentNodeProvider, Scope, ScopeProvider
 
 from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, awaited
-from awaitify.rules import Rule
+from awaitify.codemod_rules import SYNC_DB_CLIENT
 from awaitify.summary import ModuleSummary
 
-RULE = Rule(
-    code="AW512",
-    name="sync-db-client",
-    summary="sync redis clients local to an async function -> redis.asyncio, commands awaited",
-    triggers=("redis",),
-    order=47,
-    async_only=True,
-    local_edits=True,
-    sync_tokens=("redis",),  # a client or loop made in a sync function and used by async code
-)
+RULE = SYNC_DB_CLIENT
 
 # qualified name of the sync factory -> how the redis.asyncio one is spelled after the module alias
 FACTORIES = {

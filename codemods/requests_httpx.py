@@ -49,7 +49,7 @@ from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaite
 from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
 from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST
 from awaitify.requests_plan import VERBS
-from awaitify.rules import Rule
+from awaitify.codemod_rules import REQUESTS_HTTPX
 from awaitify.summary import ModuleSummary
 
 from ._requests_lifecycle import Life as _Life
@@ -63,17 +63,7 @@ EXCEPTIONS = {
 RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}
 SESSION_FACTORIES = ("requests.Session", "requests.session", "requests.sessions.Session")
 
-RULE = Rule(
-    code="AW201",
-    name="requests-httpx",
-    summary="requests calls in async code -> await httpx.AsyncClient calls, with requests' behaviour kept",
-    triggers=("requests",),
-    order=40,
-    async_only=True,
-    local_edits=True,
-    sync_tokens=("requests",),  # a client or loop made in a sync function and used by async code
-    async_fixes=tuple(f"requests.{v}" for v in VERBS),
-)
+RULE = REQUESTS_HTTPX
 
 
 def wants(summary: ModuleSummary) -> bool:

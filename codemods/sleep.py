@@ -15,20 +15,10 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited
-from awaitify.rules import Rule
+from awaitify.codemod_rules import SLEEP
 from awaitify.summary import ModuleSummary
 
-RULE = Rule(
-    code="AW101",
-    name="sleep",
-    summary="time.sleep() in async code -> await asyncio.sleep()",
-    triggers=("sleep",),
-    order=30,
-    async_only=True,
-    local_edits=True,
-    async_by_trigger=True,
-    async_fixes=("time.sleep",),
-)
+RULE = SLEEP
 
 
 def wants(summary: ModuleSummary) -> bool:

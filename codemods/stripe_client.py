@@ -18,7 +18,6 @@ setting the client would not read) nothing is rewritten and the reason is report
 from __future__ import annotations
 
 import functools
-import importlib.util
 import inspect
 import sys
 from dataclasses import dataclass, field
@@ -28,16 +27,9 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
 
 from awaitify.codemod_base import ASYNC, AwaitifyCodemod, awaited
-from awaitify.rules import Rule
+from awaitify.codemod_rules import STRIPE_GLOBAL_KEY
 
-RULE = Rule(
-    code="AW513",
-    name="stripe-global-key",
-    summary="process-global stripe.api_key + stripe.<Resource>.<method>() -> a stripe.StripeClient and its "
-            "services (awaited *_async in async code)",
-    triggers=("stripe",),
-    order=48,
-)
+RULE = STRIPE_GLOBAL_KEY
 
 CLIENT_NAME = "stripe_client"
 # a resource's classmethod -> the service method doing the same request, when the names differ
@@ -150,13 +142,6 @@ def _children(obj: object) -> list[str]:
     if isinstance(lazy, dict):
         names |= set(lazy)
     return sorted(n for n in names if not n.startswith("_"))
-
-
-def can_fix() -> bool:
-    """Whether this codemod can rewrite anything where awaitify runs: it maps calls from the installed
-    stripe package (`check` asks, so it marks findings fixable only when `fix` will fix them). A
-    lookup of the package, not an import: importing stripe takes most of a second."""
-    return importlib.util.find_spec("stripe") is not None
 
 
 @functools.cache

@@ -393,12 +393,11 @@ def test_requests_response_bound_otherwise_is_manual_in_check_and_refused_by_fix
 
 
 def test_a_codemod_that_cannot_run_here_fixes_nothing(tmp_path: Path, monkeypatch) -> None:
-    import importlib
+    import awaitify.rules
 
-    stripe_codemod = importlib.import_module("awaitify.codemods.stripe_client")
     files = {"pay.py": "import stripe\n\nstripe.api_key = 'sk_test'\n"}
     assert [f.fixable for f in _check(tmp_path, files).findings] == [True]
-    monkeypatch.setattr(stripe_codemod, "can_fix", lambda: False)  # as without the stripe package
+    monkeypatch.setattr(awaitify.rules, "find_spec", lambda name: None)  # as without the stripe package
     (tmp_path / "other").mkdir()
     assert [f.fixable for f in _check(tmp_path / "other", {"pay.py": files["pay.py"]}).findings] == [False]
 

@@ -283,22 +283,32 @@ def test_hidden_bodies_change_no_planned_edit(tree: Path | None, synthetic: Path
     assert _outcome(copy, RunOptions(use_cache=False, jobs=1)) == hidden
 
 
-def test_warm_check_answers_without_loading_libcst(tmp_path: Path) -> None:
-    """An unchanged tree is recognised from file stats and the flags before the codemods (and
-    libcst) are imported; the answer is the cold run's, and an edit is noticed."""
+def test_check_never_loads_libcst_and_a_warm_check_reads_no_file(tmp_path: Path) -> None:
+    """`check` reads rules from the rule table, not the codemods: libcst is never imported. An
+    unchanged tree is recognised from file stats and the flags before the engine is imported; the
+    answer is the cold run's, and an edit is noticed."""
     import subprocess
     import sys
 
     (tmp_path / "app.py").write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n")
     probe = ("import sys\nfrom awaitify.cli import main\ntry:\n    main(['check', '.'])\nexcept SystemExit as exc:\n"
-             "    code = exc.code\nprint('libcst loaded:', 'libcst' in sys.modules, 'exit:', code)\n")
+             "    code = exc.code\nprint('libcst:', 'libcst' in sys.modules, 'engine:', 'awaitify.audit.engine' in sys.modules,"
+             " 'exit:', code)\n")
 
     def check() -> str:
         return subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True).stdout
 
     cold = check()
     warm = check()
-    assert "libcst loaded: True" in cold and "exit: 1" in cold
-    assert warm == cold.replace("libcst loaded: True", "libcst loaded: False")
+    assert "libcst: False engine: True exit: 1" in cold
+    assert warm == cold.replace("engine: True", "engine: False")
     (tmp_path / "app.py").write_text("import asyncio\n\n\nasync def h():\n    await asyncio.sleep(1)\n")
-    assert check().endswith("libcst loaded: True exit: 0\n")
+    assert check().endswith("libcst: False engine: True exit: 0\n")
+
+
+def test_every_codemod_takes_its_rule_from_the_table() -> None:
+    """`all_rules()` (the table `check` reads) and the codemods `fix` runs are the same rules."""
+    from awaitify.rules import codemod_modules
+
+    assert sorted(m.RULE.code for m in codemod_modules()) == [r.code for r in all_rules()]
+    assert all(m.RULE in all_rules() for m in codemod_modules())

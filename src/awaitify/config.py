@@ -6,12 +6,16 @@ file must never silently turn a rule off.
 
 from __future__ import annotations
 
+import fnmatch
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from awaitify.errors import ConfigError
+
+if TYPE_CHECKING:
+    from awaitify.rules import Rule
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -144,3 +148,21 @@ def discover(start: Path) -> Config:
             if table is not None:
                 return parse_table(table, candidate)
     return Config(root=Path.cwd())
+
+
+def ignored_here(display: str, rule: "Rule", config: Config, path: Path | None = None) -> bool:
+    """`per-file-ignores` globs are relative to the configuration's folder (ruff's rule), whatever
+    the current directory is; the displayed path is also tried, for files outside that folder."""
+    if not config.per_file_ignores:
+        return False
+    names = {display}
+    if path is not None:
+        try:
+            names.add(path.resolve().relative_to(config.root.resolve()).as_posix())
+        except ValueError:
+            pass
+    return any(
+        fnmatch.fnmatch(name, glob) and any(rule.code.startswith(c.upper()) or rule.name == c for c in codes)
+        for glob, codes in config.per_file_ignores.items()
+        for name in names
+    )

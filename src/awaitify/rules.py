@@ -1,4 +1,5 @@
-"""The rule registry: every codemod module in `awaitify.codemods` declares one `RULE`.
+"""The rule registry: every codemod's `Rule` is declared in `awaitify.codemod_rules` (read without
+importing libcst), and every codemod module in `awaitify.codemods` takes one as its `RULE`.
 
 Codes are stable (ruff-style: a prefix plus digits); `--select`/`--ignore` take a code, a code
 prefix (`AW1`) or a rule name (`sleep`).
@@ -11,6 +12,7 @@ import pkgutil
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Callable
@@ -56,6 +58,12 @@ class Rule:
     # every file the rule changes has facts from the codemod's own `plan_project` (FilePlan.extra):
     # its trigger tokens only say where the planner looks
     plan_only: bool = False
+    # a package the codemod reads where awaitify runs: without it, it fixes nothing here
+    requires: str = ""
+
+    def can_fix(self) -> bool:
+        """A lookup of the package, not an import (importing stripe takes most of a second)."""
+        return not self.requires or find_spec(self.requires) is not None
 
     def triggers_for(self, config: Config) -> tuple[str, ...]:
         return self.triggers + (self.config_triggers(config) if self.config_triggers else ())
@@ -94,7 +102,9 @@ def wants_hooks() -> dict[str, Callable]:
 
 
 def all_rules() -> tuple[Rule, ...]:
-    return tuple(sorted((m.RULE for m in codemod_modules()), key=lambda r: r.code))
+    from awaitify.codemod_rules import CODEMOD_RULES
+
+    return tuple(sorted(CODEMOD_RULES, key=lambda r: r.code))
 
 
 def every_rule() -> tuple[Rule, ...]:

@@ -7,35 +7,27 @@ dry run, `--write`, `--check` and every output format. Each stage's wall time is
 
 from __future__ import annotations
 
-import fnmatch
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from awaitify.cache import Cache, content_key, load_last, save_last, stat_key
-from awaitify.config import Config
+from awaitify.config import Config, ignored_here
 from awaitify.discovery import Discovered, discover
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
-from awaitify.gc_tuning import fewer_collections, in_worker
+from awaitify.gc_tuning import fewer_collections
+from awaitify.pool import Pool, Progress, outline_one, pool_mapper, summarize_one
 from awaitify.index import SummaryStore
 from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
 from awaitify.rules import Rule, wants_hooks
-from awaitify.source import SourceFile, read_source
-from awaitify.summary import UNPARSABLE, ModuleSummary, summarize
+from awaitify.source import SourceFile, read_all
+from awaitify.summary import ModuleSummary
 from awaitify.transform import transform, verify
 
-# Below this many files a worker pool costs more than it saves (workers fork from this process,
-# with awaitify and libcst already imported, so starting them is cheap).
-POOL_THRESHOLD = 2
-
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 @dataclass
@@ -92,31 +84,13 @@ class RunOptions:
 
 
 # --- the pre-check ---------------------------------------------------------------------------------
-def _ignored_here(display: str, rule: Rule, config: Config, path: Path | None = None) -> bool:
-    """`per-file-ignores` globs are relative to the configuration's folder (ruff's rule), whatever
-    the current directory is; the displayed path is also tried, for files outside that folder."""
-    if not config.per_file_ignores:
-        return False
-    names = {display}
-    if path is not None:
-        try:
-            names.add(path.resolve().relative_to(config.root.resolve()).as_posix())
-        except ValueError:
-            pass
-    return any(
-        fnmatch.fnmatch(name, glob) and any(rule.code.startswith(c.upper()) or rule.name == c for c in codes)
-        for glob, codes in config.per_file_ignores.items()
-        for name in names
-    )
-
-
 def rules_for(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan, store: SummaryStore) -> tuple[Rule, ...]:
     """The rules that may change this file. Text tokens first (no parse); then, for rules that can
     say so from the `ast` summary (`wants`), that summary: a libcst parse costs ~17x an ast one."""
     hooks = wants_hooks()
     chosen = []
     for rule in rules:
-        if _ignored_here(source.display, rule, config, source.path):
+        if ignored_here(source.display, rule, config, source.path):
             continue
         if plan.has_work_for(rule.name):
             chosen.append(rule)
@@ -150,24 +124,6 @@ def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: 
     return result
 
 
-def _summarize_one(item: tuple[str, str], outline: bool = False) -> tuple[str, ModuleSummary | None]:
-    path, text = item
-    try:
-        return path, summarize(path, text, outline)
-    except UNPARSABLE:
-        return path, None
-
-
-def _outline_one(item: tuple[str, str]) -> tuple[str, ModuleSummary | None]:
-    return _summarize_one(item, outline=True)
-
-
-def pool_mapper(pool: "_Pool", read=_summarize_one, progress: Progress | None = None):
-    """Summaries (or, with `_outline_one`, outlines) of many files, in the pool: what
-    `SummaryStore.prefetch` and `prefetch_outlines` hand a batch to. A file whose worker died has none."""
-    return lambda items: pool.map(read, items, progress, "index", on_crash=lambda item: (item[0], None))
-
-
 def _fix_one(item: tuple[SourceFile, tuple[Rule, ...], Config, FilePlan]) -> FileResult:
     return fix_file(*item)
 
@@ -186,16 +142,6 @@ def _stage(timings: dict[str, float], name: str) -> Iterator[None]:
     timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
 
 
-def _read_all(files: list[Discovered]) -> tuple[list[SourceFile], list[FileResult]]:
-    sources, failed = [], []
-    for file in files:
-        try:
-            sources.append(read_source(file.path, file.display))
-        except SourceError as exc:
-            failed.append(FileResult(path=file.path, display=file.display, old=b"", new=b"", error=exc.reason))
-    return sources, failed
-
-
 def _cache_root(config: Config) -> Path:
     """Beside the pyproject.toml the settings came from; the current directory when there is none."""
     return config.root
@@ -206,57 +152,7 @@ def _fingerprint(config: Config, rule_codes: tuple[str, ...], plan: FilePlan) ->
     return content_key(repr(sorted(settings.items(), key=str)), repr((rule_codes, plan)).encode())
 
 
-class _Pool:
-    """A process pool made only when enough work arrives; `map` keeps input order."""
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs or os.cpu_count() or 1
-        self.executor: ProcessPoolExecutor | None = None
-
-    def map(self, fn, items: list, progress: Progress | None, stage: str, on_crash=None) -> list:
-        """`on_crash(item)` gives the result for an item whose worker process died (killed, out of
-        memory, a crash in native code): that item is reported, the run goes on."""
-        if self.jobs > 1 and len(items) >= POOL_THRESHOLD:
-            if self.executor is None:
-                self.executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=in_worker)
-            chunk = max(1, len(items) // (self.jobs * 8))
-            out: list = []
-            try:
-                for value in self.executor.map(fn, items, chunksize=chunk):
-                    out.append(value)
-                    if progress:
-                        progress(stage, len(out), len(items))
-            except BrokenProcessPool:
-                if on_crash is None:
-                    raise
-                self.executor = None  # a broken pool takes no more work
-                for item in items[len(out):]:  # one by one, each in a fresh worker: only the culprit fails
-                    out.append(self._isolated(fn, item, on_crash))
-                    if progress:
-                        progress(stage, len(out), len(items))
-            return out
-        out = []
-        for i, item in enumerate(items):
-            out.append(fn(item))
-            if progress:
-                progress(stage, i + 1, len(items))
-        return out
-
-    @staticmethod
-    def _isolated(fn, item, on_crash):
-        with ProcessPoolExecutor(max_workers=1) as single:
-            try:
-                return single.submit(fn, item).result()
-            except BrokenProcessPool:
-                return on_crash(item)
-
-    def close(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown()
-            self.executor = None  # a later `map` starts a new one
-
-
-def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, str], pool: _Pool,
+def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, str], pool: Pool,
                      options: RunOptions) -> SummaryStore:
     """Summaries from the cache; the rest are computed on demand, in the pool when many are asked
     for at once (planning asks by batches: the files that spell a name)."""
@@ -266,8 +162,8 @@ def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, st
         if hit:
             primed[str(source.path)] = summary
 
-    return SummaryStore({str(s.path): s.text for s in sources}, primed, pool_mapper(pool, _summarize_one, options.progress),
-                        outline_mapper=pool_mapper(pool, _outline_one, options.progress), outlines=cache.outlines(keys))
+    return SummaryStore({str(s.path): s.text for s in sources}, primed, pool_mapper(pool, summarize_one, options.progress),
+                        outline_mapper=pool_mapper(pool, outline_one, options.progress), outlines=cache.outlines(keys))
 
 
 def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions = RunOptions()) -> RunResult:
@@ -297,10 +193,11 @@ def _run_once(paths: list[Path], config: Config, rules: tuple[Rule, ...], option
 
 def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions, files: list[Discovered],
          timings: dict[str, float]) -> RunResult:
-    pool = _Pool(options.jobs)
+    pool = Pool(options.jobs)
     try:
         with _stage(timings, "discover"):
-            sources, failed = _read_all(files)
+            sources, unreadable = read_all(files)
+            failed = [FileResult(path=f.path, display=f.display, old=b"", new=b"", error=why) for f, why in unreadable]
         cache = Cache.load(_cache_root(config), "fix") if options.use_cache else Cache.disabled()
         keys = {str(s.path): content_key(str(s.path), s.raw) for s in sources}
         with _stage(timings, "index"):

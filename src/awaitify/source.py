@@ -11,8 +11,12 @@ import io
 import tokenize
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from awaitify.errors import SourceError
+
+if TYPE_CHECKING:
+    from awaitify.discovery import Discovered
 
 
 @dataclass(frozen=True)
@@ -50,3 +54,14 @@ def read_source(path: Path, display: str) -> SourceFile:
         raise SourceError(display, f"cannot read: {exc.strerror or exc}") from None
     text, encoding = decode_source(raw, display)
     return SourceFile(path=path, display=display, raw=raw, text=text, encoding=encoding)
+
+
+def read_all(files: list[Discovered]) -> tuple[list[SourceFile], list[tuple[Discovered, str]]]:
+    """Every file read and decoded, and the ones that could not be, with why."""
+    sources, failed = [], []
+    for file in files:
+        try:
+            sources.append(read_source(file.path, file.display))
+        except SourceError as exc:
+            failed.append((file, exc.reason))
+    return sources, failed

@@ -12,12 +12,12 @@ import ast
 import sys
 from pathlib import Path
 
-from awaitify.config import Config
+from awaitify.config import Config, ignored_here
 from awaitify.diff import unified_diff
 from awaitify.errors import SourceError
 from awaitify.planner import build_plan
 from awaitify.rules import Rule
-from awaitify.runner import _ignored_here, fix_file
+from awaitify.runner import fix_file
 from awaitify.source import SourceFile, decode_source
 from awaitify.summary import UNPARSABLE, parse_failure
 
@@ -44,7 +44,7 @@ def fix_stdin(name: str, config: Config, rules: tuple[Rule, ...], check: bool, d
         print(f"{name}: {parse_failure(exc)}", file=sys.stderr)
         sys.stdout.buffer.write(b"" if diff or check else source.raw)
         return 0
-    rules = tuple(r for r in rules if not _ignored_here(name, r, config, source.path))
+    rules = tuple(r for r in rules if not ignored_here(name, r, config, source.path))
     plan = build_plan([source], rules, config, [])
     result = fix_file(source, rules, config, plan.for_file(str(source.path)))
     if result.error:

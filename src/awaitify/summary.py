@@ -28,7 +28,10 @@ def char_column(lines: list[str], lineno: int, offset: int) -> int:
     """ast counts UTF-8 bytes; libcst (and people) count characters."""
     if not 0 < lineno <= len(lines):
         return offset
-    return len(lines[lineno - 1].encode("utf-8")[:offset].decode("utf-8", "replace"))
+    line = lines[lineno - 1]
+    if line.isascii():  # the usual case, told without encoding the line
+        return offset
+    return len(line.encode("utf-8")[:offset].decode("utf-8", "replace"))
 
 
 _ASYNC_DEF = re.compile(r"\basync(?:\s|\\)+def\b")

@@ -9,16 +9,16 @@ from awaitify.audit.catalog import BY_CODE, Check
 from awaitify.audit.results import CheckOptions, CheckResult, Finding, LastCheck, last_check
 from awaitify.audit.reach import Link, Reach, runs_in_async
 from awaitify.audit.scan import FileScan, Site, may_hold_anywhere_finding, scan
-from awaitify.config import Config
+from awaitify.config import Config, ignored_here
 from awaitify.discovery import repo_relative
 from awaitify.gc_tuning import fewer_collections
 from awaitify.index import SummaryStore, build_index
 from awaitify.reachable import AsyncReach
 from awaitify.planner import _roots
-from awaitify.rules import Rule, all_rules, codemod_modules
+from awaitify.rules import Rule, all_rules
 from awaitify.cache import Cache, content_key, save_last
-from awaitify.runner import _ignored_here, _outline_one, _Pool, _read_all, pool_mapper
-from awaitify.source import SourceFile
+from awaitify.pool import Pool, outline_one, pool_mapper
+from awaitify.source import SourceFile, read_all
 from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
 from awaitify.suppress import is_suppressed
 
@@ -64,7 +64,7 @@ class _Scans:
                  keys: dict[str, str]) -> None:
         self.texts = {str(s.path): s.text for s in sources}
         self.config, self.cache, self.keys = config, cache, keys
-        self.pool = _Pool(options.jobs)
+        self.pool = Pool(options.jobs)
         self.done: dict[str, FileScan] = {}
         self.errors: dict[str, str] = {}
 
@@ -122,7 +122,7 @@ def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], option
 
 def _run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions,
                discovered: list) -> CheckResult:
-    sources, failed = _read_all(discovered)
+    sources, failed = read_all(discovered)
     cache = Cache.load(config.root, "check") if options.use_cache else Cache.disabled()
     settings = content_key("scan", repr(sorted(config.blocking_calls.items())).encode())
     keys = {str(s.path): f"{content_key(str(s.path), s.raw)}:scan-{settings}" for s in sources}
@@ -133,7 +133,7 @@ def _run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], optio
     result = cache.outcome(f"{whole}:check")
     if result is None:
         result = _audit(paths, config, rules, options, sources, cache, keys)
-        result.errors[:0] = [(f.display, f.error or "") for f in failed]
+        result.errors[:0] = [(f.display, why) for f, why in failed]
         result.scanned += len(failed)
         cache.put_outcome(f"{whole}:check", result)
         cache.save(live | {whole})
@@ -145,13 +145,13 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
     result = CheckResult(scanned=len(sources))
     selected = {r.code for r in rules}
     # a codemod that cannot run here (a package it reads is not installed) fixes nothing here
-    codemods = {m.RULE.code for m in codemod_modules() if getattr(m, "can_fix", lambda: True)()}
+    codemods = {r.code for r in all_rules() if r.can_fix()}
     propagated = {n for r in all_rules() for n in (*r.async_fixes, *r.offload_fixes)} | set(config.blocking_calls)
     displays = {str(s.path): s.display for s in sources}
     scans = _Scans(sources, config, options, cache, keys)
     try:
         plain_keys = {path: key.split(":", 1)[0] for path, key in keys.items()}  # outlines do not depend on the settings
-        store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary, outline_mapper=pool_mapper(scans.pool, _outline_one),
+        store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary, outline_mapper=pool_mapper(scans.pool, outline_one),
                              outlines=cache.outlines(plain_keys))
         index = build_index(store, _roots(config, paths))
         configured = set(config.blocking_calls)
@@ -177,7 +177,7 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
     for path, scan_ in sorted(scans.done.items()):
         for site in scan_.sites:
             check = BY_CODE[site.code]
-            if site.code not in selected or _ignored_here(displays[path], check.as_rule(), config, Path(path)):
+            if site.code not in selected or ignored_here(displays[path], check.as_rule(), config, Path(path)):
                 continue
             chain: tuple[Link, ...] = ()
             if site.context == SYNC:

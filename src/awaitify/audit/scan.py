@@ -153,7 +153,8 @@ class _Scanner(_Summarizer):
         scope.kinds = self._kinds_in(node)  # type: ignore[attr-defined]
         if isinstance(node, ast.AsyncFunctionDef):
             self._movable_open_blocks(node)
-            self._ambiguous_responses(node)
+            if self.requests:  # only a requests call can be refused for an ambiguous response
+                self._ambiguous_responses(node)
         if self.requests and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # a sync one may be made async by propagation
             self._lifecycles(node)
 
@@ -221,11 +222,13 @@ class _Scanner(_Summarizer):
     def _movable_open_blocks(self, func: ast.AsyncFunctionDef) -> None:
         params = {a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs,
                                   *(x for x in (func.args.vararg, func.args.kwarg) if x))}
-        names = [n for stmt in func.body for n in ast.walk(stmt) if isinstance(n, ast.Name)]
+        names: list[ast.Name] | None = None  # every name in the function: walked only once a block qualifies
         for stmt in _statements(func):
             if not (isinstance(stmt, ast.With) and len(stmt.items) == 1 and self._is_opener(stmt.items[0].context_expr)
                     and isinstance(stmt.items[0].optional_vars, ast.Name) and _movable(stmt)):
                 continue
+            if names is None:
+                names = [n for s in func.body for n in ast.walk(s) if isinstance(n, ast.Name)]
             var = stmt.items[0].optional_vars.id
             end = stmt.end_lineno or stmt.lineno
             assigned = {n.id for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
@@ -241,6 +244,14 @@ class _Scanner(_Summarizer):
     def visit_Module(self, node: ast.Module) -> None:
         self.module_kinds = {}
         super().visit_Module(node)
+
+    # Which functions are used as values (callbacks) only the planner asks; `check` never does, so a
+    # scan does not collect them (a tenth of its time goes to resolving names otherwise).
+    def visit_Name(self, node: ast.Name) -> None:
+        pass
+
+    def _value(self, node: ast.Name | ast.Attribute) -> None:
+        pass
 
     def _kind_of(self, expr: ast.expr) -> str | None:
         if isinstance(expr, ast.Call):

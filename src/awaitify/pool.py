@@ -1,0 +1,88 @@
+"""The worker pool: summaries, outlines, scans and transforms of many files at once.
+
+Light on purpose: `check` uses it without importing libcst. Workers are forked from the run (on
+Linux), so they start with everything it imported.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Callable
+
+from awaitify.gc_tuning import in_worker
+from awaitify.summary import UNPARSABLE, ModuleSummary, summarize
+
+# Below this many files a worker pool costs more than it saves.
+POOL_THRESHOLD = 2
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+class Pool:
+    """A process pool made only when enough work arrives; `map` keeps input order."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs or os.cpu_count() or 1
+        self.executor: ProcessPoolExecutor | None = None
+
+    def map(self, fn, items: list, progress: Progress | None, stage: str, on_crash=None) -> list:
+        """`on_crash(item)` gives the result for an item whose worker process died (killed, out of
+        memory, a crash in native code): that item is reported, the run goes on."""
+        if self.jobs > 1 and len(items) >= POOL_THRESHOLD:
+            if self.executor is None:
+                self.executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=in_worker)
+            chunk = max(1, len(items) // (self.jobs * 8))
+            out: list = []
+            try:
+                for value in self.executor.map(fn, items, chunksize=chunk):
+                    out.append(value)
+                    if progress:
+                        progress(stage, len(out), len(items))
+            except BrokenProcessPool:
+                if on_crash is None:
+                    raise
+                self.executor = None  # a broken pool takes no more work
+                for item in items[len(out):]:  # one by one, each in a fresh worker: only the culprit fails
+                    out.append(self._isolated(fn, item, on_crash))
+                    if progress:
+                        progress(stage, len(out), len(items))
+            return out
+        out = []
+        for i, item in enumerate(items):
+            out.append(fn(item))
+            if progress:
+                progress(stage, i + 1, len(items))
+        return out
+
+    @staticmethod
+    def _isolated(fn, item, on_crash):
+        with ProcessPoolExecutor(max_workers=1) as single:
+            try:
+                return single.submit(fn, item).result()
+            except BrokenProcessPool:
+                return on_crash(item)
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown()
+            self.executor = None  # a later `map` starts a new one
+
+
+def summarize_one(item: tuple[str, str], outline: bool = False) -> tuple[str, ModuleSummary | None]:
+    path, text = item
+    try:
+        return path, summarize(path, text, outline)
+    except UNPARSABLE:
+        return path, None
+
+
+def outline_one(item: tuple[str, str]) -> tuple[str, ModuleSummary | None]:
+    return summarize_one(item, outline=True)
+
+
+def pool_mapper(pool: Pool, read=summarize_one, progress: Progress | None = None):
+    """Summaries (or, with `outline_one`, outlines) of many files, in the pool: what
+    `SummaryStore.prefetch` and `prefetch_outlines` hand a batch to. A file whose worker died has none."""
+    return lambda items: pool.map(read, items, progress, "index", on_crash=lambda item: (item[0], None))
