@@ -16,6 +16,9 @@ from awaitify.summary import UNPARSABLE, ModuleSummary, summarize
 
 # Below this many files a worker pool costs more than it saves.
 POOL_THRESHOLD = 2
+# Up to this many items with known sizes go to the workers one at a time, largest first; more are
+# sent in chunks (a round trip per item costs more than the imbalance then).
+_ONE_BY_ONE = 500
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -27,16 +30,40 @@ class Pool:
         self.jobs = jobs or os.cpu_count() or 1
         self.executor: ProcessPoolExecutor | None = None
 
-    def map(self, fn, items: list, progress: Progress | None, stage: str, on_crash=None) -> list:
-        """`on_crash(item)` gives the result for an item whose worker process died (killed, out of
-        memory, a crash in native code): that item is reported, the run goes on."""
-        if self.jobs > 1 and len(items) >= POOL_THRESHOLD:
-            if self.executor is None:
-                self.executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=in_worker)
-            chunk = max(1, len(items) // (self.jobs * 8))
+    def map(self, fn, items: list, progress: Progress | None, stage: str, on_crash=None,
+            size: Callable[[object], int] | None = None) -> list:
+        return self.start(fn, items, progress, stage, on_crash, size)()
+
+    def start(self, fn, items: list, progress: Progress | None, stage: str, on_crash=None,
+              size: Callable[[object], int] | None = None) -> Callable[[], list]:
+        """Hands the items to the workers now and returns what waits for their results, in input
+        order: this process can work meanwhile. `on_crash(item)` gives the result for an item whose
+        worker process died (killed, out of memory, a crash in native code): that item is reported,
+        the run goes on. `size(item)`: its rough cost (a file's length); the largest go first, one
+        at a time, so that no worker is left with a big file while the other idles."""
+        if self.jobs > 1 and len(items) >= POOL_THRESHOLD and size is not None and len(items) <= _ONE_BY_ONE:
+            order = sorted(range(len(items)), key=lambda i: -size(items[i]))
+            collect = self._start([items[i] for i in order], fn, progress, stage, on_crash, chunk=1)
+
+            def in_input_order() -> list:
+                out: list = [None] * len(items)
+                for i, value in zip(order, collect()):
+                    out[i] = value
+                return out
+            return in_input_order
+        return self._start(items, fn, progress, stage, on_crash, chunk=max(1, len(items) // (self.jobs * 8)))
+
+    def _start(self, items: list, fn, progress: Progress | None, stage: str, on_crash, chunk: int) -> Callable[[], list]:
+        if not (self.jobs > 1 and len(items) >= POOL_THRESHOLD):
+            return lambda: self._here(items, fn, progress, stage)
+        if self.executor is None:
+            self.executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=in_worker)
+        results = self.executor.map(fn, items, chunksize=chunk)  # every chunk is submitted here
+
+        def collect() -> list:
             out: list = []
             try:
-                for value in self.executor.map(fn, items, chunksize=chunk):
+                for value in results:
                     out.append(value)
                     if progress:
                         progress(stage, len(out), len(items))
@@ -49,6 +76,10 @@ class Pool:
                     if progress:
                         progress(stage, len(out), len(items))
             return out
+        return collect
+
+    @staticmethod
+    def _here(items: list, fn, progress: Progress | None, stage: str) -> list:
         out = []
         for i, item in enumerate(items):
             out.append(fn(item))
@@ -85,4 +116,8 @@ def outline_one(item: tuple[str, str]) -> tuple[str, ModuleSummary | None]:
 def pool_mapper(pool: Pool, read=summarize_one, progress: Progress | None = None):
     """Summaries (or, with `outline_one`, outlines) of many files, in the pool: what
     `SummaryStore.prefetch` and `prefetch_outlines` hand a batch to. A file whose worker died has none."""
-    return lambda items: pool.map(read, items, progress, "index", on_crash=lambda item: (item[0], None))
+    return lambda items: pool.map(read, items, progress, "index", on_crash=lambda item: (item[0], None), size=_text_size)
+
+
+def _text_size(item: tuple) -> int:
+    return len(item[1])  # (path, text, ...)

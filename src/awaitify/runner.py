@@ -230,7 +230,8 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
                 else:
                     work.append((key, (source, chosen, config, file_plan)))
         with _stage(timings, "transform"):
-            fresh = pool.map(_fix_one, [item for _, item in work], options.progress, "transform", on_crash=_crashed)
+            fresh = pool.map(_fix_one, [item for _, item in work], options.progress, "transform", on_crash=_crashed,
+                             size=lambda item: len(item[0].raw))
         for (key, _), result in zip(work, fresh):
             if result.error is None:
                 cache.put_outcome(key, (result.new if result.changed else None, result.changes, result.diagnostics))

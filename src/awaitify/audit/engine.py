@@ -4,6 +4,7 @@ what is selected and not suppressed."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 from awaitify.audit.catalog import BY_CODE, Check
 from awaitify.audit.results import CheckOptions, CheckResult, Finding, LastCheck, last_check
@@ -69,6 +70,10 @@ class _Scans:
         self.errors: dict[str, str] = {}
 
     def read(self, paths: list[str]) -> None:
+        self.start(paths)()
+
+    def start(self, paths: list[str]) -> Callable[[], None]:
+        """The scans begin in the workers now; calling what this returns waits for them."""
         todo = []
         for path in paths:
             if path in self.done or path in self.errors:
@@ -78,9 +83,13 @@ class _Scans:
                 self._keep(path, cached)
             else:
                 todo.append((path, self.texts[path], self.config.blocking_calls))
-        for (path, _, _), outcome in zip(todo, self.pool.map(_scan_one, todo, None, "scan", on_crash=_scan_crashed)):
-            self.cache.put_outcome(self.keys[path], outcome)
-            self._keep(path, outcome)
+        collect = self.pool.start(_scan_one, todo, None, "scan", on_crash=_scan_crashed, size=lambda item: len(item[1]))
+
+        def finish() -> None:
+            for (path, _, _), outcome in zip(todo, collect()):
+                self.cache.put_outcome(self.keys[path], outcome)
+                self._keep(path, outcome)
+        return finish
 
     def _keep(self, path: str, outcome: FileScan | str) -> None:
         if isinstance(outcome, str):
@@ -150,22 +159,23 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
     displays = {str(s.path): s.display for s in sources}
     scans = _Scans(sources, config, options, cache, keys)
     try:
+        may_hold = {p for p, text in scans.texts.items() if _may_hold_finding(text, config)}
+        if options.full_index:  # the reference: every file that may hold a finding, every caller searched
+            first = sorted(may_hold)
+        else:
+            # findings stand in async code, in what async code reaches, or anywhere (framework hooks):
+            # only those files are read
+            first = [p for p, text in scans.texts.items() if p in may_hold and (has_async_def(text) or may_hold_anywhere_finding(text))]
+        scanned = scans.start(first)  # the workers scan while the index is built here
         plain_keys = {path: key.split(":", 1)[0] for path, key in keys.items()}  # outlines do not depend on the settings
         store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary, outline_mapper=pool_mapper(scans.pool, outline_one),
                              outlines=cache.outlines(plain_keys))
         index = build_index(store, _roots(config, paths))
         configured = set(config.blocking_calls)
         barrier = lambda fid: index.display_name(fid) in configured  # noqa: E731
-        may_hold = {p for p, text in scans.texts.items() if _may_hold_finding(text, config)}
-        if options.full_index:  # the reference: every file that may hold a finding, every caller searched
-            scans.read(sorted(may_hold))
-            down = None
-        else:
-            # findings stand in async code, in what async code reaches, or anywhere (framework hooks):
-            # only those files are read
-            scans.read([p for p, text in scans.texts.items()
-                        if p in may_hold and (has_async_def(text) or may_hold_anywhere_finding(text))])
-            down = AsyncReach(index, runs_in_async, barrier)
+        scanned()
+        down = None if options.full_index else AsyncReach(index, runs_in_async, barrier)
+        if down is not None:
             scans.read(sorted({fid[0] for fid in down.reached} & may_hold))
         reach = Reach(index, lambda p: displays.get(p, p), barrier, down)
         scans.read(store.unreadable())  # a broken module async code imports from is named, with the reason
