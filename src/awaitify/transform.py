@@ -8,13 +8,13 @@ from dataclasses import dataclass, field, replace
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper
-from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from awaitify.codemod_base import AwaitifyCodemod, FileSession, ParenthesizeAwait, new_context
 from awaitify.config import Config
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
 from awaitify.hollow import hollow
+from awaitify.import_fixups import fix_imports
 from awaitify.plan import FilePlan
 from awaitify.rules import Rule, codemod_modules, wants_hooks
 from awaitify.source import SourceFile, decode_source
@@ -101,10 +101,7 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
                 tree = wrapper.module.visit(codemod)
         if session.changes:
             tree = tree.visit(ParenthesizeAwait())
-            # imports are fixed once, after every codemod
-            for key, visitor in (("AddImportsVisitor", AddImportsVisitor), ("RemoveImportsVisitor", RemoveImportsVisitor)):
-                if context.scratch.get(key):
-                    tree = visitor(context).transform_module(tree)
+            tree = fix_imports(tree, context)  # once, after every codemod
     new = tree.bytes if session.changes else raw
     return FileOutcome(new=new, changes=sorted(session.changes), diagnostics=sorted(session.diagnostics))
 
