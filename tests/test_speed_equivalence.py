@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from awaitify.config import Config
+from awaitify.plan import FilePlan
 from awaitify.report import patch_bytes
 from awaitify.rules import all_rules
 from awaitify.runner import RunOptions, run
@@ -312,3 +313,98 @@ def test_every_codemod_takes_its_rule_from_the_table() -> None:
 
     assert sorted(m.RULE.code for m in codemod_modules()) == [r.code for r in all_rules()]
     assert all(m.RULE in all_rules() for m in codemod_modules())
+
+
+# --- the import fix-ups ask libcst only when it may change something ---------------------------------
+def _sleep_fix(tmp_path: Path, text: str, monkeypatch) -> tuple[str, dict[str, int]]:
+    from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
+
+    from awaitify.source import read_source
+    from awaitify.transform import transform
+
+    ran = {"add": 0, "remove": 0}
+    for name, visitor in (("add", AddImportsVisitor), ("remove", RemoveImportsVisitor)):
+        original = visitor.transform_module
+
+        def counted(self, tree, _name=name, _original=original):
+            ran[_name] += 1
+            return _original(self, tree)
+        monkeypatch.setattr(visitor, "transform_module", counted)
+    path = tmp_path / "app.py"
+    path.write_text(text)
+    sleep = tuple(r for r in all_rules() if r.name == "sleep")
+    return transform(read_source(path, "app.py"), sleep, Config(root=tmp_path), FilePlan()).new.decode(), ran
+
+
+def test_imports_still_in_use_are_decided_without_libcst_visitors(tmp_path: Path, monkeypatch) -> None:
+    still_used = "import asyncio\nimport time\n\n\nasync def h():\n    time.sleep(1)\n    return time.time()\n"
+    new, ran = _sleep_fix(tmp_path, still_used, monkeypatch)
+    assert new == still_used.replace("time.sleep(1)", "await asyncio.sleep(1)")
+    assert ran == {"add": 0, "remove": 0}  # asyncio already imported; time still used
+
+
+def test_an_import_the_rewrite_leaves_unused_goes(tmp_path: Path, monkeypatch) -> None:
+    new, ran = _sleep_fix(tmp_path, "import time\n\n\nasync def h():\n    time.sleep(1)\n", monkeypatch)
+    assert new == "import asyncio\n\n\nasync def h():\n    await asyncio.sleep(1)\n"
+    assert ran == {"add": 1, "remove": 1}
+
+
+def test_a_name_used_only_in_a_hidden_body_keeps_its_import(tmp_path: Path, monkeypatch) -> None:
+    hidden_user = ("import asyncio\nimport time\n\n\ndef stamp():\n    now = time.time()\n    later = now + 1\n"
+                   "    return later\n\n\nasync def h():\n    time.sleep(1)\n")
+    new, ran = _sleep_fix(tmp_path, hidden_user, monkeypatch)
+    assert new == hidden_user.replace("time.sleep(1)", "await asyncio.sleep(1)") and ran["remove"] == 0
+
+
+# --- the worker pool ---------------------------------------------------------------------------------
+def _length(item: tuple[str, str]) -> tuple[str, int]:
+    return item[0], len(item[1])
+
+
+def test_the_pool_hands_big_files_first_and_answers_in_input_order() -> None:
+    from awaitify.pool import Pool
+
+    items = [(f"f{i}", "x" * ((i * 37) % 11)) for i in range(30)]
+    pool = Pool(2)
+    try:
+        collect = pool.start(_length, items, None, "test", size=lambda item: len(item[1]))
+        assert collect() == [_length(item) for item in items]
+        assert pool.map(_length, items, None, "test") == [_length(item) for item in items]
+    finally:
+        pool.close()
+
+
+def test_summaries_cross_processes_unchanged() -> None:
+    """Call sites, refs and value refs pickle as plain tuples and come back as the same records."""
+    import pickle
+
+    from awaitify.summary import CallSite, Ref, summarize
+
+    text = (ROOT / "src" / "awaitify" / "runner.py").read_text(encoding="utf-8")
+    summary = summarize("runner.py", text)
+    back = pickle.loads(pickle.dumps(summary))
+    assert back == summary and summary.calls and summary.values
+    assert type(back.calls[0]) is CallSite and type(back.calls[0].ref) is Ref
+
+
+def test_a_run_collects_garbage_less_often_and_restores_the_setting() -> None:
+    import gc
+
+    from awaitify.gc_tuning import THRESHOLDS, fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections():
+        assert gc.get_threshold() == THRESHOLDS
+    assert gc.get_threshold() == before
+
+
+def test_asyncio_run_is_asked_only_where_it_can_rewrite() -> None:
+    """run_until_complete() in async code is rewritten only on a loop from `get_event_loop()` and
+    the like in that same function: elsewhere the file is not parsed with libcst at all."""
+    from awaitify.codemods.asyncio_run import wants
+    from awaitify.summary import summarize
+
+    own_loop = "import asyncio\n\n\nasync def h(self):\n    self.loop.run_until_complete(f())\n"
+    getter = "import asyncio\n\n\nasync def h():\n    loop = asyncio.get_event_loop()\n    loop.run_until_complete(f())\n"
+    assert not wants(summarize("a.py", own_loop))
+    assert wants(summarize("b.py", getter))
