@@ -70,19 +70,18 @@ def _import_end(text: str, at: int) -> int:
 class SubclassText:
     def __init__(self, texts: dict[str, str]) -> None:
         self.derived: dict[str, set[str]] = {}  # word in some bases -> names of classes with those bases
-        self.base_words: dict[str, set[str]] = {}  # file -> every word in its classes' bases
+        self.files_naming: dict[str, set[str]] = {}  # word in some bases -> the files with those bases
         for path, text in texts.items():
-            words: set[str] = set()
             for found in _matches(text, "class", _CLASS):
                 bases = set(_LAST_WORD_OF_NAME.findall(_bases_text(text, found.end())))
-                words |= bases
                 for word in bases:
                     self.derived.setdefault(word, set()).add(found.group(1))
+                    self.files_naming.setdefault(word, set()).add(path)
             for found in _matches(text, "import", _IMPORT):  # `from m import K as Base`
                 for original, alias in _ALIAS.findall(text, found.end(), _import_end(text, found.end())):
                     self.derived.setdefault(original, set()).add(alias)
-            self.base_words[path] = words
         self._names: dict[str, frozenset[str]] = {}
+        self._files: dict[str, frozenset[str]] = {}
 
     def names_deriving(self, name: str) -> frozenset[str]:
         """`name`, its aliases, and the names of every class whose bases name one of them, transitively."""
@@ -97,5 +96,8 @@ class SubclassText:
         return self._names[name]
 
     def may_derive(self, path: str, name: str) -> bool:
-        """Can a class in `path` derive from a class called `name`?"""
-        return not self.base_words.get(path, set()).isdisjoint(self.names_deriving(name))
+        """Can a class in `path` derive from a class called `name`? (asked for every file that
+        defines a method of some name: the files are gathered once per class name)"""
+        if name not in self._files:
+            self._files[name] = frozenset(p for word in self.names_deriving(name) for p in self.files_naming.get(word, ()))
+        return path in self._files[name]
