@@ -5,9 +5,13 @@ second copies it and resolves its scopes first: on a 300-line test module that w
 the whole transform, and about 50 ms even on a 40-line module. So:
 - plain `import x` requests (asyncio, functools, json...) are placed here exactly where the visitor
   places them (the end of the leading import block, sorted); any other request goes to the visitor;
-- RemoveImportsVisitor runs only when some name asked to go is no longer spelled (`time` is usually
-  still used after its `sleep` calls were rewritten). This errs one way only: a name still spelled
-  anywhere keeps its import (the visitor could have found every use to be a shadowing local).
+- a name asked to go that is still spelled keeps its import without asking the visitor (`time` is
+  usually still used after its `sleep` calls were rewritten). This errs one way only: the visitor
+  could have found every use to be a shadowing local, and removed the import;
+- a name spelled nowhere else, not even in a comment or a string, and bound by one module-level
+  statement of its own (`import time`) loses that statement here, as the visitor would drop it; any
+  other removal goes to the visitor.
+The tests compare both shortcuts with libcst's visitors on 34 layouts.
 """
 
 from __future__ import annotations

@@ -116,8 +116,9 @@ def outline_one(item: tuple[str, str]) -> tuple[str, ModuleSummary | None]:
 def pool_mapper(pool: Pool, read=summarize_one, progress: Progress | None = None):
     """Summaries (or, with `outline_one`, outlines) of many files, in the pool: what
     `SummaryStore.prefetch` and `prefetch_outlines` hand a batch to. A file whose worker died has none."""
-    return lambda items: pool.map(read, items, progress, "index", on_crash=lambda item: (item[0], None), size=_text_size)
+    return lambda items: pool.map(read, items, progress, "index", on_crash=lambda item: (item[0], None), size=text_size)
 
 
-def _text_size(item: tuple) -> int:
-    return len(item[1])  # (path, text, ...)
+def text_size(item: tuple) -> int:
+    """The size of a (path, text, ...) work item."""
+    return len(item[1])

@@ -18,7 +18,7 @@ from awaitify.reachable import AsyncReach
 from awaitify.planner import _roots
 from awaitify.rules import Rule, all_rules
 from awaitify.cache import Cache, content_key, save_last
-from awaitify.pool import Pool, outline_one, pool_mapper
+from awaitify.pool import Pool, outline_one, pool_mapper, text_size
 from awaitify.source import SourceFile, read_all
 from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
 from awaitify.suppress import is_suppressed
@@ -83,7 +83,7 @@ class _Scans:
                 self._keep(path, cached)
             else:
                 todo.append((path, self.texts[path], self.config.blocking_calls))
-        collect = self.pool.start(_scan_one, todo, None, "scan", on_crash=_scan_crashed, size=lambda item: len(item[1]))
+        collect = self.pool.start(_scan_one, todo, None, "scan", on_crash=_scan_crashed, size=text_size)
 
         def finish() -> None:
             for (path, _, _), outcome in zip(todo, collect()):
