@@ -4,14 +4,14 @@ Each codemod module in `awaitify.codemods` takes its `RULE` from here. `check`, 
 `--select` read this table without importing the codemods, and so without libcst, whose import
 costs about 0.6 s of every run that never rewrites a file. What a rule declares is explained on
 `awaitify.rules.Rule`. The call lists a codemod offloads are declared here once and read back by
-the codemod (`CALLS = frozenset(RULE.offload_fixes)`).
+the codemod (`CALLS = frozenset(RULE.offload_fixes)`) and by `check`'s scanner.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from awaitify.requests_plan import VERBS as REQUESTS_VERBS
+from awaitify.requests_plan import VERBS as HTTP_VERBS  # requests' and httpx's module-level verbs alike
 from awaitify.rules import Rule
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ PATH_IO_METHODS = ("read_text", "read_bytes", "write_text", "write_bytes")
 # os.path functions that touch the file system (`join`, `basename`, ... do not)
 OS_PATH_IO = ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize", "getatime", "getmtime",
               "getctime", "samefile", "sameopenfile", "realpath")
-_HTTPX_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 _SHUTIL = ("copy", "copy2", "copyfile", "copyfileobj", "copytree", "move", "rmtree", "make_archive", "unpack_archive")
 _SUBPROCESS = ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")
 
@@ -94,14 +93,14 @@ REQUESTS_HTTPX = Rule(
     async_only=True,
     local_edits=True,
     sync_tokens=("requests",),  # a client or loop made in a sync function and used by async code
-    async_fixes=tuple(f"requests.{v}" for v in REQUESTS_VERBS),
+    async_fixes=tuple(f"requests.{v}" for v in HTTP_VERBS),
 )
 
 BLOCKING_HTTP_CALL = _offload(
     "AW501", "blocking-http-call",
     "httpx/urllib3 module-level calls and urlopen(...).read() chains in async code -> await asyncio.to_thread(...)",
     triggers=("httpx", "urllib3", "urlopen"),
-    offload_fixes=tuple(sorted({*(f"httpx.{v}" for v in _HTTPX_VERBS), "urllib3.request"})),
+    offload_fixes=tuple(sorted({*(f"httpx.{v}" for v in HTTP_VERBS), "urllib3.request"})),
 )
 
 SUBPROCESS_RUN = _offload(

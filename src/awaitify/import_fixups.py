@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -39,16 +40,16 @@ def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
             module = ast.parse(code)
         except UNPARSABLE:  # syntax this Python's ast does not read: let the visitor decide
             return RemoveImportsVisitor(context).transform_module(tree)
-        spelled = _names(module)
+        spelled, bindings = _spelling(module)
         going = [request for request in removes if _bound_name(*request) not in spelled]
         if going:
-            removed = _remove_lone_imports(tree, going, code, module)
+            removed = _remove_lone_imports(tree, going, code, bindings)
             tree = removed if removed is not None else RemoveImportsVisitor(context).transform_module(tree)
     return tree
 
 
 def _remove_lone_imports(tree: cst.Module, going: list[tuple[str, str | None, str | None]], code: str,
-                         module: ast.Module) -> cst.Module | None:
+                         bindings: Counter[str]) -> cst.Module | None:
     """What RemoveImportsVisitor does in the usual case, without copying the tree and resolving its
     scopes: each name asked to go is bound by one module-level statement of its own (`import time`,
     `from time import sleep`) and spelled nowhere else, not even in a comment or a string; that
@@ -56,7 +57,7 @@ def _remove_lone_imports(tree: cst.Module, going: list[tuple[str, str | None, st
     statements = []
     for request in going:
         name = _bound_name(*request)
-        if len(re.findall(rf"(?<![\w.]){re.escape(name)}\b", code)) != 1 or _bindings(module, name) != 1:
+        if len(re.findall(rf"(?<![\w.]){re.escape(name)}\b", code)) != 1 or bindings[name] != 1:
             return None
         found = [s for s in tree.body if _imports_exactly(s, *request)]
         if len(found) != 1:
@@ -77,12 +78,6 @@ def _imports_exactly(statement: cst.CSTNode, module: str, obj: str | None, asnam
         return (not isinstance(names, cst.ImportStar) and len(names) == 1 and get_full_name_for_node(node.module) == module
                 and names[0].evaluated_name == obj and names[0].evaluated_alias == asname)
     return False
-
-
-def _bindings(module: ast.Module, name: str) -> int:
-    """How many import aliases anywhere in the module bind `name`."""
-    return sum(1 for node in ast.walk(module) if isinstance(node, (ast.Import, ast.ImportFrom))
-               for alias in node.names if (alias.asname or alias.name.split(".")[0]) == name)
 
 
 def _add_module_imports(tree: cst.Module, adds: list[ImportItem]) -> cst.Module | None:
@@ -127,6 +122,14 @@ def _bound_name(module: str, obj: str | None, asname: str | None) -> str:
     return asname or obj or module.split(".")[0]
 
 
-def _names(module: ast.Module) -> set[str]:
-    """Every name the module spells (a use, or a shadowing binding: both keep an import)."""
-    return {node.id for node in ast.walk(module) if isinstance(node, ast.Name)}
+def _spelling(module: ast.Module) -> tuple[set[str], Counter[str]]:
+    """In one walk: every name the module spells (a use, or a shadowing binding: both keep an
+    import), and how many import aliases anywhere bind each name."""
+    names: set[str] = set()
+    bindings: Counter[str] = Counter()
+    for node in ast.walk(module):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bindings.update((alias.asname or alias.name.split(".")[0]) for alias in node.names)
+    return names, bindings

@@ -54,6 +54,10 @@ class Edge:
     constructor: bool = False  # the call builds an instance: the callee is the class's __init__
     dynamic: bool = False  # `self.m()` / `obj.m()`: an override in a subclass may be what runs
 
+    def order(self) -> tuple[str, int, int]:
+        """Callers are listed by where they stand: file, line, column."""
+        return (self.path, self.site.line, self.site.col)
+
 
 class SummaryStore:
     """Summaries on demand: parsed the first time a file is asked for (or primed from the cache or
@@ -257,7 +261,7 @@ class ProjectIndex:
         edges = list(self._callers.get(fid, []))
         for ancestor in self._inherited(fid):
             edges += [e for e in self._callers.get(ancestor, []) if e.dynamic]
-        return sorted(edges, key=lambda e: (e.path, e.site.line, e.site.col))
+        return sorted(edges, key=Edge.order)
 
     def edges_in(self, path: str) -> list[tuple[Edge, FuncId]]:
         """Every resolved call standing in the file, with its callee."""

@@ -41,7 +41,7 @@ class Pool:
         worker process died (killed, out of memory, a crash in native code): that item is reported,
         the run goes on. `size(item)`: its rough cost (a file's length); the largest go first, one
         at a time, so that no worker is left with a big file while the other idles."""
-        if self.jobs > 1 and len(items) >= POOL_THRESHOLD and size is not None and len(items) <= _ONE_BY_ONE:
+        if self._pooled(items) and size is not None and len(items) <= _ONE_BY_ONE:
             order = sorted(range(len(items)), key=lambda i: -size(items[i]))
             collect = self._start([items[i] for i in order], fn, progress, stage, on_crash, chunk=1)
 
@@ -54,7 +54,7 @@ class Pool:
         return self._start(items, fn, progress, stage, on_crash, chunk=max(1, len(items) // (self.jobs * 8)))
 
     def _start(self, items: list, fn, progress: Progress | None, stage: str, on_crash, chunk: int) -> Callable[[], list]:
-        if not (self.jobs > 1 and len(items) >= POOL_THRESHOLD):
+        if not self._pooled(items):
             return lambda: self._here(items, fn, progress, stage)
         if self.executor is None:
             self.executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=in_worker)
@@ -77,6 +77,9 @@ class Pool:
                         progress(stage, len(out), len(items))
             return out
         return collect
+
+    def _pooled(self, items: list) -> bool:
+        return self.jobs > 1 and len(items) >= POOL_THRESHOLD
 
     @staticmethod
     def _here(items: list, fn, progress: Progress | None, stage: str) -> list:

@@ -35,7 +35,7 @@ class AsyncReach:
         self._into: dict[FuncId, list[Edge]] = {}
         self._walk()
         for edges in self._into.values():  # in the order `ProjectIndex.callers` gives them
-            edges.sort(key=lambda e: (e.path, e.site.line, e.site.col))
+            edges.sort(key=Edge.order)
 
     def callers(self, fid: FuncId) -> list[Edge]:
         """The callers of fid that async code reaches (or async code itself)."""

@@ -84,21 +84,27 @@ class RunOptions:
 
 
 # --- the pre-check ---------------------------------------------------------------------------------
-def rules_for(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan, store: SummaryStore) -> tuple[Rule, ...]:
-    """The rules that may change this file. Text tokens first (no parse); then, for rules that can
-    say so from the `ast` summary (`wants`), that summary: a libcst parse costs ~17x an ast one."""
+def by_text(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan) -> tuple[Rule, ...]:
+    """The pre-check's first step, no parse: the rules not ignored here that the plan gives work,
+    or whose tokens the file spells."""
+    return tuple(r for r in rules if not ignored_here(source.display, r, config, source.path)
+                 and r.may_apply(source.text, config, plan))
+
+
+def _asks_summary(rule: Rule, plan: FilePlan) -> bool:
+    # the summary reads the file as it is; functions the plan makes async are not async in it yet
+    return rule.name in wants_hooks() and not plan.has_work_for(rule.name) and not plan.make_async
+
+
+def rules_for(source: SourceFile, candidates: tuple[Rule, ...], plan: FilePlan, store: SummaryStore) -> tuple[Rule, ...]:
+    """Of the rules `by_text` kept, those that may change this file: a rule that can say so from the
+    `ast` summary (`wants`) is asked; a libcst parse costs ~17x an ast one."""
     hooks = wants_hooks()
     chosen = []
-    for rule in rules:
-        if ignored_here(source.display, rule, config, source.path):
-            continue
-        if plan.has_work_for(rule.name):
+    for rule in candidates:
+        summary = store.get(str(source.path)) if _asks_summary(rule, plan) else None
+        if summary is None or hooks[rule.name](summary):
             chosen.append(rule)
-        elif rule.may_apply(source.text, config, plan):
-            # the summary reads the file as it is; functions the plan makes async are not async in it yet
-            summary = store.get(str(source.path)) if rule.name in hooks and not plan.make_async else None
-            if summary is None or hooks[rule.name](summary):
-                chosen.append(rule)
     return tuple(chosen)
 
 
@@ -212,13 +218,17 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
                                   scope=set(options.scope) if options.scope is not None else None)
                 cache.put_plan(plan_key, plan)
         with _stage(timings, "pre-check"):
-            hooked = [r for r in rules if r.name in wants_hooks()]
-            store.prefetch([str(s.path) for s in sources
-                            if any(r.may_apply(s.text, config, plan.for_file(str(s.path))) for r in hooked)])
-            work, results = [], []
+            candidates = []
             for source in sources:
                 file_plan = plan.for_file(str(source.path))
-                chosen = rules_for(source, rules, config, file_plan, store)
+                candidates.append((source, file_plan, by_text(source, rules, config, file_plan)))
+            store.prefetch([str(source.path) for source, file_plan, found in candidates
+                            if any(_asks_summary(r, file_plan) for r in found)])
+            work, results = [], []
+            for source, file_plan, found in candidates:
+                if not found:
+                    continue
+                chosen = rules_for(source, found, file_plan, store)
                 if options.scope is not None and str(source.path) not in options.scope:
                     chosen = tuple(r for r in chosen if file_plan.has_work_for(r.name))
                 if not chosen:

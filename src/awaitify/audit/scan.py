@@ -13,12 +13,11 @@ import ast
 from dataclasses import dataclass, field
 
 from awaitify import requests_plan
+from awaitify.codemod_rules import LIFESPAN_HOOKS, OS_PATH, OS_WAIT, SHUTIL_IO, SUBPROCESS_RUN
+from awaitify.requests_plan import VERBS as HTTP_VERBS
 from awaitify.suppress import suppressions
 from awaitify.summary import ASYNC, CLASS, GENEXP, LAMBDA, SYNC, ModuleSummary, _Scope, _statements, _Summarizer
 
-HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
-OS_PATH_IO = ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize", "getatime", "getmtime",
-              "getctime", "samefile", "sameopenfile", "realpath")
 SPAWN = ("spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe")
 
 CALLS: dict[str, tuple[str, str]] = {  # qualified name -> (code, pattern shown)
@@ -31,18 +30,12 @@ CALLS: dict[str, tuple[str, str]] = {  # qualified name -> (code, pattern shown)
     "urllib.request.urlopen": ("AW501", "urllib.request.urlopen()"),
     "subprocess.Popen": ("AW504", "subprocess.Popen()"),
     "os.popen": ("AW504", "os.popen()"),
-    **{f"subprocess.{f}": ("AW505", f"subprocess.{f}()") for f in ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")},
-    "os.system": ("AW505", "os.system()"),
-    "os.posix_spawn": ("AW505", "os.posix_spawn()"),
-    "os.posix_spawnp": ("AW505", "os.posix_spawnp()"),
-    **{f"os.{f}": ("AW506", f"os.{f}()") for f in ("wait", "wait3", "wait4", "waitid", "waitpid")},
+    # what the offload codemods move to a thread, as their rules declare it
+    **{name: (rule.code, f"{name}()") for rule in (SUBPROCESS_RUN, OS_WAIT, SHUTIL_IO, OS_PATH) for name in rule.offload_fixes},
     "io.open": ("AW507", "io.open()"),
     "io.open_code": ("AW507", "io.open_code()"),
     "codecs.open": ("AW507", "codecs.open()"),
     "os.fdopen": ("AW508", "os.fdopen()"),
-    **{f"shutil.{f}": ("AW515", f"shutil.{f}()") for f in ("copy", "copy2", "copyfile", "copyfileobj", "copytree", "move",
-                                                            "rmtree", "make_archive", "unpack_archive")},
-    **{f"os.path.{f}": ("AW510", f"os.path.{f}()") for f in OS_PATH_IO},
     **{f"redis.{f}": ("AW512", f"redis.{f}()") for f in ("Redis", "StrictRedis", "from_url")},
     "redis.client.Redis": ("AW512", "redis.Redis()"),
     "psycopg2.connect": ("AW512", "psycopg2.connect()"),
@@ -95,8 +88,7 @@ def may_hold_anywhere_finding(text: str) -> bool:
     """Findings that hold wherever the code stands (context "any"): framework startup hooks and the
     global Stripe key. A file that can hold one is scanned even when no async code is in it or
     reaches it. (Keep in step with `_framework_hooks` and `visit_Assign`.)"""
-    framework = ("fastapi" in text or "starlette" in text) and any(
-        t in text for t in ("on_event", "add_event_handler", "on_startup", "on_shutdown"))
+    framework = ("fastapi" in text or "starlette" in text) and any(t in text for t in LIFESPAN_HOOKS)
     return framework or ("stripe" in text and "api_key" in text)
 
 
