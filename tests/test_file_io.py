@@ -89,3 +89,41 @@ def test_with_open_blocks_move_to_a_thread_and_behave_the_same(tmp_path: Path, c
     code, out, _ = cli("check", "--select", "AW507,AW509", ".")
     assert [line.split()[0].rsplit(":", 2)[1] for line in out.decode().splitlines()] == ["37", "44", "45"]  # what stays is manual
     assert b"[*]" not in out
+
+
+BLOCKS = {  # the body of `with open(p) as f:` in an async function -> does the codemod move it?
+    "data = f.read()": True,
+    "data = [line for line in f]": True,
+    "data = f.read()\n        print(len(data))": True,
+    "g = lambda: (yield)": True,  # a lambda has its own scope
+    "data = await f.read()": False,
+    "return f.read()": False,
+    "for line in f:\n            break": False,
+    "import json": False,
+    "def helper():\n            pass": False,
+    "global G": False,
+    "async with lock:\n            pass": False,
+    "data = [line async for line in f]": False,
+}
+
+
+def test_the_summary_asks_libcst_only_for_with_open_blocks_it_can_move(tmp_path: Path) -> None:
+    """The pre-check's `wants` must say yes to every block the codemod moves (or the file would never
+    reach it) and may say no to the ones it keeps: then the file is not parsed with libcst at all."""
+    from awaitify.codemod_rules import BLOCKING_OPEN
+    from awaitify.codemods.file_io import wants
+    from awaitify.config import Config
+    from awaitify.plan import FilePlan
+    from awaitify.source import read_source
+    from awaitify.summary import summarize
+    from awaitify.transform import transform
+
+    for body, moves in BLOCKS.items():
+        text = f"async def main(p):\n    with open(p) as f:\n        {body}\n    return 1\n"
+        path = tmp_path / "mod.py"
+        path.write_text(text)
+        changed = transform(read_source(path, "mod.py"), (BLOCKING_OPEN,), Config(root=tmp_path), FilePlan()).new != text.encode()
+        assert changed == moves, body
+        assert wants(summarize("mod.py", text)) == moves, body
+    bare = "async def main(p):\n    f = open(p)\n    return f\n"  # not a with item: the codemod leaves it
+    assert not wants(summarize("mod.py", bare))

@@ -125,6 +125,9 @@ class ModuleSummary:
     values: list[ValueRef] = field(default_factory=list)
     imports: dict[str, str] = field(default_factory=dict)  # module-level alias -> dotted (maybe relative)
     is_package_init: bool = False
+    # `CallSite.key`s of calls that are the one item of a plain `with` in an async function whose
+    # block could move to a function (`with open(p) as f: ...`): what the file I/O codemod rewrites
+    movable_withs: set[tuple[int, int]] = field(default_factory=set)
 
 
 def _dotted(node: ast.expr) -> list[str] | None:
@@ -437,6 +440,12 @@ class _Summarizer(ast.NodeVisitor):
     visit_Yield = _yield
     visit_YieldFrom = _yield
 
+    def visit_With(self, node: ast.With) -> None:
+        if (not self.outline and self.scopes and self.scopes[-1].kind == ASYNC and len(node.items) == 1
+                and isinstance(node.items[0].context_expr, ast.Call) and not _stays_put(node)):
+            self.summary.movable_withs.add(self.end_key(node.items[0].context_expr.func))
+        self.generic_visit(node)
+
     def visit_Await(self, node: ast.Await) -> None:
         if isinstance(node.value, ast.Call):
             self.awaited.add(id(node.value))
@@ -482,6 +491,29 @@ def _defines_inside(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
             return True
         for block in BLOCKS:
             stack.extend(getattr(node, block, ()))
+    return False
+
+
+# what cannot move out of an async function into a local one as it is (the file I/O codemod's list)
+_STAYS = (ast.Await, ast.Return, ast.Yield, ast.YieldFrom, ast.Break, ast.Continue, ast.Delete, ast.Import,
+          ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Global, ast.Nonlocal,
+          ast.AsyncWith, ast.AsyncFor)
+_OWN_SCOPES = (ast.Lambda, ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)
+
+
+def _stays_put(block: ast.With) -> bool:
+    """Does the block hold something that keeps it in its async function? Lambdas and
+    comprehensions are not entered (an async comprehension counts), as the codemod does."""
+    stack: list[ast.AST] = [block]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _STAYS):
+            return True
+        if isinstance(node, _OWN_SCOPES):
+            if any(comp.is_async for comp in getattr(node, "generators", ())):
+                return True
+            continue
+        stack.extend(ast.iter_child_nodes(node))
     return False
 
 
