@@ -99,6 +99,29 @@ def test_lazy_index_reads_only_the_affected_area(tmp_path: Path) -> None:
     assert result.counters["summaries"] < result.counters["files"]
 
 
+def test_calls_nothing_reaches_are_not_resolved(tmp_path: Path) -> None:
+    """Resolving a call reads the module it names: in a file with an async function, the calls of
+    sync functions no async code reaches are left alone, and so are the modules only they name."""
+    from awaitify.index import SummaryStore, build_index
+    from awaitify.reachable import AsyncReach
+
+    texts = {
+        str(tmp_path / "app.py"): "import helpers\nimport reports\n\n\nasync def handler():\n    helpers.work()\n\n\n"
+                                  "def nightly():\n    reports.build()\n",
+        str(tmp_path / "helpers.py"): "import time\n\n\ndef work():\n    time.sleep(1)\n",
+        str(tmp_path / "reports.py"): "def build():\n    pass\n",
+    }
+    store = SummaryStore(texts)
+    index = build_index(store, [tmp_path])
+    reach = AsyncReach(index, lambda edge: edge.site.context == "async")
+    assert reach.reached == {(str(tmp_path / "helpers.py"), "work")}
+    assert str(tmp_path / "reports.py") not in {**store.known(), **store.known_outlines()}
+    # asked later, the whole file is resolved, each call once
+    index.index_file(str(tmp_path / "app.py"))
+    assert len(index.callers((str(tmp_path / "helpers.py"), "work"))) == 1
+    assert len(index.callers((str(tmp_path / "reports.py"), "build"))) == 1
+
+
 # --- reading less changes nothing ------------------------------------------------------------------
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())
 
@@ -191,7 +214,7 @@ def test_an_outline_is_the_summary_without_calls() -> None:
     for path in _python_files():
         text = path.read_text(encoding="utf-8")
         full = summarize(str(path), text)
-        full.calls, full.values = [], []
+        full.calls, full.values, full.movable_withs = [], [], set()
         assert summarize(str(path), text, outline=True) == full, path
         checked += 1
     assert checked > 100

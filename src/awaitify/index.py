@@ -11,7 +11,7 @@ from typing import Callable
 from pathlib import Path
 
 from awaitify.subclass_text import SubclassText
-from awaitify.summary import UNPARSABLE, CallSite, ClassInfo, FunctionInfo, ModuleSummary, Ref, summarize
+from awaitify.summary import UNPARSABLE, CallSite, ClassInfo, FunctionInfo, ModuleSummary, Ref, ValueRef, summarize
 
 FuncId = tuple[str, str]  # (absolute path, qualname)
 WORD_INDEX_AFTER = 16  # distinct words scanned for one by one before building the word index
@@ -155,16 +155,38 @@ class ProjectIndex:
         self._external_from: dict[FuncId, list[tuple[Edge, str]]] = {}
         self._file_edges: dict[str, list[tuple[Edge, FuncId]]] = {}  # every resolved call of a file
         self._def_names: dict[str, list[str]] | None = None  # name -> files with a `def name`
+        self._resolved: dict[str, set[CallSite | ValueRef]] = {}  # path -> its sites resolved so far
+        self._partly: set[tuple[str, str]] = set()  # (path, owner or "<async>") resolved
+        self._by_owner: dict[str, dict[str, list[CallSite]]] = {}
 
     # --- indexing ----------------------------------------------------------------------------------
+    # A file's call sites are resolved when a question needs them: all of them (`index_file`), those
+    # of one function (`calls_from`), or those in async code (`async_edges`). Most calls of a file
+    # that holds an async function stand in sync functions nothing reaches; resolving one reads the
+    # module it names. Each site is resolved once, whichever question comes first.
     def index_file(self, path: str) -> None:
         if path in self._indexed:
             return
         self._indexed.add(path)
         summary = self.store.get(path)
-        if summary is None:
+        if summary is not None:
+            self._index_sites(path, summary.calls, summary.values)
+
+    def _index_some(self, path: str, which: str, pick: Callable[[ModuleSummary], list[CallSite]]) -> None:
+        """Resolve the call sites `pick` chooses, once per (path, which)."""
+        if path in self._indexed or (path, which) in self._partly:
             return
-        for site in summary.calls:
+        self._partly.add((path, which))
+        summary = self.store.get(path)
+        if summary is not None:
+            self._index_sites(path, pick(summary))
+
+    def _index_sites(self, path: str, sites: list[CallSite], values: list[ValueRef] = ()) -> None:  # type: ignore[assignment]
+        done = self._resolved.setdefault(path, set())
+        for site in sites:
+            if site in done:
+                continue
+            done.add(site)
             targets, constructor, external = self.resolve_call(path, site.ref)
             if external is not None:
                 self.external_calls.append((path, site, external))
@@ -178,7 +200,10 @@ class ProjectIndex:
                 self._file_edges.setdefault(path, []).append((edge, target))
                 if site.owner:
                     self._calls_from.setdefault((path, site.owner), []).append((edge, target))
-        for value in summary.values:
+        for value in values:
+            if value in done:
+                continue
+            done.add(value)
             if value.ref.kind in ("self", "instance", "super"):
                 targets, _, _ = self.resolve_call(path, value.ref)
             else:
@@ -186,6 +211,14 @@ class ProjectIndex:
                 targets = [found[1]] if found and found[0] == "function" else []  # type: ignore[list-item]
             for target in targets:
                 self._value_refs.setdefault(target, []).append((path, value.line, value.col))
+
+    def _sites_of(self, summary: ModuleSummary, owner: str) -> list[CallSite]:
+        if summary.path not in self._by_owner:
+            grouped: dict[str, list[CallSite]] = {}
+            for site in summary.calls:
+                grouped.setdefault(site.owner, []).append(site)
+            self._by_owner[summary.path] = grouped
+        return self._by_owner[summary.path].get(owner, [])
 
     def files_spelling(self, word: str) -> list[str]:
         """The files in which `word` stands as a whole word. A substring scan per word at first; an
@@ -223,17 +256,27 @@ class ProjectIndex:
                     self._def_names.setdefault(found, []).append(path)
         return self._def_names.get(name, [])
 
-    def prefetch_imports(self, paths: list[str]) -> None:
-        """Outline, at once, the project modules these files import: resolving their calls reads them."""
+    def prefetch_targets(self, fids: list[FuncId] = (), async_in: list[str] = ()) -> None:  # type: ignore[assignment]
+        """Outline, at once, the project modules that the calls of these functions (or of the async
+        code in these files) name through an import, and those their classes' bases name: resolving
+        the calls reads them."""
+        dotted_names: list[tuple[str, str]] = []
+        for path, sites in [*((fid[0], self._sites_of(s, fid[1])) for fid in fids if (s := self.store.get(fid[0]))),
+                            *((p, [c for c in s.calls if c.in_async]) for p in async_in if (s := self.store.get(p)))]:
+            for site in sites:
+                for ref in (site.ref, site.ref.cls):
+                    if ref is not None and ref.kind == "import":
+                        dotted_names.append((path, ref.target))
+            for info in self.summary(path).classes.values():
+                dotted_names += [(path, base.target) for base in info.bases if base.kind == "import"]
         wanted = []
-        for path in paths:
-            for dotted in self.summary(path).imports.values():
-                parts = self._absolute(path, dotted).split(".")
-                for cut in range(len(parts), 0, -1):
-                    module = self.modules.get(".".join(parts[:cut]))
-                    if module is not None:
-                        wanted.append(module)
-                        break
+        for path, dotted in dotted_names:
+            parts = self._absolute(path, dotted).split(".")
+            for cut in range(len(parts), 0, -1):
+                module = self.modules.get(".".join(parts[:cut]))
+                if module is not None:
+                    wanted.append(module)
+                    break
         self.store.prefetch_outlines(wanted)
 
     def index_all(self) -> None:
@@ -263,10 +306,10 @@ class ProjectIndex:
             edges += [e for e in self._callers.get(ancestor, []) if e.dynamic]
         return sorted(edges, key=Edge.order)
 
-    def edges_in(self, path: str) -> list[tuple[Edge, FuncId]]:
-        """Every resolved call standing in the file, with its callee."""
-        self.index_file(path)
-        return self._file_edges.get(path, [])
+    def async_edges(self, path: str) -> list[tuple[Edge, FuncId]]:
+        """The resolved calls standing in the file's async functions (at any depth), with their callee."""
+        self._index_some(path, "<async>", lambda summary: [site for site in summary.calls if site.in_async])
+        return [(edge, target) for edge, target in self._file_edges.get(path, []) if edge.site.in_async]
 
     def overriding(self, fid: FuncId) -> list[FuncId]:
         """Methods in subclasses that override fid: a `self.m()` resolved to fid may run them."""
@@ -276,13 +319,16 @@ class ProjectIndex:
         return [d for d in self._descendants((fid[0], info.class_qualname), info.name) if d != fid]
 
     def calls_from(self, fid: FuncId) -> list[tuple[Edge, FuncId]]:
-        self.index_file(fid[0])
+        self._index_function(fid)
         return self._calls_from.get(fid, [])
 
     def external_calls_from(self, fid: FuncId) -> list[tuple[Edge, str]]:
         """Calls in fid's body that resolve to names outside the project (`time.sleep`)."""
-        self.index_file(fid[0])
+        self._index_function(fid)
         return self._external_from.get(fid, [])
+
+    def _index_function(self, fid: FuncId) -> None:
+        self._index_some(fid[0], fid[1], lambda summary: self._sites_of(summary, fid[1]))
 
     def value_refs(self, fid: FuncId) -> list[tuple[str, int, int]]:
         self.index_files_mentioning(self.function(fid).name)

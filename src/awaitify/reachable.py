@@ -45,18 +45,17 @@ class AsyncReach:
         index = self.index
         async_files = [p for p, text in sorted(index.texts.items()) if has_async_def(text)]
         index.store.prefetch(async_files)
-        index.prefetch_imports(async_files)
+        index.prefetch_targets(async_in=async_files)
         todo: list[FuncId] = []
         for path in async_files:
-            for edge, target in index.edges_in(path):
+            for edge, target in index.async_edges(path):
                 if self.runs_in_async(edge):
                     self._reach(edge, target, todo)
         while todo:
             level, todo = todo, []
             if len(level) >= _BATCH:
-                files = sorted({fid[0] for fid in level})
-                index.store.prefetch(files)
-                index.prefetch_imports(files)
+                index.store.prefetch(sorted({fid[0] for fid in level}))
+                index.prefetch_targets(level)
             for fid in level:
                 if self.barrier(fid):
                     continue
