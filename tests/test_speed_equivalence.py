@@ -220,6 +220,47 @@ def test_an_outline_is_the_summary_without_calls() -> None:
     assert checked > 100
 
 
+def test_a_focused_summary_holds_every_call_that_may_name_the_word() -> None:
+    """For the name of every function a file defines: the focused summary is the outline plus a
+    subset of the full summary's calls and values, and holds every one of them that may name it."""
+    from awaitify.index import _may_name
+    from awaitify.summary import summarize, summarize_focused
+
+    checked = 0
+    for path in _python_files()[::3]:
+        text = path.read_text(encoding="utf-8")
+        full = summarize(str(path), text)
+        outline = summarize(str(path), text, outline=True)
+        for word in sorted({info.name for info in full.functions.values()})[:8]:
+            focused = summarize_focused(str(path), text, word)
+            assert (focused.functions, focused.classes, focused.imports) == (outline.functions, outline.classes, outline.imports)
+            assert set(focused.calls) <= set(full.calls) and set(focused.values) <= set(full.values), (path, word)
+            aliases = {word, *(a for a, dotted in full.imports.items() if word in dotted.split("."))}
+            assert {c for c in full.calls if _may_name(c.ref, aliases)} <= set(focused.calls), (path, word)
+            assert {v for v in full.values if _may_name(v.ref, aliases)} <= set(focused.values), (path, word)
+            checked += 1
+    assert checked > 300
+
+
+def test_callers_found_through_focused_summaries_are_the_full_index_callers(tmp_path: Path) -> None:
+    from awaitify.index import SummaryStore, build_index
+
+    texts = {
+        str(tmp_path / "lib.py"): "import time\n\n\ndef work():\n    time.sleep(1)\n\n\nclass Job:\n    def run(self):\n        work()\n",
+        str(tmp_path / "use.py"): (
+            "from lib import work as w, Job\nimport lib\n\n\nasync def a():\n    w()\n    lib.work()\n    x = (lib\n         .work)\n"
+            "    callbacks = [work_later, lib.work]\n\n\ndef work_later():\n    def inner():\n        return w(\n            1)\n"
+            "    Job().run()\n    return inner\n\n\nclass Sub(Job):\n    def run(self):\n        super().run()\n        self.run()\n"),
+    }
+    lazy = build_index(SummaryStore(texts), [tmp_path])
+    full = build_index(SummaryStore(texts), [tmp_path], full=True)
+    for fid in [(str(tmp_path / "lib.py"), "work"), (str(tmp_path / "lib.py"), "Job.run"), (str(tmp_path / "use.py"), "work_later")]:
+        assert lazy.callers(fid) == full.callers(fid), fid
+        assert lazy.value_refs(fid) == full.value_refs(fid), fid
+    assert len(lazy.callers((str(tmp_path / "lib.py"), "work"))) == 4
+    assert lazy.unresolved_named("work") == full.unresolved_named("work")
+
+
 TRICKY = '''\
 import os
 import time as clock

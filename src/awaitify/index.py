@@ -5,13 +5,14 @@ simple local type facts). Built from per-file `ModuleSummary` data; unresolved s
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Callable
 from pathlib import Path
 
 from awaitify.subclass_text import SubclassText
-from awaitify.summary import UNPARSABLE, CallSite, ClassInfo, FunctionInfo, ModuleSummary, Ref, ValueRef, summarize
+from awaitify.summary import UNPARSABLE, CallSite, ClassInfo, FunctionInfo, ModuleSummary, Ref, ValueRef, summarize, summarize_focused
 
 FuncId = tuple[str, str]  # (absolute path, qualname)
 WORD_INDEX_AFTER = 16  # distinct words scanned for one by one before building the word index
@@ -71,8 +72,10 @@ class SummaryStore:
         loader: Callable[[str, str], ModuleSummary] = summarize,
         outline_mapper: Callable[[list[tuple[str, str]]], list[tuple[str, ModuleSummary | None]]] | None = None,
         outlines: dict[str, ModuleSummary | None] | None = None,
+        focus_mapper: Callable[[list[tuple[str, str, str]]], list[tuple[str, ModuleSummary | None]]] | None = None,
     ) -> None:
         self.texts = texts
+        self.focus_mapper = focus_mapper  # focused summaries of many files at once (a worker pool)
         self.outline_mapper = outline_mapper  # outlines of many files at once (a worker pool)
         self.loader = loader  # (path, text) -> summary; raises SyntaxError and the like
         self._summaries: dict[str, ModuleSummary | None] = dict(primed or {})
@@ -89,11 +92,29 @@ class SummaryStore:
             self._summaries[path] = self._read(self.loader, path)
         return self._summaries[path]
 
-    def _read(self, read: Callable[..., ModuleSummary], path: str, **how: bool) -> ModuleSummary | None:
+    def _read(self, read: Callable[..., ModuleSummary], path: str, **how: object) -> ModuleSummary | None:
         try:
             return read(path, self.texts[path], **how)
         except UNPARSABLE:
             return None  # its calls stay unknown
+
+    def summarized(self, path: str) -> ModuleSummary | None:
+        """The full summary when the file has one already (None when not, or unreadable)."""
+        return self._summaries.get(path)
+
+    def focused(self, paths: list[str], word: str) -> dict[str, ModuleSummary | None]:
+        """Summaries of these files holding only the calls and values that may name `word`
+        (`summary.summarize_focused`): most of a file that merely mentions a function is skipped.
+        Each is an outline too, kept as one."""
+        items = [(p, self.texts[p], word) for p in paths]
+        if self.focus_mapper is not None and len(items) > 1:
+            found = dict(self.focus_mapper(items))
+        else:
+            found = {p: self._read(summarize_focused, p, word=word) for p in paths}
+        for path, summary in found.items():
+            if path not in self._outlines:
+                self._outlines[path] = summary and dataclasses.replace(summary, calls=[], values=[])
+        return found
 
     def prefetch_outlines(self, paths: list[str]) -> None:
         todo = [(p, self.texts[p]) for p in dict.fromkeys(paths) if p not in self._summaries and p not in self._outlines]
@@ -123,6 +144,12 @@ class SummaryStore:
 _EMPTY = ModuleSummary(path="")
 
 
+def _may_name(ref: Ref, names: set[str]) -> bool:
+    """Can this reference resolve to a function called one of `names` (its name, or an import
+    alias of it)? Each way `summary` resolves a name ends in the function's own name or alias."""
+    return ref.attr in names or ref.target.rpartition(".")[2] in names
+
+
 class ProjectIndex:
     """Resolves lazily: a file is indexed (its calls resolved into edges) only when a question needs
     it, and the files that can answer "who calls f?" are the ones whose text holds f's name. So the
@@ -141,7 +168,7 @@ class ProjectIndex:
                 for name in names:
                     self.modules.setdefault(name, path)
         self._indexed: set[str] = set()
-        self._searched: set[str] = set()
+        self._searched: set[tuple[str, bool]] = set()
         self._callers: dict[FuncId, list[Edge]] = {}
         self._calls_from: dict[FuncId, list[tuple[Edge, FuncId]]] = {}
         self._value_refs: dict[FuncId, list[tuple[str, int, int]]] = {}
@@ -236,15 +263,29 @@ class ProjectIndex:
                 self._spelled[word] = [p for p, t in sorted(self.texts.items()) if word in t and spelled.search(t)]
         return self._spelled[word]
 
-    def index_files_mentioning(self, word: str) -> None:
-        """Every file that could refer to `word` (a call, a value) is one that spells it."""
-        if word in self._searched:
+    def index_files_mentioning(self, word: str, whole: bool = False) -> None:
+        """Every file that could refer to a function `word` (a call, a value) is one that spells it.
+        Only what may name it is read there: a file not summarized yet gets a focused summary (the
+        lines spelling it), one summarized already has those of its sites resolved. `whole`: every
+        site of those files (a class name: `Sub()` builds a `Base` and never spells it)."""
+        if (word, whole) in self._searched or (word, True) in self._searched:
             return
-        self._searched.add(word)
+        self._searched.add((word, whole))
         found = [p for p in self.files_spelling(word) if p not in self._indexed]
-        self.store.prefetch(found)
+        if whole:
+            self.store.prefetch(found)
+            for path in found:
+                self.index_file(path)
+            return
         for path in found:
-            self.index_file(path)
+            summary = self.store.summarized(path)
+            if summary is not None:
+                aliases = {word, *(alias for alias, dotted in summary.imports.items() if word in dotted.split("."))}
+                self._index_sites(path, [c for c in summary.calls if _may_name(c.ref, aliases)],
+                                  [v for v in summary.values if _may_name(v.ref, aliases)])
+        for path, summary in self.store.focused([p for p in found if self.store.summarized(p) is None], word).items():
+            if summary is not None:
+                self._index_sites(path, summary.calls, summary.values)
 
     def files_defining(self, name: str) -> list[str]:
         """The files that may define a function `name`: one regex pass over every file builds the
@@ -300,7 +341,7 @@ class ProjectIndex:
         info = self.function(fid)
         self.index_files_mentioning(info.name)
         if info.name == "__init__" and info.class_qualname:
-            self.index_files_mentioning(info.class_qualname.rpartition(".")[2])
+            self.index_files_mentioning(info.class_qualname.rpartition(".")[2], whole=True)
         edges = list(self._callers.get(fid, []))
         for ancestor in self._inherited(fid):
             edges += [e for e in self._callers.get(ancestor, []) if e.dynamic]

@@ -12,7 +12,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
 from awaitify.gc_tuning import in_worker
-from awaitify.summary import UNPARSABLE, ModuleSummary, summarize
+from awaitify.summary import UNPARSABLE, ModuleSummary, summarize, summarize_focused
 
 # Below this many files a worker pool costs more than it saves.
 POOL_THRESHOLD = 2
@@ -114,6 +114,14 @@ def summarize_one(item: tuple[str, str], outline: bool = False) -> tuple[str, Mo
 
 def outline_one(item: tuple[str, str]) -> tuple[str, ModuleSummary | None]:
     return summarize_one(item, outline=True)
+
+
+def focus_one(item: tuple[str, str, str]) -> tuple[str, ModuleSummary | None]:
+    path, text, word = item
+    try:
+        return path, summarize_focused(path, text, word)
+    except UNPARSABLE:
+        return path, None
 
 
 def pool_mapper(pool: Pool, read=summarize_one, progress: Progress | None = None):

@@ -19,7 +19,7 @@ from awaitify.discovery import Discovered, discover
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
 from awaitify.gc_tuning import fewer_collections
-from awaitify.pool import Pool, Progress, outline_one, pool_mapper, summarize_one
+from awaitify.pool import Pool, Progress, focus_one, outline_one, pool_mapper, summarize_one
 from awaitify.index import SummaryStore
 from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
@@ -169,7 +169,8 @@ def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, st
             primed[str(source.path)] = summary
 
     return SummaryStore({str(s.path): s.text for s in sources}, primed, pool_mapper(pool, summarize_one, options.progress),
-                        outline_mapper=pool_mapper(pool, outline_one, options.progress), outlines=cache.outlines(keys))
+                        outline_mapper=pool_mapper(pool, outline_one, options.progress), outlines=cache.outlines(keys),
+                        focus_mapper=pool_mapper(pool, focus_one, options.progress))
 
 
 def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions = RunOptions()) -> RunResult:

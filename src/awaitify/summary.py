@@ -9,6 +9,7 @@ resolved stays `unresolved`: never guessed.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import re
 from dataclasses import dataclass, field
@@ -187,10 +188,12 @@ class _Scope:
 
 
 class _Summarizer(ast.NodeVisitor):
-    def __init__(self, path: str, text: str, outline: bool = False) -> None:
+    def __init__(self, path: str, text: str, outline: bool = False, focus: list[int] | None = None) -> None:
         self.summary = ModuleSummary(path=path, is_package_init=path.endswith("__init__.py"))
-        # an outline reads statements only: definitions and imports, no call sites or values
+        # an outline reads statements only: definitions and imports, no call sites or values...
         self.outline = outline
+        # ...but for the expressions that reach one of these lines (sorted), read in full
+        self.focus = focus
         self.has_yield = "yield" in text
         self.lines = text.splitlines()
         self.scopes: list[_Scope] = []
@@ -204,7 +207,7 @@ class _Summarizer(ast.NodeVisitor):
     _dispatch: dict[type, object] = {}
 
     def visit(self, node: ast.AST) -> None:
-        if self.outline and isinstance(node, ast.expr):
+        if self.outline and isinstance(node, ast.expr) and not (self.focus and self._in_focus(node)):
             return  # expressions hold no definitions or imports
         method = self._dispatch.get(type(node))
         if method is None:
@@ -221,6 +224,10 @@ class _Summarizer(ast.NodeVisitor):
                         self.visit(item)
             elif isinstance(value, ast.AST):
                 self.visit(value)
+
+    def _in_focus(self, node: ast.AST) -> bool:
+        at = bisect.bisect_left(self.focus, node.lineno)  # type: ignore[arg-type, attr-defined]
+        return at < len(self.focus) and self.focus[at] <= (node.end_lineno or node.lineno)  # type: ignore[arg-type, attr-defined]
 
     # --- positions ---------------------------------------------------------------------------------
     def col(self, node: ast.expr) -> int:
@@ -363,7 +370,8 @@ class _Summarizer(ast.NodeVisitor):
                 ref = self.resolve(arg.annotation)
                 if ref.kind in ("own", "import"):
                     scope.instances[arg.arg] = ref
-        if not self.outline or _defines_inside(node):  # an outline resolves names only for nested definitions
+        # an outline resolves names only for nested definitions (and the calls it reads)
+        if not self.outline or _defines_inside(node) or (self.focus and self._in_focus(node)):
             self._local_instances(node, scope)
         if self.outline and self.has_yield and "yield" in "\n".join(self.lines[node.lineno - 1 : node.end_lineno]):
             self.summary.functions[qualname].is_generator = _yields(node)  # the outline skips the walk that meets it
@@ -542,3 +550,33 @@ def summarize(path: str, text: str, outline: bool = False) -> ModuleSummary:
     summarizer = _Summarizer(path, text, outline)
     summarizer.visit(tree)
     return summarizer.summary
+
+
+def summarize_focused(path: str, text: str, word: str) -> ModuleSummary:
+    """An outline, plus the calls and values that may name a function called `word`: those on a
+    line that spells it, or spells a name an import binds to something called `word` (`from m
+    import word as alias`). Every call that resolves to such a function is among them: each way
+    the summary resolves a call ends in the function's own name or in such an alias."""
+    tree = ast.parse(text, filename=path)
+    words = {word}
+    for statement in _all_statements(tree):
+        if isinstance(statement, (ast.Import, ast.ImportFrom)):
+            words.update(a.asname for a in statement.names if a.asname and word in a.name.split("."))
+    spelled = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b")
+    if "\r" in text:  # line numbers as `ast` counts them (str.splitlines also splits at \f and others)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [n for n, line in enumerate(text.split("\n"), 1) if any(w in line for w in words) and spelled.search(line)]
+    summarizer = _Summarizer(path, text, outline=True, focus=lines)
+    summarizer.visit(tree)
+    return summarizer.summary
+
+
+def _all_statements(tree: ast.Module):
+    """Every statement, nested scopes included (imports inside functions bind names too)."""
+    stack: list[ast.AST] = [tree]
+    while stack:
+        current = stack.pop()
+        for block in BLOCKS:
+            for child in getattr(current, block, ()):
+                yield child
+                stack.append(child)

@@ -18,7 +18,7 @@ from awaitify.reachable import AsyncReach
 from awaitify.planner import _roots
 from awaitify.rules import Rule, all_rules
 from awaitify.cache import Cache, content_key, save_last
-from awaitify.pool import Pool, outline_one, pool_mapper, text_size
+from awaitify.pool import Pool, focus_one, outline_one, pool_mapper, text_size
 from awaitify.source import SourceFile, read_all
 from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
 from awaitify.suppress import is_suppressed
@@ -169,6 +169,7 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
         scanned = scans.start(first)  # the workers scan while the index is built here
         plain_keys = {path: key.split(":", 1)[0] for path, key in keys.items()}  # outlines do not depend on the settings
         store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary, outline_mapper=pool_mapper(scans.pool, outline_one),
+                             focus_mapper=pool_mapper(scans.pool, focus_one),
                              outlines=cache.outlines(plain_keys))
         index = build_index(store, _roots(config, paths))
         configured = set(config.blocking_calls)
