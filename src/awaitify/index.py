@@ -302,14 +302,22 @@ class ProjectIndex:
         code in these files) name through an import, and those their classes' bases name: resolving
         the calls reads them."""
         dotted_names: list[tuple[str, str]] = []
-        for path, sites in [*((fid[0], self._sites_of(s, fid[1])) for fid in fids if (s := self.store.get(fid[0]))),
-                            *((p, [c for c in s.calls if c.in_async]) for p in async_in if (s := self.store.get(p)))]:
+        files = [*((fid[0], self._sites_of(s, fid[1])) for fid in fids if (s := self.store.get(fid[0]))),
+                 *((p, [c for c in s.calls if c.in_async]) for p in async_in if (s := self.store.get(p)))]
+        for path, sites in files:
             for site in sites:
                 for ref in (site.ref, site.ref.cls):
                     if ref is not None and ref.kind == "import":
                         dotted_names.append((path, ref.target))
-            for info in self.summary(path).classes.values():
-                dotted_names += [(path, base.target) for base in info.bases if base.kind == "import"]
+        self.store.prefetch_outlines([*self._modules_of(dotted_names), *self._base_modules([path for path, _ in files])])
+
+    def _base_modules(self, paths: list[str]) -> list[str]:
+        """The project modules the class bases of these files name through an import."""
+        return self._modules_of([(path, base.target) for path in dict.fromkeys(paths)
+                                 for info in self.summary(path).classes.values() for base in info.bases if base.kind == "import"])
+
+    def _modules_of(self, dotted_names: list[tuple[str, str]]) -> list[str]:
+        """The project module each (importing file, dotted name) names."""
         wanted = []
         for path, dotted in dotted_names:
             parts = self._absolute(path, dotted).split(".")
@@ -318,7 +326,7 @@ class ProjectIndex:
                 if module is not None:
                     wanted.append(module)
                     break
-        self.store.prefetch_outlines(wanted)
+        return wanted
 
     def index_all(self) -> None:
         for path in sorted(self.texts):
@@ -505,6 +513,7 @@ class ProjectIndex:
             short = cid[1].rpartition(".")[2]
             candidates = [p for p in self.files_defining(name) if self._subclasses.may_derive(p, short)]
             self.store.prefetch_outlines(candidates)
+            self.store.prefetch_outlines(self._base_modules(candidates))  # their MROs read them next
             found = []
             for path in candidates:
                 for qualname, other in self.summary(path).functions.items():

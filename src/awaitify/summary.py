@@ -13,6 +13,7 @@ import bisect
 import functools
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import NamedTuple
 
 # what `ast` raises for source it cannot read on this Python (too deep a nesting included)
@@ -129,6 +130,27 @@ class ModuleSummary:
     # `CallSite.key`s of calls that are the one item of a plain `with` in an async function whose
     # block could move to a function (`with open(p) as f: ...`): what the file I/O codemod rewrites
     movable_withs: set[tuple[int, int]] = field(default_factory=set)
+
+    # Summaries cross processes and the cache by the hundred, each with thousands of records: the
+    # records travel as columns of plain values (`zip`, in C), and are rebuilt the same way; record
+    # by record, pickling took most of the time a worker spends on a file after parsing it.
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        if self.calls:
+            refs, *rest = zip(*self.calls)
+            state["calls"] = (tuple(zip(*refs)), *rest)
+        if self.values:
+            refs, *rest = zip(*self.values)
+            state["values"] = (tuple(zip(*refs)), *rest)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for name, record in (("calls", CallSite), ("values", ValueRef)):
+            if state[name]:
+                ref_columns, *rest = state[name]
+                refs = map(tuple.__new__, repeat(Ref), zip(*ref_columns))
+                state[name] = list(map(tuple.__new__, repeat(record), zip(refs, *rest)))
+        self.__dict__.update(state)
 
 
 def _dotted(node: ast.expr) -> list[str] | None:
