@@ -136,3 +136,22 @@ def test_quiet_and_color(project: Path, cli) -> None:
 def test_version(cli) -> None:
     code, out, _ = cli("--version")
     assert code == 0 and out.startswith(b"awaitify ")
+
+
+def test_the_command_exits_with_its_code_and_a_closed_pipe_is_no_error(tmp_path: Path) -> None:
+    """`awaitify` leaves without tearing the interpreter down (`cli.entry`): its exit code and
+    every line it printed still arrive, and a reader that stops early (`| head -1`) gets no traceback."""
+    import subprocess
+    import sys
+
+    body = "".join(f"\n\nasync def f{n}():\n    time.sleep(1)\n" for n in range(60))
+    for i in range(40):  # a patch of about 300 KB: more than a pipe holds
+        (tmp_path / f"m{i}.py").write_text("import time\n" + body)
+    full = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--check", "--diff", "."], cwd=tmp_path, capture_output=True)
+    assert full.returncode == 1
+    assert full.stdout.count(b"+++ b/") == 40
+    proc = subprocess.Popen([sys.executable, "-m", "awaitify", "fix", "."], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().startswith(b"--- a/")
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait() in (0, 1) and "Traceback" not in err, err

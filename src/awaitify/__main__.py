@@ -1,3 +1,3 @@
-from awaitify.cli import main
+from awaitify.cli import entry
 
-main()
+entry()
