@@ -503,17 +503,31 @@ class ProjectIndex:
         those are read), kept when their class really derives from fid's."""
         return [*self._inherited(fid), *self.overriding(fid)]
 
+    def prefetch_overriding(self, fids: list[FuncId]) -> None:
+        """Outline at once the files that the override searches of these methods will read."""
+        wanted: list[str] = []
+        for fid in dict.fromkeys(fids):
+            info = self.function(fid)
+            if info.class_qualname is not None and ((fid[0], info.class_qualname), info.name) not in self._defining:
+                wanted += self._override_candidates((fid[0], info.class_qualname), info.name)
+        self.store.prefetch_outlines(wanted)
+        self.store.prefetch_outlines(self._base_modules(wanted))  # their MROs read them next
+
+    def _override_candidates(self, cid: ClassId, name: str) -> list[str]:
+        """The files that define a method `name` and whose class statements can name a subclass of cid."""
+        if self._subclasses is None:
+            self._subclasses = SubclassText(self.texts)
+        short = cid[1].rpartition(".")[2]
+        return [p for p in self.files_defining(name) if self._subclasses.may_derive(p, short)]
+
     def _descendants(self, cid: ClassId, name: str) -> list[FuncId]:
         """The methods called `name` in classes deriving from `cid`. Only files that define such a
         method, and whose class statements can name a subclass of cid, are read."""
         key = (cid, name)
         if key not in self._defining:
-            if self._subclasses is None:
-                self._subclasses = SubclassText(self.texts)
-            short = cid[1].rpartition(".")[2]
-            candidates = [p for p in self.files_defining(name) if self._subclasses.may_derive(p, short)]
+            candidates = self._override_candidates(cid, name)
             self.store.prefetch_outlines(candidates)
-            self.store.prefetch_outlines(self._base_modules(candidates))  # their MROs read them next
+            self.store.prefetch_outlines(self._base_modules(candidates))
             found = []
             for path in candidates:
                 for qualname, other in self.summary(path).functions.items():

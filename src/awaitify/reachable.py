@@ -47,21 +47,19 @@ class AsyncReach:
         index.store.prefetch(async_files)
         index.prefetch_targets(async_in=async_files)
         todo: list[FuncId] = []
-        for path in async_files:
-            for edge, target in index.async_edges(path):
-                if self.runs_in_async(edge):
-                    self._reach(edge, target, todo)
+        self._step([(e, t) for path in async_files for e, t in index.async_edges(path) if self.runs_in_async(e)], todo)
         while todo:
             level, todo = todo, []
             if len(level) >= _BATCH:
                 index.store.prefetch(sorted({fid[0] for fid in level}))
                 index.prefetch_targets(level)
-            for fid in level:
-                if self.barrier(fid):
-                    continue
-                for edge, target in index.calls_from(fid):
-                    if edge.site.context == SYNC:
-                        self._reach(edge, target, todo)
+            self._step([(e, t) for fid in level if not self.barrier(fid) for e, t in index.calls_from(fid) if e.site.context == SYNC], todo)
+
+    def _step(self, edges: list[tuple[Edge, FuncId]], todo: list[FuncId]) -> None:
+        # the override searches of a whole step read their files in one batch
+        self.index.prefetch_overriding([target for edge, target in edges if edge.dynamic and target not in self.reached])
+        for edge, target in edges:
+            self._reach(edge, target, todo)
 
     def _reach(self, edge: Edge, target: FuncId, todo: list[FuncId]) -> None:
         # `self.m()` may dispatch to an override in a subclass: it is called from here too

