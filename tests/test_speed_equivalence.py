@@ -74,6 +74,25 @@ def test_same_result_every_way(synthetic: Path, tmp_path: Path, options: RunOpti
     assert len(reference[0]) > 0
 
 
+@pytest.mark.parametrize("tree_name", ["synthetic", *(p.name for p in sorted((ROOT / "examples").iterdir()) if p.is_dir())])
+def test_transforms_started_before_the_plan_change_nothing(synthetic: Path, tmp_path: Path, monkeypatch, tree_name: str) -> None:
+    """Speculation (awaitify.speculation) on every tree size: the same patch, diagnostics, plan and
+    skipped files, and the early results are really taken where the plan left a file alone."""
+    import awaitify.runner as runner
+
+    source = synthetic if tree_name == "synthetic" else ROOT / "examples" / tree_name
+    copy = tmp_path / "tree"
+    shutil.copytree(source, copy)
+    reference = _outcome(copy, RunOptions(use_cache=False, jobs=2))
+    taken: list[str] = []
+    claim = runner.Speculation.claim
+    monkeypatch.setattr(runner.Speculation, "claim", lambda self, keys: taken.extend(claim(self, keys)) or set(taken))
+    monkeypatch.setattr(runner, "SPECULATE_FROM", 0)
+    assert _outcome(copy, RunOptions(use_cache=False, jobs=2)) == reference
+    if tree_name == "story221_backend":
+        assert taken  # files with fixes the plan does not touch
+
+
 def test_warm_run_parses_nothing_and_notices_an_edit(synthetic: Path, tmp_path: Path) -> None:
     copy = tmp_path / "tree"
     shutil.copytree(synthetic, copy)
@@ -239,7 +258,7 @@ def test_a_focused_summary_holds_every_call_that_may_name_the_word() -> None:
             assert {c for c in full.calls if _may_name(c.ref, aliases)} <= set(focused.calls), (path, word)
             assert {v for v in full.values if _may_name(v.ref, aliases)} <= set(focused.values), (path, word)
             checked += 1
-    assert checked > 300
+    assert checked > 250
 
 
 def test_callers_found_through_focused_summaries_are_the_full_index_callers(tmp_path: Path) -> None:

@@ -127,7 +127,13 @@ def focus_one(item: tuple[str, str, str]) -> tuple[str, ModuleSummary | None]:
 def pool_mapper(pool: Pool, read=summarize_one, progress: Progress | None = None):
     """Summaries (or, with `outline_one`, outlines) of many files, in the pool: what
     `SummaryStore.prefetch` and `prefetch_outlines` hand a batch to. A file whose worker died has none."""
-    return lambda items: pool.map(read, items, progress, "index", on_crash=lambda item: (item[0], None), size=text_size)
+    start = pool_starter(pool, read, progress)
+    return lambda items: start(items)()
+
+
+def pool_starter(pool: Pool, read=summarize_one, progress: Progress | None = None):
+    """As `pool_mapper`, but hands the batch over and returns at once what collects it."""
+    return lambda items: pool.start(read, items, progress, "index", on_crash=lambda item: (item[0], None), size=text_size)
 
 
 def text_size(item: tuple) -> int:

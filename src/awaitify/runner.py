@@ -19,15 +19,19 @@ from awaitify.discovery import Discovered, discover
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
 from awaitify.gc_tuning import fewer_collections
-from awaitify.pool import Pool, Progress, focus_one, outline_one, pool_mapper, summarize_one
+from awaitify.pool import Pool, Progress, focus_one, outline_one, pool_mapper, pool_starter, summarize_one
 from awaitify.index import SummaryStore
 from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
 from awaitify.rules import Rule, wants_hooks
 from awaitify.source import SourceFile, read_all
-from awaitify.summary import ModuleSummary
+from awaitify.speculation import Speculation
+from awaitify.summary import ModuleSummary, has_async_def
 from awaitify.transform import transform, verify
 
+
+# Below this many files, planning is too quick for transforms started before it to gain anything.
+SPECULATE_FROM = 200
 
 
 @dataclass
@@ -170,7 +174,7 @@ def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, st
 
     return SummaryStore({str(s.path): s.text for s in sources}, primed, pool_mapper(pool, summarize_one, options.progress),
                         outline_mapper=pool_mapper(pool, outline_one, options.progress), outlines=cache.outlines(keys),
-                        focus_mapper=pool_mapper(pool, focus_one, options.progress))
+                        focus_mapper=pool_mapper(pool, focus_one, options.progress), starter=pool_starter(pool, summarize_one, options.progress))
 
 
 def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions = RunOptions()) -> RunResult:
@@ -201,6 +205,9 @@ def _run_once(paths: list[Path], config: Config, rules: tuple[Rule, ...], option
 def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions, files: list[Discovered],
          timings: dict[str, float]) -> RunResult:
     pool = Pool(options.jobs)
+    early: Speculation | None = None
+    foreseen: dict[str, tuple | None] = {}  # path -> its work item should the plan leave the file alone
+    speculated: list[tuple[Speculation | None, dict[str, tuple | None]]] = []
     try:
         with _stage(timings, "discover"):
             sources, unreadable = read_all(files)
@@ -215,34 +222,52 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
                                                  _fingerprint(config, tuple(r.code for r in rules), FilePlan()))).encode())
             plan = cache.cached_plan(plan_key)
             if plan is None:
+                if options.scope is None and len(sources) >= SPECULATE_FROM and pool.jobs >= 2:
+                    # the files that spell `async def` are summarized first (the planner and the
+                    # pre-check read them); speculation starts once they are in (see `_speculate`)
+                    found = {str(s.path): by_text(s, rules, config, FilePlan()) for s in sources}
+                    store.start_prefetch([str(s.path) for s in sources if has_async_def(s.text)],
+                                         then=lambda: speculated.append(_speculate(sources, found, config, store, keys, cache, options)))
                 plan = build_plan(sources, rules, config, paths, store, full_index=options.full_index,
                                   scope=set(options.scope) if options.scope is not None else None)
                 cache.put_plan(plan_key, plan)
+                store.known()  # speculation starts here at the latest
+                early, foreseen = speculated[0] if speculated else (None, {})
         with _stage(timings, "pre-check"):
-            candidates = []
+            empty = FilePlan()
+            candidates, items = [], []
             for source in sources:
                 file_plan = plan.for_file(str(source.path))
-                candidates.append((source, file_plan, by_text(source, rules, config, file_plan)))
+                if str(source.path) in foreseen and file_plan == empty:  # decided before the plan, the same way
+                    items.append((source, foreseen[str(source.path)]))
+                else:
+                    candidates.append((source, file_plan, by_text(source, rules, config, file_plan)))
             store.prefetch([str(source.path) for source, file_plan, found in candidates
                             if any(_asks_summary(r, file_plan) for r in found)])
+            items += [(source, _work_item(source, found, file_plan, store, config, keys[str(source.path)], options))
+                      for source, file_plan, found in candidates]
             work, results = [], []
-            for source, file_plan, found in candidates:
-                if not found:
+            for source, item in items:
+                if item is None:
                     continue
-                chosen = rules_for(source, found, file_plan, store)
-                if options.scope is not None and str(source.path) not in options.scope:
-                    chosen = tuple(r for r in chosen if file_plan.has_work_for(r.name))
-                if not chosen:
-                    continue
-                key = f"{keys[str(source.path)]}:{_fingerprint(config, tuple(r.code for r in chosen), file_plan)}"
-                cached = cache.outcome(key)
+                cached = cache.outcome(item[0])
                 if cached is not None:
                     results.append(_from_cache(source, cached))
                 else:
-                    work.append((key, (source, chosen, config, file_plan)))
+                    work.append(item)
         with _stage(timings, "transform"):
-            fresh = pool.map(_fix_one, [item for _, item in work], options.progress, "transform", on_crash=_crashed,
-                             size=lambda item: len(item[0].raw))
+            # started early: taken when the plan left the file's work as it was foreseen
+            early_keys = early.claim([key for key, _ in work]) if early is not None else set()
+            collect = pool.start(_fix_one, [item for key, item in work if key not in early_keys], options.progress, "transform",
+                                 on_crash=_crashed, size=lambda item: len(item[0].raw))
+            taken = {key: early.take(key) for key, _ in work if key in early_keys} if early is not None else {}
+            late = iter(collect())
+            fresh = []
+            for key, item in work:
+                if key not in early_keys:
+                    fresh.append(next(late))
+                else:  # a speculative process that died: the file is done here
+                    fresh.append(taken[key] or _fix_one(item))
         for (key, _), result in zip(work, fresh):
             if result.error is None:
                 cache.put_outcome(key, (result.new if result.changed else None, result.changes, result.diagnostics))
@@ -253,6 +278,8 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
         cache.save(set(keys.values()))
     finally:
         pool.close()
+        if early is not None:
+            early.close()
     results += failed
     if options.scope is not None:  # what a file outside the scope shows is only what the plan did there
         for r in results:
@@ -261,6 +288,36 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
     results.sort(key=lambda r: r.display)
     counters = {"files": len(files), "summaries": len(store.known()), "transformed": len(work), "cache_hits": cache.hits}
     return RunResult(scanned=len(files), results=results, plan=plan, timings=timings, counters=counters, scope=options.scope)
+
+
+def _work_item(source: SourceFile, found: tuple[Rule, ...], file_plan: FilePlan, store: SummaryStore, config: Config,
+               content: str, options: RunOptions) -> tuple[str, tuple[SourceFile, tuple[Rule, ...], Config, FilePlan]] | None:
+    """(work key, what `_fix_one` takes) for a file the pre-check keeps, or None. The key names
+    everything the outcome depends on: the file's content, the settings, the rules, its plan."""
+    if not found:
+        return None
+    chosen = rules_for(source, found, file_plan, store)
+    if options.scope is not None and str(source.path) not in options.scope:
+        chosen = tuple(r for r in chosen if file_plan.has_work_for(r.name))
+    if not chosen:
+        return None
+    return f"{content}:{_fingerprint(config, tuple(r.code for r in chosen), file_plan)}", (source, chosen, config, file_plan)
+
+
+def _speculate(sources: list[SourceFile], found: dict[str, tuple[Rule, ...]], config: Config, store: SummaryStore,
+               keys: dict[str, str], cache: Cache, options: RunOptions) -> tuple[Speculation | None, dict[str, tuple | None]]:
+    """Start the transforms of the files that need one even if the plan leaves them alone
+    (awaitify.speculation), from the pre-check with an empty plan (`found`: by text). Also returns
+    what it decided for each file it could decide without a parse here (path -> work item)."""
+    empty, foreseen = FilePlan(), {}
+    for source in sources:
+        rules = found[str(source.path)]
+        if any(_asks_summary(r, empty) for r in rules) and store.summarized(str(source.path)) is None:
+            continue  # deciding would parse it here, now
+        foreseen[str(source.path)] = _work_item(source, rules, empty, store, config, keys[str(source.path)], options)
+    items = sorted((item for item in foreseen.values() if item is not None and item[0] not in cache.outcomes),
+                   key=lambda item: -len(item[1][0].raw))  # the longest transforms gain most
+    return (Speculation(_fix_one, items) if items else None), foreseen
 
 
 def _from_cache(source: SourceFile, cached: tuple[bytes | None, list[Change], list[Diagnostic]]) -> FileResult:
