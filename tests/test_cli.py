@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,10 @@ def test_the_command_exits_with_its_code_and_a_closed_pipe_is_no_error(tmp_path:
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait() in (0, 1) and "Traceback" not in err, err
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="Python warns about invalid escapes from 3.12")
+def test_warnings_about_the_code_read_are_not_printed(tmp_path: Path, cli) -> None:
+    (tmp_path / "app.py").write_text('import time\n\n\nasync def f():\n    time.sleep(1)\n    return "\\("\n')
+    code, out, err = cli("fix", "--check", ".")
+    assert code == 1 and "SyntaxWarning" not in err, err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import List, Optional
 
@@ -298,7 +299,10 @@ def main(argv: Optional[list[str]] = None) -> None:
 def entry() -> None:
     """The `awaitify` command: `main`, then exit without tearing the interpreter down. A run over a
     large tree holds hundreds of thousands of small objects, and freeing them one by one at exit
-    took a quarter of a second; every file is written and the worker pool shut down by then."""
+    took a quarter of a second; every file is written and the worker pool shut down by then.
+    Python's warnings about the code it reads (`SyntaxWarning: invalid escape sequence`, 3.12+)
+    are not awaitify's to print."""
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
     try:
         main()
     except SystemExit as exc:

@@ -11,6 +11,7 @@ peak memory. A larger first threshold still collects cycles, just less often.
 from __future__ import annotations
 
 import gc
+import warnings
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -30,5 +31,6 @@ def fewer_collections() -> Iterator[None]:
 
 def in_worker() -> None:
     """The worker pool's initializer: a worker started by `spawn` (not forked from the run) gets
-    the same setting."""
+    the same setting, and, like the command, keeps quiet about warnings in the code it parses."""
     gc.set_threshold(*THRESHOLDS)
+    warnings.filterwarnings("ignore", category=SyntaxWarning)

@@ -25,6 +25,7 @@ from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
 from awaitify.rules import Rule, wants_hooks
 from awaitify.source import SourceFile, read_all
+from awaitify import speculation
 from awaitify.speculation import Speculation
 from awaitify.summary import ModuleSummary, has_async_def
 from awaitify.transform import transform, verify
@@ -205,9 +206,9 @@ def _run_once(paths: list[Path], config: Config, rules: tuple[Rule, ...], option
 def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions, files: list[Discovered],
          timings: dict[str, float]) -> RunResult:
     pool = Pool(options.jobs)
-    early: Speculation | None = None
+    # forked now, before the pool's thread exists (awaitify.speculation)
+    early = Speculation(_fix_one) if options.scope is None and len(files) >= SPECULATE_FROM and pool.jobs >= 2 and speculation.available() else None
     foreseen: dict[str, tuple | None] = {}  # path -> its work item should the plan leave the file alone
-    speculated: list[tuple[Speculation | None, dict[str, tuple | None]]] = []
     try:
         with _stage(timings, "discover"):
             sources, unreadable = read_all(files)
@@ -222,17 +223,15 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
                                                  _fingerprint(config, tuple(r.code for r in rules), FilePlan()))).encode())
             plan = cache.cached_plan(plan_key)
             if plan is None:
-                if options.scope is None and len(sources) >= SPECULATE_FROM and pool.jobs >= 2:
+                if early is not None:
                     # the files that spell `async def` are summarized first (the planner and the
                     # pre-check read them); speculation starts once they are in (see `_speculate`)
                     found = {str(s.path): by_text(s, rules, config, FilePlan()) for s in sources}
                     store.start_prefetch([str(s.path) for s in sources if has_async_def(s.text)],
-                                         then=lambda: speculated.append(_speculate(sources, found, config, store, keys, cache, options)))
+                                         then=lambda: foreseen.update(_speculate(early, sources, found, config, store, keys, cache, options)))
                 plan = build_plan(sources, rules, config, paths, store, full_index=options.full_index,
                                   scope=set(options.scope) if options.scope is not None else None)
                 cache.put_plan(plan_key, plan)
-                store.known()  # speculation starts here at the latest
-                early, foreseen = speculated[0] if speculated else (None, {})
         with _stage(timings, "pre-check"):
             empty = FilePlan()
             candidates, items = [], []
@@ -257,17 +256,11 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
                     work.append(item)
         with _stage(timings, "transform"):
             # started early: taken when the plan left the file's work as it was foreseen
-            early_keys = early.claim([key for key, _ in work]) if early is not None else set()
-            collect = pool.start(_fix_one, [item for key, item in work if key not in early_keys], options.progress, "transform",
-                                 on_crash=_crashed, size=lambda item: len(item[0].raw))
-            taken = {key: early.take(key) for key, _ in work if key in early_keys} if early is not None else {}
-            late = iter(collect())
-            fresh = []
-            for key, item in work:
-                if key not in early_keys:
-                    fresh.append(next(late))
-                else:  # a speculative process that died: the file is done here
-                    fresh.append(taken[key] or _fix_one(item))
+            early_done = early.claim() if early is not None else {}
+            fresh = [early_done.get(key) for key, _ in work]
+            late = iter(pool.map(_fix_one, [item for key, item in work if key not in early_done], options.progress, "transform",
+                                 on_crash=_crashed, size=lambda item: len(item[0].raw)))
+            fresh = [result or next(late) for result in fresh]
         for (key, _), result in zip(work, fresh):
             if result.error is None:
                 cache.put_outcome(key, (result.new if result.changed else None, result.changes, result.diagnostics))
@@ -304,20 +297,20 @@ def _work_item(source: SourceFile, found: tuple[Rule, ...], file_plan: FilePlan,
     return f"{content}:{_fingerprint(config, tuple(r.code for r in chosen), file_plan)}", (source, chosen, config, file_plan)
 
 
-def _speculate(sources: list[SourceFile], found: dict[str, tuple[Rule, ...]], config: Config, store: SummaryStore,
-               keys: dict[str, str], cache: Cache, options: RunOptions) -> tuple[Speculation | None, dict[str, tuple | None]]:
-    """Start the transforms of the files that need one even if the plan leaves them alone
-    (awaitify.speculation), from the pre-check with an empty plan (`found`: by text). Also returns
-    what it decided for each file it could decide without a parse here (path -> work item)."""
+def _speculate(early: Speculation, sources: list[SourceFile], found: dict[str, tuple[Rule, ...]], config: Config,
+               store: SummaryStore, keys: dict[str, str], cache: Cache, options: RunOptions) -> dict[str, tuple | None]:
+    """Hand `early` the transforms of the files that need one even if the plan leaves them alone
+    (awaitify.speculation), from the pre-check with an empty plan (`found`: by text). Returns what
+    it decided for each file it could decide without a parse here (path -> work item)."""
     empty, foreseen = FilePlan(), {}
     for source in sources:
         rules = found[str(source.path)]
         if any(_asks_summary(r, empty) for r in rules) and store.summarized(str(source.path)) is None:
             continue  # deciding would parse it here, now
         foreseen[str(source.path)] = _work_item(source, rules, empty, store, config, keys[str(source.path)], options)
-    items = sorted((item for item in foreseen.values() if item is not None and item[0] not in cache.outcomes),
-                   key=lambda item: -len(item[1][0].raw))  # the longest transforms gain most
-    return (Speculation(_fix_one, items) if items else None), foreseen
+    early.start(sorted((item for item in foreseen.values() if item is not None and item[0] not in cache.outcomes),
+                       key=lambda item: -len(item[1][0].raw)))  # the longest transforms gain most
+    return foreseen
 
 
 def _from_cache(source: SourceFile, cached: tuple[bytes | None, list[Change], list[Diagnostic]]) -> FileResult:

@@ -5,50 +5,73 @@ the plan leaves alone is transformed afterwards from exactly what is known befor
 the rules the pre-check chooses for it and an empty `FilePlan` (the same work key). So its
 transform can start early, in one extra process that uses the core the planning leaves free. A
 result is taken only for a work item with the same key; the others are dropped.
+
+The extra process is forked when the run starts, before the worker pool exists: forking once the
+pool's thread runs could deadlock the child (Python 3.12 warns about it). It talks over a pipe and
+keeps its results until it is asked to stop, so it never waits on this process while working.
 """
 
 from __future__ import annotations
 
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import multiprocessing
+from multiprocessing.connection import Connection
 from typing import Callable, Generic, TypeVar
 
 from awaitify.gc_tuning import in_worker
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+_STOP = "stop"
+
+
+def available() -> bool:
+    """Only where the worker pool forks too (Linux up to Python 3.13): a process started any other
+    way would import the user's main module again."""
+    return multiprocessing.get_start_method(allow_none=False) == "fork"
+
+
+def _serve(conn: Connection, fn: Callable) -> None:
+    in_worker()
+    message = conn.recv()
+    results = {}
+    if message != _STOP:
+        for key, item in message:
+            if conn.poll():  # asked to stop: what is done goes back, the rest is withdrawn
+                break
+            results[key] = fn(item)
+        if conn.recv() != _STOP:
+            return
+    conn.send(results)
 
 
 class Speculation(Generic[Item, Result]):
-    def __init__(self, fn: Callable[[Item], Result], items: list[tuple[str, Item]]) -> None:
+    def __init__(self, fn: Callable[[Item], Result]) -> None:
+        """Forks the process now; `start` hands it the work later."""
+        context = multiprocessing.get_context("fork")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child, fn), daemon=True)
+        self._process.start()
+        child.close()
+        self._results: dict[str, Result] | None = None
+
+    def start(self, items: list[tuple[str, Item]]) -> None:
         """`items`: (work key, item), the most worth starting early first."""
-        self._executor = ProcessPoolExecutor(max_workers=1, initializer=in_worker)
-        self._futures: dict[str, Future] = {key: self._executor.submit(fn, item) for key, item in items}
+        self._conn.send(items)
 
-    def claim(self, keys: list[str]) -> set[str]:
-        """Of these work keys, the ones started early, whose results are to be taken. The others are
-        withdrawn, to be done with the rest of the work: one process must not hold up the pool."""
-        started = set()
-        for key in keys:
-            future = self._futures.get(key)
-            if future is not None and not future.cancel():
-                started.add(key)
-            elif future is not None:
-                del self._futures[key]
-        return started
-
-    def take(self, key: str) -> Result | None:
-        """The result for this work key, when it was started early (waits for it to finish)."""
-        future = self._futures.pop(key, None)
-        if future is None:
-            return None
-        try:
-            return future.result()
-        except BrokenProcessPool:  # the process died: the item is done again the usual way
-            return None
+    def claim(self) -> dict[str, Result]:
+        """Stops the process after the transform under way and returns what it finished, by work
+        key; what it did not start is done with the rest of the work."""
+        if self._results is None:
+            try:
+                self._conn.send(_STOP)
+                self._results = self._conn.recv()
+            except (EOFError, OSError):  # the process died: everything is done the usual way
+                self._results = {}
+        return self._results
 
     def close(self) -> None:
-        """Drops what was not taken (a transform under way still finishes)."""
-        for future in self._futures.values():
-            future.cancel()
-        self._executor.shutdown(wait=True)
+        self.claim()
+        self._conn.close()
+        self._process.join(timeout=5)
+        if self._process.is_alive():
+            self._process.kill()
