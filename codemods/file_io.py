@@ -24,7 +24,8 @@ from awaitify.summary import ModuleSummary
 
 PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
 OPENERS = frozenset({"builtins.open", "io.open", "codecs.open"})
-# statements and expressions that mean something else inside a new function
+# statements and expressions that mean something else inside a new function (the pre-check's
+# `summary._STAYS` says the same in `ast` terms: change both together)
 NOT_MOVABLE = (cst.Await, cst.Return, cst.Yield, cst.Break, cst.Continue, cst.Del, cst.Import, cst.ImportFrom,
                cst.FunctionDef, cst.ClassDef, cst.Global, cst.Nonlocal)
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 from pathlib import Path
 
 from awaitify.subclass_text import SubclassText
-from awaitify.summary import UNPARSABLE, CallSite, ClassInfo, FunctionInfo, ModuleSummary, Ref, ValueRef, summarize, summarize_focused
+from awaitify.summary import CallSite, ClassInfo, FunctionInfo, ModuleSummary, Ref, ValueRef, summarize, summarize_focused, summary_or_none
 
 FuncId = tuple[str, str]  # (absolute path, qualname)
 WORD_INDEX_AFTER = 16  # distinct words scanned for one by one before building the word index
@@ -91,9 +91,10 @@ class SummaryStore:
         todo = [(p, self.texts[p]) for p in paths if p not in self._summaries]
         if self.starter is not None and len(todo) > 1:
             self._pending.append((self.starter(todo), then))
-        else:
-            self._pending.append((lambda: [], then))
-            self.prefetch(paths)
+            return
+        self.prefetch(paths)
+        if then is not None:
+            then()
 
     def _drain(self) -> None:
         while self._pending:
@@ -114,11 +115,8 @@ class SummaryStore:
             self._summaries[path] = self._read(self.loader, path)
         return self._summaries[path]
 
-    def _read(self, read: Callable[..., ModuleSummary], path: str, **how: object) -> ModuleSummary | None:
-        try:
-            return read(path, self.texts[path], **how)
-        except UNPARSABLE:
-            return None  # its calls stay unknown
+    def _read(self, read: Callable[..., ModuleSummary], path: str, *args: object, **how: object) -> ModuleSummary | None:
+        return summary_or_none(read, path, self.texts[path], *args, **how)  # unreadable: its calls stay unknown
 
     def summarized(self, path: str) -> ModuleSummary | None:
         """The full summary when the file has one already (None when not, or unreadable)."""
@@ -134,7 +132,7 @@ class SummaryStore:
         if self.focus_mapper is not None and len(items) > 1:
             found = dict(self.focus_mapper(items))
         else:
-            found = {p: self._read(summarize_focused, p, word=word) for p in paths}
+            found = {p: self._read(summarize_focused, p, word) for p in paths}
         for path, summary in found.items():
             if path not in self._outlines:
                 self._outlines[path] = summary and dataclasses.replace(summary, calls=[], values=[])
@@ -238,7 +236,7 @@ class ProjectIndex:
         if summary is not None:
             self._index_sites(path, pick(summary))
 
-    def _index_sites(self, path: str, sites: list[CallSite], values: list[ValueRef] = ()) -> None:  # type: ignore[assignment]
+    def _index_sites(self, path: str, sites: Sequence[CallSite], values: Sequence[ValueRef] = ()) -> None:
         done = self._resolved.setdefault(path, set())
         for site in sites:
             if site in done:
@@ -307,13 +305,12 @@ class ProjectIndex:
             for path in found:
                 self.index_file(path)
             return
-        for path in found:
-            summary = self.store.summarized(path)
-            if summary is not None:
-                aliases = {word, *(alias for alias, dotted in summary.imports.items() if word in dotted.split("."))}
-                self._index_sites(path, [c for c in summary.calls if _may_name(c.ref, aliases)],
-                                  [v for v in summary.values if _may_name(v.ref, aliases)])
-        for path, summary in self.store.focused([p for p in found if self.store.summarized(p) is None], word).items():
+        summaries = {p: self.store.summarized(p) for p in found}
+        for path, summary in summaries.items():
+            if summary is not None:  # a resolved reference ends in the name itself, aliases followed
+                self._index_sites(path, [c for c in summary.calls if _may_name(c.ref, {word})],
+                                  [v for v in summary.values if _may_name(v.ref, {word})])
+        for path, summary in self.store.focused([p for p, known in summaries.items() if known is None], word).items():
             if summary is not None:
                 self._index_sites(path, summary.calls, summary.values)
 
@@ -327,7 +324,7 @@ class ProjectIndex:
                     self._def_names.setdefault(found, []).append(path)
         return self._def_names.get(name, [])
 
-    def prefetch_targets(self, fids: list[FuncId] = (), async_in: list[str] = ()) -> None:  # type: ignore[assignment]
+    def prefetch_targets(self, fids: Sequence[FuncId] = (), async_in: Sequence[str] = ()) -> None:
         """Outline, at once, the project modules that the calls of these functions (or of the async
         code in these files) name through an import, and those their classes' bases name: resolving
         the calls reads them."""
@@ -540,8 +537,12 @@ class ProjectIndex:
             info = self.function(fid)
             if info.class_qualname is not None and ((fid[0], info.class_qualname), info.name) not in self._defining:
                 wanted += self._override_candidates((fid[0], info.class_qualname), info.name)
-        self.store.prefetch_outlines(wanted)
-        self.store.prefetch_outlines(self._base_modules(wanted))  # their MROs read them next
+        self._outline_with_bases(wanted)
+
+    def _outline_with_bases(self, paths: list[str]) -> None:
+        """Outline these files at once, then the modules their class bases name: their MROs read them next."""
+        self.store.prefetch_outlines(paths)
+        self.store.prefetch_outlines(self._base_modules(paths))
 
     def _override_candidates(self, cid: ClassId, name: str) -> list[str]:
         """The files that define a method `name` and whose class statements can name a subclass of cid."""
@@ -556,8 +557,7 @@ class ProjectIndex:
         key = (cid, name)
         if key not in self._defining:
             candidates = self._override_candidates(cid, name)
-            self.store.prefetch_outlines(candidates)
-            self.store.prefetch_outlines(self._base_modules(candidates))
+            self._outline_with_bases(candidates)
             found = []
             for path in candidates:
                 for qualname, other in self.summary(path).functions.items():

@@ -12,7 +12,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
 from awaitify.gc_tuning import in_worker
-from awaitify.summary import UNPARSABLE, ModuleSummary, summarize, summarize_focused
+from awaitify.summary import ModuleSummary, summarize, summarize_focused, summary_or_none
 
 # Below this many files a worker pool costs more than it saves.
 POOL_THRESHOLD = 2
@@ -106,10 +106,7 @@ class Pool:
 
 def summarize_one(item: tuple[str, str], outline: bool = False) -> tuple[str, ModuleSummary | None]:
     path, text = item
-    try:
-        return path, summarize(path, text, outline)
-    except UNPARSABLE:
-        return path, None
+    return path, summary_or_none(summarize, path, text, outline=outline)
 
 
 def outline_one(item: tuple[str, str]) -> tuple[str, ModuleSummary | None]:
@@ -118,10 +115,7 @@ def outline_one(item: tuple[str, str]) -> tuple[str, ModuleSummary | None]:
 
 def focus_one(item: tuple[str, str, str]) -> tuple[str, ModuleSummary | None]:
     path, text, word = item
-    try:
-        return path, summarize_focused(path, text, word)
-    except UNPARSABLE:
-        return path, None
+    return path, summary_or_none(summarize_focused, path, text, word)
 
 
 def pool_mapper(pool: Pool, read=summarize_one, progress: Progress | None = None):

@@ -257,10 +257,9 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
         with _stage(timings, "transform"):
             # started early: taken when the plan left the file's work as it was foreseen
             early_done = early.claim() if early is not None else {}
-            fresh = [early_done.get(key) for key, _ in work]
             late = iter(pool.map(_fix_one, [item for key, item in work if key not in early_done], options.progress, "transform",
                                  on_crash=_crashed, size=lambda item: len(item[0].raw)))
-            fresh = [result or next(late) for result in fresh]
+            fresh = [early_done[key] if key in early_done else next(late) for key, _ in work]
         for (key, _), result in zip(work, fresh):
             if result.error is None:
                 cache.put_outcome(key, (result.new if result.changed else None, result.changes, result.diagnostics))

@@ -56,7 +56,10 @@ class Speculation(Generic[Item, Result]):
 
     def start(self, items: list[tuple[str, Item]]) -> None:
         """`items`: (work key, item), the most worth starting early first."""
-        self._conn.send(items)
+        try:
+            self._conn.send(items)
+        except OSError:  # the process died: `claim` finds nothing done
+            pass
 
     def claim(self) -> dict[str, Result]:
         """Stops the process after the transform under way and returns what it finished, by work

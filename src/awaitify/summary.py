@@ -14,10 +14,18 @@ import functools
 import re
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 # what `ast` raises for source it cannot read on this Python (too deep a nesting included)
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
+
+
+def summary_or_none(read: Callable[..., "ModuleSummary"], path: str, text: str, *args: object, **how: object) -> "ModuleSummary | None":
+    """`read(path, text, ...)` (`summarize`, `summarize_focused`), or None for a file `ast` cannot read."""
+    try:
+        return read(path, text, *args, **how)
+    except UNPARSABLE:
+        return None
 
 
 def parse_failure(exc: BaseException) -> str:
@@ -171,14 +179,15 @@ def _dotted(node: ast.expr) -> list[str] | None:
 BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")  # fields that hold statements (or handlers, cases)
 
 
-def _statements(node: ast.AST):
-    """The statements below `node`, nested blocks included, not entering nested scopes."""
+def _statements(node: ast.AST, enter_scopes: bool = False):
+    """The statements below `node`, nested blocks included; nested functions and classes only
+    with `enter_scopes` (they are not yielded either without it)."""
     stack = [node]
     while stack:
         current = stack.pop()
         for block in BLOCKS:
             for child in getattr(current, block, ()):
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                if not enter_scopes and isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                     continue
                 yield child
                 stack.append(child)
@@ -585,7 +594,7 @@ def summarize_focused(path: str, text: str, word: str) -> ModuleSummary:
     the summary resolves a call ends in the function's own name or in such an alias."""
     tree = ast.parse(text, filename=path)
     words = {word}
-    for statement in _all_statements(tree):
+    for statement in _statements(tree, enter_scopes=True):  # imports inside functions bind names too
         if isinstance(statement, (ast.Import, ast.ImportFrom)):
             words.update(a.asname for a in statement.names if a.asname and word in a.name.split("."))
     spelled = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b")
@@ -596,13 +605,3 @@ def summarize_focused(path: str, text: str, word: str) -> ModuleSummary:
     summarizer.visit(tree)
     return summarizer.summary
 
-
-def _all_statements(tree: ast.Module):
-    """Every statement, nested scopes included (imports inside functions bind names too)."""
-    stack: list[ast.AST] = [tree]
-    while stack:
-        current = stack.pop()
-        for block in BLOCKS:
-            for child in getattr(current, block, ()):
-                yield child
-                stack.append(child)
