@@ -396,6 +396,57 @@ def test_check_never_loads_libcst_and_a_warm_check_reads_no_file(tmp_path: Path)
     assert check().endswith("libcst: False engine: True exit: 0\n")
 
 
+def test_a_warm_fix_answers_without_loading_libcst(tmp_path: Path) -> None:
+    """The runner imports libcst only to transform a file: an unchanged tree's `fix --check` is
+    answered from the last result with neither libcst nor the codemods loaded (as `check`)."""
+    import subprocess
+    import sys
+
+    (tmp_path / "app.py").write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n")
+    probe = ("import sys\nfrom awaitify.cli import main\ntry:\n    main(['fix', '--check', '.'])\nexcept SystemExit as exc:\n"
+             "    code = exc.code\nprint('libcst:', 'libcst' in sys.modules, 'exit:', code)\n")
+
+    def fix_check() -> str:
+        return subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True).stdout
+
+    cold, warm = fix_check(), fix_check()
+    assert cold.endswith("libcst: True exit: 1\n")
+    assert warm.endswith("libcst: False exit: 1\n") and warm.replace("False", "True") == cold
+
+
+def _has_marker(_: object) -> bool:
+    import sys
+
+    return "awaitify_test_marker" in sys.modules
+
+
+def test_workers_forked_before_a_module_was_imported_are_replaced() -> None:
+    """`Pool.ready_for(m)`: workers forked before this process imported m (libcst, imported while
+    the first workers parse) would each import it again; the next batch forks new ones that have it."""
+    import multiprocessing
+    import sys
+    import types
+
+    from awaitify.pool import Pool
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("workers inherit this process's modules only when forked")
+    pool = Pool(2)
+    try:
+        assert pool.map(_has_marker, [1, 2], None, "test") == [False, False]
+        pool.ready_for("pathlib")  # imported before the fork: the workers stay
+        first = pool.executor
+        assert first is not None
+        sys.modules["awaitify_test_marker"] = types.ModuleType("awaitify_test_marker")
+        assert pool.map(_has_marker, [1, 2], None, "test") == [False, False]  # the same workers
+        pool.ready_for("awaitify_test_marker")
+        assert pool.executor is None
+        assert pool.map(_has_marker, [1, 2], None, "test") == [True, True]
+    finally:
+        sys.modules.pop("awaitify_test_marker", None)
+        pool.close()
+
+
 def test_every_codemod_takes_its_rule_from_the_table() -> None:
     """`all_rules()` (the table `check` reads) and the codemods `fix` runs are the same rules."""
     from awaitify.rules import codemod_modules

@@ -325,9 +325,11 @@ class ProjectIndex:
         return self._def_names.get(name, [])
 
     def prefetch_targets(self, fids: Sequence[FuncId] = (), async_in: Sequence[str] = ()) -> None:
-        """Outline, at once, the project modules that the calls of these functions (or of the async
-        code in these files) name through an import, and those their classes' bases name: resolving
-        the calls reads them."""
+        """Summarize, at once, the project modules that the calls of these functions (or of the
+        async code in these files) name through an import, and those their classes' bases name:
+        resolving the calls reads them. Whole summaries, not outlines: the reach goes on into many
+        of them, and an outline would be parsed again then (on the standard library, 49 of the 92
+        files outlined were)."""
         dotted_names: list[tuple[str, str]] = []
         files = [*((fid[0], self._sites_of(s, fid[1])) for fid in fids if (s := self.store.get(fid[0]))),
                  *((p, [c for c in s.calls if c.in_async]) for p in async_in if (s := self.store.get(p)))]
@@ -336,7 +338,7 @@ class ProjectIndex:
                 for ref in (site.ref, site.ref.cls):
                     if ref is not None and ref.kind == "import":
                         dotted_names.append((path, ref.target))
-        self.store.prefetch_outlines([*self._modules_of(dotted_names), *self._base_modules([path for path, _ in files])])
+        self.store.prefetch(list(dict.fromkeys([*self._modules_of(dotted_names), *self._base_modules([path for path, _ in files])])))
 
     def _base_modules(self, paths: list[str]) -> list[str]:
         """The project modules the class bases of these files name through an import."""

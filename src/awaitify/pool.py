@@ -7,6 +7,7 @@ Linux), so they start with everything it imported.
 from __future__ import annotations
 
 import os
+import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
@@ -29,6 +30,7 @@ class Pool:
     def __init__(self, jobs: int) -> None:
         self.jobs = jobs or os.cpu_count() or 1
         self.executor: ProcessPoolExecutor | None = None
+        self._forked_with: frozenset[str] = frozenset()  # what this process had imported then
 
     def map(self, fn, items: list, progress: Progress | None, stage: str, on_crash=None,
             size: Callable[[object], int] | None = None) -> list:
@@ -58,6 +60,7 @@ class Pool:
             return lambda: self._here(items, fn, progress, stage)
         if self.executor is None:
             self.executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=in_worker)
+            self._forked_with = frozenset(sys.modules)
         results = self.executor.map(fn, items, chunksize=chunk)  # every chunk is submitted here
 
         def collect() -> list:
@@ -97,6 +100,12 @@ class Pool:
                 return single.submit(fn, item).result()
             except BrokenProcessPool:
                 return on_crash(item)
+
+    def ready_for(self, module: str) -> None:
+        """Workers forked before `module` was imported here would each import it again (libcst:
+        half a second): the next batch forks new ones, which start with it."""
+        if self.executor is not None and module not in self._forked_with:
+            self.close()
 
     def close(self) -> None:
         if self.executor is not None:
