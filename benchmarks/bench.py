@@ -79,15 +79,21 @@ def generate(out: Path, packages: int, modules: int, depth: int, blocking: float
 
 
 # --- measuring -----------------------------------------------------------------------------------
+def python_files(tree: Path) -> list[Path]:
+    """The files measured: every .py file of the tree, installed packages left out."""
+    return sorted(p for p in tree.rglob("*.py") if "site-packages" not in p.parts)
+
+
+def line_count(path: Path) -> int:
+    try:
+        return path.read_bytes().count(b"\n")
+    except OSError:
+        return 0
+
+
 def count(tree: Path) -> tuple[int, int]:
-    files = [p for p in tree.rglob("*.py") if "site-packages" not in p.parts]
-    lines = 0
-    for path in files:
-        try:
-            lines += path.read_bytes().count(b"\n")
-        except OSError:
-            pass
-    return len(files), lines
+    files = python_files(tree)
+    return len(files), sum(map(line_count, files))
 
 
 # The measured tree is the current directory; on Python 3.11+ `-P` keeps it off sys.path, so a tree
@@ -181,7 +187,7 @@ def cli_figures(tree: Path, lines: int, repeat: int, baselines: bool, report: di
         print("ruff: not installed (pip install ruff) - ratio not measured")
     rounds: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        slices = _libcst_slices(tree, libcst_share, repeat, Path(tmp)) if baselines else []
+        slices = _libcst_slices(tree, lines, libcst_share, repeat, Path(tmp)) if baselines else []
         for i in range(repeat):
             for command in (["check"], ["fix", "--check"]):
                 name = " ".join(command)
@@ -229,13 +235,12 @@ def _targets(report: dict) -> None:
     print(f"    peak RSS: {peak} MB (target < 500 MB)")
 
 
-def _libcst_slices(tree: Path, share: float, rounds: int, tmp: Path) -> list[tuple[Path, float]]:
+def _libcst_slices(tree: Path, lines: int, share: float, rounds: int, tmp: Path) -> list[tuple[Path, float]]:
     """For each round, a folder holding a different random share of the tree's files (the whole
-    tree when share >= 1), and the factor that scales its parse time to the whole tree by lines."""
-    files = sorted(p for p in tree.rglob("*.py") if "site-packages" not in p.parts and ".awaitify_cache" not in p.parts)
+    tree when share >= 1), and the factor that scales its parse time to the tree's `lines`."""
     if share >= 1:
         return [(tree, 1.0)] * rounds
-    total_lines = sum(p.read_bytes().count(b"\n") for p in files)
+    files = python_files(tree)
     order = random.Random(1).sample(files, len(files))
     size = max(1, int(len(files) * share))
     slices = []
@@ -245,7 +250,7 @@ def _libcst_slices(tree: Path, share: float, rounds: int, tmp: Path) -> list[tup
         folder.mkdir()
         for n, path in enumerate(chosen):
             shutil.copyfile(path, folder / f"f{n}.py")
-        slices.append((folder, total_lines / max(1, sum(p.read_bytes().count(b"\n") for p in chosen))))
+        slices.append((folder, lines / max(1, sum(map(line_count, chosen)))))
     return slices
 
 

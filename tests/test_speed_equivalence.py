@@ -373,20 +373,26 @@ def test_hidden_bodies_change_no_planned_edit(tree: Path | None, synthetic: Path
     assert _outcome(copy, RunOptions(use_cache=False, jobs=1)) == hidden
 
 
+def _loaded_by(tree: Path, argv: list[str], modules: dict[str, str]) -> str:
+    """Run `awaitify argv` in a fresh interpreter in `tree`; it prints, per label, whether the
+    module was loaded by then, and the exit code: `libcst: False ... exit: 1`."""
+    import subprocess
+    import sys
+
+    report = ", ".join(f"{label + ':'!r}, {module!r} in sys.modules" for label, module in modules.items())
+    probe = (f"import sys\nfrom awaitify.cli import main\ntry:\n    main({argv!r})\nexcept SystemExit as exc:\n"
+             f"    code = exc.code\nprint({report}, 'exit:', code)\n")
+    return subprocess.run([sys.executable, "-c", probe], cwd=tree, capture_output=True, text=True).stdout
+
+
 def test_check_never_loads_libcst_and_a_warm_check_reads_no_file(tmp_path: Path) -> None:
     """`check` reads rules from the rule table, not the codemods: libcst is never imported. An
     unchanged tree is recognised from file stats and the flags before the engine is imported; the
     answer is the cold run's, and an edit is noticed."""
-    import subprocess
-    import sys
-
     (tmp_path / "app.py").write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n")
-    probe = ("import sys\nfrom awaitify.cli import main\ntry:\n    main(['check', '.'])\nexcept SystemExit as exc:\n"
-             "    code = exc.code\nprint('libcst:', 'libcst' in sys.modules, 'engine:', 'awaitify.audit.engine' in sys.modules,"
-             " 'exit:', code)\n")
 
     def check() -> str:
-        return subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True).stdout
+        return _loaded_by(tmp_path, ["check", "."], {"libcst": "libcst", "engine": "awaitify.audit.engine"})
 
     cold = check()
     warm = check()
@@ -399,15 +405,10 @@ def test_check_never_loads_libcst_and_a_warm_check_reads_no_file(tmp_path: Path)
 def test_a_warm_fix_answers_without_loading_libcst(tmp_path: Path) -> None:
     """The runner imports libcst only to transform a file: an unchanged tree's `fix --check` is
     answered from the last result with neither libcst nor the codemods loaded (as `check`)."""
-    import subprocess
-    import sys
-
     (tmp_path / "app.py").write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n")
-    probe = ("import sys\nfrom awaitify.cli import main\ntry:\n    main(['fix', '--check', '.'])\nexcept SystemExit as exc:\n"
-             "    code = exc.code\nprint('libcst:', 'libcst' in sys.modules, 'exit:', code)\n")
 
     def fix_check() -> str:
-        return subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True).stdout
+        return _loaded_by(tmp_path, ["fix", "--check", "."], {"libcst": "libcst"})
 
     cold, warm = fix_check(), fix_check()
     assert cold.endswith("libcst: True exit: 1\n")
@@ -421,7 +422,7 @@ def _has_marker(_: object) -> bool:
 
 
 def test_workers_forked_before_a_module_was_imported_are_replaced() -> None:
-    """`Pool.ready_for(m)`: workers forked before this process imported m (libcst, imported while
+    """`Pool.with_module(m)`: workers forked before this process imported m (libcst, imported while
     the first workers parse) would each import it again; the next batch forks new ones that have it."""
     import multiprocessing
     import sys
@@ -434,12 +435,12 @@ def test_workers_forked_before_a_module_was_imported_are_replaced() -> None:
     pool = Pool(2)
     try:
         assert pool.map(_has_marker, [1, 2], None, "test") == [False, False]
-        pool.ready_for("pathlib")  # imported before the fork: the workers stay
+        pool.with_module("pathlib")  # imported before the fork: the workers stay
         first = pool.executor
         assert first is not None
         sys.modules["awaitify_test_marker"] = types.ModuleType("awaitify_test_marker")
         assert pool.map(_has_marker, [1, 2], None, "test") == [False, False]  # the same workers
-        pool.ready_for("awaitify_test_marker")
+        pool.with_module("awaitify_test_marker")
         assert pool.executor is None
         assert pool.map(_has_marker, [1, 2], None, "test") == [True, True]
     finally:
@@ -638,9 +639,13 @@ def test_a_started_prefetch_calls_back_once_its_summaries_are_in(tmp_path: Path)
     from awaitify.pool import Pool, pool_mapper, pool_starter
 
     texts = {str(tmp_path / f"m{i}.py"): f"async def f{i}():\n    pass\n" for i in range(3)}
-    for mapper, starter in ((pool_mapper(Pool(1)), None), (None, pool_starter(Pool(2)))):
-        store = SummaryStore(texts, mapper=mapper, starter=starter)
-        seen: list[int] = []
-        store.start_prefetch(sorted(texts), then=lambda: seen.append(len(store._summaries)))
-        assert store.summarized(sorted(texts)[0]) is not None
-        assert seen == [3]
+    pool = Pool(2)
+    try:
+        for mapper, starter in ((pool_mapper(Pool(1)), None), (None, pool_starter(pool))):
+            store = SummaryStore(texts, mapper=mapper, starter=starter)
+            seen: list[int] = []
+            store.start_prefetch(sorted(texts), then=lambda: seen.append(len(store._summaries)))
+            assert store.summarized(sorted(texts)[0]) is not None
+            assert seen == [3]
+    finally:
+        pool.close()

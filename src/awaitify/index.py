@@ -88,7 +88,7 @@ class SummaryStore:
     def start_prefetch(self, paths: list[str], then: Callable[[], None] | None = None) -> None:
         """Hand these files to the workers now and go on; the summaries are stored (and `then` is
         called) the first time the store is asked anything."""
-        todo = [(p, self.texts[p]) for p in paths if p not in self._summaries]
+        todo = self._unsummarized(paths)
         if self.starter is not None and len(todo) > 1:
             self._pending.append((self.starter(todo), then))
             return
@@ -105,9 +105,13 @@ class SummaryStore:
 
     def prefetch(self, paths: list[str]) -> None:
         self._drain()
-        todo = [(p, self.texts[p]) for p in paths if p not in self._summaries]
+        todo = self._unsummarized(paths)
         if self.mapper is not None and len(todo) > 1:
             self._summaries.update(self.mapper(todo))
+
+    def _unsummarized(self, paths: list[str]) -> list[tuple[str, str]]:
+        """(path, text) of these files, each once, that have no summary yet."""
+        return [(p, self.texts[p]) for p in dict.fromkeys(paths) if p not in self._summaries]
 
     def get(self, path: str) -> ModuleSummary | None:
         self._drain()
@@ -338,7 +342,7 @@ class ProjectIndex:
                 for ref in (site.ref, site.ref.cls):
                     if ref is not None and ref.kind == "import":
                         dotted_names.append((path, ref.target))
-        self.store.prefetch(list(dict.fromkeys([*self._modules_of(dotted_names), *self._base_modules([path for path, _ in files])])))
+        self.store.prefetch([*self._modules_of(dotted_names), *self._base_modules([path for path, _ in files])])
 
     def _base_modules(self, paths: list[str]) -> list[str]:
         """The project modules the class bases of these files name through an import."""

@@ -6,6 +6,7 @@ Linux), so they start with everything it imported.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -101,9 +102,10 @@ class Pool:
             except BrokenProcessPool:
                 return on_crash(item)
 
-    def ready_for(self, module: str) -> None:
-        """Workers forked before `module` was imported here would each import it again (libcst:
-        half a second): the next batch forks new ones, which start with it."""
+    def with_module(self, module: str) -> None:
+        """Import `module` here, for the work that follows. Workers forked before it was would each
+        import it again (libcst: half a second): the next batch forks new ones, which start with it."""
+        importlib.import_module(module)
         if self.executor is not None and module not in self._forked_with:
             self.close()
 

@@ -115,7 +115,7 @@ def rules_for(source: SourceFile, candidates: tuple[Rule, ...], plan: FilePlan, 
 # --- one file (runs in a worker process when there are many) ----------------------------------
 def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan,
              declined: frozenset[tuple[int, str]] = frozenset()) -> FileResult:
-    from awaitify.transform import transform, verify  # libcst: imported once a file is transformed (see `_run`)
+    from awaitify.transform import transform, verify  # libcst: loaded once a file is transformed
 
     result = FileResult(path=source.path, display=source.display, old=source.raw, new=source.raw)
     try:
@@ -256,8 +256,7 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
                 else:
                     work.append(item)
         with _stage(timings, "transform"):
-            import awaitify.transform  # noqa: F401  (libcst, for the workers forked from here on)
-            pool.ready_for("libcst")
+            pool.with_module("awaitify.transform")  # libcst, here and in the workers from now on
             # started early: taken when the plan left the file's work as it was foreseen
             early_done = early.claim() if early is not None else {}
             late = iter(pool.map(_fix_one, [item for key, item in work if key not in early_done], options.progress, "transform",

@@ -596,7 +596,7 @@ def summarize_focused(path: str, text: str, word: str) -> ModuleSummary:
     words = {word}
     for statement in _statements(tree, enter_scopes=True):  # imports inside functions bind names too
         if isinstance(statement, (ast.Import, ast.ImportFrom)):
-            words.update(a.asname for a in statement.names if a.asname and word in a.name.split("."))
+            words.update(a.asname for a in statement.names if a.asname and a.name.rpartition(".")[2] == word)
     spelled = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(words))) + r")\b")
     if "\r" in text:  # line numbers as `ast` counts them (str.splitlines also splits at \f and others)
         text = text.replace("\r\n", "\n").replace("\r", "\n")
