@@ -279,11 +279,69 @@ def test_callers_found_through_focused_summaries_are_the_full_index_callers(tmp_
     }
     lazy = build_index(SummaryStore(texts), [tmp_path])
     full = build_index(SummaryStore(texts), [tmp_path], full=True)
+    first = build_index(SummaryStore(texts), [tmp_path])
+    for fid in [(str(tmp_path / "lib.py"), "work"), (str(tmp_path / "lib.py"), "Job.run"), (str(tmp_path / "use.py"), "work_later")]:
+        assert first.first_value_ref(fid) == (full.value_refs(fid) or [None])[0], fid
     for fid in [(str(tmp_path / "lib.py"), "work"), (str(tmp_path / "lib.py"), "Job.run"), (str(tmp_path / "use.py"), "work_later")]:
         assert lazy.callers(fid) == full.callers(fid), fid
         assert lazy.value_refs(fid) == full.value_refs(fid), fid
     assert len(lazy.callers((str(tmp_path / "lib.py"), "work"))) == 4
     assert lazy.unresolved_named("work") == full.unresolved_named("work")
+
+
+WORK = "import time\n\n\ndef slow_a():\n    time.sleep(1)\n\n\ndef slow_b():\n    time.sleep(2)\n"
+# `nightly` calls both and nothing async reaches it: a closure already offloaded does not read its file
+BATCH = ("from work import slow_a, slow_b\n\n\ndef nightly():\n    slow_a()\n    slow_b()\n\n\n"
+         "if __name__ == '__main__':\n    nightly()\n")
+OFFLOADED_CLOSURES = {
+    # slow_a is a callback (offloaded); slow_b could be made async, but nightly calls both: one decision
+    "merged-through-an-unread-caller": {
+        "app.py": "from work import slow_a, slow_b\nHOOKS = [slow_a]\n\n\nasync def handler():\n    slow_a()\n    slow_b()\n",
+        "work.py": WORK, "batch.py": BATCH,
+        "aaa_early.py": "from work import slow_a\nREGISTRY = {'a': slow_a}\n",  # the reference reported
+        "zzz_late.py": "from work import slow_a\nLATE = [slow_a]\n",  # past it: never read
+    },
+    # both are callbacks: the caller both leave unread still joins them
+    "both-narrowed": {
+        "app.py": "from work import slow_a, slow_b\nHOOKS = [slow_a, slow_b]\n\n\nasync def handler():\n    slow_a()\n    slow_b()\n",
+        "work.py": WORK, "batch.py": BATCH,
+    },
+    # no call site can be offloaded: the review lists every member, so every caller is read
+    "reported-for-review": {
+        "app.py": "from work import slow_a\nHOOKS = [slow_a]\n\n\nasync def handler():\n    await slow_a()\n",
+        "work.py": WORK, "batch.py": BATCH,
+    },
+}
+
+
+@pytest.mark.parametrize("layout", sorted(OFFLOADED_CLOSURES))
+def test_an_offloaded_closure_reads_less_and_decides_the_same(tmp_path: Path, monkeypatch, layout: str) -> None:
+    from awaitify.index import SummaryStore
+    from awaitify.planner import Propagator
+
+    for name, text in OFFLOADED_CLOSURES[layout].items():
+        (tmp_path / name).write_text(text)
+    focused: list[str] = []
+    real_focused = SummaryStore.focused
+    monkeypatch.setattr(SummaryStore, "focused", lambda self, paths, word: (focused.extend(paths), real_focused(self, paths, word))[1])
+    joined: list[bool] = []
+    real_unread = Propagator._unread_members
+    monkeypatch.setattr(Propagator, "_unread_members", lambda self, c, paths: (r := real_unread(self, c, paths), joined.append(bool(r)))[0])
+    outcomes = []
+    for full in (False, True):
+        result = run([tmp_path], Config(root=tmp_path), all_rules(), RunOptions(use_cache=False, jobs=1, full_index=full))
+        outcomes.append((patch_bytes(result), result.plan.explanations, result.plan.needs_review, sorted(result.plan.files.items())))
+        read_lazily = read_lazily if full else set(focused)
+    assert outcomes[0] == outcomes[1]
+    patch, explanations, review, _ = outcomes[0]
+    if layout == "merged-through-an-unread-caller":
+        assert b"async def slow_b" not in patch and "aaa_early.py:2" in " ".join(explanations)
+        assert str(tmp_path / "aaa_early.py") in read_lazily and str(tmp_path / "zzz_late.py") not in read_lazily
+        assert True in joined
+    elif layout == "both-narrowed":
+        assert len({line.rpartition("stays sync because ")[2] for line in explanations}) == 1 and True in joined
+    else:
+        assert any("nightly" in why for *_, why in review)
 
 
 TRICKY = '''\

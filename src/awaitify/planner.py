@@ -54,6 +54,8 @@ class Closure:
     awaits: list[tuple[Edge, FuncId]] = field(default_factory=list)  # calls that get `await`
     bridges: list[tuple[Edge, FuncId]] = field(default_factory=list)  # sync entry points: asyncio.run(...)
     boundaries: list[str] = field(default_factory=list)  # why it cannot be made async
+    # members whose callers were read only in the files summarized already (`Propagator.closure`)
+    narrowed: list[FuncId] = field(default_factory=list)
 
     def merge(self, other: "Closure") -> None:
         for fid, why in other.members.items():
@@ -61,6 +63,10 @@ class Closure:
         self.awaits += [a for a in other.awaits if a not in self.awaits]
         self.bridges += [b for b in other.bridges if b not in self.bridges]
         self.boundaries += [b for b in other.boundaries if b not in self.boundaries]
+        self.narrowed += [n for n in other.narrowed if n not in self.narrowed]
+
+    def offloads_somewhere(self) -> bool:
+        return any(edge.site.context == ASYNC for edge, _ in self.awaits)
 
 
 class Propagator:
@@ -167,9 +173,9 @@ class Propagator:
             dotted = decorator.target if decorator.kind == "import" else decorator.target or decorator.attr
             if dotted not in TRANSPARENT_DECORATORS:
                 return f"{self.name(fid)} is decorated with `{dotted or '?'}` ({where}), which may not wrap a coroutine function"
-        refs = self.index.value_refs(fid)
-        if refs:
-            path, line, _ = refs[0]
+        first = self.index.first_value_ref(fid)
+        if first:
+            path, line, _ = first
             return f"{self.name(fid)} is used as a value at {self.where(path, line)} (a callback or registry)"
         if self.index.has_outside_base(fid):
             return f"{self.name(fid)} is a method of a class with a base outside the project ({where})"
@@ -183,8 +189,14 @@ class Propagator:
         return bool(_TEST_FILE.search(self._display(path))) and owner.rpartition(".")[2].startswith("test")
 
     # --- the closure ------------------------------------------------------------------------------
-    def closure(self, seed: FuncId, why: str) -> Closure:
+    def closure(self, seed: FuncId, why: str, narrow: bool = True) -> Closure:
+        """`narrow`: once the closure has a boundary (it will be offloaded), a member's callers are
+        read only in the files summarized already. What the offload needs stands there: calls from
+        async code (files spelling `async def`) and from functions async code reaches (the reach
+        read their files). The callers left unread are sync functions nothing async reaches, which
+        would join as members and go no further; `_shares` and `components` make up for them."""
         result = Closure(members={seed: why})
+        narrow = narrow and self.down is not None
         work = [seed]
         while work:
             fid = work.pop()
@@ -199,7 +211,10 @@ class Propagator:
                 if related not in result.members:
                     result.members[related] = f"overrides or is overridden by {self.name(fid)}, which became async"
                     work.append(related)
-            callers = self.index.callers(fid)
+            narrowed = narrow and bool(result.boundaries)
+            callers = self.index.callers(fid, summarized_only=narrowed)
+            if narrowed:
+                result.narrowed.append(fid)
             if not callers and fid != seed:
                 result.boundaries.append(f"{self.name(fid)} has no callers in the project: it may be called from outside")
             for edge in callers:
@@ -234,19 +249,49 @@ class Propagator:
             result.boundaries.append(f"{self.name(fid)} is called from {kind} at {where}")
 
     # --- decisions --------------------------------------------------------------------------------
-    def components(self) -> list[Closure]:
+    def components(self, narrow: bool = True) -> list[Closure]:
         merged: list[Closure] = []
         for seed, why in sorted(self.candidate_seeds().items()):
             if self.index.function(seed).is_async or not self.async_reachable(seed):
                 continue
-            closure = self.closure(seed, why)
+            closure = self.closure(seed, why, narrow)
             if seed in self._offload_seeds:
                 closure.boundaries.insert(0, f"`{self._offload_seeds[seed]}` has no async replacement")
-            for other in [c for c in merged if c.members.keys() & closure.members.keys()]:
+            for other in [c for c in merged if self._shares(c, closure)]:
                 closure.merge(other)
                 merged.remove(other)
             merged.append(closure)
+        if any(c.narrowed and not c.offloads_somewhere() for c in merged):
+            # such a closure is reported for review with all its members: read every caller
+            return self.components(narrow=False)
         return merged
+
+    def _shares(self, a: Closure, b: Closure) -> bool:
+        """Would the two closures, every caller read, share a member? The callers a narrowed
+        closure left unread (`closure`) can only be sync functions in files spelling the name of
+        one of its narrowed members: those files are read here for the members of the other."""
+        if a.members.keys() & b.members.keys():
+            return True
+        if not a.narrowed and not b.narrowed:
+            return False
+        b_files, a_files = {fid[0] for fid in b.members}, {fid[0] for fid in a.members}
+        both = self._narrowed_files(a) & self._narrowed_files(b)
+        unread_a, unread_b = self._unread_members(a, b_files | both), self._unread_members(b, a_files | both)
+        return bool(unread_a & b.members.keys() or unread_b & a.members.keys() or unread_a & unread_b)
+
+    def _narrowed_files(self, closure: Closure) -> set[str]:
+        return {p for fid in closure.narrowed for p in self.index.files_spelling(self.index.function(fid).name)}
+
+    def _unread_members(self, closure: Closure, paths: set[str]) -> set[FuncId]:
+        """The sync callers in these files that the narrowed members would have made members."""
+        found: set[FuncId] = set()
+        for fid in closure.narrowed:
+            for edge in self.index.callers_in(fid, sorted(paths)):
+                caller = (edge.path, edge.site.owner)
+                if (edge.site.context == SYNC and not edge.constructor and not self.is_configured(caller)
+                        and not self.is_test(edge.path, edge.site.owner)):
+                    found.add(caller)
+        return found
 
     def apply(self, plan: Plan) -> None:
         for closure in self.components():
