@@ -492,8 +492,8 @@ def fastapi_ceiling(root: Path) -> tuple[int, ...] | None:
     return min(found) if found else None
 
 
-def in_scope(facts: dict[str, dict], scope: set[str]) -> dict[str, dict]:
-    """Only the apps whose edits touch a file in `scope` (all of their edits, in any file: a hook
+def scope_facts(facts: dict[str, dict], scope: set[str]) -> dict[str, dict]:
+    """`--changed-since`: only the apps whose edits touch a file in `scope` (all of their edits, in any file: a hook
     must never be removed from one file without the lifespan that calls it in another)."""
     groups = {entry["group"] for path in scope for key in ("lifespans", "remove") for entry in facts.get(path, {}).get(key, [])}
     kept: dict[str, dict] = {}
@@ -508,7 +508,9 @@ def in_scope(facts: dict[str, dict], scope: set[str]) -> dict[str, dict]:
     return kept
 
 
-def plan_lifespans(sources: list[SourceFile], config: Config) -> dict[str, dict]:
+def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
+    """Hooks can be registered on an app from any module: decided once for the whole project
+    (`Rule.planner` names this module)."""
     project = Project(sources, config)
     project.collect()
     return project.decide()

@@ -23,11 +23,11 @@ from libcst.metadata import ScopeProvider
 
 from awaitify.codemod_base import AwaitifyCodemod, awaited
 from awaitify.codemod_rules import ASYNCIO_RUN
-from awaitify.summary import ASYNC, MODULE, ModuleSummary
+from awaitify.prechecks import LOOP_GETTERS, WANTS
+from awaitify.summary import ASYNC
 
 RULE = ASYNCIO_RUN
-
-LOOP_GETTERS = ("asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop")
+wants = WANTS[RULE.name]
 
 _MAIN_GUARD = m.If(
     test=m.Comparison(
@@ -35,19 +35,6 @@ _MAIN_GUARD = m.If(
         comparisons=[m.ComparisonTarget(operator=m.Equal(), comparator=m.SimpleString())],
     )
 )
-
-
-def wants(summary: ModuleSummary) -> bool:
-    """From the cheap `ast` summary: an asyncio.run() in async code or at import time, or a
-    run_until_complete() in an async function that gets a loop from asyncio (the codemod rewrites
-    only a loop it sees come from `get_event_loop()` and the like, in that same function)."""
-    getting_loops = {site.owner for site in summary.calls if site.ref.kind == "import" and site.ref.target in LOOP_GETTERS}
-    for site in summary.calls:
-        if site.ref.kind == "import" and site.ref.target == "asyncio.run" and site.context in (ASYNC, MODULE):
-            return True
-        if site.ref.attr == "run_until_complete" and site.context == ASYNC and site.owner in getting_loops:
-            return True
-    return False
 
 
 class AsyncioRunToAwait(AwaitifyCodemod):

@@ -17,10 +17,10 @@ from __future__ import annotations
 import libcst as cst
 from libcst.metadata import PositionProvider, ScopeProvider
 
-from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, to_thread, wants_calls
+from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, to_thread
 from awaitify.codemod_rules import BLOCKING_OPEN
 from awaitify.codemod_rules import PATH_IO_METHODS as METHODS
-from awaitify.summary import ModuleSummary
+from awaitify.prechecks import WANTS
 
 PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
 OPENERS = frozenset({"builtins.open", "io.open", "codecs.open"})
@@ -30,20 +30,7 @@ NOT_MOVABLE = (cst.Await, cst.Return, cst.Yield, cst.Break, cst.Continue, cst.De
                cst.FunctionDef, cst.ClassDef, cst.Global, cst.Nonlocal)
 
 RULE = BLOCKING_OPEN
-
-
-_path_io = wants_calls(unresolved=METHODS)
-
-
-def wants(summary: ModuleSummary) -> bool:
-    """From the cheap `ast` summary: a Path I/O method called in async code, or an opener that is
-    the one item of a `with` block that could move (`ModuleSummary.movable_withs`)."""
-    return _path_io(summary) or any(
-        site.key in summary.movable_withs and site.context == ASYNC
-        and ((site.ref.kind == "import" and site.ref.target in ("io.open", "codecs.open"))
-             or (site.ref.kind == "unresolved" and site.ref.attr == "open"))
-        for site in summary.calls
-    )
+wants = WANTS[RULE.name]
 
 
 class _Block(cst.CSTVisitor):

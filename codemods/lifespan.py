@@ -21,24 +21,11 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider, ScopeProvider
 
 from awaitify.codemod_base import AwaitifyCodemod
-from awaitify.config import Config
 from awaitify.findings import Diagnostic
 from awaitify.codemod_rules import LIFESPAN
-from awaitify.source import SourceFile
 
-from ._lifespan_plan import in_scope, plan_lifespans
 
 RULE = LIFESPAN
-
-
-def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
-    """Hooks can be registered on an app from any module: decided once for the whole project."""
-    return plan_lifespans(sources, config)
-
-
-def scope_facts(facts: dict[str, dict], scope: set[str]) -> dict[str, dict]:
-    """`--changed-since`: the facts for apps the changed files touch."""
-    return in_scope(facts, scope)
 
 
 class OnEventToLifespan(AwaitifyCodemod):

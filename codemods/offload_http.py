@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import libcst as cst
 
-from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, to_thread, wants_calls
+from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, to_thread
 from awaitify.codemod_rules import BLOCKING_HTTP_CALL
+from awaitify.prechecks import URLOPEN, WANTS
 
-URLOPEN = "urllib.request.urlopen"
 
 RULE = BLOCKING_HTTP_CALL
 CALLS = frozenset(RULE.offload_fixes)
 
-wants = wants_calls(qualified=CALLS | {URLOPEN})
+wants = WANTS[RULE.name]
 
 
 class OffloadHttp(OffloadCodemod):

@@ -4,13 +4,14 @@ The prompt is printed and the line read as before; the loop keeps serving other 
 
 from __future__ import annotations
 
-from awaitify.codemod_base import OffloadCodemod, wants_calls
+from awaitify.codemod_base import OffloadCodemod
 from awaitify.codemod_rules import INPUT
+from awaitify.prechecks import WANTS
 
 RULE = INPUT
 
 
-wants = wants_calls(unresolved=frozenset({"input"}))
+wants = WANTS[RULE.name]
 
 
 class OffloadInput(OffloadCodemod):

@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
-from awaitify.codemod_base import OffloadCodemod, wants_calls
+from awaitify.codemod_base import OffloadCodemod
 from awaitify.codemod_rules import OS_PATH
+from awaitify.prechecks import WANTS
 
 
 RULE = OS_PATH
@@ -15,7 +16,7 @@ CALLS = frozenset(RULE.offload_fixes)
 
 
 
-wants = wants_calls(qualified=CALLS)
+wants = WANTS[RULE.name]
 
 class OffloadOsPath(OffloadCodemod):
     RULE = RULE

@@ -5,8 +5,9 @@ while the child is waited for.
 
 from __future__ import annotations
 
-from awaitify.codemod_base import OffloadCodemod, wants_calls
+from awaitify.codemod_base import OffloadCodemod
 from awaitify.codemod_rules import OS_WAIT
+from awaitify.prechecks import WANTS
 
 
 RULE = OS_WAIT
@@ -14,7 +15,7 @@ CALLS = frozenset(RULE.offload_fixes)
 
 
 
-wants = wants_calls(qualified=CALLS)
+wants = WANTS[RULE.name]
 
 class OffloadOsWait(OffloadCodemod):
     RULE = RULE

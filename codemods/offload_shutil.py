@@ -6,14 +6,15 @@ same exceptions, raised at the `await`.
 
 from __future__ import annotations
 
-from awaitify.codemod_base import OffloadCodemod, wants_calls
+from awaitify.codemod_base import OffloadCodemod
 from awaitify.codemod_rules import SHUTIL_IO
+from awaitify.prechecks import WANTS
 
 
 RULE = SHUTIL_IO
 CALLS = frozenset(RULE.offload_fixes)
 
-wants = wants_calls(qualified=CALLS)
+wants = WANTS[RULE.name]
 
 
 class OffloadShutil(OffloadCodemod):

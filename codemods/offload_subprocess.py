@@ -18,8 +18,9 @@ from __future__ import annotations
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
-from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, wants_calls
+from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in
 from awaitify.codemod_rules import SUBPROCESS_RUN
+from awaitify.prechecks import WANTS
 
 EXEC_KEYWORDS = frozenset({"capture_output", "text", "check", "stdout", "stderr", "input", "cwd", "env"})
 HELPER = '''
@@ -48,7 +49,7 @@ CALLS = frozenset(RULE.offload_fixes)
 
 
 
-wants = wants_calls(qualified=CALLS)
+wants = WANTS[RULE.name]
 
 class OffloadSubprocess(OffloadCodemod):
     RULE = RULE

@@ -33,30 +33,11 @@ from libcst.metadata import ComprehensionScope, FunctionScope, ParentNodeProvide
 
 from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, awaited
 from awaitify.codemod_rules import SYNC_DB_CLIENT
-from awaitify.summary import ModuleSummary
+from awaitify.prechecks import REDIS_FACTORIES as FACTORIES
+from awaitify.prechecks import WANTS
 
 RULE = SYNC_DB_CLIENT
-
-# qualified name of the sync factory -> how the redis.asyncio one is spelled after the module alias
-FACTORIES = {
-    "redis.Redis": "Redis",
-    "redis.StrictRedis": "StrictRedis",
-    "redis.client.Redis": "Redis",
-    "redis.client.StrictRedis": "StrictRedis",
-    "redis.from_url": "from_url",
-    "redis.utils.from_url": "from_url",
-    "redis.Redis.from_url": "Redis.from_url",
-    "redis.StrictRedis.from_url": "StrictRedis.from_url",
-    "redis.client.Redis.from_url": "Redis.from_url",
-    "redis.client.StrictRedis.from_url": "StrictRedis.from_url",
-}
-
-
-def wants(summary: ModuleSummary) -> bool:
-    """From the cheap `ast` summary: a sync redis client is made somewhere (module-level and `self`
-    clients are reported when async code uses them, so sync scopes count too)."""
-    return any(site.ref.kind == "import" and site.ref.target in FACTORIES for site in summary.calls)
-
+wants = WANTS[RULE.name]
 
 # Keyword arguments that hold sync-only objects or settings redis.asyncio does not take.
 SYNC_ONLY_ARGS = {

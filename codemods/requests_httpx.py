@@ -50,7 +50,7 @@ from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
 from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST
 from awaitify.requests_plan import VERBS
 from awaitify.codemod_rules import REQUESTS_HTTPX
-from awaitify.summary import ModuleSummary
+from awaitify.prechecks import SESSION_FACTORIES, WANTS
 
 from ._requests_lifecycle import Life as _Life
 from ._requests_lifecycle import Lifecycles, lifecycles
@@ -61,18 +61,9 @@ EXCEPTIONS = {
     "TooManyRedirects": "TooManyRedirects", "JSONDecodeError": None,  # None: json.JSONDecodeError
 }
 RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}
-SESSION_FACTORIES = ("requests.Session", "requests.session", "requests.sessions.Session")
 
 RULE = REQUESTS_HTTPX
-
-
-def wants(summary: ModuleSummary) -> bool:
-    """A requests call in async code, or a requests.Session() made anywhere in a module with async
-    functions (a session kept on `self` or a global is reported where async code uses it)."""
-    if any(site.ref.kind == "import" and site.ref.target.startswith("requests.") and site.in_async for site in summary.calls):
-        return True
-    return any(site.ref.kind == "import" and site.ref.target in SESSION_FACTORIES for site in summary.calls) and any(
-        f.is_async for f in summary.functions.values())
+wants = WANTS[RULE.name]
 
 
 def _is_text_literal(expr: cst.BaseExpression) -> bool:

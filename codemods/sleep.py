@@ -16,17 +16,10 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited
 from awaitify.codemod_rules import SLEEP
-from awaitify.summary import ModuleSummary
+from awaitify.prechecks import WANTS
 
 RULE = SLEEP
-
-
-def wants(summary: ModuleSummary) -> bool:
-    """From the cheap `ast` summary: is there a time.sleep this codemod would rewrite or report?"""
-    return any(
-        site.ref.kind == "import" and site.ref.target == "time.sleep" and site.in_async
-        for site in summary.calls
-    )
+wants = WANTS[RULE.name]
 
 
 class SleepToAsyncSleep(AwaitifyCodemod):

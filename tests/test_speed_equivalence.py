@@ -327,11 +327,12 @@ def test_an_offloaded_closure_reads_less_and_decides_the_same(tmp_path: Path, mo
     joined: list[bool] = []
     real_unread = Propagator._unread_members
     monkeypatch.setattr(Propagator, "_unread_members", lambda self, c, paths: (r := real_unread(self, c, paths), joined.append(bool(r)))[0])
-    outcomes = []
+    outcomes, read_lazily = [], set()
     for full in (False, True):
         result = run([tmp_path], Config(root=tmp_path), all_rules(), RunOptions(use_cache=False, jobs=1, full_index=full))
         outcomes.append((patch_bytes(result), result.plan.explanations, result.plan.needs_review, sorted(result.plan.files.items())))
-        read_lazily = read_lazily if full else set(focused)
+        if not full:
+            read_lazily = set(focused)
     assert outcomes[0] == outcomes[1]
     patch, explanations, review, _ = outcomes[0]
     if layout == "merged-through-an-unread-caller":
@@ -473,6 +474,51 @@ def test_a_warm_fix_answers_without_loading_libcst(tmp_path: Path) -> None:
     assert warm.endswith("libcst: False exit: 1\n") and warm.replace("False", "True") == cold
 
 
+SPECULATING_PROBE = """\
+import sys
+from pathlib import Path
+import awaitify.runner as runner
+from awaitify.config import Config
+from awaitify.report import patch_bytes
+from awaitify.rules import all_rules
+
+runner.SPECULATE_FROM = 0
+planned = []
+build_plan = runner.build_plan
+runner.build_plan = lambda *a, **k: (build_plan(*a, **k), planned.append("libcst" in sys.modules))[0]
+tree = Path.cwd()
+result = runner.run([tree], Config(root=tree), all_rules(), runner.RunOptions(use_cache=False, jobs=int(sys.argv[1])))
+print(planned, "libcst" in sys.modules, sorted(r.display for r in result.changed))
+sys.stdout.flush()
+sys.stdout.buffer.write(patch_bytes(result))
+"""
+
+
+def test_a_cold_fix_plans_without_libcst_and_the_speculation_process_transforms_the_rest(tmp_path: Path) -> None:
+    """Planning and the pre-check read the codemods' rules, planners and `wants` without libcst
+    (awaitify.prechecks); the few transforms the plan leaves go to the speculation process, which
+    has libcst loaded already: this process never imports it. The patch is the one a single
+    process makes (which imports libcst to transform)."""
+    import multiprocessing
+    import subprocess
+    import sys
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("speculation needs fork")
+    (tmp_path / "app.py").write_text("import helpers\n\n\nasync def handler():\n    return helpers.work()\n")
+    (tmp_path / "helpers.py").write_text("import time\n\n\ndef work():\n    time.sleep(1)\n    return 1\n")
+
+    def probe(jobs: int) -> tuple[str, bytes]:
+        out = subprocess.run([sys.executable, "-c", SPECULATING_PROBE, str(jobs)], cwd=tmp_path, capture_output=True, check=True).stdout
+        first, _, patch = out.partition(b"\n")
+        return first.decode(), patch
+
+    (speculating, patch), (alone, reference) = probe(2), probe(1)
+    assert speculating == "[False] False ['app.py', 'helpers.py']"
+    assert alone == "[False] True ['app.py', 'helpers.py']"
+    assert patch == reference and b"async def work" in patch
+
+
 def _has_marker(_: object) -> bool:
     import sys
 
@@ -508,10 +554,12 @@ def test_workers_forked_before_a_module_was_imported_are_replaced() -> None:
 
 def test_every_codemod_takes_its_rule_from_the_table() -> None:
     """`all_rules()` (the table `check` reads) and the codemods `fix` runs are the same rules."""
-    from awaitify.rules import codemod_modules
+    from awaitify.rules import codemod_modules, wants_hooks
 
     assert sorted(m.RULE.code for m in codemod_modules()) == [r.code for r in all_rules()]
     assert all(m.RULE in all_rules() for m in codemod_modules())
+    # each codemod's pre-check is the one the engine asks without importing it (awaitify.prechecks)
+    assert {m.RULE.name: m.wants for m in codemod_modules() if hasattr(m, "wants")} == wants_hooks()
 
 
 # --- the import fix-ups ask libcst only when it may change something ---------------------------------

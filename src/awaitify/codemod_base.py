@@ -194,19 +194,6 @@ def names_in(node: cst.CSTNode) -> set[str]:
     return found
 
 
-def wants_calls(qualified: frozenset[str] = frozenset(), unresolved: frozenset[str] = frozenset()):
-    """A `wants(summary)` hook from the `ast` summary: is there, in async code, a call to one of
-    `qualified` (through an import) or to a name/attribute spelled like one of `unresolved`
-    (builtins, methods)? A file no codemod wants is never parsed with libcst."""
-    def wants(summary) -> bool:
-        return any(
-            site.in_async and ((site.ref.kind == "import" and site.ref.target in qualified)
-                               or (site.ref.kind == "unresolved" and site.ref.attr in unresolved))
-            for site in summary.calls
-        )
-    return wants
-
-
 def _is_dotted_name(expr: cst.BaseExpression) -> bool:
     while isinstance(expr, cst.Attribute):
         expr = expr.value

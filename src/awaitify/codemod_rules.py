@@ -172,6 +172,7 @@ LIFESPAN = Rule(
     triggers=LIFESPAN_HOOKS,
     order=50,
     plan_only=True,
+    planner="awaitify.codemods._lifespan_plan",
 )
 
 CODEMOD_RULES: tuple[Rule, ...] = (PROPAGATION, ASYNCIO_RUN, SLEEP, CUSTOM_BLOCKING_CALL, REQUESTS_HTTPX, BLOCKING_HTTP_CALL,

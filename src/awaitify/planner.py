@@ -9,8 +9,9 @@ decorator that cannot wrap a coroutine, a dunder, a generator, an unresolved cal
 callers offload it with `asyncio.to_thread` instead, and every signature stays as it was.
 
 A codemod that needs facts from other files (the lifespan codemod: hooks registered on an app from
-another module) defines a module-level `plan_project(sources, config) -> {absolute path: facts}`;
-its facts reach the codemod as `FilePlan.extra[rule.name]`.
+another module) names a planner module in its rule (`Rule.planner`, importable without libcst) with
+`plan_project(sources, config) -> {absolute path: facts}`; its facts reach the codemod as
+`FilePlan.extra[rule.name]`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from awaitify.config import Config
 from awaitify.index import Edge, FuncId, ProjectIndex, SummaryStore, build_index
 from awaitify.plan import FilePlan, Plan
 from awaitify.reachable import AsyncReach
-from awaitify.rules import Rule, codemod_modules
+from awaitify.rules import Rule, planner_modules
 from awaitify.source import SourceFile
 from awaitify.suppress import is_suppressed, suppressions
 from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC
@@ -36,16 +37,13 @@ _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|(^|/)tests?
 
 def _codemod_facts(plan: Plan, sources: list[SourceFile], rules: tuple[Rule, ...], config: Config,
                    scope: set[str] | None) -> None:
-    for module in codemod_modules():
-        hook = getattr(module, "plan_project", None)
-        if hook is None or module.RULE not in rules:
-            continue
-        facts_by_path = hook(sources, config)
+    for rule, module in planner_modules(rules):
+        facts_by_path = module.plan_project(sources, config)
         if scope is not None:
             narrow = getattr(module, "scope_facts", None)
             facts_by_path = narrow(facts_by_path, scope) if narrow else {p: f for p, f in facts_by_path.items() if p in scope}
         for path, facts in facts_by_path.items():
-            plan.files.setdefault(path, FilePlan()).extra[module.RULE.name] = facts
+            plan.files.setdefault(path, FilePlan()).extra[rule.name] = facts
 
 
 @dataclass

@@ -55,9 +55,13 @@ class Rule:
     # an async function that spells none of the rule's triggers (nor an alias imported for one)
     # gives it nothing to do either: it may be hidden too
     async_by_trigger: bool = False
-    # every file the rule changes has facts from the codemod's own `plan_project` (FilePlan.extra):
+    # every file the rule changes has facts from its `planner` (FilePlan.extra):
     # its trigger tokens only say where the planner looks
     plan_only: bool = False
+    # the module (importable without libcst) holding the codemod's project-wide planning:
+    # `plan_project(sources, config) -> {absolute path: facts}` and, optionally,
+    # `scope_facts(facts, scope)` for `--changed-since`; its facts reach the codemod as FilePlan.extra
+    planner: str = ""
     # a package the codemod reads where awaitify runs: without it, it fixes nothing here
     requires: str = ""
 
@@ -95,10 +99,17 @@ def codemod_modules() -> tuple[ModuleType, ...]:
     return tuple(sorted((m for m in modules if hasattr(m, "RULE")), key=lambda m: m.RULE.order))
 
 
-@cache
 def wants_hooks() -> dict[str, Callable]:
-    """rule name -> its codemod's `wants(summary)` pre-check, for the codemods that have one."""
-    return {m.RULE.name: m.wants for m in codemod_modules() if hasattr(m, "wants")}
+    """rule name -> its codemod's `wants(summary)` pre-check, for the codemods that have one
+    (`awaitify.prechecks`: no libcst)."""
+    from awaitify.prechecks import WANTS
+
+    return WANTS
+
+
+def planner_modules(rules: tuple[Rule, ...]) -> list[tuple[Rule, ModuleType]]:
+    """The project-wide planners (`Rule.planner`) of these rules, imported: no libcst."""
+    return [(rule, importlib.import_module(rule.planner)) for rule in sorted(rules, key=lambda r: r.order) if rule.planner]
 
 
 def all_rules() -> tuple[Rule, ...]:

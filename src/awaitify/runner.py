@@ -7,6 +7,7 @@ dry run, `--write`, `--check` and every output format. Each stage's wall time is
 
 from __future__ import annotations
 
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,9 @@ from awaitify.summary import ModuleSummary, has_async_def
 
 # Below this many files, planning is too quick for transforms started before it to gain anything.
 SPECULATE_FROM = 200
+# Up to this many transforms left after the plan go to the speculation process, whose libcst is
+# loaded already; more go to the pool, forked again with libcst loaded here first.
+_LEFT_TO_SPECULATION = 2
 
 
 @dataclass
@@ -256,10 +260,16 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
                 else:
                     work.append(item)
         with _stage(timings, "transform"):
-            pool.with_module("awaitify.transform")  # libcst, here and in the workers from now on
             # started early: taken when the plan left the file's work as it was foreseen
             early_done = early.claim() if early is not None else {}
-            late = iter(pool.map(_fix_one, [item for key, item in work if key not in early_done], options.progress, "transform",
+            rest = [(key, item) for key, item in work if key not in early_done]
+            if early is not None and 0 < len(rest) <= _LEFT_TO_SPECULATION and "libcst" not in sys.modules:
+                # the speculation process has libcst loaded: importing it here (0.6 s) would cost more
+                early_done.update(early.finish(rest) or {})
+                rest = [(key, item) for key, item in rest if key not in early_done]
+            if rest:
+                pool.with_module("awaitify.transform")  # libcst, here and in the workers from now on
+            late = iter(pool.map(_fix_one, [item for _, item in rest], options.progress, "transform",
                                  on_crash=_crashed, size=lambda item: len(item[0].raw)))
             fresh = [early_done[key] if key in early_done else next(late) for key, _ in work]
         for (key, _), result in zip(work, fresh):

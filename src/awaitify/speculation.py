@@ -42,6 +42,11 @@ def _serve(conn: Connection, fn: Callable) -> None:
         if conn.recv() != _STOP:
             return
     conn.send(results)
+    try:  # then, maybe, a last batch to do whole (`finish`)
+        last = conn.recv()
+    except EOFError:
+        return
+    conn.send({key: fn(item) for key, item in last})
 
 
 class Speculation(Generic[Item, Result]):
@@ -71,6 +76,16 @@ class Speculation(Generic[Item, Result]):
             except (EOFError, OSError):  # the process died: everything is done the usual way
                 self._results = {}
         return self._results
+
+    def finish(self, items: list[tuple[str, Item]]) -> dict[str, Result] | None:
+        """After `claim`: does these items too, all of them, in this process that has what the
+        transforms load imported already. None if it died on the way (do them the usual way)."""
+        self.claim()
+        try:
+            self._conn.send(items)
+            return self._conn.recv()
+        except (EOFError, OSError):
+            return None
 
     def close(self) -> None:
         self.claim()
