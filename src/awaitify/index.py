@@ -593,17 +593,19 @@ class ProjectIndex:
         return [*self._inherited(fid), *self.overriding(fid)]
 
     def prefetch_overriding(self, fids: list[FuncId]) -> None:
-        """Outline at once the files that the override searches of these methods will read."""
+        """Read at once the files that the override searches of these methods will read."""
         wanted: list[str] = []
         for fid in dict.fromkeys(fids):
             info = self.function(fid)
             if info.class_qualname is not None and ((fid[0], info.class_qualname), info.name) not in self._defining:
                 wanted += self._override_candidates((fid[0], info.class_qualname), info.name)
-        self._outline_with_bases(wanted)
+        self._read_with_bases(wanted)
 
-    def _outline_with_bases(self, paths: list[str]) -> None:
-        """Outline these files at once, then the modules their class bases name: their MROs read them next."""
-        self.store.prefetch_outlines(paths)
+    def _read_with_bases(self, paths: list[str]) -> None:
+        """Summarize these override candidates at once, then outline the modules their class bases
+        name: their MROs read them next. Whole summaries, not outlines: the reach goes on into a
+        file that holds an override (on the standard library, 11 of 21 candidates)."""
+        self.store.prefetch(paths)
         self.store.prefetch_outlines(self._base_modules(paths))
 
     def _override_candidates(self, cid: ClassId, name: str) -> list[str]:
@@ -619,7 +621,7 @@ class ProjectIndex:
         key = (cid, name)
         if key not in self._defining:
             candidates = self._override_candidates(cid, name)
-            self._outline_with_bases(candidates)
+            self._read_with_bases(candidates)
             found = []
             for path in candidates:
                 for qualname, other in self.summary(path).functions.items():

@@ -205,6 +205,9 @@ def _is_main_guard(node: ast.If) -> bool:
     )
 
 
+_NAME, _CONSTANT = ast.Name, ast.Constant
+
+
 @functools.cache
 def _child_fields(kind: type) -> tuple[str, ...]:
     """The fields of a node type that can hold nodes worth visiting: not `ctx` (Load/Store) nor
@@ -220,6 +223,9 @@ class _Scope:
     instances: dict[str, Ref] = field(default_factory=dict)  # local variables of a known class
     self_name: str | None = None  # the first parameter of a method
     class_qualname: str | None = None
+    # what every call inside needs, set when the scope is entered (`_Summarizer._enter`)
+    owner: str = ""  # qualname of the innermost enclosing function ("" when none)
+    in_async: bool = False  # some enclosing function is async
 
 
 class _Summarizer(ast.NodeVisitor):
@@ -231,6 +237,9 @@ class _Summarizer(ast.NodeVisitor):
         self.focus = focus
         self.has_yield = "yield" in text
         self.lines = text.splitlines()
+        self.ascii = text.isascii()  # columns in bytes are columns in characters: nothing to count
+        kind = type(self)
+        self._own_leaves = kind.visit_Name is _Summarizer.visit_Name and kind.visit_Constant is _Summarizer.visit_Constant
         self.scopes: list[_Scope] = []
         self.toplevel: set[str] = set()  # names defined at module level by def/class
         self.awaited: set[int] = set()
@@ -251,14 +260,25 @@ class _Summarizer(ast.NodeVisitor):
         method(self, node)  # type: ignore[operator]
 
     def generic_visit(self, node: ast.AST) -> None:
-        for name in _child_fields(type(node)):
-            value = getattr(node, name, None)
-            if isinstance(value, list):
-                for item in value:
+        if self.outline:
+            for name in _child_fields(type(node)):
+                value = getattr(node, name, None)
+                for item in value if type(value) is list else (value,):
                     if isinstance(item, ast.AST):
                         self.visit(item)
-            elif isinstance(value, ast.AST):
-                self.visit(value)
+            return
+        # The full walk meets every node of the tree: names and constants, most of them, are told
+        # here without a call (what `visit_Name` and `visit_Constant` do, unless a subclass says otherwise).
+        bindable, visit, value_of, leaves = self.bindable, self.visit, self._value, self._own_leaves
+        for name in _child_fields(type(node)):
+            value = getattr(node, name, None)
+            for item in value if type(value) is list else (value,):
+                kind = type(item)
+                if leaves and kind is _NAME:
+                    if item.id in bindable:
+                        value_of(item)
+                elif (not leaves or kind is not _CONSTANT) and isinstance(item, ast.AST):
+                    visit(item)
 
     def _in_focus(self, node: ast.AST) -> bool:
         at = bisect.bisect_left(self.focus, node.lineno)  # type: ignore[arg-type, attr-defined]
@@ -269,7 +289,7 @@ class _Summarizer(ast.NodeVisitor):
         return self._chars(node.lineno, node.col_offset) + 1
 
     def _chars(self, lineno: int, offset: int) -> int:
-        return char_column(self.lines, lineno, offset)
+        return offset if self.ascii else char_column(self.lines, lineno, offset)
 
     def end_key(self, node: ast.expr) -> tuple[int, int]:
         return (node.end_lineno or node.lineno, self._chars(node.end_lineno or node.lineno, node.end_col_offset or 0))
@@ -317,10 +337,14 @@ class _Summarizer(ast.NodeVisitor):
         return self.scopes[-1].kind
 
     def _owner(self) -> str:
-        for scope in reversed(self.scopes):
-            if scope.kind in (ASYNC, SYNC):
-                return scope.qualname
-        return ""
+        return self.scopes[-1].owner if self.scopes else ""
+
+    def _enter(self, scope: _Scope) -> _Scope:
+        parent = self.scopes[-1] if self.scopes else None
+        scope.owner = scope.qualname if scope.kind in (ASYNC, SYNC) else (parent.owner if parent else "")
+        scope.in_async = scope.kind == ASYNC or (parent is not None and parent.in_async)
+        self.scopes.append(scope)
+        return scope
 
     def _qualname(self, name: str) -> str:
         for scope in reversed(self.scopes):
@@ -399,7 +423,7 @@ class _Summarizer(ast.NodeVisitor):
         is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
         if class_qualname and positional and not is_static:
             scope.self_name, scope.class_qualname = positional[0].arg, class_qualname
-        self.scopes.append(scope)
+        self._enter(scope)
         for arg in [*positional, *node.args.kwonlyargs]:
             if arg.annotation is not None and arg.arg != scope.self_name:
                 ref = self.resolve(arg.annotation)
@@ -417,8 +441,11 @@ class _Summarizer(ast.NodeVisitor):
     def _local_instances(self, node: ast.AST, scope: _Scope) -> None:
         """`x = Class(...)`: x is an instance of Class when that is its only assignment. Walks
         statements only (expressions are most of a tree); a walrus rebinding is not seen."""
+        statements = list(_statements(node))
+        if not any(type(child) is ast.Assign and type(child.value) is ast.Call for child in statements):
+            return  # no `x = Class(...)`: nothing to find (whatever else binds names)
         seen: dict[str, Ref | None] = {}
-        for child in _statements(node):
+        for child in statements:
             if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
                 name = child.targets[0].id
                 ref = self.resolve(child.value.func) if isinstance(child.value, ast.Call) else None
@@ -442,20 +469,20 @@ class _Summarizer(ast.NodeVisitor):
         qualname = self._qualname(node.name)
         self.summary.classes[qualname] = ClassInfo(qualname, [self.resolve(b) for b in node.bases])
         self._bind_nested(node.name, qualname)
-        self.scopes.append(_Scope(CLASS, qualname))
+        self._enter(_Scope(CLASS, qualname))
         for statement in node.body:
             self.visit(statement)
         self.scopes.pop()
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        self.scopes.append(_Scope(LAMBDA, ""))
+        self._enter(_Scope(LAMBDA, ""))
         self.generic_visit(node)
         self.scopes.pop()
 
     def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:
         # the first iterable is evaluated in the enclosing scope; the rest runs inside the generator
         self.visit(node.generators[0].iter)
-        self.scopes.append(_Scope(GENEXP, ""))
+        self._enter(_Scope(GENEXP, ""))
         self.visit(node.elt)
         for i, comp in enumerate(node.generators):
             self.visit(comp.target)
@@ -497,9 +524,10 @@ class _Summarizer(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.call_funcs.add(id(node.func))
         ref = self.resolve(node.func)
+        scope = self.scopes[-1] if self.scopes else None
         self.summary.calls.append(
-            CallSite(ref, node.lineno, self.col(node), self._context(), self._owner(), id(node) in self.awaited, self.end_key(node.func),
-                     any(scope.kind == ASYNC for scope in self.scopes))
+            CallSite(ref, node.lineno, self.col(node), self._context(), self._owner(), id(node) in self.awaited,
+                     self.end_key(node.func), scope is not None and scope.in_async)
         )
         self.generic_visit(node)
 
