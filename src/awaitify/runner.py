@@ -99,6 +99,11 @@ def by_text(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: F
                  and r.may_apply(source.text, config, plan))
 
 
+def _by_text_all(sources: list[SourceFile], rules: tuple[Rule, ...], config: Config) -> dict[str, tuple[Rule, ...]]:
+    """`by_text` of every file with an empty plan: what speculation foresees."""
+    return {str(s.path): by_text(s, rules, config, FilePlan()) for s in sources}
+
+
 def _asks_summary(rule: Rule, plan: FilePlan) -> bool:
     # the summary reads the file as it is; functions the plan makes async are not async in it yet
     return rule.name in wants_hooks() and not plan.has_work_for(rule.name) and not plan.make_async
@@ -138,6 +143,13 @@ def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: 
         else:
             result.new = outcome.new
     return result
+
+
+def _load_codemods() -> None:
+    """What a transform loads first: libcst and every codemod."""
+    from awaitify.transform import codemod_modules
+
+    codemod_modules()
 
 
 def _fix_one(item: tuple[SourceFile, tuple[Rule, ...], Config, FilePlan]) -> FileResult:
@@ -212,7 +224,7 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
          timings: dict[str, float]) -> RunResult:
     pool = Pool(options.jobs)
     # forked now, before the pool's thread exists (awaitify.speculation)
-    early = Speculation(_fix_one) if options.scope is None and len(files) >= SPECULATE_FROM and pool.jobs >= 2 and speculation.available() else None
+    early = Speculation(_fix_one, _load_codemods) if options.scope is None and len(files) >= SPECULATE_FROM and pool.jobs >= 2 and speculation.available() else None
     foreseen: dict[str, tuple | None] = {}  # path -> its work item should the plan leave the file alone
     try:
         with _stage(timings, "discover"):
@@ -231,9 +243,13 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
                 if early is not None:
                     # the files that spell `async def` are summarized first (the planner and the
                     # pre-check read them); speculation starts once they are in (see `_speculate`)
-                    found = {str(s.path): by_text(s, rules, config, FilePlan()) for s in sources}
-                    store.start_prefetch([str(s.path) for s in sources if has_async_def(s.text)],
-                                         then=lambda: foreseen.update(_speculate(early, sources, found, config, store, keys, cache, options)))
+                    found: dict[str, tuple[Rule, ...]] = {}
+
+                    def speculate() -> None:
+                        found or found.update(_by_text_all(sources, rules, config))
+                        foreseen.update(_speculate(early, sources, found, config, store, keys, cache, options))
+                    store.start_prefetch([str(s.path) for s in sources if has_async_def(s.text)], then=speculate)
+                    found or found.update(_by_text_all(sources, rules, config))  # while the workers parse
                 plan = build_plan(sources, rules, config, paths, store, full_index=options.full_index,
                                   scope=set(options.scope) if options.scope is not None else None)
                 cache.put_plan(plan_key, plan)

@@ -30,8 +30,10 @@ def available() -> bool:
     return multiprocessing.get_start_method(allow_none=False) == "fork"
 
 
-def _serve(conn: Connection, fn: Callable) -> None:
+def _serve(conn: Connection, fn: Callable, warm: Callable[[], object] | None) -> None:
     in_worker()
+    if warm is not None:  # while the run reads the tree, a core is free
+        warm()
     message = conn.recv()
     results = {}
     if message != _STOP:
@@ -50,11 +52,12 @@ def _serve(conn: Connection, fn: Callable) -> None:
 
 
 class Speculation(Generic[Item, Result]):
-    def __init__(self, fn: Callable[[Item], Result]) -> None:
-        """Forks the process now; `start` hands it the work later."""
+    def __init__(self, fn: Callable[[Item], Result], warm: Callable[[], object] | None = None) -> None:
+        """Forks the process now; `start` hands it the work later. `warm()` runs in it at once:
+        what its work will load (libcst and the codemods)."""
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, fn), daemon=True)
+        self._process = context.Process(target=_serve, args=(child, fn, warm), daemon=True)
         self._process.start()
         child.close()
         self._results: dict[str, Result] | None = None
