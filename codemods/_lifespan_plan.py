@@ -160,23 +160,50 @@ def _find_targets(facts: ModuleFacts) -> None:
 
 
 # --- the whole project -------------------------------------------------------------------------
+_WORDS = (*TOKENS, "include_router", "FastAPI", "Starlette", "APIRouter")
+_AS_WORD = re.compile(r"\b(?:" + "|".join(_WORDS) + r")\b")
+
+
+def _read_whole(source: SourceFile, roots: list[Path]) -> ModuleFacts | None:
+    facts = _read(source, roots)
+    if facts is not None:
+        _find_targets(facts)
+    return facts
+
+
 class Project:
     def __init__(self, sources: list[SourceFile], config: Config) -> None:
         self.config = config
-        roots = [config.root.resolve(), config.root.resolve() / "src"]
-        self.modules: dict[str, ModuleFacts] = {}  # dotted name -> facts
+        self.roots = [config.root.resolve(), config.root.resolve() / "src"]
+        # dotted name -> the modules that bear it, first one readable wins: facts, or a source not
+        # read yet (one that spells the words only inside longer names: `_on_shutdown_complete`
+        # cannot build an app nor register a hook, but its functions may be handlers)
+        self._named: dict[str, list[ModuleFacts | SourceFile]] = {}
         self.files: list[ModuleFacts] = []
         for source in sources:
-            if not any(t in source.text for t in (*TOKENS, "include_router", "FastAPI", "Starlette", "APIRouter")):
+            if not any(t in source.text for t in _WORDS):
                 continue
-            facts = _read(source, roots)
-            if facts is None:
-                continue
-            _find_targets(facts)
-            self.files.append(facts)
-            for name in facts.names:
-                self.modules.setdefault(name, facts)
+            if _AS_WORD.search(source.text):
+                facts = _read_whole(source, self.roots)
+                if facts is None:
+                    continue
+                self.files.append(facts)
+                for name in facts.names:
+                    self._named.setdefault(name, []).append(facts)
+            else:
+                for name in module_names(source.path, self.roots):
+                    self._named.setdefault(name, []).append(source)
         self.out: dict[str, dict] = {}
+
+    def module(self, name: str) -> ModuleFacts | None:
+        """The facts of the module called `name`, read now if need be."""
+        bearers = self._named.get(name, [])
+        while bearers and isinstance(bearers[0], SourceFile):
+            source = bearers[0]
+            facts = _read_whole(source, self.roots)  # None: it does not parse, the next one bears the name
+            for other in self._named.values():  # the same module under each of its names
+                other[:] = [facts if entry is source else entry for entry in other if entry is not source or facts is not None]
+        return bearers[0] if bearers else None  # type: ignore[return-value]
 
     def facts_for(self, path: str) -> dict:
         return self.out.setdefault(path, {"lifespans": [], "remove": [], "diagnostics": []})
@@ -195,7 +222,7 @@ class Project:
         if name is None:
             return None
         module, _, var = name.rpartition(".")
-        owner = self.modules.get(module)
+        owner = self.module(module)
         if owner is not None:
             return owner.targets.get(var)
         root = expr
@@ -218,7 +245,7 @@ class Project:
         name = dotted(facts, expr)
         if name:
             module, _, func = name.rpartition(".")
-            owner = self.modules.get(module)
+            owner = self.module(module)
             if owner is not None and func in owner.defs:
                 return isinstance(owner.defs[func], ast.AsyncFunctionDef)
         return None

@@ -160,6 +160,38 @@ def test_hooks_registered_from_another_module(tmp_path: Path) -> None:
     assert "on_event" not in (tmp_path / "pkg/hooks.py").read_text()
 
 
+HANDLERS_ELSEWHERE = {
+    "pkg/__init__.py": "",
+    # spells the hook words only inside longer names: read only when a handler is looked up there
+    "pkg/handlers.py": """
+        from recorder import events
+
+
+        async def on_startup_db():
+            events.append("handlers.db")
+
+
+        def on_shutdown_db():
+            events.append("handlers.close")
+    """,
+    "pkg/main.py": """
+        from fastapi import FastAPI
+        from pkg import handlers
+
+        app = FastAPI()
+        app.on_event("startup")(handlers.on_startup_db)
+        app.on_event("shutdown")(handlers.on_shutdown_db)
+    """,
+}
+
+
+def test_a_handler_module_is_read_when_a_hook_names_it(tmp_path: Path) -> None:
+    after = _convert_and_compare(tmp_path, HANDLERS_ELSEWHERE, "pkg.main")
+    assert (after["started"], after["stopped"]) == (["handlers.db"], ["handlers.close"])
+    main = (tmp_path / "pkg/main.py").read_text()
+    assert "    await handlers.on_startup_db()\n    yield\n    handlers.on_shutdown_db()\n" in main
+
+
 ROUTERS = {
     "pkg/__init__.py": "",
     "pkg/routes.py": """
