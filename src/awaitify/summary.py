@@ -206,6 +206,9 @@ def _is_main_guard(node: ast.If) -> bool:
 
 
 _NAME, _CONSTANT = ast.Name, ast.Constant
+# the statements that bind `target`, and those whose items may bind names
+_BINDS_TARGET = (ast.AugAssign, ast.AnnAssign, ast.For, ast.AsyncFor)
+_WITHS = (ast.With, ast.AsyncWith)
 
 
 @functools.cache
@@ -446,18 +449,30 @@ class _Summarizer(ast.NodeVisitor):
             return  # no `x = Class(...)`: nothing to find (whatever else binds names)
         seen: dict[str, Ref | None] = {}
         for child in statements:
-            if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
-                name = child.targets[0].id
-                ref = self.resolve(child.value.func) if isinstance(child.value, ast.Call) else None
-                ok = ref is not None and ref.kind in ("own", "import")
-                seen[name] = ref if ok and seen.get(name, ref) == ref else None
+            kind = type(child)
+            if kind is ast.Assign:
+                targets = child.targets
+                if len(targets) == 1 and type(targets[0]) is ast.Name:
+                    name = targets[0].id
+                    ref = self.resolve(child.value.func) if type(child.value) is ast.Call else None
+                    ok = ref is not None and ref.kind in ("own", "import")
+                    seen[name] = ref if ok and seen.get(name, ref) == ref else None
+                    continue
+            elif kind is ast.Delete:
+                targets = child.targets
+            elif kind in _BINDS_TARGET:
+                targets = [child.target]
+            elif kind in _WITHS:
+                targets = [item.optional_vars for item in child.items if item.optional_vars]
+            else:
                 continue
-            targets = [t for t in (getattr(child, "target", None), *getattr(child, "targets", ())) if t is not None]
-            targets += [item.optional_vars for item in getattr(child, "items", ()) if isinstance(item, ast.withitem) and item.optional_vars]
-            for target in targets:
-                for name_node in ast.walk(target):
-                    if isinstance(name_node, ast.Name):
-                        seen[name_node.id] = None
+            for target in targets:  # any other binding of a name (or use inside a target) rules it out
+                if type(target) is ast.Name:
+                    seen[target.id] = None
+                else:
+                    for name_node in ast.walk(target):
+                        if type(name_node) is ast.Name:
+                            seen[name_node.id] = None
         scope.instances.update({name: ref for name, ref in seen.items() if ref is not None})
 
     visit_FunctionDef = _function
