@@ -519,6 +519,63 @@ def test_a_cold_fix_plans_without_libcst_and_the_speculation_process_transforms_
     assert patch == reference and b"async def work" in patch
 
 
+EARLY_PROBE = """\
+import os, sys
+from pathlib import Path
+from awaitify import speculation
+import awaitify.runner as runner
+from awaitify.config import Config
+from awaitify.report import patch_bytes
+from awaitify.rules import all_rules
+
+speculation.start_early("awaitify.runner:_fix_one", "awaitify.runner:_load_codemods")
+child = speculation._early._process
+runner.SPECULATE_FROM = 0
+taken = []
+take = speculation.take_early
+speculation.take_early = lambda: (lambda got: (taken.append(got is not None), got)[1])(take())
+tree = Path.cwd()
+result = runner.run([tree], Config(root=tree), all_rules(), runner.RunOptions(use_cache=False, jobs=int(sys.argv[1])))
+child.join(5)
+print(taken[:1], child.is_alive(), "libcst" in sys.modules)
+sys.stdout.flush()
+sys.stdout.buffer.write(patch_bytes(result))
+"""
+
+
+def test_a_speculation_process_forked_as_fix_starts_is_taken_or_stopped(tmp_path: Path) -> None:
+    """`awaitify fix` forks the speculation process before parsing its flags (it loads libcst on a
+    free core meanwhile): a run that speculates takes it (same patch, no libcst here); one that does
+    not (one job) stops it."""
+    import multiprocessing
+    import subprocess
+    import sys
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("speculation needs fork")
+    (tmp_path / "app.py").write_text("import helpers\n\n\nasync def handler():\n    return helpers.work()\n")
+    (tmp_path / "helpers.py").write_text("import time\n\n\ndef work():\n    time.sleep(1)\n    return 1\n")
+
+    def probe(jobs: int) -> tuple[str, bytes]:
+        out = subprocess.run([sys.executable, "-c", EARLY_PROBE, str(jobs)], cwd=tmp_path, capture_output=True, check=True).stdout
+        first, _, patch = out.partition(b"\n")
+        return first.decode(), patch
+
+    (taken, patch), (dropped, reference) = probe(2), probe(1)
+    # both take it (one to use, one to stop); the child is gone; libcst loads here only without it
+    assert taken == "[True] False False" and dropped == "[True] False True"
+    assert patch == reference and b"async def work" in patch
+
+
+def test_only_a_fix_without_a_warm_cache_forks_early(tmp_path: Path, monkeypatch) -> None:
+    from awaitify.cli import _cold_fix
+
+    monkeypatch.chdir(tmp_path)
+    assert _cold_fix(["fix", "--check", "."]) and not _cold_fix(["check", "."]) and not _cold_fix([])
+    (tmp_path / ".awaitify_cache").mkdir()
+    assert not _cold_fix(["fix", "."]) and _cold_fix(["fix", "--no-cache", "."])
+
+
 def _has_marker(_: object) -> bool:
     import sys
 

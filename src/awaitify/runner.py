@@ -224,7 +224,10 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
          timings: dict[str, float]) -> RunResult:
     pool = Pool(options.jobs)
     # forked now, before the pool's thread exists (awaitify.speculation)
-    early = Speculation(_fix_one, _load_codemods) if options.scope is None and len(files) >= SPECULATE_FROM and pool.jobs >= 2 and speculation.available() else None
+    early = None
+    if options.scope is None and len(files) >= SPECULATE_FROM and pool.jobs >= 2 and speculation.available():
+        early = speculation.take_early() or Speculation(_fix_one, _load_codemods)
+    speculation.drop_early()  # forked as the command started, but this run has no use for it
     foreseen: dict[str, tuple | None] = {}  # path -> its work item should the plan leave the file alone
     try:
         with _stage(timings, "discover"):

@@ -13,7 +13,9 @@ keeps its results until it is asked to stop, so it never waits on this process w
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
+import os
 from multiprocessing.connection import Connection
 from typing import Callable, Generic, TypeVar
 
@@ -30,11 +32,23 @@ def available() -> bool:
     return multiprocessing.get_start_method(allow_none=False) == "fork"
 
 
-def _serve(conn: Connection, fn: Callable, warm: Callable[[], object] | None) -> None:
+def _named(target: Callable | str) -> Callable:
+    """A callable, or one named "module:attribute" (imported here, in the forked process)."""
+    if callable(target):
+        return target
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _serve(conn: Connection, fn: Callable | str, warm: Callable[[], object] | str | None) -> None:
     in_worker()
-    if warm is not None:  # while the run reads the tree, a core is free
-        warm()
-    message = conn.recv()
+    if warm is not None:  # while the run starts and reads the tree, a core is free
+        _named(warm)()
+    fn = _named(fn)
+    try:
+        message = conn.recv()
+    except EOFError:  # forked early and never used (`start_early`)
+        return
     results = {}
     if message != _STOP:
         for key, item in message:
@@ -52,9 +66,9 @@ def _serve(conn: Connection, fn: Callable, warm: Callable[[], object] | None) ->
 
 
 class Speculation(Generic[Item, Result]):
-    def __init__(self, fn: Callable[[Item], Result], warm: Callable[[], object] | None = None) -> None:
+    def __init__(self, fn: Callable[[Item], Result] | str, warm: Callable[[], object] | str | None = None) -> None:
         """Forks the process now; `start` hands it the work later. `warm()` runs in it at once:
-        what its work will load (libcst and the codemods)."""
+        what its work will load (libcst and the codemods). Either may be named "module:attribute"."""
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe()
         self._process = context.Process(target=_serve, args=(child, fn, warm), daemon=True)
@@ -90,9 +104,41 @@ class Speculation(Generic[Item, Result]):
         except (EOFError, OSError):
             return None
 
+    def kill(self) -> None:
+        """Stop it at once: it was never handed work."""
+        self._conn.close()
+        self._process.kill()
+        self._process.join(timeout=5)
+
     def close(self) -> None:
         self.claim()
         self._conn.close()
         self._process.join(timeout=5)
         if self._process.is_alive():
             self._process.kill()
+
+
+# A speculation process forked as the command starts (`start_early`), before anything is imported
+# or parsed: loading libcst there then costs the run nothing. The run takes it, or it is stopped.
+_early: Speculation | None = None
+
+
+def start_early(fn: str, warm: str) -> None:
+    """Fork the speculation process now, if this machine has a core to spare for it."""
+    global _early
+    if _early is None and available() and (os.cpu_count() or 1) >= 2:
+        _early = Speculation(fn, warm)
+
+
+def take_early() -> Speculation | None:
+    """The process `start_early` forked, for the run to use (it closes it)."""
+    global _early
+    taken, _early = _early, None
+    return taken
+
+
+def drop_early() -> None:
+    """Stop the early process if no run took it."""
+    taken = take_early()
+    if taken is not None:
+        taken.kill()
