@@ -494,25 +494,31 @@ sys.stdout.buffer.write(patch_bytes(result))
 """
 
 
-def test_a_cold_fix_plans_without_libcst_and_the_speculation_process_transforms_the_rest(tmp_path: Path) -> None:
-    """Planning and the pre-check read the codemods' rules, planners and `wants` without libcst
-    (awaitify.prechecks); the few transforms the plan leaves go to the speculation process, which
-    has libcst loaded already: this process never imports it. The patch is the one a single
-    process makes (which imports libcst to transform)."""
+def _speculating_probe(tree: Path, script: str):
+    """`probe(jobs)` runs `script` in a fresh interpreter in `tree` (an async handler calling a
+    helper that sleeps, in another module): (its first printed line, the patch it wrote after)."""
     import multiprocessing
     import subprocess
     import sys
 
     if multiprocessing.get_start_method() != "fork":
         pytest.skip("speculation needs fork")
-    (tmp_path / "app.py").write_text("import helpers\n\n\nasync def handler():\n    return helpers.work()\n")
-    (tmp_path / "helpers.py").write_text("import time\n\n\ndef work():\n    time.sleep(1)\n    return 1\n")
+    (tree / "app.py").write_text("import helpers\n\n\nasync def handler():\n    return helpers.work()\n")
+    (tree / "helpers.py").write_text("import time\n\n\ndef work():\n    time.sleep(1)\n    return 1\n")
 
     def probe(jobs: int) -> tuple[str, bytes]:
-        out = subprocess.run([sys.executable, "-c", SPECULATING_PROBE, str(jobs)], cwd=tmp_path, capture_output=True, check=True).stdout
+        out = subprocess.run([sys.executable, "-c", script, str(jobs)], cwd=tree, capture_output=True, check=True).stdout
         first, _, patch = out.partition(b"\n")
         return first.decode(), patch
+    return probe
 
+
+def test_a_cold_fix_plans_without_libcst_and_the_speculation_process_transforms_the_rest(tmp_path: Path) -> None:
+    """Planning and the pre-check read the codemods' rules, planners and `wants` without libcst
+    (awaitify.prechecks); the few transforms the plan leaves go to the speculation process, which
+    has libcst loaded already: this process never imports it. The patch is the one a single
+    process makes (which imports libcst to transform)."""
+    probe = _speculating_probe(tmp_path, SPECULATING_PROBE)
     (speculating, patch), (alone, reference) = probe(2), probe(1)
     assert speculating == "[False] False ['app.py', 'helpers.py']"
     assert alone == "[False] True ['app.py', 'helpers.py']"
@@ -547,20 +553,7 @@ def test_a_speculation_process_forked_as_fix_starts_is_taken_or_stopped(tmp_path
     """`awaitify fix` forks the speculation process before parsing its flags (it loads libcst on a
     free core meanwhile): a run that speculates takes it (same patch, no libcst here); one that does
     not (one job) stops it."""
-    import multiprocessing
-    import subprocess
-    import sys
-
-    if multiprocessing.get_start_method() != "fork":
-        pytest.skip("speculation needs fork")
-    (tmp_path / "app.py").write_text("import helpers\n\n\nasync def handler():\n    return helpers.work()\n")
-    (tmp_path / "helpers.py").write_text("import time\n\n\ndef work():\n    time.sleep(1)\n    return 1\n")
-
-    def probe(jobs: int) -> tuple[str, bytes]:
-        out = subprocess.run([sys.executable, "-c", EARLY_PROBE, str(jobs)], cwd=tmp_path, capture_output=True, check=True).stdout
-        first, _, patch = out.partition(b"\n")
-        return first.decode(), patch
-
+    probe = _speculating_probe(tmp_path, EARLY_PROBE)
     (taken, patch), (dropped, reference) = probe(2), probe(1)
     # both take it (one to use, one to stop); the child is gone; libcst loads here only without it
     assert taken == "[True] False False" and dropped == "[True] False True"
