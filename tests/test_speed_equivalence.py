@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -179,6 +180,19 @@ def test_an_override_behind_an_aliased_base_is_reached(tmp_path: Path) -> None:
     assert any(f[0].endswith("impl.py") for f in _findings(tmp_path, full=False))
 
 
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="type parameters are Python 3.12 syntax")
+def test_an_override_in_a_generic_subclass_is_reached(tmp_path: Path) -> None:
+    """`class Impl[T](Base)`: the subclass text filter reads past type parameters, so the top-down
+    reach finds the override the full index finds."""
+    (tmp_path / "base.py").write_text("class Base:\n    def fetch(self):\n        return 1\n\n"
+                                      "    async def handle(self):\n        return self.fetch()\n")
+    (tmp_path / "impl.py").write_text("import time\nfrom base import Base\n\n\nclass Impl[T: (int, str)](Base):\n"
+                                      "    def fetch(self):\n        time.sleep(1)\n        return 2\n")
+    for full in (False, True):
+        result = run([tmp_path], Config(root=tmp_path), all_rules(), RunOptions(use_cache=False, jobs=1, full_index=full))
+        assert any("Impl.fetch" in line for line in result.plan.explanations), full
+
+
 def test_the_subclass_text_filter_keeps_every_real_subclass() -> None:
     """Every class the index finds deriving from K (its MRO, names resolved across modules) stands
     in a file the text filter says may derive from K: on asyncio, unittest and the modules they
@@ -216,9 +230,12 @@ def test_the_subclass_text_filter_reads_import_aliases_of_every_shape() -> None:
         "slash.py": "from base import Other, \\\n    Base as Root2\n\nclass B(Root2):\n    pass\n",
         "crlf.py": "from base import Base as Root3\r\n\r\nclass C(pkg.Root3):\r\n    pass\r\n",
         "other.py": "with open(p) as Base:\n    pass\n\nclass D(Base.attr):\n    pass\n",
+        # Python 3.12 type parameters, bounds and constraints between the name and the bases
+        "generic.py": "from base import Base\n\nclass E[T](Base):\n    pass\n",
+        "generic2.py": "from generic import E\n\nclass F[K: dict[str, int], V: (int,\n str)](E):\n    pass\n",
     }
     text_filter = SubclassText(texts)
-    assert [p for p in texts if text_filter.may_derive(p, "Base")] == ["paren.py", "slash.py", "crlf.py"]
+    assert [p for p in texts if text_filter.may_derive(p, "Base")] == ["paren.py", "slash.py", "crlf.py", "generic.py", "generic2.py"]
 
 
 def _python_files() -> list[Path]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-_CLASS = re.compile(r"class\s+(\w+)\s*\(")
+# type parameters (Python 3.12: `class Impl[T: (int, str)](Base)`) may stand between name and bases
+_CLASS = re.compile(r"class\s+(\w+)\s*(?:\[.*?\]\s*)?\(", re.DOTALL)
 _IMPORT = re.compile(r"import\b")
 # an alias in an import: only imports bind a name the index resolves to a class (not `with x as y`)
 _ALIAS = re.compile(r"(\w+)\s+as\s+(\w+)")
