@@ -586,6 +586,28 @@ def test_only_a_fix_without_a_warm_cache_forks_early(tmp_path: Path, monkeypatch
     assert not _cold_fix(["fix", "."]) and _cold_fix(["fix", "--no-cache", "."])
 
 
+def _double(x: int) -> int:
+    return 2 * x
+
+
+@pytest.mark.parametrize("last_batch", [False, True], ids=["closed-after-claim", "finished"])
+def test_a_speculation_process_exits_by_itself_once_closed(last_batch: bool) -> None:
+    """Closed after `claim` (more work left than it takes: the pool does it) or after `finish`, the
+    process ends on its own, not killed after close's wait (the run waited 5 s for it on trees
+    with more than two transforms left)."""
+    from awaitify.speculation import Speculation, available
+
+    if not available():
+        pytest.skip("speculation needs fork")
+    early = Speculation(_double)
+    early.start([("a", 2)])
+    assert early.claim() in ({}, {"a": 4})  # stopped before or after its one item
+    if last_batch:
+        assert early.finish([("b", 3)]) == {"b": 6}
+    early.close()
+    assert early._process.exitcode == 0
+
+
 def _has_marker(_: object) -> bool:
     import sys
 

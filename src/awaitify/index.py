@@ -413,6 +413,15 @@ class ProjectIndex:
             edges += [e for e in self._callers.get(ancestor, []) if e.dynamic]
         return sorted(edges, key=Edge.order)
 
+    def unread_for(self, fid: FuncId) -> frozenset[str]:
+        """The files that may call fid whose sites `callers(fid)` has not read yet (after a
+        `summarized_only` question: those not summarized)."""
+        info = self.function(fid)
+        unread = {p for p in self.files_spelling(info.name) if not self._named_in(p, info.name)}
+        if info.name == "__init__" and info.class_qualname:
+            unread |= {p for p in self.files_spelling(info.class_qualname.rpartition(".")[2]) if p not in self._indexed}
+        return frozenset(unread)
+
     def callers_in(self, fid: FuncId, paths: Sequence[str]) -> list[Edge]:
         """The callers of fid standing in these files (only these are read)."""
         info = self.function(fid)

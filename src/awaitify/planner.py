@@ -52,8 +52,9 @@ class Closure:
     awaits: list[tuple[Edge, FuncId]] = field(default_factory=list)  # calls that get `await`
     bridges: list[tuple[Edge, FuncId]] = field(default_factory=list)  # sync entry points: asyncio.run(...)
     boundaries: list[str] = field(default_factory=list)  # why it cannot be made async
-    # members whose callers were read only in the files summarized already (`Propagator.closure`)
-    narrowed: list[FuncId] = field(default_factory=list)
+    # members whose callers were read only in the files summarized already (`Propagator.closure`),
+    # with the files that may call them left unread
+    narrowed: dict[FuncId, frozenset[str]] = field(default_factory=dict)
 
     def merge(self, other: "Closure") -> None:
         for fid, why in other.members.items():
@@ -61,7 +62,8 @@ class Closure:
         self.awaits += [a for a in other.awaits if a not in self.awaits]
         self.bridges += [b for b in other.bridges if b not in self.bridges]
         self.boundaries += [b for b in other.boundaries if b not in self.boundaries]
-        self.narrowed += [n for n in other.narrowed if n not in self.narrowed]
+        for fid, unread in other.narrowed.items():
+            self.narrowed.setdefault(fid, unread)
 
     def offloads_somewhere(self) -> bool:
         return any(edge.site.context == ASYNC for edge, _ in self.awaits)
@@ -211,8 +213,9 @@ class Propagator:
                     work.append(related)
             narrowed = narrow and bool(result.boundaries)
             callers = self.index.callers(fid, summarized_only=narrowed)
-            if narrowed:
-                result.narrowed.append(fid)
+            unread = self.index.unread_for(fid) if narrowed else frozenset()
+            if unread:  # (none: every file that may call it was read anyway)
+                result.narrowed[fid] = unread
             if not callers and fid != seed:
                 result.boundaries.append(f"{self.name(fid)} has no callers in the project: it may be called from outside")
             for edge in callers:
@@ -272,19 +275,24 @@ class Propagator:
             return True
         if not a.narrowed and not b.narrowed:
             return False
+        a_unread, b_unread = self._unread_files(a), self._unread_files(b)
         b_files, a_files = {fid[0] for fid in b.members}, {fid[0] for fid in a.members}
-        both = self._narrowed_files(a) & self._narrowed_files(b)
-        unread_a, unread_b = self._unread_members(a, b_files | both), self._unread_members(b, a_files | both)
+        both = a_unread & b_unread
+        unread_a = self._unread_members(a, (b_files & a_unread) | both)
+        unread_b = self._unread_members(b, (a_files & b_unread) | both)
         return bool(unread_a & b.members.keys() or unread_b & a.members.keys() or unread_a & unread_b)
 
-    def _narrowed_files(self, closure: Closure) -> set[str]:
-        return {p for fid in closure.narrowed for p in self.index.files_spelling(self.index.function(fid).name)}
+    @staticmethod
+    def _unread_files(closure: Closure) -> frozenset[str]:
+        return frozenset().union(*closure.narrowed.values())
 
     def _unread_members(self, closure: Closure, paths: set[str]) -> set[FuncId]:
         """The sync callers in these files that the narrowed members would have made members."""
         found: set[FuncId] = set()
-        for fid in closure.narrowed:
-            for edge in self.index.callers_in(fid, sorted(paths)):
+        if not paths:
+            return found
+        for fid, unread in closure.narrowed.items():
+            for edge in self.index.callers_in(fid, sorted(paths & unread)):
                 caller = (edge.path, edge.site.owner)
                 if (edge.site.context == SYNC and not edge.constructor and not self.is_configured(caller)
                         and not self.is_test(edge.path, edge.site.owner)):

@@ -40,7 +40,8 @@ def _named(target: Callable | str) -> Callable:
     return getattr(importlib.import_module(module), attr)
 
 
-def _serve(conn: Connection, fn: Callable | str, warm: Callable[[], object] | str | None) -> None:
+def _serve(conn: Connection, fn: Callable | str, warm: Callable[[], object] | str | None, other_end: Connection) -> None:
+    other_end.close()  # the run's end, inherited: held open here, it would hide the run closing its own
     in_worker()
     if warm is not None:  # while the run starts and reads the tree, a core is free
         _named(warm)()
@@ -58,11 +59,12 @@ def _serve(conn: Connection, fn: Callable | str, warm: Callable[[], object] | st
         if conn.recv() != _STOP:
             return
     conn.send(results)
-    try:  # then, maybe, a last batch to do whole (`finish`)
+    try:  # then, maybe, a last batch to do whole (`finish`); `close` sends none
         last = conn.recv()
     except EOFError:
         return
-    conn.send({key: fn(item) for key, item in last})
+    if last != _STOP:
+        conn.send({key: fn(item) for key, item in last})
 
 
 class Speculation(Generic[Item, Result]):
@@ -71,10 +73,11 @@ class Speculation(Generic[Item, Result]):
         what its work will load (libcst and the codemods). Either may be named "module:attribute"."""
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, fn, warm), daemon=True)
+        self._process = context.Process(target=_serve, args=(child, fn, warm, self._conn), daemon=True)
         self._process.start()
         child.close()
         self._results: dict[str, Result] | None = None
+        self._finished = False
 
     def start(self, items: list[tuple[str, Item]]) -> None:
         """`items`: (work key, item), the most worth starting early first."""
@@ -98,6 +101,7 @@ class Speculation(Generic[Item, Result]):
         """After `claim`: does these items too, all of them, in this process that has what the
         transforms load imported already. None if it died on the way (do them the usual way)."""
         self.claim()
+        self._finished = True
         try:
             self._conn.send(items)
             return self._conn.recv()
@@ -112,6 +116,11 @@ class Speculation(Generic[Item, Result]):
 
     def close(self) -> None:
         self.claim()
+        if not self._finished:
+            try:
+                self._conn.send(_STOP)  # no last batch: it may exit
+            except OSError:
+                pass
         self._conn.close()
         self._process.join(timeout=5)
         if self._process.is_alive():
