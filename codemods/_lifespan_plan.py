@@ -175,35 +175,36 @@ class Project:
     def __init__(self, sources: list[SourceFile], config: Config) -> None:
         self.config = config
         self.roots = [config.root.resolve(), config.root.resolve() / "src"]
-        # dotted name -> the modules that bear it, first one readable wins: facts, or a source not
-        # read yet (one that spells the words only inside longer names: `_on_shutdown_complete`
+        # dotted name -> the files that bear it, the first readable one wins; a file is read when
+        # first asked for if it spells the words only inside longer names (`_on_shutdown_complete`
         # cannot build an app nor register a hook, but its functions may be handlers)
-        self._named: dict[str, list[ModuleFacts | SourceFile]] = {}
+        self._named: dict[str, list[SourceFile]] = {}
+        self._by_path: dict[str, ModuleFacts | None] = {}  # path -> facts (None: it does not parse)
         self.files: list[ModuleFacts] = []
         for source in sources:
             if not any(t in source.text for t in _WORDS):
                 continue
             if _AS_WORD.search(source.text):
-                facts = _read_whole(source, self.roots)
+                facts = self._facts(source)
                 if facts is None:
                     continue
                 self.files.append(facts)
-                for name in facts.names:
-                    self._named.setdefault(name, []).append(facts)
+                names = facts.names
             else:
-                for name in module_names(source.path, self.roots):
-                    self._named.setdefault(name, []).append(source)
+                names = module_names(source.path, self.roots)
+            for name in names:
+                self._named.setdefault(name, []).append(source)
         self.out: dict[str, dict] = {}
+
+    def _facts(self, source: SourceFile) -> ModuleFacts | None:
+        path = str(source.path)
+        if path not in self._by_path:
+            self._by_path[path] = _read_whole(source, self.roots)
+        return self._by_path[path]
 
     def module(self, name: str) -> ModuleFacts | None:
         """The facts of the module called `name`, read now if need be."""
-        bearers = self._named.get(name, [])
-        while bearers and isinstance(bearers[0], SourceFile):
-            source = bearers[0]
-            facts = _read_whole(source, self.roots)  # None: it does not parse, the next one bears the name
-            for other in self._named.values():  # the same module under each of its names
-                other[:] = [facts if entry is source else entry for entry in other if entry is not source or facts is not None]
-        return bearers[0] if bearers else None  # type: ignore[return-value]
+        return next((facts for source in self._named.get(name, ()) if (facts := self._facts(source)) is not None), None)
 
     def facts_for(self, path: str) -> dict:
         return self.out.setdefault(path, {"lifespans": [], "remove": [], "diagnostics": []})

@@ -313,13 +313,13 @@ def entry() -> None:
     took a quarter of a second; every file is written and the worker pool shut down by then.
     Python's warnings about the code it reads (`SyntaxWarning: invalid escape sequence`, 3.12+)
     are not awaitify's to print."""
+    from awaitify import speculation
+
     warnings.filterwarnings("ignore", category=SyntaxWarning)
     if _cold_fix(sys.argv[1:]):
         # a large tree's cold `fix` transforms some files in a speculation process; forked now, it
         # loads libcst and the codemods while the flags are parsed and the tree is read (the run
         # takes it or stops it: awaitify.speculation.start_early)
-        from awaitify import speculation
-
         speculation.start_early("awaitify.runner:_fix_one", "awaitify.runner:_load_codemods")
     try:
         main()
@@ -329,8 +329,6 @@ def entry() -> None:
             print(exc.code, file=sys.stderr)
     else:  # pragma: no cover - main always exits
         code = EXIT_OK
-    from awaitify import speculation
-
     speculation.drop_early()  # a run that ended before taking it (a usage error, a warm answer)
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -303,13 +303,16 @@ class ProjectIndex:
         if (word, whole) in self._searched or (word, True) in self._searched:
             return
         self._searched.add((word, whole))
+        self._index_spelling(word, whole, self.files_spelling(word))
+
+    def _index_spelling(self, word: str, whole: bool, paths: Sequence[str]) -> None:
         if whole:
-            found = [p for p in self.files_spelling(word) if p not in self._indexed]
+            found = [p for p in paths if p not in self._indexed]
             self.store.prefetch(found)
             for path in found:
                 self.index_file(path)
-            return
-        self.index_naming(word, self.files_spelling(word))
+        else:
+            self.index_naming(word, paths)
 
     def index_naming(self, word: str, paths: Sequence[str]) -> None:
         """Resolve the sites of these files that may name a function `word`, once per file and word:
@@ -326,12 +329,15 @@ class ProjectIndex:
             if summary is not None:
                 self._index_sites(path, summary.calls, summary.values)
 
-    def _named_in(self, path: str, word: str) -> bool:
-        return path in self._indexed or (path, word) in self._named
+    def _named_in(self, path: str, word: str, whole: bool = False) -> bool:
+        return path in self._indexed or (not whole and (path, word) in self._named)
+
+    def summarized(self, path: str) -> bool:
+        return self.store.summarized(path) is not None
 
     def summarized_spelling(self, word: str) -> list[str]:
         """The files spelling `word` that have a full summary already."""
-        return [p for p in self.files_spelling(word) if self.store.summarized(p) is not None]
+        return [p for p in self.files_spelling(word) if self.summarized(p)]
 
     def files_defining(self, name: str) -> list[str]:
         """The files that may define a function `name`: one regex pass over every file builds the
@@ -393,48 +399,38 @@ class ProjectIndex:
                 out.append((klass[0], f"{klass[1]}.{info.name}"))
         return out
 
-    def callers(self, fid: FuncId, summarized_only: bool = False) -> list[Edge]:
-        """`summarized_only`: read the call sites of the files summarized already, not the others
-        (what a closure offloaded already needs: `planner.Propagator.closure`)."""
+    def _caller_words(self, fid: FuncId) -> list[tuple[str, bool]]:
+        """(word, whole): what a call of fid spells. Its name; for `__init__`, its class's too, whose
+        files are read whole (`Sub()` builds a `Base` and never spells it)."""
         info = self.function(fid)
-        if summarized_only:
-            self.index_naming(info.name, self.summarized_spelling(info.name))
-        else:
-            self.index_files_mentioning(info.name)
+        words = [(info.name, False)]
         if info.name == "__init__" and info.class_qualname:
-            word = info.class_qualname.rpartition(".")[2]
-            if summarized_only:
-                for path in self.summarized_spelling(word):
-                    self.index_file(path)
+            words.append((info.class_qualname.rpartition(".")[2], True))
+        return words
+
+    def callers(self, fid: FuncId, within: Callable[[str], bool] | None = None) -> list[Edge]:
+        """Every caller found so far, once the files that may call fid are read; `within`: read only
+        the files it keeps (a closure offloaded already reads the summarized ones:
+        `planner.Propagator.closure`; `unread_for` says what that left)."""
+        for word, whole in self._caller_words(fid):
+            if within is None:
+                self.index_files_mentioning(word, whole)
             else:
-                self.index_files_mentioning(word, whole=True)
+                self._index_spelling(word, whole, [p for p in self.files_spelling(word) if within(p)])
         edges = list(self._callers.get(fid, []))
         for ancestor in self._inherited(fid):
             edges += [e for e in self._callers.get(ancestor, []) if e.dynamic]
         return sorted(edges, key=Edge.order)
 
-    def unread_for(self, fid: FuncId) -> frozenset[str]:
-        """The files that may call fid whose sites `callers(fid)` has not read yet (after a
-        `summarized_only` question: those not summarized)."""
-        info = self.function(fid)
-        unread = {p for p in self.files_spelling(info.name) if not self._named_in(p, info.name)}
-        if info.name == "__init__" and info.class_qualname:
-            unread |= {p for p in self.files_spelling(info.class_qualname.rpartition(".")[2]) if p not in self._indexed}
-        return frozenset(unread)
-
     def callers_in(self, fid: FuncId, paths: Sequence[str]) -> list[Edge]:
         """The callers of fid standing in these files (only these are read)."""
-        info = self.function(fid)
         wanted = set(paths)
-        self.index_naming(info.name, [p for p in self.files_spelling(info.name) if p in wanted])
-        if info.name == "__init__" and info.class_qualname:
-            for path in self.files_spelling(info.class_qualname.rpartition(".")[2]):
-                if path in wanted:
-                    self.index_file(path)
-        edges = [e for e in self._callers.get(fid, []) if e.path in wanted]
-        for ancestor in self._inherited(fid):
-            edges += [e for e in self._callers.get(ancestor, []) if e.dynamic and e.path in wanted]
-        return sorted(edges, key=Edge.order)
+        return [e for e in self.callers(fid, within=wanted.__contains__) if e.path in wanted]
+
+    def unread_for(self, fid: FuncId) -> frozenset[str]:
+        """The files that may call fid whose sites no question has read yet."""
+        return frozenset(p for word, whole in self._caller_words(fid) for p in self.files_spelling(word)
+                         if not self._named_in(p, word, whole))
 
     def async_edges(self, path: str) -> list[tuple[Edge, FuncId]]:
         """The resolved calls standing in the file's async functions (at any depth), with their callee."""

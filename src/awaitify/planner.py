@@ -212,7 +212,7 @@ class Propagator:
                     result.members[related] = f"overrides or is overridden by {self.name(fid)}, which became async"
                     work.append(related)
             narrowed = narrow and bool(result.boundaries)
-            callers = self.index.callers(fid, summarized_only=narrowed)
+            callers = self.index.callers(fid, within=self.index.summarized if narrowed else None)
             unread = self.index.unread_for(fid) if narrowed else frozenset()
             if unread:  # (none: every file that may call it was read anyway)
                 result.narrowed[fid] = unread

@@ -7,6 +7,7 @@ dry run, `--write`, `--check` and every output format. Each stage's wall time is
 
 from __future__ import annotations
 
+import functools
 import sys
 import time
 from contextlib import contextmanager
@@ -246,13 +247,10 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
                 if early is not None:
                     # the files that spell `async def` are summarized first (the planner and the
                     # pre-check read them); speculation starts once they are in (see `_speculate`)
-                    found: dict[str, tuple[Rule, ...]] = {}
-
-                    def speculate() -> None:
-                        found or found.update(_by_text_all(sources, rules, config))
-                        foreseen.update(_speculate(early, sources, found, config, store, keys, cache, options))
-                    store.start_prefetch([str(s.path) for s in sources if has_async_def(s.text)], then=speculate)
-                    found or found.update(_by_text_all(sources, rules, config))  # while the workers parse
+                    found = functools.cache(lambda: _by_text_all(sources, rules, config))
+                    store.start_prefetch([str(s.path) for s in sources if has_async_def(s.text)],
+                                         then=lambda: foreseen.update(_speculate(early, sources, found(), config, store, keys, cache, options)))
+                    found()  # while the workers parse
                 plan = build_plan(sources, rules, config, paths, store, full_index=options.full_index,
                                   scope=set(options.scope) if options.scope is not None else None)
                 cache.put_plan(plan_key, plan)

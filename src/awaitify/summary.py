@@ -342,12 +342,11 @@ class _Summarizer(ast.NodeVisitor):
     def _owner(self) -> str:
         return self.scopes[-1].owner if self.scopes else ""
 
-    def _enter(self, scope: _Scope) -> _Scope:
+    def _enter(self, scope: _Scope) -> None:
         parent = self.scopes[-1] if self.scopes else None
         scope.owner = scope.qualname if scope.kind in (ASYNC, SYNC) else (parent.owner if parent else "")
         scope.in_async = scope.kind == ASYNC or (parent is not None and parent.in_async)
         self.scopes.append(scope)
-        return scope
 
     def _qualname(self, name: str) -> str:
         for scope in reversed(self.scopes):
@@ -539,10 +538,9 @@ class _Summarizer(ast.NodeVisitor):
     def visit_Call(self, node: ast.Call) -> None:
         self.call_funcs.add(id(node.func))
         ref = self.resolve(node.func)
-        scope = self.scopes[-1] if self.scopes else None
         self.summary.calls.append(
             CallSite(ref, node.lineno, self.col(node), self._context(), self._owner(), id(node) in self.awaited,
-                     self.end_key(node.func), scope is not None and scope.in_async)
+                     self.end_key(node.func), bool(self.scopes) and self.scopes[-1].in_async)
         )
         self.generic_visit(node)
 
