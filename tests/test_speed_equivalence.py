@@ -253,7 +253,7 @@ def test_an_outline_is_the_summary_without_calls() -> None:
     checked = 0
     for path in _python_files():
         text = path.read_text(encoding="utf-8")
-        full = summarize(str(path), text)
+        full = summarize(str(path), text, lazy=False)
         full.calls, full.values, full.movable_withs = [], [], set()
         assert summarize(str(path), text, outline=True) == full, path
         checked += 1
@@ -269,7 +269,7 @@ def test_a_focused_summary_holds_every_call_that_may_name_the_word() -> None:
     checked = 0
     for path in _python_files():  # every file: a stride picked different files on another checkout
         text = path.read_text(encoding="utf-8")
-        full = summarize(str(path), text)
+        full = summarize(str(path), text, lazy=False)
         outline = summarize(str(path), text, outline=True)
         for word in sorted({info.name for info in full.functions.values()})[:8]:
             focused = summarize_focused(str(path), text, word)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 from pathlib import Path
 
 from awaitify.subclass_text import SubclassText
@@ -81,7 +81,8 @@ class SummaryStore:
         self.focus_mapper = focus_mapper  # focused summaries of many files at once (a worker pool)
         self.outline_mapper = outline_mapper  # outlines of many files at once (a worker pool)
         self.loader = loader  # (path, text) -> summary; raises SyntaxError and the like
-        self._summaries: dict[str, ModuleSummary | None] = dict(primed or {})
+        self._summaries: dict[str, ModuleSummary | None] = {}
+        self._keep((primed or {}).items())
         self._outlines: dict[str, ModuleSummary | None] = dict(outlines or {})  # primed from the cache
         self.mapper = mapper  # summarizes many files at once (a worker pool), for `prefetch`
 
@@ -99,7 +100,7 @@ class SummaryStore:
     def _drain(self) -> None:
         while self._pending:
             collect, then = self._pending.pop(0)
-            self._summaries.update(collect())
+            self._keep(collect())
             if then is not None:
                 then()
 
@@ -107,7 +108,15 @@ class SummaryStore:
         self._drain()
         todo = self._unsummarized(paths)
         if self.mapper is not None and len(todo) > 1:
-            self._summaries.update(self.mapper(todo))
+            self._keep(self.mapper(todo))
+
+    def _keep(self, found: Iterable[tuple[str, ModuleSummary | None]]) -> None:
+        """Store summaries made elsewhere (a worker, the cache), giving back to each that has
+        bodies left out the text they are read from (`ModuleSummary.expand`)."""
+        for path, summary in found:
+            if summary is not None and summary.pending:
+                summary.source = self.texts[path]
+            self._summaries[path] = summary
 
     def _unsummarized(self, paths: list[str]) -> list[tuple[str, str]]:
         """(path, text) of these files, each once, that have no summary yet."""
@@ -217,7 +226,7 @@ class ProjectIndex:
         self._def_names: dict[str, list[str]] | None = None  # name -> files with a `def name`
         self._resolved: dict[str, set[CallSite | ValueRef]] = {}  # path -> its sites resolved so far
         self._partly: set[tuple[str, str]] = set()  # (path, owner or "<async>") resolved
-        self._by_owner: dict[str, dict[str, list[CallSite]]] = {}
+        self._by_owner: dict[str, tuple[int, dict[str, list[CallSite]]]] = {}  # path -> (calls then, calls by owner)
 
     # --- indexing ----------------------------------------------------------------------------------
     # A file's call sites are resolved when a question needs them: all of them (`index_file`), those
@@ -230,6 +239,7 @@ class ProjectIndex:
         self._indexed.add(path)
         summary = self.store.get(path)
         if summary is not None:
+            summary.expand()
             self._index_sites(path, summary.calls, summary.values)
 
     def _index_some(self, path: str, which: str, pick: Callable[[ModuleSummary], list[CallSite]]) -> None:
@@ -273,12 +283,14 @@ class ProjectIndex:
                 self._value_refs.setdefault(target, []).append((path, value.line, value.col))
 
     def _sites_of(self, summary: ModuleSummary, owner: str) -> list[CallSite]:
-        if summary.path not in self._by_owner:
-            grouped: dict[str, list[CallSite]] = {}
+        summary.expand_owner(owner)
+        counted, grouped = self._by_owner.get(summary.path, (-1, {}))
+        if counted != len(summary.calls):  # first asked, or bodies were read since
+            grouped = {}
             for site in summary.calls:
                 grouped.setdefault(site.owner, []).append(site)
-            self._by_owner[summary.path] = grouped
-        return self._by_owner[summary.path].get(owner, [])
+            self._by_owner[summary.path] = (len(summary.calls), grouped)
+        return grouped.get(owner, [])
 
     def files_spelling(self, word: str) -> list[str]:
         """The files in which `word` stands as a whole word. A substring scan per word at first; an
@@ -323,6 +335,7 @@ class ProjectIndex:
         summaries = {p: self.store.summarized(p) for p in todo}
         for path, summary in summaries.items():
             if summary is not None:  # a resolved reference ends in the name itself, aliases followed
+                summary.expand_naming({word})
                 self._index_sites(path, [c for c in summary.calls if _may_name(c.ref, {word})],
                                   [v for v in summary.values if _may_name(v.ref, {word})])
         for path, summary in self.store.focused([p for p, known in summaries.items() if known is None], word).items():
@@ -395,7 +408,7 @@ class ProjectIndex:
             return []
         out = []
         for klass in self.mro((fid[0], info.class_qualname))[1:]:
-            if klass is not None and f"{klass[1]}.{info.name}" in self.summary(klass[0]).functions:
+            if klass is not None and f"{klass[1]}.{info.name}" in self.summary(klass[0], klass[1]).functions:
                 out.append((klass[0], f"{klass[1]}.{info.name}"))
         return out
 
@@ -485,12 +498,18 @@ class ProjectIndex:
         return sorted(self._unresolved.get(name, []), key=lambda u: (u[0], u[1].line, u[1].col))
 
     # --- lookups -------------------------------------------------------------------------------------
-    def summary(self, path: str) -> ModuleSummary:
-        """What resolving names needs: the file's definitions and imports, not its calls."""
-        return self.store.outline(path) or _EMPTY
+    def summary(self, path: str, looking_up: str = "") -> ModuleSummary:
+        """What resolving names needs: the file's definitions and imports, not its calls.
+        `looking_up`: a qualname about to be looked up; one defined in a function body the summary
+        left unread (`f.<locals>.g`, known from an outline or a focused summary read before it)
+        is read first."""
+        summary = self.store.outline(path) or _EMPTY
+        if looking_up and summary.pending and "<locals>" in looking_up:
+            summary.expand_inside(looking_up)
+        return summary
 
     def function(self, fid: FuncId) -> FunctionInfo:
-        return self.summary(fid[0]).functions[fid[1]]
+        return self.summary(fid[0], fid[1]).functions[fid[1]]
 
     def display_name(self, fid: FuncId) -> str:
         module = self.primary_name.get(fid[0], Path(fid[0]).stem)
@@ -544,7 +563,7 @@ class ProjectIndex:
             return self.resolve_dotted(self._absolute(path, ref.target))
         if ref.kind != "own":
             return None
-        summary = self.summary(path)
+        summary = self.summary(path, ref.target)
         if ref.target in summary.functions:
             return ("function", (path, ref.target))
         if ref.target in summary.classes:
@@ -558,7 +577,7 @@ class ProjectIndex:
     # --- classes -------------------------------------------------------------------------------------
     def bases(self, cid: ClassId) -> list[ClassId | None]:
         """Project base classes; None for a base outside the project (or unresolvable)."""
-        info: ClassInfo = self.summary(cid[0]).classes[cid[1]]
+        info: ClassInfo = self.summary(cid[0], cid[1]).classes[cid[1]]
         out: list[ClassId | None] = []
         for base in info.bases:
             resolved = self.resolve_class_ref(cid[0], base)
@@ -587,7 +606,7 @@ class ProjectIndex:
             if klass is None:
                 return None  # an outside base may define it: unknown
             qualname = f"{klass[1]}.{name}"
-            if qualname in self.summary(klass[0]).functions:
+            if qualname in self.summary(klass[0], qualname).functions:
                 return (klass[0], qualname)
         return None
 
@@ -629,6 +648,7 @@ class ProjectIndex:
             self._read_with_bases(candidates)
             found = []
             for path in candidates:
+                self.summary(path).expand_defining_method(name)  # a class defined in a function body
                 for qualname, other in self.summary(path).functions.items():
                     if other.name == name and other.class_qualname is not None and cid in self.mro((path, other.class_qualname))[1:]:
                         found.append((path, qualname))

@@ -8,12 +8,15 @@ codemods): only a transform does. Each codemod module takes its own as `wants`.
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Iterable
 
 from awaitify import codemod_rules as rules
 from awaitify.summary import ASYNC, MODULE, ModuleSummary
 
 Wants = Callable[[ModuleSummary], bool]
+# A summary may leave sync function bodies unread (`awaitify.lazy_bodies`): they hold no async code,
+# so a hook that asks about async code reads `calls` as they are; one that asks about sync code
+# reads the bodies that spell what it looks for first (`ModuleSummary.expand_naming`).
 
 # asyncio_run: where a loop whose run_until_complete() may be rewritten comes from
 LOOP_GETTERS = ("asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.new_event_loop")
@@ -33,6 +36,11 @@ REDIS_FACTORIES = {
     "redis.client.StrictRedis.from_url": "StrictRedis.from_url",
 }
 URLOPEN = "urllib.request.urlopen"
+
+
+def _last_names(dotted: Iterable[str]) -> frozenset[str]:
+    """What a call of one of these spells: its last name."""
+    return frozenset(name.rpartition(".")[2] for name in dotted)
 
 
 def wants_calls(qualified: frozenset[str] = frozenset(), unresolved: frozenset[str] = frozenset()) -> Wants:
@@ -56,6 +64,7 @@ def asyncio_run(summary: ModuleSummary) -> bool:
     """An asyncio.run() in async code or at import time, or a run_until_complete() in an async
     function that gets a loop from asyncio (the codemod rewrites only a loop it sees come from
     `get_event_loop()` and the like, in that same function)."""
+    # a loop getter counts in the async function itself: none stands in a body left unread
     getting_loops = {site.owner for site in summary.calls if site.ref.kind == "import" and site.ref.target in LOOP_GETTERS}
     for site in summary.calls:
         if site.ref.kind == "import" and site.ref.target == "asyncio.run" and site.context in (ASYNC, MODULE):
@@ -70,13 +79,16 @@ def requests_httpx(summary: ModuleSummary) -> bool:
     functions (a session kept on `self` or a global is reported where async code uses it)."""
     if any(site.ref.kind == "import" and site.ref.target.startswith("requests.") and site.in_async for site in summary.calls):
         return True
-    return any(site.ref.kind == "import" and site.ref.target in SESSION_FACTORIES for site in summary.calls) and any(
-        f.is_async for f in summary.functions.values())
+    if not any(f.is_async for f in summary.functions.values()):
+        return False
+    summary.expand_naming(_last_names(SESSION_FACTORIES))
+    return any(site.ref.kind == "import" and site.ref.target in SESSION_FACTORIES for site in summary.calls)
 
 
 def sync_db_client(summary: ModuleSummary) -> bool:
     """A sync redis client is made somewhere (module-level and `self` clients are reported when
     async code uses them, so sync scopes count too)."""
+    summary.expand_naming(_last_names(REDIS_FACTORIES))
     return any(site.ref.kind == "import" and site.ref.target in REDIS_FACTORIES for site in summary.calls)
 
 

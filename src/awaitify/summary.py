@@ -14,7 +14,10 @@ import functools
 import re
 from dataclasses import dataclass, field
 from itertools import repeat
-from typing import Callable, NamedTuple
+from typing import Callable, Iterable, NamedTuple
+
+from awaitify import lazy_bodies
+from awaitify.lazy_bodies import Pending
 
 # what `ast` raises for source it cannot read on this Python (too deep a nesting included)
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
@@ -142,12 +145,89 @@ class ModuleSummary:
     # `CallSite.key`s of calls that are the one item of a plain `with` in an async function whose
     # block could move to a function (`with open(p) as f: ...`): what the file I/O codemod rewrites
     movable_withs: set[tuple[int, int]] = field(default_factory=set)
+    # sync function bodies left unread (`awaitify.lazy_bodies`): read by `expand` when a question
+    # needs their calls; the fields above hold everything else. Equal summaries may differ here.
+    pending: list["Pending"] = field(default_factory=list, compare=False)
+    # per pending body: what reading it added (calls, values, functions, classes), None while unread
+    added: list[tuple[int, int, int, int] | None] = field(default_factory=list, compare=False)
+    source: str | None = field(default=None, compare=False, repr=False)  # the text, while pending bodies need it
+
+    def expand(self, pick: Callable[["Pending"], bool] | None = None) -> bool:
+        """Read the pending bodies `pick` keeps (all without it) into this summary, each record
+        where a walk of the whole file would have put it. Needs `source` (the file's text: set by
+        `summarize` and by the store, not pickled). True when something was read."""
+        return self._read(i for i, p in enumerate(self.pending) if pick is None or pick(p))
+
+    def _read(self, indexes: Iterable[int]) -> bool:
+        todo = sorted({i for i in indexes if self.added[i] is None})
+        for i in todo:
+            _read_pending(self, i)
+        return bool(todo)
+
+    def expand_naming(self, words: "set[str] | frozenset[str]") -> bool:
+        """Read the pending bodies whose calls may name something called one of `words`: those
+        whose text spells it, or a name an import binds to something called so (`from m import
+        word as w`: each way a call resolves ends in one of those names)."""
+        if None not in self.added:  # nothing left out, or everything read already
+            return False
+        if self.source is None:
+            raise RuntimeError(f"{self.path}: a body left out is looked for without the file's text")
+        named = set(words)
+        for imports in {id(p.imports): p.imports for p in self.pending}.values():
+            named.update(alias for alias, dotted in imports if dotted.rpartition(".")[2] in words)
+        starts, text, hits = self._starts(), self.source, set()
+        for word in named:
+            at = text.find(word)
+            while at != -1:
+                index = bisect.bisect_right(starts, at) - 1
+                if index >= 0 and at < self.pending[index].end:
+                    hits.add(index)
+                at = text.find(word, at + 1)
+        return self._read(hits)
+
+    def expand_defining_method(self, name: str) -> bool:
+        """Read the pending bodies that may define a class with a method `name` (they spell
+        `class` and `def name`): what an override search enumerates."""
+        if None not in self.added:
+            return False
+        header = re.compile(rf"\bdef\s+{re.escape(name)}\b")  # as `ProjectIndex.files_defining` reads files
+        text = self.source or ""
+        return self.expand(lambda p: text.find("class", p.start, p.end) != -1 and header.search(text, p.start, p.end) is not None)
+
+    def expand_inside(self, qualname: str) -> bool:
+        """Read the pending body that defines `qualname` (`f.<locals>.g` is defined in f's)."""
+        return self._read(self._holding(qualname, own=False))
+
+    def expand_owner(self, owner: str) -> bool:
+        """Read the pending body that holds `owner`'s calls (the function, or a function inside it)."""
+        return bool(self.pending) and self._read(self._holding(owner, own=True))
+
+    def _holding(self, qualname: str, own: bool) -> list[int]:
+        """The pending bodies that are `qualname`'s (with `own`) or define it: the qualnames it
+        starts with, cut before a `.<locals>.`."""
+        by_name = self.__dict__.get("_by_name")
+        if by_name is None:
+            by_name = self.__dict__["_by_name"] = {p.qualname: i for i, p in enumerate(self.pending)}
+        names = [qualname] if own else []
+        at = qualname.find(".<locals>.")
+        while at != -1:
+            names.append(qualname[:at])
+            at = qualname.find(".<locals>.", at + 1)
+        return [by_name[name] for name in names if name in by_name]
+
+    def _starts(self) -> list[int]:
+        starts = self.__dict__.get("_starts_at")
+        if starts is None:
+            starts = self.__dict__["_starts_at"] = [p.start for p in self.pending]
+        return starts
 
     # Summaries cross processes and the cache by the hundred, each with thousands of records: the
     # records travel as columns of plain values (`zip`, in C), and are rebuilt the same way; record
     # by record, pickling took most of the time a worker spends on a file after parsing it.
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
+        for derived in ("source", "_by_name", "_starts_at"):  # the receiving side has the text (`SummaryStore` sets it again)
+            state.pop(derived, None)
         if self.calls:
             refs, *rest = zip(*self.calls)
             state["calls"] = (tuple(zip(*refs)), *rest)
@@ -163,6 +243,7 @@ class ModuleSummary:
                 refs = map(tuple.__new__, repeat(Ref), zip(*ref_columns))
                 state[name] = list(map(tuple.__new__, repeat(record), zip(refs, *rest)))
         self.__dict__.update(state)
+        self.source = None
 
 
 def _dotted(node: ast.expr) -> list[str] | None:
@@ -230,6 +311,16 @@ class _Scope:
     owner: str = ""  # qualname of the innermost enclosing function ("" when none)
     in_async: bool = False  # some enclosing function is async
 
+    def fields(self) -> tuple:
+        """As plain values, copied (a body set aside starts from the scopes as they are then)."""
+        return (self.kind, self.qualname, tuple(self.nested.items()), tuple(self.instances.items()), self.self_name,
+                self.class_qualname, self.owner, self.in_async)
+
+    @classmethod
+    def from_fields(cls, fields: tuple) -> "_Scope":
+        kind, qualname, nested, instances, self_name, class_qualname, owner, in_async = fields
+        return cls(kind, qualname, dict(nested), dict(instances), self_name, class_qualname, owner, in_async)
+
 
 class _Summarizer(ast.NodeVisitor):
     def __init__(self, path: str, text: str, outline: bool = False, focus: list[int] | None = None) -> None:
@@ -249,6 +340,11 @@ class _Summarizer(ast.NodeVisitor):
         self.call_funcs: set[int] = set()
         self.main_guard = 0
         self.bindable: set[str] = set()  # names that may stand for a function: defs, classes, imports
+        # bodies the parsed text left out (`awaitify.lazy_bodies`), by the line of their `def`
+        self.regions: dict[int, lazy_bodies.Region] = {}
+        self._imports_version = 0  # bumped by every import registered: when to copy the table again
+        self._state: tuple | None = None
+        self._state_key: tuple[int, int, int] = (-1, -1, -1)
 
     # --- dispatch: NodeVisitor's, without building a method name for every node ----------------------
     _dispatch: dict[type, object] = {}
@@ -367,6 +463,7 @@ class _Summarizer(ast.NodeVisitor):
         self.toplevel.add(name)
 
     def _register_import(self, statement: ast.Import | ast.ImportFrom) -> None:
+        self._imports_version += 1
         imports = self.summary.imports
         if isinstance(statement, ast.Import):
             for alias in statement.names:
@@ -431,14 +528,44 @@ class _Summarizer(ast.NodeVisitor):
                 ref = self.resolve(arg.annotation)
                 if ref.kind in ("own", "import"):
                     scope.instances[arg.arg] = ref
+        region = self.regions.get(node.lineno) if self.regions else None
+        if region is not None and node.col_offset == region.indent and lazy_bodies.is_marker(node.body, region.body_line):
+            self._set_aside(region, qualname)
+        else:
+            self._body(node, scope)
+        self.scopes.pop()
+
+    def _body(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope) -> None:
         # an outline resolves names only for nested definitions (and the calls it reads)
         if not self.outline or _defines_inside(node) or (self.focus and self._in_focus(node)):
             self._local_instances(node, scope)
         if self.outline and self.has_yield and "yield" in "\n".join(self.lines[node.lineno - 1 : node.end_lineno]):
-            self.summary.functions[qualname].is_generator = _yields(node)  # the outline skips the walk that meets it
+            self.summary.functions[scope.qualname].is_generator = _yields(node)  # the outline skips the walk that meets it
         for statement in node.body:
             self.visit(statement)
-        self.scopes.pop()
+
+    def _set_aside(self, region: lazy_bodies.Region, qualname: str) -> None:
+        """Record a body the parsed text left out, with the state its walk would start from."""
+        if self.scopes[-1].in_async:
+            raise _ParseWhole  # its calls are in async code: the reach starts from them
+        del self.regions[region.line]
+        summary = self.summary
+        summary.pending.append(Pending(
+            qualname, region.line, region.start, region.end, tuple(map(_Scope.fields, self.scopes)), *self._names_now(),
+            (len(summary.calls), len(summary.values), len(summary.functions), len(summary.classes))))
+        summary.added.append(None)
+
+    def _names_now(self) -> tuple:
+        """(imports, bindable, toplevel) as they stand: each copied only when it has changed since
+        the last body set aside (the sets only grow; imports count their changes)."""
+        key = (self._imports_version, len(self.bindable), len(self.toplevel))
+        if key != self._state_key:
+            was, self._state_key = self._state_key, key
+            imports, bindable, toplevel = self._state or ((), frozenset(), frozenset())
+            self._state = (imports if was[0] == key[0] else tuple(self.summary.imports.items()),
+                           bindable if was[1] == key[1] else frozenset(self.bindable),
+                           toplevel if was[2] == key[2] else frozenset(self.toplevel))
+        return self._state  # type: ignore[return-value]
 
     def _local_instances(self, node: ast.AST, scope: _Scope) -> None:
         """`x = Class(...)`: x is an instance of Class when that is its only assignment. Walks
@@ -618,14 +745,91 @@ def _yields(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return False
 
 
-def summarize(path: str, text: str, outline: bool = False) -> ModuleSummary:
+class _ParseWhole(Exception):
+    """A body the parsed text left out cannot stay out (`awaitify.lazy_bodies`): parse the whole file."""
+
+
+def summarize(path: str, text: str, outline: bool = False, lazy: bool = True) -> ModuleSummary:
     """Raises SyntaxError (or RecursionError) for source `ast` cannot read on this Python.
     `outline`: definitions, classes and imports only (what resolving a name in the module needs),
-    at a fraction of the cost; `calls` and `values` stay empty."""
+    at a fraction of the cost; `calls` and `values` stay empty. `lazy`: the bodies of sync
+    functions that `lazy_bodies.regions` finds are read only when `expand` asks for them.
+
+    A file whose left-out bodies hold a syntax error is summarized all the same (its other
+    parts are sound); reading such a body later finds its calls unknown, as for a file `ast`
+    cannot read."""
+    if lazy and not outline:
+        found = lazy_bodies.regions(text)
+        if found:
+            summary = _summarize_hollowed(path, text, found)
+            if summary is not None:
+                return summary
     tree = ast.parse(text, filename=path)
     summarizer = _Summarizer(path, text, outline)
     summarizer.visit(tree)
     return summarizer.summary
+
+
+def _summarize_hollowed(path: str, text: str, found: list[lazy_bodies.Region]) -> ModuleSummary | None:
+    """The summary of the text with these bodies left out, or None when one cannot be."""
+    try:
+        tree = ast.parse(lazy_bodies.hollowed(text, found), filename=path)
+    except UNPARSABLE:
+        return None  # the whole text decides (it may well fail too: then that is the error)
+    summarizer = _Summarizer(path, text)
+    summarizer.regions = {region.line: region for region in found}
+    try:
+        summarizer.visit(tree)
+    except _ParseWhole:
+        return None
+    if summarizer.regions:  # a candidate did not come back as a function's body: a `def` in a string
+        return None
+    summarizer.summary.source = text
+    return summarizer.summary
+
+
+def _read_pending(summary: ModuleSummary, index: int) -> None:
+    """Walk one body left out, from the state recorded for it, and put what it holds where a walk
+    of the whole file would have put it (the records of the bodies before it that were read
+    come first)."""
+    pending = summary.pending[index]
+    if summary.source is None:
+        raise RuntimeError(f"{summary.path}: a body left out is read without the file's text")
+    source = pending.source(summary.source)
+    walker = _Summarizer(summary.path, "")  # lines are needed only to count columns in characters
+    if not summary.source.isascii():
+        walker.ascii, walker.lines = False, source.splitlines()
+    walker.summary.imports = dict(pending.imports)
+    walker.bindable, walker.toplevel = set(pending.bindable), set(pending.toplevel)
+    walker.scopes = [_Scope.from_fields(fields) for fields in pending.scopes]
+    try:
+        tree = ast.parse(source, filename=summary.path)
+    except UNPARSABLE:
+        summary.added[index] = (0, 0, 0, 0)  # its calls stay unknown, as in a file `ast` cannot read
+        return
+    node = tree.body[0]
+    if type(node) is ast.If:  # `if 1:` puts an indented function at its own columns
+        node = node.body[0]
+    walker._body(node, walker.scopes[-1])  # type: ignore[arg-type]
+    found = walker.summary
+    before = [sum(column) for column in zip((0, 0, 0, 0), *(a for a in summary.added[:index] if a is not None))]
+    at_calls, at_values, at_functions, at_classes = (a + b for a, b in zip(pending.at, before))
+    summary.calls[at_calls:at_calls] = found.calls
+    summary.values[at_values:at_values] = found.values
+    _insert(summary.functions, at_functions, found.functions)
+    _insert(summary.classes, at_classes, found.classes)
+    summary.movable_withs |= found.movable_withs
+    summary.added[index] = (len(found.calls), len(found.values), len(found.functions), len(found.classes))
+
+
+def _insert(table: dict, at: int, more: dict) -> None:
+    """Put `more`'s entries at position `at` of `table`, in place (its order is the walk's)."""
+    if more:
+        items = list(table.items())
+        table.clear()
+        table.update(items[:at])
+        table.update(more)
+        table.update(items[at:])
 
 
 def summarize_focused(path: str, text: str, word: str) -> ModuleSummary:
