@@ -60,8 +60,8 @@ class AsyncioRunToAwait(AwaitifyCodemod):
 
     def _loop_variables(self, func: cst.FunctionDef) -> set[str]:
         scope = self.get_metadata(ScopeProvider, func.body, None)
-        if scope is None:
-            return set()
+        if scope is None or not self._run_until_complete_receivers:
+            return set()  # only a loop that feeds run_until_complete() is looked at
         names: set[str] = set()
         for name in {a.name for a in scope.assignments if a.scope is scope}:
             assignments = list(scope.assignments[name])
@@ -89,16 +89,18 @@ class AsyncioRunToAwait(AwaitifyCodemod):
 
     def visit_Module(self, node: cst.Module) -> bool:
         super().visit_Module(node)
-        self._statements_by_target: dict[str, list[cst.SimpleStatementLine]] = {}
-        for statement in m.findall(node, m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(m.Name())])])):
-            assert isinstance(statement, cst.SimpleStatementLine)
-            name = statement.body[0].targets[0].target.value  # type: ignore[attr-defined]
-            self._statements_by_target.setdefault(name, []).append(statement)
         self._run_until_complete_receivers = {
             id(call.func.value)  # type: ignore[attr-defined]
             for call in m.findall(node, m.Call(func=m.Attribute(value=m.Name(), attr=m.Name("run_until_complete")), args=[m.Arg(keyword=None)]))
             if not self._suppressed(call)  # a call left as it is keeps its loop variable
         }
+        self._statements_by_target: dict[str, list[cst.SimpleStatementLine]] = {}
+        if not self._run_until_complete_receivers:  # no loop variable to find (a findall walks the whole tree)
+            return True
+        for statement in m.findall(node, m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(m.Name())])])):
+            assert isinstance(statement, cst.SimpleStatementLine)
+            name = statement.body[0].targets[0].target.value  # type: ignore[attr-defined]
+            self._statements_by_target.setdefault(name, []).append(statement)
         return True
 
     def leave_SimpleStatementLine(

@@ -45,7 +45,7 @@ _SKIPPED = re.compile(
     r"""|'''[^'\\]*(?:(?:\\.|'(?!''))[^'\\]*)*'''"""
     r'''|"(?!"")[^"\\\n]*(?:\\.[^"\\\n]*)*"'''
     r"""|'(?!'')[^'\\\n]*(?:\\.[^'\\\n]*)*'""",
-    re.S,
+    re.DOTALL,
 )
 _KEEPS_IT = ("import", "yield", "async", "await")
 _WORD_CHAR = re.compile(r"\w")
@@ -70,7 +70,7 @@ class Region(NamedTuple):
 def _body_end(indent: int) -> re.Pattern[str]:
     """The newline before the first line that is not blank, not a comment, and indented no
     deeper than `indent` columns."""
-    return re.compile(r"\n(?= {0,%d}[^ \t\n#])" % indent)
+    return re.compile(rf"\n(?= {{0,{indent}}}[^ \t\n#])")
 
 
 def _closed_code(text: str, start: int, end: int) -> str | None:
