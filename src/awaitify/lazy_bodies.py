@@ -174,8 +174,7 @@ class Pending(NamedTuple):
     end: int
     scopes: tuple  # the enclosing scopes and the function's own, as `summary._Scope` fields
     imports: tuple[tuple[str, str], ...]  # the module's import table then
-    bindable: frozenset[str]
-    toplevel: frozenset[str]
+    toplevel: frozenset[str]  # the module-level names defined by then
     at: tuple[int, int, int, int]  # how many calls, values, functions and classes came before
 
     def source(self, text: str) -> str:

@@ -312,9 +312,17 @@ class _Scope:
     in_async: bool = False  # some enclosing function is async
 
     def fields(self) -> tuple:
-        """As plain values, copied (a body set aside starts from the scopes as they are then)."""
-        return (self.kind, self.qualname, tuple(self.nested.items()), tuple(self.instances.items()), self.self_name,
-                self.class_qualname, self.owner, self.in_async)
+        """As plain values, copied (a body set aside starts from the scopes as they are then).
+        The same tuple while nothing was added (the methods of a class share their class's: one
+        object to pickle); an entry is never rebound to another value in a scope's walk."""
+        size = (len(self.nested), len(self.instances))
+        known = self.__dict__.get("_fields")
+        if known is not None and known[0] == size:
+            return known[1]
+        fields = (self.kind, self.qualname, tuple(self.nested.items()), tuple(self.instances.items()), self.self_name,
+                  self.class_qualname, self.owner, self.in_async)
+        self.__dict__["_fields"] = (size, fields)
+        return fields
 
     @classmethod
     def from_fields(cls, fields: tuple) -> "_Scope":
@@ -344,7 +352,7 @@ class _Summarizer(ast.NodeVisitor):
         self.regions: dict[int, lazy_bodies.Region] = {}
         self._imports_version = 0  # bumped by every import registered: when to copy the table again
         self._state: tuple | None = None
-        self._state_key: tuple[int, int, int] = (-1, -1, -1)
+        self._state_key: tuple[int, int] = (-1, -1)
 
     # --- dispatch: NodeVisitor's, without building a method name for every node ----------------------
     _dispatch: dict[type, object] = {}
@@ -556,15 +564,14 @@ class _Summarizer(ast.NodeVisitor):
         summary.added.append(None)
 
     def _names_now(self) -> tuple:
-        """(imports, bindable, toplevel) as they stand: each copied only when it has changed since
-        the last body set aside (the sets only grow; imports count their changes)."""
-        key = (self._imports_version, len(self.bindable), len(self.toplevel))
+        """(imports, toplevel) as they stand: each copied only when it has changed since the last
+        body set aside (toplevel only grows; imports count their changes)."""
+        key = (self._imports_version, len(self.toplevel))
         if key != self._state_key:
             was, self._state_key = self._state_key, key
-            imports, bindable, toplevel = self._state or ((), frozenset(), frozenset())
+            imports, toplevel = self._state or ((), frozenset())
             self._state = (imports if was[0] == key[0] else tuple(self.summary.imports.items()),
-                           bindable if was[1] == key[1] else frozenset(self.bindable),
-                           toplevel if was[2] == key[2] else frozenset(self.toplevel))
+                           toplevel if was[1] == key[1] else frozenset(self.toplevel))
         return self._state  # type: ignore[return-value]
 
     def _local_instances(self, node: ast.AST, scope: _Scope) -> None:
@@ -800,8 +807,11 @@ def _read_pending(summary: ModuleSummary, index: int) -> None:
     if not summary.source.isascii():
         walker.ascii, walker.lines = False, source.splitlines()
     walker.summary.imports = dict(pending.imports)
-    walker.bindable, walker.toplevel = set(pending.bindable), set(pending.toplevel)
+    walker.toplevel = set(pending.toplevel)
     walker.scopes = [_Scope.from_fields(fields) for fields in pending.scopes]
+    # `bindable` only spares resolving a name that cannot resolve (one no scope, no module-level
+    # definition and no import binds): these names, a superset of it then, give the same records
+    walker.bindable = {*pending.toplevel, *walker.summary.imports, *(n for scope in walker.scopes for n in scope.nested)}
     try:
         tree = ast.parse(source, filename=summary.path)
     except UNPARSABLE:
