@@ -163,3 +163,14 @@ def test_the_codemods_pre_checks_answer_the_same() -> None:
             assert wants(summarize(path, text)) == wants(summarize(path, text, lazy=False)), (path, name)
     for name, text in WANTED_IN_SYNC_CODE.items():
         assert summarize("m.py", text).pending and WANTS[name](summarize("m.py", text)), name
+
+
+def test_a_body_is_never_read_without_the_text() -> None:
+    """A summary from a worker or the cache has no text until the store gives it back: asking
+    it for a left-out body then is a bug, and says so, instead of finding nothing."""
+    text = LAYOUTS["plain"][0]
+    summary = pickle.loads(pickle.dumps(summarize("mod.py", text)))
+    for ask in (lambda: summary.expand(), lambda: summary.expand_naming({"f"}), lambda: summary.expand_owner("g"),
+                lambda: summary.expand_defining_method("run")):
+        with pytest.raises(RuntimeError, match="without the file's text"):
+            ask()

@@ -170,12 +170,10 @@ class ModuleSummary:
         word as w`: each way a call resolves ends in one of those names)."""
         if None not in self.added:  # nothing left out, or everything read already
             return False
-        if self.source is None:
-            raise RuntimeError(f"{self.path}: a body left out is looked for without the file's text")
         named = set(words)
         for imports in {id(p.imports): p.imports for p in self.pending}.values():
             named.update(alias for alias, dotted in imports if dotted.rpartition(".")[2] in words)
-        starts, text, hits = self._starts(), self.source, set()
+        starts, text, hits = self._starts(), self.text(), set()
         for word in named:
             at = text.find(word)
             while at != -1:
@@ -191,7 +189,7 @@ class ModuleSummary:
         if None not in self.added:
             return False
         header = re.compile(rf"\bdef\s+{re.escape(name)}\b")  # as `ProjectIndex.files_defining` reads files
-        text = self.source or ""
+        text = self.text()
         return self.expand(lambda p: text.find("class", p.start, p.end) != -1 and header.search(text, p.start, p.end) is not None)
 
     def expand_inside(self, qualname: str) -> bool:
@@ -214,6 +212,12 @@ class ModuleSummary:
             names.append(qualname[:at])
             at = qualname.find(".<locals>.", at + 1)
         return [by_name[name] for name in names if name in by_name]
+
+    def text(self) -> str:
+        """The file's text, which reading a pending body needs."""
+        if self.source is None:
+            raise RuntimeError(f"{self.path}: a body left out is read without the file's text")
+        return self.source
 
     def _starts(self) -> list[int]:
         starts = self.__dict__.get("_starts_at")
@@ -800,11 +804,10 @@ def _read_pending(summary: ModuleSummary, index: int) -> None:
     of the whole file would have put it (the records of the bodies before it that were read
     come first)."""
     pending = summary.pending[index]
-    if summary.source is None:
-        raise RuntimeError(f"{summary.path}: a body left out is read without the file's text")
-    source = pending.source(summary.source)
+    text = summary.text()
+    source = pending.source(text)
     walker = _Summarizer(summary.path, "")  # lines are needed only to count columns in characters
-    if not summary.source.isascii():
+    if not text.isascii():
         walker.ascii, walker.lines = False, source.splitlines()
     walker.summary.imports = dict(pending.imports)
     walker.toplevel = set(pending.toplevel)
