@@ -53,7 +53,8 @@ def test_bodies_read_later_give_the_whole_file_summary(order: str) -> None:
 LAYOUTS = {
     # (source, are bodies left out?)
     "plain": ("import os\n\n\ndef f(x):\n    a = os.getcwd()\n    b(a)\n    return c(x)\n\n\ndef g():\n    f(1)\n    f(2)\n    f(3)\n", True),
-    "a def inside a string": ('X = """\ndef f():\n    a()\n    b()\n    c()\n"""\n\n\ndef g():\n    a()\n    b()\n    c()\n', False),
+    # the `def` in the string is refused and the text hollowed again: only g's body is left out
+    "a def inside a string": ('X = """\ndef f():\n    a()\n    b()\n    c()\n"""\n\n\ndef g():\n    a()\n    b()\n    c()\n', True),
     "a string at column 0 in a body": ('def f():\n    s = """\nx = g()\n"""\n    h(s)\n    k()\n    return s\n', False),
     "quotes that pair up wrongly": ('def f():\n    s = """a"b\nx = g()\n"""\n    h(s)\n    k()\n    m()\n', False),
     "a bracket closed at column 0": ("def f():\n    x = g(\n1)\n    h(x)\n    k()\n    m()\n", False),
@@ -88,6 +89,16 @@ def test_every_layout_reads_back_the_same(layout: str) -> None:
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="quotes nest in f-strings from Python 3.12")
+def test_a_refused_candidate_leaves_the_others_out() -> None:
+    """A `def` inside a string, or a sync function in an async one, is refused; the text is
+    hollowed again without it, and the other bodies still stay out."""
+    text, _ = LAYOUTS["a def inside a string"]
+    assert [p.qualname for p in summarize("mod.py", text).pending] == ["g"]
+    text = "async def outer():\n    def inner():\n        a()\n        b()\n        c()\n    inner()\n\n\n" + LAYOUTS["plain"][0]
+    assert [p.qualname for p in summarize("mod.py", text).pending] == ["f", "g"]
+    assert _records(_read_later("mod.py", text)) == _records(summarize("mod.py", text, lazy=False))
+
+
 def test_an_f_string_nesting_quotes_keeps_its_body() -> None:
     text = 'def f(d):\n    x = f"{d["k"]}"\n    a(x)\n    b()\n    c()\n'
     assert not summarize("mod.py", text).pending

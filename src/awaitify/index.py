@@ -504,8 +504,7 @@ class ProjectIndex:
         left unread (`f.<locals>.g`, known from an outline or a focused summary read before it)
         is read first."""
         summary = self.store.outline(path) or _EMPTY
-        if looking_up and summary.pending and "<locals>" in looking_up:
-            summary.expand_inside(looking_up)
+        summary.expand_inside(looking_up)
         return summary
 
     def function(self, fid: FuncId) -> FunctionInfo:

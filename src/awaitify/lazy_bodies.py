@@ -9,25 +9,27 @@ skipped as a `Pending` (what resolving its names starts from), and `ModuleSummar
 later, from the original text, into the same records a walk of the whole file makes.
 
 Why a body found this way is exactly the function's body. A candidate is a `def name(...):` header
-(ending with its line, where its brackets close) and the lines after it up to the first one, not blank and not a
-comment, indented no deeper than the `def`. It is kept only if, scanned as the tokenizer scans
-(strings and comments skipped: `_SKIPPED`), it closes every string and bracket it
+(ending with its line, where its brackets close) and the lines after it up to the first one, not
+blank and not a comment, indented no deeper than the `def`. It is kept only if, scanned as the
+tokenizer scans (strings and comments skipped: `_SKIPPED`), it closes every string and bracket it
 opens and does not end in a backslash: then the line after it starts a statement, and every
-statement in it, indented deeper than the `def`, belongs to the body. The hollowed text is
-tokenized exactly as the original up to each kept body (by induction over the bodies), so the
-summarizer accepts it only if every candidate comes back as a function at its line whose body is
-its marker; anything else (a `def` inside a string, a header the scan misread) and the file is
-parsed whole instead. On Python 3.12+ an f-string may nest quotes and span lines, which the scan
-does not follow: a candidate holding one is not left out there.
+statement in it, indented deeper than the `def`, belongs to the body. The hollowed text is tokenized
+exactly as the original up to each kept body (by induction over the bodies), so the summarizer
+accepts it only if every candidate comes back as a function at its line whose body is its marker; a
+candidate that does not (a `def` inside a string, a header the scan misread) is refused, and the
+text is hollowed again without the refused ones (once; then it is parsed whole). On Python 3.12+ an
+f-string may nest quotes and span lines, which the scan does not follow: a candidate holding one is
+not left out there.
 
 What a left-out body may not hold, so that reading it later changes nothing it would not have
 changed when read in order: an import (imports bind names for the rest of the file), a yield (it
 makes the function a generator), async code (its calls are what the reach starts from). A body of a
-sync function nested in an async one is refused by the summarizer (its calls are in async code).
+sync function nested in an async one is refused the same way (its calls are in async code).
 """
 
 from __future__ import annotations
 
+import ast
 import re
 import sys
 from functools import cache
@@ -156,13 +158,12 @@ def hollowed(text: str, found: list[Region]) -> str:
     return "".join(parts)
 
 
-def is_marker(body: list, line: int) -> bool:
+def is_marker(body: list[ast.stmt], line: int) -> bool:
     """Is this function body the `...` `hollowed` put on `line`?"""
-    if len(body) != 1:
+    if len(body) != 1 or type(body[0]) is not ast.Expr or body[0].lineno != line:
         return False
-    statement = body[0]
-    value = getattr(statement, "value", None)
-    return statement.lineno == line and type(statement).__name__ == "Expr" and getattr(value, "value", None) is Ellipsis
+    value = body[0].value
+    return type(value) is ast.Constant and value.value is Ellipsis
 
 
 class Pending(NamedTuple):

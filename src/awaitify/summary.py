@@ -164,16 +164,21 @@ class ModuleSummary:
             _read_pending(self, i)
         return bool(todo)
 
+    @property
+    def unread(self) -> bool:
+        """Is a body still left out?"""
+        return None in self.added
+
     def expand_naming(self, words: "set[str] | frozenset[str]") -> bool:
         """Read the pending bodies whose calls may name something called one of `words`: those
         whose text spells it, or a name an import binds to something called so (`from m import
         word as w`: each way a call resolves ends in one of those names)."""
-        if None not in self.added:  # nothing left out, or everything read already
+        if not self.unread:
             return False
         named = set(words)
         for imports in {id(p.imports): p.imports for p in self.pending}.values():
             named.update(alias for alias, dotted in imports if dotted.rpartition(".")[2] in words)
-        starts, text, hits = self._starts(), self.text(), set()
+        starts, text, hits = self._starts, self.text(), set()
         for word in named:
             at = text.find(word)
             while at != -1:
@@ -186,7 +191,7 @@ class ModuleSummary:
     def expand_defining_method(self, name: str) -> bool:
         """Read the pending bodies that may define a class with a method `name` (they spell
         `class` and `def name`): what an override search enumerates."""
-        if None not in self.added:
+        if not self.unread:
             return False
         header = re.compile(rf"\bdef\s+{re.escape(name)}\b")  # as `ProjectIndex.files_defining` reads files
         text = self.text()
@@ -194,24 +199,21 @@ class ModuleSummary:
 
     def expand_inside(self, qualname: str) -> bool:
         """Read the pending body that defines `qualname` (`f.<locals>.g` is defined in f's)."""
-        return self._read(self._holding(qualname, own=False))
+        return self.unread and "<locals>" in qualname and self._read(self._holding(qualname, own=False))
 
     def expand_owner(self, owner: str) -> bool:
         """Read the pending body that holds `owner`'s calls (the function, or a function inside it)."""
-        return bool(self.pending) and self._read(self._holding(owner, own=True))
+        return self.unread and self._read(self._holding(owner, own=True))
 
     def _holding(self, qualname: str, own: bool) -> list[int]:
         """The pending bodies that are `qualname`'s (with `own`) or define it: the qualnames it
         starts with, cut before a `.<locals>.`."""
-        by_name = self.__dict__.get("_by_name")
-        if by_name is None:
-            by_name = self.__dict__["_by_name"] = {p.qualname: i for i, p in enumerate(self.pending)}
         names = [qualname] if own else []
         at = qualname.find(".<locals>.")
         while at != -1:
             names.append(qualname[:at])
             at = qualname.find(".<locals>.", at + 1)
-        return [by_name[name] for name in names if name in by_name]
+        return [self._by_name[name] for name in names if name in self._by_name]
 
     def text(self) -> str:
         """The file's text, which reading a pending body needs."""
@@ -219,18 +221,21 @@ class ModuleSummary:
             raise RuntimeError(f"{self.path}: a body left out is read without the file's text")
         return self.source
 
+    # tables over `pending` (which never changes once made), kept out of pickles
+    @functools.cached_property
     def _starts(self) -> list[int]:
-        starts = self.__dict__.get("_starts_at")
-        if starts is None:
-            starts = self.__dict__["_starts_at"] = [p.start for p in self.pending]
-        return starts
+        return [p.start for p in self.pending]
+
+    @functools.cached_property
+    def _by_name(self) -> dict[str, int]:
+        return {p.qualname: i for i, p in enumerate(self.pending)}
 
     # Summaries cross processes and the cache by the hundred, each with thousands of records: the
     # records travel as columns of plain values (`zip`, in C), and are rebuilt the same way; record
     # by record, pickling took most of the time a worker spends on a file after parsing it.
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        for derived in ("source", "_by_name", "_starts_at"):  # the receiving side has the text (`SummaryStore` sets it again)
+        for derived in ("source", "_by_name", "_starts"):  # the receiving side has the text (`SummaryStore` sets it again)
             state.pop(derived, None)
         if self.calls:
             refs, *rest = zip(*self.calls)
@@ -354,6 +359,7 @@ class _Summarizer(ast.NodeVisitor):
         self.bindable: set[str] = set()  # names that may stand for a function: defs, classes, imports
         # bodies the parsed text left out (`awaitify.lazy_bodies`), by the line of their `def`
         self.regions: dict[int, lazy_bodies.Region] = {}
+        self.refused: set[int] = set()  # lines of candidates that cannot stay out
         self._imports_version = 0  # bumped by every import registered: when to copy the table again
         self._state: tuple | None = None
         self._state_key: tuple[int, int] = (-1, -1)
@@ -542,7 +548,11 @@ class _Summarizer(ast.NodeVisitor):
                     scope.instances[arg.arg] = ref
         region = self.regions.get(node.lineno) if self.regions else None
         if region is not None and node.col_offset == region.indent and lazy_bodies.is_marker(node.body, region.body_line):
-            self._set_aside(region, qualname)
+            del self.regions[region.line]
+            if scope.in_async:  # its calls are in async code: the reach starts from them
+                self.refused.add(region.line)
+            else:
+                self._set_aside(region, qualname)
         else:
             self._body(node, scope)
         self.scopes.pop()
@@ -558,9 +568,6 @@ class _Summarizer(ast.NodeVisitor):
 
     def _set_aside(self, region: lazy_bodies.Region, qualname: str) -> None:
         """Record a body the parsed text left out, with the state its walk would start from."""
-        if self.scopes[-1].in_async:
-            raise _ParseWhole  # its calls are in async code: the reach starts from them
-        del self.regions[region.line]
         summary = self.summary
         summary.pending.append(Pending(
             qualname, region.line, region.start, region.end, tuple(map(_Scope.fields, self.scopes)), *self._names_now(),
@@ -756,10 +763,6 @@ def _yields(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return False
 
 
-class _ParseWhole(Exception):
-    """A body the parsed text left out cannot stay out (`awaitify.lazy_bodies`): parse the whole file."""
-
-
 def summarize(path: str, text: str, outline: bool = False, lazy: bool = True) -> ModuleSummary:
     """Raises SyntaxError (or RecursionError) for source `ast` cannot read on this Python.
     `outline`: definitions, classes and imports only (what resolving a name in the module needs),
@@ -782,21 +785,25 @@ def summarize(path: str, text: str, outline: bool = False, lazy: bool = True) ->
 
 
 def _summarize_hollowed(path: str, text: str, found: list[lazy_bodies.Region]) -> ModuleSummary | None:
-    """The summary of the text with these bodies left out, or None when one cannot be."""
-    try:
-        tree = ast.parse(lazy_bodies.hollowed(text, found), filename=path)
-    except UNPARSABLE:
-        return None  # the whole text decides (it may well fail too: then that is the error)
-    summarizer = _Summarizer(path, text)
-    summarizer.regions = {region.line: region for region in found}
-    try:
+    """The summary of the text with these bodies left out, or None when none can be. A candidate
+    that does not come back as a function's body (a `def` inside a string) or stands in async
+    code is refused: the text is hollowed again without those, once."""
+    for _ in range(2):
+        try:
+            tree = ast.parse(lazy_bodies.hollowed(text, found), filename=path)
+        except UNPARSABLE:
+            return None  # the whole text decides (it may well fail too: then that is the error)
+        summarizer = _Summarizer(path, text)
+        summarizer.regions = {region.line: region for region in found}
         summarizer.visit(tree)
-    except _ParseWhole:
-        return None
-    if summarizer.regions:  # a candidate did not come back as a function's body: a `def` in a string
-        return None
-    summarizer.summary.source = text
-    return summarizer.summary
+        refused = summarizer.refused | set(summarizer.regions)
+        if not refused:
+            summarizer.summary.source = text
+            return summarizer.summary
+        found = [region for region in found if region.line not in refused]
+        if not found:
+            return None
+    return None
 
 
 def _read_pending(summary: ModuleSummary, index: int) -> None:
@@ -807,7 +814,7 @@ def _read_pending(summary: ModuleSummary, index: int) -> None:
     text = summary.text()
     source = pending.source(text)
     walker = _Summarizer(summary.path, "")  # lines are needed only to count columns in characters
-    if not text.isascii():
+    if not source.isascii():
         walker.ascii, walker.lines = False, source.splitlines()
     walker.summary.imports = dict(pending.imports)
     walker.toplevel = set(pending.toplevel)
