@@ -88,7 +88,6 @@ def test_every_layout_reads_back_the_same(layout: str) -> None:
     assert _records(_read_later("mod.py", text, "scattered")) == _records(summarize("mod.py", text, lazy=False))
 
 
-@pytest.mark.skipif(sys.version_info < (3, 12), reason="quotes nest in f-strings from Python 3.12")
 def test_a_refused_candidate_leaves_the_others_out() -> None:
     """A `def` inside a string, or a sync function in an async one, is refused; the text is
     hollowed again without it, and the other bodies still stay out."""
@@ -99,6 +98,7 @@ def test_a_refused_candidate_leaves_the_others_out() -> None:
     assert _records(_read_later("mod.py", text)) == _records(summarize("mod.py", text, lazy=False))
 
 
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="quotes nest in f-strings from Python 3.12")
 def test_an_f_string_nesting_quotes_keeps_its_body() -> None:
     text = 'def f(d):\n    x = f"{d["k"]}"\n    a(x)\n    b()\n    c()\n'
     assert not summarize("mod.py", text).pending
