@@ -18,7 +18,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
-from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in
+from awaitify.codemod_base import ASYNC, OffloadCodemod, after_imports, awaited, names_in
 from awaitify.codemod_rules import SUBPROCESS_RUN
 from awaitify.prechecks import WANTS
 
@@ -87,16 +87,10 @@ class OffloadSubprocess(OffloadCodemod):
         helper = cst.parse_statement(HELPER.format(name=self._helper).lstrip("\n"))
         body = list(updated.body)
         # after the imports at the top: the helper is defined before any call can run
-        at = next((i for i, stmt in enumerate(body) if not _is_import(stmt)), len(body))
+        at = after_imports(body)
         helper = helper.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
         if at < len(body):
             body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(),
                                                             *[l for l in body[at].leading_lines if l.comment]])
         return updated.with_changes(body=[*body[:at], helper, *body[at:]])
 
-
-def _is_import(stmt: cst.CSTNode) -> bool:
-    if isinstance(stmt, cst.SimpleStatementLine):
-        return all(isinstance(s, (cst.Import, cst.ImportFrom)) or (isinstance(s, cst.Expr) and isinstance(s.value, cst.SimpleString))
-                   for s in stmt.body)
-    return False

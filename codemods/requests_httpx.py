@@ -9,7 +9,9 @@ Behaviour kept on purpose: `follow_redirects=True` for every verb but `head` (or
 `allow_redirects=` said); `timeout=None` where requests had none (httpx would give up after 5 s;
 `httpx-default-timeout = true` opts out); a `(connect, read)` timeout tuple becomes
 `httpx.Timeout(None, connect=c, read=r)`; a str/bytes literal body moves from `data=` to `content=`;
-`verify=`, `cert=`, `cookies=` and a one-proxy `proxies=` move to the client.
+`verify=`, `cert=`, `cookies=` and a one-proxy `proxies=` move to the client; a client with neither
+`verify=` nor `cert=` gets the module's one TLS context, made at import after the imports (each
+`AsyncClient()` would load the CA bundle again, blocking the event loop; requests loads it once).
 Sessions and streamed responses are converted whole, where `awaitify.requests_plan` (shared with
 `check`) sees their whole use in the function: `with requests.Session() as s:` becomes
 `async with httpx.AsyncClient() as s:`; a local `s = requests.Session()` becomes
@@ -45,7 +47,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import PositionProvider
 
 from awaitify import requests_plan
-from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited, names_in, with_commas
+from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, after_imports, awaited, names_in, with_commas
 from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
 from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST
 from awaitify.requests_plan import VERBS
@@ -72,6 +74,10 @@ def _is_text_literal(expr: cst.BaseExpression) -> bool:
 
 def _is_name(expr: cst.BaseExpression, name: str) -> bool:
     return isinstance(expr, cst.Name) and expr.value == name
+
+
+def _sets_tls(args: Sequence[cst.Arg]) -> bool:
+    return any(arg.keyword is not None and arg.keyword.value in ("verify", "cert") or arg.star for arg in args)
 
 
 def _kw(name: str, value: cst.BaseExpression) -> cst.Arg:
@@ -289,6 +295,8 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._try_awaits: list[set[str]] = []  # per try being visited: the functions its body awaits
         # try statements with no converted call of their own but awaiting functions: (their names, [(handler, type)])
         self._deferred_handlers: list[tuple[set[str], list[tuple[cst.ExceptHandler, cst.BaseExpression]]]] = []
+        self._tls_name: str | None = None  # the module's shared TLS context, once a client takes it
+        self._tls_origin: cst.CSTNode | None = None  # the first converted call whose client takes it
 
     # --- module: sessions kept beyond one call -----------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
@@ -321,9 +329,38 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         handler_types = self._indirect_handlers()
-        if not self._response_edits and not handler_types:
-            return updated
-        return updated.visit(_ResponseEdits(self._response_edits, handler_types))
+        if self._response_edits or handler_types:
+            updated = updated.visit(_ResponseEdits(self._response_edits, handler_types))
+        return self._with_tls_context(updated)
+
+    def _with_tls_context(self, module: cst.Module) -> cst.Module:
+        """`_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()` after the imports, when a client takes it."""
+        if self._tls_name is None:
+            return module
+        factory = f"{self.client_module}.create_ssl_context()"
+        if self._tls_origin is not None:
+            self.record(self._tls_origin, f"{self._tls_name} = {factory}, once at import, shared by the module's "
+                        "AsyncClients: making one per client loads the CA bundle each time, blocking the event loop "
+                        "(requests loads it once)", dependent=True)
+        body = list(module.body)
+        at = after_imports(body, self.client_module)
+        line = cst.parse_statement(f"{self._tls_name} = {factory}\n")
+        if at:
+            line = line.with_changes(leading_lines=[cst.EmptyLine()])
+        if at < len(body) and not any(not l.comment for l in body[at].leading_lines):
+            body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine(), *body[at].leading_lines])
+        return module.with_changes(body=[*body[:at], line, *body[at:]])
+
+    def _new_client(self, args: Sequence[cst.Arg]) -> cst.Call:
+        """`httpx.AsyncClient(...)`, given the module's one TLS context unless its arguments set their own
+        (`verify=`, `cert=`: httpx would load a `cert=` into a shared context)."""
+        if not _sets_tls(args):
+            if self._tls_name is None:
+                taken = names_in(self.module_node)
+                base = f"_{self.client_module.upper()}_SSL_CONTEXT"
+                self._tls_name = next(n for n in (base, *(f"{base}_{i}" for i in range(1, 99))) if n not in taken)
+            args = [*args, _kw("verify", cst.Name(self._tls_name))]
+        return cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")), args=with_commas(list(args)))
 
     def _indirect_handlers(self) -> dict[int, cst.BaseExpression]:
         """`except requests.X` around `await helper()` where the helper (a function of this module, made
@@ -446,7 +483,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         inner = [statements[0].with_changes(leading_lines=[]), *statements[1:]]
         items = []
         for i, (name, _, args) in enumerate(clients):
-            client = cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")), args=with_commas(list(args)))
+            client = self._new_client(args)
             comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")) if i < len(clients) - 1 else cst.MaybeSentinel.DEFAULT
             items.append(cst.WithItem(client, asname=cst.AsName(cst.Name(name)), comma=comma))
         made = cst.With(items=items, body=cst.IndentedBlock(body=inner), asynchronous=cst.Asynchronous(), leading_lines=leading)
@@ -499,8 +536,9 @@ class RequestsToHttpx(AwaitifyCodemod):
                   f"`{life.name}.close()` -> `await {life.name}.aclose()`" if not life.wrap else
                   f"`await {life.name}.aclose()` in a `finally:` closes it")
         self.record(factory, f"requests.Session() -> {self.client_module}.AsyncClient(): its requests are awaited; {closed}")
-        return cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")),
-                        args=with_commas([_kw(key, value) for key, value in life.settings]))
+        args = [_kw(key, value) for key, value in life.settings]
+        self._tls_origin = self._tls_origin or (None if _sets_tls(args) else factory)
+        return self._new_client(args)
 
     def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
         """`for chunk in r.iter_content(n):` on a converted stream -> `async for chunk in r.aiter_bytes(n):`."""
@@ -666,6 +704,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         needs = self._statements[-1]
         if key not in [k for k, _ in needs]:
             needs.append((key, client_args))
+        self._tls_origin = self._tls_origin or (None if _sets_tls(client_args) else original)
         client = self.function.client_for(key)
         self._count_converted()
         self._schedule_import_removal(original.func)

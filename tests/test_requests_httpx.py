@@ -388,6 +388,59 @@ def test_rewritten_functions_close_every_client(server: str, modules, monkeypatc
     assert made[2][1] == {"verify": False}  # `s.verify = False` moved to the constructor
 
 
+def test_rewritten_clients_share_one_tls_context(server: str, modules, monkeypatch) -> None:
+    """Building a TLS context loads the CA bundle (tens of ms, more on a slow machine) and blocks the
+    event loop: the rewritten module makes one at import, like requests, never one per client."""
+    import ssl
+
+    _, rewritten, _ = modules
+    default = rewritten.httpx.create_ssl_context()
+    shared = rewritten._HTTPX_SSL_CONTEXT
+    assert (shared.verify_mode, shared.check_hostname) == (ssl.CERT_REQUIRED, True)
+    assert shared.cert_store_stats() == default.cert_store_stats()  # the same CA bundle as AsyncClient()'s own
+    built = []
+    real = ssl.create_default_context
+    monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: built.append(a) or real(*a, **k))
+    for case in ["follows_redirects", "bodies", "session", "local_session", "stream_to_file"]:
+        asyncio.run(getattr(rewritten, case)(server))
+    assert built == []
+    asyncio.run(_one_default_client(rewritten.httpx, server))
+    assert len(built) == 1  # what each client would cost without the shared context
+
+
+async def _one_default_client(httpx, server: str) -> None:
+    async with httpx.AsyncClient() as client:
+        await client.get(server + "/redirect")
+
+
+TLS_LAYOUTS = {
+    # httpx imported lower down too: the context is made after that import
+    "imported_lower": (("import os\nX = 1\ntry:\n    import httpx\nexcept ImportError:\n    raise\nimport requests\n\n\n"
+                        "async def f(u):\n    return requests.get(u).json()\n"), "_HTTPX_SSL_CONTEXT", "    raise\n\n_HTTPX_SSL_CONTEXT ="),
+    "name_taken": ("import requests\n\n_HTTPX_SSL_CONTEXT = 1\n\n\nasync def f(u):\n    return requests.get(u).json()\n",
+                   "_HTTPX_SSL_CONTEXT_1", "import httpx\n\n_HTTPX_SSL_CONTEXT_1 = httpx.create_ssl_context()\n\n_HTTPX_SSL_CONTEXT = 1\n"),
+    # a client with its own verify= or cert= keeps it: httpx would load a cert= into the shared context
+    "own_settings": ("import requests\n\n\nasync def f(u, c):\n    return requests.get(u, verify=False).json(), requests.get(u, cert=c).json()\n",
+                     None, "httpx.AsyncClient(verify=False) as client, httpx.AsyncClient(cert=c) as http_client:"),
+}
+
+
+@pytest.mark.parametrize("layout", TLS_LAYOUTS)
+def test_where_the_tls_context_goes(tmp_path: Path, layout: str) -> None:
+    source, name, expected = TLS_LAYOUTS[layout]
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    result = fix_file(read_source(path, "m.py"), all_rules(), Config(root=tmp_path), FilePlan())
+    text = result.new.decode()
+    assert expected in text
+    assert text.count(".create_ssl_context()") == (name is not None)
+    path.write_text(text)
+    module = _load(path)  # runs at import: the context is made after httpx is bound
+    if name is not None:
+        assert f"verify={name})" in text and getattr(module, name).verify_mode.name == "CERT_REQUIRED"
+        assert any(name in c.message for c in result.changes if c.dependent)
+
+
 def test_slow_endpoint_is_still_answered_as_requests_would(server: str, modules) -> None:
     original, rewritten, _ = modules
     async def both():  # longer than httpx's 5 s default timeout: `timeout=None` keeps requests' patience
@@ -412,14 +465,14 @@ def test_rewritten_text(modules) -> None:
     # libcst leaves `import requests as rq` when `import requests` sits beside it (both unused): harmless
     assert "import requests\n" not in text and "from requests" not in text and "import httpx" in text
     assert "requests." not in text and "rq." not in text
-    assert "    async with httpx.AsyncClient() as client:\n        r = await client.get(base + \"/redirect\", follow_redirects=True, timeout=None)\n" in text
+    assert "    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:\n        r = await client.get(base + \"/redirect\", follow_redirects=True, timeout=None)\n" in text
     assert "await client.head(base + \"/redirect\", follow_redirects=False, timeout=None)" in text
     assert "except httpx.HTTPStatusError as exc:" in text and "except (httpx.TransportError, httpx.TimeoutException):" in text
     assert "except json.JSONDecodeError:" in text and "return (not r.is_error), r.reason_phrase, (not good.is_error), r.is_error" in text
     assert "timeout=httpx.Timeout(None, connect=2, read=10)" in text
     assert 'content="raw text"' in text
-    assert "    async with httpx.AsyncClient() as s:\n" in text and "first = await s.get(base + \"/redirect\", follow_redirects=True, timeout=None)" in text
-    assert ("    async with httpx.AsyncClient() as client:\n        async with client.stream(\"GET\", base + \"/stream?size=300000\", "
+    assert "    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as s:\n" in text and "first = await s.get(base + \"/redirect\", follow_redirects=True, timeout=None)" in text
+    assert ("    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:\n        async with client.stream(\"GET\", base + \"/stream?size=300000\", "
             "timeout=30, follow_redirects=True) as r:\n            r.raise_for_status()\n"
             "            async for chunk in r.aiter_bytes(chunk_size=8192):\n") in text
     assert "    s = httpx.AsyncClient(verify=False)\n    try:\n        s.params = {\"page\": \"2\"}\n" in text
@@ -574,8 +627,8 @@ def test_httpx2_and_default_timeout_settings(tmp_path: Path) -> None:
     path.write_text("import requests\n\n\nasync def f(u):\n    return requests.get(u).json()\n")
     config = Config(root=tmp_path, http_client="httpx2", httpx_default_timeout=True)
     text = fix_file(read_source(path, "m.py"), all_rules(), config, FilePlan()).new.decode()
-    assert "import httpx2" in text
-    assert "    async with httpx2.AsyncClient() as client:\n        return (await client.get(u, follow_redirects=True)).json()\n" in text
+    assert "import httpx2\n\n_HTTPX2_SSL_CONTEXT = httpx2.create_ssl_context()\n" in text
+    assert "    async with httpx2.AsyncClient(verify=_HTTPX2_SSL_CONTEXT) as client:\n        return (await client.get(u, follow_redirects=True)).json()\n" in text
 
 
 MIXED = '''
@@ -640,6 +693,8 @@ async def main():
             return r.status_code, r.json()
         out["health"] = (await c.get("/health")).json()
         out["no_token"] = await me(None)
+        async with httpx.AsyncClient() as warm:  # httpx imports its network stack on first use: not timed
+            await warm.get(f"{settings.CLERK_API_URL}/warm-up")
         start = time.perf_counter()
         out["lookups"] = await asyncio.gather(*[me(token({"sub": f"u{i}"})) for i in range(4)])
         out["elapsed"] = time.perf_counter() - start
@@ -727,7 +782,8 @@ def test_jwks_middleware_example_migrated_and_run(tmp_path: Path, cli) -> None:
     text = (tree / "tenantapp" / "middleware.py").read_text()
     assert "import requests" not in text and "async def get_jwks():" in text and "await get_jwks()" in text
     assert "except httpx.HTTPStatusError:" in text and text.count("except httpx.HTTPError:") == 2
-    assert text.count("async with httpx.AsyncClient() as client:") == 2
+    assert text.count("async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:") == 2
+    assert text.count("_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()\n") == 1
     assert "add it to your dependencies" in err
     elapsed = before.pop("elapsed"), after.pop("elapsed")
     assert after == before, (before, after)

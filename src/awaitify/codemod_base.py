@@ -7,6 +7,7 @@ plan's part for their file, which the engine puts in the libcst `CodemodContext`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -191,6 +192,44 @@ def names_in(node: cst.CSTNode) -> set[str]:
             found.add(name.value)
 
     node.visit(Names())
+    return found
+
+
+def after_imports(body: Sequence[cst.BaseStatement], binding: str | None = None) -> int:
+    """Where a statement written into a module goes: after the docstring and the imports at the top
+    (and, when it uses the module `binding` at import time, after every top-level statement that
+    imports it, which may stand lower, in a `try:` say)."""
+    at = next((i for i, stmt in enumerate(body) if not _is_import(stmt)), len(body))
+    if binding is None:
+        return at
+    for i, stmt in enumerate(body[at:], at):
+        if binding in _imported(stmt):
+            at = i + 1
+    return at
+
+
+def _is_import(stmt: cst.CSTNode) -> bool:
+    if isinstance(stmt, cst.SimpleStatementLine):
+        return all(isinstance(s, (cst.Import, cst.ImportFrom)) or (isinstance(s, cst.Expr) and isinstance(s.value, cst.SimpleString))
+                   for s in stmt.body)
+    return False
+
+
+def _imported(stmt: cst.CSTNode) -> set[str]:
+    """The names a top-level statement binds by `import`, at any depth but not inside a def or class."""
+    found: set[str] = set()
+
+    class Imports(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_Import(self, node: cst.Import) -> None:
+            found.update(a.evaluated_alias or a.evaluated_name.split(".")[0] for a in node.names)
+
+    stmt.visit(Imports())
     return found
 
 

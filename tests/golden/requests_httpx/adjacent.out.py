@@ -1,9 +1,11 @@
 import httpx
 
+_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()
+
 
 async def sync_profile(base, user):
     """Adjacent calls with the same client settings share one client."""
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
         profile = await client.get(f"{base}/profiles/{user}", follow_redirects=True, timeout=None)
         avatar = await client.get(f"{base}/avatars/{user}", follow_redirects=True, timeout=None)
         await client.post(f"{base}/audit", json={"user": user}, follow_redirects=True, timeout=None)

@@ -1,8 +1,10 @@
 import httpx
 
+_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()
+
 
 async def arguments(url, token):
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
         a = await client.get(url, timeout=httpx.Timeout(None, connect=3.05, read=27), follow_redirects=True)
         b = await client.get(url, timeout=10, follow_redirects=False)
         c = await client.post(url, content="raw text", follow_redirects=True, timeout=None)

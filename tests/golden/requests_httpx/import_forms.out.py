@@ -1,9 +1,11 @@
 import httpx
 
+_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()
+
 
 async def fetch_user(base, user_id):
     try:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
             r = await client.get(f"{base}/users/{user_id}", follow_redirects=True, timeout=None)
         r.raise_for_status()
     except httpx.HTTPStatusError:
@@ -14,10 +16,10 @@ async def fetch_user(base, user_id):
 
 
 async def create(base, payload):
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
         return (await client.post(base + "/users", json=payload, follow_redirects=True, timeout=None)).status_code
 
 
 async def ping(base):
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
         return (await client.head(base, follow_redirects=False, timeout=None)).status_code

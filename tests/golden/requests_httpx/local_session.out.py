@@ -1,5 +1,7 @@
 import httpx
 
+_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()
+
 
 async def sync_orgs(api, token, names):
     session = httpx.AsyncClient(verify=False)
@@ -18,7 +20,7 @@ async def sync_orgs(api, token, names):
 
 
 async def profile(api, user):
-    s = httpx.AsyncClient()
+    s = httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT)
     try:
         return (await s.get(f"{api}/users/{user}", follow_redirects=True, timeout=None)).json()
     finally:

@@ -1,12 +1,14 @@
 import httpx
 
+_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()
+
 
 async def status(url):
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
         r = await client.get(url, follow_redirects=True, timeout=None)
     if r.is_error:
         return "failed: " + r.reason_phrase
     if (not r.is_error):
         print("fine", r.next_request)
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
         return (not r.is_error), (not r.is_error) and r.status_code, (not (await client.get(url, follow_redirects=True, timeout=None)).is_error)
