@@ -43,6 +43,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import libcst as cst
+import libcst.matchers as m
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import PositionProvider
 
@@ -296,6 +297,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         # try statements with no converted call of their own but awaiting functions: (their names, [(handler, type)])
         self._deferred_handlers: list[tuple[set[str], list[tuple[cst.ExceptHandler, cst.BaseExpression]]]] = []
         self._tls_name: str | None = None  # the module's shared TLS context, once a client takes it
+        self._tls_written = False  # whether an earlier run wrote it already (then it is reused)
         self._tls_origin: cst.CSTNode | None = None  # the first converted call whose client takes it
 
     # --- module: sessions kept beyond one call -----------------------------------------------------
@@ -335,7 +337,7 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def _with_tls_context(self, module: cst.Module) -> cst.Module:
         """`_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()` after the imports, when a client takes it."""
-        if self._tls_name is None:
+        if self._tls_name is None or self._tls_written:
             return module
         factory = f"{self.client_module}.create_ssl_context()"
         if self._tls_origin is not None:
@@ -356,11 +358,23 @@ class RequestsToHttpx(AwaitifyCodemod):
         (`verify=`, `cert=`: httpx would load a `cert=` into a shared context)."""
         if not _sets_tls(args):
             if self._tls_name is None:
+                self._tls_name = self._written_tls_context()
+                self._tls_written = self._tls_name is not None
+            if self._tls_name is None:
                 taken = names_in(self.module_node)
                 base = f"_{self.client_module.upper()}_SSL_CONTEXT"
                 self._tls_name = next(n for n in (base, *(f"{base}_{i}" for i in range(1, 99))) if n not in taken)
             args = [*args, _kw("verify", cst.Name(self._tls_name))]
         return cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")), args=with_commas(list(args)))
+
+    def _written_tls_context(self) -> str | None:
+        """The name of a `X = httpx.create_ssl_context()` line at the module's top, as a run before this
+        one wrote it (a file migrated in steps keeps one context)."""
+        factory = m.Call(func=m.Attribute(m.Name(self.client_module), m.Name("create_ssl_context")), args=[])
+        for stmt in self.module_node.body:
+            if m.matches(stmt, m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(m.Name())], value=factory)])):
+                return stmt.body[0].targets[0].target.value  # type: ignore[attr-defined]
+        return None
 
     def _indirect_handlers(self) -> dict[int, cst.BaseExpression]:
         """`except requests.X` around `await helper()` where the helper (a function of this module, made

@@ -441,6 +441,18 @@ def test_where_the_tls_context_goes(tmp_path: Path, layout: str) -> None:
         assert any(name in c.message for c in result.changes if c.dependent)
 
 
+def test_a_file_migrated_in_steps_keeps_one_tls_context(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("import requests\n\n\nasync def f(u):\n    return requests.get(u).json()\n")
+    config = Config(root=tmp_path)
+    first = fix_file(read_source(path, "m.py"), all_rules(), config, FilePlan()).new.decode()
+    path.write_text("import requests\n" + first + "\n\nasync def g(u):\n    return requests.post(u).json()\n")
+    result = fix_file(read_source(path, "m.py"), all_rules(), config, FilePlan())
+    second = result.new.decode()
+    assert second.count("create_ssl_context()") == 1 and second.count("AsyncClient(verify=_HTTPX_SSL_CONTEXT)") == 2
+    assert not any("create_ssl_context" in c.message for c in result.changes)  # nothing new written for it
+
+
 def test_slow_endpoint_is_still_answered_as_requests_would(server: str, modules) -> None:
     original, rewritten, _ = modules
     async def both():  # longer than httpx's 5 s default timeout: `timeout=None` keeps requests' patience
