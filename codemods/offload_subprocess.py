@@ -18,7 +18,7 @@ from __future__ import annotations
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
-from awaitify.codemod_base import ASYNC, OffloadCodemod, after_imports, awaited, names_in
+from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, insert_after_imports, names_in
 from awaitify.codemod_rules import SUBPROCESS_RUN
 from awaitify.prechecks import WANTS
 
@@ -85,12 +85,6 @@ class OffloadSubprocess(OffloadCodemod):
         for module in ("asyncio", "locale", "subprocess"):
             AddImportsVisitor.add_needed_import(self.context, module)
         helper = cst.parse_statement(HELPER.format(name=self._helper).lstrip("\n"))
-        body = list(updated.body)
         # after the imports at the top: the helper is defined before any call can run
-        at = after_imports(body)
-        helper = helper.with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine()])
-        if at < len(body):
-            body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine(), cst.EmptyLine(),
-                                                            *[l for l in body[at].leading_lines if l.comment]])
-        return updated.with_changes(body=[*body[:at], helper, *body[at:]])
+        return insert_after_imports(updated, helper, blank_lines=2)
 

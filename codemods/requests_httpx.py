@@ -48,7 +48,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import PositionProvider
 
 from awaitify import requests_plan
-from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, after_imports, awaited, names_in, with_commas
+from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited, insert_after_imports, names_in, with_commas
 from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
 from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST
 from awaitify.requests_plan import VERBS
@@ -75,10 +75,6 @@ def _is_text_literal(expr: cst.BaseExpression) -> bool:
 
 def _is_name(expr: cst.BaseExpression, name: str) -> bool:
     return isinstance(expr, cst.Name) and expr.value == name
-
-
-def _sets_tls(args: Sequence[cst.Arg]) -> bool:
-    return any(arg.keyword is not None and arg.keyword.value in ("verify", "cert") or arg.star for arg in args)
 
 
 def _kw(name: str, value: cst.BaseExpression) -> cst.Arg:
@@ -297,7 +293,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         # try statements with no converted call of their own but awaiting functions: (their names, [(handler, type)])
         self._deferred_handlers: list[tuple[set[str], list[tuple[cst.ExceptHandler, cst.BaseExpression]]]] = []
         self._tls_name: str | None = None  # the module's shared TLS context, once a client takes it
-        self._tls_written = False  # whether an earlier run wrote it already (then it is reused)
+        self._tls_written: str | None = None  # its name when an earlier run wrote it (then it is reused)
         self._tls_origin: cst.CSTNode | None = None  # the first converted call whose client takes it
 
     # --- module: sessions kept beyond one call -----------------------------------------------------
@@ -337,34 +333,32 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def _with_tls_context(self, module: cst.Module) -> cst.Module:
         """`_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()` after the imports, when a client takes it."""
-        if self._tls_name is None or self._tls_written:
+        if self._tls_name is None or self._tls_name == self._tls_written:
             return module
         factory = f"{self.client_module}.create_ssl_context()"
         if self._tls_origin is not None:
             self.record(self._tls_origin, f"{self._tls_name} = {factory}, once at import, shared by the module's "
                         "AsyncClients: making one per client loads the CA bundle each time, blocking the event loop "
                         "(requests loads it once)", dependent=True)
-        body = list(module.body)
-        at = after_imports(body, self.client_module)
         line = cst.parse_statement(f"{self._tls_name} = {factory}\n")
-        if at:
-            line = line.with_changes(leading_lines=[cst.EmptyLine()])
-        if at < len(body) and not any(not l.comment for l in body[at].leading_lines):
-            body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine(), *body[at].leading_lines])
-        return module.with_changes(body=[*body[:at], line, *body[at:]])
+        return insert_after_imports(module, line, blank_lines=1, binding=self.client_module)
 
-    def _new_client(self, args: Sequence[cst.Arg]) -> cst.Call:
-        """`httpx.AsyncClient(...)`, given the module's one TLS context unless its arguments set their own
-        (`verify=`, `cert=`: httpx would load a `cert=` into a shared context)."""
-        if not _sets_tls(args):
-            if self._tls_name is None:
-                self._tls_name = self._written_tls_context()
-                self._tls_written = self._tls_name is not None
-            if self._tls_name is None:
-                taken = names_in(self.module_node)
-                base = f"_{self.client_module.upper()}_SSL_CONTEXT"
-                self._tls_name = next(n for n in (base, *(f"{base}_{i}" for i in range(1, 99))) if n not in taken)
-            args = [*args, _kw("verify", cst.Name(self._tls_name))]
+    def _takes_tls_context(self, args: Sequence[cst.Arg], origin: cst.CSTNode | None) -> bool:
+        """Does a client with these arguments get the module's one TLS context? Yes unless they set their
+        own (`verify=`, `cert=`: httpx would load a `cert=` into a shared context). The first client
+        that does names it, from the converted call (`origin`) it is for."""
+        if any(arg.keyword is not None and arg.keyword.value in ("verify", "cert") or arg.star for arg in args):
+            return False
+        if self._tls_name is None:
+            self._tls_origin, self._tls_written = origin, self._written_tls_context()
+            taken = names_in(self.module_node)
+            base = f"_{self.client_module.upper()}_SSL_CONTEXT"
+            self._tls_name = self._tls_written or next(n for n in (base, *(f"{base}_{i}" for i in range(1, 99))) if n not in taken)
+        return True
+
+    def _new_client(self, args: Sequence[cst.Arg], origin: cst.CSTNode | None = None) -> cst.Call:
+        if self._takes_tls_context(args, origin):
+            args = [*args, _kw("verify", cst.Name(self._tls_name))]  # type: ignore[arg-type]
         return cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")), args=with_commas(list(args)))
 
     def _written_tls_context(self) -> str | None:
@@ -550,9 +544,7 @@ class RequestsToHttpx(AwaitifyCodemod):
                   f"`{life.name}.close()` -> `await {life.name}.aclose()`" if not life.wrap else
                   f"`await {life.name}.aclose()` in a `finally:` closes it")
         self.record(factory, f"requests.Session() -> {self.client_module}.AsyncClient(): its requests are awaited; {closed}")
-        args = [_kw(key, value) for key, value in life.settings]
-        self._tls_origin = self._tls_origin or (None if _sets_tls(args) else factory)
-        return self._new_client(args)
+        return self._new_client([_kw(key, value) for key, value in life.settings], factory)
 
     def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
         """`for chunk in r.iter_content(n):` on a converted stream -> `async for chunk in r.aiter_bytes(n):`."""
@@ -718,7 +710,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         needs = self._statements[-1]
         if key not in [k for k, _ in needs]:
             needs.append((key, client_args))
-        self._tls_origin = self._tls_origin or (None if _sets_tls(client_args) else original)
+        self._takes_tls_context(client_args, original)  # the first client to take it names it, from this call
         client = self.function.client_for(key)
         self._count_converted()
         self._schedule_import_removal(original.func)

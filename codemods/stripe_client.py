@@ -26,7 +26,7 @@ import libcst as cst
 from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
 
-from awaitify.codemod_base import ASYNC, AwaitifyCodemod, awaited
+from awaitify.codemod_base import ASYNC, AwaitifyCodemod, awaited, import_binds
 from awaitify.codemod_rules import STRIPE_GLOBAL_KEY
 
 RULE = STRIPE_GLOBAL_KEY
@@ -208,7 +208,7 @@ class _Survey(cst.CSTVisitor):
 
     def visit_Import(self, node: cst.Import) -> bool:
         for alias in node.names:
-            self.names.add(alias.evaluated_alias or alias.evaluated_name.partition(".")[0])
+            self.names.add(import_binds(alias))
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:

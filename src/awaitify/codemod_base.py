@@ -195,17 +195,27 @@ def names_in(node: cst.CSTNode) -> set[str]:
     return found
 
 
-def after_imports(body: Sequence[cst.BaseStatement], binding: str | None = None) -> int:
-    """Where a statement written into a module goes: after the docstring and the imports at the top
-    (and, when it uses the module `binding` at import time, after every top-level statement that
-    imports it, which may stand lower, in a `try:` say)."""
+def insert_after_imports(module: cst.Module, statement: cst.BaseStatement, blank_lines: int,
+                         binding: str | None = None) -> cst.Module:
+    """`statement` written into the module after the docstring and the imports at the top (and, when it
+    uses the module `binding` at import time, after every top-level statement that imports it, which
+    may stand lower, in a `try:` say), with `blank_lines` empty lines before it and at least as many
+    before the statement that follows (whose comments stay)."""
+    body = list(module.body)
     at = next((i for i, stmt in enumerate(body) if not _is_import(stmt)), len(body))
-    if binding is None:
-        return at
-    for i, stmt in enumerate(body[at:], at):
-        if binding in _imported(stmt):
-            at = i + 1
-    return at
+    if binding is not None:
+        at = max([at, *(i + 1 for i, stmt in enumerate(body[at:], at) if binding in _imported(stmt))])
+    blank = [cst.EmptyLine()] * blank_lines
+    if at < len(body):
+        lines = list(body[at].leading_lines)
+        own = next((i for i, line in enumerate(lines) if line.comment), len(lines))
+        body[at] = body[at].with_changes(leading_lines=[*blank[own:], *lines])
+    return module.with_changes(body=[*body[:at], statement.with_changes(leading_lines=blank), *body[at:]])
+
+
+def import_binds(alias: cst.ImportAlias) -> str:
+    """The name `import a.b` (`a`) or `import a.b as c` (`c`) binds."""
+    return alias.evaluated_alias or alias.evaluated_name.partition(".")[0]
 
 
 def _is_import(stmt: cst.CSTNode) -> bool:
@@ -227,7 +237,7 @@ def _imported(stmt: cst.CSTNode) -> set[str]:
             return False
 
         def visit_Import(self, node: cst.Import) -> None:
-            found.update(a.evaluated_alias or a.evaluated_name.split(".")[0] for a in node.names)
+            found.update(map(import_binds, node.names))
 
     stmt.visit(Imports())
     return found
