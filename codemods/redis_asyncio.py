@@ -352,12 +352,35 @@ class RedisToAsyncio(AwaitifyCodemod):
             loop = self._parent(call)
             if not (isinstance(loop, (cst.For, cst.CompFor)) and loop.iter is call and loop.asynchronous is None):
                 raise _Refused(f"`{name}.{method}()` is an async iterator with redis.asyncio; only a `for` over it is rewritten")
+            if isinstance(loop, cst.CompFor):
+                self._check_comprehension(name, method, loop)
             self._keep(loop, "async", edits)
         elif method in NOT_COMMANDS or method.startswith("_"):
             raise _Refused(f"`{name}.{method}()` {NOT_COMMANDS.get(method, 'is not a command')}")
         else:
             self._keep(call, "await", edits)
         return False
+
+    def _check_comprehension(self, name: str, method: str, loop: cst.CompFor) -> None:
+        """An `async for` may stand only in a list, set or dict comprehension written directly in the
+        async function: in a generator expression it makes an async generator (`sum(...)` over it
+        raises TypeError), and inside another comprehension or a lambda it is not in the function."""
+        node: cst.CSTNode | None = loop
+        while isinstance(node, cst.CompFor):
+            node = self._parent(node)
+        if not isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp)):
+            raise _Refused(f"`{name}.{method}()` is iterated in a generator expression; an `async for` there would "
+                           "make it an async generator, which its consumer cannot iterate")
+        while node is not None and not isinstance(node, cst.FunctionDef):
+            parent = self._parent(node)
+            outer = self._parent(parent) if isinstance(parent, cst.CompFor) else None
+            if isinstance(parent, cst.CompFor) and parent.iter is node and not isinstance(outer, cst.CompFor):
+                node = outer  # the first iterable of a comprehension is evaluated in the enclosing scope
+                continue
+            node = parent
+            if isinstance(node, (cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp, cst.Lambda)):
+                raise _Refused(f"`{name}.{method}()` is iterated in a comprehension nested in another one or in a "
+                               "lambda; an `async for` there is not in the async function")
 
     # --- pipelines ------------------------------------------------------------------------------
     def _plan_pipeline(self, client: str, call: cst.Call, scope: Scope, edits: dict[int, str]) -> None:

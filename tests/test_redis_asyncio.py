@@ -391,6 +391,16 @@ REFUSALS = {
             fill(p)
             return p.execute()
         """, "the pipeline `p` is used as a value"),
+    "scan in a generator expression": ("""
+        async def f(url):
+            r = redis.from_url(url)
+            return sum(1 for _ in r.scan_iter())
+        """, "is iterated in a generator expression"),
+    "scan in a nested comprehension": ("""
+        async def f(url, prefixes):
+            r = redis.from_url(url)
+            return [[k for k in r.scan_iter(match=p)] for p in prefixes]
+        """, "nested in another one or in a lambda"),
     "sync connection pool": ("""
         async def f(pool):
             r = redis.Redis(connection_pool=pool)
@@ -572,6 +582,41 @@ def test_rewritten_handlers_give_the_same_results_as_the_sync_ones(tmp_path: Pat
     assert before["raw"] == [b"\x00\xff", 2, "null"] and before["empty_queue"] is None
     assert {k: check.type(k) for k in check.keys("*")} == state_before
     assert connected_clients(check) == 1  # and so were the async ones: aclose() / async with
+
+
+SCAN_COUNTS = """
+import redis
+
+
+async def count_keys(url: str) -> dict:
+    r = redis.from_url(url, decode_responses=True)
+    direct = len([k for k in r.scan_iter(match="s:*")])
+    sorted_keys = sorted(k for k in [k for k in r.scan_iter(match="s:*")])
+    r.close()
+    return {"direct": direct, "sorted": sorted_keys}
+
+
+async def count_in_genexp(url: str) -> int:
+    r = redis.from_url(url, decode_responses=True)
+    return sum(1 for _ in r.scan_iter(match="s:*"))
+"""
+
+
+def test_scan_iterators_in_comprehensions_keep_their_results_or_are_refused(tmp_path: Path, server) -> None:
+    """A list comprehension in the function (or in the first iterable of a generator expression) gets
+    `async for`; a generator expression consuming the scan is refused, not turned into an async generator
+    that `sum()` cannot iterate (TypeError)."""
+    url, check = server
+    for i in range(5):
+        check.set(f"s:{i}", i)
+    new, result = fix(tmp_path, SCAN_COUNTS, "scans.py")
+    assert [d.line for d in result.diagnostics] == [13] and "generator expression" in messages(result)[0]
+    assert "sum(1 for _ in r.scan_iter(" in new and "async for _" not in new
+    results = {}
+    for label, text in (("sync", SCAN_COUNTS), ("async", new)):
+        module = load(text, f"scans_{label}")
+        results[label] = asyncio.run(module.count_keys(url)), asyncio.run(module.count_in_genexp(url))
+    assert results["async"] == results["sync"] == ({"direct": 5, "sorted": [f"s:{i}" for i in range(5)]}, 5)
 
 
 def test_gathered_rewritten_handlers_overlap_instead_of_queueing(tmp_path: Path, server) -> None:
