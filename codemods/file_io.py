@@ -4,15 +4,19 @@
   `await asyncio.to_thread(Path(p).read_text)` / `await asyncio.to_thread(path.write_bytes, data)`,
   with `encoding=`, `errors=` and `newline=` kept. The `Path` is built on the loop (no I/O).
 - A `with open(...) as f:` block (also `io.open`, `codecs.open`) becomes a small local function that
-  holds the very same block, run with `await asyncio.to_thread(...)`; the names the block assigns are
-  returned and bound again, so the code after it sees the same values. Mode, encoding, newline and
-  every other argument stay as they were, in the same block.
+  holds the very same block, run with `await asyncio.to_thread(...)`; the names the block assigns and
+  the rest of the function reads are returned and bound again, so the code after it sees the same
+  values. Mode, encoding, newline and every other argument stay as they were, in the same block.
 A block that awaits, returns, yields, breaks, continues, deletes, imports, defines functions or
 classes, declares `global`/`nonlocal`, or updates an outer variable in place (`total += ...`) cannot
-move to a function as it is: it is left alone (and `awaitify check` reports it).
+move to a function as it is: it is left alone (and `awaitify check` reports it). So is a block that
+may leave a name the function reads later unbound (assigned only in a loop or in one branch: the
+helper could not return it when the loop never runs, an empty file), with a diagnostic.
 """
 
 from __future__ import annotations
+
+from collections import Counter
 
 import libcst as cst
 from libcst.metadata import PositionProvider, ScopeProvider
@@ -68,6 +72,79 @@ class _Block(cst.CSTVisitor):
         return True
 
 
+def _target_names(target: cst.BaseExpression) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(_target_names(element.value) for element in target.elements))
+    if isinstance(target, cst.StarredElement):
+        return _target_names(target.value)
+    return set()  # an attribute or a subscript binds no local
+
+
+# A branch that always raises binds every name as far as the code after it is concerned.
+_ALL: frozenset[str] = frozenset({"\0all"})
+
+
+def _always_bound(body: cst.BaseSuite | None) -> set[str] | frozenset[str]:
+    """The names every normal completion of these statements binds (assignments at their level, in
+    nested `with` blocks, in both branches of an `if`/`else`); a loop may not run and an exception may
+    skip the rest, so what they bind is never counted."""
+    if body is None:
+        return set()
+    found: set[str] = set()
+    for stmt in body.body:
+        bound = _statement_binds(stmt)
+        if bound is _ALL:
+            return _ALL
+        found |= bound
+    return found
+
+
+def _statement_binds(stmt: cst.CSTNode) -> set[str] | frozenset[str]:
+    if isinstance(stmt, cst.Raise):
+        return _ALL
+    if isinstance(stmt, cst.SimpleStatementLine):
+        found: set[str] = set()
+        for small in stmt.body:
+            bound = _statement_binds(small)
+            if bound is _ALL:
+                return _ALL
+            found |= bound
+        return found
+    if isinstance(stmt, cst.Assign):
+        return set().union(*(_target_names(t.target) for t in stmt.targets))
+    if isinstance(stmt, cst.AnnAssign):
+        return _target_names(stmt.target) if stmt.value is not None else set()
+    if isinstance(stmt, cst.With):
+        items = set().union(*(_target_names(i.asname.name) for i in stmt.items if i.asname is not None))
+        inner = _always_bound(stmt.body)
+        return _ALL if inner is _ALL else items | inner
+    if isinstance(stmt, cst.If):
+        orelse = stmt.orelse
+        other = _statement_binds(orelse) if isinstance(orelse, cst.If) else _always_bound(orelse.body) if orelse else set()
+        first = _always_bound(stmt.body)
+        if first is _ALL:
+            return other
+        return first if other is _ALL else first & other
+    return set()
+
+
+def _name_counts(node: cst.CSTNode) -> Counter[str]:
+    counts: Counter[str] = Counter()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            counts[name.value] += 1
+
+    node.visit(Names())
+    return counts
+
+
+# names through which a function can read any of its locals
+_READ_ALL_LOCALS = frozenset({"locals", "vars", "eval", "exec"})
+
+
 def _asynchronous(node: cst.CSTNode) -> bool:
     """An `async with`, `async for` or async comprehension: only valid in the async function."""
     if isinstance(node, (cst.With, cst.For)):
@@ -88,15 +165,18 @@ class OffloadFileIO(OffloadCodemod):
         super().__init__(context)
         self._paths: list[set[str]] = [set()]  # per function: locals assigned a Path(...)
         self._function_names: list[set[str]] = []  # per function: every name it spells
+        self._function_counts: list[Counter[str]] = []  # per function: how often it spells each name
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._paths.append(set())
         self._function_names.append(names_in(node))
+        self._function_counts.append(_name_counts(node))
         return super().visit_FunctionDef(node)
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:
         self._paths.pop()
         self._function_names.pop()
+        self._function_counts.pop()
         return super().leave_FunctionDef(original, updated)
 
     def visit_Assign(self, node: cst.Assign) -> bool:
@@ -120,9 +200,16 @@ class OffloadFileIO(OffloadCodemod):
         original.visit(block)
         if block.problem or self._file_used_after(original) or self._rebinds_outer(original, block.assigned):
             return updated
-        helper = self._helper_name()
         file_var = original.items[0].asname.name.value if original.items[0].asname and isinstance(original.items[0].asname.name, cst.Name) else None
-        returned = [n for n in block.assigned if n != file_var]
+        returned = self._read_after(original, [n for n in block.assigned if n != file_var])
+        always = _always_bound(original.body)
+        unbound = [n for n in returned if always is not _ALL and n not in always]
+        if unbound:
+            self.diagnose(original, f"the `with open(...)` block may leave {', '.join(f'`{n}`' for n in unbound)} unbound "
+                          "(assigned in a loop or a branch), which a helper run in a thread could not return; "
+                          "left alone: bind it before the block, or move the block to a thread by hand")
+            return updated
+        helper = self._helper_name()
         body: list[cst.BaseStatement] = [updated.with_changes(leading_lines=[])]
         if returned:
             value = cst.Name(returned[0]) if len(returned) == 1 else cst.Tuple(
@@ -140,6 +227,16 @@ class OffloadFileIO(OffloadCodemod):
         self.record(original, f"the `with open(...)` block -> a local function run with await {self._helper_call()}: "
                     "file I/O blocks the event loop")
         return cst.FlattenSentinel([function, statement])
+
+    def _read_after(self, node: cst.With, names: list[str]) -> list[str]:
+        """The names the function spells outside the block too (read after it, or before it in a
+        loop): only those need to come back from the helper. Every one when the function can read
+        its locals by name (`locals()`, `eval`)."""
+        counts = self._function_counts[-1] if self._function_counts else Counter()
+        if any(counts[name] for name in _READ_ALL_LOCALS):
+            return names
+        inside = _name_counts(node)
+        return [name for name in names if counts[name] > inside[name]]
 
     def _file_used_after(self, node: cst.With) -> bool:
         """The file object is only ever used inside the block (it is closed after it anyway)."""

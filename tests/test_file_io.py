@@ -127,3 +127,65 @@ def test_the_summary_asks_libcst_only_for_with_open_blocks_it_can_move(tmp_path:
         assert wants(summarize("mod.py", text)) == moves, body
     bare = "async def main(p):\n    f = open(p)\n    return f\n"  # not a with item: the codemod leaves it
     assert not wants(summarize("mod.py", bare))
+
+
+LOOPS = '''
+async def last_line(path):
+    with open(path) as fh:
+        for line in fh:
+            last = line
+    return last
+
+
+async def kinds(path):
+    with open(path) as fh:
+        text = fh.read()
+        if text:
+            kind = "full"
+        elif text is None:
+            raise ValueError(path)
+        else:
+            kind = "empty"
+        for line in text.splitlines():
+            words = line.split()
+    return text, kind
+
+
+async def probe(path):
+    with open(path) as fh:
+        if fh.read():
+            found = True
+    return found
+
+
+async def main(folder):
+    out = []
+    for name, body in (("empty.txt", ""), ("two.txt", "a b\\nc d\\n")):
+        path = f"{folder}/{name}"
+        with open(path, "w") as fh:
+            fh.write(body)
+        for function in (last_line, kinds, probe):
+            try:
+                out.append([function.__name__, name, await function(path)])
+            except Exception as error:
+                out.append([function.__name__, name, type(error).__name__])
+    return out
+'''
+
+
+def test_a_helper_never_returns_a_name_the_block_may_leave_unbound(tmp_path: Path, cli) -> None:
+    """`_file_io()` returned `line, last` after `for line in fh: last = line`: on an empty file both are
+    unbound and the helper raised UnboundLocalError before the code after the block could. Now only
+    the names read after the block come back, and a block that may leave one unbound is refused."""
+    (tmp_path / "mod.py").write_text(LOOPS)
+    before = _run(tmp_path, tmp_path / "before")
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    text = (tmp_path / "mod.py").read_text()
+    assert "        return text, kind\n    text, kind = await asyncio.to_thread(_file_io)\n" in text  # no `line`, `words`
+    assert "    with open(path) as fh:\n        for line in fh:\n            last = line\n    return last" in text
+    assert "    with open(path) as fh:\n        if fh.read():\n            found = True\n    return found" in text
+    assert err.count("may leave") == 2 and "`last` unbound" in err and "`found` unbound" in err
+    after = _run(tmp_path, tmp_path / "after")
+    assert after == before
+    assert ["last_line", "empty.txt", "UnboundLocalError"] in before and ["kinds", "empty.txt", ["", "empty"]] in before
