@@ -35,6 +35,15 @@ class FileSession:
     changes: list[Change] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     suppressed: dict = field(default_factory=dict)  # line -> codes, from `awaitify.suppress`
+    # Line n of the tree the current codemod sees came from line line_map[n - 1] of the original
+    # file (None: the same file). Codemods run one after another on one tree, so an earlier one's
+    # edits move the lines a later one sees; the plan, suppressions and reports speak of the original.
+    line_map: tuple[int, ...] | None = None
+
+    def original_line(self, line: int) -> int:
+        if self.line_map is None or line <= 0:
+            return line
+        return self.line_map[min(line, len(self.line_map)) - 1]
 
 
 def new_context(session: FileSession) -> CodemodContext:
@@ -54,6 +63,7 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         self.session: FileSession = context.scratch[SCRATCH_KEY]
         self.config = self.session.config
         self._scopes: list[str] = []
+        self._awaited_calls: set[int] = set()  # ids of the calls the original code already awaits
 
     # --- where we are ---------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -97,21 +107,48 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
     def inside_async_function(self) -> bool:
         return ASYNC in self._scopes
 
-    # --- suppressions ------------------------------------------------------------------------------
+    # --- suppressions, and calls the code already awaits ---------------------------------------------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Await) and isinstance(node.expression, cst.Call):
+            self._awaited_calls.add(id(node.expression))
+        return super().on_visit(node)
+
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         # A call on a line that says `# awaitify: ignore[CODE]` (or flake8-async's `# noqa`) is left
         # as it is, as `check` leaves it unreported. The plan's own edits are never skipped here:
         # a function made async needs every `await` the planner decided.
         if isinstance(original, cst.Call) and self.RULE.name != "propagation" and self._suppressed(original):
             return updated
+        if isinstance(original, cst.Call) and id(original) in self._awaited_calls:
+            return self._leave_awaited_call(original, updated)
         return super().on_leave(original, updated)
+
+    def _leave_awaited_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """`await os.path.isfile(p)`: a rewrite that adds its own `await` would write `await await`.
+        What such a call returns is awaited as it stands (it raises TypeError today, or the sync
+        function hands back an awaitable): not rewritten, and said why, with the change's record and
+        imports taken back."""
+        changes = len(self.session.changes)
+        imports = self.context.scratch.get(AddImportsVisitor.CONTEXT_KEY)
+        added = len(imports) if imports is not None else 0
+        result = super().on_leave(original, updated)
+        if not isinstance(result, cst.Await):
+            return result
+        del self.session.changes[changes:]
+        if imports is not None:
+            del imports[added:]
+        else:
+            self.context.scratch.pop(AddImportsVisitor.CONTEXT_KEY, None)
+        self.diagnose(original, "this call is already awaited, so the rewrite would write `await await`; not rewritten: "
+                      "what it returns is awaited as it stands (a TypeError unless it is an awaitable), fix it by hand")
+        return updated
 
     def _suppressed(self, node: cst.CSTNode) -> bool:
         found = self.session.suppressed
         if not found:
             return False
         pos = self.get_metadata(PositionProvider, node, None)
-        return pos is not None and is_suppressed(found, {pos.start.line, pos.end.line}, self.RULE.code)
+        return pos is not None and is_suppressed(found, set(self.original_lines(node)), self.RULE.code)
 
     # --- names ------------------------------------------------------------------------------------
     def qualified_name(self, node: cst.CSTNode) -> str | None:
@@ -142,10 +179,21 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         self.module_node = node
         return True
 
-    # --- findings ---------------------------------------------------------------------------------
-    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+    # --- positions, in the original file ------------------------------------------------------------
+    def original_lines(self, node: cst.CSTNode) -> tuple[int, int]:
+        """The first and last line of `node` in the file as it was read (0, 0 for a node libcst
+        gives no position, such as one an earlier codemod built)."""
         pos = self.get_metadata(PositionProvider, node, None)
-        return (pos.start.line, pos.start.column + 1) if pos is not None else (0, 0)
+        if pos is None:
+            return (0, 0)
+        return self.session.original_line(pos.start.line), self.session.original_line(pos.end.line)
+
+    def position(self, node: cst.CSTNode) -> tuple[int, int]:
+        """Where a change or diagnostic is reported: line and 1-based column of the original file."""
+        pos = self.get_metadata(PositionProvider, node, None)
+        return (self.session.original_line(pos.start.line), pos.start.column + 1) if pos is not None else (0, 0)
+
+    # --- findings ---------------------------------------------------------------------------------
 
     def record(self, node: cst.CSTNode, message: str, dependent: bool = False) -> None:
         """`dependent`: an edit that only follows another one of this codemod (an `except` clause for a

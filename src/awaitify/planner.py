@@ -229,7 +229,11 @@ class Propagator:
             if site.context == ASYNC and not site.awaited:
                 result.awaits.append((edge, fid))
         elif site.context == ASYNC:
-            if not site.awaited:
+            if site.awaited:
+                # `await f()` on a sync f: f hands back an awaitable; made async, it would hand back a
+                # coroutine of that awaitable, and the single `await` would not reach its value
+                result.boundaries.append(f"{self.name(fid)} is already awaited at {where}: it returns an awaitable")
+            else:
                 result.awaits.append((edge, fid))
         elif site.context == MAIN:
             result.bridges.append((edge, fid))
