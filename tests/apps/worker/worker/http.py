@@ -1,0 +1,15 @@
+import os
+
+import requests
+
+
+def fetch_json(path: str, **params) -> dict:
+    r = requests.get(os.environ["SERVICE_URL"] + path, params=params, timeout=10)
+    r.raise_for_status()
+    return r.json()["query"]
+
+
+def post_result(job_id: str, result: dict) -> int:
+    with requests.Session() as s:
+        r = s.post(os.environ["SERVICE_URL"] + "/results/" + job_id, json=result)
+    return r.status_code
