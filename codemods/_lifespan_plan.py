@@ -10,9 +10,10 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
+from awaitify.codemods import _fastapi_pins as pins
+from awaitify.codemods import _unmovable_hooks as unmovable
 from awaitify.codemod_rules import LIFESPAN_HOOKS as TOKENS
 from awaitify.config import Config
 from awaitify.index import module_names
@@ -26,8 +27,8 @@ APP_CLASSES = {
 }
 EVENTS = ("startup", "shutdown")
 CTOR_HOOK_KWARGS = {"on_startup": "startup", "on_shutdown": "shutdown"}
-MIN_LIFESPAN = (0, 93, 0)  # FastAPI(lifespan=...)
-MIN_ROUTER_LIFESPAN = (0, 112, 2)  # include_router merges a router's own lifespan
+MIN_LIFESPAN = "0.93"  # FastAPI(lifespan=...)
+MIN_ROUTER_LIFESPAN = "0.112.2"  # include_router merges a router's own lifespan
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Target:
     hooks: list[Hook] = field(default_factory=list)
     includes: list[tuple[int, "Target"]] = field(default_factory=list)  # routers included at line
     included: bool = False
+    blocked: list[str] = field(default_factory=list)  # hooks that cannot move, and why: no lifespan then
 
     @property
     def existing(self) -> ast.expr | None:
@@ -195,6 +197,7 @@ class Project:
             for name in names:
                 self._named.setdefault(name, []).append(source)
         self.out: dict[str, dict] = {}
+        self.unknown: list[str] = []  # registrations whose app cannot be told: no app gets a lifespan
 
     def _facts(self, source: SourceFile) -> ModuleFacts | None:
         path = str(source.path)
@@ -254,33 +257,37 @@ class Project:
     # registrations -------------------------------------------------------------------------
     def collect(self) -> None:
         for facts in self.files:
+            seen: set[int] = set()  # the registration nodes understood (moved into a lifespan)
             for target in facts.targets.values():
-                for kw in target.call.keywords:
-                    event = CTOR_HOOK_KWARGS.get(kw.arg or "")
-                    if event is None:
-                        continue
-                    if not isinstance(kw.value, (ast.List, ast.Tuple)):
-                        self.report(facts, kw.value, f"{kw.arg}= is not a list literal; move its hooks into a lifespan by hand")
-                        target.hooks.append(Hook(event, Handler(facts.name, "", "", None, "?"), (0, 0), ("unmovable",)))
-                        continue
-                    for i, element in enumerate(kw.value.elts):
-                        handler = self.handler(facts, element)
-                        key = (target.call.lineno, i - 10_000)  # constructor lists run first
-                        if handler is None:
-                            self.report(facts, element, "a startup/shutdown hook that is not a plain name; move it into a lifespan by hand")
-                            handler = Handler(facts.name, "", "", None, "?")
-                        target.hooks.append(Hook(event, handler, key, (facts.path, ("kw", target.call.lineno, kw.arg))))
+                self._constructor_hooks(facts, target)
             for stmt in facts.tree.body:
-                self._module_level(facts, stmt)
-            for stmt in facts.tree.body:
-                if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                    self._nested(facts, stmt)
+                self._module_level(facts, stmt, seen)
+            for found in unmovable.registrations(facts.tree, seen):
+                self._block(facts, found)
 
-    def _module_level(self, facts: ModuleFacts, stmt: ast.stmt) -> None:
+    def _constructor_hooks(self, facts: ModuleFacts, target: Target) -> None:
+        for kw in target.call.keywords:
+            event = CTOR_HOOK_KWARGS.get(kw.arg or "")
+            if event is None:
+                continue
+            if not isinstance(kw.value, (ast.List, ast.Tuple)):
+                self._refuse(facts, target, kw.value, f"{kw.arg}= is not a list literal")
+                continue
+            for i, element in enumerate(kw.value.elts):
+                handler = self.handler(facts, element)
+                if handler is None:
+                    self._refuse(facts, target, element, f"the {event} hook `{_text(facts, element)}` is not a plain name")
+                    continue
+                key = (target.call.lineno, i - 10_000)  # constructor lists run first
+                target.hooks.append(Hook(event, handler, key, (facts.path, ("kw", target.call.lineno, kw.arg))))
+
+    def _module_level(self, facts: ModuleFacts, stmt: ast.stmt, seen: set[int]) -> None:
+        """The registrations made unconditionally at import time of a module: these can move."""
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for deco in stmt.decorator_list:
                 hit = _on_event(deco)
                 if hit:
+                    seen.add(id(deco))
                     receiver, event = hit
                     handler = Handler(facts.name, stmt.name, "", isinstance(stmt, ast.AsyncFunctionDef), stmt.name)
                     self._register(facts, receiver, event, handler, deco, ("deco", deco.lineno))
@@ -289,17 +296,18 @@ class Project:
             return
         call = stmt.value
         hit = _on_event(call.func)  # app.on_event("startup")(fn)
-        if hit and len(call.args) == 1:
-            receiver, event = hit
-            handler = self.handler(facts, call.args[0])
-            if handler:
-                self._register(facts, receiver, event, handler, call, ("stmt", stmt.lineno))
+        if hit and len(call.args) == 1 and not call.keywords:
+            receiver, event = self._registration(facts, seen, call, call.func, *hit, call.args[0], stmt)
             return
-        if isinstance(call.func, ast.Attribute) and call.func.attr == "add_event_handler" and len(call.args) == 2:
-            event = _literal_event(call.args[0])
-            handler = self.handler(facts, call.args[1])
-            if event and handler:
-                self._register(facts, call.func.value, event, handler, call, ("stmt", stmt.lineno))
+        if (isinstance(call.func, ast.Attribute) and call.func.attr == "add_event_handler" and len(call.args) == 2
+                and not call.keywords and (event := _literal_event(call.args[0]))):
+            self._registration(facts, seen, call, call, call.func.value, event, call.args[1], stmt)
+            return
+        if (isinstance(call.func, ast.Attribute) and call.func.attr == "append" and len(call.args) == 1 and not call.keywords
+                and isinstance(call.func.value, ast.Attribute) and call.func.value.attr in CTOR_HOOK_KWARGS):
+            # app.router.on_startup.append(fn): Starlette's own list of hooks
+            hooks = call.func.value
+            self._registration(facts, seen, call, hooks, hooks.value, CTOR_HOOK_KWARGS[hooks.attr], call.args[0], stmt)
             return
         if isinstance(call.func, ast.Attribute) and call.func.attr == "include_router" and call.args:
             app = self.resolve_target(facts, call.func.value)
@@ -307,6 +315,16 @@ class Project:
             if isinstance(app, Target) and isinstance(router, Target) and router.kind == "router" and app.module is facts:
                 app.includes.append((stmt.lineno, router))
                 router.included = True
+
+    def _registration(self, facts: ModuleFacts, seen: set[int], call: ast.Call, marker: ast.AST, receiver: ast.expr,
+                      event: str, handler_expr: ast.expr, stmt: ast.stmt) -> tuple[ast.expr, str]:
+        """A statement that registers one hook: moved when its handler is a plain name, else its app is refused."""
+        handler = self.handler(facts, handler_expr)
+        if handler is None:
+            return receiver, event  # left for `elsewhere` to find, which refuses the app it reaches
+        seen.add(id(marker))
+        self._register(facts, receiver, event, handler, call, ("stmt", stmt.lineno))
+        return receiver, event
 
     def _register(self, facts: ModuleFacts, receiver: ast.expr, event: str, handler: Handler,
                   node: ast.AST, where: tuple) -> None:
@@ -320,33 +338,67 @@ class Project:
         if target.module is facts:
             key = (node.lineno, 0)
         else:  # registered from another module: it runs when that module is imported by the app's module
-            anchor = next((line for line, mod in target.module.import_lines if mod in facts.names), 10**9)
+            anchor = next((line for line, mod in target.module.import_lines if mod in facts.names), None)
+            if anchor is None:
+                self._refuse(facts, target, node, f"the {event} hook `{handler.label}` is registered in {facts.name}, which "
+                             f"{target.module.name} does not import unconditionally at its top level (it runs only "
+                             "if and when that module is imported)")
+                return
             key = (anchor, node.lineno)
         target.hooks.append(Hook(event, handler, key, (facts.path, where)))
 
-    def _nested(self, facts: ModuleFacts, scope: ast.AST) -> None:
-        if not facts.mentions_framework():
+    def _block(self, facts: ModuleFacts, found: unmovable.Registration) -> None:
+        """A registration that cannot move: the app it reaches is refused; when awaitify cannot tell
+        which app that is, every app of the run is."""
+        if found.literal_event is False or not (facts.mentions_framework() or found.receiver_is_param):
+            return  # an on_event of some other library (an event that is not startup/shutdown)
+        targets = self._reach(facts, found)
+        what = f"`{_text(facts, found.node)}` {found.why}"
+        if targets is None:
+            self.report(facts, found.node, f"startup/shutdown hook {what}; awaitify cannot tell which app it reaches, so "
+                        "no app of this run gets a lifespan; move it into the lifespan by hand")
+            self.unknown.append(f"{facts.path}:{found.node.lineno}: {what}")
             return
-        for node in (n for child in scope.body for n in ast.walk(child)):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-                event = None
-                if node.func.attr == "on_event" and node.args:
-                    event = _literal_event(node.args[0])
-                elif node.func.attr == "add_event_handler" and node.args:
-                    event = _literal_event(node.args[0])
-                if event:
-                    self.report(facts, node, f"{event} hook registered inside a function or method: awaitify cannot "
-                                "see which app it reaches; move it into the app's lifespan by hand")
+        for target in targets:
+            self._refuse(facts, target, found.node, f"startup/shutdown hook {what}")
+
+    def _reach(self, facts: ModuleFacts, found: unmovable.Registration) -> list[Target] | None:
+        """The apps and routers a registration's receiver may be (None: cannot tell)."""
+        if found.param is not None:
+            calls = [(caller, arg) for caller in self.files
+                     for arg in unmovable.arguments_for(caller.tree, found.function, found.param)]
+            targets = [self.resolve_target(caller, arg) for caller, arg in calls]
+            if not calls or not all(isinstance(t, Target) for t in targets):
+                return None
+            return targets  # type: ignore[return-value]
+        if found.local_value is not None:  # a name bound in the enclosing function
+            value = found.local_value
+            if isinstance(value, ast.Call) and APP_CLASSES.get(dotted(facts, value.func) or ""):
+                return []  # an app the function builds itself: no module-level app gets a lifespan
+            if not isinstance(value, (ast.Name, ast.Attribute)):
+                return None
+            receiver = value
+        else:
+            receiver = found.receiver
+        target = self.resolve_target(facts, receiver)
+        if isinstance(target, str):
+            return None
+        return [target] if target is not None else []
+
+    def _refuse(self, facts: ModuleFacts, target: Target, node: ast.AST, reason: str) -> None:
+        where = f"{facts.source.display}:{getattr(node, 'lineno', 0)}"
+        target.blocked.append(f"{reason} ({where})")
+        self.report(facts, node, f"{reason}: it cannot move into a lifespan, so `{target.var}` is not converted; "
+                    "move it by hand")
 
     # decisions ----------------------------------------------------------------------------
     def decide(self) -> dict[str, dict]:
-        too_old = fastapi_ceiling(self.config.root)
         for facts in self.files:
             for target in facts.targets.values():
                 if target.kind == "app":
-                    self._decide_app(target, too_old)
+                    self._decide_app(target)
                 elif not target.included and target.hooks:
-                    self._decide_router(target, too_old)
+                    self._decide_router(target)
         return {path: facts for path, facts in self.out.items() if any(facts.values())}
 
     def _all_hooks(self, app: Target) -> list[Hook]:
@@ -355,15 +407,17 @@ class Project:
             hooks += [Hook(h.event, h.handler, (line, h.key), h.removal) for h in router.hooks]
         return sorted(hooks, key=lambda h: _flat(h.key))
 
-    def _decide_app(self, app: Target, ceiling: tuple | None) -> None:
+    def _decide_app(self, app: Target) -> None:
         hooks = self._all_hooks(app)
         if not hooks:
             return
         names = ", ".join(f"{h.handler.module}.{h.handler.label}" for h in hooks)
-        if any(h.removal == ("unmovable",) or not h.handler.root for h in hooks):
-            self.report(app.module, app.call, f"`{app.var}` has hooks awaitify cannot move ({names}); not converted")
+        blocked = [*app.blocked, *(b for _, router in app.includes for b in router.blocked), *self.unknown]
+        if blocked:  # lifespan= would silence the hooks left behind: all of them move, or none
+            self.report(app.module, app.call, f"`{app.var}` is not given a lifespan: its hooks {names} would move, but "
+                        f"these cannot: {'; '.join(blocked)}")
             return
-        if ceiling is not None and ceiling < MIN_LIFESPAN:
+        if not pins.allows(self.config.root, MIN_LIFESPAN):
             self.report(app.module, app.call, f"the project pins FastAPI below 0.93, which has no lifespan=; "
                         f"hooks of `{app.var}` not converted ({names})")
             return
@@ -380,13 +434,14 @@ class Project:
                 return
         self._emit(app, hooks, wrap, annotate=True)
 
-    def _decide_router(self, router: Target, ceiling: tuple | None) -> None:
+    def _decide_router(self, router: Target) -> None:
         names = ", ".join(h.handler.label for h in router.hooks)
-        if router.existing is not None or any(not h.handler.root for h in router.hooks):
-            self.report(router.module, router.call, f"router `{router.var}` hooks ({names}) not converted: it already "
-                        "has a lifespan= or a hook awaitify cannot move")
+        blocked = [*router.blocked, *self.unknown]
+        if router.existing is not None or blocked:
+            self.report(router.module, router.call, f"router `{router.var}` hooks ({names}) not converted: "
+                        + (f"these cannot move: {'; '.join(blocked)}" if blocked else "it already has a lifespan="))
             return
-        if ceiling is not None and ceiling < MIN_ROUTER_LIFESPAN:
+        if not pins.allows(self.config.root, MIN_ROUTER_LIFESPAN):
             self.report(router.module, router.call, f"router `{router.var}` hooks ({names}) not converted: a router's own "
                         "lifespan needs FastAPI >= 0.112.2 and the project pins an older one")
             return
@@ -450,6 +505,11 @@ def _unique(base: str, taken: set[str]) -> str:
     return name
 
 
+def _text(facts: ModuleFacts, node: ast.AST) -> str:
+    text = ast.get_source_segment(facts.source.text, node) or "?"
+    return text if len(text) <= 60 and "\n" not in text else text.split("\n", 1)[0][:57] + "..."
+
+
 def _literal_event(node: ast.expr) -> str | None:
     if isinstance(node, ast.Constant) and node.value in EVENTS:
         return node.value
@@ -475,49 +535,6 @@ def _is_generator(func: ast.AST) -> bool:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             stack.extend(ast.iter_child_nodes(node))
     return False
-
-
-# --- which FastAPI the project allows ------------------------------------------------------------
-_REQ = re.compile(r"^\s*[\"']?fastapi(?:\[[^\]]*\])?\s*([^;#]*)", re.IGNORECASE | re.MULTILINE)
-_LOCK = re.compile(r'name\s*=\s*"fastapi"\s*\n\s*version\s*=\s*"([^"]+)"')
-_POETRY = re.compile(r'^\s*fastapi\s*=\s*"([^"]+)"', re.MULTILINE)
-
-
-def _version(text: str) -> tuple[int, ...]:
-    return tuple(int(p) for p in re.findall(r"\d+", text)[:3])
-
-
-def _ceiling_of(spec: str) -> tuple[int, ...] | None:
-    best = None
-    for op, ver in re.findall(r"(==|<=|<|~=|\^)\s*([\d.]+)", spec):
-        v = _version(ver)
-        if op == "<":  # below this release: the newest allowed is older than it
-            v = v[:-1] + (v[-1] - 1,) if v and v[-1] else v
-        best = v if best is None else min(best, v)
-    return best
-
-
-@cache
-def fastapi_ceiling(root: Path) -> tuple[int, ...] | None:
-    """The newest FastAPI the project's requirements, pyproject or lock file allow, when pinned."""
-    found: list[tuple[int, ...]] = []
-    for lock in ("poetry.lock", "uv.lock", "pdm.lock"):
-        path = root / lock
-        if path.is_file():
-            found += [_version(m) for m in _LOCK.findall(path.read_text(errors="replace"))]
-    if found:
-        return min(found)
-    files = [*root.glob("requirements*.txt"), *root.glob("requirements/*.txt"), root / "pyproject.toml", root / "setup.cfg"]
-    for path in files:
-        if not path.is_file():
-            continue
-        text = path.read_text(errors="replace")
-        specs = [m for m in _REQ.findall(text)] + _POETRY.findall(text)
-        for spec in specs:
-            ceiling = _ceiling_of(spec.strip().strip('",'))
-            if ceiling:
-                found.append(ceiling)
-    return min(found) if found else None
 
 
 def scope_facts(facts: dict[str, dict], scope: set[str]) -> dict[str, dict]:

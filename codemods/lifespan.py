@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import PositionProvider, ScopeProvider
+from libcst.metadata import ScopeProvider
 
 from awaitify.codemod_base import AwaitifyCodemod
 from awaitify.findings import Diagnostic
@@ -41,7 +41,8 @@ class OnEventToLifespan(AwaitifyCodemod):
         self._depth = 0  # >0 inside a function or class body
 
     def _line(self, node: cst.CSTNode) -> int:
-        return self.get_metadata(PositionProvider, node).start.line
+        """The plan names registrations and apps by their line in the original file."""
+        return self.original_lines(node)[0]
 
     def visit_Module(self, node: cst.Module) -> bool:
         super().visit_Module(node)
@@ -95,12 +96,17 @@ class OnEventToLifespan(AwaitifyCodemod):
     # statements: drop registrations, write the lifespans ------------------------------------------
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         body: list[cst.BaseStatement] = []
-        for old, new in zip(original.body, updated.body):
-            pos = self.get_metadata(PositionProvider, old)
-            if ("stmt", pos.start.line) in self.removals:
+        spans = [self.original_lines(old) for old in original.body]
+        # A statement an earlier codemod inserted above the app (the shared TLS context) is mapped to
+        # the app's line too: each lifespan goes before the last statement spanning its app's line.
+        home = {id(spec): max((i for i, (start, end) in enumerate(spans) if start <= spec["line"] <= end), default=-1)
+                for spec in self.lifespans}
+        for i, (old, new) in enumerate(zip(original.body, updated.body)):
+            start, end = spans[i]
+            if ("stmt", start) in self.removals:
                 self.record(old, "removed a startup/shutdown hook registration: the lifespan calls the hook now")
                 continue
-            specs = [s for s in self.lifespans if pos.start.line <= s["line"] <= pos.end.line]
+            specs = [s for s in self.lifespans if home[id(s)] == i]
             if specs:
                 blank, comments = _split_leading(new.leading_lines)
                 blank = blank if len(blank) >= 2 else _blank_lines(2) if body else blank  # PEP 8: two above a def

@@ -402,7 +402,8 @@ def test_refusals_are_reported_not_rewritten(tmp_path: Path) -> None:
     assert not result.changed
     messages = sorted(f"{Path(d.path).name}:{d.line} {d.message.split(':')[0]}" for d in result.diagnostics)
     assert messages[0].startswith("elsewhere.py:4 hook `hook` is registered on `somewhere_else.app`")
-    assert messages[1].startswith("factory.py:7 startup hook registered inside a function or method")
+    assert messages[1].startswith("factory.py:7 startup/shutdown hook `self._app.on_event(\"startup\")(self.boot)` registered "
+                                  "with `.on_event(...)` inside `__init__`")
 
 
 @pytest.mark.parametrize("pin", ["fastapi==0.85.1", "fastapi>=0.70,<0.90"])
@@ -426,3 +427,176 @@ def test_lifespan_name_never_collides_and_file_style_is_kept(tmp_path: Path) -> 
     assert "\r\n\tawait boot()\r\n\tyield\r\n" in new  # the file's CRLF endings and tab indentation
     assert "\n" not in new.replace("\r\n", "")
     compile(new, "app.py", "exec")
+
+
+# --- a hook is never dropped, and keeps its condition (issue: all rules at once) ------------------
+
+def _refused(root: Path, files: dict[str, str], hook: str) -> list[str]:
+    """The app is left exactly as it was and a diagnostic names the hook that cannot move."""
+    _write(root, files)
+    before = {p: p.read_bytes() for p in root.rglob("*.py")}
+    result = _fix(root)
+    messages = [d.render() for d in result.diagnostics]
+    assert not [f for f in result.changed if "on_event" in f.old.decode() or "FastAPI(" in f.old.decode()], messages
+    for path, data in before.items():
+        if "FastAPI" in data.decode():
+            assert path.read_bytes() == data
+    assert any(hook in m and "AW301" in m for m in messages), messages
+    return messages
+
+
+def _app_and(extra: str = "") -> str:
+    """The app module below, with `extra` written after it (both dedented on their own)."""
+    return textwrap.dedent(APP_WITH_HOOK).lstrip("\n") + textwrap.dedent(extra)
+
+
+APP_WITH_HOOK = """
+    from fastapi import FastAPI
+    from recorder import events
+
+    app = FastAPI()
+
+
+    @app.on_event("startup")
+    async def boot():
+        events.append("boot")
+"""
+
+
+def test_router_on_startup_append_moves_in_order(tmp_path: Path) -> None:
+    after = _convert_and_compare(tmp_path, {"app.py": _app_and("""
+
+        def warm():
+            events.append("warm")
+
+
+        def close():
+            events.append("close")
+
+
+        app.router.on_startup.append(warm)
+        app.router.on_shutdown.append(close)
+    """)}, "app")
+    assert after["started"] == ["boot", "warm"] and after["stopped"] == ["close"]
+    text = (tmp_path / "app.py").read_text()
+    assert "on_startup.append" not in text and "lifespan=lifespan" in text
+
+
+def test_partial_handler_refuses_the_app(tmp_path: Path) -> None:
+    messages = _refused(tmp_path, {"app.py": _app_and("""
+
+        import functools
+
+
+        def warm(name):
+            events.append(name)
+
+
+        app.on_event("startup")(functools.partial(warm, "cache"))
+    """)}, "functools.partial(warm")
+    assert any("`app` is not given a lifespan" in m and "app.boot" in m for m in messages)
+
+
+def test_hook_added_by_a_helper_that_receives_the_app(tmp_path: Path) -> None:
+    _refused(tmp_path, {
+        "main.py": _app_and("\n\nfrom telemetry import instrument\n\ninstrument(app)\n"),
+        "telemetry.py": """
+            def instrument(app):
+                app.add_event_handler("shutdown", flush)
+
+
+            def flush():
+                pass
+        """,
+    }, "inside `instrument`")
+
+
+def test_hook_on_an_app_awaitify_cannot_trace_refuses_every_app(tmp_path: Path) -> None:
+    messages = _refused(tmp_path, {
+        "main.py": APP_WITH_HOOK,
+        "plugins.py": """
+            from fastapi import FastAPI
+
+
+            def install(target):
+                target.add_event_handler("startup", lambda: None)
+        """,
+    }, "cannot tell which app")
+    assert any("`app` is not given a lifespan" in m for m in messages)
+
+
+@pytest.mark.parametrize("guard", [
+    "try:\n    import extra_hooks\nexcept ImportError:\n    pass\n",
+    "import os\nif os.environ.get('FLAG'):\n    import extra_hooks\n",
+])
+def test_hooks_in_a_conditionally_imported_module_are_not_made_unconditional(tmp_path: Path, guard: str) -> None:
+    _refused(tmp_path, {
+        "main.py": _app_and("\n\n" + guard),
+        "extra_hooks.py": """
+            from main import app
+
+
+            @app.on_event("startup")
+            def extra():
+                pass
+        """,
+    }, "does not import unconditionally")
+
+
+def test_hook_registered_by_a_test_module_is_not_imported_by_the_app(tmp_path: Path) -> None:
+    _refused(tmp_path, {
+        "main.py": APP_WITH_HOOK,
+        "tests/conftest.py": """
+            from main import app
+
+
+            @app.on_event("startup")
+            def seed_database():
+                pass
+        """,
+    }, "seed_database")
+
+
+def test_hook_registered_under_an_if_refuses_the_app(tmp_path: Path) -> None:
+    _refused(tmp_path, {"app.py": _app_and("""
+
+        import os
+
+
+        def debug_toolbar():
+            pass
+
+
+        if os.environ.get("DEBUG"):
+            app.add_event_handler("startup", debug_toolbar)
+    """)}, "inside a module-level `if`")
+
+
+def test_an_app_built_inside_a_factory_does_not_block_the_module_app(tmp_path: Path) -> None:
+    after = _convert_and_compare(tmp_path, {"app.py": _app_and("""
+
+        def create_admin_app():
+            admin = FastAPI()
+            admin.add_event_handler("startup", lambda: None)
+            return admin
+    """)}, "app")
+    assert after["started"] == ["boot"]
+
+
+@pytest.mark.parametrize(("files", "converted"), [
+    ({"requirements.txt": "fastapi>=0.100\nhttpx<0.3\nstarlette<0.30  # old\n"}, True),
+    ({"requirements.txt": "fastapi[all] >= 0.95 ; python_version >= '3.8'\n"}, True),
+    ({"requirements.txt": "fastapi==0.92.*\n"}, False),
+    ({"requirements.txt": "fastapi~=0.92.0 \\\n    --hash=sha256:abc\n"}, False),
+    ({"pyproject.toml": '[project]\nname = "x"\ndependencies = ["fastapi>=0.100", "pydantic<2"]\n'}, True),
+    ({"pyproject.toml": '[tool.poetry.dependencies]\nfastapi = "^0.92.1"\nrequests = "<0.3"\n'}, False),
+    ({"pyproject.toml": '[tool.poetry.dependencies]\nfastapi = {version = "^0.110", extras = ["all"]}\n'}, True),
+    ({"poetry.lock": '[[package]]\nname = "fastapi"\nversion = "0.89.1"\n', "requirements.txt": "fastapi>=0.100\n"}, False),
+])
+def test_fastapi_pins_are_read_as_requirements(tmp_path: Path, files: dict[str, str], converted: bool) -> None:
+    _write(tmp_path, {"app.py": APP_WITH_HOOK})
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    result = _fix(tmp_path)
+    assert bool(result.changed) is converted, [d.render() for d in result.diagnostics]
+    assert converted or any("below 0.93" in d.message for d in result.diagnostics)

@@ -14,6 +14,7 @@ from awaitify.config import Config
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
 from awaitify.hollow import hollow
+from awaitify import line_map
 from awaitify.import_fixups import fix_imports
 from awaitify.plan import FilePlan
 from awaitify.rules import Rule, codemod_modules, wants_hooks
@@ -90,10 +91,15 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # libcst's own deprecation chatter is not the user's business
         wrapper: MetadataWrapper | None = None
+        code: str | None = None  # the text `session.line_map` maps, once a codemod changed the tree
         for rule in rules:
             # One metadata resolution per version of the tree: scope and qualified-name analysis
             # cost ~10x the parse, and a codemod that changed nothing leaves the same tree object.
             if wrapper is None or wrapper.module is not tree:
+                if wrapper is not None:  # an earlier codemod moved lines: keep positions the original's
+                    old = code if code is not None else wrapper.module.code
+                    code = tree.code
+                    session.line_map = line_map.follow(session.line_map or line_map.identity(old.count("\n") + 1), old, code)
                 wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
             codemod = transformer_for(rule)(context)
             with codemod.resolve(wrapper):

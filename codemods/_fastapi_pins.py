@@ -1,0 +1,177 @@
+"""Which FastAPI a project allows: the newest release its lock file, requirements files or pyproject
+permit, read as packaging (PEP 440 / PEP 508) and TOML read them, never by pattern over the text.
+
+The lifespan rule asks one question: may the project run a FastAPI that has `lifespan=` (0.93) or
+merges a router's own lifespan (0.112.2)? An unpinned or lower-bounded FastAPI (`fastapi>=0.70`)
+may; a project whose every allowed release is older may not.
+"""
+
+from __future__ import annotations
+
+import sys
+from functools import cache
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+_LOCKS = ("poetry.lock", "uv.lock", "pdm.lock")
+
+# The newest release a set of specifiers allows: (version, inclusive), or None when unbounded.
+Ceiling = tuple[Version, bool]
+
+
+def allows(root: Path, release: str) -> bool:
+    """True unless the project pins FastAPI so that `release` and everything newer is excluded."""
+    ceiling = project_ceiling(root.resolve())
+    if ceiling is None:
+        return True
+    newest, inclusive = ceiling
+    wanted = Version(release)
+    return newest > wanted or (newest == wanted and inclusive)
+
+
+@cache
+def project_ceiling(root: Path) -> Ceiling | None:
+    """The lowest ceiling among the pins found: a lock file's exact version wins over the ranges."""
+    locked = [v for name in _LOCKS for v in _locked_versions(root / name)]
+    if locked:
+        return min(locked), True
+    ceilings = [c for spec in _declared_specifiers(root) if (c := ceiling_of(spec)) is not None]
+    return min(ceilings) if ceilings else None
+
+
+def ceiling_of(spec: SpecifierSet) -> Ceiling | None:
+    best: Ceiling | None = None
+    for item in spec:
+        bound = _upper_bound(item.operator, item.version)
+        if bound is not None and (best is None or bound < best):
+            best = bound
+    return best
+
+
+def _upper_bound(operator: str, version: str) -> Ceiling | None:
+    try:
+        if operator in ("==", "===") and version.endswith(".*"):
+            parts = Version(version[:-2]).release
+            return Version(".".join(map(str, (*parts[:-1], parts[-1] + 1)))), False
+        if operator in ("==", "===", "<="):
+            return Version(version), True
+        if operator == "<":
+            return Version(version), False
+        if operator == "~=":  # ~=1.4.5: >=1.4.5, ==1.4.*
+            parts = Version(version).release
+            return Version(".".join(map(str, (*parts[:-2], parts[-2] + 1)))), False
+    except (InvalidVersion, IndexError):
+        return None
+    return None  # >, >=, != set no ceiling
+
+
+def _locked_versions(path: Path) -> list[Version]:
+    data = _toml(path)
+    out = []
+    for package in data.get("package", []) if isinstance(data.get("package"), list) else []:
+        if isinstance(package, dict) and str(package.get("name", "")).lower() == "fastapi":
+            try:
+                out.append(Version(str(package.get("version"))))
+            except InvalidVersion:
+                continue
+    return out
+
+
+def _declared_specifiers(root: Path) -> list[SpecifierSet]:
+    found: list[SpecifierSet] = []
+    for path in sorted([*root.glob("requirements*.txt"), *root.glob("requirements/*.txt")]):
+        found += [r.specifier for r in _requirements_file(path) if _is_fastapi(r)]
+    pyproject = _toml(root / "pyproject.toml")
+    project = pyproject.get("project") if isinstance(pyproject.get("project"), dict) else {}
+    lines = list(project.get("dependencies") or [])
+    for group in (project.get("optional-dependencies") or {}).values():
+        lines += list(group or [])
+    found += [r.specifier for r in map(_requirement, lines) if r is not None and _is_fastapi(r)]
+    poetry = ((pyproject.get("tool") or {}).get("poetry") or {}) if isinstance(pyproject.get("tool"), dict) else {}
+    for table in ("dependencies", "dev-dependencies"):
+        value = (poetry.get(table) or {}).get("fastapi") if isinstance(poetry.get(table), dict) else None
+        if isinstance(value, dict):
+            value = value.get("version")
+        if isinstance(value, str) and (spec := _poetry_constraint(value)) is not None:
+            found.append(spec)
+    return found
+
+
+def _requirements_file(path: Path) -> list[Requirement]:
+    """The requirement lines of a pip requirements file: comments, options (`-r`, `-e`, `--hash`) and
+    continuation backslashes handled as pip does; a line packaging cannot read is not a pin."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    logical, pending = [], ""
+    for line in text.splitlines():
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        logical.append(pending + line)
+        pending = ""
+    logical.append(pending)
+    out = []
+    for line in logical:
+        line = line.split(" #", 1)[0].strip()
+        if not line or line.startswith(("#", "-")):
+            continue
+        line = line.split(" --", 1)[0].strip()  # per-requirement options such as --hash
+        if (req := _requirement(line)) is not None:
+            out.append(req)
+    return out
+
+
+def _requirement(line: object) -> Requirement | None:
+    try:
+        return Requirement(str(line))
+    except InvalidRequirement:
+        return None
+
+
+def _is_fastapi(req: Requirement) -> bool:
+    return req.name.lower().replace("_", "-") == "fastapi"
+
+
+def _poetry_constraint(text: str) -> SpecifierSet | None:
+    """Poetry's `^0.95.1`, `~0.95`, `0.95.*` and plain PEP 440 constraints, as a SpecifierSet."""
+    out = []
+    for part in (p.strip() for p in text.split(",")):
+        if part.startswith("^") or (part.startswith("~") and not part.startswith("~=")):
+            caret = part[0] == "^"
+            try:
+                release = list(Version(part[1:].strip()).release)
+            except InvalidVersion:
+                return None
+            if caret:  # bump the first non-zero part (^0.95.1 -> <0.96, ^1.2 -> <2)
+                at = next((i for i, n in enumerate(release) if n), len(release) - 1)
+            else:  # ~1.2.3 -> <1.3, ~1 -> <2
+                at = min(1, len(release) - 1)
+            upper = [*release[:at], release[at] + 1]
+            out += [f">={part[1:].strip()}", f"<{'.'.join(map(str, upper))}"]
+        elif part in ("*", ""):
+            continue
+        else:
+            out.append(part if part[0] in "<>=!~" else f"=={part}")
+    try:
+        return SpecifierSet(",".join(out))
+    except InvalidSpecifier:
+        return None
+
+
+def _toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
