@@ -22,7 +22,7 @@ from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, 
 from awaitify.errors import UsageError
 from awaitify.rules import doc_text, every_rule, find_rule, select_rules
 from awaitify.scope import changed_since as changed_since_files
-from awaitify.writer import atomic_write
+from awaitify.safe_write import PathRefused, write_output
 
 # The engine, the codemods and libcst (~0.6 s to import) are imported by the commands that run
 # them: a warm `check` answers from the cache without them.
@@ -36,6 +36,8 @@ app = typer.Typer(
 )
 
 EXIT_OK, EXIT_CHANGES, EXIT_USAGE = 0, 1, 2
+EXIT_NOT_WRITTEN = 3  # `fix --write`: a file could not be written (failed, refused or changed since read)
+EXIT_INTERRUPTED = 130
 
 
 def _split(values: Optional[List[str]]) -> tuple[str, ...]:
@@ -54,7 +56,8 @@ def _load_config(config_file: Optional[Path], paths: list[Path]) -> Config:
     return discover_config(paths[0] if paths else Path.cwd())
 
 
-def _interactive(result, settings: Config, rules, console, allow_dirty: bool, verify_cmd: Optional[str], quiet: bool) -> int:
+def _interactive(result, settings: Config, rules, console, allow_dirty: bool, verify_cmd: Optional[str], quiet: bool,
+                 verify: dict) -> int:
     from awaitify.apply import apply_results, refuse_dirty
     from awaitify.interactive import accepted_results, review
     from awaitify.report import print_summary
@@ -66,14 +69,31 @@ def _interactive(result, settings: Config, rules, console, allow_dirty: bool, ve
         return EXIT_OK
     decisions = review(result, console, ask=input)
     accepted = accepted_results(result, decisions, rules, settings)
-    applied = apply_results(accepted, Path.cwd(), True, verify_cmd)
+    applied = apply_results(accepted, Path.cwd(), True, verify_cmd, **verify)
     for skipped in [r for r in accepted if r.error]:
         console.print(f"{skipped.display}: {skipped.error}")
+    _report_verify(applied, console)
     console.print(f"awaitify: wrote {len(applied.written)} of {len(result.changed)} files"
                   f"{' (stopped early: the rest left as they were)' if decisions.quit else ''}")
-    if applied.interrupted:
-        return 130
-    return EXIT_CHANGES if applied.restored else EXIT_OK
+    return _apply_exit(applied) or EXIT_OK
+
+
+def _report_verify(applied, console) -> None:
+    """What the summary does not say about the verify command and the restore."""
+    if applied.verify_problem:
+        done = len(applied.written) - len(applied.restore_failed)
+        console.print(f"awaitify: the verify command {applied.verify_problem}; restored {done} of {len(applied.written)} written files")
+    for result, why in applied.restore_failed:
+        console.print(f"awaitify: error: {result.display}: could not be restored: {why}")
+
+
+def _apply_exit(applied) -> int | None:
+    """The exit code a `--write` decides, if any: interrupted, a file not written, a restore."""
+    if applied.interrupted or applied.verify_problem == "interrupted":
+        return EXIT_INTERRUPTED
+    if applied.failed or applied.restore_failed:
+        return EXIT_NOT_WRITTEN
+    return EXIT_CHANGES if applied.restored else None
 
 
 def _reads_stdin(paths: Optional[List[Path]], stdin_filename: Optional[str]) -> bool:
@@ -92,8 +112,10 @@ def _write_output(path: Optional[Path], data: bytes) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.buffer.flush()
         return
-    try:
-        atomic_write(path, data)
+    try:  # never through a link, never outside the tree as spelled (awaitify.safe_write)
+        write_output(path, Path.cwd(), data)
+    except PathRefused as exc:
+        raise UsageError(f"{path}: {exc}") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
 
@@ -137,6 +159,12 @@ def fix(
     allow_dirty: bool = typer.Option(False, "--allow-dirty", help="--write even over uncommitted changes."),
     verify_cmd: Optional[str] = typer.Option(
         None, "--verify-cmd", help="With --write: run this command before and after; restore every file if it starts failing."
+    ),
+    verify_timeout: float = typer.Option(
+        600.0, "--verify-timeout", min=0.001, help="Seconds --verify-cmd may run; on timeout it is killed and every file restored."
+    ),
+    verify_allow_failing_baseline: bool = typer.Option(
+        False, "--verify-allow-failing-baseline", help="Write even when --verify-cmd fails before the rewrite (it is then not run after)."
     ),
     output_format: str = typer.Option("text", "--format", help="text (the patch) | json (a change report) | markdown (a PR description)"),
     output_file: Optional[Path] = typer.Option(None, "--output-file", help="Write what goes to stdout to this file instead."),
@@ -182,9 +210,10 @@ def fix(
         scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
         result = run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=not no_cache, progress=progress, scope=scope))
     stdout_color = output_file is None and (color == "always" or (color == "auto" and sys.stdout.isatty()))
+    verify = {"verify_timeout": verify_timeout, "allow_failing_baseline": verify_allow_failing_baseline}
     if interactive:
-        raise typer.Exit(_interactive(result, settings, rules, console, allow_dirty, verify_cmd, quiet))
-    applied = apply_results(result.changed, Path.cwd(), allow_dirty, verify_cmd) if write else None
+        raise typer.Exit(_interactive(result, settings, rules, console, allow_dirty, verify_cmd, quiet, verify))
+    applied = apply_results(result.changed, Path.cwd(), allow_dirty, verify_cmd, **verify) if write else None
     if patch_file is not None:
         _write_output(patch_file, patch_bytes(result))
     if output_format != "text":
@@ -199,9 +228,11 @@ def fix(
     if missing and not quiet:
         console.print(f"awaitify: the rewritten code imports {', '.join(missing)}: add "
                       f"{'it' if len(missing) == 1 else 'them'} to your dependencies")
-    if applied is not None and applied.interrupted:
-        raise typer.Exit(130)
-    if (check and result.changed) or (applied is not None and applied.restored):
+    if applied is not None:
+        _report_verify(applied, console)
+        if _apply_exit(applied) is not None:
+            raise typer.Exit(_apply_exit(applied))
+    if check and result.changed:
         raise typer.Exit(EXIT_CHANGES)
 
 
@@ -273,7 +304,22 @@ def explain_rule(code: str = typer.Argument(..., help="A rule code (AW101) or na
     typer.echo(doc_text(find_rule(code)))
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM ends a run as Ctrl-C does: workers stopped, files whole, exit 130
+
+
 def main(argv: Optional[list[str]] = None) -> None:
+    import signal
+
+    previous = signal.signal(signal.SIGTERM, _terminated)
+    try:
+        code = _main(argv)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+def _main(argv: Optional[list[str]]) -> object:
     try:
         code = app(args=argv, prog_name="awaitify", standalone_mode=False)
     except UsageError as exc:
@@ -284,7 +330,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         code = EXIT_USAGE
     except (KeyboardInterrupt, typer.Abort):
         print("awaitify: interrupted", file=sys.stderr)
-        code = 130
+        code = EXIT_INTERRUPTED
     except typer.Exit as exc:  # pragma: no cover - click returns it in non-standalone mode
         code = exc.exit_code
     except Exception as exc:  # a bug of ours: one line for the user, the traceback on request
@@ -293,7 +339,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         print(f"awaitify: internal error: {type(exc).__name__}: {exc} (set AWAITIFY_DEBUG=1 for the traceback; "
               "please report it)", file=sys.stderr)
         code = EXIT_USAGE
-    sys.exit(code if isinstance(code, int) else EXIT_OK)
+    return code
 
 
 def _cold_fix(argv: list[str]) -> bool:
