@@ -421,31 +421,46 @@ class Project:
             self.report(app.module, app.call, f"the project pins FastAPI below 0.93, which has no lifespan=; "
                         f"hooks of `{app.var}` not converted ({names})")
             return
-        wrap = None
-        if app.existing is not None:
-            if not self.config.lifespan_merge:
-                self.report(app.module, app.call, f"`{app.var}` passes lifespan=, so these on_event hooks never run "
-                            f"(dead code today): {names}; not changed (--lifespan-merge runs them inside the lifespan)")
-                return
-            wrap = self._wrapped(app)
-            if wrap is None:
-                self.report(app.module, app.call, f"cannot merge the hooks of `{app.var}` into its lifespan= (not a "
-                            "module-level function of this file); merge them by hand")
-                return
-        self._emit(app, hooks, wrap, annotate=True)
+        wrap = self._merge_into_existing(app, names)
+        if wrap is not False:
+            self._emit(app, hooks, wrap, annotate=True)
 
     def _decide_router(self, router: Target) -> None:
         names = ", ".join(h.handler.label for h in router.hooks)
         blocked = [*router.blocked, *self.unknown]
-        if router.existing is not None or blocked:
+        if blocked:
             self.report(router.module, router.call, f"router `{router.var}` hooks ({names}) not converted: "
-                        + (f"these cannot move: {'; '.join(blocked)}" if blocked else "it already has a lifespan="))
+                        f"these cannot move: {'; '.join(blocked)}")
             return
         if not pins.allows(self.config.root, MIN_ROUTER_LIFESPAN):
             self.report(router.module, router.call, f"router `{router.var}` hooks ({names}) not converted: a router's own "
                         "lifespan needs FastAPI >= 0.112.2 and the project pins an older one")
             return
-        self._emit(router, sorted(router.hooks, key=lambda h: _flat(h.key)), None, annotate=False)
+        wrap = self._merge_into_existing(router, names)
+        if wrap is not False:
+            self._emit(router, sorted(router.hooks, key=lambda h: _flat(h.key)), wrap, annotate=False)
+
+    def _merge_into_existing(self, target: Target, names: str) -> str | None | bool:
+        """How the new lifespan runs a lifespan= the app or router already has: None when it has
+        none, the expression to enter otherwise, False (reported) when the hooks stay as they are."""
+        if target.existing is None:
+            return None
+        kind = "" if target.kind == "app" else "router "
+        if not self.config.lifespan_merge:
+            if target.kind == "app":
+                why = "so these on_event hooks never run (dead code today)"
+            else:  # include_router copies a router's hooks into the app, which runs them unless it has lifespan= too
+                why = ("so whether these on_event hooks run depends on the app that includes it (they run unless that "
+                       "app has a lifespan= too)")
+            self.report(target.module, target.call, f"{kind}`{target.var}` passes lifespan=, {why}: {names}; not changed "
+                        "(--lifespan-merge runs them inside the lifespan)")
+            return False
+        wrap = self._wrapped(target)
+        if wrap is None:
+            self.report(target.module, target.call, f"cannot merge the hooks of {kind}`{target.var}` into its lifespan= (not "
+                        "a module-level function of this file); merge them by hand")
+            return False
+        return wrap
 
     def _wrapped(self, app: Target) -> str | None:
         expr = app.existing

@@ -600,3 +600,53 @@ def test_fastapi_pins_are_read_as_requirements(tmp_path: Path, files: dict[str, 
     result = _fix(tmp_path)
     assert bool(result.changed) is converted, [d.render() for d in result.diagnostics]
     assert converted or any("below 0.93" in d.message for d in result.diagnostics)
+
+
+ROUTER_WITH_LIFESPAN = {
+    "pkg/__init__.py": "",
+    "pkg/routes.py": """
+        from contextlib import asynccontextmanager
+
+        from fastapi import APIRouter
+        from recorder import events
+
+
+        @asynccontextmanager
+        async def own(app):
+            events.append("own.start")
+            yield
+            events.append("own.stop")
+
+
+        router = APIRouter(lifespan=own)
+
+
+        @router.on_event("startup")
+        def dead_start():
+            events.append("dead.start")
+    """,
+    "pkg/main.py": """
+        from fastapi import FastAPI
+        from pkg import routes
+
+        app = FastAPI()
+        for router in [routes.router]:
+            app.include_router(router)
+    """,
+}
+
+
+def test_router_with_its_own_lifespan_and_hooks(tmp_path: Path) -> None:
+    """Hooks on a router that has lifespan= run only if the app including it has none: reported, and
+    --lifespan-merge runs them in a lifespan that enters the router's own, in FastAPI's order."""
+    _write(tmp_path, ROUTER_WITH_LIFESPAN)
+    before = _run_app(tmp_path, "pkg.main")
+    assert before["started"] == ["dead.start", "own.start"] and before["stopped"] == ["own.stop"]
+    result = _fix(tmp_path)
+    assert not result.changed
+    assert any("router `router` passes lifespan=" in d.message and "depends on the app" in d.message
+               and "dead_start" in d.message for d in result.diagnostics)
+    _fix(tmp_path, lifespan_merge=True)
+    after = _run_app(tmp_path, "pkg.main")
+    assert after["started"] == ["dead.start", "own.start"] and after["stopped"] == ["own.stop"]
+    assert after["deprecations"] == []
