@@ -1,0 +1,22 @@
+"""Start and stop `app.app` under TestClient and print the hooks that ran (`recorder.events`), split
+at the end of startup, and the exception that aborted startup, if any."""
+
+import json
+import sys
+
+from fastapi.testclient import TestClient
+
+from app import app
+from recorder import events
+
+started, error = None, None
+try:
+    with TestClient(app):
+        started = list(events)
+except Exception as exc:  # noqa: BLE001 - a startup hook that raises aborts startup: compared too
+    error = type(exc).__name__
+if started is None:
+    started, stopped = list(events), []
+else:
+    stopped = events[len(started):]
+sys.stdout.write(json.dumps({"started": started, "stopped": stopped, "error": error}) + "\n")
