@@ -57,6 +57,7 @@ from awaitify.prechecks import SESSION_FACTORIES, WANTS
 
 from ._requests_lifecycle import Life as _Life
 from ._requests_lifecycle import Lifecycles, lifecycles
+from . import _requests_trust as trust
 
 EXCEPTIONS = {
     "RequestException": "HTTPError", "HTTPError": "HTTPStatusError", "ConnectionError": "TransportError",
@@ -332,16 +333,22 @@ class RequestsToHttpx(AwaitifyCodemod):
         return self._with_tls_context(updated)
 
     def _with_tls_context(self, module: cst.Module) -> cst.Module:
-        """`_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()` after the imports, when a client takes it."""
+        """requests' trust (`_requests_trust`) made once after the imports, when a client takes it."""
         if self._tls_name is None or self._tls_name == self._tls_written:
             return module
-        factory = f"{self.client_module}.create_ssl_context()"
         if self._tls_origin is not None:
-            self.record(self._tls_origin, f"{self._tls_name} = {factory}, once at import, shared by the module's "
-                        "AsyncClients: making one per client loads the CA bundle each time, blocking the event loop "
-                        "(requests loads it once)", dependent=True)
-        line = cst.parse_statement(f"{self._tls_name} = {factory}\n")
-        return insert_after_imports(module, line, blank_lines=1, binding=self.client_module)
+            self.record(self._tls_origin, f"{self._tls_name}: the CA bundle requests would use (REQUESTS_CA_BUNDLE, "
+                        "CURL_CA_BUNDLE, else certifi's), loaded once at import and shared by the module's AsyncClients: "
+                        "httpx's own default ignores those variables, and making one per client loads the bundle each "
+                        "time, blocking the event loop", dependent=True)
+        for name in trust.IMPORTS:
+            AddImportsVisitor.add_needed_import(self.context, name)
+        bundle, context = trust.context_lines(self._tls_name)
+        module = insert_after_imports(module, context, blank_lines=1, binding=self.client_module)
+        at = next(i for i, stmt in enumerate(module.body) if isinstance(stmt, cst.SimpleStatementLine) and stmt.body[0] is context.body[0])
+        body = list(module.body)
+        body[at] = body[at].with_changes(leading_lines=[])
+        return module.with_changes(body=[*body[:at], bundle.with_changes(leading_lines=[cst.EmptyLine()]), *body[at:]])
 
     def _takes_tls_context(self, args: Sequence[cst.Arg], origin: cst.CSTNode | None) -> bool:
         """Does a client with these arguments get the module's one TLS context? Yes unless they set their
@@ -350,25 +357,17 @@ class RequestsToHttpx(AwaitifyCodemod):
         if any(arg.keyword is not None and arg.keyword.value in ("verify", "cert") or arg.star for arg in args):
             return False
         if self._tls_name is None:
-            self._tls_origin, self._tls_written = origin, self._written_tls_context()
+            self._tls_origin, self._tls_written = origin, trust.written_context(self.module_node)
             taken = names_in(self.module_node)
             base = f"_{self.client_module.upper()}_SSL_CONTEXT"
-            self._tls_name = self._tls_written or next(n for n in (base, *(f"{base}_{i}" for i in range(1, 99))) if n not in taken)
+            self._tls_name = self._tls_written or next(n for n in (base, *(f"{base}_{i}" for i in range(1, 99)))
+                                                        if n not in taken and trust.bundle_name(n) not in taken)
         return True
 
     def _new_client(self, args: Sequence[cst.Arg], origin: cst.CSTNode | None = None) -> cst.Call:
         if self._takes_tls_context(args, origin):
             args = [*args, _kw("verify", cst.Name(self._tls_name))]  # type: ignore[arg-type]
         return cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")), args=with_commas(list(args)))
-
-    def _written_tls_context(self) -> str | None:
-        """The name of a `X = httpx.create_ssl_context()` line at the module's top, as a run before this
-        one wrote it (a file migrated in steps keeps one context)."""
-        factory = m.Call(func=m.Attribute(m.Name(self.client_module), m.Name("create_ssl_context")), args=[])
-        for stmt in self.module_node.body:
-            if m.matches(stmt, m.SimpleStatementLine(body=[m.Assign(targets=[m.AssignTarget(m.Name())], value=factory)])):
-                return stmt.body[0].targets[0].target.value  # type: ignore[attr-defined]
-        return None
 
     def _indirect_handlers(self) -> dict[int, cst.BaseExpression]:
         """`except requests.X` around `await helper()` where the helper (a function of this module, made
@@ -787,6 +786,8 @@ class RequestsToHttpx(AwaitifyCodemod):
                 request_args.append(arg)
         if len(original.args) and any(a.keyword is None for a in original.args[2 if verb == "request" else 1:]):
             return "positional arguments after the URL: pass them by keyword first"
+        if requests_plan.CERT_WITHOUT_VERIFY in _keywords(updated.args):
+            return requests_plan.CERT_WITHOUT_VERIFY_WHY
         request_args.append(_kw("follow_redirects", follow))
         if not timeout_seen and not self.config.httpx_default_timeout:
             request_args.append(_kw("timeout", cst.Name("None")))
@@ -1052,6 +1053,11 @@ def _awaited_name(node: cst.Await) -> str | None:
     if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
         return func.attr.value
     return None
+
+
+def _keywords(args: Sequence[cst.Arg]) -> str:
+    """The trust keywords a call passes: `requests_plan.trust_keywords` on a libcst call."""
+    return requests_plan.trust_keywords({a.keyword.value for a in args if a.keyword is not None})
 
 
 def _laid_out(args: list[cst.Arg], before: Sequence[cst.Arg]) -> list[cst.Arg]:

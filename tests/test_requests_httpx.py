@@ -394,10 +394,15 @@ def test_rewritten_clients_share_one_tls_context(server: str, modules, monkeypat
     import ssl
 
     _, rewritten, _ = modules
-    default = rewritten.httpx.create_ssl_context()
+    import certifi
+
+    import requests
+
+    bundle = requests.Session().merge_environment_settings(server, {}, None, None, None)["verify"]
+    default = ssl.create_default_context(cafile=bundle if bundle is not True else certifi.where())  # requests' CA
     shared = rewritten._HTTPX_SSL_CONTEXT
     assert (shared.verify_mode, shared.check_hostname) == (ssl.CERT_REQUIRED, True)
-    assert shared.cert_store_stats() == default.cert_store_stats()  # the same CA bundle as AsyncClient()'s own
+    assert shared.cert_store_stats() == default.cert_store_stats()  # the same CA bundle as requests' own (env included)
     built = []
     real = ssl.create_default_context
     monkeypatch.setattr(ssl, "create_default_context", lambda *a, **k: built.append(a) or real(*a, **k))
@@ -416,12 +421,12 @@ async def _one_default_client(httpx, server: str) -> None:
 TLS_LAYOUTS = {
     # httpx imported lower down too: the context is made after that import
     "imported_lower": (("import os\nX = 1\ntry:\n    import httpx\nexcept ImportError:\n    raise\nimport requests\n\n\n"
-                        "async def f(u):\n    return requests.get(u).json()\n"), "_HTTPX_SSL_CONTEXT", "    raise\n\n_HTTPX_SSL_CONTEXT ="),
+                        "async def f(u):\n    return requests.get(u).json()\n"), "_HTTPX_SSL_CONTEXT", "    raise\n\n_HTTPX_CA_BUNDLE ="),
     "name_taken": ("import requests\n\n_HTTPX_SSL_CONTEXT = 1\n\n\nasync def f(u):\n    return requests.get(u).json()\n",
-                   "_HTTPX_SSL_CONTEXT_1", "import httpx\n\n_HTTPX_SSL_CONTEXT_1 = httpx.create_ssl_context()\n\n_HTTPX_SSL_CONTEXT = 1\n"),
+                   "_HTTPX_SSL_CONTEXT_1", "\"cafile\": _HTTPX_CA_BUNDLE_1})\n\n_HTTPX_SSL_CONTEXT = 1\n"),
     # a client with its own verify= or cert= keeps it: httpx would load a cert= into the shared context
-    "own_settings": ("import requests\n\n\nasync def f(u, c):\n    return requests.get(u, verify=False).json(), requests.get(u, cert=c).json()\n",
-                     None, "httpx.AsyncClient(verify=False) as client, httpx.AsyncClient(cert=c) as http_client:"),
+    "own_settings": ("import requests\n\n\nasync def f(u, c, v):\n    return requests.get(u, verify=False).json(), requests.get(u, verify=v, cert=c).json()\n",
+                     None, "httpx.AsyncClient(verify=False) as client, httpx.AsyncClient(verify=v, cert=c) as http_client:"),
 }
 
 
@@ -433,7 +438,7 @@ def test_where_the_tls_context_goes(tmp_path: Path, layout: str) -> None:
     result = fix_file(read_source(path, "m.py"), all_rules(), Config(root=tmp_path), FilePlan())
     text = result.new.decode()
     assert expected in text
-    assert text.count(".create_ssl_context()") == (name is not None)
+    assert text.count("ssl.create_default_context(") == (name is not None)
     path.write_text(text)
     module = _load(path)  # runs at import: the context is made after httpx is bound
     if name is not None:
@@ -449,8 +454,8 @@ def test_a_file_migrated_in_steps_keeps_one_tls_context(tmp_path: Path) -> None:
     path.write_text("import requests\n" + first + "\n\nasync def g(u):\n    return requests.post(u).json()\n")
     result = fix_file(read_source(path, "m.py"), all_rules(), config, FilePlan())
     second = result.new.decode()
-    assert second.count("create_ssl_context()") == 1 and second.count("AsyncClient(verify=_HTTPX_SSL_CONTEXT)") == 2
-    assert not any("create_ssl_context" in c.message for c in result.changes)  # nothing new written for it
+    assert second.count("create_default_context(") == 1 and second.count("AsyncClient(verify=_HTTPX_SSL_CONTEXT)") == 2
+    assert not any("_HTTPX_SSL_CONTEXT:" in c.message for c in result.changes)  # nothing new written for it
 
 
 def test_slow_endpoint_is_still_answered_as_requests_would(server: str, modules) -> None:
@@ -639,7 +644,7 @@ def test_httpx2_and_default_timeout_settings(tmp_path: Path) -> None:
     path.write_text("import requests\n\n\nasync def f(u):\n    return requests.get(u).json()\n")
     config = Config(root=tmp_path, http_client="httpx2", httpx_default_timeout=True)
     text = fix_file(read_source(path, "m.py"), all_rules(), config, FilePlan()).new.decode()
-    assert "import httpx2\n\n_HTTPX2_SSL_CONTEXT = httpx2.create_ssl_context()\n" in text
+    assert "import httpx2\n\n_HTTPX2_CA_BUNDLE = " in text and "\n_HTTPX2_SSL_CONTEXT = ssl.create_default_context(" in text
     assert "    async with httpx2.AsyncClient(verify=_HTTPX2_SSL_CONTEXT) as client:\n        return (await client.get(u, follow_redirects=True)).json()\n" in text
 
 
@@ -795,7 +800,7 @@ def test_jwks_middleware_example_migrated_and_run(tmp_path: Path, cli) -> None:
     assert "import requests" not in text and "async def get_jwks():" in text and "await get_jwks()" in text
     assert "except httpx.HTTPStatusError:" in text and text.count("except httpx.HTTPError:") == 2
     assert text.count("async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:") == 2
-    assert text.count("_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()\n") == 1
+    assert text.count("_HTTPX_SSL_CONTEXT = ssl.create_default_context(") == 1
     assert "add it to your dependencies" in err
     elapsed = before.pop("elapsed"), after.pop("elapsed")
     assert after == before, (before, after)

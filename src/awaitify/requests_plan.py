@@ -25,10 +25,24 @@ COOKIE_METHODS = ("set", "get", "update", "clear")  # on both a requests cookie 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.GeneratorExp)
 
 
+CERT_WITHOUT_VERIFY = "cert-only"
+CERT_WITHOUT_VERIFY_WHY = ("cert= without verify=: requests checks the server against REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE "
+                           "(or certifi's bundle), an httpx client given cert= against SSL_CERT_FILE/certifi's; pass "
+                           "verify= with the CA to trust")
+
+
+def trust_keywords(keywords: set[str]) -> str:
+    """`CERT_WITHOUT_VERIFY` when a client certificate comes without its own `verify=`: httpx would build
+    that client's context from its own default trust, not requests' (refused), else ""."""
+    return CERT_WITHOUT_VERIFY if "cert" in keywords and "verify" not in keywords else ""
+
+
 def call_fixable(node: ast.Call, verb: str, streaming: bool = False) -> bool:
     """The arguments the codemod converts (keep in step with `_plan_arguments` there); `stream=True`
     only for a call planned as a stream here."""
     if len(node.args) > (2 if verb == "request" else 1) or any(isinstance(a, ast.Starred) for a in node.args):
+        return False
+    if trust_keywords({kw.arg for kw in node.keywords if kw.arg}):
         return False
     for kw in node.keywords:
         if kw.arg == "stream" and _constant(kw.value) is (True if streaming else False):

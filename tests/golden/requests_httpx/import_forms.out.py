@@ -1,6 +1,11 @@
+import os
+import ssl
+
+import certifi
 import httpx
 
-_HTTPX_SSL_CONTEXT = httpx.create_ssl_context()
+_HTTPX_CA_BUNDLE = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+_HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HTTPX_CA_BUNDLE) else "cafile": _HTTPX_CA_BUNDLE})
 
 
 async def fetch_user(base, user_id):
