@@ -51,6 +51,7 @@ class Hook:
     handler: Handler
     key: tuple  # sort key inside the app's lifespan: (anchor line in the app's module, order)
     removal: tuple  # where the registration is: (path, ("deco", line) | ("stmt", line) | ("kw", line, kw))
+    site: int = 0  # the line `check` reports the registration on
 
 
 @dataclass
@@ -279,7 +280,7 @@ class Project:
                     self._refuse(facts, target, element, f"the {event} hook `{_text(facts, element)}` is not a plain name")
                     continue
                 key = (target.call.lineno, i - 10_000)  # constructor lists run first
-                target.hooks.append(Hook(event, handler, key, (facts.path, ("kw", target.call.lineno, kw.arg))))
+                target.hooks.append(Hook(event, handler, key, (facts.path, ("kw", target.call.lineno, kw.arg)), kw.value.lineno))
 
     def _module_level(self, facts: ModuleFacts, stmt: ast.stmt, seen: set[int]) -> None:
         """The registrations made unconditionally at import time of a module: these can move."""
@@ -345,7 +346,7 @@ class Project:
                              "if and when that module is imported)")
                 return
             key = (anchor, node.lineno)
-        target.hooks.append(Hook(event, handler, key, (facts.path, where)))
+        target.hooks.append(Hook(event, handler, key, (facts.path, where), node.lineno))
 
     def _block(self, facts: ModuleFacts, found: unmovable.Registration) -> None:
         """A registration that cannot move: the app it reaches is refused; when awaitify cannot tell
@@ -404,7 +405,7 @@ class Project:
     def _all_hooks(self, app: Target) -> list[Hook]:
         hooks = list(app.hooks)
         for line, router in app.includes:
-            hooks += [Hook(h.event, h.handler, (line, h.key), h.removal) for h in router.hooks]
+            hooks += [Hook(h.event, h.handler, (line, h.key), h.removal, h.site) for h in router.hooks]
         return sorted(hooks, key=lambda h: _flat(h.key))
 
     def _decide_app(self, app: Target) -> None:
@@ -496,7 +497,7 @@ class Project:
                 alias = aliases[key]
             calls[hook.event].append(h.call(alias))
             path, where = hook.removal
-            self.facts_for(path)["remove"].append({"where": where, "group": group})
+            self.facts_for(path)["remove"].append({"where": where, "group": group, "site": hook.site})
         self.facts_for(facts.path)["lifespans"].append({
             "group": group,
             "var": target.var, "line": target.call.lineno, "col": target.call.col_offset, "name": name,
@@ -566,6 +567,12 @@ def scope_facts(facts: dict[str, dict], scope: set[str]) -> dict[str, dict]:
         if any(trimmed.values()):
             kept[path] = trimmed
     return kept
+
+
+def fixed_sites(facts_by_path: dict[str, dict]) -> dict[str, set[int]]:
+    """The registration lines the plan moves, by path: `check` calls an AW301 finding fixable only
+    there, so it never promises what `fix` refuses."""
+    return {path: {entry["site"] for entry in facts["remove"]} for path, facts in facts_by_path.items()}
 
 
 def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:

@@ -650,3 +650,30 @@ def test_router_with_its_own_lifespan_and_hooks(tmp_path: Path) -> None:
     after = _run_app(tmp_path, "pkg.main")
     assert after["started"] == ["dead.start", "own.start"] and after["stopped"] == ["own.stop"]
     assert after["deprecations"] == []
+
+
+def test_check_calls_fixable_only_what_fix_moves(tmp_path: Path, cli) -> None:
+    """An app fix refuses keeps its AW301 findings, not marked fixable; a convertible one is."""
+    _write(tmp_path, {
+        "refused.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI(on_startup=[print], on_shutdown=[lambda: None])
+        """,
+        "moved.py": """
+            from fastapi import FastAPI
+
+            app = FastAPI()
+
+
+            @app.on_event("startup")
+            def boot():
+                pass
+        """,
+    })
+    code, out, _ = cli("check", "--no-cache", "--format", "json", ".")
+    findings = {(f["path"], f["line"]): f["fixable"] for f in json.loads(out)["findings"] if f["code"] == "AW301"}
+    assert findings == {("refused.py", 3): False, ("moved.py", 6): True}
+    cli("fix", "--write", "--no-cache", ".")
+    code, out, _ = cli("check", "--no-cache", "--format", "json", ".")
+    assert not [f for f in json.loads(out)["findings"] if f["fixable"]]

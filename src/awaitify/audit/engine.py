@@ -3,6 +3,7 @@ what is selected and not suppressed."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -16,7 +17,7 @@ from awaitify.gc_tuning import fewer_collections
 from awaitify.index import SummaryStore, build_index
 from awaitify.reachable import AsyncReach
 from awaitify.planner import _roots
-from awaitify.rules import Rule, all_rules
+from awaitify.rules import Rule, all_rules, planner_modules
 from awaitify.cache import Cache, content_key, save_last
 from awaitify.pool import Pool, focus_one, outline_one, pool_mapper, text_size
 from awaitify.source import SourceFile, read_all
@@ -210,5 +211,21 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
             function = index.display_name((path, site.owner)) if site.owner else ""
             result.findings.append(Finding(displays[path], site.line, site.col, site.code, _message(site, check, chain, config),
                                            fixable, chain, function, site.pattern, repo_relative(Path(path))))
+    _fixable_as_planned(result, sources, config, rules)
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
     return result
+
+
+def _fixable_as_planned(result: CheckResult, sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]) -> None:
+    """A rule decided project-wide (its `planner`) fixes only what its plan does: the planner says
+    which of its findings `fix` will change, so `check` never calls fixable what `fix` refuses."""
+    for rule, module in planner_modules(tuple(r for r in all_rules() if r.code in {f.code for f in result.findings})):
+        sites = getattr(module, "fixed_sites", None)
+        if sites is None:
+            continue
+        by_display = {s.display: str(s.path) for s in sources}
+        moved = sites(module.plan_project(sources, config))
+        result.findings = [
+            replace(f, fixable=f.fixable and f.line in moved.get(by_display.get(f.path, ""), set())) if f.code == rule.code else f
+            for f in result.findings
+        ]
