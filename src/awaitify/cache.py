@@ -4,22 +4,35 @@ Like ruff's cache: it lives beside the project's configuration (or in the curren
 its own `.gitignore`, and is keyed by the tool version, so an upgrade never reads stale entries. A
 transform outcome is also keyed by the settings, the rules and the file's part of the plan: any of
 them changing means a miss. A broken or unreadable cache is a miss, never an error.
+
+The folder sits in a checkout that may come from a stranger, so nothing in it is trusted:
+- every file carries an HMAC-SHA256 of its contents under a key kept outside the checkout, per user
+  (awaitify.cache_key); the tag is checked before a byte is deserialized, so a planted or edited
+  file is a miss and the pickle reader never sees it;
+- a file that verifies but does not hold what this version writes (the wrong shape) is a miss too;
+- the folder, its files and its `.gitignore` are opened without following links (awaitify.safe_write):
+  a `.awaitify_cache` that is a link is not used, so nothing is created or deleted outside the tree.
+`AWAITIFY_CACHE_DIR` moves the cache out of the checkout altogether (one folder per project root).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from awaitify import __version__
+from awaitify.cache_key import user_key
+from awaitify.safe_write import PathRefused, open_folder, read_in, write_in
 from awaitify.summary import ModuleSummary
 
 CACHE_DIR = ".awaitify_cache"
+_MAGIC = b"awaitify-cache-hmac-sha256\n"
+_IGNORE = b"# Created by awaitify automatically.\n*\n"
 
 
 def _code_stamp() -> str:
@@ -44,6 +57,80 @@ def _file(kind: str) -> str:
     return f"cache-{kind}-{_STAMP}.pickle"
 
 
+def _place(root: Path) -> tuple[Path, tuple[str, ...]]:
+    """(a folder awaitify trusts, the parts below it opened without following links)."""
+    outside = os.environ.get("AWAITIFY_CACHE_DIR")
+    if outside:
+        project = hashlib.blake2b(str(root.resolve()).encode("utf-8", "surrogateescape"), digest_size=10).hexdigest()
+        base = Path(outside).expanduser()
+        base.mkdir(mode=0o700, parents=True, exist_ok=True)
+        return base, (project,)
+    return root, (CACHE_DIR,)
+
+
+def _open_cache_folder(root: Path, create: bool) -> int | None:
+    try:
+        top, parts = _place(root)
+        return open_folder(top, parts, create=create)
+    except (OSError, PathRefused):
+        return None
+
+
+def _seal(name: str, payload: bytes, key: bytes) -> bytes:
+    return _MAGIC + hmac.new(key, name.encode() + b"\0" + payload, hashlib.sha256).digest() + payload
+
+
+def _unseal(name: str, data: bytes | None, key: bytes) -> bytes | None:
+    """The payload when the tag is this user's for this file name; None otherwise (never parsed)."""
+    if data is None or not data.startswith(_MAGIC):
+        return None
+    tag, payload = data[len(_MAGIC):len(_MAGIC) + 32], data[len(_MAGIC) + 32:]
+    expected = hmac.new(key, name.encode() + b"\0" + payload, hashlib.sha256).digest()
+    return payload if hmac.compare_digest(tag, expected) else None
+
+
+def _load(root: Path, name: str) -> Any:
+    """What `_store` wrote under `name`, or None: missing, a link, not sealed with this user's key."""
+    key = user_key()
+    folder = _open_cache_folder(root, create=False) if key is not None else None
+    if folder is None:
+        return None
+    try:
+        payload = _unseal(name, read_in(folder, name), key)
+        return None if payload is None else pickle.loads(payload)  # authenticated: written by us
+    except Exception:  # unreadable, a link, truncated: a miss
+        return None
+    finally:
+        os.close(folder)
+
+
+def _store(root: Path, name: str, value: Any, stale_prefix: str, keep: tuple[str, ...]) -> None:
+    key = user_key()
+    if key is None:
+        return  # no key (no home folder, a key file that is not ours): no cache at all
+    folder = _open_cache_folder(root, create=True)
+    if folder is None:
+        return
+    try:
+        try:
+            fd = os.open(".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644,
+                         dir_fd=folder)
+        except FileExistsError:  # ours, the user's, or a link: left as it is, never written through
+            pass
+        else:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(_IGNORE)
+        payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        write_in(folder, name, _seal(name, payload, key), mode=0o600)
+        for stale in os.listdir(folder):  # left by other versions of the tool
+            if stale.startswith(stale_prefix) and stale.endswith(".pickle") and stale not in keep:
+                os.unlink(stale, dir_fd=folder)  # removes a link itself, never what it points at
+    except (OSError, PathRefused):
+        pass  # a read-only tree still gets its fixes; it just is not cached
+    finally:
+        os.close(folder)
+
+
 def content_key(path: str, data: bytes) -> str:
     return hashlib.blake2b(path.encode("utf-8", "surrogateescape") + b"\0" + data, digest_size=20).hexdigest()
 
@@ -51,6 +138,7 @@ def content_key(path: str, data: bytes) -> str:
 @dataclass
 class Cache:
     folder: Path | None  # None: caching is off
+    root: Path | None = None  # the project root the folder belongs to (see `_place`)
     kind: str = "fix"
     summaries: dict[str, ModuleSummary | None] = field(default_factory=dict)
     outcomes: dict[str, Any] = field(default_factory=dict)
@@ -64,14 +152,10 @@ class Cache:
 
     @classmethod
     def load(cls, root: Path, kind: str) -> "Cache":
-        folder = root / CACHE_DIR
-        cache = cls(folder=folder, kind=kind)
-        try:
-            with (folder / _file(kind)).open("rb") as fh:
-                data = pickle.load(fh)
+        cache = cls(folder=root / CACHE_DIR, kind=kind, root=root)
+        data = _load(root, _file(kind))
+        if _well_formed(data):
             cache.summaries, cache.outcomes, cache.plan = data["summaries"], data["outcomes"], data["plan"]
-        except Exception:  # missing, truncated or from another version: start empty
-            pass
         return cache
 
     def summary(self, key: str) -> tuple[bool, ModuleSummary | None]:
@@ -121,25 +205,18 @@ class Cache:
         """Write atomically, keeping only entries for files seen in this run (no unbounded growth)."""
         if self.folder is None or not self.dirty:
             return
-        try:
-            self.folder.mkdir(exist_ok=True)
-            ignore = self.folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# Created by awaitify automatically.\n*\n", encoding="utf-8")
-            data = {
-                "summaries": {k: v for k, v in self.summaries.items() if k.split(":", 1)[0] in live_keys},
-                "outcomes": {k: v for k, v in self.outcomes.items() if k.split(":", 1)[0] in live_keys},
-                "plan": self.plan,
-            }
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".cache-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.folder / _file(self.kind))
-            for stale in self.folder.glob("cache-*.pickle"):  # left by other versions of the tool
-                if stale.name not in (_file("fix"), _file("check")):
-                    stale.unlink(missing_ok=True)
-        except OSError:
-            pass  # a read-only tree still gets its fixes; it just is not cached
+        data = {
+            "summaries": {k: v for k, v in self.summaries.items() if k.split(":", 1)[0] in live_keys},
+            "outcomes": {k: v for k, v in self.outcomes.items() if k.split(":", 1)[0] in live_keys},
+            "plan": self.plan,
+        }
+        _store(self.root or self.folder.parent, _file(self.kind), data, "cache-", (_file("fix"), _file("check")))
+
+
+def _well_formed(data: Any) -> bool:
+    """The shape `save` writes; anything else (another version's layout) is a miss, not an error."""
+    return (isinstance(data, dict) and isinstance(data.get("summaries"), dict) and isinstance(data.get("outcomes"), dict)
+            and (data.get("plan") is None or (isinstance(data["plan"], tuple) and len(data["plan"]) == 2)))
 
 
 def stat_key(kind: str, files: list[Path], settings: str) -> str | None:
@@ -161,29 +238,14 @@ def load_last(root: Path, kind: str, key: str | None) -> Any:
     a small file of its own so a warm run does not unpickle every file's entry."""
     if key is None:
         return None
-    try:
-        with (root / CACHE_DIR / f"last-{kind}-{_STAMP}.pickle").open("rb") as fh:
-            stored_key, value = pickle.load(fh)
-    except Exception:
+    stored = _load(root, f"last-{kind}-{_STAMP}.pickle")
+    if not (isinstance(stored, tuple) and len(stored) == 2):
         return None
-    return value if stored_key == key else None
+    return stored[1] if stored[0] == key else None
 
 
 def save_last(root: Path, kind: str, key: str | None, value: Any) -> None:
     if key is None:
         return
-    folder = root / CACHE_DIR
-    try:
-        folder.mkdir(exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# Created by awaitify automatically.\n*\n", encoding="utf-8")
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".last-", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, folder / f"last-{kind}-{_STAMP}.pickle")
-        for stale in folder.glob(f"last-{kind}-*.pickle"):
-            if stale.name != f"last-{kind}-{_STAMP}.pickle":
-                stale.unlink(missing_ok=True)
-    except OSError:
-        pass
+    name = f"last-{kind}-{_STAMP}.pickle"
+    _store(root, name, (key, value), f"last-{kind}-", (name,))

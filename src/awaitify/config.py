@@ -42,6 +42,7 @@ class Config:
     lifespan_merge: bool = False
     subprocess: str = "thread"  # "exec": simple subprocess.run calls -> asyncio.create_subprocess_exec
     blocking_calls: dict[str, str] = field(default_factory=dict)  # dotted name -> "offload" | async twin
+    max_file_size: int = 4 * 1024 * 1024  # bytes; larger files are skipped unread (0: no limit)
     source: Path | None = None  # the file the settings came from
     root: Path = field(default_factory=Path.cwd)  # paths in the config are relative to this
 
@@ -92,6 +93,12 @@ def _blocking_calls(key: str, value: Any) -> dict[str, str]:
     return calls
 
 
+def _size(key: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"`{key}` must be a number of bytes (0: no limit); got {value!r}")
+    return value
+
+
 _KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "select": ("select", _str_list),
     "ignore": ("ignore", _str_list),
@@ -105,6 +112,7 @@ _KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "lifespan-merge": ("lifespan_merge", _bool),
     "subprocess": ("subprocess", _choice(SUBPROCESS_MODES)),
     "blocking-calls": ("blocking_calls", _blocking_calls),
+    "max-file-size": ("max_file_size", _size),
 }
 
 

@@ -2,6 +2,10 @@
 
 Light on purpose: `check` uses it without importing libcst. Workers are forked from the run (on
 Linux), so they start with everything it imported.
+
+Work that can crash the interpreter (a parse in native code, given `on_crash`) always runs in a
+worker, even with `--jobs 1` or a single file: a segfault then costs that file, not the run. Workers
+die with the run (awaitify.lifeline), and an interrupted run cancels the work still queued.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
 from awaitify.gc_tuning import in_worker
+from awaitify.lifeline import die_with_parent
 from awaitify.summary import ModuleSummary, summarize, summarize_focused, summary_or_none
 
 # Below this many files a worker pool costs more than it saves.
@@ -57,10 +62,10 @@ class Pool:
         return self._start(items, fn, progress, stage, on_crash, chunk=max(1, len(items) // (self.jobs * 8)))
 
     def _start(self, items: list, fn, progress: Progress | None, stage: str, on_crash, chunk: int) -> Callable[[], list]:
-        if not self._pooled(items):
+        if not items or (not self._pooled(items) and on_crash is None):
             return lambda: self._here(items, fn, progress, stage)
         if self.executor is None:
-            self.executor = ProcessPoolExecutor(max_workers=self.jobs, initializer=in_worker)
+            self.executor = _executor(self.jobs)
             self._forked_with = frozenset(sys.modules)
         results = self.executor.map(fn, items, chunksize=chunk)  # every chunk is submitted here
 
@@ -96,7 +101,7 @@ class Pool:
 
     @staticmethod
     def _isolated(fn, item, on_crash):
-        with ProcessPoolExecutor(max_workers=1) as single:
+        with _executor(1) as single:
             try:
                 return single.submit(fn, item).result()
             except BrokenProcessPool:
@@ -111,8 +116,19 @@ class Pool:
 
     def close(self) -> None:
         if self.executor is not None:
-            self.executor.shutdown()
+            # an interrupted run leaves work queued: cancelled, not waited for (a normal run has
+            # collected every result by now, so there is nothing to cancel)
+            self.executor.shutdown(wait=True, cancel_futures=True)
             self.executor = None  # a later `map` starts a new one
+
+
+def _worker_start(parent: int) -> None:
+    die_with_parent(parent)
+    in_worker()
+
+
+def _executor(jobs: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start, initargs=(os.getpid(),))
 
 
 def summarize_one(item: tuple[str, str], outline: bool = False) -> tuple[str, ModuleSummary | None]:

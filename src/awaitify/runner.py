@@ -232,7 +232,7 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
     foreseen: dict[str, tuple | None] = {}  # path -> its work item should the plan leave the file alone
     try:
         with _stage(timings, "discover"):
-            sources, unreadable = read_all(files)
+            sources, unreadable = read_all(files, config.max_file_size)
             failed = [FileResult(path=f.path, display=f.display, old=b"", new=b"", error=why) for f, why in unreadable]
         cache = Cache.load(_cache_root(config), "fix") if options.use_cache else Cache.disabled()
         keys = {str(s.path): content_key(str(s.path), s.raw) for s in sources}

@@ -20,6 +20,7 @@ from multiprocessing.connection import Connection
 from typing import Callable, Generic, TypeVar
 
 from awaitify.gc_tuning import in_worker
+from awaitify.lifeline import die_with_parent
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -40,8 +41,12 @@ def _named(target: Callable | str) -> Callable:
     return getattr(importlib.import_module(module), attr)
 
 
-def _serve(conn: Connection, fn: Callable | str, warm: Callable[[], object] | str | None, other_end: Connection) -> None:
+def _serve(conn: Connection, fn: Callable | str, warm: Callable[[], object] | str | None, other_end: Connection,
+           parent: int) -> None:
     other_end.close()  # the run's end, inherited: held open here, it would hide the run closing its own
+    # Pool workers forked later inherit the run's end too, so end-of-file alone may never come:
+    # the process also dies with the run (awaitify.lifeline).
+    die_with_parent(parent)
     in_worker()
     if warm is not None:  # while the run starts and reads the tree, a core is free
         _named(warm)()
@@ -73,7 +78,7 @@ class Speculation(Generic[Item, Result]):
         what its work will load (libcst and the codemods). Either may be named "module:attribute"."""
         context = multiprocessing.get_context("fork")
         self._conn, child = context.Pipe()
-        self._process = context.Process(target=_serve, args=(child, fn, warm, self._conn), daemon=True)
+        self._process = context.Process(target=_serve, args=(child, fn, warm, self._conn, os.getpid()), daemon=True)
         self._process.start()
         child.close()
         self._results: dict[str, Result] | None = None

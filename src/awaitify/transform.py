@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 from libcst.metadata import MetadataWrapper
 
+from awaitify.bounds import parse_problem
 from awaitify.codemod_base import AwaitifyCodemod, FileSession, ParenthesizeAwait, new_context
 from awaitify.config import Config
 from awaitify.errors import SourceError
@@ -41,6 +42,9 @@ def transformer_for(rule: Rule) -> type[AwaitifyCodemod]:
 
 
 def parse(source: SourceFile, raw: bytes | None = None) -> cst.Module:
+    problem = parse_problem(source.raw if raw is None else raw)  # before libcst can crash on it
+    if problem:
+        raise SourceError(source.display, problem)
     try:
         return cst.parse_module(source.raw if raw is None else raw)
     except cst.ParserSyntaxError as exc:
