@@ -40,9 +40,12 @@ class Handler:
     rest: str  # the rest of the expression (".connect"), may be ""
     is_async: bool | None  # None: cannot tell statically
     label: str  # for messages
+    target: tuple[str, str] | None = None  # (path, name) of the module-level def it names, when known
 
-    def call(self, alias: str) -> tuple[str, bool | None]:
-        return f"{alias}{self.rest}()", self.is_async
+    def call(self, alias: str) -> list:
+        """The lifespan's call: [text, how] where how is True (await it), False (call it) or None
+        (await what it returns if awaitable); propagation may later make a sync one "offload"."""
+        return [f"{alias}{self.rest}()", self.is_async]
 
 
 @dataclass
@@ -184,8 +187,10 @@ class Project:
         self._named: dict[str, list[SourceFile]] = {}
         self._by_path: dict[str, ModuleFacts | None] = {}  # path -> facts (None: it does not parse)
         self.files: list[ModuleFacts] = []
+        self._unnamed: list[SourceFile] = []  # files named only when a handler is looked up in them
         for source in sources:
             if not any(t in source.text for t in _WORDS):
+                self._unnamed.append(source)
                 continue
             if _AS_WORD.search(source.text):
                 facts = self._facts(source)
@@ -208,10 +213,16 @@ class Project:
 
     def module(self, name: str) -> ModuleFacts | None:
         """The facts of the module called `name`, read now if need be."""
+        if name not in self._named and self._unnamed:
+            # a handler module that spells none of the words (`config.load`): name every file once
+            for source in self._unnamed:
+                for other in module_names(source.path, self.roots):
+                    self._named.setdefault(other, []).append(source)
+            self._unnamed = []
         return next((facts for source in self._named.get(name, ()) if (facts := self._facts(source)) is not None), None)
 
     def facts_for(self, path: str) -> dict:
-        return self.out.setdefault(path, {"lifespans": [], "remove": [], "diagnostics": []})
+        return self.out.setdefault(path, {"lifespans": [], "remove": [], "diagnostics": [], "calls_from_async": []})
 
     def report(self, facts: ModuleFacts, node: ast.AST, message: str) -> None:
         self.facts_for(facts.path)["diagnostics"].append((node.lineno, node.col_offset + 1, message))
@@ -242,17 +253,23 @@ class Project:
         if not isinstance(root, ast.Name):
             return None
         text = ast.get_source_segment(facts.source.text, expr) or root.id
-        return Handler(facts.name, root.id, text[len(root.id):], self._is_async(facts, expr), text)
+        found = self._definition(facts, expr)
+        if found is None:
+            return Handler(facts.name, root.id, text[len(root.id):], None, text)
+        owner, func = found
+        return Handler(facts.name, root.id, text[len(root.id):], isinstance(func, ast.AsyncFunctionDef), text,
+                       (owner.path, func.name))  # type: ignore[attr-defined]
 
-    def _is_async(self, facts: ModuleFacts, expr: ast.expr) -> bool | None:
+    def _definition(self, facts: ModuleFacts, expr: ast.expr) -> tuple[ModuleFacts, ast.AST] | None:
+        """The module-level def a handler expression names, with its module's facts."""
         if isinstance(expr, ast.Name) and expr.id in facts.defs and expr.id not in facts.imports:
-            return isinstance(facts.defs[expr.id], ast.AsyncFunctionDef)
+            return facts, facts.defs[expr.id]
         name = dotted(facts, expr)
         if name:
             module, _, func = name.rpartition(".")
             owner = self.module(module)
             if owner is not None and func in owner.defs:
-                return isinstance(owner.defs[func], ast.AsyncFunctionDef)
+                return owner, owner.defs[func]
         return None
 
     # registrations -------------------------------------------------------------------------
@@ -290,7 +307,8 @@ class Project:
                 if hit:
                     seen.add(id(deco))
                     receiver, event = hit
-                    handler = Handler(facts.name, stmt.name, "", isinstance(stmt, ast.AsyncFunctionDef), stmt.name)
+                    handler = Handler(facts.name, stmt.name, "", isinstance(stmt, ast.AsyncFunctionDef), stmt.name,
+                                      (facts.path, stmt.name))
                     self._register(facts, receiver, event, handler, deco, ("deco", deco.lineno))
             return
         if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
@@ -484,7 +502,8 @@ class Project:
         taken = set(facts.bound) | {"app", "state"}
         imports: list[tuple[str, str, str]] = []
         aliases: dict[tuple[str, str], str] = {}
-        calls: dict[str, list[tuple[str, bool | None]]] = {"startup": [], "shutdown": []}
+        calls: dict[str, list[list]] = {"startup": [], "shutdown": []}
+        planned = self.facts_for(facts.path)["calls_from_async"]
         for hook in hooks:
             h = hook.handler
             alias = h.root
@@ -495,6 +514,11 @@ class Project:
                     taken.add(aliases[key])
                     imports.append((h.module, h.root, aliases[key]))
                 alias = aliases[key]
+            if h.is_async is False and h.target is not None:
+                # the lifespan will call this sync hook from async code: propagation decides how
+                # (planner.plan_calls_from_async), as for a call that stood there already
+                planned.append({"group": group, "lifespan": name, "event": hook.event, "index": len(calls[hook.event]),
+                                "target": list(h.target), "line": target.call.lineno, "key": [-1 - len(planned), 0]})
             calls[hook.event].append(h.call(alias))
             path, where = hook.removal
             self.facts_for(path)["remove"].append({"where": where, "group": group, "site": hook.site})
@@ -562,6 +586,7 @@ def scope_facts(facts: dict[str, dict], scope: set[str]) -> dict[str, dict]:
         trimmed = {
             "lifespans": [e for e in file_facts["lifespans"] if e["group"] in groups],
             "remove": [e for e in file_facts["remove"] if e["group"] in groups],
+            "calls_from_async": [e for e in file_facts["calls_from_async"] if e["group"] in groups],
             "diagnostics": file_facts["diagnostics"] if path in scope else [],
         }
         if any(trimmed.values()):

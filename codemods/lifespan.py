@@ -26,6 +26,7 @@ from awaitify.codemod_rules import LIFESPAN
 
 
 RULE = LIFESPAN
+OFFLOAD = "offload"  # how the plan says a sync hook that blocks is run (see planner.plan_hook_calls)
 
 
 class OnEventToLifespan(AwaitifyCodemod):
@@ -38,6 +39,7 @@ class OnEventToLifespan(AwaitifyCodemod):
         self.lifespans: list[dict] = facts.get("lifespans", [])
         self.removals = {tuple(r["where"]) for r in facts.get("remove", [])}
         self.findings: list[tuple[int, int, str]] = facts.get("diagnostics", [])
+        self.planned: list[dict] = facts.get("calls_from_async", [])
         self._depth = 0  # >0 inside a function or class body
 
     def _line(self, node: cst.CSTNode) -> int:
@@ -125,6 +127,9 @@ class OnEventToLifespan(AwaitifyCodemod):
         for mod, name, alias in spec["imports"]:
             by_module.setdefault(mod, []).append(name + (f" as {alias}" if alias != name else ""))
         lines += [f"{indent}from {mod} import {', '.join(names)}" for mod, names in by_module.items()]
+        for planned in self.planned:  # how propagation decided a sync hook that blocks is run
+            if planned["lifespan"] == spec["name"] and planned.get("how"):
+                spec[planned["event"]][planned["index"]][1] = True if planned["how"] == "await" else OFFLOAD
         lines += self._calls(spec["startup"], indent)
         if spec["wrap"]:
             if spec["wrap"].startswith("asynccontextmanager("):
@@ -141,7 +146,15 @@ class OnEventToLifespan(AwaitifyCodemod):
     def _calls(self, calls: list, indent: str) -> list[str]:
         out = []
         for call, is_async in calls:
-            if is_async is True:
+            if is_async == OFFLOAD:  # a sync hook that blocks, which propagation runs in a thread
+                func = call.removesuffix("()")
+                if self.config.target == "anyio":
+                    AddImportsVisitor.add_needed_import(self.context, "anyio.to_thread")
+                    out.append(f"{indent}await anyio.to_thread.run_sync({func})")
+                else:
+                    AddImportsVisitor.add_needed_import(self.context, "asyncio")
+                    out.append(f"{indent}await asyncio.to_thread({func})")
+            elif is_async is True:
                 out.append(f"{indent}await {call}")
             elif is_async is False:
                 out.append(f"{indent}{call}")

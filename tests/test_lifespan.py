@@ -677,3 +677,44 @@ def test_check_calls_fixable_only_what_fix_moves(tmp_path: Path, cli) -> None:
     cli("fix", "--write", "--no-cache", ".")
     code, out, _ = cli("check", "--no-cache", "--format", "json", ".")
     assert not [f for f in json.loads(out)["findings"] if f["fixable"]]
+
+
+def test_sync_hooks_that_block_are_run_by_the_new_lifespan_in_one_fix(tmp_path: Path, cli) -> None:
+    """The lifespan calls sync hooks from async code: propagation decides for them in the same run
+    (a hook that blocks is offloaded), so a second fix and check find nothing more."""
+    after = _convert_and_compare(tmp_path, {"app.py": """
+        import os
+        import time
+
+        from fastapi import FastAPI
+        from recorder import events
+
+
+        def load():
+            events.append(f"load {os.path.exists('settings.json')}")
+
+
+        def warm():
+            time.sleep(0.01)
+            events.append("warm")
+
+
+        app = FastAPI(on_startup=[load])
+
+
+        @app.on_event("startup")
+        def boot():
+            warm()
+
+
+        @app.on_event("shutdown")
+        def bye():
+            events.append("bye")
+    """}, "app")
+    assert after["started"] == ["load False", "warm"] and after["stopped"] == ["bye"]
+    text = (tmp_path / "app.py").read_text()
+    assert "await asyncio.to_thread(load)" in text and "await asyncio.to_thread(boot)" in text and "    bye()" in text
+    code, out, _ = cli("fix", "--check", "--no-cache", ".")
+    assert code == 0, out
+    code, out, _ = cli("check", "--no-cache", "--format", "json", ".")
+    assert not [f for f in json.loads(out)["findings"] if f["fixable"]]

@@ -223,6 +223,7 @@ class ProjectIndex:
         self.external_calls: list[tuple[str, CallSite, str]] = []  # (path, site, dotted), of indexed files
         self._external_from: dict[FuncId, list[tuple[Edge, str]]] = {}
         self._file_edges: dict[str, list[tuple[Edge, FuncId]]] = {}  # every resolved call of a file
+        self.planned_paths: set[str] = set()  # files given calls by `add_planned_call`
         self._def_names: dict[str, list[str]] | None = None  # name -> files with a `def name`
         self._resolved: dict[str, set[CallSite | ValueRef]] = {}  # path -> its sites resolved so far
         self._partly: set[tuple[str, str]] = set()  # (path, owner or "<async>") resolved
@@ -444,6 +445,14 @@ class ProjectIndex:
         """The files that may call fid whose sites no question has read yet."""
         return frozenset(p for word, whole in self._caller_words(fid) for p in self.files_spelling(word)
                          if not self._named_in(p, word, whole))
+
+    def add_planned_call(self, path: str, site: CallSite, target: FuncId) -> None:
+        """A call another rule's plan will write into async code of `path` (the lifespan that will
+        run a sync startup hook): propagation treats it as standing there already."""
+        edge = Edge(path, site)
+        self._callers.setdefault(target, []).append(edge)
+        self._file_edges.setdefault(path, []).append((edge, target))
+        self.planned_paths.add(path)
 
     def async_edges(self, path: str) -> list[tuple[Edge, FuncId]]:
         """The resolved calls standing in the file's async functions (at any depth), with their callee."""

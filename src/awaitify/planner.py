@@ -27,7 +27,7 @@ from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, planner_modules
 from awaitify.source import SourceFile
 from awaitify.suppress import is_suppressed, suppressions
-from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC
+from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC, CallSite, Ref
 
 PROPAGATION = "propagation"
 # decorators known to hand back the coroutine function unchanged in behaviour
@@ -379,7 +379,37 @@ def build_plan(
         return plan
     store = store or SummaryStore({str(s.path): s.text for s in sources})
     index = build_index(store, _roots(config, paths or []), full=full_index)
+    planned = _add_calls_from_async(plan, index)
     propagator = Propagator(index, config, blocking, frozenset(offload), scope, top_down=not full_index)
     propagator.codes = {name: rule.code for rule in rules for name in (*rule.async_fixes, *rule.offload_fixes)}
     propagator.apply(plan)
+    _decide_calls_from_async(plan, planned)
     return plan
+
+
+def _planned_entries(plan: Plan) -> list[tuple[str, dict]]:
+    """Calls a rule's plan will write into async code (its facts' `calls_from_async`: the lifespan
+    calling a sync startup hook), each with a position no real call has (a negative line)."""
+    return [(path, entry) for path, file_plan in sorted(plan.files.items()) for facts in file_plan.extra.values()
+            if isinstance(facts, dict) for entry in facts.get("calls_from_async", ())]
+
+
+def _add_calls_from_async(plan: Plan, index: ProjectIndex) -> list[tuple[str, dict]]:
+    """Such calls are added to the index as if they stood in async code already, so a sync hook that
+    blocks is made async or offloaded in the same run that writes the lifespan calling it."""
+    planned = _planned_entries(plan)
+    for path, entry in planned:
+        site = CallSite(Ref("own", entry["target"][1]), entry["line"], 1, ASYNC, "", False, tuple(entry["key"]), True)
+        index.add_planned_call(path, site, (entry["target"][0], entry["target"][1]))
+    return planned
+
+
+def _decide_calls_from_async(plan: Plan, planned: list[tuple[str, dict]]) -> None:
+    """What propagation decided for each planned call goes back to the rule that writes it ("await" or
+    "offload"), and leaves the file's positions, which no codemod would find."""
+    for path, entry in planned:
+        file_plan, key = plan.files[path], tuple(entry["key"])
+        if file_plan.await_calls.pop(key, None) is not None:
+            entry["how"] = "await"
+        elif file_plan.offload_calls.pop(key, None) is not None:
+            entry["how"] = "offload"

@@ -43,7 +43,7 @@ class AsyncReach:
 
     def _walk(self) -> None:
         index = self.index
-        async_files = [p for p, text in sorted(index.texts.items()) if has_async_def(text)]
+        async_files = [p for p, text in sorted(index.texts.items()) if has_async_def(text) or p in index.planned_paths]
         index.store.prefetch(async_files)
         index.prefetch_targets(async_in=async_files)
         todo: list[FuncId] = []
