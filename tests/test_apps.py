@@ -266,7 +266,28 @@ class Hooks:
     xfail_invariants: str = ""
 
 
-HOOK_SPECS: dict[str, Hooks] = {}
+DROPPED = "hook dropped or made unconditional when lifespan= is added (findings #6)"
+HOOK_SPECS: dict[str, Hooks] = {
+    "router_append": Hooks(("warm_cache", "drain_queue"), xfail_behaviour=DROPPED),
+    "partial_hook": Hooks(("connect",), xfail_behaviour=DROPPED,
+                          xfail_invariants="the registration fix leaves is reported fixable (findings #7)"),
+    "instrument": Hooks(("start_tracing", "stop_tracing"), xfail_behaviour=DROPPED),
+    # the plugin's hook exists only when its optional dependency imports
+    "try_import": Hooks(("plugin_boot",), envs=({}, {"WITH_PLUGIN": "1"}), xfail_behaviour=DROPPED),
+    "flag_import": Hooks(("extra_bye",), envs=({}, {"EXTRA": "1"}), xfail_behaviour=DROPPED),
+    # the hook a test suite's conftest.py registers: run as pytest would, by importing it
+    "test_only": Hooks(("seed_test_data",), envs=({}, {"ALSO_IMPORT": "tests.conftest"}), xfail_behaviour=DROPPED),
+    "if_registration": Hooks(("start_metrics", "stop_metrics"), envs=({}, {"METRICS": "1"}), xfail_behaviour=DROPPED,
+                             xfail_invariants="the registrations fix leaves are reported fixable (findings #7)"),
+    "lambda_hook": Hooks(("lambda",), xfail_behaviour="refused, but the diagnostic names the lambda `app.?` (findings #3)",
+                         xfail_invariants="check calls on_startup=/on_shutdown= fixable where fix refuses (findings #3)"),
+    "failing_hook": Hooks(()),  # an exception in a startup hook still aborts startup, at the same hook
+    # hooks that never ran: left so and named, or, with --lifespan-merge, run around the existing lifespan
+    "existing_lifespan": Hooks(("boot", "bye"),
+                               xfail_invariants="check calls the dead hooks fixable without --lifespan-merge (findings #7)"),
+    "existing_lifespan+merge": Hooks((), flags=("--lifespan-merge",), after=(
+        {"started": ["boot", "lifespan.enter"], "stopped": ["lifespan.exit", "bye"], "error": None},)),
+}
 
 
 def _hooks_run(name: str, tmp_path_factory) -> tuple[Fixed, list, list]:

@@ -1,13 +1,19 @@
 """Start and stop `app.app` under TestClient and print the hooks that ran (`recorder.events`), split
-at the end of startup, and the exception that aborted startup, if any."""
+at the end of startup, and the exception that aborted startup, if any. ALSO_IMPORT (comma-separated
+module names) imports more modules after the app, as pytest imports a conftest.py."""
 
+import importlib
 import json
+import os
 import sys
 
 from fastapi.testclient import TestClient
 
 from app import app
 from recorder import events
+
+for module in filter(None, os.environ.get("ALSO_IMPORT", "").split(",")):
+    importlib.import_module(module)
 
 started, error = None, None
 try:

@@ -1,0 +1,3 @@
+import os
+
+EXTRA = os.environ.get("EXTRA") == "1"

@@ -1,0 +1,16 @@
+from fastapi import FastAPI
+
+from recorder import events
+
+app = FastAPI()
+
+
+@app.on_event("startup")
+async def boot() -> None:
+    events.append("boot")
+
+
+try:
+    import plugin  # noqa: F401
+except ImportError:
+    plugin = None
