@@ -159,7 +159,11 @@ class AsyncioRunToAwait(AwaitifyCodemod):
         from_getter = isinstance(receiver, cst.Call) and not receiver.args and self.calls(receiver, *LOOP_GETTERS)
         from_variable = isinstance(receiver, cst.Name) and receiver.value in self._loop_names[-1]
         coroutine = self._single_coroutine(updated)
-        if not (from_getter or from_variable) or coroutine is None:
+        if coroutine is None:
+            return updated
+        if not (from_getter or from_variable):
+            self.diagnose(original, "loop.run_until_complete() on a loop awaitify cannot tell is the running one (a "
+                          "parameter, an attribute, or a variable bound to something else too); rewrite it by hand")
             return updated
         self.record(original, "loop.run_until_complete(coro) -> await coro: the loop is already running")
         return self._await(coroutine)

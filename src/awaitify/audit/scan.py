@@ -13,6 +13,7 @@ import ast
 from dataclasses import dataclass, field
 
 from awaitify import requests_plan
+from awaitify.prechecks import LOOP_GETTERS
 from awaitify.codemod_rules import LIFESPAN_HOOKS, OS_PATH, OS_WAIT, SHUTIL_IO, SUBPROCESS_RUN
 from awaitify.requests_plan import VERBS as HTTP_VERBS
 from awaitify.suppress import suppressions
@@ -144,11 +145,37 @@ class _Scanner(_Summarizer):
         super()._local_instances(node, scope)
         scope.kinds = self._kinds_in(node)  # type: ignore[attr-defined]
         if isinstance(node, ast.AsyncFunctionDef):
+            scope.loops = self._loop_variables(node)  # type: ignore[attr-defined]
             self._movable_open_blocks(node)
             if self.requests:  # only a requests call can be refused for an ambiguous response
                 self._ambiguous_responses(node)
         if self.requests and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # a sync one may be made async by propagation
             self._lifecycles(node)
+
+    def _is_loop_getter(self, expr: ast.expr) -> bool:
+        if not (isinstance(expr, ast.Call) and not expr.args and not expr.keywords):
+            return False
+        ref = self.resolve(expr.func)
+        return ref.kind == "import" and ref.target in LOOP_GETTERS
+
+    def _loop_variables(self, func: ast.AsyncFunctionDef) -> set[str]:
+        """Names every assignment of which in the function is `asyncio.get_event_loop()` (or another
+        getter of the running loop): the asyncio-run codemod rewrites run_until_complete() on those only."""
+        assigned: dict[str, bool] = {}
+        for child in _statements(func):
+            targets = child.targets if isinstance(child, ast.Assign) else [child.target] if isinstance(
+                child, (ast.AnnAssign, ast.AugAssign)) else []
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    getter = isinstance(child, ast.Assign) and len(child.targets) == 1 and self._is_loop_getter(child.value)
+                    assigned[target.id] = assigned.get(target.id, True) and getter
+        return {name for name, only_getters in assigned.items() if only_getters}
+
+    def _runs_on_running_loop(self, receiver: ast.expr) -> bool:
+        if self._is_loop_getter(receiver):
+            return True
+        loops = getattr(self.scopes[-1], "loops", set()) if self.scopes else set()
+        return isinstance(receiver, ast.Name) and receiver.id in loops
 
     def _lifecycles(self, func: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         """Sessions and streamed responses, converted whole or not at all (the codemod asks the same module)."""
@@ -334,7 +361,8 @@ class _Scanner(_Summarizer):
                 return
         if isinstance(func, ast.Attribute):
             if func.attr == "run_until_complete":
-                self._add(node, "AW102", "loop.run_until_complete()", where, len(node.args) == 1)
+                fixable = len(node.args) == 1 and not node.keywords and self._runs_on_running_loop(func.value)
+                self._add(node, "AW102", "loop.run_until_complete()", where, fixable)
                 return
             kind = self._kind_of(func.value)
             if kind and func.attr in METHODS[kind][0]:
