@@ -467,3 +467,26 @@ def test_requests_sessions_and_streams_are_fixable_exactly_where_fix_converts_th
     after = [(Path(f.path).name, f.code, f.fixable) for f in _check(tmp_path).findings]
     assert after == [(path, code, fixable) for path, _, code, fixable in found if not fixable]
     assert "def unreached(u):\n    s = requests.Session()" in (tmp_path / "helpers.py").read_text()
+
+
+def test_a_file_block_holding_async_code_is_not_called_fixable(tmp_path: Path) -> None:
+    """What fix leaves after converting a requests stream inside `with open(...)`: the block now
+    holds `async with`/`async for`, so it cannot run in a thread, and check must not promise it."""
+    found = _check(tmp_path, {"mod.py": """
+        async def download(client, url, path):
+            with open(path, "wb") as f:
+                async with client.stream("GET", url) as r:
+                    async for chunk in r.aiter_bytes():
+                        f.write(chunk)
+            with open(path + ".log", "a") as log:
+                log.write([c async for c in client.lines()][0])
+
+
+        async def plain(path):
+            with open(path) as f:
+                return_value = f.read()
+            return return_value
+    """}).findings
+    fixable = sorted((f.line, f.code) for f in found if f.fixable)
+    assert [(f.line, f.code) for f in found if f.code in ("AW507", "AW509") and f.line < 9 and f.fixable] == []
+    assert (11, "AW507") in fixable

@@ -403,8 +403,11 @@ class _Scanner(_Summarizer):
         self.generic_visit(node)
 
 
-_NOT_MOVABLE = (ast.Await, ast.Return, ast.Yield, ast.YieldFrom, ast.Break, ast.Continue, ast.Delete, ast.Import,
-                ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Global, ast.Nonlocal)
+# what a block cannot hold to become a sync function run in a thread (an `async with` or `async for`
+# written there by another rule, such as a converted requests stream, is async code too)
+_NOT_MOVABLE = (ast.Await, ast.AsyncWith, ast.AsyncFor, ast.Return, ast.Yield, ast.YieldFrom, ast.Break, ast.Continue,
+                ast.Delete, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Global,
+                ast.Nonlocal)
 
 
 def _movable(block: ast.With) -> bool:
@@ -412,7 +415,7 @@ def _movable(block: ast.With) -> bool:
     assigned: set[str] = set()
     for stmt in block.body:
         for node in ast.walk(stmt):
-            if isinstance(node, _NOT_MOVABLE):
+            if isinstance(node, _NOT_MOVABLE) or (isinstance(node, ast.comprehension) and node.is_async):
                 return False
             if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id not in assigned:
                 return False
