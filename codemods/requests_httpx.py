@@ -58,12 +58,9 @@ from awaitify.prechecks import SESSION_FACTORIES, WANTS
 from ._requests_lifecycle import Life as _Life
 from ._requests_lifecycle import Lifecycles, lifecycles
 from . import _requests_trust as trust
+from ._requests_exceptions import CATCH_JSON, EXCEPTIONS, OS_ERRORS, Guard, GuardScan, awaited_name
+from ._requests_raisers import GUARDED
 
-EXCEPTIONS = {
-    "RequestException": "HTTPError", "HTTPError": "HTTPStatusError", "ConnectionError": "TransportError",
-    "Timeout": "TimeoutException", "ConnectTimeout": "ConnectTimeout", "ReadTimeout": "ReadTimeout",
-    "TooManyRedirects": "TooManyRedirects", "JSONDecodeError": None,  # None: json.JSONDecodeError
-}
 RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}
 
 RULE = REQUESTS_HTTPX
@@ -278,8 +275,13 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._elifs: set[int] = set()  # `elif` branches: part of their `if` statement, not statements of a block
         self._converted = 0  # requests calls converted so far
         self._unconverted = 0  # requests calls left as they are so far
-        self._try_marks: list[tuple[int, int]] = []  # counts when a try body starts
-        self._try_guarded: list[tuple[int, int]] = []  # per try being left: (converted, unconverted) in its body
+        self._guards: list[Guard] = []  # the try statements (and pytest.raises blocks) being visited
+        self._raises: dict[int, Guard] = {}  # id(with pytest.raises(...)) -> its guard
+        self._json_read = False  # `.json()` read on a converted response somewhere in the module
+        # calls in a try body or pytest.raises block to helpers of other modules that raise converted calls'
+        # exceptions (the project plan, codemods/_requests_raisers.py): (line, name) -> they read json
+        self._foreign = {(line, name): json for line, name, json in
+                         (self.session.plan.extra.get(RULE.name) or {}).get(GUARDED, [])}
         self._life = Lifecycles()  # the sessions and streamed responses converted whole (ids of original nodes)
         self._streamed: set[int] = set()  # the stream calls converted (ids of original nodes)
         self._global_sessions: set[str] = set()  # module names bound to a requests.Session()
@@ -290,7 +292,6 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._ambiguous_calls: dict[int, str] = {}  # requests calls bound to a name that is not only a response
         self._converting: set[str] = set()  # names of the functions holding converted calls
         self._awaits: dict[str, set[str]] = {}  # function name -> names of the functions it awaits
-        self._try_awaits: list[set[str]] = []  # per try being visited: the functions its body awaits
         # try statements with no converted call of their own but awaiting functions: (their names, [(handler, type)])
         self._deferred_handlers: list[tuple[set[str], list[tuple[cst.ExceptHandler, cst.BaseExpression]]]] = []
         self._tls_name: str | None = None  # the module's shared TLS context, once a client takes it
@@ -387,7 +388,7 @@ class RequestsToHttpx(AwaitifyCodemod):
             if not (callees & converting or clean):
                 continue
             for handler, type_ in handlers:
-                new = self._handler_type(type_, keep_requests=not clean)
+                new = self._handler_type(type_, keep_requests=not clean, json=self._json_read)
                 if new is not type_:
                     out[id(handler)] = new
         return out
@@ -525,6 +526,7 @@ class RequestsToHttpx(AwaitifyCodemod):
     def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement:
         """`with requests.Session() as s:` -> `async with httpx.AsyncClient() as s:`;
         `with requests.get(u, stream=True) as r:` -> `async with client.stream("GET", u) as r:`."""
+        updated = self._raises_left(original, updated)
         life = self._life.starts.get(id(original))
         if life is None or (life.kind == "stream" and life.call not in self._streamed):
             return updated
@@ -859,6 +861,8 @@ class RequestsToHttpx(AwaitifyCodemod):
         return updated
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if original.attr.value == "json" and isinstance(updated.value, (cst.Name, cst.Await)):
+            self._json_read = True  # (for handlers around awaited helpers of this module: on the safe side)
         if original.attr.value in ("ok", *RESPONSE_ATTRS):
             self._use(original.value, updated.value, updated, original, original.attr.value)
         return updated
@@ -911,76 +915,119 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def leave_Await(self, original: cst.Await, updated: cst.Await) -> cst.BaseExpression:
         if self._functions:
-            name = _awaited_name(original)
+            name = awaited_name(original)
             if name:
                 self._functions[-1].awaits.add(name)
         return updated
 
+    def _guard(self, body: cst.CSTNode) -> Guard:
+        guard = Guard((self._converted, self._unconverted))
+        body.visit(GuardScan(guard, self._foreign_call, lambda call: self.qualified_name(call.func) == "asyncio.run"))
+        return guard
+
+    def _foreign_call(self, call: cst.Call) -> tuple[bool, bool]:
+        func = call.func
+        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+        key = (self.original_lines(call)[0], name)
+        return key in self._foreign, self._foreign.get(key, False)
+
+    def _guard_left(self, guard: Guard) -> None:
+        guard.counts = (self._converted - guard.marks[0], self._unconverted - guard.marks[1])
+
     def visit_Try(self, node: cst.Try) -> bool:
-        self._try_marks.append((self._converted, self._unconverted))
-        awaited: set[str] = set()
-
-        class Awaits(cst.CSTVisitor):
-            def visit_Await(self, expr: cst.Await) -> None:
-                name = _awaited_name(expr)
-                if name:
-                    awaited.add(name)
-
-        node.body.visit(Awaits())
-        self._try_awaits.append(awaited)
+        self._guards.append(self._guard(node.body))
         return True
 
     def leave_Try_body(self, node: cst.Try) -> None:
         # what the handlers guard: the calls of the try body (converted, left as they are)
-        converted, unconverted = self._try_marks.pop()
-        self._try_guarded.append((self._converted - converted, self._unconverted - unconverted))
+        self._guard_left(self._guards[-1])
 
     def leave_Try(self, original: cst.Try, updated: cst.Try) -> cst.BaseStatement:
-        converted, unconverted = self._try_guarded.pop()
-        awaited = self._try_awaits.pop()
-        if not converted:
-            if awaited and self.function is not None:  # decided when the whole module is known
-                typed = [(h, o.type) for o, h in zip(original.handlers, updated.handlers) if o.type is not None]
-                if typed:
-                    self._deferred_handlers.append((awaited, typed))
-            return updated
-        handlers = [h.with_changes(type=self._handler_type(o.type, unconverted > 0)) if o.type is not None else h
-                    for o, h in zip(original.handlers, updated.handlers)]
-        return updated.with_changes(handlers=handlers)
+        guard = self._guards.pop()
+        typed = [(h, o.type) for o, h in zip(original.handlers, updated.handlers) if o.type is not None]
+        new = self._guarded_types(guard, typed)
+        return updated.with_changes(handlers=[h.with_changes(type=new[id(h)]) if id(h) in new else h for h in updated.handlers])
 
-    def _handler_type(self, expr: cst.BaseExpression, keep_requests: bool) -> cst.BaseExpression:
+    def _guarded_types(self, guard: Guard, typed: list) -> dict[int, cst.BaseExpression]:
+        """The new type of each (node, type) guarding a body that can now raise httpx's exceptions: it holds
+        converted calls, reads a converted response (`r.raise_for_status()`, `r.json()` after the call), or
+        awaits a helper of another module that does. The requests type stays beside the httpx one where
+        requests calls can still raise there (unconverted ones, a name also bound by one, another module)."""
+        converted, unconverted = guard.counts
+        function = self.function
+        responses = guard.names & function.responses if function is not None else set()
+        refused = guard.names & function.refused if function is not None else set()
+        if not (converted or responses or guard.foreign):
+            if guard.awaited and function is not None and typed:  # decided when the whole module is known
+                self._deferred_handlers.append((guard.awaited, typed))
+            return {}
+        keep = unconverted > 0 or bool(refused) or guard.foreign
+        json = bool(guard.json_on & responses) or (guard.json_on_call and converted > 0) or guard.foreign_json
+        return {id(node): self._handler_type(type_, keep, json) for node, type_ in typed}
+
+    def visit_With(self, node: cst.With) -> bool:
+        if any(isinstance(i.item, cst.Call) and self.qualified_name(i.item.func) == "pytest.raises" and i.item.args
+               for i in node.items):
+            self._raises[id(node)] = self._guard(node.body)
+        return True
+
+    def _raises_left(self, original: cst.With, updated: cst.With) -> cst.With:
+        """`with pytest.raises(requests.X):` around converted calls -> the httpx class (as an `except`)."""
+        guard = self._raises.pop(id(original), None)
+        if guard is None:
+            return updated
+        self._guard_left(guard)
+        items = list(updated.items)
+        for i, item in enumerate(original.items):
+            if isinstance(item.item, cst.Call) and self.qualified_name(item.item.func) == "pytest.raises" and item.item.args:
+                call = items[i].item
+                first = call.args[0]  # type: ignore[attr-defined]
+                new = self._guarded_types(guard, [(first, item.item.args[0].value)]).get(id(first))
+                if new is not None:
+                    items[i] = items[i].with_changes(item=call.with_changes(args=[first.with_changes(value=new), *call.args[1:]]))  # type: ignore[attr-defined]
+        return updated.with_changes(items=items)
+
+    def _handler_type(self, expr: cst.BaseExpression, keep_requests: bool, json: bool = False) -> cst.BaseExpression:
         """The httpx exception(s) for `except <expr>`; with `keep_requests` (the try also guards requests
-        calls that stay) the requests ones are kept beside them."""
+        calls that stay) the requests ones are kept beside them; `json`: a converted response's `.json()`
+        can raise there (requests.RequestException caught it, httpx raises json.JSONDecodeError)."""
         if isinstance(expr, cst.Tuple):
             elements: list[cst.BaseExpression] = []
             for element in expr.elements:
-                elements.extend(self._exceptions(element.value, keep_requests))
+                elements.extend(self._exceptions(element.value, keep_requests, json))
             return expr.with_changes(elements=_elements(elements))
-        found = self._exceptions(expr, keep_requests)
+        found = self._exceptions(expr, keep_requests, json)
         if len(found) == 1:
             return found[0]
         return cst.Tuple(elements=_elements(found))
 
-    def _exceptions(self, expr: cst.BaseExpression, keep_requests: bool) -> list[cst.BaseExpression]:
+    def _httpx_exception(self, short: str | None) -> cst.BaseExpression:
+        if short is None:
+            AddImportsVisitor.add_needed_import(self.context, "json")
+            return cst.Attribute(cst.Name("json"), cst.Name("JSONDecodeError"))
+        return cst.Attribute(cst.Name(self.client_module), cst.Name(short))
+
+    def _exceptions(self, expr: cst.BaseExpression, keep_requests: bool, json: bool = False) -> list[cst.BaseExpression]:
         name = self.qualified_name(expr) or ""
         short = name.rpartition(".")[2]
+        if name in OS_ERRORS:  # every requests exception is an OSError; no httpx one is
+            self.record(expr, f"except {short} -> also {self.client_module}.HTTPError{' and json.JSONDecodeError' if json else ''}:"
+                        " requests' exceptions are OSErrors, httpx's are not", dependent=True)
+            return [expr.with_changes(lpar=[], rpar=[]), self._httpx_exception("HTTPError"), *([self._httpx_exception(None)] if json else [])]
         if not name.startswith("requests."):
             return [expr]
         if short not in EXCEPTIONS:
             self.diagnose(expr, f"except {name}: httpx has no exception for the same errors; it no longer catches "
                           "anything from the converted calls in this try; choose the httpx exception by hand")
             return [expr]
-        target = EXCEPTIONS[short]
         if isinstance(expr, cst.Name) and not keep_requests:
             RemoveImportsVisitor.remove_unused_import(self.context, name.rpartition(".")[0], short)
         self.record(expr, f"except {name} -> the httpx exception raised for the same errors"
                     + (" (kept beside it: requests calls that stay are guarded too)" if keep_requests else ""), dependent=True)
-        if target is None:
-            AddImportsVisitor.add_needed_import(self.context, "json")
-            new: cst.BaseExpression = cst.Attribute(cst.Name("json"), cst.Name("JSONDecodeError"))
-        else:
-            new = cst.Attribute(cst.Name(self.client_module), cst.Name(target))
-        return [expr.with_changes(lpar=[], rpar=[]), new] if keep_requests else [new]
+        new = [self._httpx_exception(EXCEPTIONS[short])]
+        if json and short in CATCH_JSON:
+            new.append(self._httpx_exception(None))
+        return [expr.with_changes(lpar=[], rpar=[]), *new] if keep_requests else new
 
 
 class _Unnest(cst.CSTTransformer):
@@ -1041,18 +1088,6 @@ def _holds_made_with(node: cst.CSTNode, names: set[str], made: dict[int, cst.Wit
 
     node.visit(Find())
     return found
-
-
-def _awaited_name(node: cst.Await) -> str | None:
-    call = node.expression
-    if not isinstance(call, cst.Call):
-        return None
-    func = call.func
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
-        return func.attr.value
-    return None
 
 
 def _keywords(args: Sequence[cst.Arg]) -> str:

@@ -798,7 +798,7 @@ def test_jwks_middleware_example_migrated_and_run(tmp_path: Path, cli) -> None:
         provider.shutdown()
     text = (tree / "tenantapp" / "middleware.py").read_text()
     assert "import requests" not in text and "async def get_jwks():" in text and "await get_jwks()" in text
-    assert "except httpx.HTTPStatusError:" in text and text.count("except httpx.HTTPError:") == 2
+    assert "except httpx.HTTPStatusError:" in text and text.count("except (httpx.HTTPError, json.JSONDecodeError):") == 2  # requests' bad JSON is a RequestException
     assert text.count("async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:") == 2
     assert text.count("_HTTPX_SSL_CONTEXT = ssl.create_default_context(") == 1
     assert "add it to your dependencies" in err

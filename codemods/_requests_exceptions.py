@@ -1,0 +1,85 @@
+"""Which exceptions a converted requests call raises instead, and what an `except` around one reads.
+
+requests raises `RequestException` subclasses, which are also `OSError`s (and its `JSONDecodeError`,
+from `r.json()`, is a `RequestException` as well as a `json.JSONDecodeError`); httpx raises
+`httpx.HTTPError` subclasses, none an `OSError`, and `json.JSONDecodeError` from `r.json()`. So each
+handler type that caught a requests failure is given the httpx class the same failure raises now:
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+# requests exception -> httpx exception raised for the same failures (None: json.JSONDecodeError)
+EXCEPTIONS = {
+    "RequestException": "HTTPError", "HTTPError": "HTTPStatusError", "ConnectionError": "TransportError",
+    "Timeout": "TimeoutException", "ConnectTimeout": "ConnectTimeout", "ReadTimeout": "ReadTimeout",
+    "TooManyRedirects": "TooManyRedirects", "JSONDecodeError": None,
+}
+# handler types that catch every requests failure: the builtin bases of RequestException
+OS_ERRORS = {"builtins.OSError", "builtins.IOError", "builtins.EnvironmentError"}
+# requests types that also catch a failed `r.json()` (requests.JSONDecodeError derives from them)
+CATCH_JSON = {"RequestException", "InvalidJSONError"}
+
+
+@dataclass
+class Guard:
+    """What the body of a `try` (or a `with pytest.raises(...)` block) holds, read before it is rewritten."""
+
+    marks: tuple[int, int]  # converted and unconverted requests calls counted when the body starts
+    awaited: set[str] = field(default_factory=set)  # functions of this module its body awaits
+    names: set[str] = field(default_factory=set)  # names it reads (responses among them raise later)
+    json_on: set[str] = field(default_factory=set)  # names `.json()` is called on
+    json_on_call: bool = False  # `.json()` on a call's result (`requests.get(u).json()`)
+    foreign: bool = False  # awaits a helper of another module that raises converted calls' exceptions
+    foreign_json: bool = False  # ... one that reads `r.json()`
+    counts: tuple[int, int] = (0, 0)  # converted and unconverted calls in the body, once it is left
+
+
+def awaited_name(node: cst.Await) -> str | None:
+    call = node.expression
+    if not isinstance(call, cst.Call):
+        return None
+    func = call.func
+    if isinstance(func, cst.Name):
+        return func.value
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        return func.attr.value
+    return None
+
+
+class GuardScan(cst.CSTVisitor):
+    """Fills a `Guard` from its body. `foreign(call)`: is this call one the project plan lists (a
+    helper of another module holding requests calls) -> (listed, reads json)."""
+
+    def __init__(self, guard: Guard, foreign, is_run) -> None:
+        self.guard = guard
+        self.foreign = foreign
+        self.is_run = is_run  # call -> is it asyncio.run(...)
+
+    def _outer(self, call: cst.BaseExpression) -> None:
+        if isinstance(call, cst.Call):
+            listed, json = self.foreign(call)
+            self.guard.foreign |= listed
+            self.guard.foreign_json |= listed and json
+
+    def visit_Await(self, node: cst.Await) -> None:
+        name = awaited_name(node)
+        if name:
+            self.guard.awaited.add(name)
+        self._outer(node.expression)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if self.is_run(node) and node.args:
+            self._outer(node.args[0].value)
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "json":
+            if isinstance(func.value, cst.Name):
+                self.guard.json_on.add(func.value.value)
+            elif isinstance(func.value, (cst.Call, cst.Await)):
+                self.guard.json_on_call = True
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.guard.names.add(node.value)

@@ -1,0 +1,169 @@
+"""The project-wide half of AW201 (`Rule.planner`): where a converted call's exceptions travel to
+other modules.
+
+A function holding a requests call raises requests' exceptions; once AW201 converts the call, httpx's
+instead. So does every function that calls it, in any module. An `except requests.X` (or `except
+OSError`, or `pytest.raises(requests.X)`) around a call to one of them in *another* module must catch
+the httpx class too. This planner finds those guarded calls with `ast` (no libcst) and hands each file
+their (line, called name); the codemod maps the handlers around the ones that are awaited (async
+already, or made async by propagation) or run with `asyncio.run(...)`. The requests class is kept
+beside the httpx one there: the helper may keep requests calls AW201 refuses. (Calls within one
+module are the codemod's own business: it sees them.)
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+from awaitify.config import Config
+from awaitify.index import module_names
+from awaitify.source import SourceFile
+from awaitify.summary import UNPARSABLE
+
+GUARDED = "guarded"  # the facts' key: [[line, called name, reads json], ...]
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+class _Module:
+    def __init__(self, source: SourceFile, roots: list[Path]) -> None:
+        self.path = str(source.path)
+        self.names = module_names(source.path, roots) or [source.path.stem]
+        self.tree = ast.parse(source.text)
+        self.imports = _imports(self.tree, self.names[0], source.path.stem == "__init__")
+        self.functions = {f.name: f for f in self.tree.body if isinstance(f, _FUNCTIONS)}
+
+    def dotted(self, expr: ast.expr) -> str | None:
+        """What a called expression names: `fetch` (a function of this module or imported),
+        `api.fetch`, `requests.get`, as a dotted name."""
+        parts: list[str] = []
+        while isinstance(expr, ast.Attribute):
+            parts.insert(0, expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return None
+        if expr.id in self.imports:
+            return ".".join([self.imports[expr.id], *parts])
+        if expr.id in self.functions and not parts:
+            return f"{self.names[0]}.{expr.id}"
+        return None
+
+    def calls(self, node: ast.AST):
+        """The calls of a function body or a block, nested functions and classes left out."""
+        stack = list(ast.iter_child_nodes(node))
+        while stack:
+            child = stack.pop()
+            if isinstance(child, (*_FUNCTIONS, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(child, ast.Call):
+                yield child
+            stack.extend(ast.iter_child_nodes(child))
+
+
+def _imports(tree: ast.Module, name: str, is_package: bool) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                found[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(name, is_package, node.module, node.level)
+            for alias in node.names:
+                found[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
+    return found
+
+
+def _absolute(name: str, is_package: bool, module: str | None, level: int) -> str:
+    if not level:
+        return module or ""
+    parts = name.split(".")
+    base = parts if is_package else parts[:-1]
+    base = base[: len(base) - (level - 1)] if level > 1 else base
+    return ".".join([*base, module] if module else base)
+
+
+def _raisers(modules: list[_Module]) -> dict[str, tuple[_Module, bool]]:
+    """Every function (by each dotted name of its module) holding a requests call, or calling one
+    that does, with whether a `.json()` call is on the way (requests wraps its failure in a
+    RequestException, httpx raises json.JSONDecodeError)."""
+    raisers: dict[str, tuple[_Module, bool]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for module in modules:
+            for fname, fn in module.functions.items():
+                calls = list(module.calls(fn))
+                targets = {module.dotted(call.func) or "" for call in calls}
+                raises = any(t.startswith("requests.") or t in raisers for t in targets)
+                json = raises and (any(isinstance(c.func, ast.Attribute) and c.func.attr == "json" for c in calls)
+                                   or any(raisers.get(t, (None, False))[1] for t in targets))
+                for n in module.names:
+                    if raises and raisers.get(f"{n}.{fname}") != (module, json):
+                        raisers[f"{n}.{fname}"] = (module, json)
+                        changed = True
+    return raisers
+
+
+def _is_raises(module: _Module, item: ast.withitem) -> bool:
+    call = item.context_expr
+    return isinstance(call, ast.Call) and module.dotted(call.func) == "pytest.raises"
+
+
+def _guarded(module: _Module, raisers: dict[str, tuple[_Module, bool]]) -> list[list]:
+    """(line, called name, reads json) of each call to another module's raiser inside a `try` body or
+    a `with pytest.raises(...)` block."""
+    found: list[list] = []
+    for node in ast.walk(module.tree):
+        if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
+            blocks: list[ast.stmt] = node.body
+        elif isinstance(node, (ast.With, ast.AsyncWith)) and any(_is_raises(module, i) for i in node.items):
+            blocks = node.body
+        else:
+            continue
+        for stmt in blocks:
+            if isinstance(stmt, (*_FUNCTIONS, ast.ClassDef)):
+                continue
+            for call in module.calls(stmt):
+                target = module.dotted(call.func) or ""
+                if target in raisers and raisers[target][0] is not module:
+                    entry = [call.lineno, target.rpartition(".")[2], raisers[target][1]]
+                    if entry not in found:
+                        found.append(entry)
+    return found
+
+
+def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
+    roots = [config.root.resolve(), config.root.resolve() / "src"]
+    texts = {str(s.path): s for s in sources}
+    parsed: dict[str, _Module] = {}
+    tried: set[str] = set()
+
+    def parse(source: SourceFile) -> None:
+        tried.add(str(source.path))
+        try:
+            parsed[str(source.path)] = _Module(source, roots)
+        except UNPARSABLE:
+            pass  # the transform step reports files that do not parse
+
+    for source in sources:
+        if "requests" in source.text:
+            parse(source)
+    raisers = _raisers(list(parsed.values()))
+    while True:  # callers in files that do not spell requests: read the files spelling a raiser's name
+        names = {r.rpartition(".")[2] for r in raisers}
+        if not names:
+            return {}
+        spelled = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(names))))
+        new = [s for path, s in texts.items() if path not in tried and spelled.search(s.text)]
+        if not new:
+            break
+        for source in new:
+            parse(source)
+        raisers = _raisers(list(parsed.values()))
+    out: dict[str, dict] = {}
+    for path, module in parsed.items():
+        guarded = _guarded(module, raisers)
+        if guarded:
+            out[path] = {GUARDED: guarded}
+    return out
