@@ -94,6 +94,7 @@ REQUESTS_HTTPX = Rule(
     local_edits=True,
     sync_tokens=("requests",),  # a client or loop made in a sync function and used by async code
     async_fixes=tuple(f"requests.{v}" for v in HTTP_VERBS),
+    planner="awaitify.codemods._requests_raisers",  # handlers in other modules around converted helpers
 )
 
 BLOCKING_HTTP_CALL = _offload(
