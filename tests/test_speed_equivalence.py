@@ -684,7 +684,7 @@ def test_an_import_the_rewrite_leaves_unused_goes(tmp_path: Path, monkeypatch) -
     assert new == "import asyncio\n\n\nasync def h():\n    await asyncio.sleep(1)\n"
     assert ran == {"add": 0, "remove": 0}  # both done without libcst's visitors (compared with them below)
     new, ran = _sleep_fix(tmp_path, "import os, time\n\n\nasync def h():\n    time.sleep(os.cpu_count())\n", monkeypatch)
-    assert new == "import os\nimport asyncio\n\n\nasync def h():\n    await asyncio.sleep(os.cpu_count())\n"
+    assert new == "import asyncio\nimport os\n\n\nasync def h():\n    await asyncio.sleep(os.cpu_count())\n"
     assert ran == {"add": 0, "remove": 1}  # a statement with two names: libcst's visitor decides
 
 
@@ -695,40 +695,7 @@ def test_a_name_used_only_in_a_hidden_body_keeps_its_import(tmp_path: Path, monk
     assert new == hidden_user.replace("time.sleep(1)", "await asyncio.sleep(1)") and ran["remove"] == 0
 
 
-LAYOUTS = {
-    "empty": "",
-    "code only": "x = 1\n",
-    "docstring": '"""Doc."""\nimport os\nx = 1\n',
-    "docstring then code": '"""Doc."""\n\nx = 1\n',
-    "strict flag": "__strict__ = True\nimport os\n",
-    "comment above code": "import os\n# the answer\nx = 42\n",
-    "blank and comment": "import os\n\n# the answer\nx = 42\n",
-    "from import block": "from os import path\nimport sys\n\n\ndef f():\n    pass\n",
-    "two on one line": "import os; import sys\nx = 1\n",
-    "already there": "import json\nimport asyncio\n",
-    "imported later only": "x = 1\nimport asyncio\n",
-    "aliased": "import asyncio as aio\n",
-    "under future": "from __future__ import annotations\n\nimport os\n",
-    "crlf": "import os\r\n\r\nx = 1\r\n",
-    "comment first": "# header\nimport os\nx = 1\n",
-    "f-string first": 'f"not a docstring"\nx = 1\n',
-}
-
-
-@pytest.mark.parametrize("layout", sorted(LAYOUTS))
-def test_plain_imports_land_where_libcst_puts_them(layout: str) -> None:
-    import libcst as cst
-    from libcst.codemod import CodemodContext
-    from libcst.codemod.visitors import AddImportsVisitor
-
-    from awaitify.import_fixups import fix_imports
-
-    tree = cst.parse_module(LAYOUTS[layout])
-    ours, theirs = CodemodContext(), CodemodContext()
-    for context in (ours, theirs):
-        for module in ("functools", "asyncio"):
-            AddImportsVisitor.add_needed_import(context, module)
-    assert fix_imports(tree, ours).code == AddImportsVisitor(theirs).transform_module(tree).code
+# Where a plain `import x` lands (isort's place, not libcst's): tests/test_import_placement.py
 
 
 REMOVALS = {

@@ -3,8 +3,15 @@
 libcst's AddImportsVisitor and RemoveImportsVisitor walk the whole tree with matchers, and the
 second copies it and resolves its scopes first: on a 300-line test module that was half the time of
 the whole transform, and about 50 ms even on a 40-line module. So:
-- plain `import x` requests (asyncio, functools, json...) are placed here exactly where the visitor
-  places them (the end of the leading import block, sorted); any other request goes to the visitor;
+- an import asked for is added here, once: a module or name already imported by any module-level
+  statement (not only in the leading block, where the visitor looks: it added a second `import
+  asyncio` below a `try:` import) is not imported again. The new line goes where isort and ruff's
+  `I` rules would put it in the leading import block: in the section (a group of import lines
+  between blank lines) of its kind (`__future__`, standard library, third party, first party: a
+  package found beside the project's files), in sorted order among the `import` lines or among the
+  `from` lines (among all of them under `force-sort-within-sections`), or in a new section of its
+  own, placed in that order, when the file has none. A name from a module the file already imports
+  names from, and any relative import, go to the visitor (which merges it into that line);
 - a name asked to go that is still spelled keeps its import without asking the visitor (`time` is
   usually still used after its `sleep` calls were rewritten). This errs one way only: the visitor
   could have found every use to be a shadowing local, and removed the import;
@@ -17,8 +24,11 @@ The tests compare both shortcuts with libcst's visitors on 34 layouts.
 from __future__ import annotations
 
 import ast
+import functools
 import re
+import sys
 from collections import Counter
+from pathlib import Path
 
 import libcst as cst
 from libcst.codemod import CodemodContext
@@ -32,20 +42,43 @@ def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
     adds: list[ImportItem] = context.scratch.get(AddImportsVisitor.CONTEXT_KEY) or []
     removes: list[tuple[str, str | None, str | None]] = context.scratch.get(RemoveImportsVisitor.CONTEXT_KEY) or []
     if adds:
-        added = _add_module_imports(tree, adds)
-        tree = added if added is not None else AddImportsVisitor(context).transform_module(tree)
+        tree, others = _add_imports(tree, adds, context.filename)
+        if others:
+            visitor_context = CodemodContext(filename=context.filename, full_module_name=context.full_module_name)
+            tree = AddImportsVisitor(visitor_context, others).transform_module(tree)
     if removes:
         code = tree.code
         try:
             module = ast.parse(code)
         except UNPARSABLE:  # syntax this Python's ast does not read: let the visitor decide
-            return RemoveImportsVisitor(context).transform_module(tree)
+            return _keep_section_breaks(tree, RemoveImportsVisitor(context).transform_module(tree))
         spelled, bindings = _spelling(module)
         going = [request for request in removes if _bound_name(*request) not in spelled]
         if going:
             removed = _remove_lone_imports(tree, going, code, bindings)
-            tree = removed if removed is not None else RemoveImportsVisitor(context).transform_module(tree)
+            tree = removed if removed is not None else _keep_section_breaks(tree, RemoveImportsVisitor(context).transform_module(tree))
     return tree
+
+
+def _keep_section_breaks(before: cst.Module, after: cst.Module) -> cst.Module:
+    """The visitor drops a removed import line with its leading lines: when that line opened an
+    import section (an empty line above it), the next line that stays gets the empty line, so the
+    sections stay apart (isort's layout)."""
+    def text(statement: cst.BaseStatement) -> str:
+        return before.code_for_node(statement.with_changes(leading_lines=[]))
+
+    kept = {text(statement): i for i, statement in enumerate(after.body)}
+    body = list(after.body)
+    separated = False
+    for statement in before.body:
+        at = kept.get(text(statement))
+        if at is None:
+            separated = separated or bool(statement.leading_lines and statement.leading_lines[0].comment is None)
+            continue
+        if separated and at > 0:
+            body[at] = _with_blank_line_before(body[at])
+        separated = False
+    return after.with_changes(body=body)
 
 
 def _remove_lone_imports(tree: cst.Module, going: list[tuple[str, str | None, str | None]], code: str,
@@ -63,7 +96,17 @@ def _remove_lone_imports(tree: cst.Module, going: list[tuple[str, str | None, st
         if len(found) != 1:
             return None
         statements.append(found[0])
-    return tree.with_changes(body=[s for s in tree.body if not any(s is gone for gone in statements)])
+    body: list[cst.BaseStatement] = []
+    separated = False  # a removed line opened an import section: the next line keeps the blank line
+    for statement in tree.body:
+        if any(statement is gone for gone in statements):
+            separated = separated or bool(statement.leading_lines and statement.leading_lines[0].comment is None)
+            continue
+        if separated and body:
+            statement = _with_blank_line_before(statement)
+        separated = False
+        body.append(statement)
+    return tree.with_changes(body=body)
 
 
 def _imports_exactly(statement: cst.CSTNode, module: str, obj: str | None, asname: str | None) -> bool:
@@ -80,31 +123,177 @@ def _imports_exactly(statement: cst.CSTNode, module: str, obj: str | None, asnam
     return False
 
 
-def _add_module_imports(tree: cst.Module, adds: list[ImportItem]) -> cst.Module | None:
-    """What AddImportsVisitor does for plain `import x` requests (the codemods' usual ones), without
-    its two matcher-driven walks of the whole tree (about 50 ms even for a small module): a module
-    missing from the leading import block is imported at its end, in sorted order, with one empty
-    line before the code that follows. None for any other request (a name from a module, an alias,
-    a relative import): the visitor handles those."""
-    if any(item.obj_name is not None or item.alias is not None or item.relative for item in adds):
-        return None
+def _add_imports(tree: cst.Module, adds: list[ImportItem], filename: str | None) -> tuple[cst.Module, list[ImportItem]]:
+    """Each import asked for that no module-level statement makes yet, placed as isort would (see
+    the module's doc), with one empty line before the code that follows; and the requests left to
+    libcst's visitor."""
+    present = _Present(tree)
+    new: list[tuple[cst.SimpleStatementLine, str, int]] = []  # the line, its sort key, its kind
+    others: list[ImportItem] = []
+    for item in dict.fromkeys(adds):
+        if item.relative or (item.obj_name is not None and item.module_name in present.from_modules
+                             and (item.module_name, item.obj_name, item.alias) not in present.names):
+            others.append(item)
+        elif not present.has(item):
+            line = f"import {item.module_name}" if item.obj_name is None else f"from {item.module_name} import {item.obj_name}"
+            statement = cst.parse_statement(line + (f" as {item.alias}" if item.alias else ""), config=tree.config_for_parsing)
+            new.append((statement, item.module_name, _kind(item.module_name, filename)))  # type: ignore[arg-type]
+    if not new:
+        return tree, others
     start = end = 1 if _docstring_first(tree) else 0
-    present: set[str] = set()
     for statement in tree.body[start:]:
-        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-                and isinstance(statement.body[0], (cst.Import, cst.ImportFrom))):
+        if not _is_import_line(statement):
             break
         end += 1
-        if isinstance(statement.body[0], cst.Import):
-            present |= {alias.evaluated_name for alias in statement.body[0].names if alias.asname is None}
-    missing = sorted({item.module_name for item in adds} - present)
-    if not missing:
-        return tree
-    after = list(tree.body[end:])
-    if after and not (after[0].leading_lines and after[0].leading_lines[0].comment is None):
-        after[0] = after[0].with_changes(leading_lines=(cst.EmptyLine(), *after[0].leading_lines))
-    new = [cst.parse_statement(f"import {module}", config=tree.config_for_parsing) for module in missing]
-    return tree.with_changes(body=(*tree.body[:end], *new, *after))
+    body = list(tree.body)
+    if end < len(body):
+        body[end] = _with_blank_line_before(body[end])
+    for statement, module, kind in sorted(new, key=lambda n: (n[2], isinstance(n[0].body[0], cst.ImportFrom), n[1].lower())):
+        end = _insert_import(body, start, end, statement, module, kind, filename)
+    return tree.with_changes(body=body), others
+
+
+class _Present:
+    """What the module-level import statements of a module bind and load."""
+
+    def __init__(self, tree: cst.Module) -> None:
+        self.loaded: set[str] = set()  # `import a.b` loads a and a.b and binds a
+        self.aliases: set[tuple[str, str]] = set()  # `import a.b as c`
+        self.names: set[tuple[str, str, str | None]] = set()  # `from a import b [as c]`
+        self.from_modules: set[str] = set()
+        for statement in tree.body:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, cst.Import):
+                        self._import(small)
+                    elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
+                        self._import_from(small)
+
+    def _import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            if alias.asname is None:
+                parts = alias.evaluated_name.split(".")
+                self.loaded.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
+            else:
+                self.aliases.add((alias.evaluated_name, alias.evaluated_alias or ""))
+
+    def _import_from(self, node: cst.ImportFrom) -> None:
+        module = get_full_name_for_node(node.module) or ""
+        self.from_modules.add(module)
+        if not isinstance(node.names, cst.ImportStar):
+            self.names.update((module, alias.evaluated_name, alias.evaluated_alias) for alias in node.names)
+
+    def has(self, item: ImportItem) -> bool:
+        if item.obj_name is not None:
+            return (item.module_name, item.obj_name, item.alias) in self.names
+        if item.alias is not None:
+            return (item.module_name, item.alias) in self.aliases
+        return item.module_name in self.loaded
+
+
+def _is_import_line(statement: cst.CSTNode) -> bool:
+    return (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
+            and isinstance(statement.body[0], (cst.Import, cst.ImportFrom)))
+
+
+# the kinds of import, in the order of their sections
+FUTURE, STDLIB, THIRD_PARTY, FIRST_PARTY, LOCAL = range(5)
+
+
+def _insert_import(body: list[cst.BaseStatement], start: int, end: int, new: cst.SimpleStatementLine, module: str,
+                   kind: int, filename: str | None) -> int:
+    """Put `new` into the leading import block `body[start:end]`; returns the block's new end."""
+    sections = [(section, _kind(_module_of(body[section[0]]), filename)) for section in _sections(body, start, end)]
+    same = [section for section, section_kind in sections if section_kind == kind]
+    if not same:
+        before = [section for section, section_kind in sections if section_kind < kind]
+        at = before[-1][-1] + 1 if before else start
+        if at < end:  # sections after it: the new one ends with a blank line
+            lines = list(body[at].leading_lines)
+            own = next((n for n, line in enumerate(lines) if line.comment is not None), len(lines))
+            body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine(), *lines[own:]])
+            lines = lines[:own]
+        else:
+            lines = []
+        if before and not lines:
+            lines = [cst.EmptyLine()]
+        body.insert(at, new.with_changes(leading_lines=lines))
+        return end + 1
+    section = same[0]
+    is_from = isinstance(new.body[0], cst.ImportFrom)
+    froms = [i for i in section if isinstance(body[i].body[0], cst.ImportFrom)]  # type: ignore[attr-defined]
+    plain = [i for i in section if i not in froms]
+    mixed_order = any(j > i for i in froms for j in plain)  # isort's force-sort-within-sections
+    candidates = section if mixed_order else froms if is_from else plain
+    key = module.lower()
+    later = [i for i in candidates if _module_of(body[i]).lower() > key]
+    if later:
+        at = later[0]
+    elif candidates:
+        at = candidates[-1] + 1
+    else:  # the first `import` line goes before the `from` lines, the first `from` line after the `import` lines
+        at = section[0] if not is_from else section[-1] + 1
+    if at == section[0]:  # the new first line of the section goes under its blank lines and header comment
+        new = new.with_changes(leading_lines=body[at].leading_lines)
+        body[at] = body[at].with_changes(leading_lines=[])
+    body.insert(at, new)
+    return end + 1
+
+
+def _sections(body: list[cst.BaseStatement], start: int, end: int) -> list[list[int]]:
+    """The groups of import lines in body[start:end], split where an empty line stands."""
+    sections: list[list[int]] = []
+    for i in range(start, end):
+        if not sections or any(line.comment is None for line in body[i].leading_lines):
+            sections.append([])
+        sections[-1].append(i)
+    return sections
+
+
+def _with_blank_line_before(statement: cst.BaseStatement) -> cst.BaseStatement:
+    if statement.leading_lines and statement.leading_lines[0].comment is None:
+        return statement
+    return statement.with_changes(leading_lines=(cst.EmptyLine(), *statement.leading_lines))
+
+
+def _module_of(statement: cst.BaseStatement) -> str:
+    """The module an import line imports first ("." for a relative import)."""
+    node = statement.body[0]  # type: ignore[attr-defined]
+    if isinstance(node, cst.Import):
+        return node.names[0].evaluated_name
+    if node.relative:
+        return "."
+    return get_full_name_for_node(node.module) or "." if node.module is not None else "."
+
+
+def _kind(module: str, filename: str | None) -> int:
+    top = module.partition(".")[0]
+    if module == "__future__":
+        return FUTURE
+    if not top:
+        return LOCAL
+    if top in _STDLIB:
+        return STDLIB
+    return FIRST_PARTY if _first_party(top, str(Path(filename).resolve().parent) if filename else None) else THIRD_PARTY
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_party(top: str, folder: str | None) -> bool:
+    """A package or module `top` stands in the file's folder or a folder above it, up to the
+    project's root (the first holding pyproject.toml, setup.py, setup.cfg or .git), or in its src/:
+    ruff's first-party test (its `src` setting defaults to the project root)."""
+    if folder is None:
+        return False
+    for directory in (Path(folder), *Path(folder).parents):
+        for base in (directory, directory / "src"):
+            if (base / top).is_dir() or (base / f"{top}.py").is_file():
+                return True
+        if any((directory / marker).exists() for marker in ("pyproject.toml", "setup.py", "setup.cfg", ".git")):
+            return False
+    return False
+
+
+_STDLIB = frozenset(sys.stdlib_module_names) - {"__future__"}
 
 
 def _docstring_first(tree: cst.Module) -> bool:

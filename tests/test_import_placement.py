@@ -1,0 +1,172 @@
+"""Imports a rewrite adds: once per module, where isort / ruff's `I` rules put them in a sorted file.
+
+libcst's AddImportsVisitor (which awaitify used to mirror) appends `import asyncio` at the end of the
+leading import block, after the third-party and first-party sections, so every fixed file that was
+sorted failed ruff's I001; and it looks only at that block, so a module importing asyncio lower down
+got a second `import asyncio`."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.codemod import CodemodContext
+from libcst.codemod.visitors import AddImportsVisitor
+
+from awaitify.import_fixups import fix_imports
+
+RUFF = shutil.which("ruff")
+needs_ruff = pytest.mark.skipif(RUFF is None, reason="ruff is a test dependency (pip install -e '.[test]')")
+
+
+def add(text: str, *modules: str) -> str:
+    context = CodemodContext()
+    for module in modules:
+        AddImportsVisitor.add_needed_import(context, module)
+    return fix_imports(cst.parse_module(text), context).code
+
+
+LAYOUTS = {  # before -> after adding functools and asyncio
+    "empty": ("", "import asyncio\nimport functools"),
+    "code only": ("x = 1\n", "import asyncio\nimport functools\n\nx = 1\n"),
+    "docstring": ('"""Doc."""\nimport os\nx = 1\n', '"""Doc."""\nimport asyncio\nimport functools\nimport os\n\nx = 1\n'),
+    "strict flag": ("__strict__ = True\nimport os\n", "__strict__ = True\nimport asyncio\nimport functools\nimport os\n"),
+    "comment above code": ("import os\n# the answer\nx = 42\n",
+                           "import asyncio\nimport functools\nimport os\n\n# the answer\nx = 42\n"),
+    "from lines after import lines": ("import sys\nfrom os import path\n\nx = 1\n",
+                                      "import asyncio\nimport functools\nimport sys\nfrom os import path\n\nx = 1\n"),
+    "between two": ("import abc\nimport sys\n", "import abc\nimport asyncio\nimport functools\nimport sys\n"),
+    "already there": ("import json\nimport asyncio\n", "import functools\nimport json\nimport asyncio\n"),
+    "imported lower down only": ("x = 1\nimport asyncio\n", "import functools\n\nx = 1\nimport asyncio\n"),
+    "imported after a try": ("import os\ntry:\n    import ujson\nexcept ImportError:\n    ujson = None\nimport asyncio\n",
+                             "import functools\nimport os\n\ntry:\n    import ujson\nexcept ImportError:\n    ujson = None\n"
+                             "import asyncio\n"),
+    "a submodule import loads it": ("import asyncio.subprocess\nimport functools\n", "import asyncio.subprocess\nimport functools\n"),
+    "under future": ("from __future__ import annotations\n\nimport os\n",
+                     "from __future__ import annotations\n\nimport asyncio\nimport functools\nimport os\n"),
+    "third party only": ("from __future__ import annotations\n\nimport httpx\n\nfrom . import db\n\nx = 1\n",
+                         "from __future__ import annotations\n\nimport asyncio\nimport functools\n\nimport httpx\n\n"
+                         "from . import db\n\nx = 1\n"),
+    "third party first": ("import httpx\n\nx = 1\n", "import asyncio\nimport functools\n\nimport httpx\n\nx = 1\n"),
+    "section header comment": ("# standard library\nimport os\n\n# third party\nimport httpx\n",
+                               "# standard library\nimport asyncio\nimport functools\nimport os\n\n# third party\nimport httpx\n"),
+    "crlf": ("import os\r\n\r\nx = 1\r\n", "import asyncio\r\nimport functools\r\nimport os\r\n\r\nx = 1\r\n"),
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_plain_imports_land_where_isort_puts_them_once(layout: str) -> None:
+    before, after = LAYOUTS[layout]
+    assert add(before, "functools", "asyncio") == after
+
+
+@needs_ruff
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_a_file_ruff_finds_sorted_stays_sorted(layout: str, tmp_path: Path) -> None:
+    before, after = LAYOUTS[layout]
+    (tmp_path / "before.py").write_text(before, newline="")
+    (tmp_path / "after.py").write_text(after, newline="")
+    if _ruff_sorted(tmp_path / "before.py"):
+        assert _ruff_sorted(tmp_path / "after.py"), after
+
+
+def _ruff_sorted(path: Path) -> bool:
+    proc = subprocess.run([RUFF, "check", "--isolated", "--select", "I", "--quiet", str(path)], capture_output=True, text=True)
+    return proc.returncode == 0
+
+
+SERVICE = {
+    "svc/__init__.py": "",
+    "svc/db.py": """
+        def connect():
+            return "db"
+        """,
+    "svc/handlers.py": '''
+        """Handlers, imports sorted by ruff."""
+
+        from __future__ import annotations
+
+        import os
+        import subprocess
+        import time
+        from pathlib import Path
+
+        import httpx
+
+        from . import db
+
+
+        async def handler(folder):
+            time.sleep(0.01)
+            found = os.path.isdir(folder)
+            out = subprocess.run([sys.executable, "-c", "print(2)"], capture_output=True, text=True).stdout
+            text = Path(folder, "a.txt").read_text()
+            return [found, out.strip(), text, db.connect(), httpx.__name__]
+
+
+        import sys  # lower down: must not be added again
+        ''',
+}
+
+
+@needs_ruff
+def test_fix_with_every_rule_keeps_a_sorted_file_sorted_and_imports_asyncio_once(tmp_path: Path, cli) -> None:
+    for name, text in SERVICE.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"))
+    (tmp_path / "a.txt").write_text("hello")
+    assert _ruff_sorted(tmp_path / "svc/handlers.py")
+    show = "import asyncio, json, svc.handlers as h; print(json.dumps(asyncio.run(h.handler('.'))))"
+    before = subprocess.run([sys.executable, "-c", show], cwd=tmp_path, capture_output=True, text=True)
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    text = (tmp_path / "svc/handlers.py").read_text()
+    assert "await asyncio.sleep(0.01)" in text and "await asyncio.to_thread(os.path.isdir, folder)" in text
+    assert text.count("import asyncio\n") == 1 and text.count("import sys") == 1
+    assert "from __future__ import annotations\n\nimport asyncio\nimport os\n" in text
+    assert _ruff_sorted(tmp_path / "svc/handlers.py"), text
+    after = subprocess.run([sys.executable, "-c", show], cwd=tmp_path, capture_output=True, text=True)
+    assert after.returncode == before.returncode == 0, after.stderr
+    assert after.stdout == before.stdout
+
+
+def test_a_removed_line_that_opened_a_section_leaves_its_blank_line() -> None:
+    """`import redis` -> `import redis.asyncio as aioredis`: the removal (libcst's visitor, as `redis`
+    is still spelled in the new line) dropped the empty line above it, merging two sections."""
+    from libcst.codemod.visitors import RemoveImportsVisitor
+
+    text = "import json\n\nimport redis\nfrom fastapi import APIRouter\n\nfrom backend import settings\n\nx = redis\n"
+    context = CodemodContext()
+    AddImportsVisitor.add_needed_import(context, "redis.asyncio", asname="aioredis")
+    RemoveImportsVisitor.remove_unused_import(context, "redis")
+    tree = cst.parse_module(text.replace("x = redis", "x = aioredis"))
+    assert fix_imports(tree, context).code == ("import json\n\nimport redis.asyncio as aioredis\nfrom fastapi import APIRouter\n\n"
+                                               "from backend import settings\n\nx = aioredis\n")
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@needs_ruff
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
+def test_fixed_examples_gain_no_unsorted_block_nor_unused_import_or_variable(example: str, tmp_path: Path, cli) -> None:
+    """What ruff says about import order (I001), unused imports (F401) and variables (F841) before the
+    fix, it says after it: every addition is placed, every name the rewrite made unused is gone."""
+    tree = tmp_path / example
+    shutil.copytree(EXAMPLES / example, tree)
+
+    def findings() -> list[str]:
+        proc = subprocess.run([RUFF, "check", "--isolated", "--select", "I001,F401,F841", "--output-format", "concise",
+                               "--quiet", "."], cwd=tree, capture_output=True, text=True)
+        return sorted(line.split(":", 1)[0] + line.rsplit(":", 1)[-1] for line in proc.stdout.splitlines() if line.strip())
+
+    before = findings()
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".", cwd=tree)
+    assert code == 0, err
+    assert findings() == before
