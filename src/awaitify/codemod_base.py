@@ -64,6 +64,7 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         self.config = self.session.config
         self._scopes: list[str] = []
         self._awaited_calls: set[int] = set()  # ids of the calls the original code already awaits
+        self._rewritten_awaited: dict[int, tuple[int, int | None, cst.Call]] = {}  # see `_leave_awaited_call`
 
     # --- where we are ---------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -121,27 +122,38 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
             return updated
         if isinstance(original, cst.Call) and id(original) in self._awaited_calls:
             return self._leave_awaited_call(original, updated)
+        if isinstance(original, cst.Await) and id(original.expression) in self._awaited_calls:
+            return self._leave_await(original, updated)
         return super().on_leave(original, updated)
 
     def _leave_awaited_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        """`await os.path.isfile(p)`: a rewrite that adds its own `await` would write `await await`.
-        What such a call returns is awaited as it stands (it raises TypeError today, or the sync
-        function hands back an awaitable): not rewritten, and said why, with the change's record and
-        imports taken back."""
+        """`await os.path.isfile(p)`: a rewrite that adds its own `await` writes `await await`. Unless
+        the codemod folds the two itself (asyncio-run's `await asyncio.run(coro)`), the enclosing
+        `await` takes the rewrite back (`_leave_await`): remember how to."""
         changes = len(self.session.changes)
         imports = self.context.scratch.get(AddImportsVisitor.CONTEXT_KEY)
-        added = len(imports) if imports is not None else 0
+        added = len(imports) if imports is not None else None
         result = super().on_leave(original, updated)
-        if not isinstance(result, cst.Await):
+        if isinstance(result, cst.Await):
+            self._rewritten_awaited[id(original)] = (changes, added, updated)
+        return result
+
+    def _leave_await(self, original: cst.Await, updated: cst.Await) -> cst.BaseExpression:
+        """The call the code already awaits is not rewritten when that would leave `await await`: what
+        it returns is awaited as it stands (a TypeError today unless the sync function hands back an
+        awaitable). The change's record and imports are taken back, and the call reported."""
+        undo = self._rewritten_awaited.pop(id(original.expression), None)
+        result = super().on_leave(original, updated)
+        if undo is None or not (isinstance(result, cst.Await) and isinstance(result.expression, cst.Await)):
             return result
+        changes, added, call = undo
         del self.session.changes[changes:]
+        imports = self.context.scratch.get(AddImportsVisitor.CONTEXT_KEY)
         if imports is not None:
-            del imports[added:]
-        else:
-            self.context.scratch.pop(AddImportsVisitor.CONTEXT_KEY, None)
-        self.diagnose(original, "this call is already awaited, so the rewrite would write `await await`; not rewritten: "
-                      "what it returns is awaited as it stands (a TypeError unless it is an awaitable), fix it by hand")
-        return updated
+            del imports[added or 0:]
+        self.diagnose(original.expression, "this call is already awaited, so the rewrite would write `await await`; not "
+                      "rewritten: what it returns is awaited as it stands (a TypeError unless it is an awaitable), fix it by hand")
+        return result.with_changes(expression=call)
 
     def _suppressed(self, node: cst.CSTNode) -> bool:
         found = self.session.suppressed
