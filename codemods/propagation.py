@@ -6,6 +6,12 @@ guard, a sync test) now calls an async function.
 Every decision is made by the planner (`awaitify.planner`) over the whole project; this codemod only
 finds the functions by qualified name and the calls by their position in the original file, which
 is why it runs before every other codemod.
+
+Offloading a generator or a `@contextmanager` function only builds it in the thread: its body runs
+where it is iterated or entered, on the loop. So such a call is offloaded only when a builtin that
+consumes the whole iterable at once holds it (`sum(rows(n))` -> `await asyncio.to_thread(sum,
+rows(n))`: the body runs in the thread, in the same order, with nothing interleaved); anywhere else
+(a `for` whose body runs between its steps, a `with`) it is left as it is, with a diagnostic.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from awaitify.codemod_base import AwaitifyCodemod, awaited, to_thread
 from awaitify.codemod_rules import PROPAGATION
 
 RULE = PROPAGATION
+# builtins that iterate their first argument to the end before they return (not any/all: they stop)
+CONSUMERS = frozenset(f"builtins.{name}" for name in ("list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max"))
 
 
 class ApplyPropagationPlan(AwaitifyCodemod):
@@ -28,6 +36,7 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         super().__init__(context)
         self.plan = self.session.plan
         self._names: list[tuple[str, bool]] = []  # (qualname, is a function) of enclosing defs
+        self._consumed: set[int] = set()  # offloaded generator calls a consumer runs to the end
 
     def _qualname(self, name: str) -> str:
         if not self._names:
@@ -61,13 +70,41 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         pos = self.get_metadata(PositionProvider, call.func)
         return pos.end.line, pos.end.column
 
+    def visit_Call(self, node: cst.Call) -> bool:
+        generator = self._consumed_generator(node)
+        if generator is not None:
+            self._consumed.add(id(generator))
+        return True
+
+    def _consumed_generator(self, node: cst.Call) -> cst.Call | None:
+        """`sum(rows(n))`: the offloaded generator call a consuming builtin holds as its first argument."""
+        args = node.args
+        if not args or any(arg.star for arg in args) or args[0].keyword is not None or not isinstance(args[0].value, cst.Call):
+            return None
+        name = self.qualified_name(node.func)
+        positional = sum(arg.keyword is None for arg in args)
+        if name not in CONSUMERS or (positional > 1 and name != "builtins.sum") or positional > 2:
+            return None
+        inner = args[0].value
+        return inner if self.plan.offload_kinds.get(self._call_position(inner)) == "generator" else None
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         pos = self._call_position(original)
         runtime = self.config.target
         if pos in self.plan.await_calls:
             self.record(original, self.plan.await_calls[pos])
             return awaited(updated)
+        generator = self._consumed_generator(original)
+        if generator is not None and id(generator) in self._consumed:
+            position = self._call_position(generator)
+            self.record(generator, f"{self.plan.offload_calls[position]}, consumed whole there by {self._shown(original.func)}()")
+            return awaited(to_thread(self.context, updated, runtime))
         if pos in self.plan.offload_calls:
+            kind = self.plan.offload_kinds.get(pos)
+            if kind is not None:
+                if id(original) not in self._consumed:
+                    self._refuse_offload(original, kind)
+                return updated
             self.record(original, self.plan.offload_calls[pos])
             return awaited(to_thread(self.context, updated, runtime))
         if pos in self.plan.run_calls:
@@ -75,3 +112,17 @@ class ApplyPropagationPlan(AwaitifyCodemod):
             self.record(original, self.plan.run_calls[pos])
             return cst.Call(func=cst.Attribute(cst.Name("asyncio"), cst.Name("run")), args=[cst.Arg(updated)])
         return updated
+
+    def _refuse_offload(self, call: cst.Call, kind: str) -> None:
+        name = self._shown(call.func)
+        if kind == "contextmanager":
+            self.diagnose(call, f"`{name}()` is a @contextmanager function: a thread would only build the context manager, "
+                          "and its blocking body would still run on the loop when the `with` enters and leaves it; left "
+                          "as it is. Make it an @asynccontextmanager by hand, or move the whole `with` block to a thread")
+            return
+        self.diagnose(call, f"`{name}()` is a generator: a thread would only build it, and its blocking body would still "
+                      "run on the loop wherever it is iterated; left as it is. Consume it whole in a thread when it is "
+                      f"finite (`await asyncio.to_thread(list, {name}(...))`), or make it an async generator by hand")
+
+    def _shown(self, func: cst.BaseExpression) -> str:
+        return self.module_node.code_for_node(func) if hasattr(self, "module_node") else "the function"

@@ -22,6 +22,9 @@ class FilePlan:
     await_calls: dict[Position, str] = field(default_factory=dict)
     # call position -> reason; the call becomes `await asyncio.to_thread(f, ...)`
     offload_calls: dict[Position, str] = field(default_factory=dict)
+    # call position -> "generator" | "contextmanager" when the offloaded function hands back one: a
+    # thread that only builds it moves none of the blocking (see codemods/propagation.py)
+    offload_kinds: dict[Position, str] = field(default_factory=dict)
     # call position -> reason; a sync entry point calls a now-async function via `asyncio.run(...)`
     run_calls: dict[Position, str] = field(default_factory=dict)
     # rule name -> that codemod's own project-wide facts for this file (see `planner.build_plan`)

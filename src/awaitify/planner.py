@@ -32,6 +32,7 @@ from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC, CallSite, Ref
 PROPAGATION = "propagation"
 # decorators known to hand back the coroutine function unchanged in behaviour
 TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "functools.wraps", "typing.override", "typing_extensions.override", "abc.abstractmethod"})
+CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextmanager"})
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|(^|/)tests?/")
 
 
@@ -337,6 +338,12 @@ class Propagator:
             self._file(plan, edge.path).offload_calls[pos] = (
                 f"{self.name(fid)} blocks ({closure.members.get(fid, '')}) and stays sync ({reason}): run in a thread"
             )
+            kind = self._hands_back(fid)
+            if kind:
+                self._file(plan, edge.path).offload_kinds[pos] = kind
+                plan.explanations.append(f"{self.name(fid)} at {self.where(edge.path, edge.site.line)} is a {kind}: offloaded "
+                                         f"only where a builtin consumes it whole, else left with a diagnostic; stays sync because {reason}")
+                continue
             plan.explanations.append(f"{self.name(fid)} offloaded at {self.where(edge.path, edge.site.line)}: stays sync because {reason}")
         if not any(e.site.context == ASYNC for e, _ in closure.awaits):
             for fid, why in closure.members.items():
@@ -345,6 +352,17 @@ class Propagator:
                     plan.needs_review.append((self._display(fid[0]), info.line, info.col,
                                               f"{self.name(fid)} {why} and is reached from async code, but no call "
                                               f"site can be offloaded ({reason})"))
+
+
+    def _hands_back(self, fid: FuncId) -> str | None:
+        """What calling `fid` builds without running its body: a context manager (`@contextmanager`)
+        or a generator. Calling it in a thread moves none of its blocking work off the loop."""
+        info = self.index.function(fid)
+        for decorator in info.decorators:
+            dotted = decorator.target if decorator.kind == "import" else decorator.target or decorator.attr
+            if dotted in CONTEXT_MANAGER_DECORATORS:
+                return "contextmanager"
+        return "generator" if info.is_generator else None
 
 
 def _roots(config: Config, paths: list[Path]) -> list[Path]:
