@@ -1,0 +1,123 @@
+"""Rules compose: every rule selected at once gives the same tree as applying the rules one after
+another, each alone, until nothing changes (then all of them, for what only several rules together
+decide, such as propagation, which follows the blocking calls of the rules selected with it).
+
+Rules that are right alone can break each other in one module (the shared TLS-context line of AW201
+once moved the lines the lifespan rule matched its plan against). Each input is fixed both ways and
+the trees compared byte for byte; the all-at-once result must also be a fixed point of every rule
+alone."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from awaitify.config import Config
+from awaitify.rules import all_rules, select_rules
+from awaitify.runner import RunOptions, run
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())
+GOLDEN_INPUTS = sorted((ROOT / "tests" / "golden").glob("*/*.in.py"))
+APPS = sorted(p for p in (ROOT / "tests" / "apps").glob("*") if p.is_dir() and not p.name.startswith(("_", "negative")))
+
+# the most common FastAPI layout: one module with the app, its hooks, a route calling requests and a
+# helper calling time.sleep (the layout the AW201 + AW301 break was found on)
+ONE_MODULE_SERVICE = """
+    import subprocess
+    import time
+
+    import requests
+    from fastapi import FastAPI
+
+    app = FastAPI()
+    events = []
+
+
+    @app.on_event("startup")
+    async def startup():
+        events.append("startup")
+
+
+    @app.on_event("shutdown")
+    def shutdown():
+        events.append("shutdown")
+
+
+    def helper():
+        time.sleep(0.1)
+        return 1
+
+
+    @app.get("/")
+    async def root():
+        r = requests.get("http://127.0.0.1:1/x", timeout=3)
+        done = subprocess.run(["true"])  # awaitify: ignore[AW505]
+        return {"v": helper(), "s": r.status_code, "rc": done.returncode}
+"""
+
+
+def _fix(root: Path, codes: tuple[str, ...] = ()) -> bool:
+    result = run([root], Config(root=root), select_rules(codes, ()), RunOptions(use_cache=False))
+    assert not [f.error for f in result.results if f.error]
+    for f in result.changed:
+        f.path.write_bytes(f.new)
+    return bool(result.changed)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.py"))}
+
+
+def _one_by_one(root: Path) -> None:
+    for _ in range(5):
+        if not any([_fix(root, (rule.code,)) for rule in all_rules()]):
+            break
+    else:
+        pytest.fail("applying the rules one by one never stops changing the tree")
+    for _ in range(3):
+        if not _fix(root):
+            return
+    pytest.fail("applying every rule never stops changing the tree")
+
+
+def _assert_composes(source: Path, tmp_path: Path) -> None:
+    together, apart = tmp_path / "together", tmp_path / "apart"
+    for target in (together, apart):
+        shutil.copytree(source, target) if source.is_dir() else (target.mkdir(), shutil.copy(source, target / "mod.py"))
+    _fix(together)
+    _one_by_one(apart)
+    assert _tree(together) == _tree(apart)
+    fixed = _tree(together)
+    for rule in all_rules():  # a fixed point of every rule alone, and of all of them
+        assert not _fix(together, (rule.code,)), f"{rule.code} still changes the tree fixed with every rule"
+    assert not _fix(together) and _tree(together) == fixed
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.name)
+def test_examples_compose(example: Path, tmp_path: Path) -> None:
+    _assert_composes(example, tmp_path)
+
+
+def test_one_module_service_composes(tmp_path: Path) -> None:
+    source = tmp_path / "service"
+    source.mkdir()
+    (source / "main.py").write_text(textwrap.dedent(ONE_MODULE_SERVICE).lstrip())
+    _assert_composes(source, tmp_path)
+    text = (tmp_path / "together" / "main.py").read_text()
+    assert "@app.on_event" not in text and "app = FastAPI(lifespan=lifespan)" in text and text.count("async def lifespan") == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", GOLDEN_INPUTS, ids=lambda p: f"{p.parent.name}/{p.name[:-6]}")
+def test_golden_inputs_compose(case: Path, tmp_path: Path) -> None:
+    _assert_composes(case, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("app", APPS, ids=lambda p: p.name)
+def test_apps_compose(app: Path, tmp_path: Path) -> None:
+    _assert_composes(app, tmp_path)
