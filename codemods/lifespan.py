@@ -65,7 +65,8 @@ class OnEventToLifespan(AwaitifyCodemod):
         kept = [d for d in original.decorators if ("deco", self._line(d.decorator)) not in self.removals]
         if len(kept) == len(original.decorators):
             return updated
-        self.record(original, f"removed the on_event registration of `{original.name.value}`: the lifespan calls it now")
+        removed = next(d for d in original.decorators if ("deco", self._line(d.decorator)) in self.removals)
+        self.record(removed, f"removed the on_event registration of `{original.name.value}`: the lifespan calls it now")
         keep_ids = {id(d) for d in kept}
         return updated.with_changes(decorators=[u for o, u in zip(original.decorators, updated.decorators) if id(o) in keep_ids])
 

@@ -121,3 +121,37 @@ def test_golden_inputs_compose(case: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize("app", APPS, ids=lambda p: p.name)
 def test_apps_compose(app: Path, tmp_path: Path) -> None:
     _assert_composes(app, tmp_path)
+
+
+def test_reports_name_every_rule_at_the_original_lines(tmp_path: Path, cli) -> None:
+    """With AW201's TLS context and AW301's lifespan written above them, the changes below are still
+    reported at their lines in the file as it was (a PR bot comments there), by every format."""
+    (tmp_path / "main.py").write_text(textwrap.dedent("""
+        import subprocess
+
+        import requests
+        from fastapi import FastAPI
+
+        app = FastAPI()
+
+
+        @app.on_event("startup")
+        async def boot():
+            pass
+
+
+        @app.get("/")
+        async def root():
+            r = requests.get("http://127.0.0.1:1/x", timeout=3)
+            done = subprocess.run(["true"])
+            return {"s": r.status_code, "rc": done.returncode}
+    """).lstrip())
+    code, out, _ = cli("fix", "--no-cache", "--format", "json", ".")
+    (report,) = __import__("json").loads(out)["files"]
+    assert report["rules"] == ["AW201", "AW301", "AW505"]
+    lines = {(c["line"], c["code"]) for c in report["changes"]}
+    assert {(6, "AW301"), (9, "AW301"), (16, "AW201"), (17, "AW505")} <= lines
+    code, _, err = cli("fix", "--no-cache", "--explain", ".")
+    assert "  17:12 AW505 subprocess.run()" in err and "  9:1 AW301 removed the on_event registration" in err
+    code, out, _ = cli("fix", "--no-cache", "--format", "markdown", ".")
+    assert "AW301 `lifespan`" in out.decode() and "line 17: subprocess.run()" in out.decode()
