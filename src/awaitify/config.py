@@ -77,16 +77,27 @@ def _per_file_ignores(key: str, value: Any) -> dict[str, tuple[str, ...]]:
     return {glob: _str_list(f"{key}.{glob}", codes) for glob, codes in value.items()}
 
 
+def _dotted(name: str) -> bool:
+    """`module.function`: two or more identifiers joined by dots, none a keyword."""
+    import keyword
+
+    parts = name.split(".")
+    return len(parts) >= 2 and all(p.isidentifier() and not keyword.iskeyword(p) for p in parts)
+
+
 def _blocking_calls(key: str, value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise ConfigError(f"`{key}` must be a table of \"module.function\" = \"offload\" or {{ replace = ... }}")
     calls: dict[str, str] = {}
     for name, how in value.items():
-        if "." not in name:
+        if not _dotted(name):
             raise ConfigError(f"`{key}.{name}`: use the dotted name of the function, e.g. \"pkg.mod.func\"")
         if how == "offload":
             calls[name] = "offload"
         elif isinstance(how, dict) and set(how) == {"replace"} and isinstance(how["replace"], str):
+            if not _dotted(how["replace"]):  # it is written into code as an import and a call
+                raise ConfigError(f"`{key}.{name}.replace` must be a dotted name such as \"pkg.mod.async_func\"; "
+                                  f"got {how['replace']!r}")
             calls[name] = how["replace"]
         else:
             raise ConfigError(f"`{key}.{name}` must be \"offload\" or {{ replace = \"module.async_twin\" }}; got {how!r}")
@@ -148,13 +159,18 @@ def load_file(path: Path) -> Config:
 
 def discover(start: Path) -> Config:
     """The nearest pyproject.toml with a [tool.awaitify] table, walking up from `start`."""
-    start = start.resolve()
+    try:
+        start = start.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: discovery reports the path
+        return Config(root=Path.cwd())
     for folder in [start, *start.parents] if start.is_dir() else list(start.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
             table = _load_toml(candidate).get("tool", {}).get("awaitify")
             if table is not None:
                 return parse_table(table, candidate)
+        if (folder / ".git").exists():  # the repository root: settings (and the cache) stay inside it
+            break
     return Config(root=Path.cwd())
 
 

@@ -7,6 +7,8 @@ Like ruff and black: directories are walked, version-control and virtualenv fold
 from __future__ import annotations
 
 import os
+import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,7 +40,22 @@ def display_path(path: Path, cwd: Path) -> str:
         return path.as_posix()
 
 
-def _spec(patterns: tuple[str, ...] | list[str]) -> pathspec.PathSpec | None:
+# pathspec turns each `*` into `[^/]*` in one regular expression: k of them in one path segment cost
+# up to n**k steps on a name of length n (`a*a*a*a*a*a*a*a*a*a*b` took 7 s on a 43-character name,
+# 14 of them minutes). A checkout's .gitignore is input like any other: past this many, it is refused.
+MAX_WILDCARDS_PER_SEGMENT = 3
+_WILDCARD_RUN = re.compile(r"\*+")
+
+
+def _costly(pattern: str) -> bool:
+    return any(len(_WILDCARD_RUN.findall(segment)) > MAX_WILDCARDS_PER_SEGMENT for segment in pattern.split("/"))
+
+
+def _spec(patterns: tuple[str, ...] | list[str], source: str = "exclude") -> pathspec.PathSpec | None:
+    for number, pattern in enumerate(patterns, 1):
+        if _costly(pattern):
+            raise UsageError(f"{source}: line {number}: pattern {pattern[:80]!r} has more than {MAX_WILDCARDS_PER_SEGMENT} "
+                             "`*` in one path segment, which could take hours to match; simplify it")
     return pathspec.GitIgnoreSpec.from_lines(patterns) if patterns else None
 
 
@@ -57,7 +74,7 @@ class _Ignores:
                 lines = file.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:
                 lines = []
-            self.gitignores[folder] = _spec(lines)
+            self.gitignores[folder] = _spec(lines, str(file))
         return self.gitignores[folder]
 
     def excluded(self, path: Path, is_dir: bool, chain: list[Path], user: bool = True) -> bool:
@@ -77,18 +94,31 @@ class _Ignores:
 
 
 def _is_virtualenv(folder: Path) -> bool:
-    return (folder / "pyvenv.cfg").is_file()
+    try:
+        return (folder / "pyvenv.cfg").is_file()
+    except OSError:  # a folder that cannot be searched: `_walk` reports it
+        return False
+
+
+def _warn(path: Path, exc: OSError) -> None:
+    print(f"awaitify: warning: {path}: cannot list this folder ({exc.strerror or exc}); skipped", file=sys.stderr)
 
 
 def _walk(top: Path, ignores: _Ignores, chain: list[Path], out: list[Path], user: bool = True) -> None:
     chain = [*chain, top]
     try:
         entries = sorted(os.scandir(top), key=lambda e: e.name)
-    except OSError:
+    except OSError as exc:
+        _warn(top, exc)
         return
     for entry in entries:
         path = Path(entry.path)
-        if entry.is_dir(follow_symlinks=False):
+        try:
+            is_dir = entry.is_dir(follow_symlinks=False)
+        except OSError as exc:
+            _warn(path, exc)
+            continue
+        if is_dir:
             if entry.name in DEFAULT_EXCLUDES or _is_virtualenv(path) or ignores.excluded(path, True, chain, user):
                 continue
             _walk(path, ignores, chain, out, user)
@@ -110,8 +140,11 @@ def repo_relative(path: Path, cwd: Path | None = None) -> str:
 
 def _git_root(path: Path) -> Path | None:
     for folder in [path, *path.parents]:
-        if (folder / ".git").exists():
-            return folder
+        try:
+            if (folder / ".git").exists():
+                return folder
+        except OSError:  # a folder that cannot be searched is not a repository root we can use
+            continue
     return None
 
 
@@ -121,8 +154,11 @@ def discover(paths: list[Path], config: Config, cwd: Path | None = None) -> list
     found: dict[Path, None] = {}
     for given in paths:
         absolute = (cwd / given).absolute()
-        if not absolute.exists():
-            raise UsageError(f"{given}: no such file or directory")
+        try:
+            absolute.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # missing, a symlink loop, no permission
+            why = getattr(exc, "strerror", None) or ("symlink loop" if isinstance(exc, RuntimeError) else str(exc))
+            raise UsageError(f"{given}: {'no such file or directory' if isinstance(exc, FileNotFoundError) else why}") from None
         if absolute.is_file():
             found[absolute] = None
             continue
