@@ -718,3 +718,60 @@ def test_sync_hooks_that_block_are_run_by_the_new_lifespan_in_one_fix(tmp_path: 
     assert code == 0, out
     code, out, _ = cli("check", "--no-cache", "--format", "json", ".")
     assert not [f for f in json.loads(out)["findings"] if f["fixable"]]
+
+
+RUN_FAILING_APP = textwrap.dedent("""
+    import importlib, json, sys, warnings
+    sys.path.insert(0, sys.argv[1])
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+    app = importlib.import_module("app").app
+    from recorder import events
+    try:
+        with TestClient(app):
+            events.append("served")
+    except Exception as exc:
+        events.append(f"raised {type(exc).__name__}: {exc}")
+    print(json.dumps(events))
+""")
+
+
+def test_a_failing_startup_hook_still_aborts_startup(tmp_path: Path) -> None:
+    """Converted, a hook that raises stops startup as before: later hooks and requests never run."""
+    _write(tmp_path, {"app.py": """
+        from fastapi import FastAPI
+        from recorder import events
+
+        app = FastAPI()
+
+
+        @app.on_event("startup")
+        def first():
+            events.append("first")
+
+
+        @app.on_event("startup")
+        async def broken():
+            raise RuntimeError("no database")
+
+
+        @app.on_event("startup")
+        def never():
+            events.append("never")
+
+
+        @app.on_event("shutdown")
+        def bye():
+            events.append("bye")
+    """})
+
+    def events() -> list[str]:
+        proc = subprocess.run([sys.executable, "-c", RUN_FAILING_APP, str(tmp_path)], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    before = events()
+    assert before[0] == "first" and before[-1] == "raised RuntimeError: no database" and "served" not in before
+    _fix(tmp_path)
+    assert "lifespan=lifespan" in (tmp_path / "app.py").read_text()
+    assert events() == before
