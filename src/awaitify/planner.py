@@ -16,11 +16,18 @@ another module) names a planner module in its rule (`Rule.planner`, importable w
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from awaitify.config import Config
+from awaitify.dynamic_access import ANY as ANY_ACCESS
+from awaitify.dynamic_access import CLASS as CLASS_ACCESS
+from awaitify.dynamic_access import IMPORTED as IMPORTED_ACCESS
+from awaitify.dynamic_access import MODULE as MODULE_ACCESS
+from awaitify.dynamic_access import DynamicAccess, dynamic_accesses
+from awaitify.entry_points import entry_points
 from awaitify.index import Edge, FuncId, ProjectIndex, SummaryStore, build_index
 from awaitify.plan import FilePlan, Plan
 from awaitify.reachable import AsyncReach
@@ -32,6 +39,10 @@ from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC, CallSite, Ref
 PROPAGATION = "propagation"
 # decorators known to hand back the coroutine function unchanged in behaviour
 TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "functools.wraps", "typing.override", "typing_extensions.override", "abc.abstractmethod"})
+_ACCESS_WORDS = {
+    CLASS_ACCESS: "getattr on the instance or class", MODULE_ACCESS: "the module's globals()",
+    IMPORTED_ACCESS: "getattr on its module or class", ANY_ACCESS: "getattr with a name of the same prefix",
+}
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextmanager"})
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|(^|/)tests?/")
 
@@ -170,10 +181,15 @@ class Propagator:
             return f"{self.name(fid)} is a dunder method ({where}): Python calls it synchronously"
         if info.is_generator:
             return f"{self.name(fid)} is a generator ({where}): its `for` sites would change too"
+        if fid in self.entry_points:
+            return f"{self.name(fid)} is an installed entry point ({self.entry_points[fid]}): the command calls it synchronously"
         for decorator in info.decorators:
             dotted = decorator.target if decorator.kind == "import" else decorator.target or decorator.attr
             if dotted not in TRANSPARENT_DECORATORS:
                 return f"{self.name(fid)} is decorated with `{dotted or '?'}` ({where}), which may not wrap a coroutine function"
+        dynamic = self._dynamic_access(fid, info.name)
+        if dynamic:
+            return dynamic
         first = self.index.first_value_ref(fid)
         if first:
             path, line, _ = first
@@ -185,6 +201,53 @@ class Propagator:
             path, site = unresolved[0]
             return f"`{info.name}(...)` is called on an object the index cannot resolve at {self.where(path, site.line)}"
         return None
+
+    def _dynamic_access(self, fid: FuncId, name: str) -> str | None:
+        """A place that may reach `fid` by a name computed at run time (`awaitify.dynamic_access`):
+        the index sees no call there, so the dispatcher would get a coroutine."""
+        path, qualname = fid
+        if "<locals>" in qualname:
+            return None
+        cls = qualname.rpartition(".")[0]
+        try:
+            classes = {c for c in self.index.mro((path, cls)) if c is not None} if cls else set()
+        except KeyError:  # a function nested in a function: not a method
+            classes = set()
+        dotted = self.index.display_name(fid)
+        words = {"getattr", "globals", "vars", "modules"}
+        candidates = {path} | {p for c in classes for p in self.index.files_spelling(c[1].rpartition(".")[2])}
+        candidates |= set(self.index.files_spelling(dotted.rpartition(".")[0].rpartition(".")[2] or dotted))
+        head = name.partition("_")[0] + "_" if "_" in name.strip("_") else None
+        if head:
+            candidates |= {p for p in self.index.files_spelling("getattr") if head in self.index.texts[p]}
+        for where in sorted(candidates):
+            text = self.index.texts.get(where, "")
+            if not any(word in text for word in words):
+                continue
+            for access in dynamic_accesses(text):
+                if access.reaches(name) and self._reached_by(access, where, fid, cls, classes, dotted):
+                    return (f"{self.name(fid)} may be called by a name computed at run time at {self.where(where, access.line)} "
+                            f"({_ACCESS_WORDS[access.kind]}): the dispatcher would get a coroutine")
+        return None
+
+    def _reached_by(self, access: DynamicAccess, where: str, fid: FuncId, cls: str, classes: set, dotted: str) -> bool:
+        if access.kind == MODULE_ACCESS:
+            return where == fid[0] and not cls
+        if access.kind == CLASS_ACCESS:
+            return (where, access.target) in classes
+        if access.kind == IMPORTED_ACCESS:
+            return dotted.startswith(access.target + ".")
+        return True  # a computed name on an unknown object, with a constant prefix the function's name starts with
+
+    @functools.cached_property
+    def entry_points(self) -> dict[FuncId, str]:
+        """The project's functions that an installed command or plugin host calls (`awaitify.entry_points`)."""
+        found: dict[FuncId, str] = {}
+        for module, qualname, where in entry_points(self.config.root):
+            resolved = self.index.resolve_dotted(f"{module}.{qualname}")
+            if resolved and resolved[0] == "function" and resolved[1]:
+                found.setdefault(resolved[1], where)  # type: ignore[arg-type]
+        return found
 
     def is_test(self, path: str, owner: str) -> bool:
         return bool(_TEST_FILE.search(self._display(path))) and owner.rpartition(".")[2].startswith("test")
@@ -243,8 +306,8 @@ class Propagator:
             if self.is_configured(caller):
                 result.boundaries.append(f"{self.name(caller)} is listed in `blocking-calls`; its callers use that setting")
                 return
-            if self.is_test(edge.path, site.owner):
-                result.bridges.append((edge, fid))
+            if self.is_test(edge.path, site.owner) or (caller in self.entry_points and not self.async_reachable(caller)):
+                result.bridges.append((edge, fid))  # stays sync: runs the coroutine with asyncio.run()
                 return
             result.awaits.append((edge, fid))
             if caller not in result.members:
@@ -306,10 +369,30 @@ class Propagator:
 
     def apply(self, plan: Plan) -> None:
         for closure in self.components():
+            if not closure.boundaries and self.config.propagate != "offload":
+                left = self._unawaited_site(closure)
+                if left:  # the closure's own bookkeeping missed a caller: never hand it a coroutine
+                    path, line, col, why = left
+                    closure.boundaries.append(why)
+                    plan.needs_review.append((path, line, col, f"internal check: {why}; the closure is offloaded instead"))
             if self.config.propagate == "offload" or closure.boundaries:
                 self._offload(plan, closure)
             else:
                 self._asyncify(plan, closure)
+
+    def _unawaited_site(self, closure: Closure) -> tuple[str, int, int, str] | None:
+        """The whole-project check before a closure is made async: every call of a member the index
+        knows, read in every file that may hold one (not only the files read so far), gets `await`, or
+        `asyncio.run(...)` at an entry point, or is already awaited. The first one that would not."""
+        handled = {(edge.path, edge.site.key) for edge, _ in (*closure.awaits, *closure.bridges)}
+        for fid in closure.members:
+            for edge in self.index.callers(fid):
+                if (edge.path, edge.site.key) in handled or (edge.site.context == ASYNC and edge.site.awaited):
+                    continue
+                return (self._display(edge.path), edge.site.line, edge.site.col,
+                        f"{self.name(fid)} would stay called without `await` at {self.where(edge.path, edge.site.line)} "
+                        "after it became async")
+        return None
 
     def _file(self, plan: Plan, path: str) -> FilePlan:
         return plan.files.setdefault(path, FilePlan())

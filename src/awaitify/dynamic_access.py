@@ -1,0 +1,131 @@
+"""Where a module reaches functions by a name computed at run time: `getattr(self, f"cmd_{name}")(arg)`,
+`globals()[name](...)`, `vars(module)`, `sys.modules[__name__]`. The index sees no call there, so a
+function made async would be handed back as a coroutine to such a dispatcher; the planner makes every
+function such an access may reach a boundary (`awaitify.planner.Propagator.own_boundary`).
+
+What an access may reach:
+- `getattr(self, ...)` / `getattr(cls, ...)` / `getattr(type(self), ...)` in a class: the methods of
+  that class and of its subclasses (`CLASS`, with the class's qualified name);
+- `globals()`, `vars()` without arguments, `sys.modules[__name__]`: the module's own functions (`MODULE`);
+- `getattr(name, ...)` / `vars(name)` on a name the file imports: that module's functions (`IMPORTED`,
+  with the dotted name);
+- `getattr(anything else, ...)`: functions and methods anywhere whose name starts with the constant
+  prefix of the computed name (`ANY`); with no constant prefix it is not counted (a project-wide
+  boundary on every function would stop all propagation; docs/propagation.md lists this limit).
+Only the name's constant prefix narrows what is reached (`f"cmd_{name}"`, `"cmd_" + name`).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+from dataclasses import dataclass
+
+CLASS, MODULE, IMPORTED, ANY = "class", "module", "imported", "any"
+# a file spelling none of these has no dynamic access (the parse is skipped)
+_WORDS = re.compile(r"\b(getattr|globals|vars)\s*\(|sys\.modules\b")
+
+
+@dataclass(frozen=True)
+class DynamicAccess:
+    line: int
+    kind: str  # CLASS | MODULE | IMPORTED | ANY
+    target: str  # the class qualname (CLASS), the module (IMPORTED), "" otherwise
+    prefix: str  # the computed name's constant start ("" when unknown)
+
+    def reaches(self, name: str) -> bool:
+        return name.startswith(self.prefix)
+
+
+@functools.lru_cache(maxsize=1024)
+def dynamic_accesses(text: str) -> tuple[DynamicAccess, ...]:
+    if not _WORDS.search(text):
+        return ()
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return ()
+    finder = _Finder(_imported_modules(tree))
+    finder.visit(tree)
+    return tuple(finder.found)
+
+
+def _imported_modules(tree: ast.Module) -> dict[str, str]:
+    """Local name -> dotted module, for `import a.b as c` and `from a import b` (b may be a module)."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                names[alias.asname or alias.name.partition(".")[0]] = alias.name if alias.asname else alias.name.partition(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def _prefix(node: ast.expr) -> str | None:
+    """The constant start of a computed name; None when the name is a constant (a plain attribute)."""
+    if isinstance(node, ast.Constant):
+        return None
+    if isinstance(node, ast.JoinedStr):
+        first = node.values[0] if node.values else None
+        return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else ""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        left = _prefix(node.left)
+        if left is None and isinstance(node.left, ast.Constant) and isinstance(node.left.value, str):
+            return node.left.value
+        return left or ""
+    return ""
+
+
+class _Finder(ast.NodeVisitor):
+    def __init__(self, modules: dict[str, str]) -> None:
+        self.modules = modules
+        self.found: list[DynamicAccess] = []
+        self._classes: list[str] = []
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._classes.append(f"{self._classes[-1]}.{node.name}" if self._classes else node.name)
+        self.generic_visit(node)
+        self._classes.pop()
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        # methods keep the class for `self`; a function nested in one does too (closures over self)
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        value = node.value
+        if (isinstance(value, ast.Attribute) and value.attr == "modules" and isinstance(value.value, ast.Name)
+                and value.value.id == "sys" and isinstance(node.slice, ast.Name) and node.slice.id == "__name__"):
+            self._add(node, MODULE, "", "")
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in ("globals", "vars") and not node.args and not node.keywords:
+            self._add(node, MODULE, "", "")
+        elif isinstance(func, ast.Name) and func.id == "vars" and len(node.args) == 1:
+            self._on(node, node.args[0], "")
+        elif isinstance(func, ast.Name) and func.id == "getattr" and len(node.args) >= 2:
+            prefix = _prefix(node.args[1])
+            if prefix is not None:
+                self._on(node, node.args[0], prefix)
+        self.generic_visit(node)
+
+    def _on(self, node: ast.Call, obj: ast.expr, prefix: str) -> None:
+        if isinstance(obj, ast.Call) and isinstance(obj.func, ast.Name) and obj.func.id == "type" and len(obj.args) == 1:
+            obj = obj.args[0]  # getattr(type(self), name)
+        if isinstance(obj, ast.Name) and obj.id in ("self", "cls") and self._classes:
+            self._add(node, CLASS, self._classes[-1], prefix)
+        elif isinstance(obj, ast.Name) and obj.id in self.modules:
+            self._add(node, IMPORTED, self.modules[obj.id], prefix)
+        elif isinstance(obj, ast.Call) and isinstance(obj.func, ast.Attribute) and obj.func.attr == "import_module":
+            self._add(node, ANY, "", prefix) if prefix else None
+        elif prefix:
+            self._add(node, ANY, "", prefix)
+
+    def _add(self, node: ast.AST, kind: str, target: str, prefix: str) -> None:
+        self.found.append(DynamicAccess(node.lineno, kind, target, prefix))
