@@ -76,9 +76,39 @@ def service_url():
 
 # --- running things -------------------------------------------------------------------------------
 
-def _awaitify(tree: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "awaitify", *args], cwd=tree, capture_output=True, text=True,
-                          timeout=120)
+class _Cli:
+    """`awaitify` command lines through _kit/cli_server.py (the real entry point in a forked child of
+    an interpreter that loaded libcst once), or as `python -m awaitify` with AWAITIFY_APPS_SUBPROCESS=1."""
+
+    def __init__(self) -> None:
+        self.server: subprocess.Popen | None = None
+
+    def __call__(self, tree: Path, *args: str) -> subprocess.CompletedProcess:
+        if os.environ.get("AWAITIFY_APPS_SUBPROCESS"):
+            return subprocess.run([sys.executable, "-m", "awaitify", *args], cwd=tree, capture_output=True,
+                                  text=True, timeout=120)
+        if self.server is None or self.server.poll() is not None:
+            self.server = subprocess.Popen([sys.executable, str(KIT / "cli_server.py")], stdin=subprocess.PIPE,
+                                           stdout=subprocess.PIPE, text=True)
+        self.server.stdin.write(json.dumps({"cwd": str(tree), "args": list(args)}) + "\n")
+        self.server.stdin.flush()
+        reply = json.loads(self.server.stdout.readline())
+        return subprocess.CompletedProcess(args, reply["rc"], reply["stdout"], reply["stderr"])
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.stdin.close()
+            self.server.wait(timeout=30)
+            self.server = None
+
+
+_awaitify = _Cli()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _cli_server():
+    yield
+    _awaitify.close()
 
 
 def _run_drivers(jobs: list[tuple[Path, Path, dict[str, str]]]) -> list[dict]:
