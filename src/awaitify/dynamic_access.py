@@ -23,8 +23,10 @@ import re
 from dataclasses import dataclass
 
 CLASS, MODULE, IMPORTED, ANY = "class", "module", "imported", "any"
-# a file spelling none of these has no dynamic access (the parse is skipped)
-_WORDS = re.compile(r"\b(getattr|globals|vars)\s*\(|sys\.modules\b")
+# a file matching none of these has no dynamic access (the parse is skipped): a getattr whose second
+# argument is not a plain string, globals(), vars(...), sys.modules[__name__]
+_WORDS = re.compile(r"""\bgetattr\s*\([^)]*?,\s*(?!['"][\w.]*['"]\s*[,)])|\bglobals\s*\(\s*\)|\bvars\s*\("""
+                    r"""|\bsys\.modules\s*\[\s*__name__""")
 
 
 @dataclass(frozen=True)

@@ -187,9 +187,6 @@ class Propagator:
             dotted = decorator.target if decorator.kind == "import" else decorator.target or decorator.attr
             if dotted not in TRANSPARENT_DECORATORS:
                 return f"{self.name(fid)} is decorated with `{dotted or '?'}` ({where}), which may not wrap a coroutine function"
-        dynamic = self._dynamic_access(fid, info.name)
-        if dynamic:
-            return dynamic
         first = self.index.first_value_ref(fid)
         if first:
             path, line, _ = first
@@ -369,6 +366,13 @@ class Propagator:
 
     def apply(self, plan: Plan) -> None:
         for closure in self.components():
+            if not closure.boundaries and self.config.propagate != "offload":
+                # asked only of a closure about to be made async (any other is offloaded anyway): the
+                # search reads files the closure did not need
+                dynamic = next(filter(None, (self._dynamic_access(fid, self.index.function(fid).name)
+                                             for fid in closure.members)), None)
+                if dynamic:
+                    closure.boundaries.append(dynamic)
             if not closure.boundaries and self.config.propagate != "offload":
                 left = self._unawaited_site(closure)
                 if left:  # the closure's own bookkeeping missed a caller: never hand it a coroutine
