@@ -13,8 +13,8 @@ import libcst as cst
 from awaitify import requests_plan
 from awaitify.summary import UNPARSABLE, char_column
 
-# every plan starts at a `requests.Session()` / `requests.session()` or a `stream=` keyword
-_WORDS = ("Session", "session", "stream")
+# every plan starts at a `requests.Session()` / `requests.session()` or a `stream=` keyword; refusals at any requests call
+_WORDS = ("Session", "session", "stream", "requests")  # "requests": where its responses go (requests_responses)
 Span = tuple[int, int, int, int]  # start and end (line, column in characters), as libcst's PositionProvider gives them
 
 

@@ -62,6 +62,10 @@ from ._requests_exceptions import CATCH_JSON, EXCEPTIONS, OS_ERRORS, Guard, Guar
 from ._requests_raisers import GUARDED
 
 RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}
+# response uses rewritten beyond those (requests_responses.MAPPED): kind -> what it becomes, for the record
+RESPONSE_CALLS = {"url": "str(r.url): requests' url is a str, httpx's an httpx.URL",
+                  "iter_content": "r.iter_bytes(n): the read body in n-byte pieces (requests' default n is 1)",
+                  "get_dict": "dict(r.cookies): httpx.Cookies has no get_dict()"}
 
 RULE = REQUESTS_HTTPX
 wants = WANTS[RULE.name]
@@ -131,7 +135,7 @@ class _Bindings(cst.CSTVisitor):
             self.truth(test.right)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if isinstance(node.value, cst.Name) and node.attr.value in ("ok", *RESPONSE_ATTRS):
+        if isinstance(node.value, cst.Name) and node.attr.value in ("ok", *RESPONSE_ATTRS, "url", "iter_content", "cookies"):
             self.uses.add(node.value.value)
 
     def visit_If(self, node: cst.If) -> None:
@@ -231,6 +235,10 @@ class _Bindings(cst.CSTVisitor):
             self.bind_target(node.name.name)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+        if isinstance(node.target, cst.Name) and isinstance(node.value, cst.Call) and self.is_response_call(node.value, self.sessions):
+            self.bind(node.target.value, True)  # `(r := requests.get(u)).ok`
+            self.response_bound.add(node.target.value)
+            return
         self.bind_target(node.target)
 
     def visit_Del(self, node: cst.Del) -> None:
@@ -408,7 +416,7 @@ class RequestsToHttpx(AwaitifyCodemod):
             if name in safe:
                 self._edit(node, original_use, kind, name)
             elif name in done.responses:
-                what = f"{name}.{kind}" if kind in ("ok", *RESPONSE_ATTRS) else f"the truth value of `{name}`"
+                what = f"{name}.{kind}" if kind in ("ok", *RESPONSE_ATTRS, *RESPONSE_CALLS) else f"the truth value of `{name}`"
                 self.diagnose(original_use, f"{what}: `{name}` holds an httpx response here but is also bound to "
                               "something else in this function, so it is not rewritten; httpx spells it "
                               "`not r.is_error` (ok, truth), `r.reason_phrase`, `r.next_request`")
@@ -681,6 +689,7 @@ class RequestsToHttpx(AwaitifyCodemod):
             return awaited(updated.with_changes(func=updated.func.with_changes(attr=cst.Name("aclose"))))  # type: ignore[attr-defined]
         if self.scope_kind == ASYNC and self.function is not None:
             self._response_truth_call(original, updated)
+            self._response_method(original, updated)
             problem = self._session_problem_for_call(original)
             if problem:
                 self.diagnose(original, problem)
@@ -696,9 +705,10 @@ class RequestsToHttpx(AwaitifyCodemod):
             return updated
         life = self._life.calls.get(id(original))
         plan = self._plan_arguments(original, updated, verb, streaming=life is not None)
-        if id(original) in self._life.refused:
+        streamed = any(a.keyword is not None and a.keyword.value == "stream" for a in original.args)
+        if id(original) in self._life.refused and (streamed or not isinstance(plan, str)):  # else the arguments' reason
             plan = self._life.refused[id(original)]
-        if id(original) in self._ambiguous_calls:
+        if id(original) in self._ambiguous_calls and not streamed:  # (a stream's own plan said why)
             name = self._ambiguous_calls[id(original)]
             plan = (f"`{name}` is also bound to something else in this function and read as a response "
                     f"(`.ok`, `.reason`, `.next` or its truth), which httpx spells differently; give the response "
@@ -819,6 +829,8 @@ class RequestsToHttpx(AwaitifyCodemod):
     # --- responses ---------------------------------------------------------------------------------
     def _converted_response(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> bool:
         """`updated` is the await this codemod wrote for the requests call `original`."""
+        if isinstance(original, cst.NamedExpr) and isinstance(updated, cst.NamedExpr):  # `(r := requests.get(u))`
+            return self._converted_response(original.value, updated.value)
         return isinstance(original, cst.Call) and isinstance(updated, cst.Await) and (
             self._verb(original) is not None or self._on_session(original))
 
@@ -829,6 +841,8 @@ class RequestsToHttpx(AwaitifyCodemod):
             what = {"ok": f"{name}.ok", "truth": f"the truth of `{name}`", "bool": f"bool({name})"}[kind]
             self.record(original, f"{what} -> not {name}.is_error: requests' ok (and a response's truth) is "
                         "status < 400; an httpx response is always true", dependent=True)
+        elif kind in RESPONSE_CALLS:
+            self.record(original, f"{name}: {RESPONSE_CALLS[kind]}", dependent=True)
         else:
             self.record(original, f"{name}.{kind} -> {name}.{RESPONSE_ATTRS[kind]}", dependent=True)
 
@@ -863,9 +877,27 @@ class RequestsToHttpx(AwaitifyCodemod):
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         if original.attr.value == "json" and isinstance(updated.value, (cst.Name, cst.Await)):
             self._json_read = True  # (for handlers around awaited helpers of this module: on the safe side)
-        if original.attr.value in ("ok", *RESPONSE_ATTRS):
+        if original.attr.value in ("ok", *RESPONSE_ATTRS, "url"):
             self._use(original.value, updated.value, updated, original, original.attr.value)
         return updated
+
+    def leave_NamedExpr(self, original: cst.NamedExpr, updated: cst.NamedExpr) -> cst.NamedExpr:
+        function = self.function
+        if (function is not None and isinstance(original.target, cst.Name) and isinstance(original.value, cst.Call)
+                and self._is_response_call(original.value, function.sessions)):
+            (function.responses if isinstance(updated.value, cst.Await) else function.refused).add(original.target.value)
+        return updated
+
+    def _response_method(self, original: cst.Call, updated: cst.Call) -> None:
+        """`r.iter_content(n)` and `r.cookies.get_dict()` on a converted (non-streamed) response."""
+        func, new = original.func, updated.func
+        if not (isinstance(func, cst.Attribute) and isinstance(new, cst.Attribute)):
+            return
+        if func.attr.value == "iter_content":
+            self._use(func.value, new.value, updated, original, "iter_content")
+        elif (func.attr.value == "get_dict" and isinstance(func.value, cst.Attribute) and func.value.attr.value == "cookies"
+              and isinstance(new.value, cst.Attribute)):
+            self._use(func.value.value, new.value.value, updated, original, "get_dict")
 
     def _truth(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> None:
         """`original` is used only for its truth value: a response there means `.ok`."""
@@ -1150,6 +1182,13 @@ class _ResponseEdits(cst.CSTTransformer):
             return self._not_error(result.value)
         if kind in RESPONSE_ATTRS and isinstance(result, cst.Attribute):
             return result.with_changes(attr=cst.Name(RESPONSE_ATTRS[kind]))
+        if kind == "url" and isinstance(result, cst.Attribute):
+            return cst.Call(cst.Name("str"), [cst.Arg(result)])
+        if kind == "iter_content" and isinstance(result, cst.Call) and m.matches(result.func, m.Attribute(attr=m.Name("iter_content"))):
+            args = result.args or [cst.Arg(cst.Integer("1"))]  # requests' default chunk size
+            return result.with_changes(func=result.func.with_changes(attr=cst.Name("iter_bytes")), args=args)  # type: ignore[attr-defined]
+        if kind == "get_dict" and isinstance(result, cst.Call) and isinstance(result.func, cst.Attribute):
+            return cst.Call(cst.Name("dict"), [cst.Arg(result.func.value)])
         if kind == "truth" and isinstance(result, cst.BaseExpression):
             return self._not_error(result)
         if kind == "bool" and isinstance(result, cst.Call):

@@ -14,6 +14,8 @@ import ast
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from awaitify import requests_responses
+
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 REQUEST_KEYWORDS = {"params", "headers", "json", "files", "auth", "data", "timeout", "allow_redirects"}
 CLIENT_KEYWORDS = {"verify", "cert", "cookies", "proxies"}  # per request in requests, on the client in httpx
@@ -135,6 +137,9 @@ def plan(func: ast.FunctionDef | ast.AsyncFunctionDef, kind: Callable[[ast.Call]
             elif what and streams(node):
                 out.refused[id(node)] = (node, "stream=True is converted only as `r = requests.get(..., stream=True)` "
                                                "(or `with ... as r:`) whose uses follow in the same block")
+    is_verb = lambda call: kind(call) not in (None, SESSION) and not streams(call)  # noqa: E731
+    for call, why in requests_responses.refusals(func, facts.parents, facts.names, walk_scope(func), is_verb):
+        out.refused.setdefault(id(call), (call, why))
     return out
 
 

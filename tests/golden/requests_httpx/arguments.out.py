@@ -17,9 +17,9 @@ async def arguments(url, token):
         e = await client.post(url, data={"grant_type": "client_credentials"}, auth=("id", "secret"), follow_redirects=True, timeout=None)
         f = await client.head(url, follow_redirects=False, timeout=None)
         g = await client.request("PATCH", url, json={"a": 1}, params={"v": 2}, follow_redirects=True, timeout=None)
-    return a, b, c, d, e, f, g
+    return [r.status_code for r in (a, b, c, d, e, f, g)]
 
 
 async def client_settings(url):
     async with httpx.AsyncClient(verify="/etc/ca.pem", cert=("c.pem", "k.pem"), cookies={"s": "1"}, proxy="http://proxy:3128") as client:
-        return await client.get(url, follow_redirects=True, timeout=None)
+        return (await client.get(url, follow_redirects=True, timeout=None)).status_code

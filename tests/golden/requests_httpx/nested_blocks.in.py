@@ -8,7 +8,7 @@ async def poll(u, v):
         if r.status_code == 204:
             requests.post(v, json={})
             break
-    return r
+    return r.status_code
 
 
 async def choose(u, x):

@@ -17,7 +17,7 @@ async def poll(u, v):
             if r.status_code == 204:
                 await client.post(v, json={}, follow_redirects=True, timeout=None)
                 break
-    return r
+    return r.status_code
 
 
 async def choose(u, x):
