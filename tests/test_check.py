@@ -389,7 +389,7 @@ def test_requests_response_bound_otherwise_is_manual_in_check_and_refused_by_fix
     findings = _check(tmp_path).findings
     assert [(f.line, f.fixable) for f in findings] == [(7, False), (12, True)]
     cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
-    assert [(f.line, f.fixable) for f in _check(tmp_path).findings] == [(10, False)]  # `import httpx` and the TLS context added above
+    assert [(f.line, f.fixable) for f in _check(tmp_path).findings] == [(15, False)]  # the imports and the TLS context added above
 
 
 def test_a_codemod_that_cannot_run_here_fixes_nothing(tmp_path: Path, monkeypatch) -> None:
