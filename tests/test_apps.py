@@ -223,11 +223,10 @@ class App:
 
 APP_SPECS: dict[str, App] = {
     "shop": App(frozenset({"AW201", "AW301", "AW401", "AW510"}), dedup_events=("started", "stopped"),
-                xfail_behaviour="except requests.HTTPError around an awaited helper of another module is not "
-                                "mapped (findings #1)"),
+                xfail_behaviour="the except clause mapped to httpx.HTTPStatusError in orders.py has no "
+                                "import httpx: NameError (findings #8)"),
     "chatbot": App(frozenset({"AW201", "AW401"})),
-    "gateway": App(frozenset({"AW201", "AW301", "AW401"}),
-                   xfail_invariants="a sync startup hook that blocks is offloaded only by a second fix (findings #2)"),
+    "gateway": App(frozenset({"AW201", "AW301", "AW401"})),
     # the upload route called a sync helper that runs asyncio.run(): it failed inside the loop (the
     # route caught it); after the fix the helper runs in a thread (the nightly script keeps it sync)
     "media": App(frozenset({"AW301", "AW401"}), dedup_events=("started", "stopped"),
@@ -307,25 +306,20 @@ class Hooks:
     xfail_invariants: str = ""
 
 
-DROPPED = "hook dropped or made unconditional when lifespan= is added (findings #6)"
 HOOK_SPECS: dict[str, Hooks] = {
-    "router_append": Hooks(("warm_cache", "drain_queue"), xfail_behaviour=DROPPED),
-    "partial_hook": Hooks(("connect",), xfail_behaviour=DROPPED,
-                          xfail_invariants="the registration fix leaves is reported fixable (findings #7)"),
-    "instrument": Hooks(("start_tracing", "stop_tracing"), xfail_behaviour=DROPPED),
+    "router_append": Hooks(("warm_cache", "drain_queue")),
+    "partial_hook": Hooks(("connect",)),
+    "instrument": Hooks(("start_tracing", "stop_tracing")),
     # the plugin's hook exists only when its optional dependency imports
-    "try_import": Hooks(("plugin_boot",), envs=({}, {"WITH_PLUGIN": "1"}), xfail_behaviour=DROPPED),
-    "flag_import": Hooks(("extra_bye",), envs=({}, {"EXTRA": "1"}), xfail_behaviour=DROPPED),
+    "try_import": Hooks(("plugin_boot",), envs=({}, {"WITH_PLUGIN": "1"})),
+    "flag_import": Hooks(("extra_bye",), envs=({}, {"EXTRA": "1"})),
     # the hook a test suite's conftest.py registers: run as pytest would, by importing it
-    "test_only": Hooks(("seed_test_data",), envs=({}, {"ALSO_IMPORT": "tests.conftest"}), xfail_behaviour=DROPPED),
-    "if_registration": Hooks(("start_metrics", "stop_metrics"), envs=({}, {"METRICS": "1"}), xfail_behaviour=DROPPED,
-                             xfail_invariants="the registrations fix leaves are reported fixable (findings #7)"),
-    "lambda_hook": Hooks(("lambda",), xfail_behaviour="refused, but the diagnostic names the lambda `app.?` (findings #3)",
-                         xfail_invariants="check calls on_startup=/on_shutdown= fixable where fix refuses (findings #3)"),
+    "test_only": Hooks(("seed_test_data",), envs=({}, {"ALSO_IMPORT": "tests.conftest"})),
+    "if_registration": Hooks(("start_metrics", "stop_metrics"), envs=({}, {"METRICS": "1"})),
+    "lambda_hook": Hooks(("lambda",)),
     "failing_hook": Hooks(()),  # an exception in a startup hook still aborts startup, at the same hook
     # hooks that never ran: left so and named, or, with --lifespan-merge, run around the existing lifespan
-    "existing_lifespan": Hooks(("boot", "bye"),
-                               xfail_invariants="check calls the dead hooks fixable without --lifespan-merge (findings #7)"),
+    "existing_lifespan": Hooks(("boot", "bye")),
     "existing_lifespan+merge": Hooks((), flags=("--lifespan-merge",), after=(
         {"started": ["boot", "lifespan.enter"], "stopped": ["lifespan.exit", "bye"], "error": None},)),
 }
@@ -375,10 +369,7 @@ def test_hooks_trees_hold_invariants(name: str, tmp_path_factory) -> None:
 
 # --- the bundled examples and golden inputs, all rules at once -------------------------------------
 
-CORPUS_XFAIL = {
-    "golden/asyncio_run": "loop.run_until_complete on a loop parameter: left silently, check calls it fixable (findings #4)",
-    "golden/requests_httpx": "with open() around a converted stream stays, check calls it fixable (findings #5)",
-}
+CORPUS_XFAIL: dict[str, str] = {}  # tree id -> a tool bug it shows (findings), until the fix lands
 
 
 def _corpus() -> list:
