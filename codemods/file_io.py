@@ -21,7 +21,7 @@ from collections import Counter
 import libcst as cst
 from libcst.metadata import PositionProvider, ScopeProvider
 
-from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, to_thread
+from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, thread_helper, to_thread
 from awaitify.codemod_rules import BLOCKING_OPEN
 from awaitify.codemod_rules import PATH_IO_METHODS as METHODS
 from awaitify.prechecks import WANTS
@@ -265,7 +265,7 @@ class OffloadFileIO(OffloadCodemod):
         return False
 
     def _helper_call(self) -> str:
-        return "anyio.to_thread.run_sync" if self.config.target == "anyio" else "asyncio.to_thread"
+        return thread_helper(self.config.target)
 
     def _helper_name(self) -> str:
         taken = self._function_names[-1] if self._function_names else set()

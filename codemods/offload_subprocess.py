@@ -61,7 +61,8 @@ class OffloadSubprocess(OffloadCodemod):
         self._helper: str | None = None  # the helper's name, once a call needs it
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if (self.config.subprocess == "exec" and self.scope_kind == ASYNC and not self._suppressed(original)
+        # asyncio's subprocesses have no trio twin: under trio, `--subprocess exec` offloads to a thread
+        if (self.config.subprocess == "exec" and self.config.target != "trio" and self.scope_kind == ASYNC and not self._suppressed(original)
                 and self.qualified_name(original.func) == "subprocess.run" and self._simple(original)):
             if self._helper is None:
                 taken = names_in(self.module_node)

@@ -20,7 +20,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
-from awaitify.codemod_base import AwaitifyCodemod, awaited, to_thread
+from awaitify.codemod_base import AwaitifyCodemod, awaited, to_thread, with_commas
 from awaitify.codemod_rules import PROPAGATION
 
 RULE = PROPAGATION
@@ -108,10 +108,22 @@ class ApplyPropagationPlan(AwaitifyCodemod):
             self.record(original, self.plan.offload_calls[pos])
             return awaited(to_thread(self.context, updated, runtime))
         if pos in self.plan.run_calls:
-            AddImportsVisitor.add_needed_import(self.context, "asyncio")
             self.record(original, self.plan.run_calls[pos])
-            return cst.Call(func=cst.Attribute(cst.Name("asyncio"), cst.Name("run")), args=[cst.Arg(updated)])
+            return self._run(updated, runtime)
         return updated
+
+    def _run(self, call: cst.Call, runtime: str) -> cst.Call:
+        """A sync entry point runs the now-async call: `asyncio.run(f(a))`, or in a trio program
+        `trio.run(f, a)` (the function and its positional arguments; keywords go through functools.partial)."""
+        if runtime != "trio":  # anyio code runs under asyncio.run too
+            AddImportsVisitor.add_needed_import(self.context, "asyncio")
+            return cst.Call(func=cst.Attribute(cst.Name("asyncio"), cst.Name("run")), args=[cst.Arg(call)])
+        AddImportsVisitor.add_needed_import(self.context, runtime)
+        args = [cst.Arg(call.func), *call.args]
+        if any(arg.keyword is not None or arg.star == "**" for arg in call.args):
+            AddImportsVisitor.add_needed_import(self.context, "functools")
+            args = [cst.Arg(cst.Call(func=cst.Attribute(cst.Name("functools"), cst.Name("partial")), args=with_commas(args)))]
+        return cst.Call(func=cst.Attribute(cst.Name(runtime), cst.Name("run")), args=with_commas(args))
 
     def _refuse_offload(self, call: cst.Call, kind: str) -> None:
         name = self._shown(call.func)

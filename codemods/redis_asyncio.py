@@ -255,6 +255,9 @@ class RedisToAsyncio(AwaitifyCodemod):
     def _plan_client(self, call: cst.Call, scope: Scope, edits: dict[int, str]) -> str:
         factory = self._factory(call) or ""
         shown = f"{factory}()"
+        if self.config.target == "trio":
+            raise _Refused("redis.asyncio runs on asyncio only, and this is a trio program; offload the calls "
+                           "with trio.to_thread.run_sync or use a trio-capable client")
         self._check_arguments(call, FACTORIES[factory])
         parent = self._parent(call)
         if isinstance(parent, cst.Assign) and parent.value is call:

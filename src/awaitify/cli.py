@@ -143,7 +143,7 @@ def fix(
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes, prefixes or names to skip."),
     config: Optional[Path] = typer.Option(None, "--config", help="A pyproject.toml or awaitify TOML file."),
     propagate: Optional[str] = typer.Option(None, "--propagate", help="auto | offload | off"),
-    target: Optional[str] = typer.Option(None, "--target", help="asyncio | anyio"),
+    target: Optional[str] = typer.Option(None, "--target", help="asyncio | anyio | trio (default: detected)"),
     http_client: Optional[str] = typer.Option(None, "--http-client", help="httpx | httpx2 (for requests-httpx)"),
     lifespan_merge: Optional[bool] = typer.Option(
         None, "--lifespan-merge", help="Merge on_event hooks into an existing lifespan= (they are dead code today)."

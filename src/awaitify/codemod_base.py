@@ -314,17 +314,22 @@ def to_thread(context: CodemodContext, call: cst.Call, runtime: str) -> cst.Call
     through `functools.partial` when there are keywords); the caller adds the `await`."""
     func = cst.Arg(call.func.with_changes(lpar=[], rpar=[]) if isinstance(call.func, cst.Await) else call.func)
     args = [func, *call.args]
-    if runtime == "anyio":
-        AddImportsVisitor.add_needed_import(context, "anyio.to_thread")
+    if runtime in ("anyio", "trio"):  # anyio.to_thread.run_sync / trio.to_thread.run_sync take no keywords
+        AddImportsVisitor.add_needed_import(context, f"{runtime}.to_thread" if runtime == "anyio" else runtime)
         if any(arg.keyword is not None or arg.star == "**" for arg in call.args):
             AddImportsVisitor.add_needed_import(context, "functools")
-            partial = cst.Call(func=cst.Attribute(cst.Name("functools"), cst.Name("partial")), args=args)
+            partial = cst.Call(func=cst.Attribute(cst.Name("functools"), cst.Name("partial")), args=with_commas(args))
             args = [cst.Arg(partial)]
-        target = cst.Attribute(cst.Attribute(cst.Name("anyio"), cst.Name("to_thread")), cst.Name("run_sync"))
+        target = cst.Attribute(cst.Attribute(cst.Name(runtime), cst.Name("to_thread")), cst.Name("run_sync"))
     else:
         AddImportsVisitor.add_needed_import(context, "asyncio")
         target = cst.Attribute(cst.Name("asyncio"), cst.Name("to_thread"))
     return cst.Call(func=target, args=with_commas(args))
+
+
+def thread_helper(runtime: str) -> str:
+    """What `to_thread` writes for the runtime, as the messages name it."""
+    return f"{runtime}.to_thread.run_sync" if runtime in ("anyio", "trio") else "asyncio.to_thread"
 
 
 def with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
@@ -366,6 +371,6 @@ class OffloadCodemod(AwaitifyCodemod):
             return updated
         if self.scope_kind != ASYNC:
             return updated  # sync code, and lambdas: mostly handed to a thread already
-        helper = "anyio.to_thread.run_sync" if self.config.target == "anyio" else "asyncio.to_thread"
+        helper = thread_helper(self.config.target)
         self.record(original, f"{shown}() -> await {helper}({shown}, ...): it blocks and has no async twin")
         return awaited(to_thread(self.context, updated, self.config.target))

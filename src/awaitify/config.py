@@ -23,7 +23,7 @@ else:  # pragma: no cover - exercised on 3.10 only
     import tomli as tomllib
 
 PROPAGATE_POLICIES = ("auto", "offload", "off")
-TARGETS = ("asyncio", "anyio")
+TARGETS = ("asyncio", "anyio", "trio")
 HTTP_CLIENTS = ("httpx", "httpx2")
 SUBPROCESS_MODES = ("thread", "exec")
 
@@ -37,6 +37,7 @@ class Config:
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     propagate: str = "auto"
     target: str = "asyncio"
+    target_set: bool = False  # the settings or --target chose it: runtime detection leaves it (awaitify.runtime)
     http_client: str = "httpx"
     httpx_default_timeout: bool = False
     lifespan_merge: bool = False
@@ -47,6 +48,8 @@ class Config:
     root: Path = field(default_factory=Path.cwd)  # paths in the config are relative to this
 
     def with_overrides(self, **overrides: Any) -> "Config":
+        if overrides.get("target") is not None:
+            overrides["target_set"] = True
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -137,6 +140,8 @@ def parse_table(table: dict[str, Any], source: Path) -> Config:
             values[attr] = check(key, value)
         except ConfigError as exc:
             raise ConfigError(f"{source}: {exc}") from None
+    if "target" in values:
+        values["target_set"] = True
     return Config(source=source, root=source.parent, **values)
 
 

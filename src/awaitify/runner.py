@@ -25,6 +25,7 @@ from awaitify.pool import Pool, Progress, focus_one, outline_one, pool_mapper, p
 from awaitify.index import SummaryStore
 from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
+from awaitify.runtime import with_detected_runtime
 from awaitify.rules import Rule, wants_hooks
 from awaitify.source import SourceFile, read_all
 from awaitify import speculation
@@ -233,6 +234,7 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
     try:
         with _stage(timings, "discover"):
             sources, unreadable = read_all(files, config.max_file_size)
+            config = with_detected_runtime(config, (s.text for s in sources))  # trio programs get trio's API
             failed = [FileResult(path=f.path, display=f.display, old=b"", new=b"", error=why) for f, why in unreadable]
         cache = Cache.load(_cache_root(config), "fix") if options.use_cache else Cache.disabled()
         keys = {str(s.path): content_key(str(s.path), s.raw) for s in sources}

@@ -1,0 +1,143 @@
+"""Runtime detection: in a trio program (files importing trio, anyio.run(..., backend="trio"), pytest-trio)
+every rewrite writes trio's API (`trio.sleep`, `trio.to_thread.run_sync`, `trio.run`) or is refused;
+`asyncio.sleep` there would raise at run time. The rewritten program is run under trio."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from awaitify.config import Config
+from awaitify.runtime import uses_trio, with_detected_runtime
+
+pytest.importorskip("trio")
+
+APP = {
+    "app.py": """
+        import json
+        import sys
+        import time
+        from pathlib import Path
+
+        import trio
+
+        import util
+
+
+        def read_config(path):
+            time.sleep(0.05)
+            return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+        def summary(path):
+            return read_config(path)["n"] * 2
+
+
+        async def worker(path, results):
+            time.sleep(0.05)
+            await util.pause()
+            Path(path + ".out").write_text("done", encoding="utf-8")
+            results.append(read_config(path)["n"])
+
+
+        async def run_all(path):
+            results = []
+            start = time.perf_counter()
+            async with trio.open_nursery() as nursery:
+                for _ in range(4):
+                    nursery.start_soon(worker, path, results)
+            return results, time.perf_counter() - start
+
+
+        if __name__ == "__main__":
+            print(json.dumps([*trio.run(run_all, sys.argv[1]), summary(sys.argv[1])]))
+        """,
+    "util.py": """
+        import time
+
+
+        async def pause():
+            time.sleep(0.05)
+        """,
+    "conf.json": '{"n": 7}\n',
+}
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def run_app(root: Path) -> list:
+    proc = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "app.py", "conf.json"], cwd=root,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_a_trio_program_gets_trio_api_and_runs_under_trio(tmp_path: Path, cli) -> None:
+    write(tmp_path, APP)
+    before = run_app(tmp_path)
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    app, util = (tmp_path / "app.py").read_text(), (tmp_path / "util.py").read_text()
+    assert "asyncio" not in app + util
+    assert "await trio.sleep(0.05)" in util  # a module of the program that does not import trio itself
+    assert "await trio.to_thread.run_sync(functools.partial(Path(path).read_text, encoding=\"utf-8\"))" in app
+    assert "trio.run(summary, sys.argv[1])" in app  # the main guard runs the function made async
+    after = run_app(tmp_path)
+    assert after[0] == before[0] == [7, 7, 7, 7] and after[2] == before[2] == 14
+    assert before[1] >= 0.55  # four workers, each blocking 0.15 s: one after the other
+    assert after[1] < 0.45, after[1]  # they overlap under trio now (about 0.15 s)
+
+
+def test_the_target_setting_overrides_the_detection(tmp_path: Path, cli) -> None:
+    write(tmp_path, APP)
+    code, out, err = cli("fix", "--no-cache", "--target", "asyncio", ".")
+    assert code == 0, err
+    assert b"await asyncio.sleep(0.05)" in out and b"trio.sleep" not in out
+
+
+@pytest.mark.parametrize("text, trio", [
+    ("import trio\n", True),
+    ("from trio import sleep\n", True),
+    ("import anyio\nanyio.run(main, backend='trio')\n", True),
+    ("import anyio\nanyio.run(main)\n", False),
+    ("import asyncio\n# import trio would be nice\n", False),
+    ("x = 'import trio'\n", False),
+    ("import trio_websocket\n", False),
+])
+def test_what_makes_a_trio_program(text: str, trio: bool) -> None:
+    assert uses_trio([text]) is trio
+
+
+def test_pytest_trio_mode_makes_a_trio_project_unless_the_target_is_set(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\ntrio_mode = true\n")
+    config = Config(root=tmp_path)
+    assert with_detected_runtime(config, ["import time\n"]).target == "trio"
+    assert with_detected_runtime(config.with_overrides(target="asyncio"), ["import time\n"]).target == "asyncio"
+    assert with_detected_runtime(Config(root=tmp_path / "nowhere"), ["import time\n"]).target == "asyncio"
+
+
+def test_what_has_no_trio_twin_is_refused_or_offloaded(tmp_path: Path) -> None:
+    """redis.asyncio runs on asyncio only: refused with a diagnostic; `--subprocess exec` (asyncio
+    subprocesses) falls back to a thread offload."""
+    from awaitify.plan import FilePlan
+    from awaitify.rules import all_rules
+    from awaitify.runner import fix_file
+    from awaitify.source import read_source
+
+    path = tmp_path / "m.py"
+    path.write_text("import subprocess\n\nimport redis\n\n\nasync def f(url):\n    r = redis.from_url(url)\n"
+                    "    done = subprocess.run([\"true\"], capture_output=True)\n    return r.get(\"k\"), done\n")
+    result = fix_file(read_source(path, "m.py"), all_rules(), Config(root=tmp_path, target="trio", subprocess="exec"), FilePlan())
+    new = result.new.decode()
+    assert "redis.from_url(url)" in new and "aioredis" not in new
+    assert "await trio.to_thread.run_sync(functools.partial(subprocess.run, [\"true\"], capture_output=True))" in new
+    assert "asyncio" not in new
+    assert any("trio program" in d.message for d in result.diagnostics)
