@@ -18,11 +18,14 @@ import re
 from pathlib import Path
 
 from awaitify.config import Config
+from awaitify import requests_plan
 from awaitify.index import module_names
+from awaitify.prechecks import SESSION_FACTORIES
 from awaitify.source import SourceFile
 from awaitify.summary import UNPARSABLE
 
 GUARDED = "guarded"  # the facts' key: [[line, called name, reads json], ...]
+REFUSED = "refused_calls"  # [[line, why], ...]: calls no propagation starts from (awaitify.planner reads this key)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
@@ -163,7 +166,34 @@ def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
         raisers = _raisers(list(parsed.values()))
     out: dict[str, dict] = {}
     for path, module in parsed.items():
-        guarded = _guarded(module, raisers)
-        if guarded:
-            out[path] = {GUARDED: guarded}
+        facts = {GUARDED: _guarded(module, raisers), REFUSED: _refused(module)}
+        if any(facts.values()):
+            out[path] = facts
     return out
+
+
+def _refused(module: _Module) -> list[list]:
+    """[line, why] of each requests call in a sync function that AW201 would refuse once the function
+    is async: propagation starts from none of them (it would make the function async and still block)."""
+    def kind(call: ast.Call) -> str | None:
+        target = module.dotted(call.func) or ""
+        if target in SESSION_FACTORIES:
+            return requests_plan.SESSION
+        verb = target.rpartition(".")[2]
+        return verb if target in (f"requests.{verb}", f"requests.api.{verb}") and verb in requests_plan.VERBS else None
+
+    found: list[list] = []
+    for func in ast.walk(module.tree):
+        if not isinstance(func, ast.FunctionDef):
+            continue
+        plans = requests_plan.plan(func, kind)
+        streamed = {id(s.call) for s in plans.streams}
+        for node in requests_plan.walk_scope(func):
+            verb = kind(node) if isinstance(node, ast.Call) else None
+            if verb is None or verb == requests_plan.SESSION:
+                continue
+            why = plans.refused[id(node)][1] if id(node) in plans.refused else (
+                None if requests_plan.call_fixable(node, verb, id(node) in streamed) else "its arguments cannot all be kept")
+            if why:
+                found += [[line, why] for line in sorted({node.lineno, node.func.end_lineno or node.lineno})]
+    return found

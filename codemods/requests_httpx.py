@@ -954,8 +954,12 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def _guard(self, body: cst.CSTNode) -> Guard:
         guard = Guard((self._converted, self._unconverted))
-        body.visit(GuardScan(guard, self._foreign_call, lambda call: self.qualified_name(call.func) == "asyncio.run"))
+        body.visit(GuardScan(guard, self._foreign_call, self._is_asyncio_run))
         return guard
+
+    def _is_asyncio_run(self, call: cst.Call) -> bool:
+        # (propagation may have just written it: its `import asyncio` is added after every codemod ran)
+        return self.qualified_name(call.func) == "asyncio.run" or m.matches(call.func, m.Attribute(m.Name("asyncio"), m.Name("run")))
 
     def _foreign_call(self, call: cst.Call) -> tuple[bool, bool]:
         func = call.func
@@ -1037,6 +1041,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         if short is None:
             AddImportsVisitor.add_needed_import(self.context, "json")
             return cst.Attribute(cst.Name("json"), cst.Name("JSONDecodeError"))
+        AddImportsVisitor.add_needed_import(self.context, self.client_module)  # (a module with no converted call)
         return cst.Attribute(cst.Name(self.client_module), cst.Name(short))
 
     def _exceptions(self, expr: cst.BaseExpression, keep_requests: bool, json: bool = False) -> list[cst.BaseExpression]:
