@@ -97,6 +97,10 @@ class Propagator:
         # functions the user listed in `blocking-calls`: their callers get the configured remedy
         # (rule AW103), so propagation neither changes them nor looks past them
         self.configured = set(config.blocking_calls)
+        # (path, line) -> why the codemod for a call there would refuse it (`refused_calls` in its planner's
+        # facts): no seed, since the function would become async and still block; (path, site, why) skipped
+        self.refused: dict[tuple[str, int], str] = {}
+        self.refused_seeds: dict[tuple[str, int], tuple[str, object, str]] = {}
         # what async code reaches, found from the async functions down (reads only the files on the
         # way); without it, each question is searched upward over the whole index (the reference)
         self.down = AsyncReach(index, lambda edge: edge.site.context == ASYNC, self.is_configured) if top_down else None
@@ -138,6 +142,9 @@ class Propagator:
                 continue
             if dotted in self.blocking and site.context == SYNC and not self.is_configured((path, site.owner)):
                 if self._suppressed(path, site.line, dotted):
+                    continue
+                if (path, site.line) in self.refused:
+                    self.refused_seeds[(path, site.line)] = (path, site, self.refused[(path, site.line)])
                     continue
                 if dotted in self.offload:
                     self._offload_seeds.setdefault((path, site.owner), dotted)
@@ -487,7 +494,14 @@ def build_plan(
     planned = _add_calls_from_async(plan, index)
     propagator = Propagator(index, config, blocking, frozenset(offload), scope, top_down=not full_index)
     propagator.codes = {name: rule.code for rule in rules for name in (*rule.async_fixes, *rule.offload_fixes)}
+    propagator.refused = {(path, line): why for path, fp in plan.files.items() for facts in fp.extra.values()
+                          if isinstance(facts, dict) for line, why in facts.get("refused_calls", ())}
     propagator.apply(plan)
+    for path, site, why in propagator.refused_seeds.values():  # loud: the call keeps blocking async code that reaches it
+        if propagator.async_reachable((path, site.owner)):  # type: ignore[attr-defined]
+            plan.needs_review.append((propagator._display(path), site.line, site.col,  # type: ignore[attr-defined]
+                                      f"its rule refuses this call ({why}), so `{site.owner}` is not made async for "  # type: ignore[attr-defined]
+                                      "it and still blocks the async code that reaches it"))
     _decide_calls_from_async(plan, planned)
     return plan
 
