@@ -67,6 +67,8 @@ RESPONSE_CALLS = {"url": "str(r.url): requests' url is a str, httpx's an httpx.U
                   "iter_content": "r.iter_bytes(n): the read body in n-byte pieces (requests' default n is 1)",
                   "get_dict": "dict(r.cookies): httpx.Cookies has no get_dict()"}
 
+OFFLOADERS = {"asyncio.to_thread", "anyio.to_thread.run_sync", "starlette.concurrency.run_in_threadpool"}
+
 RULE = REQUESTS_HTTPX
 wants = WANTS[RULE.name]
 
@@ -285,6 +287,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._unconverted = 0  # requests calls left as they are so far
         self._guards: list[Guard] = []  # the try statements (and pytest.raises blocks) being visited
         self._raises: dict[int, Guard] = {}  # id(with pytest.raises(...)) -> its guard
+        self._called: set[int] = set()  # ids of called expressions (and of what a thread runs): no value use
         self._json_read = False  # `.json()` read on a converted response somewhere in the module
         # calls in a try body or pytest.raises block to helpers of other modules that raise converted calls'
         # exceptions (the project plan, codemods/_requests_raisers.py): (line, name) -> they read json
@@ -879,6 +882,33 @@ class RequestsToHttpx(AwaitifyCodemod):
             self._json_read = True  # (for handlers around awaited helpers of this module: on the safe side)
         if original.attr.value in ("ok", *RESPONSE_ATTRS, "url"):
             self._use(original.value, updated.value, updated, original, original.attr.value)
+        self._as_value(original)
+        return updated
+
+    # --- requests' functions used as values ----------------------------------------------------------
+    def visit_Call(self, node: cst.Call) -> bool:
+        self._called.add(id(node.func))
+        if self.qualified_name(node.func) in OFFLOADERS or m.matches(node.func, m.Attribute(attr=m.Name("run_in_executor"))):
+            self._called.update(id(arg.value) for arg in node.args)  # run in a thread already: no blocking here
+        return True
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False  # (a function-level `from requests import get` names it, it does not use it)
+
+    def _as_value(self, node: cst.BaseExpression) -> None:
+        """`fetch = requests.get` (or passing it on) in async code: the calls made through it block and
+        cannot be seen here, so they are not rewritten; said loudly."""
+        if self.scope_kind != ASYNC or self.function is None or id(node) in self._called:
+            return
+        name = self.qualified_name(node) or ""
+        verb = name.rpartition(".")[2]
+        if name in (f"requests.{verb}", f"requests.api.{verb}") and verb in VERBS:
+            self.diagnose(node, f"{name} used as a value in async code: the calls made through it block the event loop "
+                          "and are not rewritten; call it directly (then it is converted) or run it in a thread "
+                          "(`await asyncio.to_thread(...)`)")
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        self._as_value(original)
         return updated
 
     def leave_NamedExpr(self, original: cst.NamedExpr, updated: cst.NamedExpr) -> cst.NamedExpr:
