@@ -319,6 +319,11 @@ HOOK_SPECS: dict[str, Hooks] = {
     "lambda_hook": Hooks(("lambda",)),
     "failing_hook": Hooks(()),  # an exception in a startup hook still aborts startup, at the same hook
     # hooks that never ran: left so and named, or, with --lifespan-merge, run around the existing lifespan
+    "same_name_hooks": Hooks(("init",), xfail_behaviour="two hooks named init: the lifespan calls the second twice (findings #10)"),
+    "router_alias": Hooks(("load_models",), xfail_behaviour="router = app.router; router.add_event_handler(...) dropped (findings #11)"),
+    "router_insert": Hooks(("check_env",),  # runs first: an append would change the order
+                           xfail_behaviour="refused, but named `app.router.on_startup`, not check_env (findings #12)"),
+    "loop_registration": Hooks(("hook",)),  # refused naming the registration as written
     "existing_lifespan": Hooks(("boot", "bye")),
     "existing_lifespan+merge": Hooks((), flags=("--lifespan-merge",), after=(
         {"started": ["boot", "lifespan.enter"], "stopped": ["lifespan.exit", "bye"], "error": None},)),
