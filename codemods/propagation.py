@@ -16,6 +16,8 @@ rows(n))`: the body runs in the thread, in the same order, with nothing interlea
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
@@ -62,6 +64,8 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         why = self.plan.make_async.get(qualname)
         if why and original.asynchronous is None:
             self.record(original, f"made `{qualname}` async: {why}")
+            if qualname in self.plan.unsafe_async:
+                self._mark_unsafe()
             return updated.with_changes(asynchronous=cst.Asynchronous())
         return updated
 
@@ -93,6 +97,8 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         runtime = self.config.target
         if pos in self.plan.await_calls:
             self.record(original, self.plan.await_calls[pos])
+            if pos in self.plan.unsafe_calls:
+                self._mark_unsafe()
             return awaited(updated)
         generator = self._consumed_generator(original)
         if generator is not None and id(generator) in self._consumed:
@@ -109,8 +115,14 @@ class ApplyPropagationPlan(AwaitifyCodemod):
             return awaited(to_thread(self.context, updated, runtime))
         if pos in self.plan.run_calls:
             self.record(original, self.plan.run_calls[pos])
+            if pos in self.plan.unsafe_calls:
+                self._mark_unsafe()
             return self._run(updated, runtime)
         return updated
+
+    def _mark_unsafe(self) -> None:
+        """The change just recorded changes a library's public signature (the plan's `unsafe_*`)."""
+        self.session.changes[-1] = replace(self.session.changes[-1], safety="unsafe")
 
     def _run(self, call: cst.Call, runtime: str) -> cst.Call:
         """A sync entry point runs the now-async call: `asyncio.run(f(a))`, or in a trio program

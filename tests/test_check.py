@@ -203,7 +203,7 @@ def test_config_keys(tmp_path: Path) -> None:
     ('select = "AW1"', "`select` must be a list of strings"),
     ('select = ["AW999"]', "unknown rule `AW999`"),
     ('propagate = "sometimes"', "`propagate` must be one of auto, offload, off"),
-    ('target = "trio"', "`target` must be one of asyncio, anyio"),
+    ('target = "curio"', "`target` must be one of asyncio, anyio, trio"),
     ('subprocess = "fork"', "`subprocess` must be one of thread, exec"),
     ('per-file-ignores = ["x"]', "`per-file-ignores` must be a table"),
     ('blocking-calls = { "get_blob" = "offload" }', "use the dotted name"),

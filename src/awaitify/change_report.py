@@ -44,13 +44,16 @@ def as_json(result: RunResult, config: Config) -> str:
         files.append({
             "path": r.display,
             "rules": sorted({c.code for c in r.changes}),
-            "changes": [{"line": c.line, "column": c.column, "code": c.code, "message": c.message} for c in r.changes],
+            "changes": [{"line": c.line, "column": c.column, "code": c.code, "message": c.message, "safety": c.safety}
+                        for c in r.changes],
             "diff": _diff_text(unified_diff(r.old, r.new, r.display)),
         })
     report = {
         "files": files,
         "explanations": result.plan.explanations,
         "needs_review": [{"path": p, "line": line, "column": col, "message": why} for p, line, col, why in result.plan.needs_review],
+        "unsafe_not_applied": [{"path": p, "line": line, "column": col, "message": why}
+                               for p, line, col, why in result.plan.unsafe_not_applied],
         "diagnostics": [{"path": d.path, "line": d.line, "column": d.column, "code": d.code, "message": d.message}
                         for d in result.diagnostics],
         "skipped": [{"path": r.display, "reason": r.error} for r in result.skipped],

@@ -151,6 +151,9 @@ def fix(
     subprocess_mode: Optional[str] = typer.Option(
         None, "--subprocess", help="thread (offload) | exec (simple subprocess.run -> asyncio.create_subprocess_exec)"
     ),
+    unsafe_fixes: bool = typer.Option(
+        False, "--unsafe-fixes", help="Also make unsafe changes (a library's public signatures made async)."
+    ),
     explain: bool = typer.Option(False, "--explain", help="Print every change with its reason."),
     color: str = typer.Option("auto", "--color", help="auto | always | never"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors and diagnostics."),
@@ -203,6 +206,7 @@ def fix(
         http_client=_choice("--http-client", http_client, HTTP_CLIENTS),
         lifespan_merge=lifespan_merge,
         subprocess=_choice("--subprocess", subprocess_mode, SUBPROCESS_MODES),
+        unsafe_fixes=True if unsafe_fixes else None,
     )
     rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
     console = make_console(color)
@@ -331,8 +335,10 @@ def _main(argv: Optional[list[str]]) -> object:
     except (KeyboardInterrupt, typer.Abort):
         print("awaitify: interrupted", file=sys.stderr)
         code = EXIT_INTERRUPTED
-    except typer.Exit as exc:  # pragma: no cover - click returns it in non-standalone mode
+    except typer.Exit as exc:  # typer turns Ctrl-C (and so SIGTERM) into Exit(130), saying nothing
         code = exc.exit_code
+        if code == EXIT_INTERRUPTED and isinstance(exc.__cause__, KeyboardInterrupt):
+            print("awaitify: interrupted", file=sys.stderr)
     except Exception as exc:  # a bug of ours: one line for the user, the traceback on request
         if os.environ.get("AWAITIFY_DEBUG"):
             raise

@@ -36,6 +36,8 @@ class Config:
     extend_exclude: tuple[str, ...] = ()
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     propagate: str = "auto"
+    propagate_set: bool = False  # the settings or --propagate chose it (a library's public API: awaitify.planner)
+    unsafe_fixes: bool = False  # also make the changes whose safety is "unsafe" (findings.Change.safety)
     target: str = "asyncio"
     target_set: bool = False  # the settings or --target chose it: runtime detection leaves it (awaitify.runtime)
     http_client: str = "httpx"
@@ -50,6 +52,8 @@ class Config:
     def with_overrides(self, **overrides: Any) -> "Config":
         if overrides.get("target") is not None:
             overrides["target_set"] = True
+        if overrides.get("propagate") is not None:
+            overrides["propagate_set"] = True
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})
 
 
@@ -127,6 +131,7 @@ _KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "subprocess": ("subprocess", _choice(SUBPROCESS_MODES)),
     "blocking-calls": ("blocking_calls", _blocking_calls),
     "max-file-size": ("max_file_size", _size),
+    "unsafe-fixes": ("unsafe_fixes", _bool),
 }
 
 
@@ -142,6 +147,8 @@ def parse_table(table: dict[str, Any], source: Path) -> Config:
             raise ConfigError(f"{source}: {exc}") from None
     if "target" in values:
         values["target_set"] = True
+    if "propagate" in values:
+        values["propagate_set"] = True
     return Config(source=source, root=source.parent, **values)
 
 

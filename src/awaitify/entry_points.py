@@ -35,6 +35,28 @@ def entry_points(root: Path) -> list[EntryPoint]:
     return found
 
 
+METADATA_FILES = ("pyproject.toml", "setup.cfg", "setup.py")
+
+
+def metadata_text(root: Path) -> str:
+    """What the plan reads from the packaging metadata, for its cache key (the files are no sources)."""
+    out = []
+    for name in METADATA_FILES:
+        try:
+            out.append((root / name).read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            out.append("")
+    return "\0".join(out)
+
+
+def has_project_metadata(root: Path) -> bool:
+    """pyproject.toml holds a [project] table: the project publishes a package (a library, for the planner)."""
+    try:
+        return isinstance(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("project"), dict)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+
+
 def _parse(spec: str, where: str) -> EntryPoint | None:
     match = _SPEC.match(spec)
     return (match.group(1), match.group(2), where) if match else None

@@ -14,6 +14,24 @@ class Change:
     code: str
     message: str
     dependent: bool = False  # follows another change; never offered on its own (fix --interactive)
+    # "safe": the tool's own analysis shows the behaviour is kept; "unsafe": that rests on what it cannot
+    # see (a library's public signature changed for callers outside the project). `fix` makes unsafe
+    # changes only with --unsafe-fixes (docs/safety.md)
+    safety: str = "safe"
+
+
+# Each rule's fix-safety class, in ruff's sense (docs/rules/<rule>.md, SARIF `fixSafety`): "safe" when
+# the tool's own analysis establishes that behaviour is kept, "unsafe" when that rests on what it cannot
+# see. Every rewrite is safe except where listed: then that kind of change is unsafe (made only with
+# --unsafe-fixes) and the rule's other changes are safe.
+UNSAFE_WHEN = {
+    "AW401": "it makes a public function of a library (a project with [project] metadata) async: callers "
+             "outside the project would get a coroutine",
+}
+
+
+def fix_safety(code: str) -> str:
+    return f"safe; unsafe when {UNSAFE_WHEN[code]}" if code in UNSAFE_WHEN else "safe"
 
 
 @dataclass(frozen=True, order=True)

@@ -27,6 +27,10 @@ class FilePlan:
     offload_kinds: dict[Position, str] = field(default_factory=dict)
     # call position -> reason; a sync entry point calls a now-async function via `asyncio.run(...)`
     run_calls: dict[Position, str] = field(default_factory=dict)
+    # functions made async, and calls awaited because of them, that change a library's public signature:
+    # their changes are "unsafe" (made only with --unsafe-fixes)
+    unsafe_async: set[str] = field(default_factory=set)
+    unsafe_calls: set[Position] = field(default_factory=set)
     # rule name -> that codemod's own project-wide facts for this file (see `planner.build_plan`)
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -43,6 +47,8 @@ class Plan:
     files: dict[str, FilePlan] = field(default_factory=dict)  # keyed by absolute path
     explanations: list[str] = field(default_factory=list)  # the chains, for `--explain`
     needs_review: list[tuple[str, int, int, str]] = field(default_factory=list)
+    # (path, line, column, message): public signatures of a library that --unsafe-fixes would make async
+    unsafe_not_applied: list[tuple[str, int, int, str]] = field(default_factory=list)
 
     def for_file(self, path: str) -> FilePlan:
         return self.files.get(path) or FilePlan()

@@ -27,7 +27,7 @@ from awaitify.dynamic_access import CLASS as CLASS_ACCESS
 from awaitify.dynamic_access import IMPORTED as IMPORTED_ACCESS
 from awaitify.dynamic_access import MODULE as MODULE_ACCESS
 from awaitify.dynamic_access import DynamicAccess, dynamic_accesses
-from awaitify.entry_points import entry_points
+from awaitify.entry_points import entry_points, has_project_metadata
 from awaitify.index import Edge, FuncId, ProjectIndex, SummaryStore, build_index
 from awaitify.plan import FilePlan, Plan
 from awaitify.reachable import AsyncReach
@@ -386,10 +386,46 @@ class Propagator:
                     path, line, col, why = left
                     closure.boundaries.append(why)
                     plan.needs_review.append((path, line, col, f"internal check: {why}; the closure is offloaded instead"))
+            unsafe: set[FuncId] = set()
+            if not closure.boundaries and self.config.propagate != "offload":
+                unsafe = {fid for fid in closure.members if self.public_api(fid)}
+                if unsafe and not (self.config.unsafe_fixes or self.config.propagate_set):
+                    self._keep_public_signatures(plan, closure, unsafe)
             if self.config.propagate == "offload" or closure.boundaries:
                 self._offload(plan, closure)
             else:
-                self._asyncify(plan, closure)
+                self._asyncify(plan, closure, unsafe)
+
+    # --- a library's public API ---------------------------------------------------------------------
+    @functools.cached_property
+    def is_library(self) -> bool:
+        """The project publishes a package: its pyproject.toml has a [project] table."""
+        return has_project_metadata(self.config.root)
+
+    def public_api(self, fid: FuncId) -> bool:
+        """Callers outside the project may call it: a library's function or method whose module path
+        and qualified name have no part with a leading underscore, outside the tests."""
+        if not self.is_library or "<locals>" in fid[1] or self.is_test(fid[0], "test"):
+            return False
+        try:
+            parts = Path(fid[0]).resolve().relative_to(self.config.root.resolve()).parts
+        except ValueError:
+            return False
+        module_parts = [p.removesuffix(".py") for p in parts if p not in ("__init__.py", "__main__.py")]
+        return not any(part.startswith("_") for part in (*module_parts, *fid[1].split(".")))
+
+    def _keep_public_signatures(self, plan: Plan, closure: Closure, public: set[FuncId]) -> None:
+        """Making them async is an unsafe fix (their callers outside the project would get a
+        coroutine): the closure is offloaded, and each signature it would change is listed."""
+        names = ", ".join(sorted(self.name(fid) for fid in public))
+        closure.boundaries.append(f"{names} {'is' if len(public) == 1 else 'are'} public API of a library: making "
+                                  "it async is an unsafe fix (--unsafe-fixes)")
+        for fid in sorted(public):
+            info = self.index.function(fid)
+            plan.unsafe_not_applied.append((self._display(fid[0]), info.line, info.col,
+                                            f"{self.name(fid)} would become `async def` (public API of a library: callers "
+                                            "outside the project would get a coroutine); --unsafe-fixes, or "
+                                            "`propagate = \"auto\"` set explicitly, makes that change"))
 
     def _unawaited_site(self, closure: Closure) -> tuple[str, int, int, str] | None:
         """The whole-project check before a closure is made async: every call of a member the index
@@ -408,17 +444,23 @@ class Propagator:
     def _file(self, plan: Plan, path: str) -> FilePlan:
         return plan.files.setdefault(path, FilePlan())
 
-    def _asyncify(self, plan: Plan, closure: Closure) -> None:
+    def _asyncify(self, plan: Plan, closure: Closure, unsafe: set[FuncId] = frozenset()) -> None:  # type: ignore[assignment]
         for fid, why in closure.members.items():
             self._file(plan, fid[0]).make_async[fid[1]] = why
+            if fid in unsafe:
+                self._file(plan, fid[0]).unsafe_async.add(fid[1])
             users = [self.where(e.path, e.site.line) for e, target in closure.awaits if target == fid]
             line = f"{self.name(fid)} made async: {why}"
             plan.explanations.append(line + (f"; awaited at {', '.join(users)}" if users else ""))
         for edge, fid in closure.awaits:
             pos = edge.site.key
             self._file(plan, edge.path).await_calls[pos] = f"{self.name(fid)} is now async: awaited here"
+            if fid in unsafe:
+                self._file(plan, edge.path).unsafe_calls.add(pos)
         for edge, fid in closure.bridges:
             pos = edge.site.key
+            if fid in unsafe:
+                self._file(plan, edge.path).unsafe_calls.add(pos)
             self._file(plan, edge.path).run_calls[pos] = (
                 f"{self.name(fid)} is now async: this sync entry point runs it with asyncio.run()"
             )

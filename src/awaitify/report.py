@@ -99,6 +99,8 @@ def print_summary(result: RunResult, console: Console, mode: str, quiet: bool, e
         console.print(Text(diagnostic.render()))
     for path, line, col, why in result.plan.needs_review:
         console.print(Text(f"{path}:{line}:{col} needs review: {why}", style="yellow"))
+    for path, line, col, why in result.plan.unsafe_not_applied:
+        console.print(Text(f"{path}:{line}:{col} unsafe fix not applied: {why}", style="yellow"))
     if quiet:
         return
     verb = "changed" if mode == "write" else "would change"
@@ -108,7 +110,8 @@ def print_summary(result: RunResult, console: Console, mode: str, quiet: bool, e
         console.print(Text(f"{verb} {changed.display}{note}", style="bold"))
         if explain:
             for change in changed.changes:
-                console.print(Text(f"  {change.line}:{change.column} {change.code} {change.message}"))
+                unsafe = " [unsafe]" if change.safety == "unsafe" else ""
+                console.print(Text(f"  {change.line}:{change.column} {change.code}{unsafe} {change.message}"))
     if explain:
         for chain in result.plan.explanations:
             console.print(Text(chain))

@@ -25,6 +25,7 @@ from awaitify.pool import Pool, Progress, focus_one, outline_one, pool_mapper, p
 from awaitify.index import SummaryStore
 from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
+from awaitify.entry_points import metadata_text
 from awaitify.runtime import with_detected_runtime
 from awaitify.rules import Rule, wants_hooks
 from awaitify.source import SourceFile, read_all
@@ -243,7 +244,8 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
         with _stage(timings, "plan"):
             # the plan depends on every file: reuse it only when nothing at all changed
             plan_key = content_key("plan", repr((sorted(keys.values()), [str(p) for p in paths], sorted(options.scope or ()),
-                                                 _fingerprint(config, tuple(r.code for r in rules), FilePlan()))).encode())
+                                                 _fingerprint(config, tuple(r.code for r in rules), FilePlan()),
+                                                 metadata_text(config.root))).encode())  # entry points, a library's API
             plan = cache.cached_plan(plan_key)
             if plan is None:
                 if early is not None:

@@ -90,6 +90,7 @@ def markdown(result: CheckResult) -> str:
 def sarif(result: CheckResult) -> str:
     """SARIF 2.1.0, for code-scanning uploads: one run, the rules that fired, one result each."""
     from awaitify import __version__
+    from awaitify.findings import fix_safety
     from awaitify.rules import every_rule
 
     rules = {r.code: r for r in every_rule()}
@@ -100,7 +101,7 @@ def sarif(result: CheckResult) -> str:
         "shortDescription": {"text": rules[code].summary},
         "fullDescription": {"text": BY_CODE[code].why if code in BY_CODE else rules[code].summary},
         "help": {"text": f"awaitify explain {code}"},
-        "properties": {"fixable": any(f.fixable for f in result.findings if f.code == code)},
+        "properties": {"fixable": any(f.fixable for f in result.findings if f.code == code), "fixSafety": fix_safety(code)},
     } for code in fired]
     results = []
     for f in result.findings:

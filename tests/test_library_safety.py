@@ -1,0 +1,137 @@
+"""Libraries are safe by default: in a project with [project] metadata, making a public function async
+is an *unsafe* fix (its callers outside the project would get a coroutine). `fix` offloads at the
+project's async call sites instead and lists each signature on stderr; `--unsafe-fixes` (or
+`propagate = "auto"` set explicitly) makes the change, marked unsafe in --explain and JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+LIBRARY = {
+    "pyproject.toml": '[project]\nname = "schemalib"\nversion = "1.0"\n',
+    "schemalib/__init__.py": "from schemalib.schema import generate_schema\n",
+    "schemalib/schema.py": """
+        import time
+
+
+        def generate_schema(name):
+            time.sleep(0.05)
+            return {"title": name}
+
+
+        def _cached_lookup(name):
+            time.sleep(0.05)
+            return name.upper()
+
+
+        def _internal(name):
+            return _cached_lookup(name)
+
+
+        async def serve(name):
+            return generate_schema(name), _internal(name)
+        """,
+}
+# a downstream user of the library: outside the project, it calls the documented sync function
+DOWNSTREAM = """
+import asyncio, json, time
+import schemalib
+from schemalib import schema
+
+async def overlap():
+    start = time.perf_counter()
+    results = await asyncio.gather(*[schema.serve("x") for _ in range(4)])
+    return results, time.perf_counter() - start
+
+results, elapsed = asyncio.run(overlap())
+print(json.dumps([schemalib.generate_schema("user"), results, elapsed]))
+"""
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def downstream(root: Path) -> list:
+    proc = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", DOWNSTREAM], cwd=root,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_public_signatures_of_a_library_stay_sync_by_default(tmp_path: Path, cli) -> None:
+    write(tmp_path, LIBRARY)
+    before = downstream(tmp_path)
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    text = (tmp_path / "schemalib/schema.py").read_text()
+    assert "\ndef generate_schema(name):" in text  # public: kept sync, offloaded where the project awaits it
+    assert "async def _cached_lookup" in text and "async def _internal" in text  # private: made async
+    assert "return await asyncio.to_thread(generate_schema, name), await _internal(name)" in text
+    assert ("schemalib/schema.py:4:1 unsafe fix not applied: `schemalib.schema.generate_schema` would become "
+            "`async def`") in err
+    after = downstream(tmp_path)
+    assert after[:2] == before[:2] == [{"title": "user"}, [[{"title": "x"}, "X"]] * 4]
+    assert before[2] >= 0.35 and after[2] < 0.3, (before[2], after[2])  # four serve() calls overlap now
+
+
+def test_unsafe_fixes_change_them_and_say_so(tmp_path: Path, cli) -> None:
+    write(tmp_path, LIBRARY)
+    code, out, err = cli("fix", "--no-cache", "--explain", "--unsafe-fixes", ".")
+    assert code == 0, err
+    assert b"+async def generate_schema(name):" in out
+    assert "AW401 [unsafe] made `generate_schema` async" in err and "unsafe fix not applied" not in err
+    assert "AW401 made `_cached_lookup` async" in err  # private: a safe change
+    code, out, _ = cli("fix", "--no-cache", "--format", "json", "--unsafe-fixes", ".")
+    changes = json.loads(out)["files"][0]["changes"]
+    safety = {c["message"].split(":")[0]: c["safety"] for c in changes if c["message"].startswith("made")}
+    assert safety == {"made `generate_schema` async": "unsafe", "made `_cached_lookup` async": "safe",
+                      "made `_internal` async": "safe"}
+
+
+def test_the_json_report_lists_what_was_not_applied(tmp_path: Path, cli) -> None:
+    write(tmp_path, LIBRARY)
+    code, out, _ = cli("fix", "--no-cache", "--format", "json", ".")
+    report = json.loads(out)
+    assert [(u["path"], u["line"]) for u in report["unsafe_not_applied"]] == [("schemalib/schema.py", 4)]
+    assert {c["safety"] for f in report["files"] for c in f["changes"]} == {"safe"}
+
+
+def test_propagate_auto_set_explicitly_makes_the_change(tmp_path: Path, cli) -> None:
+    files = dict(LIBRARY)
+    files["pyproject.toml"] += '\n[tool.awaitify]\npropagate = "auto"\n'
+    write(tmp_path, files)
+    code, out, err = cli("fix", "--no-cache", ".")
+    assert code == 0, err
+    assert b"+async def generate_schema(name):" in out and "unsafe fix not applied" not in err
+
+
+def test_without_project_metadata_it_is_an_application(tmp_path: Path, cli) -> None:
+    files = {k: v for k, v in LIBRARY.items() if k != "pyproject.toml"}
+    write(tmp_path, files)
+    code, out, err = cli("fix", "--no-cache", ".")
+    assert code == 0, err
+    assert b"+async def generate_schema(name):" in out and "unsafe fix" not in err
+
+
+def test_every_rule_page_states_its_fix_safety_and_sarif_carries_it(tmp_path: Path, cli) -> None:
+    from awaitify.findings import fix_safety
+    from awaitify.rules import every_rule
+
+    docs = Path(__file__).resolve().parent.parent / "docs" / "rules"
+    for rule in every_rule():
+        page = (docs / f"{rule.name}.md").read_text()
+        assert "\n## Fix safety\n" in page, rule.name
+    assert fix_safety("AW401").startswith("safe; unsafe when it makes a public function of a library")
+    assert fix_safety("AW101") == "safe"
+    write(tmp_path, LIBRARY)
+    code, out, _ = cli("check", "--no-cache", "--format", "sarif", ".")
+    descriptors = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
+    assert descriptors and all(d["properties"]["fixSafety"] == fix_safety(d["id"]) for d in descriptors)
