@@ -308,18 +308,25 @@ def explain_rule(code: str = typer.Argument(..., help="A rule code (AW101) or na
     typer.echo(doc_text(find_rule(code)))
 
 
-def _terminated(signum: int, frame: object) -> None:
+_signalled: list[int] = []
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    _signalled.append(signum)
     raise KeyboardInterrupt  # SIGTERM ends a run as Ctrl-C does: workers stopped, files whole, exit 130
 
 
 def main(argv: Optional[list[str]] = None) -> None:
     import signal
 
-    previous = signal.signal(signal.SIGTERM, _terminated)
+    previous = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         code = _main(argv)
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if code == EXIT_INTERRUPTED and _signalled:  # typer turns the KeyboardInterrupt into a silent 130
+        print("awaitify: interrupted", file=sys.stderr)
     sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
@@ -333,12 +340,10 @@ def _main(argv: Optional[list[str]]) -> object:
         print(f"awaitify: error: {exc.format_message()}", file=sys.stderr)
         code = EXIT_USAGE
     except (KeyboardInterrupt, typer.Abort):
-        print("awaitify: interrupted", file=sys.stderr)
+        _signalled.append(0)  # `main` says so, once
         code = EXIT_INTERRUPTED
-    except typer.Exit as exc:  # typer turns Ctrl-C (and so SIGTERM) into Exit(130), saying nothing
+    except typer.Exit as exc:  # pragma: no cover - click returns it in non-standalone mode
         code = exc.exit_code
-        if code == EXIT_INTERRUPTED and isinstance(exc.__cause__, KeyboardInterrupt):
-            print("awaitify: interrupted", file=sys.stderr)
     except Exception as exc:  # a bug of ours: one line for the user, the traceback on request
         if os.environ.get("AWAITIFY_DEBUG"):
             raise

@@ -120,7 +120,11 @@ class Speculation(Generic[Item, Result]):
         self._process.join(timeout=5)
 
     def close(self) -> None:
-        self.claim()
+        if self._results is None:
+            # the run ended before taking the results (an error, Ctrl-C, SIGTERM): nothing is
+            # waited for. A message cut short by the interrupt would leave both ends reading.
+            self.kill()
+            return
         if not self._finished:
             try:
                 self._conn.send(_STOP)  # no last batch: it may exit
