@@ -83,3 +83,45 @@ class GuardScan(cst.CSTVisitor):
 
     def visit_Name(self, node: cst.Name) -> None:
         self.guard.names.add(node.value)
+
+
+# `exc.response.<attr>` in a handler whose `exc` now holds an httpx exception: what the attribute becomes
+RESPONSE_OF_EXCEPTION = {"reason": "reason_phrase", "next": "next_request"}
+
+
+def response_reads(handler: cst.ExceptHandler) -> list[cst.Attribute]:
+    """`exc.response.<attr>` reads in the handler's body that httpx spells differently (`ok`, `reason`,
+    `next`, `url`), for `except ... as exc:`."""
+    if handler.name is None or not isinstance(handler.name.name, cst.Name):
+        return []
+    name = handler.name.name.value
+    found: list[cst.Attribute] = []
+
+    class Reads(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> None:
+            inner = node.value
+            if (isinstance(inner, cst.Attribute) and inner.attr.value == "response" and isinstance(inner.value, cst.Name)
+                    and inner.value.value == name and node.attr.value in ("ok", "url", *RESPONSE_OF_EXCEPTION)):
+                found.append(node)
+
+    handler.body.visit(Reads())
+    return found
+
+
+class ExceptionResponse(cst.CSTTransformer):
+    """Rewrites the reads `response_reads` found (by the ids of the updated nodes) for an httpx response."""
+
+    def __init__(self, reads: set[int]) -> None:
+        super().__init__()
+        self.reads = reads
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if id(original) not in self.reads:
+            return updated
+        attr = original.attr.value
+        if attr == "ok":
+            return cst.UnaryOperation(cst.Not(), updated.with_changes(attr=cst.Name("is_error")),
+                                      lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        if attr == "url":
+            return cst.Call(cst.Name("str"), [cst.Arg(updated)])
+        return updated.with_changes(attr=cst.Name(RESPONSE_OF_EXCEPTION[attr]))

@@ -58,7 +58,7 @@ from awaitify.prechecks import SESSION_FACTORIES, WANTS
 from ._requests_lifecycle import Life as _Life
 from ._requests_lifecycle import Lifecycles, lifecycles
 from . import _requests_trust as trust
-from ._requests_exceptions import CATCH_JSON, EXCEPTIONS, OS_ERRORS, Guard, GuardScan, awaited_name
+from ._requests_exceptions import CATCH_JSON, EXCEPTIONS, OS_ERRORS, ExceptionResponse, Guard, GuardScan, awaited_name, response_reads
 from ._requests_raisers import GUARDED
 
 RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}
@@ -1011,10 +1011,32 @@ class RequestsToHttpx(AwaitifyCodemod):
     def leave_Try(self, original: cst.Try, updated: cst.Try) -> cst.BaseStatement:
         guard = self._guards.pop()
         typed = [(h, o.type) for o, h in zip(original.handlers, updated.handlers) if o.type is not None]
-        new = self._guarded_types(guard, typed)
-        return updated.with_changes(handlers=[h.with_changes(type=new[id(h)]) if id(h) in new else h for h in updated.handlers])
+        new, keep = self._guarded_types(guard, typed)
+        handlers = []
+        for o, h in zip(original.handlers, updated.handlers):
+            if id(h) in new:
+                h = self._exception_response(o, h.with_changes(type=new[id(h)]), keep)
+            handlers.append(h)
+        return updated.with_changes(handlers=handlers)
 
-    def _guarded_types(self, guard: Guard, typed: list) -> dict[int, cst.BaseExpression]:
+    def _exception_response(self, original: cst.ExceptHandler, updated: cst.ExceptHandler, keeps_requests: bool) -> cst.ExceptHandler:
+        """`exc.response.reason` & co. in a handler that now catches httpx's exception: httpx's spelling;
+        reported where the handler catches requests' too (`exc.response` may be either)."""
+        reads = response_reads(original)
+        if not reads:
+            return updated
+        if keeps_requests:
+            for read in reads:
+                self.diagnose(read, f"`.{read.attr.value}` of a caught exception's response: it may be a requests or an "
+                              "httpx response here (httpx: `not .is_error`, `.reason_phrase`, `.next_request`, `str(.url)`); "
+                              "rewrite it by hand")
+            return updated
+        ids = {id(n) for n in response_reads(updated)}
+        for read in reads:
+            self.record(read, f"exc.response.{read.attr.value}: spelled for the httpx response the exception now holds", dependent=True)
+        return updated.visit(ExceptionResponse(ids))  # type: ignore[return-value]
+
+    def _guarded_types(self, guard: Guard, typed: list) -> tuple[dict[int, cst.BaseExpression], bool]:
         """The new type of each (node, type) guarding a body that can now raise httpx's exceptions: it holds
         converted calls, reads a converted response (`r.raise_for_status()`, `r.json()` after the call), or
         awaits a helper of another module that does. The requests type stays beside the httpx one where
@@ -1026,10 +1048,10 @@ class RequestsToHttpx(AwaitifyCodemod):
         if not (converted or responses or guard.foreign):
             if guard.awaited and function is not None and typed:  # decided when the whole module is known
                 self._deferred_handlers.append((guard.awaited, typed))
-            return {}
+            return {}, False
         keep = unconverted > 0 or bool(refused) or guard.foreign
         json = bool(guard.json_on & responses) or (guard.json_on_call and converted > 0) or guard.foreign_json
-        return {id(node): self._handler_type(type_, keep, json) for node, type_ in typed}
+        return {id(node): self._handler_type(type_, keep, json) for node, type_ in typed}, keep
 
     def visit_With(self, node: cst.With) -> bool:
         if any(isinstance(i.item, cst.Call) and self.qualified_name(i.item.func) == "pytest.raises" and i.item.args
@@ -1048,7 +1070,7 @@ class RequestsToHttpx(AwaitifyCodemod):
             if isinstance(item.item, cst.Call) and self.qualified_name(item.item.func) == "pytest.raises" and item.item.args:
                 call = items[i].item
                 first = call.args[0]  # type: ignore[attr-defined]
-                new = self._guarded_types(guard, [(first, item.item.args[0].value)]).get(id(first))
+                new = self._guarded_types(guard, [(first, item.item.args[0].value)])[0].get(id(first))
                 if new is not None:
                     items[i] = items[i].with_changes(item=call.with_changes(args=[first.with_changes(value=new), *call.args[1:]]))  # type: ignore[attr-defined]
         return updated.with_changes(items=items)

@@ -74,7 +74,7 @@ def _names_flow(name: str, parents, names, is_verb, loop: ast.Name | None = None
         if n is not loop and not (isinstance(parent, (ast.Assign, ast.NamedExpr)) and isinstance(value, ast.Call) and is_verb(value)):
             return None  # bound otherwise too: the codemod's own check for such names decides
     for load in loads:
-        why = _use(load, parents, names, is_verb)
+        why = _use(load, parents, names, is_verb, strict=loop is not None)
         if why:
             return why.replace("the response", f"`{name}`", 1)
     return None
@@ -84,8 +84,14 @@ _LEAVES = ("what receives it may rely on requests' Response API (`ok`, its truth
            "httpx spells differently; pass on what is needed (`r.json()`, `r.status_code`) or convert by hand")
 
 
-def _use(node: ast.AST, parents: dict[int, ast.AST], names=None, is_verb=None) -> str | None:
+def _use(node: ast.AST, parents: dict[int, ast.AST], names=None, is_verb=None, strict: bool = False) -> str | None:
+    """Why this use of a response cannot be kept, or None. `strict`: a loop variable over responses, which
+    the codemod does not rewrite, so only the uses in `SAME` are kept."""
     parent = parents.get(id(node))
+    if strict and isinstance(parent, ast.Attribute) and parent.value is node and parent.attr not in SAME - {"cookies"}:
+        return f"`.{parent.attr}` of a loop variable over responses: httpx spells it differently; " + _LEAVES
+    if strict and _truth(node, parents):
+        return "the truth of a loop variable over responses (`ok` in requests, always true in httpx): " + _LEAVES
     loop = _loop_target(node, parent, parents)
     if loop is not None and names is not None:  # `for r in (a, b):` over responses: r's uses decide
         return _names_flow(loop.id, parents, names, is_verb, loop) if all(

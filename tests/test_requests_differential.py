@@ -1,0 +1,485 @@
+"""AW201 differential tests (issue 21): a small service project is migrated once per client (httpx and
+httpx2) with every rule, and each pattern's original (requests) and rewritten code run against real
+servers on 127.0.0.1 - HTTP, and HTTPS with a private CA made here with trustme - giving the same values
+and the same handled or unhandled exceptions. Patterns: exceptions raised later in the function, in a
+caller of another module, under pytest.raises in a test; the response API (ok, truth, reason, url,
+iter_content, cookies.get_dict, a walrus); requests' trust (REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE, verify=
+path or False); the other spellings; and the refusals (code left as it was, a finding saying why)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import importlib
+import json
+import shutil
+import socket
+import ssl
+import sys
+import threading
+import time
+import warnings
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import trustme
+
+from awaitify.config import Config
+from awaitify.rules import all_rules
+from awaitify.runner import RunOptions, run
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        for key, value in {"Content-Length": str(len(body)), **(headers or {})}.items():
+            self.send_header(key, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _handle(self) -> None:
+        url = urlparse(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if url.path.startswith("/status/"):
+            return self._reply(int(url.path.rsplit("/", 1)[1]), b"status page")
+        if url.path == "/redirect":
+            return self._reply(302, b"", {"Location": "/echo?from=redirect"})
+        if url.path == "/text":
+            return self._reply(200, b"not json", {"Content-Type": "text/plain; charset=utf-8"})
+        if url.path == "/bytes":
+            return self._reply(200, bytes(range(10)), {"Content-Type": "application/octet-stream"})
+        if url.path == "/cookies":
+            return self._reply(200, b"{}", {"Set-Cookie": "session=abc; Path=/", "Content-Type": "application/json"})
+        if url.path == "/delay":
+            time.sleep(float(parse_qs(url.query)["s"][0]))
+        echo = {"method": self.command, "path": url.path, "query": parse_qs(url.query), "body": body.decode("latin-1"),
+                "content_type": self.headers.get("Content-Type"), "x_test": self.headers.get("X-Test"),
+                "authorization": self.headers.get("Authorization")}
+        self._reply(200, json.dumps(echo).encode(), {"Content-Type": "application/json"})
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _handle
+
+
+def _serve(httpd: ThreadingHTTPServer) -> threading.Thread:
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    """(http base, https base, the private CA's PEM file): one pair of servers for the module."""
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    ca_file = tmp_path_factory.mktemp("ca") / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    plain = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    secure = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    secure.socket = context.wrap_socket(secure.socket, server_side=True)
+    threads = [_serve(plain), _serve(secure)]
+    yield f"http://127.0.0.1:{plain.server_address[1]}", f"https://127.0.0.1:{secure.server_address[1]}", str(ca_file)
+    plain.shutdown()
+    secure.shutdown()
+    for thread in threads:
+        thread.join(5)
+
+
+def _closed() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/"
+
+
+PROJECT = {
+    "svc/__init__.py": "",
+    "svc/api.py": '''
+import requests
+
+
+def fetch_json(url):
+    r = requests.get(url, timeout=5)
+    r.raise_for_status()
+    return r.json()
+
+
+def raw(url):
+    return requests.get(url)
+''',
+    "svc/handlers.py": '''
+import hashlib
+
+import requests
+from requests import get
+
+from svc.api import fetch_json, raw
+
+SHARED = requests.Session()
+
+
+async def later_raise(url):
+    r = requests.get(url)
+    try:
+        r.raise_for_status()
+    except requests.HTTPError as exc:
+        return "handled", exc.response.status_code, exc.response.reason
+    return "ok", r.status_code
+
+
+async def caller_catches(url):
+    try:
+        return fetch_json(url)
+    except requests.HTTPError as exc:
+        return "http", exc.response.status_code
+    except requests.ConnectionError:
+        return "down"
+    except requests.exceptions.JSONDecodeError:
+        return "bad json"
+
+
+async def caller_value_error(url):
+    try:
+        return fetch_json(url)
+    except ValueError:
+        return "bad json"
+
+
+async def caller_request_exception(url):
+    try:
+        return fetch_json(url)
+    except requests.RequestException:
+        return "request exception"
+
+
+async def os_error(url):
+    try:
+        return requests.get(url).status_code
+    except OSError:
+        return "os error"
+
+
+async def request_exception_json(url):
+    try:
+        return requests.get(url).json()
+    except requests.RequestException:
+        return "request exception"
+
+
+async def response_api(url):
+    r = requests.get(url)
+    return (r.ok, bool(r), not r, "yes" if r else "no", r.reason, r.url, r.status_code,
+            list(r.iter_content(4)), list(r.iter_content()), r.cookies.get_dict())
+
+
+async def walrus(url):
+    if (r := requests.get(url)).ok:
+        return "ok", r.status_code
+    return "not ok", r.status_code
+
+
+async def truth_of_two(first, second):
+    a = requests.get(first)
+    b = requests.get(second)
+    return [r.status_code for r in (a, b) if r]
+
+
+async def codes_of_two(first, second):
+    a = requests.get(first)
+    b = requests.get(second)
+    return [r.status_code for r in (a, b)]
+
+
+async def spellings(base):
+    one = requests.request("GET", base + "/echo").json()
+    two = get(base + "/echo", params=[("a", "1"), ("a", "2")]).json()
+    three = requests.post(base + "/echo", json={"k": [1, 2]}, headers={"X-Test": "yes"}).json()
+    four = requests.post(base + "/echo", files={"f": ("a.txt", b"hello")}, auth=("u", "p")).json()
+    return (one["method"], two["query"], (json_value(three["body"]), three["x_test"], three["content_type"]),
+            (four["content_type"].split(";")[0], "hello" in four["body"], 'name="f"' in four["body"], four["authorization"]))
+
+
+def json_value(text):
+    import json
+    return json.loads(text)
+
+
+async def download(url):
+    r = requests.get(url, stream=True)
+    r.raise_for_status()
+    data = b""
+    for chunk in r.iter_content(3):
+        data += chunk
+    return len(data), hashlib.sha256(data).hexdigest()
+
+
+async def trusted(url):
+    try:
+        return requests.get(url).json()["path"]
+    except requests.ConnectionError:
+        return "untrusted"
+
+
+async def verify_path(url, ca):
+    return requests.get(url, verify=ca).json()["path"]
+
+
+async def verify_off(url):
+    return requests.get(url, verify=False).json()["path"]
+
+
+async def slow(url):
+    return requests.get(url).json()["path"]
+
+
+# refused: each stays as it was, with a finding
+async def shared_session(url):
+    return SHARED.get(url).status_code
+
+
+async def with_hooks(url):
+    seen = []
+    r = requests.get(url, hooks={"response": [lambda resp, *a, **k: seen.append(resp.status_code)]})
+    return seen, r.status_code
+
+
+async def returns_response(url):
+    return requests.get(url)
+
+
+async def apparent(url):
+    r = requests.get(url)
+    return r.apparent_encoding
+
+
+async def lines(url):
+    r = requests.get(url)
+    return [line.decode() for line in r.iter_lines()]
+
+
+async def in_a_list(first, second):
+    responses = [requests.get(first), requests.get(second)]
+    return len(list(filter(None, responses)))
+
+
+async def as_value(url):
+    fetch = requests.get
+    return fetch(url).status_code
+
+
+async def raw_caller(url):
+    return raw(url).status_code
+''',
+    "svc/test_api.py": '''
+import pytest
+import requests
+
+from svc.api import fetch_json
+
+
+def test_down(url):
+    with pytest.raises(requests.exceptions.ConnectionError):
+        fetch_json(url)
+
+
+def test_not_found(url):
+    with pytest.raises(requests.HTTPError):
+        fetch_json(url)
+''',
+}
+REFUSED = {"truth_of_two": "truth of a loop variable", "shared_session": "kept on a module global", "with_hooks": "`hooks=`", "returns_response": "is returned",
+           "apparent": "apparent_encoding", "lines": "iter_lines", "in_a_list": "put in a container",
+           "as_value": "used as a value"}
+
+
+class Migrated:
+    def __init__(self, root: Path, client: str) -> None:
+        self.before, self.after, self.client = root / "before", root / "after", client
+        for name, text in PROJECT.items():
+            (self.before / name).parent.mkdir(parents=True, exist_ok=True)
+            (self.before / name).write_text(text.lstrip("\n"))
+        shutil.copytree(self.before, self.after)
+        config = Config(root=self.after, http_client=client)
+        self.result = run([self.after], config, all_rules(), RunOptions(jobs=1, use_cache=False))
+        for file in self.result.results:
+            assert file.error is None, file.error
+            if file.new is not None:
+                Path(file.path).write_bytes(file.new)
+        self.diagnostics = [d for f in self.result.results for d in f.diagnostics]
+
+    def text(self, name: str) -> str:
+        return (self.after / name).read_text()
+
+    def modules(self, name: str, env: dict[str, str] | None = None, monkeypatch=None):
+        """(original, rewritten) module `name`, each imported from its own tree (the rewritten one
+        reads its trust settings at import: `env` is set first)."""
+        if env and monkeypatch:
+            for key, value in env.items():
+                monkeypatch.setenv(key, value)
+        return _load(self.before, name), _load(self.after, name)
+
+
+def _load(root: Path, name: str):
+    sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module(name)
+    finally:
+        sys.path.remove(str(root))
+        for key in [k for k in sys.modules if k == "svc" or k.startswith("svc.")]:
+            del sys.modules[key]
+
+
+@pytest.fixture(scope="module", params=["httpx", "httpx2"])
+def project(request, tmp_path_factory) -> Migrated:
+    return Migrated(tmp_path_factory.mktemp(request.param), request.param)
+
+
+def outcome(func, *args):
+    """("value", v) or ("raised", is-a-requests/httpx-error): what a caller sees, handled or not."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # InsecureRequestWarning for verify=False, deprecations
+            value = func(*args)
+            if asyncio.iscoroutine(value):
+                value = asyncio.run(value)
+        return "value", value
+    except (Exception, pytest.fail.Exception) as exc:  # noqa: BLE001 - the point is to compare what escapes
+        return "raised", type(exc).__module__.split(".")[0] in ("requests", "httpx", "httpx2", "json", "_pytest")
+
+
+def same(project: Migrated, name: str, *args, module: str = "svc.handlers"):
+    original, rewritten = project.modules(module)
+    before, after = outcome(getattr(original, name), *args), outcome(getattr(rewritten, name), *args)
+    assert before == after, (name, args, before, after)
+    return before
+
+
+# --- exceptions ----------------------------------------------------------------------------------------
+def test_raise_for_status_lines_after_the_call_is_still_handled(project, servers) -> None:
+    base = servers[0]
+    assert same(project, "later_raise", base + "/status/404") == ("value", ("handled", 404, "Not Found"))
+    assert same(project, "later_raise", base + "/echo") == ("value", ("ok", 200))
+    assert "except httpx" in project.text("svc/handlers.py").replace("httpx2", "httpx")
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("/status/404", ("http", 404)), ("/status/503", ("http", 503)), ("/text", "bad json"), ("closed", "down"),
+    ("/echo", None)])
+def test_a_caller_in_another_module_catches_what_the_helper_raises(project, servers, case, expected) -> None:
+    url = _closed() if case == "closed" else servers[0] + case
+    kind, value = same(project, "caller_catches", url)
+    assert kind == "value" and (value == expected if expected else value["path"] == "/echo")
+    kind, value = same(project, "caller_value_error", url)  # only bad JSON is a ValueError
+    assert (kind, value) == ("value", "bad json") if case == "/text" else kind == ("value" if expected is None else "raised")
+    kind, value = same(project, "caller_request_exception", url)  # every failure, bad JSON included
+    assert kind == "value" and (value == "request exception") is (expected is not None)
+    handlers = project.text("svc/handlers.py")
+    assert "await fetch_json(url)" in handlers
+    assert f"except (requests.HTTPError, {project.client}.HTTPStatusError) as exc:" in handlers
+
+
+def test_oserror_and_request_exception_still_catch(project, servers) -> None:
+    assert same(project, "os_error", _closed()) == ("value", "os error")
+    assert same(project, "request_exception_json", servers[0] + "/text") == ("value", "request exception")
+    assert same(project, "request_exception_json", _closed()) == ("value", "request exception")
+
+
+def test_pytest_raises_in_a_test_of_the_helper(project, servers) -> None:
+    assert same(project, "test_down", _closed(), module="svc.test_api") == ("value", None)
+    assert same(project, "test_not_found", servers[0] + "/status/404", module="svc.test_api") == ("value", None)
+    assert same(project, "test_down", servers[0] + "/echo", module="svc.test_api")[0] == "raised"  # DID NOT RAISE
+    text = project.text("svc/test_api.py")
+    assert "asyncio.run(fetch_json(url))" in text
+    assert f"pytest.raises((requests.exceptions.ConnectionError, {project.client}.TransportError))" in text
+
+
+# --- the response API -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/echo", "/status/404", "/status/500", "/bytes", "/cookies", "/redirect"])
+def test_response_api(project, servers, path) -> None:
+    kind, value = same(project, "response_api", servers[0] + path)
+    assert kind == "value" and value[2] is (not value[0])
+    assert same(project, "walrus", servers[0] + path)[0] == "value"
+
+
+def test_truth_of_responses(project, servers) -> None:
+    base = servers[0]
+    assert same(project, "truth_of_two", base + "/echo", base + "/status/404") == ("value", [200])
+    assert same(project, "codes_of_two", base + "/echo", base + "/status/404") == ("value", [200, 404])
+    assert "async def truth_of_two(first, second):\n    a = requests.get(first)" in project.text("svc/handlers.py")  # refused
+    assert "async def codes_of_two(first, second):\n    async with" in project.text("svc/handlers.py")
+
+
+def test_other_spellings(project, servers) -> None:
+    kind, (method, query, as_json, upload) = same(project, "spellings", servers[0])
+    assert (method, query) == ("GET", {"a": ["1", "2"]})
+    assert as_json == ({"k": [1, 2]}, "yes", "application/json")
+    assert upload == ("multipart/form-data", True, True, "Basic dTpw")
+
+
+def test_streamed_download(project, servers) -> None:
+    assert same(project, "download", servers[0] + "/bytes") == ("value", (10, hashlib.sha256(bytes(range(10))).hexdigest()))
+    assert same(project, "download", servers[0] + "/status/404") == ("raised", True)
+
+
+# --- trust ----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"])
+def test_a_private_ca_from_the_environment_is_trusted(project, servers, monkeypatch, variable) -> None:
+    _, https, ca = servers
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv(variable, ca)
+    original, rewritten = project.modules("svc.handlers")
+    assert outcome(original.trusted, https + "/echo") == outcome(rewritten.trusted, https + "/echo") == ("value", "/echo")
+
+
+def test_without_the_private_ca_both_refuse_the_server(project, servers, monkeypatch) -> None:
+    _, https, ca = servers
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    monkeypatch.setenv("SSL_CERT_FILE", ca)  # requests ignores it; so must the rewrite
+    original, rewritten = project.modules("svc.handlers")
+    assert outcome(original.trusted, https + "/echo") == outcome(rewritten.trusted, https + "/echo") == ("value", "untrusted")
+
+
+def test_verify_path_and_verify_false(project, servers) -> None:
+    _, https, ca = servers
+    assert same(project, "verify_path", https + "/echo", ca) == ("value", "/echo")
+    assert same(project, "verify_off", https + "/echo") == ("value", "/echo")
+
+
+# --- refusals ---------------------------------------------------------------------------------------------
+def test_refusals_are_reported_and_left_as_they_were(project, servers) -> None:
+    base = servers[0]
+    original, rewritten = project.modules("svc.handlers")
+    handlers = project.text("svc/handlers.py")
+    for name, reason in REFUSED.items():
+        source = PROJECT["svc/handlers.py"].split(f"async def {name}(")[1].split("\n\n\n")[0]
+        assert f"async def {name}({source}" in handlers, name  # byte for byte
+        assert any(reason in d.message for d in project.diagnostics), (name, reason)
+    assert same(project, "in_a_list", base + "/echo", base + "/status/404") == ("value", 1)
+    assert same(project, "with_hooks", base + "/echo") == ("value", ([200], 200))
+    # the sync helper returning a response is not made async (it would still block), and the plan says so
+    assert "def raw(url):\n    return requests.get(url)" in project.text("svc/api.py")
+    assert "async def raw(" not in project.text("svc/api.py")
+    assert any("`raw` is not made async" in why for *_, why in project.result.plan.needs_review)
+
+
+def test_rewritten_calls_overlap(project, servers) -> None:
+    _, rewritten = project.modules("svc.handlers")
+    url = servers[0] + "/delay?s=0.4"
+
+    async def gather():
+        start = time.perf_counter()
+        results = await asyncio.gather(*[rewritten.slow(url) for _ in range(4)])
+        return results, time.perf_counter() - start
+
+    results, elapsed = asyncio.run(gather())
+    assert results == ["/delay"] * 4 and elapsed < 1.2  # one after another: 1.6 s
