@@ -65,7 +65,9 @@ RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}
 # response uses rewritten beyond those (requests_responses.MAPPED): kind -> what it becomes, for the record
 RESPONSE_CALLS = {"url": "str(r.url): requests' url is a str, httpx's an httpx.URL",
                   "iter_content": "r.iter_bytes(n): the read body in n-byte pieces (requests' default n is 1)",
-                  "get_dict": "dict(r.cookies): httpx.Cookies has no get_dict()"}
+                  "get_dict": "dict(r.cookies): httpx.Cookies has no get_dict()",
+                  "raise_for_status": "r.is_error and r.raise_for_status(): httpx raises for every status but 2xx (a 304, "
+                                      "a redirect not followed), requests for 4xx and 5xx only"}
 
 OFFLOADERS = {"asyncio.to_thread", "anyio.to_thread.run_sync", "starlette.concurrency.run_in_threadpool"}
 
@@ -287,6 +289,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._unconverted = 0  # requests calls left as they are so far
         self._guards: list[Guard] = []  # the try statements (and pytest.raises blocks) being visited
         self._raises: dict[int, Guard] = {}  # id(with pytest.raises(...)) -> its guard
+        self._statement_calls: set[int] = set()  # ids of calls standing as statements
         self._called: set[int] = set()  # ids of called expressions (and of what a thread runs): no value use
         self._json_read = False  # `.json()` read on a converted response somewhere in the module
         # calls in a try body or pytest.raises block to helpers of other modules that raise converted calls'
@@ -892,6 +895,10 @@ class RequestsToHttpx(AwaitifyCodemod):
             self._called.update(id(arg.value) for arg in node.args)  # run in a thread already: no blocking here
         return True
 
+    def visit_Expr(self, node: cst.Expr) -> bool:
+        self._statement_calls.add(id(node.value))  # (a call whose value is dropped)
+        return True
+
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
         return False  # (a function-level `from requests import get` names it, it does not use it)
 
@@ -925,6 +932,8 @@ class RequestsToHttpx(AwaitifyCodemod):
             return
         if func.attr.value == "iter_content":
             self._use(func.value, new.value, updated, original, "iter_content")
+        elif func.attr.value == "raise_for_status" and id(original) in self._statement_calls and isinstance(func.value, cst.Name):
+            self._use(func.value, new.value, updated, original, "raise_for_status")
         elif (func.attr.value == "get_dict" and isinstance(func.value, cst.Attribute) and func.value.attr.value == "cookies"
               and isinstance(new.value, cst.Attribute)):
             self._use(func.value.value, new.value.value, updated, original, "get_dict")
@@ -1244,6 +1253,8 @@ class _ResponseEdits(cst.CSTTransformer):
         if kind == "iter_content" and isinstance(result, cst.Call) and m.matches(result.func, m.Attribute(attr=m.Name("iter_content"))):
             args = result.args or [cst.Arg(cst.Integer("1"))]  # requests' default chunk size
             return result.with_changes(func=result.func.with_changes(attr=cst.Name("iter_bytes")), args=args)  # type: ignore[attr-defined]
+        if kind == "raise_for_status" and isinstance(result, cst.Call) and isinstance(result.func, cst.Attribute):
+            return cst.BooleanOperation(cst.Attribute(result.func.value, cst.Name("is_error")), cst.And(), result)
         if kind == "get_dict" and isinstance(result, cst.Call) and isinstance(result.func, cst.Attribute):
             return cst.Call(cst.Name("dict"), [cst.Arg(result.func.value)])
         if kind == "truth" and isinstance(result, cst.BaseExpression):

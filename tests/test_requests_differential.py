@@ -135,6 +135,12 @@ async def later_raise(url):
     return "ok", r.status_code
 
 
+async def not_followed(url):
+    r = requests.get(url, allow_redirects=False)
+    r.raise_for_status()
+    return r.status_code, r.headers["location"]
+
+
 async def caller_catches(url):
     try:
         return fetch_json(url)
@@ -368,6 +374,12 @@ def test_raise_for_status_lines_after_the_call_is_still_handled(project, servers
     assert same(project, "later_raise", base + "/status/404") == ("value", ("handled", 404, "Not Found"))
     assert same(project, "later_raise", base + "/echo") == ("value", ("ok", 200))
     assert "except httpx" in project.text("svc/handlers.py").replace("httpx2", "httpx")
+
+
+def test_raise_for_status_on_a_redirect_not_followed(project, servers) -> None:
+    assert same(project, "not_followed", servers[0] + "/redirect") == ("value", (302, "/echo?from=redirect"))
+    assert same(project, "not_followed", servers[0] + "/status/418")[0] == "raised"
+    assert "    r.is_error and r.raise_for_status()\n    return r.status_code" in project.text("svc/handlers.py")
 
 
 @pytest.mark.parametrize("case, expected", [

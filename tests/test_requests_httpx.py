@@ -490,7 +490,7 @@ def test_rewritten_text(modules) -> None:
     assert 'content="raw text"' in text
     assert "    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as s:\n" in text and "first = await s.get(base + \"/redirect\", follow_redirects=True, timeout=None)" in text
     assert ("    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:\n        async with client.stream(\"GET\", base + \"/stream?size=300000\", "
-            "timeout=30, follow_redirects=True) as r:\n            r.raise_for_status()\n"
+            "timeout=30, follow_redirects=True) as r:\n            r.is_error and r.raise_for_status()\n"
             "            async for chunk in r.aiter_bytes(chunk_size=8192):\n") in text
     assert "    s = httpx.AsyncClient(verify=False)\n    try:\n        s.params = {\"page\": \"2\"}\n" in text
     assert "        s.cookies.set(\"extra\", \"1\")\n" in text and "    finally:\n        await s.aclose()\n    return seen" in text

@@ -12,7 +12,7 @@ async def fetch_user(base, user_id):
     try:
         async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
             r = await client.get(f"{base}/users/{user_id}", follow_redirects=True, timeout=None)
-        r.raise_for_status()
+        r.is_error and r.raise_for_status()
     except httpx.HTTPStatusError:
         return None
     except httpx.TransportError:

@@ -12,7 +12,7 @@ async def download(url, path, token):
     with open(path, "wb") as f:
         async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
             async with client.stream("GET", url, headers={"Authorization": token}, timeout=httpx.Timeout(None, connect=3, read=30), follow_redirects=True) as r:
-                r.raise_for_status()
+                r.is_error and r.raise_for_status()
                 async for chunk in r.aiter_bytes(chunk_size=65536):
                     f.write(chunk)
     return path
