@@ -90,6 +90,8 @@ class OnEventToLifespan(AwaitifyCodemod):
         if spec is None and not dropped:
             return updated
         args = _drop_keywords(list(updated.args), dropped)
+        for keyword in sorted(dropped):  # an edit not recorded would be thrown away with an unchanged file
+            self.record(original, f"removed {keyword}=: the lifespan calls those hooks now")
         if spec is not None:
             args = _set_keyword(args, "lifespan", cst.Name(spec["name"]))
             self.record(original, f"passed lifespan={spec['name']} to `{spec['var']}`: it runs the startup/shutdown "
