@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import threading
@@ -72,6 +73,30 @@ def service_url():
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    """A real redis-server on a free 127.0.0.1 port, for the apps that use Redis."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.skip("redis-server is not installed")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            assert time.monotonic() < deadline and server.poll() is None, "redis-server did not start"
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=10)
 
 
 # --- running things -------------------------------------------------------------------------------
@@ -226,6 +251,15 @@ def assert_report_matches_patch(fixed: Fixed) -> None:
     assert (misplaced, unreported) == ([], [])
 
 
+def assert_check_foresees_fix(fixed: Fixed) -> None:
+    """`check` on the original calls fixable every rule `fix` then applies (propagation aside: check
+    reports the blocking call under its own rule), so an audit shows what a fix will do."""
+    check = _awaitify(fixed.original, "check", "--no-cache", "--jobs", "1", "--format", "json", ".")
+    assert check.returncode in (0, 1), check.stderr
+    foreseen = {f["code"] for f in json.loads(check.stdout)["findings"] if f["fixable"]}
+    assert fixed.rules - {"AW401"} <= foreseen
+
+
 _RUNS: dict = {}
 
 
@@ -265,6 +299,8 @@ class App:
     xfail_behaviour: str = ""
     xfail_invariants: str = ""
     xfail_report: str = ""
+    xfail_check: str = ""
+    redis: bool = False  # REDIS_URL: database 0 for the original, 1 for the fixed copy
 
 
 APP_SPECS: dict[str, App] = {
@@ -277,6 +313,9 @@ APP_SPECS: dict[str, App] = {
                  xfail_report="the router's on_startup= removed in thumbs.py: no change reported there (findings #14)",
                  changed={"uploads": ([{"status": 200, "body": {"size": i + 1, "stats": "stats failed"}} for i in range(4)],
                                       [{"status": 200, "body": {"size": i + 1, "stats": "published"}} for i in range(4)])}),
+    "ratelimit": App(frozenset({"AW201", "AW401", "AW512"}), redis=True,
+                     xfail_check="check does not report redis.Redis.from_url(...) clients that fix converts (findings #15)",
+                     xfail_report="with -> async with on a redis pipeline: no change reported at that line (findings #14)"),
     "notes": App(frozenset({"AW301", "AW401"})),
     # asyncio.run() inside the worker's loop raised (the job caught it); after the fix it is awaited
     "worker": App(frozenset({"AW102", "AW201", "AW401"}),
@@ -293,7 +332,11 @@ class AppRun:
     work: Path
 
 
-def _app_run(name: str, tmp_path_factory, service_url: str) -> AppRun:
+def _app_run(name: str, request, service_url: str) -> AppRun:
+    spec = APP_SPECS[name]
+    tmp_path_factory = request.getfixturevalue("tmp_path_factory")
+    redis = request.getfixturevalue("redis_url") if spec.redis else None
+
     def make() -> AppRun:
         work = tmp_path_factory.mktemp(name)
         original = work / name
@@ -304,17 +347,18 @@ def _app_run(name: str, tmp_path_factory, service_url: str) -> AppRun:
         driver.parent.mkdir()
         shutil.copy(APPS / name / "scenario.py", driver)
         fixed = fix_tree(original, work)  # the original copy stays as it was: both run after
-        env = {"SERVICE_URL": service_url}
-        before, after = _run_drivers([(driver, original, {**env, "APP_DATA": str(work / "data-before")}),
-                                      (driver, fixed.tree, {**env, "APP_DATA": str(work / "data-after")})])
+        runs = [(original, "before", 0), (fixed.tree, "after", 1)]
+        before, after = _run_drivers([(driver, tree, {"SERVICE_URL": service_url, "APP_DATA": str(work / f"data-{when}"),
+                                                      **({"REDIS_URL": f"{redis}/{db}"} if redis else {})})
+                                      for tree, when, db in runs])
         return AppRun(fixed, before, after, work)
 
     return _once_per_module(("app", name), make)
 
 
 @pytest.mark.parametrize("name", _params(APP_SPECS, "xfail_behaviour"))
-def test_app_keeps_behaviour_and_overlaps(name: str, tmp_path_factory, service_url: str) -> None:
-    spec, run = APP_SPECS[name], _app_run(name, tmp_path_factory, service_url)
+def test_app_keeps_behaviour_and_overlaps(name: str, request, service_url: str) -> None:
+    spec, run = APP_SPECS[name], _app_run(name, request, service_url)
     before, after = run.before, run.after
     assert spec.rules <= run.fixed.rules, run.fixed.report["files"]
     for key in spec.dedup_events:
@@ -331,14 +375,19 @@ def test_app_keeps_behaviour_and_overlaps(name: str, tmp_path_factory, service_u
 
 
 @pytest.mark.parametrize("name", _params(APP_SPECS, "xfail_invariants"))
-def test_app_holds_invariants(name: str, tmp_path_factory, service_url: str) -> None:
-    run = _app_run(name, tmp_path_factory, service_url)
+def test_app_holds_invariants(name: str, request, service_url: str) -> None:
+    run = _app_run(name, request, service_url)
     assert_invariants(run.fixed, run.work)
 
 
+@pytest.mark.parametrize("name", _params(APP_SPECS, "xfail_check"))
+def test_app_check_foresees_the_fix(name: str, request, service_url: str) -> None:
+    assert_check_foresees_fix(_app_run(name, request, service_url).fixed)
+
+
 @pytest.mark.parametrize("name", _params(APP_SPECS, "xfail_report"))
-def test_app_change_report_is_what_was_written(name: str, tmp_path_factory, service_url: str) -> None:
-    assert_report_matches_patch(_app_run(name, tmp_path_factory, service_url).fixed)
+def test_app_change_report_is_what_was_written(name: str, request, service_url: str) -> None:
+    assert_report_matches_patch(_app_run(name, request, service_url).fixed)
 
 
 # --- hooks the lifespan rewrite must move whole, or refuse by name ------------------------------
@@ -425,6 +474,7 @@ def test_hooks_trees_hold_invariants(name: str, tmp_path_factory) -> None:
 # --- the bundled examples and golden inputs, all rules at once -------------------------------------
 
 CORPUS_XFAIL: dict[str, str] = {}  # tree id -> a tool bug it shows (findings), until the fix lands
+CORPUS_CHECK_XFAIL: dict[str, str] = {}
 CORPUS_REPORT_XFAIL: dict[str, str] = {
     "examples/story221_backend": "with -> async with on a redis pipeline: no change reported at that line (findings #14)",
     "golden/requests_httpx": "a local requests.Session() change is reported at line 0 (findings #13)",
@@ -459,6 +509,11 @@ def test_corpus_holds_invariants(source: Path, tmp_path_factory) -> None:
     fixed = _corpus_run(source, tmp_path_factory)
     assert fixed.report["files"] or source.name == "clean_service", "every corpus tree but the clean one has a change"
     assert_invariants(fixed, fixed.original.parent)
+
+
+@pytest.mark.parametrize("source", _corpus(CORPUS_CHECK_XFAIL))
+def test_corpus_check_foresees_the_fix(source: Path, tmp_path_factory) -> None:
+    assert_check_foresees_fix(_corpus_run(source, tmp_path_factory))
 
 
 @pytest.mark.parametrize("source", _corpus(CORPUS_REPORT_XFAIL))
