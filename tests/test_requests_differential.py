@@ -204,6 +204,19 @@ async def codes_of_two(first, second):
     return [r.status_code for r in (a, b)]
 
 
+async def session_response(url):
+    s = requests.Session()
+    r = s.get(url)
+    s.close()
+    return r.url, r.ok, bool(r), r.reason
+
+
+async def session_lines(url):
+    s = requests.Session()
+    r = s.get(url)
+    return [line.decode() for line in r.iter_lines()]
+
+
 async def spellings(base):
     one = requests.request("GET", base + "/echo").json()
     two = get(base + "/echo", params=[("a", "1"), ("a", "2")]).json()
@@ -301,7 +314,7 @@ def test_not_found(url):
         fetch_json(url)
 ''',
 }
-REFUSED = {"truth_of_two": "truth of a loop variable", "shared_session": "kept on a module global", "with_hooks": "`hooks=`", "returns_response": "is returned",
+REFUSED = {"session_lines": "a response of `s.get()`: `.iter_lines`", "truth_of_two": "truth of a loop variable", "shared_session": "kept on a module global", "with_hooks": "`hooks=`", "returns_response": "is returned",
            "apparent": "apparent_encoding", "lines": "iter_lines", "in_a_list": "put in a container",
            "as_value": "used as a value"}
 
@@ -416,6 +429,7 @@ def test_pytest_raises_in_a_test_of_the_helper(project, servers) -> None:
 # --- the response API -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("path", ["/echo", "/status/404", "/status/500", "/bytes", "/cookies", "/redirect"])
 def test_response_api(project, servers, path) -> None:
+    assert same(project, "session_response", servers[0] + path)[0] == "value"
     kind, value = same(project, "response_api", servers[0] + path)
     assert kind == "value" and value[2] is (not value[0])
     assert same(project, "walrus", servers[0] + path)[0] == "value"

@@ -329,6 +329,11 @@ def _session_use(facts: _Facts, use: ast.Name, name: str, region: list[ast.stmt]
         if not call_fixable(parent, attr.attr) or any(kw.arg in CLIENT_KEYWORDS for kw in parent.keywords):
             raise _Refused(f"`{name}.{attr.attr}()` has arguments that are not converted (stream=, per-request verify=/"
                            "cert=/cookies=/proxies=, ...)")
+        on_session = lambda c: (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)  # noqa: E731
+                                and c.func.value.id == name and c.func.attr in VERBS)
+        why = requests_responses.flow(parent, facts.parents, facts.names, on_session)
+        if why:
+            raise _Refused(f"a response of `{name}.{attr.attr}()`: {why}")
         found.calls.append(parent)
     elif attr.attr == "headers" or (attr.attr in ("auth", "params") and stored):
         pass  # httpx's client headers are mutable alike; its params are immutable and its auth reads back as BasicAuth

@@ -41,12 +41,13 @@ def refusals(func: ast.AST, parents: dict[int, ast.AST], names: dict[str, list[a
     `parents`/`names`: each node's parent and each name's appearances in the function (nested scopes too)."""
     for call in calls:
         if isinstance(call, ast.Call) and is_verb(call):
-            why = _flow(call, parents, names, is_verb)
+            why = flow(call, parents, names, is_verb)
             if why:
                 yield call, why
 
 
-def _flow(call: ast.Call, parents: dict[int, ast.AST], names: dict[str, list[ast.Name]], is_verb) -> str | None:
+def flow(call: ast.Call, parents: dict[int, ast.AST], names: dict[str, list[ast.Name]], is_verb) -> str | None:
+    """Why the response of `call` cannot be kept, or None. `is_verb(call)`: a call giving such a response."""
     node: ast.AST = call
     parent = parents.get(id(call))
     if isinstance(parent, ast.NamedExpr) and parent.value is call:  # `(r := requests.get(u)).ok`
