@@ -194,3 +194,85 @@ def test_the_whole_project_check_refuses_a_closure_that_would_leave_a_caller_una
     out, err = capsys.readouterr()
     assert "async def load" not in out and "await asyncio.to_thread(load)" in out
     assert "internal check: `app.load` would stay called without `await` at app.py:10" in err
+
+
+def test_a_method_called_on_an_object_of_unknown_class_is_a_boundary(tmp_path: Path, cli) -> None:
+    """`store = make_store(); store.describe()`: the index cannot tell the class of `store` (a function
+    built it), so Store.describe may be what is called there. It stays sync (offloaded where async code
+    calls it), instead of handing that sync caller a coroutine."""
+    write(tmp_path, {"shop.py": """
+        import time
+
+
+        class Store:
+            def describe(self):
+                time.sleep(0.01)
+                return "store"
+
+
+        def make_store():
+            return Store()
+
+
+        def report():
+            store = make_store()
+            return store.describe() + "!"
+
+
+        async def handler():
+            store = Store()
+            return store.describe()
+        """})
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
+    assert code == 0, err
+    text = (tmp_path / "shop.py").read_text()
+    assert "    def describe(self):" in text and "return await asyncio.to_thread(store.describe)" in text
+    assert "is called on an object the index cannot resolve at shop.py:16" in err
+    out = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c",
+                          "import asyncio, shop; print(shop.report(), asyncio.run(shop.handler()))"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.split() == ["store!", "store"], out.stderr
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+# calls that take a coroutine without awaiting it themselves, and run it
+_RUNNERS = {"run", "gather", "create_task", "ensure_future", "wait_for", "shield", "run_until_complete", "start_soon"}
+
+
+def _unawaited_calls(tree: Path, names: set[str]) -> list[str]:
+    """Calls of a function made async (by its last name) that are not awaited nor handed to a runner."""
+    import ast
+
+    found = []
+    for path in sorted(tree.rglob("*.py")):
+        module = ast.parse(path.read_text(encoding="utf-8"))
+        parents = {child: node for node in ast.walk(module) for child in ast.iter_child_nodes(node)}
+        for node in ast.walk(module):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+            if name not in names:
+                continue
+            parent = parents.get(node)
+            runner = parent.func if isinstance(parent, ast.Call) else None
+            runner_name = runner.attr if isinstance(runner, ast.Attribute) else getattr(runner, "id", "")
+            if isinstance(parent, ast.Await) or runner_name in _RUNNERS:
+                continue
+            found.append(f"{path.relative_to(tree)}:{node.lineno} {name}()")
+    return found
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
+def test_a_fixed_example_calls_every_function_made_async_with_await(example: str, tmp_path: Path, cli) -> None:
+    import re
+    import shutil
+
+    tree = tmp_path / example
+    shutil.copytree(EXAMPLES / example, tree)
+    code, out, err = cli("fix", "--write", "--allow-dirty", "--no-cache", "--format", "json", ".", cwd=tree)
+    assert code == 0, err
+    made = {m.group(1).rpartition(".")[2] for f in json.loads(out)["files"] for c in f["changes"]
+            if (m := re.match(r"made `([\w.<>]+)` async", c["message"]))}
+    assert _unawaited_calls(tree, made) == []
+    assert cli("fix", "--check", "--no-cache", ".", cwd=tree)[0] == 0  # and a second run changes nothing

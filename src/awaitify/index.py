@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 from pathlib import Path
 
+from awaitify.constructors import builds_own_class
 from awaitify.subclass_text import SubclassText
 from awaitify.summary import CallSite, ClassInfo, FunctionInfo, ModuleSummary, Ref, ValueRef, summarize, summarize_focused, summary_or_none
 
@@ -263,7 +264,8 @@ class ProjectIndex:
                 self.external_calls.append((path, site, external))
                 if site.owner:
                     self._external_from.setdefault((path, site.owner), []).append((Edge(path, site), external))
-            if not targets and site.ref.kind == "unresolved" and site.ref.attr:
+            # `x.m()` on a local whose class is not known (`x = make()`, a function) may reach any `m`
+            if not targets and site.ref.kind in ("unresolved", "instance") and site.ref.attr:
                 self._unresolved.setdefault(site.ref.attr, []).append((path, site))
             for target in targets:
                 edge = Edge(path, site, constructor, dynamic=site.ref.kind in ("self", "instance"))
@@ -562,6 +564,21 @@ class ProjectIndex:
             return self.resolve_dotted(".".join([target, *rest[1:]]), depth + 1)
         return None
 
+    def _instance_class(self, path: str, ref: Ref) -> ClassId | None:
+        """The class of a local bound by `x = C(...)`, or by `x = C.make(...)` where `make` is a classmethod
+        whose every `return` is `cls(...)` (a constructor: `x` is a `C`, a subclass's when C is one)."""
+        cid = self.resolve_class_ref(path, ref)
+        if cid is not None or ref.kind not in ("own", "import") or "." not in ref.target:
+            return cid
+        found = self._resolve_plain(path, ref)
+        if not (found and found[0] == "function" and found[1]):
+            return None
+        fid: FuncId = found[1]  # type: ignore[assignment]
+        info = self.function(fid)
+        if info.class_qualname is None or not builds_own_class(self.texts.get(fid[0], ""), info.line, info.name):
+            return None
+        return self.resolve_class_ref(path, ref._replace(target=ref.target.rpartition(".")[0]))
+
     def resolve_class_ref(self, path: str, ref: Ref) -> ClassId | None:
         found = self._resolve_plain(path, ref)
         return found[1] if found and found[0] == "class" else None  # type: ignore[return-value]
@@ -671,7 +688,7 @@ class ProjectIndex:
     def resolve_call(self, path: str, ref: Ref) -> tuple[list[FuncId], bool, str | None]:
         """(callee functions, is a constructor call, external dotted name if outside the project)."""
         if ref.kind in ("self", "instance"):
-            cid = (path, ref.target) if ref.kind == "self" else (self.resolve_class_ref(path, ref.cls) if ref.cls else None)
+            cid = (path, ref.target) if ref.kind == "self" else (self._instance_class(path, ref.cls) if ref.cls else None)
             if cid is None:
                 return [], False, None
             fid = self.lookup_method(cid, ref.attr)
