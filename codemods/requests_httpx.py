@@ -643,6 +643,10 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._count_converted()
         self.record(original, f"{func.value.value}.{verb}() -> await {func.value.value}.{verb}() on the AsyncClient",
                     dependent=True)
+        if _sends_body_without_verb_body(verb, request_args):  # httpx's get() takes no body: request() does
+            args = [cst.Arg(cst.SimpleString(f'"{verb.upper()}"')), *request_args]
+            call = updated.with_changes(func=updated.func.with_changes(attr=cst.Name("request")))  # type: ignore[attr-defined]
+            return awaited(call.with_changes(args=_laid_out(args, updated.args)))
         return awaited(updated.with_changes(args=_laid_out(request_args, updated.args)))
 
     def _is_session_factory(self, call: cst.Call) -> bool:
@@ -734,6 +738,12 @@ class RequestsToHttpx(AwaitifyCodemod):
         AddImportsVisitor.add_needed_import(self.context, self.client_module)
         if life is not None:
             return self._stream_call(original, updated, verb, client, request_args)
+        if _sends_body_without_verb_body(verb, request_args):
+            self.record(original, f"requests.{verb}(..., body) -> await {client}.request(\"{verb.upper()}\", ...) on an "
+                        f"{self.client_module}.AsyncClient: httpx's {verb}() takes no body, request() sends it as requests did")
+            func = cst.Attribute(cst.Name(client), cst.Name("request"))
+            args = [cst.Arg(cst.SimpleString(f'"{verb.upper()}"')), *request_args]
+            return awaited(updated.with_changes(func=func, args=_laid_out(args, updated.args)))
         self.record(original, f"requests.{verb}() -> await {client}.{verb}() on an {self.client_module}.AsyncClient: "
                     "requests blocks the event loop")
         func = cst.Attribute(cst.Name(client), cst.Name(verb))
@@ -1268,3 +1278,12 @@ class _ResponseEdits(cst.CSTTransformer):
         if isinstance(updated.operator, cst.Not) and id(inner) in self.negations:  # `not r.ok` -> `r.is_error`
             return inner.expression.with_changes(lpar=updated.lpar, rpar=updated.rpar)  # type: ignore[attr-defined]
         return updated
+
+
+# httpx's verbs that take no request body: requests' get(url, json=...) must become request("GET", ...)
+_BODYLESS_VERBS = frozenset({"get", "head", "options", "delete"})
+_BODY_ARGUMENTS = frozenset({"data", "json", "files", "content"})
+
+
+def _sends_body_without_verb_body(verb: str, args: list[cst.Arg]) -> bool:
+    return verb in _BODYLESS_VERBS and any(a.keyword is not None and a.keyword.value in _BODY_ARGUMENTS for a in args)
