@@ -24,6 +24,7 @@ from awaitify.prechecks import SESSION_FACTORIES
 from awaitify.source import SourceFile
 from awaitify.summary import UNPARSABLE
 
+_IMPORTS_REQUESTS = re.compile(r"^[ \t]*(?:import|from)[ \t]+requests\b", re.MULTILINE)
 GUARDED = "guarded"  # the facts' key: [[line, called name, reads json], ...]
 REFUSED = "refused_calls"  # [[line, why], ...]: calls no propagation starts from (awaitify.planner reads this key)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -150,7 +151,7 @@ def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
             pass  # the transform step reports files that do not parse
 
     for source in sources:
-        if "requests" in source.text:
+        if "requests" in source.text and _IMPORTS_REQUESTS.search(source.text):  # (the plain test first: 20x faster)
             parse(source)
     raisers = _raisers(list(parsed.values()))
     while True:  # callers in files that do not spell requests: read the files spelling a raiser's name
