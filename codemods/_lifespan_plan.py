@@ -84,7 +84,9 @@ class ModuleFacts:
     imports: dict[str, str] = field(default_factory=dict)  # local name -> dotted
     defs: dict[str, ast.AST] = field(default_factory=dict)  # module-level function defs
     bound: set[str] = field(default_factory=set)  # every module-level name
+    rebound: set[str] = field(default_factory=set)  # names bound more than once at module level
     targets: dict[str, Target] = field(default_factory=dict)
+    aliases: dict[str, ast.expr] = field(default_factory=dict)  # module-level `name = other.name`
     import_lines: list[tuple[int, str]] = field(default_factory=list)  # (line, dotted module imported)
 
     @property
@@ -128,12 +130,17 @@ def _read(source: SourceFile, roots: list[Path]) -> ModuleFacts | None:
                 facts.import_lines += [(stmt.lineno, base), (stmt.lineno, f"{base}.{alias.name}")]
         elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
             facts.defs[stmt.name] = stmt
+        names = [alias.asname or alias.name.split(".")[0] for alias in stmt.names] if isinstance(
+            stmt, (ast.Import, ast.ImportFrom)) else []
         for node in ast.walk(stmt) if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else [stmt]:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                facts.bound.add(node.name)
+                names.append(node.name)
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-                facts.bound.add(node.id)
-    facts.bound |= set(facts.imports)
+                names.append(node.id)
+        for name in names:
+            if name in facts.bound:
+                facts.rebound.add(name)
+            facts.bound.add(name)
     return facts
 
 
@@ -163,6 +170,8 @@ def _find_targets(facts: ModuleFacts) -> None:
             if kind:
                 text = ast.get_source_segment(facts.source.text, value.func) or "FastAPI"
                 facts.targets[target] = Target(facts, target, kind, value, text)
+        elif isinstance(value, (ast.Name, ast.Attribute)) and target is not None:
+            facts.aliases[target] = value  # `router = app.router`: a registration on it reaches the app
 
 
 # --- the whole project -------------------------------------------------------------------------
@@ -204,6 +213,7 @@ class Project:
                 self._named.setdefault(name, []).append(source)
         self.out: dict[str, dict] = {}
         self.unknown: list[str] = []  # registrations whose app cannot be told: no app gets a lifespan
+        self._following: set[tuple[str, str]] = set()  # aliases being resolved (resolve_target)
 
     def _facts(self, source: SourceFile) -> ModuleFacts | None:
         path = str(source.path)
@@ -240,6 +250,12 @@ class Project:
         module, _, var = name.rpartition(".")
         owner = self.module(module)
         if owner is not None:
+            if var not in owner.targets and var in owner.aliases and (owner.path, var) not in self._following:
+                self._following.add((owner.path, var))  # an alias of an alias of itself ends here
+                try:
+                    return self.resolve_target(owner, owner.aliases[var])
+                finally:
+                    self._following.discard((owner.path, var))
             return owner.targets.get(var)
         root = expr
         while isinstance(root, ast.Attribute):
@@ -296,6 +312,9 @@ class Project:
                 if handler is None:
                     self._refuse(facts, target, element, f"the {event} hook `{_text(facts, element)}` is not a plain name")
                     continue
+                if isinstance(element, ast.Name) and element.id in facts.rebound:
+                    self._rebound(facts, target.call.func, element, element.id)
+                    continue
                 key = (target.call.lineno, i - 10_000)  # constructor lists run first
                 target.hooks.append(Hook(event, handler, key, (facts.path, ("kw", target.call.lineno, kw.arg)), kw.value.lineno))
 
@@ -307,6 +326,9 @@ class Project:
                 if hit:
                     seen.add(id(deco))
                     receiver, event = hit
+                    if stmt.name in facts.rebound:
+                        self._rebound(facts, receiver, deco, stmt.name)
+                        continue
                     handler = Handler(facts.name, stmt.name, "", isinstance(stmt, ast.AsyncFunctionDef), stmt.name,
                                       (facts.path, stmt.name))
                     self._register(facts, receiver, event, handler, deco, ("deco", deco.lineno))
@@ -340,8 +362,11 @@ class Project:
         """A statement that registers one hook: moved when its handler is a plain name, else its app is refused."""
         handler = self.handler(facts, handler_expr)
         if handler is None:
-            return receiver, event  # left for `elsewhere` to find, which refuses the app it reaches
+            return receiver, event  # left for `unmovable` to find, which refuses the app it reaches
         seen.add(id(marker))
+        if isinstance(handler_expr, ast.Name) and handler_expr.id in facts.rebound:
+            self._rebound(facts, receiver, call, handler_expr.id)
+            return receiver, event
         self._register(facts, receiver, event, handler, call, ("stmt", stmt.lineno))
         return receiver, event
 
@@ -365,6 +390,14 @@ class Project:
                 return
             key = (anchor, node.lineno)
         target.hooks.append(Hook(event, handler, key, (facts.path, where), node.lineno))
+
+    def _rebound(self, facts: ModuleFacts, receiver: ast.expr, node: ast.AST, name: str) -> None:
+        """A hook whose name is bound again at module level (two `def init():`): by the time the
+        lifespan runs, the name holds only the last binding, so the registered function is lost."""
+        target = self.resolve_target(facts, receiver)
+        if isinstance(target, Target):
+            self._refuse(facts, target, node, f"the hook `{name}` shares its name with another module-level binding "
+                         "(the lifespan could only call the last one)")
 
     def _block(self, facts: ModuleFacts, found: unmovable.Registration) -> None:
         """A registration that cannot move: the app it reaches is refused; when awaitify cannot tell

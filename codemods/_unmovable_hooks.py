@@ -38,11 +38,12 @@ class Registration:
 
 def registrations(tree: ast.Module, seen: set[int]) -> Iterator[Registration]:
     """Every hook registration in `tree` whose node is not in `seen` (the ones that move)."""
-    named: set[int] = set()  # `app.on_event(...)` calls already reported with the call that passes the hook
+    named: set[int] = set()  # registrations already reported with the call that passes the hook
     for node, funcs, guard in _walk(tree, [], ""):
-        if isinstance(node, ast.Call) and _registration(node.func) is not None and id(node.func) not in seen:
-            named.add(id(node.func))  # app.on_event("startup")(hook): name the whole registration
-            found = _registration(node.func)
+        inner = _registered_through(node)
+        if inner is not None and id(inner) not in seen:
+            named.add(id(inner))  # app.on_event("startup")(hook), app.router.on_startup.insert(0, hook)
+            found = _registration(inner)
         elif id(node) in named or id(node) in seen:
             continue
         else:
@@ -54,8 +55,10 @@ def registrations(tree: ast.Module, seen: set[int]) -> Iterator[Registration]:
             how += f" inside `{_name(funcs[-1])}`: it runs only when that is called"
         elif guard:
             how += f" inside a module-level `{guard}`: it runs only as that decides"
+        elif literal is None or (isinstance(inner or node, ast.Call) and (inner or node).keywords):  # type: ignore[union-attr]
+            how += " with an event awaitify cannot read (not a literal \"startup\" or \"shutdown\" argument)"
         else:
-            how += " in a form awaitify does not move (its handler is not a plain name)"
+            how += " in a form awaitify does not move (a handler that is not a plain name, or not a single `.append`)"
         registration = Registration(node, receiver, how, literal)
         root = _root(receiver)
         for func in reversed(funcs):
@@ -95,6 +98,19 @@ def arguments_for(tree: ast.Module, function: ast.AST, param: str) -> Iterator[a
             yield ast.Constant(None)  # passed some other way: not an app awaitify can name
 
 
+def _registered_through(node: ast.AST) -> ast.AST | None:
+    """For a call that passes the hook to a registration (`app.on_event("startup")(hook)`,
+    `app.router.on_startup.insert(0, hook)`), that registration's node."""
+    if not isinstance(node, ast.Call):
+        return None
+    if _registration(node.func) is not None and isinstance(node.func, ast.Call):
+        return node.func
+    func = node.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Attribute) and func.value.attr in _HOOK_LISTS:
+        return func.value
+    return None
+
+
 def _registration(node: ast.AST) -> tuple[ast.expr, str, bool | None] | None:
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _HOOK_METHODS:
         literal = _event(node.args[0]) if node.args else None
@@ -111,11 +127,15 @@ def _event(node: ast.expr) -> bool | None:
 
 
 def _walk(node: ast.AST, funcs: list[ast.AST], guard: str) -> Iterator[tuple[ast.AST, list[ast.AST], str]]:
-    """Each node below `node`, with the functions it stands in and the first statement guarding it."""
+    """Each node below `node`, with the functions it stands in and the first statement guarding it.
+    A decorator stands where its function is defined, not inside it."""
+    inner = [*funcs, node] if isinstance(node, _FUNCS) else funcs
+    inner_guard = guard or _GUARDS.get(type(node).__name__, "")
+    decorators = {id(d) for d in getattr(node, "decorator_list", ())}
     for child in ast.iter_child_nodes(node):
-        yield child, funcs, guard
-        inner = [*funcs, child] if isinstance(child, _FUNCS) else funcs
-        yield from _walk(child, inner, guard or _GUARDS.get(type(child).__name__, ""))
+        scope, child_guard = (funcs, guard) if id(child) in decorators else (inner, inner_guard)
+        yield child, scope, child_guard
+        yield from _walk(child, scope, child_guard)
 
 
 # statements whose body may run never, or more than once, or only in some cases

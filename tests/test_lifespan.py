@@ -775,3 +775,68 @@ def test_a_failing_startup_hook_still_aborts_startup(tmp_path: Path) -> None:
     _fix(tmp_path)
     assert "lifespan=lifespan" in (tmp_path / "app.py").read_text()
     assert events() == before
+
+
+def test_two_hooks_with_one_name_refuse_the_app(tmp_path: Path) -> None:
+    """`def init` twice, both registered: by the time a lifespan runs, `init` is the last one only."""
+    _refused(tmp_path, {"app.py": _app_and("""
+
+        @app.on_event("startup")
+        def init():
+            events.append("database")
+
+
+        @app.on_event("startup")
+        def init():  # noqa: F811
+            events.append("cache")
+    """)}, "the hook `init` shares its name")
+
+
+def test_a_registration_through_an_alias_of_the_router_moves(tmp_path: Path) -> None:
+    after = _convert_and_compare(tmp_path, {"app.py": _app_and("""
+
+        router = app.router
+        web = app
+
+
+        def load_models():
+            events.append("models")
+
+
+        @web.on_event("shutdown")
+        def bye():
+            events.append("bye")
+
+
+        router.add_event_handler("startup", load_models)
+    """)}, "app")
+    assert after["started"] == ["boot", "models"] and after["stopped"] == ["bye"]
+
+
+def test_refusals_say_where_and_how_a_hook_is_registered(tmp_path: Path) -> None:
+    messages = _refused(tmp_path, {"app.py": _app_and("""
+
+        import os
+
+        STARTUP = "startup"
+
+
+        def check_env():
+            pass
+
+
+        app.router.on_startup.insert(0, check_env)
+
+        if os.environ.get("METRICS"):
+            @app.on_event("shutdown")
+            def stop_metrics():
+                pass
+
+
+        @app.on_event(STARTUP)
+        def boot2():
+            pass
+    """)}, "app.router.on_startup.insert(0, check_env)")
+    text = "\n".join(messages)
+    assert "`app.on_event(\"shutdown\")` registered with `.on_event(...)` inside a module-level `if`" in text
+    assert "`app.on_event(STARTUP)` registered with `.on_event(...)` with an event awaitify cannot read" in text
