@@ -68,6 +68,8 @@ POSITIVE = [
     ("from os import path", "path.getsize(p)", "AW510"),
     ("", "input()", "AW511"),
     ("import redis", "r = redis.Redis()", "AW512"),
+    ("import redis", "r = redis.Redis.from_url(x)", "AW512"),
+    ("from redis import StrictRedis", "r = StrictRedis.from_url(x)", "AW512"),
     ("import sqlite3", "sqlite3.connect(p)", "AW512"),
     ("import psycopg2", "psycopg2.connect(p)", "AW512"),
     ("import requests", "s = requests.Session()", "AW514"),

@@ -13,7 +13,7 @@ import ast
 from dataclasses import dataclass, field
 
 from awaitify import requests_plan
-from awaitify.prechecks import LOOP_GETTERS
+from awaitify.prechecks import LOOP_GETTERS, REDIS_FACTORIES
 from awaitify.codemod_rules import LIFESPAN_HOOKS, OS_PATH, OS_WAIT, SHUTIL_IO, SUBPROCESS_RUN
 from awaitify.requests_plan import VERBS as HTTP_VERBS
 from awaitify.suppress import suppressions
@@ -37,8 +37,8 @@ CALLS: dict[str, tuple[str, str]] = {  # qualified name -> (code, pattern shown)
     "io.open_code": ("AW507", "io.open_code()"),
     "codecs.open": ("AW507", "codecs.open()"),
     "os.fdopen": ("AW508", "os.fdopen()"),
-    **{f"redis.{f}": ("AW512", f"redis.{f}()") for f in ("Redis", "StrictRedis", "from_url")},
-    "redis.client.Redis": ("AW512", "redis.Redis()"),
+    # every redis client factory the sync-db-client codemod converts, as it lists them
+    **{name: ("AW512", f"{name}()") for name in REDIS_FACTORIES},
     "psycopg2.connect": ("AW512", "psycopg2.connect()"),
     "sqlite3.connect": ("AW512", "sqlite3.connect()"),
     "pymysql.connect": ("AW512", "pymysql.connect()"),
