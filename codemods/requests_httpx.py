@@ -550,16 +550,18 @@ class RequestsToHttpx(AwaitifyCodemod):
         client = self._async_client(original.items[0].item, life)  # type: ignore[arg-type]
         return updated.with_changes(items=[updated.items[0].with_changes(item=client)], asynchronous=cst.Asynchronous())
 
-    def _async_client(self, factory: cst.Call, life: _Life) -> cst.Call:
-        """The httpx.AsyncClient for a requests.Session(), with the settings httpx takes only here."""
+    def _async_client(self, factory: cst.Call, life: _Life, at: cst.CSTNode | None = None) -> cst.Call:
+        """The httpx.AsyncClient for a requests.Session(), with the settings httpx takes only here.
+        `at`: the factory call in the original tree, where the change is reported (`factory` may be
+        a node the transform built, which has no position)."""
         self._count_converted()
         self._schedule_import_removal(factory.func)
         AddImportsVisitor.add_needed_import(self.context, self.client_module)
         closed = ("its `async with` block closes it" if life.last is None else
                   f"`{life.name}.close()` -> `await {life.name}.aclose()`" if not life.wrap else
                   f"`await {life.name}.aclose()` in a `finally:` closes it")
-        self.record(factory, f"requests.Session() -> {self.client_module}.AsyncClient(): its requests are awaited; {closed}")
-        return self._new_client([_kw(key, value) for key, value in life.settings], factory)
+        self.record(at or factory, f"requests.Session() -> {self.client_module}.AsyncClient(): its requests are awaited; {closed}")
+        return self._new_client([_kw(key, value) for key, value in life.settings], at or factory)
 
     def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
         """`for chunk in r.iter_content(n):` on a converted stream -> `async for chunk in r.aiter_bytes(n):`."""
@@ -589,7 +591,7 @@ class RequestsToHttpx(AwaitifyCodemod):
                 continue
             inner = self._regions(originals[i + 1:ends[0] + 1], updated[i + 1:ends[0] + 1])
             build = self._stream_region if life.kind == "stream" else self._session_region  # type: ignore[union-attr]
-            out.extend(build(updated[i], inner, life))  # type: ignore[arg-type]
+            out.extend(build(updated[i], inner, life, originals[i]))  # type: ignore[arg-type]
             i = ends[0] + 1
         return out
 
@@ -600,7 +602,8 @@ class RequestsToHttpx(AwaitifyCodemod):
             if setting is not None and isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], cst.Assign):
                 setting[0].settings.append((setting[1], stmt.body[0].value))
 
-    def _stream_region(self, assign: cst.SimpleStatementLine, body: list[cst.BaseStatement], life: _Life) -> list[cst.BaseStatement]:
+    def _stream_region(self, assign: cst.SimpleStatementLine, body: list[cst.BaseStatement], life: _Life,
+                       original: cst.BaseStatement) -> list[cst.BaseStatement]:
         """`r = <stream call>` and the statements using r -> `async with <stream call> as r:` holding them;
         the `async with` needs the stream call's client, as the assignment did."""
         value = assign.body[0].value  # type: ignore[attr-defined]
@@ -612,12 +615,14 @@ class RequestsToHttpx(AwaitifyCodemod):
             self._clients[id(made)] = (entry[0], made)
         return [made]
 
-    def _session_region(self, assign: cst.SimpleStatementLine, body: list[cst.BaseStatement], life: _Life) -> list[cst.BaseStatement]:
+    def _session_region(self, assign: cst.SimpleStatementLine, body: list[cst.BaseStatement], life: _Life,
+                        original: cst.BaseStatement) -> list[cst.BaseStatement]:
         """`s = requests.Session()` and its use -> `s = httpx.AsyncClient()` then `try: <use> finally: await s.aclose()`
         (a last `s.close()` dropped: the `finally:` does it); a use that is already `try: ... finally: s.close()`
         keeps its shape, the close awaited."""
         factory = assign.body[0].value  # type: ignore[attr-defined]
-        made = assign.with_changes(body=[assign.body[0].with_changes(value=self._async_client(factory, life))])
+        at = original.body[0].value  # type: ignore[attr-defined]
+        made = assign.with_changes(body=[assign.body[0].with_changes(value=self._async_client(factory, life, at))])
         if life.close == "drop":
             dropped, body = body[-1], body[:-1]
             self._clients.pop(id(dropped), None)
