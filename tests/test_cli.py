@@ -163,3 +163,9 @@ def test_warnings_about_the_code_read_are_not_printed(tmp_path: Path, cli) -> No
     (tmp_path / "app.py").write_text('import time\n\n\nasync def f():\n    time.sleep(1)\n    return "\\("\n')
     code, out, err = cli("fix", "--check", ".")
     assert code == 1 and "SyntaxWarning" not in err, err
+
+
+def test_check_summary_counts_one_file_in_the_singular(tmp_path: Path, cli) -> None:
+    (tmp_path / "m.py").write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n")
+    code, _, err = cli("check", "--no-cache", ".")
+    assert code == 1 and "1 finding (1 fixable with `awaitify fix`) in 1 file scanned" in err

@@ -288,7 +288,7 @@ def check(
     if not quiet:
         fixable = sum(f.fixable for f in result.findings)
         print(f"awaitify: {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} "
-              f"({fixable} fixable with `awaitify fix`) in {result.scanned} files scanned"
+              f"({fixable} fixable with `awaitify fix`) in {result.scanned} file{'s' if result.scanned != 1 else ''} scanned"
               f"{f', {result.suppressed} suppressed' if result.suppressed else ''}"
               f"{f', {len(result.errors)} not readable' if result.errors else ''}", file=sys.stderr)
     if result.findings:
