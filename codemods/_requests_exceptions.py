@@ -109,19 +109,26 @@ def response_reads(handler: cst.ExceptHandler) -> list[cst.Attribute]:
 
 
 class ExceptionResponse(cst.CSTTransformer):
-    """Rewrites the reads `response_reads` found (by the ids of the updated nodes) for an httpx response."""
+    """Rewrites the reads `response_reads` found (by the ids of the updated nodes) for an httpx response;
+    `either`: the handler catches requests' exceptions too, so the read works on both kinds of response
+    (`(R.reason_phrase if hasattr(R, "reason_phrase") else R.reason)`)."""
 
-    def __init__(self, reads: set[int]) -> None:
+    def __init__(self, reads: set[int], either: bool = False) -> None:
         super().__init__()
         self.reads = reads
+        self.either = either
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         if id(original) not in self.reads:
             return updated
         attr = original.attr.value
-        if attr == "ok":
-            return cst.UnaryOperation(cst.Not(), updated.with_changes(attr=cst.Name("is_error")),
-                                      lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-        if attr == "url":
+        if attr == "url":  # a str on requests' response already
             return cst.Call(cst.Name("str"), [cst.Arg(updated)])
-        return updated.with_changes(attr=cst.Name(RESPONSE_OF_EXCEPTION[attr]))
+        httpx_form = "not R.is_error" if attr == "ok" else f"R.{RESPONSE_OF_EXCEPTION[attr]}"
+        response = cst.Module([]).code_for_node(updated.value)
+        if self.either:
+            marker = "is_error" if attr == "ok" else RESPONSE_OF_EXCEPTION[attr]
+            code = f'({httpx_form} if hasattr(R, "{marker}") else R.{attr})'
+        else:
+            code = f"({httpx_form})" if attr == "ok" else httpx_form
+        return cst.parse_expression(code.replace("R", response))

@@ -289,6 +289,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._unconverted = 0  # requests calls left as they are so far
         self._guards: list[Guard] = []  # the try statements (and pytest.raises blocks) being visited
         self._raises: dict[int, Guard] = {}  # id(with pytest.raises(...)) -> its guard
+        self._handler_origin: dict[int, cst.ExceptHandler] = {}  # id(original handler type) -> its handler
         self._statement_calls: set[int] = set()  # ids of calls standing as statements
         self._called: set[int] = set()  # ids of called expressions (and of what a thread runs): no value use
         self._json_read = False  # `.json()` read on a converted response somewhere in the module
@@ -342,9 +343,9 @@ class RequestsToHttpx(AwaitifyCodemod):
         return True
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
-        handler_types = self._indirect_handlers()
+        handler_types, exc_rewrites = self._indirect_handlers()
         if self._response_edits or handler_types:
-            updated = updated.visit(_ResponseEdits(self._response_edits, handler_types))
+            updated = updated.visit(_ResponseEdits(self._response_edits, handler_types, exc_rewrites))
         return self._with_tls_context(updated)
 
     def _with_tls_context(self, module: cst.Module) -> cst.Module:
@@ -384,10 +385,11 @@ class RequestsToHttpx(AwaitifyCodemod):
             args = [*args, _kw("verify", cst.Name(self._tls_name))]  # type: ignore[arg-type]
         return cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")), args=with_commas(list(args)))
 
-    def _indirect_handlers(self) -> dict[int, cst.BaseExpression]:
+    def _indirect_handlers(self) -> tuple[dict[int, cst.BaseExpression], dict[int, bool]]:
         """`except requests.X` around `await helper()` where the helper (a function of this module, made
         async by propagation, or one it awaits) now raises httpx's exceptions; or, once this module has
-        no requests call left, around any await. Where requests calls remain, both are caught."""
+        no requests call left, around any await. Where requests calls remain, both are caught. Also the
+        handlers whose `exc.response.reason` & co. are spelled for httpx (or reported, where both are caught)."""
         converting = set(self._converting)
         changed = True
         while changed:
@@ -398,6 +400,7 @@ class RequestsToHttpx(AwaitifyCodemod):
                     changed = True
         clean = self._converted > 0 and self._unconverted == 0
         out: dict[int, cst.BaseExpression] = {}
+        rewrites: dict[int, bool] = {}  # handler -> it catches requests' exceptions too
         for callees, handlers in self._deferred_handlers:
             if not (callees & converting or clean):
                 continue
@@ -405,7 +408,11 @@ class RequestsToHttpx(AwaitifyCodemod):
                 new = self._handler_type(type_, keep_requests=not clean, json=self._json_read)
                 if new is not type_:
                     out[id(handler)] = new
-        return out
+                    origin = self._handler_origin.get(id(type_))
+                    if origin is not None and response_reads(origin):
+                        rewrites[id(handler)] = not clean
+                        self._exception_response(origin, origin, keeps_requests=not clean)  # (its records)
+        return out, rewrites
 
     # --- scopes ---------------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -1035,6 +1042,7 @@ class RequestsToHttpx(AwaitifyCodemod):
     def leave_Try(self, original: cst.Try, updated: cst.Try) -> cst.BaseStatement:
         guard = self._guards.pop()
         typed = [(h, o.type) for o, h in zip(original.handlers, updated.handlers) if o.type is not None]
+        self._handler_origin.update((id(o.type), o) for o in original.handlers if o.type is not None)
         new, keep = self._guarded_types(guard, typed)
         handlers = []
         for o, h in zip(original.handlers, updated.handlers):
@@ -1044,21 +1052,15 @@ class RequestsToHttpx(AwaitifyCodemod):
         return updated.with_changes(handlers=handlers)
 
     def _exception_response(self, original: cst.ExceptHandler, updated: cst.ExceptHandler, keeps_requests: bool) -> cst.ExceptHandler:
-        """`exc.response.reason` & co. in a handler that now catches httpx's exception: httpx's spelling;
-        reported where the handler catches requests' too (`exc.response` may be either)."""
+        """`exc.response.reason` & co. in a handler that now catches httpx's exception: httpx's spelling, or
+        (where it catches requests' too, so `exc.response` may be either) a form that works on both."""
         reads = response_reads(original)
+        for read in reads:
+            self.record(read, f"exc.response.{read.attr.value}: spelled for the httpx response the exception now holds"
+                        + (" (or the requests one it may still hold)" if keeps_requests else ""), dependent=True)
         if not reads:
             return updated
-        if keeps_requests:
-            for read in reads:
-                self.diagnose(read, f"`.{read.attr.value}` of a caught exception's response: it may be a requests or an "
-                              "httpx response here (httpx: `not .is_error`, `.reason_phrase`, `.next_request`, `str(.url)`); "
-                              "rewrite it by hand")
-            return updated
-        ids = {id(n) for n in response_reads(updated)}
-        for read in reads:
-            self.record(read, f"exc.response.{read.attr.value}: spelled for the httpx response the exception now holds", dependent=True)
-        return updated.visit(ExceptionResponse(ids))  # type: ignore[return-value]
+        return updated.visit(ExceptionResponse({id(n) for n in response_reads(updated)}, either=keeps_requests))  # type: ignore[return-value]
 
     def _guarded_types(self, guard: Guard, typed: list) -> tuple[dict[int, cst.BaseExpression], bool]:
         """The new type of each (node, type) guarding a body that can now raise httpx's exceptions: it holds
@@ -1240,10 +1242,11 @@ class _ResponseEdits(cst.CSTTransformer):
     """Applies the response rewrites decided per function: `r.ok`, `if r`, `bool(r)` -> `not r.is_error`
     (`not r.ok` -> `r.is_error`), `r.reason` -> `r.reason_phrase`, `r.next` -> `r.next_request`."""
 
-    def __init__(self, edits: dict[int, str], handler_types: dict[int, cst.BaseExpression]) -> None:
+    def __init__(self, edits: dict[int, str], handler_types: dict[int, cst.BaseExpression], exc_rewrites: dict[int, bool]) -> None:
         super().__init__()
         self.edits = edits
         self.handler_types = handler_types
+        self.exc_rewrites = exc_rewrites  # handlers whose `exc.response.reason` & co. now read an httpx response
         self.negations: set[int] = set()
 
     def _not_error(self, expr: cst.BaseExpression) -> cst.UnaryOperation:
@@ -1257,7 +1260,10 @@ class _ResponseEdits(cst.CSTTransformer):
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         result = super().on_leave(original, updated)
         if id(original) in self.handler_types and isinstance(result, cst.ExceptHandler):
-            return result.with_changes(type=self.handler_types[id(original)])
+            result = result.with_changes(type=self.handler_types[id(original)])
+            if id(original) in self.exc_rewrites:
+                result = result.visit(ExceptionResponse({id(n) for n in response_reads(result)}, self.exc_rewrites[id(original)]))
+            return result
         kind = self.edits.get(id(original))
         if kind == "ok" and isinstance(result, cst.Attribute):
             return self._not_error(result.value)

@@ -145,7 +145,7 @@ async def caller_catches(url):
     try:
         return fetch_json(url)
     except requests.HTTPError as exc:
-        return "http", exc.response.status_code
+        return "http", exc.response.status_code, exc.response.reason, exc.response.ok
     except requests.ConnectionError:
         return "down"
     except requests.exceptions.JSONDecodeError:
@@ -396,7 +396,8 @@ def test_raise_for_status_on_a_redirect_not_followed(project, servers) -> None:
 
 
 @pytest.mark.parametrize("case, expected", [
-    ("/status/404", ("http", 404)), ("/status/503", ("http", 503)), ("/text", "bad json"), ("closed", "down"),
+    ("/status/404", ("http", 404, "Not Found", False)), ("/status/503", ("http", 503, "Service Unavailable", False)),
+    ("/text", "bad json"), ("closed", "down"),
     ("/echo", None)])
 def test_a_caller_in_another_module_catches_what_the_helper_raises(project, servers, case, expected) -> None:
     url = _closed() if case == "closed" else servers[0] + case
@@ -409,6 +410,7 @@ def test_a_caller_in_another_module_catches_what_the_helper_raises(project, serv
     handlers = project.text("svc/handlers.py")
     assert "await fetch_json(url)" in handlers
     assert f"except (requests.HTTPError, {project.client}.HTTPStatusError) as exc:" in handlers
+    assert 'exc.response.reason_phrase if hasattr(exc.response, "reason_phrase") else exc.response.reason' in handlers
 
 
 def test_oserror_and_request_exception_still_catch(project, servers) -> None:
