@@ -18,6 +18,7 @@ from libcst.metadata import PositionProvider, QualifiedNameProvider, ScopeProvid
 
 from awaitify.config import Config
 from awaitify.findings import Change, Diagnostic
+from awaitify.import_fixups import ORIGINAL_MODULE
 from awaitify.plan import FilePlan
 from awaitify.rules import Rule
 from awaitify.suppress import is_suppressed
@@ -189,6 +190,8 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
 
     def visit_Module(self, node: cst.Module) -> bool:
         self.module_node = node
+        # the first codemod sees the file as parsed: the import fix-ups compare the result with it
+        self.context.scratch.setdefault(ORIGINAL_MODULE, node)
         return True
 
     # --- positions, in the original file ------------------------------------------------------------

@@ -38,6 +38,10 @@ from libcst.helpers import get_full_name_for_node
 from awaitify.summary import UNPARSABLE
 
 
+# the module as parsed, before any codemod (AwaitifyCodemod.visit_Module puts it in the scratch)
+ORIGINAL_MODULE = "awaitify.original_module"
+
+
 def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
     adds: list[ImportItem] = context.scratch.get(AddImportsVisitor.CONTEXT_KEY) or []
     removes: list[tuple[str, str | None, str | None]] = context.scratch.get(RemoveImportsVisitor.CONTEXT_KEY) or []
@@ -57,7 +61,52 @@ def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
         if going:
             removed = _remove_lone_imports(tree, going, code, bindings)
             tree = removed if removed is not None else _keep_section_breaks(tree, RemoveImportsVisitor(context).transform_module(tree))
+    original = context.scratch.get(ORIGINAL_MODULE)
+    if original is not None and original is not tree:
+        tree = _drop_imports_made_unused(tree, original)
     return tree
+
+
+def _drop_imports_made_unused(tree: cst.Module, original: cst.Module) -> cst.Module:
+    """A module-level import the original code used and the rewritten code no longer spells at all (the
+    asyncio-run rewrite leaves `import asyncio` so): removed, as a codemod's own request would remove
+    it. An import the original did not use either is left as it was."""
+    code = tree.code
+    try:
+        spelled, bindings = _spelling(ast.parse(code))
+    except UNPARSABLE:
+        return tree
+    candidates = [request for statement in tree.body if (request := _lone_import(statement)) is not None
+                  and request[0] != "__future__" and _bound_name(*request) not in spelled]
+    if not candidates:
+        return tree
+    try:
+        used_before, _ = _spelling(ast.parse(original.code))
+    except UNPARSABLE:
+        return tree
+    going = [request for request in candidates if _bound_name(*request) in used_before]
+    if not going:
+        return tree
+    removed = _remove_lone_imports(tree, going, code, bindings)
+    if removed is None:
+        context = CodemodContext()  # spelled in a comment or a string too: the visitor reads the scopes
+        for request in going:
+            RemoveImportsVisitor.remove_unused_import(context, *request)
+        removed = _keep_section_breaks(tree, RemoveImportsVisitor(context).transform_module(tree))
+    return _trim_top(tree, removed)
+
+
+def _lone_import(statement: cst.CSTNode) -> tuple[str, str | None, str | None] | None:
+    """(module, name, alias) of a line that imports one name: `import a.b [as c]`, `from a import b [as c]`."""
+    if not _is_import_line(statement):
+        return None
+    node = statement.body[0]  # type: ignore[attr-defined]
+    if isinstance(node, cst.Import) and len(node.names) == 1:
+        return node.names[0].evaluated_name, None, node.names[0].evaluated_alias
+    if (isinstance(node, cst.ImportFrom) and not node.relative and node.module is not None
+            and not isinstance(node.names, cst.ImportStar) and len(node.names) == 1):
+        return get_full_name_for_node(node.module) or "", node.names[0].evaluated_name, node.names[0].evaluated_alias
+    return None
 
 
 def _keep_section_breaks(before: cst.Module, after: cst.Module) -> cst.Module:
@@ -107,6 +156,18 @@ def _remove_lone_imports(tree: cst.Module, going: list[tuple[str, str | None, st
         separated = False
         body.append(statement)
     return tree.with_changes(body=body)
+
+
+def _trim_top(before: cst.Module, after: cst.Module) -> cst.Module:
+    """The statement that comes first once the imports above it went keeps its comments, not the empty
+    lines that set it apart from them."""
+    if not after.body or not before.body or after.body[0] is before.body[0] or before.body[0].leading_lines:
+        return after
+    first = after.body[0]
+    lines = list(first.leading_lines)
+    while lines and lines[0].comment is None:
+        lines.pop(0)
+    return after.with_changes(body=[first.with_changes(leading_lines=lines), *after.body[1:]])
 
 
 def _imports_exactly(statement: cst.CSTNode, module: str, obj: str | None, asname: str | None) -> bool:

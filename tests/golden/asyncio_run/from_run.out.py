@@ -1,6 +1,3 @@
-import asyncio as aio
-
-
 async def a(c):
     return await c()
 
