@@ -111,6 +111,7 @@ def test_the_target_setting_overrides_the_detection(tmp_path: Path, cli) -> None
     ("import asyncio\n# import trio would be nice\n", False),
     ("x = 'import trio'\n", False),
     ("import trio_websocket\n", False),
+    ('EXAMPLE = """\nimport trio\n"""\n', False),  # in a string: not this program's import
 ])
 def test_what_makes_a_trio_program(text: str, trio: bool) -> None:
     assert uses_trio([text]) is trio
@@ -141,3 +142,41 @@ def test_what_has_no_trio_twin_is_refused_or_offloaded(tmp_path: Path) -> None:
     assert "await trio.to_thread.run_sync(functools.partial(subprocess.run, [\"true\"], capture_output=True))" in new
     assert "asyncio" not in new
     assert any("trio program" in d.message for d in result.diagnostics)
+
+
+def test_an_anyio_program_gets_anyio_api(tmp_path: Path, cli) -> None:
+    """anyio's API runs on asyncio and on trio: the rewrite of an anyio program writes it, and the
+    program runs the same under both backends."""
+    write(tmp_path, {"job.py": """
+        import json
+        import sys
+        import time
+
+        import anyio
+
+
+        async def step(results, i):
+            time.sleep(0.05)
+            results.append(i)
+
+
+        async def main():
+            results = []
+            start = time.perf_counter()
+            async with anyio.create_task_group() as group:
+                for i in range(4):
+                    group.start_soon(step, results, i)
+            return sorted(results), time.perf_counter() - start
+
+
+        if __name__ == "__main__":
+            print(json.dumps(anyio.run(main, backend=sys.argv[1])))
+        """})
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    assert "await anyio.sleep(0.05)" in (tmp_path / "job.py").read_text()
+    for backend in ("asyncio", "trio"):
+        proc = subprocess.run([sys.executable, "job.py", backend], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        results, elapsed = json.loads(proc.stdout)
+        assert results == [0, 1, 2, 3] and elapsed < 0.18, (backend, elapsed)  # the four steps overlap

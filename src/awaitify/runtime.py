@@ -4,8 +4,9 @@
 under trio, or worse, mixes two loops), so when the project is a trio program the codemods write
 `trio.sleep`, `trio.to_thread.run_sync`, `trio.run`, and refuse what has no trio twin (redis.asyncio,
 asyncio subprocesses). A trio program is one whose files import trio, run `anyio.run(...,
-backend="trio")`, or whose test settings use pytest-trio (`trio_mode`). The `target` setting and
-`--target` override the detection.
+backend="trio")`, or whose test settings use pytest-trio (`trio_mode`). A program whose files import
+anyio (and none trio) gets anyio's API (`anyio.sleep`, `anyio.to_thread.run_sync`), which runs on
+either backend. The `target` setting and `--target` override the detection.
 
 This is decided per project (a project that mixes runtimes module by module is treated as trio when
 any module uses trio; set `target` per run to choose otherwise).
@@ -13,6 +14,7 @@ any module uses trio; set `target` per run to choose otherwise).
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -21,11 +23,31 @@ from pathlib import Path
 from awaitify.config import Config
 
 _TRIO = re.compile(r"^[ \t]*(?:import[ \t]+trio\b|from[ \t]+trio\b)|\banyio\.run\([^)]*backend\s*=\s*['\"]trio['\"]", re.M)
+_ANYIO = re.compile(r"^[ \t]*(?:import[ \t]+anyio\b|from[ \t]+anyio\b)", re.M)
 _TRIO_TESTS = re.compile(r"\btrio_mode\s*=\s*(?:true|1)\b|\bpytest-trio\b|\bpytest_trio\b", re.I)
 
 
+def _imports(text: str, module: str) -> bool:
+    """The code (not a string or a comment that looks like it) imports `module`, or for trio runs
+    `anyio.run(..., backend="trio")`. Parsed only when the text matched the quick pattern."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import) and any(alias.name.partition(".")[0] == module for alias in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").partition(".")[0] == module:
+            return True
+        if (module == "trio" and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "anyio"
+                and any(k.arg == "backend" and isinstance(k.value, ast.Constant) and k.value.value == "trio" for k in node.keywords)):
+            return True
+    return False
+
+
 def uses_trio(texts: Iterable[str], root: Path | None = None) -> bool:
-    if any("trio" in text and _TRIO.search(text) for text in texts):
+    if any("trio" in text and _TRIO.search(text) and _imports(text, "trio") for text in texts):
         return True
     if root is None:
         return False
@@ -39,9 +61,17 @@ def uses_trio(texts: Iterable[str], root: Path | None = None) -> bool:
     return False
 
 
+def uses_anyio(texts: Iterable[str]) -> bool:
+    return any("anyio" in text and _ANYIO.search(text) and _imports(text, "anyio") for text in texts)
+
+
 def with_detected_runtime(config: Config, texts: Iterable[str]) -> Config:
-    """`config` with `target = "trio"` for a trio program, unless the settings chose a target."""
+    """`config` with `target = "trio"` for a trio program, `"anyio"` for an anyio one (its API runs on
+    either backend), unless the settings chose a target."""
     if config.target_set or config.target != "asyncio":
         return config
-    return replace(config, target="trio") if uses_trio(texts, config.root) else config
+    texts = list(texts)
+    if uses_trio(texts, config.root):
+        return replace(config, target="trio")
+    return replace(config, target="anyio") if uses_anyio(texts) else config
 
