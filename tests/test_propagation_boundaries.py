@@ -233,3 +233,42 @@ def test_a_method_called_on_an_object_of_unknown_class_is_a_boundary(tmp_path: P
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.split() == ["store!", "store"], out.stderr
 
+
+
+def test_a_caller_through_a_star_import_keeps_getting_values(tmp_path: Path, cli) -> None:
+    """`from app.helpers import *` then `load(p)`: a caller the index cannot resolve to `load`, so
+    `load` stays sync (offloaded where async code calls it) instead of handing `report` a coroutine."""
+    write(tmp_path, {
+        "app/__init__.py": "",
+        "app/helpers.py": """
+            import time
+
+
+            def load(path):
+                time.sleep(0.01)
+                return path.upper()
+            """,
+        "app/user.py": """
+            from app.helpers import *
+
+
+            def report(path):
+                return load(path) + "!"
+            """,
+        "app/direct.py": """
+            from app import helpers
+
+
+            async def handler(path):
+                return helpers.load(path)
+            """,
+    })
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
+    assert code == 0, err
+    assert "def load(path):" in (tmp_path / "app/helpers.py").read_text()
+    assert "return await asyncio.to_thread(helpers.load, path)" in (tmp_path / "app/direct.py").read_text()
+    assert "`load(...)` is called on an object the index cannot resolve at app/user.py:5" in err
+    out = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c",
+                          "import asyncio; from app import user, direct; print(user.report('a'), asyncio.run(direct.handler('b')))"],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.split() == ["A!", "B"], out.stderr
