@@ -5,7 +5,7 @@ on a busy machine; doing it once and forking per run keeps the apps' tests fast.
 third-party libraries only, never a module of an app, so every child imports the app it runs afresh:
 the original and the fixed copy never share a module cache.
 
-stdin: a JSON list of jobs {"script", "tree", "env"}; stdout: a JSON list, per job {"output"} (what
+stdin: one job per line, JSON {"script", "tree", "env"}; stdout: one reply per line, {"output"} (what
 the script wrote to stdout) or {"error"} (its traceback)."""
 
 from __future__ import annotations
@@ -43,6 +43,9 @@ def run(job: dict) -> dict:
     pid = os.fork()
     if pid == 0:
         os.close(read_fd)
+        os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # a driver must not read the jobs pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # nor write into the replies (a subprocess's output)
+        sys.stdin = open(os.devnull, encoding="utf-8")
         try:
             _child(job, write_fd)
         finally:
@@ -54,5 +57,14 @@ def run(job: dict) -> dict:
     return json.loads(data) if data else {"error": "the child died without a word"}
 
 
+def serve() -> None:
+    control = sys.stdout
+    for line in sys.stdin:
+        control.flush()
+        reply = run(json.loads(line))
+        control.write(json.dumps(reply) + "\n")
+        control.flush()
+
+
 if __name__ == "__main__":
-    sys.stdout.write(json.dumps([run(job) for job in json.load(sys.stdin)]))
+    serve()
