@@ -155,3 +155,19 @@ def test_reports_name_every_rule_at_the_original_lines(tmp_path: Path, cli) -> N
     assert "  17:12 AW505 subprocess.run()" in err and "  9:1 AW301 removed the on_event registration" in err
     code, out, _ = cli("fix", "--no-cache", "--format", "markdown", ".")
     assert "AW301 `lifespan`" in out.decode() and "line 17: subprocess.run()" in out.decode()
+
+
+def test_an_edit_without_a_recorded_reason_is_left_out_and_said(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whether such an edit was written used to depend on whether another rule changed the file."""
+    from awaitify.codemod_base import AwaitifyCodemod
+    from awaitify.plan import FilePlan
+    from awaitify.runner import fix_file
+    from awaitify.source import read_source
+
+    path = tmp_path / "m.py"
+    path.write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n")
+    monkeypatch.setattr(AwaitifyCodemod, "record", lambda self, node, message, dependent=False: None)
+    result = fix_file(read_source(path, "m.py"), select_rules(("AW101",), ()), Config(root=tmp_path), FilePlan())
+    assert result.new == result.old
+    assert [d.message for d in result.diagnostics] == [
+        "internal: sleep changed the file without recording why; that change is left out"]

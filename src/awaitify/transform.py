@@ -106,9 +106,16 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
                     session.line_map = line_map.follow(session.line_map or line_map.identity(old.count("\n") + 1), old, code)
                 wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
             codemod = transformer_for(rule)(context)
+            recorded = len(session.changes)
             with codemod.resolve(wrapper):
                 codemod.context = replace(context, wrapper=wrapper)
                 tree = wrapper.module.visit(codemod)
+            if tree is not wrapper.module and len(session.changes) == recorded and tree.code != wrapper.module.code:
+                # An edit with no recorded reason would be written or dropped depending on whether
+                # another rule changed the file: never silently. Left out, and said.
+                session.diagnostics.append(Diagnostic(source.display, 1, 1, rule.code, f"internal: {rule.name} changed the "
+                                                      "file without recording why; that change is left out"))
+                tree = wrapper.module
         if session.changes:
             tree = tree.visit(ParenthesizeAwait())
             tree = fix_imports(tree, context)  # once, after every codemod
