@@ -3,8 +3,9 @@
 Light on purpose: `check` uses it without importing libcst. Workers are forked from the run (on
 Linux), so they start with everything it imported.
 
-Work that can crash the interpreter (a parse in native code, given `on_crash`) always runs in a
-worker, even with `--jobs 1` or a single file: a segfault then costs that file, not the run. Workers
+Work that can crash the interpreter (libcst's parser is native code with no recursion guard:
+`isolate=True`) always runs in a worker, even with `--jobs 1` or a single file: a segfault then
+costs that file, not the run. `ast` work (summaries, scans) has Python's own guard and stays here. Workers
 die with the run (awaitify.lifeline), and an interrupted run cancels the work still queued.
 """
 
@@ -29,6 +30,10 @@ _ONE_BY_ONE = 500
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
+# `isolate=True` work runs in a worker even when one process would do. A test that observes, in its
+# own memory, what the transforms do with --jobs 1 sets this to False; nothing else should.
+ISOLATE_NATIVE_PARSES = True
+
 
 class Pool:
     """A process pool made only when enough work arrives; `map` keeps input order."""
@@ -39,19 +44,20 @@ class Pool:
         self._forked_with: frozenset[str] = frozenset()  # what this process had imported then
 
     def map(self, fn, items: list, progress: Progress | None, stage: str, on_crash=None,
-            size: Callable[[object], int] | None = None) -> list:
-        return self.start(fn, items, progress, stage, on_crash, size)()
+            size: Callable[[object], int] | None = None, isolate: bool = False) -> list:
+        return self.start(fn, items, progress, stage, on_crash, size, isolate)()
 
     def start(self, fn, items: list, progress: Progress | None, stage: str, on_crash=None,
-              size: Callable[[object], int] | None = None) -> Callable[[], list]:
+              size: Callable[[object], int] | None = None, isolate: bool = False) -> Callable[[], list]:
         """Hands the items to the workers now and returns what waits for their results, in input
         order: this process can work meanwhile. `on_crash(item)` gives the result for an item whose
         worker process died (killed, out of memory, a crash in native code): that item is reported,
         the run goes on. `size(item)`: its rough cost (a file's length); the largest go first, one
         at a time, so that no worker is left with a big file while the other idles."""
-        if self._pooled(items) and size is not None and len(items) <= _ONE_BY_ONE:
+        isolate = isolate and on_crash is not None and ISOLATE_NATIVE_PARSES
+        if (self._pooled(items) or isolate) and size is not None and len(items) <= _ONE_BY_ONE:
             order = sorted(range(len(items)), key=lambda i: -size(items[i]))
-            collect = self._start([items[i] for i in order], fn, progress, stage, on_crash, chunk=1)
+            collect = self._start([items[i] for i in order], fn, progress, stage, on_crash, chunk=1, isolate=isolate)
 
             def in_input_order() -> list:
                 out: list = [None] * len(items)
@@ -59,10 +65,11 @@ class Pool:
                     out[i] = value
                 return out
             return in_input_order
-        return self._start(items, fn, progress, stage, on_crash, chunk=max(1, len(items) // (self.jobs * 8)))
+        return self._start(items, fn, progress, stage, on_crash, chunk=max(1, len(items) // (self.jobs * 8)), isolate=isolate)
 
-    def _start(self, items: list, fn, progress: Progress | None, stage: str, on_crash, chunk: int) -> Callable[[], list]:
-        if not items or (not self._pooled(items) and on_crash is None):
+    def _start(self, items: list, fn, progress: Progress | None, stage: str, on_crash, chunk: int,
+               isolate: bool = False) -> Callable[[], list]:
+        if not items or not (self._pooled(items) or isolate):
             return lambda: self._here(items, fn, progress, stage)
         if self.executor is None:
             self.executor = _executor(self.jobs)

@@ -291,7 +291,7 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
             if rest:
                 pool.with_module("awaitify.transform")  # libcst, here and in the workers from now on
             late = iter(pool.map(_fix_one, [item for _, item in rest], options.progress, "transform",
-                                 on_crash=_crashed, size=lambda item: len(item[0].raw)))
+                                 on_crash=_crashed, size=lambda item: len(item[0].raw), isolate=True))
             fresh = [early_done[key] if key in early_done else next(late) for key, _ in work]
         for (key, _), result in zip(work, fresh):
             if result.error is None:
