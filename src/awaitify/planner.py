@@ -510,6 +510,19 @@ def _roots(config: Config, paths: list[Path]) -> list[Path]:
     return roots
 
 
+def _refused_calls(plan: Plan) -> dict[tuple[str, int], str]:
+    """The `refused_calls` facts of codemod planners ([line, why]: calls their rule would refuse), taken out
+    of the files' facts: they are for propagation only, and facts alone make a rule run on a file."""
+    found: dict[tuple[str, int], str] = {}
+    for path, file_plan in plan.files.items():
+        for name, facts in list(file_plan.extra.items()):
+            if isinstance(facts, dict) and "refused_calls" in facts:
+                found.update(((path, line), why) for line, why in facts.pop("refused_calls"))
+                if not any(facts.values()):
+                    del file_plan.extra[name]
+    return found
+
+
 def build_plan(
     sources: list[SourceFile],
     rules: tuple[Rule, ...],
@@ -523,6 +536,7 @@ def build_plan(
     file first instead of following the affected area (same result, slower: for tests)."""
     plan = Plan()
     _codemod_facts(plan, sources, rules, config, scope)
+    refused = _refused_calls(plan)
     if config.propagate == "off" or not any(r.name == PROPAGATION for r in rules):
         return plan
     blocking = {name for rule in rules for name in rule.async_fixes}
@@ -536,8 +550,7 @@ def build_plan(
     planned = _add_calls_from_async(plan, index)
     propagator = Propagator(index, config, blocking, frozenset(offload), scope, top_down=not full_index)
     propagator.codes = {name: rule.code for rule in rules for name in (*rule.async_fixes, *rule.offload_fixes)}
-    propagator.refused = {(path, line): why for path, fp in plan.files.items() for facts in fp.extra.values()
-                          if isinstance(facts, dict) for line, why in facts.get("refused_calls", ())}
+    propagator.refused = refused
     propagator.apply(plan)
     for path, site, why in propagator.refused_seeds.values():  # loud: the call keeps blocking async code that reaches it
         if propagator.async_reachable((path, site.owner)):  # type: ignore[attr-defined]
