@@ -169,3 +169,14 @@ def test_check_summary_counts_one_file_in_the_singular(tmp_path: Path, cli) -> N
     (tmp_path / "m.py").write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n")
     code, _, err = cli("check", "--no-cache", ".")
     assert code == 1 and "1 finding (1 fixable with `awaitify fix`) in 1 file scanned" in err
+
+
+def test_explain_takes_flake8_async_codes(cli) -> None:
+    code, out, _ = cli("explain", "ASYNC251")
+    assert code == 0 and out.decode().startswith("# AW101 `sleep`")
+    code, out, _ = cli("explain", "async210")
+    text = out.decode()
+    assert code == 0 and text.startswith("ASYNC210 is covered by AW201 requests-httpx, AW501 blocking-http-call.")
+    assert "# AW201 `requests-httpx`" in text and "# AW501 `blocking-http-call`" in text
+    code, _, err = cli("explain", "ASYNC999")
+    assert code == 2 and "unknown rule `ASYNC999`" in err

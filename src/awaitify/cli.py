@@ -20,7 +20,7 @@ from awaitify.audit.formats import FORMATS, render
 from awaitify.audit.results import CheckOptions, last_check
 from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config, discover as discover_config, load_file
 from awaitify.errors import UsageError
-from awaitify.rules import doc_text, every_rule, find_rule, select_rules
+from awaitify.rules import doc_text, every_rule, find_rules, select_rules
 from awaitify.scope import changed_since as changed_since_files
 from awaitify.safe_write import PathRefused, write_output
 
@@ -303,9 +303,12 @@ def list_rules() -> None:
 
 
 @app.command("explain")
-def explain_rule(code: str = typer.Argument(..., help="A rule code (AW101) or name (sleep).")) -> None:
+def explain_rule(code: str = typer.Argument(..., help="A rule code (AW101), name (sleep) or flake8-async code (ASYNC251).")) -> None:
     """Print a rule's documentation page."""
-    typer.echo(doc_text(find_rule(code)))
+    rules = find_rules(code)
+    if len(rules) > 1:
+        typer.echo(f"{code.upper()} is covered by {', '.join(f'{r.code} {r.name}' for r in rules)}.\n")
+    typer.echo("\n".join(doc_text(rule) for rule in rules))
 
 
 _signalled: list[int] = []

@@ -155,6 +155,17 @@ def find_rule(selector: str) -> Rule:
     raise UsageError(f"unknown rule `{selector}` (see `awaitify rules`)")
 
 
+def find_rules(selector: str) -> tuple[Rule, ...]:
+    """The rule a code or name names, or the rules covering a flake8-async code (ASYNC210 is both
+    AW201 for requests and AW501 for httpx/urllib3): for `awaitify explain`."""
+    upper = selector.strip().upper()
+    if upper.startswith("ASYNC") and upper[5:].isdigit():
+        found = tuple(r for r in every_rule() if _matches(r, upper))
+        if found:
+            return found
+    return (find_rule(selector),)
+
+
 def doc_text(rule: Rule) -> str:
     """The rule's page from docs/rules/: shipped as package data in a regular install; read from the
     source tree in an editable one (setuptools' editable finder does not map data-only folders)."""
