@@ -180,3 +180,9 @@ def test_explain_takes_flake8_async_codes(cli) -> None:
     assert "# AW201 `requests-httpx`" in text and "# AW501 `blocking-http-call`" in text
     code, _, err = cli("explain", "ASYNC999")
     assert code == 2 and "unknown rule `ASYNC999`" in err
+
+
+def test_bare_command_prints_the_help_as_click_does(cli) -> None:
+    code, out, err = cli()
+    assert code == 2 and out == b"" and err.startswith("Usage: awaitify [OPTIONS] COMMAND") and "error:" not in err
+    assert "fix" in err and "check" in err

@@ -340,7 +340,10 @@ def _main(argv: Optional[list[str]]) -> object:
         print(f"awaitify: error: {exc}", file=sys.stderr)
         code = EXIT_USAGE
     except click_exceptions.UsageError as exc:
-        print(f"awaitify: error: {exc.format_message()}", file=sys.stderr)
+        if type(exc).__name__ == "NoArgsIsHelpError":  # bare `awaitify`: the help, as click prints it
+            print(exc.format_message(), file=sys.stderr)
+        else:
+            print(f"awaitify: error: {exc.format_message()}", file=sys.stderr)
         code = EXIT_USAGE
     except (KeyboardInterrupt, typer.Abort):
         _signalled.append(0)  # `main` says so, once
