@@ -323,7 +323,7 @@ def test_a_crash_in_native_code_costs_one_file_even_with_one_job(tmp_path: Path,
     for name in names:
         (tmp_path / name).write_bytes(BLOCKING)
     monkeypatch.setattr(runner, "_fix_one", _crash_on_victim)
-    result = runner.run([tmp_path], Config(root=tmp_path), all_rules(), runner.RunOptions(jobs=1, use_cache=False))
+    result = runner.run([tmp_path], Config(root=tmp_path), all_rules(), runner.RunOptions(jobs=1, use_cache=False, isolate=True))
     errors = {r.path.name: r.error for r in result.results if r.error}
     assert list(errors) == ["victim.py"] and "worker process died" in errors["victim.py"]
     assert sorted(r.path.name for r in result.changed) == sorted(set(names) - {"victim.py"})

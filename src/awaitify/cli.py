@@ -212,7 +212,8 @@ def fix(
     console = make_console(color)
     with progress_bar(console, quiet) as progress:
         scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
-        result = run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=not no_cache, progress=progress, scope=scope))
+        result = run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=not no_cache, progress=progress, scope=scope,
+                                                         isolate=True))
     stdout_color = output_file is None and (color == "always" or (color == "auto" and sys.stdout.isatty()))
     verify = {"verify_timeout": verify_timeout, "allow_failing_baseline": verify_allow_failing_baseline}
     if interactive:

@@ -30,10 +30,6 @@ _ONE_BY_ONE = 500
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
-# `isolate=True` work runs in a worker even when one process would do. A test that observes, in its
-# own memory, what the transforms do with --jobs 1 sets this to False; nothing else should.
-ISOLATE_NATIVE_PARSES = True
-
 
 class Pool:
     """A process pool made only when enough work arrives; `map` keeps input order."""
@@ -54,7 +50,7 @@ class Pool:
         worker process died (killed, out of memory, a crash in native code): that item is reported,
         the run goes on. `size(item)`: its rough cost (a file's length); the largest go first, one
         at a time, so that no worker is left with a big file while the other idles."""
-        isolate = isolate and on_crash is not None and ISOLATE_NATIVE_PARSES
+        isolate = isolate and on_crash is not None
         if (self._pooled(items) or isolate) and size is not None and len(items) <= _ONE_BY_ONE:
             order = sorted(range(len(items)), key=lambda i: -size(items[i]))
             collect = self._start([items[i] for i in order], fn, progress, stage, on_crash, chunk=1, isolate=isolate)

@@ -92,6 +92,9 @@ class RunOptions:
     # `--changed-since`: files whose problems are fixed; others only get the edits the plan makes
     # for them (callers of functions made async in scope). None: every file.
     scope: frozenset[str] | None = None
+    # transforms (libcst: native code, no recursion guard) in a worker process even with one job,
+    # so a crash costs one file; the command sets it, tests that count calls in-process do not
+    isolate: bool = False
 
 
 # --- the pre-check ---------------------------------------------------------------------------------
@@ -291,7 +294,7 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
             if rest:
                 pool.with_module("awaitify.transform")  # libcst, here and in the workers from now on
             late = iter(pool.map(_fix_one, [item for _, item in rest], options.progress, "transform",
-                                 on_crash=_crashed, size=lambda item: len(item[0].raw), isolate=True))
+                                 on_crash=_crashed, size=lambda item: len(item[0].raw), isolate=options.isolate))
             fresh = [early_done[key] if key in early_done else next(late) for key, _ in work]
         for (key, _), result in zip(work, fresh):
             if result.error is None:
