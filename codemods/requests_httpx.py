@@ -9,9 +9,9 @@ Behaviour kept on purpose: `follow_redirects=True` for every verb but `head` (or
 `allow_redirects=` said); `timeout=None` where requests had none (httpx would give up after 5 s;
 `httpx-default-timeout = true` opts out); a `(connect, read)` timeout tuple becomes
 `httpx.Timeout(None, connect=c, read=r)`; a str/bytes literal body moves from `data=` to `content=`;
-`verify=`, `cert=`, `cookies=` and a one-proxy `proxies=` move to the client; a client with neither
-`verify=` nor `cert=` gets the module's one TLS context, made at import after the imports (each
-`AsyncClient()` would load the CA bundle again, blocking the event loop; requests loads it once).
+`verify=`, `cert=`, `cookies=` and a one-proxy `proxies=` move to the client; a client without
+`verify=` gets the module's one TLS context, with requests' trust, made at import after the imports
+(each `AsyncClient()` would load the CA bundle again, blocking the event loop; requests loads it once).
 Sessions and streamed responses are converted whole, where `awaitify.requests_plan` (shared with
 `check`) sees their whole use in the function: `with requests.Session() as s:` becomes
 `async with httpx.AsyncClient() as s:`; a local `s = requests.Session()` becomes
@@ -21,21 +21,27 @@ s.aclose()` (a last `s.close()` dropped; one in the `finally:` ending its use aw
 awaited. `r = requests.get(u, stream=True)` (or `with requests.get(u, stream=True) as r:`) becomes
 `async with client.stream("GET", u, ...) as r:` holding the statements through r's last use, its
 `for x in r.iter_content(n):` loops `async for x in r.aiter_bytes(n):`.
-Responses of converted calls (the call itself, or a name bound only from such calls) get `.ok` and
-their truth -> `not .is_error`, `.reason` -> `.reason_phrase`, `.next` -> `.next_request`. `except`
-clauses of a `try` guarding converted calls (or awaiting a function of the module that holds some)
-get the httpx exception that catches the same errors (`requests.HTTPError` ->
-`httpx.HTTPStatusError`, not the wider `httpx.HTTPError`), beside the requests one where requests
-calls stay in the `try`. `requests` is dropped from the imports only when nothing uses it any more.
+Responses of converted calls (the call itself, a name bound only from such calls, a walrus) get `.ok`
+and their truth -> `not .is_error`, `.reason` -> `.reason_phrase`, `.next` -> `.next_request`, `.url`
+-> `str(.url)`, `.iter_content(n)` -> `.iter_bytes(n)`, `.cookies.get_dict()` -> `dict(.cookies)`, a
+statement `.raise_for_status()` -> `.is_error and .raise_for_status()`; any other use of a response
+refuses its call (`awaitify.requests_responses`: returned, passed on, in a list, `iter_lines()`...).
+The module's clients share one TLS context with requests' trust (`_requests_trust`). Every handler a
+converted call's exception can reach gets the httpx class the same failure raises (`_requests_exceptions`):
+the `except` clauses (and `pytest.raises`) of a `try` holding converted calls or reading a converted
+response, around an awaited helper of this module, or (the project planner `_requests_raisers`)
+around a call to another module's helper that holds requests calls; beside the requests class where
+requests calls may still raise there; `exc.response.reason` & co. follow.
 
 Refused, with a finding: `**kwargs`, positional arguments after the URL, arguments httpx has no
-place for, a `proxies=` with several proxies, a `data=` whose type cannot be seen, calls in a lambda
-or generator expression, a response name also bound to something else and read as a response, a
-session or streamed response that escapes (returned, passed on, stored, captured, bound again, used
-after its block) or is used in a way that differs on the httpx object (`iter_lines()`,
-`decode_unicode=`, `r.content` on a stream; `s.params[...] = `, a late `s.verify =`, `s.mount()`),
-sessions kept on `self` or a module global (with the manual fix), and `except` clauses naming a
-requests exception httpx has no counterpart for.
+place for, a `proxies=` with several proxies, a `data=` whose type cannot be seen, `cert=` without
+`verify=`, calls in a lambda or generator expression, a response name also bound to something else
+and read as a response, a response used in a way httpx differs on, a session or streamed response
+that escapes (returned, passed on, stored, captured, bound again, used after its block) or is used in
+a way that differs on the httpx object (`iter_lines()`, `decode_unicode=`, `r.content` on a stream;
+`s.params[...] = `, a late `s.verify =`, `s.mount()`), sessions kept on `self` or a module global (with
+the manual fix), `except` clauses naming a requests exception httpx has no counterpart for, and
+`requests.get` used as a value in async code.
 """
 
 from __future__ import annotations
