@@ -186,3 +186,11 @@ def test_bare_command_prints_the_help_as_click_does(cli) -> None:
     code, out, err = cli()
     assert code == 2 and out == b"" and err.startswith("Usage: awaitify [OPTIONS] COMMAND") and "error:" not in err
     assert "fix" in err and "check" in err
+
+
+def test_fix_says_when_a_selected_rule_has_no_fix(tmp_path: Path, cli) -> None:
+    (tmp_path / "m.py").write_text(BLOCKING)
+    code, _, err = cli("fix", "--no-cache", "--select", "AW509,AW101", ".", cwd=tmp_path)
+    assert code == 0 and "`AW509` has no fix: `awaitify check` reports it" in err and "AW101" not in err.split("\n")[0]
+    code, _, err = cli("fix", "--no-cache", "--select", "AW101", ".", cwd=tmp_path)
+    assert "has no fix" not in err

@@ -20,7 +20,7 @@ from awaitify.audit.formats import FORMATS, render
 from awaitify.audit.results import CheckOptions, last_check
 from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config, discover as discover_config, load_file
 from awaitify.errors import UsageError
-from awaitify.rules import doc_text, every_rule, find_rules, select_rules
+from awaitify.rules import doc_text, every_rule, find_rules, select_rules, without_fix
 from awaitify.scope import changed_since as changed_since_files
 from awaitify.safe_write import PathRefused, write_output
 
@@ -209,6 +209,8 @@ def fix(
         unsafe_fixes=True if unsafe_fixes else None,
     )
     rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
+    for selector in without_fix(_split(select)):
+        print(f"awaitify: `{selector}` has no fix: `awaitify check` reports it, rewrite it by hand", file=sys.stderr)
     console = make_console(color)
     with progress_bar(console, quiet) as progress:
         scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None

@@ -148,6 +148,12 @@ def select_rules(select: tuple[str, ...], ignore: tuple[str, ...], checks: bool 
     return tuple(r for r in chosen if not any(_matches(r, s) for s in ignore))
 
 
+def without_fix(selectors: tuple[str, ...]) -> list[str]:
+    """The selectors of `fix --select` that name only rules no codemod fixes (AW509, ASYNC220)."""
+    codemods = {r.code for r in all_rules()}
+    return [s for s in selectors if not any(_matches(r, s) for r in every_rule() if r.code in codemods)]
+
+
 def find_rule(selector: str) -> Rule:
     for rule in every_rule():
         if selector.upper() == rule.code or selector == rule.name:
