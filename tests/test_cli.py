@@ -194,3 +194,7 @@ def test_fix_says_when_a_selected_rule_has_no_fix(tmp_path: Path, cli) -> None:
     assert code == 0 and "`AW509` has no fix: `awaitify check` reports it" in err and "AW101" not in err.split("\n")[0]
     code, _, err = cli("fix", "--no-cache", "--select", "AW101", ".", cwd=tmp_path)
     assert "has no fix" not in err
+
+
+def test_version_long_and_short(cli) -> None:
+    assert cli("--version")[1] == cli("-V")[1] and cli("-V")[1].startswith(b"awaitify ")
