@@ -416,6 +416,7 @@ class Hooks:
     envs: tuple[dict, ...] = ({},)  # each env is a run: conditions read from the environment
     flags: tuple[str, ...] = ()
     after: tuple | None = None  # per env, the events after the fix when it is meant to change them
+    dedup: bool = False  # an included router's hooks ran twice before (see _once)
     xfail_behaviour: str = ""
     xfail_invariants: str = ""
 
@@ -432,6 +433,10 @@ HOOK_SPECS: dict[str, Hooks] = {
     "if_registration": Hooks(("start_metrics", "stop_metrics"), envs=({}, {"METRICS": "1"}),
                              xfail_behaviour="the refused decorated hook is named by its decorator, not stop_metrics (findings #9)"),
     "lambda_hook": Hooks(("lambda",)),
+    # hooks registered inside an app factory stay (refused by name); the included router's move
+    # into its own lifespan, which FastAPI merges on include_router
+    "app_factory": Hooks(("factory_boot",), dedup=True,
+                         xfail_behaviour="the hook left inside create_app() gets no fix diagnostic (findings #18)"),
     "failing_hook": Hooks(()),  # an exception in a startup hook still aborts startup, at the same hook
     # hooks that never ran: left so and named, or, with --lifespan-merge, run around the existing lifespan
     "same_name_hooks": Hooks(("init",)),
@@ -474,8 +479,10 @@ def test_hooks_run_as_before_or_are_refused_by_name(name: str, tmp_path_factory)
     spec = HOOK_SPECS[name]
     fixed, before, after, _ = _hooks_run(name, tmp_path_factory)
     assert before[0]["started"] or before[0]["stopped"] or before[0]["error"] or spec.after, "a fixture must log something"
+    if spec.dedup:
+        before = [{**run, "started": _once(run["started"]), "stopped": _once(run["stopped"])} for run in before]
     assert after == (list(spec.after) if spec.after is not None else before)
-    if _lifespans(fixed.tree) == _lifespans(fixed.original):  # not moved: then said so, naming each hook
+    if _lifespans(fixed.tree) == _lifespans(fixed.original) or spec.dedup:  # not (all) moved: said so, by name
         missing = [hook for hook in spec.names if hook not in fixed.diagnostics]
         assert missing == [], fixed.diagnostics
 
