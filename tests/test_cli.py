@@ -198,3 +198,12 @@ def test_fix_says_when_a_selected_rule_has_no_fix(tmp_path: Path, cli) -> None:
 
 def test_version_long_and_short(cli) -> None:
     assert cli("--version")[1] == cli("-V")[1] and cli("-V")[1].startswith(b"awaitify ")
+
+
+def test_check_statistics_counts_by_rule(tmp_path: Path, cli) -> None:
+    (tmp_path / "m.py").write_text("import subprocess\nimport time\n\n\nasync def h():\n    time.sleep(1)\n"
+                                   "    time.sleep(2)\n    subprocess.Popen(['true'])\n")
+    code, out, _ = cli("check", "--no-cache", "--statistics", ".", cwd=tmp_path)
+    assert code == 1 and out.decode().splitlines() == ["2\tAW101\t[*] sleep", "1\tAW504\t    subprocess-spawn"]
+    code, _, err = cli("check", "--statistics", "--format", "json", ".", cwd=tmp_path)
+    assert code == 2 and "--statistics prints text" in err

@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as click_exceptions
 
 from awaitify import __version__
-from awaitify.audit.formats import FORMATS, render
+from awaitify.audit.formats import FORMATS, render, statistics
 from awaitify.audit.results import CheckOptions, last_check
 from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config, discover as discover_config, load_file
 from awaitify.errors import UsageError
@@ -257,9 +257,13 @@ def check(
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write .awaitify_cache/."),
     changed_since: Optional[str] = typer.Option(None, "--changed-since", help="Report only in files changed since this git revision."),
     stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="With the path `-`: check the source read from stdin."),
+    show_statistics: bool = typer.Option(False, "--statistics", help="One line per rule with its count, instead of each finding."),
 ) -> None:
     """Report blocking calls in async-reachable code. Exit 1 when there are findings."""
     _choice("--format", output_format, FORMATS)
+    if show_statistics and output_format != "text":
+        raise UsageError("--statistics prints text; it cannot be combined with --format")
+    report = statistics if show_statistics else lambda result: render(result, output_format)
     if _reads_stdin(paths, stdin_filename):
         from awaitify.audit.engine import check_source
         from awaitify.stdin import read_stdin
@@ -267,7 +271,7 @@ def check(
         settings = _load_config(config, [Path(stdin_filename).parent if stdin_filename else Path(".")])
         rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)), checks=True)
         result = check_source(read_stdin(stdin_filename or "stdin.py"), settings, rules)
-        _write_output(output_file, render(result, output_format).encode())
+        _write_output(output_file, report(result).encode())
         for path, reason in result.errors:
             print(f"{path}: {reason}", file=sys.stderr)
         raise typer.Exit(EXIT_CHANGES if result.findings else EXIT_OK)
@@ -285,7 +289,7 @@ def check(
 
         rules = select_rules(*selectors, checks=True)
         result = run_check(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=not no_cache, scope=scope), last)
-    _write_output(output_file, render(result, output_format).encode())
+    _write_output(output_file, report(result).encode())
     for path, reason in result.errors:
         print(f"{path}: {reason}", file=sys.stderr)
     if not quiet:

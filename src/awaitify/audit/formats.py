@@ -151,5 +151,21 @@ def github(result: CheckResult) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+def statistics(result: CheckResult) -> str:
+    """`check --statistics`: one line per rule, most findings first, as ruff prints them: the count,
+    the code, `[*]` when every one of them is fixable (some: `[-]`), the name."""
+    from awaitify.audit.catalog import BY_CODE
+
+    counts: dict[str, list[bool]] = {}
+    for f in result.findings:
+        counts.setdefault(f.code, []).append(f.fixable)
+    width = len(str(max((len(v) for v in counts.values()), default=0)))
+    lines = []
+    for code, fixable in sorted(counts.items(), key=lambda item: (-len(item[1]), item[0])):
+        mark = "[*]" if all(fixable) else "[-]" if any(fixable) else "   "
+        lines.append(f"{len(fixable):>{width}}\t{code}\t{mark} {BY_CODE[code].name if code in BY_CODE else ''}".rstrip())
+    return "".join(line + "\n" for line in lines)
+
+
 def render(result: CheckResult, fmt: str) -> str:
     return {"text": text, "json": as_json, "markdown": markdown, "sarif": sarif, "github": github}[fmt](result)
