@@ -14,6 +14,7 @@ with TestClient(app, raise_server_exceptions=False) as client:
     same["bad"] = response(client.get("/me", headers={"x-token": "bad-1"}))
     same["me"] = response(client.get("/me", headers={"x-token": "alice"}))
     same["boom"] = response(client.get("/boom", headers={"x-token": "alice"}))
+    same["unhandled"] = outcome(TestClient(app).get, "/boom", headers={"x-token": "alice"})
     timing = concurrently(lambda i: response(client.get("/me", headers={"x-token": f"u{i}"}))["status"], 4)
     started = len(log)
 same["stopped"] = log[started:]
