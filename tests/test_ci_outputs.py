@@ -140,7 +140,7 @@ def test_documented_exit_codes(repo: Path, cli) -> None:
     assert cli("fix", "--check", ".", cwd=repo)[0] == 0
     assert cli("check", ".", cwd=repo)[0] == 0
     assert cli("check", "--format", "yaml", ".", cwd=repo)[0] == 2
-    (repo / "pyproject.toml").write_text("[tool.awaitify]\ntarget = 'trio'\n")
+    (repo / "pyproject.toml").write_text("[tool.awaitify]\ntarget = 'curio'\n")
     assert cli("fix", ".", cwd=repo)[0] == 2 and cli("check", ".", cwd=repo)[0] == 2
 
 
