@@ -35,6 +35,8 @@ class Guard:
     json_on_call: bool = False  # `.json()` on a call's result (`requests.get(u).json()`)
     foreign: bool = False  # awaits a helper of another module that raises converted calls' exceptions
     foreign_json: bool = False  # ... one that reads `r.json()`
+    sync_calls: set[str] = field(default_factory=set)  # functions it calls without awaiting them (still sync)
+    sync_foreign: bool = False  # calls another module's helper holding requests calls without awaiting it
     counts: tuple[int, int] = (0, 0)  # converted and unconverted calls in the body, once it is left
 
 
@@ -58,9 +60,11 @@ class GuardScan(cst.CSTVisitor):
         self.guard = guard
         self.foreign = foreign
         self.is_run = is_run  # call -> is it asyncio.run(...)
+        self._run: set[int] = set()  # calls awaited or run with asyncio.run
 
     def _outer(self, call: cst.BaseExpression) -> None:
         if isinstance(call, cst.Call):
+            self._run.add(id(call))
             listed, json = self.foreign(call)
             self.guard.foreign |= listed
             self.guard.foreign_json |= listed and json
@@ -74,6 +78,10 @@ class GuardScan(cst.CSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         if self.is_run(node) and node.args:
             self._outer(node.args[0].value)
+        elif id(node) not in self._run:  # a sync call: what it calls raises requests' exceptions still
+            if isinstance(node.func, cst.Name):
+                self.guard.sync_calls.add(node.func.value)
+            self.guard.sync_foreign |= self.foreign(node)[0]
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value == "json":
             if isinstance(func.value, cst.Name):

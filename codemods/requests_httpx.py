@@ -295,6 +295,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._unconverted = 0  # requests calls left as they are so far
         self._guards: list[Guard] = []  # the try statements (and pytest.raises blocks) being visited
         self._raises: dict[int, Guard] = {}  # id(with pytest.raises(...)) -> its guard
+        self._requests_holders: set[str] = set()  # names of the module's functions that call requests
         self._handler_origin: dict[int, cst.ExceptHandler] = {}  # id(original handler type) -> its handler
         self._statement_calls: set[int] = set()  # ids of calls standing as statements
         self._called: set[int] = set()  # ids of called expressions (and of what a thread runs): no value use
@@ -345,8 +346,32 @@ class RequestsToHttpx(AwaitifyCodemod):
                         owner._self_sessions.add(t.attr.value)
 
         node.visit(StoredSessions())
+        self._requests_holders = self._functions_calling_requests(node)
         self._life = lifecycles(node, self.metadata[PositionProvider], self._call_kind, self._suppressed)
         return True
+
+    def _functions_calling_requests(self, module: cst.Module) -> set[str]:
+        """Names of the module's functions (any depth) holding a requests call: one called without `await`
+        is sync still, so its requests exceptions reach the handlers around that call."""
+        found: set[str] = set()
+        owner = self
+
+        class Holders(cst.CSTVisitor):
+            def __init__(self) -> None:
+                self.stack: list[str] = []
+
+            def visit_FunctionDef(self, fn: cst.FunctionDef) -> None:
+                self.stack.append(fn.name.value)
+
+            def leave_FunctionDef(self, fn: cst.FunctionDef) -> None:
+                self.stack.pop()
+
+            def visit_Call(self, call: cst.Call) -> None:
+                if self.stack and (owner.qualified_name(call.func) or "").startswith("requests."):
+                    found.add(self.stack[-1])
+
+        module.visit(Holders())
+        return found
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         handler_types, exc_rewrites = self._indirect_handlers()
@@ -1081,7 +1106,8 @@ class RequestsToHttpx(AwaitifyCodemod):
             if guard.awaited and function is not None and typed:  # decided when the whole module is known
                 self._deferred_handlers.append((guard.awaited, typed))
             return {}, False
-        keep = unconverted > 0 or bool(refused) or guard.foreign
+        keep = (unconverted > 0 or bool(refused) or guard.foreign or guard.sync_foreign
+                or bool(guard.sync_calls & self._requests_holders))
         json = bool(guard.json_on & responses) or (guard.json_on_call and converted > 0) or guard.foreign_json
         return {id(node): self._handler_type(type_, keep, json) for node, type_ in typed}, keep
 

@@ -141,6 +141,15 @@ async def not_followed(url):
     return r.status_code, r.headers["location"]
 
 
+async def mixed_try(url, legacy_url):
+    try:
+        r = requests.get(url)
+        raw(legacy_url)  # another module's helper AW201 refuses: sync still, it raises requests' errors
+    except requests.ConnectionError:
+        return "down"
+    return r.status_code
+
+
 async def caller_catches(url):
     try:
         return fetch_json(url)
@@ -411,6 +420,14 @@ def test_a_caller_in_another_module_catches_what_the_helper_raises(project, serv
     assert "await fetch_json(url)" in handlers
     assert f"except (requests.HTTPError, {project.client}.HTTPStatusError) as exc:" in handlers
     assert 'exc.response.reason_phrase if hasattr(exc.response, "reason_phrase") else exc.response.reason' in handlers
+
+
+def test_a_try_guarding_a_converted_call_and_a_sync_requests_helper_catches_both(project, servers) -> None:
+    echo = servers[0] + "/echo"
+    assert same(project, "mixed_try", echo, _closed()) == ("value", "down")  # requests' error, from the helper
+    assert same(project, "mixed_try", _closed(), echo) == ("value", "down")  # httpx's, from the converted call
+    assert same(project, "mixed_try", echo, echo) == ("value", 200)
+    assert f"except (requests.ConnectionError, {project.client}.TransportError):" in project.text("svc/handlers.py")
 
 
 def test_oserror_and_request_exception_still_catch(project, servers) -> None:
