@@ -1,11 +1,13 @@
 """Realistic multi-module apps (tests/apps/), fixed with every rule at once, run before and after.
 
-For each app: copy it, run its scenario.py on the original, `awaitify fix --write` (default config:
-every rule), run the scenario again in a fresh process, and compare responses, return values,
-exceptions and startup/shutdown events; a batch of concurrent requests must overlap after the fix.
+For each app: copy it, `awaitify fix --write` a copy (default config: every rule), run its
+scenario.py on the original and on the fixed copy, each in a fresh process (no module cache shared),
+and compare responses, return values, exceptions and startup/shutdown events; a batch of concurrent
+requests must overlap after the fix.
 Every app, bundled example and golden input also holds the invariants of issue 20 point 1: the
 dry-run patch `git apply`s to exactly the --write tree, `check` reports nothing fixable afterwards,
-and a second `fix --check` changes nothing. The negative trees (tests/apps/negative/) hold hooks the
+and a second `fix --check` changes nothing; `check` on the original foresees the rules `fix` applies,
+and the change report stands on the lines the patch replaces. The negative trees (tests/apps/negative/) hold hooks the
 lifespan rewrite cannot move: after `fix`, each hook still runs, in the same order, or the app keeps
 no `lifespan=` and a diagnostic names the hook. See docs/testing.md.
 """
@@ -105,13 +107,13 @@ class _ForkServer:
     """One long-lived interpreter (a _kit/ script) that forks a child per request: it pays the imports
     once. Requests and replies are JSON lines."""
 
-    def __init__(self, script: str, env: dict[str, str]) -> None:
-        self.script, self.env = script, env
+    def __init__(self, script: str, env: dict[str, str], *python_flags: str) -> None:
+        self.script, self.env, self.flags = script, env, python_flags
         self.server: subprocess.Popen | None = None
 
     def request(self, message: dict) -> dict:
         if self.server is None or self.server.poll() is not None:
-            self.server = subprocess.Popen([sys.executable, "-W", "ignore", str(KIT / self.script)], stdin=subprocess.PIPE,
+            self.server = subprocess.Popen([sys.executable, *self.flags, str(KIT / self.script)], stdin=subprocess.PIPE,
                                            stdout=subprocess.PIPE, text=True, env={**os.environ, **self.env})
         self.server.stdin.write(json.dumps(message) + "\n")
         self.server.stdin.flush()
@@ -131,7 +133,7 @@ class _ForkServer:
 _CLI = _ForkServer("cli_server.py", {})
 # scenario drivers: forked children of an interpreter that imported FastAPI, requests and httpx but
 # no module of any app, so the original and the fixed copy never share a module cache (_kit/forkrun.py)
-_DRIVERS = _ForkServer("forkrun.py", {"PYTHONPATH": str(KIT), "PYTHONDONTWRITEBYTECODE": "1"})
+_DRIVERS = _ForkServer("forkrun.py", {"PYTHONPATH": str(KIT), "PYTHONDONTWRITEBYTECODE": "1"}, "-W", "ignore")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 import tempfile
 
@@ -27,6 +28,7 @@ def _child(request: dict, out: int, err: int) -> None:
     os.dup2(null, 0)  # the CLI must not read the requests pipe
     os.dup2(out, 1)
     os.dup2(err, 2)
+    signal.alarm(120)  # a run that hangs dies (SIGALRM, exit code -14) instead of hanging the tests
     os.chdir(request["cwd"])
     sys.argv = ["awaitify", *request["args"]]
     code = 2

@@ -14,6 +14,7 @@ import io
 import json
 import os
 import runpy
+import signal
 import sys
 import traceback
 
@@ -23,6 +24,7 @@ import requests  # noqa: F401
 
 
 def _child(job: dict, write_fd: int) -> None:
+    signal.alarm(60)  # a driver that hangs dies (SIGALRM) and is reported, instead of hanging the tests
     out = io.StringIO()
     try:
         os.chdir(job["tree"])
@@ -53,8 +55,8 @@ def run(job: dict) -> dict:
     os.close(write_fd)
     with os.fdopen(read_fd, encoding="utf-8") as pipe:
         data = pipe.read()
-    os.waitpid(pid, 0)
-    return json.loads(data) if data else {"error": "the child died without a word"}
+    _, status = os.waitpid(pid, 0)
+    return json.loads(data) if data else {"error": f"the driver died without a word (wait status {status})"}
 
 
 def serve() -> None:
