@@ -1141,7 +1141,8 @@ class RequestsToHttpx(AwaitifyCodemod):
             elements: list[cst.BaseExpression] = []
             for element in expr.elements:
                 elements.extend(self._exceptions(element.value, keep_requests, json))
-            return expr.with_changes(elements=_elements(elements))
+            elements = _distinct(elements)
+            return elements[0] if len(elements) == 1 else expr.with_changes(elements=_elements(elements))
         found = self._exceptions(expr, keep_requests, json)
         if len(found) == 1:
             return found[0]
@@ -1259,6 +1260,18 @@ def _laid_out(args: list[cst.Arg], before: Sequence[cst.Arg]) -> list[cst.Arg]:
                                         if arg.whitespace_after_arg is last.whitespace_after_arg else arg.whitespace_after_arg))
         else:
             out.append(arg.with_changes(comma=last.comma, whitespace_after_arg=last.whitespace_after_arg))
+    return out
+
+
+def _distinct(values: list[cst.BaseExpression]) -> list[cst.BaseExpression]:
+    """Each exception once (a file migrated in steps may name httpx's already)."""
+    seen: set[str] = set()
+    out = []
+    for value in values:
+        code = cst.Module([]).code_for_node(value)
+        if code not in seen:
+            seen.add(code)
+            out.append(value)
     return out
 
 

@@ -810,3 +810,13 @@ def test_jwks_middleware_example_migrated_and_run(tmp_path: Path, cli) -> None:
     # four requests needing a key fetch (0.2 s, once) and a membership lookup (0.4 s): in turn before (1.8 s),
     # together after (about 0.6 s)
     assert elapsed[0] > 1.7 and elapsed[1] < 1.2, elapsed
+
+
+def test_a_handler_migrated_in_steps_names_each_exception_once(tmp_path: Path) -> None:
+    path = tmp_path / "m.py"
+    path.write_text("import httpx\nimport requests\n\n\nasync def step(u, v):\n    try:\n"
+                    "        async with httpx.AsyncClient() as client:\n            await client.get(u)\n"
+                    "        requests.get(v).raise_for_status()\n"
+                    "    except (requests.ConnectionError, httpx.TransportError):\n        return 'down'\n")
+    text = fix_file(read_source(path, "m.py"), all_rules(), Config(root=tmp_path), FilePlan()).new.decode()
+    assert "    except httpx.TransportError:\n" in text
