@@ -131,7 +131,8 @@ def _guarded(module: _Module, raisers: dict[str, tuple[_Module, bool]]) -> list[
             for call in module.calls(stmt):
                 target = module.dotted(call.func) or ""
                 if target in raisers and raisers[target][0] is not module:
-                    entry = [call.lineno, target.rpartition(".")[2], raisers[target][1]]
+                    spelled = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+                    entry = [call.lineno, spelled, raisers[target][1]]  # as written: `fj` for `import fetch as fj`
                     if entry not in found:
                         found.append(entry)
     return found

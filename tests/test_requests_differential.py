@@ -122,6 +122,7 @@ import requests
 from requests import get
 
 from svc.api import fetch_json, raw
+from svc.api import fetch_json as load_json
 
 SHARED = requests.Session()
 
@@ -170,7 +171,7 @@ async def caller_value_error(url):
 
 async def caller_request_exception(url):
     try:
-        return fetch_json(url)
+        return load_json(url)  # (imported under another name)
     except requests.RequestException:
         return "request exception"
 
