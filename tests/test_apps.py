@@ -145,8 +145,8 @@ def _fork_servers():
 
 def _awaitify(tree: Path, *args: str) -> subprocess.CompletedProcess:
     if os.environ.get("AWAITIFY_APPS_SUBPROCESS"):
-        return subprocess.run([sys.executable, "-m", "awaitify", *args], cwd=tree, capture_output=True, text=True,
-                              timeout=120)
+        return subprocess.run([sys.executable, "-m", "awaitify", *args], cwd=tree, capture_output=True,
+                              encoding="utf-8", errors="surrogateescape", timeout=120)
     reply = _CLI.request({"cwd": str(tree), "args": list(args)})
     return subprocess.CompletedProcess(args, reply["rc"], reply["stdout"], reply["stderr"])
 
@@ -174,7 +174,7 @@ class Fixed:
     original: Path
     tree: Path
     patch: Path
-    report: dict  # the dry run's JSON change report
+    report: dict  # the --write run's JSON change report
     stderr: str  # the dry run's summary and diagnostics
     flags: tuple[str, ...]
 
@@ -188,15 +188,17 @@ class Fixed:
 
 
 def fix_tree(original: Path, work: Path, *flags: str) -> Fixed:
-    """Dry-run `original` (JSON report, patch file), then `fix --write` a copy of it."""
+    """Dry-run `original` (the patch on stdout, the summary and diagnostics on stderr), then
+    `fix --write` a copy of it (its JSON change report on stdout)."""
     tree = work / "fixed"
     shutil.copytree(original, tree, ignore=SKIP)
-    patch = work / "dry-run.patch"
-    dry = _awaitify(original, "fix", "--no-cache", "--jobs", "1", "--format", "json", "--patch-file", str(patch), *flags, ".")
+    dry = _awaitify(original, "fix", "--no-cache", "--jobs", "1", *flags, ".")
     assert dry.returncode == 0, dry.stderr
-    written = _awaitify(tree, "fix", "--write", "--no-cache", "--jobs", "1", *flags, ".")
+    patch = work / "dry-run.patch"
+    patch.write_bytes(dry.stdout.encode("utf-8", "surrogateescape"))
+    written = _awaitify(tree, "fix", "--write", "--no-cache", "--jobs", "1", "--format", "json", *flags, ".")
     assert written.returncode == 0, written.stderr
-    return Fixed(original, tree, patch, json.loads(dry.stdout), dry.stderr, flags)
+    return Fixed(original, tree, patch, json.loads(written.stdout), dry.stderr, flags)
 
 
 def assert_invariants(fixed: Fixed, work: Path) -> None:

@@ -53,7 +53,9 @@ def serve() -> None:
             out.seek(0)
             err.seek(0)
             reply = {"rc": os.waitstatus_to_exitcode(status),
-                     "stdout": out.read().decode("utf-8", "replace"), "stderr": err.read().decode("utf-8", "replace")}
+                     # surrogateescape: the harness gets the patch's exact bytes back, whatever a file's encoding
+                     "stdout": out.read().decode("utf-8", "surrogateescape"),
+                     "stderr": err.read().decode("utf-8", "replace")}
         control.write(json.dumps(reply) + "\n")
         control.flush()
 
