@@ -328,8 +328,11 @@ def _interrupted(signum: int, frame: object) -> None:
 
 def main(argv: Optional[list[str]] = None) -> None:
     import signal
+    import threading
 
-    previous = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM)}
+    _signalled.clear()  # `main` may run many times in one process (tests)
+    on_main_thread = threading.current_thread() is threading.main_thread()  # only there can it take signals
+    previous = {sig: signal.signal(sig, _interrupted) for sig in (signal.SIGINT, signal.SIGTERM)} if on_main_thread else {}
     try:
         code = _main(argv)
     finally:
