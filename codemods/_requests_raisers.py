@@ -17,8 +17,8 @@ import ast
 import re
 from pathlib import Path
 
-from awaitify.config import Config
 from awaitify import requests_plan
+from awaitify.config import Config
 from awaitify.index import module_names
 from awaitify.prechecks import SESSION_FACTORIES
 from awaitify.source import SourceFile
@@ -159,7 +159,7 @@ def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
         names = {r.rpartition(".")[2] for r in raisers}
         if not names:
             return {}
-        spelled = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, sorted(names))))
+        spelled = re.compile(r"\b(?:{})\b".format("|".join(map(re.escape, sorted(names)))))
         new = [s for path, s in texts.items() if path not in tried and spelled.search(s.text)]
         if not new:
             break

@@ -61,10 +61,11 @@ from awaitify.requests_plan import VERBS
 from awaitify.codemod_rules import REQUESTS_HTTPX
 from awaitify.prechecks import SESSION_FACTORIES, WANTS
 
+from . import _requests_trust as trust
+from ._requests_exceptions import CATCH_JSON, EXCEPTIONS, OS_ERRORS, ExceptionResponse, Guard, GuardScan, awaited_name
+from ._requests_exceptions import response_reads
 from ._requests_lifecycle import Life as _Life
 from ._requests_lifecycle import Lifecycles, lifecycles
-from . import _requests_trust as trust
-from ._requests_exceptions import CATCH_JSON, EXCEPTIONS, OS_ERRORS, ExceptionResponse, Guard, GuardScan, awaited_name, response_reads
 from ._requests_raisers import GUARDED
 
 RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}

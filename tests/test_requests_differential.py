@@ -464,7 +464,7 @@ def test_truth_of_responses(project, servers) -> None:
 
 
 def test_other_spellings(project, servers) -> None:
-    kind, (method, query, as_json, upload) = same(project, "spellings", servers[0])
+    _, (method, query, as_json, upload) = same(project, "spellings", servers[0])
     assert (method, query) == ("GET", {"a": ["1", "2"]})
     assert as_json == ({"k": [1, 2]}, "yes", "application/json")
     assert upload == ("multipart/form-data", True, True, "Basic dTpw")
@@ -504,7 +504,6 @@ def test_verify_path_and_verify_false(project, servers) -> None:
 # --- refusals ---------------------------------------------------------------------------------------------
 def test_refusals_are_reported_and_left_as_they_were(project, servers) -> None:
     base = servers[0]
-    original, rewritten = project.modules("svc.handlers")
     handlers = project.text("svc/handlers.py")
     for name, reason in REFUSED.items():
         source = PROJECT["svc/handlers.py"].split(f"async def {name}(")[1].split("\n\n\n")[0]

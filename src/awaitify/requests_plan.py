@@ -137,7 +137,7 @@ def plan(func: ast.FunctionDef | ast.AsyncFunctionDef, kind: Callable[[ast.Call]
             elif what and streams(node):
                 out.refused[id(node)] = (node, "stream=True is converted only as `r = requests.get(..., stream=True)` "
                                                "(or `with ... as r:`) whose uses follow in the same block")
-    is_verb = lambda call: kind(call) not in (None, SESSION) and not streams(call)  # noqa: E731
+    is_verb = lambda call: kind(call) not in (None, SESSION) and not streams(call)
     for call, why in requests_responses.refusals(func, facts.parents, facts.names, walk_scope(func), is_verb):
         out.refused.setdefault(id(call), (call, why))
     return out
@@ -329,7 +329,7 @@ def _session_use(facts: _Facts, use: ast.Name, name: str, region: list[ast.stmt]
         if not call_fixable(parent, attr.attr) or any(kw.arg in CLIENT_KEYWORDS for kw in parent.keywords):
             raise _Refused(f"`{name}.{attr.attr}()` has arguments that are not converted (stream=, per-request verify=/"
                            "cert=/cookies=/proxies=, ...)")
-        on_session = lambda c: (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)  # noqa: E731
+        on_session = lambda c: (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)
                                 and c.func.value.id == name and c.func.attr in VERBS)
         why = requests_responses.flow(parent, facts.parents, facts.names, on_session)
         if why:
