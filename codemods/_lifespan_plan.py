@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from awaitify.codemods import _fastapi_pins as pins
+from awaitify.codemods import _pins as pins
 from awaitify.codemods import _unmovable_hooks as unmovable
 from awaitify.codemod_rules import LIFESPAN_HOOKS as TOKENS
 from awaitify.config import Config

@@ -7,8 +7,9 @@ a service; request options such as `idempotency_key=` or `stripe_account=` go to
 Inside `async def` the awaitable twin is used: `await stripe_client.v1.customers.retrieve_async(...)`.
 
 Which resources and methods map, and how a service is reached (`client.v1.customers`, or
-`client.customers` before stripe-python 12.5), is read from the stripe package installed where
-awaitify runs, never guessed. It is all or nothing per module: when any Stripe use in it cannot be
+`client.customers` before stripe-python 12.5), is read from the table of the stripe major the
+project's pins allow (awaitify._stripe_table: built from released stripe packages, shipped as
+data), never guessed, and the same whether or not stripe is installed where awaitify runs. It is all or nothing per module: when any Stripe use in it cannot be
 converted (an unknown resource or method, `**kwargs`, `stripe.api_key` read or set anywhere else, a
 key set inside a function or under an `if`, a method passed around uncalled, another global Stripe
 setting the client would not read) nothing is rewritten and the reason is reported. Webhook helpers
@@ -17,9 +18,6 @@ setting the client would not read) nothing is rewritten and the reason is report
 
 from __future__ import annotations
 
-import functools
-import inspect
-import sys
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -28,151 +26,13 @@ from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
 
 from awaitify.codemod_base import ASYNC, AwaitifyCodemod, awaited, import_binds
 from awaitify.codemod_rules import STRIPE_GLOBAL_KEY
+from awaitify.codemods._stripe_table import Table, Target, table_for
 
 RULE = STRIPE_GLOBAL_KEY
 
 CLIENT_NAME = "stripe_client"
-# a resource's classmethod -> the service method doing the same request, when the names differ
-RENAMED = {"modify": "update"}
 # classes and calls that make no API request with the global key
 HARMLESS_OWNERS = ("Webhook", "WebhookSignature")
-
-
-# --- what the installed stripe package maps ---------------------------------------------------------
-@dataclass(frozen=True)
-class Target:
-    service: tuple[str, ...]  # attributes from the client to the service: ("v1", "customers")
-    method: str
-    async_method: str | None  # None when the installed version has no awaitable twin
-    positional: tuple[str, ...]  # the resource method's positional parameters (ids), in order
-    by_keyword: tuple[str, ...] = ()  # those of them that may also be passed by name (`retrieve(id=...)`)
-    params_required: bool = False  # the service method has no default for `params`: `params={}`
-    awaitable: bool = False  # already a coroutine (`stripe.Customer.create_async`): its `await` stays as it is
-
-
-@dataclass
-class StripeApi:
-    version: str
-    stripe: object  # the module
-    options: frozenset[str]  # request options: `options={...}`, not `params={...}`
-    client: object = None  # one StripeClient with a placeholder key, only looked at (no request is made)
-    services: dict[str, tuple[str, ...]] = field(default_factory=dict)  # service module -> path
-    _targets: dict[str, Target | str] = field(default_factory=dict)
-
-    def resolve(self, qualified: str) -> object | None:
-        obj = self.stripe
-        for part in qualified.split(".")[1:]:
-            try:
-                obj = getattr(obj, part)
-            except Exception:  # AttributeError, or a lazy import failing
-                return None
-        return obj
-
-    def is_resource(self, obj: object) -> bool:
-        return isinstance(obj, type) and issubclass(obj, self.stripe.APIResource)  # type: ignore[attr-defined]
-
-    def target(self, qualified: str) -> Target | str:
-        """`stripe.checkout.Session.create` -> where the client does the same request, or why not."""
-        if qualified not in self._targets:
-            self._targets[qualified] = self._find(qualified)
-        return self._targets[qualified]
-
-    def _find(self, qualified: str) -> Target | str:
-        owner_name, _, method = qualified.rpartition(".")
-        shown = f"{qualified.partition('.')[2]}()"
-        resource = self.resolve(owner_name)
-        if not self.is_resource(resource):
-            return f"`{shown}` is not a Stripe API resource method in the installed stripe {self.version}"
-        path = self.services.get(f"{resource.__module__}_service")  # type: ignore[union-attr]
-        if path is None:
-            return f"the installed stripe {self.version}'s StripeClient has no service for {owner_name.partition('.')[2]}"
-        if method.startswith("_"):
-            return f"`{shown}` is private"
-        raw = inspect.getattr_static(resource, method, None)
-        if raw is None:
-            return f"`{shown}` does not exist in the installed stripe {self.version}"
-        if type(raw).__name__ == "class_method_variant":  # `delete`, `cancel`, ...: `_cls_<name>` is the class form
-            bound = getattr(resource, f"_cls_{method}", None)
-        elif isinstance(raw, classmethod):
-            bound = getattr(resource, method)
-        else:
-            bound = None
-        if bound is None:
-            return f"`{shown}` is not a class-level API call"
-        service = self._service_class(path)
-        base = method.removesuffix("_async")
-        name = RENAMED.get(base, base) + method[len(base):]
-        func = getattr(service, name, None)
-        if service is None or not callable(func) or name.startswith("_"):
-            return f"the client's {'.'.join(path)} service has no `{name}` method for `{shown}`"
-        try:
-            ours = [p for p in inspect.signature(bound).parameters.values()]
-            theirs = [p for p in inspect.signature(func).parameters.values() if p.name != "self"]
-        except (TypeError, ValueError):
-            return f"cannot read the signature of `{shown}`"
-        positional = tuple(p.name for p in ours if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
-        if not any(p.kind is p.VAR_KEYWORD for p in ours):
-            return f"`{shown}` takes no keyword parameters"
-        if [p.name for p in theirs[len(positional):]][:2] != ["params", "options"] or any(
-            p.kind is not p.POSITIONAL_ONLY and p.kind is not p.POSITIONAL_OR_KEYWORD for p in theirs[:len(positional)]
-        ):
-            return f"`{shown}` and the client's `{'.'.join(path)}.{name}` take different arguments"
-        required = theirs[len(positional)].default is inspect.Parameter.empty
-        by_keyword = tuple(p.name for p in ours if p.kind is p.POSITIONAL_OR_KEYWORD)
-        if name.endswith("_async"):
-            return Target(path, name, None, positional, by_keyword, required, awaitable=True)
-        twin = f"{name}_async"
-        return Target(path, name, twin if callable(getattr(service, twin, None)) else None, positional, by_keyword,
-                      required)
-
-    def _service_class(self, path: tuple[str, ...]) -> type | None:
-        obj: object = self.client
-        for part in path:
-            obj = getattr(obj, part, None)
-        return type(obj) if obj is not None else None
-
-
-def _client(stripe: object) -> object:
-    return stripe.StripeClient("sk_test_awaitify_introspection")  # type: ignore[attr-defined]  # no request is made
-
-
-def _children(obj: object) -> list[str]:
-    names = set(vars(obj))
-    lazy = getattr(sys.modules.get(type(obj).__module__), "_subservices", None)  # stripe >= 12.5 loads services lazily
-    if isinstance(lazy, dict):
-        names |= set(lazy)
-    return sorted(n for n in names if not n.startswith("_"))
-
-
-@functools.cache
-def stripe_api() -> StripeApi | str:
-    """The installed stripe package's resources and client services, or why they cannot be read."""
-    try:
-        import stripe
-        from stripe._stripe_service import StripeService
-    except Exception as exc:  # not installed, or too old for StripeClient
-        return f"the stripe package (with StripeClient) cannot be imported where awaitify runs ({type(exc).__name__})"
-    try:
-        from stripe._request_options import RequestOptions
-        options = frozenset(RequestOptions.__annotations__)
-    except Exception:
-        options = frozenset({"api_key", "stripe_version", "stripe_account", "idempotency_key", "headers",
-                             "max_network_retries", "stripe_context", "content_type"})
-    client = _client(stripe)
-    api = StripeApi(version=getattr(stripe, "VERSION", "?"), stripe=stripe, options=options, client=client)
-    # stripe-python >= 12.5 groups the services under `client.v1`; before, they hang off the client
-    todo = [(client.v1, ("v1",))] if hasattr(client, "v1") else [(client, ())]
-    while todo:
-        obj, path = todo.pop()
-        for name in _children(obj):
-            try:
-                child = getattr(obj, name)
-            except Exception:
-                continue
-            if isinstance(child, StripeService) and len(path) < 6:
-                api.services.setdefault(type(child).__module__, (*path, name))
-                todo.append((child, (*path, name)))
-    return api
 
 
 # --- the codemod ----------------------------------------------------------------------------------------
@@ -281,8 +141,7 @@ class _Survey(cst.CSTVisitor):
         api = self.codemod.api
         if api is None:
             return True
-        owner = api.resolve(name.rpartition(".")[0])
-        if api.is_resource(owner) and callable(api.resolve(name)) and not name.rpartition(".")[2][:1].isupper():
+        if api.is_resource_method(name):
             why = (f"`stripe.{shown}` is used without being called (passed around or stored): it would still use "
                    "the global key; convert it by hand")
             self.other.append((node, why))
@@ -320,7 +179,7 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
     def _plan(self, module: cst.Module) -> Conversion | None:
         if not any(self.stripe_name(n) == "stripe.api_key" for n in _attributes(module)):
             return None  # no need to import stripe (~1 s) for a file that never names the key
-        api = stripe_api()
+        api = table_for(self.config.root)
         self.api = None if isinstance(api, str) else api
         survey = _Survey(self)
         module.visit(survey)
@@ -362,9 +221,7 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
         for call, name, at, later in survey.calls:
             shown = name.partition(".")[2]
             owner = name.split(".")[1] if name.count(".") >= 2 else ""
-            obj = api.resolve(name)
-            if owner in HARMLESS_OWNERS or name == "stripe.StripeClient" or (
-                    isinstance(obj, type) and issubclass(obj, BaseException)):
+            if owner in HARMLESS_OWNERS or name == "stripe.StripeClient" or api.is_exception(name):
                 continue
             if self._suppressed(call):
                 refuse(call, f"`{shown}()` is marked to be ignored; converting the other calls would leave it without "
@@ -395,7 +252,7 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
         return None if problems else conversion
 
     @staticmethod
-    def _arguments_problem(call: cst.Call, target: Target, api: StripeApi) -> str | None:
+    def _arguments_problem(call: cst.Call, target: Target, api: Table) -> str | None:
         positional = [a for a in call.args if a.keyword is None]
         if any(a.star for a in call.args):
             return "`*args`/`**kwargs` cannot be split into the client's params and options"

@@ -394,14 +394,15 @@ def test_requests_response_bound_otherwise_is_manual_in_check_and_refused_by_fix
     assert [(f.line, f.fixable) for f in _check(tmp_path).findings] == [(15, False)]  # the imports and the TLS context added above
 
 
-def test_a_codemod_that_cannot_run_here_fixes_nothing(tmp_path: Path, monkeypatch) -> None:
-    import awaitify.rules
+def test_stripe_findings_are_fixable_whether_or_not_stripe_is_installed(tmp_path: Path, monkeypatch) -> None:
+    """AW513 reads the tables shipped with awaitify, never the stripe package where it runs."""
+    import sys
 
     files = {"pay.py": "import stripe\n\nstripe.api_key = 'sk_test'\n"}
     assert [f.fixable for f in _check(tmp_path, files).findings] == [True]
-    monkeypatch.setattr(awaitify.rules, "find_spec", lambda name: None)  # as without the stripe package
+    monkeypatch.setitem(sys.modules, "stripe", None)  # `import stripe` now fails
     (tmp_path / "other").mkdir()
-    assert [f.fixable for f in _check(tmp_path / "other", {"pay.py": files["pay.py"]}).findings] == [False]
+    assert [f.fixable for f in _check(tmp_path / "other", {"pay.py": files["pay.py"]}).findings] == [True]
 
 
 def test_requests_sessions_and_streams_are_fixable_exactly_where_fix_converts_them(tmp_path: Path, cli) -> None:

@@ -162,8 +162,6 @@ STRIPE_GLOBAL_KEY = Rule(
             "services (awaited *_async in async code)",
     triggers=("stripe",),
     order=48,
-    # it maps calls from the installed stripe package: without it, `check` reports its findings as manual
-    requires="stripe",
 )
 
 LIFESPAN = Rule(

@@ -12,7 +12,6 @@ import pkgutil
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from importlib.util import find_spec
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Callable
@@ -62,12 +61,6 @@ class Rule:
     # `plan_project(sources, config) -> {absolute path: facts}` and, optionally,
     # `scope_facts(facts, scope)` for `--changed-since`; its facts reach the codemod as FilePlan.extra
     planner: str = ""
-    # a package the codemod reads where awaitify runs: without it, it fixes nothing here
-    requires: str = ""
-
-    def can_fix(self) -> bool:
-        """A lookup of the package, not an import (importing stripe takes most of a second)."""
-        return not self.requires or find_spec(self.requires) is not None
 
     def triggers_for(self, config: Config) -> tuple[str, ...]:
         return self.triggers + (self.config_triggers(config) if self.config_triggers else ())

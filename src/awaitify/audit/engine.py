@@ -154,8 +154,7 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
            cache: Cache, keys: dict[str, str]) -> CheckResult:
     result = CheckResult(scanned=len(sources))
     selected = {r.code for r in rules}
-    # a codemod that cannot run here (a package it reads is not installed) fixes nothing here
-    codemods = {r.code for r in all_rules() if r.can_fix()}
+    codemods = {r.code for r in all_rules()}
     propagated = {n for r in all_rules() for n in (*r.async_fixes, *r.offload_fixes)} | set(config.blocking_calls)
     displays = {str(s.path): s.display for s in sources}
     scans = _Scans(sources, config, options, cache, keys)

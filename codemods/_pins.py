@@ -1,9 +1,10 @@
-"""Which FastAPI a project allows: the newest release its lock file, requirements files or pyproject
-permit, read as packaging (PEP 440 / PEP 508) and TOML read them, never by pattern over the text.
+"""Which releases of a package a project allows: its lock file, requirements files and pyproject,
+read as packaging (PEP 440 / PEP 508) and TOML read them, never by pattern over the text.
 
-The lifespan rule asks one question: may the project run a FastAPI that has `lifespan=` (0.93) or
-merges a router's own lifespan (0.112.2)? An unpinned or lower-bounded FastAPI (`fastapi>=0.70`)
-may; a project whose every allowed release is older may not.
+The lifespan rule asks whether the project may run a FastAPI that has `lifespan=` (0.93) or merges a
+router's own lifespan (0.112.2): an unpinned or lower-bounded FastAPI (`fastapi>=0.70`) may; a
+project whose every allowed release is older may not. The Stripe rule asks which of the stripe
+majors it ships tables for the project allows.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ _LOCKS = ("poetry.lock", "uv.lock", "pdm.lock")
 Ceiling = tuple[Version, bool]
 
 
-def allows(root: Path, release: str) -> bool:
-    """True unless the project pins FastAPI so that `release` and everything newer is excluded."""
-    ceiling = project_ceiling(root.resolve())
+def allows(root: Path, release: str, package: str = "fastapi") -> bool:
+    """True unless the project pins `package` so that `release` and everything newer is excluded."""
+    ceiling = project_ceiling(root.resolve(), package)
     if ceiling is None:
         return True
     newest, inclusive = ceiling
@@ -38,13 +39,21 @@ def allows(root: Path, release: str) -> bool:
 
 
 @cache
-def project_ceiling(root: Path) -> Ceiling | None:
+def project_ceiling(root: Path, package: str = "fastapi") -> Ceiling | None:
     """The lowest ceiling among the pins found: a lock file's exact version wins over the ranges."""
-    locked = [v for name in _LOCKS for v in _locked_versions(root / name)]
+    locked, declared = pins(root, package)
     if locked:
         return min(locked), True
-    ceilings = [c for spec in _declared_specifiers(root) if (c := ceiling_of(spec)) is not None]
+    ceilings = [c for spec in declared if (c := ceiling_of(spec)) is not None]
     return min(ceilings) if ceilings else None
+
+
+@cache
+def pins(root: Path, package: str) -> tuple[tuple[Version, ...], tuple[SpecifierSet, ...]]:
+    """The versions of `package` the project's lock files hold, and the specifier sets its
+    requirements files and pyproject declare."""
+    return (tuple(v for name in _LOCKS for v in _locked_versions(root / name, package)),
+            tuple(_declared_specifiers(root, package)))
 
 
 def ceiling_of(spec: SpecifierSet) -> Ceiling | None:
@@ -73,11 +82,11 @@ def _upper_bound(operator: str, version: str) -> Ceiling | None:
     return None  # >, >=, != set no ceiling
 
 
-def _locked_versions(path: Path) -> list[Version]:
+def _locked_versions(path: Path, name: str) -> list[Version]:
     data = _toml(path)
     out = []
     for package in data.get("package", []) if isinstance(data.get("package"), list) else []:
-        if isinstance(package, dict) and str(package.get("name", "")).lower() == "fastapi":
+        if isinstance(package, dict) and _normal(str(package.get("name", ""))) == _normal(name):
             try:
                 out.append(Version(str(package.get("version"))))
             except InvalidVersion:
@@ -85,19 +94,19 @@ def _locked_versions(path: Path) -> list[Version]:
     return out
 
 
-def _declared_specifiers(root: Path) -> list[SpecifierSet]:
+def _declared_specifiers(root: Path, package: str) -> list[SpecifierSet]:
     found: list[SpecifierSet] = []
     for path in sorted([*root.glob("requirements*.txt"), *root.glob("requirements/*.txt")]):
-        found += [r.specifier for r in _requirements_file(path) if _is_fastapi(r)]
+        found += [r.specifier for r in _requirements_file(path) if _normal(r.name) == _normal(package)]
     pyproject = _toml(root / "pyproject.toml")
     project = pyproject.get("project") if isinstance(pyproject.get("project"), dict) else {}
     lines = list(project.get("dependencies") or [])
     for group in (project.get("optional-dependencies") or {}).values():
         lines += list(group or [])
-    found += [r.specifier for r in map(_requirement, lines) if r is not None and _is_fastapi(r)]
+    found += [r.specifier for r in map(_requirement, lines) if r is not None and _normal(r.name) == _normal(package)]
     poetry = ((pyproject.get("tool") or {}).get("poetry") or {}) if isinstance(pyproject.get("tool"), dict) else {}
     for table in ("dependencies", "dev-dependencies"):
-        value = (poetry.get(table) or {}).get("fastapi") if isinstance(poetry.get(table), dict) else None
+        value = (poetry.get(table) or {}).get(package) if isinstance(poetry.get(table), dict) else None
         if isinstance(value, dict):
             value = value.get("version")
         if isinstance(value, str) and (spec := _poetry_constraint(value)) is not None:
@@ -138,8 +147,8 @@ def _requirement(line: object) -> Requirement | None:
         return None
 
 
-def _is_fastapi(req: Requirement) -> bool:
-    return req.name.lower().replace("_", "-") == "fastapi"
+def _normal(name: str) -> str:
+    return name.lower().replace("_", "-").replace(".", "-")
 
 
 def _poetry_constraint(text: str) -> SpecifierSet | None:
