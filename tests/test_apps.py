@@ -146,7 +146,7 @@ def _fork_servers():
 def _awaitify(tree: Path, *args: str) -> subprocess.CompletedProcess:
     if os.environ.get("AWAITIFY_APPS_SUBPROCESS"):
         return subprocess.run([sys.executable, "-m", "awaitify", *args], cwd=tree, capture_output=True,
-                              encoding="utf-8", errors="surrogateescape", timeout=120)
+                              encoding="utf-8", errors="surrogateescape", timeout=120, check=False)
     reply = _CLI.request({"cwd": str(tree), "args": list(args)})
     return subprocess.CompletedProcess(args, reply["rc"], reply["stdout"], reply["stderr"])
 
@@ -207,7 +207,7 @@ def assert_invariants(fixed: Fixed, work: Path) -> None:
     applied = work / "applied"
     shutil.copytree(fixed.original, applied, ignore=SKIP)
     if fixed.patch.exists() and fixed.patch.stat().st_size:
-        proc = subprocess.run(["git", "apply", str(fixed.patch)], cwd=applied, capture_output=True, text=True)
+        proc = subprocess.run(["git", "apply", str(fixed.patch)], cwd=applied, capture_output=True, text=True, check=False)
         assert proc.returncode == 0, proc.stderr
     assert _files(applied) == _files(fixed.tree)
     check = _awaitify(fixed.tree, "check", "--no-cache", "--jobs", "1", "--format", "json", ".")
@@ -227,7 +227,7 @@ def _removed_lines(patch: str) -> dict[str, list[list[int]]]:
         if text.startswith("--- a/"):
             path = text[len("--- a/"):]
             blocks[path] = []
-        elif text.startswith("+++ ") or text.startswith("\\") or path is None:
+        elif text.startswith(("+++ ", "\\")) or path is None:
             continue
         elif text.startswith("@@"):
             line = int(text.split()[1].split(",")[0][1:])

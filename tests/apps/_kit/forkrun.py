@@ -47,7 +47,7 @@ def run(job: dict) -> dict:
         os.close(read_fd)
         os.dup2(os.open(os.devnull, os.O_RDONLY), 0)  # a driver must not read the jobs pipe
         os.dup2(os.open(os.devnull, os.O_WRONLY), 1)  # nor write into the replies (a subprocess's output)
-        sys.stdin = open(os.devnull, encoding="utf-8")
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - lives as long as the child
         try:
             _child(job, write_fd)
         finally:

@@ -7,9 +7,8 @@ import json
 import os
 import sys
 
-from fastapi.testclient import TestClient
-
 from app import app
+from fastapi.testclient import TestClient
 from recorder import events
 
 for module in filter(None, os.environ.get("ALSO_IMPORT", "").split(",")):
