@@ -383,6 +383,14 @@ def test_an_unsearchable_folder_is_a_warning(tmp_path: Path, monkeypatch, capsys
         return real(path)
 
     monkeypatch.setattr(discovery.os, "scandir", refuse)
+    real_is_file = Path.is_file
+
+    def unsearchable(self: Path) -> bool:  # stat() in a folder without x permission (as root, chmod cannot show it)
+        if self.parent.name == "locked":
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_is_file(self)
+
+    monkeypatch.setattr(Path, "is_file", unsearchable)
     found = discovery.discover([tmp_path], Config(root=tmp_path), cwd=tmp_path)
     assert [f.display for f in found] == ["m.py"]
     assert "locked: cannot list this folder (Permission denied); skipped" in capsys.readouterr().err
