@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
+
 SERVICE = """
 import time
 
@@ -77,15 +79,15 @@ def run(root: Path) -> list:
     return json.loads(proc.stdout)
 
 
-def test_constructors_staticmethods_and_their_objects_are_followed(tmp_path: Path, cli) -> None:
+def test_constructors_staticmethods_and_their_objects_are_followed(tmp_path: Path, cli_here) -> None:
     (tmp_path / "svc.py").write_text(textwrap.dedent(SERVICE).lstrip())
-    code, out, _ = cli("check", "--no-cache", ".")
+    code, out, _ = cli_here("check", "--no-cache", ".")
     lines = out.decode().splitlines()
     flagged = {line.split(":")[1] for line in lines if " AW101 " in line}
     assert flagged == {"10", "15", "19"}, lines  # load, checksum, and describe() on what load() built
     assert not any(":38:" in line for line in lines)  # Registry.describe: find() may return anything
     before = run(tmp_path)
-    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
     assert code == 0, err
     text = (tmp_path / "svc.py").read_text()
     assert "    async def load(cls, path):" in text and "    async def checksum(value):" in text

@@ -14,6 +14,8 @@ import pytest
 
 from awaitify.entry_points import entry_points
 
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
+
 APP = {
     "app/__init__.py": "",
     "app/authorization.py": """
@@ -143,14 +145,14 @@ def commands(root: Path) -> list[tuple[int, str]]:
 
 
 @pytest.mark.parametrize("metadata", ["pyproject.toml", "setup.cfg", "setup.py"])
-def test_installed_commands_still_run_after_the_fix(tmp_path: Path, cli, metadata: str) -> None:
+def test_installed_commands_still_run_after_the_fix(tmp_path: Path, cli_here, metadata: str) -> None:
     write(tmp_path, {**APP, metadata: {"pyproject.toml": PYPROJECT, "setup.cfg": SETUP_CFG, "setup.py": SETUP_PY}[metadata]})
     subprocess.run(["git", "init", "-q", "."], cwd=tmp_path, check=True)
     run = metadata == "pyproject.toml"  # the other two give the same text (checked below): run once
     before = commands(tmp_path) if run else None
     assert not run or before == [(0, "admin"), (0, "not admin"), (0, "admin"), (0, "not admin")]
     # --unsafe-fixes: with [project] metadata the project is a library, whose public is_admin stays sync otherwise
-    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", "--explain", "--unsafe-fixes", ".")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--explain", "--unsafe-fixes", ".")
     assert code == 0, err
     cli_text = (tmp_path / "app/cli.py").read_text()
     assert "\ndef main(argv=None):" in cli_text and "\ndef clicked(roles):" in cli_text and "\ndef parsed(" in cli_text
@@ -163,12 +165,12 @@ def test_installed_commands_still_run_after_the_fix(tmp_path: Path, cli, metadat
     assert not run or commands(tmp_path) == before
 
 
-def test_without_metadata_python_m_through_main_py_keeps_main_sync(tmp_path: Path, cli) -> None:
+def test_without_metadata_python_m_through_main_py_keeps_main_sync(tmp_path: Path, cli_here) -> None:
     """With no packaging metadata, `python -m app` still calls `main` from __main__.py's module level:
     a boundary, so the closure is offloaded and every command keeps working."""
     write(tmp_path, {**APP, **MAIN_PY})
     before = commands(tmp_path)
-    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
     assert code == 0, err
     assert "called from module level at app/__main__.py:5" in err
     assert "async def" not in (tmp_path / "app/authorization.py").read_text()

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
+
 RUFF = shutil.which("ruff")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 # calls that take a coroutine without awaiting it themselves, and run it
@@ -48,14 +50,14 @@ def _unawaited_calls(tree: Path, names: set[str]) -> list[str]:
 
 @pytest.mark.skipif(RUFF is None, reason="ruff is a test dependency (pip install -e '.[test]')")
 @pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.iterdir() if p.is_dir()))
-def test_a_fixed_example_is_clean_awaited_and_stable(example: str, tmp_path: Path, cli) -> None:
+def test_a_fixed_example_is_clean_awaited_and_stable(example: str, tmp_path: Path, cli_here) -> None:
     tree = tmp_path / example
     shutil.copytree(EXAMPLES / example, tree)
     before = _ruff_findings(tree)
-    code, out, err = cli("fix", "--write", "--allow-dirty", "--no-cache", "--format", "json", ".", cwd=tree)
+    code, out, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--format", "json", ".", cwd=tree)
     assert code == 0, err
     assert _ruff_findings(tree) == before
     made = {m.group(1).rpartition(".")[2] for f in json.loads(out)["files"] for c in f["changes"]
             if (m := re.match(r"made `([\w.<>]+)` async", c["message"]))}
     assert _unawaited_calls(tree, made) == []
-    assert cli("fix", "--check", "--no-cache", ".", cwd=tree)[0] == 0
+    assert cli_here("fix", "--check", "--no-cache", ".", cwd=tree)[0] == 0

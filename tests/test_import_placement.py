@@ -20,6 +20,8 @@ from libcst.codemod.visitors import AddImportsVisitor
 
 from awaitify.import_fixups import fix_imports
 
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
+
 RUFF = shutil.which("ruff")
 needs_ruff = pytest.mark.skipif(RUFF is None, reason="ruff is a test dependency (pip install -e '.[test]')")
 
@@ -115,7 +117,7 @@ SERVICE = {
 
 
 @needs_ruff
-def test_fix_with_every_rule_keeps_a_sorted_file_sorted_and_imports_asyncio_once(tmp_path: Path, cli) -> None:
+def test_fix_with_every_rule_keeps_a_sorted_file_sorted_and_imports_asyncio_once(tmp_path: Path, cli_here) -> None:
     for name, text in SERVICE.items():
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -124,7 +126,7 @@ def test_fix_with_every_rule_keeps_a_sorted_file_sorted_and_imports_asyncio_once
     assert _ruff_sorted(tmp_path / "svc/handlers.py")
     show = "import asyncio, json, svc.handlers as h; print(json.dumps(asyncio.run(h.handler('.'))))"
     before = subprocess.run([sys.executable, "-c", show], cwd=tmp_path, capture_output=True, text=True)
-    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
     assert code == 0, err
     text = (tmp_path / "svc/handlers.py").read_text()
     assert "await asyncio.sleep(0.01)" in text and "await asyncio.to_thread(os.path.isdir, folder)" in text

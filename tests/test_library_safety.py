@@ -11,6 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
+
 LIBRARY = {
     "pyproject.toml": '[project]\nname = "schemalib"\nversion = "1.0"\n',
     "schemalib/__init__.py": "from schemalib.schema import generate_schema\n",
@@ -66,10 +68,10 @@ def downstream(root: Path) -> list:
     return json.loads(proc.stdout)
 
 
-def test_public_signatures_of_a_library_stay_sync_by_default(tmp_path: Path, cli) -> None:
+def test_public_signatures_of_a_library_stay_sync_by_default(tmp_path: Path, cli_here) -> None:
     write(tmp_path, LIBRARY)
     before = downstream(tmp_path)
-    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
     assert code == 0, err
     text = (tmp_path / "schemalib/schema.py").read_text()
     assert "\ndef generate_schema(name):" in text  # public: kept sync, offloaded where the project awaits it
@@ -82,46 +84,46 @@ def test_public_signatures_of_a_library_stay_sync_by_default(tmp_path: Path, cli
     assert before[2] >= 0.35 and after[2] < 0.3, (before[2], after[2])  # four serve() calls overlap now
 
 
-def test_unsafe_fixes_change_them_and_say_so(tmp_path: Path, cli) -> None:
+def test_unsafe_fixes_change_them_and_say_so(tmp_path: Path, cli_here) -> None:
     write(tmp_path, LIBRARY)
-    code, out, err = cli("fix", "--no-cache", "--explain", "--unsafe-fixes", ".")
+    code, out, err = cli_here("fix", "--no-cache", "--explain", "--unsafe-fixes", ".")
     assert code == 0, err
     assert b"+async def generate_schema(name):" in out
     assert "AW401 [unsafe] made `generate_schema` async" in err and "unsafe fix not applied" not in err
     assert "AW401 made `_cached_lookup` async" in err  # private: a safe change
-    code, out, _ = cli("fix", "--no-cache", "--format", "json", "--unsafe-fixes", ".")
+    code, out, _ = cli_here("fix", "--no-cache", "--format", "json", "--unsafe-fixes", ".")
     changes = json.loads(out)["files"][0]["changes"]
     safety = {c["message"].split(":")[0]: c["safety"] for c in changes if c["message"].startswith("made")}
     assert safety == {"made `generate_schema` async": "unsafe", "made `_cached_lookup` async": "safe",
                       "made `_internal` async": "safe"}
 
 
-def test_the_json_report_lists_what_was_not_applied(tmp_path: Path, cli) -> None:
+def test_the_json_report_lists_what_was_not_applied(tmp_path: Path, cli_here) -> None:
     write(tmp_path, LIBRARY)
-    code, out, _ = cli("fix", "--no-cache", "--format", "json", ".")
+    code, out, _ = cli_here("fix", "--no-cache", "--format", "json", ".")
     report = json.loads(out)
     assert [(u["path"], u["line"]) for u in report["unsafe_not_applied"]] == [("schemalib/schema.py", 4)]
     assert {c["safety"] for f in report["files"] for c in f["changes"]} == {"safe"}
 
 
-def test_propagate_auto_set_explicitly_makes_the_change(tmp_path: Path, cli) -> None:
+def test_propagate_auto_set_explicitly_makes_the_change(tmp_path: Path, cli_here) -> None:
     files = dict(LIBRARY)
     files["pyproject.toml"] += '\n[tool.awaitify]\npropagate = "auto"\n'
     write(tmp_path, files)
-    code, out, err = cli("fix", "--no-cache", ".")
+    code, out, err = cli_here("fix", "--no-cache", ".")
     assert code == 0, err
     assert b"+async def generate_schema(name):" in out and "unsafe fix not applied" not in err
 
 
-def test_without_project_metadata_it_is_an_application(tmp_path: Path, cli) -> None:
+def test_without_project_metadata_it_is_an_application(tmp_path: Path, cli_here) -> None:
     files = {k: v for k, v in LIBRARY.items() if k != "pyproject.toml"}
     write(tmp_path, files)
-    code, out, err = cli("fix", "--no-cache", ".")
+    code, out, err = cli_here("fix", "--no-cache", ".")
     assert code == 0, err
     assert b"+async def generate_schema(name):" in out and "unsafe fix" not in err
 
 
-def test_every_rule_page_states_its_fix_safety_and_sarif_carries_it(tmp_path: Path, cli) -> None:
+def test_every_rule_page_states_its_fix_safety_and_sarif_carries_it(tmp_path: Path, cli_here) -> None:
     from awaitify.findings import fix_safety
     from awaitify.rules import every_rule
 
@@ -132,6 +134,6 @@ def test_every_rule_page_states_its_fix_safety_and_sarif_carries_it(tmp_path: Pa
     assert fix_safety("AW401").startswith("safe; unsafe when it makes a public function of a library")
     assert fix_safety("AW101") == "safe"
     write(tmp_path, LIBRARY)
-    code, out, _ = cli("check", "--no-cache", "--format", "sarif", ".")
+    code, out, _ = cli_here("check", "--no-cache", "--format", "sarif", ".")
     descriptors = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
     assert descriptors and all(d["properties"]["fixSafety"] == fix_safety(d["id"]) for d in descriptors)

@@ -10,6 +10,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
+
 SERVICE = '''
 import asyncio
 import contextlib
@@ -75,10 +77,10 @@ def _run(root: Path) -> list:
     return json.loads(proc.stdout)
 
 
-def test_a_generator_consumed_whole_runs_in_the_thread_and_other_sites_are_refused(tmp_path: Path, cli) -> None:
+def test_a_generator_consumed_whole_runs_in_the_thread_and_other_sites_are_refused(tmp_path: Path, cli_here) -> None:
     (tmp_path / "svc.py").write_text(textwrap.dedent(SERVICE).lstrip())
     before = _run(tmp_path)
-    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
     assert code == 0, err
     text = (tmp_path / "svc.py").read_text()
     assert "return await asyncio.to_thread(sum, rows(n))" in text
@@ -94,4 +96,4 @@ def test_a_generator_consumed_whole_runs_in_the_thread_and_other_sites_are_refus
     assert after[-2] == before[-2] == [5, 5, 5, 5]
     assert before[-1] >= 0.55  # four sums of three 0.05 s steps, one after the other: the loop was blocked
     assert after[-1] < 0.45, after[-1]  # they overlap in threads (about 0.15 s)
-    assert cli("fix", "--check", "--no-cache", ".")[0] == 0  # a second run changes nothing
+    assert cli_here("fix", "--check", "--no-cache", ".")[0] == 0  # a second run changes nothing

@@ -14,6 +14,8 @@ import pytest
 
 from awaitify.cli import main
 
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
+
 DISPATCH = {
     "bot/__init__.py": "",
     "bot/commands.py": """
@@ -125,10 +127,10 @@ def run_python(root: Path, code: str) -> list:
     return json.loads(proc.stdout)
 
 
-def test_functions_reached_by_a_computed_name_stay_sync_and_their_async_callers_offload(tmp_path: Path, cli) -> None:
+def test_functions_reached_by_a_computed_name_stay_sync_and_their_async_callers_offload(tmp_path: Path, cli_here) -> None:
     write(tmp_path, DISPATCH)
     before = run_python(tmp_path, SHOW)
-    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
     assert code == 0, err
     commands = (tmp_path / "bot/commands.py").read_text()
     tasks = (tmp_path / "bot/tasks.py").read_text()
@@ -144,14 +146,14 @@ def test_functions_reached_by_a_computed_name_stay_sync_and_their_async_callers_
     assert before[-1] >= 0.19 and after[-1] < 0.17, (before[-1], after[-1])  # four 0.05 s calls overlap now
 
 
-def test_without_the_dispatch_the_same_functions_become_async(tmp_path: Path, cli) -> None:
+def test_without_the_dispatch_the_same_functions_become_async(tmp_path: Path, cli_here) -> None:
     """The boundary comes from the dynamic access itself: without it, the same closures are made async."""
     files = dict(DISPATCH)
     files["bot/commands.py"] = files["bot/commands.py"].replace('getattr(self, f"cmd_{name}")(arg)', "arg")
     files["bot/commands.py"] = files["bot/commands.py"].replace("globals()[name](arg)", "arg")
     del files["bot/runner.py"]
     write(tmp_path, files)
-    code, out, err = cli("fix", "--no-cache", ".")
+    code, out, err = cli_here("fix", "--no-cache", ".")
     assert code == 0, err
     assert b"+    async def cmd_hello" in out and b"+async def job" in out and b"+async def task_clean" in out
 
@@ -196,7 +198,7 @@ def test_the_whole_project_check_refuses_a_closure_that_would_leave_a_caller_una
     assert "internal check: `app.load` would stay called without `await` at app.py:10" in err
 
 
-def test_a_method_called_on_an_object_of_unknown_class_is_a_boundary(tmp_path: Path, cli) -> None:
+def test_a_method_called_on_an_object_of_unknown_class_is_a_boundary(tmp_path: Path, cli_here) -> None:
     """`store = make_store(); store.describe()`: the index cannot tell the class of `store` (a function
     built it), so Store.describe may be what is called there. It stays sync (offloaded where async code
     calls it), instead of handing that sync caller a coroutine."""
@@ -223,7 +225,7 @@ def test_a_method_called_on_an_object_of_unknown_class_is_a_boundary(tmp_path: P
             store = Store()
             return store.describe()
         """})
-    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
     assert code == 0, err
     text = (tmp_path / "shop.py").read_text()
     assert "    def describe(self):" in text and "return await asyncio.to_thread(store.describe)" in text
@@ -235,7 +237,7 @@ def test_a_method_called_on_an_object_of_unknown_class_is_a_boundary(tmp_path: P
 
 
 
-def test_a_caller_through_a_star_import_keeps_getting_values(tmp_path: Path, cli) -> None:
+def test_a_caller_through_a_star_import_keeps_getting_values(tmp_path: Path, cli_here) -> None:
     """`from app.helpers import *` then `load(p)`: a caller the index cannot resolve to `load`, so
     `load` stays sync (offloaded where async code calls it) instead of handing `report` a coroutine."""
     write(tmp_path, {
@@ -263,7 +265,7 @@ def test_a_caller_through_a_star_import_keeps_getting_values(tmp_path: Path, cli
                 return helpers.load(path)
             """,
     })
-    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
     assert code == 0, err
     assert "def load(path):" in (tmp_path / "app/helpers.py").read_text()
     assert "return await asyncio.to_thread(helpers.load, path)" in (tmp_path / "app/direct.py").read_text()

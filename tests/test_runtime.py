@@ -15,6 +15,8 @@ import pytest
 from awaitify.config import Config
 from awaitify.runtime import uses_trio, with_detected_runtime
 
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
+
 pytest.importorskip("trio")
 
 APP = {
@@ -80,10 +82,10 @@ def run_app(root: Path) -> list:
     return json.loads(proc.stdout)
 
 
-def test_a_trio_program_gets_trio_api_and_runs_under_trio(tmp_path: Path, cli) -> None:
+def test_a_trio_program_gets_trio_api_and_runs_under_trio(tmp_path: Path, cli_here) -> None:
     write(tmp_path, APP)
     before = run_app(tmp_path)
-    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
     assert code == 0, err
     app, util = (tmp_path / "app.py").read_text(), (tmp_path / "util.py").read_text()
     assert "asyncio" not in app + util
@@ -96,9 +98,9 @@ def test_a_trio_program_gets_trio_api_and_runs_under_trio(tmp_path: Path, cli) -
     assert after[1] < 0.45, after[1]  # they overlap under trio now (about 0.15 s)
 
 
-def test_the_target_setting_overrides_the_detection(tmp_path: Path, cli) -> None:
+def test_the_target_setting_overrides_the_detection(tmp_path: Path, cli_here) -> None:
     write(tmp_path, APP)
-    code, out, err = cli("fix", "--no-cache", "--target", "asyncio", ".")
+    code, out, err = cli_here("fix", "--no-cache", "--target", "asyncio", ".")
     assert code == 0, err
     assert b"await asyncio.sleep(0.05)" in out and b"trio.sleep" not in out
 
@@ -144,7 +146,7 @@ def test_what_has_no_trio_twin_is_refused_or_offloaded(tmp_path: Path) -> None:
     assert any("trio program" in d.message for d in result.diagnostics)
 
 
-def test_an_anyio_program_gets_anyio_api(tmp_path: Path, cli) -> None:
+def test_an_anyio_program_gets_anyio_api(tmp_path: Path, cli_here) -> None:
     """anyio's API runs on asyncio and on trio: the rewrite of an anyio program writes it, and the
     program runs the same under both backends."""
     write(tmp_path, {"job.py": """
@@ -172,7 +174,7 @@ def test_an_anyio_program_gets_anyio_api(tmp_path: Path, cli) -> None:
         if __name__ == "__main__":
             print(json.dumps(anyio.run(main, backend=sys.argv[1])))
         """})
-    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
     assert code == 0, err
     assert "await anyio.sleep(0.05)" in (tmp_path / "job.py").read_text()
     for backend in ("asyncio", "trio"):

@@ -9,6 +9,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
+
 
 def write(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
@@ -61,14 +63,14 @@ ALREADY_AWAITED = {
 SHOW = "import asyncio, json, svc; print(json.dumps(asyncio.run(svc.main())))"
 
 
-def test_an_already_awaited_blocking_call_is_refused_not_awaited_twice(tmp_path: Path, cli) -> None:
+def test_an_already_awaited_blocking_call_is_refused_not_awaited_twice(tmp_path: Path, cli_here) -> None:
     """`await os.path.isfile(p)` (flake8-async's fixtures): the offload would write `await await`, which
     ended in an internal error for the whole file. Now that call is left as it is, with a diagnostic,
     and the rest of the file is fixed; a sync function whose result is awaited is a propagation
     boundary (made async, `await f()` would give back the inner awaitable)."""
     write(tmp_path, ALREADY_AWAITED)
     before = json.loads(run_python(tmp_path, SHOW))
-    code, out, err = cli("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
+    code, out, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
     assert code == 0, err
     assert "internal error" not in err
     assert err.count("already awaited, so the rewrite would write `await await`") == 2, err
