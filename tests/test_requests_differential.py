@@ -94,6 +94,32 @@ def servers(tmp_path_factory):
         thread.join(5)
 
 
+class Proxy(BaseHTTPRequestHandler):
+    """An HTTP proxy that answers itself: what a client sends it shows that the client went through it."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        body = json.dumps({"via": "proxy", "target": self.path}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture(scope="module")
+def proxy():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    thread = _serve(httpd)
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    thread.join(5)
+
+
 def _closed() -> str:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -255,6 +281,10 @@ async def trusted(url):
         return requests.get(url).json()["path"]
     except requests.ConnectionError:
         return "untrusted"
+
+
+async def plain_json(url):
+    return requests.get(url).json()
 
 
 async def verify_path(url, ca):
@@ -493,6 +523,21 @@ def test_without_the_private_ca_both_refuse_the_server(project, servers, monkeyp
     monkeypatch.setenv("SSL_CERT_FILE", ca)  # requests ignores it; so must the rewrite
     original, rewritten = project.modules("svc.handlers")
     assert outcome(original.trusted, https + "/echo") == outcome(rewritten.trusted, https + "/echo") == ("value", "untrusted")
+
+
+@pytest.mark.parametrize("no_proxy", [None, "127.0.0.1"])
+def test_proxies_from_the_environment(project, servers, proxy, monkeypatch, no_proxy) -> None:
+    for name in ("HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    if no_proxy:
+        monkeypatch.setenv("NO_PROXY", no_proxy)
+    url = servers[0] + "/echo"
+    _, value = same(project, "plain_json", url)
+    if no_proxy is None:
+        assert value == {"via": "proxy", "target": url}  # both went through the proxy
+    else:
+        assert value["path"] == "/echo"  # both went straight to the server
 
 
 def test_verify_path_and_verify_false(project, servers) -> None:
