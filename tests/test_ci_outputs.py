@@ -167,3 +167,18 @@ def test_stdin_for_editors(tmp_path: Path) -> None:
     assert proc.stdout == source  # the buffer is treated as the file it names
     proc = _stdin(["fix", "--stdin-filename", "a.py", "-", "other.py"], source, tmp_path)
     assert proc.returncode == 2 and proc.stderr.decode().count("\n") == 1
+
+
+def test_sarif_carries_each_rules_page_and_unreadable_files(repo: Path, cli) -> None:
+    from sarif_pydantic import Sarif
+
+    (repo / "svc" / "broken.py").write_text("import time\n\n\nasync def h(:\n    time.sleep(1)\n")
+    code, out, _ = cli("check", "--no-cache", "--format", "sarif", ".", cwd=repo)
+    data = json.loads(out)
+    Sarif.model_validate(data)
+    run = data["runs"][0]
+    pages = {rule["id"]: rule["help"]["markdown"] for rule in run["tool"]["driver"]["rules"]}
+    assert pages["AW101"].startswith("# AW101 `sleep`")
+    (note,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert note["level"] == "error" and note["message"]["text"].startswith("cannot parse")
+    assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("broken.py")

@@ -91,7 +91,7 @@ def sarif(result: CheckResult) -> str:
     """SARIF 2.1.0, for code-scanning uploads: one run, the rules that fired, one result each."""
     from awaitify import __version__
     from awaitify.findings import fix_safety
-    from awaitify.rules import every_rule
+    from awaitify.rules import doc_text, every_rule
 
     rules = {r.code: r for r in every_rule()}
     fired = sorted({f.code for f in result.findings})
@@ -100,7 +100,8 @@ def sarif(result: CheckResult) -> str:
         "id": code, "name": rules[code].name,
         "shortDescription": {"text": rules[code].summary},
         "fullDescription": {"text": BY_CODE[code].why if code in BY_CODE else rules[code].summary},
-        "help": {"text": f"awaitify explain {code}"},
+        # the rule's page, which code-scanning UIs show beside each result
+        "help": {"text": f"awaitify explain {code}", "markdown": doc_text(rules[code])},
         "properties": {"fixable": any(f.fixable for f in result.findings if f.code == code), "fixSafety": fix_safety(code)},
     } for code in fired]
     results = []
@@ -128,6 +129,14 @@ def sarif(result: CheckResult) -> str:
             "tool": {"driver": {"name": "awaitify", "version": __version__, "semanticVersion": __version__,
                                 "informationUri": "https://pypi.org/project/awaitify/", "rules": descriptors}},
             "results": results,
+            # files that could not be read are not silently absent: each is a notification
+            "invocations": [{
+                "executionSuccessful": True,
+                "toolExecutionNotifications": [{
+                    "level": "error", "message": {"text": reason},
+                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"}}}],
+                } for path, reason in result.errors],
+            }],
         }],
     }
     return json.dumps(log, indent=2) + "\n"
