@@ -207,3 +207,24 @@ def test_check_statistics_counts_by_rule(tmp_path: Path, cli) -> None:
     assert code == 1 and out.decode().splitlines() == ["2\tAW101\t[*] sleep", "1\tAW504\t    subprocess-spawn"]
     code, _, err = cli("check", "--statistics", "--format", "json", ".", cwd=tmp_path)
     assert code == 2 and "--statistics prints text" in err
+
+
+def test_check_colours_a_terminal_unless_told_not_to(tmp_path: Path, cli) -> None:
+    import os
+
+    import pexpect
+
+    (tmp_path / "m.py").write_text(BLOCKING)
+
+    def on_a_terminal(*args: str, **env: str) -> str:
+        child = pexpect.spawn(sys.executable, ["-m", "awaitify", "check", "--no-cache", *args, "."], cwd=str(tmp_path),
+                              env={**os.environ, **env}, encoding="utf-8", timeout=60)
+        child.expect(pexpect.EOF)
+        return child.before
+
+    red = "\x1b[1;31mAW101\x1b[0m"
+    assert red in on_a_terminal()
+    assert red not in on_a_terminal(NO_COLOR="1") and "m.py:5:5 AW101" in on_a_terminal(NO_COLOR="1")
+    assert red not in on_a_terminal("--color", "never")
+    assert red in cli("check", "--no-cache", "--color", "always", ".", cwd=tmp_path)[1].decode()  # a pipe, but asked
+    assert red not in cli("check", "--no-cache", ".", cwd=tmp_path)[1].decode()

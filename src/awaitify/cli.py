@@ -16,7 +16,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as click_exceptions
 
 from awaitify import __version__
-from awaitify.audit.formats import FORMATS, render, statistics
+from awaitify.audit.formats import FORMATS, render, statistics, text
 from awaitify.audit.results import CheckOptions, last_check
 from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config, discover as discover_config, load_file
 from awaitify.errors import UsageError
@@ -48,6 +48,13 @@ def _choice(flag: str, value: Optional[str], options: tuple[str, ...]) -> Option
     if value is not None and value not in options:
         raise UsageError(f"{flag} must be one of {', '.join(options)}; got {value!r}")
     return value
+
+
+def _use_color(color: str, stream) -> bool:
+    """--color always/never as said; auto: a terminal, unless NO_COLOR is set (no-color.org) or TERM=dumb."""
+    if color != "auto":
+        return color == "always"
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
 def _load_config(config_file: Optional[Path], paths: list[Path]) -> Config:
@@ -216,7 +223,7 @@ def fix(
         scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
         result = run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=not no_cache, progress=progress, scope=scope,
                                                          isolate=True))
-    stdout_color = output_file is None and (color == "always" or (color == "auto" and sys.stdout.isatty()))
+    stdout_color = output_file is None and _use_color(color, sys.stdout)
     verify = {"verify_timeout": verify_timeout, "allow_failing_baseline": verify_allow_failing_baseline}
     if interactive:
         raise typer.Exit(_interactive(result, settings, rules, console, allow_dirty, verify_cmd, quiet, verify))
@@ -258,12 +265,19 @@ def check(
     changed_since: Optional[str] = typer.Option(None, "--changed-since", help="Report only in files changed since this git revision."),
     stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="With the path `-`: check the source read from stdin."),
     show_statistics: bool = typer.Option(False, "--statistics", help="One line per rule with its count, instead of each finding."),
+    color: str = typer.Option("auto", "--color", help="auto | always | never (auto: on a terminal, unless NO_COLOR is set)"),
 ) -> None:
     """Report blocking calls in async-reachable code. Exit 1 when there are findings."""
     _choice("--format", output_format, FORMATS)
+    _choice("--color", color, ("auto", "always", "never"))
     if show_statistics and output_format != "text":
         raise UsageError("--statistics prints text; it cannot be combined with --format")
-    report = statistics if show_statistics else lambda result: render(result, output_format)
+    colored = output_format == "text" and output_file is None and _use_color(color, sys.stdout)
+
+    def report(result) -> str:
+        if show_statistics:
+            return statistics(result)
+        return text(result, color=True) if colored else render(result, output_format)
     if _reads_stdin(paths, stdin_filename):
         from awaitify.audit.engine import check_source
         from awaitify.stdin import read_stdin

@@ -21,11 +21,22 @@ def _chain_lines(finding: Finding) -> list[str]:
     return lines
 
 
-def text(result: CheckResult) -> str:
+_BOLD, _RED, _CYAN, _DIM, _RESET = "\x1b[1m", "\x1b[1;31m", "\x1b[36m", "\x1b[2m", "\x1b[0m"
+
+
+def text(result: CheckResult, color: bool = False) -> str:
+    """`path:line:col CODE message [*]` a finding, its chain below; on a terminal the path bold, the
+    code red and the fixable mark cyan, as ruff colours them."""
     out = []
     for f in result.findings:
-        out.append(f"{f.path}:{f.line}:{f.column} {f.code} {f.message}{' [*]' if f.fixable else ''}")
-        out += _chain_lines(f)
+        mark = " [*]" if f.fixable else ""
+        if color:
+            out.append(f"{_BOLD}{f.path}{_RESET}:{f.line}:{f.column} {_RED}{f.code}{_RESET} {f.message}"
+                       f"{f' {_CYAN}[*]{_RESET}' if mark else ''}")
+            out += [f"{_DIM}{line}{_RESET}" for line in _chain_lines(f)]
+        else:
+            out.append(f"{f.path}:{f.line}:{f.column} {f.code} {f.message}{mark}")
+            out += _chain_lines(f)
     return "\n".join(out) + ("\n" if out else "")
 
 
