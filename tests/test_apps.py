@@ -442,6 +442,9 @@ HOOK_SPECS: dict[str, Hooks] = {
     # into its own lifespan, which FastAPI merges on include_router
     "app_factory": Hooks(("factory_boot",), dedup=True,
                          xfail_behaviour="the hook left inside create_app() gets no fix diagnostic (findings #18)"),
+    # a sync hook that blocks and uses the running loop: offloaded to a thread, it finds no loop
+    "loop_bound_hook": Hooks(("boot",), xfail_behaviour="a sync hook using the event loop is offloaded to a thread: "
+                                                        "startup fails with RuntimeError (findings #19)"),
     "failing_hook": Hooks(()),  # an exception in a startup hook still aborts startup, at the same hook
     # hooks that never ran: left so and named, or, with --lifespan-merge, run around the existing lifespan
     "same_name_hooks": Hooks(("init",)),
