@@ -119,9 +119,10 @@ class Pool:
 
     def close(self) -> None:
         if self.executor is not None:
-            # an interrupted run leaves work queued: cancelled, not waited for (a normal run has
-            # collected every result by now, so there is nothing to cancel)
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            # Closed while an exception (Ctrl-C, SIGTERM) unwinds the run: the work still queued is
+            # cancelled, not waited for. Otherwise (`with_module` between batches) a batch handed
+            # over but not yet collected must still be done.
+            self.executor.shutdown(wait=True, cancel_futures=sys.exc_info()[0] is not None)
             self.executor = None  # a later `map` starts a new one
 
 
