@@ -327,6 +327,9 @@ APP_SPECS: dict[str, App] = {
                                       [{"status": 200, "body": {"size": i + 1, "stats": "published"}} for i in range(4)])}),
     "ratelimit": App(frozenset({"AW201", "AW401", "AW512"}), redis=True,
                      xfail_report="with -> async with on a redis pipeline: no change reported at that line (findings #14)"),
+    # no concurrency batch: the point is state that lives on the loop's thread
+    "offload_hazards": App(frozenset({"AW401"}), xfail_behaviour="offloaded helpers lose a sqlite3 connection's thread and "
+                                                               "a context variable they set (findings #20)"),
     "notes": App(frozenset({"AW301", "AW401"})),
     # asyncio.run() inside the worker's loop raised (the job caught it); after the fix it is awaited
     "worker": App(frozenset({"AW102", "AW201", "AW401"}),
@@ -385,6 +388,8 @@ def test_app_keeps_behaviour_and_overlaps(name: str, request, service_url: str) 
     assert after["same"] == before["same"]
     for key, (was, now) in spec.changed.items():
         assert (before["changed"][key], after["changed"][key]) == (was, now), key
+    if before["timing"] is None:
+        return
     assert after["timing"]["results"] == before["timing"]["results"]
     n, each = before["timing"]["n"], spec.each
     # before: one request after another on the event loop (proves the batch measures blocking)
