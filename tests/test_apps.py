@@ -322,7 +322,7 @@ APP_SPECS: dict[str, App] = {
     "gateway": App(frozenset({"AW201", "AW301", "AW401"})),
     # the upload route called a sync helper that runs asyncio.run(): it failed inside the loop (the
     # route caught it); after the fix the helper runs in a thread (the nightly script keeps it sync)
-    "media": App(frozenset({"AW301", "AW401"}), dedup_events=("started", "stopped"),
+    "media": App(frozenset({"AW201", "AW301", "AW401"}), dedup_events=("started", "stopped"),
                  changed={"uploads": ([{"status": 200, "body": {"size": i + 1, "stats": "stats failed"}} for i in range(4)],
                                       [{"status": 200, "body": {"size": i + 1, "stats": "published"}} for i in range(4)])}),
     "ratelimit": App(frozenset({"AW201", "AW401", "AW512"}), redis=True,

@@ -11,6 +11,9 @@ same = {}
 with TestClient(app, raise_server_exceptions=False) as client:
     same["started"] = list(log)
     uploads = [response(client.put(f"/originals/p{i}", json={"data": "x" * (i + 1)})) for i in range(4)]
+    same["import"] = response(client.post("/import/remote", params={"source": "logo.png"}))
+    same["import_missing"] = response(client.post("/import/gone", params={"source": "gone.png?status=404"}))
+    same["imported_thumb"] = response(client.get("/thumbs/remote"))
     same["thumb"] = response(client.get("/thumbs/p0"))
     same["missing"] = response(client.get("/thumbs/nope"))
     same["disk"] = response(client.get("/internal/disk"))

@@ -2,7 +2,9 @@ import asyncio
 
 from fastapi import FastAPI
 
-from media import stats, storage, thumbs
+import requests
+
+from media import importer, stats, storage, thumbs
 from media.events import log
 from media.internal import internal
 
@@ -24,6 +26,14 @@ async def upload(name: str, body: dict):
     except RuntimeError:
         note = "stats failed"
     return {"size": size, "stats": note}
+
+
+@app.post("/import/{name}")
+async def import_from_url(name: str, source: str):
+    try:
+        return {"size": importer.import_original(name, source)}
+    except requests.HTTPError as exc:
+        return {"error": exc.response.status_code}
 
 
 @app.post("/purge")
