@@ -42,8 +42,9 @@ APP_SKIP = shutil.ignore_patterns("__pycache__", "scenario.py")  # the driver st
 # --- a real HTTP service on 127.0.0.1 for the apps' requests calls ---------------------------------
 
 class _Echo(BaseHTTPRequestHandler):
-    """Answers any path with JSON {path, query, body}; `?delay=S` waits S seconds first (a slow
-    upstream), `?status=N` answers with that status."""
+    """Answers any path with JSON {path, query, method, body}; `?delay=S` waits S seconds first (a
+    slow upstream), `?status=N` answers with that status, `?redirect=PATH&code=N` redirects there
+    (302 unless `code`)."""
 
     protocol_version = "HTTP/1.1"
 
@@ -56,6 +57,12 @@ class _Echo(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         time.sleep(float(query.get("delay", 0)))
+        if "redirect" in query:
+            self.send_response(int(query.get("code", 302)))
+            self.send_header("Location", query["redirect"])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         body = json.dumps({"path": url.path, "query": query, "method": self.command,
                            "body": json.loads(raw) if raw else None}).encode()
         self.send_response(int(query.get("status", 200)))

@@ -11,6 +11,7 @@ jobs = [
     {"id": "a", "kind": "fetch", "item": "apple"},
     {"id": "b", "kind": "flaky"},
     {"id": "c", "kind": "unknown"},
+    {"id": "m", "kind": "moved", "item": "pear"},
 ]
 same["batch"] = outcome(cli.main, jobs)
 same["cooldown"] = outcome(cli.cooldown)

@@ -9,7 +9,8 @@ def fetch_json(path: str, **params) -> dict:
     return r.json()["query"]
 
 
-def post_result(job_id: str, result: dict) -> int:
+def post_result(job_id: str, result: dict) -> dict:
     with requests.Session() as s:
         r = s.post(os.environ["SERVICE_URL"] + "/results/" + job_id, json=result)
-    return r.status_code
+    echoed = r.json()
+    return {"status": r.status_code, "path": echoed["path"], "method": echoed["method"], "body": echoed["body"]}

@@ -11,6 +11,12 @@ async def handle(job: dict) -> dict:
         data = fetch_json("/items", item=job["item"], delay=job.get("delay", 0))
         status = post_result(job["id"], data)
         return {"id": job["id"], "item": data["item"], "posted": status}
+    if kind == "moved":
+        # the upstream moved: GET follows the 301, the result POST follows a 302 (as GET) and a 307 (as POST)
+        data = fetch_json("/old-items", redirect="/items?item=" + job["item"], code=301)
+        as_get = post_result(job["id"] + "?redirect=/results/landed&code=302", data)
+        as_post = post_result(job["id"] + "?redirect=/results/kept&code=307", data)
+        return {"id": job["id"], "item": data["item"], "posted": [as_get, as_post]}
     if kind == "flaky":
         for attempt in range(1, 3):
             try:
