@@ -345,7 +345,7 @@ def test_unparsable_file_is_reported_and_the_rest_audited(tmp_path: Path, cli) -
                       "unrelated_bad.py": "import time\ndef broken(:\n    time.sleep(1)\n"})
     code, out, err = cli("check", ".")
     assert code == 1 and b"good.py:5:5 AW101" in out
-    assert "bad.py: cannot parse: " in err and "(line 2)" in err and "unrelated_bad.py" not in err
+    assert b"bad.py:2:1 AW000 cannot parse: " in out and b"unrelated_bad.py" not in out  # a finding (AW000)
 
 
 def test_fix_honours_the_same_suppressions(tmp_path: Path, cli) -> None:
@@ -493,3 +493,16 @@ def test_a_file_block_holding_async_code_is_not_called_fixable(tmp_path: Path) -
     fixable = sorted((f.line, f.code) for f in found if f.fixable)
     assert [(f.line, f.code) for f in found if f.code in ("AW507", "AW509") and f.line < 9 and f.fixable] == []
     assert (11, "AW507") in fixable
+
+
+def test_a_file_that_does_not_parse_is_a_finding_where_fix_says_the_same(tmp_path: Path, cli) -> None:
+    (tmp_path / "bad.py").write_text("import time\n\n\nasync def h(:\n    time.sleep(1)\n")
+    code, out, err = cli("check", "--no-cache", ".", cwd=tmp_path)
+    assert code == 1 and out.decode() == "bad.py:4:1 AW000 cannot parse: invalid syntax (line 4)\n"
+    code, _, err = cli("fix", "--check", "--no-cache", ".", cwd=tmp_path)
+    assert code == 1 and "bad.py: cannot parse: invalid syntax (line 4)" in err
+    code, out, _ = cli("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    data = json.loads(out)
+    assert [(f["code"], f["line"], f["fixable"]) for f in data["findings"]] == [("AW000", 4, False)] and data["errors"] == []
+    code, out, _ = cli("explain", "AW000")
+    assert out.decode().startswith("# AW000 `syntax-error`")

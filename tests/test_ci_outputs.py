@@ -170,9 +170,10 @@ def test_stdin_for_editors(tmp_path: Path) -> None:
 
 
 def test_sarif_carries_each_rules_page_and_unreadable_files(repo: Path, cli) -> None:
+    """A file that does not parse is a result (AW000); one that cannot even be decoded, a notification."""
     from sarif_pydantic import Sarif
 
-    (repo / "svc" / "broken.py").write_text("import time\n\n\nasync def h(:\n    time.sleep(1)\n")
+    (repo / "svc" / "broken.py").write_bytes(b"import time\n\n\nasync def h():\n    time.sleep(1)  # \xff\xfe\n")
     code, out, _ = cli("check", "--no-cache", "--format", "sarif", ".", cwd=repo)
     data = json.loads(out)
     Sarif.model_validate(data)
@@ -180,5 +181,5 @@ def test_sarif_carries_each_rules_page_and_unreadable_files(repo: Path, cli) -> 
     pages = {rule["id"]: rule["help"]["markdown"] for rule in run["tool"]["driver"]["rules"]}
     assert pages["AW101"].startswith("# AW101 `sleep`")
     (note,) = run["invocations"][0]["toolExecutionNotifications"]
-    assert note["level"] == "error" and note["message"]["text"].startswith("cannot parse")
+    assert note["level"] == "error" and "decode" in note["message"]["text"]
     assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("broken.py")

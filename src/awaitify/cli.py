@@ -246,8 +246,8 @@ def fix(
         _report_verify(applied, console)
         if _apply_exit(applied) is not None:
             raise typer.Exit(_apply_exit(applied))
-    if check and result.changed:
-        raise typer.Exit(EXIT_CHANGES)
+    if check and (result.changed or any((r.error or "").startswith("cannot parse") for r in result.skipped)):
+        raise typer.Exit(EXIT_CHANGES)  # a file that does not parse fails the check, as in `awaitify check` (AW000)
 
 
 @app.command("check")

@@ -3,6 +3,7 @@ verify the result parses. Nothing here writes to disk."""
 
 from __future__ import annotations
 
+import ast
 import warnings
 from dataclasses import dataclass, field, replace
 
@@ -20,7 +21,7 @@ from awaitify.import_fixups import fix_imports
 from awaitify.plan import FilePlan
 from awaitify.rules import Rule, codemod_modules, wants_hooks
 from awaitify.source import SourceFile, decode_source
-from awaitify.summary import UNPARSABLE, summarize
+from awaitify.summary import UNPARSABLE, parse_failure, summarize
 from awaitify.suppress import suppressions
 
 
@@ -48,9 +49,22 @@ def parse(source: SourceFile, raw: bytes | None = None) -> cst.Module:
     try:
         return cst.parse_module(source.raw if raw is None else raw)
     except cst.ParserSyntaxError as exc:
-        raise SourceError(source.display, f"cannot parse: {exc.message} (line {exc.raw_line}, column {exc.raw_column})") from None
+        raise SourceError(source.display, _python_says(source, raw) or
+                          f"cannot parse: {exc.message} (line {exc.raw_line}, column {exc.raw_column})") from None
     except (RecursionError, MemoryError) as exc:
         raise SourceError(source.display, f"cannot parse: too deeply nested ({type(exc).__name__})") from None
+
+
+def _python_says(source: SourceFile, raw: bytes | None) -> str | None:
+    """Python's own account of a syntax error (what `check` reports too), when Python rejects the file;
+    None when only libcst does (a syntax libcst does not read yet)."""
+    try:
+        ast.parse(source.raw if raw is None else raw, filename=source.display)
+    except (SyntaxError, ValueError) as exc:
+        return parse_failure(exc)
+    except (RecursionError, MemoryError):
+        return None
+    return None
 
 
 def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan,

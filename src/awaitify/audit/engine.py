@@ -3,6 +3,7 @@ what is selected and not suppressed."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -211,8 +212,27 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
             result.findings.append(Finding(displays[path], site.line, site.col, site.code, _message(site, check, chain, config),
                                            fixable, chain, function, site.pattern, repo_relative(Path(path))))
     _fixable_as_planned(result, sources, config, rules)
+    _syntax_errors_as_findings(result, sources)
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
     return result
+
+
+_PARSE_LINE = re.compile(r"^cannot parse: .*\(line (\d+)")
+
+
+def _syntax_errors_as_findings(result: CheckResult, sources: list[SourceFile]) -> None:
+    """A file that does not parse is a finding (AW000, as ruff reports syntax errors), so `check`
+    fails on it instead of passing with a line on stderr."""
+    paths = {s.display: s.path for s in sources}
+    kept = []
+    for display, reason in result.errors:
+        if not reason.startswith("cannot parse"):
+            kept.append((display, reason))
+            continue
+        found = _PARSE_LINE.match(reason)
+        result.findings.append(Finding(display, int(found.group(1)) if found else 1, 1, "AW000", reason, False,
+                                       repo_path=repo_relative(Path(paths[display])) if display in paths else ""))
+    result.errors = kept
 
 
 def _fixable_as_planned(result: CheckResult, sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]) -> None:
