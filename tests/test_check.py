@@ -506,3 +506,10 @@ def test_a_file_that_does_not_parse_is_a_finding_where_fix_says_the_same(tmp_pat
     assert [(f["code"], f["line"], f["fixable"]) for f in data["findings"]] == [("AW000", 4, False)] and data["errors"] == []
     code, out, _ = cli("explain", "AW000")
     assert out.decode().startswith("# AW000 `syntax-error`")
+
+
+def test_check_honours_max_file_size_as_fix_does(tmp_path: Path, cli) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\nmax-file-size = 100\n")
+    (tmp_path / "big.py").write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n" + "# pad\n" * 40)
+    code, out, err = cli("check", "--no-cache", ".", cwd=tmp_path)
+    assert out == b"" and "big.py" in err and "1 not readable" in err

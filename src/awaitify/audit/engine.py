@@ -133,7 +133,7 @@ def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], option
 
 def _run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions,
                discovered: list) -> CheckResult:
-    sources, failed = read_all(discovered)
+    sources, failed = read_all(discovered, config.max_file_size)  # the same limit as fix
     cache = Cache.load(config.root, "check") if options.use_cache else Cache.disabled()
     settings = content_key("scan", repr(sorted(config.blocking_calls.items())).encode())
     keys = {str(s.path): f"{content_key(str(s.path), s.raw)}:scan-{settings}" for s in sources}
