@@ -4,7 +4,7 @@ from fastapi import FastAPI
 
 import requests
 
-from media import importer, stats, storage, thumbs
+from media import _importer, stats, storage, thumbs
 from media.events import log
 from media.internal import internal
 
@@ -31,7 +31,7 @@ async def upload(name: str, body: dict):
 @app.post("/import/{name}")
 async def import_from_url(name: str, source: str):
     try:
-        return {"size": importer.import_original(name, source)}
+        return {"size": _importer.import_original(name, source)}
     except requests.HTTPError as exc:
         return {"error": exc.response.status_code}
 
