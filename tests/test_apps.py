@@ -435,6 +435,7 @@ class Hooks:
     flags: tuple[str, ...] = ()
     after: tuple | None = None  # per env, the events after the fix when it is meant to change them
     dedup: bool = False  # an included router's hooks ran twice before (see _once)
+    must_refuse: bool = False  # moving is wrong here even if the installed FastAPI runs it
     xfail_behaviour: str = ""
     xfail_invariants: str = ""
 
@@ -462,6 +463,9 @@ HOOK_SPECS: dict[str, Hooks] = {
     "router_alias": Hooks(("load_models",)),  # router = app.router; router.add_event_handler(...)
     "router_insert": Hooks(("check_env",)),  # runs first: an append would change the order
     "loop_registration": Hooks(("hook",)),  # refused naming the registration as written
+    # requirements.txt includes base.txt (-r) and constraints.txt (-c), which pins FastAPI 0.89: no lifespan=
+    "old_fastapi_pin": Hooks(("boot",), must_refuse=True,
+                             xfail_behaviour="-r/-c files of requirements.txt are not read by the pin guard (findings #22)"),
     "failing_hook": Hooks(()),  # an exception in a startup hook still aborts startup, at the same hook
     # hooks that never ran: left so and named, or, with --lifespan-merge, run around the existing lifespan
     "existing_lifespan": Hooks(("boot", "bye")),
@@ -503,7 +507,9 @@ def test_hooks_run_as_before_or_are_refused_by_name(name: str, tmp_path_factory)
     if spec.dedup:
         before = [{**run, "started": _once(run["started"]), "stopped": _once(run["stopped"])} for run in before]
     assert after == (list(spec.after) if spec.after is not None else before)
-    if _lifespans(fixed.tree) == _lifespans(fixed.original) or spec.dedup:  # not (all) moved: said so, by name
+    moved = _lifespans(fixed.tree) != _lifespans(fixed.original)
+    assert not (spec.must_refuse and moved), "lifespan= written where the project's FastAPI has none"
+    if not moved or spec.dedup:  # not (all) moved: said so, by name
         missing = [hook for hook in spec.names if not re.search(rf"\b{re.escape(hook)}\b", fixed.diagnostics)]
         assert missing == [], fixed.diagnostics
 
