@@ -513,3 +513,30 @@ def test_check_honours_max_file_size_as_fix_does(tmp_path: Path, cli) -> None:
     (tmp_path / "big.py").write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n" + "# pad\n" * 40)
     code, out, err = cli("check", "--no-cache", ".", cwd=tmp_path)
     assert out == b"" and "big.py" in err and "1 not readable" in err
+
+
+def test_suppressions_that_suppress_nothing_are_reported(tmp_path: Path, cli) -> None:
+    _write(tmp_path, {"m.py": """
+        import time
+
+
+        def helper():
+            time.sleep(1)  # awaitify: ignore[AW101]
+
+
+        async def h():
+            time.sleep(1)  # awaitify: ignore[AW101]
+            a = 1  # awaitify: ignore[AW101]
+            b = 2  # awaitify: ignore
+            c = 3  # awaitify: ignore[AW1O1]
+            d = 4  # noqa: E501
+            e = 5  # awaitify: ignore[AW505]
+    """})
+    code, out, _ = cli("check", "--no-cache", ".", cwd=tmp_path)
+    lines = out.decode().splitlines()
+    assert code == 1 and [line.split(" ")[0] for line in lines] == ["m.py:10:12", "m.py:11:12", "m.py:12:12", "m.py:14:12"]
+    assert all(" AW001 " in line for line in lines) and "`AW1O1` in `# awaitify: ignore[...]` is not a rule" in lines[2]
+    code, out, _ = cli("check", "--no-cache", "--select", "AW101,AW001", ".", cwd=tmp_path)
+    assert "m.py:14:12" not in out.decode()  # AW505 is not selected: its comment is not judged
+    code, out, _ = cli("check", "--no-cache", "--ignore", "AW001", ".", cwd=tmp_path)
+    assert code == 0 and out == b""

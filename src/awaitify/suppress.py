@@ -41,3 +41,20 @@ def is_suppressed(found: Suppressions, lines: set[int] | list[int], code: str) -
             if codes is None or code in codes or any(c in codes for c in flake8_codes(code)):
                 return True
     return False
+
+
+_OURS = re.compile(r"#\s*awaitify:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+
+
+def own_comments(text: str) -> list[tuple[int, int, tuple[str, ...] | None]]:
+    """awaitify's own suppression comments (not `# noqa`, which other tools read too): (line,
+    1-based column, the codes named or None for every code)."""
+    found = []
+    if "awaitify" not in text:
+        return found
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _OURS.finditer(line):
+            codes = match.group("codes")
+            named = None if codes is None else tuple(c.strip().upper() for c in codes.split(",") if c.strip())
+            found.append((number, match.start() + 1, named))
+    return found

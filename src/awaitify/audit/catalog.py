@@ -27,6 +27,8 @@ class Check:
 CHECKS: tuple[Check, ...] = (
     Check("AW000", "syntax-error", "a file that does not parse", "cannot be read by Python's parser, so nothing in "
           "it is checked or fixed", "Syntax", context_free=True),
+    Check("AW001", "unused-suppression", "an `# awaitify: ignore` comment that suppresses nothing",
+          "suppresses nothing on its line", "Suppressions", context_free=True),
     Check("AW101", "sleep", "time.sleep() in async code", "blocks the event loop for the whole sleep",
           "Sleeping", ("ASYNC251",), fixed_by="AW101"),
     Check("AW102", "asyncio-run", "asyncio.run()/run_until_complete() inside a running loop",

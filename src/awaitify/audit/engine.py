@@ -23,7 +23,7 @@ from awaitify.cache import Cache, content_key, save_last
 from awaitify.pool import Pool, focus_one, outline_one, pool_mapper, text_size
 from awaitify.source import SourceFile, read_all
 from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
-from awaitify.suppress import is_suppressed
+from awaitify.suppress import is_suppressed, own_comments
 
 # a file holding none of these cannot hold a finding (the cheap pre-check, as for `fix`)
 TOKENS = ("sleep", "run", "requests", "httpx", "urllib", "subprocess", "os", "open", "input", "redis", "psycopg2",
@@ -213,8 +213,40 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
                                            fixable, chain, function, site.pattern, repo_relative(Path(path))))
     _fixable_as_planned(result, sources, config, rules)
     _syntax_errors_as_findings(result, sources)
+    if "AW001" in selected:
+        _unused_suppressions(result, scans, displays, selected)
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
     return result
+
+
+def _unused_suppressions(result: CheckResult, scans: "_Scans", displays: dict[str, str], selected: set[str]) -> None:
+    """`# awaitify: ignore[...]` comments on a line where no rule they name finds anything (whether or
+    not async code reaches it), or naming a rule that does not exist: AW001, as ruff's RUF100."""
+    known = {check.code for check in BY_CODE.values()}
+    for path, scan_ in sorted(scans.done.items()):
+        comments = own_comments(scans.texts.get(path, ""))
+        if not comments:
+            continue
+        at: dict[int, set[str]] = {}
+        for site in scan_.sites:
+            for line in {site.line, site.end_line or site.line}:
+                at.setdefault(line, set()).add(site.code)
+        for line, col, codes in comments:
+            here = at.get(line, set())
+            if codes is None:
+                if not here:
+                    result.findings.append(_unused(displays[path], path, line, col, "`# awaitify: ignore` suppresses nothing on its line"))
+                continue
+            for code in codes:
+                if code not in known:
+                    result.findings.append(_unused(displays[path], path, line, col, f"`{code}` in `# awaitify: ignore[...]` is not a rule"))
+                elif code in selected and code not in here:
+                    result.findings.append(_unused(displays[path], path, line, col, f"`# awaitify: ignore[{code}]` "
+                                                   f"suppresses nothing on its line: no {code} finding stands there"))
+
+
+def _unused(display: str, path: str, line: int, col: int, message: str) -> Finding:
+    return Finding(display, line, col, "AW001", message, False, repo_path=repo_relative(Path(path)))
 
 
 _PARSE_LINE = re.compile(r"^cannot parse: .*\(line (\d+)")
