@@ -840,3 +840,22 @@ def test_refusals_say_where_and_how_a_hook_is_registered(tmp_path: Path) -> None
     text = "\n".join(messages)
     assert "`app.on_event(\"shutdown\")` registered with `.on_event(...)` inside a module-level `if`" in text
     assert "`app.on_event(STARTUP)` registered with `.on_event(...)` with an event awaitify cannot read" in text
+
+
+@pytest.mark.parametrize(("target", "written"), [("anyio", "await anyio.to_thread.run_sync(load)"),
+                                                 ("trio", "await trio.to_thread.run_sync(load)")])
+def test_a_blocking_sync_hook_is_offloaded_with_the_runtimes_api(tmp_path: Path, target: str, written: str) -> None:
+    _write(tmp_path, {"app.py": """
+        import os
+
+        from fastapi import FastAPI
+
+
+        def load():
+            return os.path.exists("settings.json")
+
+
+        app = FastAPI(on_startup=[load])
+    """})
+    _fix(tmp_path, target=target)
+    assert written in (tmp_path / "app.py").read_text()
