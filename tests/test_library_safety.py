@@ -137,3 +137,24 @@ def test_every_rule_page_states_its_fix_safety_and_sarif_carries_it(tmp_path: Pa
     code, out, _ = cli_here("check", "--no-cache", "--format", "sarif", ".")
     descriptors = json.loads(out)["runs"][0]["tool"]["driver"]["rules"]
     assert descriptors and all(d["properties"]["fixSafety"] == fix_safety(d["id"]) for d in descriptors)
+
+
+def test_a_librarys_examples_and_scripts_are_not_its_public_api(tmp_path: Path, cli_here) -> None:
+    """examples/, scripts/, docs/... of a library's repository are not shipped: their functions are
+    fixed as in an application (made async), while the package's own stay offloaded."""
+    write(tmp_path, {**LIBRARY, "examples/service.py": """
+        import time
+
+
+        def fetch(name):
+            time.sleep(0.05)
+            return name
+
+
+        async def handler(name):
+            return fetch(name)
+        """})
+    code, out, err = cli_here("fix", "--no-cache", "--explain", ".", cwd=tmp_path)
+    assert "async def fetch(name):" in out.decode() and "return await fetch(name)" in out.decode()
+    assert "`schemalib.schema.generate_schema` would become `async def`" in err
+    assert "examples.service.fetch` would become" not in err

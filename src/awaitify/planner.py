@@ -44,6 +44,9 @@ _ACCESS_WORDS = {
     IMPORTED_ACCESS: "getattr on its module or class", ANY_ACCESS: "getattr with a name of the same prefix",
 }
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextmanager"})
+# top-level folders of a library's repository that its distribution does not ship
+UNSHIPPED_FOLDERS = frozenset({"examples", "example", "docs", "doc", "scripts", "benchmarks", "bench", "tools",
+                               "tests", "test", "samples", "demo", "demos"})
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|(^|/)tests?/")
 
 
@@ -411,6 +414,8 @@ class Propagator:
             parts = Path(fid[0]).resolve().relative_to(self.config.root.resolve()).parts
         except ValueError:
             return False
+        if parts and parts[0] in UNSHIPPED_FOLDERS:
+            return False  # examples, scripts and docs of a library are not what it publishes
         module_parts = [p.removesuffix(".py") for p in parts if p not in ("__init__.py", "__main__.py")]
         return not any(part.startswith("_") for part in (*module_parts, *fid[1].split(".")))
 
