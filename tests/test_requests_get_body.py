@@ -86,3 +86,14 @@ def test_a_body_on_get_or_delete_is_sent_as_requests_sent_it(tmp_path: Path, ech
     assert parsed(after) == parsed(before)
     assert before[0]["method"] == "GET" and json.loads(before[0]["body"]) == {"data": "startup"}
     assert before[1]["method"] == "DELETE" and before[1]["body"] == "id=7"
+
+
+def test_httpx2_rewrites_name_certifi_as_a_dependency_to_add(tmp_path: Path) -> None:
+    """The shared TLS context imports certifi: httpx brings it, httpx2 does not."""
+    from awaitify.change_report import missing_dependencies
+
+    (tmp_path / "api.py").write_text(textwrap.dedent(SOURCE).lstrip())
+    for client, expected in (("httpx", ["httpx"]), ("httpx2", ["httpx2", "certifi"])):
+        config = Config(root=tmp_path).with_overrides(http_client=client)
+        result = run([tmp_path], config, select_rules((), ()), RunOptions(use_cache=False))
+        assert missing_dependencies(result, config) == expected

@@ -24,6 +24,8 @@ def missing_dependencies(result: RunResult, config: Config) -> list[str]:
     needed = []
     if "AW201" in codes:
         needed.append(config.http_client)
+        if config.http_client == "httpx2":  # the shared TLS context imports certifi, which httpx2 does not bring
+            needed.append("certifi")
     if config.target == "anyio" and codes:
         needed.append("anyio")
     declared = ""
