@@ -469,6 +469,9 @@ HOOK_SPECS: dict[str, Hooks] = {
     "failing_hook": Hooks(()),  # an exception in a startup hook still aborts startup, at the same hook
     # hooks that never ran: left so and named, or, with --lifespan-merge, run around the existing lifespan
     "existing_lifespan": Hooks(("boot", "bye")),
+    # a router with its own lifespan= and on_event hooks, included at module level: FastAPI 0.165 runs
+    # both (the hooks are copied into the app), so they must keep running, in the same order
+    "router_own_lifespan": Hooks(("warm", "cool")),
     "existing_lifespan+merge": Hooks((), flags=("--lifespan-merge",), after=(
         {"started": ["boot", "lifespan.enter"], "stopped": ["lifespan.exit", "bye"], "error": None},)),
 }
