@@ -162,6 +162,7 @@ WANTED_IN_SYNC_CODE = {
 }
 
 
+@pytest.mark.slow  # over the corpus, asyncio's and unittest's sources included
 def test_the_codemods_pre_checks_answer_the_same() -> None:
     """Each `wants` hook gives the same answer on a lazy summary as on a whole one: on every
     corpus file, and where what it looks for stands in a body left out (an alias included)."""

@@ -260,6 +260,7 @@ def test_an_outline_is_the_summary_without_calls() -> None:
     assert checked > 100
 
 
+@pytest.mark.slow  # over the corpus, asyncio's and unittest's sources included
 def test_a_focused_summary_holds_every_call_that_may_name_the_word() -> None:
     """For the name of every function a file defines: the focused summary is the outline plus a
     subset of the full summary's calls and values, and holds every one of them that may name it."""
