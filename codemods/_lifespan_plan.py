@@ -391,6 +391,18 @@ class Project:
             key = (anchor, node.lineno)
         target.hooks.append(Hook(event, handler, key, (facts.path, where), node.lineno))
 
+    def _origin(self, h: Handler) -> tuple[str, str]:
+        """Where the lifespan imports a hook's first name from: the module the registering module
+        imported it from, when it did (`from pkg.db import close_db` in hooks.py: from pkg.db), else
+        the registering module. Once its registration is gone, the registering module's import of it
+        is unused and may be removed, so it must not be the lifespan's source."""
+        facts = self.module(h.module)
+        dotted = facts.imports.get(h.root) if facts is not None else None
+        if dotted and "." in dotted and facts is not None and h.root not in facts.defs:
+            module, _, name = dotted.rpartition(".")
+            return module, name
+        return h.module, h.root
+
     def _rebound(self, facts: ModuleFacts, receiver: ast.expr, node: ast.AST, name: str) -> None:
         """A hook whose name is bound again at module level (two `def init():`): by the time the
         lifespan runs, the name holds only the last binding, so the registered function is lost."""
@@ -404,8 +416,15 @@ class Project:
         which app that is, every app of the run is."""
         if found.literal_event is False or not (facts.mentions_framework() or found.receiver_is_param):
             return  # an on_event of some other library (an event that is not startup/shutdown)
+        shown = _text(facts, found.node)
+        what = f"`{found.decorates}` (@{shown}) {found.why}" if found.decorates else f"`{shown}` {found.why}"
+        value = found.local_value
+        if isinstance(value, ast.Call) and APP_CLASSES.get(dotted(facts, value.func) or ""):
+            # an app a factory builds: no module-level app to give a lifespan, but the hook is still deprecated
+            self.report(facts, found.node, f"startup/shutdown hook {what}, on an app built there: awaitify gives "
+                        "a lifespan only to module-level apps; move the hook into a lifespan by hand")
+            return
         targets = self._reach(facts, found)
-        what = f"`{_text(facts, found.node)}` {found.why}"
         if targets is None:
             self.report(facts, found.node, f"startup/shutdown hook {what}; awaitify cannot tell which app it reaches, so "
                         "no app of this run gets a lifespan; move it into the lifespan by hand")
@@ -540,12 +559,12 @@ class Project:
         for hook in hooks:
             h = hook.handler
             alias = h.root
-            if h.module != facts.name:
-                key = (h.module, h.root)
+            key = (facts.name, h.root) if h.module == facts.name else self._origin(h)
+            if key != (facts.name, h.root):
                 if key not in aliases:
                     aliases[key] = _unique(h.root, taken)
                     taken.add(aliases[key])
-                    imports.append((h.module, h.root, aliases[key]))
+                    imports.append((*key, aliases[key]))
                 alias = aliases[key]
             if h.is_async is False and h.target is not None:
                 # the lifespan will call this sync hook from async code: propagation decides how

@@ -114,11 +114,16 @@ def _declared_specifiers(root: Path, package: str) -> list[SpecifierSet]:
     return found
 
 
-def _requirements_file(path: Path) -> list[Requirement]:
-    """The requirement lines of a pip requirements file: comments, options (`-r`, `-e`, `--hash`) and
-    continuation backslashes handled as pip does; a line packaging cannot read is not a pin."""
+_INCLUDES = ("-r", "--requirement", "-c", "--constraint")
+
+
+def _requirements_file(path: Path, seen: frozenset[Path] = frozenset()) -> list[Requirement]:
+    """The requirement lines of a pip requirements file and of the files it includes (`-r`/`-c`,
+    relative to it, as pip reads them): comments, other options (`-e`, `--hash`) and continuation
+    backslashes handled as pip does; a line packaging cannot read is not a pin."""
     try:
-        text = path.read_text(encoding="utf-8", errors="replace")
+        path = path.resolve()
+        text = path.read_text(encoding="utf-8", errors="replace") if path not in seen else ""
     except OSError:
         return []
     logical, pending = [], ""
@@ -132,6 +137,12 @@ def _requirements_file(path: Path) -> list[Requirement]:
     out = []
     for line in logical:
         line = line.split(" #", 1)[0].strip()
+        option, _, rest = line.replace("=", " ", 1).partition(" ") if line.startswith("--") else line.partition(" ")
+        if option in _INCLUDES or line.startswith(("-r", "-c")) and len(line) > 2 and line[2] != " ":
+            target = rest.strip() if option in _INCLUDES else line[2:].strip()
+            if target and "://" not in target:
+                out += _requirements_file(path.parent / target, seen | {path})
+            continue
         if not line or line.startswith(("#", "-")):
             continue
         line = line.split(" --", 1)[0].strip()  # per-requirement options such as --hash

@@ -30,6 +30,7 @@ class Registration:
     function: ast.AST | None = None  # the function it stands in, when its receiver is a parameter of it
     param: str | None = None
     local_value: ast.expr | None = None  # what a local receiver name was bound to in its function
+    decorates: str | None = None  # the function a decorator registration registers
 
     @property
     def receiver_is_param(self) -> bool:
@@ -39,6 +40,8 @@ class Registration:
 def registrations(tree: ast.Module, seen: set[int]) -> Iterator[Registration]:
     """Every hook registration in `tree` whose node is not in `seen` (the ones that move)."""
     named: set[int] = set()  # registrations already reported with the call that passes the hook
+    decorated = {id(d): f.name for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 for d in f.decorator_list}
     for node, funcs, guard in _walk(tree, [], ""):
         inner = _registered_through(node)
         if inner is not None and id(inner) not in seen:
@@ -59,7 +62,7 @@ def registrations(tree: ast.Module, seen: set[int]) -> Iterator[Registration]:
             how += " with an event awaitify cannot read (not a literal \"startup\" or \"shutdown\" argument)"
         else:
             how += " in a form awaitify does not move (a handler that is not a plain name, or not a single `.append`)"
-        registration = Registration(node, receiver, how, literal)
+        registration = Registration(node, receiver, how, literal, decorates=decorated.get(id(node)))
         root = _root(receiver)
         for func in reversed(funcs):
             if root is None:

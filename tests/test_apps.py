@@ -324,8 +324,7 @@ class App:
 
 
 APP_SPECS: dict[str, App] = {
-    "shop": App(frozenset({"AW201", "AW301", "AW401", "AW510"}), dedup_events=("started", "stopped"),
-                xfail_behaviour="the lifespan imports close_db from shop.hooks, whose import of it fix removed (findings #17)"),
+    "shop": App(frozenset({"AW201", "AW301", "AW401", "AW510"}), dedup_events=("started", "stopped")),
     "chatbot": App(frozenset({"AW201", "AW401"})),
     "gateway": App(frozenset({"AW201", "AW301", "AW401"})),
     # the upload route called a sync helper that runs asyncio.run(): it failed inside the loop (the
@@ -449,13 +448,11 @@ HOOK_SPECS: dict[str, Hooks] = {
     "flag_import": Hooks(("extra_bye",), envs=({}, {"EXTRA": "1"})),
     # the hook a test suite's conftest.py registers: run as pytest would, by importing it
     "test_only": Hooks(("seed_test_data",), envs=({}, {"ALSO_IMPORT": "tests.conftest"})),
-    "if_registration": Hooks(("start_metrics", "stop_metrics"), envs=({}, {"METRICS": "1"}),
-                             xfail_behaviour="the refused decorated hook is named by its decorator, not stop_metrics (findings #9)"),
+    "if_registration": Hooks(("start_metrics", "stop_metrics"), envs=({}, {"METRICS": "1"})),
     "lambda_hook": Hooks(("lambda",)),
     # hooks registered inside an app factory stay (refused by name); the included router's move
     # into its own lifespan, which FastAPI merges on include_router
-    "app_factory": Hooks(("factory_boot",), dedup=True,
-                         xfail_behaviour="the hook left inside create_app() gets no fix diagnostic (findings #18)"),
+    "app_factory": Hooks(("factory_boot",), dedup=True),
     # a sync hook that blocks and uses the running loop: offloaded to a thread, it finds no loop
     "loop_bound_hook": Hooks(("boot",), xfail_behaviour="a sync hook using the event loop is offloaded to a thread: "
                                                         "startup fails with RuntimeError (findings #19)"),
@@ -464,8 +461,7 @@ HOOK_SPECS: dict[str, Hooks] = {
     "router_insert": Hooks(("check_env",)),  # runs first: an append would change the order
     "loop_registration": Hooks(("hook",)),  # refused naming the registration as written
     # requirements.txt includes base.txt (-r) and constraints.txt (-c), which pins FastAPI 0.89: no lifespan=
-    "old_fastapi_pin": Hooks(("boot",), must_refuse=True,
-                             xfail_behaviour="-r/-c files of requirements.txt are not read by the pin guard (findings #22)"),
+    "old_fastapi_pin": Hooks(("boot",), must_refuse=True),
     "failing_hook": Hooks(()),  # an exception in a startup hook still aborts startup, at the same hook
     # hooks that never ran: left so and named, or, with --lifespan-merge, run around the existing lifespan
     "existing_lifespan": Hooks(("boot", "bye")),

@@ -592,6 +592,8 @@ def test_an_app_built_inside_a_factory_does_not_block_the_module_app(tmp_path: P
     ({"pyproject.toml": '[tool.poetry.dependencies]\nfastapi = "^0.92.1"\nrequests = "<0.3"\n'}, False),
     ({"pyproject.toml": '[tool.poetry.dependencies]\nfastapi = {version = "^0.110", extras = ["all"]}\n'}, True),
     ({"poetry.lock": '[[package]]\nname = "fastapi"\nversion = "0.89.1"\n', "requirements.txt": "fastapi>=0.100\n"}, False),
+    ({"requirements.txt": "-r base.txt\n-c constraints.txt\nuvicorn\n", "base.txt": "fastapi>=0.80\n-r requirements.txt\n",
+      "constraints.txt": "fastapi==0.89.1\n"}, False),  # pins in included files count, as pip reads them
 ])
 def test_fastapi_pins_are_read_as_requirements(tmp_path: Path, files: dict[str, str], converted: bool) -> None:
     _write(tmp_path, {"app.py": APP_WITH_HOOK})
@@ -838,8 +840,8 @@ def test_refusals_say_where_and_how_a_hook_is_registered(tmp_path: Path) -> None
             pass
     """)}, "app.router.on_startup.insert(0, check_env)")
     text = "\n".join(messages)
-    assert "`app.on_event(\"shutdown\")` registered with `.on_event(...)` inside a module-level `if`" in text
-    assert "`app.on_event(STARTUP)` registered with `.on_event(...)` with an event awaitify cannot read" in text
+    assert "`stop_metrics` (@app.on_event(\"shutdown\")) registered with `.on_event(...)` inside a module-level `if`" in text
+    assert "`boot2` (@app.on_event(STARTUP)) registered with `.on_event(...)` with an event awaitify cannot read" in text
 
 
 @pytest.mark.parametrize(("target", "written"), [("anyio", "await anyio.to_thread.run_sync(load)"),
@@ -859,3 +861,58 @@ def test_a_blocking_sync_hook_is_offloaded_with_the_runtimes_api(tmp_path: Path,
     """})
     _fix(tmp_path, target=target)
     assert written in (tmp_path / "app.py").read_text()
+
+
+def test_a_hook_is_imported_from_where_it_is_defined(tmp_path: Path) -> None:
+    """hooks.py imports close_db and registers it; once the registration moves, that import is
+    unused and goes: the lifespan must import close_db from its own module, not from hooks.py."""
+    after = _convert_and_compare(tmp_path, {
+        "pkg/__init__.py": "",
+        "pkg/db.py": """
+            from recorder import events
+
+
+            async def close_db():
+                events.append("db closed")
+        """,
+        "pkg/main.py": """
+            from fastapi import FastAPI
+            from recorder import events
+
+            app = FastAPI()
+
+
+            @app.on_event("startup")
+            def boot():
+                events.append("boot")
+
+
+            from pkg import hooks  # noqa: E402,F401
+        """,
+        "pkg/hooks.py": """
+            from pkg.db import close_db
+            from pkg.main import app
+
+            app.router.add_event_handler("shutdown", close_db)
+        """,
+    }, "pkg.main")
+    assert after["started"] == ["boot"] and after["stopped"] == ["db closed"]
+    assert "from pkg.db import close_db" in (tmp_path / "pkg/main.py").read_text()
+
+
+def test_hooks_of_an_app_a_factory_builds_are_reported(tmp_path: Path) -> None:
+    _write(tmp_path, {"factory.py": """
+        from fastapi import FastAPI
+
+
+        def create_app():
+            app = FastAPI()
+            app.add_event_handler("startup", lambda: None)
+            return app
+    """})
+    result = _fix(tmp_path)
+    assert not result.changed
+    (diagnostic,) = result.diagnostics
+    assert diagnostic.message.startswith("startup/shutdown hook `app.add_event_handler(\"startup\", lambda: None)` "
+                                         "registered with `.add_event_handler(...)` inside `create_app`")
+    assert "awaitify gives a lifespan only to module-level apps" in diagnostic.message
