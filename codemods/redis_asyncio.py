@@ -541,6 +541,8 @@ class RedisToAsyncio(AwaitifyCodemod):
 
     def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement:
         if self._edits.get(id(original)) == "async":
+            self.record(original, "with over a redis client or pipeline -> async with: redis.asyncio's enter and exit "
+                        "are awaited", dependent=True)
             return updated.with_changes(asynchronous=cst.Asynchronous())
         return updated
 

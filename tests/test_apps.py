@@ -332,8 +332,7 @@ APP_SPECS: dict[str, App] = {
     "media": App(frozenset({"AW201", "AW301", "AW401"}), dedup_events=("started", "stopped"),
                  changed={"uploads": ([{"status": 200, "body": {"size": i + 1, "stats": "stats failed"}} for i in range(4)],
                                       [{"status": 200, "body": {"size": i + 1, "stats": "published"}} for i in range(4)])}),
-    "ratelimit": App(frozenset({"AW201", "AW401", "AW512"}), redis=True,
-                     xfail_report="with -> async with on a redis pipeline: no change reported at that line (findings #14)"),
+    "ratelimit": App(frozenset({"AW201", "AW401", "AW512"}), redis=True),
     # no concurrency batch: the point is state that lives on the loop's thread
     "offload_hazards": App(frozenset({"AW401"}), xfail_behaviour="offloaded helpers lose a sqlite3 connection's thread and "
                                                                "a context variable they set (findings #20)"),
@@ -523,9 +522,7 @@ def test_hooks_trees_hold_invariants(name: str, tmp_path_factory) -> None:
 
 CORPUS_XFAIL: dict[str, str] = {}  # tree id -> a tool bug it shows (findings), until the fix lands
 CORPUS_CHECK_XFAIL: dict[str, str] = {}
-CORPUS_REPORT_XFAIL: dict[str, str] = {
-    "examples/story221_backend": "with -> async with on a redis pipeline: no change reported at that line (findings #14)",
-}
+CORPUS_REPORT_XFAIL: dict[str, str] = {}
 
 
 def _corpus(xfails: dict[str, str]) -> list:
