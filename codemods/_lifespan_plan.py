@@ -16,7 +16,7 @@ from awaitify.codemods import _pins as pins
 from awaitify.codemods import _unmovable_hooks as unmovable
 from awaitify.codemod_rules import LIFESPAN_HOOKS as TOKENS
 from awaitify.config import Config
-from awaitify.index import module_names
+from awaitify.index import absolute_module, module_names
 from awaitify.source import SourceFile
 from awaitify.summary import UNPARSABLE
 
@@ -102,15 +102,6 @@ class ModuleFacts:
 
 
 # --- reading one module -----------------------------------------------------------------------
-def _absolute(facts_name: str, is_package: bool, module: str | None, level: int) -> str:
-    if not level:
-        return module or ""
-    parts = facts_name.split(".")
-    base = parts if is_package else parts[:-1]
-    base = base[: len(base) - (level - 1)] if level > 1 else base
-    return ".".join([*base, module] if module else base)
-
-
 def _read(source: SourceFile, roots: list[Path]) -> ModuleFacts | None:
     try:
         tree = ast.parse(source.text)
@@ -124,7 +115,7 @@ def _read(source: SourceFile, roots: list[Path]) -> ModuleFacts | None:
                 facts.imports[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
                 facts.import_lines.append((stmt.lineno, alias.name))
         elif isinstance(stmt, ast.ImportFrom):
-            base = _absolute(facts.name, is_package, stmt.module, stmt.level)
+            base = absolute_module(facts.name, is_package, stmt.module, stmt.level)
             for alias in stmt.names:
                 facts.imports[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
                 facts.import_lines += [(stmt.lineno, base), (stmt.lineno, f"{base}.{alias.name}")]

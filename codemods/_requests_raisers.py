@@ -19,7 +19,7 @@ from pathlib import Path
 
 from awaitify import requests_plan
 from awaitify.config import Config
-from awaitify.index import module_names
+from awaitify.index import absolute_module, module_names
 from awaitify.prechecks import SESSION_FACTORIES
 from awaitify.source import SourceFile
 from awaitify.summary import UNPARSABLE
@@ -72,19 +72,10 @@ def _imports(tree: ast.Module, name: str, is_package: bool) -> dict[str, str]:
             for alias in node.names:
                 found[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
         elif isinstance(node, ast.ImportFrom):
-            base = _absolute(name, is_package, node.module, node.level)
+            base = absolute_module(name, is_package, node.module, node.level)
             for alias in node.names:
                 found[alias.asname or alias.name] = f"{base}.{alias.name}" if base else alias.name
     return found
-
-
-def _absolute(name: str, is_package: bool, module: str | None, level: int) -> str:
-    if not level:
-        return module or ""
-    parts = name.split(".")
-    base = parts if is_package else parts[:-1]
-    base = base[: len(base) - (level - 1)] if level > 1 else base
-    return ".".join([*base, module] if module else base)
 
 
 def _raisers(modules: list[_Module]) -> dict[str, tuple[_Module, bool]]:

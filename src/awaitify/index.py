@@ -25,6 +25,17 @@ ClassId = tuple[str, str]
 HARMLESS_BASES = frozenset({"object", "abc.ABC", "typing.Generic", "typing.Protocol", "Exception", "BaseException"})
 
 
+def absolute_module(importer: str, is_package: bool, module: str | None, level: int) -> str:
+    """The dotted name `from <level dots><module> import ...` names, seen from the module `importer`
+    (a package's `__init__` when `is_package`)."""
+    if not level:
+        return module or ""
+    parts = importer.split(".")
+    base = parts if is_package else parts[:-1]
+    base = base[: len(base) - (level - 1)] if level > 1 else base
+    return ".".join([*base, module] if module else base)
+
+
 def module_names(path: Path, roots: list[Path]) -> list[str]:
     """Every dotted name the file may be imported under: by its __init__.py chain (the primary
     name), and relative to each root (namespace packages, src layouts)."""
