@@ -55,6 +55,7 @@ class Hook:
     key: tuple  # sort key inside the app's lifespan: (anchor line in the app's module, order)
     removal: tuple  # where the registration is: (path, ("deco", line) | ("stmt", line) | ("kw", line, kw))
     site: int = 0  # the line `check` reports the registration on
+    span: tuple[int, int] = (0, 0)  # the registration's first and last line (it names the hook there)
 
 
 @dataclass
@@ -307,7 +308,8 @@ class Project:
                     self._rebound(facts, target.call.func, element, element.id)
                     continue
                 key = (target.call.lineno, i - 10_000)  # constructor lists run first
-                target.hooks.append(Hook(event, handler, key, (facts.path, ("kw", target.call.lineno, kw.arg)), kw.value.lineno))
+                target.hooks.append(Hook(event, handler, key, (facts.path, ("kw", target.call.lineno, kw.arg)), kw.value.lineno,
+                                         (kw.value.lineno, kw.value.end_lineno or kw.value.lineno)))
 
     def _module_level(self, facts: ModuleFacts, stmt: ast.stmt, seen: set[int]) -> None:
         """The registrations made unconditionally at import time of a module: these can move."""
@@ -380,7 +382,8 @@ class Project:
                              "if and when that module is imported)")
                 return
             key = (anchor, node.lineno)
-        target.hooks.append(Hook(event, handler, key, (facts.path, where), node.lineno))
+        target.hooks.append(Hook(event, handler, key, (facts.path, where), node.lineno,
+                                 (node.lineno, getattr(node, "end_lineno", None) or node.lineno)))
 
     def _origin(self, h: Handler) -> tuple[str, str]:
         """Where the lifespan imports a hook's first name from: the module the registering module
@@ -466,7 +469,7 @@ class Project:
     def _all_hooks(self, app: Target) -> list[Hook]:
         hooks = list(app.hooks)
         for line, router in app.includes:
-            hooks += [Hook(h.event, h.handler, (line, h.key), h.removal, h.site) for h in router.hooks]
+            hooks += [Hook(h.event, h.handler, (line, h.key), h.removal, h.site, h.span) for h in router.hooks]
         return sorted(hooks, key=lambda h: _flat(h.key))
 
     def _decide_app(self, app: Target) -> None:
@@ -561,7 +564,8 @@ class Project:
                 # the lifespan will call this sync hook from async code: propagation decides how
                 # (planner.plan_calls_from_async), as for a call that stood there already
                 planned.append({"group": group, "lifespan": name, "event": hook.event, "index": len(calls[hook.event]),
-                                "target": list(h.target), "line": target.call.lineno, "key": [-1 - len(planned), 0]})
+                                "target": list(h.target), "line": target.call.lineno, "key": [-1 - len(planned), 0],
+                                "registration": [hook.removal[0], *hook.span]})
             calls[hook.event].append(h.call(alias))
             path, where = hook.removal
             self.facts_for(path)["remove"].append({"where": where, "group": group, "site": hook.site})

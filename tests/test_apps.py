@@ -453,8 +453,7 @@ HOOK_SPECS: dict[str, Hooks] = {
     # into its own lifespan, which FastAPI merges on include_router
     "app_factory": Hooks(("factory_boot",), dedup=True),
     # a sync hook that blocks and uses the running loop: offloaded to a thread, it finds no loop
-    "loop_bound_hook": Hooks(("boot",), xfail_behaviour="a sync hook using the event loop is offloaded to a thread: "
-                                                        "startup fails with RuntimeError (findings #19)"),
+    "loop_bound_hook": Hooks(("boot",)),
     "same_name_hooks": Hooks(("init",)),  # two hooks under one name: both ran
     "router_alias": Hooks(("load_models",)),  # router = app.router; router.add_event_handler(...)
     "router_insert": Hooks(("check_env",)),  # runs first: an append would change the order

@@ -100,6 +100,9 @@ class Propagator:
         # functions the user listed in `blocking-calls`: their callers get the configured remedy
         # (rule AW103), so propagation neither changes them nor looks past them
         self.configured = set(config.blocking_calls)
+        # sync hooks another rule's plan will call from async code, with where they are registered
+        # now (`_add_calls_from_async`): that registration goes, so it does not make them boundaries
+        self.moved_hooks: dict[FuncId, list[tuple[str, int, int]]] = {}
         # (path, line) -> why the codemod for a call there would refuse it (`refused_calls` in its planner's
         # facts): no seed, since the function would become async and still block; (path, site, why) skipped
         self.refused: dict[tuple[str, int], str] = {}
@@ -193,11 +196,17 @@ class Propagator:
             return f"{self.name(fid)} is a generator ({where}): its `for` sites would change too"
         if fid in self.entry_points:
             return f"{self.name(fid)} is an installed entry point ({self.entry_points[fid]}): the command calls it synchronously"
+        moved = self.moved_hooks.get(fid)
         for decorator in info.decorators:
             dotted = decorator.target if decorator.kind == "import" else decorator.target or decorator.attr
+            if moved and (dotted or "").rpartition(".")[2] == "on_event":
+                continue  # the lifespan rule removes this registration and awaits the hook itself
             if dotted not in TRANSPARENT_DECORATORS:
                 return f"{self.name(fid)} is decorated with `{dotted or '?'}` ({where}), which may not wrap a coroutine function"
         first = self.index.first_value_ref(fid)
+        if first and moved:  # the references in registrations the lifespan rule removes do not count
+            first = next((ref for ref in self.index.value_refs(fid)
+                          if not any(ref[0] == path and start <= ref[1] <= end for path, start, end in moved)), None)
         if first:
             path, line, _ = first
             return f"{self.name(fid)} is used as a value at {self.where(path, line)} (a callback or registry)"
@@ -554,6 +563,10 @@ def build_plan(
     index = build_index(store, _roots(config, paths or []), full=full_index)
     planned = _add_calls_from_async(plan, index)
     propagator = Propagator(index, config, blocking, frozenset(offload), scope, top_down=not full_index)
+    for _, entry in planned:
+        if entry.get("registration"):
+            fid = (entry["target"][0], entry["target"][1])
+            propagator.moved_hooks.setdefault(fid, []).append(tuple(entry["registration"]))  # type: ignore[arg-type]
     propagator.codes = {name: rule.code for rule in rules for name in (*rule.async_fixes, *rule.offload_fixes)}
     propagator.refused = refused
     propagator.apply(plan)
