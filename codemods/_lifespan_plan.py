@@ -18,7 +18,7 @@ from awaitify.codemod_rules import LIFESPAN_HOOKS as TOKENS
 from awaitify.config import Config
 from awaitify.index import absolute_module, module_names
 from awaitify.source import SourceFile
-from awaitify.summary import UNPARSABLE
+from awaitify.summary import UNPARSABLE, name_chain
 
 APP_CLASSES = {
     "fastapi.FastAPI": "app", "fastapi.applications.FastAPI": "app",
@@ -138,16 +138,11 @@ def _read(source: SourceFile, roots: list[Path]) -> ModuleFacts | None:
 
 def dotted(facts: ModuleFacts, expr: ast.expr) -> str | None:
     """The qualified name of a Name/Attribute chain, through the module's imports."""
-    parts: list[str] = []
-    while isinstance(expr, ast.Attribute):
-        parts.insert(0, expr.attr)
-        expr = expr.value
-    if not isinstance(expr, ast.Name):
+    chain = name_chain(expr)
+    if chain is None:
         return None
-    head = facts.imports.get(expr.id)
-    if head is None:
-        head = f"{facts.name}.{expr.id}"
-    return ".".join([head, *parts])
+    root, parts = chain
+    return ".".join([facts.imports.get(root) or f"{facts.name}.{root}", *parts])
 
 
 def _find_targets(facts: ModuleFacts) -> None:

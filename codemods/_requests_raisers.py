@@ -22,7 +22,7 @@ from awaitify.config import Config
 from awaitify.index import absolute_module, module_names
 from awaitify.prechecks import SESSION_FACTORIES
 from awaitify.source import SourceFile
-from awaitify.summary import UNPARSABLE
+from awaitify.summary import UNPARSABLE, name_chain
 
 _IMPORTS_REQUESTS = re.compile(r"^[ \t]*(?:import|from)[ \t]+requests\b", re.MULTILINE)
 GUARDED = "guarded"  # the facts' key: [[line, called name, reads json], ...]
@@ -41,16 +41,14 @@ class _Module:
     def dotted(self, expr: ast.expr) -> str | None:
         """What a called expression names: `fetch` (a function of this module or imported),
         `api.fetch`, `requests.get`, as a dotted name."""
-        parts: list[str] = []
-        while isinstance(expr, ast.Attribute):
-            parts.insert(0, expr.attr)
-            expr = expr.value
-        if not isinstance(expr, ast.Name):
+        chain = name_chain(expr)
+        if chain is None:
             return None
-        if expr.id in self.imports:
-            return ".".join([self.imports[expr.id], *parts])
-        if expr.id in self.functions and not parts:
-            return f"{self.names[0]}.{expr.id}"
+        root, parts = chain
+        if root in self.imports:
+            return ".".join([self.imports[root], *parts])
+        if root in self.functions and not parts:
+            return f"{self.names[0]}.{root}"
         return None
 
     def calls(self, node: ast.AST):

@@ -31,6 +31,15 @@ def summary_or_none(read: Callable[..., "ModuleSummary"], path: str, text: str, 
         return None
 
 
+def name_chain(expr: ast.expr) -> tuple[str, list[str]] | None:
+    """`a.b.c` -> ("a", ["b", "c"]): a Name and the attributes read from it; None for anything else."""
+    parts: list[str] = []
+    while isinstance(expr, ast.Attribute):
+        parts.insert(0, expr.attr)
+        expr = expr.value
+    return (expr.id, parts) if isinstance(expr, ast.Name) else None
+
+
 def parse_failure(exc: BaseException) -> str:
     """One line for a file `ast` could not read: `cannot parse: <why> (line N)`."""
     line = getattr(exc, "lineno", None)
