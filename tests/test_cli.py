@@ -228,3 +228,11 @@ def test_check_colours_a_terminal_unless_told_not_to(tmp_path: Path, cli) -> Non
     assert red not in on_a_terminal("--color", "never")
     assert red in cli("check", "--no-cache", "--color", "always", ".", cwd=tmp_path)[1].decode()  # a pipe, but asked
     assert red not in cli("check", "--no-cache", ".", cwd=tmp_path)[1].decode()
+
+
+def test_help_shows_placeholders_not_python_types(cli) -> None:
+    for command in ("fix", "check"):
+        _, out, _ = cli(command, "--help")
+        text = out.decode()
+        assert "--select <CODE>" in text and "--config <FILE>" in text and f"awaitify {command} [OPTIONS] [PATH]..." in text
+        assert "<list[str]>" not in text and "<str>" not in text and "<int range>" not in text

@@ -142,48 +142,48 @@ def _root(
 
 @app.command()
 def fix(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders (default: .)"),
+    paths: Optional[List[Path]] = typer.Argument(None, metavar="PATH", help="Files or folders (default: .)"),
     write: bool = typer.Option(False, "--write", help="Apply the changes in place."),
     check: bool = typer.Option(False, "--check", help="Exit 1 if any file would change; print nothing else unless --diff."),
     diff: bool = typer.Option(False, "--diff", help="With --check or --write: also print the patch."),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes, prefixes or names (comma-separated)."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes, prefixes or names to skip."),
-    config: Optional[Path] = typer.Option(None, "--config", help="A pyproject.toml or awaitify TOML file."),
-    propagate: Optional[str] = typer.Option(None, "--propagate", help="auto | offload | off"),
-    target: Optional[str] = typer.Option(None, "--target", help="asyncio | anyio | trio (default: detected)"),
-    http_client: Optional[str] = typer.Option(None, "--http-client", help="httpx | httpx2 (for requests-httpx)"),
+    select: Optional[List[str]] = typer.Option(None, "--select", metavar="<CODE>", help="Rule codes, prefixes or names (comma-separated)."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="<CODE>", help="Rule codes, prefixes or names to skip."),
+    config: Optional[Path] = typer.Option(None, "--config", metavar="<FILE>", help="A pyproject.toml or awaitify TOML file."),
+    propagate: Optional[str] = typer.Option(None, "--propagate", metavar="<POLICY>", help="auto | offload | off"),
+    target: Optional[str] = typer.Option(None, "--target", metavar="<RUNTIME>", help="asyncio | anyio | trio (default: detected)"),
+    http_client: Optional[str] = typer.Option(None, "--http-client", metavar="<CLIENT>", help="httpx | httpx2 (for requests-httpx)"),
     lifespan_merge: Optional[bool] = typer.Option(
         None, "--lifespan-merge", help="Merge on_event hooks into an existing lifespan= (they are dead code today)."
     ),
     subprocess_mode: Optional[str] = typer.Option(
-        None, "--subprocess", help="thread (offload) | exec (simple subprocess.run -> asyncio.create_subprocess_exec)"
+        None, "--subprocess", metavar="<MODE>", help="thread (offload) | exec (simple subprocess.run -> asyncio.create_subprocess_exec)"
     ),
     unsafe_fixes: bool = typer.Option(
         False, "--unsafe-fixes", help="Also make unsafe changes (a library's public signatures made async)."
     ),
     explain: bool = typer.Option(False, "--explain", help="Print every change with its reason."),
-    color: str = typer.Option("auto", "--color", help="auto | always | never"),
+    color: str = typer.Option("auto", "--color", metavar="<WHEN>", help="auto | always | never"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only errors and diagnostics."),
-    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (default: every core)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", metavar="<N>", min=0, help="Worker processes (default: every core)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write .awaitify_cache/."),
     allow_dirty: bool = typer.Option(False, "--allow-dirty", help="--write even over uncommitted changes."),
     verify_cmd: Optional[str] = typer.Option(
-        None, "--verify-cmd", help="With --write: run this command before and after; restore every file if it starts failing."
+        None, "--verify-cmd", metavar="<COMMAND>", help="With --write: run this command before and after; restore every file if it starts failing."
     ),
     verify_timeout: float = typer.Option(
-        600.0, "--verify-timeout", min=0.001, help="Seconds --verify-cmd may run; on timeout it is killed and every file restored."
+        600.0, "--verify-timeout", metavar="<SECONDS>", min=0.001, help="Seconds --verify-cmd may run; on timeout it is killed and every file restored."
     ),
     verify_allow_failing_baseline: bool = typer.Option(
         False, "--verify-allow-failing-baseline", help="Write even when --verify-cmd fails before the rewrite (it is then not run after)."
     ),
-    output_format: str = typer.Option("text", "--format", help="text (the patch) | json (a change report) | markdown (a PR description)"),
-    output_file: Optional[Path] = typer.Option(None, "--output-file", help="Write what goes to stdout to this file instead."),
-    patch_file: Optional[Path] = typer.Option(None, "--patch-file", help="Also write the patch (git apply-able) to this file."),
+    output_format: str = typer.Option("text", "--format", metavar="<FORMAT>", help="text (the patch) | json (a change report) | markdown (a PR description)"),
+    output_file: Optional[Path] = typer.Option(None, "--output-file", metavar="<FILE>", help="Write what goes to stdout to this file instead."),
+    patch_file: Optional[Path] = typer.Option(None, "--patch-file", metavar="<FILE>", help="Also write the patch (git apply-able) to this file."),
     changed_since: Optional[str] = typer.Option(
-        None, "--changed-since", help="Fix only files changed since this git revision (callers elsewhere still follow)."
+        None, "--changed-since", metavar="<REF>", help="Fix only files changed since this git revision (callers elsewhere still follow)."
     ),
     stdin_filename: Optional[str] = typer.Option(
-        None, "--stdin-filename", help="With the path `-`: read the source from stdin, print the fixed source (editors)."
+        None, "--stdin-filename", metavar="<PATH>", help="With the path `-`: read the source from stdin, print the fixed source (editors)."
     ),
     interactive: bool = typer.Option(
         False, "--interactive", "-i", help="Review each change (y/n/a/q) and write the accepted ones."
@@ -252,20 +252,20 @@ def fix(
 
 @app.command("check")
 def check(
-    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders (default: .)"),
-    select: Optional[List[str]] = typer.Option(None, "--select", help="Rule codes, prefixes, names or ASYNCxxx codes."),
-    ignore: Optional[List[str]] = typer.Option(None, "--ignore", help="Rule codes, prefixes or names to skip."),
-    config: Optional[Path] = typer.Option(None, "--config", help="A pyproject.toml or awaitify TOML file."),
-    output_format: str = typer.Option("text", "--format", help="text | json | markdown | sarif | github"),
-    output_file: Optional[Path] = typer.Option(None, "--output-file", help="Write the report to this file instead of stdout."),
-    propagate: Optional[str] = typer.Option(None, "--propagate", help="auto | offload | off (what `fix` may do)"),
+    paths: Optional[List[Path]] = typer.Argument(None, metavar="PATH", help="Files or folders (default: .)"),
+    select: Optional[List[str]] = typer.Option(None, "--select", metavar="<CODE>", help="Rule codes, prefixes, names or ASYNCxxx codes."),
+    ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="<CODE>", help="Rule codes, prefixes or names to skip."),
+    config: Optional[Path] = typer.Option(None, "--config", metavar="<FILE>", help="A pyproject.toml or awaitify TOML file."),
+    output_format: str = typer.Option("text", "--format", metavar="<FORMAT>", help="text | json | markdown | sarif | github"),
+    output_file: Optional[Path] = typer.Option(None, "--output-file", metavar="<FILE>", help="Write the report to this file instead of stdout."),
+    propagate: Optional[str] = typer.Option(None, "--propagate", metavar="<POLICY>", help="auto | offload | off (what `fix` may do)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary line on stderr."),
-    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes (default: every core)."),
+    jobs: int = typer.Option(0, "--jobs", "-j", metavar="<N>", min=0, help="Worker processes (default: every core)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write .awaitify_cache/."),
-    changed_since: Optional[str] = typer.Option(None, "--changed-since", help="Report only in files changed since this git revision."),
-    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", help="With the path `-`: check the source read from stdin."),
+    changed_since: Optional[str] = typer.Option(None, "--changed-since", metavar="<REF>", help="Report only in files changed since this git revision."),
+    stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", metavar="<PATH>", help="With the path `-`: check the source read from stdin."),
     show_statistics: bool = typer.Option(False, "--statistics", help="One line per rule with its count, instead of each finding."),
-    color: str = typer.Option("auto", "--color", help="auto | always | never (auto: on a terminal, unless NO_COLOR is set)"),
+    color: str = typer.Option("auto", "--color", metavar="<WHEN>", help="auto | always | never (auto: on a terminal, unless NO_COLOR is set)"),
 ) -> None:
     """Report blocking calls in async-reachable code. Exit 1 when there are findings."""
     _choice("--format", output_format, FORMATS)
