@@ -88,9 +88,9 @@ def test_github_annotations_follow_the_workflow_command_syntax(repo: Path, cli) 
     code, out, _ = cli("check", "--format", "github", ".", cwd=repo)
     lines = out.decode().splitlines()
     assert code == 1 and len(lines) == 2
-    assert lines[0].startswith("::warning file=svc/helpers.py,line=5,col=5,title=AW101::time.sleep() blocks")
+    assert lines[0].startswith("::warning file=svc/helpers.py,line=5,col=5,endLine=5,endColumn=20,title=AW101::time.sleep() blocks")
     assert "%0A    async svc.handlers.handle calls (svc/handlers.py:5)" in lines[0]  # newlines escaped
-    assert lines[1].startswith("::warning file=svc/other.py,line=5,col=12,title=AW510::")
+    assert lines[1].startswith("::warning file=svc/other.py,line=5,col=12,endLine=5,endColumn=32,title=AW510::")
 
 
 def test_fix_change_report_json_and_markdown(repo: Path, cli) -> None:

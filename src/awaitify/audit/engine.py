@@ -210,7 +210,8 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
                 not chain or (config.propagate != "off" and site.target in propagated))
             function = index.display_name((path, site.owner)) if site.owner else ""
             result.findings.append(Finding(displays[path], site.line, site.col, site.code, _message(site, check, chain, config),
-                                           fixable, chain, function, site.pattern, repo_relative(Path(path))))
+                                           fixable, chain, function, site.pattern, repo_relative(Path(path)),
+                                           site.end_line, site.end_col))
     _fixable_as_planned(result, sources, config, rules)
     _syntax_errors_as_findings(result, sources)
     if "AW001" in selected:

@@ -122,7 +122,8 @@ def sarif(result: CheckResult) -> str:
             "message": {"text": f.message},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": f.repo_path or f.path, "uriBaseId": "%SRCROOT%"},
-                "region": {"startLine": f.line, "startColumn": f.column},
+                "region": {"startLine": f.line, "startColumn": f.column,
+                           **({"endLine": f.end_line, "endColumn": f.end_column} if f.end_line else {})},
             }}],
             "properties": {"fixable": f.fixable},
         }
@@ -166,7 +167,8 @@ def github(result: CheckResult) -> str:
     lines = []
     for f in result.findings:
         message = f.message + "".join(f"\n{l}" for l in _chain_lines(f))
-        lines.append(f"::warning file={_escape_property(f.repo_path or f.path)},line={f.line},col={f.column},"
+        end = f",endLine={f.end_line},endColumn={f.end_column}" if f.end_line else ""
+        lines.append(f"::warning file={_escape_property(f.repo_path or f.path)},line={f.line},col={f.column}{end},"
                      f"title={_escape_property(f.code)}::{_escape_data(message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 

@@ -25,6 +25,8 @@ class Finding:
     function: str = ""  # the enclosing function, as module.qualname
     pattern: str = ""
     repo_path: str = ""  # relative to the repository root (SARIF, GitHub annotations)
+    end_line: int = 0  # where the finding's expression ends (0: not known)
+    end_column: int = 0  # 1-based, just past its last character
 
     @property
     def check(self) -> Check:

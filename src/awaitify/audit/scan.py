@@ -83,6 +83,7 @@ class Site:
     fixable: bool = True  # False where the codemod is known to refuse this spelling
     end_line: int = 0
     target: str = ""  # the qualified name called, when it resolves through an import
+    end_col: int = 0  # 1-based column just past the call's end (on end_line)
 
 
 def may_hold_anywhere_finding(text: str) -> bool:
@@ -298,8 +299,9 @@ class _Scanner(_Summarizer):
     def _add(self, node: ast.AST, code: str, pattern: str, context: str, fixable: bool = True, target: str = "") -> None:
         lineno = getattr(node, "lineno", 0)
         col = self._chars(lineno, getattr(node, "col_offset", 0)) + 1
-        self.sites.append(Site(code, lineno, col, self._owner(), context, pattern, fixable,
-                               getattr(node, "end_lineno", lineno) or lineno, target))
+        end_line = getattr(node, "end_lineno", lineno) or lineno
+        end_col = self._chars(end_line, getattr(node, "end_col_offset", 0) or 0) + 1
+        self.sites.append(Site(code, lineno, col, self._owner(), context, pattern, fixable, end_line, target, end_col))
 
     def visit_Call(self, node: ast.Call) -> None:
         self._mark_urlopen_chain(node)
