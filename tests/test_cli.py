@@ -236,3 +236,16 @@ def test_help_shows_placeholders_not_python_types(cli) -> None:
         text = out.decode()
         assert "--select <CODE>" in text and "--config <FILE>" in text and f"awaitify {command} [OPTIONS] [PATH]..." in text
         assert "<list[str]>" not in text and "<str>" not in text and "<int range>" not in text
+
+
+def test_one_progress_bar_adds_up_the_batches_of_every_stage() -> None:
+    from awaitify.report import Overall
+
+    bar = Overall()
+    seen = []
+    for stage, done, total in [("summarize", 0, 4), ("summarize", 4, 4), ("summarize", 0, 3), ("summarize", 2, 3),
+                               ("summarize", 3, 3), ("transform", 0, 2), ("transform", 1, 2), ("transform", 2, 2)]:
+        bar.update(stage, done, total)
+        seen.append((bar.done, bar.total))
+    assert seen == [(0, 4), (4, 4), (4, 7), (6, 7), (7, 7), (7, 9), (8, 9), (9, 9)]
+    assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))  # it never goes back

@@ -39,22 +39,45 @@ def progress_bar(console: Console, quiet: bool) -> Iterator[Callable[[str, int, 
     started = time.monotonic()
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    console=console, transient=True)
-    tasks: dict[str, int] = {}
+    overall = Overall()
+    task: list[int] = []
 
     def update(stage: str, done: int, total: int) -> None:
-        if time.monotonic() - started < 1.0 and not tasks:
+        overall.update(stage, done, total)
+        if time.monotonic() - started < 1.0 and not task:
             return
-        if not tasks:
+        if not task:
             bar.start()
-        if stage not in tasks:
-            tasks[stage] = bar.add_task(f"{stage} files", total=total)
-        bar.update(tasks[stage], completed=done, total=total)
+            task.append(bar.add_task("", total=overall.total))
+        bar.update(task[0], description=f"{stage} files", completed=overall.done, total=overall.total)
 
     try:
         yield update
     finally:
-        if tasks:
+        if task:
             bar.stop()
+
+
+class Overall:
+    """One bar for the whole run: the stages report their batches (`done` of `total`, starting again
+    at 0 for each batch of the worker pool); the bar adds them up, so it never starts over."""
+
+    def __init__(self) -> None:
+        self._stages: dict[str, list[int]] = {}  # stage -> [files of finished batches, done, total]
+
+    def update(self, stage: str, done: int, total: int) -> None:
+        state = self._stages.setdefault(stage, [0, 0, 0])
+        if done < state[1] or (done == 0 and state[2] and state[1] == state[2]):  # a new batch began
+            state[0] += state[2]
+        state[1], state[2] = done, total
+
+    @property
+    def done(self) -> int:
+        return sum(base + done for base, done, _ in self._stages.values())
+
+    @property
+    def total(self) -> int:
+        return sum(base + total for base, _, total in self._stages.values())
 
 
 def patch_bytes(result: RunResult) -> bytes:
