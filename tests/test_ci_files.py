@@ -65,7 +65,7 @@ def test_action_check_and_fix_steps(tmp_path: Path) -> None:
     proc = subprocess.run(["bash", "-c", _step_script(steps["check"], {**inputs, "mode": "check"})], cwd=project, env=env,
                           capture_output=True, text=True)
     assert proc.returncode == 1  # findings fail the step (the workflow decides with continue-on-error)
-    assert proc.stdout.startswith("::warning file=app.py,line=5,col=5,title=AW101::")
+    assert proc.stdout.startswith("::warning file=app.py,line=5,col=5,endLine=5,endColumn=18,title=AW101::")
     assert '"ruleId": "AW101"' in (project / "awaitify.sarif").read_text()
     assert "sarif=awaitify.sarif" in outputs.read_text()
 
