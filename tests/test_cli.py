@@ -249,3 +249,10 @@ def test_one_progress_bar_adds_up_the_batches_of_every_stage() -> None:
         seen.append((bar.done, bar.total))
     assert seen == [(0, 4), (4, 4), (4, 7), (6, 7), (7, 7), (7, 9), (8, 9), (9, 9)]
     assert all(a[0] <= b[0] for a, b in zip(seen, seen[1:]))  # it never goes back
+
+
+def test_every_command_takes_color(cli) -> None:
+    assert cli("rules", "--color", "always")[1].startswith(b"\x1b[1;31mAW000")
+    assert cli("rules", "--color", "never")[1].startswith(b"AW000 ")
+    assert cli("explain", "AW101", "--color", "always")[1].startswith(b"# AW101")  # a page stays plain markdown
+    assert cli("rules", "--color", "sometimes")[0] == 2

@@ -316,16 +316,24 @@ def check(
         raise typer.Exit(EXIT_CHANGES)
 
 
+COLOR_OPTION = typer.Option("auto", "--color", metavar="<WHEN>", help="auto | always | never (auto: on a terminal, unless NO_COLOR is set)")
+
+
 @app.command("rules")
-def list_rules() -> None:
+def list_rules(color: str = COLOR_OPTION) -> None:
     """List every rule: code, name, whether `fix` rewrites it, summary."""
+    _choice("--color", color, ("auto", "always", "never"))
+    red, reset = ("\x1b[1;31m", "\x1b[0m") if _use_color(color, sys.stdout) else ("", "")
     for rule in every_rule():
-        typer.echo(f"{rule.code:<8}{rule.name:<22}{'fix ' if rule.fixable else '    '}{rule.summary}")
+        typer.echo(f"{red}{rule.code:<8}{reset}{rule.name:<22}{'fix ' if rule.fixable else '    '}{rule.summary}",
+                   color=bool(red))
 
 
 @app.command("explain")
-def explain_rule(code: str = typer.Argument(..., help="A rule code (AW101), name (sleep) or flake8-async code (ASYNC251).")) -> None:
-    """Print a rule's documentation page."""
+def explain_rule(code: str = typer.Argument(..., help="A rule code (AW101), name (sleep) or flake8-async code (ASYNC251)."),
+                 color: str = COLOR_OPTION) -> None:
+    """Print a rule's documentation page (markdown, never coloured; --color is accepted as on every command)."""
+    _choice("--color", color, ("auto", "always", "never"))
     rules = find_rules(code)
     if len(rules) > 1:
         typer.echo(f"{code.upper()} is covered by {', '.join(f'{r.code} {r.name}' for r in rules)}.\n")
