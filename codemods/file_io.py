@@ -90,10 +90,13 @@ def _always_bound(body: cst.BaseSuite | None) -> set[str] | frozenset[str]:
     """The names every normal completion of these statements binds (assignments at their level, in
     nested `with` blocks, in both branches of an `if`/`else`); a loop may not run and an exception may
     skip the rest, so what they bind is never counted."""
-    if body is None:
-        return set()
+    return set() if body is None else _all_bind(body.body)
+
+
+def _all_bind(statements) -> set[str] | frozenset[str]:
+    """What a run of statements binds, one after another; `_ALL` once one of them always raises."""
     found: set[str] = set()
-    for stmt in body.body:
+    for stmt in statements:
         bound = _statement_binds(stmt)
         if bound is _ALL:
             return _ALL
@@ -105,13 +108,7 @@ def _statement_binds(stmt: cst.CSTNode) -> set[str] | frozenset[str]:
     if isinstance(stmt, cst.Raise):
         return _ALL
     if isinstance(stmt, cst.SimpleStatementLine):
-        found: set[str] = set()
-        for small in stmt.body:
-            bound = _statement_binds(small)
-            if bound is _ALL:
-                return _ALL
-            found |= bound
-        return found
+        return _all_bind(stmt.body)
     if isinstance(stmt, cst.Assign):
         return set().union(*(_target_names(t.target) for t in stmt.targets))
     if isinstance(stmt, cst.AnnAssign):
