@@ -326,7 +326,7 @@ class Project:
         call = stmt.value
         hit = _on_event(call.func)  # app.on_event("startup")(fn)
         if hit and len(call.args) == 1 and not call.keywords:
-            receiver, event = self._registration(facts, seen, call, call.func, *hit, call.args[0], stmt)
+            self._registration(facts, seen, call, call.func, *hit, call.args[0], stmt)
             return
         if (isinstance(call.func, ast.Attribute) and call.func.attr == "add_event_handler" and len(call.args) == 2
                 and not call.keywords and (event := _literal_event(call.args[0]))):
@@ -346,17 +346,16 @@ class Project:
                 router.included = True
 
     def _registration(self, facts: ModuleFacts, seen: set[int], call: ast.Call, marker: ast.AST, receiver: ast.expr,
-                      event: str, handler_expr: ast.expr, stmt: ast.stmt) -> tuple[ast.expr, str]:
+                      event: str, handler_expr: ast.expr, stmt: ast.stmt) -> None:
         """A statement that registers one hook: moved when its handler is a plain name, else its app is refused."""
         handler = self.handler(facts, handler_expr)
         if handler is None:
-            return receiver, event  # left for `unmovable` to find, which refuses the app it reaches
+            return  # left for `unmovable` to find, which refuses the app it reaches
         seen.add(id(marker))
         if isinstance(handler_expr, ast.Name) and handler_expr.id in facts.rebound:
             self._rebound(facts, receiver, call, handler_expr.id)
-            return receiver, event
+            return
         self._register(facts, receiver, event, handler, call, ("stmt", stmt.lineno))
-        return receiver, event
 
     def _register(self, facts: ModuleFacts, receiver: ast.expr, event: str, handler: Handler,
                   node: ast.AST, where: tuple) -> None:
@@ -432,9 +431,7 @@ class Project:
                 return None
             return targets  # type: ignore[return-value]
         if found.local_value is not None:  # a name bound in the enclosing function
-            value = found.local_value
-            if isinstance(value, ast.Call) and APP_CLASSES.get(dotted(facts, value.func) or ""):
-                return []  # an app the function builds itself: no module-level app gets a lifespan
+            value = found.local_value  # (an app the function builds itself was reported by `_block`)
             if not isinstance(value, (ast.Name, ast.Attribute)):
                 return None
             receiver = value

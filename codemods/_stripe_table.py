@@ -252,14 +252,15 @@ class Table:
         return owner in self.resources and method in self.resources[owner]
 
 
-def shipped() -> list[Version]:
+@cache
+def shipped() -> tuple[Version, ...]:
     versions = []
     for path in TABLES.glob("stripe-*.json"):
         try:
             versions.append(Version(path.stem.removeprefix("stripe-")))
         except InvalidVersion:
             continue
-    return sorted(versions)
+    return tuple(sorted(versions))
 
 
 @cache

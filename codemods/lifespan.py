@@ -20,7 +20,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import ScopeProvider
 
-from awaitify.codemod_base import AwaitifyCodemod, thread_helper
+from awaitify.codemod_base import AwaitifyCodemod, thread_helper, thread_import
 from awaitify.findings import Diagnostic
 from awaitify.codemod_rules import LIFESPAN
 
@@ -150,10 +150,8 @@ class OnEventToLifespan(AwaitifyCodemod):
         out = []
         for call, is_async in calls:
             if is_async == OFFLOAD:  # a sync hook that blocks, which propagation runs in a thread
-                runtime = self.config.target
-                AddImportsVisitor.add_needed_import(
-                    self.context, "anyio.to_thread" if runtime == "anyio" else "trio" if runtime == "trio" else "asyncio")
-                out.append(f"{indent}await {thread_helper(runtime)}({call.removesuffix('()')})")
+                AddImportsVisitor.add_needed_import(self.context, thread_import(self.config.target))
+                out.append(f"{indent}await {thread_helper(self.config.target)}({call.removesuffix('()')})")
             elif is_async is True:
                 out.append(f"{indent}await {call}")
             elif is_async is False:

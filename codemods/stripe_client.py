@@ -178,7 +178,7 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
     # --- deciding: all of the module's Stripe uses convert, or none ---------------------------------
     def _plan(self, module: cst.Module) -> Conversion | None:
         if not any(self.stripe_name(n) == "stripe.api_key" for n in _attributes(module)):
-            return None  # no need to import stripe (~1 s) for a file that never names the key
+            return None  # no need to survey a file that never names the key
         api = table_for(self.config.root)
         self.api = None if isinstance(api, str) else api
         survey = _Survey(self)

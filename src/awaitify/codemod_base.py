@@ -160,8 +160,8 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         found = self.session.suppressed
         if not found:
             return False
-        pos = self.get_metadata(PositionProvider, node, None)
-        return pos is not None and is_suppressed(found, set(self.original_lines(node)), self.RULE.code)
+        lines = self.original_lines(node)
+        return lines != (0, 0) and is_suppressed(found, set(lines), self.RULE.code)
 
     # --- names ------------------------------------------------------------------------------------
     def qualified_name(self, node: cst.CSTNode) -> str | None:
@@ -318,16 +318,21 @@ def to_thread(context: CodemodContext, call: cst.Call, runtime: str) -> cst.Call
     func = cst.Arg(call.func.with_changes(lpar=[], rpar=[]) if isinstance(call.func, cst.Await) else call.func)
     args = [func, *call.args]
     if runtime in ("anyio", "trio"):  # anyio.to_thread.run_sync / trio.to_thread.run_sync take no keywords
-        AddImportsVisitor.add_needed_import(context, f"{runtime}.to_thread" if runtime == "anyio" else runtime)
+        AddImportsVisitor.add_needed_import(context, thread_import(runtime))
         if any(arg.keyword is not None or arg.star == "**" for arg in call.args):
             AddImportsVisitor.add_needed_import(context, "functools")
             partial = cst.Call(func=cst.Attribute(cst.Name("functools"), cst.Name("partial")), args=with_commas(args))
             args = [cst.Arg(partial)]
         target = cst.Attribute(cst.Attribute(cst.Name(runtime), cst.Name("to_thread")), cst.Name("run_sync"))
     else:
-        AddImportsVisitor.add_needed_import(context, "asyncio")
+        AddImportsVisitor.add_needed_import(context, thread_import(runtime))
         target = cst.Attribute(cst.Name("asyncio"), cst.Name("to_thread"))
     return cst.Call(func=target, args=with_commas(args))
+
+
+def thread_import(runtime: str) -> str:
+    """The module `to_thread` (and any thread offload written as text) needs imported for the runtime."""
+    return "anyio.to_thread" if runtime == "anyio" else runtime if runtime == "trio" else "asyncio"
 
 
 def thread_helper(runtime: str) -> str:

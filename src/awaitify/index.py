@@ -540,11 +540,8 @@ class ProjectIndex:
         if not dotted.startswith("."):
             return dotted
         level = len(dotted) - len(dotted.lstrip("."))
-        module = self.primary_name.get(path, "")
-        package = module.split(".") if self.summary(path).is_package_init else module.split(".")[:-1]
-        base = package[: len(package) - (level - 1)] if level > 1 else package
-        rest = dotted.lstrip(".")
-        return ".".join([*base, rest] if rest else base)
+        return absolute_module(self.primary_name.get(path, ""), self.summary(path).is_package_init,
+                               dotted.lstrip(".") or None, level)
 
     def resolve_dotted(self, dotted: str, depth: int = 0) -> tuple[str, object] | None:
         """("function", FuncId) | ("class", ClassId) | ("module", path) | ("external", dotted)."""

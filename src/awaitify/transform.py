@@ -109,14 +109,13 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # libcst's own deprecation chatter is not the user's business
         wrapper: MetadataWrapper | None = None
-        code: str | None = None  # the text `session.line_map` maps, once a codemod changed the tree
+        code = raw.decode(source.encoding)  # the text `session.line_map` maps
         for rule in rules:
             # One metadata resolution per version of the tree: scope and qualified-name analysis
             # cost ~10x the parse, and a codemod that changed nothing leaves the same tree object.
             if wrapper is None or wrapper.module is not tree:
                 if wrapper is not None:  # an earlier codemod moved lines: keep positions the original's
-                    old = code if code is not None else wrapper.module.code
-                    code = tree.code
+                    old, code = code, tree.code
                     session.line_map = line_map.follow(session.line_map or line_map.identity(old.count("\n") + 1), old, code)
                 wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
             codemod = transformer_for(rule)(context)
@@ -124,11 +123,13 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
             with codemod.resolve(wrapper):
                 codemod.context = replace(context, wrapper=wrapper)
                 tree = wrapper.module.visit(codemod)
-            if tree is not wrapper.module and len(session.changes) == recorded and tree.code != wrapper.module.code:
+            if tree is not wrapper.module and len(session.changes) == recorded:
                 # An edit with no recorded reason would be written or dropped depending on whether
-                # another rule changed the file: never silently. Left out, and said.
-                session.diagnostics.append(Diagnostic(source.display, 1, 1, rule.code, f"internal: {rule.name} changed the "
-                                                      "file without recording why; that change is left out"))
+                # another rule changed the file: never silently. Left out, and said. (A new tree
+                # with the same text is dropped too: it would cost the next rule a metadata pass.)
+                if tree.code != code:
+                    session.diagnostics.append(Diagnostic(source.display, 1, 1, rule.code, f"internal: {rule.name} "
+                                                          "changed the file without recording why; that change is left out"))
                 tree = wrapper.module
         if session.changes:
             tree = tree.visit(ParenthesizeAwait())

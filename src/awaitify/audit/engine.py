@@ -223,7 +223,7 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
 def _unused_suppressions(result: CheckResult, scans: "_Scans", displays: dict[str, str], selected: set[str]) -> None:
     """`# awaitify: ignore[...]` comments on a line where no rule they name finds anything (whether or
     not async code reaches it), or naming a rule that does not exist: AW001, as ruff's RUF100."""
-    known = {check.code for check in BY_CODE.values()}
+    known = set(BY_CODE)
     for path, scan_ in sorted(scans.done.items()):
         comments = own_comments(scans.texts.get(path, ""))
         if not comments:
@@ -271,11 +271,12 @@ def _syntax_errors_as_findings(result: CheckResult, sources: list[SourceFile]) -
 def _fixable_as_planned(result: CheckResult, sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]) -> None:
     """A rule decided project-wide (its `planner`) fixes only what its plan does: the planner says
     which of its findings `fix` will change, so `check` never calls fixable what `fix` refuses."""
-    for rule, module in planner_modules(tuple(r for r in all_rules() if r.code in {f.code for f in result.findings})):
+    found = {f.code for f in result.findings}
+    by_display = {s.display: str(s.path) for s in sources}
+    for rule, module in planner_modules(tuple(r for r in all_rules() if r.code in found)):
         sites = getattr(module, "fixed_sites", None)
         if sites is None:
             continue
-        by_display = {s.display: str(s.path) for s in sources}
         moved = sites(module.plan_project(sources, config))
         result.findings = [
             replace(f, fixable=f.fixable and f.line in moved.get(by_display.get(f.path, ""), set())) if f.code == rule.code else f
