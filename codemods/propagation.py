@@ -39,6 +39,7 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         self.plan = self.session.plan
         self._names: list[tuple[str, bool]] = []  # (qualname, is a function) of enclosing defs
         self._consumed: set[int] = set()  # offloaded generator calls a consumer runs to the end
+        self._consumer_of: dict[int, cst.Call] = {}  # consuming call -> the generator call it runs whole
 
     def _qualname(self, name: str) -> str:
         if not self._names:
@@ -76,8 +77,9 @@ class ApplyPropagationPlan(AwaitifyCodemod):
 
     def visit_Call(self, node: cst.Call) -> bool:
         generator = self._consumed_generator(node)
-        if generator is not None:
+        if generator is not None:  # looked up once, here: the consumer's leave_Call and the generator's need it
             self._consumed.add(id(generator))
+            self._consumer_of[id(node)] = generator
         return True
 
     def _consumed_generator(self, node: cst.Call) -> cst.Call | None:
@@ -100,8 +102,8 @@ class ApplyPropagationPlan(AwaitifyCodemod):
             if pos in self.plan.unsafe_calls:
                 self._mark_unsafe()
             return awaited(updated)
-        generator = self._consumed_generator(original)
-        if generator is not None and id(generator) in self._consumed:
+        generator = self._consumer_of.get(id(original))
+        if generator is not None:
             position = self._call_position(generator)
             self.record(generator, f"{self.plan.offload_calls[position]}, consumed whole there by {self._shown(original.func)}()")
             return awaited(to_thread(self.context, updated, runtime))

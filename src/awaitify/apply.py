@@ -33,7 +33,6 @@ VERIFY_TIMEOUT = 600.0  # seconds; `--verify-timeout`
 @dataclass
 class ApplyReport:
     written: list[FileResult] = field(default_factory=list)
-    refused: list[tuple[FileResult, str]] = field(default_factory=list)  # kept for callers; failures go to `failed`
     failed: list[tuple[FileResult, str]] = field(default_factory=list)  # not written: why
     interrupted: bool = False
     restored: bool = False
@@ -110,15 +109,9 @@ def run_verify(command: str, cwd: Path, timeout: float, stop: _StopBetweenFiles 
             break
         if not chunk:
             time.sleep(0.02)
-    if problem:
-        _kill_group(proc)
-    else:
-        try:  # the shell exited: anything it left running in its group goes too
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if proc.returncode != 0:
-            problem = f"failed (exit {proc.returncode})"
+    _kill_group(proc)  # timed out or interrupted, or the shell exited: anything left in its group goes too
+    if not problem and proc.returncode != 0:
+        problem = f"failed (exit {proc.returncode})"
     proc.stdout.close()
     return problem, output.decode("utf-8", "replace")[-4000:]
 

@@ -92,12 +92,6 @@ class _Finder(ast.NodeVisitor):
         self.generic_visit(node)
         self._classes.pop()
 
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        # methods keep the class for `self`; a function nested in one does too (closures over self)
-        self.generic_visit(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
     def visit_Subscript(self, node: ast.Subscript) -> None:
         value = node.value
         if (isinstance(value, ast.Attribute) and value.attr == "modules" and isinstance(value.value, ast.Name)
@@ -124,9 +118,7 @@ class _Finder(ast.NodeVisitor):
             self._add(node, CLASS, self._classes[-1], prefix)
         elif isinstance(obj, ast.Name) and obj.id in self.modules:
             self._add(node, IMPORTED, self.modules[obj.id], prefix)
-        elif isinstance(obj, ast.Call) and isinstance(obj.func, ast.Attribute) and obj.func.attr == "import_module":
-            self._add(node, ANY, "", prefix) if prefix else None
-        elif prefix:
+        elif prefix:  # an object the scan cannot name (`import_module(...)` too): any function with the prefix
             self._add(node, ANY, "", prefix)
 
     def _add(self, node: ast.AST, kind: str, target: str, prefix: str) -> None:

@@ -105,8 +105,6 @@ def print_summary(result: RunResult, console: Console, mode: str, quiet: bool, e
                   applied: "ApplyReport | None" = None) -> None:
     """mode: "dry-run", "write" or "check": it picks the verb ("would change" / "changed")."""
     if applied is not None:
-        for refused, why in applied.refused:
-            console.print(Text(f"{refused.display}: {why}", style="yellow"))
         if applied.interrupted:
             names = ", ".join(r.display for r in applied.written) or "none"
             console.print(Text(f"awaitify: interrupted: wrote {len(applied.written)} of {len(result.changed)} "

@@ -36,12 +36,8 @@ def _open_child(parent_fd: int, name: str, create: bool) -> int:
             pass
     try:
         return os.open(name, _DIR_FLAGS | _NOFOLLOW, dir_fd=parent_fd)
-    except OSError as exc:
-        try:
-            link = stat.S_ISLNK(os.stat(name, dir_fd=parent_fd, follow_symlinks=False).st_mode)
-        except OSError:
-            link = False
-        if link:
+    except OSError:
+        if _is_link(parent_fd, name):
             raise PathRefused(f"{name} is a symlink; awaitify does not write through links") from None
         raise
 
