@@ -106,6 +106,8 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         if generator is not None:
             position = self._call_position(generator)
             self.record(generator, f"{self.plan.offload_calls[position]}, consumed whole there by {self._shown(original.func)}()")
+            if position in self.plan.unsafe_calls:
+                self._mark_unsafe()
             return awaited(to_thread(self.context, updated, runtime))
         if pos in self.plan.offload_calls:
             kind = self.plan.offload_kinds.get(pos)
@@ -114,6 +116,8 @@ class ApplyPropagationPlan(AwaitifyCodemod):
                     self._refuse_offload(original, kind)
                 return updated
             self.record(original, self.plan.offload_calls[pos])
+            if pos in self.plan.unsafe_calls:
+                self._mark_unsafe()
             return awaited(to_thread(self.context, updated, runtime))
         if pos in self.plan.run_calls:
             self.record(original, self.plan.run_calls[pos])

@@ -45,6 +45,9 @@ class Config:
     lifespan_merge: bool = False
     subprocess: str = "thread"  # "exec": simple subprocess.run calls -> asyncio.create_subprocess_exec
     blocking_calls: dict[str, str] = field(default_factory=dict)  # dotted name -> "offload" | async twin
+    # objects (or the classes and factories making them) that work only in the thread that made them:
+    # an offload touching one is an unsafe fix (awaitify.thread_bound)
+    thread_bound: tuple[str, ...] = ()
     max_file_size: int = 4 * 1024 * 1024  # bytes; larger files are skipped unread (0: no limit)
     source: Path | None = None  # the file the settings came from
     root: Path = field(default_factory=Path.cwd)  # paths in the config are relative to this
@@ -111,6 +114,14 @@ def _blocking_calls(key: str, value: Any) -> dict[str, str]:
     return calls
 
 
+def _dotted_list(key: str, value: Any) -> tuple[str, ...]:
+    names = _str_list(key, value)
+    for name in names:
+        if not _dotted(name):
+            raise ConfigError(f"`{key}`: use the dotted name of the object, e.g. \"pkg.db.conn\"; got {name!r}")
+    return names
+
+
 def _size(key: str, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ConfigError(f"`{key}` must be a number of bytes (0: no limit); got {value!r}")
@@ -131,6 +142,7 @@ _KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "subprocess": ("subprocess", _choice(SUBPROCESS_MODES)),
     "blocking-calls": ("blocking_calls", _blocking_calls),
     "max-file-size": ("max_file_size", _size),
+    "thread-bound": ("thread_bound", _dotted_list),
     "unsafe-fixes": ("unsafe_fixes", _bool),
 }
 

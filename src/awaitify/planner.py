@@ -35,6 +35,7 @@ from awaitify.rules import Rule, planner_modules
 from awaitify.source import SourceFile
 from awaitify.suppress import is_suppressed, suppressions
 from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC, CallSite, Ref
+from awaitify.thread_bound import ThreadBound
 
 PROPAGATION = "propagation"
 # decorators known to hand back the coroutine function unchanged in behaviour
@@ -459,6 +460,8 @@ class Propagator:
         return plan.files.setdefault(path, FilePlan())
 
     def _asyncify(self, plan: Plan, closure: Closure, unsafe: set[FuncId] = frozenset()) -> None:  # type: ignore[assignment]
+        paths = {fid[0] for fid in closure.members} | {edge.path for edge, _ in (*closure.awaits, *closure.bridges)}
+        plan.closures.append((self.index.display_name(min(closure.members)), tuple(sorted(paths))))
         for fid, why in closure.members.items():
             self._file(plan, fid[0]).make_async[fid[1]] = why
             if fid in unsafe:
@@ -485,9 +488,16 @@ class Propagator:
             if edge.site.context != ASYNC:
                 continue
             pos = edge.site.key
+            hazard = self.thread_bound.hazard(fid) or self.thread_bound.site_hazard(edge)
+            if hazard and not self.config.unsafe_fixes:
+                self._keep_on_loop(plan, edge, fid, hazard)
+                continue
             self._file(plan, edge.path).offload_calls[pos] = (
                 f"{self.name(fid)} blocks ({closure.members.get(fid, '')}) and stays sync ({reason}): run in a thread"
+                + (f", although it {hazard} (unsafe fix)" if hazard else "")
             )
+            if hazard:
+                self._file(plan, edge.path).unsafe_calls.add(pos)
             kind = self._hands_back(fid)
             if kind:
                 self._file(plan, edge.path).offload_kinds[pos] = kind
@@ -503,6 +513,19 @@ class Propagator:
                                               f"{self.name(fid)} {why} and is reached from async code, but no call "
                                               f"site can be offloaded ({reason})"))
 
+
+    @functools.cached_property
+    def thread_bound(self) -> ThreadBound:
+        return ThreadBound(self.index, self.config.thread_bound, self._display)
+
+    def _keep_on_loop(self, plan: Plan, edge: Edge, fid: FuncId, hazard: str) -> None:
+        """Offloading this call would lose state bound to the loop's thread: an unsafe fix, left out
+        (the call keeps blocking, as before) and listed with why."""
+        plan.unsafe_not_applied.append((self._display(edge.path), edge.site.line, edge.site.col,
+                                        f"{self.name(fid)} would run in a thread (`asyncio.to_thread`), but it {hazard}; "
+                                        "left blocking the loop: --unsafe-fixes makes that change"))
+        plan.explanations.append(f"{self.name(fid)} not offloaded at {self.where(edge.path, edge.site.line)}: it {hazard} "
+                                 "(an unsafe fix: --unsafe-fixes)")
 
     def _hands_back(self, fid: FuncId) -> str | None:
         """What calling `fid` builds without running its body: a context manager (`@contextmanager`)

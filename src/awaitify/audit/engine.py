@@ -24,6 +24,7 @@ from awaitify.pool import Pool, focus_one, outline_one, pool_mapper, text_size
 from awaitify.source import SourceFile, read_all
 from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
 from awaitify.suppress import is_suppressed, own_comments
+from awaitify.thread_bound import ThreadBound
 
 # a file holding none of these cannot hold a finding (the cheap pre-check, as for `fix`)
 TOKENS = ("sleep", "run", "requests", "httpx", "urllib", "subprocess", "os", "open", "input", "redis", "psycopg2",
@@ -180,6 +181,7 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
         if down is not None:
             scans.read(sorted({fid[0] for fid in down.reached} & may_hold))
         reach = Reach(index, lambda p: displays.get(p, p), barrier, down)
+        bound = ThreadBound(index, config.thread_bound, lambda p: displays.get(p, p))
         scans.read(store.unreadable())  # a broken module async code imports from is named, with the reason
         cache.put_outlines(store.known_outlines(), plain_keys)
     finally:
@@ -208,8 +210,14 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
             # `blocking-calls`) is fixed: the helper is made async or offloaded where async code calls it
             fixable = site.fixable and check.fixed_by in codemods and (
                 not chain or (config.propagate != "off" and site.target in propagated))
+            # the helper async code calls is offloaded: not when that loses thread-bound state (unsafe)
+            top = (chain[1].fid if len(chain) > 1 else None) or (path, site.owner)
+            hazard = bound.hazard(top) if chain and fixable else None
+            fixable = fixable and (hazard is None or config.unsafe_fixes)
             function = index.display_name((path, site.owner)) if site.owner else ""
-            result.findings.append(Finding(displays[path], site.line, site.col, site.code, _message(site, check, chain, config),
+            message = _message(site, check, chain, config) + (
+                f"; offloading `{index.display_name(top)}` is an unsafe fix: it {hazard}" if hazard else "")
+            result.findings.append(Finding(displays[path], site.line, site.col, site.code, message,
                                            fixable, chain, function, site.pattern, repo_relative(Path(path)),
                                            site.end_line, site.end_col))
     _fixable_as_planned(result, sources, config, rules)

@@ -9,7 +9,7 @@ function's answer does not depend on where the search started.
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from awaitify.index import Edge, FuncId, ProjectIndex
@@ -25,6 +25,7 @@ class Link:
     path: str
     line: int
     is_async: bool
+    fid: tuple[str, str] | None = field(default=None, compare=False)  # the function, for further questions
 
 
 def runs_in_async(edge: Edge) -> bool:
@@ -77,7 +78,7 @@ class Reach:
         return found
 
     def _link(self, caller: FuncId, edge: Edge, is_async: bool) -> Link:
-        return Link(self.index.display_name(caller), self.display(edge.path), edge.site.line, is_async)
+        return Link(self.index.display_name(caller), self.display(edge.path), edge.site.line, is_async, caller)
 
     def _unwind(self, callee: FuncId, parents: dict, target: FuncId, first: Link) -> tuple[Link, ...]:
         links = [first]

@@ -1,5 +1,6 @@
 """A small store whose sync helpers hold thread-affine state: a sqlite3 connection (usable only in the
-thread that made it) and a context variable the caller reads back."""
+thread that made it) and a context variable the caller reads back. `describe` only reads the
+variable: it is the one helper a thread may run."""
 
 import contextvars
 import os
@@ -22,6 +23,12 @@ def tag(value: str) -> str:
         os.makedirs(os.environ["APP_DATA"])
     request_id.set(value)
     return value
+
+
+def describe() -> dict:
+    """Only reads the context variable: a thread sees the caller's value (to_thread copies the
+    context), so this one may be offloaded."""
+    return {"request_id": request_id.get(), "stored": os.path.isdir(os.environ["APP_DATA"])}
 
 
 def nightly() -> tuple:

@@ -7,4 +7,4 @@ async def handle(text: str) -> dict:
         count = db.save(text)
     except PermissionError as exc:
         return {"error": str(exc)}
-    return {"count": count, "request_id": db.request_id.get()}
+    return {"count": count, "request_id": db.request_id.get(), "seen": db.describe()}

@@ -1,0 +1,350 @@
+"""Offloads that would lose state living on the loop's thread (an *unsafe* fix, docs/propagation.md).
+
+`await asyncio.to_thread(f, ...)` runs `f` on another thread, in a copy of the caller's context.
+Three kinds of object do not survive that move:
+
+- a sqlite3 connection (or a cursor of one) made outside the offloaded call: sqlite3 refuses it in
+  any other thread (`ProgrammingError`), unless it was opened with `check_same_thread=False`;
+- a `threading.local()`: the thread sees its own, empty attributes;
+- a `contextvars.ContextVar` that `f` *sets* (or resets): the thread works in a copy of the context,
+  so the caller never sees the value (`.get()` alone is fine: the copy holds the caller's values);
+
+plus whatever the project lists in `thread-bound = [...]` (a module-level object, or a class or
+factory whose results are bound to the thread that made them).
+
+`ThreadBound.hazard(fid)` says why offloading `fid` would lose such state, reading `fid` and every
+project function it calls (as far as the index resolves them); `site_hazard` looks at what a call
+site passes in. The tool cannot see what those objects will do in the thread at run time, so such
+an offload is not *provably* equivalent: it is made only with `--unsafe-fixes`.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Iterator
+
+from awaitify.index import Edge, FuncId, ProjectIndex
+from awaitify.summary import UNPARSABLE, char_column, name_chain
+
+SQLITE, LOCAL, CONTEXTVAR, CONFIGURED = "sqlite3", "threading.local", "contextvars.ContextVar", "configured"
+CONSTRUCTORS = {
+    "sqlite3.connect": SQLITE, "sqlite3.Connection": SQLITE, "sqlite3.dbapi2.connect": SQLITE,
+    "threading.local": LOCAL, "_thread._local": LOCAL,
+    "contextvars.ContextVar": CONTEXTVAR,
+}
+# methods of a sqlite3 connection that hand back an object bound to the same thread (a cursor)
+_SQLITE_DERIVED = frozenset({"cursor", "execute", "executemany", "executescript"})
+_CONTEXTVAR_WRITES = frozenset({"set", "reset"})
+_MAX_DEPTH = 30  # how deep into the project's calls a hazard is looked for
+
+
+@dataclass(frozen=True)
+class Bound:
+    """An object bound to the thread that made it: what it is, its dotted name, where it is made."""
+
+    kind: str
+    name: str
+    path: str
+    line: int
+
+    def why(self, where: str) -> str:
+        if self.kind == SQLITE:
+            return (f"uses the sqlite3 connection `{self.name}` ({where}), made outside the offloaded call: sqlite3 "
+                    "refuses it in another thread (ProgrammingError)")
+        if self.kind == LOCAL:
+            return f"uses `{self.name}` ({where}), a threading.local: another thread sees its own, empty attributes"
+        if self.kind == CONTEXTVAR:
+            return (f"sets the context variable `{self.name}` ({where}): a thread runs in a copy of the context, so "
+                    "the caller would not see the value")
+        return f"uses `{self.name}` ({where}), marked thread-bound in the settings (`thread-bound`)"
+
+
+class _Module:
+    """One file's facts: its imports, module-level bound objects, bound `self.` attributes, functions."""
+
+    def __init__(self, owner: "ThreadBound", path: str, tree: ast.Module, lines: list[str]) -> None:
+        self.owner, self.path, self.lines = owner, path, lines
+        self.dotted = owner.index.primary_name.get(path, "")
+        self.imports: dict[str, str] = {}
+        self.functions: dict[str, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+        self.bound: dict[str, Bound] = {}
+        self.attrs: dict[tuple[str, str], Bound] = {}  # (class qualname, attribute) -> bound
+        self.classes: set[str] = set()
+        self.globals: set[str] = {n.id for node in tree.body for n in ast.walk(node)
+                                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self._methods: list[tuple[str, ast.AST]] = []  # (class qualname, method) for `self.x = ...`
+        self._walk(tree.body, "", in_function=False, cls=None)
+        for node in tree.body:  # module level, in order: `cur = conn.cursor()` after `conn = ...`
+            self._bind_assignment(node, self.bound, lambda name: f"{self.dotted}.{name}" if self.dotted else name)
+        for cls, method in self._methods:
+            for node in ast.walk(method):
+                self._bind_self(node, cls)
+
+    def _walk(self, body: list[ast.stmt], prefix: str, in_function: bool, cls: str | None) -> None:
+        for node in body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                qualname = prefix + node.name
+                self.functions[qualname] = node
+                if cls is not None:
+                    self._methods.append((cls, node))
+                self._walk(node.body, qualname + ".<locals>.", True, None)
+            elif isinstance(node, ast.ClassDef):
+                qualname = prefix + node.name
+                self.classes.add(qualname)
+                self._walk(node.body, qualname + ".", in_function, qualname)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)) and not in_function:
+                self._import(node)
+            elif isinstance(node, (ast.If, ast.Try)) and not in_function:
+                for part in (node.body, node.orelse, *getattr(node, "handlers", ()), getattr(node, "finalbody", [])):
+                    self._walk(part.body if isinstance(part, ast.ExceptHandler) else part, prefix, in_function, cls)
+
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    self.imports[alias.asname] = alias.name
+                else:
+                    head = alias.name.partition(".")[0]
+                    self.imports[head] = head
+            return
+        module = self.owner.index._absolute(self.path, "." * node.level + (node.module or ""))
+        for alias in node.names:
+            if alias.name != "*":
+                self.imports[alias.asname or alias.name] = f"{module}.{alias.name}" if module else alias.name
+
+    def _bind_assignment(self, node: ast.AST, into: dict[str, Bound], shown) -> None:
+        if isinstance(node, ast.Assign):
+            targets, value = node.targets, node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            targets, value = [node.target], node.value
+        else:
+            return
+        kind = self.made_by(value, into)
+        if kind is None:
+            return
+        for target in targets:
+            if isinstance(target, ast.Name):
+                into[target.id] = Bound(kind, shown(target.id), self.path, node.lineno)
+
+    def _bind_self(self, node: ast.AST, cls: str) -> None:
+        if not isinstance(node, (ast.Assign, ast.AnnAssign)) or getattr(node, "value", None) is None:
+            return
+        kind = self.made_by(node.value, self.bound)
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if kind and isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+                self.attrs[(cls, target.attr)] = Bound(kind, f"{self.dotted}.{cls}.{target.attr}".lstrip("."), self.path, node.lineno)
+
+    def made_by(self, value: ast.expr, known: dict[str, Bound]) -> str | None:
+        """The kind of thread-bound object `value` makes, if any."""
+        if not isinstance(value, ast.Call):
+            return None
+        func = value.func
+        if (isinstance(func, ast.Attribute) and func.attr in _SQLITE_DERIVED and isinstance(func.value, ast.Name)
+                and func.value.id in known and known[func.value.id].kind == SQLITE):
+            return SQLITE  # conn.cursor(): a cursor of a bound connection
+        dotted = self.dotted_name(func)
+        kind = CONSTRUCTORS.get(dotted or "") or (CONFIGURED if dotted in self.owner.configured else None)
+        if kind == SQLITE and any(k.arg == "check_same_thread" and not (isinstance(k.value, ast.Constant) and k.value.value)
+                                  for k in value.keywords):
+            return None  # opened for use from any thread
+        return kind
+
+    def dotted_name(self, expr: ast.expr) -> str | None:
+        chain = name_chain(expr)
+        if chain is None:
+            return None
+        head, parts = chain
+        base = self.imports.get(head)
+        if base is None:
+            if head in self.globals or head in self.functions or head in self.classes:
+                base = f"{self.dotted}.{head}" if self.dotted else head
+            else:
+                base = head
+        return ".".join([base, *parts])
+
+    def where(self, bound: Bound) -> str:
+        return f"{self.owner.display(bound.path)}:{bound.line}"
+
+
+class ThreadBound:
+    def __init__(self, index: ProjectIndex, configured: tuple[str, ...] = (), display=str) -> None:
+        self.index = index
+        self.configured = frozenset(configured)
+        self.display = display
+        self._modules: dict[str, _Module | None] = {}
+        self._direct: dict[FuncId, str | None] = {}
+        self._found: dict[FuncId, str | None] = {}
+
+    def module(self, path: str) -> _Module | None:
+        if path not in self._modules:
+            text = self.index.texts.get(path)
+            try:
+                tree = ast.parse(text) if text is not None else None
+            except UNPARSABLE:
+                tree = None
+            if tree is not None:
+                _link_parents(tree)
+            self._modules[path] = _Module(self, path, tree, text.splitlines()) if tree is not None else None
+        return self._modules[path]
+
+    # --- what a function touches ------------------------------------------------------------------
+    def hazard(self, fid: FuncId) -> str | None:
+        """Why running `fid` in a thread would lose thread-bound state (it, or a project function it
+        calls, touches such an object), or None."""
+        if fid not in self._found:
+            self._found[fid] = self._search(fid)
+        return self._found[fid]
+
+    def _search(self, fid: FuncId) -> str | None:
+        seen, stack = {fid}, [(fid, 0)]
+        while stack:
+            current, depth = stack.pop()
+            found = self.direct(current)
+            if found:
+                return found if current == fid else f"calls `{self.index.display_name(current)}`, which {found}"
+            if depth >= _MAX_DEPTH:
+                continue
+            for _, callee in self.index.calls_from(current):
+                if callee not in seen:
+                    seen.add(callee)
+                    stack.append((callee, depth + 1))
+        return None
+
+    def direct(self, fid: FuncId) -> str | None:
+        if fid not in self._direct:
+            module = self.module(fid[0])
+            node = module.functions.get(fid[1]) if module else None
+            self._direct[fid] = self._touches(module, node, fid[1]) if node is not None else None
+        return self._direct[fid]
+
+    def _touches(self, module: _Module, node: ast.AST, qualname: str) -> str | None:
+        local = _local_names(node)
+        cls = _enclosing_class(module, qualname)
+        for expr in _chains(node):
+            bound = self._bound_at(module, expr, local, cls)
+            if bound is not None and (bound.kind != CONTEXTVAR or _writes_contextvar(expr)):
+                return bound.why(module.where(bound))
+        return None
+
+    def _bound_at(self, module: _Module, expr: ast.expr, local: set[str], cls: str | None) -> Bound | None:
+        """The bound object a Name/Attribute chain names (module-level here or in a project module,
+        or a bound `self.` attribute of the enclosing class), or None."""
+        chain = name_chain(expr)
+        if chain is None:
+            return None
+        head, parts = chain
+        if head == "self" and cls is not None and parts:
+            return self._attribute(module, cls, parts[0])
+        if head in local:
+            return None
+        if head in module.bound and head not in module.imports:
+            return module.bound[head]
+        dotted = module.dotted_name(expr)
+        if dotted is None:
+            return None
+        for name in self.configured:
+            if dotted == name or dotted.startswith(name + "."):
+                return Bound(CONFIGURED, name, module.path, expr.lineno)
+        return self._imported(dotted) if head in module.imports else None
+
+    def _imported(self, dotted: str) -> Bound | None:
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            path = self.index.modules.get(".".join(parts[:cut]))
+            if path is not None:
+                other = self.module(path)
+                return other.bound.get(parts[cut]) if other else None
+        return None
+
+    def _attribute(self, module: _Module, cls: str, attr: str) -> Bound | None:
+        try:
+            classes = [c for c in self.index.mro((module.path, cls)) if c is not None]
+        except KeyError:
+            classes = [(module.path, cls)]
+        for path, qualname in classes or [(module.path, cls)]:
+            other = self.module(path)
+            if other and (qualname, attr) in other.attrs:
+                return other.attrs[(qualname, attr)]
+        return None
+
+    # --- what a call site hands the thread ----------------------------------------------------------
+    def site_hazard(self, edge: Edge) -> str | None:
+        """Why the arguments the offloaded call at `edge` passes would not survive the thread: a bound
+        object the caller made (module level, or a local of the calling function)."""
+        module = self.module(edge.path)
+        if module is None:
+            return None
+        call, caller = _call_at(module, edge)
+        if call is None:
+            return None
+        own: dict[str, Bound] = {}
+        if caller is not None:
+            for node in ast.walk(caller):
+                module._bind_assignment(node, own, lambda name: name)
+        local = _local_names(caller) - set(own) if caller is not None else set()
+        cls = _enclosing_class(module, edge.site.owner)
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            for expr in _chains(arg):
+                chain = name_chain(expr)
+                bound = own.get(chain[0]) if chain and chain[0] in own else self._bound_at(module, expr, local, cls)
+                if bound is not None and bound.kind != CONTEXTVAR:
+                    return f"passes {bound.why(module.where(bound)).removeprefix('uses ')}"
+        return None
+
+
+def _call_at(module: _Module, edge: Edge) -> tuple[ast.Call | None, ast.AST | None]:
+    """The call at the edge (the called expression ends at `site.key`), and the function holding it."""
+    caller = module.functions.get(edge.site.owner)
+    line, col = edge.site.key
+    for node in ast.walk(caller if caller is not None else ast.parse("")):
+        if isinstance(node, ast.Call) and node.func.end_lineno == line:
+            if char_column(module.lines, line, node.func.end_col_offset or 0) == col:
+                return node, caller
+    return None, caller
+
+
+def _enclosing_class(module: _Module, qualname: str) -> str | None:
+    """`C.m` -> `C` when C is a class of the module (a method's `self`)."""
+    cls = qualname.rpartition(".")[0]
+    return cls if cls in module.classes else None
+
+
+def _local_names(node: ast.AST) -> set[str]:
+    """Names a function binds itself (parameters, assignments, imports, loops), minus `global` ones."""
+    names: set[str] = set()
+    declared: set[str] = set()
+    args = getattr(node, "args", None)
+    if isinstance(args, ast.arguments):
+        names |= {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+        names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            names.add(sub.id)
+        elif isinstance(sub, (ast.Global, ast.Nonlocal)):
+            declared.update(sub.names)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).partition(".")[0] for a in sub.names)
+    return names - declared
+
+
+def _chains(node: ast.AST) -> Iterator[ast.expr]:
+    """Every Name and every Attribute chain standing in `node` (each prefix of `a.b.c` too)."""
+    for sub in ast.walk(node):
+        if isinstance(sub, (ast.Name, ast.Attribute)):
+            yield sub
+
+
+def _writes_contextvar(expr: ast.expr) -> bool:
+    """`var.set(...)` / `var.reset(...)`: `expr` is `var`, and something called `.set` on it. Known by
+    the parent links `_link_parents` adds."""
+    parent = getattr(expr, "_tb_parent", None)
+    return (isinstance(parent, ast.Attribute) and parent.attr in _CONTEXTVAR_WRITES
+            and isinstance(getattr(parent, "_tb_parent", None), ast.Call) and parent._tb_parent.func is parent)
+
+
+def _link_parents(tree: ast.AST) -> None:
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            child._tb_parent = node  # type: ignore[attr-defined]
