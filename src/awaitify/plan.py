@@ -49,6 +49,9 @@ class Plan:
     needs_review: list[tuple[str, int, int, str]] = field(default_factory=list)
     # (path, line, column, message): public signatures of a library that --unsafe-fixes would make async
     unsafe_not_applied: list[tuple[str, int, int, str]] = field(default_factory=list)
+    # (first member's name, sorted absolute paths) of each closure made async: the files whose edits
+    # must land in one change (awaitify.changesets)
+    closures: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
 
     def for_file(self, path: str) -> FilePlan:
         return self.files.get(path) or FilePlan()
