@@ -17,12 +17,11 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 
 from awaitify import __version__
 from awaitify.audit.formats import FORMATS, render, statistics, text
-from awaitify.audit.results import CheckOptions, last_check
-from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config, discover as discover_config, load_file
+from awaitify.commands import load_settings, run_check
+from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config
 from awaitify.errors import UsageError
 from awaitify.help_format import PlaceholderCommand
 from awaitify.rules import doc_text, every_rule, find_rules, select_rules, without_fix
-from awaitify.scope import changed_since as changed_since_files
 from awaitify.safe_write import PathRefused, write_output
 
 # The engine, the codemods and libcst (~0.6 s to import) are imported by the commands that run
@@ -59,9 +58,7 @@ def _use_color(color: str, stream) -> bool:
 
 
 def _load_config(config_file: Optional[Path], paths: list[Path]) -> Config:
-    if config_file is not None:
-        return load_file(config_file)
-    return discover_config(paths[0] if paths else Path.cwd())
+    return load_settings(config_file, paths)  # the API's too (awaitify.commands): one path
 
 
 def _interactive(result, settings: Config, rules, console, allow_dirty: bool, verify_cmd: Optional[str], quiet: bool,
@@ -194,7 +191,7 @@ def fix(
     from awaitify.apply import apply_results
     from awaitify.change_report import REPORT_FORMATS, missing_dependencies, render as render_changes
     from awaitify.report import make_console, patch_bytes, print_summary, progress_bar, write_patch
-    from awaitify.runner import RunOptions, run
+    from awaitify.commands import fix_rules, run_fix
     from awaitify.stdin import fix_stdin
 
     _choice("--color", color, ("auto", "always", "never"))
@@ -205,7 +202,7 @@ def fix(
         raise UsageError("--interactive cannot be combined with --check or --format")
     if _reads_stdin(paths, stdin_filename):
         settings = _load_config(config, [Path(stdin_filename).parent if stdin_filename else Path(".")])
-        rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
+        rules = fix_rules(settings, _split(select), _split(ignore))
         raise typer.Exit(fix_stdin(stdin_filename or "stdin.py", settings, rules, check, diff))
     paths = list(paths or [Path(".")])
     settings = _load_config(config, paths).with_overrides(
@@ -216,14 +213,13 @@ def fix(
         subprocess=_choice("--subprocess", subprocess_mode, SUBPROCESS_MODES),
         unsafe_fixes=True if unsafe_fixes else None,
     )
-    rules = select_rules(_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
+    rules = fix_rules(settings, _split(select), _split(ignore))
     for selector in without_fix(_split(select)):
         print(f"awaitify: `{selector}` has no fix: `awaitify check` reports it, rewrite it by hand", file=sys.stderr)
     console = make_console(color)
     with progress_bar(console, quiet) as progress:
-        scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
-        result = run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=not no_cache, progress=progress, scope=scope,
-                                                         isolate=True))
+        result = run_fix(paths, settings, rules, changed_since=changed_since, jobs=jobs, use_cache=not no_cache,
+                         progress=progress)
     stdout_color = output_file is None and _use_color(color, sys.stdout)
     verify = {"verify_timeout": verify_timeout, "allow_failing_baseline": verify_allow_failing_baseline}
     if interactive:
@@ -292,18 +288,8 @@ def check(
         raise typer.Exit(EXIT_CHANGES if result.findings else EXIT_OK)
     paths = list(paths or [Path(".")])
     settings = _load_config(config, paths).with_overrides(propagate=_choice("--propagate", propagate, PROPAGATE_POLICIES))
-    scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
-    # An unchanged tree is recognised from file stats and the flags as given, before the rules
-    # (and with them the codemods and libcst) are loaded; unknown selectors never get this far.
-    selectors = (_split(select) or settings.select, (*settings.ignore, *_split(ignore)))
-    last = last_check(paths, settings, selectors, use_cache=not no_cache)
-    if last.result is not None:
-        result = last.scoped(last.result, scope)
-    else:
-        from awaitify.audit.engine import run_check
-
-        rules = select_rules(*selectors, checks=True)
-        result = run_check(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=not no_cache, scope=scope), last)
+    result = run_check(paths, settings, _split(select), _split(ignore), changed_since=changed_since, jobs=jobs,
+                       use_cache=not no_cache)  # the API's run too (awaitify.commands): one path
     _write_output(output_file, report(result).encode())
     for path, reason in result.errors:
         print(f"{path}: {reason}", file=sys.stderr)

@@ -1,0 +1,60 @@
+"""What `check` and `fix` run, for both fronts: the command line (awaitify.cli) and the Python API
+(awaitify.api). One path: the same settings, the same rule selection and the same run, whichever
+front asked; the fronts only differ in what they do with the result (print it, or return it).
+
+Nothing here prints. The engine, the codemods and libcst are imported by the functions that run
+them: a warm `check` answers from the cache without them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from awaitify.audit.results import CheckOptions, CheckResult, last_check
+from awaitify.config import Config, discover as discover_config, load_file
+from awaitify.rules import Rule, select_rules
+from awaitify.scope import changed_since as changed_since_files
+
+if TYPE_CHECKING:
+    from awaitify.pool import Progress
+    from awaitify.runner import RunResult
+
+
+def load_settings(config_file: Path | None, paths: list[Path]) -> Config:
+    """`--config FILE`, else the nearest `[tool.awaitify]` above the first path (or here)."""
+    if config_file is not None:
+        return load_file(config_file)
+    return discover_config(paths[0] if paths else Path.cwd())
+
+
+def fix_rules(settings: Config, select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
+    """The codemods `fix` runs: `select` replaces the settings' selection, `ignore` adds to theirs."""
+    return select_rules(select or settings.select, (*settings.ignore, *ignore))
+
+
+def run_fix(paths: list[Path], settings: Config, rules: tuple[Rule, ...], *, changed_since: str | None = None,
+            jobs: int = 0, use_cache: bool = True, progress: Progress | None = None) -> RunResult:
+    """The whole `fix` run, nothing written: every file's new bytes, changes and refusals."""
+    from awaitify.runner import RunOptions, run
+
+    scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
+    # transforms in a worker process even with one job: a crash in libcst costs one file, not the run
+    return run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=use_cache, progress=progress, scope=scope,
+                                                  isolate=True))
+
+
+def run_check(paths: list[Path], settings: Config, select: tuple[str, ...], ignore: tuple[str, ...], *,
+              changed_since: str | None = None, jobs: int = 0, use_cache: bool = True) -> CheckResult:
+    """The whole `check` run. An unchanged tree is recognised from file stats and the selectors as
+    given, before the rules (and with them the codemods and libcst) are loaded; unknown selectors
+    never get this far."""
+    scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
+    selectors = (select or settings.select, (*settings.ignore, *ignore))
+    last = last_check(paths, settings, selectors, use_cache=use_cache)
+    if last.result is not None:
+        return last.scoped(last.result, scope)
+    from awaitify.audit.engine import run_check as run_audit
+
+    rules = select_rules(*selectors, checks=True)
+    return run_audit(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=use_cache, scope=scope), last)
