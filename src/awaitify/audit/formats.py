@@ -9,7 +9,7 @@ from collections import defaultdict
 from awaitify.audit.catalog import BY_CODE, CHECKS
 from awaitify.audit.results import CheckResult, Finding
 
-FORMATS = ("text", "json", "markdown", "sarif", "github")
+FORMATS = ("text", "json", "markdown", "sarif", "github", "rdjson")
 
 
 def _chain_lines(finding: Finding) -> list[str]:
@@ -189,5 +189,11 @@ def statistics(result: CheckResult) -> str:
     return "".join(line + "\n" for line in lines)
 
 
+def rdjson(result: CheckResult) -> str:
+    from awaitify.rdjson import from_check
+
+    return from_check(result)
+
+
 def render(result: CheckResult, fmt: str) -> str:
-    return {"text": text, "json": as_json, "markdown": markdown, "sarif": sarif, "github": github}[fmt](result)
+    return {"text": text, "json": as_json, "markdown": markdown, "sarif": sarif, "github": github, "rdjson": rdjson}[fmt](result)
