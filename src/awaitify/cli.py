@@ -174,7 +174,7 @@ def fix(
     verify_allow_failing_baseline: bool = typer.Option(
         False, "--verify-allow-failing-baseline", help="Write even when --verify-cmd fails before the rewrite (it is then not run after)."
     ),
-    output_format: str = typer.Option("text", "--format", metavar="<FORMAT>", help="text (the patch) | json (a change report) | markdown (a PR description)"),
+    output_format: str = typer.Option("text", "--format", metavar="<FORMAT>", help="text (the patch) | json (a change report) | markdown (a PR description) | rdjson (reviewdog suggestions)"),
     output_file: Optional[Path] = typer.Option(None, "--output-file", metavar="<FILE>", help="Write what goes to stdout to this file instead."),
     patch_file: Optional[Path] = typer.Option(None, "--patch-file", metavar="<FILE>", help="Also write the patch (git apply-able) to this file."),
     changed_since: Optional[str] = typer.Option(
@@ -195,7 +195,7 @@ def fix(
     from awaitify.stdin import fix_stdin
 
     _choice("--color", color, ("auto", "always", "never"))
-    _choice("--format", output_format, REPORT_FORMATS)
+    _choice("--format", output_format, (*REPORT_FORMATS, "rdjson"))
     if write and check:
         raise UsageError("--write and --check cannot be used together")
     if interactive and (check or output_format != "text"):
@@ -228,7 +228,10 @@ def fix(
     if patch_file is not None:
         _write_output(patch_file, patch_bytes(result))
     if output_format != "text":
-        _write_output(output_file, render_changes(result, settings, output_format).encode())
+        from awaitify.rdjson import from_fix
+
+        report = from_fix(result) if output_format == "rdjson" else render_changes(result, settings, output_format)
+        _write_output(output_file, report.encode())
     elif (not write and not check) or diff:
         if output_file is not None:
             _write_output(output_file, patch_bytes(result))
@@ -253,7 +256,7 @@ def check(
     select: Optional[List[str]] = typer.Option(None, "--select", metavar="<CODE>", help="Rule codes, prefixes, names or ASYNCxxx codes."),
     ignore: Optional[List[str]] = typer.Option(None, "--ignore", metavar="<CODE>", help="Rule codes, prefixes or names to skip."),
     config: Optional[Path] = typer.Option(None, "--config", metavar="<FILE>", help="A pyproject.toml or awaitify TOML file."),
-    output_format: str = typer.Option("text", "--format", metavar="<FORMAT>", help="text | json | markdown | sarif | github"),
+    output_format: str = typer.Option("text", "--format", metavar="<FORMAT>", help="text | json | markdown | sarif | github | rdjson"),
     output_file: Optional[Path] = typer.Option(None, "--output-file", metavar="<FILE>", help="Write the report to this file instead of stdout."),
     propagate: Optional[str] = typer.Option(None, "--propagate", metavar="<POLICY>", help="auto | offload | off (what `fix` may do)"),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary line on stderr."),
