@@ -1,0 +1,303 @@
+"""Offloads that would lose state bound to the loop's thread are unsafe fixes (awaitify.thread_bound).
+
+A sync helper that blocks (a call with no async twin) is offloaded with `asyncio.to_thread` where
+async code calls it. That is wrong when the helper uses a sqlite3 connection made on the loop's
+thread, a `threading.local`, sets a ContextVar (the thread runs in a copy of the context), or an
+object the settings mark `thread-bound`: such an offload is left out (and said why) unless
+`--unsafe-fixes`. Every test runs all rules and runs the original and the rewritten code.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
+
+DB = '''
+import contextvars
+import os
+import sqlite3
+import threading
+
+conn = sqlite3.connect(":memory:")
+conn.execute("create table notes (text)")
+shared = sqlite3.connect(":memory:", check_same_thread=False)
+shared.execute("create table notes (text)")
+request_id = contextvars.ContextVar("request_id", default="none")
+local = threading.local()
+local.user = "loop-user"
+THREADS = []
+
+
+def save(text):
+    os.path.exists(text)
+    conn.execute("insert into notes values (?)", (text,))
+    return conn.execute("select count(*) from notes").fetchone()[0]
+
+
+def _count():
+    return conn.execute("select count(*) from notes").fetchone()[0]
+
+
+def audit(text):
+    os.path.exists(text)
+    return _count()
+
+
+def save_shared(text):
+    os.path.exists(text)
+    THREADS.append(threading.get_ident())
+    shared.execute("insert into notes values (?)", (text,))
+    return shared.execute("select count(*) from notes").fetchone()[0]
+
+
+def tag(value):
+    os.path.isdir(value)
+    request_id.set(value)
+    return value
+
+
+def current():
+    os.path.isdir("nowhere")
+    THREADS.append(threading.get_ident())
+    return request_id.get()
+
+
+def user():
+    os.path.isdir("nowhere")
+    return local.user
+
+
+def insert(db, text):
+    os.path.exists(text)
+    db.execute("insert into notes values (?)", (text,))
+    return db.execute("select count(*) from notes").fetchone()[0]
+
+
+class Store:
+    def __init__(self):
+        self.conn = sqlite3.connect(":memory:")
+        self.conn.execute("create table t (x)")
+
+    def put(self, x):
+        os.path.exists(str(x))
+        self.conn.execute("insert into t values (?)", (x,))
+        return self.conn.execute("select count(*) from t").fetchone()[0]
+'''
+
+HANDLERS = '''
+import sqlite3
+import threading
+
+from app import db
+
+
+async def save():
+    return db.save("a")
+
+
+async def audit():
+    return db.audit("b")
+
+
+async def shared():
+    return db.save_shared("c")
+
+
+async def user():
+    return db.user()
+
+
+async def own_connection():
+    mine = sqlite3.connect(":memory:")
+    mine.execute("create table notes (text)")
+    return db.insert(mine, "d")
+
+
+async def put():
+    store = db.Store()
+    return store.put(7)
+
+
+async def tag_then_read():
+    db.tag("req-1")
+    return db.request_id.get()
+
+
+async def read_current():
+    return db.current()
+
+
+async def main():
+    out = {}
+    for case in (save, audit, shared, user, own_connection, put, tag_then_read, read_current):
+        try:
+            out[case.__name__] = await case()
+        except Exception as exc:
+            out[case.__name__] = type(exc).__name__
+    loop = threading.get_ident()
+    return {"same": out, "in_threads": bool(db.THREADS) and all(t != loop for t in db.THREADS)}
+'''
+
+
+def _project(root: Path) -> None:
+    (root / "app").mkdir()
+    (root / "app" / "__init__.py").write_text("")
+    (root / "app" / "db.py").write_text(textwrap.dedent(DB).lstrip())
+    (root / "app" / "handlers.py").write_text(textwrap.dedent(HANDLERS).lstrip())
+
+
+def _run(root: Path) -> dict:
+    show = "import asyncio, json; from app import handlers; print(json.dumps(asyncio.run(handlers.main())))"
+    proc = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", show], cwd=root, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_helpers_using_thread_bound_state_stay_on_the_loop_and_say_why(tmp_path: Path, cli_here) -> None:
+    _project(tmp_path)
+    before = _run(tmp_path)
+    assert before["in_threads"] is False
+    code, out, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--format", "json", ".")
+    assert code == 0, err
+    text = (tmp_path / "app" / "handlers.py").read_text()
+    # nothing thread-bound: offloaded (a connection made with check_same_thread=False; a ContextVar read)
+    assert "await asyncio.to_thread(db.current)" in text
+    assert "await asyncio.to_thread(db.save_shared" in text
+    for kept in ("return db.insert(mine, \"d\")", "    db.tag(\"req-1\")", "return store.put(7)", "return db.save(\"a\")",
+                 "return db.audit(\"b\")", "return db.user()"):
+        assert kept in text, text
+    report = json.loads(out)
+    refused = {(u["path"], u["line"]): u["message"] for u in report["unsafe_not_applied"]}
+    messages = "\n".join(refused.values())
+    assert "`app.db.tag` would run in a thread" in messages and "sets the context variable `app.db.request_id`" in messages
+    assert "`app.db.insert` would run in a thread" in messages and "passes the sqlite3 connection `mine`" in messages
+    assert "`app.db.Store.put` would run in a thread" in messages and "sqlite3 connection `app.db.Store.conn`" in messages
+    after = _run(tmp_path)
+    assert after["same"] == before["same"]
+    assert after["in_threads"] is True  # the safe offloads did leave the loop
+    assert cli_here("fix", "--check", "--no-cache", ".")[0] == 0  # a second run changes nothing
+
+
+def test_the_hazards_are_real_with_unsafe_fixes(tmp_path: Path, cli_here) -> None:
+    """--unsafe-fixes makes the offloads (marked unsafe): and the rewritten code does break, which is
+    why they are unsafe."""
+    _project(tmp_path)
+    before = _run(tmp_path)
+    code, out, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--unsafe-fixes", "--format", "json", ".")
+    assert code == 0, err
+    report = json.loads(out)
+    unsafe = [c["message"] for f in report["files"] for c in f["changes"] if c.get("safety") == "unsafe"]
+    assert any("app.db.tag" in m for m in unsafe) and any("app.db.Store.put" in m for m in unsafe), unsafe
+    assert report["unsafe_not_applied"] == []
+    after = _run(tmp_path)["same"]
+    for case in ("save", "audit", "own_connection", "put"):  # sqlite3: objects created in another thread
+        assert after[case] == "ProgrammingError" != before["same"][case], case
+    assert after["tag_then_read"] == "none" != before["same"]["tag_then_read"]  # the value set in the thread is lost
+    assert after["user"] == "AttributeError" != before["same"]["user"]  # the thread's own threading.local
+
+
+SINGLE = '''
+import os
+import sqlite3
+
+conn = sqlite3.connect(":memory:")
+conn.execute("create table notes (text)")
+
+
+def _count():
+    return conn.execute("select count(*) from notes").fetchone()[0]
+
+
+def audit(text):
+    os.path.exists(text)
+    return _count()
+
+
+async def handler():
+    return audit("x")
+'''
+
+
+def test_a_hazard_found_through_the_helpers_calls_and_reported_by_check(tmp_path: Path, cli_here) -> None:
+    (tmp_path / "svc.py").write_text(textwrap.dedent(SINGLE).lstrip())
+    code, out, err = cli_here("fix", "--no-cache", ".")
+    assert code == 0 and out == b"", err
+    assert "calls `svc._count`, which uses the sqlite3 connection `svc.conn` (svc.py:4)" in err
+    code, out, err = cli_here("check", "--no-cache", "--format", "json", ".")
+    finding = json.loads(out)["findings"][0]
+    assert finding["fixable"] is False
+    assert "offloading `svc.audit` is an unsafe fix: it calls `svc._count`" in finding["message"]
+
+
+CUSTOM = '''
+import os
+import threading
+
+
+class Handle:
+    """A driver object that must be used from the thread that opened it."""
+
+    def __init__(self):
+        self.owner = threading.get_ident()
+
+    def use(self):
+        if threading.get_ident() != self.owner:
+            raise RuntimeError("used from another thread")
+        return "ok"
+
+
+handle = Handle()
+
+
+def work():
+    os.path.exists(".")
+    return handle.use()
+
+
+async def handler():
+    try:
+        return work()
+    except RuntimeError as exc:
+        return str(exc)
+'''
+
+
+def _custom_result(root: Path) -> str:
+    proc = subprocess.run([sys.executable, "-c", "import asyncio, svc; print(asyncio.run(svc.handler()))"], cwd=root,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.strip()
+
+
+def test_the_thread_bound_setting_names_what_the_tool_cannot_see(tmp_path: Path, cli_here) -> None:
+    for setting in ('["svc.handle"]', '["svc.Handle"]'):  # the object, or the class that makes such objects
+        root = tmp_path / setting.strip('[]"')
+        root.mkdir()
+        (root / "svc.py").write_text(textwrap.dedent(CUSTOM).lstrip())
+        assert _custom_result(root) == "ok"
+        # unmarked: the tool cannot know, and the offload breaks the program (what the setting is for)
+        unmarked = root.parent / (root.name + "-unmarked")
+        unmarked.mkdir()
+        (unmarked / "svc.py").write_text(textwrap.dedent(CUSTOM).lstrip())
+        assert cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".", cwd=unmarked)[0] == 0
+        assert _custom_result(unmarked) == "used from another thread"
+        (root / "pyproject.toml").write_text(f"[tool.awaitify]\nthread-bound = {setting}\n")
+        code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".", cwd=root)
+        assert code == 0, err
+        assert "marked thread-bound in the settings" in err
+        assert "to_thread" not in (root / "svc.py").read_text()
+        assert _custom_result(root) == "ok"
+
+
+def test_a_bad_thread_bound_setting_is_a_one_line_error(tmp_path: Path, cli_here) -> None:
+    (tmp_path / "svc.py").write_text("x = 1\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.awaitify]\nthread-bound = ["conn"]\n')
+    code, _, err = cli_here("fix", "--no-cache", ".")
+    assert code == 2
+    assert "thread-bound" in err and "'conn'" in err
