@@ -152,8 +152,9 @@ def _paths(paths: StrPath | Iterable[StrPath]) -> list[Path]:
 
 def _settings(config: ConfigArg, paths: list[Path]) -> Config:
     if isinstance(config, Mapping):
-        # a [tool.awaitify] table: validated as the file's would be; its paths are relative to here
-        return parse_table(dict(config), Path.cwd() / "<config argument>")
+        # a [tool.awaitify] table, validated as a file's would be (errors name "config argument" and
+        # the key); its paths are relative to the current directory
+        return replace(parse_table(dict(config), Path("config argument")), source=None, root=Path.cwd())
     return commands.load_settings(None if config is None else Path(config), paths)
 
 
