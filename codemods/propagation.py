@@ -11,11 +11,18 @@ Offloading a generator or a `@contextmanager` function only builds it in the thr
 where it is iterated or entered, on the loop. So such a call is offloaded only when a builtin that
 consumes the whole iterable at once holds it (`sum(rows(n))` -> `await asyncio.to_thread(sum,
 rows(n))`: the body runs in the thread, in the same order, with nothing interleaved); anywhere else
-(a `for` whose body runs between its steps, a `with`) it is left as it is, with a diagnostic.
+(a `for` whose body runs between its steps, a `with`) it is left as it is, with a diagnostic. A function
+that returns a lazy iterator (`csv.reader(open(p))`: `awaitify.lazy_iterators`) is treated the same,
+with its body moved into the thread too: `list(rows(p))` -> `await asyncio.to_thread(lambda *args:
+list(rows(*args)), p)`.
+
+An offload the plan marks unsafe (the function touches thread-bound state, `awaitify.thread_bound`,
+made only with --unsafe-fixes) is recorded with safety "unsafe".
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import libcst as cst
@@ -92,7 +99,10 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         if name not in CONSUMERS or (positional > 1 and name != "builtins.sum") or positional > 2:
             return None
         inner = args[0].value
-        return inner if self.plan.offload_kinds.get(self._call_position(inner)) == "generator" else None
+        kind = self.plan.offload_kinds.get(self._call_position(inner))
+        if kind == "iterator" and len(args) > 1:
+            return None  # the consumer's other arguments would move into the thread too: refused
+        return inner if kind in ("generator", "iterator") else None
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         pos = self._call_position(original)
@@ -108,6 +118,8 @@ class ApplyPropagationPlan(AwaitifyCodemod):
             self.record(generator, f"{self.plan.offload_calls[position]}, consumed whole there by {self._shown(original.func)}()")
             if position in self.plan.unsafe_calls:
                 self._mark_unsafe()
+            if self.plan.offload_kinds.get(position) == "iterator":
+                return awaited(to_thread(self.context, self._consumed_in_thread(updated), runtime))
             return awaited(to_thread(self.context, updated, runtime))
         if pos in self.plan.offload_calls:
             kind = self.plan.offload_kinds.get(pos)
@@ -125,6 +137,24 @@ class ApplyPropagationPlan(AwaitifyCodemod):
                 self._mark_unsafe()
             return self._run(updated, runtime)
         return updated
+
+    def _consumed_in_thread(self, consumer: cst.Call) -> cst.Call:
+        """`list(read_rows(p, n=2))`, where read_rows returns a lazy iterator: its body and the
+        iteration both belong in the thread, while its arguments are still evaluated here, as before:
+        `(lambda *args, **kwargs: list(read_rows(*args, **kwargs)))(p, n=2)`, for `to_thread` to split."""
+        inner = consumer.args[0].value
+        assert isinstance(inner, cst.Call)
+        func = self.module_node.code_for_node(inner.func)
+        taken = set(re.findall(r"\w+", func))
+        star, stars = "args", "kwargs"
+        while star in taken or stars in taken:
+            star, stars = star + "_", stars + "_"
+        params = [f"*{star}"] * any(a.keyword is None and a.star != "**" for a in inner.args)
+        params += [f"**{stars}"] * any(a.keyword is not None or a.star == "**" for a in inner.args)
+        passed = ", ".join(params)  # passed on as they came
+        body = f"{self.module_node.code_for_node(consumer.func)}({func}({passed}))"
+        thunk = cst.parse_expression(f"lambda {', '.join(params)}: {body}" if params else f"lambda: {body}")
+        return cst.Call(func=thunk, args=inner.args)
 
     def _mark_unsafe(self) -> None:
         """The change just recorded changes a library's public signature (the plan's `unsafe_*`)."""
@@ -149,6 +179,11 @@ class ApplyPropagationPlan(AwaitifyCodemod):
             self.diagnose(call, f"`{name}()` is a @contextmanager function: a thread would only build the context manager, "
                           "and its blocking body would still run on the loop when the `with` enters and leaves it; left "
                           "as it is. Make it an @asynccontextmanager by hand, or move the whole `with` block to a thread")
+            return
+        if kind == "iterator":
+            self.diagnose(call, f"`{name}()` returns a lazy iterator: a thread would only build it, and the blocking work "
+                          "would still run on the loop wherever it is iterated; left as it is. Consume it whole in a thread "
+                          f"(`await asyncio.to_thread(lambda: list({name}(...)))`), or return a list from it")
             return
         self.diagnose(call, f"`{name}()` is a generator: a thread would only build it, and its blocking body would still "
                       "run on the loop wherever it is iterated; left as it is. Consume it whole in a thread when it is "

@@ -29,7 +29,9 @@ from awaitify.dynamic_access import MODULE as MODULE_ACCESS
 from awaitify.dynamic_access import DynamicAccess, dynamic_accesses
 from awaitify.entry_points import entry_points, has_project_metadata
 from awaitify.index import Edge, FuncId, ProjectIndex, SummaryStore, build_index
+from awaitify.lazy_iterators import lazy_return
 from awaitify.plan import FilePlan, Plan
+from awaitify.public_api import PublicApi
 from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, planner_modules
 from awaitify.source import SourceFile
@@ -45,9 +47,6 @@ _ACCESS_WORDS = {
     IMPORTED_ACCESS: "getattr on its module or class", ANY_ACCESS: "getattr with a name of the same prefix",
 }
 CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextmanager"})
-# top-level folders of a library's repository that its distribution does not ship
-UNSHIPPED_FOLDERS = frozenset({"examples", "example", "docs", "doc", "scripts", "benchmarks", "bench", "tools",
-                               "tests", "test", "samples", "demo", "demos"})
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|(^|/)tests?/")
 
 
@@ -416,18 +415,16 @@ class Propagator:
         return has_project_metadata(self.config.root)
 
     def public_api(self, fid: FuncId) -> bool:
-        """Callers outside the project may call it: a library's function or method whose module path
-        and qualified name have no part with a leading underscore, outside the tests."""
-        if not self.is_library or "<locals>" in fid[1] or self.is_test(fid[0], "test"):
+        """Callers outside the project may call it: a library's function or method that is exported
+        (`__all__`, a package's re-export), called in its docs, or named without a leading underscore
+        (awaitify.public_api), outside the tests."""
+        if not self.is_library or self.is_test(fid[0], "test"):
             return False
-        try:
-            parts = Path(fid[0]).resolve().relative_to(self.config.root.resolve()).parts
-        except ValueError:
-            return False
-        if parts and parts[0] in UNSHIPPED_FOLDERS:
-            return False  # examples, scripts and docs of a library are not what it publishes
-        module_parts = [p.removesuffix(".py") for p in parts if p not in ("__init__.py", "__main__.py")]
-        return not any(part.startswith("_") for part in (*module_parts, *fid[1].split(".")))
+        return self._public.is_public(fid)
+
+    @functools.cached_property
+    def _public(self) -> PublicApi:
+        return PublicApi(self.index, self.config.root)
 
     def _keep_public_signatures(self, plan: Plan, closure: Closure, public: set[FuncId]) -> None:
         """Making them async is an unsafe fix (their callers outside the project would get a
@@ -501,7 +498,8 @@ class Propagator:
             kind = self._hands_back(fid)
             if kind:
                 self._file(plan, edge.path).offload_kinds[pos] = kind
-                plan.explanations.append(f"{self.name(fid)} at {self.where(edge.path, edge.site.line)} is a {kind}: offloaded "
+                what = f"returns a lazy iterator (`{self._lazy_return(fid)}`)" if kind == "iterator" else f"is a {kind}"
+                plan.explanations.append(f"{self.name(fid)} at {self.where(edge.path, edge.site.line)} {what}: offloaded "
                                          f"only where a builtin consumes it whole, else left with a diagnostic; stays sync because {reason}")
                 continue
             plan.explanations.append(f"{self.name(fid)} offloaded at {self.where(edge.path, edge.site.line)}: stays sync because {reason}")
@@ -535,7 +533,23 @@ class Propagator:
             dotted = decorator.target if decorator.kind == "import" else decorator.target or decorator.attr
             if dotted in CONTEXT_MANAGER_DECORATORS:
                 return "contextmanager"
-        return "generator" if info.is_generator else None
+        if info.is_generator:
+            return "generator"
+        return "iterator" if self._lazy_return(fid) else None
+
+    def _lazy_return(self, fid: FuncId) -> str | None:
+        """What `fid` returns when that is a lazy iterator (`csv.reader(open(p))`, a generator
+        expression over a file, a project generator's call...): awaitify.lazy_iterators."""
+        module = self.thread_bound.module(fid[0])
+        node = module.functions.get(fid[1]) if module else None
+        if node is None:
+            return None
+
+        def is_generator(dotted: str) -> bool:
+            found = self.index.resolve_dotted(dotted) if "." in dotted else None
+            return bool(found and found[0] == "function" and self.index.function(found[1]).is_generator)  # type: ignore[arg-type]
+
+        return lazy_return(node, module.dotted_name, is_generator)
 
 
 def _roots(config: Config, paths: list[Path]) -> list[Path]:

@@ -1,0 +1,162 @@
+"""Offloading a function that returns a lazy iterator moves its iteration off the loop too, or is
+refused: `await asyncio.to_thread(rows, p)` ran only `rows` in the thread when it returns
+`csv.reader(open(p))`, a project generator, `iter(r.readline, "")` or `map(parse, open(p))`; the
+reading ran where the result was iterated, on the loop. Run with every rule; the blocking work
+records the thread it runs on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
+
+SERVICE = '''
+import asyncio
+import csv
+import os
+import threading
+import time
+
+STEPS = []  # the thread each step of blocking iteration ran on
+
+
+def _tracked(path):
+    with open(path) as fh:
+        for line in fh:
+            time.sleep(0.05)
+            STEPS.append(threading.get_ident())
+            yield line.strip()
+
+
+def rows(path):
+    os.path.exists(path)
+    return _tracked(path)
+
+
+class Reader:
+    def __init__(self, path):
+        with open(path) as fh:
+            self.lines = fh.read().splitlines(keepends=True)
+
+    def readline(self):
+        STEPS.append(threading.get_ident())
+        return self.lines.pop(0) if self.lines else ""
+
+
+def via_iter(path):
+    os.path.exists(path)
+    return iter(Reader(path).readline, "")
+
+
+def _parse(line):
+    STEPS.append(threading.get_ident())
+    return line.strip().upper()
+
+
+def parsed(path):
+    os.path.exists(path)
+    return map(_parse, open(path))
+
+
+def table(path):
+    os.path.exists(path)
+    return csv.reader(open(path))
+
+
+async def whole(path):
+    return list(rows(path))
+
+
+async def by_iter(path):
+    return sorted(via_iter(path))
+
+
+async def mapped(path):
+    return tuple(parsed(path))
+
+
+async def cells(path):
+    return list(table(path))
+
+
+async def looped(path):
+    out = []
+    for row in rows(path):
+        out.append(row)
+    return out
+
+
+async def main(path):
+    loop = threading.get_ident()
+    results = [await whole(path), await by_iter(path), await mapped(path), await cells(path)]
+    on_loop = [step == loop for step in STEPS]
+    STEPS.clear()
+    results.append(await looped(path))
+    start = time.perf_counter()
+    together = await asyncio.gather(*[whole(path) for _ in range(4)])
+    return {"results": results, "on_loop": on_loop, "together": together, "elapsed": time.perf_counter() - start}
+'''
+
+
+def _run(root: Path) -> dict:
+    show = "import asyncio, json, sys, svc; print(json.dumps(asyncio.run(svc.main(sys.argv[1]))))"
+    proc = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", show, "data.csv"], cwd=root,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_a_lazy_iterator_consumed_whole_is_iterated_in_the_thread(tmp_path: Path, cli_here) -> None:
+    (tmp_path / "svc.py").write_text(textwrap.dedent(SERVICE).lstrip())
+    (tmp_path / "data.csv").write_text("a,1\nb,2\nc,3\n")
+    before = _run(tmp_path)
+    assert before["on_loop"] and all(before["on_loop"])  # the measuring stick: it did block the loop
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    text = (tmp_path / "svc.py").read_text()
+    assert "return await asyncio.to_thread(lambda *args: list(rows(*args)), path)" in text
+    assert "return await asyncio.to_thread(lambda *args: sorted(via_iter(*args)), path)" in text
+    assert "return await asyncio.to_thread(lambda *args: tuple(parsed(*args)), path)" in text
+    assert "return await asyncio.to_thread(lambda *args: list(table(*args)), path)" in text
+    # a `for` runs its body between the steps: left as it was, and said why
+    assert "    for row in rows(path):\n" in text
+    assert "`rows()` returns a lazy iterator: a thread would only build it" in err
+    after = _run(tmp_path)
+    assert after["results"] == before["results"] and after["together"] == before["together"]
+    assert after["on_loop"] and not any(after["on_loop"]), after["on_loop"]  # every step ran in a thread
+    assert before["elapsed"] >= 0.55  # four reads of three 0.05 s steps, one after the other
+    assert after["elapsed"] < 0.45, after["elapsed"]  # they overlap in threads (about 0.15 s)
+    assert cli_here("fix", "--check", "--no-cache", ".")[0] == 0  # a second run changes nothing
+
+
+MATERIAL = '''
+import os
+
+
+def numbers(path):
+    os.path.exists(path)
+    with open(path) as fh:
+        data = fh.read().split()
+    return map(int, data)
+
+
+async def total(path):
+    return sum(numbers(path))
+'''
+
+
+def test_an_iterator_over_data_in_memory_is_offloaded_as_a_plain_call(tmp_path: Path, cli_here) -> None:
+    """`map(int, data)` over a list read in the function: iterating it does no I/O, so the ordinary
+    offload (the function's body in the thread) is the whole fix: not refused."""
+    (tmp_path / "svc.py").write_text(textwrap.dedent(MATERIAL).lstrip())
+    (tmp_path / "n.txt").write_text("1 2 3\n")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    assert "return sum(await asyncio.to_thread(numbers, path))" in (tmp_path / "svc.py").read_text()
+    proc = subprocess.run([sys.executable, "-c", "import asyncio, svc; print(asyncio.run(svc.total('n.txt')))"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip() == "6", proc.stderr
