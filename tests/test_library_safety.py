@@ -158,3 +158,89 @@ def test_a_librarys_examples_and_scripts_are_not_its_public_api(tmp_path: Path, 
     assert "async def fetch(name):" in out.decode() and "return await fetch(name)" in out.decode()
     assert "`schemalib.schema.generate_schema` would become `async def`" in err
     assert "examples.service.fetch` would become" not in err
+
+
+# --- public by __all__, re-exports and the docs, not only by name --------------------------------
+
+EXPORTS = {
+    "pyproject.toml": '[project]\nname = "loaderlib"\nversion = "1.0"\n',
+    # `load` lives in a private module but the package re-exports it: public
+    "loaderlib/__init__.py": 'from ._impl import load\n\n__all__ = ["load"]\n',
+    "loaderlib/_impl.py": """
+        import time
+
+
+        def load(name):
+            time.sleep(0.05)
+            return name.upper()
+        """,
+    # `helper` has no underscore, but the module's __all__ leaves it out: not public
+    "loaderlib/tools.py": """
+        import time
+
+        __all__ = ["api"]
+
+
+        def helper(name):
+            time.sleep(0.05)
+            return name * 2
+
+
+        def _legacy_dump(name):
+            time.sleep(0.05)
+            return f"<{name}>"
+
+
+        def api(name):
+            return name
+        """,
+    "loaderlib/server.py": """
+        from loaderlib import load
+        from loaderlib.tools import _legacy_dump, helper
+
+
+        async def serve(name):
+            return load(name), helper(name), _legacy_dump(name)
+        """,
+    # the README calls `_legacy_dump(` in a code block: documented, so public despite the underscore
+    "README.md": "# loaderlib\n\nPrefix a name with `x` first.\n\n```python\nfrom loaderlib.tools import _legacy_dump\n"
+                 "print(_legacy_dump('a'))\n```\n",
+}
+EXPORTS_DOWNSTREAM = """
+import asyncio, json
+import loaderlib
+from loaderlib import server
+from loaderlib.tools import _legacy_dump
+print(json.dumps([loaderlib.load("a"), _legacy_dump("b"), asyncio.run(server.serve("c"))]))
+"""
+
+
+def test_exports_and_docs_make_a_function_public_and_all_keeps_others_private(tmp_path: Path, cli_here) -> None:
+    write(tmp_path, EXPORTS)
+
+    def run() -> list:
+        proc = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", EXPORTS_DOWNSTREAM], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    before = run()
+    code, out, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--format", "json", ".")
+    assert code == 0, err
+    kept = {u["message"].split("`")[1] for u in json.loads(out)["unsafe_not_applied"]}
+    assert kept == {"loaderlib._impl.load", "loaderlib.tools._legacy_dump"}
+    tools = (tmp_path / "loaderlib/tools.py").read_text()
+    assert "async def helper(name):" in tools  # not in __all__: fixed as in an application
+    assert "\ndef _legacy_dump(name):" in tools and "\ndef load(name):" in (tmp_path / "loaderlib/_impl.py").read_text()
+    assert ("return await asyncio.to_thread(load, name), await helper(name), await asyncio.to_thread(_legacy_dump, name)"
+            in (tmp_path / "loaderlib/server.py").read_text())
+    assert run() == before  # downstream callers of the public functions still get values
+
+
+def test_code_lines_of_markdown_and_rst() -> None:
+    from awaitify.public_api import code_lines
+
+    markdown = "Call `inline(` in prose.\n```\nfenced(1)\n```\n>>> prompt(2)\n"
+    assert [line.strip() for line in code_lines(markdown)] == ["fenced(1)", "prompt(2)"]
+    rst = "Use it::\n\n    literal(3)\n\nProse again(4).\n\n.. code-block:: python\n\n   block(5)\n"
+    assert [line.strip() for line in code_lines(rst, rst=True) if line.strip()] == ["literal(3)", "block(5)"]
