@@ -63,9 +63,11 @@ class _Index(cst.CSTVisitor):
 
 
 def lifecycles(module: cst.Module, positions, kind: Callable[[cst.Call], str | None],
-               suppressed: Callable[[cst.CSTNode], bool]) -> Lifecycles:
+               suppressed: Callable[[cst.CSTNode], bool],
+               returned: Callable[[cst.Call], bool] = lambda call: False) -> Lifecycles:
     """`kind(call)`: the requests verb, requests_plan.SESSION, or None. A plan any of whose nodes
-    cannot be matched, or one of whose calls says `# awaitify: ignore`, is left out (so left as it is)."""
+    cannot be matched, or one of whose calls says `# awaitify: ignore`, is left out (so left as it is).
+    `returned(call)`: the project plan followed the response of that call into every caller."""
     out = Lifecycles()
     code = module.code
     if not any(word in code for word in _WORDS):
@@ -91,7 +93,7 @@ def lifecycles(module: cst.Module, positions, kind: Callable[[cst.Call], str | N
     for func in ast.walk(tree):
         # async functions only (those propagation makes async already are, in this tree): sync code keeps requests
         if isinstance(func, ast.AsyncFunctionDef):
-            plans = requests_plan.plan(func, ast_kind)
+            plans = requests_plan.plan(func, ast_kind, lambda call: isinstance(found := find(call), cst.Call) and returned(found))
             for stream in plans.streams:
                 _add_stream(out, stream, find, suppressed)
             for session in plans.sessions:

@@ -17,6 +17,13 @@ import ast
 import re
 from pathlib import Path
 
+from awaitify.codemods._requests_returns import (
+    FOLLOWED,
+    RESPONSES,
+    UNFOLLOWED,
+    plan_returns,
+)
+
 from awaitify import requests_plan
 from awaitify.config import Config
 from awaitify.index import absolute_module, module_names
@@ -35,6 +42,7 @@ class _Module:
         self.path = str(source.path)
         self.names = module_names(source.path, roots) or [source.path.stem]
         self.tree = ast.parse(source.text)
+        self.lines = source.text.splitlines()
         self.imports = _imports(self.tree, self.names[0], source.path.stem == "__init__")
         self.functions = {f.name: f for f in self.tree.body if isinstance(f, _FUNCTIONS)}
 
@@ -155,17 +163,22 @@ def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
         for source in new:
             parse(source)
         raisers = _raisers(list(parsed.values()))
+    followed, responses, unfollowed = plan_returns(list(parsed.values()), config.root)
     out: dict[str, dict] = {}
     for path, module in parsed.items():
-        facts = {GUARDED: _guarded(module, raisers), REFUSED: _refused(module)}
+        facts = {GUARDED: _guarded(module, raisers), REFUSED: _refused(module, followed.get(path, set()), unfollowed),
+                 FOLLOWED: sorted(followed.get(path, ())), RESPONSES: responses.get(path, []),
+                 UNFOLLOWED: [[line, why] for (where, line), why in sorted(unfollowed.items()) if where == path]}
         if any(facts.values()):
             out[path] = facts
     return out
 
 
-def _refused(module: _Module) -> list[list]:
+def _refused(module: _Module, followed: set[int], unfollowed: dict[tuple[str, int], str]) -> list[list]:
     """[line, why] of each requests call in a sync function that AW201 would refuse once the function
-    is async: propagation starts from none of them (it would make the function async and still block)."""
+    is async: propagation starts from none of them (it would make the function async and still block).
+    `followed`: the lines of calls whose returned response is followed into every caller (kept);
+    `unfollowed`: why, for (path, line) of a returned one that is not."""
     def kind(call: ast.Call) -> str | None:
         target = module.dotted(call.func) or ""
         if target in SESSION_FACTORIES:
@@ -177,7 +190,7 @@ def _refused(module: _Module) -> list[list]:
     for func in ast.walk(module.tree):
         if not isinstance(func, ast.FunctionDef):
             continue
-        plans = requests_plan.plan(func, kind)
+        plans = requests_plan.plan(func, kind, lambda call: call.lineno in followed)
         streamed = {id(s.call) for s in plans.streams}
         for node in requests_plan.walk_scope(func):
             verb = kind(node) if isinstance(node, ast.Call) else None
@@ -185,6 +198,8 @@ def _refused(module: _Module) -> list[list]:
                 continue
             why = plans.refused[id(node)][1] if id(node) in plans.refused else (
                 None if requests_plan.call_fixable(node, verb, id(node) in streamed) else "its arguments cannot all be kept")
+            if why and (module.path, node.lineno) in unfollowed:
+                why = f"the response is returned and not followed into every caller: {unfollowed[(module.path, node.lineno)]}"
             if why:
                 found += [[line, why] for line in sorted({node.lineno, node.func.end_lineno or node.lineno})]
     return found

@@ -54,19 +54,37 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import PositionProvider
 
 from awaitify import requests_plan
-from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited, insert_after_imports, names_in, with_commas
+from awaitify.codemod_base import (
+    ASYNC,
+    GENEXP,
+    LAMBDA,
+    AwaitifyCodemod,
+    awaited,
+    insert_after_imports,
+    names_in,
+    with_commas,
+)
+from awaitify.codemod_rules import REQUESTS_HTTPX
+from awaitify.prechecks import SESSION_FACTORIES, WANTS
 from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
 from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST
 from awaitify.requests_plan import VERBS
-from awaitify.codemod_rules import REQUESTS_HTTPX
-from awaitify.prechecks import SESSION_FACTORIES, WANTS
 
 from . import _requests_trust as trust
-from ._requests_exceptions import CATCH_JSON, EXCEPTIONS, OS_ERRORS, ExceptionResponse, Guard, GuardScan, awaited_name
-from ._requests_exceptions import response_reads
+from ._requests_exceptions import (
+    CATCH_JSON,
+    EXCEPTIONS,
+    OS_ERRORS,
+    ExceptionResponse,
+    Guard,
+    GuardScan,
+    awaited_name,
+    response_reads,
+)
 from ._requests_lifecycle import Life as _Life
 from ._requests_lifecycle import Lifecycles, lifecycles
 from ._requests_raisers import GUARDED
+from ._requests_returns import FOLLOWED, RESPONSES, UNFOLLOWED
 
 RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}
 # response uses rewritten beyond those (requests_responses.MAPPED): kind -> what it becomes, for the record
@@ -208,7 +226,7 @@ class _Bindings(cst.CSTVisitor):
         if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
             value = node.value
             name = node.targets[0].target.value
-            if isinstance(value, cst.Call) and self.is_response_call(value, self.sessions):
+            if isinstance(value, (cst.Call, cst.Await)) and self.is_response_call(value, self.sessions):
                 self.bind(name, True)
                 self.response_bound.add(name)
                 return
@@ -246,7 +264,7 @@ class _Bindings(cst.CSTVisitor):
             self.bind_target(node.name.name)
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        if isinstance(node.target, cst.Name) and isinstance(node.value, cst.Call) and self.is_response_call(node.value, self.sessions):
+        if isinstance(node.target, cst.Name) and isinstance(node.value, (cst.Call, cst.Await)) and self.is_response_call(node.value, self.sessions):
             self.bind(node.target.value, True)  # `(r := requests.get(u)).ok`
             self.response_bound.add(node.target.value)
             return
@@ -305,6 +323,12 @@ class RequestsToHttpx(AwaitifyCodemod):
         # exceptions (the project plan, codemods/_requests_raisers.py): (line, name) -> they read json
         self._foreign = {(line, name): json for line, name, json in
                          (self.session.plan.extra.get(RULE.name) or {}).get(GUARDED, [])}
+        facts = self.session.plan.extra.get(RULE.name) or {}
+        # requests calls whose returned response the project plan followed into every caller (codemods/_requests_returns.py)
+        self._followed: set[int] = set(facts.get(FOLLOWED, []))
+        # calls of such a function (here or elsewhere), by (line, name as written): awaited, they give an httpx response
+        self._returned_sites = {(line, name) for line, name in facts.get(RESPONSES, [])}
+        self._unfollowed: dict[int, str] = {line: why for line, why in facts.get(UNFOLLOWED, [])}  # line -> why not
         self._life = Lifecycles()  # the sessions and streamed responses converted whole (ids of original nodes)
         self._streamed: set[int] = set()  # the stream calls converted (ids of original nodes)
         self._global_sessions: set[str] = set()  # module names bound to a requests.Session()
@@ -348,7 +372,8 @@ class RequestsToHttpx(AwaitifyCodemod):
 
         node.visit(StoredSessions())
         self._requests_holders = self._functions_calling_requests(node)
-        self._life = lifecycles(node, self.metadata[PositionProvider], self._call_kind, self._suppressed)
+        self._life = lifecycles(node, self.metadata[PositionProvider], self._call_kind, self._suppressed,
+                                lambda call: self.original_lines(call)[0] in self._followed)
         return True
 
     def _functions_calling_requests(self, module: cst.Module) -> set[str]:
@@ -716,7 +741,24 @@ class RequestsToHttpx(AwaitifyCodemod):
         owner = self._owner_of(func.value.value)
         return owner is not None and func.value.value in owner.sessions
 
-    def _is_response_call(self, call: cst.Call, sessions: set[str]) -> bool:
+    def _returned_response(self, node: cst.BaseExpression) -> bool:
+        """`await fetch(u)` (or `asyncio.run(fetch(u))`) where `fetch` returns a converted response: the
+        project plan followed it here. A call left without await: the helper kept requests."""
+        if isinstance(node, cst.Await):
+            call = node.expression
+        elif isinstance(node, cst.Call) and self._is_asyncio_run(node) and len(node.args) == 1:
+            call = node.args[0].value
+        else:
+            return False
+        if not (self._returned_sites and isinstance(call, cst.Call)):
+            return False
+        func = call.func
+        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+        return (self.original_lines(call)[0], name) in self._returned_sites
+
+    def _is_response_call(self, call: cst.BaseExpression, sessions: set[str]) -> bool:
+        if not isinstance(call, cst.Call) or self._returned_response(call):
+            return self._returned_response(call)
         func = call.func
         if self._verb(call):
             return True
@@ -741,9 +783,10 @@ class RequestsToHttpx(AwaitifyCodemod):
         if id(original) in self._life.closes:  # `s.close()` in the `finally:` of the session's use
             self.record(original, "s.close() -> await s.aclose(): an AsyncClient closes asynchronously", dependent=True)
             return awaited(updated.with_changes(func=updated.func.with_changes(attr=cst.Name("aclose"))))  # type: ignore[attr-defined]
-        if self.scope_kind == ASYNC and self.function is not None:
+        if self._returned_sites or (self.scope_kind == ASYNC and self.function is not None):
             self._response_truth_call(original, updated)
             self._response_method(original, updated)
+        if self.scope_kind == ASYNC and self.function is not None:
             problem = self._session_problem_for_call(original)
             if problem:
                 self.diagnose(original, problem)
@@ -762,6 +805,9 @@ class RequestsToHttpx(AwaitifyCodemod):
         streamed = any(a.keyword is not None and a.keyword.value == "stream" for a in original.args)
         if id(original) in self._life.refused and (streamed or not isinstance(plan, str)):  # else the arguments' reason
             plan = self._life.refused[id(original)]
+            line = self.original_lines(original)[0]
+            if line in self._unfollowed and not streamed:  # (the caller that could not be followed, named)
+                plan = f"the response is returned and not followed into every caller: {self._unfollowed[line]}"
         if id(original) in self._ambiguous_calls and not streamed:  # (a stream's own plan said why)
             name = self._ambiguous_calls[id(original)]
             plan = (f"`{name}` is also bound to something else in this function and read as a response "
@@ -891,6 +937,8 @@ class RequestsToHttpx(AwaitifyCodemod):
         """`updated` is the await this codemod wrote for the requests call `original`."""
         if isinstance(original, cst.NamedExpr) and isinstance(updated, cst.NamedExpr):  # `(r := requests.get(u))`
             return self._converted_response(original.value, updated.value)
+        if self._returned_response(original):
+            return True
         return isinstance(original, cst.Call) and isinstance(updated, cst.Await) and (
             self._verb(original) is not None or self._on_session(original))
 
@@ -914,7 +962,7 @@ class RequestsToHttpx(AwaitifyCodemod):
             self._edit(updated, original, kind, "response")
         elif isinstance(target, cst.Name):
             owner = self._owner_of(target.value)
-            if owner is not None and owner.asynchronous:
+            if owner is not None and (owner.asynchronous or self._returned_sites):  # (a bridged sync test)
                 owner.pending.append((target.value, updated, original, kind))
 
     def visit_Assign(self, node: cst.Assign) -> bool:
@@ -926,6 +974,10 @@ class RequestsToHttpx(AwaitifyCodemod):
         return True
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign) -> cst.Assign:
+        if (self._functions and len(updated.targets) == 1 and isinstance(updated.targets[0].target, cst.Name)
+                and self._returned_response(original.value)):  # (a sync test's asyncio.run(...) too)
+            self._functions[-1].responses.add(updated.targets[0].target.value)
+            return updated
         function = self.function
         if (function is not None and len(updated.targets) == 1 and isinstance(updated.targets[0].target, cst.Name)
                 and isinstance(original.value, cst.Call) and self._is_response_call(original.value, function.sessions)):
@@ -973,6 +1025,9 @@ class RequestsToHttpx(AwaitifyCodemod):
         return updated
 
     def leave_NamedExpr(self, original: cst.NamedExpr, updated: cst.NamedExpr) -> cst.NamedExpr:
+        if self._functions and isinstance(original.target, cst.Name) and self._returned_response(original.value):
+            self._functions[-1].responses.add(original.target.value)
+            return updated
         function = self.function
         if (function is not None and isinstance(original.target, cst.Name) and isinstance(original.value, cst.Call)
                 and self._is_response_call(original.value, function.sessions)):
@@ -994,7 +1049,7 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def _truth(self, original: cst.BaseExpression, updated: cst.BaseExpression) -> None:
         """`original` is used only for its truth value: a response there means `.ok`."""
-        if isinstance(original, (cst.Name, cst.Call)):
+        if isinstance(original, (cst.Name, cst.Call, cst.Await)):
             self._use(original, updated, updated, original, "truth")
         elif isinstance(original, cst.UnaryOperation) and isinstance(updated, cst.UnaryOperation) and isinstance(original.operator, cst.Not):
             self._truth(original.expression, updated.expression)

@@ -127,7 +127,7 @@ def fetch_json(url):
 
 
 def raw(url):
-    return requests.get(url)
+    return requests.get(url, hooks={"response": []})  # (refused: httpx has no hooks=)
 ''',
     "svc/handlers.py": '''
 import hashlib
@@ -547,7 +547,7 @@ def test_refusals_are_reported_and_left_as_they_were(project, servers) -> None:
     assert same(project, "in_a_list", base + "/echo", base + "/status/404") == ("value", 1)
     assert same(project, "with_hooks", base + "/echo") == ("value", ([200], 200))
     # the sync helper returning a response is not made async (it would still block), and the plan says so
-    assert "def raw(url):\n    return requests.get(url)" in project.text("svc/api.py")
+    assert "def raw(url):\n    return requests.get(url, hooks=" in project.text("svc/api.py")
     assert "async def raw(" not in project.text("svc/api.py")
     assert any("`raw` is not made async" in why for *_, why in project.result.plan.needs_review)
 

@@ -106,8 +106,10 @@ class _Refused(Exception):
     pass
 
 
-def plan(func: ast.FunctionDef | ast.AsyncFunctionDef, kind: Callable[[ast.Call], str | None]) -> Plans:
-    """`kind(call)`: the requests verb a call is, SESSION for `requests.Session()`, else None."""
+def plan(func: ast.FunctionDef | ast.AsyncFunctionDef, kind: Callable[[ast.Call], str | None],
+         returned: Callable[[ast.Call], bool] = lambda call: False) -> Plans:
+    """`kind(call)`: the requests verb a call is, SESSION for `requests.Session()`, else None.
+    `returned(call)`: the project plan followed the response `call` gives into every caller of the function."""
     out = Plans()
     facts = _Facts(func)
     candidates: set[int] = set()
@@ -138,7 +140,8 @@ def plan(func: ast.FunctionDef | ast.AsyncFunctionDef, kind: Callable[[ast.Call]
                 out.refused[id(node)] = (node, "stream=True is converted only as `r = requests.get(..., stream=True)` "
                                                "(or `with ... as r:`) whose uses follow in the same block")
     is_verb = lambda call: kind(call) not in (None, SESSION) and not streams(call)
-    for call, why in requests_responses.refusals(func, facts.parents, facts.names, walk_scope(func), is_verb):
+    for call, why in requests_responses.refusals(func, facts.parents, facts.names, walk_scope(func), is_verb,
+                                                   returned):
         out.refused.setdefault(id(call), (call, why))
     return out
 

@@ -36,46 +36,73 @@ _TRUTH_PARENTS = (ast.If, ast.While, ast.IfExp, ast.Assert)
 
 
 def refusals(func: ast.AST, parents: dict[int, ast.AST], names: dict[str, list[ast.Name]],
-             calls: Iterator[ast.AST], is_verb: Callable[[ast.Call], bool]) -> Iterator[tuple[ast.Call, str]]:
+             calls: Iterator[ast.AST], is_verb: Callable[[ast.Call], bool],
+             returned: Callable[[ast.Call], bool] = lambda call: False) -> Iterator[tuple[ast.Call, str]]:
     """(call, why) for each requests call among `calls` whose response is used in a way AW201 cannot keep.
-    `parents`/`names`: each node's parent and each name's appearances in the function (nested scopes too)."""
+    `parents`/`names`: each node's parent and each name's appearances in the function (nested scopes too).
+    `returned(call)`: the project plan followed the response of `call` into every caller (so returning it is kept)."""
     for call in calls:
         if isinstance(call, ast.Call) and is_verb(call):
-            why = flow(call, parents, names, is_verb)
+            why = flow(call, parents, names, is_verb, returns=returned(call))
             if why:
                 yield call, why
 
 
-def flow(call: ast.Call, parents: dict[int, ast.AST], names: dict[str, list[ast.Name]], is_verb) -> str | None:
-    """Why the response of `call` cannot be kept, or None. `is_verb(call)`: a call giving such a response."""
+def flow(call: ast.Call, parents: dict[int, ast.AST], names: dict[str, list[ast.Name]], is_verb,
+         returns: bool = False) -> str | None:
+    """Why the response of `call` cannot be kept, or None. `is_verb(call)`: a call giving such a response
+    (awaited or not: a helper returning one is awaited once propagation made it async). `returns`: returning
+    the response is kept (the project plan follows it into every caller)."""
     node: ast.AST = call
     parent = parents.get(id(call))
-    if isinstance(parent, ast.NamedExpr) and parent.value is call:  # `(r := requests.get(u)).ok`
-        why = _names_flow(parent.target.id, parents, names, is_verb)
+    if isinstance(parent, ast.Await) and parent.value is call:
+        node, parent = parent, parents.get(id(parent))
+    if isinstance(parent, ast.NamedExpr) and parent.value is node:  # `(r := requests.get(u)).ok`
+        why = _names_flow(parent.target.id, parents, names, is_verb, returns=returns)
         if why:
             return why
         node, parent = parent, parents.get(id(parent))
     if isinstance(parent, ast.Assign) and parent.value is node and len(parent.targets) == 1 and isinstance(parent.targets[0], ast.Name):
-        return _names_flow(parent.targets[0].id, parents, names, is_verb)
+        return _names_flow(parent.targets[0].id, parents, names, is_verb, returns=returns)
     if isinstance(parent, ast.Assign) and parent.value is node:
         return "the response is stored (`self.x = ...`, unpacked or assigned twice): " + _LEAVES
-    return _use(node, parents, names, is_verb)
+    return _use(node, parents, names, is_verb, returns=returns)
 
 
-def _names_flow(name: str, parents, names, is_verb, loop: ast.Name | None = None) -> str | None:
+def returns_response(call: ast.Call, parents: dict[int, ast.AST], names: dict[str, list[ast.Name]], is_verb) -> bool:
+    """The response of `call` is returned by its function, and every other use of it is kept."""
+    return flow(call, parents, names, is_verb, returns=True) is None and flow(call, parents, names, is_verb) is not None
+
+
+def _response_value(value: ast.AST | None, is_verb) -> bool:
+    if isinstance(value, ast.Await):
+        value = value.value
+    return isinstance(value, ast.Call) and is_verb(value)
+
+
+def _names_flow(name: str, parents, names, is_verb, loop: ast.Name | None = None, returns: bool = False) -> str | None:
     """Every read of `name`, when each of its bindings is a requests call (or `loop`, the target of a
     `for` over responses); else not decided here."""
     loads = []
+    other = False  # bound to something else too
     for n in names.get(name, []):
         if isinstance(n.ctx, ast.Load):
             loads.append(n)
             continue
         parent = parents.get(id(n))
         value = getattr(parent, "value", None)
-        if n is not loop and not (isinstance(parent, (ast.Assign, ast.NamedExpr)) and isinstance(value, ast.Call) and is_verb(value)):
-            return None  # bound otherwise too: the codemod's own check for such names decides
+        if n is not loop and not (isinstance(parent, (ast.Assign, ast.NamedExpr)) and _response_value(value, is_verb)):
+            other = True
+    if other:  # the codemod's own check for such names decides the rewritten uses; a response leaving is refused
+        for load in loads:
+            parent = parents.get(id(load))
+            if not _truth(load, parents) and not (isinstance(parent, ast.Attribute) and parent.attr in SAME | MAPPED):
+                why = _use(load, parents, names, is_verb)
+                if why:
+                    return why.replace("the response", f"`{name}` (bound to a response and to something else)", 1)
+        return None
     for load in loads:
-        why = _use(load, parents, names, is_verb, strict=loop is not None)
+        why = _use(load, parents, names, is_verb, strict=loop is not None, returns=returns and loop is None)
         if why:
             return why.replace("the response", f"`{name}`", 1)
     return None
@@ -85,7 +112,8 @@ _LEAVES = ("what receives it may rely on requests' Response API (`ok`, its truth
            "httpx spells differently; pass on what is needed (`r.json()`, `r.status_code`) or convert by hand")
 
 
-def _use(node: ast.AST, parents: dict[int, ast.AST], names=None, is_verb=None, strict: bool = False) -> str | None:
+def _use(node: ast.AST, parents: dict[int, ast.AST], names=None, is_verb=None, strict: bool = False,
+         returns: bool = False) -> str | None:
     """Why this use of a response cannot be kept, or None. `strict`: a loop variable over responses, which
     the codemod does not rewrite, so only the uses in `SAME` are kept."""
     parent = parents.get(id(node))
@@ -103,6 +131,8 @@ def _use(node: ast.AST, parents: dict[int, ast.AST], names=None, is_verb=None, s
         return None
     if isinstance(parent, ast.Expr):
         return None  # the response is dropped
+    if returns and isinstance(parent, ast.Return):
+        return None  # followed into every caller by the project plan
     if isinstance(parent, ast.Compare) and all(isinstance(op, (ast.Is, ast.IsNot)) for op in parent.ops):
         return None
     how = ("is returned" if isinstance(parent, ast.Return) else "is yielded" if isinstance(parent, (ast.Yield, ast.YieldFrom))

@@ -1,0 +1,283 @@
+"""The project-wide half of AW201 for responses that leave their function: `def fetch(u): return
+requests.get(u)` whose callers (any module) read `r.ok`, `r.json()`, `if not r:`.
+
+Once AW201 converts the call, every caller receives an httpx response. This planner follows the
+returned response into every caller the project shows, with `ast` (no libcst): each use there must be
+one AW201 keeps or rewrites on a local response (`awaitify.requests_responses`). Then the helper's
+call is converted (returning the response is kept) and each caller's uses are rewritten in its own
+module (`r.ok` -> `not r.is_error`, ...). A caller that passes the response on again (`return
+fetch(u)`) is followed the same way. Where any caller cannot be seen or mapped, the helper's call is
+refused, naming that caller: the function is used as a value or by a computed name, called at module
+level or from a nested function, has no caller in the project, is public API of a library (its
+callers are outside the project), or a caller uses the response in a way httpx spells differently.
+
+The callers' rewrites apply only where the call is awaited when AW201 runs: propagation awaits a
+helper it made async, so a helper left sync (requests kept) leaves its callers as they are.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from awaitify import requests_plan, requests_responses
+from awaitify.entry_points import has_project_metadata
+from awaitify.prechecks import SESSION_FACTORIES
+
+FOLLOWED = "followed_returns"  # the facts' key in the helper's module: [line of each requests call whose return is kept]
+RESPONSES = "returned_responses"  # in a caller's module: [[line, called name as written], ...]: they give httpx responses
+UNFOLLOWED = "unfollowed_returns"  # in the helper's module: [[line, why], ...] of returned responses not followed
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_UNSHIPPED = frozenset({"examples", "example", "docs", "doc", "scripts", "benchmarks", "bench", "tools", "tests", "test"})
+
+
+@dataclass
+class _Returner:
+    module: object  # codemods._requests_raisers._Module
+    func: ast.FunctionDef | ast.AsyncFunctionDef
+    calls: list[ast.Call]  # the calls whose response it returns (requests calls, or calls of other returners)
+    why: str = ""  # why its return cannot be followed ("" while it can)
+    callers: list[tuple[object, ast.Call]] = field(default_factory=list)  # (module, call) of every call of it
+
+
+class _Function:
+    """A function's parents and names, and which of its calls give a response."""
+
+    def __init__(self, module, func, returners: dict[str, _Returner]) -> None:
+        self.module, self.func = module, func
+        self.parents: dict[int, ast.AST] = {}
+        self.names: dict[str, list[ast.Name]] = {}
+        for node in ast.walk(func):
+            for child in ast.iter_child_nodes(node):
+                self.parents[id(child)] = node
+            if isinstance(node, ast.Name):
+                self.names.setdefault(node.id, []).append(node)
+        self.returners = returners
+
+    def target(self, call: ast.Call) -> str:
+        return self.module.dotted(call.func) or ""
+
+    def is_verb(self, call: ast.Call) -> bool:
+        """A requests call giving a (non-streamed) response, or a call of a function returning one."""
+        target = self.target(call)
+        if target in self.returners:
+            return True
+        verb = target.rpartition(".")[2]
+        return (target in (f"requests.{verb}", f"requests.api.{verb}") and verb in requests_plan.VERBS
+                and target not in SESSION_FACTORIES and not requests_plan.streams(call))
+
+
+def _returned_calls(fn: _Function) -> tuple[list[ast.Call], bool]:
+    """The response-giving calls of `fn.func` whose response it returns (every other use kept), and
+    whether every `return` returns one of them and the body ends in a return or raise (no implicit
+    None: `not r` on None would become `not None.is_error`)."""
+    found = [node for node in requests_plan.walk_scope(fn.func)
+             if isinstance(node, ast.Call) and fn.is_verb(node)
+             and requests_responses.returns_response(node, fn.parents, fn.names, fn.is_verb)]
+    if not found:
+        return [], True
+    returns = [n for n in requests_plan.walk_scope(fn.func) if isinstance(n, ast.Return)]
+    values = {id(_returned_value(r.value)) for r in returns}
+    only = isinstance(fn.func.body[-1], (ast.Return, ast.Raise)) and values <= {id(c) for c in found} | _names_of(fn, found)
+    return found, only
+
+
+def _returned_value(value: ast.expr | None) -> ast.AST | None:
+    return value.value if isinstance(value, ast.Await) else value
+
+
+def _names_of(fn: _Function, calls: list[ast.Call]) -> set[int]:
+    """The ids of the loads of names bound (only) to those calls."""
+    out: set[int] = set()
+    for call in calls:
+        parent = fn.parents.get(id(call))
+        if isinstance(parent, ast.Await):
+            parent = fn.parents.get(id(parent))
+        if isinstance(parent, (ast.Assign, ast.NamedExpr)):
+            target = parent.targets[0] if isinstance(parent, ast.Assign) else parent.target
+            if isinstance(target, ast.Name):
+                out.update(id(n) for n in fn.names.get(target.id, []) if isinstance(n.ctx, ast.Load))
+    return out
+
+
+def plan_returns(modules: list, root: Path) -> tuple[dict[str, set[int]], dict[str, list[list]], dict[tuple[str, int], str]]:
+    """(path -> lines of the requests calls whose returned response is followed, path -> [line, called
+    name] of the calls whose result becomes an httpx response, (path, line) -> why a returned response
+    is not followed)."""
+    returners: dict[str, _Returner] = {}
+    changed = True
+    while changed:  # a caller returning the response again is a returner too
+        changed = False
+        for module in modules:
+            for name, func in module.functions.items():
+                if any(f"{n}.{name}" in returners for n in module.names):
+                    continue
+                calls, only = _returned_calls(_Function(module, func, returners))
+                if calls:
+                    returner = _Returner(module, func, calls)
+                    if not only:
+                        returner.why = (f"`{name}` returns a response on some paths and something else on others "
+                                        "(or nothing): its callers cannot tell which")
+                    for n in module.names:
+                        returners[f"{n}.{name}"] = returner
+                    changed = True
+    if not returners:
+        return {}, {}, {}
+    unique = list({id(r): r for r in returners.values()}.values())
+    _find_callers(modules, returners)
+    library = has_project_metadata(root)
+    for returner in unique:
+        if not returner.why:
+            returner.why = _own_problem(returner, returners, library, root)
+    while True:  # a returner is followed only when its callers are, and the returner it passes on is
+        refused = False
+        for returner in unique:
+            if returner.why:
+                continue
+            for module, call in returner.callers:
+                caller = _returner_of(module, call, returners)
+                if caller is not None and caller.why:
+                    returner.why = f"its caller `{caller.func.name}` ({_where(module, call)}) cannot pass it on: {caller.why}"
+                    refused = True
+                    break
+            else:
+                inner = [returners[t] for t in (returner.module.dotted(c.func) or "" for c in returner.calls) if t in returners]
+                bad = next((r for r in inner if r.why), None)
+                if bad is not None:
+                    returner.why = f"the response it returns comes from `{bad.func.name}`, whose return is not followed"
+                    refused = True
+        if not refused:
+            break
+    followed: dict[str, set[int]] = {}
+    responses: dict[str, list[list]] = {}
+    why: dict[tuple[str, int], str] = {}
+    for returner in unique:
+        requests_calls = [c for c in returner.calls if (returner.module.dotted(c.func) or "") not in returners]
+        if returner.why:
+            for call in requests_calls:
+                why[(returner.module.path, call.lineno)] = returner.why
+            continue
+        followed.setdefault(returner.module.path, set()).update(c.lineno for c in requests_calls)
+        for module, call in returner.callers:
+            spelled = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id  # type: ignore[union-attr]
+            entry = [call.lineno, spelled]
+            if entry not in responses.setdefault(module.path, []):
+                responses[module.path].append(entry)
+    return followed, responses, why
+
+
+def _where(module, node: ast.AST) -> str:
+    return f"{Path(module.path).name}:{getattr(node, 'lineno', 0)}"
+
+
+def _find_callers(modules: list, returners: dict[str, _Returner]) -> None:
+    """Every call of each returner, and its uses that are no call (`why`), in every module."""
+    names = {r.func.name for r in returners.values()}
+    for module in modules:
+        parents: dict[int, ast.AST] = {}
+        for node in ast.walk(module.tree):
+            for child in ast.iter_child_nodes(node):
+                parents[id(child)] = node
+        for node in ast.walk(module.tree):
+            if isinstance(node, ast.Constant) and node.value in names and isinstance(parents.get(id(node)), ast.Call):
+                for returner in {id(r): r for r in returners.values() if r.func.name == node.value}.values():
+                    returner.why = returner.why or (f"`{node.value}` is named in a string at {_where(module, node)} "
+                                                    "(a computed access): its callers cannot all be seen")
+            if not isinstance(node, (ast.Name, ast.Attribute)) or isinstance(parents.get(id(node)), ast.Attribute):
+                continue
+            returner = returners.get(module.dotted(node) or "")
+            if returner is None or isinstance(node.ctx, ast.Store):
+                continue
+            parent = parents.get(id(node))
+            if isinstance(parent, (ast.Import, ast.ImportFrom, ast.alias)):
+                continue
+            if not (isinstance(parent, ast.Call) and parent.func is node):
+                returner.why = returner.why or (f"`{returner.func.name}` is used as a value at {_where(module, node)}: "
+                                                "the calls made through it are not seen")
+                continue
+            returner.callers.append((module, parent))
+
+
+def _own_problem(returner: _Returner, returners: dict[str, _Returner], library: bool, root: Path) -> str:
+    """Why `returner`'s response cannot be followed, from its own calls and each caller's uses."""
+    name = returner.func.name
+    if not returner.callers:
+        return f"`{name}` has no caller in the project: what receives the response is not seen"
+    if library and _public(returner, root):
+        return f"`{name}` is public API of a library: its callers outside the project are not seen"
+    problem = _calls_problem(returner, returners)
+    if problem:
+        return problem
+    for module, call in returner.callers:
+        owner = _enclosing_function(module, call)
+        if owner is None:
+            return f"its caller at {_where(module, call)} is not in a function (module level, a class body)"
+        if not any(n is call for n in requests_plan.walk_scope(owner)):
+            return f"its caller at {_where(module, call)} stands in a nested function, lambda or comprehension"
+        fn = _Function(module, owner, returners)
+        why = requests_responses.flow(call, fn.parents, fn.names, fn.is_verb,
+                                      returns=_returner_of(module, call, returners) is not None)
+        if why:
+            return f"in its caller `{owner.name}` ({_where(module, call)}), {why}"
+    return ""
+
+
+def _calls_problem(returner: _Returner, returners: dict[str, _Returner]) -> str:
+    """Why one of the requests calls whose response it returns would not be converted."""
+    module, func = returner.module, returner.func
+    source_lines = getattr(module, "lines", None) or []
+
+    def kind(call: ast.Call) -> str | None:
+        target = module.dotted(call.func) or ""
+        if target in SESSION_FACTORIES:
+            return requests_plan.SESSION
+        verb = target.rpartition(".")[2]
+        return verb if target in (f"requests.{verb}", f"requests.api.{verb}") and verb in requests_plan.VERBS else None
+
+    returned = {id(c) for c in returner.calls}
+    plans = requests_plan.plan(func, kind, lambda call: id(call) in returned)
+    for call in returner.calls:
+        verb = kind(call)
+        if verb is None or verb == requests_plan.SESSION:
+            continue
+        if id(call) in plans.refused:
+            return plans.refused[id(call)][1]
+        if not requests_plan.call_fixable(call, verb):
+            return "its requests call's arguments cannot all be kept"
+        text = "\n".join(source_lines[call.lineno - 1:(call.end_lineno or call.lineno)])
+        if "awaitify:" in text:
+            return "its requests call carries an awaitify comment"
+    return ""
+
+
+def _enclosing_function(module, call: ast.Call) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The module-level function (or method of a module-level class) holding `call` in its own scope."""
+    for node in module.tree.body:
+        candidates = [node] if isinstance(node, _FUNCTIONS) else [n for n in node.body if isinstance(n, _FUNCTIONS)] \
+            if isinstance(node, ast.ClassDef) else []
+        for func in candidates:
+            if any(n is call for n in ast.walk(func)):
+                return func  # (in a nested scope of it too: the caller says so)
+    return None
+
+
+def _returner_of(module, call: ast.Call, returners: dict[str, _Returner]) -> _Returner | None:
+    """The returner whose body holds `call` (the caller passes the response on)."""
+    owner = _enclosing_function(module, call)
+    if owner is None or owner.name not in module.functions or module.functions[owner.name] is not owner:
+        return None
+    return returners.get(f"{module.names[0]}.{owner.name}")
+
+
+def _public(returner: _Returner, root: Path) -> bool:
+    """A library's function whose module path and name have no part with a leading underscore (as
+    propagation decides it, awaitify.planner.Propagator.public_api)."""
+    try:
+        parts = Path(returner.module.path).resolve().relative_to(root.resolve()).parts
+    except ValueError:
+        return False
+    if parts and parts[0] in _UNSHIPPED:
+        return False
+    module_parts = [p.removesuffix(".py") for p in parts if p not in ("__init__.py", "__main__.py")]
+    return not any(part.startswith("_") for part in (*module_parts, returner.func.name))
