@@ -262,10 +262,13 @@ def check(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary line on stderr."),
     jobs: int = typer.Option(0, "--jobs", "-j", metavar="<N>", min=0, help="Worker processes (default: every core)."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write .awaitify_cache/."),
-    changed_since: Optional[str] = typer.Option(None, "--changed-since", metavar="<REF>", help="Report only in files changed since this git revision."),
+    changed_since: Optional[str] = typer.Option(None, "--changed-since", metavar="<REF>", help="Report only findings on lines changed since this git revision, or whose chain passes through one."),
     stdin_filename: Optional[str] = typer.Option(None, "--stdin-filename", metavar="<PATH>", help="With the path `-`: check the source read from stdin."),
     show_statistics: bool = typer.Option(False, "--statistics", help="One line per rule with its count, instead of each finding."),
     color: str = typer.Option("auto", "--color", metavar="<WHEN>", help="auto | always | never (auto: on a terminal, unless NO_COLOR is set)"),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", metavar="<FILE>", help="Hide the findings recorded in this file (--write-baseline): report only new ones."),
+    write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", metavar="<FILE>", help="Record every finding in this file, then exit 0."),
+    whole_project: bool = typer.Option(False, "--whole-project", help="Index the whole project; report only in, or through, the files given (pre-commit)."),
 ) -> None:
     """Report blocking calls in async-reachable code. Exit 1 when there are findings."""
     _choice("--format", output_format, FORMATS)
@@ -291,9 +294,22 @@ def check(
         raise typer.Exit(EXIT_CHANGES if result.findings else EXIT_OK)
     paths = list(paths or [Path(".")])
     settings = _load_config(config, paths).with_overrides(propagate=_choice("--propagate", propagate, PROPAGATE_POLICIES))
-    result = run_check(paths, settings, _split(select), _split(ignore), changed_since=changed_since, jobs=jobs,
+    from awaitify.pr_scope import narrowed, project_paths, sarif_fixes
+
+    report_in, paths = (paths, project_paths(paths, settings)) if whole_project else (None, paths)
+    # --changed-since keeps findings by line (awaitify.changed_lines), not by file: the run sees every file
+    result = run_check(paths, settings, _split(select), _split(ignore), jobs=jobs,
                        use_cache=not no_cache)  # the API's run too (awaitify.commands): one path
-    _write_output(output_file, report(result).encode())
+    if write_baseline is not None:
+        from awaitify.baseline import dump
+
+        data, count = dump(result)
+        _write_output(write_baseline, data)
+        print(f"awaitify: recorded {count} finding{'s' if count != 1 else ''} in {write_baseline}", file=sys.stderr)
+        raise typer.Exit(EXIT_OK)
+    result, hidden = narrowed(result, changed_since=changed_since, report_in=report_in, baseline=baseline)
+    fixes = sarif_fixes(result, paths, settings, _split(select), _split(ignore), jobs, not no_cache) if output_format == "sarif" else None
+    _write_output(output_file, (render(result, output_format, fixes) if fixes else report(result)).encode())
     for path, reason in result.errors:
         print(f"{path}: {reason}", file=sys.stderr)
     if not quiet:
@@ -301,7 +317,8 @@ def check(
         print(f"awaitify: {len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} "
               f"({fixable} fixable with `awaitify fix`) in {result.scanned} file{'s' if result.scanned != 1 else ''} scanned"
               f"{f', {result.suppressed} suppressed' if result.suppressed else ''}"
-              f"{f', {len(result.errors)} not readable' if result.errors else ''}", file=sys.stderr)
+              f"{f', {len(result.errors)} not readable' if result.errors else ''}"
+              f"{f', {hidden} known (--baseline)' if hidden else ''}", file=sys.stderr)
     if result.findings:
         raise typer.Exit(EXIT_CHANGES)
 

@@ -98,9 +98,37 @@ def markdown(result: CheckResult) -> str:
     return "\n".join(out) + "\n"
 
 
-def sarif(result: CheckResult) -> str:
-    """SARIF 2.1.0, for code-scanning uploads: one run, the rules that fired, one result each."""
+def _utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2  # SARIF's default columnKind counts UTF-16 code units
+
+
+def _deleted_region(hunk) -> dict:
+    """The hunk's whole lines, their last line ending included: up to the start of the next line
+    (past the file's last newline that is line n+1, column 1), or to the end of a last line that has
+    no ending."""
+    last = hunk.old.splitlines(keepends=True)[-1]
+    if last.endswith(("\n", "\r")):
+        return {"startLine": hunk.start, "startColumn": 1, "endLine": hunk.end + 1, "endColumn": 1}
+    return {"startLine": hunk.start, "startColumn": 1, "endLine": hunk.end, "endColumn": _utf16_length(last) + 1}
+
+
+def _sarif_fix(fix) -> dict:
+    """SARIF `fix`: the file as `awaitify fix` leaves it (awaitify.check_fixes says when that stands alone)."""
+    return {
+        "description": {"text": f"awaitify fix: {', '.join(fix.codes)} in this file (every finding of the file at once)"},
+        "artifactChanges": [{
+            "artifactLocation": {"uri": fix.repo_path, "uriBaseId": "%SRCROOT%"},
+            "replacements": [{"deletedRegion": _deleted_region(h), "insertedContent": {"text": h.new}} for h in fix.hunks],
+        }],
+    }
+
+
+def sarif(result: CheckResult, fixes: dict | None = None) -> str:
+    """SARIF 2.1.0, for code-scanning uploads: one run, the rules that fired, one result each.
+    `fixes`: the self-contained fix of a file by its display path (awaitify.check_fixes), given to
+    each fixable finding in it."""
     from awaitify import __version__
+    from awaitify.doc_urls import rule_page_url
     from awaitify.findings import fix_safety
     from awaitify.rules import doc_text, every_rule
 
@@ -113,6 +141,8 @@ def sarif(result: CheckResult) -> str:
         "fullDescription": {"text": BY_CODE[code].why if code in BY_CODE else rules[code].summary},
         # the rule's page, which code-scanning UIs show beside each result
         "help": {"text": f"awaitify explain {code}", "markdown": doc_text(rules[code])},
+        # the page on the web: only when the package names its repository ([project.urls]); no address is invented
+        **({"helpUri": url} if (url := rule_page_url(rules[code].doc_page)) else {}),
         "properties": {"fixable": any(f.fixable for f in result.findings if f.code == code), "fixSafety": fix_safety(code)},
     } for code in fired]
     results = []
@@ -127,6 +157,8 @@ def sarif(result: CheckResult) -> str:
             }}],
             "properties": {"fixable": f.fixable},
         }
+        if f.fixable and fixes and f.path in fixes:
+            entry["fixes"] = [_sarif_fix(fixes[f.path])]
         if f.chain:
             entry["relatedLocations"] = [{
                 "id": i, "message": {"text": f"{'async ' if link.is_async else ''}{link.function} calls"},
@@ -195,5 +227,7 @@ def rdjson(result: CheckResult) -> str:
     return from_check(result)
 
 
-def render(result: CheckResult, fmt: str) -> str:
-    return {"text": text, "json": as_json, "markdown": markdown, "sarif": sarif, "github": github, "rdjson": rdjson}[fmt](result)
+def render(result: CheckResult, fmt: str, fixes: dict | None = None) -> str:
+    if fmt == "sarif":
+        return sarif(result, fixes)
+    return {"text": text, "json": as_json, "markdown": markdown, "github": github, "rdjson": rdjson}[fmt](result)
