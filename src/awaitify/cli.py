@@ -186,6 +186,17 @@ def fix(
     interactive: bool = typer.Option(
         False, "--interactive", "-i", help="Review each change (y/n/a/q) and write the accepted ones."
     ),
+    split_by: Optional[str] = typer.Option(
+        None, "--split-by", metavar="<HOW>", help="closure | package | codeowners | file: one changeset per group, each safe alone, written to --out (docs/monorepo.md)."
+    ),
+    out: Optional[Path] = typer.Option(None, "--out", metavar="<DIR>", help="With --split-by: the folder for NNN-<slug>.patch, NNN-<slug>.md and plan.json."),
+    max_files: Optional[int] = typer.Option(None, "--max-files", metavar="<N>", min=1, help="With --split-by: at most N files per changeset (a closure is never divided)."),
+    max_lines: Optional[int] = typer.Option(None, "--max-lines", metavar="<N>", min=1, help="With --split-by: at most N changed lines per changeset (a closure is never divided)."),
+    commit: bool = typer.Option(False, "--commit", help="With --split-by: one branch (awaitify/<id>-<slug>) and commit per changeset, for `gh pr create`."),
+    include: Optional[List[str]] = typer.Option(None, "--include", metavar="<GLOB>", help="Fix only files matching these .gitignore patterns (callers elsewhere still follow)."),
+    exclude: Optional[List[str]] = typer.Option(None, "--exclude", metavar="<GLOB>", help="Do not fix files matching these .gitignore patterns (unless a fix elsewhere forces an edit there)."),
+    skip_tests: bool = typer.Option(False, "--skip-tests", help="Do not fix tests (tests/, test_*.py, *_test.py, conftest.py) unless a fix elsewhere forces it."),
+    skip_docs: bool = typer.Option(False, "--skip-docs", help="Do not fix docs/, examples/, notebooks/ unless a fix elsewhere forces it."),
 ) -> None:
     """Rewrite blocking calls in async code. Dry run by default: prints a unified diff."""
     from awaitify.apply import apply_results
@@ -200,6 +211,10 @@ def fix(
         raise UsageError("--write and --check cannot be used together")
     if interactive and (check or output_format != "text"):
         raise UsageError("--interactive cannot be combined with --check or --format")
+    from awaitify.changesets.command import check_options as check_split_options
+
+    check_split_options(split_by, out, commit, max_files, max_lines,
+                        {"--write": write, "--check": check, "--interactive": interactive, "--format": output_format != "text"})
     if _reads_stdin(paths, stdin_filename):
         settings = _load_config(config, [Path(stdin_filename).parent if stdin_filename else Path(".")])
         rules = fix_rules(settings, _split(select), _split(ignore))
@@ -218,12 +233,21 @@ def fix(
         print(f"awaitify: `{selector}` has no fix: `awaitify check` reports it, rewrite it by hand", file=sys.stderr)
     console = make_console(color)
     with progress_bar(console, quiet) as progress:
+        from awaitify.scope_filters import scope_for
+
+        filtered = scope_for(paths, settings, _split(include), _split(exclude), skip_tests, skip_docs)
         result = run_fix(paths, settings, rules, changed_since=changed_since, jobs=jobs, use_cache=not no_cache,
-                         progress=progress)
+                         progress=progress, scope=filtered)
     stdout_color = output_file is None and _use_color(color, sys.stdout)
     verify = {"verify_timeout": verify_timeout, "allow_failing_baseline": verify_allow_failing_baseline}
     if interactive:
         raise typer.Exit(_interactive(result, settings, rules, console, allow_dirty, verify_cmd, quiet, verify))
+    if split_by is not None and out is not None:
+        from awaitify.changesets.command import run_split
+
+        count = run_split(result, settings, split_by, out, max_files, max_lines, commit, lambda line: print(line, file=sys.stderr))
+        print_summary(result, console, "dry-run", quiet, explain, None)
+        raise typer.Exit(EXIT_NOT_WRITTEN if count < 0 else EXIT_OK)
     applied = apply_results(result.changed, Path.cwd(), allow_dirty, verify_cmd, **verify) if write else None
     if patch_file is not None:
         _write_output(patch_file, patch_bytes(result))

@@ -34,11 +34,14 @@ def fix_rules(settings: Config, select: tuple[str, ...], ignore: tuple[str, ...]
 
 
 def run_fix(paths: list[Path], settings: Config, rules: tuple[Rule, ...], *, changed_since: str | None = None,
-            jobs: int = 0, use_cache: bool = True, progress: Progress | None = None) -> RunResult:
-    """The whole `fix` run, nothing written: every file's new bytes, changes and refusals."""
+            jobs: int = 0, use_cache: bool = True, progress: Progress | None = None,
+            scope: frozenset[str] | None = None) -> RunResult:
+    """The whole `fix` run, nothing written: every file's new bytes, changes and refusals. `scope`:
+    the files whose problems are fixed (awaitify.scope_filters), with those changed since `changed_since`."""
     from awaitify.runner import RunOptions, run
+    from awaitify.scope_filters import intersect
 
-    scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
+    scope = intersect(scope, changed_since_files(changed_since, Path.cwd()) if changed_since else None)
     # transforms in a worker process even with one job: a crash in libcst costs one file, not the run
     return run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=use_cache, progress=progress, scope=scope,
                                                   isolate=True))

@@ -235,6 +235,7 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
         early = speculation.take_early() or Speculation(_fix_one, _load_codemods)
     speculation.drop_early()  # forked as the command started, but this run has no use for it
     foreseen: dict[str, tuple | None] = {}  # path -> its work item should the plan leave the file alone
+    cache, store, keys = None, None, {}
     try:
         with _stage(timings, "discover"):
             sources, unreadable = read_all(files, config.max_file_size)
@@ -304,6 +305,9 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
             cache.put_summary(keys[path], summary)
         cache.put_outlines(store.known_outlines(), keys)
         cache.save(set(keys.values()))
+    except KeyboardInterrupt:
+        _keep_on_interrupt(cache, store, keys)
+        raise
     finally:
         pool.close()
         if early is not None:
@@ -316,6 +320,19 @@ def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Ru
     results.sort(key=lambda r: r.display)
     counters = {"files": len(files), "summaries": len(store.known()), "transformed": len(work), "cache_hits": cache.hits}
     return RunResult(scanned=len(files), results=results, plan=plan, timings=timings, counters=counters, scope=options.scope)
+
+
+def _keep_on_interrupt(cache: Cache | None, store: SummaryStore | None, keys: dict[str, str]) -> None:
+    """An interrupted run keeps what it computed (the summaries, the plan once made): the next run
+    over the same tree resumes from them (a batch over a monorepo: docs/monorepo.md)."""
+    if cache is None or store is None:
+        return
+    try:
+        for path, summary in store.known().items():
+            cache.put_summary(keys[path], summary)
+        cache.save(set(keys.values()))
+    except Exception:  # noqa: BLE001 - the interrupt is what the user must see; the cache is optional
+        pass
 
 
 def _work_item(source: SourceFile, found: tuple[Rule, ...], file_plan: FilePlan, store: SummaryStore, config: Config,
