@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from awaitify.requests_plan import VERBS as HTTP_VERBS  # requests' and httpx's module-level verbs alike
-from awaitify.rules import Rule
+from awaitify.rule import Rule
 
 if TYPE_CHECKING:
     from awaitify.config import Config

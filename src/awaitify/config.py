@@ -10,12 +10,9 @@ import fnmatch
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable, Protocol
 
 from awaitify.errors import ConfigError
-
-if TYPE_CHECKING:
-    from awaitify.rules import Rule
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -198,7 +195,14 @@ def discover(start: Path) -> Config:
     return Config(root=Path.cwd())
 
 
-def ignored_here(display: str, rule: "Rule", config: Config, path: Path | None = None) -> bool:
+class _Named(Protocol):
+    """What `ignored_here` reads of a rule (a `Rule`, or a check turned into one)."""
+
+    code: str
+    name: str
+
+
+def ignored_here(display: str, rule: _Named, config: Config, path: Path | None = None) -> bool:
     """`per-file-ignores` globs are relative to the configuration's folder (ruff's rule), whatever
     the current directory is; the displayed path is also tried, for files outside that folder."""
     if not config.per_file_ignores:

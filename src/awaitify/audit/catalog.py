@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from awaitify.rules import Rule
+from awaitify.codemod_rules import CODEMOD_RULES
+from awaitify.rule import Rule
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,5 @@ BY_CODE = {c.code: c for c in CHECKS}
 
 def check_only_rules() -> tuple[Rule, ...]:
     """Check rules no codemod declares: listed, selectable and explainable like the others."""
-    from awaitify.rules import all_rules
-
-    codemod_codes = {r.code for r in all_rules()}
+    codemod_codes = {r.code for r in CODEMOD_RULES}
     return tuple(c.as_rule() for c in CHECKS if c.code not in codemod_codes)

@@ -1,0 +1,71 @@
+"""What a rule is: its code, name and the facts the engine reads to decide where it can act.
+
+A leaf module (the registry in `awaitify.rules`, the codemod declarations in
+`awaitify.codemod_rules` and the check-only catalog all import it; it imports none of them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable
+
+from awaitify.summary import has_async_def
+
+if TYPE_CHECKING:
+    from awaitify.config import Config
+    from awaitify.plan import FilePlan
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    summary: str
+    # Substrings of which at least one must occur in a file for the rule to apply at all: the cheap
+    # pre-check that keeps files without them from ever being parsed.
+    triggers: tuple[str, ...]
+    order: int  # codemods run in this order on a file (propagation first: its positions are the original's)
+    fixable: bool = True
+    # Qualified names of sync calls this rule turns into awaited async calls wherever they stand in
+    # async code. The planner starts async propagation from them: a sync function holding one, and
+    # reached from async code, is made async (or offloaded) so that the rule can then fix the call.
+    async_fixes: tuple[str, ...] = ()
+    # Qualified names this rule offloads (`asyncio.to_thread`) in async code. A sync function holding
+    # one and reached from async code is offloaded at its async call sites by the planner.
+    offload_fixes: tuple[str, ...] = ()
+    # more trigger tokens that come from the settings (names in `blocking-calls`)
+    config_triggers: Callable[[Config], tuple[str, ...]] | None = field(default=None, compare=False)
+    # The rule changes only code inside async functions: a file that does not spell `async def` gives
+    # it nothing to do (unless the plan makes a function there async: see `FilePlan.has_work_for`).
+    async_only: bool = False
+    # The codemod reads and changes only module-level code, async functions, what the plan names and
+    # sync functions spelling one of `sync_tokens`: other function bodies may be hidden from it
+    # (awaitify.hollow), which spares libcst most of a large file.
+    local_edits: bool = False
+    sync_tokens: tuple[str, ...] = ()
+    # an async function that spells none of the rule's triggers (nor an alias imported for one)
+    # gives it nothing to do either: it may be hidden too
+    async_by_trigger: bool = False
+    # every file the rule changes has facts from its `planner` (FilePlan.extra):
+    # its trigger tokens only say where the planner looks
+    plan_only: bool = False
+    # the module (importable without libcst) holding the codemod's project-wide planning:
+    # `plan_project(sources, config) -> {absolute path: facts}` and, optionally,
+    # `scope_facts(facts, scope)` for `--changed-since`; its facts reach the codemod as FilePlan.extra
+    planner: str = ""
+
+    def triggers_for(self, config: Config) -> tuple[str, ...]:
+        return self.triggers + (self.config_triggers(config) if self.config_triggers else ())
+
+    def may_apply(self, text: str, config: Config, plan: FilePlan | None = None) -> bool:
+        """The text pre-check: can this file give the rule anything to do? (no parse)"""
+        if plan is not None and plan.has_work_for(self.name):
+            return True
+        if self.plan_only:
+            return False
+        if self.async_only and not has_async_def(text) and not (plan and plan.make_async):
+            return False
+        return any(t in text for t in self.triggers_for(config))
+
+    @property
+    def doc_page(self) -> str:
+        return f"{self.name}.md"
