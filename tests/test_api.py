@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import doctest
 import json
-import os
 import re
 import runpy
 import shutil
@@ -79,8 +78,8 @@ def test_the_documented_examples_run(tmp_path: Path, monkeypatch: pytest.MonkeyP
 # --- one path: the same results as the command line --------------------------------------------------
 def test_fix_gives_what_the_command_gives(tmp_path: Path, cli_here, capsysbinary: pytest.CaptureFixture[bytes]) -> None:
     root = _project(tmp_path)
-    code, patch, _ = cli_here("fix", "--no-cache", cwd=root)
-    code, report, _ = cli_here("fix", "--no-cache", "--format", "json", cwd=root)
+    _, patch, _ = cli_here("fix", "--no-cache", cwd=root)
+    _, report, _ = cli_here("fix", "--no-cache", "--format", "json", cwd=root)
     capsysbinary.readouterr()
     result = api.fix(".", cache=False)
     assert capsysbinary.readouterr() == (b"", b"")  # the API prints nothing
@@ -234,6 +233,30 @@ def test_a_failing_verify_command_restores_and_raises(tmp_path: Path, monkeypatc
     with pytest.raises(api.VerifyError) as raised:
         api.fix(".", write=True, cache=False, verify_cmd=fails_once_fixed)
     assert raised.value.result.written == ("a.py",)  # written, then put back
+    assert (tmp_path / "a.py").read_text() == original
+
+
+def test_writing_from_another_thread_is_refused_before_anything_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The writes install SIGINT/SIGTERM handlers (to stop between two files), which only the main
+    thread may do; a dry run works from any thread (an editor's worker, a server)."""
+    import threading
+
+    original = "import time\n\nasync def f():\n    time.sleep(1)\n"
+    _project(tmp_path, {"a.py": original})
+    monkeypatch.chdir(tmp_path)
+    seen: dict[str, object] = {}
+
+    def work() -> None:
+        seen["dry"] = api.fix(".", cache=False).changed
+        try:
+            api.fix(".", cache=False, write=True)
+        except BaseException as exc:  # noqa: BLE001 - what reaches the caller is the point
+            seen["write"] = exc
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    assert seen["dry"] is True
+    assert isinstance(seen["write"], api.UsageError) and "main thread" in str(seen["write"])
     assert (tmp_path / "a.py").read_text() == original
 
 

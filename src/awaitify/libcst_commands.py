@@ -126,4 +126,5 @@ def _command(rule: Rule) -> type[AwaitifyCommand]:
 COMMANDS: dict[str, type[AwaitifyCommand]] = {_class_name(r): _command(r) for r in single_file_rules()}
 globals().update(COMMANDS)  # awaitify.libcst_commands.Sleep, .AsyncioRun, ...: what libcst imports by name
 
-__all__ = ["AwaitifyCommand", "COMMANDS", "FileRefused", "single_file_rules", *COMMANDS]
+__all__ = ["AwaitifyCommand", "COMMANDS", "FileRefused", "single_file_rules"]
+__all__ += list(COMMANDS)
