@@ -3,7 +3,7 @@
 GitHub takes the first of `.github/CODEOWNERS`, `CODEOWNERS`, `docs/CODEOWNERS` that exists. Each
 line is a pattern and owners; the last line whose pattern matches a path wins, and a matching line
 with no owners leaves the path unowned. Patterns follow .gitignore with GitHub's differences: no `!`
-negation and no `[ ]` ranges (such lines are skipped, as GitHub skips them); a pattern whose last
+negation, no `[ ]` ranges, no `\\#` escape (such lines are skipped: they match nothing on GitHub); a pattern whose last
 part holds `*` matches files at that level only (`docs/*` owns `docs/a.md`, not `docs/sub/b.md`); a
 pattern with a `/` at its start or middle is anchored at the repository root; `**` spans folders.
 """
@@ -35,10 +35,8 @@ def _segment(part: str) -> str:
 def compile_pattern(pattern: str) -> re.Pattern[str] | None:
     """The regular expression a path relative to the repository root (forward slashes) must match in
     full; None for a pattern GitHub does not accept."""
-    if pattern.startswith("!") or "[" in pattern or "]" in pattern:
+    if pattern.startswith(("!", "\\")) or "[" in pattern or "]" in pattern:
         return None
-    if pattern.startswith("\\#"):
-        pattern = pattern[1:]
     directory = pattern.endswith("/")
     body = pattern.strip("/")
     if not body:
