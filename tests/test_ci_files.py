@@ -41,6 +41,45 @@ def test_pre_commit_hooks_run(tmp_path: Path) -> None:
     assert "await asyncio.sleep(1)" in (project / "app.py").read_text()
 
 
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=root, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def test_pre_commit_check_sees_callers_outside_the_staged_files(tmp_path: Path) -> None:
+    """pre-commit passes the staged files; the hook still reads the whole project, so a staged
+    helper's `time.sleep` reached from an unstaged async route is caught, and an old finding in a
+    file not staged is not the commit's to fix."""
+    hook = next(h for h in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text()) if h["id"] == "awaitify-check")
+    assert hook.get("pass_filenames", True)
+    env = {**os.environ, "PATH": f"{_awaitify_bin(tmp_path)}:{os.environ['PATH']}"}
+    project = tmp_path / "project"
+    (project / "app").mkdir(parents=True)
+    (project / "app" / "__init__.py").write_text("")
+    (project / "app" / "helpers.py").write_text("def settle():\n    return 1\n")
+    (project / "app" / "routes.py").write_text("from app.helpers import settle\n\n\nasync def route():\n    return settle()\n")
+    (project / "app" / "old.py").write_text(SOURCE)  # an old finding, not staged
+    _git(project, "init", "-q")
+    _git(project, "add", ".")
+    _git(project, "commit", "-qm", "base")
+    (project / "app" / "helpers.py").write_text("import time\n\n\ndef settle():\n    time.sleep(1)\n    return 1\n")
+    (project / "app" / "routes.py").write_text((project / "app" / "routes.py").read_text() + "\n# unstaged edit\n")
+    _git(project, "add", "app/helpers.py")
+    staged = _git(project, "diff", "--cached", "--name-only").split()
+    assert staged == ["app/helpers.py"]
+
+    def hook_run(entry: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*shlex.split(entry), "--no-cache", *staged], cwd=project, env=env, capture_output=True, text=True)
+
+    proc = hook_run(hook["entry"])
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.splitlines()[:2] == ["app/helpers.py:5:5 AW101 time.sleep() blocks the event loop for the whole sleep "
+                                            "(reached from async `app.routes.route`) [*]",
+                                            "    async app.routes.route calls (app/routes.py:5)"]
+    assert "app/old.py" not in proc.stdout
+    assert hook_run("awaitify check").returncode == 0  # what the hook ran before: the staged file alone, no caller seen
+
+
 def _step_script(step: dict, inputs: dict[str, str]) -> str:
     def fill(match: re.Match) -> str:
         expr = match.group(1).strip()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+ROOT_DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
 FILES = {
     "svc/__init__.py": "",
     "svc/helpers.py": """
@@ -183,3 +184,67 @@ def test_sarif_carries_each_rules_page_and_unreadable_files(repo: Path, cli) -> 
     (note,) = run["invocations"][0]["toolExecutionNotifications"]
     assert note["level"] == "error" and "decode" in note["message"]["text"]
     assert note["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].endswith("broken.py")
+
+
+def _sarif_offset(text: str, line: int, column: int) -> int:
+    """A SARIF (line, column) as an index into `text`: columns count UTF-16 code units (the default columnKind)."""
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    start = starts[line - 1] if line - 1 < len(starts) else len(text)
+    units, index = column - 1, start
+    while units > 0:
+        units -= len(text[index].encode("utf-16-le")) // 2
+        index += 1
+    return index
+
+
+def _apply_sarif_fix(text: str, fix: dict) -> str:
+    (change,) = fix["artifactChanges"]
+    edits = []
+    for r in change["replacements"]:
+        region = r["deletedRegion"]
+        edits.append((_sarif_offset(text, region["startLine"], region["startColumn"]),
+                      _sarif_offset(text, region["endLine"], region["endColumn"]), r["insertedContent"]["text"]))
+    for begin, end, new in sorted(edits, reverse=True):
+        text = text[:begin] + new + text[end:]
+    return text
+
+
+def test_sarif_fixes_give_fix_writes_file_and_only_where_it_stands_alone(repo: Path, cli) -> None:
+    """A fixable finding carries its file's whole fix when nothing outside the file must change with
+    it; applied, it gives `fix --write`'s file. A propagation finding (callers elsewhere) has none."""
+    from sarif_pydantic import Sarif
+
+    _write(repo, {"svc/direct.py": """
+        import time
+
+
+        async def twice():
+            time.sleep(0.01)
+            label = "d\u00e9j\u00e0 \U0001f600"
+            time.sleep(0.01)
+            return label"""})  # no newline at the end, an astral character (two UTF-16 units)
+    (repo / "svc" / "direct.py").write_text((repo / "svc" / "direct.py").read_text().rstrip("\n"))
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-qm", "direct")
+    code, out, err = cli("check", "--no-cache", "--format", "sarif", ".", cwd=repo)
+    assert code == 1, err
+    data = json.loads(out)
+    Sarif.model_validate(data)
+    results = {(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"]): r for r in data["runs"][0]["results"]}
+    assert "fixes" not in results[("svc/helpers.py", 5)]  # made async with its callers in handlers.py: `awaitify fix` whole
+    originals = {p: (repo / p).read_text() for p in ("svc/direct.py", "svc/other.py")}
+    assert cli("fix", "--no-cache", "--write", ".", cwd=repo)[0] == 0
+    for path, line in (("svc/direct.py", 5), ("svc/direct.py", 7), ("svc/other.py", 5)):
+        (fix,) = results[(path, line)]["fixes"]
+        assert fix["artifactChanges"][0]["artifactLocation"]["uri"] == path
+        assert _apply_sarif_fix(originals[path], fix) == (repo / path).read_text(), path
+    assert all("helpUri" not in rule for rule in data["runs"][0]["tool"]["driver"]["rules"])  # no [project.urls]: no address made up
+
+
+def test_rule_pages_link_the_repository_named_in_the_metadata() -> None:
+    from awaitify.doc_urls import rule_page_url
+
+    assert rule_page_url("sleep.md", "https://github.com/o/awaitify") == "https://github.com/o/awaitify/blob/HEAD/docs/rules/sleep.md"
+    assert (ROOT_DOCS / "sleep.md").is_file()
+    assert rule_page_url("sleep.md", "") is None

@@ -51,8 +51,9 @@ def touched_lines(ref: str, cwd: Path) -> dict[str, set[int] | None]:
     committed or not, untracked files whole."""
     root = Path(_git(["rev-parse", "--show-toplevel"], cwd).strip())
     _git(["rev-parse", "--verify", f"{ref}^{{commit}}"], cwd)
-    # a user's diff settings (external tools, no prefixes, colour) must not change what is parsed
-    diff = _git(["-c", "core.quotePath=true", "diff", "-U0", "--no-ext-diff", "--no-color", "--no-renames", "--src-prefix=a/",
+    # a user's diff settings (external tools, no prefixes, colour) must not change what is parsed;
+    # a moved file's old lines stay old (-M)
+    diff = _git(["-c", "core.quotePath=true", "diff", "-U0", "--no-ext-diff", "--no-color", "-M", "--src-prefix=a/",
                  "--dst-prefix=b/", "--diff-filter=ACMR", ref, "--"], cwd)
     found: dict[str, set[int] | None] = {str((root / name).resolve()): lines for name, lines in parse_diff(diff).items()}
     for name in _git(["ls-files", "--others", "--exclude-standard"], cwd).splitlines():
