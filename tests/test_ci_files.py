@@ -3,6 +3,7 @@ with the action's `${{ inputs.* }}` filled in the way Actions would."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -114,3 +115,58 @@ def test_action_check_and_fix_steps(tmp_path: Path) -> None:
     assert "+    await asyncio.sleep(1)" in (project / "awaitify.patch").read_text()
     assert summary.read_text().startswith("## awaitify: async migration")
     assert (project / "app.py").read_text() == SOURCE  # a dry run: the patch is the artifact
+    rdjson = json.loads((project / "awaitify.rdjson").read_text())
+    assert [d["suggestions"][0]["text"] for d in rdjson["diagnostics"]] == ["import asyncio", "    await asyncio.sleep(1)"]
+    assert outputs.read_text().splitlines() == ["sarif=awaitify.sarif", "findings=1", "patch=awaitify.patch", "changed=1", "findings=2"]
+    # each output the action declares comes from a step that writes it
+    for name, spec in action["outputs"].items():
+        for step_id, key in re.findall(r"steps\.(\w+)\.outputs\.(\w+)", spec["value"]):
+            assert f'{key}=' in steps[step_id]["run"] or f'"{key}=' in steps[step_id]["run"], (name, step_id, key)
+
+
+def test_fix_mode_posts_the_suggestions_with_reviewdog(tmp_path: Path) -> None:
+    """In fix mode on a pull request, reviewdog (installed by a SHA-pinned action) reads the rdjson
+    and posts it as a review; here a stand-in `reviewdog` records what it was given."""
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    steps = action["runs"]["steps"]
+    setup = next(s for s in steps if s.get("uses", "").startswith("reviewdog/action-setup@"))
+    post = next(s for s in steps if s.get("id") == "suggest")
+    for step in (setup, post):
+        assert "inputs.mode == 'fix'" in step["if"] and "github.event.pull_request" in step["if"] and "inputs.suggest == 'true'" in step["if"]
+    assert setup["with"]["reviewdog_version"] == "${{ inputs.reviewdog-version }}" and action["inputs"]["reviewdog-version"]["default"].startswith("v")
+    assert post["env"]["REVIEWDOG_GITHUB_API_TOKEN"] == "${{ inputs.github-token }}"
+
+    bin_dir = _awaitify_bin(tmp_path)
+    (bin_dir / "reviewdog").write_text('#!/bin/sh\nprintf "%s\\n" "$@" > args.txt\ncat > stdin.json\necho "$REVIEWDOG_GITHUB_API_TOKEN" > token.txt\n')
+    (bin_dir / "reviewdog").chmod(0o755)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "app.py").write_text(SOURCE)
+    env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_OUTPUT": str(tmp_path / "out"),
+           "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"), "INPUT_ARGS": "", "INPUT_CHANGED_SINCE": "", "INPUT_PATHS": "."}
+    fix = next(s for s in steps if s.get("id") == "fix")
+    assert subprocess.run(["bash", "-c", fix["run"]], cwd=project, env=env, capture_output=True, text=True).returncode == 0
+    env.update(REVIEWDOG_GITHUB_API_TOKEN="token-123", INPUT_FILTER_MODE=action["inputs"]["filter-mode"]["default"])
+    proc = subprocess.run(["bash", "-c", post["run"]], cwd=project, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (project / "args.txt").read_text().split() == ["-f=rdjson", "-name=awaitify", "-reporter=github-pr-review",
+                                                          "-filter-mode=added", "-fail-level=none"]
+    assert (project / "token.txt").read_text().strip() == "token-123"
+    posted = json.loads((project / "stdin.json").read_text())
+    assert posted == json.loads((project / "awaitify.rdjson").read_text())
+    (sleep,) = [d for d in posted["diagnostics"] if "asyncio.sleep" in d["suggestions"][0]["text"]]
+    assert sleep["message"].startswith("AW101: ") and sleep["location"]["range"] == {"start": {"line": 5}, "end": {"line": 5}}
+
+
+def test_the_action_is_valid_for_the_github_action_schema(tmp_path: Path) -> None:
+    """check-jsonschema's builtin (vendored, offline) schema for action.yml; it does reject a broken one."""
+    def validate(path: Path) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.github-actions", str(path)],
+                              capture_output=True, text=True, timeout=120)
+
+    proc = validate(ROOT / "action.yml")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    broken = yaml.safe_load((ROOT / "action.yml").read_text())
+    del broken["runs"]["steps"][1]["shell"]  # a composite `run` step must name its shell
+    (tmp_path / "action.yml").write_text(yaml.safe_dump(broken))
+    assert validate(tmp_path / "action.yml").returncode == 1
