@@ -284,6 +284,7 @@ def test_results_are_frozen_and_one_string_is_one_path(tmp_path: Path, monkeypat
         result.patch = b""  # type: ignore[misc]
     with pytest.raises(FrozenInstanceError):
         result.files[0].changes[0].line = 9  # type: ignore[misc]
+    assert api.fix("a.py", select="AW503,sleep", cache=False).selectors_without_fix == ("AW503",)  # report-only
     report = api.check([Path("a.py"), "b.py"], cache=False)
     assert [f.path for f in report.findings] == ["a.py", "b.py"]
     with pytest.raises(FrozenInstanceError):
