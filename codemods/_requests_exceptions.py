@@ -12,9 +12,13 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-# requests exception -> httpx exception raised for the same failures (None: json.JSONDecodeError)
-EXCEPTIONS = {
-    "RequestException": "HTTPError", "HTTPError": "HTTPStatusError", "ConnectionError": "TransportError",
+# requests exception -> httpx exception(s) raised for the same failures (None: json.JSONDecodeError).
+# requests.ConnectionError: refused or reset connections, SSL failures, proxies, a connect timeout, a server
+# closing early; not a read timeout (requests.ReadTimeout is no ConnectionError, httpx.ReadTimeout is a
+# TransportError), nor httpx's PoolTimeout (requests waits for no pool) or UnsupportedProtocol (InvalidSchema)
+CONNECTION_ERRORS = ("NetworkError", "ConnectTimeout", "WriteTimeout", "ProxyError", "RemoteProtocolError")
+EXCEPTIONS: dict[str, str | tuple[str, ...] | None] = {
+    "RequestException": "HTTPError", "HTTPError": "HTTPStatusError", "ConnectionError": CONNECTION_ERRORS,
     "Timeout": "TimeoutException", "ConnectTimeout": "ConnectTimeout", "ReadTimeout": "ReadTimeout",
     "TooManyRedirects": "TooManyRedirects", "JSONDecodeError": None,
 }

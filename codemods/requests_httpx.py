@@ -73,6 +73,7 @@ from awaitify.requests_plan import VERBS
 from . import _requests_trust as trust
 from ._requests_exceptions import (
     CATCH_JSON,
+    CONNECTION_ERRORS,
     EXCEPTIONS,
     OS_ERRORS,
     ExceptionResponse,
@@ -92,7 +93,9 @@ RESPONSE_CALLS = {"url": "str(r.url): requests' url is a str, httpx's an httpx.U
                   "iter_content": "r.iter_bytes(n): the read body in n-byte pieces (requests' default n is 1)",
                   "get_dict": "dict(r.cookies): httpx.Cookies has no get_dict()",
                   "raise_for_status": "r.is_error and r.raise_for_status(): httpx raises for every status but 2xx (a 304, "
-                                      "a redirect not followed), requests for 4xx and 5xx only"}
+                                      "a redirect not followed), requests for 4xx and 5xx only",
+                  "raise_on_call": "(response := <the call>).is_error and response.raise_for_status(): httpx raises for "
+                                   "every status but 2xx (a final 304 or 3xx without Location), requests for 4xx and 5xx only"}
 
 OFFLOADERS = {"asyncio.to_thread", "anyio.to_thread.run_sync", "starlette.concurrency.run_in_threadpool"}
 
@@ -122,7 +125,7 @@ class _Function:
         self.asynchronous = node.asynchronous is not None
         self.name = node.name.value
         self.awaits: set[str] = set()  # names of the functions it awaits (`await f()`, `await self.f()`)
-        taken = names_in(node)
+        taken = self.taken = names_in(node)
         self._free = (n for n in ("client", "http_client", *(f"client_{i}" for i in range(1, 999))) if n not in taken)
         self.clients: dict[str, str] = {}  # client settings (as code) -> the name of such clients in this function
         self.bound = set(bindings)
@@ -133,6 +136,12 @@ class _Function:
         self.refused: set[str] = set()
         self.pending: list[tuple[str, cst.CSTNode, cst.CSTNode, str]] = []  # (name, updated node, original node, kind)
 
+
+    def fresh(self, base: str) -> str:
+        """A name the function does not use yet (`response`, `response_1`, ...)."""
+        name = next(n for n in (base, *(f"{base}_{i}" for i in range(1, 999))) if n not in self.taken)
+        self.taken.add(name)
+        return name
 
     def client_for(self, key: str) -> str:
         """One name per client settings: a client nested in another never hides it."""
@@ -440,6 +449,7 @@ class RequestsToHttpx(AwaitifyCodemod):
     def _new_client(self, args: Sequence[cst.Arg], origin: cst.CSTNode | None = None) -> cst.Call:
         if self._takes_tls_context(args, origin):
             args = [*args, _kw("verify", cst.Name(self._tls_name))]  # type: ignore[arg-type]
+        args = [*args, _kw("max_redirects", cst.Integer("30"))]  # requests follows up to 30, httpx 20 by default
         return cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")), args=with_commas(list(args)))
 
     def _indirect_handlers(self) -> tuple[dict[int, cst.BaseExpression], dict[int, bool]]:
@@ -1043,6 +1053,11 @@ class RequestsToHttpx(AwaitifyCodemod):
             self._use(func.value, new.value, updated, original, "iter_content")
         elif func.attr.value == "raise_for_status" and id(original) in self._statement_calls and isinstance(func.value, cst.Name):
             self._use(func.value, new.value, updated, original, "raise_for_status")
+        elif (func.attr.value == "raise_for_status" and id(original) in self._statement_calls and self._functions
+              and self._converted_response(func.value, new.value)):  # `requests.get(u).raise_for_status()`
+            name = self._functions[-1].fresh("response")
+            self._edit(updated, original, "raise_on_call", "response")
+            self._response_edits[id(updated)] = f"raise_on_call:{name}"
         elif (func.attr.value == "get_dict" and isinstance(func.value, cst.Attribute) and func.value.attr.value == "cookies"
               and isinstance(new.value, cst.Attribute)):
             self._use(func.value.value, new.value.value, updated, original, "get_dict")
@@ -1228,7 +1243,8 @@ class RequestsToHttpx(AwaitifyCodemod):
             RemoveImportsVisitor.remove_unused_import(self.context, name.rpartition(".")[0], short)
         self.record(expr, f"except {name} -> the httpx exception raised for the same errors"
                     + (" (kept beside it: requests calls that stay are guarded too)" if keep_requests else ""), dependent=True)
-        new = [self._httpx_exception(EXCEPTIONS[short])]
+        mapped = EXCEPTIONS[short]
+        new = [self._httpx_exception(n) for n in mapped] if isinstance(mapped, tuple) else [self._httpx_exception(mapped)]
         if json and short in CATCH_JSON:
             new.append(self._httpx_exception(None))
         return [expr.with_changes(lpar=[], rpar=[]), *new] if keep_requests else new
@@ -1320,12 +1336,15 @@ def _laid_out(args: list[cst.Arg], before: Sequence[cst.Arg]) -> list[cst.Arg]:
 
 
 def _distinct(values: list[cst.BaseExpression]) -> list[cst.BaseExpression]:
-    """Each exception once (a file migrated in steps may name httpx's already)."""
+    """Each exception once (a file migrated in steps may name httpx's already); where the handler names
+    a `TransportError` already, the classes requests.ConnectionError maps to are in it."""
+    codes = [cst.Module([]).code_for_node(value) for value in values]
+    bases = {code.rpartition(".")[0] for code in codes if code.endswith(".TransportError")}
     seen: set[str] = set()
     out = []
-    for value in values:
-        code = cst.Module([]).code_for_node(value)
-        if code not in seen:
+    for value, code in zip(values, codes):
+        module, _, short = code.rpartition(".")
+        if code not in seen and not (module in bases and short in CONNECTION_ERRORS):
             seen.add(code)
             out.append(value)
     return out
@@ -1377,6 +1396,11 @@ class _ResponseEdits(cst.CSTTransformer):
             return result.with_changes(func=result.func.with_changes(attr=cst.Name("iter_bytes")), args=args)  # type: ignore[attr-defined]
         if kind == "raise_for_status" and isinstance(result, cst.Call) and isinstance(result.func, cst.Attribute):
             return cst.BooleanOperation(cst.Attribute(result.func.value, cst.Name("is_error")), cst.And(), result)
+        if kind and kind.startswith("raise_on_call:") and isinstance(result, cst.Call) and isinstance(result.func, cst.Attribute):
+            name = cst.Name(kind.partition(":")[2])
+            bound = cst.NamedExpr(name, result.func.value.with_changes(lpar=[], rpar=[]), lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            return cst.BooleanOperation(cst.Attribute(bound, cst.Name("is_error")), cst.And(),
+                                        result.with_changes(func=result.func.with_changes(value=name)))
         if kind == "get_dict" and isinstance(result, cst.Call) and isinstance(result.func, cst.Attribute):
             return cst.Call(cst.Name("dict"), [cst.Arg(result.func.value)])
         if kind == "truth" and isinstance(result, cst.BaseExpression):

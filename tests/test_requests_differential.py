@@ -448,7 +448,7 @@ def test_a_try_guarding_a_converted_call_and_a_sync_requests_helper_catches_both
     assert same(project, "mixed_try", echo, _closed()) == ("value", "down")  # requests' error, from the helper
     assert same(project, "mixed_try", _closed(), echo) == ("value", "down")  # httpx's, from the converted call
     assert same(project, "mixed_try", echo, echo) == ("value", 200)
-    assert f"except (requests.ConnectionError, {project.client}.TransportError):" in project.text("svc/handlers.py")
+    assert f"except (requests.ConnectionError, {project.client}.NetworkError, {project.client}.ConnectTimeout, {project.client}.WriteTimeout, {project.client}.ProxyError, {project.client}.RemoteProtocolError):" in project.text("svc/handlers.py")
 
 
 def test_oserror_and_request_exception_still_catch(project, servers) -> None:
@@ -463,7 +463,7 @@ def test_pytest_raises_in_a_test_of_the_helper(project, servers) -> None:
     assert same(project, "test_down", servers[0] + "/echo", module="svc.test_api")[0] == "raised"  # DID NOT RAISE
     text = project.text("svc/test_api.py")
     assert "asyncio.run(fetch_json(url))" in text
-    assert f"pytest.raises((requests.exceptions.ConnectionError, {project.client}.TransportError))" in text
+    assert f"pytest.raises((requests.exceptions.ConnectionError, {project.client}.NetworkError, {project.client}.ConnectTimeout, {project.client}.WriteTimeout, {project.client}.ProxyError, {project.client}.RemoteProtocolError))" in text
 
 
 # --- the response API -----------------------------------------------------------------------------------

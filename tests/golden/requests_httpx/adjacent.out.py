@@ -10,11 +10,11 @@ _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HT
 
 async def sync_profile(base, user):
     """Adjacent calls with the same client settings share one client."""
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
         profile = await client.get(f"{base}/profiles/{user}", follow_redirects=True, timeout=None)
         avatar = await client.get(f"{base}/avatars/{user}", follow_redirects=True, timeout=None)
         await client.post(f"{base}/audit", json={"user": user}, follow_redirects=True, timeout=None)
 
-    async with httpx.AsyncClient(verify=False) as http_client:
+    async with httpx.AsyncClient(verify=False, max_redirects=30) as http_client:
         insecure = await http_client.get(f"{base}/legacy", follow_redirects=True, timeout=None)
     return profile.json(), avatar.content, insecure.status_code

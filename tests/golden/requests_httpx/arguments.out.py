@@ -9,7 +9,7 @@ _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HT
 
 
 async def arguments(url, token):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
         a = await client.get(url, timeout=httpx.Timeout(None, connect=3.05, read=27), follow_redirects=True)
         b = await client.get(url, timeout=10, follow_redirects=False)
         c = await client.post(url, content="raw text", follow_redirects=True, timeout=None)
@@ -21,5 +21,5 @@ async def arguments(url, token):
 
 
 async def client_settings(url):
-    async with httpx.AsyncClient(verify="/etc/ca.pem", cert=("c.pem", "k.pem"), cookies={"s": "1"}, proxy="http://proxy:3128") as client:
+    async with httpx.AsyncClient(verify="/etc/ca.pem", cert=("c.pem", "k.pem"), cookies={"s": "1"}, proxy="http://proxy:3128", max_redirects=30) as client:
         return (await client.get(url, follow_redirects=True, timeout=None)).status_code

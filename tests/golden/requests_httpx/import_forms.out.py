@@ -10,21 +10,21 @@ _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HT
 
 async def fetch_user(base, user_id):
     try:
-        async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+        async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
             r = await client.get(f"{base}/users/{user_id}", follow_redirects=True, timeout=None)
         r.is_error and r.raise_for_status()
     except httpx.HTTPStatusError:
         return None
-    except httpx.TransportError:
+    except (httpx.NetworkError, httpx.ConnectTimeout, httpx.WriteTimeout, httpx.ProxyError, httpx.RemoteProtocolError):
         return "offline"
     return r.json()
 
 
 async def create(base, payload):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
         return (await client.post(base + "/users", json=payload, follow_redirects=True, timeout=None)).status_code
 
 
 async def ping(base):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
         return (await client.head(base, follow_redirects=False, timeout=None)).status_code

@@ -9,7 +9,7 @@ _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HT
 
 
 async def sync_orgs(api, token, names):
-    session = httpx.AsyncClient(verify=False)
+    session = httpx.AsyncClient(verify=False, max_redirects=30)
     try:
         session.headers.update({"Authorization": f"Bearer {token}"})
         session.auth = ("svc", token)
@@ -25,7 +25,7 @@ async def sync_orgs(api, token, names):
 
 
 async def profile(api, user):
-    s = httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT)
+    s = httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30)
     try:
         return (await s.get(f"{api}/users/{user}", follow_redirects=True, timeout=None)).json()
     finally:

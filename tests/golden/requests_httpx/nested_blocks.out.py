@@ -10,9 +10,9 @@ _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HT
 
 async def poll(u, v):
     # the loop's test and its body share the loop's client: never a closed client on the next test
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
         while (not (await client.get(u, follow_redirects=True, timeout=None)).is_error):
-            async with httpx.AsyncClient(verify=False) as http_client:
+            async with httpx.AsyncClient(verify=False, max_redirects=30) as http_client:
                 r = await http_client.get(v, follow_redirects=True, timeout=None)
             if r.status_code == 204:
                 await client.post(v, json={}, follow_redirects=True, timeout=None)
@@ -21,7 +21,7 @@ async def poll(u, v):
 
 
 async def choose(u, x):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client, httpx.AsyncClient(verify=False) as http_client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client, httpx.AsyncClient(verify=False, max_redirects=30) as http_client:
         if x:
             pass
         elif (not (await client.get(u, follow_redirects=True, timeout=None)).is_error):

@@ -9,7 +9,7 @@ _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HT
 
 
 async def crawl(base, token):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as s:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as s:
         s.headers.update({"Authorization": f"Bearer {token}"})
         index = await s.get(base + "/index", follow_redirects=True, timeout=None)
         pages = [(await s.get(base + p, follow_redirects=True, timeout=None)).text for p in index.json()["pages"]]

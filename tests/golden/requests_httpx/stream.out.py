@@ -10,7 +10,7 @@ _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HT
 
 async def download(url, path, token):
     with open(path, "wb") as f:
-        async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+        async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
             async with client.stream("GET", url, headers={"Authorization": token}, timeout=httpx.Timeout(None, connect=3, read=30), follow_redirects=True) as r:
                 r.is_error and r.raise_for_status()
                 async for chunk in r.aiter_bytes(chunk_size=65536):
@@ -19,7 +19,7 @@ async def download(url, path, token):
 
 
 async def checksum(url, digest):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
         async with client.stream("GET", url, follow_redirects=True, timeout=None) as r:  # a large body
             if r.is_error:
                 return None
@@ -29,7 +29,7 @@ async def checksum(url, digest):
 
 
 async def head_and_body(url, sink):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT) as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
         size = (await client.head(url, follow_redirects=False, timeout=None)).headers.get("content-length")
         async with client.stream("POST", url, json={"all": True}, follow_redirects=True, timeout=None) as r:
             async for chunk in r.aiter_bytes(1024):
