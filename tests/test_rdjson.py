@@ -6,9 +6,11 @@ commit 34a54e5b85daba36f973c910b1a6df937ebf37bc), vendored in tests/schemas/."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import subprocess
+import tokenize
 from pathlib import Path
 
 import jsonschema
@@ -28,6 +30,7 @@ PROJECT = {
     "svc/crlf.py": b"import time\r\n\r\n\r\nasync def nap():\r\n    time.sleep(0.01)\r\n    return 1\r\n",
     "svc/tail.py": b"import time\n\n\nasync def tail():\n    time.sleep(0.01)",
     "svc/accents.py": "import time\n\n\nasync def caf\u00e9():\n    \u00e9t\u00e9 = '\u00e0'; time.sleep(0.01)\n    return \u00e9t\u00e9\n".encode(),
+    "svc/latin.py": b"# -*- coding: latin-1 -*-\nimport time\n\n\nasync def h():\n    s = '\xe9'; time.sleep(0.01)\n    return s\n",
     "svc/loop.py": b"import asyncio\n\n\nasync def outer():\n    return asyncio.run(inner())\n\n\nasync def inner():\n    return 2\n",
 }
 
@@ -60,10 +63,11 @@ def _apply(data: bytes, suggestions: list[dict]) -> bytes:
     """As reviewdog's proto defines a suggestion: with no columns, the text replaces lines start..end
     (their last line ending kept); with columns, the byte range [start, end)."""
     lines = data.splitlines(keepends=True)
+    encoding = tokenize.detect_encoding(io.BytesIO(data).readline)[0]  # the text goes back in the file's encoding
     edits = []
     for s in suggestions:
         start, end = s["range"]["start"], s["range"].get("end", s["range"]["start"])
-        text = s["text"].encode()
+        text = s["text"].encode(encoding)
         if "column" not in start and "column" not in end:
             last = lines[end["line"] - 1]
             ending = len(last) - len(last.rstrip(b"\r\n"))
@@ -106,7 +110,7 @@ def test_fix_suggestions_applied_give_fix_writes_bytes(tmp_path: Path, cli) -> N
         messages[d["location"]["path"]].append(d["message"])
     assert any("made `settle` async" in m for m in messages["svc/helpers.py"])  # the explanation travels with the change
     assert any("AW401" in m and "awaited here" in m for m in messages["svc/handlers.py"])
-    assert {"svc/crlf.py", "svc/tail.py", "svc/accents.py", "svc/loop.py"} <= set(messages)
+    assert {"svc/crlf.py", "svc/tail.py", "svc/accents.py", "svc/loop.py", "svc/latin.py"} <= set(messages)
 
 
 @pytest.mark.slow

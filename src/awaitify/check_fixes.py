@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from awaitify.discovery import repo_relative
-from awaitify.hunks import Hunk, line_hunks
+from awaitify.hunks import Hunk, decode, line_hunks
 
 if TYPE_CHECKING:
     from awaitify.runner import RunResult
@@ -41,8 +41,8 @@ def self_contained_fixes(run: "RunResult") -> dict[str, FileFix]:
         if not codes or codes & (planned | set(CROSS_FILE)):
             continue
         try:
-            old, new = r.old.decode("utf-8"), r.new.decode("utf-8")
-        except UnicodeDecodeError:
+            old, new = decode(r.old), decode(r.new)
+        except (UnicodeDecodeError, SyntaxError):  # an unknown encoding: no fix rather than a wrong one
             continue
         fixes[r.display] = FileFix(repo_relative(Path(r.path)), tuple(sorted(codes)), tuple(line_hunks(old, new)))
     return fixes

@@ -8,6 +8,8 @@ bytes (tests/test_rdjson.py applies them)."""
 from __future__ import annotations
 
 import difflib
+import io
+import tokenize
 from dataclasses import dataclass
 
 
@@ -37,6 +39,12 @@ def _ending(text: str) -> str:
         if text.endswith(ending):
             return ending
     return ""
+
+
+def decode(data: bytes) -> str:
+    """A Python file's text in its declared encoding (PEP 263 cookie or BOM; UTF-8 by default)."""
+    encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    return data.decode(encoding)
 
 
 def line_hunks(old: str, new: str) -> list[Hunk]:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from awaitify.discovery import repo_relative
 from awaitify.doc_urls import rule_page_url
-from awaitify.hunks import Hunk, line_hunks
+from awaitify.hunks import Hunk, decode, line_hunks
 
 if TYPE_CHECKING:
     from awaitify.audit.results import CheckResult, Finding
@@ -70,8 +70,8 @@ def from_check(result: "CheckResult") -> str:
     for f in result.findings:
         if f.path not in texts:
             try:
-                texts[f.path] = Path(f.path).read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError):  # not readable (AW000 of an undecodable file): columns as they are
+                texts[f.path] = decode(Path(f.path).read_bytes()).splitlines()
+            except (OSError, UnicodeDecodeError, SyntaxError):  # not readable (AW000 of an undecodable file): columns as they are
                 texts[f.path] = []
     diagnostics = [_finding(f, texts[f.path]) for f in result.findings]
     diagnostics += [{"message": f"not audited: {reason}", "location": {"path": repo_relative(Path(path))}, "severity": "ERROR",
@@ -101,7 +101,7 @@ def _reasons(hunks: list[Hunk], changes: list["Change"]) -> list[list["Change"]]
 
 
 def _file_diagnostics(r: "FileResult") -> list[dict]:
-    old, new = r.old.decode("utf-8"), r.new.decode("utf-8")
+    old, new = decode(r.old), decode(r.new)
     hunks = line_hunks(old, new)
     if not hunks:
         return []
