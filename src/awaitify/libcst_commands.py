@@ -12,8 +12,9 @@ a refusal inside a file is a libcst warning, and the rest of the file is still f
 
 Not offered here: the rules whose decisions need the whole project. Propagation (AW401) makes a
 helper async only once every caller, in every module, is awaited; requests-httpx (AW201) and
-lifespan (AW301) plan across modules too. libcst hands a command one file at a time, so for those
-run `awaitify fix` or `awaitify.api.fix` (docs/api.md).
+lifespan (AW301) plan across modules too; stripe-global-key (AW513) removes the process-global
+`stripe.api_key`, which other modules may rely on. libcst hands a command one file at a time, so
+for those run `awaitify fix` or `awaitify.api.fix` (docs/api.md).
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ from awaitify.rules import Rule, all_rules
 from awaitify.runtime import with_detected_runtime
 from awaitify.source import SourceFile, decode_source, read_all
 
-# need every module: their plan (awaitify.planner, a rule's `planner`) is made for the whole project
-_PROJECT_WIDE = ("propagation",)
+# need every module: propagation's plan is made for the whole project (as is that of a rule with a
+# `planner`); stripe-global-key replaces process-global state that any other module may read
+_PROJECT_WIDE = ("propagation", "stripe-global-key")
 
 
 class FileRefused(Exception):
