@@ -260,6 +260,46 @@ def test_writing_from_another_thread_is_refused_before_anything_runs(tmp_path: P
     assert (tmp_path / "a.py").read_text() == original
 
 
+def test_a_signal_during_the_writes_raises_interrupted(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGINT while the verify command runs before the writes (the command sends it to us): nothing
+    written, and the caller learns it as `Interrupted` (the command's exit 130), not as a result."""
+    original = "import time\n\nasync def f():\n    time.sleep(1)\n"
+    _project(tmp_path, {"a.py": original})
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(api.Interrupted) as raised:
+        api.fix(".", write=True, cache=False, verify_cmd="kill -INT $PPID; sleep 5")
+    assert raised.value.result.written == () and raised.value.result.changed
+    assert (tmp_path / "a.py").read_text() == original
+
+
+def test_files_outside_the_current_tree_are_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As `awaitify fix --write`: only inside the current directory's tree; said, never silent."""
+    original = "import time\n\nasync def f():\n    time.sleep(1)\n"
+    _project(tmp_path / "project", {"a.py": original})
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    with pytest.raises(api.WriteError) as raised:
+        api.fix(str(tmp_path / "project"), write=True, cache=False)
+    assert raised.value.result.written == () and "outside the tree" in raised.value.result.not_written[0].reason
+    assert (tmp_path / "project" / "a.py").read_text() == original
+
+
+def test_changed_since_in_a_real_repository(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocking = "import time\n\nasync def f():\n    time.sleep(1)\n"
+    _project(tmp_path, {"old.py": blocking})
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "add", "."], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=tmp_path, check=True)
+    (tmp_path / "new.py").write_text(blocking)
+    monkeypatch.chdir(tmp_path)
+    assert [f.path for f in api.check(".", cache=False).findings] == ["new.py", "old.py"]
+    assert [f.path for f in api.check(".", changed_since="HEAD", cache=False).findings] == ["new.py"]
+    assert [f.path for f in api.fix(".", changed_since="HEAD", cache=False).files] == ["new.py"]
+    with pytest.raises(api.UsageError, match="--changed-since"):
+        api.check(".", changed_since="no-such-ref", cache=False)
+
+
 def test_uncommitted_changes_are_not_written_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _project(tmp_path, {"a.py": "x = 1\n"})
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
