@@ -182,3 +182,91 @@ def test_an_anyio_program_gets_anyio_api(tmp_path: Path, cli_here) -> None:
         assert proc.returncode == 0, proc.stderr
         results, elapsed = json.loads(proc.stdout)
         assert results == [0, 1, 2, 3] and elapsed < 0.18, (backend, elapsed)  # the four steps overlap
+
+
+MIXED = {
+    "web/__init__.py": "",
+    "web/app.py": """
+        import asyncio
+        import time
+
+
+        async def handler(n):
+            time.sleep(0.01)
+            return n * 2
+
+
+        def main():
+            return asyncio.run(handler(3))
+        """,
+    "worker/__init__.py": "",
+    "worker/jobs.py": """
+        import time
+
+        import trio
+
+
+        async def job(n):
+            time.sleep(0.01)
+            return n + 1
+
+
+        def main():
+            return trio.run(job, 3)
+        """,
+    "both.py": """
+        import asyncio
+        import time
+
+        import trio
+
+
+        async def tick():
+            time.sleep(0.01)
+        """,
+}
+
+
+def _mains(root: Path) -> list:
+    show = "import json; from web import app; from worker import jobs; print(json.dumps([app.main(), jobs.main()]))"
+    proc = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", show], cwd=root, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("text, runtime", [
+    ("import trio\n", "trio"), ("import asyncio\n", "asyncio"), ("import anyio\n", "anyio"), ("import json\n", None),
+    ("import asyncio\nimport trio\n", "ambiguous"), ("import anyio\nimport asyncio\n", "anyio"),
+    ("import anyio\nanyio.run(main, backend='trio')\n", "trio"),
+])
+def test_a_modules_own_runtime(text: str, runtime: str | None) -> None:
+    from awaitify.runtime import module_runtime
+
+    assert module_runtime(text) == runtime
+
+
+def test_a_module_on_another_runtime_is_named_and_each_package_fixed_alone_runs(tmp_path: Path, cli_here) -> None:
+    """A project with an asyncio package and a trio package: the whole run names every module whose
+    runtime differs from the one it writes (and the ambiguous one); fixing each package alone writes
+    its runtime's API, and each then runs on its own loop."""
+    write_tree(tmp_path, MIXED)
+    before = _mains(tmp_path)
+    code, _, err = cli_here("fix", "--no-cache", ".")
+    assert code == 0, err
+    assert "web/app.py:1:1 needs review: this module runs on asyncio, the project on trio" in err
+    assert "both.py:1:1 needs review: this module imports both trio and asyncio: its runtime is ambiguous" in err
+    assert "worker/jobs.py:1:1 needs review" not in err
+    for package in ("web", "worker"):
+        code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", package)
+        assert code == 0 and "needs review" not in err, err
+    assert "await asyncio.sleep(0.01)" in (tmp_path / "web/app.py").read_text()
+    assert "await trio.sleep(0.01)" in (tmp_path / "worker/jobs.py").read_text()
+    assert _mains(tmp_path) == before == [6, 4]  # the trio module runs under trio, the asyncio one under asyncio
+
+
+def write_tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")

@@ -9,7 +9,9 @@ anyio (and none trio) gets anyio's API (`anyio.sleep`, `anyio.to_thread.run_sync
 either backend. The `target` setting and `--target` override the detection.
 
 This is decided per project (a project that mixes runtimes module by module is treated as trio when
-any module uses trio; set `target` per run to choose otherwise).
+any module uses trio; set `target` per run to choose otherwise). `differing_modules` names the
+modules whose own imports name another runtime (or both trio and asyncio): the planner lists each in
+needs-review, so a mixed project is never rewritten silently.
 """
 
 from __future__ import annotations
@@ -63,6 +65,50 @@ def uses_trio(texts: Iterable[str], root: Path | None = None) -> bool:
 
 def uses_anyio(texts: Iterable[str]) -> bool:
     return any("anyio" in text and _ANYIO.search(text) and _imports(text, "anyio") for text in texts)
+
+
+AMBIGUOUS = "ambiguous"
+
+
+def module_runtime(text: str) -> str | None:
+    """The runtime a module's own imports name: "trio" (it imports trio, or runs anyio with the trio
+    backend), "asyncio", "anyio" (anyio with asyncio: its API runs on either backend), AMBIGUOUS
+    (trio and asyncio both, without anyio to bridge them), or None (it names no runtime)."""
+    found = set()
+    if "trio" in text and _TRIO.search(text) and _imports(text, "trio"):
+        found.add("trio")
+    if "asyncio" in text and _imports(text, "asyncio"):
+        found.add("asyncio")
+    if "anyio" in text and _ANYIO.search(text) and _imports(text, "anyio"):
+        found.add("anyio")
+    if {"trio", "asyncio"} <= found:
+        return AMBIGUOUS
+    if "trio" in found:
+        return "trio"
+    return "anyio" if "anyio" in found else "asyncio" if found else None
+
+
+def differing_modules(config: Config, texts: dict[str, str]) -> dict[str, str]:
+    """Modules whose own runtime differs from the one the whole run writes (`config.target`), path ->
+    that runtime (or AMBIGUOUS). A module that names none runs on the project's. anyio code runs
+    on either backend, so anyio modules never differ, nor do asyncio modules of an anyio project."""
+    project = config.target
+    found = {}
+    for path, text in texts.items():
+        runtime = module_runtime(text)
+        if runtime is None or runtime == project or runtime == "anyio" or (runtime == "asyncio" and project == "anyio"):
+            continue
+        found[path] = runtime
+    return found
+
+
+def why_module_differs(runtime: str, project: str) -> str:
+    """The needs-review line for such a module: what is written there is the run's runtime API."""
+    if runtime == AMBIGUOUS:
+        return (f"this module imports both trio and asyncio: its runtime is ambiguous, and the rewrite writes "
+                f"{project}'s API here; check it, or set `target` for a run over this module alone")
+    return (f"this module runs on {runtime}, the project on {project} (the run writes {project}'s API): run "
+            f"awaitify over this module's package alone with `--target {runtime}`")
 
 
 def with_detected_runtime(config: Config, texts: Iterable[str]) -> Config:
