@@ -160,3 +160,42 @@ def test_an_iterator_over_data_in_memory_is_offloaded_as_a_plain_call(tmp_path: 
     proc = subprocess.run([sys.executable, "-c", "import asyncio, svc; print(asyncio.run(svc.total('n.txt')))"],
                           cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip() == "6", proc.stderr
+
+
+LOOPED = '''
+import csv
+import os
+
+
+def table(path):
+    os.path.exists(path)
+    return csv.reader(open(path))
+
+
+def cells(path):
+    os.path.isfile(path)
+    return csv.reader(open(path))
+
+
+async def looped(path):
+    return [row for row in table(path)]
+
+
+async def whole(path):
+    return list(cells(path))
+'''
+
+
+def test_check_calls_fixable_exactly_what_fix_offloads(tmp_path: Path, cli_here) -> None:
+    """`check` foresees the refusal: a lazy iterator iterated on the loop is reported as not fixable
+    (with why), one a builtin consumes whole as fixable; after `fix`, nothing fixable is left."""
+    (tmp_path / "svc.py").write_text(textwrap.dedent(LOOPED).lstrip())
+    code, out, err = cli_here("check", "--no-cache", "--format", "json", ".")
+    by_caller = {f["chain"][0]["function"]: f for f in json.loads(out)["findings"] if f["code"] == "AW510"}
+    assert by_caller["svc.looped"]["fixable"] is False
+    assert "not fixed: `svc.table` returns a lazy iterator: a thread would only build it" in by_caller["svc.looped"]["message"]
+    assert by_caller["svc.whole"]["fixable"] is True
+    assert cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")[0] == 0
+    assert "await asyncio.to_thread(lambda *args: list(cells(*args)), path)" in (tmp_path / "svc.py").read_text()
+    code, out, err = cli_here("check", "--no-cache", "--format", "json", ".")
+    assert [f["message"] for f in json.loads(out)["findings"] if f["fixable"]] == []

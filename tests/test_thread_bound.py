@@ -232,7 +232,7 @@ def test_a_hazard_found_through_the_helpers_calls_and_reported_by_check(tmp_path
     code, out, err = cli_here("check", "--no-cache", "--format", "json", ".")
     finding = json.loads(out)["findings"][0]
     assert finding["fixable"] is False
-    assert "offloading `svc.audit` is an unsafe fix: it calls `svc._count`" in finding["message"]
+    assert "not fixed: offloading `svc.audit` is an unsafe fix: it calls `svc._count`" in finding["message"]
 
 
 CUSTOM = '''

@@ -29,14 +29,15 @@ from awaitify.dynamic_access import MODULE as MODULE_ACCESS
 from awaitify.dynamic_access import DynamicAccess, dynamic_accesses
 from awaitify.entry_points import entry_points, has_project_metadata
 from awaitify.index import Edge, FuncId, ProjectIndex, SummaryStore, build_index
-from awaitify.lazy_iterators import lazy_return
+from awaitify.offload_refusals import hands_back, lazy_result
 from awaitify.plan import FilePlan, Plan
 from awaitify.public_api import PublicApi
 from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, planner_modules
+from awaitify.runtime import differing_modules, why_module_differs
 from awaitify.source import SourceFile
 from awaitify.suppress import is_suppressed, suppressions
-from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC, CallSite, Ref
+from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC, CallSite, Ref, has_async_def
 from awaitify.thread_bound import ThreadBound
 
 PROPAGATION = "propagation"
@@ -46,7 +47,6 @@ _ACCESS_WORDS = {
     CLASS_ACCESS: "getattr on the instance or class", MODULE_ACCESS: "the module's globals()",
     IMPORTED_ACCESS: "getattr on its module or class", ANY_ACCESS: "getattr with a name of the same prefix",
 }
-CONTEXT_MANAGER_DECORATORS = frozenset({"contextlib.contextmanager", "contextmanager"})
 _TEST_FILE = re.compile(r"(^|/)(test_[^/]*|[^/]*_test|conftest)\.py$|(^|/)tests?/")
 
 
@@ -526,30 +526,12 @@ class Propagator:
                                  "(an unsafe fix: --unsafe-fixes)")
 
     def _hands_back(self, fid: FuncId) -> str | None:
-        """What calling `fid` builds without running its body: a context manager (`@contextmanager`)
-        or a generator. Calling it in a thread moves none of its blocking work off the loop."""
-        info = self.index.function(fid)
-        for decorator in info.decorators:
-            dotted = decorator.target if decorator.kind == "import" else decorator.target or decorator.attr
-            if dotted in CONTEXT_MANAGER_DECORATORS:
-                return "contextmanager"
-        if info.is_generator:
-            return "generator"
-        return "iterator" if self._lazy_return(fid) else None
+        """What calling `fid` builds without running (all of) its work: a context manager, a generator,
+        a lazy iterator (awaitify.offload_refusals). A thread that only builds it moves none of that."""
+        return hands_back(self.index, self.thread_bound, fid)
 
     def _lazy_return(self, fid: FuncId) -> str | None:
-        """What `fid` returns when that is a lazy iterator (`csv.reader(open(p))`, a generator
-        expression over a file, a project generator's call...): awaitify.lazy_iterators."""
-        module = self.thread_bound.module(fid[0])
-        node = module.functions.get(fid[1]) if module else None
-        if node is None:
-            return None
-
-        def is_generator(dotted: str) -> bool:
-            found = self.index.resolve_dotted(dotted) if "." in dotted else None
-            return bool(found and found[0] == "function" and self.index.function(found[1]).is_generator)  # type: ignore[arg-type]
-
-        return lazy_return(node, module.dotted_name, is_generator)
+        return lazy_result(self.index, self.thread_bound, fid)
 
 
 def _roots(config: Config, paths: list[Path]) -> list[Path]:
@@ -587,6 +569,7 @@ def build_plan(
     file first instead of following the affected area (same result, slower: for tests)."""
     plan = Plan()
     _codemod_facts(plan, sources, rules, config, scope)
+    _mixed_runtimes(plan, sources, config)
     refused = _refused_calls(plan)
     if config.propagate == "off" or not any(r.name == PROPAGATION for r in rules):
         return plan
@@ -614,6 +597,15 @@ def build_plan(
                                       "it and still blocks the async code that reaches it"))
     _decide_calls_from_async(plan, planned)
     return plan
+
+
+def _mixed_runtimes(plan: Plan, sources: list[SourceFile], config: Config) -> None:
+    """A module whose own imports name another runtime than the run's (awaitify.runtime) is listed
+    in needs-review: the rewrite writes the run's runtime API there."""
+    texts = {str(s.path): s.text for s in sources if has_async_def(s.text)}
+    displays = {str(s.path): s.display for s in sources}
+    for path, runtime in sorted(differing_modules(config, texts).items()):
+        plan.needs_review.append((displays[path], 1, 1, why_module_differs(runtime, config.target)))
 
 
 def _planned_entries(plan: Plan) -> list[tuple[str, dict]]:

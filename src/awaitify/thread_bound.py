@@ -276,7 +276,7 @@ class ThreadBound:
         module = self.module(edge.path)
         if module is None:
             return None
-        call, caller = _call_at(module, edge)
+        call, caller = call_at(module, edge)
         if call is None:
             return None
         own: dict[str, Bound] = {}
@@ -294,7 +294,7 @@ class ThreadBound:
         return None
 
 
-def _call_at(module: _Module, edge: Edge) -> tuple[ast.Call | None, ast.AST | None]:
+def call_at(module: _Module, edge: Edge) -> tuple[ast.Call | None, ast.AST | None]:
     """The call at the edge (the called expression ends at `site.key`), and the function holding it."""
     caller = module.functions.get(edge.site.owner)
     line, col = edge.site.key

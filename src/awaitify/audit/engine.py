@@ -24,6 +24,7 @@ from awaitify.pool import Pool, focus_one, outline_one, pool_mapper, text_size
 from awaitify.source import SourceFile, read_all
 from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
 from awaitify.suppress import is_suppressed, own_comments
+from awaitify.offload_refusals import refused_offload
 from awaitify.thread_bound import ThreadBound
 
 # a file holding none of these cannot hold a finding (the cheap pre-check, as for `fix`)
@@ -158,6 +159,7 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
     selected = {r.code for r in rules}
     codemods = {r.code for r in all_rules()}
     propagated = {n for r in all_rules() for n in (*r.async_fixes, *r.offload_fixes)} | set(config.blocking_calls)
+    offload_only = {n for r in all_rules() for n in r.offload_fixes} | {n for n, how in config.blocking_calls.items() if how == "offload"}
     displays = {str(s.path): s.display for s in sources}
     scans = _Scans(sources, config, options, cache, keys)
     try:
@@ -211,12 +213,15 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
             fixable = site.fixable and check.fixed_by in codemods and (
                 not chain or (config.propagate != "off" and site.target in propagated))
             # the helper async code calls is offloaded: not when that loses thread-bound state (unsafe)
-            top = (chain[1].fid if len(chain) > 1 else None) or (path, site.owner)
-            hazard = bound.hazard(top) if chain and fixable else None
-            fixable = fixable and (hazard is None or config.unsafe_fixes)
+            # the helper async code calls is offloaded there, unless fix refuses that (awaitify.offload_refusals)
+            refused = None
+            if chain and fixable and chain[0].fid is not None:
+                top = (chain[1].fid if len(chain) > 1 else None) or (path, site.owner)
+                refused = refused_offload(index, bound, top, chain[0].fid, chain[0].line, site.target in offload_only,
+                                          config.unsafe_fixes)
+            fixable = fixable and refused is None
             function = index.display_name((path, site.owner)) if site.owner else ""
-            message = _message(site, check, chain, config) + (
-                f"; offloading `{index.display_name(top)}` is an unsafe fix: it {hazard}" if hazard else "")
+            message = _message(site, check, chain, config) + (f"; not fixed: {refused}" if refused else "")
             result.findings.append(Finding(displays[path], site.line, site.col, site.code, message,
                                            fixable, chain, function, site.pattern, repo_relative(Path(path)),
                                            site.end_line, site.end_col))
