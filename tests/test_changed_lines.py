@@ -182,3 +182,16 @@ def test_parse_diff_added_changed_and_deleted_lines() -> None:
         +y
     """)
     assert parse_diff(diff) == {"a.py": {3, 10, 11, 19, 20, 21}, "caf\u00e9.py": {2}}
+
+
+def test_whole_project_reports_through_the_given_files_and_refuses_others(repo: Path, cli, tmp_path_factory) -> None:
+    code, out, _ = cli("check", "--no-cache", "--whole-project", "svc/handlers.py", cwd=repo)
+    assert code == 1 and out.decode().startswith("svc/helpers.py:5:5 AW101")  # through handlers.py's call
+    code, out, _ = cli("check", "--no-cache", "--whole-project", "svc/__init__.py", cwd=repo)
+    assert (code, out) == (0, b"")
+    code, _, err = cli("check", "--whole-project", "svc/gone.py", cwd=repo)
+    assert code == 2 and err == "awaitify: error: svc/gone.py: no such file or directory\n"
+    outside = tmp_path_factory.mktemp("elsewhere") / "x.py"
+    outside.write_text("")
+    code, _, err = cli("check", "--whole-project", str(outside), cwd=repo)
+    assert code == 2 and "outside the project" in err and err.count("\n") == 1

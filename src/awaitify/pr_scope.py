@@ -11,12 +11,18 @@ from awaitify.audit.results import CheckResult
 from awaitify.baseline import hide_known, load
 from awaitify.changed_lines import keep_in_files, keep_touched, touched_lines
 from awaitify.config import Config
+from awaitify.errors import UsageError
 
 
 def project_paths(paths: list[Path], settings: Config) -> list[Path]:
     """`--whole-project`: the project's folder (its configuration's, else here), as a path relative
     to here when it can be, so findings are displayed as usual."""
     root = settings.root.resolve()
+    for path in paths:  # a file the run would not read must not pass as one without findings
+        if not path.exists():
+            raise UsageError(f"{path}: no such file or directory")
+        if not path.resolve().is_relative_to(root):
+            raise UsageError(f"{path}: outside the project ({root}): --whole-project reports only inside it")
     try:
         return [Path(os.path.relpath(root))]
     except ValueError:  # another drive (Windows)
