@@ -197,7 +197,7 @@ def test_python_m_libcst_tool_codemod_after_initialize(tmp_path: Path, cli_here)
     files = {k: v for k, v in PROJECT.items() if k != ".libcst.codemod.yaml"}
     by_fix, by_libcst = _tree(tmp_path / "fix", files), _tree(tmp_path / "libcst", files)
     tool = [sys.executable, "-m", "libcst.tool"]
-    subprocess.run([*tool, "initialize", "."], cwd=by_libcst, check=True, capture_output=True)
+    assert libcst.tool.main("libcst.tool", ["initialize", str(by_libcst)]) == 0  # what `... initialize .` runs
     config_file = by_libcst / ".libcst.codemod.yaml"
     config = yaml.safe_load(config_file.read_text())
     config_file.write_text(yaml.safe_dump({**config, "modules": [*config["modules"], "awaitify"]}))
