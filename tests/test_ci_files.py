@@ -15,6 +15,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
+BASH = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"]  # how Actions runs a `shell: bash` step
 
 
 def _awaitify_bin(tmp_path: Path) -> Path:
@@ -102,14 +103,14 @@ def test_action_check_and_fix_steps(tmp_path: Path) -> None:
     outputs, summary = tmp_path / "outputs", tmp_path / "summary"
     env.update(GITHUB_OUTPUT=str(outputs), GITHUB_STEP_SUMMARY=str(summary))
 
-    proc = subprocess.run(["bash", "-c", _step_script(steps["check"], {**inputs, "mode": "check"})], cwd=project, env=env,
+    proc = subprocess.run([*BASH, _step_script(steps["check"], {**inputs, "mode": "check"})], cwd=project, env=env,
                           capture_output=True, text=True)
     assert proc.returncode == 1  # findings fail the step (the workflow decides with continue-on-error)
     assert proc.stdout.startswith("::warning file=app.py,line=5,col=5,endLine=5,endColumn=18,title=AW101::")
     assert '"ruleId": "AW101"' in (project / "awaitify.sarif").read_text()
     assert "sarif=awaitify.sarif" in outputs.read_text()
 
-    proc = subprocess.run(["bash", "-c", _step_script(steps["fix"], {**inputs, "mode": "fix"})], cwd=project, env=env,
+    proc = subprocess.run([*BASH, _step_script(steps["fix"], {**inputs, "mode": "fix"})], cwd=project, env=env,
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "+    await asyncio.sleep(1)" in (project / "awaitify.patch").read_text()
@@ -145,9 +146,9 @@ def test_fix_mode_posts_the_suggestions_with_reviewdog(tmp_path: Path) -> None:
     env = {**os.environ, "PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_OUTPUT": str(tmp_path / "out"),
            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"), "INPUT_ARGS": "", "INPUT_CHANGED_SINCE": "", "INPUT_PATHS": "."}
     fix = next(s for s in steps if s.get("id") == "fix")
-    assert subprocess.run(["bash", "-c", fix["run"]], cwd=project, env=env, capture_output=True, text=True).returncode == 0
+    assert subprocess.run([*BASH, fix["run"]], cwd=project, env=env, capture_output=True, text=True).returncode == 0
     env.update(REVIEWDOG_GITHUB_API_TOKEN="token-123", INPUT_FILTER_MODE=action["inputs"]["filter-mode"]["default"])
-    proc = subprocess.run(["bash", "-c", post["run"]], cwd=project, env=env, capture_output=True, text=True)
+    proc = subprocess.run([*BASH, post["run"]], cwd=project, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert (project / "args.txt").read_text().split() == ["-f=rdjson", "-name=awaitify", "-reporter=github-pr-review",
                                                           "-filter-mode=added", "-fail-level=none"]
