@@ -171,3 +171,12 @@ def test_the_action_is_valid_for_the_github_action_schema(tmp_path: Path) -> Non
     del broken["runs"]["steps"][1]["shell"]  # a composite `run` step must name its shell
     (tmp_path / "action.yml").write_text(yaml.safe_dump(broken))
     assert validate(tmp_path / "action.yml").returncode == 1
+
+
+def test_the_check_step_exits_as_awaitify_did_on_a_usage_error(tmp_path: Path) -> None:
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
+    env = {**os.environ, "PATH": f"{_awaitify_bin(tmp_path)}:{os.environ['PATH']}", "GITHUB_OUTPUT": str(tmp_path / "out"),
+           "INPUT_ARGS": "", "INPUT_CHANGED_SINCE": "", "INPUT_PATHS": "missing.py"}
+    proc = subprocess.run([*BASH, step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 2 and "missing.py: no such file or directory" in proc.stderr and "Traceback" not in proc.stderr
