@@ -110,6 +110,7 @@ def test_check_gives_what_the_command_gives(tmp_path: Path, cli_here) -> None:
     assert [(f.path, f.line, f.column, f.code, f.message, f.fixable) for f in report.findings] == \
         [(f["path"], f["line"], f["column"], f["code"], f["message"], f["fixable"]) for f in findings]
     assert {f.code for f in report.findings} >= {"AW000", "AW101"}
+    assert {(f.code, f.name) for f in report.findings} >= {("AW000", "syntax-error"), ("AW101", "sleep")}
     chained = next(f for f in report.findings if f.chain)
     assert chained.function == "svc.store.load" and chained.chain[0].function == "svc.routes.handler"
 
