@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import doctest
 import json
+import pickle
 import re
 import runpy
 import shutil
@@ -223,6 +224,8 @@ def test_a_file_that_cannot_be_written_raises_with_what_was_written(tmp_path: Pa
     assert result.written == ("b.py",) and [e.path for e in result.not_written] == ["a.py"]
     assert "read-only" in result.not_written[0].reason and "a.py: read-only" in str(raised.value)
     assert (tmp_path / "api" / "a.py").read_text() == files["a.py"]
+    again = pickle.loads(pickle.dumps(raised.value))  # a worker process can hand it back whole
+    assert type(again) is api.WriteError and str(again) == str(raised.value) and again.result == result
     assert (tmp_path / "api" / "b.py").read_bytes() == (tmp_path / "cli" / "b.py").read_bytes() != files["b.py"].encode()
 
 

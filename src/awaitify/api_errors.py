@@ -41,6 +41,10 @@ class _WithResult(AwaitifyError):
         super().__init__(message)
         self.result = result
 
+    def __reduce__(self) -> tuple[type[_WithResult], tuple[str, FixResult]]:
+        # pickled whole (a worker process, a job queue), result included
+        return type(self), (str(self), self.result)
+
 
 class WriteError(_WithResult):
     """Some files could not be written (read-only, outside the tree, behind a link, changed since
