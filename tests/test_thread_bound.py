@@ -301,3 +301,16 @@ def test_a_bad_thread_bound_setting_is_a_one_line_error(tmp_path: Path, cli_here
     code, _, err = cli_here("fix", "--no-cache", ".")
     assert code == 2
     assert "thread-bound" in err and "'conn'" in err
+
+
+def test_a_configured_offload_of_a_thread_bound_helper_is_named(tmp_path: Path, cli_here) -> None:
+    """`blocking-calls = {"svc.audit" = "offload"}` is the user's word (AW103 makes it), but a helper
+    that uses a sqlite3 connection made on the loop's thread is named in needs-review with why."""
+    (tmp_path / "svc.py").write_text(textwrap.dedent(SINGLE).lstrip().split("\n\nasync def")[0])
+    (tmp_path / "app.py").write_text("from svc import audit\n\n\nasync def handler():\n    return audit('x')\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.awaitify.blocking-calls]\n"svc.audit" = "offload"\n')
+    code, out, err = cli_here("fix", "--no-cache", ".")
+    assert code == 0, err
+    assert b"return await asyncio.to_thread(audit, 'x')" in out
+    assert ("needs review: `svc.audit` is offloaded here as `blocking-calls` says, but it calls `svc._count`, which uses "
+            "the sqlite3 connection `svc.conn`") in err

@@ -516,6 +516,23 @@ class Propagator:
     def thread_bound(self) -> ThreadBound:
         return ThreadBound(self.index, self.config.thread_bound, self._display)
 
+    def configured_offloads(self, plan: Plan) -> None:
+        """`blocking-calls` entries set to "offload" (rule AW103 rewrites their calls in async code as
+        configured: the setting is the user's word, and a refusal by the rule would not be stable
+        across a second pass). A project function among them that touches thread-bound state is
+        named at each async call site in needs-review, with why the offload may break it."""
+        for name, how in sorted(self.config.blocking_calls.items()):
+            found = self.index.resolve_dotted(name) if how == "offload" else None
+            if not found or found[0] != "function":
+                continue
+            hazard = self.thread_bound.hazard(found[1])  # type: ignore[arg-type]
+            for edge in self.index.callers(found[1]) if hazard else ():  # type: ignore[arg-type]
+                if edge.site.context == ASYNC:
+                    plan.needs_review.append((self._display(edge.path), edge.site.line, edge.site.col,
+                                              f"`{name}` is offloaded here as `blocking-calls` says, but it {hazard}: "
+                                              "the offload may break it; drop it from `blocking-calls`, or make it safe "
+                                              "to run in a thread"))
+
     def _keep_on_loop(self, plan: Plan, edge: Edge, fid: FuncId, hazard: str) -> None:
         """Offloading this call would lose state bound to the loop's thread: an unsafe fix, left out
         (the call keeps blocking, as before) and listed with why."""
@@ -590,6 +607,7 @@ def build_plan(
     propagator.codes = {name: rule.code for rule in rules for name in (*rule.async_fixes, *rule.offload_fixes)}
     propagator.refused = refused
     propagator.apply(plan)
+    propagator.configured_offloads(plan)
     for path, site, why in propagator.refused_seeds.values():  # loud: the call keeps blocking async code that reaches it
         if propagator.async_reachable((path, site.owner)):  # type: ignore[attr-defined]
             plan.needs_review.append((propagator._display(path), site.line, site.col,  # type: ignore[attr-defined]
