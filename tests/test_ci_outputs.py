@@ -81,8 +81,11 @@ def test_sarif_is_valid_for_independent_readers(repo: Path, cli) -> None:
 
 def test_sarif_paths_are_relative_to_the_repository_root(repo: Path, cli) -> None:
     code, out, _ = cli("check", "--format", "sarif", ".", cwd=repo / "svc")
-    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in json.loads(out)["runs"][0]["results"]]
+    results = json.loads(out)["runs"][0]["results"]
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results]
     assert uris == ["svc/helpers.py", "svc/other.py"]
+    chain = results[0]["relatedLocations"][0]["physicalLocation"]
+    assert chain["artifactLocation"]["uri"] == "svc/handlers.py" and chain["region"]["startLine"] == 5  # the chain's too
 
 
 def test_github_annotations_follow_the_workflow_command_syntax(repo: Path, cli) -> None:

@@ -9,6 +9,7 @@ matches them against the pull request's diff."""
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,11 +26,15 @@ if TYPE_CHECKING:
 SOURCE = {"name": "awaitify", "url": "https://pypi.org/project/awaitify/"}
 
 
-def _code(code: str) -> dict:
+@functools.lru_cache(maxsize=None)
+def _pages() -> dict[str, str]:
     from awaitify.rules import every_rule
 
-    pages = {r.code: r.doc_page for r in every_rule()}
-    url = rule_page_url(pages[code]) if code in pages else None
+    return {r.code: r.doc_page for r in every_rule()}
+
+
+def _code(code: str) -> dict:
+    url = rule_page_url(_pages()[code]) if code in _pages() else None
     return {"value": code, **({"url": url} if url else {})}
 
 

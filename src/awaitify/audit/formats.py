@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from pathlib import Path
 
 from awaitify.audit.catalog import BY_CODE, CHECKS
 from awaitify.audit.results import CheckResult, Finding
+from awaitify.discovery import repo_relative
 
 FORMATS = ("text", "json", "markdown", "sarif", "github", "rdjson")
 
@@ -162,7 +164,7 @@ def sarif(result: CheckResult, fixes: dict | None = None) -> str:
         if f.chain:
             entry["relatedLocations"] = [{
                 "id": i, "message": {"text": f"{'async ' if link.is_async else ''}{link.function} calls"},
-                "physicalLocation": {"artifactLocation": {"uri": link.path, "uriBaseId": "%SRCROOT%"},
+                "physicalLocation": {"artifactLocation": {"uri": repo_relative(Path(link.path)), "uriBaseId": "%SRCROOT%"},
                                      "region": {"startLine": link.line}},
             } for i, link in enumerate(f.chain)]
         results.append(entry)
