@@ -11,7 +11,10 @@ A block that awaits, returns, yields, breaks, continues, deletes, imports, defin
 classes, declares `global`/`nonlocal`, or updates an outer variable in place (`total += ...`) cannot
 move to a function as it is: it is left alone (and `awaitify check` reports it). So is a block that
 may leave a name the function reads later unbound (assigned only in a loop or in one branch: the
-helper could not return it when the loop never runs, an empty file), with a diagnostic.
+helper could not return it when the loop never runs, an empty file), with a diagnostic. So is a
+block that uses state bound to the loop's thread (a sqlite3 connection or `threading.local` made on
+the loop, here or at module level; a context variable it sets; an object the `thread-bound` setting
+lists: awaitify.thread_bound).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, thre
 from awaitify.codemod_rules import BLOCKING_OPEN
 from awaitify.codemod_rules import PATH_IO_METHODS as METHODS
 from awaitify.prechecks import WANTS
+from awaitify.thread_bound import CONSTRUCTORS as THREAD_BOUND_CONSTRUCTORS
 
 PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
 OPENERS = frozenset({"builtins.open", "io.open", "codecs.open"})
@@ -142,6 +146,32 @@ def _name_counts(node: cst.CSTNode) -> Counter[str]:
 _READ_ALL_LOCALS = frozenset({"locals", "vars", "eval", "exec"})
 
 
+_KINDS = {"sqlite3": "a sqlite3 connection", "threading.local": "a threading.local",
+          "contextvars.ContextVar": "a context variable it sets", "configured": "made by what `thread-bound` lists"}
+
+
+class _Uses(cst.CSTVisitor):
+    """The names a block spells, the Name/Attribute chains in it, and the names it calls `.set()` or
+    `.reset()` on."""
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.set_on: set[str] = set()
+        self.chains: list[cst.BaseExpression] = []
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.names.add(node.value)
+        self.chains.append(node)
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        self.chains.append(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("set", "reset") and isinstance(func.value, cst.Name):
+            self.set_on.add(func.value.value)
+
+
 def _asynchronous(node: cst.CSTNode) -> bool:
     """An `async with`, `async for` or async comprehension: only valid in the async function."""
     if isinstance(node, (cst.With, cst.For)):
@@ -163,15 +193,19 @@ class OffloadFileIO(OffloadCodemod):
         self._paths: list[set[str]] = [set()]  # per function: locals assigned a Path(...)
         self._function_names: list[set[str]] = []  # per function: every name it spells
         self._function_counts: list[Counter[str]] = []  # per function: how often it spells each name
+        self._bound: list[dict[str, str]] = [{}]  # per function: locals made thread-bound (a sqlite3 connection...)
+        self._module_bound: dict[str, str] | None = None
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._paths.append(set())
+        self._bound.append({})
         self._function_names.append(names_in(node))
         self._function_counts.append(_name_counts(node))
         return super().visit_FunctionDef(node)
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:
         self._paths.pop()
+        self._bound.pop()
         self._function_names.pop()
         self._function_counts.pop()
         return super().leave_FunctionDef(original, updated)
@@ -180,7 +214,48 @@ class OffloadFileIO(OffloadCodemod):
         if (len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and isinstance(node.value, cst.Call)
                 and self.qualified_name(node.value.func) in PATH_CLASSES):
             self._paths[-1].add(node.targets[0].target.value)
+        kind = self._makes_thread_bound(node)
+        if kind is not None:
+            self._bound[-1][node.targets[0].target.value] = kind  # type: ignore[union-attr]
         return True
+
+    # --- state bound to the loop's thread (awaitify.thread_bound) --------------------------------------
+    def _makes_thread_bound(self, node: cst.Assign) -> str | None:
+        """`conn = sqlite3.connect(...)`, `local = threading.local()`, `var = ContextVar(...)`, or a call
+        of what the `thread-bound` setting lists: the kind of object bound to this thread."""
+        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name) or not isinstance(node.value, cst.Call):
+            return None
+        name = self.qualified_name(node.value.func) or ""
+        kind = THREAD_BOUND_CONSTRUCTORS.get(name) or ("configured" if name in self.config.thread_bound else None)
+        if kind == "sqlite3" and any(arg.keyword is not None and arg.keyword.value == "check_same_thread" for arg in node.value.args):
+            return None  # opened for any thread
+        return kind
+
+    def _thread_bound_use(self, block: cst.With) -> str | None:
+        """What in the block would not survive the move to a thread: a thread-bound object made on the
+        loop (here at module level, or earlier in the function), a context variable it sets (the
+        thread works in a copy of the context), or an object the `thread-bound` setting lists."""
+        if self._module_bound is None:
+            self._module_bound = {}
+            for statement in self.module_node.body:
+                for small in getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ():
+                    kind = self._makes_thread_bound(small) if isinstance(small, cst.Assign) else None
+                    if kind is not None:
+                        self._module_bound[small.targets[0].target.value] = kind  # type: ignore[union-attr]
+        bound = {**self._module_bound, **self._bound[-1]}
+        uses = _Uses()
+        block.body.visit(uses)
+        for name in uses.names:
+            kind = bound.get(name)
+            if kind == "contextvars.ContextVar" and name not in uses.set_on:
+                continue  # only read: the thread's copy of the context holds the caller's value
+            if kind is not None:
+                return f"`{name}` ({_KINDS.get(kind, kind)})"
+        for node in uses.chains:
+            name = self.qualified_name(node) or ""
+            if any(name == listed or name.startswith(listed + ".") for listed in self.config.thread_bound):
+                return f"`{name}` (listed in `thread-bound`)"
+        return None
 
     def _is_path(self, expr: cst.BaseExpression) -> bool:
         if isinstance(expr, cst.Call):
@@ -196,6 +271,12 @@ class OffloadFileIO(OffloadCodemod):
         block = _Block()
         original.visit(block)
         if block.problem or self._file_used_after(original) or self._rebinds_outer(original, block.assigned):
+            return updated
+        bound = self._thread_bound_use(original)
+        if bound:
+            self.diagnose(original, f"the `with open(...)` block uses {bound}, bound to the loop's thread: run in a thread it "
+                          "would fail or lose state (sqlite3 refuses other threads; a context variable set there is lost); "
+                          "left alone: move only the file I/O to a thread by hand")
             return updated
         file_var = original.items[0].asname.name.value if original.items[0].asname and isinstance(original.items[0].asname.name, cst.Name) else None
         returned = self._read_after(original, [n for n in block.assigned if n != file_var])

@@ -314,3 +314,82 @@ def test_a_configured_offload_of_a_thread_bound_helper_is_named(tmp_path: Path, 
     assert b"return await asyncio.to_thread(audit, 'x')" in out
     assert ("needs review: `svc.audit` is offloaded here as `blocking-calls` says, but it calls `svc._count`, which uses "
             "the sqlite3 connection `svc.conn`") in err
+
+
+FILE_IO = '''
+import asyncio
+import contextvars
+import sqlite3
+
+conn = sqlite3.connect(":memory:")
+conn.execute("create table notes (text)")
+last = contextvars.ContextVar("last", default=None)
+shared = sqlite3.connect(":memory:", check_same_thread=False)
+shared.execute("create table notes (text)")
+
+
+async def load(path):
+    with open(path) as fh:
+        for line in fh:
+            conn.execute("insert into notes values (?)", (line,))
+    return conn.execute("select count(*) from notes").fetchone()[0]
+
+
+async def remember(path):
+    with open(path) as fh:
+        last.set(fh.read())
+    return last.get()
+
+
+async def peek(path):
+    with open(path) as fh:
+        text = fh.read() + str(last.get())
+    return text
+
+
+async def local_db(path):
+    mine = sqlite3.connect(":memory:")
+    mine.execute("create table t (x)")
+    with open(path) as fh:
+        mine.execute("insert into t values (?)", (fh.read(),))
+    return mine.execute("select count(*) from t").fetchone()[0]
+
+
+async def shared_db(path):
+    with open(path) as fh:
+        shared.execute("insert into notes values (?)", (fh.read(),))
+    return shared.execute("select count(*) from notes").fetchone()[0]
+
+
+async def main(path):
+    out = []
+    for case in (load, remember, peek, local_db, shared_db):
+        try:
+            out.append(await case(path))
+        except Exception as exc:
+            out.append(type(exc).__name__)
+    return out
+'''
+
+
+def test_a_with_open_block_using_thread_bound_state_stays_on_the_loop(tmp_path: Path, cli_here) -> None:
+    """The file I/O rule moves a `with open(...)` block into a function run in a thread: not one that
+    uses a sqlite3 connection made on the loop or sets a context variable (said why); one that only
+    reads the variable, or uses a connection opened with check_same_thread=False, still moves."""
+    (tmp_path / "svc.py").write_text(textwrap.dedent(FILE_IO).lstrip())
+    (tmp_path / "data.txt").write_text("one\ntwo\n")
+    show = "import asyncio, json, svc; print(json.dumps(asyncio.run(svc.main('data.txt'))))"
+
+    def run() -> list:
+        proc = subprocess.run([sys.executable, "-c", show], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    before = run()
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    for name in ("`conn` (a sqlite3 connection)", "`last` (a context variable it sets)", "`mine` (a sqlite3 connection)"):
+        assert f"the `with open(...)` block uses {name}, bound to the loop's thread" in err, err
+    text = (tmp_path / "svc.py").read_text()
+    assert text.count("await asyncio.to_thread(_file_io)") == 2  # peek and shared_db moved
+    assert run() == before == [2, "one\ntwo\n", "one\ntwo\none\ntwo\n", 1, 1]  # peek reads what remember set
