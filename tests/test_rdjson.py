@@ -168,8 +168,9 @@ def test_the_schema_rejects_what_is_not_rdjson() -> None:
     ("a\nb\nc\n", "a\nc\n"),  # a deletion
     ("a\nb", "a\nb\n"),  # the last line gains its ending
     ("a\nb\n", "a\nb"),  # and loses it
+    ("a\nb", "a\nB\n"),
+    ("a\r\nb\r\n", "a\r\nb\n"),
     ("a\r\nb\r\n", "a\r\nB\r\nc\r\n"),
-    ("", "x\n"),
     ("a\nb\nc\nd\n", "A\nb\nc\nD\n"),
 ])
 def test_hunks_replace_whole_lines_and_rebuild_the_file(old: str, new: str) -> None:
@@ -177,7 +178,20 @@ def test_hunks_replace_whole_lines_and_rebuild_the_file(old: str, new: str) -> N
     suggestions = [{"range": ({"start": {"line": h.start}, "end": {"line": h.end}} if h.line_wise else
                               {"start": {"line": h.start, "column": 1},
                                "end": {"line": h.end, "column": len(h.old.splitlines(keepends=True)[-1].encode()) + 1}}),
-                    "text": h.text if h.line_wise else h.new} for h in hunks]
+                    "text": h.text} for h in hunks]
     if old:
         assert all(h.end >= h.start for h in hunks)
         assert _apply(old.encode(), suggestions) == new.encode()
+    # line-wise unless the file's last line ending changes (GitHub's suggestions cannot say that)
+    assert all(h.line_wise for h in hunks) == (old.endswith("\n") == new.endswith("\n") and old.endswith("\r\n") == new.endswith("\r\n"))
+
+
+def test_a_last_newline_change_is_a_diagnostic_without_suggestion() -> None:
+    from awaitify.rdjson import _file_diagnostics
+    from awaitify.findings import Change
+    from awaitify.runner import FileResult
+
+    result = FileResult(Path("t.py"), "t.py", b"import time\ntime.sleep(1)", b"import time\ntime.sleep(2)\n",
+                        [Change(2, 1, "AW101", "changed")])
+    (diagnostic,) = _file_diagnostics(result)
+    assert "suggestions" not in diagnostic and "no suggestion" in diagnostic["message"]

@@ -22,16 +22,16 @@ class Hunk:
 
     @property
     def text(self) -> str:
-        """The replacement as a line-wise suggestion carries it: without the last line's ending,
-        which the replaced range keeps."""
+        """The replacement as a suggestion carries it: line-wise, without the last line's ending
+        (the replaced range keeps it); else all of the new text."""
         ending = _ending(self.old)
-        return self.new[: len(self.new) - len(ending)] if ending else self.new
+        return self.new[: len(self.new) - len(ending)] if ending and self.line_wise else self.new
 
     @property
     def line_wise(self) -> bool:
         """Can the hunk be said as "replace the text of lines start..end" (their last line ending
-        kept)? Not when the new text ends otherwise (a last line that gains or loses its newline)."""
-        return self.new.endswith(_ending(self.old))
+        kept)? Not when the new text ends otherwise (the file's last line gains or loses its newline)."""
+        return _ending(self.new) == _ending(self.old)
 
 
 def _ending(text: str) -> str:
@@ -60,7 +60,7 @@ def line_hunks(old: str, new: str) -> list[Hunk]:
             else:
                 i2, j2 = i2 + 1, j2 + 1
         # a last line that gains or loses its ending is widened to the next line, while there is one
-        while i2 < len(a) and not "".join(b[j1:j2]).endswith(_ending("".join(a[i1:i2]))):
+        while i2 < len(a) and _ending("".join(b[j1:j2])) != _ending("".join(a[i1:i2])):
             i2, j2 = i2 + 1, j2 + 1
         if spans and i1 <= spans[-1][1]:  # touching an earlier hunk (both took the same neighbour)
             spans[-1][1], spans[-1][3] = max(spans[-1][1], i2), max(spans[-1][3], j2)

@@ -85,13 +85,8 @@ def from_check(result: "CheckResult") -> str:
 
 
 def _range(hunk: Hunk) -> dict:
-    """Line-wise (no columns: reviewdog posts it as a GitHub suggestion on those lines) unless the
-    hunk changes the file's last line ending; then from the first line's start to past the last
-    line's ending (the end is exclusive)."""
-    if hunk.line_wise:
-        return {"start": {"line": hunk.start}, "end": {"line": hunk.end}}
-    last = hunk.old.splitlines(keepends=True)[-1]
-    return {"start": {"line": hunk.start, "column": 1}, "end": {"line": hunk.end, "column": len(last.encode()) + 1}}
+    """Line-wise: no columns, so reviewdog posts it as a GitHub suggestion on exactly those lines."""
+    return {"start": {"line": hunk.start}, "end": {"line": hunk.end}}
 
 
 def _reasons(hunks: list[Hunk], changes: list["Change"]) -> list[list["Change"]]:
@@ -119,14 +114,18 @@ def _file_diagnostics(r: "FileResult") -> list[dict]:
                                 for c in changes)
         else:  # an import or a shared client the changes of this file need
             message = f"Needed by the other changes in this file ({', '.join(codes)})"
-        out.append({
+        diagnostic = {
             "message": message,
             "location": {"path": path, "range": _range(hunk)},
             "severity": "WARNING",
             "source": SOURCE,
-            "code": _code(changes[0].code if changes else codes[0]) if (changes or codes) else {"value": "awaitify"},
-            "suggestions": [{"range": _range(hunk), "text": hunk.text if hunk.line_wise else hunk.new}],
-        })
+            "code": _code(changes[0].code if changes else codes[0]) if codes else {"value": "awaitify"},
+        }
+        if hunk.line_wise:
+            diagnostic["suggestions"] = [{"range": _range(hunk), "text": hunk.text}]
+        else:  # a GitHub suggestion cannot say "and the file's last newline": no suggestion rather than a wrong one
+            diagnostic["message"] += "\n(no suggestion: the change adds or removes the file's last newline; apply the patch)"
+        out.append(diagnostic)
     return out
 
 
