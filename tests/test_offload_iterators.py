@@ -12,6 +12,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from inprocess_cli import cli_here  # noqa: F401  (a fixture)
 
 SERVICE = '''
@@ -199,3 +201,34 @@ def test_check_calls_fixable_exactly_what_fix_offloads(tmp_path: Path, cli_here)
     assert "await asyncio.to_thread(lambda *args: list(cells(*args)), path)" in (tmp_path / "svc.py").read_text()
     code, out, err = cli_here("check", "--no-cache", "--format", "json", ".")
     assert [f["message"] for f in json.loads(out)["findings"] if f["fixable"]] == []
+
+
+@pytest.mark.parametrize("body, lazy", [
+    ("return csv.reader(open(p))", True),
+    ("return (line.strip() for line in open(p))", True),
+    ("fh = open(p)\n    return (line for line in fh)", True),
+    ("return iter(r.readline, '')", True),
+    ("return map(parse, [1, 2])", True),  # parse runs per element, where the result is iterated
+    ("return Path(p).glob('*.txt')", True),
+    ("return rows(p)", True),  # a generator of the project
+    ("return zip(open(p), open(q))", True),
+    ("return (x * 2 for x in [1, 2])", False),
+    ("data = fh.read().split()\n    return map(int, data)", False),
+    ("return enumerate(range(3))", False),
+    ("return sorted(open(p))", False),  # read whole in the function: the offload moves it
+    ("return [1, 2]", False),
+    ("return iter([1, 2])", False),
+])
+def test_which_returns_are_lazy_iterators(body: str, lazy: bool) -> None:
+    import ast
+
+    from awaitify.lazy_iterators import lazy_return
+    from awaitify.summary import name_chain
+
+    node = ast.parse(f"def f(p, q, r, fh):\n    {body}\n").body[0]
+
+    def dotted(expr):
+        chain = name_chain(expr)
+        return ".".join([chain[0], *chain[1]]) if chain else None
+
+    assert (lazy_return(node, dotted, lambda name: name == "rows") is not None) is lazy

@@ -54,16 +54,15 @@ def _lazy(expr: ast.expr, assigned: dict[str, ast.expr], dotted, is_generator, d
     if not isinstance(expr, ast.Call):
         return False
     name = dotted(expr.func) or ""
-    if name in LAZY_CALLS or name.startswith("builtins.") and name[9:] in ("open",) or is_generator(name):
+    if name in LAZY_CALLS or is_generator(name):
         return True
     if name == "iter" and len(expr.args) == 2:
         return True  # iter(f.readline, ""): each step calls f.readline
     if name in WRAPPERS:
-        if name == "map" and expr.args and _calls_something(expr.args[0]):
-            return True
-        if name == "filter" and expr.args and _calls_something(expr.args[0]):
-            return True
-        return any(not _material(arg, assigned, dotted, depth + 1) for arg in expr.args[1 if name in ("map", "filter") else 0:])
+        mapped = name in ("map", "filter")
+        if mapped and expr.args and _calls_something(expr.args[0]):
+            return True  # the function runs per element, where the result is iterated
+        return any(not _material(arg, assigned, dotted, depth + 1) for arg in expr.args[1 if mapped else 0:])
     return isinstance(expr.func, ast.Attribute) and expr.func.attr in LAZY_METHODS
 
 
