@@ -70,6 +70,7 @@ from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
 from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST
 from awaitify.requests_plan import VERBS
 
+from . import _requests_helpers as helpers
 from . import _requests_trust as trust
 from ._requests_exceptions import (
     CATCH_JSON,
@@ -350,6 +351,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._awaits: dict[str, set[str]] = {}  # function name -> names of the functions it awaits
         # try statements with no converted call of their own but awaiting functions: (their names, [(handler, type)])
         self._deferred_handlers: list[tuple[set[str], list[tuple[cst.ExceptHandler, cst.BaseExpression]]]] = []
+        self._helpers: dict[str, str] = {}  # _requests_helpers kind -> its name in this module, once a call needs it
         self._tls_name: str | None = None  # the module's shared TLS context, once a client takes it
         self._tls_written: str | None = None  # its name when an earlier run wrote it (then it is reused)
         self._tls_origin: cst.CSTNode | None = None  # the first converted call whose client takes it
@@ -412,7 +414,23 @@ class RequestsToHttpx(AwaitifyCodemod):
         handler_types, exc_rewrites = self._indirect_handlers()
         if self._response_edits or handler_types:
             updated = updated.visit(_ResponseEdits(self._response_edits, handler_types, exc_rewrites))
-        return self._with_tls_context(updated)
+        return self._with_tls_context(self._with_helpers(updated))
+
+    def _helper(self, kind: str) -> str:
+        """The name of the module's `_requests_helpers` function of this kind (written when the module is left)."""
+        if kind not in self._helpers:
+            taken = names_in(self.module_node) | set(self._helpers.values())
+            self._helpers[kind] = helpers.written(self.module_node, kind) or next(
+                n for n in (kind, *(f"{kind}_{i}" for i in range(1, 99))) if n not in taken)
+            for module in helpers.IMPORTS[kind]:
+                AddImportsVisitor.add_needed_import(self.context, module)
+        return self._helpers[kind]
+
+    def _with_helpers(self, module: cst.Module) -> cst.Module:
+        for kind, name in sorted(self._helpers.items(), reverse=True):
+            if helpers.written(self.module_node, kind) != name:
+                module = insert_after_imports(module, helpers.helper(kind, name, self.client_module), blank_lines=2)
+        return module
 
     def _with_tls_context(self, module: cst.Module) -> cst.Module:
         """requests' trust (`_requests_trust`) made once after the imports, when a client takes it."""
@@ -881,6 +899,9 @@ class RequestsToHttpx(AwaitifyCodemod):
         client_args: list[cst.Arg] = []
         follow: cst.BaseExpression = cst.Name("False" if verb == "head" else "True")
         timeout_seen = False
+        keywords = {a.keyword.value: a for a in updated.args if a.keyword is not None}
+        if "json" in keywords and "data" in keywords:
+            return "json= with data=: requests sends data= and drops json= (unless data= is empty); pass one of them"
         for arg in updated.args:
             if arg.star:
                 return "*args/**kwargs may carry arguments httpx takes elsewhere"
@@ -903,6 +924,20 @@ class RequestsToHttpx(AwaitifyCodemod):
                 request_args.append(arg.with_changes(keyword=cst.Name("content")))
             elif key == "data" and not isinstance(arg.value, (cst.Dict, cst.DictComp)):
                 return "data= of a type awaitify cannot see: httpx sends str/bytes with content= and forms with data="
+            elif key == "json":  # requests' bytes and Content-Type (`_requests_helpers`)
+                headers = keywords.get("headers")
+                args = [cst.Arg(arg.value), *([cst.Arg(headers.value)] if headers is not None else [])]
+                self.record(arg, f"json= -> **{self._helper(helpers.JSON)}(...): the body requests sends (\", \" and \": \" "
+                            "separators, non-ASCII escaped) and its Content-Type unless the headers set one; httpx writes "
+                            "compact JSON", dependent=True)
+                request_args.append(cst.Arg(cst.Call(cst.Name(self._helper(helpers.JSON)), with_commas(args)), star="**"))
+            elif key == "headers" and "json" in keywords:
+                continue  # (handed to the json= helper)
+            elif key == "params" and not helpers.literal_params(arg.value):
+                self.record(arg, f"params= -> {self._helper(helpers.PARAMS)}(...): requests leaves out None values and "
+                            "writes values with str(); httpx sends `key=` for None and `true` for True", dependent=True)
+                call = cst.Call(cst.Name(self._helper(helpers.PARAMS)), [cst.Arg(arg.value)])
+                request_args.append(arg.with_changes(value=call))
             elif key == "proxies":
                 proxy = self._single_proxy(arg.value)
                 if proxy is None:
@@ -1422,4 +1457,5 @@ _BODY_ARGUMENTS = frozenset({"data", "json", "files", "content"})
 
 
 def _sends_body_without_verb_body(verb: str, args: list[cst.Arg]) -> bool:
-    return verb in _BODYLESS_VERBS and any(a.keyword is not None and a.keyword.value in _BODY_ARGUMENTS for a in args)
+    return verb in _BODYLESS_VERBS and any(a.keyword is not None and a.keyword.value in _BODY_ARGUMENTS or a.star == "**"
+                                           for a in args)  # (`**` only from the json= helper: the call's own are refused)

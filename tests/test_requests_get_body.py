@@ -77,7 +77,7 @@ def test_a_body_on_get_or_delete_is_sent_as_requests_sent_it(tmp_path: Path, ech
     (changed,) = result.changed
     path.write_bytes(changed.new)
     text = path.read_text()
-    assert 'client.request("GET", base + "/a", json=' in text and 's.request("DELETE", base + "/b", data=' in text
+    assert 'client.request("GET", base + "/a", **_requests_json(' in text and 's.request("DELETE", base + "/b", data=' in text
     assert "await client.get(base + \"/c\", params=" in text  # no body: the verb method stays
     after = asyncio.run(_load(path, "api_after").with_bodies(echo))
     # the same JSON document (httpx writes it without spaces after separators, requests with them)

@@ -46,6 +46,8 @@ def call_fixable(node: ast.Call, verb: str, streaming: bool = False) -> bool:
         return False
     if trust_keywords({kw.arg for kw in node.keywords if kw.arg}):
         return False
+    if {"json", "data"} <= {kw.arg for kw in node.keywords}:
+        return False  # requests drops json= when data= is given
     for kw in node.keywords:
         if kw.arg == "stream" and _constant(kw.value) is (True if streaming else False):
             continue
@@ -334,6 +336,10 @@ def _session_use(facts: _Facts, use: ast.Name, name: str, region: list[ast.stmt]
                            "cert=/cookies=/proxies=, ...)")
         on_session = lambda c: (isinstance(c.func, ast.Attribute) and isinstance(c.func.value, ast.Name)
                                 and c.func.value.id == name and c.func.attr in VERBS)
+        if any(kw.arg == "json" for kw in parent.keywords) and not all(
+                _no_content_type(facts, n) for n in facts.names.get(name, [])):
+            raise _Refused(f"`{name}.{attr.attr}(json=...)` on a session whose headers are set: requests keeps a Content-Type "
+                           "they set, the json= body awaitify writes would replace it")
         why = requests_responses.flow(parent, facts.parents, facts.names, on_session)
         if why:
             raise _Refused(f"a response of `{name}.{attr.attr}()`: {why}")
@@ -355,6 +361,28 @@ def _session_use(facts: _Facts, use: ast.Name, name: str, region: list[ast.stmt]
         raise _Refused(f"`{name}.auth` is only assigned on an httpx client (it reads back as an httpx.BasicAuth)")
     else:
         raise _Refused(f"`{name}.{attr.attr}` has no httpx.AsyncClient twin that means the same")
+
+
+def _no_content_type(facts: _Facts, use: ast.Name) -> bool:
+    """This use of a session sets no Content-Type header: no `.headers`, a read of them, or a write whose
+    keys are string literals other than Content-Type."""
+    attr = facts.parent(use)
+    if not (isinstance(attr, ast.Attribute) and attr.attr == "headers"):
+        return True
+    parent = facts.parent(attr)
+
+    def other(key: ast.AST | None) -> bool:
+        return isinstance(key, ast.Constant) and isinstance(key.value, str) and key.value.lower() != "content-type"
+
+    if isinstance(parent, ast.Subscript):
+        return isinstance(parent.ctx, ast.Load) or other(parent.slice)
+    if isinstance(parent, ast.Attribute) and parent.attr in ("get", "items", "keys", "values"):
+        return True
+    call = facts.parent(parent)
+    if isinstance(parent, ast.Attribute) and parent.attr == "update" and isinstance(call, ast.Call) and len(call.args) == 1:
+        value = call.args[0]
+        return not call.keywords and isinstance(value, ast.Dict) and all(other(k) for k in value.keys)
+    return False
 
 
 def _cookie_call(facts: _Facts, node: ast.AST | None) -> bool:

@@ -1,3 +1,4 @@
+import json
 import os
 import ssl
 
@@ -8,6 +9,21 @@ _HTTPX_CA_BUNDLE = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_
 _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HTTPX_CA_BUNDLE) else "cafile": _HTTPX_CA_BUNDLE})
 
 
+def _requests_json(value, headers=None):
+    """requests' json= body: json.dumps(value, allow_nan=False) as UTF-8, with Content-Type:
+    application/json unless the headers set one; no body for None (awaitify, AW201)."""
+    if value is None:
+        return {"headers": headers}
+    try:
+        body = json.dumps(value, allow_nan=False).encode("utf-8")
+    except ValueError as exc:  # NaN or infinity: requests raises InvalidJSONError, a RequestException
+        raise httpx.HTTPError(f"Invalid JSON body: {exc}") from exc
+    headers = dict(headers or {})
+    if not any((k.decode() if isinstance(k, bytes) else k).lower() == "content-type" for k in headers):
+        headers["Content-Type"] = "application/json"
+    return {"content": body, "headers": headers}
+
+
 async def arguments(url, token):
     async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
         a = await client.get(url, timeout=httpx.Timeout(None, connect=3.05, read=27), follow_redirects=True)
@@ -16,7 +32,7 @@ async def arguments(url, token):
         d = await client.post(url, content=b"\x00\x01", headers={"Content-Type": "application/octet-stream"}, follow_redirects=True, timeout=None)
         e = await client.post(url, data={"grant_type": "client_credentials"}, auth=("id", "secret"), follow_redirects=True, timeout=None)
         f = await client.head(url, follow_redirects=False, timeout=None)
-        g = await client.request("PATCH", url, json={"a": 1}, params={"v": 2}, follow_redirects=True, timeout=None)
+        g = await client.request("PATCH", url, **_requests_json({"a": 1}), params={"v": 2}, follow_redirects=True, timeout=None)
     return [r.status_code for r in (a, b, c, d, e, f, g)]
 
 

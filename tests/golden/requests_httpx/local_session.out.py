@@ -1,3 +1,4 @@
+import json
 import os
 import ssl
 
@@ -6,6 +7,21 @@ import httpx
 
 _HTTPX_CA_BUNDLE = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
 _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HTTPX_CA_BUNDLE) else "cafile": _HTTPX_CA_BUNDLE})
+
+
+def _requests_json(value, headers=None):
+    """requests' json= body: json.dumps(value, allow_nan=False) as UTF-8, with Content-Type:
+    application/json unless the headers set one; no body for None (awaitify, AW201)."""
+    if value is None:
+        return {"headers": headers}
+    try:
+        body = json.dumps(value, allow_nan=False).encode("utf-8")
+    except ValueError as exc:  # NaN or infinity: requests raises InvalidJSONError, a RequestException
+        raise httpx.HTTPError(f"Invalid JSON body: {exc}") from exc
+    headers = dict(headers or {})
+    if not any((k.decode() if isinstance(k, bytes) else k).lower() == "content-type" for k in headers):
+        headers["Content-Type"] = "application/json"
+    return {"content": body, "headers": headers}
 
 
 async def sync_orgs(api, token, names):
@@ -18,7 +34,7 @@ async def sync_orgs(api, token, names):
             r = await session.get(f"{api}/orgs/{name}", params={"full": "1"}, follow_redirects=True, timeout=None)
             if (not r.is_error):
                 found[name] = r.json()
-        await session.post(f"{api}/audit", json={"synced": sorted(found)}, follow_redirects=True, timeout=None)
+        await session.post(f"{api}/audit", **_requests_json({"synced": sorted(found)}), follow_redirects=True, timeout=None)
     finally:
         await session.aclose()
     return found

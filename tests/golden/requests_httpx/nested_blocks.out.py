@@ -1,3 +1,4 @@
+import json
 import os
 import ssl
 
@@ -8,6 +9,21 @@ _HTTPX_CA_BUNDLE = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_
 _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HTTPX_CA_BUNDLE) else "cafile": _HTTPX_CA_BUNDLE})
 
 
+def _requests_json(value, headers=None):
+    """requests' json= body: json.dumps(value, allow_nan=False) as UTF-8, with Content-Type:
+    application/json unless the headers set one; no body for None (awaitify, AW201)."""
+    if value is None:
+        return {"headers": headers}
+    try:
+        body = json.dumps(value, allow_nan=False).encode("utf-8")
+    except ValueError as exc:  # NaN or infinity: requests raises InvalidJSONError, a RequestException
+        raise httpx.HTTPError(f"Invalid JSON body: {exc}") from exc
+    headers = dict(headers or {})
+    if not any((k.decode() if isinstance(k, bytes) else k).lower() == "content-type" for k in headers):
+        headers["Content-Type"] = "application/json"
+    return {"content": body, "headers": headers}
+
+
 async def poll(u, v):
     # the loop's test and its body share the loop's client: never a closed client on the next test
     async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
@@ -15,7 +31,7 @@ async def poll(u, v):
             async with httpx.AsyncClient(verify=False, max_redirects=30) as http_client:
                 r = await http_client.get(v, follow_redirects=True, timeout=None)
             if r.status_code == 204:
-                await client.post(v, json={}, follow_redirects=True, timeout=None)
+                await client.post(v, **_requests_json({}), follow_redirects=True, timeout=None)
                 break
     return r.status_code
 

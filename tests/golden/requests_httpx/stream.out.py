@@ -1,3 +1,4 @@
+import json
 import os
 import ssl
 
@@ -6,6 +7,21 @@ import httpx
 
 _HTTPX_CA_BUNDLE = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
 _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HTTPX_CA_BUNDLE) else "cafile": _HTTPX_CA_BUNDLE})
+
+
+def _requests_json(value, headers=None):
+    """requests' json= body: json.dumps(value, allow_nan=False) as UTF-8, with Content-Type:
+    application/json unless the headers set one; no body for None (awaitify, AW201)."""
+    if value is None:
+        return {"headers": headers}
+    try:
+        body = json.dumps(value, allow_nan=False).encode("utf-8")
+    except ValueError as exc:  # NaN or infinity: requests raises InvalidJSONError, a RequestException
+        raise httpx.HTTPError(f"Invalid JSON body: {exc}") from exc
+    headers = dict(headers or {})
+    if not any((k.decode() if isinstance(k, bytes) else k).lower() == "content-type" for k in headers):
+        headers["Content-Type"] = "application/json"
+    return {"content": body, "headers": headers}
 
 
 async def download(url, path, token):
@@ -31,7 +47,7 @@ async def checksum(url, digest):
 async def head_and_body(url, sink):
     async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
         size = (await client.head(url, follow_redirects=False, timeout=None)).headers.get("content-length")
-        async with client.stream("POST", url, json={"all": True}, follow_redirects=True, timeout=None) as r:
+        async with client.stream("POST", url, **_requests_json({"all": True}), follow_redirects=True, timeout=None) as r:
             async for chunk in r.aiter_bytes(1024):
                 sink.append(chunk)
             return size, r.status_code

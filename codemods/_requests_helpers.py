@@ -1,0 +1,82 @@
+"""Small functions a rewritten module gets when an argument means something else to httpx, so the
+request sent is the one requests sent, byte for byte.
+
+- `json=`: requests writes `json.dumps(value, allow_nan=False)` (", " and ": " separators, non-ASCII
+  escaped) as UTF-8 with `Content-Type: application/json` unless the headers set one (any case), and
+  no body at all for `None`, and a NaN fails as a RequestException (httpx.HTTPError here, as an `except`
+  maps it); httpx writes compact JSON without escapes. A signed webhook (HMAC of the
+  body) would fail. `json=v, headers=h` becomes `**_requests_json(v, h)` (content= and headers=).
+- `params=`: requests leaves out keys whose value is None (in a list of values too) and writes each
+  value with `str()`; httpx sends `key=` for None and `true` for True. `params=p` becomes
+  `params=_requests_params(p)` unless `p` is a literal of strings and numbers only.
+
+Each is written once per module, after its imports, under a name the module does not use.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import libcst as cst
+
+JSON, PARAMS = "_requests_json", "_requests_params"
+
+_SOURCES = {
+    JSON: '''
+        def {name}(value, headers=None):
+            """requests' json= body: json.dumps(value, allow_nan=False) as UTF-8, with Content-Type:
+            application/json unless the headers set one; no body for None (awaitify, AW201)."""
+            if value is None:
+                return {{"headers": headers}}
+            try:
+                body = json.dumps(value, allow_nan=False).encode("utf-8")
+            except ValueError as exc:  # NaN or infinity: requests raises InvalidJSONError, a RequestException
+                raise {client}.HTTPError(f"Invalid JSON body: {{exc}}") from exc
+            headers = dict(headers or {{}})
+            if not any((k.decode() if isinstance(k, bytes) else k).lower() == "content-type" for k in headers):
+                headers["Content-Type"] = "application/json"
+            return {{"content": body, "headers": headers}}
+        ''',
+    PARAMS: '''
+        def {name}(params):
+            """requests' params=: None values left out, the others written with str() (awaitify, AW201)."""
+            if params is None or isinstance(params, (str, bytes)):
+                return params
+            pairs = []
+            for key, values in params.items() if hasattr(params, "items") else params:
+                if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+                    values = [values]
+                for value in values:
+                    if value is not None:
+                        pairs.append(tuple(v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in (key, value)))
+            return pairs
+        ''',
+}
+IMPORTS = {JSON: ("json",), PARAMS: ()}
+
+
+def helper(kind: str, name: str, client: str) -> cst.BaseStatement:
+    return cst.parse_statement(textwrap.dedent(_SOURCES[kind]).lstrip("\n").format(name=name, client=client))
+
+
+def written(module: cst.Module, kind: str) -> str | None:
+    """The name of such a helper an earlier run wrote (a file migrated in steps keeps one)."""
+    for stmt in module.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value.startswith(kind):
+            doc = stmt.get_docstring() or ""
+            if "(awaitify, AW201)" in doc:
+                return stmt.name.value
+    return None
+
+
+def literal_params(value: cst.BaseExpression) -> bool:
+    """A dict (or list of pairs) literal whose keys and values are strings or numbers: sent alike."""
+    def plain(v: cst.BaseExpression) -> bool:
+        return isinstance(v, (cst.SimpleString, cst.Integer, cst.Float))
+
+    if isinstance(value, cst.Dict):
+        return all(isinstance(e, cst.DictElement) and plain(e.key) and plain(e.value) for e in value.elements)
+    if isinstance(value, (cst.List, cst.Tuple)):
+        return all(isinstance(e.value, cst.Tuple) and len(e.value.elements) == 2
+                   and all(plain(x.value) for x in e.value.elements) for e in value.elements)
+    return False

@@ -1,0 +1,240 @@
+"""AW201 (issue 21): the differences between requests and httpx that used to pass silently, each kept
+now, proven by running the original and the migrated code (all rules, httpx and httpx2) against a local
+server on 127.0.0.1 that answers with the raw request it got:
+
+- `json=`: the same body bytes (requests' separators, non-ASCII escaped) and Content-Type rule, no body
+  for None; on a session whose headers say nothing of Content-Type;
+- `params=`: None values left out, True written "True", as requests does;
+- `except requests.ConnectionError` does not catch a read timeout (requests.ReadTimeout is none);
+- `requests.get(u).raise_for_status()` on the call itself does not raise on a final 300;
+- a chain of 25 redirects is followed (requests' limit is 30, httpx's own 20), 35 is too many in both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import shutil
+import socket
+import sys
+import threading
+import time
+import warnings
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from local_http import ReplyingHandler
+
+from awaitify.config import Config
+from awaitify.rules import all_rules
+from awaitify.runner import RunOptions, run
+
+
+class Handler(ReplyingHandler):
+    def _handle(self) -> None:
+        url = urlparse(self.path)
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if url.path.startswith("/status/"):
+            return self._reply(int(url.path.rsplit("/", 1)[1]), b"status page")
+        if url.path == "/hop":
+            left = int(parse_qs(url.query)["n"][0])
+            if left:
+                return self._reply(302, b"", {"Location": f"/hop?n={left - 1}"})
+        if url.path == "/delay":
+            time.sleep(float(parse_qs(url.query)["s"][0]))
+        raw = {"query": url.query, "body": body.hex(), "content_type": self.headers.get_all("Content-Type"),
+               "x_test": self.headers.get("X-Test")}
+        self._reply(200, json.dumps(raw).encode(), {"Content-Type": "application/json"})
+
+    do_GET = do_POST = do_DELETE = _handle
+
+
+@pytest.fixture(scope="module")
+def base():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    thread.join(5)
+
+
+SOURCE = '''
+import requests
+
+
+async def post_json(url, payload, headers=None):
+    return requests.post(url, json=payload, headers=headers).json()
+
+
+async def post_json_literal(url):
+    return requests.post(url, json={"name": "Zoë", "n": [1, 2.5]}, headers={"X-Test": "1"}).json()
+
+
+async def post_json_caught(url, payload):
+    try:
+        return requests.post(url, json=payload).json()
+    except ValueError:
+        return "value error"
+    except requests.RequestException:
+        return "request exception"
+
+
+async def get_json(url, payload):
+    return requests.get(url, json=payload).json()
+
+
+async def session_json(url, token):
+    s = requests.Session()
+    s.headers.update({"Authorization": token})
+    r = s.post(url, json={"k": "v"})
+    s.close()
+    return r.json()
+
+
+async def session_json_typed(url):
+    s = requests.Session()
+    s.headers["Content-Type"] = "application/vnd.api+json"
+    r = s.post(url, json={"k": "v"})
+    s.close()
+    return r.json()
+
+
+async def get_params(url, q, flag):
+    return requests.get(url, params={"q": q, "flag": flag, "skip": None, "many": [1, None, "x y"]}).json()["query"]
+
+
+async def get_params_pairs(url, pairs):
+    return requests.get(url, params=pairs).json()["query"]
+
+
+async def connection_error(url):
+    try:
+        return requests.get(url, timeout=(3, 0.3)).status_code
+    except requests.ConnectionError:
+        return "down"
+
+
+async def raise_on_call(url):
+    requests.get(url).raise_for_status()
+    return "ok"
+
+
+async def hops(url):
+    r = requests.get(url)
+    return r.status_code, len(r.history)
+'''
+
+
+class Migrated:
+    def __init__(self, root: Path, client: str) -> None:
+        self.before, self.after = root / "before", root / "after"
+        (self.before / "svc").mkdir(parents=True)
+        (self.before / "svc" / "__init__.py").write_text("")
+        (self.before / "svc" / "kept.py").write_text(SOURCE.lstrip("\n"))
+        shutil.copytree(self.before, self.after)
+        self.result = run([self.after], Config(root=self.after, http_client=client), all_rules(),
+                          RunOptions(jobs=1, use_cache=False))
+        for file in self.result.results:
+            assert file.error is None, file.error
+            if file.new is not None:
+                Path(file.path).write_bytes(file.new)
+        self.diagnostics = [d for f in self.result.results for d in f.diagnostics]
+        self.text = (self.after / "svc" / "kept.py").read_text()
+
+
+def _load(root: Path):
+    sys.path.insert(0, str(root))
+    try:
+        return importlib.import_module("svc.kept")
+    finally:
+        sys.path.remove(str(root))
+        for key in [k for k in sys.modules if k == "svc" or k.startswith("svc.")]:
+            del sys.modules[key]
+
+
+@pytest.fixture(scope="module", params=["httpx", "httpx2"])
+def project(request, tmp_path_factory) -> Migrated:
+    if request.param == "httpx2":
+        pytest.importorskip("httpx2", reason="httpx2 needs Python 3.11+")
+    return Migrated(tmp_path_factory.mktemp(request.param), request.param)
+
+
+def outcome(func, *args):
+    """("value", v) or ("raised", the exception's class name)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return "value", asyncio.run(func(*args))
+    except Exception as exc:  # noqa: BLE001 - the point is to compare what escapes
+        return "raised", type(exc).__name__
+
+
+def same(project: Migrated, name: str, *args):
+    before, after = outcome(getattr(_load(project.before), name), *args), outcome(getattr(_load(project.after), name), *args)
+    if before[0] == "raised" and after[0] == "raised":  # requests' and httpx's classes: the same failure
+        before = ("raised", {"InvalidJSONError": "HTTPError"}.get(before[1], before[1]))
+        after = ("raised", {"HTTPStatusError": "HTTPError"}.get(after[1], after[1]))
+    assert before == after, (name, args, before, after)
+    return before
+
+
+@pytest.mark.parametrize("payload", [{"b": 1, "a": ["é", None, True]}, [1.5, "x"], "text", 0, None])
+def test_json_bodies_are_the_bytes_requests_sent(project, base, payload) -> None:
+    kind, sent = same(project, "post_json", base + "/echo", payload)
+    assert kind == "value"
+    if payload is None:
+        assert sent["body"] == "" and sent["content_type"] is None
+    else:
+        assert bytes.fromhex(sent["body"]) == json.dumps(payload).encode() and sent["content_type"] == ["application/json"]
+    _, sent = same(project, "post_json", base + "/echo", payload, {"content-type": "application/x-mine", "X-Test": "y"})
+    assert sent["content_type"] == (None if payload is None else ["application/x-mine"]) or payload is None
+    assert same(project, "get_json", base + "/echo", payload)[0] == "value"
+
+
+def test_json_literal_and_on_a_session(project, base) -> None:
+    _, sent = same(project, "post_json_literal", base + "/echo")
+    assert b"\\u00eb" in bytes.fromhex(sent["body"]) and sent["x_test"] == "1"
+    assert same(project, "session_json", base + "/echo", "t")[1]["body"] == b'{"k": "v"}'.hex()
+    assert "await s.post(url, **_requests_json(" in project.text
+    assert same(project, "post_json", base + "/echo", {"x": float("nan")}) == ("raised", "HTTPError")  # allow_nan=False
+    assert same(project, "post_json_caught", base + "/echo", {"x": float("nan")}) == ("value", "request exception")
+
+
+def test_a_session_setting_content_type_keeps_requests(project) -> None:
+    source = SOURCE.split("async def session_json_typed(url):")[1].split("\n\n\n")[0]
+    assert f"async def session_json_typed(url):{source}" in project.text  # byte for byte
+    assert any("requests keeps a Content-Type" in d.message for d in project.diagnostics)
+
+
+@pytest.mark.parametrize("q, flag", [("a b", True), (None, False), ("é", 0)])
+def test_params_none_dropped_and_values_written_as_requests(project, base, q, flag) -> None:
+    kind, query = same(project, "get_params", base + "/echo", q, flag)
+    assert kind == "value" and "skip" not in query and f"flag={flag}" in query
+    assert same(project, "get_params_pairs", base + "/echo", [("a", None), ("b", True), ("c", b"\xc3\xa9")])[1] == "b=True&c=%C3%A9"
+
+
+def _closed() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/"
+
+
+def test_connection_error_does_not_catch_a_read_timeout(project, base) -> None:
+    assert same(project, "connection_error", base + "/delay?s=1") == ("raised", "ReadTimeout")
+    assert same(project, "connection_error", _closed()) == ("value", "down")
+    assert same(project, "connection_error", base + "/echo") == ("value", 200)
+
+
+def test_raise_for_status_on_the_call(project, base) -> None:
+    assert same(project, "raise_on_call", base + "/status/300") == ("value", "ok")
+    assert same(project, "raise_on_call", base + "/status/404") == ("raised", "HTTPError")
+    assert "(response := await client.get(url" in project.text
+
+
+def test_redirects_up_to_thirty(project, base) -> None:
+    assert same(project, "hops", base + "/hop?n=25") == ("value", (200, 25))
+    assert same(project, "hops", base + "/hop?n=35") == ("raised", "TooManyRedirects")
