@@ -480,7 +480,7 @@ class Propagator:
             )
 
     def _offload(self, plan: Plan, closure: Closure) -> None:
-        reason = closure.boundaries[0] if closure.boundaries else "--propagate offload keeps every signature"
+        reason = first_reason = closure.boundaries[0] if closure.boundaries else "--propagate offload keeps every signature"
         for edge, fid in closure.awaits:
             if edge.site.context != ASYNC:
                 continue
@@ -504,12 +504,14 @@ class Propagator:
                 continue
             plan.explanations.append(f"{self.name(fid)} offloaded at {self.where(edge.path, edge.site.line)}: stays sync because {reason}")
         if not any(e.site.context == ASYNC for e, _ in closure.awaits):
+            # closures merged through a shared caller keep each member's own reason where it has one
+            reason = f"`{self._offload_seeds[fid]}` has no async replacement" if fid in self._offload_seeds else first_reason
             for fid, why in closure.members.items():
                 if why.startswith("calls `"):
                     info = self.index.function(fid)
                     plan.needs_review.append((self._display(fid[0]), info.line, info.col,
                                               f"{self.name(fid)} {why} and is reached from async code, but no call "
-                                              f"site can be offloaded ({reason})"))
+                                              f"site can be offloaded ({first_reason})"))
 
 
     @functools.cached_property
