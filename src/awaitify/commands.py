@@ -29,8 +29,13 @@ def load_settings(config_file: Path | None, paths: list[Path]) -> Config:
 
 
 def fix_rules(settings: Config, select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
-    """The codemods `fix` runs: `select` replaces the settings' selection, `ignore` adds to theirs."""
-    return select_rules(select or settings.select, (*settings.ignore, *ignore))
+    """The codemods `fix` runs: `select` replaces the settings' selection, `ignore` adds to theirs.
+    Sub-projects' own selections join the run's (each file then gets its nearest configuration's)."""
+    chosen = select_rules(select or settings.select, (*settings.ignore, *ignore))
+    if select or not settings.subconfigs:
+        return chosen
+    more = {r for sub in settings.subconfigs for r in select_rules(sub.select, (*sub.ignore, *ignore))}
+    return tuple(sorted(set(chosen) | more, key=lambda r: r.order))
 
 
 def run_fix(paths: list[Path], settings: Config, rules: tuple[Rule, ...], *, changed_since: str | None = None,
@@ -60,4 +65,7 @@ def run_check(paths: list[Path], settings: Config, select: tuple[str, ...], igno
     from awaitify.audit.engine import run_check as run_audit
 
     rules = select_rules(*selectors, checks=True)
+    if settings.subconfigs and not select:  # sub-projects' selections join (each file: its nearest configuration's)
+        more = {r for sub in settings.subconfigs for r in select_rules(sub.select, (*sub.ignore, *ignore), checks=True)}
+        rules = tuple(r for r in select_rules((), (), checks=True) if r in set(rules) | more)
     return run_audit(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=use_cache, scope=scope), last)

@@ -48,6 +48,9 @@ class Config:
     max_file_size: int = 4 * 1024 * 1024  # bytes; larger files are skipped unread (0: no limit)
     source: Path | None = None  # the file the settings came from
     root: Path = field(default_factory=Path.cwd)  # paths in the config are relative to this
+    # sub-projects' own [tool.awaitify] below the root, deepest first: the nearest wins for its files
+    # (select, ignore, per-file-ignores, exclude; awaitify.nearest_config)
+    subconfigs: tuple["Config", ...] = ()
 
     def with_overrides(self, **overrides: Any) -> "Config":
         if overrides.get("target") is not None:
@@ -189,10 +192,34 @@ def discover(start: Path) -> Config:
         if candidate.is_file():
             table = _load_toml(candidate).get("tool", {}).get("awaitify")
             if table is not None:
-                return parse_table(table, candidate)
+                return _with_subprojects(parse_table(table, candidate), start)
         if (folder / ".git").exists():  # the repository root: settings (and the cache) stay inside it
             break
-    return Config(root=Path.cwd())
+    return _with_subprojects(Config(root=Path.cwd()), start)
+
+
+def _with_subprojects(config: Config, start: Path) -> Config:
+    from awaitify.nearest_config import with_subprojects
+
+    return with_subprojects(config, start)
+
+
+def nearest(config: Config, path: Path | None) -> Config:
+    """The configuration that governs `path`: the deepest sub-project holding it, else `config`."""
+    if not config.subconfigs or path is None:
+        return config
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return config
+    return next((sub for sub in config.subconfigs if resolved.is_relative_to(sub.root)), config)
+
+
+def _selected(rule: "_Named", config: Config) -> bool:
+    from awaitify.rules import _matches
+
+    return (not config.select or any(_matches(rule, s) for s in config.select)) and \
+        not any(_matches(rule, s) for s in config.ignore)
 
 
 class _Named(Protocol):
@@ -204,7 +231,12 @@ class _Named(Protocol):
 
 def ignored_here(display: str, rule: _Named, config: Config, path: Path | None = None) -> bool:
     """`per-file-ignores` globs are relative to the configuration's folder (ruff's rule), whatever
-    the current directory is; the displayed path is also tried, for files outside that folder."""
+    the current directory is; the displayed path is also tried, for files outside that folder. With
+    sub-projects, the nearest configuration's select, ignore and per-file-ignores decide."""
+    if config.subconfigs:
+        config = nearest(config, path)
+        if not _selected(rule, config):
+            return True
     if not config.per_file_ignores:
         return False
     names = {display}

@@ -66,6 +66,16 @@ class _Ignores:
         self.config_root = config.root.resolve()
         self.user = _spec([*config.exclude, *config.extend_exclude])
         self.gitignores: dict[Path, pathspec.PathSpec | None] = {}
+        # sub-projects' own excludes, deepest first: the nearest configuration wins (awaitify.nearest_config)
+        self.subs = [(sub.root.resolve(), _spec([*sub.exclude, *sub.extend_exclude], str(sub.source)))
+                     for sub in config.subconfigs]
+
+    def _governing(self, path: Path) -> tuple[Path, pathspec.PathSpec | None]:
+        """The folder and exclude patterns of the configuration for what is below `path`'s folder."""
+        for root, spec in self.subs:
+            if path.parent.is_relative_to(root):
+                return root, spec
+        return self.config_root, self.user
 
     def _gitignore(self, folder: Path) -> pathspec.PathSpec | None:
         if folder not in self.gitignores:
@@ -79,12 +89,13 @@ class _Ignores:
 
     def excluded(self, path: Path, is_dir: bool, chain: list[Path], user: bool = True) -> bool:
         suffix = "/" if is_dir else ""
-        if self.user is not None and user:
+        root, patterns = self._governing(path) if self.subs else (self.config_root, self.user)
+        if patterns is not None and user:
             try:
-                rel = path.relative_to(self.config_root).as_posix()
+                rel = path.relative_to(root).as_posix()
             except ValueError:
                 rel = None
-            if rel is not None and self.user.match_file(rel + suffix):
+            if rel is not None and patterns.match_file(rel + suffix):
                 return True
         for folder in chain:
             spec = self._gitignore(folder)

@@ -20,8 +20,9 @@ import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-from awaitify.config import Config
+from awaitify.config import Config, ignored_here
 from awaitify.dynamic_access import ANY as ANY_ACCESS
 from awaitify.dynamic_access import CLASS as CLASS_ACCESS
 from awaitify.dynamic_access import IMPORTED as IMPORTED_ACCESS
@@ -110,6 +111,8 @@ class Propagator:
         # what async code reaches, found from the async functions down (reads only the files on the
         # way); without it, each question is searched upward over the whole index (the reference)
         self.down = AsyncReach(index, lambda edge: edge.site.context == ASYNC, self.is_configured) if top_down else None
+        # path -> does its configuration ignore the propagation rule (build_plan sets it)
+        self.ignores_propagation: Callable[[str], bool] | None = None
 
     def is_configured(self, fid: FuncId) -> bool:
         return bool(self.configured) and self.index.display_name(fid) in self.configured
@@ -398,6 +401,10 @@ class Propagator:
                     path, line, col, why = left
                     closure.boundaries.append(why)
                     plan.needs_review.append((path, line, col, f"internal check: {why}; the closure is offloaded instead"))
+            if not closure.boundaries and self.config.propagate != "offload":
+                held = self._held_by_settings(closure)
+                if held:
+                    closure.boundaries.append(held)
             unsafe: set[FuncId] = set()
             if not closure.boundaries and self.config.propagate != "offload":
                 unsafe = {fid for fid in closure.members if self.public_api(fid)}
@@ -438,6 +445,18 @@ class Propagator:
                                             f"{self.name(fid)} would become `async def` (public API of a library: callers "
                                             "outside the project would get a coroutine); --unsafe-fixes, or "
                                             "`propagate = \"auto\"` set explicitly, makes that change"))
+
+    def _held_by_settings(self, closure: Closure) -> str | None:
+        """A file the closure must edit whose settings ignore propagation (`per-file-ignores`, a
+        sub-project's `[tool.awaitify]`): it keeps its code, so the closure cannot become async."""
+        if self.ignores_propagation is None:
+            return None
+        touched = {fid[0] for fid in closure.members} | {edge.path for edge, _ in (*closure.awaits, *closure.bridges)}
+        for path in sorted(touched):
+            if self.ignores_propagation(path):
+                return (f"propagation is ignored in {self._display(path)} by its settings, and making the closure async "
+                        "would have to change it")
+        return None
 
     def _unawaited_site(self, closure: Closure) -> tuple[str, int, int, str] | None:
         """The whole-project check before a closure is made async: every call of a member the index
@@ -608,6 +627,8 @@ def build_plan(
             propagator.moved_hooks.setdefault(fid, []).append(tuple(entry["registration"]))  # type: ignore[arg-type]
     propagator.codes = {name: rule.code for rule in rules for name in (*rule.async_fixes, *rule.offload_fixes)}
     propagator.refused = refused
+    rule = next(r for r in rules if r.name == PROPAGATION)
+    propagator.ignores_propagation = lambda path: ignored_here(propagator._display(path), rule, config, Path(path))
     propagator.apply(plan)
     propagator.configured_offloads(plan)
     for path, site, why in propagator.refused_seeds.values():  # loud: the call keeps blocking async code that reaches it
