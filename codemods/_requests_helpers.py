@@ -6,6 +6,8 @@ request sent is the one requests sent, byte for byte.
   no body at all for `None`, and a NaN fails as a RequestException (httpx.HTTPError here, as an `except`
   maps it); httpx writes compact JSON without escapes. A signed webhook (HMAC of the
   body) would fail. `json=v, headers=h` becomes `**_requests_json(v, h)` (content= and headers=).
+- `r.text`: requests decodes a body without a declared charset as ISO-8859-1 for `text/*`, UTF-8 for
+  JSON, else with the charset it guesses; httpx decodes UTF-8. `r.text` becomes `_requests_text(r)`.
 - `params=`: requests leaves out keys whose value is None (in a list of values too) and writes each
   value with `str()`; httpx sends `key=` for None and `true` for True. `params=p` becomes
   `params=_requests_params(p)` unless `p` is a literal of strings and numbers only.
@@ -19,7 +21,7 @@ import textwrap
 
 import libcst as cst
 
-JSON, PARAMS = "_requests_json", "_requests_params"
+JSON, PARAMS, TEXT = "_requests_json", "_requests_params", "_requests_text"
 
 _SOURCES = {
     JSON: '''
@@ -51,8 +53,31 @@ _SOURCES = {
                         pairs.append(tuple(v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in (key, value)))
             return pairs
         ''',
+    TEXT: '''
+        def {name}(response):
+            """requests' r.text: the declared charset, else ISO-8859-1 for text/*, UTF-8 for JSON, else
+            the charset requests guesses (chardet, else charset_normalizer) (awaitify, AW201)."""
+            if not response.content:
+                return ""
+            encoding = response.charset_encoding
+            content_type = response.headers.get("content-type", "").partition(";")[0]
+            if encoding is None and "text" in content_type:
+                encoding = "ISO-8859-1"
+            elif encoding is None and "application/json" in content_type:
+                encoding = "utf-8"
+            elif encoding is None:
+                try:
+                    import chardet as detector
+                except ImportError:
+                    import charset_normalizer as detector
+                encoding = detector.detect(response.content)["encoding"]
+            try:
+                return str(response.content, encoding, errors="replace")
+            except (LookupError, TypeError):
+                return str(response.content, errors="replace")
+        ''',
 }
-IMPORTS = {JSON: ("json",), PARAMS: ()}
+IMPORTS = {JSON: ("json",), PARAMS: (), TEXT: ()}
 
 
 def helper(kind: str, name: str, client: str) -> cst.BaseStatement:

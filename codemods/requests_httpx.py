@@ -91,6 +91,8 @@ from ._requests_returns import FOLLOWED, RESPONSES, UNFOLLOWED
 RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}
 # response uses rewritten beyond those (requests_responses.MAPPED): kind -> what it becomes, for the record
 RESPONSE_CALLS = {"url": "str(r.url): requests' url is a str, httpx's an httpx.URL",
+                  "text": "_requests_text(r): requests decodes a body without a declared charset as ISO-8859-1 for "
+                          "text/*, UTF-8 for JSON, else with the charset it guesses; httpx as UTF-8",
                   "iter_content": "r.iter_bytes(n): the read body in n-byte pieces (requests' default n is 1)",
                   "get_dict": "dict(r.cookies): httpx.Cookies has no get_dict()",
                   "raise_for_status": "r.is_error and r.raise_for_status(): httpx raises for every status but 2xx (a 304, "
@@ -174,7 +176,7 @@ class _Bindings(cst.CSTVisitor):
             self.truth(test.right)
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
-        if isinstance(node.value, cst.Name) and node.attr.value in ("ok", *RESPONSE_ATTRS, "url", "iter_content", "cookies"):
+        if isinstance(node.value, cst.Name) and node.attr.value in ("ok", *RESPONSE_ATTRS, "url", "text", "iter_content", "cookies"):
             self.uses.add(node.value.value)
 
     def visit_If(self, node: cst.If) -> None:
@@ -988,7 +990,7 @@ class RequestsToHttpx(AwaitifyCodemod):
             self._verb(original) is not None or self._on_session(original))
 
     def _edit(self, updated: cst.CSTNode, original: cst.CSTNode, kind: str, name: str) -> None:
-        self._response_edits[id(updated)] = kind
+        self._response_edits[id(updated)] = f"text:{self._helper(helpers.TEXT)}" if kind == "text" else kind
         self._alive.append(updated)
         if kind in ("ok", "truth", "bool"):
             what = {"ok": f"{name}.ok", "truth": f"the truth of `{name}`", "bool": f"bool({name})"}[kind]
@@ -1034,7 +1036,7 @@ class RequestsToHttpx(AwaitifyCodemod):
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         if original.attr.value == "json" and isinstance(updated.value, (cst.Name, cst.Await)):
             self._json_read = True  # (for handlers around awaited helpers of this module: on the safe side)
-        if original.attr.value in ("ok", *RESPONSE_ATTRS, "url"):
+        if original.attr.value in ("ok", *RESPONSE_ATTRS, "url", "text"):
             self._use(original.value, updated.value, updated, original, original.attr.value)
         self._as_value(original)
         return updated
@@ -1426,6 +1428,8 @@ class _ResponseEdits(cst.CSTTransformer):
             return result.with_changes(attr=cst.Name(RESPONSE_ATTRS[kind]))
         if kind == "url" and isinstance(result, cst.Attribute):
             return cst.Call(cst.Name("str"), [cst.Arg(result)])
+        if kind and kind.startswith("text:") and isinstance(result, cst.Attribute):
+            return cst.Call(cst.Name(kind.partition(":")[2]), [cst.Arg(result.value)])
         if kind == "iter_content" and isinstance(result, cst.Call) and m.matches(result.func, m.Attribute(attr=m.Name("iter_content"))):
             args = result.args or [cst.Arg(cst.Integer("1"))]  # requests' default chunk size
             return result.with_changes(func=result.func.with_changes(attr=cst.Name("iter_bytes")), args=args)  # type: ignore[attr-defined]

@@ -43,6 +43,10 @@ class Handler(ReplyingHandler):
             left = int(parse_qs(url.query)["n"][0])
             if left:
                 return self._reply(302, b"", {"Location": f"/hop?n={left - 1}"})
+        if url.path == "/typed":  # a body in the charset the query names, declared as the query says
+            q = parse_qs(url.query, keep_blank_values=True)
+            body = "Zoë's café: ÿ".encode(q["charset"][0])
+            return self._reply(200, body, {"Content-Type": q["type"][0]} if q["type"][0] else {})
         if url.path == "/delay":
             time.sleep(float(parse_qs(url.query)["s"][0]))
         raw = {"query": url.query, "body": body.hex(), "content_type": self.headers.get_all("Content-Type"),
@@ -121,6 +125,11 @@ async def connection_error(url):
 async def raise_on_call(url):
     requests.get(url).raise_for_status()
     return "ok"
+
+
+async def text_of(url):
+    r = requests.get(url)
+    return r.text, requests.get(url).text
 
 
 async def hops(url):
@@ -233,6 +242,18 @@ def test_raise_for_status_on_the_call(project, base) -> None:
     assert same(project, "raise_on_call", base + "/status/300") == ("value", "ok")
     assert same(project, "raise_on_call", base + "/status/404") == ("raised", "HTTPError")
     assert "(response := await client.get(url" in project.text
+
+
+@pytest.mark.parametrize("content_type, charset", [
+    ("text/plain", "latin-1"), ("text/html", "utf-8"), ("text/plain; charset=utf-8", "utf-8"),
+    ("application/json", "utf-8"), ("application/octet-stream", "utf-8"), ("application/xml", "latin-1"), ("", "utf-8")])
+def test_text_decoded_as_requests_decodes_it(project, base, content_type, charset) -> None:
+    url = f"{base}/typed?charset={charset}&type={content_type.replace(' ', '%20').replace(';', '%3B').replace('=', '%3D')}"
+    kind, (first, second) = same(project, "text_of", url)
+    assert kind == "value" and first == second
+    if content_type == "text/html":
+        assert first != "Zoë's café: ÿ"  # requests reads undeclared text/* as ISO-8859-1, httpx would not
+    assert "_requests_text(r)" in project.text
 
 
 def test_redirects_up_to_thirty(project, base) -> None:

@@ -8,6 +8,29 @@ _HTTPX_CA_BUNDLE = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_
 _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HTTPX_CA_BUNDLE) else "cafile": _HTTPX_CA_BUNDLE})
 
 
+def _requests_text(response):
+    """requests' r.text: the declared charset, else ISO-8859-1 for text/*, UTF-8 for JSON, else
+    the charset requests guesses (chardet, else charset_normalizer) (awaitify, AW201)."""
+    if not response.content:
+        return ""
+    encoding = response.charset_encoding
+    content_type = response.headers.get("content-type", "").partition(";")[0]
+    if encoding is None and "text" in content_type:
+        encoding = "ISO-8859-1"
+    elif encoding is None and "application/json" in content_type:
+        encoding = "utf-8"
+    elif encoding is None:
+        try:
+            import chardet as detector
+        except ImportError:
+            import charset_normalizer as detector
+        encoding = detector.detect(response.content)["encoding"]
+    try:
+        return str(response.content, encoding, errors="replace")
+    except (LookupError, TypeError):
+        return str(response.content, errors="replace")
+
+
 async def handler(base, client):
     # `client` is taken: the AsyncClient gets another name
     async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as http_client:
@@ -17,4 +40,4 @@ async def handler(base, client):
 
 async def both_taken(base, client, http_client):
     async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client_1:
-        return (await client_1.get(base, follow_redirects=True, timeout=None)).text
+        return _requests_text(await client_1.get(base, follow_redirects=True, timeout=None))

@@ -8,10 +8,33 @@ _HTTPX_CA_BUNDLE = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_
 _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HTTPX_CA_BUNDLE) else "cafile": _HTTPX_CA_BUNDLE})
 
 
+def _requests_text(response):
+    """requests' r.text: the declared charset, else ISO-8859-1 for text/*, UTF-8 for JSON, else
+    the charset requests guesses (chardet, else charset_normalizer) (awaitify, AW201)."""
+    if not response.content:
+        return ""
+    encoding = response.charset_encoding
+    content_type = response.headers.get("content-type", "").partition(";")[0]
+    if encoding is None and "text" in content_type:
+        encoding = "ISO-8859-1"
+    elif encoding is None and "application/json" in content_type:
+        encoding = "utf-8"
+    elif encoding is None:
+        try:
+            import chardet as detector
+        except ImportError:
+            import charset_normalizer as detector
+        encoding = detector.detect(response.content)["encoding"]
+    try:
+        return str(response.content, encoding, errors="replace")
+    except (LookupError, TypeError):
+        return str(response.content, errors="replace")
+
+
 async def crawl(base, token):
     async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as s:
         s.headers.update({"Authorization": f"Bearer {token}"})
         index = await s.get(base + "/index", follow_redirects=True, timeout=None)
-        pages = [(await s.get(base + p, follow_redirects=True, timeout=None)).text for p in index.json()["pages"]]
+        pages = [_requests_text(await s.get(base + p, follow_redirects=True, timeout=None)) for p in index.json()["pages"]]
         await s.post(base + "/seen", data={"count": str(len(pages))}, follow_redirects=True, timeout=None)
     return pages
