@@ -566,3 +566,69 @@ def test_the_doc_pages_fix_example_is_what_fix_does(tmp_path: Path) -> None:
     before, after = [block.split("\n", 1)[1] for block in fix_section.split("```")[1:4:2]]
     new, result = fix(tmp_path, before)
     assert new == after and result.diagnostics == []
+
+
+# --- the project: other modules that rely on the global key --------------------------------------------------------
+SETTINGS = "import stripe\n\nstripe.api_key = 'sk_test_x'\n"
+PROJECT_USERS = [
+    ("a resource call", "import stripe\nimport settings\n\n\nasync def charge():\n    return stripe.Customer.create(email='a@b.c')\n",
+     "billing.py:6"),
+    ("a name taken from stripe", "from stripe import Customer\n\n\ndef charge():\n    return Customer.create(email='a@b.c')\n",
+     "billing.py:5"),
+    ("the key read", "import stripe as s\n\n\ndef ready():\n    return bool(s.api_key)\n", "billing.py:5"),
+]
+
+
+def _project(tmp_path: Path, other: str) -> Path:
+    """A two-module project (paths are shown relative to the current directory, as users see them)."""
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "shop"\nversion = "0"\ndependencies = ["stripe==16.1.0"]\n')
+    (tmp_path / "settings.py").write_text(SETTINGS)
+    (tmp_path / "billing.py").write_text(other)
+    return tmp_path
+
+
+@pytest.mark.parametrize("other, user", [u[1:] for u in PROJECT_USERS], ids=[u[0] for u in PROJECT_USERS])
+def test_a_key_other_modules_rely_on_is_refused_and_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, other: str, user: str) -> None:
+    """Converting settings.py alone would leave billing.py's calls without a key (AuthenticationError at
+    run time): with every rule on, nothing of either file changes, the refusal names the user, and
+    `check` does not call the finding fixable."""
+    from awaitify import api
+
+    root = _project(tmp_path, other)
+    monkeypatch.chdir(root)
+    result = api.fix('.', cache=False)
+    assert all(f.path != "settings.py" and "AW513" not in f.rules for f in result.files)
+    assert (root / "settings.py").read_text() == SETTINGS
+    refusals = [d for d in result.diagnostics if d.code == "AW513" and d.path.endswith("settings.py")]
+    assert len(refusals) == 1 and user in refusals[0].message
+    findings = [f for f in api.check('.', cache=False).findings if f.code == "AW513"]
+    assert [(f.path, f.fixable) for f in findings] == [("settings.py", False)]
+
+
+def test_key_free_uses_elsewhere_leave_the_conversion_to_go_ahead(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Webhook signatures, error classes and clients of their own need no global key: the setter is
+    converted (the planner does not over-refuse), and check calls it fixable."""
+    from awaitify import api
+
+    other = ("import stripe\nfrom stripe import StripeClient, SignatureVerificationError\n\n\n"
+             "def verify(payload, header, secret):\n    try:\n"
+             "        return stripe.Webhook.construct_event(payload, header, secret)\n"
+             "    except (stripe.error.SignatureVerificationError, stripe.CardError, SignatureVerificationError):\n"
+             "        return None\n\n\ndef own(key):\n    return StripeClient(key)\n")
+    root = _project(tmp_path, other)
+    monkeypatch.chdir(root)
+    assert [f.fixable for f in api.check('.', cache=False).findings if f.code == "AW513"] == [True]
+    result = api.fix('.', cache=False)
+    assert [f.path for f in result.files if "AW513" in f.rules] == ["settings.py"]
+    assert b"stripe_client = stripe.StripeClient('sk_test_x')" in result.files[0].new
+
+
+def test_two_setters_and_a_user_refuse_both(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from awaitify import api
+
+    root = _project(tmp_path, "import stripe\n\n\ndef charge():\n    return stripe.Customer.create()\n")
+    monkeypatch.chdir(root)
+    (root / "worker.py").write_text("import stripe\n\nstripe.api_key = 'sk_test_y'\n")
+    result = api.fix('.', cache=False)
+    assert not result.files
+    assert sorted(d.path for d in result.diagnostics if d.code == "AW513") == ["settings.py", "worker.py"]

@@ -162,6 +162,7 @@ STRIPE_GLOBAL_KEY = Rule(
             "services (awaited *_async in async code)",
     triggers=("stripe",),
     order=48,
+    planner="awaitify.codemods._stripe_plan",  # other modules may rely on the global key
 )
 
 LIFESPAN = Rule(
