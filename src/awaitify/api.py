@@ -18,7 +18,6 @@ message the command line would print. See docs/api.md.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterable, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
@@ -109,11 +108,6 @@ def fix(
         rules = commands.fix_rules(settings, chosen, _selectors(ignore, "ignore"))
         if verify_timeout <= 0:
             raise UsageError(f"verify_timeout must be more than 0 seconds; got {verify_timeout!r}")
-        if write and threading.current_thread() is not threading.main_thread():
-            # the writes stop between two files on SIGINT/SIGTERM (awaitify.apply), and only the main
-            # thread can take signals: refused before anything is read, never half done
-            raise UsageError("write=True runs on the main thread only (a signal must be able to stop the "
-                             "writes between two files); from another thread, write the FixResult's files yourself")
         result = commands.run_fix(given, settings, rules, changed_since=changed_since, jobs=_jobs(jobs), use_cache=cache)
         outcome = _fix_result(result, settings, tuple(without_fix(chosen)))  # before the writes mark failures
         if not write:

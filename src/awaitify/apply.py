@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +66,10 @@ class _StopBetweenFiles:
         self.requested = False
 
     def __enter__(self) -> "_StopBetweenFiles":
-        self.previous = {sig: signal.signal(sig, self._request) for sig in (signal.SIGTERM, signal.SIGINT)}
+        # Python delivers signals to the main thread only, and only it may install handlers: called
+        # from another thread (the Python API in a worker), there is nothing to catch.
+        on_main = threading.current_thread() is threading.main_thread()
+        self.previous = {sig: signal.signal(sig, self._request) for sig in (signal.SIGTERM, signal.SIGINT)} if on_main else {}
         return self
 
     def __exit__(self, *exc: object) -> None:
