@@ -393,3 +393,79 @@ def test_a_with_open_block_using_thread_bound_state_stays_on_the_loop(tmp_path: 
     text = (tmp_path / "svc.py").read_text()
     assert text.count("await asyncio.to_thread(_file_io)") == 2  # peek and shared_db moved
     assert run() == before == [2, "one\ntwo\n", "one\ntwo\none\ntwo\n", 1, 1]  # peek reads what remember set
+
+
+LOOP_BOUND = '''
+import asyncio
+import os
+import threading
+
+jobs = asyncio.Queue()
+
+
+class State(threading.local):
+    user = "nobody"
+
+
+state = State()
+state.user = "loop-user"
+
+
+def stamp(text):
+    os.path.exists(text)
+    return asyncio.get_running_loop().is_running()
+
+
+def enqueue(text):
+    os.path.exists(text)
+    jobs.put_nowait(text)
+    return jobs.qsize()
+
+
+def who(text):
+    os.path.exists(text)
+    return state.user
+
+
+async def stamped():
+    return stamp("x")
+
+
+async def enqueued():
+    return enqueue("x")
+
+
+async def whom():
+    return who("x")
+
+
+async def main():
+    out = []
+    for case in (stamped, enqueued, whom):
+        try:
+            out.append(await case())
+        except Exception as exc:
+            out.append(type(exc).__name__)
+    return out
+'''
+
+
+def test_helpers_that_need_the_loop_or_a_threading_local_subclass_stay(tmp_path: Path, cli_here) -> None:
+    (tmp_path / "svc.py").write_text(textwrap.dedent(LOOP_BOUND).lstrip())
+    show = "import asyncio, json, svc; print(json.dumps(asyncio.run(svc.main())))"
+
+    def run() -> list:
+        proc = subprocess.run([sys.executable, "-c", show], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    before = run()
+    assert before == [True, 1, "loop-user"]
+    code, out, err = cli_here("fix", "--no-cache", ".")
+    assert code == 0 and out == b"", err
+    assert "calls `asyncio.get_running_loop()` (svc.py:18), which needs the loop of the calling thread" in err
+    assert "uses `svc.jobs` (svc.py:5), an asyncio object made for the loop's thread" in err
+    assert "uses `svc.state` (svc.py:12), a threading.local" in err
+    assert cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--unsafe-fixes", ".")[0] == 0
+    after = run()
+    assert after[0] == "RuntimeError" and after[2] == "nobody"  # what the unsafe offload does

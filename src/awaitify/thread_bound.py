@@ -9,6 +9,10 @@ Three kinds of object do not survive that move:
 - a `contextvars.ContextVar` that `f` *sets* (or resets): the thread works in a copy of the context,
   so the caller never sees the value (`.get()` alone is fine: the copy holds the caller's values);
 
+- asyncio's own objects made on the loop (`asyncio.Queue()`, `Event()`, `Lock()`...: not thread-safe), and
+  calls that need the calling thread's running loop (`asyncio.get_running_loop()`, `create_task`...);
+- an instance of a `threading.local` subclass;
+
 plus whatever the project lists in `thread-bound = [...]` (a module-level object, or a class or
 factory whose results are bound to the thread that made them).
 
@@ -28,11 +32,18 @@ from awaitify.index import Edge, FuncId, ProjectIndex
 from awaitify.summary import UNPARSABLE, char_column, name_chain
 
 SQLITE, LOCAL, CONTEXTVAR, CONFIGURED = "sqlite3", "threading.local", "contextvars.ContextVar", "configured"
+LOOP = "asyncio"
 CONSTRUCTORS = {
     "sqlite3.connect": SQLITE, "sqlite3.Connection": SQLITE, "sqlite3.dbapi2.connect": SQLITE,
     "threading.local": LOCAL, "_thread._local": LOCAL,
     "contextvars.ContextVar": CONTEXTVAR,
+    # asyncio's objects are not thread-safe: used from another thread they corrupt or never wake the loop
+    **{f"asyncio.{name}": LOOP for name in ("Queue", "LifoQueue", "PriorityQueue", "Event", "Lock", "Condition",
+                                             "Semaphore", "BoundedSemaphore", "Future")},
 }
+# calls that need the running loop of the calling thread: a worker thread has none
+LOOP_CALLS = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "asyncio.create_task",
+                        "asyncio.ensure_future", "asyncio.current_task", "asyncio.all_tasks"})
 # methods of a sqlite3 connection that hand back an object bound to the same thread (a cursor)
 _SQLITE_DERIVED = frozenset({"cursor", "execute", "executemany", "executescript"})
 _CONTEXTVAR_WRITES = frozenset({"set", "reset"})
@@ -57,6 +68,9 @@ class Bound:
         if self.kind == CONTEXTVAR:
             return (f"sets the context variable `{self.name}` ({where}): a thread runs in a copy of the context, so "
                     "the caller would not see the value")
+        if self.kind == LOOP:
+            return (f"uses `{self.name}` ({where}), an asyncio object made for the loop's thread: asyncio objects are not "
+                    "thread-safe")
         return f"uses `{self.name}` ({where}), marked thread-bound in the settings (`thread-bound`)"
 
 
@@ -71,6 +85,7 @@ class _Module:
         self.bound: dict[str, Bound] = {}
         self.attrs: dict[tuple[str, str], Bound] = {}  # (class qualname, attribute) -> bound
         self.classes: set[str] = set()
+        self.local_classes: set[str] = set()  # `class State(threading.local)`: its instances are per thread
         self.globals: set[str] = {n.id for node in tree.body for n in ast.walk(node)
                                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         self._methods: list[tuple[str, ast.AST]] = []  # (class qualname, method) for `self.x = ...`
@@ -92,6 +107,8 @@ class _Module:
             elif isinstance(node, ast.ClassDef):
                 qualname = prefix + node.name
                 self.classes.add(qualname)
+                if not in_function and any(self.dotted_name(base) in ("threading.local", "_thread._local") for base in node.bases):
+                    self.local_classes.add(qualname)
                 self._walk(node.body, qualname + ".", in_function, qualname)
             elif isinstance(node, (ast.Import, ast.ImportFrom)) and not in_function:
                 self._import(node)
@@ -146,6 +163,8 @@ class _Module:
             return SQLITE  # conn.cursor(): a cursor of a bound connection
         dotted = self.dotted_name(func)
         kind = CONSTRUCTORS.get(dotted or "") or (CONFIGURED if dotted in self.owner.configured else None)
+        if kind is None and isinstance(func, ast.Name) and func.id in self.local_classes:
+            kind = LOCAL
         if kind == SQLITE and any(k.arg == "check_same_thread" and not (isinstance(k.value, ast.Constant) and k.value.value)
                                   for k in value.keywords):
             return None  # opened for use from any thread
@@ -226,6 +245,10 @@ class ThreadBound:
             bound = self._bound_at(module, expr, local, cls)
             if bound is not None and (bound.kind != CONTEXTVAR or _writes_contextvar(expr)):
                 return bound.why(module.where(bound))
+        for call in ast.walk(node):
+            if isinstance(call, ast.Call) and module.dotted_name(call.func) in LOOP_CALLS:
+                return (f"calls `{module.dotted_name(call.func)}()` ({self.display(module.path)}:{call.lineno}), which needs "
+                        "the loop of the calling thread: a worker thread has none")
         return None
 
     def _bound_at(self, module: _Module, expr: ast.expr, local: set[str], cls: str | None) -> Bound | None:
