@@ -147,7 +147,8 @@ _READ_ALL_LOCALS = frozenset({"locals", "vars", "eval", "exec"})
 
 
 _KINDS = {"sqlite3": "a sqlite3 connection", "threading.local": "a threading.local",
-          "contextvars.ContextVar": "a context variable it sets", "configured": "made by what `thread-bound` lists"}
+          "contextvars.ContextVar": "a context variable it sets", "configured": "made by what `thread-bound` lists",
+          "asyncio": "an asyncio object, not thread-safe"}
 
 
 class _Uses(cst.CSTVisitor):
