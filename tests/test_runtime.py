@@ -270,3 +270,15 @@ def write_tree(root: Path, files: dict[str, str]) -> None:
         path = root / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+
+
+def test_the_settings_for_one_module_follow_its_own_runtime() -> None:
+    from awaitify.runtime import config_for_module
+
+    trio_run = Config(target="trio")
+    assert config_for_module(trio_run, "import asyncio\n").target == "asyncio"
+    assert config_for_module(trio_run, "import json\n").target == "trio"  # names none: the project's
+    assert config_for_module(trio_run, "import asyncio\nimport trio\n").target == "trio"  # ambiguous: named in needs-review
+    assert config_for_module(Config(), "import trio\n").target == "trio"
+    assert config_for_module(Config(target="anyio"), "import asyncio\n").target == "anyio"  # anyio runs on asyncio
+    assert config_for_module(Config().with_overrides(target="asyncio"), "import trio\n").target == "asyncio"  # the setting wins

@@ -102,6 +102,19 @@ def differing_modules(config: Config, texts: dict[str, str]) -> dict[str, str]:
     return found
 
 
+def config_for_module(config: Config, text: str) -> Config:
+    """The settings a transform of one module should use: the run's, with `target` set to the
+    module's own runtime when its imports name another one (asyncio or trio) and no setting chose
+    the target. Not wired into the engine yet (the transform takes one Config per run): the planner
+    names such modules instead (`differing_modules`)."""
+    if config.target_set:
+        return config
+    runtime = module_runtime(text)
+    if runtime in ("asyncio", "trio") and runtime != config.target and not (runtime == "asyncio" and config.target == "anyio"):
+        return replace(config, target=runtime)
+    return config
+
+
 def why_module_differs(runtime: str, project: str) -> str:
     """The needs-review line for such a module: what is written there is the run's runtime API."""
     if runtime == AMBIGUOUS:
