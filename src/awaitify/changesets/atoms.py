@@ -104,8 +104,9 @@ def atoms(result: RunResult) -> tuple[list[Atom], list[Refused]]:
     for path in sorted(changed):
         for rule, facts in sorted(result.plan.for_file(path).extra.items()):
             named = sorted(_named_paths(facts, set(union.parent)) - {path})
-            if named:
-                union.join([path, *named], f"{rule}: `{display[path]}` and {', '.join(f'`{display[p]}`' for p in named)} "
+            if named:  # worded from the pair's sorted paths: A naming B and B naming A say it once
+                first, *rest = sorted([path, *named], key=lambda p: display[p])
+                union.join([first, *rest], f"{rule}: `{display[first]}` and {', '.join(f'`{display[p]}`' for p in rest)} "
                                            "share one project-wide edit")
         guarded = result.plan.for_file(path).extra.get(REQUESTS_RULE, {})
         for _, name, _ in (guarded.get(GUARDED, ()) if isinstance(guarded, dict) else ()):
