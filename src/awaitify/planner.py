@@ -504,6 +504,8 @@ class Propagator:
             if edge.site.context != ASYNC:
                 continue
             pos = edge.site.key
+            # closures merged through a shared caller keep each member's own reason where it has one
+            reason = f"`{self._offload_seeds[fid]}` has no async replacement" if fid in self._offload_seeds else first_reason
             hazard = self.thread_bound.hazard(fid) or self.thread_bound.site_hazard(edge)
             if hazard and not self.config.unsafe_fixes:
                 self._keep_on_loop(plan, edge, fid, hazard)
@@ -523,8 +525,6 @@ class Propagator:
                 continue
             plan.explanations.append(f"{self.name(fid)} offloaded at {self.where(edge.path, edge.site.line)}: stays sync because {reason}")
         if not any(e.site.context == ASYNC for e, _ in closure.awaits):
-            # closures merged through a shared caller keep each member's own reason where it has one
-            reason = f"`{self._offload_seeds[fid]}` has no async replacement" if fid in self._offload_seeds else first_reason
             for fid, why in closure.members.items():
                 if why.startswith("calls `"):
                     info = self.index.function(fid)
