@@ -13,7 +13,7 @@ Unsure is lazy: an iterable whose source cannot be shown to be already in memory
 from __future__ import annotations
 
 import ast
-from typing import Callable
+from collections.abc import Callable
 
 # calls whose result reads lazily when iterated
 LAZY_CALLS = frozenset({

@@ -66,7 +66,7 @@ class PublicApi:
     def module_all(self, path: str) -> frozenset[str] | None:
         return self._facts(path)[0]
 
-    @functools.lru_cache(maxsize=None)  # noqa: B019 - one instance per plan
+    @functools.cache  # noqa: B019 - one instance per plan
     def _facts(self, path: str) -> tuple[frozenset[str] | None, tuple[tuple[str, str], ...]]:
         """The module's `__all__` (a literal list or tuple of strings at module level; None without
         one), and its `from module import name [as alias]` imports as (alias, absolute dotted)."""
@@ -160,7 +160,7 @@ def code_lines(text: str, rst: bool = False) -> list[str]:
         if found:
             fence = found.group(1)
             continue
-        if stripped.startswith(">>>") or stripped.startswith("..."):
+        if stripped.startswith((">>>", "...")):
             lines.append(stripped[3:])
             continue
         if rst:

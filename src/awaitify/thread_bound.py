@@ -25,8 +25,8 @@ an offload is not *provably* equivalent: it is made only with `--unsafe-fixes`.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from awaitify.index import Edge, FuncId, ProjectIndex
 from awaitify.summary import UNPARSABLE, char_column, name_chain
@@ -77,7 +77,7 @@ class Bound:
 class _Module:
     """One file's facts: its imports, module-level bound objects, bound `self.` attributes, functions."""
 
-    def __init__(self, owner: "ThreadBound", path: str, tree: ast.Module, lines: list[str]) -> None:
+    def __init__(self, owner: ThreadBound, path: str, tree: ast.Module, lines: list[str]) -> None:
         self.owner, self.path, self.lines = owner, path, lines
         self.dotted = owner.index.primary_name.get(path, "")
         self.imports: dict[str, str] = {}
