@@ -89,3 +89,17 @@ def test_commit_outside_a_repository_is_a_usage_error(tmp_path: Path, cli_here) 
     tree = generate(tmp_path / "plain", count=2)
     code, _, err = cli_here(*ARGS, "--out", str(tmp_path / "out"), "--commit", ".", cwd=tree)
     assert code == 2 and "--commit:" in err
+
+
+def test_ids_and_branches_do_not_depend_on_the_folder_fix_ran_in(repo: Path, tmp_path: Path, cli_here) -> None:
+    code, _, err = cli_here("fix", "--no-cache", "--jobs", "1", "--split-by", "file", "--out", str(tmp_path / "here"),
+                            "pkg_04", cwd=repo)
+    assert code == 0, err
+    code, _, err = cli_here("fix", "--no-cache", "--jobs", "1", "--split-by", "file", "--out", str(tmp_path / "below"),
+                            "--commit", ".", cwd=repo / "pkg_04")
+    assert code == 0, err
+    here, below = (json.loads((tmp_path / d / "plan.json").read_text())["groups"] for d in ("here", "below"))
+    assert [g["id"] for g in here] == [g["id"] for g in below] and here
+    assert [f["path"] for f in here[0]["files"]] == ["pkg_04/" + f["path"] for f in below[0]["files"]]
+    branch = next(iter(_branches(repo)))
+    assert git(repo, "diff", "--name-only", "main", branch).split() == [f["path"] for f in here[0]["files"]]

@@ -3,7 +3,8 @@
 An atom is never divided. Atoms share no file and every edit that needs another is inside its atom
 (awaitify.changesets.atoms), so changesets depend on none other: any subset, in any order, applies
 to the original tree and keeps behaviour. A changeset's id hashes how it was split, its key and its
-files: the same changeset on a tree where others were merged keeps its id.
+files (relative to the repository root): the same changeset on a tree where others were merged, or
+split from another folder, keeps its id.
 """
 
 from __future__ import annotations
@@ -116,7 +117,9 @@ class Splitter:
             group.number = number
             group.owners = tuple(sorted({o for a in group.atoms for o in self.owners(a)}))
             group.packages = tuple(sorted({self.package(f) for f in group.files}))
-            digest = hashlib.sha256("\n".join([self.by, group.key, *group.paths]).encode("utf-8", "surrogateescape"))
+            # repository-relative paths: the same changeset has the same id from whichever folder `fix` ran
+            digest = hashlib.sha256("\n".join([self.by, group.key, *(self.relative(f) for f in group.files)])
+                                    .encode("utf-8", "surrogateescape"))
             group.id = digest.hexdigest()[:12]
         return groups
 
