@@ -11,6 +11,10 @@ request sent is the one requests sent, byte for byte.
 - `params=`: requests leaves out keys whose value is None (in a list of values too) and writes each
   value with `str()`; httpx sends `key=` for None and `true` for True. `params=p` becomes
   `params=_requests_params(p)` unless `p` is a literal of strings and numbers only.
+- `.netrc`: requests sends the credentials `.netrc` holds for the host when a request has no `auth=`
+  (and over those in the URL); httpx only with `auth=httpx.NetRCAuth()`, which fails without the file.
+  Every client gets `auth=_RequestsNetrc()` (a request's own `auth=`, or `s.auth = ...` on a session,
+  replaces it, as in requests).
 
 Each is written once per module, after its imports, under a name the module does not use.
 """
@@ -21,7 +25,7 @@ import textwrap
 
 import libcst as cst
 
-JSON, PARAMS, TEXT = "_requests_json", "_requests_params", "_requests_text"
+JSON, PARAMS, TEXT, NETRC = "_requests_json", "_requests_params", "_requests_text", "_RequestsNetrc"
 
 _SOURCES = {
     JSON: '''
@@ -76,8 +80,32 @@ _SOURCES = {
             except (LookupError, TypeError):
                 return str(response.content, errors="replace")
         ''',
+    NETRC: '''
+        class {name}({client}.Auth):
+            """requests' .netrc: where a request has no auth=, the credentials the file NETRC names (else
+            ~/.netrc, ~/_netrc) holds for its host, read at each request; else those in the URL (awaitify, AW201)."""
+
+            def auth_flow(self, request):
+                import netrc
+                import os
+
+                found = None
+                paths = [os.environ["NETRC"]] if os.environ.get("NETRC") is not None else ["~/.netrc", "~/_netrc"]
+                path = next((p for p in map(os.path.expanduser, paths) if os.path.exists(p)), None)
+                if path is not None:
+                    try:
+                        found = netrc.netrc(path).authenticators(request.url.host)
+                    except (netrc.NetrcParseError, OSError):
+                        pass
+                if found:
+                    yield from {client}.BasicAuth(found[0] or found[1], found[2]).auth_flow(request)
+                elif request.url.username or request.url.password:
+                    yield from {client}.BasicAuth(request.url.username, request.url.password).auth_flow(request)
+                else:
+                    yield request
+        ''',
 }
-IMPORTS = {JSON: ("json",), PARAMS: (), TEXT: ()}
+IMPORTS = {JSON: ("json",), PARAMS: (), TEXT: (), NETRC: ()}
 
 
 def helper(kind: str, name: str, client: str) -> cst.BaseStatement:
@@ -87,7 +115,7 @@ def helper(kind: str, name: str, client: str) -> cst.BaseStatement:
 def written(module: cst.Module, kind: str) -> str | None:
     """The name of such a helper an earlier run wrote (a file migrated in steps keeps one)."""
     for stmt in module.body:
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value.startswith(kind):
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value.startswith(kind):
             doc = stmt.get_docstring() or ""
             if "(awaitify, AW201)" in doc:
                 return stmt.name.value

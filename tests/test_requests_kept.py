@@ -50,7 +50,7 @@ class Handler(ReplyingHandler):
         if url.path == "/delay":
             time.sleep(float(parse_qs(url.query)["s"][0]))
         raw = {"query": url.query, "body": body.hex(), "content_type": self.headers.get_all("Content-Type"),
-               "x_test": self.headers.get("X-Test")}
+               "x_test": self.headers.get("X-Test"), "authorization": self.headers.get("Authorization")}
         self._reply(200, json.dumps(raw).encode(), {"Content-Type": "application/json"})
 
     do_GET = do_POST = do_DELETE = _handle
@@ -130,6 +130,12 @@ async def raise_on_call(url):
 async def text_of(url):
     r = requests.get(url)
     return r.text, requests.get(url).text
+
+
+async def who(url, auth=None):
+    if auth:
+        return requests.get(url, auth=auth).json()["authorization"]
+    return requests.get(url).json()["authorization"]
 
 
 async def hops(url):
@@ -259,3 +265,18 @@ def test_text_decoded_as_requests_decodes_it(project, base, content_type, charse
 def test_redirects_up_to_thirty(project, base) -> None:
     assert same(project, "hops", base + "/hop?n=25") == ("value", (200, 25))
     assert same(project, "hops", base + "/hop?n=35") == ("raised", "TooManyRedirects")
+
+
+@pytest.mark.parametrize("netrc", ["machine 127.0.0.1 login u password p\n", "machine other login u password p\n",
+                                   "default login d password q\n", "not a netrc file (", None])
+def test_netrc_credentials_as_requests_sends_them(project, base, tmp_path, monkeypatch, netrc) -> None:
+    if netrc is None:
+        monkeypatch.setenv("NETRC", str(tmp_path / "missing"))
+    else:
+        (tmp_path / "netrc").write_text(netrc)
+        monkeypatch.setenv("NETRC", str(tmp_path / "netrc"))
+    sent = same(project, "who", base + "/echo")[1]
+    assert (sent is not None) is (netrc is not None and "other" not in netrc and "(" not in netrc)
+    assert same(project, "who", base + "/echo", ("x", "y"))[1] == "Basic eDp5"  # a request's own auth= wins
+    with_userinfo = base.replace("http://", "http://a:b@") + "/echo"
+    assert same(project, "who", with_userinfo)[1] in (sent, "Basic YTpi")  # .netrc over the URL's, as requests

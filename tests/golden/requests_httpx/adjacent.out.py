@@ -9,6 +9,30 @@ _HTTPX_CA_BUNDLE = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_
 _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HTTPX_CA_BUNDLE) else "cafile": _HTTPX_CA_BUNDLE})
 
 
+class _RequestsNetrc(httpx.Auth):
+    """requests' .netrc: where a request has no auth=, the credentials the file NETRC names (else
+    ~/.netrc, ~/_netrc) holds for its host, read at each request; else those in the URL (awaitify, AW201)."""
+
+    def auth_flow(self, request):
+        import netrc
+        import os
+
+        found = None
+        paths = [os.environ["NETRC"]] if os.environ.get("NETRC") is not None else ["~/.netrc", "~/_netrc"]
+        path = next((p for p in map(os.path.expanduser, paths) if os.path.exists(p)), None)
+        if path is not None:
+            try:
+                found = netrc.netrc(path).authenticators(request.url.host)
+            except (netrc.NetrcParseError, OSError):
+                pass
+        if found:
+            yield from httpx.BasicAuth(found[0] or found[1], found[2]).auth_flow(request)
+        elif request.url.username or request.url.password:
+            yield from httpx.BasicAuth(request.url.username, request.url.password).auth_flow(request)
+        else:
+            yield request
+
+
 def _requests_json(value, headers=None):
     """requests' json= body: json.dumps(value, allow_nan=False) as UTF-8, with Content-Type:
     application/json unless the headers set one; no body for None (awaitify, AW201)."""
@@ -26,11 +50,11 @@ def _requests_json(value, headers=None):
 
 async def sync_profile(base, user):
     """Adjacent calls with the same client settings share one client."""
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:
         profile = await client.get(f"{base}/profiles/{user}", follow_redirects=True, timeout=None)
         avatar = await client.get(f"{base}/avatars/{user}", follow_redirects=True, timeout=None)
         await client.post(f"{base}/audit", **_requests_json({"user": user}), follow_redirects=True, timeout=None)
 
-    async with httpx.AsyncClient(verify=False, max_redirects=30) as http_client:
+    async with httpx.AsyncClient(verify=False, max_redirects=30, auth=_RequestsNetrc()) as http_client:
         insecure = await http_client.get(f"{base}/legacy", follow_redirects=True, timeout=None)
     return profile.json(), avatar.content, insecure.status_code

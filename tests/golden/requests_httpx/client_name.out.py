@@ -8,6 +8,30 @@ _HTTPX_CA_BUNDLE = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_
 _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HTTPX_CA_BUNDLE) else "cafile": _HTTPX_CA_BUNDLE})
 
 
+class _RequestsNetrc(httpx.Auth):
+    """requests' .netrc: where a request has no auth=, the credentials the file NETRC names (else
+    ~/.netrc, ~/_netrc) holds for its host, read at each request; else those in the URL (awaitify, AW201)."""
+
+    def auth_flow(self, request):
+        import netrc
+        import os
+
+        found = None
+        paths = [os.environ["NETRC"]] if os.environ.get("NETRC") is not None else ["~/.netrc", "~/_netrc"]
+        path = next((p for p in map(os.path.expanduser, paths) if os.path.exists(p)), None)
+        if path is not None:
+            try:
+                found = netrc.netrc(path).authenticators(request.url.host)
+            except (netrc.NetrcParseError, OSError):
+                pass
+        if found:
+            yield from httpx.BasicAuth(found[0] or found[1], found[2]).auth_flow(request)
+        elif request.url.username or request.url.password:
+            yield from httpx.BasicAuth(request.url.username, request.url.password).auth_flow(request)
+        else:
+            yield request
+
+
 def _requests_text(response):
     """requests' r.text: the declared charset, else ISO-8859-1 for text/*, UTF-8 for JSON, else
     the charset requests guesses (chardet, else charset_normalizer) (awaitify, AW201)."""
@@ -33,11 +57,11 @@ def _requests_text(response):
 
 async def handler(base, client):
     # `client` is taken: the AsyncClient gets another name
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as http_client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as http_client:
         data = (await http_client.get(base + "/config", follow_redirects=True, timeout=None)).json()
     return client, data
 
 
 async def both_taken(base, client, http_client):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client_1:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client_1:
         return _requests_text(await client_1.get(base, follow_redirects=True, timeout=None))

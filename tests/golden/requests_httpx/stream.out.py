@@ -9,6 +9,30 @@ _HTTPX_CA_BUNDLE = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_
 _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HTTPX_CA_BUNDLE) else "cafile": _HTTPX_CA_BUNDLE})
 
 
+class _RequestsNetrc(httpx.Auth):
+    """requests' .netrc: where a request has no auth=, the credentials the file NETRC names (else
+    ~/.netrc, ~/_netrc) holds for its host, read at each request; else those in the URL (awaitify, AW201)."""
+
+    def auth_flow(self, request):
+        import netrc
+        import os
+
+        found = None
+        paths = [os.environ["NETRC"]] if os.environ.get("NETRC") is not None else ["~/.netrc", "~/_netrc"]
+        path = next((p for p in map(os.path.expanduser, paths) if os.path.exists(p)), None)
+        if path is not None:
+            try:
+                found = netrc.netrc(path).authenticators(request.url.host)
+            except (netrc.NetrcParseError, OSError):
+                pass
+        if found:
+            yield from httpx.BasicAuth(found[0] or found[1], found[2]).auth_flow(request)
+        elif request.url.username or request.url.password:
+            yield from httpx.BasicAuth(request.url.username, request.url.password).auth_flow(request)
+        else:
+            yield request
+
+
 def _requests_json(value, headers=None):
     """requests' json= body: json.dumps(value, allow_nan=False) as UTF-8, with Content-Type:
     application/json unless the headers set one; no body for None (awaitify, AW201)."""
@@ -26,7 +50,7 @@ def _requests_json(value, headers=None):
 
 async def download(url, path, token):
     with open(path, "wb") as f:
-        async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
+        async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:
             async with client.stream("GET", url, headers={"Authorization": token}, timeout=httpx.Timeout(None, connect=3, read=30), follow_redirects=True) as r:
                 r.is_error and r.raise_for_status()
                 async for chunk in r.aiter_bytes(chunk_size=65536):
@@ -35,7 +59,7 @@ async def download(url, path, token):
 
 
 async def checksum(url, digest):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:
         async with client.stream("GET", url, follow_redirects=True, timeout=None) as r:  # a large body
             if r.is_error:
                 return None
@@ -45,7 +69,7 @@ async def checksum(url, digest):
 
 
 async def head_and_body(url, sink):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30) as client:
+    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:
         size = (await client.head(url, follow_redirects=False, timeout=None)).headers.get("content-length")
         async with client.stream("POST", url, **_requests_json({"all": True}), follow_redirects=True, timeout=None) as r:
             async for chunk in r.aiter_bytes(1024):
