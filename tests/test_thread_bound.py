@@ -15,6 +15,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from inprocess_cli import cli_here  # noqa: F401  (a fixture)
 
 DB = '''
@@ -469,3 +471,63 @@ def test_helpers_that_need_the_loop_or_a_threading_local_subclass_stay(tmp_path:
     assert cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--unsafe-fixes", ".")[0] == 0
     after = run()
     assert after[0] == "RuntimeError" and after[2] == "nobody"  # what the unsafe offload does
+
+
+FASTAPI_APP = '''
+import os
+import sqlite3
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+conn = None
+
+
+@asynccontextmanager
+async def lifespan(app):
+    global conn
+    conn = sqlite3.connect(":memory:")  # on the loop's thread, at startup
+    conn.execute("create table notes (text)")
+    yield
+    conn.close()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+def save(text):
+    if os.path.exists(os.path.join(os.environ.get("NOTES_DIR", "."), "read-only")):
+        raise PermissionError("read-only")
+    conn.execute("insert into notes values (?)", (text,))
+    return conn.execute("select count(*) from notes").fetchone()[0]
+
+
+@app.post("/notes/{text}")
+async def add(text: str):
+    return {"count": save(text)}
+'''
+CLIENT = ("import json\nfrom fastapi.testclient import TestClient\nfrom service import app\n"
+          "with TestClient(app, raise_server_exceptions=False) as client:\n"
+          "    print(json.dumps([(r.status_code, r.text) for r in (client.post(f'/notes/n{i}') for i in range(3))]))\n")
+
+
+def test_a_fastapi_handler_keeps_its_sqlite_connection(tmp_path: Path, cli_here) -> None:
+    """The connection is opened at startup, on the loop's thread, through `global conn`: a route's
+    helper that uses it is not offloaded (with --unsafe-fixes it is, and every request fails)."""
+    pytest.importorskip("fastapi")
+    (tmp_path / "service.py").write_text(textwrap.dedent(FASTAPI_APP).lstrip())
+
+    def requests() -> list:
+        proc = subprocess.run([sys.executable, "-c", CLIENT], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    before = requests()
+    assert before == [[200, '{"count":1}'], [200, '{"count":2}'], [200, '{"count":3}']]
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    assert "`service.save` would run in a thread" in err and "sqlite3 connection `service.conn`" in err
+    assert requests() == before
+    assert cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--unsafe-fixes", ".")[0] == 0
+    assert "await asyncio.to_thread(save, text)" in (tmp_path / "service.py").read_text()
+    assert [status for status, _ in requests()] == [500, 500, 500]  # ProgrammingError in the worker thread

@@ -86,12 +86,16 @@ class _Module:
         self.attrs: dict[tuple[str, str], Bound] = {}  # (class qualname, attribute) -> bound
         self.classes: set[str] = set()
         self.local_classes: set[str] = set()  # `class State(threading.local)`: its instances are per thread
-        self.globals: set[str] = {n.id for node in tree.body for n in ast.walk(node)
-                                  if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        self.globals: set[str] = _module_level_names(tree)
         self._methods: list[tuple[str, ast.AST]] = []  # (class qualname, method) for `self.x = ...`
         self._walk(tree.body, "", in_function=False, cls=None)
         for node in tree.body:  # module level, in order: `cur = conn.cursor()` after `conn = ...`
             self._bind_assignment(node, self.bound, lambda name: f"{self.dotted}.{name}" if self.dotted else name)
+        for function in self.functions.values():  # `global conn; conn = sqlite3.connect(...)` at startup
+            declared = {name for sub in ast.walk(function) if isinstance(sub, ast.Global) for name in sub.names}
+            for sub in ast.walk(function) if declared else ():
+                if isinstance(sub, ast.Assign) and all(isinstance(t, ast.Name) and t.id in declared for t in sub.targets):
+                    self._bind_assignment(sub, self.bound, lambda name: f"{self.dotted}.{name}" if self.dotted else name)
         for cls, method in self._methods:
             for node in ast.walk(method):
                 self._bind_self(node, cls)
@@ -365,6 +369,20 @@ def _writes_contextvar(expr: ast.expr) -> bool:
     parent = getattr(expr, "_tb_parent", None)
     return (isinstance(parent, ast.Attribute) and parent.attr in _CONTEXTVAR_WRITES
             and isinstance(getattr(parent, "_tb_parent", None), ast.Call) and parent._tb_parent.func is parent)
+
+
+def _module_level_names(tree: ast.Module) -> set[str]:
+    """Names the module binds at its own level (not inside a function, class or lambda)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = list(tree.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        stack.extend(ast.iter_child_nodes(node))
+    return names
 
 
 def _link_parents(tree: ast.AST) -> None:
