@@ -305,6 +305,23 @@ def test_changed_since_in_a_real_repository(tmp_path: Path, monkeypatch: pytest.
         api.check(".", changed_since="no-such-ref", cache=False)
 
 
+def test_changed_since_keeps_findings_by_line_as_the_command_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  cli_here) -> None:
+    """An old finding in a file the change touches is not the change's: the API reports what
+    `awaitify check --changed-since` reports (lines, not files)."""
+    old = "import time\n\nasync def f():\n    time.sleep(1)\n"
+    _project(tmp_path, {"a.py": old})
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run([*git, "add", "."], cwd=tmp_path, check=True)
+    subprocess.run([*git, "commit", "-qm", "x"], cwd=tmp_path, check=True)
+    (tmp_path / "a.py").write_text(old + "\n\nasync def g():\n    time.sleep(2)\n")
+    monkeypatch.chdir(tmp_path)
+    found = [(f.path, f.line) for f in api.check(".", changed_since="HEAD", cache=False).findings]
+    _, out, _ = cli_here("check", "--no-cache", "--format", "json", "--changed-since", "HEAD", ".", cwd=tmp_path)
+    assert found == [("a.py", 8)] == [(f["path"], f["line"]) for f in json.loads(out)["findings"]]
+
+
 def test_uncommitted_changes_are_not_written_over(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _project(tmp_path, {"a.py": "x = 1\n"})
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-c", "commit.gpgsign=false"]

@@ -55,8 +55,8 @@ def check(
     cache: bool = True,
 ) -> Report:
     """`awaitify check`: blocking calls in code async functions run. `select`/`ignore` take codes,
-    code prefixes, names or flake8-async codes; `changed_since` a git revision (findings only in the
-    files changed since). `jobs`: worker processes (0: every core); `cache`: read and write
+    code prefixes, names or flake8-async codes; `changed_since` a git revision (only the findings
+    on lines changed since, or whose chain passes through one, as `awaitify check --changed-since`). `jobs`: worker processes (0: every core); `cache`: read and write
     `.awaitify_cache/` beside the settings. Raises UsageError or ConfigError."""
     with _as_api_errors():
         given = _paths(paths)

@@ -56,16 +56,26 @@ def run_check(paths: list[Path], settings: Config, select: tuple[str, ...], igno
               changed_since: str | None = None, jobs: int = 0, use_cache: bool = True) -> CheckResult:
     """The whole `check` run. An unchanged tree is recognised from file stats and the selectors as
     given, before the rules (and with them the codemods and libcst) are loaded; unknown selectors
-    never get this far."""
-    scope = changed_since_files(changed_since, Path.cwd()) if changed_since else None
+    never get this far. `changed_since`: only the findings on lines changed since that revision, or
+    whose chain passes through one (awaitify.changed_lines); the run itself sees every file."""
+    result = _check_all(paths, settings, select, ignore, jobs=jobs, use_cache=use_cache)
+    if not changed_since:
+        return result
+    from awaitify.changed_lines import keep_touched, touched_lines
+
+    return keep_touched(result, touched_lines(changed_since, Path.cwd()))
+
+
+def _check_all(paths: list[Path], settings: Config, select: tuple[str, ...], ignore: tuple[str, ...], *,
+               jobs: int, use_cache: bool) -> CheckResult:
     selectors = (select or settings.select, (*settings.ignore, *ignore))
     last = last_check(paths, settings, selectors, use_cache=use_cache)
     if last.result is not None:
-        return last.scoped(last.result, scope)
+        return last.result
     from awaitify.audit.engine import run_check as run_audit
 
     rules = select_rules(*selectors, checks=True)
     if settings.subconfigs and not select:  # sub-projects' selections join (each file: its nearest configuration's)
         more = {r for sub in settings.subconfigs for r in select_rules(sub.select, (*sub.ignore, *ignore), checks=True)}
         rules = tuple(r for r in select_rules((), (), checks=True) if r in set(rules) | more)
-    return run_audit(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=use_cache, scope=scope), last)
+    return run_audit(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=use_cache), last)
