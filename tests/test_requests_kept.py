@@ -138,6 +138,12 @@ async def who(url, auth=None):
     return requests.get(url).json()["authorization"]
 
 
+async def encoding_set(url):
+    r = requests.get(url)
+    r.encoding = "utf-8"
+    return r.text
+
+
 async def hops(url):
     r = requests.get(url)
     return r.status_code, len(r.history)
@@ -280,3 +286,9 @@ def test_netrc_credentials_as_requests_sends_them(project, base, tmp_path, monke
     assert same(project, "who", base + "/echo", ("x", "y"))[1] == "Basic eDp5"  # a request's own auth= wins
     with_userinfo = base.replace("http://", "http://a:b@") + "/echo"
     assert same(project, "who", with_userinfo)[1] in (sent, "Basic YTpi")  # .netrc over the URL's, as requests
+
+
+def test_encoding_set_or_read_keeps_requests(project, base) -> None:
+    source = SOURCE.split("async def encoding_set(url):")[1].split("\n\n\n")[0]
+    assert f"async def encoding_set(url):{source}" in project.text  # byte for byte: r.text follows r.encoding
+    assert any("`.encoding`" in d.message for d in project.diagnostics)

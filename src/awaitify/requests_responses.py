@@ -18,7 +18,7 @@ import ast
 from collections.abc import Callable, Iterator
 
 # same meaning on an httpx response (a non-streamed one is read in full)
-SAME = frozenset({"status_code", "headers", "content", "text", "json", "encoding", "history", "elapsed", "links",
+SAME = frozenset({"status_code", "headers", "content", "text", "json", "history", "elapsed", "links",
                   "is_redirect", "raise_for_status", "close", "cookies"})
 # rewritten by the codemod
 MAPPED = frozenset({"ok", "reason", "next", "url", "iter_content"})
@@ -31,6 +31,8 @@ WHY_NOT = {
     "request": "a requests PreparedRequest (`.body`, `.path_url`); httpx's Request spells them differently",
     "is_permanent_redirect": "no such property on an httpx response",
     "connection": "the requests adapter",
+    "encoding": ("without a declared charset requests' is ISO-8859-1 for text/* or None, httpx's utf-8; and setting it "
+                 "changes what requests' r.text decodes"),
 }
 _TRUTH_PARENTS = (ast.If, ast.While, ast.IfExp, ast.Assert)
 
@@ -117,7 +119,7 @@ def _use(node: ast.AST, parents: dict[int, ast.AST], names=None, is_verb=None, s
     """Why this use of a response cannot be kept, or None. `strict`: a loop variable over responses, which
     the codemod does not rewrite, so only the uses in `SAME` are kept."""
     parent = parents.get(id(node))
-    if strict and isinstance(parent, ast.Attribute) and parent.value is node and parent.attr not in SAME - {"cookies"}:
+    if strict and isinstance(parent, ast.Attribute) and parent.value is node and parent.attr not in SAME - {"cookies", "text"}:
         return f"`.{parent.attr}` of a loop variable over responses: httpx spells it differently; " + _LEAVES
     if strict and _truth(node, parents):
         return "the truth of a loop variable over responses (`ok` in requests, always true in httpx): " + _LEAVES
