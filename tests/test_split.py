@@ -177,3 +177,68 @@ def test_a_file_the_run_skipped_takes_its_closure_out_of_the_plan(tmp_path: Path
     found, refused = atoms(broken)
     assert [a.paths for a in found] == [["app/other.py"]]
     assert refused[0].paths == ["app/api.py", "app/helper.py"] and "app/api.py could not be transformed" in refused[0].reason
+
+
+CLIENT = '''import requests
+
+
+async def fetch(url):
+    response = requests.get(url, timeout=5)
+    response.raise_for_status()
+    return response.json()
+'''
+HANDLER = '''import requests
+
+from app.client import fetch
+
+
+async def handle(url):
+    try:
+        return await fetch(url)
+    except requests.HTTPError:
+        return "failed"
+'''
+
+
+def test_an_except_in_another_module_lands_with_the_requests_rewrite_it_catches(tmp_path: Path) -> None:
+    """No closure joins them (`fetch` is async already), but applied alone the client's rewrite would
+    raise httpx's error past the handler's `except requests.HTTPError`: one changeset, proven by
+    running both halves against a local server answering 500."""
+    import subprocess
+    import sys
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from local_http import ReplyingHandler
+
+    class Failing(ReplyingHandler):
+        def do_GET(self) -> None:
+            self._reply(500, b"{}", {"Content-Type": "application/json"})
+
+    tree = tmp_path / "repo"
+    (tree / "app").mkdir(parents=True)
+    for name, text in {"__init__.py": "", "client.py": CLIENT, "handler.py": HANDLER}.items():
+        (tree / "app" / name).write_text(text)
+    init_repo(tree)
+    plan, result, _ = split_tree(tree, "file")
+    assert [g.paths for g in plan.groups] == [["app/client.py", "app/handler.py"]]
+    assert "catches what `fetch(...)` raises" in plan.groups[0].atoms[0].reasons[0]
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Failing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+
+    def outcome(folder: Path) -> str:
+        code = f"import asyncio\nfrom app.handler import handle\ntry:\n    print(asyncio.run(handle({url!r})))\n" \
+               "except Exception as exc:\n    print(type(exc).__name__)\n"
+        return subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, timeout=60).stdout.strip()
+
+    try:
+        alone = copy_tree(tree, tmp_path / "client-alone")  # what a splitter by file would have shipped first
+        client = next(f for f in result.changed if f.display == "app/client.py")
+        apply(alone, r_patch(client))
+        together = copy_tree(tree, tmp_path / "together")
+        apply(together, plan.groups[0].patch())
+        assert (outcome(tree), outcome(alone), outcome(together)) == ("failed", "HTTPStatusError", "failed")
+    finally:
+        server.shutdown()
+        server.server_close()
