@@ -531,3 +531,49 @@ def test_a_fastapi_handler_keeps_its_sqlite_connection(tmp_path: Path, cli_here)
     assert cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--unsafe-fixes", ".")[0] == 0
     assert "await asyncio.to_thread(save, text)" in (tmp_path / "service.py").read_text()
     assert [status for status, _ in requests()] == [500, 500, 500]  # ProgrammingError in the worker thread
+
+
+HOOK_APP = '''
+import os
+import sqlite3
+
+from fastapi import FastAPI
+
+app = FastAPI()
+conn = None
+
+
+@app.on_event("startup")
+def connect():
+    global conn
+    os.path.exists(os.environ.get("NOTES_DIR", "."))
+    conn = sqlite3.connect(":memory:")
+    conn.execute("create table notes (text)")
+
+
+@app.post("/notes/{text}")
+async def add(text: str):
+    conn.execute("insert into notes values (?)", (text,))
+    return {"count": conn.execute("select count(*) from notes").fetchone()[0]}
+'''
+
+
+def test_a_startup_hook_opening_the_connection_stays_on_the_loop(tmp_path: Path, cli_here) -> None:
+    """The reverse case: the sync hook the lifespan rewrite calls *opens* the connection the routes use
+    on the loop's thread. Offloaded, it would open it in a worker thread: kept on the loop, said why."""
+    pytest.importorskip("fastapi")
+    (tmp_path / "service.py").write_text(textwrap.dedent(HOOK_APP).lstrip())
+
+    def requests() -> list:
+        proc = subprocess.run([sys.executable, "-W", "ignore", "-c", CLIENT], cwd=tmp_path, capture_output=True,
+                              text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+
+    before = requests()
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    text = (tmp_path / "service.py").read_text()
+    assert "lifespan=lifespan" in text and "    connect()\n" in text
+    assert "opens the sqlite3 connection `service.conn` (service.py:14) for later use" in err
+    assert requests() == before == [[200, '{"count":1}'], [200, '{"count":2}'], [200, '{"count":3}']]

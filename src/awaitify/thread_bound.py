@@ -59,7 +59,15 @@ class Bound:
     path: str
     line: int
 
-    def why(self, where: str) -> str:
+    def why(self, where: str, made_here: bool = False) -> str:
+        if made_here:  # the object escapes the call (a global, an attribute) and the loop's thread uses it later
+            made = {SQLITE: f"opens the sqlite3 connection `{self.name}` ({where}) for later use: opened in a worker "
+                            "thread, sqlite3 would refuse it on the loop's thread (ProgrammingError)",
+                    LOCAL: f"sets up `{self.name}` ({where}), a threading.local: the loop's thread would not see it",
+                    LOOP: f"makes `{self.name}` ({where}), an asyncio object, in a worker thread: asyncio objects are "
+                          "not thread-safe"}
+            if self.kind in made:
+                return made[self.kind]
         if self.kind == SQLITE:
             return (f"uses the sqlite3 connection `{self.name}` ({where}), made outside the offloaded call: sqlite3 "
                     "refuses it in another thread (ProgrammingError)")
@@ -248,7 +256,8 @@ class ThreadBound:
         for expr in _chains(node):
             bound = self._bound_at(module, expr, local, cls)
             if bound is not None and (bound.kind != CONTEXTVAR or _writes_contextvar(expr)):
-                return bound.why(module.where(bound))
+                made_here = bound.path == module.path and node.lineno <= bound.line <= (node.end_lineno or node.lineno)
+                return bound.why(module.where(bound), made_here)
         for call in ast.walk(node):
             if isinstance(call, ast.Call) and module.dotted_name(call.func) in LOOP_CALLS:
                 return (f"calls `{module.dotted_name(call.func)}()` ({self.display(module.path)}:{call.lineno}), which needs "
