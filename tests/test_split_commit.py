@@ -103,3 +103,10 @@ def test_ids_and_branches_do_not_depend_on_the_folder_fix_ran_in(repo: Path, tmp
     assert [f["path"] for f in here[0]["files"]] == ["pkg_04/" + f["path"] for f in below[0]["files"]]
     branch = next(iter(_branches(repo)))
     assert git(repo, "diff", "--name-only", "main", branch).split() == [f["path"] for f in here[0]["files"]]
+
+
+def test_an_out_that_is_a_file_is_a_one_line_error(repo: Path, tmp_path: Path, cli_here) -> None:
+    (tmp_path / "taken").write_text("a file\n")
+    code, out, err = cli_here(*ARGS, "--out", str(tmp_path / "taken"), ".", cwd=repo)
+    assert code == 2 and out == b""
+    assert err.strip().splitlines() == [f"awaitify: error: --out {tmp_path / 'taken'}: cannot make the folder: File exists"]

@@ -14,6 +14,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from awaitify.errors import UsageError
+
 LOCATIONS = (".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS")
 
 
@@ -94,5 +96,9 @@ def load(root: Path) -> CodeOwners:
     for location in LOCATIONS:
         path = root / location
         if path.is_file():
-            return CodeOwners(location, tuple(parse(path.read_text(encoding="utf-8", errors="replace"))))
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                raise UsageError(f"{path}: cannot read: {exc.strerror or exc}") from None
+            return CodeOwners(location, tuple(parse(text)))
     return CodeOwners(None)

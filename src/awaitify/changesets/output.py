@@ -21,6 +21,7 @@ from awaitify.changesets.grouping import Group, Splitter, changed_lines
 from awaitify.codeowners import load as load_codeowners
 from awaitify.config import Config
 from awaitify.discovery import _git_root
+from awaitify.errors import UsageError
 from awaitify.runner import RunResult
 from awaitify.safe_write import write_output
 
@@ -90,7 +91,10 @@ def write(plan: Split, result: RunResult, config: Config, out: Path, cwd: Path |
     and return the plan document."""
     cwd = cwd or Path.cwd()
     document = plan_document(plan, result, config)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {out}: cannot make the folder: {exc.strerror or exc}") from None
     wanted = {f"{g.name}.{ext}" for g in plan.groups for ext in ("patch", "md")}
     for entry in os.scandir(out):  # a previous split's changesets the new plan no longer has
         if _OURS.match(entry.name) and entry.name not in wanted and entry.is_file(follow_symlinks=False):
