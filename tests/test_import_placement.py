@@ -153,6 +153,22 @@ def test_a_removed_line_that_opened_a_section_leaves_its_blank_line() -> None:
 
 
 
+@pytest.mark.parametrize("runtime", ["trio", "anyio"])
+def test_a_runtime_import_replacing_the_only_import_starts_the_file(tmp_path: Path, cli_here, runtime: str) -> None:
+    """`import time` was the file's only import and goes; `import trio` (a third-party section of its
+    own, below the standard library's) takes its place at the top, with no empty line above it, and
+    the fixed program runs under that runtime."""
+    (tmp_path / "main.py").write_text(f"import {runtime}\n\nfrom work import work\n\n{runtime}.run(work)\n")
+    (tmp_path / "work.py").write_text("import time\n\n\nasync def work():\n    time.sleep(0.01)\n    print('done')\n")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    assert (tmp_path / "work.py").read_text() == (f"import {runtime}\n\n\nasync def work():\n"
+                                                  f"    await {runtime}.sleep(0.01)\n    print('done')\n")
+    assert _ruff_sorted(tmp_path / "work.py")
+    ran = subprocess.run([sys.executable, "main.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert ran.returncode == 0 and ran.stdout == "done\n", ran.stderr
+
+
 def test_an_import_the_rewrite_made_unused_goes_and_one_unused_before_stays(tmp_path: Path) -> None:
     """asyncio-run rewrites every `asyncio.` use of this module away (a comment still says asyncio):
     `import asyncio` goes; `import json`, unused before the fix too, is not the fix's business."""

@@ -60,7 +60,8 @@ def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
         going = [request for request in removes if _bound_name(*request) not in spelled]
         if going:
             removed = _remove_lone_imports(tree, going, code, bindings)
-            tree = removed if removed is not None else _keep_section_breaks(tree, RemoveImportsVisitor(context).transform_module(tree))
+            removed = removed if removed is not None else _keep_section_breaks(tree, RemoveImportsVisitor(context).transform_module(tree))
+            tree = _trim_top(tree, removed)  # `import time` went from above a section added below it
     original = context.scratch.get(ORIGINAL_MODULE)
     if original is not None and original is not tree:
         tree = _drop_imports_made_unused(tree, original)
