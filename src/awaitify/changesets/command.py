@@ -7,7 +7,7 @@ from pathlib import Path
 from awaitify.changesets.commits import open_changesets
 from awaitify.changesets.describe import describe
 from awaitify.changesets.grouping import SPLITS
-from awaitify.changesets.output import _group_dependencies, split, write
+from awaitify.changesets.output import group_dependencies, split, write
 from awaitify.config import Config
 from awaitify.errors import UsageError
 from awaitify.runner import RunResult
@@ -45,7 +45,7 @@ def run_split(result: RunResult, config: Config, split_by: str, out: Path, max_f
         say(f"awaitify: not in any changeset: {', '.join(refused.paths)}: {refused.reason}")
     if commit:
         total = len(plan.groups)
-        messages = {g.id: describe(g, result, total, _group_dependencies(g, result, config)) for g in plan.groups}
+        messages = {g.id: describe(g, result, total, group_dependencies(g, result, config)) for g in plan.groups}
         opened = open_changesets(plan.groups, messages, cwd)
         for group, branch in opened.created:
             say(f"awaitify: branch {branch}: {group.title}")

@@ -52,7 +52,7 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _group_dependencies(group: Group, result: RunResult, config: Config) -> list[str]:
+def group_dependencies(group: Group, result: RunResult, config: Config) -> list[str]:
     return missing_dependencies(RunResult(scanned=0, results=group.files, plan=result.plan), config)
 
 
@@ -74,7 +74,7 @@ def plan_document(plan: Split, result: RunResult, config: Config) -> dict:
             "chains": chains(group, result),
             "depends_on": [],  # atoms share no file and hold every edit they need: see awaitify.changesets.grouping
             "over_cap": group.over_cap, "safety": safety(group),
-            "dependencies": _group_dependencies(group, result, config),
+            "dependencies": group_dependencies(group, result, config),
             "patch_sha256": _sha(patch),
         })
     return {
@@ -103,6 +103,6 @@ def write(plan: Split, result: RunResult, config: Config, out: Path, cwd: Path |
     for group in plan.groups:
         write_output(out / f"{group.name}.patch", cwd, group.patch())
         write_output(out / f"{group.name}.md", cwd,
-                     describe(group, result, total, _group_dependencies(group, result, config)).encode())
+                     describe(group, result, total, group_dependencies(group, result, config)).encode())
     write_output(out / "plan.json", cwd, (json.dumps(document, indent=2, sort_keys=True) + "\n").encode())
     return document
