@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from awaitify.discovery import Discovered, _spec
+from awaitify.config import Config
+from awaitify.discovery import Discovered, _spec, discover
 
 TEST_PATTERNS = ("tests/", "test/", "test_*.py", "*_test.py", "conftest.py")
 DOC_PATTERNS = ("docs/", "doc/", "examples/", "example/", "notebooks/", "notebook/")
@@ -37,14 +38,9 @@ def intersect(first: frozenset[str] | None, second: frozenset[str] | None) -> fr
     return first if second is None else first & second
 
 
-
-
-
-def scope_for(paths: list[Path], config, include: tuple[str, ...], exclude: tuple[str, ...], skip_tests: bool,
+def scope_for(paths: list[Path], config: Config, include: tuple[str, ...], exclude: tuple[str, ...], skip_tests: bool,
               skip_docs: bool) -> frozenset[str] | None:
     """`narrowed` over the files a run on `paths` discovers."""
     if not (include or exclude or skip_tests or skip_docs):
         return None
-    from awaitify.discovery import discover
-
     return narrowed(discover(paths, config), include, exclude, skip_tests, skip_docs)
