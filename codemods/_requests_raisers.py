@@ -203,3 +203,9 @@ def _refused(module: _Module, followed: set[int], unfollowed: dict[tuple[str, in
             if why:
                 found += [[line, why] for line in sorted({node.lineno, node.func.end_lineno or node.lineno})]
     return found
+
+
+def followed_sites(facts: dict[str, dict]) -> dict[str, set[int]]:
+    """The lines of the requests calls whose returned response the plan follows into every caller:
+    `fix` converts them (check asks, awaitify.audit.engine)."""
+    return {path: set(f.get(FOLLOWED, [])) for path, f in facts.items() if f.get(FOLLOWED)}

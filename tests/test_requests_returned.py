@@ -269,3 +269,20 @@ def test_a_caller_that_cannot_be_followed_keeps_the_helper_on_requests(project, 
     assert same(project, "maybe_caller", base + "/echo") == ("value", 200)
     assert same(project, "lines", base + "/lines") == ("value", ["a", "b"])
     assert same(project, "via_value", base + "/echo") == ("value", 200)
+
+
+def test_check_marks_fixable_what_fix_converts(tmp_path) -> None:
+    from awaitify.audit.engine import run_check
+    from awaitify.rules import select_rules
+
+    for name, text in PROJECT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text.lstrip("\n"))
+    config = Config(root=tmp_path)
+    found = run_check([tmp_path], config, select_rules(config.select, config.ignore, checks=True)).findings
+    fixable = {(Path(f.path).name, f.line) for f in found if f.code == "AW201" and f.fixable}
+    client = PROJECT["svc/client.py"].lstrip("\n").splitlines()
+    # the requests calls of fetch, fetch_named and fetch_async: the ones fix converts; the refused ones are not fixable
+    assert [client[line - 1].strip()[:24] for line in (5, 9, 18)] == ["return requests.get(url,", "r = requests.get(url, ti",
+                                                                   "return requests.get(url)"]
+    assert fixable == {("client.py", 5), ("client.py", 9), ("client.py", 18)}

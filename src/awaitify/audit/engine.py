@@ -288,10 +288,15 @@ def _fixable_as_planned(result: CheckResult, sources: list[SourceFile], config: 
     by_display = {s.display: str(s.path) for s in sources}
     for rule, module in planner_modules(tuple(r for r in all_rules() if r.code in found)):
         sites = getattr(module, "fixed_sites", None)
-        if sites is None:
+        followed = getattr(module, "followed_sites", None)  # what only its plan makes fixable (AW201's returned responses)
+        if sites is None and followed is None:
             continue
-        moved = sites(module.plan_project(sources, config))
-        result.findings = [
-            replace(f, fixable=f.fixable and f.line in moved.get(by_display.get(f.path, ""), set())) if f.code == rule.code else f
-            for f in result.findings
-        ]
+        plan = module.plan_project(sources, config)
+        moved = sites(plan) if sites is not None else None
+        kept = followed(plan) if followed is not None else {}
+
+        def fixable(f):
+            where = by_display.get(f.path, "")
+            return (f.fixable and (moved is None or f.line in moved.get(where, set()))) or f.line in kept.get(where, set())
+
+        result.findings = [replace(f, fixable=fixable(f)) if f.code == rule.code else f for f in result.findings]
