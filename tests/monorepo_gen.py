@@ -2,7 +2,8 @@
 cross-package calls so closures cross packages, and a driver that runs every package's behaviour.
 
 Per package `pkg_NN`:
-- `store.py`: `load(key)` blocks (`time.sleep`), raises KeyError for the key "missing";
+- `store.py`: `load(key)` blocks (`time.sleep`), raises KeyError for the key "missing" (the handler
+  catches it) and ValueError for "boom" (it escapes);
 - `service.py`: `fetch(key)` calls its own `load` and, for even NN, the next package's `load` (the
   closure `fetch` -> `load` crosses two packages); every third package also has a sync `report()`
   calling `fetch` from a command line (`cli.py`): that closure stays sync, offloaded at async callers;
@@ -47,6 +48,8 @@ def package_files(n: int, count: int) -> dict[str, str]:
                 time.sleep(DELAY)
                 if key == "missing":
                     raise KeyError(key)
+                if key == "boom":
+                    raise ValueError(key)
                 return f"{name}:{{key}}"
             ''',
         f"{name}/service.py": f'''
@@ -141,7 +144,7 @@ async def main():
     same = {}
     for name in names:
         api = importlib.import_module(name + ".api")
-        same[name] = [await outcome(api.handle("k")), await outcome(api.handle("missing"))]
+        same[name] = [await outcome(api.handle(key)) for key in ("k", "missing", "boom")]
         if hasattr(api, "tick"):
             same[name].append(await outcome(api.tick(0)))
         try:
