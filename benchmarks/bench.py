@@ -4,6 +4,7 @@
     python benchmarks/bench.py run TREE [--jobs N] [--no-baselines]
     python benchmarks/bench.py scale --sizes 1 2 4      # synthetic trees of growing size
     python benchmarks/bench.py stdlib                   # a copy of this Python's standard library
+    python benchmarks/bench.py heavy --sizes 1 2 4      # change-heavy synthetic trees (heavy_tree.py)
 
 Each `run` prints files, lines, wall time, lines/s and peak RSS for: `awaitify fix --check` cold
 (no cache) and warm (cache filled by the cold run), with the stages (discover, index, plan,
@@ -105,10 +106,10 @@ PYTHON = [sys.executable, "-P"] if sys.version_info >= (3, 11) else [sys.executa
 _PEAK = "import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int]:
+def timed(cmd: list[str], cwd: Path, env: dict | None = None) -> tuple[float, int]:
     """Wall time and peak RSS (MB, the largest process: awaitify or one of its workers)."""
     start = time.perf_counter()
-    proc = subprocess.run([*PYTHON, "-c", _PEAK, *cmd], cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run([*PYTHON, "-c", _PEAK, *cmd], cwd=cwd, capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     return elapsed, int(proc.stdout.strip() or 0) // 1024
 
@@ -272,6 +273,82 @@ def _compile_awaitify() -> None:
         compileall.compile_dir(Path(package.__file__).parent, quiet=1)
 
 
+def heavy_benchmark(sizes: list[int], repeat: int, jobs: int, baseline: Path | None) -> None:
+    """The change-heavy trees (heavy_tree.py) at each size: `fix --check` and `check`, cold and warm,
+    beside a libcst parse of every file, in interleaved rounds; with `baseline` (a folder holding
+    another build of awaitify, `pip install --target`), its cold `fix --check` too, in the same
+    rounds, and a hash of both patches (they must be the same)."""
+    from heavy_tree import generate_heavy
+
+    per_line: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for size in sizes:
+            tree = Path(tmp) / f"heavy{size}"
+            generate_heavy(tree, size)
+            files, lines = count(tree)
+            print(f"\n== change-heavy tree x{size}: {files} files, {lines} lines")
+            rounds = _heavy_rounds(tree, repeat, jobs, baseline)
+            cli = {name: statistics.median(times) for name, times in rounds.items()}
+            for name, elapsed in cli.items():
+                spread = f"{min(rounds[name]):.2f}-{max(rounds[name]):.2f} s"
+                print(f"{name:<34} {elapsed:7.2f} s  {lines / elapsed:>10,.0f} lines/s  (median of {len(rounds[name])}: {spread})")
+            fix = _within_rounds(rounds, "fix --check cold", "libcst parse-all")
+            warm = _within_rounds(rounds, "fix --check warm", "check warm")
+            print("targets (ratios within each round: median, min-max):")
+            print(f"    fix --check cold / libcst parse-all: {statistics.median(fix):.1f}x ({fix[0]:.1f}-{fix[-1]:.1f}, target <= 2x)")
+            print(f"    fix --check warm / check warm: {statistics.median(warm):.1f}x ({warm[0]:.1f}-{warm[-1]:.1f}, target <= 2x)")
+            if baseline is not None:
+                against = _within_rounds(rounds, "fix --check cold", "baseline fix --check cold")
+                print(f"    fix --check cold / baseline's: {statistics.median(against):.2f}x ({against[0]:.2f}-{against[-1]:.2f})")
+            patches = {"candidate": _patch_hash(tree, jobs, None)}
+            if baseline is not None:
+                patches["baseline"] = _patch_hash(tree, jobs, baseline)
+            print("    patch sha256: " + "  ".join(f"{k} {v}" for k, v in patches.items())
+                  + ("" if len(set(patches.values())) == 1 else "  DIFFERENT"))
+            per_line[size] = cli["fix --check cold"] / lines * 1000
+    if len(per_line) > 1:
+        first = per_line[min(per_line)]
+        print("\nlinear? cold `fix --check` per 1k lines, against the smallest size: "
+              + "  ".join(f"x{size} {ms:.2f} s ({ms / first:.2f})" for size, ms in per_line.items()))
+
+
+def _awaitify_env(baseline: Path | None) -> dict:
+    env = dict(os.environ)
+    if baseline is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(baseline), env.get("PYTHONPATH")]))
+    return env
+
+
+def _heavy_rounds(tree: Path, repeat: int, jobs: int, baseline: Path | None) -> dict[str, list[float]]:
+    jobs_flag = ["--jobs", str(jobs)] if jobs else []
+    rounds: dict[str, list[float]] = {}
+    runs = [("", None)] + ([("baseline ", baseline)] if baseline is not None else [])
+    for _ in range(repeat):
+        rounds.setdefault("libcst parse-all", []).append(float(subprocess.run(
+            [sys.executable, "-c", LIBCST_SCRIPT, str(tree)], capture_output=True, text=True).stdout.strip()))
+        for label, build in runs:
+            env = _awaitify_env(build)
+            for command in (["check"], ["fix", "--check"]):
+                if label and command == ["check"]:
+                    continue
+                shutil.rmtree(tree / ".awaitify_cache", ignore_errors=True)
+                for state in ("cold", "warm"):  # the cold run fills the cache the warm one reads
+                    elapsed, _ = timed([*PYTHON, "-m", "awaitify", *command, *jobs_flag, "-q", "."], tree, env)
+                    rounds.setdefault(f"{label}{' '.join(command)} {state}", []).append(elapsed)
+    shutil.rmtree(tree / ".awaitify_cache", ignore_errors=True)
+    return rounds
+
+
+def _patch_hash(tree: Path, jobs: int, build: Path | None) -> str:
+    """The sha256 of the patch `fix` prints (and its summary) on the tree."""
+    import hashlib
+
+    jobs_flag = ["--jobs", str(jobs)] if jobs else []
+    proc = subprocess.run([*PYTHON, "-m", "awaitify", "fix", "--no-cache", *jobs_flag, "."], cwd=tree,
+                          capture_output=True, env=_awaitify_env(build))
+    return hashlib.sha256(proc.stdout + b"\0" + proc.stderr).hexdigest()[:16]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -286,6 +363,11 @@ def main() -> None:
     scale = sub.add_parser("scale")
     scale.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4])
     sub.add_parser("stdlib")
+    heavy = sub.add_parser("heavy")
+    heavy.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4])
+    heavy.add_argument("--jobs", type=int, default=0)
+    heavy.add_argument("--repeat", type=int, default=3, help="interleaved rounds (figures are medians)")
+    heavy.add_argument("--baseline", type=Path, help="a folder holding another build of awaitify (pip install --target)")
     for p in (one, scale, sub.choices["stdlib"]):
         p.add_argument("--jobs", type=int, default=0)
         p.add_argument("--no-baselines", action="store_true")
@@ -298,6 +380,9 @@ def main() -> None:
         print(f"generated {count(args.out)[0]} files in {args.out}")
     elif args.command == "run":
         run_benchmark(args.tree, args.jobs, not args.no_baselines, args.libcst_sample, args.repeat)
+    elif args.command == "heavy":
+        sys.path.insert(0, str(HERE))
+        heavy_benchmark(args.sizes, args.repeat, args.jobs, args.baseline)
     elif args.command == "scale":
         with tempfile.TemporaryDirectory() as tmp:
             for size in args.sizes:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 from libcst.codemod.visitors import RemoveImportsVisitor
-from libcst.metadata import QualifiedNameProvider, QualifiedNameSource
+from libcst.metadata import QualifiedNameSource
 
 from awaitify.codemod_base import ASYNC, AwaitifyCodemod, awaited, import_binds
 from awaitify.codemod_rules import STRIPE_GLOBAL_KEY
@@ -161,7 +161,7 @@ class StripeGlobalKeyToClient(AwaitifyCodemod):
         local class or variable named `stripe` is not it), else None."""
         if not _dotted(node):  # type: ignore[arg-type]
             return None
-        names = self.get_metadata(QualifiedNameProvider, node, set())
+        names = self.qualified_names(node)
         if len(names) != 1:
             return None
         found = next(iter(names))

@@ -7,14 +7,15 @@ plan's part for their file, which the engine puts in the libcst `CodemodContext`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import libcst as cst
 from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
-from libcst.metadata import PositionProvider, QualifiedNameProvider, ScopeProvider
+from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedName, ScopeProvider
 
 from awaitify.config import Config
 from awaitify.findings import Change, Diagnostic
@@ -55,9 +56,84 @@ def new_context(session: FileSession) -> CodemodContext:
 ASYNC, SYNC, LAMBDA, GENEXP, CLASS = "async", "sync", "lambda", "genexp", "class"
 
 
+class _Dispatch:
+    """The visit and leave methods a codemod class defines itself (libcst's no-op stubs left out),
+    by node type, and whether it defines any per-attribute one."""
+
+    def __init__(self, cls: type) -> None:
+        self._cls = cls
+        self._visits: dict[type, object] = {}
+        self._leaves: dict[type, object] = {}
+        self.attributes = any(
+            _is_attribute_hook(name) and not getattr(getattr(cls, name), "_is_no_op", False) for name in dir(cls)
+        )
+
+    def _own(self, name: str):  # type: ignore[no-untyped-def]
+        method = getattr(self._cls, name, None)
+        return None if method is None or getattr(method, "_is_no_op", False) else method
+
+    def visit(self, kind: type):  # type: ignore[no-untyped-def]
+        try:
+            return self._visits[kind]
+        except KeyError:
+            method = self._visits[kind] = self._own(f"visit_{kind.__name__}")
+            return method
+
+    def leave(self, kind: type):  # type: ignore[no-untyped-def]
+        try:
+            return self._leaves[kind]
+        except KeyError:
+            method = self._leaves[kind] = self._own(f"leave_{kind.__name__}")
+            return method
+
+
+def _is_attribute_hook(name: str) -> bool:
+    """`visit_Try_body`, `leave_Call_func`: a hook libcst calls around one child attribute."""
+    kind, _, rest = name.partition("_")
+    return kind in ("visit", "leave") and "_" in rest and rest[:1].isupper()
+
+
+_DISPATCH: dict[type, _Dispatch | None] = {}
+_UNKNOWN = object()
+
+
+class _MetadataOnDemand(dict):
+    """A codemod's metadata, resolved on the wrapper the first time the codemod asks for any: a
+    codemod that finds nothing to do in a tree version never pays for the scope analysis (several
+    times a parse). The wrapper caches what it resolved, so codemods sharing a tree version still
+    resolve each provider once, and the values are the same whenever they are computed (the
+    wrapper's tree never changes). All of them are resolved at the first request, as `resolve_many`
+    did: resolved one by one, each takes a walk of its own (libcst walks the tree even for
+    positions alone, which it computes by printing it)."""
+
+    def __init__(self, wrapper: MetadataWrapper, wanted: frozenset) -> None:
+        super().__init__()
+        self._wrapper, self._wanted = wrapper, wanted
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._wanted
+
+    def __missing__(self, key):  # type: ignore[no-untyped-def]
+        if key not in self._wanted:
+            raise KeyError(key)
+        self.update(self._wrapper.resolve_many(self._wanted))
+        return dict.__getitem__(self, key)
+
+
 class AwaitifyCodemod(VisitorBasedCodemodCommand):
     RULE: ClassVar[Rule]
-    METADATA_DEPENDENCIES = (PositionProvider, QualifiedNameProvider, ScopeProvider)
+    # No QualifiedNameProvider: its walk puts a value on every node of every tree version, and the
+    # codemods ask about a few (`qualified_names` computes those the same way, from the scopes).
+    METADATA_DEPENDENCIES = (PositionProvider, ScopeProvider)
+
+    @contextmanager
+    def resolve(self, wrapper: MetadataWrapper) -> Iterator[None]:
+        """As libcst's, but each provider is resolved when first asked for (`_MetadataOnDemand`)."""
+        self.metadata = _MetadataOnDemand(wrapper, self.get_inherited_dependencies())
+        try:
+            yield
+        finally:
+            self.metadata = {}
 
     def __init__(self, context: CodemodContext) -> None:
         super().__init__(context)
@@ -109,11 +185,49 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
     def inside_async_function(self) -> bool:
         return ASYNC in self._scopes
 
+    # --- dispatch ---------------------------------------------------------------------------------
+    # libcst's matcher-aware transformer looks up `visit_<Type>`, `leave_<Type>` and, for every child
+    # attribute of every node, `visit_<Type>_<attr>` / `leave_<Type>_<attr>` by name, calls the no-op
+    # stubs it finds, and evaluates matcher decorators none of our codemods use: most of a codemod's
+    # walk. A codemod class without matcher decorators gets the same calls from a table of the
+    # methods it really defines (`_Dispatch`); one with them keeps libcst's own dispatch.
+    def _table(self) -> _Dispatch | None:
+        cls = type(self)
+        table = _DISPATCH.get(cls, _UNKNOWN)
+        if table is _UNKNOWN:
+            decorated = self._extra_visit_funcs or self._extra_leave_funcs or self._matchers
+            table = _DISPATCH[cls] = None if decorated else _Dispatch(cls)
+        return table  # type: ignore[return-value]
+
+    def _dispatch_visit(self, node: cst.CSTNode) -> bool:
+        table = self._table()
+        if table is None:
+            return super().on_visit(node)
+        visit = table.visit(type(node))
+        return True if visit is None else visit(self, node) is not False
+
+    def _dispatch_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[no-untyped-def]
+        table = self._table()
+        if table is None:
+            return super().on_leave(original, updated)
+        leave = table.leave(type(original))
+        return updated if leave is None else leave(self, original, updated)
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        table = self._table()
+        if table is None or table.attributes:
+            super().on_visit_attribute(node, attribute)
+
+    def on_leave_attribute(self, original: cst.CSTNode, attribute: str) -> None:
+        table = self._table()
+        if table is None or table.attributes:
+            super().on_leave_attribute(original, attribute)
+
     # --- suppressions, and calls the code already awaits ---------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, cst.Await) and isinstance(node.expression, cst.Call):
             self._awaited_calls.add(id(node.expression))
-        return super().on_visit(node)
+        return self._dispatch_visit(node)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         # A call on a line that says `# awaitify: ignore[CODE]` (or flake8-async's `# noqa`) is left
@@ -125,7 +239,7 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
             return self._leave_awaited_call(original, updated)
         if isinstance(original, cst.Await) and id(original.expression) in self._awaited_calls:
             return self._leave_await(original, updated)
-        return super().on_leave(original, updated)
+        return self._dispatch_leave(original, updated)
 
     def _leave_awaited_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         """`await os.path.isfile(p)`: a rewrite that adds its own `await` writes `await await`. Unless
@@ -134,7 +248,7 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         changes = len(self.session.changes)
         imports = self.context.scratch.get(AddImportsVisitor.CONTEXT_KEY)
         added = len(imports) if imports is not None else None
-        result = super().on_leave(original, updated)
+        result = self._dispatch_leave(original, updated)
         if isinstance(result, cst.Await):
             self._rewritten_awaited[id(original)] = (changes, added, updated)
         return result
@@ -144,7 +258,7 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         it returns is awaited as it stands (a TypeError today unless the sync function hands back an
         awaitable). The change's record and imports are taken back, and the call reported."""
         undo = self._rewritten_awaited.pop(id(original.expression), None)
-        result = super().on_leave(original, updated)
+        result = self._dispatch_leave(original, updated)
         if undo is None or not (isinstance(result, cst.Await) and isinstance(result.expression, cst.Await)):
             return result
         changes, added, call = undo
@@ -167,10 +281,17 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
     def qualified_name(self, node: cst.CSTNode) -> str | None:
         """The one qualified name `node` refers to, or None when it is unknown or ambiguous
         (a name bound both by an import and by a local definition is never rewritten)."""
-        names = self.get_metadata(QualifiedNameProvider, node, set())
+        names = self.qualified_names(node)
         if len(names) != 1:
             return None
         return next(iter(names)).name
+
+    def qualified_names(self, node: cst.CSTNode) -> Collection[QualifiedName]:
+        """What libcst's QualifiedNameProvider gives `node` (its walk does exactly this for each node,
+        lazily): the names its scope resolves it to; none for a node outside the tree (one a
+        codemod built)."""
+        scope = self.get_metadata(ScopeProvider, node, None)
+        return scope.get_qualified_names_for(node) if scope else set()
 
     def calls(self, node: cst.Call, *qualified: str) -> bool:
         return self.qualified_name(node.func) in qualified
