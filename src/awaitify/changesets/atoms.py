@@ -93,27 +93,40 @@ def _defines(result: FileResult, name: str) -> bool:
     return re.search(rf"^\s*(?:async\s+)?def\s+{re.escape(name)}\b", result.old.decode("utf-8", "replace"), re.MULTILINE) is not None
 
 
+def _tie_facts(union: _Union, result: RunResult, path: str, display: dict[str, str]) -> None:
+    """Files joined because a codemod's project-wide facts for `path` name them."""
+    for rule, facts in sorted(result.plan.for_file(path).extra.items()):
+        named = sorted(_named_paths(facts, set(union.parent)) - {path})
+        if named:  # worded from the pair's sorted paths: A naming B and B naming A say it once
+            first, *rest = sorted([path, *named], key=lambda p: display[p])
+            union.join([first, *rest], f"{rule}: `{display[first]}` and {', '.join(f'`{display[p]}`' for p in rest)} "
+                                       "share one project-wide edit")
+
+
+def _tie_guarded(union: _Union, result: RunResult, path: str, display: dict[str, str],
+                 rewritten: dict[str, FileResult]) -> None:
+    """`path` catches what a call into another module raises, and that module's requests calls are
+    rewritten: the files defining the called name, or every such file when none does."""
+    facts = result.plan.for_file(path).extra.get(REQUESTS_RULE, {})
+    for _, name, _ in (facts.get(GUARDED, ()) if isinstance(facts, dict) else ()):
+        others = {p: r for p, r in rewritten.items() if p != path}
+        raisers = [p for p, r in others.items() if _defines(r, name)] or list(others)
+        union.join([path, *raisers], f"{REQUESTS_RULE}: `{display[path]}` catches what `{name}(...)` raises, "
+                                     "whose requests call is rewritten (httpx raises other exceptions)")
+
+
 def atoms(result: RunResult) -> tuple[list[Atom], list[Refused]]:
+    """The atoms of a run, and the atoms refused because a file of theirs could not be transformed."""
     changed = {str(r.path): r for r in result.changed}
     display = {str(r.path): r.display for r in result.results}
     skipped = {str(r.path) for r in result.skipped}
     union = _Union(sorted(changed) + sorted(skipped - set(changed)))
     for name, paths in result.plan.closures:
         union.join(list(paths), f"closure `{name}` is made async: the function and every call it forces to `await` land together")
-    requests_files = [p for p, r in changed.items() if any(c.code == REQUESTS_CODE for c in r.changes)]
-    for path in sorted(changed):
-        for rule, facts in sorted(result.plan.for_file(path).extra.items()):
-            named = sorted(_named_paths(facts, set(union.parent)) - {path})
-            if named:  # worded from the pair's sorted paths: A naming B and B naming A say it once
-                first, *rest = sorted([path, *named], key=lambda p: display[p])
-                union.join([first, *rest], f"{rule}: `{display[first]}` and {', '.join(f'`{display[p]}`' for p in rest)} "
-                                           "share one project-wide edit")
-        guarded = result.plan.for_file(path).extra.get(REQUESTS_RULE, {})
-        for _, name, _ in (guarded.get(GUARDED, ()) if isinstance(guarded, dict) else ()):
-            raisers = [p for p in requests_files if p != path and _defines(changed[p], name)] or \
-                      [p for p in requests_files if p != path]
-            union.join([path, *raisers], f"{REQUESTS_RULE}: `{display[path]}` catches what `{name}(...)` raises, "
-                                         "whose requests call is rewritten (httpx raises other exceptions)")
+    rewritten = {p: r for p, r in changed.items() if any(c.code == REQUESTS_CODE for c in r.changes)}
+    for path in sorted(union.parent):  # a skipped file's facts may name a changed one, too
+        _tie_facts(union, result, path, display)
+        _tie_guarded(union, result, path, display, rewritten)
     members: dict[str, list[str]] = {}
     for key in union.parent:
         members.setdefault(union.find(key), []).append(key)
