@@ -577,3 +577,47 @@ def test_a_startup_hook_opening_the_connection_stays_on_the_loop(tmp_path: Path,
     assert "lifespan=lifespan" in text and "    connect()\n" in text
     assert "opens the sqlite3 connection `service.conn` (service.py:14) for later use" in err
     assert requests() == before == [[200, '{"count":1}'], [200, '{"count":2}'], [200, '{"count":3}']]
+
+
+CURSOR = '''
+import asyncio
+import os
+import sqlite3
+
+
+class Store:
+    def __init__(self):
+        self.conn = sqlite3.connect(":memory:")
+        self.cur = self.conn.cursor()
+        self.cur.execute("create table t (x)")
+
+    def count(self, path):
+        os.path.exists(path)
+        return self.cur.execute("select count(*) from t").fetchone()[0]
+
+
+async def handler(store: Store):
+    try:
+        return store.count("x")
+    except sqlite3.ProgrammingError:
+        return "ProgrammingError"
+
+
+print(asyncio.run(handler(Store())))
+'''
+
+
+def test_a_cursor_kept_on_the_instance_is_thread_bound_too(tmp_path: Path, cli_here) -> None:
+    (tmp_path / "svc.py").write_text(textwrap.dedent(CURSOR).lstrip())
+
+    def run() -> str:
+        proc = subprocess.run([sys.executable, "svc.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.strip()
+
+    assert run() == "0"
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0 and "uses the sqlite3 connection `svc.Store.cur` (svc.py:8)" in err, err
+    assert run() == "0"
+    assert cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--unsafe-fixes", ".")[0] == 0
+    assert run() == "ProgrammingError"

@@ -159,11 +159,20 @@ class _Module:
     def _bind_self(self, node: ast.AST, cls: str) -> None:
         if not isinstance(node, (ast.Assign, ast.AnnAssign)) or getattr(node, "value", None) is None:
             return
-        kind = self.made_by(node.value, self.bound)
+        kind = self.made_by(node.value, self.bound) or self._cursor_of_attribute(node.value, cls)
         targets = node.targets if isinstance(node, ast.Assign) else [node.target]
         for target in targets:
             if kind and isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
                 self.attrs[(cls, target.attr)] = Bound(kind, f"{self.dotted}.{cls}.{target.attr}".lstrip("."), self.path, node.lineno)
+
+    def _cursor_of_attribute(self, value: ast.expr, cls: str) -> str | None:
+        """`self.cur = self.conn.cursor()` where `self.conn` is a bound connection (set earlier in the class)."""
+        func = value.func if isinstance(value, ast.Call) else None
+        if (isinstance(func, ast.Attribute) and func.attr in _SQLITE_DERIVED and isinstance(func.value, ast.Attribute)
+                and isinstance(func.value.value, ast.Name) and func.value.value.id == "self"):
+            bound = self.attrs.get((cls, func.value.attr))
+            return SQLITE if bound is not None and bound.kind == SQLITE else None
+        return None
 
     def made_by(self, value: ast.expr, known: dict[str, Bound]) -> str | None:
         """The kind of thread-bound object `value` makes, if any."""
