@@ -617,7 +617,7 @@ def test_a_cursor_kept_on_the_instance_is_thread_bound_too(tmp_path: Path, cli_h
 
     assert run() == "0"
     code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
-    assert code == 0 and "uses the sqlite3 connection `svc.Store.cur` (svc.py:8)" in err, err
+    assert code == 0 and "uses the sqlite3 connection `svc.Store.cur` (svc.py:9)" in err, err
     assert run() == "0"
     assert cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--unsafe-fixes", ".")[0] == 0
     assert run() == "ProgrammingError"
