@@ -26,7 +26,8 @@ class Change:
 # --unsafe-fixes) and the rule's other changes are safe.
 UNSAFE_WHEN = {
     "AW401": "it makes a public function of a library (a project with [project] metadata) async: callers "
-             "outside the project would get a coroutine",
+             "outside the project would get a coroutine; or it offloads a function that touches state bound "
+             "to the loop's thread (a sqlite3 connection, a threading.local, a ContextVar it sets)",
 }
 
 
