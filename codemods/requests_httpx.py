@@ -931,14 +931,14 @@ class RequestsToHttpx(AwaitifyCodemod):
             elif key == "json":  # requests' bytes and Content-Type (`_requests_helpers`)
                 headers = keywords.get("headers")
                 args = [cst.Arg(arg.value), *([cst.Arg(headers.value)] if headers is not None else [])]
-                self.record(arg, f"json= -> **{self._helper(helpers.JSON)}(...): the body requests sends (\", \" and \": \" "
+                self.record(original, f"json= -> **{self._helper(helpers.JSON)}(...): the body requests sends (\", \" and \": \" "
                             "separators, non-ASCII escaped) and its Content-Type unless the headers set one; httpx writes "
                             "compact JSON", dependent=True)
                 request_args.append(cst.Arg(cst.Call(cst.Name(self._helper(helpers.JSON)), with_commas(args)), star="**"))
             elif key == "headers" and "json" in keywords:
                 continue  # (handed to the json= helper)
             elif key == "params" and not helpers.literal_params(arg.value):
-                self.record(arg, f"params= -> {self._helper(helpers.PARAMS)}(...): requests leaves out None values and "
+                self.record(original, f"params= -> {self._helper(helpers.PARAMS)}(...): requests leaves out None values and "
                             "writes values with str(); httpx sends `key=` for None and `true` for True", dependent=True)
                 call = cst.Call(cst.Name(self._helper(helpers.PARAMS)), [cst.Arg(arg.value)])
                 request_args.append(arg.with_changes(value=call))
