@@ -246,23 +246,38 @@ def test_a_modules_own_runtime(text: str, runtime: str | None) -> None:
     assert module_runtime(text) == runtime
 
 
-def test_a_module_on_another_runtime_is_named_and_each_package_fixed_alone_runs(tmp_path: Path, cli_here) -> None:
-    """A project with an asyncio package and a trio package: the whole run names every module whose
-    runtime differs from the one it writes (and the ambiguous one); fixing each package alone writes
-    its runtime's API, and each then runs on its own loop."""
+def test_each_module_gets_its_own_runtimes_api_and_runs_on_its_loop(tmp_path: Path, cli_here) -> None:
+    """A project with an asyncio package and a trio package: one run over the whole project writes
+    each module's own runtime API (the ambiguous module is named), and each then runs on its own
+    loop, giving what it gave before."""
     write_tree(tmp_path, MIXED)
     before = _mains(tmp_path)
-    code, _, err = cli_here("fix", "--no-cache", ".")
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
     assert code == 0, err
-    assert "web/app.py:1:1 needs review: this module runs on asyncio, the project on trio" in err
     assert "both.py:1:1 needs review: this module imports both trio and asyncio: its runtime is ambiguous" in err
-    assert "worker/jobs.py:1:1 needs review" not in err
-    for package in ("web", "worker"):
-        code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", package)
-        assert code == 0 and "needs review" not in err, err
+    assert "web/app.py:1:1 needs review" not in err and "worker/jobs.py:1:1 needs review" not in err
     assert "await asyncio.sleep(0.01)" in (tmp_path / "web/app.py").read_text()
     assert "await trio.sleep(0.01)" in (tmp_path / "worker/jobs.py").read_text()
     assert _mains(tmp_path) == before == [6, 4]  # the trio module runs under trio, the asyncio one under asyncio
+
+
+def test_a_helper_shared_by_two_runtimes_is_offloaded_in_each(tmp_path: Path, cli_here) -> None:
+    """`common.slow` is called from the asyncio handler and the trio job: made async, one of them
+    would await a coroutine of the other runtime's API. It stays sync, and each caller offloads it
+    with its own runtime's thread call."""
+    tree = {name: textwrap.dedent(text).lstrip("\n").replace("time.sleep(0.01)", "slow()")
+            .replace("import time\n", "import time\n\nfrom common import slow\n")
+            for name, text in MIXED.items() if name != "both.py"}
+    tree["common.py"] = "import time\n\n\ndef slow():\n    time.sleep(0.01)\n"
+    write_tree(tmp_path, tree)
+    before = _mains(tmp_path)
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--explain", ".")
+    assert code == 0, err
+    assert "`common.slow` would be awaited across runtimes (web/app.py on asyncio, worker/jobs.py on trio)" in err
+    assert "def slow():" in (tmp_path / "common.py").read_text()
+    assert "await asyncio.to_thread(slow)" in (tmp_path / "web/app.py").read_text()
+    assert "await trio.to_thread.run_sync(slow)" in (tmp_path / "worker/jobs.py").read_text()
+    assert _mains(tmp_path) == before == [6, 4]
 
 
 def write_tree(root: Path, files: dict[str, str]) -> None:

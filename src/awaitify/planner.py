@@ -35,7 +35,7 @@ from awaitify.plan import FilePlan, Plan
 from awaitify.public_api import PublicApi
 from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, planner_modules
-from awaitify.runtime import differing_modules, why_module_differs
+from awaitify.runtime import AMBIGUOUS, config_for_module, differing_modules, module_runtime, why_ambiguous
 from awaitify.source import SourceFile
 from awaitify.suppress import is_suppressed, suppressions
 from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC, CallSite, Ref, has_async_def
@@ -405,6 +405,10 @@ class Propagator:
                 held = self._held_by_settings(closure)
                 if held:
                     closure.boundaries.append(held)
+            if not closure.boundaries and self.config.propagate != "offload":
+                mixed = self._runtimes_differ(closure)
+                if mixed:
+                    closure.boundaries.append(mixed)
             unsafe: set[FuncId] = set()
             if not closure.boundaries and self.config.propagate != "offload":
                 unsafe = {fid for fid in closure.members if self.public_api(fid)}
@@ -475,8 +479,26 @@ class Propagator:
     def _file(self, plan: Plan, path: str) -> FilePlan:
         return plan.files.setdefault(path, FilePlan())
 
+    @staticmethod
+    def _closure_paths(closure: Closure) -> set[str]:
+        """The files making a closure async edits: its members' and their awaiting callers'."""
+        return {fid[0] for fid in closure.members} | {edge.path for edge, _ in (*closure.awaits, *closure.bridges)}
+
+    def _runtimes_differ(self, closure: Closure) -> str | None:
+        """Modules on different runtimes (awaitify.runtime): made async, a trio module would await a
+        coroutine that awaits asyncio's API (or the reverse). Offloaded instead, each call site in its
+        own module's runtime."""
+        runtimes: dict[str, str] = {}
+        texts = {path: self.index.texts.get(path, "") for path in self._closure_paths(closure)}
+        for path in sorted(texts, key=lambda p: (module_runtime(texts[p]) is None, p)):  # name the modules that say
+            runtimes.setdefault(config_for_module(self.config, texts[path]).target, path)
+        if len(runtimes) < 2:
+            return None
+        where = ", ".join(f"{self._display(path)} on {runtime}" for runtime, path in sorted(runtimes.items()))
+        return f"{self.name(min(closure.members))} would be awaited across runtimes ({where})"
+
     def _asyncify(self, plan: Plan, closure: Closure, unsafe: set[FuncId] = frozenset()) -> None:  # type: ignore[assignment]
-        paths = {fid[0] for fid in closure.members} | {edge.path for edge, _ in (*closure.awaits, *closure.bridges)}
+        paths = self._closure_paths(closure)
         plan.closures.append((self.index.display_name(min(closure.members)), tuple(sorted(paths))))
         for fid, why in closure.members.items():
             self._file(plan, fid[0]).make_async[fid[1]] = why
@@ -641,12 +663,14 @@ def build_plan(
 
 
 def _mixed_runtimes(plan: Plan, sources: list[SourceFile], config: Config) -> None:
-    """A module whose own imports name another runtime than the run's (awaitify.runtime) is listed
-    in needs-review: the rewrite writes the run's runtime API there."""
+    """A module whose imports name both trio and asyncio (awaitify.runtime) is listed in needs-review:
+    the rewrite writes the run's runtime API there. A module on one other runtime gets its own API
+    (transform: `config_for_module`)."""
     texts = {str(s.path): s.text for s in sources if has_async_def(s.text)}
     displays = {str(s.path): s.display for s in sources}
     for path, runtime in sorted(differing_modules(config, texts).items()):
-        plan.needs_review.append((displays[path], 1, 1, why_module_differs(runtime, config.target)))
+        if runtime == AMBIGUOUS:
+            plan.needs_review.append((displays[path], 1, 1, why_ambiguous(config.target)))
 
 
 def _planned_entries(plan: Plan) -> list[tuple[str, dict]]:

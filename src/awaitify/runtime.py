@@ -8,10 +8,11 @@ backend="trio")`, or whose test settings use pytest-trio (`trio_mode`). A progra
 anyio (and none trio) gets anyio's API (`anyio.sleep`, `anyio.to_thread.run_sync`), which runs on
 either backend. The `target` setting and `--target` override the detection.
 
-This is decided per project (a project that mixes runtimes module by module is treated as trio when
-any module uses trio; set `target` per run to choose otherwise). `differing_modules` names the
-modules whose own imports name another runtime (or both trio and asyncio): the planner lists each in
-needs-review, so a mixed project is never rewritten silently.
+The project's runtime is decided once (a project that mixes runtimes module by module is treated as
+trio when any module uses trio); then a module whose own imports name the other runtime gets its own
+API (`config_for_module`), and a helper called from modules on two runtimes stays sync and is
+offloaded in each (the planner). A module importing both trio and asyncio is ambiguous: it gets the
+project's API and is listed in needs-review (`differing_modules`), never rewritten silently.
 """
 
 from __future__ import annotations
@@ -105,8 +106,8 @@ def differing_modules(config: Config, texts: dict[str, str]) -> dict[str, str]:
 def config_for_module(config: Config, text: str) -> Config:
     """The settings a transform of one module should use: the run's, with `target` set to the
     module's own runtime when its imports name another one (asyncio or trio) and no setting chose
-    the target. Not wired into the engine yet (the transform takes one Config per run): the planner
-    names such modules instead (`differing_modules`)."""
+    the target. The transform gives each module's codemods these settings; the planner offloads a
+    closure that spans modules on different runtimes, and names ambiguous modules."""
     if config.target_set:
         return config
     runtime = module_runtime(text)
@@ -115,13 +116,10 @@ def config_for_module(config: Config, text: str) -> Config:
     return config
 
 
-def why_module_differs(runtime: str, project: str) -> str:
-    """The needs-review line for such a module: what is written there is the run's runtime API."""
-    if runtime == AMBIGUOUS:
-        return (f"this module imports both trio and asyncio: its runtime is ambiguous, and the rewrite writes "
-                f"{project}'s API here; check it, or set `target` for a run over this module alone")
-    return (f"this module runs on {runtime}, the project on {project} (the run writes {project}'s API): run "
-            f"awaitify over this module's package alone with `--target {runtime}`")
+def why_ambiguous(project: str) -> str:
+    """The needs-review line for a module importing both trio and asyncio."""
+    return (f"this module imports both trio and asyncio: its runtime is ambiguous, and the rewrite writes "
+            f"{project}'s API here; check it, or set `target` for a run over this module alone")
 
 
 def with_detected_runtime(config: Config, texts: Iterable[str]) -> Config:

@@ -19,6 +19,7 @@ from awaitify.hollow import hollow
 from awaitify import line_map
 from awaitify.import_fixups import fix_imports
 from awaitify.plan import FilePlan
+from awaitify.runtime import config_for_module
 from awaitify.rules import Rule, codemod_modules, wants_hooks
 from awaitify.source import SourceFile, decode_source
 from awaitify.summary import UNPARSABLE, parse_failure, summarize
@@ -104,7 +105,9 @@ def _transform_hidden(source: SourceFile, rules: tuple[Rule, ...], config: Confi
 def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], config: Config, plan: FilePlan,
                   suppressed: dict) -> FileOutcome:
     tree = parse(source, raw)
-    session = FileSession(display=source.display, config=config, plan=plan, suppressed=suppressed)
+    # a trio module of an asyncio project (or the reverse) gets its own runtime's API
+    session = FileSession(display=source.display, config=config_for_module(config, source.text), plan=plan,
+                          suppressed=suppressed)
     context = new_context(session)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # libcst's own deprecation chatter is not the user's business
