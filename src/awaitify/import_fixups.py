@@ -45,6 +45,7 @@ ORIGINAL_MODULE = "awaitify.original_module"
 def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
     adds: list[ImportItem] = context.scratch.get(AddImportsVisitor.CONTEXT_KEY) or []
     removes: list[tuple[str, str | None, str | None]] = context.scratch.get(RemoveImportsVisitor.CONTEXT_KEY) or []
+    kept = {id(statement) for statement in tree.body}  # to tell the import lines added here
     if adds:
         tree, others = _add_imports(tree, adds, context.filename)
         if others:
@@ -61,7 +62,9 @@ def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
         if going:
             removed = _remove_lone_imports(tree, going, code, bindings)
             removed = removed if removed is not None else _keep_section_breaks(tree, RemoveImportsVisitor(context).transform_module(tree))
-            tree = _trim_top(tree, removed)  # `import time` went from above a section added below it
+            if removed.body and id(removed.body[0]) not in kept and _is_import_line(removed.body[0]):
+                removed = _trim_top(tree, removed)  # `import trio`, added as a section below `import time`, now leads
+            tree = removed
     original = context.scratch.get(ORIGINAL_MODULE)
     if original is not None and original is not tree:
         tree = _drop_imports_made_unused(tree, original)
