@@ -323,7 +323,9 @@ def _heavy_rounds(tree: Path, repeat: int, jobs: int, baseline: Path | None) -> 
     jobs_flag = ["--jobs", str(jobs)] if jobs else []
     rounds: dict[str, list[float]] = {}
     runs = [("", None)] + ([("baseline ", baseline)] if baseline is not None else [])
-    for _ in range(repeat):
+    for i in range(repeat):
+        if i:
+            print(f"    round {i}: " + "  ".join(f"{name} {times[-1]:.2f}s" for name, times in rounds.items()), flush=True)
         rounds.setdefault("libcst parse-all", []).append(float(subprocess.run(
             [sys.executable, "-c", LIBCST_SCRIPT, str(tree)], capture_output=True, text=True).stdout.strip()))
         for label, build in runs:
