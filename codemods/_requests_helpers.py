@@ -15,6 +15,10 @@ request sent is the one requests sent, byte for byte.
   (and over those in the URL); httpx only with `auth=httpx.NetRCAuth()`, which fails without the file.
   Every client gets `auth=_RequestsNetrc()` (a request's own `auth=`, or `s.auth = ...` on a session,
   replaces it, as in requests).
+- trust: requests reads `REQUESTS_CA_BUNDLE` / `CURL_CA_BUNDLE` at each request; the module's context
+  is made at import (loading a bundle blocks ~0.1 s). `verify=await _requests_trust()` hands a client
+  that context while the variables still name its bundle, else one made once, in a thread, for the
+  bundle they name now.
 
 Each is written once per module, after its imports, under a name the module does not use.
 """
@@ -25,7 +29,7 @@ import textwrap
 
 import libcst as cst
 
-JSON, PARAMS, TEXT, NETRC = "_requests_json", "_requests_params", "_requests_text", "_RequestsNetrc"
+JSON, PARAMS, TEXT, NETRC, TRUST = "_requests_json", "_requests_params", "_requests_text", "_RequestsNetrc", "_requests_trust"
 
 _SOURCES = {
     JSON: '''
@@ -104,12 +108,29 @@ _SOURCES = {
                 else:
                     yield request
         ''',
+    TRUST: '''
+        async def {name}():
+            """requests' trust, read when a client is made (requests reads it at each request): the context made
+            at import while REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE (else certifi's) still name its bundle, else
+            one for the bundle they name now, loaded in a thread once (awaitify, AW201)."""
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+            if bundle == {bundle}:
+                return {context}
+            if bundle not in {name}.made:
+                {name}.made[bundle] = await asyncio.to_thread(
+                    lambda: ssl.create_default_context(**{{"capath" if os.path.isdir(bundle) else "cafile": bundle}}))
+            return {name}.made[bundle]
+
+
+        {name}.made = {{}}
+        ''',
 }
-IMPORTS = {JSON: ("json",), PARAMS: (), TEXT: (), NETRC: ()}
+IMPORTS = {JSON: ("json",), PARAMS: (), TEXT: (), NETRC: (), TRUST: ("asyncio", "certifi", "os", "ssl")}
 
 
-def helper(kind: str, name: str, client: str) -> cst.BaseStatement:
-    return cst.parse_statement(textwrap.dedent(_SOURCES[kind]).lstrip("\n").format(name=name, client=client))
+def helper(kind: str, name: str, client: str, **names: str) -> list[cst.BaseStatement]:
+    """The statements of the helper `kind` named `name` (`names`: the TLS context's and bundle's for TRUST)."""
+    return list(cst.parse_module(textwrap.dedent(_SOURCES[kind]).lstrip("\n").format(name=name, client=client, **names)).body)
 
 
 def written(module: cst.Module, kind: str) -> str | None:

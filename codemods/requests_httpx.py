@@ -431,8 +431,10 @@ class RequestsToHttpx(AwaitifyCodemod):
     def _with_helpers(self, module: cst.Module) -> cst.Module:
         for kind, name in sorted(self._helpers.items(), reverse=True):
             if helpers.written(self.module_node, kind) != name:
-                module = insert_after_imports(module, helpers.helper(kind, name, self.client_module), blank_lines=2,
-                                              binding=self.client_module)  # (after an import of httpx that stands lower)
+                names = {"context": self._tls_name or "", "bundle": trust.bundle_name(self._tls_name or "")}
+                for stmt in reversed(helpers.helper(kind, name, self.client_module, **names)):
+                    module = insert_after_imports(module, stmt, blank_lines=2,
+                                                  binding=self.client_module)  # (after an import of httpx that stands lower)
         return module
 
     def _with_tls_context(self, module: cst.Module) -> cst.Module:
@@ -469,7 +471,7 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def _new_client(self, args: Sequence[cst.Arg], origin: cst.CSTNode | None = None) -> cst.Call:
         if self._takes_tls_context(args, origin):
-            args = [*args, _kw("verify", cst.Name(self._tls_name))]  # type: ignore[arg-type]
+            args = [*args, _kw("verify", awaited(cst.Call(cst.Name(self._helper(helpers.TRUST)))))]  # read when the client is made
         args = [*args, _kw("max_redirects", cst.Integer("30")),  # requests follows up to 30, httpx 20 by default
                 _kw("auth", cst.Call(cst.Name(self._helper(helpers.NETRC))))]  # requests' .netrc (_requests_helpers)
         return cst.Call(func=cst.Attribute(cst.Name(self.client_module), cst.Name("AsyncClient")), args=with_commas(list(args)))

@@ -123,7 +123,7 @@ def test_call_tracking_org_lookup_middleware_no_longer_blocks(tmp_path: Path, cl
         before = run()
         code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".", cwd=tree)
         assert code == 0, err
-        assert "async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:" in (tree / "calltrack" / "middleware.py").read_text()
+        assert "async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as client:" in (tree / "calltrack" / "middleware.py").read_text()
         after = run()
     finally:
         server.shutdown()

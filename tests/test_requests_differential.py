@@ -506,6 +506,19 @@ def test_a_private_ca_from_the_environment_is_trusted(project, servers, monkeypa
     assert outcome(original.trusted, https + "/echo") == outcome(rewritten.trusted, https + "/echo") == ("value", "/echo")
 
 
+def test_the_ca_variables_are_read_when_a_client_is_made(project, servers, monkeypatch) -> None:
+    """requests reads REQUESTS_CA_BUNDLE at each request: set or cleared after the module was imported."""
+    _, https, ca = servers
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    original, rewritten = project.modules("svc.handlers")  # imported without the private CA
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", ca)
+    for _ in range(2):  # (the second client reuses the context made for that bundle)
+        assert outcome(original.trusted, https + "/echo") == outcome(rewritten.trusted, https + "/echo") == ("value", "/echo")
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    assert outcome(original.trusted, https + "/echo") == outcome(rewritten.trusted, https + "/echo") == ("value", "untrusted")
+
+
 def test_without_the_private_ca_both_refuse_the_server(project, servers, monkeypatch) -> None:
     _, https, ca = servers
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)

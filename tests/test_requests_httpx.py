@@ -427,11 +427,11 @@ def test_where_the_tls_context_goes(tmp_path: Path, layout: str) -> None:
     result = fix_file(read_source(path, "m.py"), all_rules(), Config(root=tmp_path), FilePlan())
     text = result.new.decode()
     assert expected in text
-    assert text.count("ssl.create_default_context(") == (name is not None)
+    assert text.count("ssl.create_default_context(") == 2 * (name is not None)  # the context, and _requests_trust's
     path.write_text(text)
     module = _load(path)  # runs at import: the context is made after httpx is bound
     if name is not None:
-        assert f"verify={name}, max_redirects=30, auth=_RequestsNetrc())" in text and getattr(module, name).verify_mode.name == "CERT_REQUIRED"
+        assert "verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc())" in text and asyncio.run(module._requests_trust()) is getattr(module, name) and getattr(module, name).verify_mode.name == "CERT_REQUIRED"
         assert any(name in c.message for c in result.changes if c.dependent)
 
 
@@ -443,7 +443,7 @@ def test_a_file_migrated_in_steps_keeps_one_tls_context(tmp_path: Path) -> None:
     path.write_text("import requests\n" + first + "\n\nasync def g(u):\n    return requests.post(u).json()\n")
     result = fix_file(read_source(path, "m.py"), all_rules(), config, FilePlan())
     second = result.new.decode()
-    assert second.count("create_default_context(") == 1 and second.count("AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc())") == 2
+    assert second.count("create_default_context(") == 2 and second.count("AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc())") == 2
     assert not any("_HTTPX_SSL_CONTEXT:" in c.message for c in result.changes)  # nothing new written for it
 
 
@@ -471,14 +471,14 @@ def test_rewritten_text(modules) -> None:
     # libcst leaves `import requests as rq` when `import requests` sits beside it (both unused): harmless
     assert "import requests\n" not in text and "from requests" not in text and "import httpx" in text
     assert "requests." not in text and "rq." not in text
-    assert "    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:\n        r = await client.get(base + \"/redirect\", follow_redirects=True, timeout=None)\n" in text
+    assert "    async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as client:\n        r = await client.get(base + \"/redirect\", follow_redirects=True, timeout=None)\n" in text
     assert "await client.head(base + \"/redirect\", follow_redirects=False, timeout=None)" in text
     assert "except httpx.HTTPStatusError as exc:" in text and "except (httpx.NetworkError, httpx.ConnectTimeout, httpx.WriteTimeout, httpx.ProxyError, httpx.RemoteProtocolError, httpx.TimeoutException):" in text
     assert "except json.JSONDecodeError:" in text and "return (not r.is_error), r.reason_phrase, (not good.is_error), r.is_error" in text
     assert "timeout=httpx.Timeout(None, connect=2, read=10)" in text
     assert 'content="raw text"' in text
-    assert "    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as s:\n" in text and "first = await s.get(base + \"/redirect\", follow_redirects=True, timeout=None)" in text
-    assert ("    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:\n        async with client.stream(\"GET\", base + \"/stream?size=300000\", "
+    assert "    async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as s:\n" in text and "first = await s.get(base + \"/redirect\", follow_redirects=True, timeout=None)" in text
+    assert ("    async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as client:\n        async with client.stream(\"GET\", base + \"/stream?size=300000\", "
             "timeout=30, follow_redirects=True) as r:\n            r.is_error and r.raise_for_status()\n"
             "            async for chunk in r.aiter_bytes(chunk_size=8192):\n") in text
     assert "    s = httpx.AsyncClient(verify=False, max_redirects=30, auth=_RequestsNetrc())\n    try:\n        s.params = {\"page\": \"2\"}\n" in text
@@ -634,7 +634,7 @@ def test_httpx2_and_default_timeout_settings(tmp_path: Path) -> None:
     config = Config(root=tmp_path, http_client="httpx2", httpx_default_timeout=True)
     text = fix_file(read_source(path, "m.py"), all_rules(), config, FilePlan()).new.decode()
     assert "import httpx2\n\n_HTTPX2_CA_BUNDLE = " in text and "\n_HTTPX2_SSL_CONTEXT = ssl.create_default_context(" in text
-    assert "    async with httpx2.AsyncClient(verify=_HTTPX2_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:\n        return (await client.get(u, follow_redirects=True)).json()\n" in text
+    assert "    async with httpx2.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as client:\n        return (await client.get(u, follow_redirects=True)).json()\n" in text
 
 
 MIXED = '''
@@ -788,7 +788,7 @@ def test_jwks_middleware_example_migrated_and_run(tmp_path: Path, cli) -> None:
     text = (tree / "tenantapp" / "middleware.py").read_text()
     assert "import requests" not in text and "async def get_jwks():" in text and "await get_jwks()" in text
     assert "except httpx.HTTPStatusError:" in text and text.count("except (httpx.HTTPError, json.JSONDecodeError):") == 2  # requests' bad JSON is a RequestException
-    assert text.count("async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:") == 2
+    assert text.count("async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as client:") == 2
     assert text.count("_HTTPX_SSL_CONTEXT = ssl.create_default_context(") == 1
     assert "add it to your dependencies" in err
     elapsed = before.pop("elapsed"), after.pop("elapsed")

@@ -1,3 +1,4 @@
+import asyncio
 import json
 import os
 import ssl
@@ -48,8 +49,24 @@ def _requests_json(value, headers=None):
     return {"content": body, "headers": headers}
 
 
+async def _requests_trust():
+    """requests' trust, read when a client is made (requests reads it at each request): the context made
+    at import while REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE (else certifi's) still name its bundle, else
+    one for the bundle they name now, loaded in a thread once (awaitify, AW201)."""
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+    if bundle == _HTTPX_CA_BUNDLE:
+        return _HTTPX_SSL_CONTEXT
+    if bundle not in _requests_trust.made:
+        _requests_trust.made[bundle] = await asyncio.to_thread(
+            lambda: ssl.create_default_context(**{"capath" if os.path.isdir(bundle) else "cafile": bundle}))
+    return _requests_trust.made[bundle]
+
+
+_requests_trust.made = {}
+
+
 async def arguments(url, token):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:
+    async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as client:
         a = await client.get(url, timeout=httpx.Timeout(None, connect=3.05, read=27), follow_redirects=True)
         b = await client.get(url, timeout=10, follow_redirects=False)
         c = await client.post(url, content="raw text", follow_redirects=True, timeout=None)

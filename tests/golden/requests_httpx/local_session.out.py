@@ -1,3 +1,4 @@
+import asyncio
 import json
 import os
 import ssl
@@ -48,6 +49,22 @@ def _requests_json(value, headers=None):
     return {"content": body, "headers": headers}
 
 
+async def _requests_trust():
+    """requests' trust, read when a client is made (requests reads it at each request): the context made
+    at import while REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE (else certifi's) still name its bundle, else
+    one for the bundle they name now, loaded in a thread once (awaitify, AW201)."""
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+    if bundle == _HTTPX_CA_BUNDLE:
+        return _HTTPX_SSL_CONTEXT
+    if bundle not in _requests_trust.made:
+        _requests_trust.made[bundle] = await asyncio.to_thread(
+            lambda: ssl.create_default_context(**{"capath" if os.path.isdir(bundle) else "cafile": bundle}))
+    return _requests_trust.made[bundle]
+
+
+_requests_trust.made = {}
+
+
 async def sync_orgs(api, token, names):
     session = httpx.AsyncClient(verify=False, max_redirects=30, auth=_RequestsNetrc())
     try:
@@ -65,7 +82,7 @@ async def sync_orgs(api, token, names):
 
 
 async def profile(api, user):
-    s = httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc())
+    s = httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc())
     try:
         return (await s.get(f"{api}/users/{user}", follow_redirects=True, timeout=None)).json()
     finally:

@@ -1,3 +1,4 @@
+import asyncio
 import os
 import ssl
 
@@ -32,12 +33,28 @@ class _RequestsNetrc(httpx.Auth):
             yield request
 
 
+async def _requests_trust():
+    """requests' trust, read when a client is made (requests reads it at each request): the context made
+    at import while REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE (else certifi's) still name its bundle, else
+    one for the bundle they name now, loaded in a thread once (awaitify, AW201)."""
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+    if bundle == _HTTPX_CA_BUNDLE:
+        return _HTTPX_SSL_CONTEXT
+    if bundle not in _requests_trust.made:
+        _requests_trust.made[bundle] = await asyncio.to_thread(
+            lambda: ssl.create_default_context(**{"capath" if os.path.isdir(bundle) else "cafile": bundle}))
+    return _requests_trust.made[bundle]
+
+
+_requests_trust.made = {}
+
+
 async def status(url):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:
+    async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as client:
         r = await client.get(url, follow_redirects=True, timeout=None)
     if r.is_error:
         return "failed: " + r.reason_phrase
     if (not r.is_error):
         print("fine", r.next_request)
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:
+    async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as client:
         return (not r.is_error), (not r.is_error) and r.status_code, (not (await client.get(url, follow_redirects=True, timeout=None)).is_error)

@@ -1,3 +1,4 @@
+import asyncio
 import os
 import ssl
 
@@ -55,8 +56,24 @@ def _requests_text(response):
         return str(response.content, errors="replace")
 
 
+async def _requests_trust():
+    """requests' trust, read when a client is made (requests reads it at each request): the context made
+    at import while REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE (else certifi's) still name its bundle, else
+    one for the bundle they name now, loaded in a thread once (awaitify, AW201)."""
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+    if bundle == _HTTPX_CA_BUNDLE:
+        return _HTTPX_SSL_CONTEXT
+    if bundle not in _requests_trust.made:
+        _requests_trust.made[bundle] = await asyncio.to_thread(
+            lambda: ssl.create_default_context(**{"capath" if os.path.isdir(bundle) else "cafile": bundle}))
+    return _requests_trust.made[bundle]
+
+
+_requests_trust.made = {}
+
+
 async def crawl(base, token):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as s:
+    async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as s:
         s.headers.update({"Authorization": f"Bearer {token}"})
         index = await s.get(base + "/index", follow_redirects=True, timeout=None)
         pages = [_requests_text(await s.get(base + p, follow_redirects=True, timeout=None)) for p in index.json()["pages"]]

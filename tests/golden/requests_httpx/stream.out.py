@@ -1,3 +1,4 @@
+import asyncio
 import json
 import os
 import ssl
@@ -48,9 +49,25 @@ def _requests_json(value, headers=None):
     return {"content": body, "headers": headers}
 
 
+async def _requests_trust():
+    """requests' trust, read when a client is made (requests reads it at each request): the context made
+    at import while REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE (else certifi's) still name its bundle, else
+    one for the bundle they name now, loaded in a thread once (awaitify, AW201)."""
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+    if bundle == _HTTPX_CA_BUNDLE:
+        return _HTTPX_SSL_CONTEXT
+    if bundle not in _requests_trust.made:
+        _requests_trust.made[bundle] = await asyncio.to_thread(
+            lambda: ssl.create_default_context(**{"capath" if os.path.isdir(bundle) else "cafile": bundle}))
+    return _requests_trust.made[bundle]
+
+
+_requests_trust.made = {}
+
+
 async def download(url, path, token):
     with open(path, "wb") as f:
-        async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:
+        async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as client:
             async with client.stream("GET", url, headers={"Authorization": token}, timeout=httpx.Timeout(None, connect=3, read=30), follow_redirects=True) as r:
                 r.is_error and r.raise_for_status()
                 async for chunk in r.aiter_bytes(chunk_size=65536):
@@ -59,7 +76,7 @@ async def download(url, path, token):
 
 
 async def checksum(url, digest):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:
+    async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as client:
         async with client.stream("GET", url, follow_redirects=True, timeout=None) as r:  # a large body
             if r.is_error:
                 return None
@@ -69,7 +86,7 @@ async def checksum(url, digest):
 
 
 async def head_and_body(url, sink):
-    async with httpx.AsyncClient(verify=_HTTPX_SSL_CONTEXT, max_redirects=30, auth=_RequestsNetrc()) as client:
+    async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as client:
         size = (await client.head(url, follow_redirects=False, timeout=None)).headers.get("content-length")
         async with client.stream("POST", url, **_requests_json({"all": True}), follow_redirects=True, timeout=None) as r:
             async for chunk in r.aiter_bytes(1024):
