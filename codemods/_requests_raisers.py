@@ -163,7 +163,8 @@ def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
         for source in new:
             parse(source)
         raisers = _raisers(list(parsed.values()))
-    followed, responses, unfollowed = plan_returns(list(parsed.values()), config.root)
+    unparsed = {path: texts[path].text for path in tried - set(parsed)}  # (callers there cannot be seen)
+    followed, responses, unfollowed = plan_returns(list(parsed.values()), config.root, unparsed)
     out: dict[str, dict] = {}
     for path, module in parsed.items():
         facts = {GUARDED: _guarded(module, raisers), REFUSED: _refused(module, followed.get(path, set()), unfollowed),
@@ -209,3 +210,9 @@ def followed_sites(facts: dict[str, dict]) -> dict[str, set[int]]:
     """The lines of the requests calls whose returned response the plan follows into every caller:
     `fix` converts them (check asks, awaitify.audit.engine)."""
     return {path: set(f.get(FOLLOWED, [])) for path, f in facts.items() if f.get(FOLLOWED)}
+
+
+def scope_facts(facts: dict[str, dict], scope: set[str]) -> dict[str, dict]:
+    """`--changed-since`: the facts of the files in scope, and of every file holding a caller whose
+    response or handler follows a converted call (propagation edits callers anywhere)."""
+    return {path: f for path, f in facts.items() if path in scope or f.get(RESPONSES) or f.get(GUARDED)}

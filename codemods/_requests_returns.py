@@ -18,6 +18,7 @@ helper it made async, so a helper left sync (requests kept) leaves its callers a
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -101,8 +102,10 @@ def _names_of(fn: _Function, calls: list[ast.Call]) -> set[int]:
     return out
 
 
-def plan_returns(modules: list, root: Path) -> tuple[dict[str, set[int]], dict[str, list[list]], dict[tuple[str, int], str]]:
-    """(path -> lines of the requests calls whose returned response is followed, path -> [line, called
+def plan_returns(modules: list, root: Path, unparsed: dict[str, str] | None = None,
+                 ) -> tuple[dict[str, set[int]], dict[str, list[list]], dict[tuple[str, int], str]]:
+    """`unparsed`: path -> text of the project's files that do not parse (a caller there cannot be seen).
+    (path -> lines of the requests calls whose returned response is followed, path -> [line, called
     name] of the calls whose result becomes an httpx response, (path, line) -> why a returned response
     is not followed)."""
     returners: dict[str, _Returner] = {}
@@ -128,6 +131,10 @@ def plan_returns(modules: list, root: Path) -> tuple[dict[str, set[int]], dict[s
     _find_callers(modules, returners)
     library = has_project_metadata(root)
     for returner in unique:
+        name = returner.func.name
+        broken = next((path for path, text in (unparsed or {}).items() if re.search(rf"\b{re.escape(name)}\b", text)), None)
+        if broken and not returner.why:
+            returner.why = f"`{name}` is named in {Path(broken).name}, which does not parse: its callers there cannot be seen"
         if not returner.why:
             returner.why = _own_problem(returner, returners, library, root)
     while True:  # a returner is followed only when its callers are, and the returner it passes on is

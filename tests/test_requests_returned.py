@@ -286,3 +286,16 @@ def test_check_marks_fixable_what_fix_converts(tmp_path) -> None:
     assert [client[line - 1].strip()[:24] for line in (5, 9, 18)] == ["return requests.get(url,", "r = requests.get(url, ti",
                                                                    "return requests.get(url)"]
     assert fixable == {("client.py", 5), ("client.py", 9), ("client.py", 18)}
+
+
+def test_a_caller_in_a_file_that_does_not_parse_keeps_the_helper_on_requests(tmp_path) -> None:
+    files = {"svc/__init__.py": "", "svc/client.py": PROJECT["svc/client.py"],
+             "svc/handlers.py": "from svc.client import fetch\n\n\nasync def org(url):\n    return fetch(url).ok\n",
+             "svc/broken.py": "from svc.client import fetch\n\ndef broken(:\n    return fetch(1).ok\n"}
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text.lstrip("\n"))
+    result = run([tmp_path], Config(root=tmp_path), all_rules(), RunOptions(jobs=1, use_cache=False))
+    assert any("`fetch` is named in broken.py, which does not parse" in why for *_, why in result.plan.needs_review)
+    client = next(f for f in result.results if str(f.path).endswith("client.py"))
+    assert client.new is None or b"\ndef fetch(url):\n    return requests.get(url, timeout=5)" in client.new
