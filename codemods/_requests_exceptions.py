@@ -113,7 +113,7 @@ def response_reads(handler: cst.ExceptHandler) -> list[cst.Attribute]:
         def visit_Attribute(self, node: cst.Attribute) -> None:
             inner = node.value
             if (isinstance(inner, cst.Attribute) and inner.attr.value == "response" and isinstance(inner.value, cst.Name)
-                    and inner.value.value == name and node.attr.value in ("ok", "url", *RESPONSE_OF_EXCEPTION)):
+                    and inner.value.value == name and node.attr.value in ("ok", "url", "text", *RESPONSE_OF_EXCEPTION)):
                 found.append(node)
 
     handler.body.visit(Reads())
@@ -125,10 +125,11 @@ class ExceptionResponse(cst.CSTTransformer):
     `either`: the handler catches requests' exceptions too, so the read works on both kinds of response
     (`(R.reason_phrase if hasattr(R, "reason_phrase") else R.reason)`)."""
 
-    def __init__(self, reads: set[int], either: bool = False) -> None:
+    def __init__(self, reads: set[int], either: bool = False, text=None) -> None:
         super().__init__()
         self.reads = reads
         self.either = either
+        self.text = text  # () -> the module's `_requests_text` helper (requests' decoding of `.text`)
 
     def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
         if id(original) not in self.reads:
@@ -136,6 +137,12 @@ class ExceptionResponse(cst.CSTTransformer):
         attr = original.attr.value
         if attr == "url":  # a str on requests' response already
             return cst.Call(cst.Name("str"), [cst.Arg(updated)])
+        if attr == "text" and self.text is None:
+            return updated
+        if attr == "text":  # requests' decoding (`_requests_helpers`)
+            response = cst.Module([]).code_for_node(updated.value)
+            code = f"{self.text()}(R)" if not self.either else f'({self.text()}(R) if hasattr(R, "reason_phrase") else R.text)'
+            return cst.parse_expression(code.replace("R", response))
         httpx_form = "not R.is_error" if attr == "ok" else f"R.{RESPONSE_OF_EXCEPTION[attr]}"
         response = cst.Module([]).code_for_node(updated.value)
         if self.either:

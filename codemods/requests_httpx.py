@@ -415,7 +415,8 @@ class RequestsToHttpx(AwaitifyCodemod):
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         handler_types, exc_rewrites = self._indirect_handlers()
         if self._response_edits or handler_types:
-            updated = updated.visit(_ResponseEdits(self._response_edits, handler_types, exc_rewrites))
+            updated = updated.visit(_ResponseEdits(self._response_edits, handler_types, exc_rewrites,
+                                                   lambda: self._helper(helpers.TEXT)))
         return self._with_tls_context(self._with_helpers(updated))
 
     def _helper(self, kind: str) -> str:
@@ -1203,7 +1204,8 @@ class RequestsToHttpx(AwaitifyCodemod):
                         + (" (or the requests one it may still hold)" if keeps_requests else ""), dependent=True)
         if not reads:
             return updated
-        return updated.visit(ExceptionResponse({id(n) for n in response_reads(updated)}, either=keeps_requests))  # type: ignore[return-value]
+        return updated.visit(ExceptionResponse({id(n) for n in response_reads(updated)}, either=keeps_requests,  # type: ignore[return-value]
+                                               text=lambda: self._helper(helpers.TEXT)))
 
     def _guarded_types(self, guard: Guard, typed: list) -> tuple[dict[int, cst.BaseExpression], bool]:
         """The new type of each (node, type) guarding a body that can now raise httpx's exceptions: it holds
@@ -1403,11 +1405,13 @@ class _ResponseEdits(cst.CSTTransformer):
     """Applies the response rewrites decided per function: `r.ok`, `if r`, `bool(r)` -> `not r.is_error`
     (`not r.ok` -> `r.is_error`), `r.reason` -> `r.reason_phrase`, `r.next` -> `r.next_request`."""
 
-    def __init__(self, edits: dict[int, str], handler_types: dict[int, cst.BaseExpression], exc_rewrites: dict[int, bool]) -> None:
+    def __init__(self, edits: dict[int, str], handler_types: dict[int, cst.BaseExpression], exc_rewrites: dict[int, bool],
+                 text=None) -> None:
         super().__init__()
         self.edits = edits
         self.handler_types = handler_types
         self.exc_rewrites = exc_rewrites  # handlers whose `exc.response.reason` & co. now read an httpx response
+        self.text = text  # () -> the module's `_requests_text` helper
         self.negations: set[int] = set()
 
     def _not_error(self, expr: cst.BaseExpression) -> cst.UnaryOperation:
@@ -1423,7 +1427,8 @@ class _ResponseEdits(cst.CSTTransformer):
         if id(original) in self.handler_types and isinstance(result, cst.ExceptHandler):
             result = result.with_changes(type=self.handler_types[id(original)])
             if id(original) in self.exc_rewrites:
-                result = result.visit(ExceptionResponse({id(n) for n in response_reads(result)}, self.exc_rewrites[id(original)]))
+                result = result.visit(ExceptionResponse({id(n) for n in response_reads(result)}, self.exc_rewrites[id(original)],
+                                                        self.text))
             return result
         kind = self.edits.get(id(original))
         if kind == "ok" and isinstance(result, cst.Attribute):

@@ -46,7 +46,8 @@ class Handler(ReplyingHandler):
         if url.path == "/typed":  # a body in the charset the query names, declared as the query says
             q = parse_qs(url.query, keep_blank_values=True)
             body = "Zoë's café: ÿ".encode(q["charset"][0])
-            return self._reply(200, body, {"Content-Type": q["type"][0]} if q["type"][0] else {})
+            status = int(q.get("status", ["200"])[0])
+            return self._reply(status, body, {"Content-Type": q["type"][0]} if q["type"][0] else {})
         if url.path == "/delay":
             time.sleep(float(parse_qs(url.query)["s"][0]))
         raw = {"query": url.query, "body": body.hex(), "content_type": self.headers.get_all("Content-Type"),
@@ -136,6 +137,14 @@ async def who(url, auth=None):
     if auth:
         return requests.get(url, auth=auth).json()["authorization"]
     return requests.get(url).json()["authorization"]
+
+
+async def error_text(url):
+    try:
+        requests.get(url).raise_for_status()
+    except requests.HTTPError as exc:
+        return exc.response.status_code, exc.response.text
+    return "fine"
 
 
 async def encoding_set(url):
@@ -292,3 +301,9 @@ def test_encoding_set_or_read_keeps_requests(project, base) -> None:
     source = SOURCE.split("async def encoding_set(url):")[1].split("\n\n\n")[0]
     assert f"async def encoding_set(url):{source}" in project.text  # byte for byte: r.text follows r.encoding
     assert any("`.encoding`" in d.message for d in project.diagnostics)
+
+
+def test_the_text_of_an_error_response_decoded_as_requests_decodes_it(project, base) -> None:
+    kind, (status, text) = same(project, "error_text", f"{base}/typed?charset=utf-8&type=text/html&status=502")
+    assert (kind, status) == ("value", 502) and text == "Zoë's café: ÿ".encode().decode("latin-1")
+    assert "return exc.response.status_code, _requests_text(exc.response)" in project.text
