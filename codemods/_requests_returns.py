@@ -209,6 +209,8 @@ def _find_callers(modules: list, returners: dict[str, _Returner]) -> None:
 def _own_problem(returner: _Returner, returners: dict[str, _Returner], library: bool, root: Path) -> str:
     """Why `returner`'s response cannot be followed, from its own calls and each caller's uses."""
     name = returner.func.name
+    if returner.func.decorator_list:
+        return f"`{name}` is decorated: what wraps it receives the response first"
     if not returner.callers:
         return f"`{name}` has no caller in the project: what receives the response is not seen"
     if library and _public(returner, root):
@@ -223,11 +225,22 @@ def _own_problem(returner: _Returner, returners: dict[str, _Returner], library: 
         if not any(n is call for n in requests_plan.walk_scope(owner)):
             return f"its caller at {_where(module, call)} stands in a nested function, lambda or comprehension"
         fn = _Function(module, owner, returners)
+        if _in_lambda(fn, call):
+            return f"its caller at {_where(module, call)} stands in a lambda (it cannot await the helper)"
         why = requests_responses.flow(call, fn.parents, fn.names, fn.is_verb,
                                       returns=_returner_of(module, call, returners) is not None)
         if why:
             return f"in its caller `{owner.name}` ({_where(module, call)}), {why}"
     return ""
+
+
+def _in_lambda(fn: _Function, node: ast.AST) -> bool:
+    parent = fn.parents.get(id(node))
+    while parent is not None and parent is not fn.func:
+        if isinstance(parent, ast.Lambda):
+            return True
+        parent = fn.parents.get(id(parent))
+    return False
 
 
 def _calls_problem(returner: _Returner, returners: dict[str, _Returner]) -> str:

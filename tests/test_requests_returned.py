@@ -91,13 +91,30 @@ def as_value(url):
     return requests.get(url)
 
 
+def logged(func):
+    def wrapper(url):
+        response = func(url)
+        print(response.ok)  # (what wraps the helper sees the response first)
+        return response
+    return wrapper
+
+
+@logged
+def decorated(url):
+    return requests.get(url)
+
+
+def in_lambda(url):
+    return requests.get(url)
+
+
 CALLBACKS = [as_value]
 ''',
     "svc/handlers.py": '''
 import requests
 
 from svc import client
-from svc.client import fetch, fetch_named, fetch_again, fetch_async, stored, lines_helper, maybe
+from svc.client import fetch, fetch_named, fetch_again, fetch_async, stored, lines_helper, maybe, decorated, in_lambda
 
 
 async def org(url):
@@ -153,6 +170,14 @@ async def maybe_caller(url):
     return "none" if r is None else r.status_code
 
 
+async def via_decorated(url):
+    return decorated(url).status_code
+
+
+async def via_lambda(urls):
+    return sorted(urls, key=lambda u: in_lambda(u).status_code)
+
+
 async def via_value(url):
     return client.as_value(url).status_code  # (as_value is also used as a value in svc/client.py)
 ''',
@@ -171,6 +196,7 @@ REFUSED = {  # helper -> what its finding must say
     "lines_helper": "iter_lines",
     "maybe": "something else on others",
     "as_value": "is used as a value",
+    "decorated": "is decorated",
 }
 
 
@@ -269,6 +295,10 @@ def test_a_caller_that_cannot_be_followed_keeps_the_helper_on_requests(project, 
     assert same(project, "maybe_caller", base + "/echo") == ("value", 200)
     assert same(project, "lines", base + "/lines") == ("value", ["a", "b"])
     assert same(project, "via_value", base + "/echo") == ("value", 200)
+    assert same(project, "via_decorated", base + "/status/404") == ("value", 404)
+    # a caller in a lambda (it could not await the helper): the helper keeps requests, the lambda works as before
+    assert "\ndef in_lambda(url):\n    return requests.get(url)\n" in client
+    assert same(project, "via_lambda", [base + "/status/404", base + "/echo"]) == ("value", [base + "/echo", base + "/status/404"])
 
 
 def test_check_marks_fixable_what_fix_converts(tmp_path) -> None:
