@@ -181,6 +181,29 @@ async def via_lambda(urls):
 async def via_value(url):
     return client.as_value(url).status_code  # (as_value is also used as a value in svc/client.py)
 ''',
+    "svc/service.py": '''
+from svc.client import fetch
+
+
+def org_json(url):
+    r = fetch(url)
+    r.raise_for_status()
+    return r.json()
+''',
+    "svc/outer.py": '''
+import requests
+
+from svc.service import org_json
+
+
+async def outer(url):
+    try:
+        return org_json(url)
+    except requests.HTTPError as exc:  # two modules away from the call
+        return "http", exc.response.status_code, exc.response.text
+    except requests.exceptions.JSONDecodeError:
+        return "bad json"
+''',
     "svc/test_client.py": '''
 from svc.client import fetch
 
@@ -329,3 +352,9 @@ def test_a_caller_in_a_file_that_does_not_parse_keeps_the_helper_on_requests(tmp
     assert any("`fetch` is named in broken.py, which does not parse" in why for *_, why in result.plan.needs_review)
     client = next(f for f in result.results if str(f.path).endswith("client.py"))
     assert client.new is None or b"\ndef fetch(url):\n    return requests.get(url, timeout=5)" in client.new
+
+
+@pytest.mark.parametrize("path, expected", [("/echo", {"path": "/echo"}), ("/status/404", ("http", 404, "status page")),
+                                            ("/text", "bad json")])
+def test_an_except_two_modules_away_still_catches(project, base, path, expected) -> None:
+    assert same(project, "outer", base + path, module="svc.outer") == ("value", expected)
