@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from awaitify.changesets.output import split, write
-from awaitify.config import discover as discover_config
+from awaitify.nearest_config import discover as discover_config
 from awaitify.rules import select_rules
 from awaitify.runner import RunOptions, run
 

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from awaitify.audit.engine import run_check
-from awaitify.config import Config, discover
+from awaitify.config import Config
+from awaitify.nearest_config import discover
 from awaitify.rules import select_rules
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from awaitify.audit.results import CheckOptions, CheckResult, last_check
-from awaitify.config import Config, discover as discover_config, load_file
+from awaitify.config import Config, load_file
+from awaitify.nearest_config import discover as discover_config
 from awaitify.rules import Rule, select_rules
 from awaitify.scope import changed_since as changed_since_files
 

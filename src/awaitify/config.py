@@ -6,11 +6,10 @@ file must never silently turn a rule off.
 
 from __future__ import annotations
 
-import fnmatch
 import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
 from awaitify.errors import ConfigError
 
@@ -182,7 +181,8 @@ def load_file(path: Path) -> Config:
 
 
 def discover(start: Path) -> Config:
-    """The nearest pyproject.toml with a [tool.awaitify] table, walking up from `start`."""
+    """The nearest pyproject.toml with a [tool.awaitify] table, walking up from `start`; without the
+    sub-projects below it (`awaitify.nearest_config.discover` adds them: what a run uses)."""
     try:
         start = start.resolve()
     except (OSError, RuntimeError):  # a symlink loop: discovery reports the path
@@ -192,16 +192,10 @@ def discover(start: Path) -> Config:
         if candidate.is_file():
             table = _load_toml(candidate).get("tool", {}).get("awaitify")
             if table is not None:
-                return _with_subprojects(parse_table(table, candidate), start)
+                return parse_table(table, candidate)
         if (folder / ".git").exists():  # the repository root: settings (and the cache) stay inside it
             break
-    return _with_subprojects(Config(root=Path.cwd()), start)
-
-
-def _with_subprojects(config: Config, start: Path) -> Config:
-    from awaitify.nearest_config import with_subprojects
-
-    return with_subprojects(config, start)
+    return Config(root=Path.cwd())
 
 
 def nearest(config: Config, path: Path | None) -> Config:
@@ -213,40 +207,3 @@ def nearest(config: Config, path: Path | None) -> Config:
     except (OSError, RuntimeError):
         return config
     return next((sub for sub in config.subconfigs if resolved.is_relative_to(sub.root)), config)
-
-
-def _selected(rule: "_Named", config: Config) -> bool:
-    from awaitify.rules import _matches
-
-    return (not config.select or any(_matches(rule, s) for s in config.select)) and \
-        not any(_matches(rule, s) for s in config.ignore)
-
-
-class _Named(Protocol):
-    """What `ignored_here` reads of a rule (a `Rule`, or a check turned into one)."""
-
-    code: str
-    name: str
-
-
-def ignored_here(display: str, rule: _Named, config: Config, path: Path | None = None) -> bool:
-    """`per-file-ignores` globs are relative to the configuration's folder (ruff's rule), whatever
-    the current directory is; the displayed path is also tried, for files outside that folder. With
-    sub-projects, the nearest configuration's select, ignore and per-file-ignores decide."""
-    if config.subconfigs:
-        config = nearest(config, path)
-        if not _selected(rule, config):
-            return True
-    if not config.per_file_ignores:
-        return False
-    names = {display}
-    if path is not None:
-        try:
-            names.add(path.resolve().relative_to(config.root.resolve()).as_posix())
-        except ValueError:
-            pass
-    return any(
-        fnmatch.fnmatch(name, glob) and any(rule.code.startswith(c.upper()) or rule.name == c for c in codes)
-        for glob, codes in config.per_file_ignores.items()
-        for name in names
-    )

@@ -28,10 +28,10 @@ import libcst as cst
 from libcst.codemod import CodemodCommand, SkipFile
 
 from awaitify import commands
-from awaitify.config import Config, ignored_here
+from awaitify.config import Config
 from awaitify.discovery import discover, display_path
 from awaitify.errors import SourceError
-from awaitify.rules import Rule, all_rules
+from awaitify.rules import Rule, all_rules, ignored_here
 from awaitify.runtime import with_detected_runtime
 from awaitify.source import SourceFile, decode_source, read_all
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from awaitify.config import Config, ConfigError, _load_toml, parse_table
+from awaitify.config import Config, ConfigError, _load_toml, discover as nearest_table, parse_table
 
 PER_FILE_KEYS = frozenset({"select", "ignore", "per_file_ignores", "exclude", "extend_exclude"})
 _SKIP = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "node_modules", "__pycache__", "build",
@@ -39,6 +39,12 @@ def _project_wide_clash(root: Config, sub: Config) -> str | None:
         if value != getattr(Config(), key) and value != getattr(root, key):
             return key.replace("_", "-")
     return None
+
+
+def discover(start: Path) -> Config:
+    """The settings a run from `start` uses: the nearest `[tool.awaitify]` above it, with the
+    sub-projects' own tables below it."""
+    return with_subprojects(nearest_table(start), start)
 
 
 def with_subprojects(config: Config, start: Path) -> Config:

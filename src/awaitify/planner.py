@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from awaitify.config import Config, ignored_here
+from awaitify.config import Config
 from awaitify.dynamic_access import ANY as ANY_ACCESS
 from awaitify.dynamic_access import CLASS as CLASS_ACCESS
 from awaitify.dynamic_access import IMPORTED as IMPORTED_ACCESS
@@ -34,7 +34,7 @@ from awaitify.offload_refusals import hands_back, lazy_result
 from awaitify.plan import FilePlan, Plan
 from awaitify.public_api import PublicApi
 from awaitify.reachable import AsyncReach
-from awaitify.rules import Rule, planner_modules
+from awaitify.rules import Rule, ignored_here, planner_modules
 from awaitify.runtime import AMBIGUOUS, config_for_module, differing_modules, module_runtime, why_ambiguous
 from awaitify.source import SourceFile
 from awaitify.suppress import is_suppressed, suppressions

@@ -7,6 +7,7 @@ prefix (`AW1`) or a rule name (`sleep`).
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import pkgutil
 from functools import cache
@@ -15,10 +16,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Callable
 
+from awaitify.config import Config, nearest
 from awaitify.errors import UsageError
 from awaitify.rule import Rule
 
-__all__ = ["Rule", "all_rules", "codemod_modules", "doc_text", "every_rule", "find_rule", "find_rules",
+__all__ = ["Rule", "all_rules", "codemod_modules", "doc_text", "every_rule", "find_rule", "find_rules", "ignored_here",
            "planner_modules", "select_rules", "wants_hooks", "without_fix"]
 
 
@@ -118,3 +120,31 @@ def doc_text(rule: Rule) -> str:
         return folder.joinpath(rule.doc_page).read_text(encoding="utf-8")
     except FileNotFoundError:
         return f"{rule.code} {rule.name}: {rule.summary}\n(no documentation page found)"
+
+
+def _selected(rule: Rule, config: Config) -> bool:
+    return (not config.select or any(_matches(rule, s) for s in config.select)) and \
+        not any(_matches(rule, s) for s in config.ignore)
+
+
+def ignored_here(display: str, rule: Rule, config: Config, path: Path | None = None) -> bool:
+    """`per-file-ignores` globs are relative to the configuration's folder (ruff's rule), whatever
+    the current directory is; the displayed path is also tried, for files outside that folder. With
+    sub-projects, the nearest configuration's select, ignore and per-file-ignores decide."""
+    if config.subconfigs:
+        config = nearest(config, path)
+        if not _selected(rule, config):
+            return True
+    if not config.per_file_ignores:
+        return False
+    names = {display}
+    if path is not None:
+        try:
+            names.add(path.resolve().relative_to(config.root.resolve()).as_posix())
+        except ValueError:
+            pass
+    return any(
+        fnmatch.fnmatch(name, glob) and any(rule.code.startswith(c.upper()) or rule.name == c for c in codes)
+        for glob, codes in config.per_file_ignores.items()
+        for name in names
+    )

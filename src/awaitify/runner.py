@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Iterator
 
 from awaitify.cache import Cache, content_key, load_last, save_last, stat_key
-from awaitify.config import Config, ignored_here
+from awaitify.config import Config
 from awaitify.discovery import Discovered, discover
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
@@ -27,7 +27,7 @@ from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
 from awaitify.entry_points import metadata_text
 from awaitify.runtime import with_detected_runtime
-from awaitify.rules import Rule, wants_hooks
+from awaitify.rules import Rule, ignored_here, wants_hooks
 from awaitify.source import SourceFile, read_all
 from awaitify import speculation
 from awaitify.speculation import Speculation

@@ -17,13 +17,13 @@ import importlib
 import sys
 from pathlib import Path
 
-from awaitify.config import Config, ignored_here
+from awaitify.config import Config
 from awaitify.diff import unified_diff
 from awaitify.discovery import discover, display_path
 from awaitify.errors import SourceError
 from awaitify.plan import Plan
 from awaitify.planner import build_plan
-from awaitify.rules import Rule
+from awaitify.rules import Rule, ignored_here
 from awaitify.runner import fix_file
 from awaitify.source import SourceFile, decode_source, read_all
 from awaitify.summary import UNPARSABLE, parse_failure

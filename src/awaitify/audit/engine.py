@@ -12,13 +12,13 @@ from awaitify.audit.catalog import BY_CODE, Check
 from awaitify.audit.results import CheckOptions, CheckResult, Finding, LastCheck, last_check
 from awaitify.audit.reach import Link, Reach, runs_in_async
 from awaitify.audit.scan import FileScan, Site, may_hold_anywhere_finding, scan
-from awaitify.config import Config, ignored_here
+from awaitify.config import Config
 from awaitify.discovery import repo_relative
 from awaitify.gc_tuning import fewer_collections
 from awaitify.index import SummaryStore, build_index
 from awaitify.reachable import AsyncReach
 from awaitify.planner import _roots
-from awaitify.rules import Rule, all_rules, planner_modules
+from awaitify.rules import Rule, all_rules, ignored_here, planner_modules
 from awaitify.cache import Cache, content_key, save_last
 from awaitify.pool import Pool, focus_one, outline_one, pool_mapper, text_size
 from awaitify.source import SourceFile, read_all
