@@ -300,11 +300,10 @@ def heavy_benchmark(sizes: list[int], repeat: int, jobs: int, baseline: Path | N
             if baseline is not None:
                 against = _within_rounds(rounds, "fix --check cold", "baseline fix --check cold")
                 print(f"    fix --check cold / baseline's: {statistics.median(against):.2f}x ({against[0]:.2f}-{against[-1]:.2f})")
-            patches = {"candidate": _patch_hash(tree, jobs, None)}
-            if baseline is not None:
-                patches["baseline"] = _patch_hash(tree, jobs, baseline)
-            print("    patch sha256: " + "  ".join(f"{k} {v}" for k, v in patches.items())
-                  + ("" if len(set(patches.values())) == 1 else "  DIFFERENT"))
+            if baseline is not None:  # a cold `fix` each: only where there is something to compare
+                patches = {"candidate": _patch_hash(tree, jobs, None), "baseline": _patch_hash(tree, jobs, baseline)}
+                print("    patch sha256: " + "  ".join(f"{k} {v}" for k, v in patches.items())
+                      + ("" if len(set(patches.values())) == 1 else "  DIFFERENT"))
             per_line[size] = cli["fix --check cold"] / lines * 1000
     if len(per_line) > 1:
         first = per_line[min(per_line)]
