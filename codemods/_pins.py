@@ -9,7 +9,6 @@ majors it ships tables for the project allows.
 
 from __future__ import annotations
 
-import sys
 from functools import cache
 from pathlib import Path
 
@@ -17,10 +16,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from awaitify.toml_files import read_toml
 
 _LOCKS = ("poetry.lock", "uv.lock", "pdm.lock")
 
@@ -189,9 +185,4 @@ def _poetry_constraint(text: str) -> SpecifierSet | None:
 
 
 def _toml(path: Path) -> dict:
-    try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    return read_toml(path)[0]

@@ -17,10 +17,7 @@ import re
 import sys
 from pathlib import Path
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from awaitify.toml_files import read_toml
 
 EntryPoint = tuple[str, str, str]  # module, qualified name, where it is declared
 _SPEC = re.compile(r"^\s*([\w.]+)\s*:\s*([\w.]+)\s*(\[[^\]]*\])?\s*$")
@@ -51,10 +48,7 @@ def metadata_text(root: Path) -> str:
 
 def has_project_metadata(root: Path) -> bool:
     """pyproject.toml holds a [project] table: the project publishes a package (a library, for the planner)."""
-    try:
-        return isinstance(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8")).get("project"), dict)
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return False
+    return isinstance(read_toml(root / "pyproject.toml")[0].get("project"), dict)
 
 
 def _parse(spec: str, where: str) -> EntryPoint | None:
@@ -67,13 +61,11 @@ def _warn(path: Path, problem: object) -> None:
 
 
 def _from_pyproject(path: Path) -> list[EntryPoint]:
-    if not path.is_file():
+    data, problem = read_toml(path)
+    if problem is not None:
+        _warn(path, problem)
         return []
-    try:
-        project = tomllib.loads(path.read_text(encoding="utf-8")).get("project", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        _warn(path, error)
-        return []
+    project = data.get("project", {})
     if not isinstance(project, dict):
         return []
     tables = {f"[project.{key}]": project.get(key) for key in ("scripts", "gui-scripts")}
