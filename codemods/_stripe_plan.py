@@ -21,9 +21,9 @@ if TYPE_CHECKING:
     from awaitify.config import Config
     from awaitify.source import SourceFile
 
-# The facts given for a file concern that file's own edits only, and hold whether or not other
-# files are fixed in the same run (AW513 never edits the modules that rely on the key): one buffer
-# may be fixed alone with them (awaitify.stdin).
+# The facts given for a file are decided from other files (which rely on its key) but never ask for
+# edits there, and hold whether or not those files are fixed in the same run (AW513 never edits the
+# modules that rely on the key): one buffer may be fixed alone with them (awaitify.stdin).
 CONFINED = True
 
 # names of the stripe package that make no request with the global key
@@ -38,11 +38,13 @@ class _Module:
     uses: list[int] = field(default_factory=list)  # lines naming stripe's API (the global key's users)
 
 
-def _stripe_names(tree: ast.Module) -> tuple[set[str], dict[str, str]]:
-    """How the module names the package (`stripe`, `s`) and what it took from it (`Customer` ->
-    `Customer`), wherever the import stands."""
+def _stripe_names(tree: ast.Module) -> tuple[set[str], dict[str, str], int | None]:
+    """How the module names the package (`stripe`, `s`, or `stripe` taken from a module that
+    re-exports it: `from app.config import stripe`), what it took from it (`Customer` -> `Customer`),
+    wherever the import stands, and the line of a `from stripe import *` (every name then may be one)."""
     package: set[str] = set()
     taken: dict[str, str] = {}
+    star = None
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
@@ -50,8 +52,13 @@ def _stripe_names(tree: ast.Module) -> tuple[set[str], dict[str, str]]:
                     package.add(alias.asname or "stripe")
         elif isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] == "stripe":
             for alias in node.names:
-                taken[alias.asname or alias.name] = alias.name
-    return package, taken
+                if alias.name == "*":
+                    star = node.lineno
+                else:
+                    taken[alias.asname or alias.name] = alias.name
+        elif isinstance(node, ast.ImportFrom):  # a re-export: the name `stripe` from another module
+            package.update(alias.asname or alias.name for alias in node.names if alias.name == "stripe")
+    return package, taken, star
 
 
 def _key_free(name: str, exceptions: frozenset[str]) -> bool:
@@ -63,10 +70,12 @@ def _survey(source: SourceFile, exceptions: frozenset[str]) -> _Module | None:
         tree = ast.parse(source.text)
     except (SyntaxError, ValueError):
         return None  # AW000 reports it; nothing of it is converted
-    package, taken = _stripe_names(tree)
-    if not package and not taken:
+    package, taken, star = _stripe_names(tree)
+    if not package and not taken and star is None:
         return None
     found = _Module(source.display)
+    if star is not None:  # `Customer.create(...)` may be stripe's: unsure is a use
+        found.uses.append(star)
     top_assigns = {id(t) for stmt in tree.body if isinstance(stmt, ast.Assign) for t in stmt.targets}
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in package:

@@ -576,6 +576,10 @@ PROJECT_USERS = [
     ("a name taken from stripe", "from stripe import Customer\n\n\ndef charge():\n    return Customer.create(email='a@b.c')\n",
      "billing.py:5"),
     ("the key read", "import stripe as s\n\n\ndef ready():\n    return bool(s.api_key)\n", "billing.py:5"),
+    ("stripe re-exported by the settings", "from settings import stripe\n\n\ndef charge():\n"
+     "    return stripe.Customer.create(email='a@b.c')\n", "billing.py:5"),
+    ("a star import", "from stripe import *\n\n\ndef charge():\n    return Customer.create(email='a@b.c')\n",
+     "billing.py:1"),
 ]
 
 
