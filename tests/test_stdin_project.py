@@ -74,9 +74,26 @@ def test_a_closure_that_crosses_files_is_offloaded_with_a_note(tmp_path: Path) -
     assert "+async def slow():" in whole  # the project's fix does propagate
     new, err = _fix_buffer(tmp_path, "x.py")
     assert "return await asyncio.to_thread(slow)" in new
-    assert "making `y.slow` async needs edits in other files (y.py): offloaded instead" in err
+    assert "making `y.slow` async needs edits in other files (y.py): this buffer's blocking calls are offloaded" in err
     (tmp_path / "x.py").write_text(new)
     assert _run(tmp_path, "import x\nresult = asyncio.run(x.h())") == 2
+
+
+@pytest.mark.parametrize("name", ["pkg/../a.py", "link/a.py"])
+def test_a_buffer_named_through_a_link_or_dots_replaces_its_file(tmp_path: Path, name: str) -> None:
+    """The buffer stands in for the file it names however the name reaches it: the project never holds
+    both the buffer and the stale file on disk (two `fetch`s, one of them sync-called)."""
+    _files(tmp_path, {"a.py": HELPER, "b.py": "from a import fetch\n\n\ndef job():\n    return fetch() + 1\n",
+                      "pkg/__init__.py": ""})
+    (tmp_path / "link").symlink_to(tmp_path, target_is_directory=True)
+    from awaitify.config import Config
+    from awaitify.stdin import _project_with
+    from awaitify.source import SourceFile
+
+    buffer = SourceFile(path=(tmp_path / name).absolute(), display=name, raw=b"x = 1\n", text="x = 1\n", encoding="utf-8")
+    project, placed = _project_with(buffer, Config(root=tmp_path))
+    paths = [s.path.resolve() for s in project]
+    assert paths.count((tmp_path / "a.py").resolve()) == 1 and placed in project and placed.text == "x = 1\n"
 
 
 def test_a_project_of_one_file_still_propagates(tmp_path: Path) -> None:

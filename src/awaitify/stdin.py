@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import importlib
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from awaitify.config import Config
@@ -39,17 +40,34 @@ def read_stdin(name: str) -> SourceFile:
     return SourceFile(path=Path(name).absolute(), display=name, raw=raw, text=text, encoding=encoding)
 
 
-def _project_with(buffer: SourceFile, config: Config) -> list[SourceFile]:
-    """The project's files as on disk, the buffer in place of its own (or added: a new file)."""
-    files = [f for f in discover([config.root], config) if f.path != buffer.path]
+def _project_with(buffer: SourceFile, config: Config) -> tuple[list[SourceFile], SourceFile]:
+    """The project's files as on disk, the buffer in place of its own (or added: a new file); and
+    the buffer under the path discovery gives its file (the name may reach it through a link or
+    `..`), so the plan's entries for it are found."""
+    mine = _resolved(buffer.path)
+    files = []
+    for found in discover([config.root], config):
+        if _resolved(found.path) == mine:
+            buffer = replace(buffer, path=found.path)
+        else:
+            files.append(found)
     sources, _ = read_all(files, config.max_file_size)
-    return [*sources, buffer]
+    return [*sources, buffer], buffer
 
 
-def plan_for_buffer(buffer: SourceFile, rules: tuple[Rule, ...], config: Config) -> tuple[Plan, tuple[Rule, ...], list[str]]:
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path
+
+
+def plan_for_buffer(buffer: SourceFile, rules: tuple[Rule, ...], config: Config
+                    ) -> tuple[Plan, SourceFile, tuple[Rule, ...], list[str]]:
     """The project's plan for the buffer, narrowed to what editing the buffer alone can keep: the
-    plan, the rules that may run on it, and why the others do not (or what was offloaded instead)."""
-    project = _project_with(buffer, config)
+    plan, the buffer under its file's discovered path, the rules that may run on it, and why the
+    others do not (or what was offloaded instead)."""
+    project, buffer = _project_with(buffer, config)
     path = str(buffer.path)
     plan = build_plan(project, rules, config, [config.root])
     notes = []
@@ -57,8 +75,10 @@ def plan_for_buffer(buffer: SourceFile, rules: tuple[Rule, ...], config: Config)
     if crossing:
         name, paths = crossing[0]
         others = ", ".join(display_path(Path(p), Path.cwd()) for p in paths if p != path)
-        notes.append(f"making `{name}` async needs edits in other files ({others}): offloaded instead; "
-                     "run `awaitify fix` on the project to propagate")
+        notes.append(f"making `{name}` async needs edits in other files ({others}): this buffer's blocking "
+                     "calls are offloaded instead; run `awaitify fix` on the project to propagate")
+        # one plan for the buffer: its own closures are offloaded too (safe; `fix` on the project
+        # makes them async)
         plan = build_plan(project, rules, config.with_overrides(propagate="offload"), [config.root])
     kept = []
     for rule in rules:
@@ -67,7 +87,7 @@ def plan_for_buffer(buffer: SourceFile, rules: tuple[Rule, ...], config: Config)
             notes.append(f"{rule.code} not applied to this buffer alone: {why}; run `awaitify fix` on the project")
         else:
             kept.append(rule)
-    return plan, tuple(kept), notes
+    return plan, buffer, tuple(kept), notes
 
 
 def _tied_elsewhere(rule: Rule, plan: Plan, buffer: SourceFile, config: Config) -> str | None:
@@ -105,7 +125,7 @@ def fix_stdin(name: str, config: Config, rules: tuple[Rule, ...], check: bool, d
         sys.stdout.buffer.write(b"" if diff or check else source.raw)
         return 0
     rules = tuple(r for r in rules if not ignored_here(name, r, config, source.path))
-    plan, rules, notes = plan_for_buffer(source, rules, config)
+    plan, source, rules, notes = plan_for_buffer(source, rules, config)
     for note in notes:
         print(f"{name}: {note}", file=sys.stderr)
     result = fix_file(source, rules, config, plan.for_file(str(source.path)))
