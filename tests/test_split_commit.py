@@ -60,13 +60,55 @@ def test_commit_opens_one_branch_per_changeset_and_a_rerun_only_the_rest(repo: P
     assert sorted(p.name for p in out.glob("*.patch")) == sorted(g["patch"] for g in again)
 
 
-def test_a_changeset_whose_files_have_local_edits_gets_no_branch(repo: Path, tmp_path: Path, cli_here) -> None:
+@pytest.mark.parametrize("change", ["edited", "deleted", "renamed", "staged", "untracked"])
+def test_commit_refuses_when_files_the_run_reads_differ_from_head(repo: Path, tmp_path: Path, cli_here, change) -> None:
+    # the plan is made from the working tree but each branch starts at HEAD: a file deleted (or edited)
+    # without committing still calls, on the branch, a helper the branch made async
     api = repo / "pkg_01" / "api.py"
-    api.write_text(api.read_text() + "\n# local edit\n")
+    if change == "edited":
+        api.write_text(api.read_text() + "\n# local edit\n")
+    elif change == "deleted":
+        api.unlink()
+    elif change == "renamed":
+        git(repo, "mv", "pkg_01/api.py", "pkg_01/api_v2.py")
+    elif change == "staged":
+        api.write_text(api.read_text() + "\n# staged edit\n")
+        git(repo, "add", "pkg_01/api.py")
+    else:
+        (repo / "pkg_01" / "extra.py").write_text("import time\n\nasync def f():\n    time.sleep(1)\n")
+    code, out, err = cli_here(*ARGS, "--out", str(tmp_path / "out"), "--commit", ".", cwd=repo)
+    assert code == 2 and out == b""
+    assert len(err.strip().splitlines()) == 1 and "--commit: the working tree differs from HEAD" in err
+    assert "pkg_01/" in err
+    assert _branches(repo) == {} and not (tmp_path / "out").exists()
+
+
+def test_commit_ignores_changes_to_files_no_run_reads(repo: Path, tmp_path: Path, cli_here) -> None:
+    (repo / "NOTES.md").write_text("untracked notes\n")
     code, _, err = cli_here(*ARGS, "--out", str(tmp_path / "out"), "--commit", ".", cwd=repo)
-    assert code == 3
-    assert "error: " in err and "does not apply to HEAD" in err and "pkg-01" in err
-    assert len(_branches(repo)) == len(json.loads((tmp_path / "out" / "plan.json").read_text())["groups"]) - 1
+    assert code == 0, err
+    assert len(_branches(repo)) == len(json.loads((tmp_path / "out" / "plan.json").read_text())["groups"]) > 0
+
+
+def test_the_reviewed_case_a_deleted_caller_refuses_commit(tmp_path: Path, cli_here) -> None:
+    tree = tmp_path / "cm"
+    tree.mkdir()
+    (tree / "svc.py").write_text("import time\n\n\ndef helper():\n    time.sleep(0.01)\n    return 1\n")
+    (tree / "app.py").write_text("import svc\n\n\nasync def handler():\n    return svc.helper()\n")
+    (tree / "legacy.py").write_text("import svc\n\n\ndef old():\n    return svc.helper()\n")
+    init_repo(tree)
+    (tree / "legacy.py").unlink()
+    code, _, err = cli_here("fix", "--no-cache", "--split-by", "closure", "--out", str(tmp_path / "out"), "--commit", ".",
+                            cwd=tree)
+    assert code == 2 and "legacy.py" in err
+    assert _branches(tree) == {}
+    git(tree, "commit", "-q", "-am", "drop legacy")  # committed: the branch and the plan agree
+    code, _, err = cli_here("fix", "--no-cache", "--split-by", "closure", "--out", str(tmp_path / "out"), "--commit", ".",
+                            cwd=tree)
+    assert code == 0, err
+    branch = next(iter(_branches(tree)))
+    assert "async def helper" in git(tree, "show", f"{branch}:svc.py")
+    assert "await svc.helper()" in git(tree, "show", f"{branch}:app.py")
 
 
 @pytest.mark.parametrize(("args", "message"), [

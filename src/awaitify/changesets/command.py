@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from awaitify.changesets.commits import open_changesets
+from awaitify.changesets.commits import open_changesets, refuse_dirty
 from awaitify.changesets.describe import describe
 from awaitify.changesets.grouping import SPLITS
 from awaitify.changesets.output import group_dependencies, split, write
@@ -34,6 +34,8 @@ def run_split(result: RunResult, config: Config, split_by: str, out: Path, max_f
               max_lines: int | None, commit: bool, say) -> int:
     """Writes the changesets and returns how many there are; `say` prints one line to stderr."""
     cwd = Path.cwd()
+    if commit:
+        refuse_dirty(cwd)  # before anything is written: the plan must be made from HEAD's bytes
     plan = split(result, config, split_by, max_files, max_lines, cwd)
     write(plan, result, config, out, cwd)
     say(f"awaitify: {len(plan.groups)} changeset{'s' if len(plan.groups) != 1 else ''} written to {out} "

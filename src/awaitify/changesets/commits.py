@@ -55,6 +55,45 @@ def existing_branches(cwd: Path) -> dict[str, str]:
     return found
 
 
+# What a run reads besides the Python files: the settings (pyproject.toml, awaitify.toml, setup.cfg...),
+# the owners (--split-by codeowners) and what discovery skips.
+_READ_SUFFIXES = (".py", ".pyi", ".toml", ".cfg", ".ini")
+_READ_NAMES = ("CODEOWNERS", ".gitignore")
+
+
+def dirty_inputs(cwd: Path) -> list[str]:
+    """The files `git status` shows changed that the run may have read, so the plan (made from the working
+    tree) may not match HEAD, where each branch starts: any change (modified, deleted, renamed, staged,
+    untracked) to a Python file, a settings file or CODEOWNERS/.gitignore. A branch built from HEAD with
+    a plan made from other bytes could call a function sync that the branch made async."""
+    proc = _git(["status", "--porcelain", "-z", "--untracked-files=all"], cwd)
+    if proc.returncode:
+        raise UsageError(f"--commit: {_err(proc)}")
+    entries = proc.stdout.decode("utf-8", "surrogateescape").split("\0")
+    dirty, old_path_next = [], False
+    for entry in entries:
+        if not entry:
+            continue
+        # -z puts a rename's (or copy's) old path, with no status, in the entry after it
+        status, paths = ("", [entry]) if old_path_next else (entry[:2], [entry[3:]])
+        old_path_next = "R" in status or "C" in status
+        if any(_read_by_a_run(path) for path in paths):
+            dirty.append(entry if not status else entry[3:])
+    return dirty
+
+
+def _read_by_a_run(path: str) -> bool:
+    return path.endswith(_READ_SUFFIXES) or path.rstrip("/").rpartition("/")[2] in _READ_NAMES
+
+
+def refuse_dirty(cwd: Path) -> None:
+    dirty = dirty_inputs(cwd)
+    if dirty:
+        more = f" and {len(dirty) - 3} more" if len(dirty) > 3 else ""
+        raise UsageError(f"--commit: the working tree differs from HEAD in files the run reads "
+                         f"({', '.join(dirty[:3])}{more}); each branch starts at HEAD, so commit or stash them first")
+
+
 def open_changesets(groups: list[Group], messages: dict[str, str], cwd: Path) -> Opened:
     """`messages`: changeset id -> commit message (the description)."""
     top = _git(["rev-parse", "--show-toplevel"], cwd)
