@@ -297,3 +297,17 @@ def test_the_settings_for_one_module_follow_its_own_runtime() -> None:
     assert config_for_module(Config(), "import trio\n").target == "trio"
     assert config_for_module(Config(target="anyio"), "import asyncio\n").target == "anyio"  # anyio runs on asyncio
     assert config_for_module(Config().with_overrides(target="asyncio"), "import trio\n").target == "asyncio"  # the setting wins
+
+
+def test_in_a_mixed_project_an_async_module_naming_no_runtime_is_named(tmp_path: Path, cli_here) -> None:
+    """svc.py runs under asyncio (main_asyncio.py) but imports no runtime itself, in a project that
+    also holds a trio program: which API it needs cannot be read from it, so the run says so."""
+    write_tree(tmp_path, {
+        "svc.py": "import time\n\n\nasync def handler():\n    time.sleep(0.01)\n    return 1\n",
+        "main_asyncio.py": "import asyncio\n\nimport svc\n\nprint(asyncio.run(svc.handler()))\n",
+        "other_trio.py": "import trio\n\n\nasync def job():\n    await trio.sleep(0)\n",
+    })
+    code, _, err = cli_here("fix", "--no-cache", ".")
+    assert code == 0, err
+    assert "svc.py:1:1 needs review: this module names no async runtime in a project that mixes trio and asyncio" in err
+    assert "main_asyncio.py:1:1 needs review" not in err  # it names its runtime (and has no async def)

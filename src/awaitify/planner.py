@@ -35,7 +35,7 @@ from awaitify.plan import FilePlan, Plan
 from awaitify.public_api import PublicApi
 from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, ignored_here, planner_modules
-from awaitify.runtime import AMBIGUOUS, config_for_module, differing_modules, module_runtime, why_ambiguous
+from awaitify.runtime import AMBIGUOUS, config_for_module, differing_modules, module_runtime, why_ambiguous, why_unnamed
 from awaitify.source import SourceFile
 from awaitify.suppress import is_suppressed, suppressions
 from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC, CallSite, Ref, has_async_def
@@ -664,13 +664,19 @@ def build_plan(
 
 def _mixed_runtimes(plan: Plan, sources: list[SourceFile], config: Config) -> None:
     """A module whose imports name both trio and asyncio (awaitify.runtime) is listed in needs-review:
-    the rewrite writes the run's runtime API there. A module on one other runtime gets its own API
-    (transform: `config_for_module`)."""
+    the rewrite writes the run's runtime API there; so is, in a project that mixes runtimes, an async
+    module that names none (its callers may run it on either loop). A module on one other runtime
+    gets its own API (transform: `config_for_module`)."""
     texts = {str(s.path): s.text for s in sources if has_async_def(s.text)}
     displays = {str(s.path): s.display for s in sources}
     for path, runtime in sorted(differing_modules(config, texts).items()):
         if runtime == AMBIGUOUS:
             plan.needs_review.append((displays[path], 1, 1, why_ambiguous(config.target)))
+    spelled = {word for s in sources for word in ("trio", "asyncio") if word in s.text}
+    if len(spelled) == 2 and differing_modules(config, {str(s.path): s.text for s in sources}):
+        # a mixed project (a module, async or not, runs another loop): one naming none may run on either
+        for path in sorted(p for p, text in texts.items() if module_runtime(text) is None):
+            plan.needs_review.append((displays[path], 1, 1, why_unnamed(config.target)))
 
 
 def _planned_entries(plan: Plan) -> list[tuple[str, dict]]:

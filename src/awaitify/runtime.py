@@ -116,6 +116,12 @@ def config_for_module(config: Config, text: str) -> Config:
     return config
 
 
+def why_unnamed(project: str) -> str:
+    """The needs-review line for an async module naming no runtime in a project that mixes them."""
+    return (f"this module names no async runtime in a project that mixes trio and asyncio: the rewrite writes "
+            f"{project}'s API here; check which loop runs it, or set `target` for a run over its package alone")
+
+
 def why_ambiguous(project: str) -> str:
     """The needs-review line for a module importing both trio and asyncio."""
     return (f"this module imports both trio and asyncio: its runtime is ambiguous, and the rewrite writes "
