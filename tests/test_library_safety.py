@@ -11,6 +11,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from inprocess_cli import cli_here  # noqa: F401  (a fixture)
 
 LIBRARY = {
@@ -244,3 +246,56 @@ def test_code_lines_of_markdown_and_rst() -> None:
     assert [line.strip() for line in code_lines(markdown)] == ["fenced(1)", "prompt(2)"]
     rst = "Use it::\n\n    literal(3)\n\nProse again(4).\n\n.. code-block:: python\n\n   block(5)\n"
     assert [line.strip() for line in code_lines(rst, rst=True) if line.strip()] == ["literal(3)", "block(5)"]
+
+
+# --- an __all__ computed or changed at import time is unknown, not empty -----------------------------
+
+@pytest.mark.parametrize("declared", [
+    '_BASE = ["load"]\n__all__ = _BASE + ["save"]\n',
+    '__all__ = ["save"]\n__all__ += ["load"]\n',
+    '__all__ = ["save"]\n__all__.extend(["load"])\n',
+    '__all__ = [name for name in ("load", "save")]\n',
+])
+def test_an_all_that_is_not_one_plain_literal_leaves_the_name_rule(tmp_path: Path, cli_here, declared) -> None:
+    write(tmp_path, {"pyproject.toml": '[project]\nname = "mylib"\nversion = "0.1"\n', "mylib/__init__.py": "",
+                     "mylib/core.py": declared + textwrap.dedent("""
+
+                         import time
+
+
+                         def load(path):
+                             time.sleep(0.01)
+                             return path
+
+
+                         async def serve(path):
+                             return load(path)
+                         """)})
+    script = "import asyncio, json\nfrom mylib import core\nprint(json.dumps([core.load('a'), asyncio.run(core.serve('b'))]))"
+
+    def run() -> list:
+        proc = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-c", script], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr  # a caller outside the project calls load() sync
+        return json.loads(proc.stdout)
+
+    before = run()
+    code, out, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", "--format", "json", ".")
+    assert code == 0, err
+    assert [u["message"].split("`")[1] for u in json.loads(out)["unsafe_not_applied"]] == ["mylib.core.load"]
+    text = (tmp_path / "mylib/core.py").read_text()
+    assert "\ndef load(path):" in text and "return await asyncio.to_thread(load, path)" in text
+    assert run() == before == ["a", "b"]
+
+
+def test_literal_all() -> None:
+    import ast
+
+    from awaitify.public_api import literal_all
+
+    assert literal_all(ast.parse('__all__ = ["a", "b"]')) == {"a", "b"}
+    assert literal_all(ast.parse('__all__: tuple = ("a",)')) == {"a"}
+    assert literal_all(ast.parse('x = 1')) is None
+    for text in ('__all__ = ["a"]\n__all__.append("b")', '__all__ = ["a"]\n__all__ = ["b"]', '__all__ = ["a", B]',
+                 'if X:\n    __all__ = ["a"]', '__all__ = ["a"]\ndef f():\n    global __all__\n    __all__[0] = "c"'):
+        assert literal_all(ast.parse(text)) is None, text

@@ -8,7 +8,9 @@ Making such a function `async def` is an unsafe fix (awaitify.planner). A functi
 - the project's docs call it: `name(` in a code block of README*, docs/**/*.md or *.rst (fenced
   blocks, rst literal and code blocks, `>>>` lines);
 - otherwise by name: no part of its module path or qualified name has a leading underscore, and,
-  when its module has an `__all__`, that list names it (or its class).
+  when its module has an `__all__`, that list names it (or its class). Only a plain literal list or
+  tuple of strings assigned once counts; an `__all__` computed (`_BASE + ["save"]`) or changed
+  anywhere (`+=`, `.extend()`) is unknown, and the name rule alone applies.
 
 Folders a distribution does not ship (examples/, scripts/, docs/, tests/...) are never API.
 """
@@ -68,8 +70,9 @@ class PublicApi:
 
     @functools.cache  # noqa: B019 - one instance per plan
     def _facts(self, path: str) -> tuple[frozenset[str] | None, tuple[tuple[str, str], ...]]:
-        """The module's `__all__` (a literal list or tuple of strings at module level; None without
-        one), and its `from module import name [as alias]` imports as (alias, absolute dotted)."""
+        """The module's `__all__` (None unless it is one plain literal list or tuple of strings,
+        assigned once at module level and never changed), and its `from module import name [as alias]`
+        imports as (alias, absolute dotted)."""
         text = self.index.texts.get(path, "")
         if "__all__" not in text and not path.endswith("__init__.py"):
             return None, ()
@@ -77,18 +80,12 @@ class PublicApi:
             tree = ast.parse(text)
         except UNPARSABLE:
             return None, ()
-        listed: set[str] | None = None
         imports: list[tuple[str, str]] = []
         for node in tree.body:
-            if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
-                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-                if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
-                    names = _strings(node.value)
-                    listed = (listed or set()) | names if isinstance(node, ast.AugAssign) or listed is None else names
-            elif isinstance(node, ast.ImportFrom):
+            if isinstance(node, ast.ImportFrom):
                 module = self.index._absolute(path, "." * node.level + (node.module or ""))
                 imports += [(a.asname or a.name, f"{module}.{a.name}") for a in node.names if a.name != "*"]
-        return (frozenset(listed) if listed is not None else None), tuple(imports)
+        return literal_all(tree), tuple(imports)
 
     @functools.cached_property
     def exported(self) -> frozenset[tuple[str, str]]:
@@ -175,7 +172,35 @@ def code_lines(text: str, rst: bool = False) -> list[str]:
     return lines
 
 
-def _strings(value: ast.expr) -> set[str]:
-    if isinstance(value, (ast.List, ast.Tuple)):
-        return {e.value for e in value.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)}
-    return set()
+def literal_all(tree: ast.Module) -> frozenset[str] | None:
+    """The names `__all__` lists, when it is known: one `__all__ = [...]` (or a tuple) of string
+    literals at module level, and nothing else in the module writes it (no second assignment, `+=`,
+    `.extend()`/`.append()`, item assignment). Anything else (`_BASE + ["save"]`, a list built at
+    import time) is unknown: None, so the name rule applies instead of an empty list that would make
+    every function look private."""
+    if sum(_writes_all(node) for node in ast.walk(tree)) != 1:
+        return None
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        if any(_is_all(t) for t in targets) and node.value is not None:
+            value = node.value
+            if isinstance(value, (ast.List, ast.Tuple)) and all(
+                    isinstance(e, ast.Constant) and isinstance(e.value, str) for e in value.elts):
+                return frozenset(e.value for e in value.elts)
+    return None  # the one write is not a literal at module level
+
+
+def _writes_all(node: ast.AST) -> bool:
+    """`node` stores, deletes or changes `__all__`: any assignment (`=`, `+=`, for, with, :=, del), a
+    method (`.extend()`, `.append()`...) or an item write."""
+    if isinstance(node, ast.Name):
+        return node.id == "__all__" and not isinstance(node.ctx, ast.Load)
+    if isinstance(node, ast.Attribute):
+        return _is_all(node.value)
+    if isinstance(node, ast.Subscript):
+        return _is_all(node.value) and not isinstance(node.ctx, ast.Load)
+    return False
+
+
+def _is_all(node: ast.AST) -> bool:
+    return isinstance(node, ast.Name) and node.id == "__all__"
