@@ -720,6 +720,17 @@ class ProjectIndex:
         return [], False, None
 
 
+def import_roots(project_root: Path, paths: list[Path]) -> list[Path]:
+    """The folders module names are resolved from: each folder given, the project's root, and the
+    `src/` folder of each."""
+    roots: list[Path] = []
+    for base in [*(p.resolve() for p in paths if p.is_dir()), project_root.resolve()]:
+        for root in (base, base / "src"):
+            if root.is_dir() and root not in roots:
+                roots.append(root)
+    return roots
+
+
 def build_index(store: SummaryStore, roots: list[Path], full: bool = False) -> ProjectIndex:
     index = ProjectIndex(store, roots)
     if full:

@@ -29,7 +29,7 @@ from awaitify.dynamic_access import IMPORTED as IMPORTED_ACCESS
 from awaitify.dynamic_access import MODULE as MODULE_ACCESS
 from awaitify.dynamic_access import DynamicAccess, dynamic_accesses
 from awaitify.entry_points import entry_points, has_project_metadata
-from awaitify.index import Edge, FuncId, ProjectIndex, SummaryStore, build_index
+from awaitify.index import Edge, FuncId, ProjectIndex, SummaryStore, build_index, import_roots
 from awaitify.offload_refusals import hands_back, lazy_result
 from awaitify.plan import FilePlan, Plan
 from awaitify.public_api import PublicApi
@@ -594,15 +594,6 @@ class Propagator:
         return lazy_result(self.index, self.thread_bound, fid)
 
 
-def _roots(config: Config, paths: list[Path]) -> list[Path]:
-    roots: list[Path] = []
-    for base in [*(p.resolve() for p in paths if p.is_dir()), config.root.resolve()]:
-        for root in (base, base / "src"):
-            if root.is_dir() and root not in roots:
-                roots.append(root)
-    return roots
-
-
 def _refused_calls(plan: Plan) -> dict[tuple[str, int], str]:
     """The `refused_calls` facts of codemod planners ([line, why]: calls their rule would refuse), taken out
     of the files' facts: they are for propagation only, and facts alone make a rule run on a file."""
@@ -640,7 +631,7 @@ def build_plan(
     if not blocking and not offload:
         return plan
     store = store or SummaryStore({str(s.path): s.text for s in sources})
-    index = build_index(store, _roots(config, paths or []), full=full_index)
+    index = build_index(store, import_roots(config.root, paths or []), full=full_index)
     planned = _add_calls_from_async(plan, index)
     propagator = Propagator(index, config, blocking, frozenset(offload), scope, top_down=not full_index)
     for _, entry in planned:

@@ -15,9 +15,8 @@ from awaitify.audit.scan import FileScan, Site, may_hold_anywhere_finding, scan
 from awaitify.config import Config
 from awaitify.discovery import repo_relative
 from awaitify.gc_tuning import fewer_collections
-from awaitify.index import SummaryStore, build_index
+from awaitify.index import SummaryStore, build_index, import_roots
 from awaitify.reachable import AsyncReach
-from awaitify.planner import _roots
 from awaitify.rules import Rule, all_rules, ignored_here, planner_modules
 from awaitify.cache import Cache, content_key, save_last
 from awaitify.pool import Pool, focus_one, outline_one, pool_mapper, text_size
@@ -175,7 +174,7 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
         store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary, outline_mapper=pool_mapper(scans.pool, outline_one),
                              focus_mapper=pool_mapper(scans.pool, focus_one),
                              outlines=cache.outlines(plain_keys))
-        index = build_index(store, _roots(config, paths))
+        index = build_index(store, import_roots(config.root, paths))
         configured = set(config.blocking_calls)
         barrier = lambda fid: index.display_name(fid) in configured  # noqa: E731
         scanned()
