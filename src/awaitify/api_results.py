@@ -7,6 +7,7 @@ lines and columns are 1-based, and always the original file's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -110,6 +111,12 @@ class FileChange:
     patch: bytes  # this file's part of the unified diff
 
 
+def fails_check(changed: bool, skip_reasons: Iterable[str]) -> bool:
+    """`fix --check` fails when a file would change, or one does not parse (as `check` reports it,
+    AW000): the one rule for the command and the API."""
+    return changed or any(reason.startswith("cannot parse") for reason in skip_reasons)
+
+
 @dataclass(frozen=True)
 class FixResult:
     """What `fix` returns: the same run as `awaitify fix`, whether or not it wrote."""
@@ -136,8 +143,8 @@ class FixResult:
 
     @property
     def check_fails(self) -> bool:
-        """What makes `awaitify fix --check` exit 1: a file would change, or one does not parse."""
-        return bool(self.files) or any(s.reason.startswith("cannot parse") for s in self.skipped)
+        """What makes `awaitify fix --check` exit 1 (`fails_check`)."""
+        return fails_check(bool(self.files), (s.reason for s in self.skipped))
 
     @property
     def patch_text(self) -> str:

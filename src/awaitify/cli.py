@@ -16,6 +16,7 @@ except ImportError:  # pragma: no cover - depends on the installed typer
     from click import exceptions as click_exceptions
 
 from awaitify import __version__
+from awaitify.api_results import fails_check
 from awaitify.audit.formats import FORMATS, render, statistics, text
 from awaitify.commands import load_settings, run_check
 from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config
@@ -270,7 +271,7 @@ def fix(
         _report_verify(applied, console)
         if _apply_exit(applied) is not None:
             raise typer.Exit(_apply_exit(applied))
-    if check and (result.changed or any((r.error or "").startswith("cannot parse") for r in result.skipped)):
+    if check and fails_check(bool(result.changed), (r.error or "" for r in result.skipped)):
         raise typer.Exit(EXIT_CHANGES)  # a file that does not parse fails the check, as in `awaitify check` (AW000)
 
 
