@@ -114,6 +114,42 @@ def _is_name(expr: cst.BaseExpression, name: str) -> bool:
     return isinstance(expr, cst.Name) and expr.value == name
 
 
+def _inert(expr: cst.BaseExpression) -> bool:
+    """Evaluating `expr` runs no code of the program's: a name, an attribute of one, a literal of those."""
+    if isinstance(expr, (cst.Name, cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary)):
+        return True
+    if isinstance(expr, cst.Attribute):
+        return _inert(expr.value)
+    if isinstance(expr, cst.ConcatenatedString):
+        return _inert(expr.left) and _inert(expr.right)
+    if isinstance(expr, (cst.Tuple, cst.List, cst.Set)):
+        return all(isinstance(e, cst.Element) and _inert(e.value) for e in expr.elements)  # no *starred
+    if isinstance(expr, cst.Dict):
+        return all(isinstance(e, cst.DictElement) and _inert(e.key) and _inert(e.value) for e in expr.elements)
+    return False
+
+
+def _json_helper_at(args: Sequence[cst.Arg]) -> cst.Arg | str | None:
+    """Where `**_requests_json(json, headers)` goes: at the first of `json=` and `headers=`, its arguments in
+    their order, so they are evaluated as written; a reason to refuse when an argument between the two
+    would then run after the later one."""
+    at = [i for i, a in enumerate(args) if a.keyword is not None and a.keyword.value in ("json", "headers")]
+    if not any(args[i].keyword.value == "json" for i in at):  # type: ignore[union-attr]
+        return None
+    between = args[at[0] + 1:at[-1]]
+    if not _inert(args[at[-1]].value) and not all(_inert(a.value) for a in between):
+        return (f"{' and '.join(a.keyword.value + '=' for a in between if a.keyword)} between json= and headers= would be "
+                "evaluated after both once they are handed to one helper; put json= and headers= side by side")
+    return args[at[0]]
+
+
+def _constructs_auth(expr: cst.BaseExpression) -> bool:
+    """`SomethingAuth(...)`: a class's instance, never None."""
+    func = expr.func if isinstance(expr, cst.Call) else None
+    last = func.attr if isinstance(func, cst.Attribute) else func
+    return isinstance(last, cst.Name) and last.value.endswith("Auth")
+
+
 def _kw(name: str, value: cst.BaseExpression) -> cst.Arg:
     return cst.Arg(value=value, keyword=cst.Name(name), equal=cst.AssignEqual(
         whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")))
@@ -909,6 +945,11 @@ class RequestsToHttpx(AwaitifyCodemod):
         keywords = {a.keyword.value: a for a in updated.args if a.keyword is not None}
         if "json" in keywords and "data" in keywords:
             return "json= with data=: requests sends data= and drops json= (unless data= is empty); pass one of them"
+        if "json" in keywords and "files" in keywords:  # httpx would send the json= body, requests the multipart one
+            return "json= with files=: requests sends the files (multipart) and drops json=; pass one of them"
+        json_at = _json_helper_at(updated.args)
+        if isinstance(json_at, str):
+            return json_at
         for arg in updated.args:
             if arg.star:
                 return "*args/**kwargs may carry arguments httpx takes elsewhere"
@@ -931,20 +972,30 @@ class RequestsToHttpx(AwaitifyCodemod):
                 request_args.append(arg.with_changes(keyword=cst.Name("content")))
             elif key == "data" and not isinstance(arg.value, (cst.Dict, cst.DictComp)):
                 return "data= of a type awaitify cannot see: httpx sends str/bytes with content= and forms with data="
-            elif key == "json":  # requests' bytes and Content-Type (`_requests_helpers`)
-                headers = keywords.get("headers")
-                args = [cst.Arg(arg.value), *([cst.Arg(headers.value)] if headers is not None else [])]
+            elif key in ("json", "headers") and "json" in keywords and arg is not json_at:
+                continue  # (handed to the json= helper, written where the first of the two stood)
+            elif key in ("json", "headers") and "json" in keywords:  # requests' bytes and Content-Type (`_requests_helpers`)
+                pair = [a for a in updated.args if a.keyword is not None and a.keyword.value in ("json", "headers")]
+                args = ([cst.Arg(a.value) for a in pair] if pair[0].keyword.value == "json"  # evaluated in their order
+                        else [_kw("headers", pair[0].value), _kw("value", pair[1].value)])
                 self.record(original, f"json= -> **{self._helper(helpers.JSON)}(...): the body requests sends (\", \" and \": \" "
                             "separators, non-ASCII escaped) and its Content-Type unless the headers set one; httpx writes "
                             "compact JSON", dependent=True)
                 request_args.append(cst.Arg(cst.Call(cst.Name(self._helper(helpers.JSON)), with_commas(args)), star="**"))
-            elif key == "headers" and "json" in keywords:
-                continue  # (handed to the json= helper)
             elif key == "params" and not helpers.literal_params(arg.value):
                 self.record(original, f"params= -> {self._helper(helpers.PARAMS)}(...): requests leaves out None values and "
                             "writes values with str(); httpx sends `key=` for None and `true` for True", dependent=True)
                 call = cst.Call(cst.Name(self._helper(helpers.PARAMS)), [cst.Arg(arg.value)])
                 request_args.append(arg.with_changes(value=call))
+            elif key == "auth" and _is_name(arg.value, "None"):
+                continue  # requests: no auth= given, so .netrc applies; httpx's auth=None would turn it off
+            elif key == "auth" and isinstance(arg.value, (cst.Name, cst.Attribute)) and _inert(arg.value):
+                default = cst.Attribute(cst.Name(self.client_module), cst.Name("USE_CLIENT_DEFAULT"))  # None: .netrc, as requests
+                request_args.append(arg.with_changes(value=cst.IfExp(
+                    test=cst.Comparison(arg.value, [cst.ComparisonTarget(cst.IsNot(), cst.Name("None"))]),
+                    body=arg.value, orelse=default)))
+            elif key == "auth" and not (isinstance(arg.value, cst.Tuple) or _constructs_auth(arg.value)):
+                return "auth= that may be None: requests then applies .netrc, httpx sends no credentials; name it first"
             elif key == "proxies":
                 proxy = self._single_proxy(arg.value)
                 if proxy is None:

@@ -161,6 +161,25 @@ async def encoding_set(url):
 async def hops(url):
     r = requests.get(url)
     return r.status_code, len(r.history)
+
+
+async def json_with_files(url):
+    return requests.post(url, json={"k": 1}, files={"f": ("f.txt", b"hi")}).json()["content_type"][0].split(";")[0]
+
+
+async def json_headers_order(url):
+    seen = []
+
+    def part(name, value):
+        seen.append(name)
+        return value
+
+    r = requests.post(url, headers=part("headers", {"X-Test": "s"}), json=part("json", {"k": 1}))
+    return seen, r.json()["x_test"]
+
+
+async def who_none(url, auth=None):
+    return requests.get(url, auth=auth).json()["authorization"], requests.get(url, auth=None).json()["authorization"]
 '''
 
 
@@ -312,3 +331,23 @@ def test_the_text_of_an_error_response_decoded_as_requests_decodes_it(project, b
     kind, (status, text) = same(project, "error_text", f"{base}/typed?charset=utf-8&type=text/html&status=502")
     assert (kind, status) == ("value", 502) and text == "Zoë's café: ÿ".encode().decode("latin-1")
     assert "return exc.response.status_code, _requests_text(exc.response)" in project.text
+
+
+def test_json_with_files_refused_as_requests_sends_the_files(project, base) -> None:
+    kind, content_type = same(project, "json_with_files", base + "/echo")
+    assert (kind, content_type) == ("value", "multipart/form-data")
+    assert 'requests.post(url, json={"k": 1}, files=' in project.text
+    assert any("json= with files=" in d.message for d in project.diagnostics)
+
+
+def test_json_and_headers_evaluated_in_their_order(project, base) -> None:
+    assert same(project, "json_headers_order", base + "/echo") == ("value", (["headers", "json"], "s"))
+    assert "_requests_json(headers=part(" in project.text
+
+
+def test_auth_none_keeps_netrc(project, base, tmp_path, monkeypatch) -> None:
+    (tmp_path / "netrc").write_text("machine 127.0.0.1 login u password p\n")
+    monkeypatch.setenv("NETRC", str(tmp_path / "netrc"))
+    assert same(project, "who_none", base + "/echo") == ("value", ("Basic dTpw", "Basic dTpw"))
+    assert same(project, "who_none", base + "/echo", ("x", "y")) == ("value", ("Basic eDp5", "Basic dTpw"))
+    assert "auth=auth if auth is not None else" in project.text
