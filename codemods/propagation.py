@@ -37,6 +37,12 @@ RULE = PROPAGATION
 CONSUMERS = frozenset(f"builtins.{name}" for name in ("list", "tuple", "set", "frozenset", "dict", "sorted", "sum", "min", "max"))
 
 
+def _walk(node: cst.CSTNode):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
 class ApplyPropagationPlan(AwaitifyCodemod):
     RULE = RULE
     DESCRIPTION = __doc__
@@ -47,6 +53,7 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         self._names: list[tuple[str, bool]] = []  # (qualname, is a function) of enclosing defs
         self._consumed: set[int] = set()  # offloaded generator calls a consumer runs to the end
         self._consumer_of: dict[int, cst.Call] = {}  # consuming call -> the generator call it runs whole
+        self._not_moved: dict[int, tuple[str, cst.Call]] = {}  # generator call -> (why, its consumer): refused
 
     def _qualname(self, name: str) -> str:
         if not self._names:
@@ -102,7 +109,26 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         kind = self.plan.offload_kinds.get(self._call_position(inner))
         if kind == "iterator" and len(args) > 1:
             return None  # the consumer's other arguments would move into the thread too: refused
-        return inner if kind in ("generator", "iterator") else None
+        if kind not in ("generator", "iterator"):
+            return None
+        why = self._not_movable(node, inner, kind)
+        if why:
+            self._not_moved[id(inner)] = (why, node)
+            return None
+        return inner
+
+    def _not_movable(self, consumer: cst.Call, inner: cst.Call, kind: str) -> str | None:
+        """As awaitify.offload_refusals.not_movable (what `check` says): a `key=` function that is not a
+        builtin would run in the thread; for a lazy iterator, a called expression holding a call
+        (`get_db().rows(q)`) would be evaluated there, after the arguments."""
+        key = next((arg.value for arg in consumer.args if arg.keyword is not None and arg.keyword.value == "key"), None)
+        if key is not None and not (isinstance(key, cst.Name) and key.value == "None"):
+            name = self.qualified_name(key)
+            if name is None or not name.startswith("builtins."):
+                return "key"
+        if kind == "iterator" and any(isinstance(node, cst.Call) for node in _walk(inner.func)):
+            return "call"
+        return None
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         pos = self._call_position(original)
@@ -124,7 +150,9 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         if pos in self.plan.offload_calls:
             kind = self.plan.offload_kinds.get(pos)
             if kind is not None:
-                if id(original) not in self._consumed:
+                if id(original) in self._not_moved:
+                    self._refuse_move(original, *self._not_moved[id(original)])
+                elif id(original) not in self._consumed:
                     self._refuse_offload(original, kind)
                 return updated
             self.record(original, self.plan.offload_calls[pos])
@@ -188,6 +216,18 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         self.diagnose(call, f"`{name}()` is a generator: a thread would only build it, and its blocking body would still "
                       "run on the loop wherever it is iterated; left as it is. Consume it whole in a thread when it is "
                       f"finite (`await asyncio.to_thread(list, {name}(...))`), or make it an async generator by hand")
+
+    def _refuse_move(self, call: cst.Call, why: str, consumer: cst.Call) -> None:
+        name, by = self._shown(call.func), self._shown(consumer.func)
+        if why == "key":
+            self.diagnose(call, f"`{name}()` is consumed whole by `{by}()`, but offloading that would run its `key=` "
+                          "function in the worker thread too, and the tool cannot tell whether it touches state bound "
+                          f"to the loop's thread; left as it is. Offload only the reading (`items = await asyncio.to_thread("
+                          f"list, {name}(...))`), then `{by}(items, key=...)` on the loop")
+            return
+        self.diagnose(call, f"`{name}()` returns a lazy iterator, and consuming it in a thread would evaluate `{name}` "
+                      "there too, with the call it holds run after the arguments, in the worker thread; left as it is. "
+                      f"Bind the object first (`obj = ...`), then `{by}(obj.method(...))`")
 
     def _shown(self, func: cst.BaseExpression) -> str:
         return self.module_node.code_for_node(func) if hasattr(self, "module_node") else "the function"

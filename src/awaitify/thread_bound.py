@@ -260,7 +260,7 @@ class ThreadBound:
         return self._direct[fid]
 
     def _touches(self, module: _Module, node: ast.AST, qualname: str) -> str | None:
-        local = _local_names(node)
+        local = local_names(node)
         cls = _enclosing_class(module, qualname)
         for expr in _chains(node):
             bound = self._bound_at(module, expr, local, cls)
@@ -328,7 +328,7 @@ class ThreadBound:
         if caller is not None:
             for node in ast.walk(caller):
                 module._bind_assignment(node, own, lambda name: name)
-        local = _local_names(caller) - set(own) if caller is not None else set()
+        local = local_names(caller) - set(own) if caller is not None else set()
         cls = _enclosing_class(module, edge.site.owner)
         for arg in [*call.args, *(k.value for k in call.keywords)]:
             for expr in _chains(arg):
@@ -356,7 +356,7 @@ def _enclosing_class(module: _Module, qualname: str) -> str | None:
     return cls if cls in module.classes else None
 
 
-def _local_names(node: ast.AST) -> set[str]:
+def local_names(node: ast.AST) -> set[str]:
     """Names a function binds itself (parameters, assignments, imports, loops), minus `global` ones."""
     names: set[str] = set()
     declared: set[str] = set()
