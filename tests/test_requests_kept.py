@@ -178,6 +178,38 @@ async def json_headers_order(url):
     return seen, r.json()["x_test"]
 
 
+async def session_params(url, extra):
+    s = requests.Session()
+    s.params = {"a": "1", "b": "2"}
+    r = s.get(url, params=extra)
+    s.close()
+    return r.json()["query"]
+
+
+async def session_params_literal(url):
+    s = requests.Session()
+    s.params = {"a": "1", "n": 2}
+    r = s.get(url, params={"b": 2.5, "a": "x"})
+    s.close()
+    return r.json()["query"]
+
+
+async def session_params_value(url, value):
+    s = requests.Session()
+    s.params = {"a": value, "b": "2"}
+    r = s.get(url)
+    s.close()
+    return r.json()["query"]
+
+
+async def session_auth_none(url):
+    s = requests.Session()
+    s.auth = None
+    r = s.get(url)
+    s.close()
+    return r.json()["authorization"]
+
+
 async def who_none(url, auth=None):
     return requests.get(url, auth=auth).json()["authorization"], requests.get(url, auth=None).json()["authorization"]
 '''
@@ -351,3 +383,26 @@ def test_auth_none_keeps_netrc(project, base, tmp_path, monkeypatch) -> None:
     assert same(project, "who_none", base + "/echo") == ("value", ("Basic dTpw", "Basic dTpw"))
     assert same(project, "who_none", base + "/echo", ("x", "y")) == ("value", ("Basic eDp5", "Basic dTpw"))
     assert "auth=auth if auth is not None else" in project.text
+
+
+@pytest.mark.parametrize("extra, sent", [({"a": None}, "b=2"), ({"b": None, "c": True}, "a=1&c=True"),
+                                         ([("c", "3")], "c=3"), ("c=3", "c=3"), (None, "a=1&b=2")])
+def test_session_params_merged_as_requests_merges_them(project, base, extra, sent) -> None:
+    assert same(project, "session_params", base + "/echo", extra) == ("value", sent)  # only a dict merges in requests
+    assert same(project, "session_params_literal", base + "/echo") == ("value", "a=x&n=2&b=2.5")
+    assert "r = await s.get(url, params={\"b\": 2.5, \"a\": \"x\"}" in project.text  # a dict of plain values merges alike
+    assert any("whose params are set" in d.message for d in project.diagnostics)
+
+
+@pytest.mark.parametrize("value", [None, True, b"x", 1])
+def test_session_params_of_any_value_as_requests_sends_them(project, base, value) -> None:
+    kind, query = same(project, "session_params_value", base + "/echo", value)
+    assert kind == "value" and query.endswith("b=2")
+    assert any("`s.params = ...` with values that may be None" in d.message for d in project.diagnostics)
+
+
+def test_session_auth_none_keeps_netrc(project, base, tmp_path, monkeypatch) -> None:
+    (tmp_path / "netrc").write_text("machine 127.0.0.1 login u password p\n")
+    monkeypatch.setenv("NETRC", str(tmp_path / "netrc"))
+    assert same(project, "session_auth_none", base + "/echo") == ("value", "Basic dTpw")
+    assert any("`s.auth = ...` that may be None" in d.message for d in project.diagnostics)

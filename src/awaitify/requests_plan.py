@@ -340,10 +340,22 @@ def _session_use(facts: _Facts, use: ast.Name, name: str, region: list[ast.stmt]
                 _no_content_type(facts, n) for n in facts.names.get(name, [])):
             raise _Refused(f"`{name}.{attr.attr}(json=...)` on a session whose headers are set: requests keeps a Content-Type "
                            "they set, the json= body awaitify writes would replace it")
+        params = next((kw.value for kw in parent.keywords if kw.arg == "params"), None)
+        if params is not None and not _plain_params(params) and not all(
+                _no_params(facts, n) for n in facts.names.get(name, [])):
+            raise _Refused(f"`{name}.{attr.attr}(params=...)` on a session whose params are set: requests merges only a "
+                           "dict into them and drops the keys it sets to None, httpx would keep them; pass a dict literal of "
+                           "strings and numbers")
         why = requests_responses.flow(parent, facts.parents, facts.names, on_session)
         if why:
             raise _Refused(f"a response of `{name}.{attr.attr}()`: {why}")
         found.calls.append(parent)
+    elif stored and attr.attr == "params" and not _plain_params(getattr(facts.parent(attr), "value", None)):
+        raise _Refused(f"`{name}.params = ...` with values that may be None, True or bytes: requests leaves out None "
+                       "and writes str(value), httpx writes `key=` and `true`; use a dict literal of strings and numbers")
+    elif stored and attr.attr == "auth" and not _never_none_auth(getattr(facts.parent(attr), "value", None)):
+        raise _Refused(f"`{name}.auth = ...` that may be None: requests then applies .netrc, httpx sends no credentials; "
+                       "drop the assignment or assign a (user, password) tuple or an auth object")
     elif attr.attr == "headers" or (attr.attr in ("auth", "params") and stored):
         pass  # httpx's client headers are mutable alike; its params are immutable and its auth reads back as BasicAuth
     elif attr.attr == "cookies" and (stored or isinstance(parent, ast.Subscript) or _cookie_call(facts, parent)):
@@ -361,6 +373,29 @@ def _session_use(facts: _Facts, use: ast.Name, name: str, region: list[ast.stmt]
         raise _Refused(f"`{name}.auth` is only assigned on an httpx client (it reads back as an httpx.BasicAuth)")
     else:
         raise _Refused(f"`{name}.{attr.attr}` has no httpx.AsyncClient twin that means the same")
+
+
+def _plain_params(node: ast.AST | None) -> bool:
+    """A dict literal of string keys and string or number values: requests and httpx send it alike, and
+    merge it into a session's params alike."""
+    def plain(v: ast.AST | None) -> bool:
+        return isinstance(v, ast.Constant) and type(v.value) in (str, int, float)
+
+    return isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) and plain(v)
+                                              for k, v in zip(node.keys, node.values))
+
+
+def _never_none_auth(node: ast.AST | None) -> bool:
+    """A (user, password) tuple or `SomethingAuth(...)`: a session auth that is never None."""
+    func = node.func if isinstance(node, ast.Call) else None
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return isinstance(node, ast.Tuple) or name.endswith("Auth")
+
+
+def _no_params(facts: _Facts, use: ast.Name) -> bool:
+    """This use of a session sets no params (`s.params = ...`)."""
+    attr = facts.parent(use)
+    return not (isinstance(attr, ast.Attribute) and attr.attr == "params" and isinstance(attr.ctx, ast.Store))
 
 
 def _no_content_type(facts: _Facts, use: ast.Name) -> bool:
