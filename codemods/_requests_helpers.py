@@ -10,7 +10,7 @@ request sent is the one requests sent, byte for byte.
   JSON, else with the charset it guesses; httpx decodes UTF-8. `r.text` becomes `_requests_text(r)`.
 - `params=`: requests leaves out keys whose value is None (in a list of values too) and writes each
   value with `str()`; httpx sends `key=` for None and `true` for True. `params=p` becomes
-  `params=_requests_params(p)` unless `p` is a literal of strings and numbers only.
+  `params=_requests_params(p)` unless `p` is a literal of (text, not bytes) strings and numbers only.
 - `.netrc`: requests sends the credentials `.netrc` holds for the host when a request has no `auth=`
   (and over those in the URL); httpx only with `auth=httpx.NetRCAuth()`, which fails without the file.
   Every client gets `auth=_RequestsNetrc()` (a request's own `auth=`, or `s.auth = ...` on a session,
@@ -146,7 +146,9 @@ def written(module: cst.Module, kind: str) -> str | None:
 def literal_params(value: cst.BaseExpression) -> bool:
     """A dict (or list of pairs) literal whose keys and values are strings or numbers: sent alike."""
     def plain(v: cst.BaseExpression) -> bool:
-        return isinstance(v, (cst.SimpleString, cst.Integer, cst.Float))
+        if isinstance(v, cst.SimpleString):
+            return "b" not in v.prefix.lower()  # httpx writes bytes as "b'x'", requests as "x"
+        return isinstance(v, (cst.Integer, cst.Float))
 
     if isinstance(value, cst.Dict):
         return all(isinstance(e, cst.DictElement) and plain(e.key) and plain(e.value) for e in value.elements)

@@ -178,6 +178,10 @@ async def json_headers_order(url):
     return seen, r.json()["x_test"]
 
 
+async def get_params_bytes(url):
+    return requests.get(url, params={"a": b"x", b"k": "v", "n": 1}).json()["query"]
+
+
 async def session_params(url, extra):
     s = requests.Session()
     s.params = {"a": "1", "b": "2"}
@@ -406,3 +410,7 @@ def test_session_auth_none_keeps_netrc(project, base, tmp_path, monkeypatch) -> 
     monkeypatch.setenv("NETRC", str(tmp_path / "netrc"))
     assert same(project, "session_auth_none", base + "/echo") == ("value", "Basic dTpw")
     assert any("`s.auth = ...` that may be None" in d.message for d in project.diagnostics)
+
+
+def test_bytes_in_a_params_literal_written_as_requests(project, base) -> None:
+    assert same(project, "get_params_bytes", base + "/echo") == ("value", "a=x&k=v&n=1")
