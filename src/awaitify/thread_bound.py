@@ -58,8 +58,12 @@ class Bound:
     name: str
     path: str
     line: int
+    via: Bound | None = None  # `repo = Repo(conn)`: the bound object it was built with
 
     def why(self, where: str, made_here: bool = False) -> str:
+        if self.via is not None:  # it may hold the bound object: `self.conn = conn` in its constructor
+            held = self.via.why(f"line {self.via.line}").removeprefix("uses ")
+            return f"uses `{self.name}` ({where}), built with {held}"
         if made_here:  # the object escapes the call (a global, an attribute) and the loop's thread uses it later
             made = {SQLITE: f"opens the sqlite3 connection `{self.name}` ({where}) for later use: opened in a worker "
                             "thread, sqlite3 would refuse it on the loop's thread (ProgrammingError)",
@@ -97,7 +101,7 @@ class _Module:
         self.globals: set[str] = _module_level_names(tree)
         self._methods: list[tuple[str, ast.AST]] = []  # (class qualname, method) for `self.x = ...`
         self._walk(tree.body, "", in_function=False, cls=None)
-        for node in tree.body:  # module level, in order: `cur = conn.cursor()` after `conn = ...`
+        for node in _module_statements(tree.body):  # in order: `cur = conn.cursor()` after `conn = ...`
             self._bind_assignment(node, self.bound, lambda name: f"{self.dotted}.{name}" if self.dotted else name)
         for function in self.functions.values():  # `global conn; conn = sqlite3.connect(...)` at startup
             declared = {name for sub in ast.walk(function) if isinstance(sub, ast.Global) for name in sub.names}
@@ -124,9 +128,9 @@ class _Module:
                 self._walk(node.body, qualname + ".", in_function, qualname)
             elif isinstance(node, (ast.Import, ast.ImportFrom)) and not in_function:
                 self._import(node)
-            elif isinstance(node, (ast.If, ast.Try)) and not in_function:
-                for part in (node.body, node.orelse, *getattr(node, "handlers", ()), getattr(node, "finalbody", [])):
-                    self._walk(part.body if isinstance(part, ast.ExceptHandler) else part, prefix, in_function, cls)
+            elif not in_function:  # if/try/with/for/while/match at module or class level
+                for block in _blocks(node):
+                    self._walk(block, prefix, in_function, cls)
 
     def _import(self, node: ast.Import | ast.ImportFrom) -> None:
         if isinstance(node, ast.Import):
@@ -149,12 +153,39 @@ class _Module:
             targets, value = [node.target], node.value
         else:
             return
-        kind = self.made_by(value, into)
+        kind, via = self.made_by(value, into), None
+        if kind is None:
+            via = self.passed_bound(value, into)
+            kind = via.kind if via is not None else None
         if kind is None:
             return
         for target in targets:
             if isinstance(target, ast.Name):
-                into[target.id] = Bound(kind, shown(target.id), self.path, node.lineno)
+                into[target.id] = Bound(kind, shown(target.id), self.path, node.lineno, via)
+
+    def passed_bound(self, value: ast.expr, known: dict[str, Bound]) -> Bound | None:
+        """`Repo(conn)`, `wrap(conn)`: a call handed a bound object, whose result may keep it (a
+        constructor's `self.conn = conn`). The tool does not follow it inside, so the result counts
+        as bound too."""
+        if not isinstance(value, ast.Call):
+            return None
+        for arg in [*value.args, *(k.value for k in value.keywords)]:
+            arg = arg.value if isinstance(arg, ast.Starred) else arg
+            chain = name_chain(arg)
+            if chain is None:
+                continue
+            head = chain[0]
+            if head in known and head not in self.imports:
+                found = known[head]
+            elif head in self.bound and head not in self.imports:  # a local built with a module-level one
+                found = self.bound[head]
+            elif head in self.imports:
+                found = self.owner._imported(self.dotted_name(arg) or "")
+            else:
+                found = None
+            if found is not None and found.kind != CONTEXTVAR:
+                return found
+        return None
 
     def _bind_self(self, node: ast.AST, cls: str) -> None:
         if not isinstance(node, (ast.Assign, ast.AnnAssign)) or getattr(node, "value", None) is None:
@@ -186,6 +217,8 @@ class _Module:
         kind = CONSTRUCTORS.get(dotted or "") or (CONFIGURED if dotted in self.owner.configured else None)
         if kind is None and isinstance(func, ast.Name) and func.id in self.local_classes:
             kind = LOCAL
+        if kind is None and dotted and self.owner.local_class(dotted):
+            kind = LOCAL  # `from state import State`, a threading.local subclass of another module
         if kind == SQLITE and any(k.arg == "check_same_thread" and not (isinstance(k.value, ast.Constant) and k.value.value)
                                   for k in value.keywords):
             return None  # opened for use from any thread
@@ -219,6 +252,7 @@ class ThreadBound:
 
     def module(self, path: str) -> _Module | None:
         if path not in self._modules:
+            self._modules[path] = None  # modules importing each other: the inner look-up sees nothing yet
             text = self.index.texts.get(path)
             try:
                 tree = ast.parse(text) if text is not None else None
@@ -228,6 +262,16 @@ class ThreadBound:
                 _link_parents(tree)
             self._modules[path] = _Module(self, path, tree, text.splitlines()) if tree is not None else None
         return self._modules[path]
+
+    def local_class(self, dotted: str) -> bool:
+        """`dotted` names a class of a project module that subclasses threading.local."""
+        parts = dotted.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            path = self.index.modules.get(".".join(parts[:cut]))
+            if path is not None:
+                other = self.module(path)
+                return bool(other and ".".join(parts[cut:]) in other.local_classes)
+        return False
 
     # --- what a function touches ------------------------------------------------------------------
     def hazard(self, fid: FuncId) -> str | None:
@@ -265,7 +309,8 @@ class ThreadBound:
         for expr in _chains(node):
             bound = self._bound_at(module, expr, local, cls)
             if bound is not None and (bound.kind != CONTEXTVAR or _writes_contextvar(expr)):
-                made_here = bound.path == module.path and node.lineno <= bound.line <= (node.end_lineno or node.lineno)
+                made_here = (bound.via is None and bound.path == module.path
+                             and node.lineno <= bound.line <= (node.end_lineno or node.lineno))
                 return bound.why(module.where(bound), made_here)
         for call in ast.walk(node):
             if isinstance(call, ast.Call) and module.dotted_name(call.func) in LOOP_CALLS:
@@ -330,7 +375,8 @@ class ThreadBound:
                 module._bind_assignment(node, own, lambda name: name)
         local = local_names(caller) - set(own) if caller is not None else set()
         cls = _enclosing_class(module, edge.site.owner)
-        for arg in [*call.args, *(k.value for k in call.keywords)]:
+        receiver = [call.func.value] if isinstance(call.func, ast.Attribute) else []  # `repo.get()`: repo moves too
+        for arg in [*receiver, *call.args, *(k.value for k in call.keywords)]:
             for expr in _chains(arg):
                 chain = name_chain(expr)
                 bound = own.get(chain[0]) if chain and chain[0] in own else self._bound_at(module, expr, local, cls)
@@ -401,6 +447,25 @@ def _module_level_names(tree: ast.Module) -> set[str]:
             names.add(node.id)
         stack.extend(ast.iter_child_nodes(node))
     return names
+
+
+def _blocks(node: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists a compound statement holds (if/try/with/for/while/match), none for a def
+    or a class (their bodies are not run where they stand)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return []
+    blocks = [getattr(node, name) for name in ("body", "orelse", "finalbody") if isinstance(getattr(node, name, None), list)]
+    blocks += [handler.body for handler in getattr(node, "handlers", ())]
+    blocks += [case.body for case in getattr(node, "cases", ())]
+    return blocks
+
+
+def _module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """The statements run at module level, in order, inside if/try/with/for/while blocks too."""
+    for node in body:
+        yield node
+        for block in _blocks(node):
+            yield from _module_statements(block)
 
 
 def _link_parents(tree: ast.AST) -> None:
