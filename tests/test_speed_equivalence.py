@@ -718,6 +718,11 @@ REMOVALS = {
     "nested too": ("import time\n\n\ndef f():\n    import time\n    return 1\n", ("time", None, None)),
     "dotted": ("import os.path\nx = 1\n", ("os.path", None, None)),
     "shadowed": ("import time\n\n\ndef f(time):\n    return time\n", ("time", None, None)),
+    "in a docstring": ('"""Uses time."""\nimport time\n\n\ndef f():\n    """Without time."""\n    return 1\n',
+                       ("time", None, None)),
+    "in a comment": ("import time\n# time is money\nx = 1  # no time\n", ("time", None, None)),
+    "in an annotation": ('import time\n\nx: "time.struct_time | None" = None\n', ("time", None, None)),
+    "a string statement after code": ("import time\nx = 1; 'time'\n", ("time", None, None)),
 }
 
 
@@ -739,6 +744,24 @@ def test_unused_imports_go_as_libcst_removes_them(layout: str) -> None:
         assert fix_imports(tree, ours).code == text and expected != text
     else:
         assert fix_imports(tree, ours).code == expected
+
+
+def test_a_name_only_in_comments_and_docstrings_takes_the_shortcut(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rewrite's helpers say `requests` in their docstrings: the removal of `import requests`
+    must still go the short way, not through libcst's visitor (a copy of the tree and its scopes)."""
+    import libcst as cst
+    from libcst.codemod import CodemodContext
+    from libcst.codemod.visitors import RemoveImportsVisitor
+
+    from awaitify import import_fixups
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("the visitor was asked")
+    monkeypatch.setattr(import_fixups.RemoveImportsVisitor, "transform_module", refuse)
+    text, request = REMOVALS["in a docstring"]
+    context = CodemodContext()
+    RemoveImportsVisitor.remove_unused_import(context, *request)
+    assert "import time" not in import_fixups.fix_imports(cst.parse_module(text), context).code
 
 
 # --- the worker pool ---------------------------------------------------------------------------------
