@@ -14,11 +14,11 @@ request sent is the one requests sent, byte for byte.
 - `.netrc`: requests sends the credentials `.netrc` holds for the host when a request has no `auth=`
   (and over those in the URL); httpx only with `auth=httpx.NetRCAuth()`, which fails without the file.
   Every client gets `auth=_RequestsNetrc()` (a request's own `auth=`, or `s.auth = ...` on a session,
-  replaces it, as in requests).
+  replaces it, as in requests). The file is read in the runtime's thread offload, not on the event loop.
 - trust: requests reads `REQUESTS_CA_BUNDLE` / `CURL_CA_BUNDLE` at each request; the module's context
   is made at import (loading a bundle blocks ~0.1 s). `verify=await _requests_trust()` hands a client
   that context while the variables still name its bundle, else one made once, in a thread, for the
-  bundle they name now.
+  bundle they name now (in the runtime's thread offload: asyncio, trio or anyio).
 
 Each is written once per module, after its imports, under a name the module does not use.
 """
@@ -87,26 +87,28 @@ _SOURCES = {
     NETRC: '''
         class {name}({client}.Auth):
             """requests' .netrc: where a request has no auth=, the credentials the file NETRC names (else
-            ~/.netrc, ~/_netrc) holds for its host, read at each request; else those in the URL (awaitify, AW201)."""
+            ~/.netrc, ~/_netrc) holds for its host, read at each request in a thread; else those in the URL (awaitify, AW201)."""
 
-            def auth_flow(self, request):
+            @staticmethod
+            def credentials(url):
                 import netrc
                 import os
 
-                found = None
                 paths = [os.environ["NETRC"]] if os.environ.get("NETRC") is not None else ["~/.netrc", "~/_netrc"]
                 path = next((p for p in map(os.path.expanduser, paths) if os.path.exists(p)), None)
                 if path is not None:
                     try:
-                        found = netrc.netrc(path).authenticators(request.url.host)
+                        found = netrc.netrc(path).authenticators(url.host)
                     except (netrc.NetrcParseError, OSError):
-                        pass
-                if found:
-                    yield from {client}.BasicAuth(found[0] or found[1], found[2]).auth_flow(request)
-                elif request.url.username or request.url.password:
-                    yield from {client}.BasicAuth(request.url.username, request.url.password).auth_flow(request)
-                else:
-                    yield request
+                        found = None
+                    if found:
+                        return found[0] or found[1], found[2]
+                return (url.username, url.password) if url.username or url.password else None
+
+            async def async_auth_flow(self, request):
+                found = await {offload}(lambda: self.credentials(request.url))  # the file is read off the event loop
+                for step in {client}.BasicAuth(*found).auth_flow(request) if found else [request]:
+                    yield step
         ''',
     TRUST: '''
         async def {name}():
@@ -117,7 +119,7 @@ _SOURCES = {
             if bundle == {bundle}:
                 return {context}
             if bundle not in {name}.made:
-                {name}.made[bundle] = await asyncio.to_thread(
+                {name}.made[bundle] = await {offload}(
                     lambda: ssl.create_default_context(**{{"capath" if os.path.isdir(bundle) else "cafile": bundle}}))
             return {name}.made[bundle]
 
@@ -125,12 +127,16 @@ _SOURCES = {
         {name}.made = {{}}
         ''',
 }
-IMPORTS = {JSON: ("json",), PARAMS: (), TEXT: (), NETRC: (), TRUST: ("asyncio", "certifi", "os", "ssl")}
+IMPORTS = {JSON: ("json",), PARAMS: (), TEXT: (), NETRC: (), TRUST: ("certifi", "os", "ssl")}
+OFFLOADING = (NETRC, TRUST)  # these also need the module's thread offload imported (`codemod_base.thread_import`)
 
 
-def helper(kind: str, name: str, client: str, **names: str) -> list[cst.BaseStatement]:
-    """The statements of the helper `kind` named `name` (`names`: the TLS context's and bundle's for TRUST)."""
-    return list(cst.parse_module(textwrap.dedent(_SOURCES[kind]).lstrip("\n").format(name=name, client=client, **names)).body)
+def helper(kind: str, name: str, client: str, offload: str, **names: str) -> list[cst.BaseStatement]:
+    """The statements of the helper `kind` named `name`; `offload`: the runtime's thread offload
+    (`asyncio.to_thread`, `trio.to_thread.run_sync`, `anyio.to_thread.run_sync`); `names`: the TLS
+    context's and bundle's for TRUST."""
+    source = textwrap.dedent(_SOURCES[kind]).lstrip("\n").format(name=name, client=client, offload=offload, **names)
+    return list(cst.parse_module(source).body)
 
 
 def written(module: cst.Module, kind: str) -> str | None:

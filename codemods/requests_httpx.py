@@ -62,6 +62,8 @@ from awaitify.codemod_base import (
     awaited,
     insert_after_imports,
     names_in,
+    thread_helper,
+    thread_import,
     with_commas,
 )
 from awaitify.codemod_rules import REQUESTS_HTTPX
@@ -463,13 +465,16 @@ class RequestsToHttpx(AwaitifyCodemod):
                 n for n in (kind, *(f"{kind}_{i}" for i in range(1, 99))) if n not in taken)
             for module in helpers.IMPORTS[kind]:
                 AddImportsVisitor.add_needed_import(self.context, module)
+            if kind in helpers.OFFLOADING:
+                AddImportsVisitor.add_needed_import(self.context, thread_import(self.config.target))
         return self._helpers[kind]
 
     def _with_helpers(self, module: cst.Module) -> cst.Module:
         for kind, name in sorted(self._helpers.items(), reverse=True):
             if helpers.written(self.module_node, kind) != name:
                 names = {"context": self._tls_name or "", "bundle": trust.bundle_name(self._tls_name or "")}
-                for stmt in reversed(helpers.helper(kind, name, self.client_module, **names)):
+                offload = thread_helper(self.config.target)
+                for stmt in reversed(helpers.helper(kind, name, self.client_module, offload, **names)):
                     module = insert_after_imports(module, stmt, blank_lines=2,
                                                   binding=self.client_module)  # (after an import of httpx that stands lower)
         return module

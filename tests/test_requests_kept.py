@@ -220,11 +220,11 @@ async def who_none(url, auth=None):
 
 
 class Migrated:
-    def __init__(self, root: Path, client: str) -> None:
+    def __init__(self, root: Path, client: str, source: str = SOURCE) -> None:
         self.before, self.after = root / "before", root / "after"
         (self.before / "svc").mkdir(parents=True)
         (self.before / "svc" / "__init__.py").write_text("")
-        (self.before / "svc" / "kept.py").write_text(SOURCE.lstrip("\n"))
+        (self.before / "svc" / "kept.py").write_text(source.lstrip("\n"))
         shutil.copytree(self.before, self.after)
         self.result = run([self.after], Config(root=self.after, http_client=client), all_rules(),
                           RunOptions(jobs=1, use_cache=False))
@@ -414,3 +414,38 @@ def test_session_auth_none_keeps_netrc(project, base, tmp_path, monkeypatch) -> 
 
 def test_bytes_in_a_params_literal_written_as_requests(project, base) -> None:
     assert same(project, "get_params_bytes", base + "/echo") == ("value", "a=x&k=v&n=1")
+
+
+TRIO_SOURCE = '''
+import trio
+
+import requests
+
+
+async def who(url):
+    return requests.get(url).json()["authorization"]
+'''
+
+
+def test_netrc_and_trust_read_in_the_runtimes_thread(base, tmp_path, monkeypatch) -> None:
+    """Under trio, the helpers offload with trio's threads (asyncio.to_thread would fail there), and the
+    .netrc file is read off the event loop's thread."""
+    import certifi
+    import netrc
+    import trio
+
+    project = Migrated(tmp_path, "httpx", TRIO_SOURCE)
+    assert "await trio.to_thread.run_sync(" in project.text and "asyncio" not in project.text
+    (tmp_path / "netrc").write_text("machine 127.0.0.1 login u password p\n")
+    monkeypatch.setenv("NETRC", str(tmp_path / "netrc"))
+    threads, real = [], netrc.netrc
+    monkeypatch.setattr(netrc, "netrc", lambda *a: threads.append(threading.current_thread()) or real(*a))
+    results = []
+    for root in (project.before, project.after):
+        who = _load(root).who
+        shutil.copy(certifi.where(), tmp_path / "bundle.pem")  # named after the import: loaded by _requests_trust
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path / "bundle.pem"))
+        results.append(trio.run(who, base + "/echo"))
+        monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    assert results == ["Basic dTpw", "Basic dTpw"]
+    assert threads[0] is threading.main_thread() and threads[-1] is not threading.main_thread()  # requests', then ours

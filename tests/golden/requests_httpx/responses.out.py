@@ -11,26 +11,28 @@ _HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HT
 
 class _RequestsNetrc(httpx.Auth):
     """requests' .netrc: where a request has no auth=, the credentials the file NETRC names (else
-    ~/.netrc, ~/_netrc) holds for its host, read at each request; else those in the URL (awaitify, AW201)."""
+    ~/.netrc, ~/_netrc) holds for its host, read at each request in a thread; else those in the URL (awaitify, AW201)."""
 
-    def auth_flow(self, request):
+    @staticmethod
+    def credentials(url):
         import netrc
         import os
 
-        found = None
         paths = [os.environ["NETRC"]] if os.environ.get("NETRC") is not None else ["~/.netrc", "~/_netrc"]
         path = next((p for p in map(os.path.expanduser, paths) if os.path.exists(p)), None)
         if path is not None:
             try:
-                found = netrc.netrc(path).authenticators(request.url.host)
+                found = netrc.netrc(path).authenticators(url.host)
             except (netrc.NetrcParseError, OSError):
-                pass
-        if found:
-            yield from httpx.BasicAuth(found[0] or found[1], found[2]).auth_flow(request)
-        elif request.url.username or request.url.password:
-            yield from httpx.BasicAuth(request.url.username, request.url.password).auth_flow(request)
-        else:
-            yield request
+                found = None
+            if found:
+                return found[0] or found[1], found[2]
+        return (url.username, url.password) if url.username or url.password else None
+
+    async def async_auth_flow(self, request):
+        found = await asyncio.to_thread(lambda: self.credentials(request.url))  # the file is read off the event loop
+        for step in httpx.BasicAuth(*found).auth_flow(request) if found else [request]:
+            yield step
 
 
 async def _requests_trust():
