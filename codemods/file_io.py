@@ -28,7 +28,7 @@ from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, thre
 from awaitify.codemod_rules import BLOCKING_OPEN
 from awaitify.codemod_rules import PATH_IO_METHODS as METHODS
 from awaitify.prechecks import WANTS
-from awaitify.thread_bound import CONSTRUCTORS as THREAD_BOUND_CONSTRUCTORS
+from awaitify.thread_bound import ThreadBound
 
 PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
 OPENERS = frozenset({"builtins.open", "io.open", "codecs.open"})
@@ -148,7 +148,33 @@ _READ_ALL_LOCALS = frozenset({"locals", "vars", "eval", "exec"})
 
 _KINDS = {"sqlite3": "a sqlite3 connection", "threading.local": "a threading.local",
           "contextvars.ContextVar": "a context variable it sets", "configured": "made by what `thread-bound` lists",
-          "asyncio": "an asyncio object, not thread-safe"}
+          "asyncio": "an asyncio object, not thread-safe", "unseen": "imported from a module this pass cannot read"}
+UNSEEN = "unseen"
+
+
+def _file_alone_facts(code: str, configured: tuple[str, ...]) -> dict[str, dict]:
+    """awaitify.thread_bound's facts for one file with no project around it (the second, checking
+    pass over a rewritten file, a codemod run alone). What it imports from outside the standard
+    library may be bound, and it cannot see: counted as bound (UNSEEN), as the first pass would have
+    known, so both passes leave the same blocks."""
+    import ast
+    import sys
+
+    from awaitify.index import SummaryStore, build_index
+
+    path = "<file>"
+    facts = ThreadBound(build_index(SummaryStore({path: code}), []), configured).file_facts(path)
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return facts
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").partition(".")[0] not in sys.stdlib_module_names):
+            facts["module"].update({(a.asname or a.name): UNSEEN for a in node.names if a.name != "*"})
+        elif isinstance(node, ast.Import):
+            facts["module"].update({(a.asname or a.name).partition(".")[0]: UNSEEN for a in node.names
+                                    if a.name.partition(".")[0] not in sys.stdlib_module_names})
+    return facts
 
 
 class _Uses(cst.CSTVisitor):
@@ -164,8 +190,10 @@ class _Uses(cst.CSTVisitor):
         self.names.add(node.value)
         self.chains.append(node)
 
-    def visit_Attribute(self, node: cst.Attribute) -> None:
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
         self.chains.append(node)
+        node.value.visit(self)  # `db.conn`: `db` is a name the block spells, `conn` is not
+        return False
 
     def visit_Call(self, node: cst.Call) -> None:
         func = node.func
@@ -194,19 +222,33 @@ class OffloadFileIO(OffloadCodemod):
         self._paths: list[set[str]] = [set()]  # per function: locals assigned a Path(...)
         self._function_names: list[set[str]] = []  # per function: every name it spells
         self._function_counts: list[Counter[str]] = []  # per function: how often it spells each name
-        self._bound: list[dict[str, str]] = [{}]  # per function: locals made thread-bound (a sqlite3 connection...)
-        self._module_bound: dict[str, str] | None = None
+        self._qualnames: list[tuple[str, bool]] = []  # (qualname, is a function) of the enclosing defs
+        self._thread_facts: dict[str, dict] | None = None  # awaitify.thread_bound's, for this file
+
+    def _qualname(self, name: str) -> str:
+        if not self._qualnames:
+            return name
+        parent, is_function = self._qualnames[-1]
+        return f"{parent}.<locals>.{name}" if is_function else f"{parent}.{name}"
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._qualnames.append((self._qualname(node.name.value), False))
+        return super().visit_ClassDef(node)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.BaseStatement:
+        self._qualnames.pop()
+        return super().leave_ClassDef(original, updated)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        self._qualnames.append((self._qualname(node.name.value), True))
         self._paths.append(set())
-        self._bound.append({})
         self._function_names.append(names_in(node))
         self._function_counts.append(_name_counts(node))
         return super().visit_FunctionDef(node)
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:
         self._paths.pop()
-        self._bound.pop()
+        self._qualnames.pop()
         self._function_names.pop()
         self._function_counts.pop()
         return super().leave_FunctionDef(original, updated)
@@ -215,35 +257,27 @@ class OffloadFileIO(OffloadCodemod):
         if (len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and isinstance(node.value, cst.Call)
                 and self.qualified_name(node.value.func) in PATH_CLASSES):
             self._paths[-1].add(node.targets[0].target.value)
-        kind = self._makes_thread_bound(node)
-        if kind is not None:
-            self._bound[-1][node.targets[0].target.value] = kind  # type: ignore[union-attr]
         return True
 
     # --- state bound to the loop's thread (awaitify.thread_bound) --------------------------------------
-    def _makes_thread_bound(self, node: cst.Assign) -> str | None:
-        """`conn = sqlite3.connect(...)`, `local = threading.local()`, `var = ContextVar(...)`, or a call
-        of what the `thread-bound` setting lists: the kind of object bound to this thread."""
-        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name) or not isinstance(node.value, cst.Call):
-            return None
-        name = self.qualified_name(node.value.func) or ""
-        kind = THREAD_BOUND_CONSTRUCTORS.get(name) or ("configured" if name in self.config.thread_bound else None)
-        if kind == "sqlite3" and any(arg.keyword is not None and arg.keyword.value == "check_same_thread" for arg in node.value.args):
-            return None  # opened for any thread
-        return kind
+    def _thread_bound_names(self) -> dict[str, str]:
+        """name -> kind of the thread-bound objects the enclosing function may use: awaitify.thread_bound's
+        facts (the one place that says what is bound), made by the planner over the whole project
+        (names imported from project modules resolved); for a file run alone, over this file."""
+        if self._thread_facts is None:
+            facts = self.session.plan.extra.get(RULE.name)
+            self._thread_facts = facts.get("thread_bound") if isinstance(facts, dict) else None
+            if self._thread_facts is None:
+                self._thread_facts = _file_alone_facts(self.module_node.code, self.config.thread_bound)
+        own = self._thread_facts["functions"].get(self._qualnames[-1][0], {}) if self._qualnames else {}
+        return {**self._thread_facts["module"], **own}
 
     def _thread_bound_use(self, block: cst.With) -> str | None:
         """What in the block would not survive the move to a thread: a thread-bound object made on the
-        loop (here at module level, or earlier in the function), a context variable it sets (the
-        thread works in a copy of the context), or an object the `thread-bound` setting lists."""
-        if self._module_bound is None:
-            self._module_bound = {}
-            for statement in self.module_node.body:
-                for small in getattr(statement, "body", ()) if isinstance(statement, cst.SimpleStatementLine) else ():
-                    kind = self._makes_thread_bound(small) if isinstance(small, cst.Assign) else None
-                    if kind is not None:
-                        self._module_bound[small.targets[0].target.value] = kind  # type: ignore[union-attr]
-        bound = {**self._module_bound, **self._bound[-1]}
+        loop (here at module level, imported from a project module, or earlier in the function), a
+        context variable it sets (the thread works in a copy of the context), or an object the
+        `thread-bound` setting lists."""
+        bound = self._thread_bound_names()
         uses = _Uses()
         block.body.visit(uses)
         for name in uses.names:
@@ -253,6 +287,9 @@ class OffloadFileIO(OffloadCodemod):
             if kind is not None:
                 return f"`{name}` ({_KINDS.get(kind, kind)})"
         for node in uses.chains:
+            spelled = self.module_node.code_for_node(node) if isinstance(node, cst.Attribute) else ""
+            if spelled in bound:  # `db.conn`, with `import db`
+                return f"`{spelled}` ({_KINDS.get(bound[spelled], bound[spelled])})"
             name = self.qualified_name(node) or ""
             if any(name == listed or name.startswith(listed + ".") for listed in self.config.thread_bound):
                 return f"`{name}` (listed in `thread-bound`)"

@@ -620,6 +620,7 @@ def build_plan(
     file first instead of following the affected area (same result, slower: for tests)."""
     plan = Plan()
     _codemod_facts(plan, sources, rules, config, scope)
+    _thread_bound_facts(plan, sources, rules, config, paths, store, scope)
     _mixed_runtimes(plan, sources, config)
     refused = _refused_calls(plan)
     if config.propagate == "off" or not any(r.name == PROPAGATION for r in rules):
@@ -651,6 +652,23 @@ def build_plan(
                                       "it and still blocks the async code that reaches it"))
     _decide_calls_from_async(plan, planned)
     return plan
+
+
+def _thread_bound_facts(plan: Plan, sources: list[SourceFile], rules: tuple[Rule, ...], config: Config,
+                        paths: list[Path] | None, store: SummaryStore | None, scope: set[str] | None) -> None:
+    """awaitify.thread_bound's facts for the files where the blocking-open codemod may move a `with
+    open(...)` block of async code to a thread: what is bound there, names imported from project
+    modules included (a codemod sees one file)."""
+    rule = next((r for r in rules if r.name == "blocking-open"), None)
+    wanted = [str(s.path) for s in sources if "open(" in s.text and has_async_def(s.text)
+              and (scope is None or str(s.path) in scope)] if rule is not None else []
+    if not wanted:
+        return
+    store = store or SummaryStore({str(s.path): s.text for s in sources})
+    bound = ThreadBound(build_index(store, import_roots(config.root, paths or [])), config.thread_bound)
+    for path in wanted:
+        facts = plan.files.setdefault(path, FilePlan()).extra.setdefault(rule.name, {})  # type: ignore[union-attr]
+        facts["thread_bound"] = bound.file_facts(path)
 
 
 def _mixed_runtimes(plan: Plan, sources: list[SourceFile], config: Config) -> None:

@@ -170,22 +170,21 @@ class _Module:
         if not isinstance(value, ast.Call):
             return None
         for arg in [*value.args, *(k.value for k in value.keywords)]:
-            arg = arg.value if isinstance(arg, ast.Starred) else arg
-            chain = name_chain(arg)
-            if chain is None:
-                continue
-            head = chain[0]
-            if head in known and head not in self.imports:
-                found = known[head]
-            elif head in self.bound and head not in self.imports:  # a local built with a module-level one
-                found = self.bound[head]
-            elif head in self.imports:
-                found = self.owner._imported(self.dotted_name(arg) or "")
-            else:
-                found = None
+            found = self.bound_name(arg.value if isinstance(arg, ast.Starred) else arg, known)
             if found is not None and found.kind != CONTEXTVAR:
                 return found
         return None
+
+    def bound_name(self, expr: ast.expr, known: dict[str, Bound]) -> Bound | None:
+        """The bound object a Name (or `module.name`) stands for: one of `known`, of this module, or
+        of a project module it imports (`from db import conn`)."""
+        chain = name_chain(expr)
+        if chain is None:
+            return None
+        head = chain[0]
+        if head in self.imports:
+            return self.owner._imported(self.dotted_name(expr) or "")
+        return known.get(head) or self.bound.get(head)
 
     def _bind_self(self, node: ast.AST, cls: str) -> None:
         if not isinstance(node, (ast.Assign, ast.AnnAssign)) or getattr(node, "value", None) is None:
@@ -210,9 +209,10 @@ class _Module:
         if not isinstance(value, ast.Call):
             return None
         func = value.func
-        if (isinstance(func, ast.Attribute) and func.attr in _SQLITE_DERIVED and isinstance(func.value, ast.Name)
-                and func.value.id in known and known[func.value.id].kind == SQLITE):
-            return SQLITE  # conn.cursor(): a cursor of a bound connection
+        if isinstance(func, ast.Attribute) and func.attr in _SQLITE_DERIVED:
+            connection = self.bound_name(func.value, known)
+            if connection is not None and connection.kind == SQLITE:
+                return SQLITE  # conn.cursor(): a cursor of a bound connection (made here or imported)
         dotted = self.dotted_name(func)
         kind = CONSTRUCTORS.get(dotted or "") or (CONFIGURED if dotted in self.owner.configured else None)
         if kind is None and isinstance(func, ast.Name) and func.id in self.local_classes:
@@ -272,6 +272,33 @@ class ThreadBound:
                 other = self.module(path)
                 return bool(other and ".".join(parts[cut:]) in other.local_classes)
         return False
+
+    def file_facts(self, path: str) -> dict[str, dict]:
+        """For codemods that move code into a thread within one file (file_io's `with open` blocks):
+        {"module": {name: kind}, "functions": {qualname: {name: kind}}}. Module: the file's own bound
+        module-level objects, the names it imports from project modules that are bound (`from db import
+        conn`), and `alias.name` for the bound objects of a project module it imports whole. Functions:
+        the bound objects each function makes itself (`conn = sqlite3.connect(...)`, `cur = conn.cursor()`)."""
+        module = self.module(path)
+        if module is None:
+            return {"module": {}, "functions": {}}
+        names = {name: bound.kind for name, bound in module.bound.items() if name not in module.imports}
+        for alias, target in module.imports.items():
+            found = self._imported(target)
+            if found is not None:
+                names[alias] = found.kind
+            other_path = self.index.modules.get(target)
+            other = self.module(other_path) if other_path else None
+            for name, bound in (other.bound.items() if other else ()):
+                names[f"{alias}.{name}"] = bound.kind
+        functions: dict[str, dict[str, str]] = {}
+        for qualname, node in module.functions.items():
+            own: dict[str, Bound] = {}
+            for sub in ast.walk(node):
+                module._bind_assignment(sub, own, lambda name: name)
+            if own:
+                functions[qualname] = {name: bound.kind for name, bound in own.items()}
+        return {"module": names, "functions": functions}
 
     # --- what a function touches ------------------------------------------------------------------
     def hazard(self, fid: FuncId) -> str | None:
