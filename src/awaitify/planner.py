@@ -455,8 +455,7 @@ class Propagator:
         sub-project's `[tool.awaitify]`): it keeps its code, so the closure cannot become async."""
         if self.ignores_propagation is None:
             return None
-        touched = {fid[0] for fid in closure.members} | {edge.path for edge, _ in (*closure.awaits, *closure.bridges)}
-        for path in sorted(touched):
+        for path in sorted(self._closure_paths(closure)):
             if self.ignores_propagation(path):
                 return (f"propagation is ignored in {self._display(path)} by its settings, and making the closure async "
                         "would have to change it")
