@@ -73,6 +73,27 @@ def test_a_sub_project_cannot_change_what_shapes_the_whole_plan(tmp_path: Path, 
     assert "a/pyproject.toml: `propagate` applies to the whole run" in err and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(("root", "sub", "refused"), [
+    ('propagate = "offload"\n', 'propagate = "auto"\n', True),  # the default value, but not the root's
+    ('target = "trio"\n', 'target = "asyncio"\n', True),
+    ("", 'propagate = "auto"\n', True),  # explicit where the root is not: it changes what a public API may become
+    ('propagate = "offload"\n', 'propagate = "offload"\n', False),  # the root's own value: nothing to decide
+    ('unsafe-fixes = true\n', "unsafe-fixes = true\n", False),
+])
+def test_a_sub_project_setting_a_project_wide_key_is_judged_by_the_key_it_sets(tmp_path: Path, cli_here, root, sub,
+                                                                               refused) -> None:
+    tree = _tree(tmp_path / "repo", {"pyproject.toml": f"[tool.awaitify]\n{root}",
+                                     "a/pyproject.toml": f"[tool.awaitify]\n{sub}", **_packages("a")})
+    code, out, err = cli_here("fix", "--no-cache", "--jobs", "1", ".", cwd=tree)
+    if refused:
+        key = sub.partition(" ")[0]
+        assert code == 2 and out == b"", err
+        assert err.strip().splitlines() == [next(line for line in err.splitlines() if "error:" in line)]
+        assert f"a/pyproject.toml: `{key}` applies to the whole run" in err
+    else:
+        assert code == 0 and out, err
+
+
 CALLER = "from a.helper import wait\n\n\nasync def handle():\n    return wait()\n"
 HELPER = "import time\n\n\ndef wait():\n    time.sleep(0)\n    return 1\n"
 

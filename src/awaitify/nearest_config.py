@@ -4,8 +4,9 @@ files below it, as in ruff (no merging: a sub-project's table replaces the root'
 What a sub-project's table decides for its own files: `select`, `ignore`, `per-file-ignores` (globs
 relative to its folder), `exclude` and `extend-exclude`. Every other key shapes the one project-wide
 plan (a closure crosses packages: one `propagate` policy, one HTTP client, one target for all of
-it), so a sub-project that sets one to a value other than the root's is refused with an error naming
-the file and the key. Teams opt in one package at a time: the root ignores every rule
+it), so a sub-project whose table sets one to a value other than the root's (even the default
+value), or sets `propagate`/`target` explicitly where the root does not, is refused with an error
+naming the file and the key. Teams opt in one package at a time: the root ignores every rule
 (`ignore = ["AW"]`) and each package that is ready says `ignore = []` in its own pyproject.toml. A
 fix elsewhere never edits a file whose settings ignore propagation: that closure is offloaded instead.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from awaitify.config import Config, ConfigError, _load_toml, discover as nearest_table, parse_table
+from awaitify.config import _KEYS, Config, ConfigError, _load_toml, discover as nearest_table, parse_table
 
 PER_FILE_KEYS = frozenset({"select", "ignore", "per_file_ignores", "exclude", "extend_exclude"})
 _SKIP = frozenset({".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "node_modules", "__pycache__", "build",
@@ -32,12 +33,18 @@ def _tables_below(top: Path) -> list[Path]:
     return found
 
 
-def _project_wide_clash(root: Config, sub: Config) -> str | None:
-    for key, value in vars(sub).items():
-        if key in PER_FILE_KEYS or key in ("source", "root", "subconfigs") or key.endswith("_set"):
+def _project_wide_clash(root: Config, sub: Config, table: dict) -> str | None:
+    """The first project-wide key the sub-project's table sets (present in it, whatever the value:
+    `propagate = "auto"` under a root with `propagate = "offload"` is a clash too, though "auto" is
+    the default) to something else than the root, or sets explicitly where the root does not (a
+    `*_set` flag: an explicit `propagate = "auto"` changes what a library's public API may become)."""
+    for key in table:
+        attr = _KEYS[key][0]
+        if attr in PER_FILE_KEYS:
             continue
-        if value != getattr(Config(), key) and value != getattr(root, key):
-            return key.replace("_", "-")
+        flag = f"{attr}_set"
+        if getattr(sub, attr) != getattr(root, attr) or (hasattr(root, flag) and not getattr(root, flag)):
+            return key
     return None
 
 
@@ -62,7 +69,7 @@ def with_subprojects(config: Config, start: Path) -> Config:
         if table is None:
             continue
         sub = parse_table(table, candidate)
-        clash = _project_wide_clash(config, sub)
+        clash = _project_wide_clash(config, sub, table)
         if clash:
             raise ConfigError(f"{candidate}: `{clash}` applies to the whole run (one plan: closures cross packages); "
                               "set it in the root configuration, a sub-project may set only select, ignore, "
