@@ -232,3 +232,87 @@ def test_which_returns_are_lazy_iterators(body: str, lazy: bool) -> None:
         return ".".join([chain[0], *chain[1]]) if chain else None
 
     assert (lazy_return(node, dotted, lambda name: name == "rows") is not None) is lazy
+
+
+MORE_LAZY = '''
+import asyncio
+import os
+import threading
+from pathlib import Path
+
+STEPS = []
+
+
+class Response:
+    """Stands for a streamed HTTP response: each line is read when the iteration asks for it."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def iter_lines(self):
+        with open(self.path) as fh:
+            for line in fh:
+                STEPS.append(threading.get_ident())
+                yield line.strip()
+
+
+def nested(path):
+    os.path.exists(path)
+
+    def gen():
+        with open(path) as fh:
+            for line in fh:
+                STEPS.append(threading.get_ident())
+                yield line.strip()
+
+    return gen()
+
+
+def opened(path):
+    os.path.exists(path)
+    return Path(path).open()
+
+
+def streamed(path):
+    os.path.exists(path)
+    return Response(path).iter_lines()
+
+
+async def main(path):
+    loop = threading.get_ident()
+    results = [list(nested(path)), [line.strip() for line in list(opened(path))], list(streamed(path))]
+    looped = [line for line in nested(path)]
+    return {"results": results, "looped": looped, "on_loop": [step == loop for step in STEPS]}
+'''
+
+
+def test_open_methods_local_generators_and_stream_methods_are_lazy(tmp_path: Path, cli_here) -> None:
+    """`return gen()` of a generator defined in the function, `Path(p).open()`, `.iter_lines()`: the
+    offload made before ran only the building in the thread (the reading stayed on the loop)."""
+    (tmp_path / "svc.py").write_text(textwrap.dedent(MORE_LAZY).lstrip())
+    (tmp_path / "data.csv").write_text("a\nb\n")
+    before = _run(tmp_path)
+    assert before["on_loop"] and all(before["on_loop"])
+    code, _, err = cli_here("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    text = (tmp_path / "svc.py").read_text()
+    for name in ("nested", "opened", "streamed"):
+        assert f"await asyncio.to_thread(lambda *args: list({name}(*args)), path)" in text, name
+    assert "looped = [line for line in nested(path)]" in text  # iterated on the loop: left, and said why
+    assert "`nested()` returns a lazy iterator: a thread would only build it" in err
+    after = _run(tmp_path)
+    assert after["results"] == before["results"] == [["a", "b"]] * 3 and after["looped"] == before["looped"]
+    # the consumed reads ran in threads; only the refused `for` still reads on the loop
+    assert after["on_loop"] == [False] * 4 + [True] * 2, after["on_loop"]
+
+
+def test_lazy_return_sees_a_local_generator_shadowing_a_module_name() -> None:
+    import ast
+
+    from awaitify.lazy_iterators import lazy_return
+
+    source = "def f(p):\n    def gen():\n        yield p\n    return gen()\n"
+    node = ast.parse(source).body[0]
+    assert lazy_return(node, lambda e: "mod.gen" if isinstance(e, ast.Name) else None, lambda name: False) == "gen()"
+    plain = ast.parse("def f(p):\n    def make():\n        return [p]\n    return make()\n").body[0]
+    assert lazy_return(plain, lambda e: None, lambda name: False) is None

@@ -2,12 +2,17 @@
 
 `await asyncio.to_thread(read_rows, path)` runs `read_rows` in a thread, but when it returns
 `csv.reader(open(path))`, a generator expression over a file, `iter(f.readline, "")`, `map(...)` over
-blocking work or a generator of the project, the reading happens where the result is iterated: on the
-loop. `lazy_return(...)` names such a return (for the planner, which treats the call like a generator's:
-consumed whole in the thread, or refused with a diagnostic).
+blocking work, `Path(p).open()`, `response.iter_lines()`, a generator of the project or one defined in
+the function itself (`def gen(): yield ...` returned as `gen()`), the reading happens where the result
+is iterated: on the loop. `lazy_return(...)` names such a return (for the planner, which treats the
+call like a generator's: consumed whole in the thread, or refused with a diagnostic).
 
-Unsure is lazy: an iterable whose source cannot be shown to be already in memory (a literal, a list,
-`range`, `.split()`...) counts as lazy, so the offload is refused rather than made in name only.
+What is detected is a list, not a proof. Inside `map`/`filter`/`zip`/... and generator expressions,
+unsure is lazy: an iterable whose source cannot be shown to be in memory already (a literal, a list,
+`range`, `.split()`...) counts as lazy. But the result of a call the tool does not know (a function of
+another library, a method other than the ones listed here, a project function that is not a
+generator but returns one) counts as *not* lazy: such a function returning a lazy iterator is not
+detected, and its offload moves only the call, the reading staying where the result is iterated.
 """
 
 from __future__ import annotations
@@ -22,11 +27,14 @@ LAZY_CALLS = frozenset({
     "itertools.chain", "itertools.chain.from_iterable", "itertools.starmap", "itertools.takewhile",
     "itertools.dropwhile", "itertools.filterfalse", "itertools.compress", "itertools.zip_longest",
     "itertools.accumulate", "itertools.groupby", "itertools.pairwise", "itertools.batched", "itertools.tee",
+    "builtins.open", "concurrent.futures.as_completed",
 })
 # builtins that wrap their iterables lazily: lazy when one of those is
 WRAPPERS = frozenset({"map", "filter", "zip", "enumerate", "reversed", "iter"})
-# methods of paths that return generators (pathlib)
-LAZY_METHODS = frozenset({"iterdir", "glob", "rglob", "walk"})
+# methods whose result reads (or waits) lazily when iterated: pathlib's generators and `Path.open()`,
+# a requests/httpx response's streams, a multiprocessing pool's lazy maps
+LAZY_METHODS = frozenset({"iterdir", "glob", "rglob", "walk", "open", "iter_lines", "iter_content", "iter_bytes",
+                          "iter_text", "iter_raw", "imap", "imap_unordered"})
 # what is in memory already: iterating it does no I/O
 MATERIAL_CALLS = frozenset({"range", "list", "tuple", "set", "frozenset", "dict", "sorted", "str", "bytes", "bytearray"})
 MATERIAL_METHODS = frozenset({"split", "rsplit", "splitlines", "items", "keys", "values", "readlines", "copy"})
@@ -38,10 +46,37 @@ def lazy_return(node: ast.FunctionDef | ast.AsyncFunctionDef, dotted: Callable[[
     shown as source text, or None. `dotted` names a called expression through the module's
     imports; `is_generator` says whether a dotted name is a generator function of the project."""
     assigned = _assignments(node)
+    local = _local_generators(node)
+
+    def named(expr: ast.expr) -> str | None:  # a local generator shadows a module-level name
+        return f"<locals>.{expr.id}" if isinstance(expr, ast.Name) and expr.id in local else dotted(expr)
+
+    def generator(name: str) -> bool:
+        return name.removeprefix("<locals>.") in local if name.startswith("<locals>.") else is_generator(name)
+
     for ret in _returns(node):
-        if ret.value is not None and _lazy(ret.value, assigned, dotted, is_generator, 0):
+        if ret.value is not None and _lazy(ret.value, assigned, named, generator, 0):
             return ast.unparse(ret.value)
     return None
+
+
+def _local_generators(node: ast.AST) -> frozenset[str]:
+    """Names of generator functions defined in the function itself (`def gen(): ... yield ...`)."""
+    found = set()
+    for child in ast.walk(node):
+        if child is not node and isinstance(child, ast.FunctionDef) and any(
+                isinstance(sub, (ast.Yield, ast.YieldFrom)) for sub in _own_nodes(child)):
+            found.add(child.name)
+    return frozenset(found)
+
+
+def _own_nodes(node: ast.AST):
+    """The nodes of a function's body, not those of functions or lambdas nested in it."""
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        yield child
+        yield from _own_nodes(child)
 
 
 def _lazy(expr: ast.expr, assigned: dict[str, ast.expr], dotted, is_generator, depth: int) -> bool:
