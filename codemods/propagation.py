@@ -169,7 +169,9 @@ class ApplyPropagationPlan(AwaitifyCodemod):
     def _consumed_in_thread(self, consumer: cst.Call) -> cst.Call:
         """`list(read_rows(p, n=2))`, where read_rows returns a lazy iterator: its body and the
         iteration both belong in the thread, while its arguments are still evaluated here, as before:
-        `(lambda *args, **kwargs: list(read_rows(*args, **kwargs)))(p, n=2)`, for `to_thread` to split."""
+        `(lambda *args, **kwargs: list(read_rows(*args, **kwargs)))(p, n=2)`, for `to_thread` to split.
+        The called expression itself (`read_rows`, `self.reader.rows`) is looked up in the thread, after
+        the arguments: `_not_movable` refuses one holding a call, so only name and attribute look-ups move."""
         inner = consumer.args[0].value
         assert isinstance(inner, cst.Call)
         func = self.module_node.code_for_node(inner.func)
