@@ -64,7 +64,7 @@ _SOURCES = {
     TEXT: '''
         def {name}(response):
             """requests' r.text: the declared charset, else ISO-8859-1 for text/*, UTF-8 for JSON, else
-            the charset requests guesses (chardet, else charset_normalizer) (awaitify, AW201)."""
+            the charset requests guesses (chardet, else charset_normalizer, else UTF-8) (awaitify, AW201)."""
             if not response.content:
                 return ""
             encoding = response.charset_encoding
@@ -74,15 +74,21 @@ _SOURCES = {
             elif encoding is None and "application/json" in content_type:
                 encoding = "utf-8"
             elif encoding is None:
-                try:
-                    import chardet as detector
-                except ImportError:
-                    import charset_normalizer as detector
-                encoding = detector.detect(response.content)["encoding"]
+                if {name}.detector is False:  # looked up once, as requests.compat does: chardet, else charset_normalizer
+                    {name}.detector = None
+                    for library in ("chardet", "charset_normalizer"):
+                        try:
+                            {name}.detector = {name}.detector or importlib.import_module(library)
+                        except ImportError:
+                            pass
+                encoding = {name}.detector.detect(response.content)["encoding"] if {name}.detector else "utf-8"
             try:
                 return str(response.content, encoding, errors="replace")
             except (LookupError, TypeError):
                 return str(response.content, errors="replace")
+
+
+        {name}.detector = False
         ''',
     NETRC: '''
         class {name}({client}.Auth):
@@ -127,7 +133,7 @@ _SOURCES = {
         {name}.made = {{}}
         ''',
 }
-IMPORTS = {JSON: ("json",), PARAMS: (), TEXT: (), NETRC: (), TRUST: ("certifi", "os", "ssl")}
+IMPORTS = {JSON: ("json",), PARAMS: (), TEXT: ("importlib",), NETRC: (), TRUST: ("certifi", "os", "ssl")}
 OFFLOADING = (NETRC, TRUST)  # these also need the module's thread offload imported (`codemod_base.thread_import`)
 
 

@@ -449,3 +449,15 @@ def test_netrc_and_trust_read_in_the_runtimes_thread(base, tmp_path, monkeypatch
         monkeypatch.delenv("REQUESTS_CA_BUNDLE")
     assert results == ["Basic dTpw", "Basic dTpw"]
     assert threads[0] is threading.main_thread() and threads[-1] is not threading.main_thread()  # requests', then ours
+
+
+def test_text_without_a_charset_detector_as_requests(project, base, monkeypatch) -> None:
+    """Neither chardet nor charset_normalizer importable: requests decodes an undeclared body as UTF-8."""
+    import requests.compat
+    import requests.models
+
+    for library in ("chardet", "charset_normalizer"):
+        monkeypatch.setitem(sys.modules, library, None)  # an import of it raises ImportError
+    monkeypatch.setattr(requests.models, "chardet", requests.compat._resolve_char_detection())
+    kind, (first, second) = same(project, "text_of", f"{base}/typed?charset=latin-1&type=application/octet-stream")
+    assert kind == "value" and first == second == "Zo\ufffd's caf\ufffd: \ufffd"

@@ -1,4 +1,5 @@
 import asyncio
+import importlib
 import os
 import ssl
 
@@ -37,7 +38,7 @@ class _RequestsNetrc(httpx.Auth):
 
 def _requests_text(response):
     """requests' r.text: the declared charset, else ISO-8859-1 for text/*, UTF-8 for JSON, else
-    the charset requests guesses (chardet, else charset_normalizer) (awaitify, AW201)."""
+    the charset requests guesses (chardet, else charset_normalizer, else UTF-8) (awaitify, AW201)."""
     if not response.content:
         return ""
     encoding = response.charset_encoding
@@ -47,15 +48,21 @@ def _requests_text(response):
     elif encoding is None and "application/json" in content_type:
         encoding = "utf-8"
     elif encoding is None:
-        try:
-            import chardet as detector
-        except ImportError:
-            import charset_normalizer as detector
-        encoding = detector.detect(response.content)["encoding"]
+        if _requests_text.detector is False:  # looked up once, as requests.compat does: chardet, else charset_normalizer
+            _requests_text.detector = None
+            for library in ("chardet", "charset_normalizer"):
+                try:
+                    _requests_text.detector = _requests_text.detector or importlib.import_module(library)
+                except ImportError:
+                    pass
+        encoding = _requests_text.detector.detect(response.content)["encoding"] if _requests_text.detector else "utf-8"
     try:
         return str(response.content, encoding, errors="replace")
     except (LookupError, TypeError):
         return str(response.content, errors="replace")
+
+
+_requests_text.detector = False
 
 
 async def _requests_trust():
