@@ -503,13 +503,16 @@ class RequestsToHttpx(AwaitifyCodemod):
         that does names it, from the converted call (`origin`) it is for."""
         if any(arg.keyword is not None and arg.keyword.value in ("verify", "cert") or arg.star for arg in args):
             return False
+        self._name_tls_context(origin)
+        return True
+
+    def _name_tls_context(self, origin: cst.CSTNode | None) -> None:
         if self._tls_name is None:
             self._tls_origin, self._tls_written = origin, trust.written_context(self.module_node)
             taken = names_in(self.module_node)
             base = f"_{self.client_module.upper()}_SSL_CONTEXT"
             self._tls_name = self._tls_written or next(n for n in (base, *(f"{base}_{i}" for i in range(1, 99)))
                                                         if n not in taken and trust.bundle_name(n) not in taken)
-        return True
 
     def _new_client(self, args: Sequence[cst.Arg], origin: cst.CSTNode | None = None) -> cst.Call:
         if self._takes_tls_context(args, origin):
@@ -701,7 +704,31 @@ class RequestsToHttpx(AwaitifyCodemod):
                   f"`{life.name}.close()` -> `await {life.name}.aclose()`" if not life.wrap else
                   f"`await {life.name}.aclose()` in a `finally:` closes it")
         self.record(at or factory, f"requests.Session() -> {self.client_module}.AsyncClient(): its requests are awaited; {closed}")
-        return self._new_client([_kw(key, value) for key, value in life.settings], at or factory)
+        return self._new_client([_kw(key, self._session_verify(value, life, at or factory) if key == "verify" else value)
+                                 for key, value in life.settings], at or factory)
+
+    def _request_verify(self, value: cst.BaseExpression, origin: cst.CSTNode, own: bool) -> cst.BaseExpression | None:
+        """A request's `verify=True` (or None) means REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE when set, else certifi's
+        bundle: `await _requests_trust()`; a name: that when it is True or None at run time, else itself;
+        None for another expression (refused: it would be evaluated twice). `own`: with `cert=`."""
+        if not (isinstance(value, (cst.Name, cst.Attribute)) and _inert(value)):
+            return None
+        self._name_tls_context(origin)
+        own_args = [_kw("shared", cst.Name("False"))] if own else []
+        trusted = awaited(cst.Call(cst.Name(self._helper(helpers.TRUST)), own_args))
+        if _is_name(value, "True") or _is_name(value, "None"):
+            return trusted
+        test = cst.BooleanOperation(cst.Comparison(value, [cst.ComparisonTarget(cst.Is(), cst.Name("True"))]), cst.Or(),
+                                    cst.Comparison(value, [cst.ComparisonTarget(cst.Is(), cst.Name("None"))]))
+        return cst.IfExp(test=test, body=trusted, orelse=value)
+
+    def _session_verify(self, value: cst.BaseExpression, life: _Life, origin: cst.CSTNode) -> cst.BaseExpression:
+        """`s.verify = x` -> `verify=await _requests_trust(x)`: requests lets REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE
+        override a session's verify (even False; `merge_environment_settings`), so the client takes their
+        bundle when one is set. With `s.cert`, a context of its own (httpx loads the certificate into it)."""
+        self._name_tls_context(origin)
+        own = [_kw("shared", cst.Name("False"))] if any(key == "cert" for key, _ in life.settings) else []
+        return awaited(cst.Call(cst.Name(self._helper(helpers.TRUST)), with_commas([cst.Arg(value), *own])))
 
     def leave_For(self, original: cst.For, updated: cst.For) -> cst.BaseStatement:
         """`for chunk in r.iter_content(n):` on a converted stream -> `async for chunk in r.aiter_bytes(n):`."""
@@ -1006,6 +1033,12 @@ class RequestsToHttpx(AwaitifyCodemod):
                 if proxy is None:
                     return "proxies= with several proxies needs httpx `mounts=`"
                 client_args.append(_kw("proxy", proxy))
+            elif key == "verify" and not (isinstance(arg.value, cst.Name) and arg.value.value == "False" or _is_text_literal(arg.value)):
+                trusted = self._request_verify(arg.value, original, own="cert" in keywords)
+                if trusted is None:
+                    return ("verify= that may be True: requests then checks against REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE, httpx "
+                            "ignores them; name it first")
+                client_args.append(_kw(key, trusted))
             elif key in TO_CLIENT:
                 client_args.append(_kw(key, arg.value))
             else:

@@ -283,6 +283,24 @@ async def verify_off(url):
     return requests.get(url, verify=False).json()["path"]
 
 
+async def verify_flag(url, flag):
+    try:
+        return requests.get(url, verify=flag).json()["path"]
+    except requests.ConnectionError:
+        return "untrusted"
+
+
+async def session_verify(url, flag):
+    s = requests.Session()
+    s.verify = flag
+    try:
+        return s.get(url).json()["path"]
+    except requests.ConnectionError:
+        return "untrusted"
+    finally:
+        s.close()
+
+
 async def slow(url):
     return requests.get(url).json()["path"]
 
@@ -547,6 +565,29 @@ def test_verify_path_and_verify_false(project, servers) -> None:
     _, https, ca = servers
     assert same(project, "verify_path", https + "/echo", ca) == ("value", "/echo")
     assert same(project, "verify_off", https + "/echo") == ("value", "/echo")
+
+
+@pytest.mark.parametrize("variable", ["REQUESTS_CA_BUNDLE", None])
+def test_the_ca_variables_override_verify_as_in_requests(project, servers, monkeypatch, variable) -> None:
+    """requests' merge_environment_settings: a request's verify=True/None, and a session's verify (even False),
+    give way to REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE; a request's verify=False or path does not."""
+    import certifi
+
+    _, https, ca = servers
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    if variable:
+        monkeypatch.setenv(variable, ca)
+    for flag in (True, None, False, ca):
+        assert same(project, "verify_flag", https + "/echo", flag) == ("value", "untrusted" if flag in (True, None) and not variable
+                                                                        else "/echo")
+        assert same(project, "session_verify", https + "/echo", flag) == ("value", "untrusted" if flag is True and not variable
+                                                                           else "/echo")
+    if variable:  # the session's verify=False gives way to a bundle that does not hold the private CA
+        monkeypatch.setenv(variable, certifi.where())
+        assert same(project, "session_verify", https + "/echo", False) == ("value", "untrusted")
+        assert same(project, "verify_flag", https + "/echo", False) == ("value", "/echo")
+    assert "verify=await _requests_trust(flag)" in project.text("svc/handlers.py")
 
 
 # --- refusals ---------------------------------------------------------------------------------------------

@@ -361,6 +361,8 @@ SESSIONS_AND_STREAMS = ["local_session", "session_cookies", "session_verify_and_
 def test_rewritten_functions_close_every_client(server: str, modules, monkeypatch) -> None:
     _, rewritten, _ = modules
     made = []
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
 
     class Tracked(rewritten.httpx.AsyncClient):
         def __init__(self, *args, **kwargs) -> None:
@@ -373,7 +375,8 @@ def test_rewritten_functions_close_every_client(server: str, modules, monkeypatc
     assert asyncio.run(rewritten.session_connection_error(f"http://127.0.0.1:{_closed_port()}/")) == "connection-error"
     assert len(made) == len(SESSIONS_AND_STREAMS) + 2  # stream_redirect_and_error opens one per loop turn
     assert all(client.is_closed for client, _ in made)
-    assert {k: v for k, v in made[2][1].items() if k != "auth"} == {"verify": False, "max_redirects": 30}  # `s.verify = False` moved
+    # `s.verify = False` moved, through requests' trust (the CA variables, when set, override it in requests)
+    assert {k: v for k, v in made[2][1].items() if k != "auth"} == {"verify": False, "max_redirects": 30}
     assert all(type(kwargs["auth"]).__name__ == "_RequestsNetrc" for _, kwargs in made)  # requests' .netrc
 
 
@@ -414,8 +417,8 @@ TLS_LAYOUTS = {
     "name_taken": ("import requests\n\n_HTTPX_SSL_CONTEXT = 1\n\n\nasync def f(u):\n    return requests.get(u).json()\n",
                    "_HTTPX_SSL_CONTEXT_1", "\"cafile\": _HTTPX_CA_BUNDLE_1})\n\n\nclass _RequestsNetrc(httpx.Auth):"),
     # a client with its own verify= or cert= keeps it: httpx would load a cert= into the shared context
-    "own_settings": ("import requests\n\n\nasync def f(u, c, v):\n    return requests.get(u, verify=False).json(), requests.get(u, verify=v, cert=c).json()\n",
-                     None, "httpx.AsyncClient(verify=False, max_redirects=30, auth=_RequestsNetrc()) as client, httpx.AsyncClient(verify=v, cert=c, max_redirects=30, auth=_RequestsNetrc()) as http_client:"),
+    "own_settings": ("import requests\n\n\nasync def f(u, c, v):\n    return requests.get(u, verify=False).json(), requests.get(u, verify='ca.pem', cert=c).json()\n",
+                     None, "httpx.AsyncClient(verify=False, max_redirects=30, auth=_RequestsNetrc()) as client, httpx.AsyncClient(verify='ca.pem', cert=c, max_redirects=30, auth=_RequestsNetrc()) as http_client:"),
 }
 
 
@@ -481,7 +484,7 @@ def test_rewritten_text(modules) -> None:
     assert ("    async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as client:\n        async with client.stream(\"GET\", base + \"/stream?size=300000\", "
             "timeout=30, follow_redirects=True) as r:\n            r.is_error and r.raise_for_status()\n"
             "            async for chunk in r.aiter_bytes(chunk_size=8192):\n") in text
-    assert "    s = httpx.AsyncClient(verify=False, max_redirects=30, auth=_RequestsNetrc())\n    try:\n        s.params = {\"page\": \"2\"}\n" in text
+    assert "    s = httpx.AsyncClient(verify=await _requests_trust(False), max_redirects=30, auth=_RequestsNetrc())\n    try:\n        s.params = {\"page\": \"2\"}\n" in text
     assert "        s.cookies.set(\"extra\", \"1\")\n" in text and "    finally:\n        await s.aclose()\n    return seen" in text
 
 

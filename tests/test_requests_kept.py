@@ -461,3 +461,39 @@ def test_text_without_a_charset_detector_as_requests(project, base, monkeypatch)
     monkeypatch.setattr(requests.models, "chardet", requests.compat._resolve_char_detection())
     kind, (first, second) = same(project, "text_of", f"{base}/typed?charset=latin-1&type=application/octet-stream")
     assert kind == "value" and first == second == "Zo\ufffd's caf\ufffd: \ufffd"
+
+
+@pytest.fixture(scope="module")
+def cut():
+    """A server on 127.0.0.1 that promises 100 bytes, sends 10, then closes (/short) or stalls 1 s first."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def answer(conn: socket.socket) -> None:
+        with conn:
+            path = conn.recv(65536).split()[1]
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100\r\n\r\n0123456789")
+            if path != b"/short":
+                time.sleep(1)
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=answer, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.close()
+
+
+def outcomes(project: Migrated, name: str, *args):
+    return tuple(outcome(getattr(_load(root), name), *args) for root in (project.before, project.after))
+
+
+def test_connection_error_while_reading_the_body_differs_as_documented(project, cut) -> None:
+    """docs/rules/requests-httpx.md, differences that remain: the phase of the failure. requests wraps a
+    failure while reading the body in its own classes, httpx raises the same class in every phase."""
+    assert outcomes(project, "connection_error", cut + "/short") == (("raised", "ChunkedEncodingError"), ("value", "down"))
+    assert outcomes(project, "connection_error", cut + "/stall") == (("value", "down"), ("raised", "ReadTimeout"))

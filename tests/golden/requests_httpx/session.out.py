@@ -48,7 +48,7 @@ def _requests_text(response):
     elif encoding is None and "application/json" in content_type:
         encoding = "utf-8"
     elif encoding is None:
-        if _requests_text.detector is False:  # looked up once, as requests.compat does: chardet, else charset_normalizer
+        if _requests_text.detector is False:  # looked up once, as requests does: chardet, else charset_normalizer
             _requests_text.detector = None
             for library in ("chardet", "charset_normalizer"):
                 try:
@@ -65,16 +65,23 @@ def _requests_text(response):
 _requests_text.detector = False
 
 
-async def _requests_trust():
-    """requests' trust, read when a client is made (requests reads it at each request): the context made
-    at import while REQUESTS_CA_BUNDLE, CURL_CA_BUNDLE (else certifi's) still name its bundle, else
-    one for the bundle they name now, loaded in a thread once (awaitify, AW201)."""
-    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+async def _requests_trust(verify=True, shared=True):
+    """requests' trust, read when a client is made (requests reads it at each request): the bundle
+    REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE names, even over a session's verify= (as requests'
+    merge_environment_settings does); else `verify` (True: certifi's). The context made at import while
+    they still name its bundle, else one loaded in a thread once; `shared=False`: a context of its own,
+    for a client certificate to be loaded into (awaitify, AW201)."""
+    named = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if not named and verify is not True:
+        return verify or False  # (requests checks nothing for a falsy verify, None too)
+    bundle = named or certifi.where()
+    load = lambda: ssl.create_default_context(**{"capath" if os.path.isdir(bundle) else "cafile": bundle})
+    if not shared:
+        return await asyncio.to_thread(load)
     if bundle == _HTTPX_CA_BUNDLE:
         return _HTTPX_SSL_CONTEXT
     if bundle not in _requests_trust.made:
-        _requests_trust.made[bundle] = await asyncio.to_thread(
-            lambda: ssl.create_default_context(**{"capath" if os.path.isdir(bundle) else "cafile": bundle}))
+        _requests_trust.made[bundle] = await asyncio.to_thread(load)
     return _requests_trust.made[bundle]
 
 
