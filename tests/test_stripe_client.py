@@ -636,3 +636,20 @@ def test_two_setters_and_a_user_refuse_both(tmp_path: Path, monkeypatch: pytest.
     result = api.fix('.', cache=False)
     assert not result.files
     assert sorted(d.path for d in result.diagnostics if d.code == "AW513") == ["settings.py", "worker.py"]
+
+
+def test_a_refused_key_does_not_stop_the_other_rules_in_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second, plan-less pass that checks a rewrite is stable must not redo AW513 there: seeing
+    settings.py alone it would convert the key the project plan refused (billing.py relies on it),
+    and the whole file was left unchanged as 'not stable'. The sleep is fixed, the key stays."""
+    from awaitify import api
+
+    root = _project(tmp_path, "import stripe\n\n\ndef charge():\n    return stripe.Customer.create()\n")
+    (root / "settings.py").write_text(SETTINGS + "\n\nasync def tick():\n    time.sleep(1)\n")
+    (root / "settings.py").write_text("import time\n\n" + (root / "settings.py").read_text())
+    monkeypatch.chdir(root)
+    result = api.fix(".", cache=False)
+    assert not result.skipped, result.skipped
+    (changed,) = result.files
+    assert changed.path == "settings.py" and changed.rules == ("AW101",)
+    assert b"stripe.api_key = 'sk_test_x'" in changed.new and b"await asyncio.sleep(1)" in changed.new

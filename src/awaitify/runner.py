@@ -143,7 +143,7 @@ def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: 
         return result
     result.changes, result.diagnostics = outcome.changes, outcome.diagnostics
     if outcome.new != source.raw:
-        problem = verify(source, outcome.new, rules, config, stability=not declined)
+        problem = verify(source, outcome.new, rules, config, stability=not declined, planned=frozenset(plan.extra))
         if problem:
             result.error = f"internal error: {problem}; file left unchanged (please report this)"
         else:

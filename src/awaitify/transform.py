@@ -150,11 +150,13 @@ def _compile_error(data: bytes, display: str) -> str | None:
     return None
 
 
-def _wanted_again(rules: tuple[Rule, ...], display: str, text: str) -> tuple[Rule, ...]:
+def _wanted_again(rules: tuple[Rule, ...], display: str, text: str, planned: frozenset[str]) -> tuple[Rule, ...]:
     """The codemods a second pass could still change something for: the cheap `ast` pre-check (a
     codemod's `wants` hook) first, as in the main run, so a big file is not parsed with libcst twice
-    for nothing."""
-    again = tuple(r for r in rules if r.name != "propagation")
+    for nothing. Not propagation, nor a rule the project plan gave facts for this file (`planned`):
+    their decisions come from other files, which the second pass, seeing this file alone, cannot
+    see (AW513 refused for a key other modules rely on would convert it there)."""
+    again = tuple(r for r in rules if r.name != "propagation" and r.name not in planned)
     hooks = wants_hooks()
     try:
         summary = summarize(display, text)
@@ -163,7 +165,8 @@ def _wanted_again(rules: tuple[Rule, ...], display: str, text: str) -> tuple[Rul
     return tuple(r for r in again if r.name not in hooks or hooks[r.name](summary))
 
 
-def verify(source: SourceFile, new: bytes, rules: tuple[Rule, ...], config: Config, stability: bool = True) -> str | None:
+def verify(source: SourceFile, new: bytes, rules: tuple[Rule, ...], config: Config, stability: bool = True,
+           planned: frozenset[str] = frozenset()) -> str | None:
     """Why the rewritten file must not be written, or None when it is sound: it must compile (not
     only parse: `await` outside an async function is a compile-time error), and running the
     per-file codemods on it again must change nothing."""
@@ -175,7 +178,7 @@ def verify(source: SourceFile, new: bytes, rules: tuple[Rule, ...], config: Conf
     try:
         text, encoding = decode_source(new, source.display)
         again = transform(SourceFile(source.path, source.display, new, text, encoding),
-                          _wanted_again(rules, source.display, text), config, FilePlan())
+                          _wanted_again(rules, source.display, text, planned), config, FilePlan())
     except SourceError as exc:
         return f"rewritten code cannot be read back ({exc.reason})"
     if again.new != new:
