@@ -4,7 +4,7 @@ only where every use of the response means the same on an httpx response, or is 
 Shared by the codemod (through `requests_plan.plan`), `check` and the AW201 project planner (so
 propagation starts from no call AW201 would then refuse). A response may be: read through an
 attribute in `SAME` (same meaning in httpx) or `MAPPED` (rewritten: `ok`, `reason`, `next`, `url`,
-`iter_content(n)`, `cookies.get_dict()`), tested for truth (rewritten to `not r.is_error`), compared
+`text`, `iter_content(n)`, `cookies.get_dict()`), tested for truth (rewritten to `not r.is_error`), compared
 with `is`, or dropped. Anything else refuses the call: another attribute (`apparent_encoding`,
 `iter_lines()`, `raw`, ...), or the response leaving what this function shows (returned, yielded,
 passed to a call, put in a list or a comprehension, stored): what receives it may rely on requests'
@@ -18,10 +18,10 @@ import ast
 from collections.abc import Callable, Iterator
 
 # same meaning on an httpx response (a non-streamed one is read in full)
-SAME = frozenset({"status_code", "headers", "content", "text", "json", "history", "elapsed", "links",
+SAME = frozenset({"status_code", "headers", "content", "json", "history", "elapsed", "links",
                   "is_redirect", "raise_for_status", "close", "cookies"})
 # rewritten by the codemod
-MAPPED = frozenset({"ok", "reason", "next", "url", "iter_content"})
+MAPPED = frozenset({"ok", "reason", "next", "url", "iter_content", "text"})  # text: `_requests_text(r)`
 # on `r.cookies`: the same on requests' cookie jar and httpx.Cookies (`get_dict()` is rewritten: `dict(r.cookies)`)
 COOKIE_READS = frozenset({"get", "items", "keys", "values", "get_dict"})
 WHY_NOT = {
@@ -119,7 +119,7 @@ def _use(node: ast.AST, parents: dict[int, ast.AST], names=None, is_verb=None, s
     """Why this use of a response cannot be kept, or None. `strict`: a loop variable over responses, which
     the codemod does not rewrite, so only the uses in `SAME` are kept."""
     parent = parents.get(id(node))
-    if strict and isinstance(parent, ast.Attribute) and parent.value is node and parent.attr not in SAME - {"cookies", "text"}:
+    if strict and isinstance(parent, ast.Attribute) and parent.value is node and parent.attr not in SAME - {"cookies"}:
         return f"`.{parent.attr}` of a loop variable over responses: httpx spells it differently; " + _LEAVES
     if strict and _truth(node, parents):
         return "the truth of a loop variable over responses (`ok` in requests, always true in httpx): " + _LEAVES
