@@ -184,8 +184,7 @@ def _refused(module: _Module, followed: set[int], unfollowed: dict[tuple[str, in
         target = module.dotted(call.func) or ""
         if target in SESSION_FACTORIES:
             return requests_plan.SESSION
-        verb = target.rpartition(".")[2]
-        return verb if target in (f"requests.{verb}", f"requests.api.{verb}") and verb in requests_plan.VERBS else None
+        return requests_plan.verb_of(target)
 
     found: list[list] = []
     for func in ast.walk(module.tree):

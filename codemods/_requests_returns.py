@@ -64,9 +64,8 @@ class _Function:
         target = self.target(call)
         if target in self.returners:
             return True
-        verb = target.rpartition(".")[2]
-        return (target in (f"requests.{verb}", f"requests.api.{verb}") and verb in requests_plan.VERBS
-                and target not in SESSION_FACTORIES and not requests_plan.streams(call))
+        return (requests_plan.verb_of(target) is not None and target not in SESSION_FACTORIES
+                and not requests_plan.streams(call))
 
 
 def _returned_calls(fn: _Function) -> tuple[list[ast.Call], bool]:
@@ -252,8 +251,7 @@ def _calls_problem(returner: _Returner, returners: dict[str, _Returner]) -> str:
         target = module.dotted(call.func) or ""
         if target in SESSION_FACTORIES:
             return requests_plan.SESSION
-        verb = target.rpartition(".")[2]
-        return verb if target in (f"requests.{verb}", f"requests.api.{verb}") and verb in requests_plan.VERBS else None
+        return requests_plan.verb_of(target)
 
     returned = {id(c) for c in returner.calls}
     plans = requests_plan.plan(func, kind, lambda call: id(call) in returned)

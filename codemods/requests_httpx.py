@@ -669,12 +669,7 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     # --- calls ------------------------------------------------------------------------------------
     def _verb(self, call: cst.Call) -> str | None:
-        name = self.qualified_name(call.func)
-        if name and name.startswith("requests.") and name.count(".") == 1 and name[9:] in VERBS:
-            return name[9:]
-        if name and name.startswith("requests.api.") and name[13:] in VERBS:
-            return name[13:]
-        return None
+        return requests_plan.verb_of(self.qualified_name(call.func) or "")
 
     # --- sessions and streamed responses, converted whole (planned by awaitify.requests_plan) ---------
     def _call_kind(self, call: cst.Call) -> str | None:
@@ -860,13 +855,15 @@ class RequestsToHttpx(AwaitifyCodemod):
         return (self.original_lines(call)[0], name) in self._returned_sites
 
     def _is_response_call(self, call: cst.BaseExpression, sessions: set[str]) -> bool:
-        if not isinstance(call, cst.Call) or self._returned_response(call):
-            return self._returned_response(call)
-        func = call.func
-        if self._verb(call):
+        """A requests call (module verb, or a verb on one of `sessions`), or an awaited helper whose returned
+        response the project plan followed here."""
+        if self._returned_response(call):
             return True
-        return (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in sessions
-                and func.attr.value in VERBS)
+        if not isinstance(call, cst.Call):
+            return False
+        func = call.func
+        return self._verb(call) is not None or (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+                                                and func.value.value in sessions and func.attr.value in VERBS)
 
     def _is_requests_call(self, call: cst.Call) -> bool:
         """A call that may raise requests' exceptions (and that this codemod did not convert, when it
@@ -1155,8 +1152,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         if self.scope_kind != ASYNC or self.function is None or id(node) in self._called:
             return
         name = self.qualified_name(node) or ""
-        verb = name.rpartition(".")[2]
-        if name in (f"requests.{verb}", f"requests.api.{verb}") and verb in VERBS:
+        if requests_plan.verb_of(name):
             self.diagnose(node, f"{name} used as a value in async code: the calls made through it block the event loop "
                           "and are not rewritten; call it directly (then it is converted) or run it in a thread "
                           "(`await asyncio.to_thread(...)`)")

@@ -432,8 +432,9 @@ async def who(url):
 def test_netrc_and_trust_read_in_the_runtimes_thread(base, tmp_path, monkeypatch) -> None:
     """Under trio, the helpers offload with trio's threads (asyncio.to_thread would fail there), and the
     .netrc file is read off the event loop's thread."""
-    import certifi
     import netrc
+
+    import certifi
     import trio
 
     project = Migrated(tmp_path, "httpx", TRIO_SOURCE)

@@ -17,6 +17,12 @@ from dataclasses import dataclass, field
 from awaitify import requests_responses
 
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+
+
+def verb_of(dotted: str) -> str | None:
+    """The verb `requests.get` or `requests.api.get` (a dotted target) names, else None."""
+    verb = dotted.rpartition(".")[2]
+    return verb if dotted in (f"requests.{verb}", f"requests.api.{verb}") and verb in VERBS else None
 REQUEST_KEYWORDS = {"params", "headers", "json", "files", "auth", "data", "timeout", "allow_redirects"}
 CLIENT_KEYWORDS = {"verify", "cert", "cookies", "proxies"}  # per request in requests, on the client in httpx
 SESSION = "Session"  # what `kind` says of a requests.Session() call
