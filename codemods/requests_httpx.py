@@ -463,14 +463,18 @@ class RequestsToHttpx(AwaitifyCodemod):
             taken = names_in(self.module_node) | set(self._helpers.values())
             self._helpers[kind] = helpers.written(self.module_node, kind) or next(
                 n for n in (kind, *(f"{kind}_{i}" for i in range(1, 99))) if n not in taken)
-            for module in helpers.IMPORTS[kind]:
-                AddImportsVisitor.add_needed_import(self.context, module)
-            if kind in helpers.OFFLOADING:
-                AddImportsVisitor.add_needed_import(self.context, thread_import(self.config.target))
         return self._helpers[kind]
 
     def _with_helpers(self, module: cst.Module) -> cst.Module:
+        """The helpers the rewritten module uses (one named for a call refused later is not written)."""
+        used = {n.value for n in m.findall(module, m.Name())} if self._helpers else set()
         for kind, name in sorted(self._helpers.items(), reverse=True):
+            if name not in used:
+                continue
+            for imported in helpers.IMPORTS[kind]:
+                AddImportsVisitor.add_needed_import(self.context, imported)
+            if kind in helpers.OFFLOADING:
+                AddImportsVisitor.add_needed_import(self.context, thread_import(self.config.target))
             if helpers.written(self.module_node, kind) != name:
                 names = {"context": self._tls_name or "", "bundle": trust.bundle_name(self._tls_name or "")}
                 offload = thread_helper(self.config.target)
@@ -482,6 +486,8 @@ class RequestsToHttpx(AwaitifyCodemod):
     def _with_tls_context(self, module: cst.Module) -> cst.Module:
         """requests' trust (`_requests_trust`) made once after the imports, when a client takes it."""
         if self._tls_name is None or self._tls_name == self._tls_written:
+            return module
+        if not m.findall(module, m.Name(self._tls_name)):  # named for a call refused later: nothing takes it
             return module
         if self._tls_origin is not None:
             self.record(self._tls_origin, f"{self._tls_name}: the CA bundle requests would use (REQUESTS_CA_BUNDLE, "
@@ -974,7 +980,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         keywords = {a.keyword.value: a for a in updated.args if a.keyword is not None}
         if "json" in keywords and "data" in keywords:
             return "json= with data=: requests sends data= and drops json= (unless data= is empty); pass one of them"
-        if "json" in keywords and "files" in keywords:  # httpx would send the json= body, requests the multipart one
+        if "json" in keywords and "files" in keywords and not _is_name(keywords["files"].value, "None"):  # httpx: json
             return "json= with files=: requests sends the files (multipart) and drops json=; pass one of them"
         json_at = _json_helper_at(updated.args)
         if isinstance(json_at, str):

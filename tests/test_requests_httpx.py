@@ -812,3 +812,15 @@ def test_a_handler_migrated_in_steps_names_each_exception_once(tmp_path: Path) -
                     "    except (requests.ConnectionError, httpx.TransportError):\n        return 'down'\n")
     text = fix_file(read_source(path, "m.py"), all_rules(), Config(root=tmp_path), FilePlan()).new.decode()
     assert "    except httpx.TransportError:\n" in text
+
+
+@pytest.mark.parametrize("call", ["requests.post(u, json=body())", "requests.get(u, verify=True)",
+                                  "requests.get(u, params=p)"])
+def test_a_call_refused_after_its_arguments_were_planned_leaves_the_file_alone(tmp_path: Path, call: str) -> None:
+    """Its helper (and TLS context) was named while planning the arguments; nothing uses it: none is written."""
+    source = f"import requests\n\n\nasync def f(u, body, p):\n    r = {call}\n    return [r]\n"
+    path = tmp_path / "m.py"
+    path.write_text(source)
+    result = fix_file(read_source(path, "m.py"), all_rules(), Config(root=tmp_path), FilePlan())
+    assert result.error is None and result.new in (None, source.encode())
+    assert any("put in a container" in d.message for d in result.diagnostics)

@@ -167,6 +167,10 @@ async def json_with_files(url):
     return requests.post(url, json={"k": 1}, files={"f": ("f.txt", b"hi")}).json()["content_type"][0].split(";")[0]
 
 
+async def json_files_none(url):
+    return requests.post(url, json={"k": 1}, files=None).json()["body"]
+
+
 async def json_headers_order(url):
     seen = []
 
@@ -376,6 +380,8 @@ def test_json_with_files_refused_as_requests_sends_the_files(project, base) -> N
     assert (kind, content_type) == ("value", "multipart/form-data")
     assert 'requests.post(url, json={"k": 1}, files=' in project.text
     assert any("json= with files=" in d.message for d in project.diagnostics)
+    assert same(project, "json_files_none", base + "/echo") == ("value", b'{"k": 1}'.hex())  # files=None: no files
+    assert "**_requests_json({\"k\": 1}), files=None" in project.text
 
 
 def test_json_and_headers_evaluated_in_their_order(project, base) -> None:
