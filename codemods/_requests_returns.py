@@ -27,7 +27,7 @@ from awaitify.entry_points import has_project_metadata
 from awaitify.prechecks import SESSION_FACTORIES
 
 FOLLOWED = "followed_returns"  # the facts' key in the helper's module: [line of each requests call whose return is kept]
-RESPONSES = "returned_responses"  # in a caller's module: [[line, called name as written], ...]: they give httpx responses
+RESPONSES = "returned_responses"  # in a caller's module: [[line, called name as written, which such call on the line], ...]
 UNFOLLOWED = "unfollowed_returns"  # in the helper's module: [[line, why], ...] of returned responses not followed
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _UNSHIPPED = frozenset({"examples", "example", "docs", "doc", "scripts", "benchmarks", "bench", "tools", "tests", "test"})
@@ -166,11 +166,24 @@ def plan_returns(modules: list, root: Path, unparsed: dict[str, str] | None = No
             continue
         followed.setdefault(returner.module.path, set()).update(c.lineno for c in requests_calls)
         for module, call in returner.callers:
-            spelled = call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id  # type: ignore[union-attr]
-            entry = [call.lineno, spelled]
+            spelled = _spelled(call)
+            entry = [call.lineno, spelled, _occurrence(module, call, spelled)]
             if entry not in responses.setdefault(module.path, []):
                 responses[module.path].append(entry)
     return followed, responses, why
+
+
+def _spelled(call: ast.Call) -> str | None:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+
+
+def _occurrence(module, call: ast.Call, spelled: str | None) -> int:
+    """Which of the calls spelled `spelled` that start on the call's line it is, from the left: two calls
+    of one name on a line (`a.fetch(u), b.fetch(u)`) are told apart; the codemod counts alike."""
+    columns = sorted(c.col_offset for c in ast.walk(module.tree)
+                     if isinstance(c, ast.Call) and c.lineno == call.lineno and _spelled(c) == spelled)
+    return columns.index(call.col_offset)
 
 
 def _where(module, node: ast.AST) -> str:

@@ -145,6 +145,12 @@ def _json_helper_at(args: Sequence[cst.Arg]) -> cst.Arg | str | None:
     return args[at[0]]
 
 
+def _spelled(call: cst.Call) -> str:
+    """The called name as written: `fetch` in `fetch(u)` and in `api.fetch(u)`."""
+    func = call.func
+    return func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+
+
 def _constructs_auth(expr: cst.BaseExpression) -> bool:
     """`SomethingAuth(...)`: a class's instance, never None."""
     func = expr.func if isinstance(expr, cst.Call) else None
@@ -376,8 +382,10 @@ class RequestsToHttpx(AwaitifyCodemod):
         facts = self.session.plan.extra.get(RULE.name) or {}
         # requests calls whose returned response the project plan followed into every caller (codemods/_requests_returns.py)
         self._followed: set[int] = set(facts.get(FOLLOWED, []))
-        # calls of such a function (here or elsewhere), by (line, name as written): awaited, they give an httpx response
-        self._returned_sites = {(line, name) for line, name in facts.get(RESPONSES, [])}
+        # calls of such a function (here or elsewhere), by (line, name as written, which such call on the line from
+        # the left): awaited, they give an httpx response
+        self._returned_sites = {tuple(entry) for entry in facts.get(RESPONSES, [])}
+        self._call_columns: dict[tuple[int, str], list[int]] | None = None  # (line, name as written) -> their columns
         self._unfollowed: dict[int, str] = {line: why for line, why in facts.get(UNFOLLOWED, [])}  # line -> why not
         self._life = Lifecycles()  # the sessions and streamed responses converted whole (ids of original nodes)
         self._streamed: set[int] = set()  # the stream calls converted (ids of original nodes)
@@ -856,9 +864,24 @@ class RequestsToHttpx(AwaitifyCodemod):
             return False
         if not (self._returned_sites and isinstance(call, cst.Call)):
             return False
-        func = call.func
-        name = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
-        return (self.original_lines(call)[0], name) in self._returned_sites
+        name = _spelled(call)
+        return (self.original_lines(call)[0], name, self._occurrence(call, name)) in self._returned_sites
+
+    def _occurrence(self, call: cst.Call, name: str) -> int:
+        """Which of the calls spelled `name` that start on the call's line it is, from the left (as
+        `_requests_returns` counts them in the file as read)."""
+        if self._call_columns is None:
+            self._call_columns = {}
+            for node in m.findall(self.module_node, m.Call()):
+                pos = self.get_metadata(PositionProvider, node, None)
+                if pos is not None:
+                    key = (self.session.original_line(pos.start.line), _spelled(node))
+                    self._call_columns.setdefault(key, []).append(pos.start.column)
+            for columns in self._call_columns.values():
+                columns.sort()
+        pos = self.get_metadata(PositionProvider, call, None)
+        columns = self._call_columns.get((self.original_lines(call)[0], name), [])
+        return columns.index(pos.start.column) if pos is not None and pos.start.column in columns else -1
 
     def _is_response_call(self, call: cst.BaseExpression, sessions: set[str]) -> bool:
         """A requests call (module verb, or a verb on one of `sessions`), or an awaited helper whose returned

@@ -117,6 +117,23 @@ from svc import client
 from svc.client import fetch, fetch_named, fetch_again, fetch_async, stored, lines_helper, maybe, decorated, in_lambda
 
 
+class _Reply:
+    ok = "its own"
+
+
+class _Other:
+    async def fetch_async(self, url):
+        return _Reply()
+
+
+OTHER = _Other()
+
+
+async def same_name_twice(url):
+    r = await client.fetch_async(url); s = await OTHER.fetch_async(url)  # noqa: E702 - only the first is converted
+    return r.ok, s.ok
+
+
 async def org(url):
     r = fetch(url)
     if not r:
@@ -362,3 +379,8 @@ def test_a_caller_in_a_file_that_does_not_parse_keeps_the_helper_on_requests(tmp
                                             ("/text", "bad json")])
 def test_an_except_two_modules_away_still_catches(project, base, path, expected) -> None:
     assert same(project, "outer", base + path, module="svc.outer") == ("value", expected)
+
+
+def test_two_calls_of_one_name_on_a_line_told_apart(project, base) -> None:
+    assert same(project, "same_name_twice", base + "/echo") == ("value", (True, "its own"))
+    assert "return (not r.is_error), s.ok" in project.text("svc/handlers.py")
