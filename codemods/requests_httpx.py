@@ -35,7 +35,9 @@ requests calls may still raise there; `exc.response.reason` & co. follow.
 
 Refused, with a finding: `**kwargs`, positional arguments after the URL, arguments httpx has no
 place for, a `proxies=` with several proxies, a `data=` whose type cannot be seen, `cert=` without
-`verify=`, calls in a lambda or generator expression, a response name also bound to something else
+`verify=`, `json=` with `data=` or `files=`, an `auth=` or `verify=` expression that is no name (it
+may be None / True, which requests treats differently), `s.auth =`/`s.params =` values httpx would
+send differently, calls in a lambda or generator expression, a response name also bound to something else
 and read as a response, a response used in a way httpx differs on, a session or streamed response
 that escapes (returned, passed on, stored, captured, bound again, used after its block) or is used in
 a way that differs on the httpx object (`iter_lines()`, `decode_unicode=`, `r.content` on a stream;
