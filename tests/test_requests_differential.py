@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import importlib
 import json
 import shutil
 import socket
 import ssl
-import sys
 import threading
 import time
 import warnings
@@ -29,6 +27,7 @@ import trustme
 from awaitify.config import Config
 from awaitify.rules import all_rules
 from awaitify.runner import RunOptions, run
+from fresh_import import import_fresh
 from local_http import ReplyingHandler
 
 
@@ -392,14 +391,7 @@ class Migrated:
         return _load(self.before, name), _load(self.after, name)
 
 
-def _load(root: Path, name: str):
-    sys.path.insert(0, str(root))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(root))
-        for key in [k for k in sys.modules if k == "svc" or k.startswith("svc.")]:
-            del sys.modules[key]
+_load = import_fresh
 
 
 @pytest.fixture(scope="module", params=["httpx", "httpx2"])

@@ -13,7 +13,6 @@ server on 127.0.0.1 that answers with the raw request it got:
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import shutil
 import socket
@@ -26,6 +25,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from fresh_import import import_fresh
 from local_http import ReplyingHandler
 
 from awaitify.config import Config
@@ -241,13 +241,7 @@ class Migrated:
 
 
 def _load(root: Path):
-    sys.path.insert(0, str(root))
-    try:
-        return importlib.import_module("svc.kept")
-    finally:
-        sys.path.remove(str(root))
-        for key in [k for k in sys.modules if k == "svc" or k.startswith("svc.")]:
-            del sys.modules[key]
+    return import_fresh(root, "svc.kept")
 
 
 @pytest.fixture(scope="module", params=["httpx", "httpx2"])

@@ -10,10 +10,8 @@ keeps requests (not made async) and the finding names that caller."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import shutil
-import sys
 import threading
 import warnings
 from http.server import ThreadingHTTPServer
@@ -21,6 +19,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from fresh_import import import_fresh
 from local_http import ReplyingHandler
 
 from awaitify.config import Config
@@ -259,14 +258,7 @@ class Migrated:
         return (self.after / name).read_text()
 
 
-def _load(root: Path, name: str):
-    sys.path.insert(0, str(root))
-    try:
-        return importlib.import_module(name)
-    finally:
-        sys.path.remove(str(root))
-        for key in [k for k in sys.modules if k == "svc" or k.startswith("svc.")]:
-            del sys.modules[key]
+_load = import_fresh
 
 
 @pytest.fixture(scope="module", params=["httpx", "httpx2"])
