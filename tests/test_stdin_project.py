@@ -169,3 +169,11 @@ def test_requests_handlers_in_other_modules_keep_the_buffer_on_requests(tmp_path
     new, err = _fix_buffer(tmp_path, "a.py")
     assert "httpx" not in new and "requests.get(u, timeout=5)" in new
     assert "AW201 not applied to this buffer alone" in err
+
+
+def test_the_buffer_takes_the_runs_settings(tmp_path: Path) -> None:
+    """`--target` (and the other fix options) apply to an editor's buffer as to a run over files."""
+    _files(tmp_path, {"a.py": "import time\n\n\nasync def h():\n    time.sleep(1)\n"})
+    proc = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--no-cache", "--target", "anyio", "--stdin-filename",
+                           "a.py", "-"], input=(tmp_path / "a.py").read_bytes(), cwd=tmp_path, capture_output=True, timeout=60)
+    assert proc.returncode == 0 and b"await anyio.sleep(1)" in proc.stdout, proc.stderr

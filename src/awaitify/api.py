@@ -28,7 +28,8 @@ from awaitify import commands, errors
 from awaitify.api_errors import AwaitifyError, ConfigError, Interrupted, UsageError, VerifyError, WriteError
 from awaitify.api_results import (Change, Diagnostic, FileChange, FileError, Finding, FixResult, Link, Remark,
                                   Report)
-from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config, parse_table
+from awaitify.commands import choice as _choice
+from awaitify.config import PROPAGATE_POLICIES, Config, parse_table
 
 if TYPE_CHECKING:
     from awaitify.apply import ApplyReport
@@ -96,14 +97,9 @@ def fix(
 
     with _as_api_errors():
         given = _paths(paths)
-        settings = _settings(config, given).with_overrides(
-            propagate=_choice("propagate", propagate, PROPAGATE_POLICIES),
-            target=_choice("target", target, TARGETS),
-            http_client=_choice("http_client", http_client, HTTP_CLIENTS),
-            lifespan_merge=lifespan_merge,
-            subprocess=_choice("subprocess", subprocess, SUBPROCESS_MODES),
-            unsafe_fixes=True if unsafe_fixes else None,
-        )
+        settings = commands.fix_settings(_settings(config, given), str, propagate=propagate, target=target,
+                                         http_client=http_client, lifespan_merge=lifespan_merge,
+                                         subprocess=subprocess, unsafe_fixes=unsafe_fixes)
         chosen = _selectors(select, "select")
         rules = commands.fix_rules(settings, chosen, _selectors(ignore, "ignore"))
         if verify_timeout <= 0:
@@ -169,12 +165,6 @@ def _selectors(values: Iterable[str] | None, name: str) -> tuple[str, ...]:
             raise UsageError(f"{name} takes rule codes, prefixes or names as strings; got {type(value).__name__}")
         found += [v.strip() for v in value.split(",") if v.strip()]
     return tuple(found)
-
-
-def _choice(name: str, value: str | None, options: tuple[str, ...]) -> str | None:
-    if value is not None and value not in options:
-        raise UsageError(f"{name} must be one of {', '.join(options)}; got {value!r}")
-    return value
 
 
 def _jobs(jobs: int) -> int:

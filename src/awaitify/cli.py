@@ -18,8 +18,8 @@ except ImportError:  # pragma: no cover - depends on the installed typer
 from awaitify import __version__
 from awaitify.api_results import fails_check
 from awaitify.audit.formats import FORMATS, render, statistics, text
-from awaitify.commands import load_settings, run_check
-from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config
+from awaitify.commands import choice as _choice, load_settings, run_check
+from awaitify.config import PROPAGATE_POLICIES, Config
 from awaitify.errors import UsageError
 from awaitify.help_format import PlaceholderCommand
 from awaitify.rules import doc_text, every_rule, find_rules, select_rules, without_fix
@@ -43,12 +43,6 @@ EXIT_INTERRUPTED = 130
 
 def _split(values: Optional[List[str]]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values or () for v in value.split(",") if v.strip())
-
-
-def _choice(flag: str, value: Optional[str], options: tuple[str, ...]) -> Optional[str]:
-    if value is not None and value not in options:
-        raise UsageError(f"{flag} must be one of {', '.join(options)}; got {value!r}")
-    return value
 
 
 def _use_color(color: str, stream) -> bool:
@@ -203,7 +197,7 @@ def fix(
     from awaitify.apply import apply_results
     from awaitify.change_report import REPORT_FORMATS, missing_dependencies, render as render_changes
     from awaitify.report import make_console, patch_bytes, print_summary, progress_bar, write_patch
-    from awaitify.commands import fix_rules, run_fix
+    from awaitify.commands import fix_rules, fix_settings, run_fix
     from awaitify.stdin import fix_stdin
 
     _choice("--color", color, ("auto", "always", "never"))
@@ -216,20 +210,14 @@ def fix(
 
     check_split_options(split_by, out, commit, max_files, max_lines,
                         {"--write": write, "--check": check, "--interactive": interactive, "--format": output_format != "text"})
-    if _reads_stdin(paths, stdin_filename):
-        settings = _load_config(config, [Path(stdin_filename).parent if stdin_filename else Path(".")])
-        rules = fix_rules(settings, _split(select), _split(ignore))
-        raise typer.Exit(fix_stdin(stdin_filename or "stdin.py", settings, rules, check, diff))
-    paths = list(paths or [Path(".")])
-    settings = _load_config(config, paths).with_overrides(
-        propagate=_choice("--propagate", propagate, PROPAGATE_POLICIES),
-        target=_choice("--target", target, TARGETS),
-        http_client=_choice("--http-client", http_client, HTTP_CLIENTS),
-        lifespan_merge=lifespan_merge,
-        subprocess=_choice("--subprocess", subprocess_mode, SUBPROCESS_MODES),
-        unsafe_fixes=True if unsafe_fixes else None,
-    )
+    stdin = _reads_stdin(paths, stdin_filename)
+    paths = [Path(stdin_filename).parent if stdin_filename else Path(".")] if stdin else list(paths or [Path(".")])
+    settings = fix_settings(_load_config(config, paths), lambda name: "--" + name.replace("_", "-"), propagate=propagate,
+                            target=target, http_client=http_client, lifespan_merge=lifespan_merge,
+                            subprocess=subprocess_mode, unsafe_fixes=unsafe_fixes)
     rules = fix_rules(settings, _split(select), _split(ignore))
+    if stdin:
+        raise typer.Exit(fix_stdin(stdin_filename or "stdin.py", settings, rules, check, diff))
     for selector in without_fix(_split(select)):
         print(f"awaitify: `{selector}` has no fix: `awaitify check` reports it, rewrite it by hand", file=sys.stderr)
     console = make_console(color)

@@ -9,10 +9,11 @@ them: a warm `check` answers from the cache without them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from awaitify.audit.results import CheckOptions, CheckResult, last_check
-from awaitify.config import Config, load_file
+from awaitify.config import HTTP_CLIENTS, PROPAGATE_POLICIES, SUBPROCESS_MODES, TARGETS, Config, load_file
+from awaitify.errors import UsageError
 from awaitify.nearest_config import discover as discover_config
 from awaitify.rules import Rule, select_rules
 from awaitify.scope import changed_since as changed_since_files
@@ -27,6 +28,29 @@ def load_settings(config_file: Path | None, paths: list[Path]) -> Config:
     if config_file is not None:
         return load_file(config_file)
     return discover_config(paths[0] if paths else Path.cwd())
+
+
+def choice(spelled: str, value: str | None, options: tuple[str, ...]) -> str | None:
+    """`value` when it is one of `options` (or None); `spelled` names the setting as the front
+    spells it (`--target`, `target`)."""
+    if value is not None and value not in options:
+        raise UsageError(f"{spelled} must be one of {', '.join(options)}; got {value!r}")
+    return value
+
+
+def fix_settings(settings: Config, spell: Callable[[str], str], *, propagate: str | None = None,
+                 target: str | None = None, http_client: str | None = None, lifespan_merge: bool | None = None,
+                 subprocess: str | None = None, unsafe_fixes: bool = False) -> Config:
+    """The settings with what the run was asked for instead (None: the settings' own), each choice
+    checked; `spell` names an option as the front spells it (`http_client` -> `--http-client`)."""
+    return settings.with_overrides(
+        propagate=choice(spell("propagate"), propagate, PROPAGATE_POLICIES),
+        target=choice(spell("target"), target, TARGETS),
+        http_client=choice(spell("http_client"), http_client, HTTP_CLIENTS),
+        lifespan_merge=lifespan_merge,
+        subprocess=choice(spell("subprocess"), subprocess, SUBPROCESS_MODES),
+        unsafe_fixes=True if unsafe_fixes else None,
+    )
 
 
 def fix_rules(settings: Config, select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
