@@ -131,6 +131,23 @@ def _statement_binds(stmt: cst.CSTNode) -> set[str] | frozenset[str]:
     return set()
 
 
+def _with_statements(node: cst.CSTNode) -> list[cst.With]:
+    """The `with` statements in a function (nested functions' too: a conservative superset)."""
+    found: list[cst.With] = []
+
+    class Collect(cst.CSTVisitor):
+        def visit_With(self, with_node: cst.With) -> None:
+            found.append(with_node)
+
+    node.visit(Collect())
+    return found
+
+
+def _binds_as(node: cst.With, name: str) -> bool:
+    return any(item.asname is not None and isinstance(item.asname.name, cst.Name) and item.asname.name.value == name
+               for item in node.items)
+
+
 def _name_counts(node: cst.CSTNode) -> Counter[str]:
     counts: Counter[str] = Counter()
 
@@ -222,6 +239,7 @@ class OffloadFileIO(OffloadCodemod):
         self._paths: list[set[str]] = [set()]  # per function: locals assigned a Path(...)
         self._function_names: list[set[str]] = []  # per function: every name it spells
         self._function_counts: list[Counter[str]] = []  # per function: how often it spells each name
+        self._withs: list[list[cst.With]] = []  # per function: its `with` statements
         self._qualnames: list[tuple[str, bool]] = []  # (qualname, is a function) of the enclosing defs
         self._thread_facts: dict[str, dict] | None = None  # awaitify.thread_bound's, for this file
 
@@ -244,6 +262,7 @@ class OffloadFileIO(OffloadCodemod):
         self._paths.append(set())
         self._function_names.append(names_in(node))
         self._function_counts.append(_name_counts(node))
+        self._withs.append(_with_statements(node))
         return super().visit_FunctionDef(node)
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:
@@ -251,6 +270,7 @@ class OffloadFileIO(OffloadCodemod):
         self._qualnames.pop()
         self._function_names.pop()
         self._function_counts.pop()
+        self._withs.pop()
         return super().leave_FunctionDef(original, updated)
 
     def visit_Assign(self, node: cst.Assign) -> bool:
@@ -308,7 +328,11 @@ class OffloadFileIO(OffloadCodemod):
             return updated
         block = _Block()
         original.visit(block)
-        if block.problem or self._file_used_after(original) or self._rebinds_outer(original, block.assigned):
+        target = original.items[0].asname
+        file_var = target.name.value if target is not None and isinstance(target.name, cst.Name) else None
+        # the file's own name is bound first thing in the helper: binding it before the block too is fine
+        others = [n for n in block.assigned if n != file_var]
+        if block.problem or self._file_used_after(original) or self._rebinds_outer(original, others):
             return updated
         bound = self._thread_bound_use(original)
         if bound:
@@ -316,8 +340,7 @@ class OffloadFileIO(OffloadCodemod):
                           "would fail or lose state (sqlite3 refuses other threads; a context variable set there is lost); "
                           "left alone: move only the file I/O to a thread by hand")
             return updated
-        file_var = original.items[0].asname.name.value if original.items[0].asname and isinstance(original.items[0].asname.name, cst.Name) else None
-        returned = self._read_after(original, [n for n in block.assigned if n != file_var])
+        returned = self._read_after(original, others)
         always = _always_bound(original.body)
         unbound = [n for n in returned if always is not _ALL and n not in always]
         if unbound:
@@ -363,8 +386,14 @@ class OffloadFileIO(OffloadCodemod):
         end = self.get_metadata(PositionProvider, node).end.line
         if scope is None:
             return True
-        return any(self.get_metadata(PositionProvider, access.node).start.line > end
-                   for access in scope.accesses[asname.name.value])
+        name = asname.name.value
+        # a later `with ... as f:` binds a new object: the uses inside its body are not of this file
+        later = [self.get_metadata(PositionProvider, w) for w in (self._withs[-1] if self._withs else ())
+                 if _binds_as(w, name)]
+        rebound = [(p.start.line, p.end.line) for p in later if p.start.line > end]
+        return any(line > end and not any(start <= line <= stop for start, stop in rebound)
+                   for line in (self.get_metadata(PositionProvider, access.node).start.line
+                                for access in scope.accesses[name]))
 
     def _rebinds_outer(self, node: cst.With, names: list[str]) -> bool:
         """A name bound before the block and again in it would be a fresh local in the function

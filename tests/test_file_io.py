@@ -189,3 +189,46 @@ def test_a_helper_never_returns_a_name_the_block_may_leave_unbound(tmp_path: Pat
     after = _run(tmp_path, tmp_path / "after")
     assert after == before
     assert ["last_line", "empty.txt", "UnboundLocalError"] in before and ["kinds", "empty.txt", ["", "empty"]] in before
+
+
+def test_blocks_that_reuse_the_file_name_each_move(tmp_path: Path, cli) -> None:
+    """`with open(p, "w") as f:` then `with open(p) as f:` in one function (a common write-then-read):
+    the later block's `f` is a new file object, so neither block is held back by the other's name
+    (before, both stayed on the loop with no diagnostic while `check` called them fixable). A file
+    object read after its own block still keeps that block in place."""
+    (tmp_path / "mod.py").write_text(textwrap.dedent("""\
+        import asyncio
+
+
+        async def roundtrip(path, content):
+            with open(path, "w") as f:
+                f.write(content)
+            with open(path) as f:
+                data = f.read()
+            return data
+
+
+        async def closed_after(path):
+            with open(path) as f:
+                first = f.read()
+            return first, f.closed
+
+
+        def main(folder):
+            import os
+            path = os.path.join(folder, "a.txt")
+            return [asyncio.run(roundtrip(path, "hello")), list(asyncio.run(closed_after(path)))]
+        """))
+    show = "import json, sys, mod; print(json.dumps(mod.main(sys.argv[1])))"
+    before = subprocess.run([sys.executable, "-c", show, str(tmp_path)], cwd=tmp_path, capture_output=True, text=True)
+    code, _, err = cli("fix", "--write", "--allow-dirty", "--no-cache", ".")
+    assert code == 0, err
+    text = (tmp_path / "mod.py").read_text()
+    assert text.count("await asyncio.to_thread(_file_io") == 2, text
+    assert "    data = await asyncio.to_thread(_file_io_1)\n" in text
+    assert "    with open(path) as f:\n        first = f.read()\n    return first, f.closed" in text
+    after = subprocess.run([sys.executable, "-c", show, str(tmp_path)], cwd=tmp_path, capture_output=True, text=True)
+    assert before.returncode == after.returncode == 0, after.stderr
+    assert json.loads(after.stdout) == json.loads(before.stdout) == ["hello", ["hello", True]]
+    code, out, _ = cli("fix", "--check", "--no-cache", ".")
+    assert code == 0, out  # a second run changes nothing

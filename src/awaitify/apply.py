@@ -55,7 +55,7 @@ def dirty_files(paths: list[Path]) -> list[Path]:
             top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=folder, capture_output=True, text=True)
             root = Path(top.stdout.strip())
             dirty += [root / line[3:].strip('"') for line in proc.stdout.splitlines() if line[3:]]
-    return dirty
+    return list(dict.fromkeys(dirty))  # a path both staged and changed again is listed twice by git
 
 
 class _StopBetweenFiles:
