@@ -547,3 +547,20 @@ def test_suppressions_that_suppress_nothing_are_reported(tmp_path: Path, cli) ->
     assert "m.py:14:12" not in out.decode()  # AW505 is not selected: its comment is not judged
     code, out, _ = cli("check", "--no-cache", "--ignore", "AW001", ".", cwd=tmp_path)
     assert code == 0 and out == b""
+
+
+@pytest.mark.parametrize("direct", [True, False], ids=["built by the async function", "built by a sync helper"])
+def test_a_blocking_constructor_is_fixable_exactly_where_fix_offloads_it(tmp_path: Path, direct: bool,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`await asyncio.to_thread(Store)` is what fix writes when the async function builds the object;
+    built in a sync helper, fix leaves the chain for review, so check must not call it fixable."""
+    from awaitify import api
+
+    (tmp_path / "store.py").write_text("import time\n\n\nclass Store:\n    def __init__(self):\n        time.sleep(0.01)\n")
+    caller = ("from store import Store\n\n\nasync def handler():\n    return Store()\n" if direct else
+              "from store import Store\n\n\ndef make():\n    return Store()\n\n\nasync def handler():\n    return make()\n")
+    (tmp_path / "app.py").write_text(caller)
+    monkeypatch.chdir(tmp_path)
+    (finding,) = [f for f in api.check(".", cache=False).findings if f.code == "AW101"]
+    changed = api.fix(".", cache=False).files
+    assert finding.fixable is bool(changed) is direct, (finding.message, [c.path for c in changed])

@@ -218,6 +218,8 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
                 top = (chain[1].fid if len(chain) > 1 else None) or (path, site.owner)
                 refused = refused_offload(index, bound, top, chain[0].fid, chain[0].line, site.target in offload_only,
                                           config.unsafe_fixes)
+            if chain and fixable and refused is None:
+                refused = _through_dunder(chain, (path, site.owner))
             fixable = fixable and refused is None
             function = index.display_name((path, site.owner)) if site.owner else ""
             message = _message(site, check, chain, config) + (f"; not fixed: {refused}" if refused else "")
@@ -230,6 +232,19 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
         _unused_suppressions(result, scans, displays, selected)
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
     return result
+
+
+def _through_dunder(chain: tuple[Link, ...], owner: tuple[str, str]) -> str | None:
+    """A dunder method stays sync (Python calls it so). Called by the async function itself
+    (`await asyncio.to_thread(Service)` for a blocking `__init__`) `fix` offloads it; called from a
+    sync helper, `fix` does not follow that constructor call further up and lists the chain as
+    needs-review: such a finding is not fixable, as `fix` leaves it."""
+    names = [link.fid[1] for link in chain[1:] if link.fid is not None] + [owner[1]]
+    for depth, qualname in enumerate(names):
+        last = qualname.rpartition(".")[2]
+        if depth > 0 and last.startswith("__") and last.endswith("__"):
+            return f"reached through `{last}` from a sync function, which `fix` leaves for review"
+    return None
 
 
 def _unused_suppressions(result: CheckResult, scans: "_Scans", displays: dict[str, str], selected: set[str]) -> None:
