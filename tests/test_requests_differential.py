@@ -24,10 +24,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import trustme
 
-from awaitify.config import Config
-from awaitify.rules import all_rules
-from awaitify.runner import RunOptions, run
-from fresh_import import import_fresh
+from fresh_import import import_fresh, migrate
 from local_http import ReplyingHandler
 
 
@@ -371,12 +368,7 @@ class Migrated:
             (self.before / name).parent.mkdir(parents=True, exist_ok=True)
             (self.before / name).write_text(text.lstrip("\n"))
         shutil.copytree(self.before, self.after)
-        config = Config(root=self.after, http_client=client)
-        self.result = run([self.after], config, all_rules(), RunOptions(jobs=1, use_cache=False))
-        for file in self.result.results:
-            assert file.error is None, file.error
-            if file.new is not None:
-                Path(file.path).write_bytes(file.new)
+        self.result = migrate(self.after, client)
         self.diagnostics = [d for f in self.result.results for d in f.diagnostics]
 
     def text(self, name: str) -> str:

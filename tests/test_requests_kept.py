@@ -25,12 +25,9 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from fresh_import import import_fresh
-from local_http import ReplyingHandler
+from fresh_import import import_fresh, migrate
+from local_http import ReplyingHandler, serving
 
-from awaitify.config import Config
-from awaitify.rules import all_rules
-from awaitify.runner import RunOptions, run
 
 
 class Handler(ReplyingHandler):
@@ -64,12 +61,8 @@ class _Quiet(ThreadingHTTPServer):
 
 @pytest.fixture(scope="module")
 def base():
-    httpd = _Quiet(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    thread.join(5)
+    with serving(Handler, _Quiet) as url:
+        yield url
 
 
 SOURCE = '''
@@ -230,12 +223,7 @@ class Migrated:
         (self.before / "svc" / "__init__.py").write_text("")
         (self.before / "svc" / "kept.py").write_text(source.lstrip("\n"))
         shutil.copytree(self.before, self.after)
-        self.result = run([self.after], Config(root=self.after, http_client=client), all_rules(),
-                          RunOptions(jobs=1, use_cache=False))
-        for file in self.result.results:
-            assert file.error is None, file.error
-            if file.new is not None:
-                Path(file.path).write_bytes(file.new)
+        self.result = migrate(self.after, client)
         self.diagnostics = [d for f in self.result.results for d in f.diagnostics]
         self.text = (self.after / "svc" / "kept.py").read_text()
 

@@ -12,15 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-import threading
 import warnings
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from fresh_import import import_fresh
-from local_http import ReplyingHandler
+from fresh_import import import_fresh, migrate
+from local_http import ReplyingHandler, serving
 
 from awaitify.config import Config
 from awaitify.rules import all_rules
@@ -41,12 +39,8 @@ class Handler(ReplyingHandler):
 
 @pytest.fixture(scope="module")
 def base():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    thread.join(5)
+    with serving(Handler) as url:
+        yield url
 
 
 PROJECT = {
@@ -246,12 +240,7 @@ class Migrated:
             (self.before / name).parent.mkdir(parents=True, exist_ok=True)
             (self.before / name).write_text(text.lstrip("\n"))
         shutil.copytree(self.before, self.after)
-        self.result = run([self.after], Config(root=self.after, http_client=client), all_rules(),
-                          RunOptions(jobs=1, use_cache=False))
-        for file in self.result.results:
-            assert file.error is None, file.error
-            if file.new is not None:
-                Path(file.path).write_bytes(file.new)
+        self.result = migrate(self.after, client)
         self.diagnostics = [d for f in self.result.results for d in f.diagnostics]
 
     def text(self, name: str) -> str:
