@@ -429,9 +429,11 @@ def test_a_build_ships_py_typed(tmp_path: Path) -> None:
     """What setuptools puts in the package (a wheel holds the same): py.typed and the API modules."""
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, tmp_path / name)
-    for folder in ("src", "codemods", "docs"):
+    for folder in ("src", "docs"):
         shutil.copytree(REPO / folder, tmp_path / folder, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     subprocess.run([sys.executable, "-c", "from setuptools import setup; setup()", "-q", "build_py", "--build-lib", "out"],
                    cwd=tmp_path, check=True, capture_output=True)
     built = {p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")}
-    assert {"awaitify/py.typed", "awaitify/api.py", "awaitify/api_results.py", "awaitify/libcst_commands.py"} <= built
+    assert {"awaitify/py.typed", "awaitify/api.py", "awaitify/api_results.py", "awaitify/libcst_commands.py",
+            # a rule's folder ships without a line in pyproject.toml, with its data
+            "awaitify/rules/sleep/fix.py", "awaitify/rules/stripe_global_key/tables/stripe-16.1.0.json"} <= built

@@ -7,7 +7,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = {"awaitify": ROOT / "src" / "awaitify", "awaitify.codemods": ROOT / "codemods"}
+PACKAGES = {"awaitify": ROOT / "src" / "awaitify"}
 
 
 def _modules() -> dict[str, Path]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from awaitify.codemods.redis_asyncio import close_method
+from awaitify.rules.sync_db_client.fix import close_method
 from awaitify.config import Config
 from awaitify.plan import FilePlan
 from awaitify.rules import all_rules

@@ -242,7 +242,7 @@ def _python_files() -> list[Path]:
     import asyncio
     import unittest
 
-    roots = [ROOT / "src", ROOT / "codemods", ROOT / "examples", ROOT / "tests" / "golden",
+    roots = [ROOT / "src", ROOT / "examples", ROOT / "tests" / "golden",
              Path(asyncio.__file__).parent, Path(unittest.__file__).parent]
     return sorted(p for root in roots for p in root.rglob("*.py"))
 
@@ -824,7 +824,7 @@ def test_a_run_collects_garbage_less_often_and_restores_the_setting() -> None:
 def test_asyncio_run_is_asked_only_where_it_can_rewrite() -> None:
     """run_until_complete() in async code is rewritten only on a loop from `get_event_loop()` and
     the like in that same function: elsewhere the file is not parsed with libcst at all."""
-    from awaitify.codemods.asyncio_run import wants
+    from awaitify.rules.asyncio_run.fix import wants
     from awaitify.summary import summarize
 
     own_loop = "import asyncio\n\n\nasync def h(self):\n    self.loop.run_until_complete(f())\n"

@@ -325,7 +325,7 @@ def test_rewritten_handlers_no_longer_block_the_loop(tmp_path: Path, transport: 
 # --- every mapping of the shipped table, against the installed stripe -----------------------------------------
 @pytest.fixture(scope="module")
 def api():
-    from awaitify.codemods import _stripe_table
+    from awaitify.rules.stripe_global_key import table
 
     installed = Version(stripe.VERSION)
     (version,) = [v for v in _stripe_table.shipped() if v.major == installed.major]
@@ -342,7 +342,7 @@ def _resolve(qualified: str) -> object:
 def test_the_shipped_table_is_what_the_installed_release_gives(api) -> None:
     """Tables are built by introspecting a released stripe: for the release installed here, building
     it again gives the shipped table (so the generator and the data cannot drift apart)."""
-    from awaitify.codemods import _stripe_introspect
+    from awaitify.rules.stripe_global_key import introspect
 
     _, table = api
     if table.version != stripe.VERSION:

@@ -38,13 +38,11 @@ _IGNORE = b"# Created by awaitify automatically.\n*\n"
 def _code_stamp() -> str:
     """The tool's own code (engine and codemods) by file size and mtime: an edited or reinstalled
     codemod must not be served outcomes its previous version computed, even at the same version."""
-    import awaitify.codemods as codemods
-
     stamp = hashlib.blake2b(digest_size=6)
-    for folder in (Path(__file__).parent, Path(codemods.__file__).parent):
-        for path in sorted(folder.glob("*.py")):
-            st = path.stat()
-            stamp.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):  # the rules' fixes live in sub-packages
+        st = path.stat()
+        stamp.update(f"{path.relative_to(package).as_posix()}:{st.st_size}:{st.st_mtime_ns};".encode())
     return stamp.hexdigest()
 
 

@@ -94,7 +94,7 @@ REQUESTS_HTTPX = Rule(
     local_edits=True,
     sync_tokens=("requests",),  # a client or loop made in a sync function and used by async code
     async_fixes=tuple(f"requests.{v}" for v in HTTP_VERBS),
-    planner="awaitify.codemods._requests_raisers",  # handlers in other modules around converted helpers
+    planner="awaitify.rules.requests_httpx.raisers",  # handlers in other modules around converted helpers
 )
 
 BLOCKING_HTTP_CALL = _offload(
@@ -162,7 +162,7 @@ STRIPE_GLOBAL_KEY = Rule(
             "services (awaited *_async in async code)",
     triggers=("stripe",),
     order=48,
-    planner="awaitify.codemods._stripe_plan",  # other modules may rely on the global key
+    planner="awaitify.rules.stripe_global_key.plan",  # other modules may rely on the global key
 )
 
 LIFESPAN = Rule(
@@ -172,7 +172,7 @@ LIFESPAN = Rule(
     triggers=LIFESPAN_HOOKS,
     order=50,
     plan_only=True,
-    planner="awaitify.codemods._lifespan_plan",
+    planner="awaitify.rules.lifespan.plan",
 )
 
 CODEMOD_RULES: tuple[Rule, ...] = (PROPAGATION, ASYNCIO_RUN, SLEEP, CUSTOM_BLOCKING_CALL, REQUESTS_HTTPX, BLOCKING_HTTP_CALL,

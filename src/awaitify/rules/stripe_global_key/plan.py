@@ -15,7 +15,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from awaitify.codemods._stripe_table import table_for
+from awaitify.rules.stripe_global_key.table import table_for
 
 if TYPE_CHECKING:
     from awaitify.config import Config

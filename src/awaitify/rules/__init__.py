@@ -1,5 +1,7 @@
-"""The rule registry: every codemod's `Rule` is declared in `awaitify.codemod_rules` (read without
-importing libcst), and every codemod module in `awaitify.codemods` takes one as its `RULE`.
+"""The rule registry. Each rule is a folder here, `awaitify.rules.<name>/`: its `__init__.py`
+docstring is the rule's documentation, and its `fix.py`, when it has one, the libcst fix (imported
+only when a file is transformed). Folders are found, not listed. The codemods' `Rule` declarations are
+read from `awaitify.codemod_rules` without importing libcst.
 
 Codes are stable (ruff-style: a prefix plus digits); `--select`/`--ignore` take a code, a code
 prefix (`AW1`) or a rule name (`sleep`).
@@ -7,6 +9,7 @@ prefix (`AW1`) or a rule name (`sleep`).
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import importlib
 import pkgutil
@@ -24,15 +27,19 @@ __all__ = ["Rule", "all_rules", "codemod_modules", "doc_text", "every_rule", "fi
            "planner_modules", "select_rules", "wants_hooks", "without_fix"]
 
 
+def unit_names() -> tuple[str, ...]:
+    """The rules' folders (`awaitify.rules.<name>`), found, not listed: adding a rule is adding one."""
+    return tuple(sorted(info.name for info in pkgutil.iter_modules(__path__) if info.ispkg))
+
+
 @cache
 def codemod_modules() -> tuple[ModuleType, ...]:
-    import awaitify.codemods as package
-
-    modules = [
-        importlib.import_module(f"{package.__name__}.{info.name}")
-        for info in pkgutil.iter_modules(package.__path__)
-        if not info.name.startswith("_")
-    ]
+    """Each rule's libcst fix (`awaitify.rules.<name>.fix`), in the order the rules run: importing
+    them imports libcst, so only a transform calls this."""
+    modules = []
+    for name in unit_names():
+        if resources.files(f"{__name__}.{name}").joinpath("fix.py").is_file():
+            modules.append(importlib.import_module(f"{__name__}.{name}.fix"))
     return tuple(sorted((m for m in modules if hasattr(m, "RULE")), key=lambda m: m.RULE.order))
 
 
@@ -109,17 +116,21 @@ def find_rules(selector: str) -> tuple[Rule, ...]:
     return (find_rule(selector),)
 
 
+def unit_module(rule: Rule) -> str:
+    """The rule's folder as a module name: `awaitify.rules.sleep` for `sleep`."""
+    return f"{__name__}.{rule.name.replace('-', '_')}"
+
+
 def doc_text(rule: Rule) -> str:
-    """The rule's page from docs/rules/: shipped as package data in a regular install; read from the
-    source tree in an editable one (setuptools' editable finder does not map data-only folders)."""
+    """The rule's page: the docstring of its folder's `__init__.py` (docs/rules/ is generated from it
+    by scripts/make_rule_docs.py, and a test fails when the two drift). Read, not imported: `python
+    -OO` drops docstrings, and the page must not depend on it."""
     try:
-        folder = resources.files("awaitify.docs.rules")
-    except ModuleNotFoundError:
-        folder = Path(__file__).resolve().parents[2] / "docs" / "rules"  # type: ignore[assignment]
-    try:
-        return folder.joinpath(rule.doc_page).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return f"{rule.code} {rule.name}: {rule.summary}\n(no documentation page found)"
+        source = resources.files(unit_module(rule)).joinpath("__init__.py").read_text(encoding="utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):
+        source = ""
+    text = ast.get_docstring(ast.parse(source), clean=False) if source else None
+    return text or f"{rule.code} {rule.name}: {rule.summary}\n(no documentation page found)"
 
 
 def _selected(rule: Rule, config: Config) -> bool:

@@ -1,9 +1,9 @@
 """What each `stripe.<Resource>.<method>` is on a `stripe.StripeClient`, per stripe-python major,
-shipped as data (`codemods/stripe_tables/stripe-<version>.json`).
+shipped as data (`src/awaitify/rules/stripe_global_key/tables/stripe-<version>.json`).
 
 The Stripe rule must give the same result wherever awaitify runs, whether or not stripe is installed
 next to it, and for the stripe the project itself uses. So the mapping is read from a table built
-from a released stripe (`python scripts/make_stripe_tables.py 16.1.0 ...` runs _stripe_introspect on
+from a released stripe (`python scripts/make_stripe_tables.py 16.1.0 ...` runs introspect.py on
 each release in a folder of its own), and the table is chosen by the project's pins: the newest shipped major the
 project's lock file, requirements or pyproject allow. A table covers its major (`16.1.0` covers
 16.x); a project whose pins allow none of them is refused with a diagnostic.
@@ -19,9 +19,9 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from awaitify.codemods import _pins
+from awaitify import pins as _pins
 
-TABLES = Path(__file__).resolve().parent / "stripe_tables"
+TABLES = Path(__file__).resolve().parent / "tables"
 
 
 @dataclass(frozen=True)

@@ -26,10 +26,10 @@ and their truth -> `not .is_error`, `.reason` -> `.reason_phrase`, `.next` -> `.
 -> `str(.url)`, `.iter_content(n)` -> `.iter_bytes(n)`, `.cookies.get_dict()` -> `dict(.cookies)`, a
 statement `.raise_for_status()` -> `.is_error and .raise_for_status()`; any other use of a response
 refuses its call (`awaitify.requests_responses`: returned, passed on, in a list, `iter_lines()`...).
-The module's clients share one TLS context with requests' trust (`_requests_trust`). Every handler a
-converted call's exception can reach gets the httpx class the same failure raises (`_requests_exceptions`):
+The module's clients share one TLS context with requests' trust (`trust.py`). Every handler a
+converted call's exception can reach gets the httpx class the same failure raises (`exceptions.py`):
 the `except` clauses (and `pytest.raises`) of a `try` holding converted calls or reading a converted
-response, around an awaited helper of this module, or (the project planner `_requests_raisers`)
+response, around an awaited helper of this module, or (the project planner `raisers.py`)
 around a call to another module's helper that holds requests calls; beside the requests class where
 requests calls may still raise there; `exc.response.reason` & co. follow.
 
@@ -74,9 +74,9 @@ from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
 from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST
 from awaitify.requests_plan import VERBS
 
-from . import _requests_helpers as helpers
-from . import _requests_trust as trust
-from ._requests_exceptions import (
+from . import helpers as helpers
+from . import trust as trust
+from .exceptions import (
     CATCH_JSON,
     CONNECTION_ERRORS,
     EXCEPTIONS,
@@ -87,10 +87,10 @@ from ._requests_exceptions import (
     awaited_name,
     response_reads,
 )
-from ._requests_lifecycle import Life as _Life
-from ._requests_lifecycle import Lifecycles, lifecycles
-from ._requests_raisers import GUARDED
-from ._requests_returns import FOLLOWED, RESPONSES, UNFOLLOWED
+from .lifecycle import Life as _Life
+from .lifecycle import Lifecycles, lifecycles
+from .raisers import GUARDED
+from .returns import FOLLOWED, RESPONSES, UNFOLLOWED
 
 RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}
 # response uses rewritten beyond those (requests_responses.MAPPED): kind -> what it becomes, for the record
@@ -494,7 +494,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         return module
 
     def _with_tls_context(self, module: cst.Module) -> cst.Module:
-        """requests' trust (`_requests_trust`) made once after the imports, when a client takes it."""
+        """requests' trust (`trust.py`) made once after the imports, when a client takes it."""
         if self._tls_name is None or self._tls_name == self._tls_written:
             return module
         if not m.findall(module, m.Name(self._tls_name)):  # named for a call refused later: nothing takes it

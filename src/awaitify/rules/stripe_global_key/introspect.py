@@ -1,5 +1,5 @@
-"""Build a Stripe table (see _stripe_table) by introspecting the stripe package this interpreter
-imports. Only scripts/make_stripe_tables.py runs it (`python -m awaitify.codemods._stripe_introspect`
+"""Build a Stripe table (see table.py) by introspecting the stripe package this interpreter
+imports. Only scripts/make_stripe_tables.py runs it (`python -m awaitify.rules.stripe_global_key.introspect`
 with one stripe release first on the path); the rule itself reads the shipped tables and never
 imports stripe."""
 
@@ -10,7 +10,7 @@ import json
 import sys
 from dataclasses import asdict, dataclass, field
 
-from awaitify.codemods._stripe_table import Target
+from awaitify.rules.stripe_global_key.table import Target
 
 # a resource's classmethod -> the service method doing the same request, when the names differ
 RENAMED = {"modify": "update"}

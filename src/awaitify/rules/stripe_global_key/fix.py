@@ -8,7 +8,7 @@ Inside `async def` the awaitable twin is used: `await stripe_client.v1.customers
 
 Which resources and methods map, and how a service is reached (`client.v1.customers`, or
 `client.customers` before stripe-python 12.5), is read from the table of the stripe major the
-project's pins allow (awaitify._stripe_table: built from released stripe packages, shipped as
+project's pins allow (table.py beside it: built from released stripe packages, shipped as
 data), never guessed, and the same whether or not stripe is installed where awaitify runs. It is all or nothing per module: when any Stripe use in it cannot be
 converted (an unknown resource or method, `**kwargs`, `stripe.api_key` read or set anywhere else, a
 key set inside a function or under an `if`, a method passed around uncalled, another global Stripe
@@ -26,7 +26,7 @@ from libcst.metadata import QualifiedNameSource
 
 from awaitify.codemod_base import ASYNC, AwaitifyCodemod, awaited, import_binds
 from awaitify.codemod_rules import STRIPE_GLOBAL_KEY
-from awaitify.codemods._stripe_table import Table, Target, table_for
+from awaitify.rules.stripe_global_key.table import Table, Target, table_for
 
 RULE = STRIPE_GLOBAL_KEY
 

@@ -2,7 +2,7 @@
 startup/shutdown hook registered on it (in any module), and decide what each file must do.
 
 It reads `ast` only (cheap) and hands each file plain facts: the lifespans to write, the hook
-registrations to remove, and findings to report. `codemods/lifespan.py` applies them.
+registrations to remove, and findings to report. `fix.py` beside it applies them.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from awaitify.codemods import _pins as pins
-from awaitify.codemods import _unmovable_hooks as unmovable
+from awaitify import pins
+from awaitify.rules.lifespan import unmovable_hooks as unmovable
 from awaitify.codemod_rules import LIFESPAN_HOOKS as TOKENS
 from awaitify.config import Config
 from awaitify.index import absolute_module, module_names

@@ -17,7 +17,7 @@ import ast
 import re
 from pathlib import Path
 
-from awaitify.codemods._requests_returns import (
+from awaitify.rules.requests_httpx.returns import (
     FOLLOWED,
     RESPONSES,
     UNFOLLOWED,

@@ -1,0 +1,54 @@
+"""# AW102 `asyncio-run`: `asyncio.run()` / `run_until_complete()` inside a running loop
+
+## What it does
+Inside an `async def`:
+
+| before | after |
+|---|---|
+| `asyncio.run(coro)` | `await coro` |
+| `await asyncio.run(coro)` | `await coro` |
+| `asyncio.get_event_loop().run_until_complete(coro)` | `await coro` |
+| `loop = asyncio.get_event_loop()` + `loop.run_until_complete(coro)` | `await coro` (the `loop = ...` line goes when nothing else uses `loop`) |
+
+`loop` may come from `asyncio.get_event_loop()`, `get_running_loop()` or `new_event_loop()`; every
+assignment of it in the function must be one of those. `from asyncio import run` / `import asyncio
+as aio` are recognised; an import left unused is removed.
+
+## Why is this bad?
+Under a running event loop `asyncio.run()` raises `RuntimeError: asyncio.run() cannot be called from
+a running event loop`, and `run_until_complete()` raises `This event loop is already running`.
+Code that "works" only passes because it runs at import time or in a thread. (Not covered by
+flake8-async or ruff.)
+
+## Example
+```python
+async def submit(request):
+    job = asyncio.run(service.submit_job(request.id))
+    return {"job": job}
+```
+becomes
+```python
+async def submit(request):
+    job = await service.submit_job(request.id)
+    return {"job": job}
+```
+
+## When it refuses
+- Sync code keeps its `asyncio.run`: it is the right bridge in entry points, `if __name__ ==
+  "__main__":` blocks, Celery tasks and CLIs.
+- `asyncio.run(coro, debug=True)` and other extra arguments: reported, not rewritten.
+- `asyncio.run()` at module level outside a main guard runs at import time (STORY-221's Redis ping):
+  reported (`AW102 asyncio.run() at module import time ...`), to be moved into a startup hook.
+- A `loop` variable assigned from anything else, or a `run_until_complete` on an unknown object (a
+  parameter, an attribute): reported (`AW102 loop.run_until_complete() on a loop awaitify cannot
+  tell is the running one ...`), and `check` does not call that finding fixable.
+
+## How it keeps behaviour
+`await coro` runs the same coroutine on the loop that is already running and evaluates to the same
+value (or raises the same exception). The tests call the rewritten functions under a running loop
+and compare their values with the originals called from sync code; the originals raise
+`RuntimeError` under the loop.
+
+## Fix safety
+Safe: `asyncio.run(coro)` inside a running loop always raises; `await coro` runs the same coroutine to the same result.
+"""

@@ -1,0 +1,74 @@
+"""# AW505 `subprocess-run`: `subprocess.run/call/check_*`, `os.system`, `os.posix_spawn*` in async code
+
+## What it does
+Reports these calls in an `async def`, or in a sync function that async code reaches through
+resolved calls (then with the chain of calls that reaches it):
+
+- `subprocess.run`, `call`, `check_call`, `check_output`, `getoutput`, `getstatusoutput`;
+- `os.system`;
+- `os.posix_spawn`, `os.posix_spawnp`;
+- `os.spawnl`, `spawnv`, ... (the eight `os.spawn*` functions) when the first argument is written
+  `os.P_WAIT`. Other modes, or a mode not spelled `os.P_WAIT`, are AW504 `subprocess-spawn`.
+
+Every import form is recognised (`from subprocess import run`, `import subprocess as sp`).
+
+## Why is this bad?
+`subprocess.run` and friends start a process and wait on the calling thread until it exits; in async
+code that thread runs the event loop, so every other request waits for the whole command.
+`os.posix_spawn*` return the child's pid without waiting, but start it with a blocking call; they are
+grouped here as flake8-async groups them. (flake8-async: ASYNC221.)
+
+## Example
+```python
+import subprocess
+
+async def thumbnail(src: str, dst: str) -> None:
+    subprocess.run(["convert", src, "-resize", "256x256", dst], check=True)
+```
+is reported as `AW505 subprocess.run() blocks the event loop until the process exits [*]`, and
+`awaitify fix` writes:
+```python
+import subprocess
+import asyncio
+
+async def thumbnail(src: str, dst: str) -> None:
+    await asyncio.to_thread(subprocess.run, ["convert", src, "-resize", "256x256", dst], check=True)
+```
+Same arguments, same result (`CompletedProcess`, exit status, output) and the same exceptions
+(`CalledProcessError`, `TimeoutExpired`), raised at the `await`. A native alternative, by hand:
+`proc = await asyncio.create_subprocess_exec("convert", src, ...)` then `await proc.wait()`.
+
+## When it is not reported
+- Sync code that no async code reaches (CLIs, Celery tasks); sync FastAPI endpoints and the code only
+  they reach.
+- Code in a lambda, or in a function handed to a thread: `await asyncio.to_thread(subprocess.run,
+  cmd)`, `loop.run_in_executor(None, build)`, `anyio.to_thread.run_sync(build)`.
+- Module level and class bodies (import time).
+
+## Suppressing
+`# awaitify: ignore[AW505]` (or `# awaitify: ignore`) on the first or last line of the call, or the
+flake8-async comment `# noqa: ASYNC221`. `awaitify fix` honours the same comments: it leaves the call as it is.
+
+## Fix
+`awaitify fix` rewrites every spelling above except `os.spawn*(os.P_WAIT, ...)`:
+`f(*args, **kwargs)` -> `await asyncio.to_thread(f, *args, **kwargs)` (with `--target anyio`:
+`await anyio.to_thread.run_sync(...)`, through `functools.partial` when there are keyword arguments).
+Arguments are still evaluated on the loop, in the same order. A call inside a list comprehension is
+rewritten; one in a generator expression is reported, not rewritten. A sync helper that holds the
+call and is reached from async code is offloaded at its async call sites
+(`await asyncio.to_thread(build, cmd)`), unless `propagate = "off"`.
+
+### `subprocess = "exec"` (or `--subprocess exec`)
+A simple `subprocess.run([...])` (the program and its arguments as a list or tuple literal; keywords
+among `capture_output`, `text`, `check`, `stdout`, `stderr`, `input`, `cwd`, `env`) becomes
+`await _run_process([...], ...)`: a helper written once into the module (after its imports) that runs
+the program with `asyncio.create_subprocess_exec` and `communicate()`, no thread involved, and returns
+the same `subprocess.CompletedProcess`: `args`, `returncode`, `stdout`/`stderr` as bytes, or as text
+decoded with the locale's encoding and universal newlines for `text=True`; `check=True` raises
+`CalledProcessError` with the captured output; `input=` is written to the program's stdin. Every other
+call (`shell=True`, `timeout=`, a command in a variable, `call`/`check_output`, ...) is still offloaded
+to a thread. The tests run both versions and compare results, errors and timing.
+
+## Fix safety
+Safe: the call moves to a thread unchanged; with `--subprocess exec` the helper returns the same `CompletedProcess` (the tests compare results and errors).
+"""

@@ -1,0 +1,27 @@
+"""# AW000 `syntax-error`: a file that does not parse
+
+## What it does
+Reports a Python file that Python's own parser rejects, at the line the parser names:
+`app.py:3:1 AW000 cannot parse: invalid syntax (line 3)`. `awaitify check` and `awaitify fix
+--check` exit 1 on it; `awaitify fix` leaves the file byte for byte as it is and says why.
+
+## Why is this bad?
+Nothing in such a file is checked or fixed: a blocking call in it, or a function whose callers
+would need `await`, stays unseen. A run that reports it only on stderr and exits 0 would let a CI
+check pass on a tree it did not read (ruff reports syntax errors the same way). A file only read to
+follow calls through it (no trigger of any rule in it) is not reported.
+
+## Example
+```python
+async def handler(:
+    time.sleep(1)
+```
+is reported as `AW000 cannot parse: invalid syntax (line 1)`; fix the syntax, then run awaitify again.
+
+## When it refuses
+Always: there is no fix. A file Python reads but libcst cannot (a syntax newer than the installed
+libcst) is skipped by `fix` with libcst's message instead, and is not an AW000 finding.
+
+## Fix safety
+No fix.
+"""
