@@ -328,8 +328,8 @@ def api():
     from awaitify.rules.stripe_global_key import table
 
     installed = Version(stripe.VERSION)
-    (version,) = [v for v in _stripe_table.shipped() if v.major == installed.major]
-    return _stripe_table, _stripe_table.load(str(version))
+    (version,) = [v for v in table.shipped() if v.major == installed.major]
+    return table, table.load(str(version))
 
 
 def _resolve(qualified: str) -> object:
@@ -347,7 +347,7 @@ def test_the_shipped_table_is_what_the_installed_release_gives(api) -> None:
     _, table = api
     if table.version != stripe.VERSION:
         pytest.skip(f"stripe {stripe.VERSION} is installed; the shipped table of its major is {table.version}")
-    built = json.loads(json.dumps(_stripe_introspect.build()))  # as the table file holds it (lists, not tuples)
+    built = json.loads(json.dumps(introspect.build()))  # as the table file holds it (lists, not tuples)
     assert built["resources"] == table.resources and set(built["exceptions"]) == table.exceptions
     assert set(built["options"]) == table.options
 
