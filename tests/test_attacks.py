@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from awaitify import cache, cache_key
+from awaitify.engine import cache, cache_key
 
 BLOCKING = b"import time\n\n\nasync def handler():\n    time.sleep(1)\n"
 FIXED = b"import asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n"

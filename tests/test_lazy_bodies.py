@@ -1,4 +1,4 @@
-"""Sync function bodies left out of the first parse (`awaitify.lazy_bodies`) change nothing: read
+"""Sync function bodies left out of the first parse (`awaitify.engine.lazy_bodies`) change nothing: read
 later, in any order, they give the summary a walk of the whole file gives; runs plan and patch the
 same with them and without."""
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from awaitify import lazy_bodies
+from awaitify.engine import lazy_bodies
 from awaitify.runner import RunOptions
 from awaitify.summary import ModuleSummary, summarize
 

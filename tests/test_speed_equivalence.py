@@ -78,7 +78,7 @@ def test_same_result_every_way(synthetic: Path, tmp_path: Path, options: RunOpti
 
 @pytest.mark.parametrize("tree_name", ["synthetic", *(p.name for p in sorted((ROOT / "examples").iterdir()) if p.is_dir())])
 def test_transforms_started_before_the_plan_change_nothing(synthetic: Path, tmp_path: Path, monkeypatch, tree_name: str) -> None:
-    """Speculation (awaitify.speculation) on every tree size: the same patch, diagnostics, plan and
+    """Speculation (awaitify.engine.speculation) on every tree size: the same patch, diagnostics, plan and
     skipped files, and the early results are really taken where the plan left a file alone."""
     import awaitify.runner as runner
 
@@ -422,9 +422,9 @@ def _same_hidden_or_whole(files: list[Path]) -> int:
 
 
 def test_hidden_bodies_change_nothing(tmp_path: Path) -> None:
-    """Transforming with the bodies no codemod needs hidden (awaitify.hollow) gives the same bytes,
+    """Transforming with the bodies no codemod needs hidden (awaitify.engine.hollow) gives the same bytes,
     changes and diagnostics as transforming the whole file, with LF, CRLF and tab indentation."""
-    from awaitify.hollow import hollow
+    from awaitify.engine.hollow import hollow
     from awaitify.plan import FilePlan
     from awaitify.source import read_source
 
@@ -561,7 +561,7 @@ def test_a_cold_fix_plans_without_libcst_and_the_speculation_process_transforms_
 EARLY_PROBE = """\
 import os, sys
 from pathlib import Path
-from awaitify import speculation
+from awaitify.engine import speculation
 import awaitify.runner as runner
 from awaitify.config import Config
 from awaitify.report import patch_bytes
@@ -611,7 +611,7 @@ def test_a_speculation_process_exits_by_itself_once_closed(last_batch: bool) -> 
     """Closed after `claim` (more work left than it takes: the pool does it) or after `finish`, the
     process ends on its own, not killed after close's wait (the run waited 5 s for it on trees
     with more than two transforms left)."""
-    from awaitify.speculation import Speculation, available
+    from awaitify.engine.speculation import Speculation, available
 
     if not available():
         pytest.skip("speculation needs fork")
@@ -637,7 +637,7 @@ def test_workers_forked_before_a_module_was_imported_are_replaced() -> None:
     import sys
     import types
 
-    from awaitify.pool import Pool
+    from awaitify.engine.pool import Pool
 
     if multiprocessing.get_start_method() != "fork":
         pytest.skip("workers inherit this process's modules only when forked")
@@ -785,7 +785,7 @@ def _length(item: tuple[str, str]) -> tuple[str, int]:
 
 
 def test_the_pool_hands_big_files_first_and_answers_in_input_order() -> None:
-    from awaitify.pool import Pool
+    from awaitify.engine.pool import Pool
 
     items = [(f"f{i}", "x" * ((i * 37) % 11)) for i in range(30)]
     pool = Pool(2)
@@ -813,7 +813,7 @@ def test_summaries_cross_processes_unchanged() -> None:
 def test_a_run_collects_garbage_less_often_and_restores_the_setting() -> None:
     import gc
 
-    from awaitify.gc_tuning import THRESHOLDS, fewer_collections
+    from awaitify.engine.gc_tuning import THRESHOLDS, fewer_collections
 
     before = gc.get_threshold()
     with fewer_collections():
@@ -837,7 +837,7 @@ def test_a_started_prefetch_calls_back_once_its_summaries_are_in(tmp_path: Path)
     """`SummaryStore.start_prefetch(then=...)`: with a starter the summaries are collected when the
     store is next asked; without one they are made at once. Either way `then` sees them."""
     from awaitify.index import SummaryStore
-    from awaitify.pool import Pool, pool_mapper, pool_starter
+    from awaitify.engine.pool import Pool, pool_mapper, pool_starter
 
     texts = {str(tmp_path / f"m{i}.py"): f"async def f{i}():\n    pass\n" for i in range(3)}
     pool = Pool(2)

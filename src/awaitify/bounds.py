@@ -5,7 +5,7 @@ libcst's native parser recurses once per nesting level and has no guard: 10,000 
 10,000-term sum or subscript chain runs for minutes. The standard `ast` parser has a guard
 (RecursionError) and is ~10x quicker than libcst, so the file is read with it first and its nesting
 measured without recursion; past MAX_NESTING the file is refused with a one-line reason. (Parsing
-also runs in a child process, awaitify.pool, so a crash this misses costs one file as well.)
+also runs in a child process, awaitify.engine.pool, so a crash this misses costs one file as well.)
 """
 
 from __future__ import annotations

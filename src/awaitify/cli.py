@@ -428,13 +428,13 @@ def entry() -> None:
     took a quarter of a second; every file is written and the worker pool shut down by then.
     Python's warnings about the code it reads (`SyntaxWarning: invalid escape sequence`, 3.12+)
     are not awaitify's to print."""
-    from awaitify import speculation
+    from awaitify.engine import speculation
 
     warnings.filterwarnings("ignore", category=SyntaxWarning)
     if _cold_fix(sys.argv[1:]):
         # a large tree's cold `fix` transforms some files in a speculation process; forked now, it
         # loads libcst and the codemods while the flags are parsed and the tree is read (the run
-        # takes it or stops it: awaitify.speculation.start_early)
+        # takes it or stops it: awaitify.engine.speculation.start_early)
         speculation.start_early("awaitify.runner:_fix_one", "awaitify.runner:_load_codemods")
     try:
         main()

@@ -19,7 +19,7 @@ from awaitify.rules import Rule, select_rules
 from awaitify.scope import changed_since as changed_since_files
 
 if TYPE_CHECKING:
-    from awaitify.pool import Progress
+    from awaitify.engine.pool import Progress
     from awaitify.runner import RunResult
 
 

@@ -14,7 +14,7 @@ from awaitify import codemod_rules as rules
 from awaitify.summary import ASYNC, MODULE, ModuleSummary
 
 Wants = Callable[[ModuleSummary], bool]
-# A summary may leave sync function bodies unread (`awaitify.lazy_bodies`): they hold no async code,
+# A summary may leave sync function bodies unread (`awaitify.engine.lazy_bodies`): they hold no async code,
 # so a hook that asks about async code reads `calls` as they are; one that asks about sync code
 # reads the bodies that spell what it looks for first (`ModuleSummary.expand_naming`).
 

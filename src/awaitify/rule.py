@@ -39,7 +39,7 @@ class Rule:
     async_only: bool = False
     # The codemod reads and changes only module-level code, async functions, what the plan names and
     # sync functions spelling one of `sync_tokens`: other function bodies may be hidden from it
-    # (awaitify.hollow), which spares libcst most of a large file.
+    # (awaitify.engine.hollow), which spares libcst most of a large file.
     local_edits: bool = False
     sync_tokens: tuple[str, ...] = ()
     # an async function that spells none of the rule's triggers (nor an alias imported for one)

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from awaitify.cache import Cache, content_key, load_last, save_last, stat_key
+from awaitify.engine.cache import Cache, content_key, load_last, save_last, stat_key
 from awaitify.config import Config
 from awaitify.discovery import Discovered, discover
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
-from awaitify.gc_tuning import fewer_collections
-from awaitify.pool import Pool, Progress, focus_one, outline_one, pool_mapper, pool_starter, summarize_one
+from awaitify.engine.gc_tuning import fewer_collections
+from awaitify.engine.pool import Pool, Progress, focus_one, outline_one, pool_mapper, pool_starter, summarize_one
 from awaitify.index import SummaryStore
 from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
@@ -29,8 +29,8 @@ from awaitify.entry_points import metadata_text
 from awaitify.runtime import with_detected_runtime
 from awaitify.rules import Rule, ignored_here, wants_hooks
 from awaitify.source import SourceFile, read_all
-from awaitify import speculation
-from awaitify.speculation import Speculation
+from awaitify.engine import speculation
+from awaitify.engine.speculation import Speculation
 from awaitify.summary import ModuleSummary, has_async_def
 
 
@@ -229,7 +229,7 @@ def _run_once(paths: list[Path], config: Config, rules: tuple[Rule, ...], option
 def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions, files: list[Discovered],
          timings: dict[str, float]) -> RunResult:
     pool = Pool(options.jobs)
-    # forked now, before the pool's thread exists (awaitify.speculation)
+    # forked now, before the pool's thread exists (awaitify.engine.speculation)
     early = None
     if options.scope is None and len(files) >= SPECULATE_FROM and pool.jobs >= 2 and speculation.available():
         early = speculation.take_early() or Speculation(_fix_one, _load_codemods)
@@ -352,7 +352,7 @@ def _work_item(source: SourceFile, found: tuple[Rule, ...], file_plan: FilePlan,
 def _speculate(early: Speculation, sources: list[SourceFile], found: dict[str, tuple[Rule, ...]], config: Config,
                store: SummaryStore, keys: dict[str, str], cache: Cache, options: RunOptions) -> dict[str, tuple | None]:
     """Hand `early` the transforms of the files that need one even if the plan leaves them alone
-    (awaitify.speculation), from the pre-check with an empty plan (`found`: by text). Returns what
+    (awaitify.engine.speculation), from the pre-check with an empty plan (`found`: by text). Returns what
     it decided for each file it could decide without a parse here (path -> work item)."""
     empty, foreseen = FilePlan(), {}
     for source in sources:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from typing import Callable, Iterable, NamedTuple
 
-from awaitify import lazy_bodies
-from awaitify.lazy_bodies import Pending
+from awaitify.engine import lazy_bodies
+from awaitify.engine.lazy_bodies import Pending
 
 # what `ast` raises for source it cannot read on this Python (too deep a nesting included)
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
@@ -154,7 +154,7 @@ class ModuleSummary:
     # `CallSite.key`s of calls that are the one item of a plain `with` in an async function whose
     # block could move to a function (`with open(p) as f: ...`): what the file I/O codemod rewrites
     movable_withs: set[tuple[int, int]] = field(default_factory=set)
-    # sync function bodies left unread (`awaitify.lazy_bodies`): read by `expand` when a question
+    # sync function bodies left unread (`awaitify.engine.lazy_bodies`): read by `expand` when a question
     # needs their calls; the fields above hold everything else. Equal summaries may differ here.
     pending: list["Pending"] = field(default_factory=list, compare=False)
     # per pending body: what reading it added (calls, values, functions, classes), None while unread
@@ -366,7 +366,7 @@ class _Summarizer(ast.NodeVisitor):
         self.call_funcs: set[int] = set()
         self.main_guard = 0
         self.bindable: set[str] = set()  # names that may stand for a function: defs, classes, imports
-        # bodies the parsed text left out (`awaitify.lazy_bodies`), by the line of their `def`
+        # bodies the parsed text left out (`awaitify.engine.lazy_bodies`), by the line of their `def`
         self.regions: dict[int, lazy_bodies.Region] = {}
         self.refused: set[int] = set()  # lines of candidates that cannot stay out
         self._imports_version = 0  # bumped by every import registered: when to copy the table again

@@ -15,7 +15,7 @@ from awaitify.codemod_base import AwaitifyCodemod, FileSession, ParenthesizeAwai
 from awaitify.config import Config
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
-from awaitify.hollow import hollow
+from awaitify.engine.hollow import hollow
 from awaitify import line_map
 from awaitify.import_fixups import fix_imports
 from awaitify.plan import FilePlan
@@ -72,7 +72,7 @@ def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
               declined: frozenset[tuple[int, str]] = frozenset(), hide: bool = True) -> FileOutcome:
     """`declined`: (line, code) edits a reviewer said no to (`fix --interactive`): left as they are,
     exactly as if the line carried `# awaitify: ignore[code]`. `hide`: let libcst see only the
-    functions the codemods may need (awaitify.hollow) when every codemod allows it."""
+    functions the codemods may need (awaitify.engine.hollow) when every codemod allows it."""
     rules = tuple(sorted((r for r in rules if r.may_apply(source.text, config, plan)), key=lambda r: r.order))
     if not rules:
         return FileOutcome(new=source.raw)

@@ -14,12 +14,12 @@ from awaitify.audit.reach import Link, Reach, runs_in_async
 from awaitify.audit.scan import FileScan, Site, may_hold_anywhere_finding, scan
 from awaitify.config import Config
 from awaitify.discovery import repo_relative
-from awaitify.gc_tuning import fewer_collections
+from awaitify.engine.gc_tuning import fewer_collections
 from awaitify.index import SummaryStore, build_index, import_roots
 from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, all_rules, ignored_here, planner_modules
-from awaitify.cache import Cache, content_key, save_last
-from awaitify.pool import Pool, focus_one, outline_one, pool_mapper, text_size
+from awaitify.engine.cache import Cache, content_key, save_last
+from awaitify.engine.pool import Pool, focus_one, outline_one, pool_mapper, text_size
 from awaitify.source import SourceFile, read_all
 from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
 from awaitify.suppress import is_suppressed, own_comments

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from awaitify.audit.catalog import BY_CODE, Check
 from awaitify.audit.reach import Link
-from awaitify.cache import load_last, stat_key
+from awaitify.engine.cache import load_last, stat_key
 from awaitify.config import Config
 from awaitify.discovery import Discovered, discover
 

@@ -1,4 +1,4 @@
-"""The per-user key that authenticates cache files (awaitify.cache).
+"""The per-user key that authenticates cache files (awaitify.engine.cache).
 
 It lives outside any checkout, in the user's cache folder ($XDG_CACHE_HOME/awaitify/key, else
 ~/.cache/awaitify/key), made once with `secrets` and readable by its owner only. A checkout can plant

@@ -7,7 +7,7 @@ them changing means a miss. A broken or unreadable cache is a miss, never an err
 
 The folder sits in a checkout that may come from a stranger, so nothing in it is trusted:
 - every file carries an HMAC-SHA256 of its contents under a key kept outside the checkout, per user
-  (awaitify.cache_key); the tag is checked before a byte is deserialized, so a planted or edited
+  (awaitify.engine.cache_key); the tag is checked before a byte is deserialized, so a planted or edited
   file is a miss and the pickle reader never sees it;
 - a file that verifies but does not hold what this version writes (the wrong shape) is a miss too;
 - the folder, its files and its `.gitignore` are opened without following links (awaitify.safe_write):
@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from awaitify import __version__
-from awaitify.cache_key import user_key
+from awaitify.engine.cache_key import user_key
 from awaitify.safe_write import PathRefused, open_folder, read_in, write_in
 from awaitify.summary import ModuleSummary
 

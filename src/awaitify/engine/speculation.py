@@ -19,7 +19,7 @@ import os
 from multiprocessing.connection import Connection
 from typing import Callable, Generic, TypeVar
 
-from awaitify.gc_tuning import in_worker
+from awaitify.engine.gc_tuning import in_worker
 from awaitify.lifeline import die_with_parent
 
 Item = TypeVar("Item")

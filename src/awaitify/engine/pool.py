@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
-from awaitify.gc_tuning import in_worker
+from awaitify.engine.gc_tuning import in_worker
 from awaitify.lifeline import die_with_parent
 from awaitify.summary import ModuleSummary, summarize, summarize_focused, summary_or_none
 
