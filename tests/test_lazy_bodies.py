@@ -166,8 +166,9 @@ WANTED_IN_SYNC_CODE = {
 def test_the_codemods_pre_checks_answer_the_same() -> None:
     """Each `wants` hook gives the same answer on a lazy summary as on a whole one: on every
     corpus file, and where what it looks for stands in a body left out (an alias included)."""
-    from awaitify.prechecks import WANTS
+    from awaitify.rules import wants_hooks
 
+    WANTS = wants_hooks()
     cases = [(str(p), p.read_text(encoding="utf-8")) for p in _python_files()]
     cases += [(f"{name}.py", text) for name, text in WANTED_IN_SYNC_CODE.items()]
     for path, text in cases:

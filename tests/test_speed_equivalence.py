@@ -548,7 +548,7 @@ def _speculating_probe(tree: Path, script: str):
 
 def test_a_cold_fix_plans_without_libcst_and_the_speculation_process_transforms_the_rest(tmp_path: Path) -> None:
     """Planning and the pre-check read the codemods' rules, planners and `wants` without libcst
-    (awaitify.prechecks); the few transforms the plan leaves go to the speculation process, which
+    (the rules' detectors); the few transforms the plan leaves go to the speculation process, which
     has libcst loaded already: this process never imports it. The patch is the one a single
     process makes (which imports libcst to transform)."""
     probe = _speculating_probe(tmp_path, SPECULATING_PROBE)
@@ -663,7 +663,7 @@ def test_every_codemod_takes_its_rule_from_the_table() -> None:
 
     assert sorted(m.RULE.code for m in codemod_modules()) == [r.code for r in all_rules()]
     assert all(m.RULE in all_rules() for m in codemod_modules())
-    # each codemod's pre-check is the one the engine asks without importing it (awaitify.prechecks)
+    # each codemod's pre-check is the one the engine asks without importing it (its rule's detector)
     assert {m.RULE.name: m.wants for m in codemod_modules() if hasattr(m, "wants")} == wants_hooks()
 
 

@@ -75,6 +75,8 @@ def has_async_def(text: str) -> bool:
 
 # Where a call stands. Only ASYNC call sites may take an `await`.
 ASYNC, SYNC, LAMBDA, GENEXP, CLASS, MODULE, MAIN = "async", "sync", "lambda", "genexp", "class", "module", "main"
+# where no call of a body left unread stands (it is a sync function's body, nested in no async one)
+_NEVER_LEFT_UNREAD = frozenset((ASYNC, MODULE, MAIN))
 
 
 def _plain_tuple(record: tuple) -> tuple:
@@ -213,6 +215,35 @@ class ModuleSummary:
     def expand_owner(self, owner: str) -> bool:
         """Read the pending body that holds `owner`'s calls (the function, or a function inside it)."""
         return self.unread and self._read(self._holding(owner, own=True))
+
+    def sites_calling(self, qualified: Iterable[str] = (), spelled: Iterable[str] = (), methods: Iterable[str] = (),
+                      contexts: "frozenset[str] | None" = None, in_async: bool = False,
+                      under: Iterable[str] = ()) -> list[CallSite]:
+        """The calls, as if every body was read, of one of `qualified` (through an import) or of
+        anything in one of the modules `under` (`requests` for `requests.get`), of a name or
+        attribute the file cannot resolve spelled like one of `spelled` (builtins, methods on
+        unknown objects), or of a method named like one of `methods` whatever it is called on;
+        standing in one of `contexts` (any when None) and, with `in_async`, inside an async function.
+
+        A body left unread (`awaitify.lazy_bodies`) is a sync function's: it holds no async code
+        and no module-level code, so bodies are read only when the question can find something
+        there, and then only those spelling what is asked. Detectors ask this, never `expand_*`."""
+        qualified, spelled, methods = frozenset(qualified), frozenset(spelled), frozenset(methods)
+        prefixes = tuple(f"{module}." for module in under)
+        if self.unread and not in_async and (contexts is None or not contexts <= _NEVER_LEFT_UNREAD):
+            if prefixes:
+                self.expand()  # what a module's names are imported as cannot be told from their spelling
+            else:
+                self.expand_naming({n.rpartition(".")[2] for n in qualified} | spelled | methods)
+        return [site for site in self.calls
+                if (not in_async or site.in_async) and (contexts is None or site.context in contexts)
+                and ((site.ref.kind == "import" and (site.ref.target in qualified or site.ref.target.startswith(prefixes)))
+                     or (site.ref.kind == "unresolved" and site.ref.attr in spelled)
+                     or (bool(site.ref.attr) and site.ref.attr in methods))]
+
+    def has_async_function(self) -> bool:
+        """Does the file define an async function? (A body left unread holds none.)"""
+        return any(f.is_async for f in self.functions.values())
 
     def _holding(self, qualname: str, own: bool) -> list[int]:
         """The pending bodies that are `qualname`'s (with `own`) or define it: the qualnames it

@@ -11,7 +11,7 @@ from typing import Callable
 from awaitify.audit.catalog import BY_CODE, Check
 from awaitify.audit.results import CheckOptions, CheckResult, Finding, LastCheck, last_check
 from awaitify.audit.reach import Link, Reach, runs_in_async
-from awaitify.audit.scan import FileScan, Site, may_hold_anywhere_finding, scan
+from awaitify.audit.scan import TOKENS, FileScan, Site, may_hold_anywhere_finding, scan
 from awaitify.config import Config
 from awaitify.discovery import repo_relative
 from awaitify.engine.gc_tuning import fewer_collections
@@ -25,11 +25,6 @@ from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_d
 from awaitify.suppress import is_suppressed, own_comments
 from awaitify.offload_refusals import refused_offload
 from awaitify.thread_bound import ThreadBound
-
-# a file holding none of these cannot hold a finding (the cheap pre-check, as for `fix`)
-TOKENS = ("sleep", "run", "requests", "httpx", "urllib", "subprocess", "os", "open", "input", "redis", "psycopg2",
-          "sqlite3", "pymysql", "MySQLdb", "stripe", "on_event", "add_event_handler", "on_startup", "on_shutdown",
-          "Path", "spawn", "wait", "Session", "Client")
 
 
 def _suppressed(scan_: FileScan, site: Site, check: Check) -> bool:
@@ -112,6 +107,7 @@ class _Scans:
 
 
 def _may_hold_finding(text: str, config: Config) -> bool:
+    """The cheap pre-check, as for `fix`: the rules' detectors' words (`Detector.tokens`)."""
     return any(t in text for t in TOKENS) or any(n.rpartition(".")[2] in text for n in config.blocking_calls)
 
 

@@ -2,9 +2,10 @@
 
 The scanner is the project summarizer (`awaitify.summary`) with one more job: it already knows where
 each call stands (async body, sync function, lambda, module level), who owns it, and what its name
-resolves to through the file's imports. Here each call is also matched against the catalog. Local
-variables are followed just far enough to know a file object, a sync httpx client, a urllib3 pool or
-a `Path` from the call that made them.
+resolves to through the file's imports. Here each call is also matched against what the rules'
+detectors look for (`awaitify.rules.<name>.detect`, merged below; `fix`'s pre-checks read the same
+detectors). Local variables are followed just far enough to know a file object, a sync httpx client,
+a urllib3 pool or a `Path` from the call that made them (the detectors' `makers`).
 """
 
 from __future__ import annotations
@@ -13,62 +14,31 @@ import ast
 from dataclasses import dataclass, field
 
 from awaitify import requests_plan
-from awaitify.prechecks import LOOP_GETTERS, REDIS_FACTORIES
-from awaitify.codemod_rules import LIFESPAN_HOOKS, OS_PATH, OS_WAIT, SHUTIL_IO, SUBPROCESS_RUN
-from awaitify.requests_plan import VERBS as HTTP_VERBS
+from awaitify.codemod_rules import LIFESPAN_HOOKS
+from awaitify.rules import detectors
 from awaitify.suppress import suppressions
 from awaitify.summary import ASYNC, CLASS, GENEXP, LAMBDA, SYNC, ModuleSummary, _Scope, _statements, _Summarizer
 
 SPAWN = ("spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe")
 
+# Every rule's detector (`awaitify.rules.<name>.detect`, found by the registry), merged into the
+# tables one walk of a file matches each call against.
 CALLS: dict[str, tuple[str, str]] = {  # qualified name -> (code, pattern shown)
-    "time.sleep": ("AW101", "time.sleep()"),
-    "asyncio.run": ("AW102", "asyncio.run()"),
-    **{f"requests.{v}": ("AW201", f"requests.{v}()") for v in HTTP_VERBS},
-    **{f"requests.api.{v}": ("AW201", f"requests.{v}()") for v in HTTP_VERBS},
-    **{f"httpx.{v}": ("AW501", f"httpx.{v}()") for v in (*HTTP_VERBS, "stream")},
-    "urllib3.request": ("AW501", "urllib3.request()"),
-    "urllib.request.urlopen": ("AW501", "urllib.request.urlopen()"),
-    "subprocess.Popen": ("AW504", "subprocess.Popen()"),
-    "os.popen": ("AW504", "os.popen()"),
-    # what the offload codemods move to a thread, as their rules declare it
-    **{name: (rule.code, f"{name}()") for rule in (SUBPROCESS_RUN, OS_WAIT, SHUTIL_IO, OS_PATH) for name in rule.offload_fixes},
-    "io.open": ("AW507", "io.open()"),
-    "io.open_code": ("AW507", "io.open_code()"),
-    "codecs.open": ("AW507", "codecs.open()"),
-    "os.fdopen": ("AW508", "os.fdopen()"),
-    # every redis client factory the sync-db-client codemod converts, as it lists them
-    **{name: ("AW512", f"{name}()") for name in REDIS_FACTORIES},
-    "psycopg2.connect": ("AW512", "psycopg2.connect()"),
-    "sqlite3.connect": ("AW512", "sqlite3.connect()"),
-    "pymysql.connect": ("AW512", "pymysql.connect()"),
-    "MySQLdb.connect": ("AW512", "MySQLdb.connect()"),
-    "requests.Session": ("AW514", "requests.Session()"),
-    "requests.session": ("AW514", "requests.session()"),
-    "httpx.Client": ("AW514", "httpx.Client()"),
-}
+    name: (d.code, pattern) for d in detectors() for name, pattern in d.calls.items()}
 # spellings whose code a codemod fixes in general, but not this one (yet): reported as manual
-UNFIXABLE_SPELLINGS = {**{name: ("AW507",) for name in ("io.open", "io.open_code", "codecs.open")},
-                       "httpx.stream": ("AW501",), "urllib.request.urlopen": ("AW501",)}
-BUILTINS = {"open": ("AW507", "open()"), "input": ("AW511", "input()")}
-
+UNFIXABLE_SPELLINGS: dict[str, tuple[str, ...]] = {}
+for _detector in detectors():
+    for _name in _detector.manual:
+        UNFIXABLE_SPELLINGS[_name] = (*UNFIXABLE_SPELLINGS.get(_name, ()), _detector.code)
+BUILTINS = {name: (d.code, pattern) for d in detectors() for name, pattern in d.builtins.items()}
+RECEIVERS = {name: (d.code, pattern) for d in detectors() for name, pattern in d.receivers.items()}
 # what a local variable holds, from the call that made it
-MAKERS = {
-    "open": "file", "io.open": "file", "os.fdopen": "file", "codecs.open": "file",
-    "httpx.Client": "httpx", "requests.Session": "session", "requests.session": "session",
-    "urllib3.PoolManager": "pool", "urllib3.ProxyManager": "pool", "urllib3.HTTPConnectionPool": "pool",
-    "urllib3.HTTPSConnectionPool": "pool", "urllib3.connection_from_url": "pool", "urllib3.poolmanager.PoolManager": "pool",
-    "pathlib.Path": "path", "pathlib.PosixPath": "path", "pathlib.WindowsPath": "path",
-}
-FILE_METHODS = ("read", "readline", "readlines", "readinto", "write", "writelines", "seek", "truncate", "flush", "tell")
-PATH_METHODS = ("open", "read_text", "read_bytes", "write_text", "write_bytes")
+MAKERS = {name: kind for d in detectors() for name, kind in d.makers.items()}
 METHODS: dict[str, tuple[tuple[str, ...], str]] = {  # kind -> (blocking methods, code)
-    "file": (FILE_METHODS, "AW509"),
-    "httpx": ((*HTTP_VERBS, "stream", "send"), "AW503"),
-    "session": (HTTP_VERBS, "AW201"),
-    "pool": (("request", "urlopen", "request_encode_url", "request_encode_body"), "AW502"),
-    "path": (PATH_METHODS, "AW507"),
-}
+    kind: (methods, d.code) for d in detectors() for kind, methods in d.methods.items()}
+# a file holding none of these words cannot hold a finding (a configured blocking call aside)
+TOKENS = tuple(sorted({token for d in detectors() for token in d.tokens}))
+LOOP = "loop"  # the kind of what a loop getter (asyncio.get_event_loop) makes: its run_until_complete() is fixed
 APP_CLASSES = ("fastapi.FastAPI", "fastapi.applications.FastAPI", "starlette.applications.Starlette",
                "fastapi.APIRouter", "fastapi.routing.APIRouter")
 
@@ -126,7 +96,8 @@ class _Scanner(_Summarizer):
         if isinstance(call.func, ast.Attribute) and call.func.attr == "open" and self._kind_of(call.func.value) == "path":
             return "file"
         ref = self.resolve(call.func)
-        return MAKERS.get(ref.target) if ref.kind == "import" else None
+        kind = MAKERS.get(ref.target) if ref.kind == "import" else None
+        return None if kind == LOOP else kind  # a loop is followed apart (`_loop_variables`): only all its assignments count
 
     def _kinds_in(self, node: ast.AST) -> dict[str, str]:
         kinds: dict[str, str] = {}
@@ -157,7 +128,7 @@ class _Scanner(_Summarizer):
         if not (isinstance(expr, ast.Call) and not expr.args and not expr.keywords):
             return False
         ref = self.resolve(expr.func)
-        return ref.kind == "import" and ref.target in LOOP_GETTERS
+        return ref.kind == "import" and MAKERS.get(ref.target) == LOOP
 
     def _loop_variables(self, func: ast.AsyncFunctionDef) -> set[str]:
         """Names every assignment of which in the function is `asyncio.get_event_loop()` (or another
@@ -362,12 +333,13 @@ class _Scanner(_Summarizer):
                 self._add(node, "AW505" if waits else "AW504", f"{ref.target}()", where, fixable=False)
                 return
         if isinstance(func, ast.Attribute):
-            if func.attr == "run_until_complete":
+            if func.attr in RECEIVERS:  # run_until_complete(): fixed on a loop the function gets from asyncio
+                code, pattern = RECEIVERS[func.attr]
                 fixable = len(node.args) == 1 and not node.keywords and self._runs_on_running_loop(func.value)
-                self._add(node, "AW102", "loop.run_until_complete()", where, fixable)
+                self._add(node, code, pattern, where, fixable)
                 return
             kind = self._kind_of(func.value)
-            if kind and func.attr in METHODS[kind][0]:
+            if kind in METHODS and func.attr in METHODS[kind][0]:
                 name = func.value.id if isinstance(func.value, ast.Name) else {"path": "Path(...)", "file": "open(...)"}.get(kind, "...")
                 fixable = not in_lambda_or_genexp and (
                     (kind == "path" and func.attr != "open") or (kind == "file" and self._in_movable_block(node.lineno))

@@ -20,11 +20,12 @@ from types import ModuleType
 from typing import Callable
 
 from awaitify.config import Config, nearest
+from awaitify.detector import Detector
 from awaitify.errors import UsageError
 from awaitify.rule import Rule
 
-__all__ = ["Rule", "all_rules", "codemod_modules", "doc_text", "every_rule", "find_rule", "find_rules", "ignored_here",
-           "planner_modules", "select_rules", "wants_hooks", "without_fix"]
+__all__ = ["Rule", "all_rules", "codemod_modules", "detect_modules", "detectors", "doc_text", "every_rule", "find_rule",
+           "find_rules", "ignored_here", "planner_modules", "select_rules", "wants_hooks", "without_fix"]
 
 
 def unit_names() -> tuple[str, ...]:
@@ -43,12 +44,26 @@ def codemod_modules() -> tuple[ModuleType, ...]:
     return tuple(sorted((m for m in modules if hasattr(m, "RULE")), key=lambda m: m.RULE.order))
 
 
-def wants_hooks() -> dict[str, Callable]:
-    """rule name -> its codemod's `wants(summary)` pre-check, for the codemods that have one
-    (`awaitify.prechecks`: no libcst)."""
-    from awaitify.prechecks import WANTS
+@cache
+def detect_modules() -> tuple[ModuleType, ...]:
+    """Each rule's detector (`awaitify.rules.<name>.detect`: its `DETECTOR`, and `wants` when its
+    fix has a pre-check), by folder name: what `check`'s scan matches and `fix`'s pre-check asks.
+    No libcst."""
+    return tuple(importlib.import_module(f"{__name__}.{name}.detect") for name in unit_names()
+                 if resources.files(f"{__name__}.{name}").joinpath("detect.py").is_file())
 
-    return WANTS
+
+def detectors() -> tuple[Detector, ...]:
+    return tuple(module.DETECTOR for module in detect_modules())
+
+
+@cache
+def wants_hooks() -> dict[str, Callable]:
+    """rule name -> its fix's `wants(summary)` pre-check (its detector's), for the fixes that have
+    one: a file no selected fix wants is never parsed with libcst."""
+    by_unit = {module.__name__.rsplit(".", 2)[1]: module for module in detect_modules()}
+    return {rule.name: by_unit[unit].wants for rule in all_rules()
+            if (unit := unit_module(rule).rpartition(".")[2]) in by_unit and hasattr(by_unit[unit], "wants")}
 
 
 def planner_modules(rules: tuple[Rule, ...]) -> list[tuple[Rule, ModuleType]]:

@@ -23,11 +23,10 @@ from libcst.metadata import ScopeProvider
 
 from awaitify.codemod_base import AwaitifyCodemod, awaited
 from awaitify.codemod_rules import ASYNCIO_RUN
-from awaitify.prechecks import LOOP_GETTERS, WANTS
+from awaitify.rules.asyncio_run.detect import LOOP_GETTERS, wants
 from awaitify.summary import ASYNC
 
 RULE = ASYNCIO_RUN
-wants = WANTS[RULE.name]
 
 _MAIN_GUARD = m.If(
     test=m.Comparison(

@@ -13,13 +13,12 @@ import libcst as cst
 
 from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, to_thread
 from awaitify.codemod_rules import BLOCKING_HTTP_CALL
-from awaitify.prechecks import URLOPEN, WANTS
+from awaitify.rules.blocking_http_call.detect import URLOPEN, wants
 
 
 RULE = BLOCKING_HTTP_CALL
 CALLS = frozenset(RULE.offload_fixes)
 
-wants = WANTS[RULE.name]
 
 
 class OffloadHttp(OffloadCodemod):

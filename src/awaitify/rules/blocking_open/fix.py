@@ -27,7 +27,7 @@ from libcst.metadata import PositionProvider, ScopeProvider
 from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, thread_helper, to_thread
 from awaitify.codemod_rules import BLOCKING_OPEN
 from awaitify.codemod_rules import PATH_IO_METHODS as METHODS
-from awaitify.prechecks import WANTS
+from awaitify.rules.blocking_open.detect import wants
 from awaitify.thread_bound import ThreadBound
 
 PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
@@ -38,7 +38,6 @@ NOT_MOVABLE = (cst.Await, cst.Return, cst.Yield, cst.Break, cst.Continue, cst.De
                cst.FunctionDef, cst.ClassDef, cst.Global, cst.Nonlocal)
 
 RULE = BLOCKING_OPEN
-wants = WANTS[RULE.name]
 
 
 class _Block(cst.CSTVisitor):

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from awaitify.codemod_base import OffloadCodemod
 from awaitify.codemod_rules import INPUT
-from awaitify.prechecks import WANTS
+from awaitify.rules.input.detect import wants
 
 RULE = INPUT
 
 
-wants = WANTS[RULE.name]
 
 
 class OffloadInput(OffloadCodemod):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from awaitify.codemod_base import OffloadCodemod
 from awaitify.codemod_rules import OS_PATH
-from awaitify.prechecks import WANTS
+from awaitify.rules.os_path.detect import wants
 
 
 RULE = OS_PATH
@@ -16,7 +16,6 @@ CALLS = frozenset(RULE.offload_fixes)
 
 
 
-wants = WANTS[RULE.name]
 
 class OffloadOsPath(OffloadCodemod):
     RULE = RULE

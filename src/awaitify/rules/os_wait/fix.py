@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from awaitify.codemod_base import OffloadCodemod
 from awaitify.codemod_rules import OS_WAIT
-from awaitify.prechecks import WANTS
+from awaitify.rules.os_wait.detect import wants
 
 
 RULE = OS_WAIT
@@ -15,7 +15,6 @@ CALLS = frozenset(RULE.offload_fixes)
 
 
 
-wants = WANTS[RULE.name]
 
 class OffloadOsWait(OffloadCodemod):
     RULE = RULE

@@ -69,7 +69,7 @@ from awaitify.codemod_base import (
     with_commas,
 )
 from awaitify.codemod_rules import REQUESTS_HTTPX
-from awaitify.prechecks import SESSION_FACTORIES, WANTS
+from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES, wants
 from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
 from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST
 from awaitify.requests_plan import VERBS
@@ -107,7 +107,6 @@ RESPONSE_CALLS = {"url": "str(r.url): requests' url is a str, httpx's an httpx.U
 OFFLOADERS = {"asyncio.to_thread", "anyio.to_thread.run_sync", "starlette.concurrency.run_in_threadpool"}
 
 RULE = REQUESTS_HTTPX
-wants = WANTS[RULE.name]
 
 
 def _is_text_literal(expr: cst.BaseExpression) -> bool:

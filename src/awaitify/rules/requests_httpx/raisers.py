@@ -27,7 +27,7 @@ from awaitify.rules.requests_httpx.returns import (
 from awaitify import requests_plan
 from awaitify.config import Config
 from awaitify.index import absolute_module, module_names
-from awaitify.prechecks import SESSION_FACTORIES
+from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES
 from awaitify.source import SourceFile
 from awaitify.summary import UNPARSABLE, name_chain
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from awaitify import requests_plan, requests_responses
 from awaitify.entry_points import has_project_metadata
-from awaitify.prechecks import SESSION_FACTORIES
+from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES
 
 FOLLOWED = "followed_returns"  # the facts' key in the helper's module: [line of each requests call whose return is kept]
 RESPONSES = "returned_responses"  # in a caller's module: [[line, called name as written, which such call on the line], ...]

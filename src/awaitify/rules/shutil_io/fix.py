@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from awaitify.codemod_base import OffloadCodemod
 from awaitify.codemod_rules import SHUTIL_IO
-from awaitify.prechecks import WANTS
+from awaitify.rules.shutil_io.detect import wants
 
 
 RULE = SHUTIL_IO
 CALLS = frozenset(RULE.offload_fixes)
 
-wants = WANTS[RULE.name]
 
 
 class OffloadShutil(OffloadCodemod):

@@ -16,10 +16,9 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited
 from awaitify.codemod_rules import SLEEP
-from awaitify.prechecks import WANTS
+from awaitify.rules.sleep.detect import wants
 
 RULE = SLEEP
-wants = WANTS[RULE.name]
 
 
 class SleepToAsyncSleep(AwaitifyCodemod):

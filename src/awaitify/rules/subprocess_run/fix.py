@@ -20,7 +20,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 
 from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, insert_after_imports, names_in
 from awaitify.codemod_rules import SUBPROCESS_RUN
-from awaitify.prechecks import WANTS
+from awaitify.rules.subprocess_run.detect import wants
 
 EXEC_KEYWORDS = frozenset({"capture_output", "text", "check", "stdout", "stderr", "input", "cwd", "env"})
 HELPER = '''
@@ -49,7 +49,6 @@ CALLS = frozenset(RULE.offload_fixes)
 
 
 
-wants = WANTS[RULE.name]
 
 class OffloadSubprocess(OffloadCodemod):
     RULE = RULE

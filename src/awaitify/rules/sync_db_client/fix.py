@@ -33,11 +33,9 @@ from libcst.metadata import ComprehensionScope, FunctionScope, ParentNodeProvide
 
 from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, awaited
 from awaitify.codemod_rules import SYNC_DB_CLIENT
-from awaitify.prechecks import REDIS_FACTORIES as FACTORIES
-from awaitify.prechecks import WANTS
+from awaitify.rules.sync_db_client.detect import REDIS_FACTORIES as FACTORIES, wants
 
 RULE = SYNC_DB_CLIENT
-wants = WANTS[RULE.name]
 
 # Keyword arguments that hold sync-only objects or settings redis.asyncio does not take.
 SYNC_ONLY_ARGS = {

@@ -1,0 +1,50 @@
+"""What a rule looks for, declared once in its folder (`awaitify.rules.<name>.detect`) and read by
+both commands: `check`'s scan (`awaitify.audit.scan`) matches every call of a file against the
+tables of every rule's detector, and `fix`'s pre-check for a rule asks the same detector whether the
+file's `ast` summary holds a site the rule could act on. No libcst.
+
+The two sides legitimately differ in what they keep, not in what they look for: `check` keeps the
+sites async code runs (directly or through sync helpers), `fix` asks whether any site stands where
+its codemod may change it (for most rules: in async code). A detector asks the summary through
+`ModuleSummary.sites_calling`, which answers as if every body was read: no rule reads lazy bodies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from awaitify.summary import CallSite, ModuleSummary
+
+
+@dataclass(frozen=True)
+class Detector:
+    code: str  # what `check` reports the sites under
+    # qualified name called (through an import) -> the pattern a finding shows ("time.sleep()")
+    calls: Mapping[str, str] = field(default_factory=dict)
+    # builtin called by its name (not rebound in the file) -> the pattern shown
+    builtins: Mapping[str, str] = field(default_factory=dict)
+    # kind of object a local holds (see `makers`) -> its methods that block
+    methods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # method called on any object (a loop `check` cannot always follow) -> the pattern shown
+    receivers: Mapping[str, str] = field(default_factory=dict)
+    # name called (qualified, or a builtin) -> the kind of object it makes: `check` follows locals
+    # assigned from such a call, so `f = open(p); f.read()` is a file's read
+    makers: Mapping[str, str] = field(default_factory=dict)
+    # spellings reported under `code` that its codemod does not fix as they stand (a call moved to a
+    # thread whole, as part of a `with` block or a chain, is): `check` marks them not fixable
+    manual: frozenset[str] = frozenset()
+    # words one of which a file holding a site spells (a call's module or its own name): `check`'s
+    # text pre-check, which no file spelling none of any detector's words passes
+    tokens: tuple[str, ...] = ()
+
+    def sites(self, summary: ModuleSummary, contexts: frozenset[str] | None = None, in_async: bool = False,
+              calls: "frozenset[str] | None" = None) -> list[CallSite]:
+        """The summary's calls of this detector's names and builtins (or of `calls` only, a part
+        of its names), standing in `contexts` (any when None), with `in_async` only inside async
+        functions. As if every body was read."""
+        return summary.sites_calling(self.calls if calls is None else calls, self.builtins, (), contexts, in_async)
+
+    def in_async_code(self, summary: ModuleSummary) -> bool:
+        """Is any of its calls in async code? The pre-check of a rule that changes only those."""
+        return bool(self.sites(summary, in_async=True))
