@@ -225,7 +225,7 @@ class ModuleSummary:
         unknown objects), or of a method named like one of `methods` whatever it is called on;
         standing in one of `contexts` (any when None) and, with `in_async`, inside an async function.
 
-        A body left unread (`awaitify.lazy_bodies`) is a sync function's: it holds no async code
+        A body left unread (`awaitify.engine.lazy_bodies`) is a sync function's: it holds no async code
         and no module-level code, so bodies are read only when the question can find something
         there, and then only those spelling what is asked. Detectors ask this, never `expand_*`."""
         qualified, spelled, methods = frozenset(qualified), frozenset(spelled), frozenset(methods)
