@@ -465,6 +465,64 @@ def test_hidden_bodies_change_no_planned_edit(tree: Path | None, synthetic: Path
     assert _outcome(copy, RunOptions(use_cache=False, jobs=1)) == hidden
 
 
+# --- the speed facts rules declare: wrong, they would make `fix` skip or hide what a rule changes --------
+CORPUS = [*EXAMPLES, *sorted(p for p in (ROOT / "tests" / "apps").iterdir() if p.is_dir() and p.name != "_kit"),
+          *sorted(p for p in (ROOT / "tests" / "golden").iterdir() if p.is_dir())]
+
+
+def _without_shortcuts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`fix` as if no rule declared a speed fact: every rule asked on every file (no trigger,
+    `async_only`, `plan_only` nor `wants` pre-check), every file given to libcst whole (no body
+    hidden for `local_edits`, `sync_tokens`, `async_by_trigger`)."""
+    import awaitify.runner
+    import awaitify.transform
+    from awaitify.rule import Rule
+
+    monkeypatch.setattr(Rule, "may_apply", lambda self, text, config, plan=None: True)
+    for module in (awaitify.runner, awaitify.transform):
+        if hasattr(module, "wants_hooks"):
+            monkeypatch.setattr(module, "wants_hooks", dict)
+    monkeypatch.setattr(awaitify.transform, "hollow", lambda *args, **kwargs: None)
+
+
+@pytest.mark.slow  # every rule on every file of the corpus, whole: a corpus run
+@pytest.mark.parametrize("tree", CORPUS, ids=[f"{p.parent.name}/{p.name}" for p in CORPUS])
+def test_the_rules_speed_facts_skip_and_hide_nothing(tree: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`Rule.triggers`, `async_only`, `plan_only`, `local_edits`, `sync_tokens`, `async_by_trigger`
+    and each detector's `wants` only spare work: with every rule on, the patch, diagnostics, plan
+    and skipped files are the same with the engine's skipping and hiding on and off."""
+    copy = tmp_path / "tree"
+    shutil.copytree(tree, copy)
+    fast = _outcome(copy, RunOptions(use_cache=False, jobs=1))
+    _without_shortcuts(monkeypatch)
+    whole = _outcome(copy, RunOptions(use_cache=False, jobs=1))
+    assert (whole[0], whole[2], whole[3]) == (fast[0], fast[2], fast[3])
+    # A pre-check asks whether its rule may change the file, not whether it would only add a review
+    # note: asyncio-run's notes a run_until_complete() on a loop it cannot follow only in a file it
+    # changes otherwise (known; the one difference allowed)
+    assert [d for d in whole[1] if _UNKNOWN_LOOP not in d] == [d for d in fast[1] if _UNKNOWN_LOOP not in d]
+    assert set(fast[1]) <= set(whole[1])
+
+
+_UNKNOWN_LOOP = "AW102 loop.run_until_complete() on a loop awaitify cannot tell is the running one"
+
+
+def test_a_wrong_speed_fact_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The comparison above fails for a rule that claims too much: sleep declared `plan_only` skips
+    the file it should change."""
+    import dataclasses
+
+    import awaitify.rules
+
+    (tmp_path / "app.py").write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n")
+    wrong = tuple(dataclasses.replace(r, plan_only=True) if r.name == "sleep" else r for r in all_rules())
+    monkeypatch.setattr(awaitify.rules, "all_rules", lambda: wrong)
+    fast = run([tmp_path], Config(root=tmp_path), wrong, RunOptions(use_cache=False, jobs=1))
+    _without_shortcuts(monkeypatch)
+    whole = run([tmp_path], Config(root=tmp_path), wrong, RunOptions(use_cache=False, jobs=1))
+    assert patch_bytes(fast) != patch_bytes(whole)
+
+
 def _loaded_by(tree: Path, argv: list[str], modules: dict[str, str]) -> str:
     """Run `awaitify argv` in a fresh interpreter in `tree`; it prints, per label, whether the
     module was loaded by then, and the exit code: `libcst: False ... exit: 1`."""

@@ -34,19 +34,24 @@ class Rule:
     offload_fixes: tuple[str, ...] = ()
     # more trigger tokens that come from the settings (names in `blocking-calls`)
     config_triggers: Callable[[Config], tuple[str, ...]] | None = field(default=None, compare=False)
-    # The rule changes only code inside async functions: a file that does not spell `async def` gives
-    # it nothing to do (unless the plan makes a function there async: see `FilePlan.has_work_for`).
+    # --- speed facts: promises about the fix that let the engine skip a file (`triggers`,
+    # `async_only`, `plan_only`, and the rule's detector's `wants`) or hide function bodies from
+    # libcst (`local_edits`, `sync_tokens`, `async_by_trigger`). A wrong one makes `fix` silently
+    # miss code: tests/test_speed_equivalence.py runs `fix` with every rule on the corpus with the
+    # skipping and hiding on and off, and fails on any difference.
+    # The engine skips a file that does not spell `async def` (unless the plan makes a function
+    # there async: see `FilePlan.has_work_for`): the rule changes only code inside async functions.
     async_only: bool = False
-    # The codemod reads and changes only module-level code, async functions, what the plan names and
-    # sync functions spelling one of `sync_tokens`: other function bodies may be hidden from it
-    # (awaitify.engine.hollow), which spares libcst most of a large file.
+    # The engine may hide from the fix every function body but module-level code, async functions,
+    # what the plan names and sync functions spelling one of `sync_tokens` (awaitify.engine.hollow),
+    # which spares libcst most of a large file: the fix reads and changes nothing else.
     local_edits: bool = False
     sync_tokens: tuple[str, ...] = ()
-    # an async function that spells none of the rule's triggers (nor an alias imported for one)
-    # gives it nothing to do either: it may be hidden too
+    # The engine may hide an async function that spells none of the rule's triggers (nor an alias
+    # imported for one) too: such a function gives the fix nothing to do.
     async_by_trigger: bool = False
-    # every file the rule changes has facts from its `planner` (FilePlan.extra):
-    # its trigger tokens only say where the planner looks
+    # The engine runs the fix only on files its `planner` gave facts for (FilePlan.extra): its
+    # trigger tokens only say where the planner looks.
     plan_only: bool = False
     # the module (importable without libcst) holding the codemod's project-wide planning:
     # `plan_project(sources, config) -> {absolute path: facts}` and, optionally,
