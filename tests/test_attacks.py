@@ -309,9 +309,9 @@ def _crash_on_victim(item):
 
         faulthandler.disable()  # pytest's would print the worker's stack: noise, not a failure
         os.kill(os.getpid(), 11)
-    from awaitify.runner import fix_file
+    from awaitify.runner import transform_file
 
-    return fix_file(*item)
+    return transform_file(*item)
 
 
 @pytest.mark.parametrize("names", [("victim.py",), ("a.py", "victim.py", "b.py")])
@@ -322,7 +322,7 @@ def test_a_crash_in_native_code_costs_one_file_even_with_one_job(tmp_path: Path,
 
     for name in names:
         (tmp_path / name).write_bytes(BLOCKING)
-    monkeypatch.setattr(runner, "_fix_one", _crash_on_victim)
+    monkeypatch.setattr(runner, "_transform_one", _crash_on_victim)
     result = runner.run([tmp_path], Config(root=tmp_path), all_rules(), runner.RunOptions(jobs=1, use_cache=False, isolate=True))
     errors = {r.path.name: r.error for r in result.results if r.error}
     assert list(errors) == ["victim.py"] and "worker process died" in errors["victim.py"]

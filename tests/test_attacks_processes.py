@@ -49,7 +49,7 @@ def _descendants(pid: int) -> set[int]:
 
 
 def _tree(tmp_path: Path, count: int) -> None:
-    """Enough files that the run forks its speculation process and a worker pool."""
+    """Enough files that the run starts a worker pool."""
     for i in range(count):
         (tmp_path / f"m{i:03}.py").write_bytes(BLOCKING + b"".join(b"x%d = %d\n" % (j, j) for j in range(200)))
 
@@ -77,10 +77,10 @@ def _gone(pids: set[int], within: float = 10.0) -> set[int]:
 
 @linux_only
 def test_sigkill_of_the_run_leaves_no_helper_process(tmp_path: Path) -> None:
-    """SIGKILL cannot be caught: the helpers (speculation process, pool workers) must notice alone.
+    """SIGKILL cannot be caught: the helpers (the pool's workers) must notice alone.
     Before: they stayed forever, blocked on their pipes (~490 MB on a large tree)."""
     _tree(tmp_path, 240)
-    proc, helpers = _start_and_wait_for_helpers(tmp_path, 3)
+    proc, helpers = _start_and_wait_for_helpers(tmp_path, 2)
     proc.kill()
     proc.wait(timeout=30)
     assert _gone(helpers | _descendants(proc.pid)) == set()
@@ -89,7 +89,7 @@ def test_sigkill_of_the_run_leaves_no_helper_process(tmp_path: Path) -> None:
 @linux_only
 def test_sigterm_ends_the_run_like_ctrl_c(tmp_path: Path) -> None:
     _tree(tmp_path, 240)
-    proc, helpers = _start_and_wait_for_helpers(tmp_path, 3)
+    proc, helpers = _start_and_wait_for_helpers(tmp_path, 2)
     proc.send_signal(signal.SIGTERM)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "awaitify: interrupted" in err.decode()

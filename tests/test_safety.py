@@ -134,11 +134,11 @@ def _crash_on_victim(item):
     one file."""
     import os as _os
 
-    from awaitify.runner import fix_file
+    from awaitify.runner import transform_file
 
     if item[0].path.name == "victim.py":
         _os._exit(9)
-    return fix_file(*item)
+    return transform_file(*item)
 
 
 def test_a_crashed_worker_costs_one_file(tmp_path: Path, monkeypatch) -> None:
@@ -148,7 +148,7 @@ def test_a_crashed_worker_costs_one_file(tmp_path: Path, monkeypatch) -> None:
 
     for name in ("a.py", "b.py", "victim.py", "c.py", "d.py"):
         (tmp_path / name).write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n")
-    monkeypatch.setattr(runner, "_fix_one", _crash_on_victim)  # workers are forked: they see the patch
+    monkeypatch.setattr(runner, "_transform_one", _crash_on_victim)  # workers are forked: they see the patch
     result = runner.run([tmp_path], Config(root=tmp_path), all_rules(), runner.RunOptions(jobs=2, use_cache=False))
     errors = {r.display.rsplit("/", 1)[-1]: r.error for r in result.results if r.error}
     assert list(errors) == ["victim.py"] and "worker process died" in errors["victim.py"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -74,28 +73,6 @@ def test_same_result_every_way(synthetic: Path, tmp_path: Path, options: RunOpti
         assert _outcome(copy, options) == reference_here  # warm: answered from the cache
     # the same tree elsewhere gives the same patch (paths are relative to the tree)
     assert len(reference[0]) > 0
-
-
-@pytest.mark.parametrize("tree_name", ["synthetic", *(p.name for p in sorted((ROOT / "examples").iterdir()) if p.is_dir())])
-def test_transforms_started_before_the_plan_change_nothing(synthetic: Path, tmp_path: Path, monkeypatch, tree_name: str) -> None:
-    """Speculation (awaitify.engine.speculation) on every tree size: the same patch, diagnostics, plan and
-    skipped files, and the early results are really taken where the plan left a file alone."""
-    import awaitify.runner as runner
-
-    source = synthetic if tree_name == "synthetic" else ROOT / "examples" / tree_name
-    copy = tmp_path / "tree"
-    shutil.copytree(source, copy)
-    reference = _outcome(copy, RunOptions(use_cache=False, jobs=2))
-    taken: list[str] = []
-    claim = runner.Speculation.claim
-    monkeypatch.setattr(runner.Speculation, "claim", lambda self: taken.extend(claim(self)) or claim(self))
-    monkeypatch.setattr(runner, "SPECULATE_FROM", 0)
-    if tree_name == "story221_backend":  # a slow plan: the early transforms are done by its end
-        build_plan = runner.build_plan
-        monkeypatch.setattr(runner, "build_plan", lambda *a, **k: (build_plan(*a, **k), time.sleep(1.5))[0])
-    assert _outcome(copy, RunOptions(use_cache=False, jobs=2)) == reference
-    if tree_name == "story221_backend":
-        assert taken  # files with fixes the plan does not touch
 
 
 def test_warm_run_parses_nothing_and_notices_an_edit(synthetic: Path, tmp_path: Path) -> None:
@@ -565,7 +542,7 @@ def test_a_warm_fix_answers_without_loading_libcst(tmp_path: Path) -> None:
     assert warm.endswith("libcst: False exit: 1\n") and warm.replace("False", "True") == cold
 
 
-SPECULATING_PROBE = """\
+PLANNING_PROBE = """\
 import sys
 from pathlib import Path
 import awaitify.runner as runner
@@ -573,7 +550,6 @@ from awaitify.config import Config
 from awaitify.report import patch_bytes
 from awaitify.rules import all_rules
 
-runner.SPECULATE_FROM = 0
 planned = []
 build_plan = runner.build_plan
 runner.build_plan = lambda *a, **k: (build_plan(*a, **k), planned.append("libcst" in sys.modules))[0]
@@ -585,101 +561,24 @@ sys.stdout.buffer.write(patch_bytes(result))
 """
 
 
-def _speculating_probe(tree: Path, script: str):
-    """`probe(jobs)` runs `script` in a fresh interpreter in `tree` (an async handler calling a
-    helper that sleeps, in another module): (its first printed line, the patch it wrote after)."""
-    import multiprocessing
+def test_a_cold_fix_plans_without_libcst(tmp_path: Path) -> None:
+    """Planning and the pre-check read the codemods' rules, planners and `wants` without libcst
+    (the rules' detectors): it is imported once files are transformed. One job or two, the patch is
+    the same."""
     import subprocess
     import sys
 
-    if multiprocessing.get_start_method() != "fork":
-        pytest.skip("speculation needs fork")
-    (tree / "app.py").write_text("import helpers\n\n\nasync def handler():\n    return helpers.work()\n")
-    (tree / "helpers.py").write_text("import time\n\n\ndef work():\n    time.sleep(1)\n    return 1\n")
+    (tmp_path / "app.py").write_text("import helpers\n\n\nasync def handler():\n    return helpers.work()\n")
+    (tmp_path / "helpers.py").write_text("import time\n\n\ndef work():\n    time.sleep(1)\n    return 1\n")
 
     def probe(jobs: int) -> tuple[str, bytes]:
-        out = subprocess.run([sys.executable, "-c", script, str(jobs)], cwd=tree, capture_output=True, check=True).stdout
+        out = subprocess.run([sys.executable, "-c", PLANNING_PROBE, str(jobs)], cwd=tmp_path, capture_output=True, check=True).stdout
         first, _, patch = out.partition(b"\n")
         return first.decode(), patch
-    return probe
 
-
-def test_a_cold_fix_plans_without_libcst_and_the_speculation_process_transforms_the_rest(tmp_path: Path) -> None:
-    """Planning and the pre-check read the codemods' rules, planners and `wants` without libcst
-    (the rules' detectors); the few transforms the plan leaves go to the speculation process, which
-    has libcst loaded already: this process never imports it. The patch is the one a single
-    process makes (which imports libcst to transform)."""
-    probe = _speculating_probe(tmp_path, SPECULATING_PROBE)
-    (speculating, patch), (alone, reference) = probe(2), probe(1)
-    assert speculating == "[False] False ['app.py', 'helpers.py']"
-    assert alone == "[False] True ['app.py', 'helpers.py']"
+    (two, patch), (one, reference) = probe(2), probe(1)
+    assert two == one == "[False] True ['app.py', 'helpers.py']"
     assert patch == reference and b"async def work" in patch
-
-
-EARLY_PROBE = """\
-import os, sys
-from pathlib import Path
-from awaitify.engine import speculation
-import awaitify.runner as runner
-from awaitify.config import Config
-from awaitify.report import patch_bytes
-from awaitify.rules import all_rules
-
-speculation.start_early("awaitify.runner:_fix_one", "awaitify.runner:_load_codemods")
-child = speculation._early._process
-runner.SPECULATE_FROM = 0
-taken = []
-take = speculation.take_early
-speculation.take_early = lambda: (lambda got: (taken.append(got is not None), got)[1])(take())
-tree = Path.cwd()
-result = runner.run([tree], Config(root=tree), all_rules(), runner.RunOptions(use_cache=False, jobs=int(sys.argv[1])))
-child.join(5)
-print(taken[:1], child.is_alive(), "libcst" in sys.modules)
-sys.stdout.flush()
-sys.stdout.buffer.write(patch_bytes(result))
-"""
-
-
-def test_a_speculation_process_forked_as_fix_starts_is_taken_or_stopped(tmp_path: Path) -> None:
-    """`awaitify fix` forks the speculation process before parsing its flags (it loads libcst on a
-    free core meanwhile): a run that speculates takes it (same patch, no libcst here); one that does
-    not (one job) stops it."""
-    probe = _speculating_probe(tmp_path, EARLY_PROBE)
-    (taken, patch), (dropped, reference) = probe(2), probe(1)
-    # both take it (one to use, one to stop); the child is gone; libcst loads here only without it
-    assert taken == "[True] False False" and dropped == "[True] False True"
-    assert patch == reference and b"async def work" in patch
-
-
-def test_only_a_fix_without_a_warm_cache_forks_early(tmp_path: Path, monkeypatch) -> None:
-    from awaitify.cli import _cold_fix
-
-    monkeypatch.chdir(tmp_path)
-    assert _cold_fix(["fix", "--check", "."]) and not _cold_fix(["check", "."]) and not _cold_fix([])
-    (tmp_path / ".awaitify_cache").mkdir()
-    assert not _cold_fix(["fix", "."]) and _cold_fix(["fix", "--no-cache", "."])
-
-
-def _double(x: int) -> int:
-    return 2 * x
-
-
-@pytest.mark.parametrize("last_batch", [False, True], ids=["closed-after-claim", "finished"])
-def test_a_speculation_process_exits_by_itself_once_closed(last_batch: bool) -> None:
-    """Closed after `claim` (more work left than it takes: the pool does it) or after `finish`, the
-    process ends on its own, not killed after close's wait (the run waited 5 s for it on trees
-    with more than two transforms left)."""
-    from awaitify.engine.speculation import Speculation, available
-
-    if not available():
-        pytest.skip("speculation needs fork")
-    early = Speculation(_double)
-    early.start([("a", 2)])
-    assert early.claim() in ({}, {"a": 4})  # stopped before or after its one item
-    if last_batch:
-        assert early.finish([("b", 3)]) == {"b": 6}
-    early.close()
-    assert early._process.exitcode == 0
 
 
 def _has_marker(_: object) -> bool:

@@ -411,31 +411,13 @@ def _main(argv: Optional[list[str]]) -> object:
     return code
 
 
-def _cold_fix(argv: list[str]) -> bool:
-    """Is this, most likely, a `fix` without a warm cache (no cache folder here or above)? A wrong
-    guess costs a process started for nothing, or started later: never a different result."""
-    if argv[:1] != ["fix"]:
-        return False
-    if "--no-cache" in argv:
-        return True
-    here = Path.cwd()
-    return not any((folder / ".awaitify_cache").is_dir() for folder in (here, *here.parents))
-
-
 def entry() -> None:
     """The `awaitify` command: `main`, then exit without tearing the interpreter down. A run over a
     large tree holds hundreds of thousands of small objects, and freeing them one by one at exit
     took a quarter of a second; every file is written and the worker pool shut down by then.
     Python's warnings about the code it reads (`SyntaxWarning: invalid escape sequence`, 3.12+)
     are not awaitify's to print."""
-    from awaitify.engine import speculation
-
     warnings.filterwarnings("ignore", category=SyntaxWarning)
-    if _cold_fix(sys.argv[1:]):
-        # a large tree's cold `fix` transforms some files in a speculation process; forked now, it
-        # loads libcst and the codemods while the flags are parsed and the tree is read (the run
-        # takes it or stops it: awaitify.engine.speculation.start_early)
-        speculation.start_early("awaitify.runner:_fix_one", "awaitify.runner:_load_codemods")
     try:
         main()
     except SystemExit as exc:
@@ -444,7 +426,6 @@ def entry() -> None:
             print(exc.code, file=sys.stderr)
     else:  # pragma: no cover - main always exits
         code = EXIT_OK
-    speculation.drop_early()  # a run that ended before taking it (a usage error, a warm answer)
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

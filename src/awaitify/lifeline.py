@@ -1,4 +1,4 @@
-"""Helper processes (pool workers, the speculation process) die with the run that started them.
+"""Helper processes (the pool's workers) die with the run that started them.
 
 A run killed with SIGKILL cannot stop its children, and a worker blocked reading its work pipe never
 sees end-of-file while its siblings hold the same pipe open: before this, each stayed forever

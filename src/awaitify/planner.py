@@ -62,6 +62,24 @@ def _codemod_facts(plan: Plan, sources: list[SourceFile], rules: tuple[Rule, ...
             plan.files.setdefault(path, FilePlan()).extra[rule.name] = facts
 
 
+def is_dunder(name: str) -> bool:
+    """A dunder method stays sync (Python calls it so): a boundary of any closure it joins."""
+    return name.startswith("__") and name.endswith("__")
+
+
+def dunder_below_sync_caller(qualnames: list[str]) -> str | None:
+    """On a chain of sync functions, from the one async code calls down to the one holding the
+    blocking call, the first dunder method a sync function calls (past the first), by its name:
+    `fix` stops there. The dunder stays sync (`is_dunder`), and a constructor call from sync code is
+    followed no further up (`Propagator._caller`), so the chain is left for review. One that async
+    code calls itself is offloaded there (`await asyncio.to_thread(Service)`). None: no such dunder."""
+    for depth, qualname in enumerate(qualnames):
+        name = qualname.rpartition(".")[2]
+        if depth > 0 and is_dunder(name):
+            return name
+    return None
+
+
 @dataclass
 class Closure:
     members: dict[FuncId, str] = field(default_factory=dict)  # function -> why it is in
@@ -193,7 +211,7 @@ class Propagator:
     def own_boundary(self, fid: FuncId) -> str | None:
         info = self.index.function(fid)
         where = self.where(fid[0], info.line)
-        if info.name.startswith("__") and info.name.endswith("__"):
+        if is_dunder(info.name):
             return f"{self.name(fid)} is a dunder method ({where}): Python calls it synchronously"
         if info.is_generator:
             return f"{self.name(fid)} is a generator ({where}): its `for` sites would change too"

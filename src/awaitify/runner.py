@@ -1,4 +1,5 @@
-"""One run, in one direction: discover -> pre-check -> index -> plan -> transform -> verify.
+"""`fix` as a job of the engine's pipeline (awaitify.engine.pipeline): discover -> pre-check ->
+index -> plan -> transform -> verify -> output, each stage a method of `FixJob`.
 
 Returns results; printing and writing belong to the caller (the CLI), so the same run serves a
 dry run, `--write`, `--check` and every output format. Each stage's wall time is kept in
@@ -7,38 +8,25 @@ dry run, `--write`, `--check` and every output format. Each stage's wall time is
 
 from __future__ import annotations
 
-import functools
-import sys
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
-from awaitify.engine.cache import Cache, content_key, load_last, save_last, stat_key
 from awaitify.config import Config
 from awaitify.discovery import Discovered, discover
+from awaitify.engine import pipeline
+from awaitify.engine.cache import Cache, content_key, load_last, save_last, stat_key
+from awaitify.engine.gc_tuning import fewer_collections
+from awaitify.engine.pool import Pool, Progress, focus_one, outline_one, pool_mapper, summarize_one
+from awaitify.entry_points import metadata_text
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
-from awaitify.engine.gc_tuning import fewer_collections
-from awaitify.engine.pool import Pool, Progress, focus_one, outline_one, pool_mapper, pool_starter, summarize_one
 from awaitify.index import SummaryStore
 from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
-from awaitify.entry_points import metadata_text
-from awaitify.runtime import with_detected_runtime
 from awaitify.rules import Rule, ignored_here, wants_hooks
-from awaitify.source import SourceFile, read_all
-from awaitify.engine import speculation
-from awaitify.engine.speculation import Speculation
-from awaitify.summary import ModuleSummary, has_async_def
-
-
-# Below this many files, planning is too quick for transforms started before it to gain anything.
-SPECULATE_FROM = 200
-# Up to this many transforms left after the plan go to the speculation process, whose libcst is
-# loaded already; more go to the pool, forked again with libcst loaded here first.
-_LEFT_TO_SPECULATION = 2
+from awaitify.runtime import with_detected_runtime
+from awaitify.source import SourceFile
+from awaitify.summary import ModuleSummary
 
 
 @dataclass
@@ -105,11 +93,6 @@ def by_text(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: F
                  and r.may_apply(source.text, config, plan))
 
 
-def _by_text_all(sources: list[SourceFile], rules: tuple[Rule, ...], config: Config) -> dict[str, tuple[Rule, ...]]:
-    """`by_text` of every file with an empty plan: what speculation foresees."""
-    return {str(s.path): by_text(s, rules, config, FilePlan()) for s in sources}
-
-
 def _asks_summary(rule: Rule, plan: FilePlan) -> bool:
     # the summary reads the file as it is; functions the plan makes async are not async in it yet
     return rule.name in wants_hooks() and not plan.has_work_for(rule.name) and not plan.make_async
@@ -128,9 +111,10 @@ def rules_for(source: SourceFile, candidates: tuple[Rule, ...], plan: FilePlan, 
 
 
 # --- one file (runs in a worker process when there are many) ----------------------------------
-def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan,
-             declined: frozenset[tuple[int, str]] = frozenset()) -> FileResult:
-    from awaitify.transform import transform, verify  # libcst: loaded once a file is transformed
+def transform_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan,
+                   declined: frozenset[tuple[int, str]] = frozenset()) -> FileResult:
+    """The file's changes; its new bytes are the codemods' until `verify_file` accepts them."""
+    from awaitify.transform import transform  # libcst: loaded once a file is transformed
 
     result = FileResult(path=source.path, display=source.display, old=source.raw, new=source.raw)
     try:
@@ -141,14 +125,29 @@ def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: 
     except Exception as exc:  # a codemod bug must cost one file, never the run
         result.error = f"internal error in a codemod: {type(exc).__name__}: {exc}; file left unchanged (please report this)"
         return result
-    result.changes, result.diagnostics = outcome.changes, outcome.diagnostics
-    if outcome.new != source.raw:
-        problem = verify(source, outcome.new, rules, config, stability=not declined, planned=frozenset(plan.extra))
-        if problem:
-            result.error = f"internal error: {problem}; file left unchanged (please report this)"
-        else:
-            result.new = outcome.new
+    result.changes, result.diagnostics, result.new = outcome.changes, outcome.diagnostics, outcome.new
     return result
+
+
+def verify_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan, result: FileResult,
+                declined: frozenset[tuple[int, str]] = frozenset()) -> FileResult:
+    """`result` as `transform_file` made it, its new bytes kept only if they pass
+    `awaitify.transform.verify`; a file they fail is left unchanged, with why."""
+    if result.error is not None or result.new == source.raw:
+        return result
+    from awaitify.transform import verify
+
+    problem = verify(source, result.new, rules, config, stability=not declined, planned=frozenset(plan.extra))
+    if problem:
+        result.error = f"internal error: {problem}; file left unchanged (please report this)"
+        result.new = source.raw
+    return result
+
+
+def fix_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan,
+             declined: frozenset[tuple[int, str]] = frozenset()) -> FileResult:
+    """One file transformed and verified, in this process (stdin, `--interactive`, libcst commands)."""
+    return verify_file(source, rules, config, plan, transform_file(source, rules, config, plan, declined), declined)
 
 
 def _load_codemods() -> None:
@@ -158,186 +157,206 @@ def _load_codemods() -> None:
     codemod_modules()
 
 
-def _fix_one(item: tuple[SourceFile, tuple[Rule, ...], Config, FilePlan]) -> FileResult:
-    return fix_file(*item)
+WorkItem = tuple[SourceFile, tuple[Rule, ...], Config, FilePlan]
 
 
-def _crashed(item: tuple[SourceFile, tuple[Rule, ...], Config, FilePlan]) -> FileResult:
+def _transform_one(item: WorkItem) -> FileResult:
+    return transform_file(*item)
+
+
+def _verify_one(item: tuple[SourceFile, tuple[Rule, ...], Config, FilePlan, FileResult]) -> FileResult:
+    return verify_file(*item)
+
+
+def _crashed(item: tuple) -> FileResult:
     source = item[0]
     return FileResult(path=source.path, display=source.display, old=source.raw, new=source.raw,
                       error="the worker process died on this file (killed or out of memory?); file left unchanged")
 
 
 # --- the run ---------------------------------------------------------------------------------------
-@contextmanager
-def _stage(timings: dict[str, float], name: str) -> Iterator[None]:
-    start = time.perf_counter()
-    yield
-    timings[name] = timings.get(name, 0.0) + time.perf_counter() - start
-
-
-def _cache_root(config: Config) -> Path:
-    """Beside the pyproject.toml the settings came from; the current directory when there is none."""
-    return config.root
-
-
 def _fingerprint(config: Config, rule_codes: tuple[str, ...], plan: FilePlan) -> str:
     settings = {k: v for k, v in vars(config).items() if k not in ("source", "root")}
     return content_key(repr(sorted(settings.items(), key=str)), repr((rule_codes, plan)).encode())
 
 
-def _prime_summaries(sources: list[SourceFile], cache: Cache, keys: dict[str, str], pool: Pool,
-                     options: RunOptions) -> SummaryStore:
-    """Summaries from the cache; the rest are computed on demand, in the pool when many are asked
-    for at once (planning asks by batches: the files that spell a name)."""
-    primed: dict[str, ModuleSummary | None] = {}
-    for source in sources:
-        hit, summary = cache.summary(keys[str(source.path)])
-        if hit:
-            primed[str(source.path)] = summary
-
-    return SummaryStore({str(s.path): s.text for s in sources}, primed, pool_mapper(pool, summarize_one, options.progress),
-                        outline_mapper=pool_mapper(pool, outline_one, options.progress), outlines=cache.outlines(keys),
-                        focus_mapper=pool_mapper(pool, focus_one, options.progress), starter=pool_starter(pool, summarize_one, options.progress))
-
-
 def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions = RunOptions()) -> RunResult:
     with fewer_collections():
-        return _run_once(paths, config, rules, options)
+        timings: dict[str, float] = {}
+        result = pipeline.run(FixJob(paths, config, rules, options, timings), timings)
+        result.timings = timings
+        return result
 
 
-def _run_once(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions) -> RunResult:
-    timings: dict[str, float] = {}
-    with _stage(timings, "discover"):
-        files = discover(paths, config)
-    quick = None
-    if options.use_cache:  # an unchanged tree is recognised from file stats alone
-        settings = repr((_fingerprint(config, tuple(r.code for r in rules), FilePlan()), [str(p) for p in paths],
-                         sorted(options.scope or ()), options.scope is None, options.full_index))
-        quick = stat_key("fix", [f.path for f in files], settings)
-        last = load_last(_cache_root(config), "fix", quick)
-        if last is not None:  # nothing read, parsed or transformed
-            last.timings = timings
-            last.counters = {"files": len(files), "summaries": 0, "transformed": 0, "cache_hits": len(files)}
-            return last
-    result = _run(paths, config, rules, options, files, timings)
-    if options.use_cache:
-        save_last(_cache_root(config), "fix", quick, result)
-    return result
+class FixJob:
+    """`fix`'s stages (awaitify.engine.pipeline); each keeps what it made here for the next ones."""
 
+    def __init__(self, paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions,
+                 timings: dict[str, float]) -> None:
+        self.paths, self.config, self.rules, self.options, self.timings = paths, config, rules, options, timings
+        self.pool: Pool | None = None
+        self.cache: Cache | None = None
+        self.store: SummaryStore | None = None
+        self.keys: dict[str, str] = {}
+        self.quick: str | None = None  # the key of the last result, by file stats
+        self.files: list[Discovered] = []
+        self.tree: pipeline.Tree | None = None
+        self.failed: list[FileResult] = []
+        self.by_text: dict[str, tuple[Rule, ...]] = {}
+        self.project_plan: Plan | None = None
+        self.work: list[tuple[str, WorkItem]] = []  # (work key, item) of each file to transform
+        self.results: list[FileResult] = []  # from the cache
+        self.fresh: list[FileResult] = []  # transformed by this run, in the order of `work`
 
-def _run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: RunOptions, files: list[Discovered],
-         timings: dict[str, float]) -> RunResult:
-    pool = Pool(options.jobs)
-    # forked now, before the pool's thread exists (awaitify.engine.speculation)
-    early = None
-    if options.scope is None and len(files) >= SPECULATE_FROM and pool.jobs >= 2 and speculation.available():
-        early = speculation.take_early() or Speculation(_fix_one, _load_codemods)
-    speculation.drop_early()  # forked as the command started, but this run has no use for it
-    foreseen: dict[str, tuple | None] = {}  # path -> its work item should the plan leave the file alone
-    cache, store, keys = None, None, {}
-    try:
-        with _stage(timings, "discover"):
-            sources, unreadable = read_all(files, config.max_file_size)
-            config = with_detected_runtime(config, (s.text for s in sources))  # trio programs get trio's API
-            failed = [FileResult(path=f.path, display=f.display, old=b"", new=b"", error=why) for f, why in unreadable]
-        cache = Cache.load(_cache_root(config), "fix") if options.use_cache else Cache.disabled()
-        keys = {str(s.path): content_key(str(s.path), s.raw) for s in sources}
-        with _stage(timings, "index"):
-            store = _prime_summaries(sources, cache, keys, pool, options)
-        with _stage(timings, "plan"):
-            # the plan depends on every file: reuse it only when nothing at all changed
-            plan_key = content_key("plan", repr((sorted(keys.values()), [str(p) for p in paths], sorted(options.scope or ()),
-                                                 _fingerprint(config, tuple(r.code for r in rules), FilePlan()),
-                                                 metadata_text(config.root))).encode())  # entry points, a library's API
-            plan = cache.cached_plan(plan_key)
-            if plan is None:
-                if early is not None:
-                    # the files that spell `async def` are summarized first (the planner and the
-                    # pre-check read them); speculation starts once they are in (see `_speculate`)
-                    found = functools.cache(lambda: _by_text_all(sources, rules, config))
-                    store.start_prefetch([str(s.path) for s in sources if has_async_def(s.text)],
-                                         then=lambda: foreseen.update(_speculate(early, sources, found(), config, store, keys, cache, options)))
-                    found()  # while the workers parse
-                plan = build_plan(sources, rules, config, paths, store, full_index=options.full_index,
-                                  scope=set(options.scope) if options.scope is not None else None)
-                cache.put_plan(plan_key, plan)
-        with _stage(timings, "pre-check"):
-            empty = FilePlan()
-            candidates, items = [], []
-            for source in sources:
-                file_plan = plan.for_file(str(source.path))
-                if str(source.path) in foreseen and file_plan == empty:  # decided before the plan, the same way
-                    items.append((source, foreseen[str(source.path)]))
-                else:
-                    candidates.append((source, file_plan, by_text(source, rules, config, file_plan)))
-            store.prefetch([str(source.path) for source, file_plan, found in candidates
-                            if any(_asks_summary(r, file_plan) for r in found)])
-            items += [(source, _work_item(source, found, file_plan, store, config, keys[str(source.path)], options))
-                      for source, file_plan, found in candidates]
-            work, results = [], []
-            for source, item in items:
-                if item is None:
-                    continue
-                cached = cache.outcome(item[0])
-                if cached is not None:
-                    results.append(_from_cache(source, cached))
-                else:
-                    work.append(item)
-        with _stage(timings, "transform"):
-            # started early: taken when the plan left the file's work as it was foreseen
-            early_done = early.claim() if early is not None else {}
-            rest = [(key, item) for key, item in work if key not in early_done]
-            if early is not None and 0 < len(rest) <= _LEFT_TO_SPECULATION and "libcst" not in sys.modules:
-                # the speculation process has libcst loaded: importing it here (0.6 s) would cost more
-                early_done.update(early.finish(rest) or {})
-                rest = [(key, item) for key, item in rest if key not in early_done]
-            if rest:
-                pool.with_module("awaitify.transform")  # libcst, here and in the workers from now on
-            late = iter(pool.map(_fix_one, [item for _, item in rest], options.progress, "transform",
-                                 on_crash=_crashed, size=lambda item: len(item[0].raw), isolate=options.isolate))
-            fresh = [early_done[key] if key in early_done else next(late) for key, _ in work]
-        for (key, _), result in zip(work, fresh):
+    def discover(self) -> RunResult | None:
+        """The files, read; or the last result, when no file's stats changed since (nothing read,
+        parsed or transformed)."""
+        options = self.options
+        self.files = discover(self.paths, self.config)
+        if options.use_cache:
+            settings = repr((_fingerprint(self.config, self._codes(), FilePlan()), [str(p) for p in self.paths],
+                             sorted(options.scope or ()), options.scope is None, options.full_index))
+            self.quick = stat_key("fix", [f.path for f in self.files], settings)
+            last = load_last(self.config.root, "fix", self.quick)
+            if last is not None:
+                last.counters = {"files": len(self.files), "summaries": 0, "transformed": 0, "cache_hits": len(self.files)}
+                return last
+        self.tree = pipeline.read_tree(self.files, self.config.max_file_size)
+        self.config = with_detected_runtime(self.config, (s.text for s in self.tree.sources))  # trio programs get trio's API
+        self.failed = [FileResult(path=f.path, display=f.display, old=b"", new=b"", error=why) for f, why in self.tree.unreadable]
+        return None
+
+    def precheck(self) -> None:
+        """The rules each file's text allows (no parse), as if the plan left the file alone; the plan
+        can only add to them (`_rules_by_text`)."""
+        empty = FilePlan()
+        self.by_text = {str(s.path): by_text(s, self.rules, self.config, empty) for s in self._sources()}
+
+    def index(self) -> None:
+        """The summary store: summaries from the cache, the rest made on demand, in the pool when
+        many are asked for at once (planning asks by batches: the files that spell a name)."""
+        self.pool = Pool(self.options.jobs)
+        self.cache = Cache.load(self.config.root, "fix") if self.options.use_cache else Cache.disabled()
+        sources, cache, pool, progress = self._sources(), self.cache, self.pool, self.options.progress
+        self.keys = {str(s.path): content_key(str(s.path), s.raw) for s in sources}
+        primed: dict[str, ModuleSummary | None] = {}
+        for source in sources:
+            hit, summary = cache.summary(self.keys[str(source.path)])
+            if hit:
+                primed[str(source.path)] = summary
+        self.store = SummaryStore({str(s.path): s.text for s in sources}, primed, pool_mapper(pool, summarize_one, progress),
+                                  outline_mapper=pool_mapper(pool, outline_one, progress), outlines=cache.outlines(self.keys),
+                                  focus_mapper=pool_mapper(pool, focus_one, progress))
+
+    def plan(self) -> None:
+        """The project's plan; reused from the cache only when nothing at all changed (it depends on
+        every file)."""
+        options, cache = self.options, self.cache
+        assert cache is not None
+        plan_key = content_key("plan", repr((sorted(self.keys.values()), [str(p) for p in self.paths], sorted(options.scope or ()),
+                                             _fingerprint(self.config, self._codes(), FilePlan()),
+                                             metadata_text(self.config.root))).encode())  # entry points, a library's API
+        self.project_plan = cache.cached_plan(plan_key)
+        if self.project_plan is None:
+            self.project_plan = build_plan(self._sources(), self.rules, self.config, self.paths, self.store, full_index=options.full_index,
+                                   scope=set(options.scope) if options.scope is not None else None)
+            cache.put_plan(plan_key, self.project_plan)
+
+    def transform(self) -> None:
+        """Each file's work (the rules its text and its plan give it, that its summary does not
+        decline), then the codemods on the files whose outcome the cache does not hold."""
+        items = self._work_items()
+        for source, item in items:
+            if item is None:
+                continue
+            cached = self.cache.outcome(item[0])
+            if cached is not None:
+                self.results.append(_from_cache(source, cached))
+            else:
+                self.work.append(item)
+        assert self.pool is not None
+        if self.work:
+            self.pool.with_module("awaitify.transform")  # libcst, here and in the workers from now on
+        self.fresh = self.pool.map(_transform_one, [item for _, item in self.work], self.options.progress, "transform",
+                                   on_crash=_crashed, size=lambda item: len(item[0].raw), isolate=self.options.isolate)
+
+    def verify(self) -> None:
+        """Each changed file's new bytes checked (awaitify.transform.verify); only verified outcomes
+        are cached."""
+        assert self.pool is not None
+        changed = [i for i, result in enumerate(self.fresh) if result.error is None and result.new != result.old]
+        checked = self.pool.map(_verify_one, [(*self.work[i][1], self.fresh[i]) for i in changed], self.options.progress,
+                                "verify", on_crash=_crashed, size=lambda item: len(item[0].raw), isolate=self.options.isolate)
+        for i, result in zip(changed, checked):
+            self.fresh[i] = result
+        for (key, _), result in zip(self.work, self.fresh):
             if result.error is None:
-                cache.put_outcome(key, (result.new if result.changed else None, result.changes, result.diagnostics))
-        results += fresh
-        for path, summary in store.known().items():
-            cache.put_summary(keys[path], summary)
-        cache.put_outlines(store.known_outlines(), keys)
-        cache.save(set(keys.values()))
-    except KeyboardInterrupt:
-        _keep_on_interrupt(cache, store, keys)
-        raise
-    finally:
-        pool.close()
-        if early is not None:
-            early.close()
-    results += failed
-    if options.scope is not None:  # what a file outside the scope shows is only what the plan did there
-        for r in results:
-            if str(r.path) not in options.scope:
-                r.diagnostics = []
-    results.sort(key=lambda r: r.display)
-    counters = {"files": len(files), "summaries": len(store.known()), "transformed": len(work), "cache_hits": cache.hits}
-    return RunResult(scanned=len(files), results=results, plan=plan, timings=timings, counters=counters, scope=options.scope)
+                self.cache.put_outcome(key, (result.new if result.changed else None, result.changes, result.diagnostics))
 
-
-def _keep_on_interrupt(cache: Cache | None, store: SummaryStore | None, keys: dict[str, str]) -> None:
-    """An interrupted run keeps what it computed (the summaries, the plan once made): the next run
-    over the same tree resumes from them (a batch over a monorepo: docs/monorepo.md)."""
-    if cache is None or store is None:
-        return
-    try:
+    def output(self) -> RunResult:
+        """The run's result, its caches saved."""
+        cache, store = self.cache, self.store
+        assert cache is not None and store is not None and self.project_plan is not None
         for path, summary in store.known().items():
-            cache.put_summary(keys[path], summary)
-        cache.save(set(keys.values()))
-    except Exception:  # noqa: BLE001 - the interrupt is what the user must see; the cache is optional
-        pass
+            cache.put_summary(self.keys[path], summary)
+        cache.put_outlines(store.known_outlines(), self.keys)
+        cache.save(set(self.keys.values()))
+        results = self.results + self.fresh + self.failed
+        scope = self.options.scope
+        if scope is not None:  # what a file outside the scope shows is only what the plan did there
+            for r in results:
+                if str(r.path) not in scope:
+                    r.diagnostics = []
+        results.sort(key=lambda r: r.display)
+        counters = {"files": len(self.files), "summaries": len(store.known()), "transformed": len(self.work), "cache_hits": cache.hits}
+        result = RunResult(scanned=len(self.files), results=results, plan=self.project_plan, timings=self.timings, counters=counters, scope=scope)
+        if self.options.use_cache:
+            save_last(self.config.root, "fix", self.quick, result)
+        return result
+
+    def interrupted(self) -> None:
+        """An interrupted run keeps what it computed (the summaries, the plan once made): the next run
+        over the same tree resumes from them (a batch over a monorepo: docs/monorepo.md)."""
+        if self.cache is None or self.store is None:
+            return
+        try:
+            for path, summary in self.store.known().items():
+                self.cache.put_summary(self.keys[path], summary)
+            self.cache.save(set(self.keys.values()))
+        except Exception:  # noqa: BLE001 - the interrupt is what the user must see; the cache is optional
+            pass
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+    def _sources(self) -> list[SourceFile]:
+        assert self.tree is not None
+        return self.tree.sources
+
+    def _codes(self) -> tuple[str, ...]:
+        return tuple(r.code for r in self.rules)
+
+    def _work_items(self) -> list[tuple[SourceFile, tuple[str, WorkItem] | None]]:
+        """Each file's work item (None: nothing to do), from the pre-check and the plan; the summaries
+        the rules' `wants` ask about are made at once, in the pool."""
+        assert self.project_plan is not None and self.store is not None
+        empty, candidates = FilePlan(), []
+        for source in self._sources():
+            file_plan = self.project_plan.for_file(str(source.path))
+            found = self.by_text[str(source.path)]
+            if file_plan != empty:  # the plan gives the file work its text may not spell
+                found = by_text(source, self.rules, self.config, file_plan)
+            candidates.append((source, file_plan, found))
+        self.store.prefetch([str(source.path) for source, file_plan, found in candidates
+                             if any(_asks_summary(r, file_plan) for r in found)])
+        return [(source, _work_item(source, found, file_plan, self.store, self.config, self.keys[str(source.path)], self.options))
+                for source, file_plan, found in candidates]
 
 
 def _work_item(source: SourceFile, found: tuple[Rule, ...], file_plan: FilePlan, store: SummaryStore, config: Config,
-               content: str, options: RunOptions) -> tuple[str, tuple[SourceFile, tuple[Rule, ...], Config, FilePlan]] | None:
-    """(work key, what `_fix_one` takes) for a file the pre-check keeps, or None. The key names
+               content: str, options: RunOptions) -> tuple[str, WorkItem] | None:
+    """(work key, what `_transform_one` takes) for a file the pre-check keeps, or None. The key names
     everything the outcome depends on: the file's content, the settings, the rules, its plan."""
     if not found:
         return None
@@ -347,22 +366,6 @@ def _work_item(source: SourceFile, found: tuple[Rule, ...], file_plan: FilePlan,
     if not chosen:
         return None
     return f"{content}:{_fingerprint(config, tuple(r.code for r in chosen), file_plan)}", (source, chosen, config, file_plan)
-
-
-def _speculate(early: Speculation, sources: list[SourceFile], found: dict[str, tuple[Rule, ...]], config: Config,
-               store: SummaryStore, keys: dict[str, str], cache: Cache, options: RunOptions) -> dict[str, tuple | None]:
-    """Hand `early` the transforms of the files that need one even if the plan leaves them alone
-    (awaitify.engine.speculation), from the pre-check with an empty plan (`found`: by text). Returns what
-    it decided for each file it could decide without a parse here (path -> work item)."""
-    empty, foreseen = FilePlan(), {}
-    for source in sources:
-        rules = found[str(source.path)]
-        if any(_asks_summary(r, empty) for r in rules) and store.summarized(str(source.path)) is None:
-            continue  # deciding would parse it here, now
-        foreseen[str(source.path)] = _work_item(source, rules, empty, store, config, keys[str(source.path)], options)
-    early.start(sorted((item for item in foreseen.values() if item is not None and item[0] not in cache.outcomes),
-                       key=lambda item: -len(item[1][0].raw)))  # the longest transforms gain most
-    return foreseen
 
 
 def _from_cache(source: SourceFile, cached: tuple[bytes | None, list[Change], list[Diagnostic]]) -> FileResult:

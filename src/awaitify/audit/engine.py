@@ -1,5 +1,6 @@
-"""One `awaitify check` run: discover, scan every file, follow sync helpers up to async code, keep
-what is selected and not suppressed."""
+"""`check` as a job of the engine's pipeline (awaitify.engine.pipeline): discover -> pre-check ->
+index -> plan -> output. It scans the files async code reaches, follows sync helpers up to async
+code, and keeps what is selected and not suppressed."""
 
 from __future__ import annotations
 
@@ -14,16 +15,18 @@ from awaitify.audit.reach import Link, Reach, runs_in_async
 from awaitify.audit.scan import TOKENS, FileScan, Site, may_hold_anywhere_finding, scan
 from awaitify.config import Config
 from awaitify.discovery import repo_relative
+from awaitify.engine import pipeline
 from awaitify.engine.gc_tuning import fewer_collections
-from awaitify.index import SummaryStore, build_index, import_roots
+from awaitify.index import ProjectIndex, SummaryStore, build_index, import_roots
 from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, all_rules, ignored_here, planner_modules
 from awaitify.engine.cache import Cache, content_key, save_last
 from awaitify.engine.pool import Pool, focus_one, outline_one, pool_mapper, text_size
-from awaitify.source import SourceFile, read_all
+from awaitify.source import SourceFile
 from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
 from awaitify.suppress import is_suppressed, own_comments
 from awaitify.offload_refusals import refused_offload
+from awaitify.planner import dunder_below_sync_caller
 from awaitify.thread_bound import ThreadBound
 
 
@@ -113,7 +116,7 @@ def _may_hold_finding(text: str, config: Config) -> bool:
 
 def check_source(source: SourceFile, config: Config, rules: tuple[Rule, ...]) -> CheckResult:
     """One file given as text (an editor's buffer, `--stdin-filename`): chains stay inside it."""
-    return _audit([], config, rules, CheckOptions(use_cache=False), [source], Cache.disabled(), {str(source.path): ""})
+    return pipeline.run(CheckJob([], config, rules, CheckOptions(use_cache=False), sources=[source]))
 
 
 def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions = CheckOptions(),
@@ -123,66 +126,128 @@ def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], option
     result = last.result
     if result is None:
         with fewer_collections():
-            result = _run_check(paths, config, rules, options, last.discovered)
+            result = pipeline.run(CheckJob(paths, config, rules, options, discovered=last.discovered))
         save_last(config.root, "check", last.key, result)
     return last.scoped(result, options.scope)
 
 
-def _run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions,
-               discovered: list) -> CheckResult:
-    sources, failed = read_all(discovered, config.max_file_size)  # the same limit as fix
-    cache = Cache.load(config.root, "check") if options.use_cache else Cache.disabled()
-    settings = content_key("scan", repr(sorted(config.blocking_calls.items())).encode())
-    keys = {str(s.path): f"{content_key(str(s.path), s.raw)}:scan-{settings}" for s in sources}
-    # the findings depend on every file (chains cross modules): reused only when nothing changed
-    whole = content_key("check", repr((sorted(keys.values()), sorted(r.code for r in rules), [str(p) for p in paths],
-                                       sorted((k, repr(v)) for k, v in vars(config).items()))).encode())
-    live = {k.split(":", 1)[0] for k in keys.values()}
-    result = cache.outcome(f"{whole}:check")
-    if result is None:
-        result = _audit(paths, config, rules, options, sources, cache, keys)
-        result.errors[:0] = [(f.display, why) for f, why in failed]
-        result.scanned += len(failed)
-        cache.put_outcome(f"{whole}:check", result)
-        cache.save(live | {whole})
-    return result
+class CheckJob:
+    """`check`'s stages (awaitify.engine.pipeline): no transform, no verify. Its plan is what async
+    code reaches, and by which chain; its output, the findings."""
+
+    def __init__(self, paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions,
+                 discovered: list | None = None, sources: list[SourceFile] | None = None) -> None:
+        self.paths, self.config, self.rules, self.options = paths, config, rules, options
+        self.discovered, self.given = discovered or [], sources
+        self.tree: pipeline.Tree | None = None
+        self.cache = Cache.disabled()
+        self.keys: dict[str, str] = {}
+        self.whole = ""  # the key of the whole result: reused only when nothing changed
+        self.may_hold: set[str] = set()
+        self.first: list[str] = []
+        self.scans: _Scans | None = None
+        self.scanned: Callable[[], None] = lambda: None
+        self.store: SummaryStore | None = None
+        self.project_index: ProjectIndex | None = None
+        self.reach: Reach | None = None
+        self.bound: ThreadBound | None = None
+
+    def discover(self) -> CheckResult | None:
+        """The files, read; or the whole result from the cache, when no file and no setting changed."""
+        config, options = self.config, self.options
+        if self.given is not None:  # one file, as text: nothing cached
+            self.tree = pipeline.Tree(self.given, [])
+            self.keys = {str(s.path): "" for s in self.given}
+            return None
+        self.tree = pipeline.read_tree(self.discovered, config.max_file_size)  # the same limit as fix
+        self.cache = Cache.load(config.root, "check") if options.use_cache else Cache.disabled()
+        settings = content_key("scan", repr(sorted(config.blocking_calls.items())).encode())
+        self.keys = {str(s.path): f"{content_key(str(s.path), s.raw)}:scan-{settings}" for s in self.tree.sources}
+        # the findings depend on every file (chains cross modules): reused only when nothing changed
+        self.whole = content_key("check", repr((sorted(self.keys.values()), sorted(r.code for r in self.rules),
+                                                [str(p) for p in self.paths],
+                                                sorted((k, repr(v)) for k, v in vars(config).items()))).encode())
+        return self.cache.outcome(f"{self.whole}:check")
+
+    def precheck(self) -> None:
+        """The files whose text may hold a finding, and of those the ones read first: findings stand
+        in async code, in what async code reaches, or anywhere (framework hooks)."""
+        texts = {str(s.path): s.text for s in self._sources()}
+        self.may_hold = {p for p, text in texts.items() if _may_hold_finding(text, self.config)}
+        if self.options.full_index:  # the reference: every file that may hold a finding, every caller searched
+            self.first = sorted(self.may_hold)
+        else:
+            self.first = [p for p, text in texts.items()
+                          if p in self.may_hold and (has_async_def(text) or may_hold_anywhere_finding(text))]
+
+    def index(self) -> None:
+        """The first files' scans start in the workers while the index is built here; a scan holds
+        the file's summary, so the index reads its files through the scans."""
+        self.scans = scans = _Scans(self._sources(), self.config, self.options, self.cache, self.keys)
+        self.scanned = scans.start(self.first)
+        self.store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary,
+                                  outline_mapper=pool_mapper(scans.pool, outline_one), focus_mapper=pool_mapper(scans.pool, focus_one),
+                                  outlines=self.cache.outlines(self._plain_keys()))
+        self.project_index = build_index(self.store, import_roots(self.config.root, self.paths))
+
+    def plan(self) -> None:
+        """What async code reaches (top down), its files scanned, and which helpers are bound to a
+        thread; the pool is done once this is known."""
+        scans, index, store = self.scans, self.project_index, self.store
+        assert scans is not None and index is not None and store is not None
+        configured = set(self.config.blocking_calls)
+        barrier = lambda fid: index.display_name(fid) in configured  # noqa: E731
+        displays = self._displays()
+        self.scanned()
+        down = None if self.options.full_index else AsyncReach(index, runs_in_async, barrier)
+        if down is not None:
+            scans.read(sorted({fid[0] for fid in down.reached} & self.may_hold))
+        self.reach = Reach(index, lambda p: displays.get(p, p), barrier, down)
+        self.bound = ThreadBound(index, self.config.thread_bound, lambda p: displays.get(p, p))
+        scans.read(store.unreadable())  # a broken module async code imports from is named, with the reason
+        self.cache.put_outlines(store.known_outlines(), self._plain_keys())
+        scans.pool.close()
+
+    def output(self) -> CheckResult:
+        """The findings of every scanned file that async code reaches (or that stand anywhere), kept
+        when selected and not suppressed; the result cached whole."""
+        assert self.scans is not None and self.project_index is not None and self.reach is not None and self.bound is not None
+        result = _findings(self._sources(), self.config, self.rules, self.scans, self.project_index, self.reach, self.bound, self.may_hold)
+        if self.given is None:
+            assert self.tree is not None
+            result.errors[:0] = [(f.display, why) for f, why in self.tree.unreadable]
+            result.scanned += len(self.tree.unreadable)
+            self.cache.put_outcome(f"{self.whole}:check", result)
+            self.cache.save({k.split(":", 1)[0] for k in self.keys.values()} | {self.whole})
+        return result
+
+    def interrupted(self) -> None:
+        """Nothing to keep: a check's scans are cached only with its result."""
+
+    def close(self) -> None:
+        if self.scans is not None:
+            self.scans.pool.close()
+
+    def _sources(self) -> list[SourceFile]:
+        assert self.tree is not None
+        return self.tree.sources
+
+    def _displays(self) -> dict[str, str]:
+        return {str(s.path): s.display for s in self._sources()}
+
+    def _plain_keys(self) -> dict[str, str]:
+        return {path: key.split(":", 1)[0] for path, key in self.keys.items()}  # outlines do not depend on the settings
 
 
-def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions, sources: list[SourceFile],
-           cache: Cache, keys: dict[str, str]) -> CheckResult:
+def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...], scans: "_Scans", index: ProjectIndex,
+              reach: Reach, bound: ThreadBound, may_hold: set[str]) -> CheckResult:
     result = CheckResult(scanned=len(sources))
     selected = {r.code for r in rules}
     codemods = {r.code for r in all_rules()}
     propagated = {n for r in all_rules() for n in (*r.async_fixes, *r.offload_fixes)} | set(config.blocking_calls)
     offload_only = {n for r in all_rules() for n in r.offload_fixes} | {n for n, how in config.blocking_calls.items() if how == "offload"}
+    configured = set(config.blocking_calls)
     displays = {str(s.path): s.display for s in sources}
-    scans = _Scans(sources, config, options, cache, keys)
-    try:
-        may_hold = {p for p, text in scans.texts.items() if _may_hold_finding(text, config)}
-        if options.full_index:  # the reference: every file that may hold a finding, every caller searched
-            first = sorted(may_hold)
-        else:
-            # findings stand in async code, in what async code reaches, or anywhere (framework hooks):
-            # only those files are read
-            first = [p for p, text in scans.texts.items() if p in may_hold and (has_async_def(text) or may_hold_anywhere_finding(text))]
-        scanned = scans.start(first)  # the workers scan while the index is built here
-        plain_keys = {path: key.split(":", 1)[0] for path, key in keys.items()}  # outlines do not depend on the settings
-        store = SummaryStore(scans.texts, mapper=scans.summaries, loader=scans.summary, outline_mapper=pool_mapper(scans.pool, outline_one),
-                             focus_mapper=pool_mapper(scans.pool, focus_one),
-                             outlines=cache.outlines(plain_keys))
-        index = build_index(store, import_roots(config.root, paths))
-        configured = set(config.blocking_calls)
-        barrier = lambda fid: index.display_name(fid) in configured  # noqa: E731
-        scanned()
-        down = None if options.full_index else AsyncReach(index, runs_in_async, barrier)
-        if down is not None:
-            scans.read(sorted({fid[0] for fid in down.reached} & may_hold))
-        reach = Reach(index, lambda p: displays.get(p, p), barrier, down)
-        bound = ThreadBound(index, config.thread_bound, lambda p: displays.get(p, p))
-        scans.read(store.unreadable())  # a broken module async code imports from is named, with the reason
-        cache.put_outlines(store.known_outlines(), plain_keys)
-    finally:
-        scans.pool.close()
     # a file read only to follow calls through it reports nothing, its parse errors included
     result.errors += [(displays[p], reason) for p, reason in sorted(scans.errors.items()) if p in may_hold]
     for path, scan_ in sorted(scans.done.items()):
@@ -231,16 +296,11 @@ def _audit(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: 
 
 
 def _through_dunder(chain: tuple[Link, ...], owner: tuple[str, str]) -> str | None:
-    """A dunder method stays sync (Python calls it so). Called by the async function itself
-    (`await asyncio.to_thread(Service)` for a blocking `__init__`) `fix` offloads it; called from a
-    sync helper, `fix` does not follow that constructor call further up and lists the chain as
-    needs-review: such a finding is not fixable, as `fix` leaves it."""
+    """Why `fix` leaves this chain for review when a sync helper reaches the blocking call through a
+    dunder method (the planner's decision: `dunder_below_sync_caller`); None when it does not."""
     names = [link.fid[1] for link in chain[1:] if link.fid is not None] + [owner[1]]
-    for depth, qualname in enumerate(names):
-        last = qualname.rpartition(".")[2]
-        if depth > 0 and last.startswith("__") and last.endswith("__"):
-            return f"reached through `{last}` from a sync function, which `fix` leaves for review"
-    return None
+    dunder = dunder_below_sync_caller(names)
+    return None if dunder is None else f"reached through `{dunder}` from a sync function, which `fix` leaves for review"
 
 
 def _unused_suppressions(result: CheckResult, scans: "_Scans", displays: dict[str, str], selected: set[str]) -> None:
