@@ -788,22 +788,3 @@ def test_asyncio_run_is_asked_only_where_it_can_rewrite() -> None:
     getter = "import asyncio\n\n\nasync def h():\n    loop = asyncio.get_event_loop()\n    loop.run_until_complete(f())\n"
     assert not wants(summarize("a.py", own_loop))
     assert wants(summarize("b.py", getter))
-
-
-def test_a_started_prefetch_calls_back_once_its_summaries_are_in(tmp_path: Path) -> None:
-    """`SummaryStore.start_prefetch(then=...)`: with a starter the summaries are collected when the
-    store is next asked; without one they are made at once. Either way `then` sees them."""
-    from awaitify.index import SummaryStore
-    from awaitify.engine.pool import Pool, pool_mapper, pool_starter
-
-    texts = {str(tmp_path / f"m{i}.py"): f"async def f{i}():\n    pass\n" for i in range(3)}
-    pool = Pool(2)
-    try:
-        for mapper, starter in ((pool_mapper(Pool(1)), None), (None, pool_starter(pool))):
-            store = SummaryStore(texts, mapper=mapper, starter=starter)
-            seen: list[int] = []
-            store.start_prefetch(sorted(texts), then=lambda: seen.append(len(store._summaries)))
-            assert store.summarized(sorted(texts)[0]) is not None
-            assert seen == [3]
-    finally:
-        pool.close()

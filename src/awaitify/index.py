@@ -85,11 +85,8 @@ class SummaryStore:
         outline_mapper: Callable[[list[tuple[str, str]]], list[tuple[str, ModuleSummary | None]]] | None = None,
         outlines: dict[str, ModuleSummary | None] | None = None,
         focus_mapper: Callable[[list[tuple[str, str, str]]], list[tuple[str, ModuleSummary | None]]] | None = None,
-        starter: Callable[[list[tuple[str, str]]], Callable[[], list[tuple[str, ModuleSummary | None]]]] | None = None,
     ) -> None:
         self.texts = texts
-        self.starter = starter  # like `mapper`, but returns at once what collects the results
-        self._pending: list[tuple[Callable[[], list], Callable[[], None] | None]] = []
         self.focus_mapper = focus_mapper  # focused summaries of many files at once (a worker pool)
         self.outline_mapper = outline_mapper  # outlines of many files at once (a worker pool)
         self.loader = loader  # (path, text) -> summary; raises SyntaxError and the like
@@ -98,26 +95,7 @@ class SummaryStore:
         self._outlines: dict[str, ModuleSummary | None] = dict(outlines or {})  # primed from the cache
         self.mapper = mapper  # summarizes many files at once (a worker pool), for `prefetch`
 
-    def start_prefetch(self, paths: list[str], then: Callable[[], None] | None = None) -> None:
-        """Hand these files to the workers now and go on; the summaries are stored (and `then` is
-        called) the first time the store is asked anything."""
-        todo = self._unsummarized(paths)
-        if self.starter is not None and len(todo) > 1:
-            self._pending.append((self.starter(todo), then))
-            return
-        self.prefetch(paths)
-        if then is not None:
-            then()
-
-    def _drain(self) -> None:
-        while self._pending:
-            collect, then = self._pending.pop(0)
-            self._keep(collect())
-            if then is not None:
-                then()
-
     def prefetch(self, paths: list[str]) -> None:
-        self._drain()
         todo = self._unsummarized(paths)
         if self.mapper is not None and len(todo) > 1:
             self._keep(self.mapper(todo))
@@ -135,7 +113,6 @@ class SummaryStore:
         return [(p, self.texts[p]) for p in dict.fromkeys(paths) if p not in self._summaries]
 
     def get(self, path: str) -> ModuleSummary | None:
-        self._drain()
         if path not in self._summaries:
             self._summaries[path] = self._read(self.loader, path)
         return self._summaries[path]
@@ -145,14 +122,12 @@ class SummaryStore:
 
     def summarized(self, path: str) -> ModuleSummary | None:
         """The full summary when the file has one already (None when not, or unreadable)."""
-        self._drain()
         return self._summaries.get(path)
 
     def focused(self, paths: list[str], word: str) -> dict[str, ModuleSummary | None]:
         """Summaries of these files holding only the calls and values that may name `word`
         (`summary.summarize_focused`): most of a file that merely mentions a function is skipped.
         Each is an outline too, kept as one."""
-        self._drain()
         items = [(p, self.texts[p], word) for p in paths]
         if self.focus_mapper is not None and len(items) > 1:
             found = dict(self.focus_mapper(items))
@@ -164,7 +139,6 @@ class SummaryStore:
         return found
 
     def prefetch_outlines(self, paths: list[str]) -> None:
-        self._drain()
         todo = [(p, self.texts[p]) for p in dict.fromkeys(paths) if p not in self._summaries and p not in self._outlines]
         if self.outline_mapper is not None and len(todo) > 1:
             self._outlines.update(self.outline_mapper(todo))
@@ -172,8 +146,6 @@ class SummaryStore:
     def outline(self, path: str) -> ModuleSummary | None:
         """Definitions, classes and imports only (the full summary when there is one): enough to
         resolve a name in the module, for a fraction of the cost."""
-        if self._pending:
-            self._drain()
         if path in self._summaries:
             return self._summaries[path]
         if path not in self._outlines:
@@ -182,15 +154,12 @@ class SummaryStore:
 
     def unreadable(self) -> list[str]:
         """The files asked for that `ast` could not read."""
-        self._drain()
         return sorted({p for table in (self._summaries, self._outlines) for p, s in table.items() if s is None})
 
     def known_outlines(self) -> dict[str, ModuleSummary | None]:
-        self._drain()
         return self._outlines
 
     def known(self) -> dict[str, ModuleSummary | None]:
-        self._drain()
         return self._summaries
 
 
