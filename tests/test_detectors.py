@@ -6,9 +6,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from awaitify.audit.catalog import BY_CODE
 from awaitify.detector import Detector
-from awaitify.rules import all_rules, detect_modules, detectors, unit_module, unit_names, wants_hooks
+from awaitify.rules import all_rules, check_by_code, detect_modules, detectors, unit_module, unit_names, wants_hooks
 from awaitify.summary import summarize
 
 RULES = Path(__file__).resolve().parents[1] / "src" / "awaitify" / "rules"
@@ -19,7 +18,7 @@ def test_each_detector_is_its_folder_s_rule() -> None:
     for module in detect_modules():
         unit = module.__name__.rsplit(".", 2)[1]
         assert isinstance(module.DETECTOR, Detector), unit
-        assert BY_CODE[module.DETECTOR.code].name.replace("-", "_") == unit, unit
+        assert check_by_code()[module.DETECTOR.code].name.replace("-", "_") == unit, unit
 
 
 def test_every_rule_with_sites_has_a_detector() -> None:

@@ -110,7 +110,7 @@ BLOCKS = {  # the body of `with open(p) as f:` in an async function -> does the 
 def test_the_summary_asks_libcst_only_for_with_open_blocks_it_can_move(tmp_path: Path) -> None:
     """The pre-check's `wants` must say yes to every block the codemod moves (or the file would never
     reach it) and may say no to the ones it keeps: then the file is not parsed with libcst at all."""
-    from awaitify.codemod_rules import BLOCKING_OPEN
+    from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN
     from awaitify.rules.blocking_open.fix import wants
     from awaitify.config import Config
     from awaitify.plan import FilePlan

@@ -175,10 +175,11 @@ def _jobs(jobs: int) -> int:
 
 # --- results -----------------------------------------------------------------------------------------
 def _report(result: CheckResult) -> Report:
-    from awaitify.audit.catalog import BY_CODE
+    from awaitify.rules import check_by_code
 
+    by_code = check_by_code()
     findings = tuple(
-        Finding(path=f.path, line=f.line, column=f.column, code=f.code, name=BY_CODE[f.code].name if f.code in BY_CODE else "",
+        Finding(path=f.path, line=f.line, column=f.column, code=f.code, name=by_code[f.code].name if f.code in by_code else "",
                 message=f.message, fixable=f.fixable,
                 chain=tuple(Link(k.function, k.path, k.line, k.is_async) for k in f.chain),
                 function=f.function, end_line=f.end_line, end_column=f.end_column)

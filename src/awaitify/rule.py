@@ -1,7 +1,8 @@
-"""What a rule is: its code, name and the facts the engine reads to decide where it can act.
+"""What a rule is: its code, name, what `check` says of it and the facts the engine reads to decide
+where `fix` can act; and the examples a rule carries for the test suite.
 
-A leaf module (the registry in `awaitify.rules`, the codemod declarations in
-`awaitify.codemod_rules` and the check-only catalog all import it; it imports none of them)."""
+A leaf module: each rule's folder (`awaitify.rules.<name>/__init__.py`) declares its `RULE` with it,
+and the registry in `awaitify.rules` collects them; it imports neither."""
 
 from __future__ import annotations
 
@@ -17,14 +18,23 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Rule:
-    code: str
-    name: str
-    summary: str
+    code: str  # stable: a prefix plus digits (AW101)
+    name: str  # the folder's name with `-` for `_` (sleep, asyncio-run)
+    summary: str  # one line, for `awaitify rules` and SARIF's short description
+
+    # --- what `awaitify check` reports under the code (a rule without `why` is not a check: AW401)
+    why: str = ""  # the message's reason: "blocks the event loop for the whole sleep"
+    family: str = ""  # its heading in the markdown report
+    flake8_async: tuple[str, ...] = ()  # the flake8-async codes naming the same problem
+    fixed_by: str | None = None  # the code of the rule whose fix clears the finding, when one does
+    context_free: bool = False  # a finding wherever it stands, not only in async-reachable code
+
+    # --- what `awaitify fix` reads (a rule with `fixable` has a fix.py in its folder)
+    fixable: bool = False
     # Substrings of which at least one must occur in a file for the rule to apply at all: the cheap
     # pre-check that keeps files without them from ever being parsed.
-    triggers: tuple[str, ...]
-    order: int  # codemods run in this order on a file (propagation first: its positions are the original's)
-    fixable: bool = True
+    triggers: tuple[str, ...] = ()
+    order: int = 0  # codemods run in this order on a file (propagation first: its positions are the original's)
     # Qualified names of sync calls this rule turns into awaited async calls wherever they stand in
     # async code. The planner starts async propagation from them: a sync function holding one, and
     # reached from async code, is made async (or offloaded) so that the rule can then fix the call.
@@ -74,3 +84,17 @@ class Rule:
     @property
     def doc_page(self) -> str:
         return f"{self.name}.md"
+
+    @property
+    def is_check(self) -> bool:
+        """`awaitify check` reports findings under this code."""
+        return bool(self.why)
+
+
+def offload_rule(code: str, name: str, summary: str, triggers: tuple[str, ...], offload_fixes: tuple[str, ...] = (),
+                 **check: object) -> Rule:
+    """The offload codemods: they change only async functions holding one of their triggers, one
+    call (or `with` block) at a time, after the rewrites that make calls awaitable. `check`: the
+    rule's check fields (why, family, ...)."""
+    return Rule(code=code, name=name, summary=summary, fixable=True, triggers=triggers, order=45, async_only=True,
+                local_edits=True, async_by_trigger=True, offload_fixes=offload_fixes, **check)  # type: ignore[arg-type]

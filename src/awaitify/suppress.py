@@ -28,9 +28,9 @@ def suppressions(text: str) -> Suppressions:
 
 
 def flake8_codes(code: str) -> tuple[str, ...]:
-    from awaitify.audit.catalog import BY_CODE
+    from awaitify.rules import check_by_code
 
-    check = BY_CODE.get(code)
+    check = check_by_code().get(code)
     return check.flake8_async if check else ()
 
 

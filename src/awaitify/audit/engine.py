@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from awaitify.audit.catalog import BY_CODE, Check
 from awaitify.audit.results import CheckOptions, CheckResult, Finding, LastCheck, last_check
 from awaitify.audit.reach import Link, Reach, runs_in_async
 from awaitify.audit.scan import TOKENS, FileScan, Site, may_hold_anywhere_finding, scan
@@ -19,7 +18,7 @@ from awaitify.engine import pipeline
 from awaitify.engine.gc_tuning import fewer_collections
 from awaitify.index import ProjectIndex, SummaryStore, build_index, import_roots
 from awaitify.reachable import AsyncReach
-from awaitify.rules import Rule, all_rules, ignored_here, planner_modules
+from awaitify.rules import Rule, all_rules, check_by_code, ignored_here, planner_modules
 from awaitify.engine.cache import Cache, content_key, save_last
 from awaitify.engine.pool import Pool, focus_one, outline_one, pool_mapper, text_size
 from awaitify.source import SourceFile
@@ -30,11 +29,11 @@ from awaitify.planner import dunder_below_sync_caller
 from awaitify.thread_bound import ThreadBound
 
 
-def _suppressed(scan_: FileScan, site: Site, check: Check) -> bool:
+def _suppressed(scan_: FileScan, site: Site, check: Rule) -> bool:
     return is_suppressed(scan_.suppressions, {site.line, site.end_line}, check.code)
 
 
-def _message(site: Site, check: Check, chain: tuple[Link, ...], config: Config) -> str:
+def _message(site: Site, check: Rule, chain: tuple[Link, ...], config: Config) -> str:
     text = f"{site.pattern} {check.why}"
     if site.code == "AW103":
         how = config.blocking_calls.get(site.pattern[:-2], "")
@@ -252,8 +251,8 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
     result.errors += [(displays[p], reason) for p, reason in sorted(scans.errors.items()) if p in may_hold]
     for path, scan_ in sorted(scans.done.items()):
         for site in scan_.sites:
-            check = BY_CODE[site.code]
-            if site.code not in selected or ignored_here(displays[path], check.as_rule(), config, Path(path)):
+            check = check_by_code()[site.code]
+            if site.code not in selected or ignored_here(displays[path], check, config, Path(path)):
                 continue
             chain: tuple[Link, ...] = ()
             if site.context == SYNC:
@@ -306,7 +305,7 @@ def _through_dunder(chain: tuple[Link, ...], owner: tuple[str, str]) -> str | No
 def _unused_suppressions(result: CheckResult, scans: "_Scans", displays: dict[str, str], selected: set[str]) -> None:
     """`# awaitify: ignore[...]` comments on a line where no rule they name finds anything (whether or
     not async code reaches it), or naming a rule that does not exist: AW001, as ruff's RUF100."""
-    known = set(BY_CODE)
+    known = set(check_by_code())
     for path, scan_ in sorted(scans.done.items()):
         comments = own_comments(scans.texts.get(path, ""))
         if not comments:

@@ -7,9 +7,9 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
-from awaitify.audit.catalog import BY_CODE, CHECKS
 from awaitify.audit.results import CheckResult, Finding
 from awaitify.discovery import repo_relative
+from awaitify.rules import check_by_code, checks
 
 FORMATS = ("text", "json", "markdown", "sarif", "github", "rdjson")
 
@@ -84,11 +84,11 @@ def markdown(result: CheckResult) -> str:
         out.append(f"- Files that could not be read: {len(result.errors)}")
     if findings:
         out += ["", "| Rule | Findings |", "|---|---|"]
-        for check in CHECKS:
+        for check in checks():
             count = sum(1 for f in findings if f.code == check.code)
             if count:
                 out.append(f"| {check.code} `{check.name}` | {count} |")
-    order = list(dict.fromkeys(c.family for c in CHECKS))
+    order = list(dict.fromkeys(c.family for c in checks()))
     for family in sorted(families, key=order.index):
         out += ["", f"## {family}", "", "| File | Function | Line | Pattern | Rule | Reached from | Fix |", "|---|---|---|---|---|---|---|"]
         for f in families[family]:
@@ -140,7 +140,7 @@ def sarif(result: CheckResult, fixes: dict | None = None) -> str:
     descriptors = [{
         "id": code, "name": rules[code].name,
         "shortDescription": {"text": rules[code].summary},
-        "fullDescription": {"text": BY_CODE[code].why if code in BY_CODE else rules[code].summary},
+        "fullDescription": {"text": rules[code].why or rules[code].summary},
         # the rule's page, which code-scanning UIs show beside each result
         "help": {"text": f"awaitify explain {code}", "markdown": doc_text(rules[code])},
         # the page on the web: only when the package names its repository ([project.urls]); no address is invented
@@ -210,8 +210,7 @@ def github(result: CheckResult) -> str:
 def statistics(result: CheckResult) -> str:
     """`check --statistics`: one line per rule, most findings first, as ruff prints them: the count,
     the code, `[*]` when every one of them is fixable (some: `[-]`), the name."""
-    from awaitify.audit.catalog import BY_CODE
-
+    by_code = check_by_code()
     counts: dict[str, list[bool]] = {}
     for f in result.findings:
         counts.setdefault(f.code, []).append(f.fixable)
@@ -219,7 +218,7 @@ def statistics(result: CheckResult) -> str:
     lines = []
     for code, fixable in sorted(counts.items(), key=lambda item: (-len(item[1]), item[0])):
         mark = "[*]" if all(fixable) else "[-]" if any(fixable) else "   "
-        lines.append(f"{len(fixable):>{width}}\t{code}\t{mark} {BY_CODE[code].name if code in BY_CODE else ''}".rstrip())
+        lines.append(f"{len(fixable):>{width}}\t{code}\t{mark} {by_code[code].name if code in by_code else ''}".rstrip())
     return "".join(line + "\n" for line in lines)
 
 

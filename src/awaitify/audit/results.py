@@ -6,11 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from awaitify.audit.catalog import BY_CODE, Check
 from awaitify.audit.reach import Link
 from awaitify.engine.cache import load_last, stat_key
 from awaitify.config import Config
 from awaitify.discovery import Discovered, discover
+from awaitify.rule import Rule
+from awaitify.rules import check_by_code
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,8 @@ class Finding:
     end_column: int = 0  # 1-based, just past its last character
 
     @property
-    def check(self) -> Check:
-        return BY_CODE[self.code]
+    def check(self) -> Rule:
+        return check_by_code()[self.code]
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import ast
 from dataclasses import dataclass, field
 
 from awaitify import requests_plan
-from awaitify.codemod_rules import LIFESPAN_HOOKS
+from awaitify.rules.lifespan import LIFESPAN_HOOKS
 from awaitify.rules import detectors
 from awaitify.suppress import suppressions
 from awaitify.summary import ASYNC, CLASS, GENEXP, LAMBDA, SYNC, ModuleSummary, _Scope, _statements, _Summarizer

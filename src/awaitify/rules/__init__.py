@@ -1,7 +1,8 @@
 """The rule registry. Each rule is a folder here, `awaitify.rules.<name>/`: its `__init__.py`
-docstring is the rule's documentation, and its `fix.py`, when it has one, the libcst fix (imported
-only when a file is transformed). Folders are found, not listed. The codemods' `Rule` declarations are
-read from `awaitify.codemod_rules` without importing libcst.
+docstring is the rule's documentation and its `RULE` the rule's declaration (`awaitify.rule.Rule`:
+what `check` reports, what `fix` reads), imported without libcst; its `fix.py`, when it has one, is
+the libcst fix (imported only when a file is transformed). Folders are found, not listed: the codemod
+table (`all_rules`), the check table (`checks`) and every list of rules are built from them.
 
 Codes are stable (ruff-style: a prefix plus digits); `--select`/`--ignore` take a code, a code
 prefix (`AW1`) or a rule name (`sleep`).
@@ -24,8 +25,9 @@ from awaitify.detector import Detector
 from awaitify.errors import UsageError
 from awaitify.rule import Rule
 
-__all__ = ["Rule", "all_rules", "codemod_modules", "detect_modules", "detectors", "doc_text", "every_rule", "find_rule",
-           "find_rules", "ignored_here", "planner_modules", "select_rules", "wants_hooks", "without_fix"]
+__all__ = ["Rule", "all_rules", "check_by_code", "checks", "codemod_modules", "detect_modules", "detectors", "doc_text",
+           "every_rule", "find_rule", "find_rules", "ignored_here", "planner_modules", "select_rules", "unit", "wants_hooks",
+           "without_fix"]
 
 
 def unit_names() -> tuple[str, ...]:
@@ -71,27 +73,39 @@ def planner_modules(rules: tuple[Rule, ...]) -> list[tuple[Rule, ModuleType]]:
     return [(rule, importlib.import_module(rule.planner)) for rule in sorted(rules, key=lambda r: r.order) if rule.planner]
 
 
-def all_rules() -> tuple[Rule, ...]:
-    from awaitify.codemod_rules import CODEMOD_RULES
+def unit(name: str) -> ModuleType:
+    """A rule's folder, imported (its declaration, no libcst): `unit("sleep")`, `unit("asyncio_run")`."""
+    return importlib.import_module(f"{__name__}.{name.replace('-', '_')}")
 
-    return tuple(sorted(CODEMOD_RULES, key=lambda r: r.code))
 
-
+@cache
 def every_rule() -> tuple[Rule, ...]:
-    """Codemod rules and the rules only `awaitify check` reports, by code."""
-    from awaitify.audit.catalog import check_only_rules
+    """Every rule a folder declares (`RULE` in its `__init__.py`), by code."""
+    return tuple(sorted((unit(name).RULE for name in unit_names()), key=lambda r: r.code))
 
-    return tuple(sorted((*all_rules(), *check_only_rules()), key=lambda r: r.code))
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    """The rules `fix` rewrites (their folder has a fix.py), by code."""
+    return tuple(r for r in every_rule() if r.fixable)
+
+
+@cache
+def checks() -> tuple[Rule, ...]:
+    """The rules `check` reports (AW401 `propagation` is not one: it only follows the others), by code."""
+    return tuple(r for r in every_rule() if r.is_check)
+
+
+@cache
+def check_by_code() -> dict[str, Rule]:
+    return {r.code: r for r in checks()}
 
 
 def _matches(rule: Rule, selector: str) -> bool:
     selector = selector.strip()
     upper = selector.upper()
     if upper.startswith("ASYNC") and upper[5:].isdigit():  # flake8-async codes, for teams coming from it
-        from awaitify.audit.catalog import BY_CODE
-
-        check = BY_CODE.get(rule.code)
-        return check is not None and any(code.startswith(upper) for code in check.flake8_async)
+        return rule.is_check and any(code.startswith(upper) for code in rule.flake8_async)
     return rule.name == selector or rule.code.startswith(upper) or upper == "ALL"
 
 

@@ -52,3 +52,22 @@ and compare their values with the originals called from sync code; the originals
 ## Fix safety
 Safe: `asyncio.run(coro)` inside a running loop always raises; `await coro` runs the same coroutine to the same result.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW102",
+    name="asyncio-run",
+    summary="asyncio.run()/run_until_complete() inside async code -> await",
+    why="raises RuntimeError inside a running event loop (or blocks it)",
+    family="Event loop",
+    fixed_by="AW102",
+    fixable=True,
+    triggers=("asyncio",),
+    order=20,
+    async_fixes=("asyncio.run",),
+    local_edits=True,
+    async_by_trigger=True,
+)

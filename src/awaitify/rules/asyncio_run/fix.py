@@ -22,7 +22,7 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import ScopeProvider
 
 from awaitify.codemod_base import AwaitifyCodemod, awaited
-from awaitify.codemod_rules import ASYNCIO_RUN
+from awaitify.rules.asyncio_run import RULE as ASYNCIO_RUN
 from awaitify.rules.asyncio_run.detect import LOOP_GETTERS, wants
 from awaitify.summary import ASYNC
 

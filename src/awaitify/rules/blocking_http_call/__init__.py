@@ -71,3 +71,19 @@ sites.
 ## Fix safety
 Safe: the call and its arguments move to a thread unchanged (`asyncio.to_thread`); the result is the same object.
 """
+
+from __future__ import annotations
+
+from awaitify.requests_plan import VERBS as HTTP_VERBS  # httpx has requests' verbs
+from awaitify.rule import offload_rule
+
+RULE = offload_rule(
+    "AW501", "blocking-http-call",
+    "httpx/urllib3 module-level calls and urlopen(...).read() chains in async code -> await asyncio.to_thread(...)",
+    triggers=("httpx", "urllib3", "urlopen"),
+    offload_fixes=tuple(sorted({*(f"httpx.{v}" for v in HTTP_VERBS), "urllib3.request"})),
+    why="blocks the event loop for a whole network round trip",
+    family="HTTP",
+    flake8_async=("ASYNC210",),
+    fixed_by="AW501",
+)

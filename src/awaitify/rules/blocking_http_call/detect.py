@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from awaitify.codemod_rules import BLOCKING_HTTP_CALL
 from awaitify.detector import Detector
 from awaitify.requests_plan import VERBS as HTTP_VERBS
+from awaitify.rules.blocking_http_call import RULE as BLOCKING_HTTP_CALL
 from awaitify.summary import ModuleSummary
 
 URLOPEN = "urllib.request.urlopen"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import libcst as cst
 
 from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, to_thread
-from awaitify.codemod_rules import BLOCKING_HTTP_CALL
+from awaitify.rules.blocking_http_call import RULE as BLOCKING_HTTP_CALL
 from awaitify.rules.blocking_http_call.detect import URLOPEN, wants
 
 

@@ -83,3 +83,20 @@ async def load(path):
 ## Fix safety
 Safe: the block moves unchanged into a helper run in a thread; only names read after it come back, and a block that may leave one of them unbound is refused (see Fix).
 """
+
+from __future__ import annotations
+
+from awaitify.rule import offload_rule
+
+# pathlib methods that read or write a whole file
+PATH_IO_METHODS = ("read_text", "read_bytes", "write_text", "write_bytes")
+
+RULE = offload_rule(
+    "AW507", "blocking-open",
+    "with open(...) blocks and Path.read_text/write_bytes/... in async code -> await asyncio.to_thread(...)",
+    triggers=(*PATH_IO_METHODS, "open("),
+    why="does blocking file I/O on the event loop",
+    family="File I/O",
+    flake8_async=("ASYNC230",),
+    fixed_by="AW507",
+)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from awaitify.codemod_rules import PATH_IO_METHODS
 from awaitify.detector import Detector
+from awaitify.rules.blocking_open import PATH_IO_METHODS
 from awaitify.summary import ASYNC, ModuleSummary
 
 # besides open(): what the fix moves to a thread as the one item of a `with` block

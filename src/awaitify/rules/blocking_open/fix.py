@@ -25,8 +25,8 @@ import libcst as cst
 from libcst.metadata import PositionProvider, ScopeProvider
 
 from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, thread_helper, to_thread
-from awaitify.codemod_rules import BLOCKING_OPEN
-from awaitify.codemod_rules import PATH_IO_METHODS as METHODS
+from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN
+from awaitify.rules.blocking_open import PATH_IO_METHODS as METHODS
 from awaitify.rules.blocking_open.detect import wants
 from awaitify.thread_bound import ThreadBound
 

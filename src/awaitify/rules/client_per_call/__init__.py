@@ -62,3 +62,16 @@ it there as above.
 ## Fix safety
 No automatic fix (`check` reports it; the page above says how to fix it by hand), so no fix-safety class.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW514",
+    name="client-per-call",
+    summary="a sync requests.Session/httpx.Client created on every call of an async function",
+    why="opens a new sync connection pool on every call, and its requests block the event loop",
+    family="HTTP",
+    fixed_by="AW201",
+)

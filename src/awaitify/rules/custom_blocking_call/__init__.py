@@ -71,3 +71,35 @@ flake8-async comment `# noqa: ASYNC200`. `awaitify fix` honours the same comment
 ## Fix safety
 Safe as configured: the remedy (`offload` or `{ replace = ... }`) is the one your `blocking-calls` setting names; awaitify takes your word that the twin behaves the same. An `"offload"` entry naming a function of your project that touches state bound to the loop's thread (a sqlite3 connection made outside the call, a `threading.local`, a `ContextVar` it sets, an object the `thread-bound` setting lists: see [docs/propagation.md](../propagation.md#offloads-that-would-lose-thread-bound-state)) is still offloaded as configured, and each such call is named in `needs review` with the reason: the offload may break it. (A sync helper that only *holds* such a call is offloaded by propagation, where the same hazard makes the offload an unsafe fix.)
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from awaitify.rule import Rule
+
+if TYPE_CHECKING:
+    from awaitify.config import Config
+
+
+def _configured_names(config: Config) -> tuple[str, ...]:
+    """The last names of the calls listed in `blocking-calls`: more trigger tokens."""
+    return tuple(name.rpartition(".")[2] for name in config.blocking_calls)
+
+
+RULE = Rule(
+    code="AW103",
+    name="custom-blocking-call",
+    summary="calls listed in `blocking-calls` config -> their awaited async twin, or asyncio.to_thread",
+    why="is configured as blocking",
+    family="Configured",
+    flake8_async=("ASYNC200",),
+    fixed_by="AW103",
+    fixable=True,
+    triggers=(),  # only the configured names (config_triggers)
+    order=35,
+    config_triggers=_configured_names,
+    async_only=True,
+    local_edits=True,
+    async_by_trigger=True,
+)

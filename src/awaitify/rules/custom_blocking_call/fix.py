@@ -14,7 +14,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
 from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited, to_thread
-from awaitify.codemod_rules import CUSTOM_BLOCKING_CALL
+from awaitify.rules.custom_blocking_call import RULE as CUSTOM_BLOCKING_CALL
 
 RULE = CUSTOM_BLOCKING_CALL
 

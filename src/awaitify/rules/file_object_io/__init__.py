@@ -64,3 +64,17 @@ are marked manual: offload the whole open/read/write work as one sync function
 ## Fix safety
 No automatic fix (`check` reports it; the page above says how to fix it by hand), so no fix-safety class.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW509",
+    name="file-object-io",
+    summary="read/write methods of a file object in async code",
+    why="does blocking file I/O on the event loop",
+    family="File I/O",
+    flake8_async=("ASYNC232",),
+    fixed_by="AW507",
+)

@@ -51,3 +51,17 @@ offload that helper yet: offload it by hand (`await asyncio.to_thread(ask)`).
 ## Fix safety
 Safe: the call moves to a thread unchanged.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import offload_rule
+
+RULE = offload_rule(
+    "AW511", "input",
+    "input() in async code -> await asyncio.to_thread(input, ...)",
+    triggers=("input",),
+    why="blocks the event loop until a line is typed",
+    family="Console",
+    flake8_async=("ASYNC250",),
+    fixed_by="AW511",
+)

@@ -5,7 +5,7 @@ The prompt is printed and the line read as before; the loop keeps serving other 
 from __future__ import annotations
 
 from awaitify.codemod_base import OffloadCodemod
-from awaitify.codemod_rules import INPUT
+from awaitify.rules.input import RULE as INPUT
 from awaitify.rules.input.detect import wants
 
 RULE = INPUT

@@ -142,3 +142,25 @@ them move, in their order; the tests run each app before and after and compare t
   offloaded call, a made-async helper) move lines before this rule runs; the rule matches the plan's
   registrations by their line in the original file, so it sees them all.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+# the framework hooks this rule rewrites
+LIFESPAN_HOOKS = ("on_event", "add_event_handler", "on_startup", "on_shutdown")
+
+RULE = Rule(
+    code="AW301",
+    name="lifespan",
+    summary="@app.on_event / add_event_handler / on_startup= hooks -> a lifespan context manager",
+    why="is deprecated, and FastAPI ignores such hooks once the app passes lifespan=",
+    family="Framework",
+    fixed_by="AW301",
+    context_free=True,
+    fixable=True,
+    triggers=LIFESPAN_HOOKS,
+    order=50,
+    plan_only=True,
+    planner="awaitify.rules.lifespan.plan",
+)

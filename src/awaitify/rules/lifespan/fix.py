@@ -22,7 +22,7 @@ from libcst.metadata import ScopeProvider
 
 from awaitify.codemod_base import AwaitifyCodemod, thread_helper, thread_import
 from awaitify.findings import Diagnostic
-from awaitify.codemod_rules import LIFESPAN
+from awaitify.rules.lifespan import RULE as LIFESPAN
 
 
 RULE = LIFESPAN

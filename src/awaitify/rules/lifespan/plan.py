@@ -14,7 +14,7 @@ from pathlib import Path
 
 from awaitify import pins
 from awaitify.rules.lifespan import unmovable_hooks as unmovable
-from awaitify.codemod_rules import LIFESPAN_HOOKS as TOKENS
+from awaitify.rules.lifespan import LIFESPAN_HOOKS as TOKENS
 from awaitify.config import Config
 from awaitify.index import absolute_module, module_names
 from awaitify.source import SourceFile

@@ -53,3 +53,16 @@ block as above (offloading `os.fdopen` alone would leave the reads on the loop).
 ## Fix safety
 No automatic fix (`check` reports it; the page above says how to fix it by hand), so no fix-safety class.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW508",
+    name="os-fdopen",
+    summary="os.fdopen() in async code",
+    why="does blocking file I/O on the event loop",
+    family="File I/O",
+    flake8_async=("ASYNC231",),
+)

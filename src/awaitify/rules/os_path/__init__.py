@@ -56,3 +56,22 @@ code is offloaded at its async call sites (`await asyncio.to_thread(helper, path
 ## Fix safety
 Safe: the call moves to a thread unchanged; a call the code already awaits is refused, not awaited twice.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import offload_rule
+
+# os.path functions that touch the file system (`join`, `basename`, ... do not)
+OS_PATH_IO = ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize", "getatime", "getmtime",
+              "getctime", "samefile", "sameopenfile", "realpath")
+
+RULE = offload_rule(
+    "AW510", "os-path",
+    "os.path functions that touch the file system, in async code -> await asyncio.to_thread(...)",
+    triggers=OS_PATH_IO,
+    offload_fixes=tuple(sorted(f"os.path.{f}" for f in OS_PATH_IO)),
+    why="makes a blocking file-system call on the event loop",
+    family="File I/O",
+    flake8_async=("ASYNC240",),
+    fixed_by="AW510",
+)

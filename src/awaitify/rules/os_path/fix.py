@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from awaitify.codemod_base import OffloadCodemod
-from awaitify.codemod_rules import OS_PATH
+from awaitify.rules.os_path import RULE as OS_PATH
 from awaitify.rules.os_path.detect import wants
 
 

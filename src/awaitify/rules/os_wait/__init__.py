@@ -53,3 +53,18 @@ call and is reached from async code is offloaded at its async call sites, unless
 ## Fix safety
 Safe: the call moves to a thread unchanged.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import offload_rule
+
+RULE = offload_rule(
+    "AW506", "os-wait",
+    "os.wait/waitpid and friends in async code -> await asyncio.to_thread(...)",
+    triggers=("wait",),
+    offload_fixes=tuple(sorted(f"os.{f}" for f in ("wait", "wait3", "wait4", "waitid", "waitpid"))),
+    why="blocks the event loop until a child exits",
+    family="Subprocess",
+    flake8_async=("ASYNC222",),
+    fixed_by="AW506",
+)

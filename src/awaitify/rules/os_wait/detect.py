@@ -1,7 +1,7 @@
 """What the os-wait rule looks for: os.wait/waitpid and friends; its fix offloads one in async code."""
 
-from awaitify.codemod_rules import OS_WAIT
 from awaitify.detector import Detector
+from awaitify.rules.os_wait import RULE as OS_WAIT
 
 DETECTOR = Detector(OS_WAIT.code, calls={name: f"{name}()" for name in OS_WAIT.offload_fixes}, tokens=('wait', 'os'))
 

@@ -6,7 +6,7 @@ while the child is waited for.
 from __future__ import annotations
 
 from awaitify.codemod_base import OffloadCodemod
-from awaitify.codemod_rules import OS_WAIT
+from awaitify.rules.os_wait import RULE as OS_WAIT
 from awaitify.rules.os_wait.detect import wants
 
 

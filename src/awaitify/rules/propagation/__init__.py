@@ -47,3 +47,18 @@ calls the blocking call not fixable; `--unsafe-fixes` makes the offload, marked 
 
 Safe otherwise, except one kind of change: making a public function of a library (a project with `[project]` metadata; no leading underscore in its module path or name) `async def` is **unsafe**, because callers outside the project would get a coroutine. `fix` does not make it: it offloads at the project's async call sites and lists each such signature on stderr and in the JSON report (`unsafe_not_applied`); `--unsafe-fixes` (or `propagate = "auto"` set explicitly) makes it, marked `[unsafe]` in `--explain` and `"safety": "unsafe"` in JSON.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW401",
+    name="propagation",
+    summary="make callers of newly async functions async, or offload them to a thread",
+    fixable=True,
+    triggers=(),  # runs only where the plan has work for the file
+    order=10,
+    local_edits=True,
+    async_by_trigger=True,
+)

@@ -30,7 +30,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import PositionProvider
 
 from awaitify.codemod_base import AwaitifyCodemod, awaited, to_thread, with_commas
-from awaitify.codemod_rules import PROPAGATION
+from awaitify.rules.propagation import RULE as PROPAGATION
 
 RULE = PROPAGATION
 # builtins that iterate their first argument to the end before they return (not any/all: they stop)

@@ -439,3 +439,26 @@ reaches it, the run's "needs review" list (summary, `--format json`) says so and
 ## Fix safety
 Safe: every argument and response attribute is mapped (the mapping above) or the call is refused; the tests compare requests and the rewrite against real HTTP(S) servers.
 """
+
+from __future__ import annotations
+
+from awaitify.requests_plan import VERBS as HTTP_VERBS
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW201",
+    name="requests-httpx",
+    summary="requests calls in async code -> await httpx.AsyncClient calls, with requests' behaviour kept",
+    why="blocks the event loop for a whole network round trip",
+    family="HTTP",
+    flake8_async=("ASYNC210",),
+    fixed_by="AW201",
+    fixable=True,
+    triggers=("requests",),
+    order=40,
+    async_fixes=tuple(f"requests.{v}" for v in HTTP_VERBS),
+    async_only=True,
+    local_edits=True,
+    sync_tokens=("requests",),  # a client or loop made in a sync function and used by async code
+    planner="awaitify.rules.requests_httpx.raisers",  # handlers in other modules around converted helpers
+)

@@ -68,7 +68,7 @@ from awaitify.codemod_base import (
     thread_import,
     with_commas,
 )
-from awaitify.codemod_rules import REQUESTS_HTTPX
+from awaitify.rules.requests_httpx import RULE as REQUESTS_HTTPX
 from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES, wants
 from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
 from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST

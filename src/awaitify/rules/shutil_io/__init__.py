@@ -42,3 +42,20 @@ folders before and after the rewrite and compare the results.
 ## Fix safety
 Safe: the call moves to a thread unchanged.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import offload_rule
+
+# the shutil functions that copy, move or delete files
+SHUTIL_CALLS = ("copy", "copy2", "copyfile", "copyfileobj", "copytree", "move", "rmtree", "make_archive", "unpack_archive")
+
+RULE = offload_rule(
+    "AW515", "shutil-io",
+    "shutil copies, moves, rmtree and archives in async code -> await asyncio.to_thread(...)",
+    triggers=("shutil",),
+    offload_fixes=tuple(sorted(f"shutil.{f}" for f in SHUTIL_CALLS)),
+    why="does blocking file-system work on the event loop",
+    family="File I/O",
+    fixed_by="AW515",
+)

@@ -7,7 +7,7 @@ same exceptions, raised at the `await`.
 from __future__ import annotations
 
 from awaitify.codemod_base import OffloadCodemod
-from awaitify.codemod_rules import SHUTIL_IO
+from awaitify.rules.shutil_io import RULE as SHUTIL_IO
 from awaitify.rules.shutil_io.detect import wants
 
 

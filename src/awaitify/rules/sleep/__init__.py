@@ -55,3 +55,24 @@ sleep finish in about one sleep's time instead of five.
 ## Fix safety
 Safe: `time.sleep(x)` and `await asyncio.sleep(x)` (`trio.sleep` in a trio program) wait the same time; only where the call stands in an `async def` (the codemod reads the scope) is it rewritten.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW101",
+    name="sleep",
+    summary="time.sleep() in async code -> await asyncio.sleep()",
+    why="blocks the event loop for the whole sleep",
+    family="Sleeping",
+    flake8_async=("ASYNC251",),
+    fixed_by="AW101",
+    fixable=True,
+    triggers=("sleep",),
+    order=30,
+    async_fixes=("time.sleep",),
+    async_only=True,
+    local_edits=True,
+    async_by_trigger=True,
+)

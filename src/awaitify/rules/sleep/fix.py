@@ -15,7 +15,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
 from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited
-from awaitify.codemod_rules import SLEEP
+from awaitify.rules.sleep import RULE as SLEEP
 from awaitify.rules.sleep.detect import wants
 
 RULE = SLEEP

@@ -189,3 +189,22 @@ sets the key is the one converted.
 Safe: the client carries the same key and settings as the global configuration did; refused when
 the key is set or read in more than one place, or when another module of the project relies on it.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW513",
+    name="stripe-global-key",
+    summary="process-global stripe.api_key + stripe.<Resource>.<method>() -> a stripe.StripeClient and its "
+            "services (awaited *_async in async code)",
+    why="is process-global state shared by every concurrent request",
+    family="Global state",
+    fixed_by="AW513",
+    context_free=True,
+    fixable=True,
+    triggers=("stripe",),
+    order=48,
+    planner="awaitify.rules.stripe_global_key.plan",  # other modules may rely on the global key
+)

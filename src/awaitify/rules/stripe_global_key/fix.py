@@ -25,7 +25,7 @@ from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import QualifiedNameSource
 
 from awaitify.codemod_base import ASYNC, AwaitifyCodemod, awaited, import_binds
-from awaitify.codemod_rules import STRIPE_GLOBAL_KEY
+from awaitify.rules.stripe_global_key import RULE as STRIPE_GLOBAL_KEY
 from awaitify.rules.stripe_global_key.table import Table, Target, table_for
 
 RULE = STRIPE_GLOBAL_KEY

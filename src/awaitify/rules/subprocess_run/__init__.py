@@ -72,3 +72,21 @@ to a thread. The tests run both versions and compare results, errors and timing.
 ## Fix safety
 Safe: the call moves to a thread unchanged; with `--subprocess exec` the helper returns the same `CompletedProcess` (the tests compare results and errors).
 """
+
+from __future__ import annotations
+
+from awaitify.rule import offload_rule
+
+# the subprocess functions that wait for the process
+SUBPROCESS_CALLS = ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")
+
+RULE = offload_rule(
+    "AW505", "subprocess-run",
+    "subprocess.run/call/check_*, os.system in async code -> await asyncio.to_thread(...)",
+    triggers=("subprocess", "system", "posix_spawn"),
+    offload_fixes=tuple(sorted({*(f"subprocess.{f}" for f in SUBPROCESS_CALLS), "os.system", "os.posix_spawn", "os.posix_spawnp"})),
+    why="blocks the event loop until the process exits",
+    family="Subprocess",
+    flake8_async=("ASYNC221",),
+    fixed_by="AW505",
+)

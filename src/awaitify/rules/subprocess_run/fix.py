@@ -19,7 +19,7 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
 from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, insert_after_imports, names_in
-from awaitify.codemod_rules import SUBPROCESS_RUN
+from awaitify.rules.subprocess_run import RULE as SUBPROCESS_RUN
 from awaitify.rules.subprocess_run.detect import wants
 
 EXEC_KEYWORDS = frozenset({"capture_output", "text", "check", "stdout", "stderr", "input", "cwd", "env"})

@@ -58,3 +58,16 @@ sync function and `await asyncio.to_thread(that_function, ...)`.
 ## Fix safety
 No automatic fix (`check` reports it; the page above says how to fix it by hand), so no fix-safety class.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW504",
+    name="subprocess-spawn",
+    summary="subprocess.Popen, os.popen, os.spawn* without P_WAIT in async code",
+    why="starts a process with a blocking call",
+    family="Subprocess",
+    flake8_async=("ASYNC220",),
+)

@@ -134,3 +134,22 @@ all of it sync. Sync functions are left alone.
 ## Fix safety
 Safe: the client is converted whole (every command awaited, scans iterated with `async for` only where that stays a list, set or dict comprehension or a `for` statement, closed the async way) or not at all; refused in a trio program. The tests compare both against a real redis-server.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW512",
+    name="sync-db-client",
+    summary="sync redis clients local to an async function -> redis.asyncio, commands awaited",
+    why="is a sync client: every command blocks the event loop",
+    family="Databases and caches",
+    fixed_by="AW512",
+    fixable=True,
+    triggers=("redis",),
+    order=47,
+    async_only=True,
+    local_edits=True,
+    sync_tokens=("redis",),  # a client or loop made in a sync function and used by async code
+)

@@ -32,7 +32,7 @@ from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import ComprehensionScope, FunctionScope, ParentNodeProvider, Scope, ScopeProvider
 
 from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, awaited
-from awaitify.codemod_rules import SYNC_DB_CLIENT
+from awaitify.rules.sync_db_client import RULE as SYNC_DB_CLIENT
 from awaitify.rules.sync_db_client.detect import REDIS_FACTORIES as FACTORIES, wants
 
 RULE = SYNC_DB_CLIENT

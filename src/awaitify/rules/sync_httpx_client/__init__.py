@@ -55,3 +55,16 @@ Not rewritten by `awaitify fix` yet: the finding is marked manual. Switch the cl
 ## Fix safety
 No automatic fix (`check` reports it; the page above says how to fix it by hand), so no fix-safety class.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW503",
+    name="sync-httpx-client",
+    summary="methods of a sync httpx.Client in async code",
+    why="blocks the event loop for a whole network round trip",
+    family="HTTP",
+    flake8_async=("ASYNC212",),
+)

@@ -25,3 +25,16 @@ libcst) is skipped by `fix` with libcst's message instead, and is not an AW000 f
 ## Fix safety
 No fix.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW000",
+    name="syntax-error",
+    summary="a file that does not parse",
+    why="cannot be read by Python's parser, so nothing in it is checked or fixed",
+    family="Syntax",
+    context_free=True,
+)

@@ -26,3 +26,16 @@ There is no fix: delete the comment, or correct its code.
 ## Fix safety
 No fix.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW001",
+    name="unused-suppression",
+    summary="an `# awaitify: ignore` comment that suppresses nothing",
+    why="suppresses nothing on its line",
+    family="Suppressions",
+    context_free=True,
+)

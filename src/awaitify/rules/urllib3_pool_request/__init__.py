@@ -54,3 +54,16 @@ Not rewritten by `awaitify fix` yet: the finding is marked manual. Rewrite as ab
 ## Fix safety
 No automatic fix (`check` reports it; the page above says how to fix it by hand), so no fix-safety class.
 """
+
+from __future__ import annotations
+
+from awaitify.rule import Rule
+
+RULE = Rule(
+    code="AW502",
+    name="urllib3-pool-request",
+    summary="requests on a urllib3 pool in async code",
+    why="blocks the event loop for a whole network round trip",
+    family="HTTP",
+    flake8_async=("ASYNC211",),
+)
