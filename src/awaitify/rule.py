@@ -98,3 +98,20 @@ def offload_rule(code: str, name: str, summary: str, triggers: tuple[str, ...], 
     rule's check fields (why, family, ...)."""
     return Rule(code=code, name=name, summary=summary, fixable=True, triggers=triggers, order=45, async_only=True,
                 local_edits=True, async_by_trigger=True, offload_fixes=offload_fixes, **check)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Example:
+    """A short module a rule's folder gives the suite (tests/test_rule_examples.py runs it with every
+    rule on), as Fixit's VALID/INVALID cases. In the folder's `VALID`: code the rule neither reports
+    nor changes. In its `INVALID`: code `check` reports under the rule's code, and `fixed` the text
+    `fix` makes of it; `fixed=None` means `fix` leaves the file as it is: a rule without a fix, or a
+    refusal, which a rule with a fix must say (a diagnostic under its code) and `check` must not
+    count as fixable."""
+
+    code: str
+    fixed: str | None = None
+    config: str = ""  # the settings the example needs (TOML, tables under `[tool.awaitify]`)
+    # a known disagreement between `check` and `fix` on this case, said in a line: the suite expects
+    # the case to fail (xfail, strict), so that fixing the disagreement shows; never a wrong `fixed`
+    gap: str = ""

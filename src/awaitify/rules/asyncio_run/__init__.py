@@ -55,7 +55,7 @@ Safe: `asyncio.run(coro)` inside a running loop always raises; `await coro` runs
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW102",
@@ -70,4 +70,41 @@ RULE = Rule(
     async_fixes=("asyncio.run",),
     local_edits=True,
     async_by_trigger=True,
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import asyncio
+
+
+async def main():
+    return 1
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""),
+)
+
+INVALID = (
+    Example("""\
+import asyncio
+
+
+async def submit(service, request):
+    job = asyncio.run(service.submit_job(request.id))
+    return {"job": job}
+""", fixed="""\
+async def submit(service, request):
+    job = await service.submit_job(request.id)
+    return {"job": job}
+"""),
+    Example("""\
+import asyncio
+
+
+async def submit(service, request):
+    return asyncio.run(service.submit_job(request.id), debug=True)
+"""),
 )

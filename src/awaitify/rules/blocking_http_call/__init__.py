@@ -75,7 +75,7 @@ Safe: the call and its arguments move to a thread unchanged (`asyncio.to_thread`
 from __future__ import annotations
 
 from awaitify.requests_plan import VERBS as HTTP_VERBS  # httpx has requests' verbs
-from awaitify.rule import offload_rule
+from awaitify.rule import Example, offload_rule
 
 RULE = offload_rule(
     "AW501", "blocking-http-call",
@@ -86,4 +86,56 @@ RULE = offload_rule(
     family="HTTP",
     flake8_async=("ASYNC210",),
     fixed_by="AW501",
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import httpx
+
+
+async def status(url):
+    async with httpx.AsyncClient() as client:
+        return (await client.get(url)).status_code
+"""),
+)
+
+INVALID = (
+    Example("""\
+import httpx
+
+
+async def status(url):
+    return httpx.get(url).status_code
+""", fixed="""\
+import asyncio
+
+import httpx
+
+
+async def status(url):
+    return (await asyncio.to_thread(httpx.get, url)).status_code
+"""),
+    Example("""\
+from urllib.request import urlopen
+
+
+async def page(url):
+    return urlopen(url).read()
+""", fixed="""\
+import asyncio
+from urllib.request import urlopen
+
+
+async def page(url):
+    return await asyncio.to_thread(lambda: urlopen(url).read())
+"""),
+    Example("""\
+from urllib.request import urlopen
+
+
+async def page(url):
+    response = urlopen(url)
+    return response.read()
+"""),
 )

@@ -86,7 +86,7 @@ Safe: the block moves unchanged into a helper run in a thread; only names read a
 
 from __future__ import annotations
 
-from awaitify.rule import offload_rule
+from awaitify.rule import Example, offload_rule
 
 # pathlib methods that read or write a whole file
 PATH_IO_METHODS = ("read_text", "read_bytes", "write_text", "write_bytes")
@@ -99,4 +99,55 @@ RULE = offload_rule(
     family="File I/O",
     flake8_async=("ASYNC230",),
     fixed_by="AW507",
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+def load(path):
+    with open(path) as f:
+        return f.read()
+"""),
+)
+
+INVALID = (
+    Example("""\
+async def save(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+""", fixed="""\
+import asyncio
+
+async def save(path, text):
+    def _file_io():
+        with open(path, "w") as f:
+            f.write(text)
+    await asyncio.to_thread(_file_io)
+"""),
+    Example("""\
+from pathlib import Path
+
+
+async def save(name, text):
+    Path(name).write_text(text)
+""", fixed="""\
+import asyncio
+from pathlib import Path
+
+
+async def save(name, text):
+    await asyncio.to_thread(Path(name).write_text, text)
+"""),
+    Example("""\
+async def load(path):
+    with open(path) as f:
+        return f.read()
+"""),
+    Example("""\
+async def last_line(path):
+    with open(path) as f:
+        for line in f:
+            last = line
+    return last
+""", gap="check calls this block fixable, but fix refuses it: it may leave `last` unbound"),
 )

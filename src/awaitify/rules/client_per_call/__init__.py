@@ -65,7 +65,7 @@ No automatic fix (`check` reports it; the page above says how to fix it by hand)
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW514",
@@ -74,4 +74,100 @@ RULE = Rule(
     why="opens a new sync connection pool on every call, and its requests block the event loop",
     family="HTTP",
     fixed_by="AW201",
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import httpx
+
+client = httpx.AsyncClient()
+
+
+async def fetch(url):
+    return (await client.get(url)).text
+"""),
+)
+
+INVALID = (
+    Example("""\
+import requests
+
+
+async def status(url):
+    with requests.Session() as session:
+        return session.get(url, timeout=5).status_code
+""", fixed='''\
+import asyncio
+import os
+import ssl
+
+import certifi
+import httpx
+
+_HTTPX_CA_BUNDLE = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or certifi.where()
+_HTTPX_SSL_CONTEXT = ssl.create_default_context(**{"capath" if os.path.isdir(_HTTPX_CA_BUNDLE) else "cafile": _HTTPX_CA_BUNDLE})
+
+
+class _RequestsNetrc(httpx.Auth):
+    """requests' .netrc: where a request has no auth=, the credentials the file NETRC names (else
+    ~/.netrc, ~/_netrc) holds for its host, read at each request in a thread; else those in the URL (awaitify, AW201)."""
+
+    @staticmethod
+    def credentials(url):
+        import netrc
+        import os
+
+        paths = [os.environ["NETRC"]] if os.environ.get("NETRC") is not None else ["~/.netrc", "~/_netrc"]
+        path = next((p for p in map(os.path.expanduser, paths) if os.path.exists(p)), None)
+        if path is not None:
+            try:
+                found = netrc.netrc(path).authenticators(url.host)
+            except (netrc.NetrcParseError, OSError):
+                found = None
+            if found:
+                return found[0] or found[1], found[2]
+        return (url.username, url.password) if url.username or url.password else None
+
+    async def async_auth_flow(self, request):
+        found = await asyncio.to_thread(lambda: self.credentials(request.url))  # the file is read off the event loop
+        for step in httpx.BasicAuth(*found).auth_flow(request) if found else [request]:
+            yield step
+
+
+async def _requests_trust(verify=True, shared=True):
+    """requests' trust, read when a client is made (requests reads it at each request): the bundle
+    REQUESTS_CA_BUNDLE, else CURL_CA_BUNDLE names, even over a session's verify= (as requests'
+    merge_environment_settings does); else `verify` (True: certifi's). The context made at import while
+    they still name its bundle, else one loaded in a thread once; `shared=False`: a context of its own,
+    for a client certificate to be loaded into (awaitify, AW201)."""
+    named = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if not named and verify is not True:
+        return verify or False  # (requests checks nothing for a falsy verify, None too)
+    bundle = named or certifi.where()
+    load = lambda: ssl.create_default_context(**{"capath" if os.path.isdir(bundle) else "cafile": bundle})
+    if not shared:
+        return await asyncio.to_thread(load)
+    if bundle == _HTTPX_CA_BUNDLE:
+        return _HTTPX_SSL_CONTEXT
+    if bundle not in _requests_trust.made:
+        _requests_trust.made[bundle] = await asyncio.to_thread(load)
+    return _requests_trust.made[bundle]
+
+
+_requests_trust.made = {}
+
+
+async def status(url):
+    async with httpx.AsyncClient(verify=await _requests_trust(), max_redirects=30, auth=_RequestsNetrc()) as session:
+        return (await session.get(url, timeout=5, follow_redirects=True)).status_code
+'''),
+    Example("""\
+import httpx
+
+
+async def status(url):
+    client = httpx.Client()
+    return client.get(url).status_code
+"""),
 )

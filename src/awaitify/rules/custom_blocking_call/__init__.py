@@ -76,7 +76,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 if TYPE_CHECKING:
     from awaitify.config import Config
@@ -102,4 +102,60 @@ RULE = Rule(
     async_only=True,
     local_edits=True,
     async_by_trigger=True,
+)
+
+# the settings the examples below run with
+BLOCKING_CALLS = """\
+[tool.awaitify.blocking-calls]
+"corp.storage.get_blob" = { replace = "corp.storage.aget_blob" }
+"corp.storage.scan" = "offload"
+"""
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+from corp import storage
+
+
+def job(key):
+    return storage.get_blob(key)
+""", config=BLOCKING_CALLS),
+)
+
+INVALID = (
+    Example("""\
+from corp import storage
+
+
+async def handler(key):
+    return storage.get_blob(key)
+""", fixed="""\
+from corp import storage
+
+
+async def handler(key):
+    return await storage.aget_blob(key)
+""", config=BLOCKING_CALLS),
+    Example("""\
+from corp.storage import scan
+
+
+async def handler(prefix):
+    return scan(prefix, limit=2)
+""", fixed="""\
+import asyncio
+
+from corp.storage import scan
+
+
+async def handler(prefix):
+    return await asyncio.to_thread(scan, prefix, limit=2)
+""", config=BLOCKING_CALLS),
+    Example("""\
+from corp import storage
+
+
+async def sizes(keys):
+    return sum(len(storage.get_blob(k)) for k in keys)
+""", config=BLOCKING_CALLS),
 )

@@ -67,7 +67,7 @@ No automatic fix (`check` reports it; the page above says how to fix it by hand)
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW509",
@@ -77,4 +77,33 @@ RULE = Rule(
     family="File I/O",
     flake8_async=("ASYNC232",),
     fixed_by="AW507",
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+async def head(reader):
+    return await reader.readline()
+"""),
+)
+
+INVALID = (
+    Example("""\
+async def save(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+""", fixed="""\
+import asyncio
+
+async def save(path, text):
+    def _file_io():
+        with open(path, "w") as f:
+            f.write(text)
+    await asyncio.to_thread(_file_io)
+"""),
+    Example("""\
+async def load(path):
+    with open(path) as f:
+        return f.read()
+"""),
 )

@@ -54,7 +54,7 @@ Safe: the call moves to a thread unchanged.
 
 from __future__ import annotations
 
-from awaitify.rule import offload_rule
+from awaitify.rule import Example, offload_rule
 
 RULE = offload_rule(
     "AW511", "input",
@@ -64,4 +64,28 @@ RULE = offload_rule(
     family="Console",
     flake8_async=("ASYNC250",),
     fixed_by="AW511",
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+def confirm(prompt):
+    return input(prompt) == "y"
+"""),
+)
+
+INVALID = (
+    Example("""\
+async def confirm(prompt):
+    return input(prompt) == "y"
+""", fixed="""\
+import asyncio
+
+async def confirm(prompt):
+    return await asyncio.to_thread(input, prompt) == "y"
+"""),
+    Example("""\
+async def answers(prompts):
+    return list(input(p) for p in prompts)
+"""),
 )

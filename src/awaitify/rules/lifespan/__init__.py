@@ -145,7 +145,7 @@ them move, in their order; the tests run each app before and after and compare t
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 # the framework hooks this rule rewrites
 LIFESPAN_HOOKS = ("on_event", "add_event_handler", "on_startup", "on_shutdown")
@@ -163,4 +163,80 @@ RULE = Rule(
     order=50,
     plan_only=True,
     planner="awaitify.rules.lifespan.plan",
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    yield
+
+
+app = FastAPI(lifespan=lifespan)
+"""),
+)
+
+INVALID = (
+    Example("""\
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+@app.on_event("startup")
+async def connect() -> None:
+    print("up")
+
+
+@app.on_event("shutdown")
+def close() -> None:
+    print("down")
+""", fixed="""\
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    await connect()
+    yield
+    close()
+
+
+app = FastAPI(lifespan=lifespan)
+
+
+async def connect() -> None:
+    print("up")
+
+
+def close() -> None:
+    print("down")
+"""),
+    Example("""\
+import functools
+
+from fastapi import FastAPI
+
+app = FastAPI()
+
+
+async def connect(url) -> None:
+    print(url)
+
+
+app.on_event("startup")(functools.partial(connect, "db"))
+
+
+@app.on_event("shutdown")
+def close() -> None:
+    print("down")
+"""),
 )

@@ -56,7 +56,7 @@ No automatic fix (`check` reports it; the page above says how to fix it by hand)
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW508",
@@ -65,4 +65,25 @@ RULE = Rule(
     why="does blocking file I/O on the event loop",
     family="File I/O",
     flake8_async=("ASYNC231",),
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import os
+
+
+def wrap(fd):
+    return os.fdopen(fd, "w")
+"""),
+)
+
+INVALID = (
+    Example("""\
+import os
+
+
+async def wrap(fd):
+    return os.fdopen(fd, "w")
+"""),
 )

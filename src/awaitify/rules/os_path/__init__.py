@@ -59,7 +59,7 @@ Safe: the call moves to a thread unchanged; a call the code already awaits is re
 
 from __future__ import annotations
 
-from awaitify.rule import offload_rule
+from awaitify.rule import Example, offload_rule
 
 # os.path functions that touch the file system (`join`, `basename`, ... do not)
 OS_PATH_IO = ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize", "getatime", "getmtime",
@@ -74,4 +74,43 @@ RULE = offload_rule(
     family="File I/O",
     flake8_async=("ASYNC240",),
     fixed_by="AW510",
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import os
+
+
+async def where(folder, name):
+    return os.path.join(folder, os.path.basename(name))
+"""),
+)
+
+INVALID = (
+    Example("""\
+import os
+
+
+async def size_of(path):
+    if os.path.exists(path):
+        return os.path.getsize(path)
+    return 0
+""", fixed="""\
+import asyncio
+import os
+
+
+async def size_of(path):
+    if await asyncio.to_thread(os.path.exists, path):
+        return await asyncio.to_thread(os.path.getsize, path)
+    return 0
+"""),
+    Example("""\
+import os
+
+
+async def any_missing(paths):
+    return any(not os.path.exists(p) for p in paths)
+"""),
 )

@@ -56,7 +56,7 @@ Safe: the call moves to a thread unchanged.
 
 from __future__ import annotations
 
-from awaitify.rule import offload_rule
+from awaitify.rule import Example, offload_rule
 
 RULE = offload_rule(
     "AW506", "os-wait",
@@ -67,4 +67,41 @@ RULE = offload_rule(
     family="Subprocess",
     flake8_async=("ASYNC222",),
     fixed_by="AW506",
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import os
+
+
+def reap(pid):
+    return os.waitpid(pid, 0)
+"""),
+)
+
+INVALID = (
+    Example("""\
+import os
+
+
+async def reap(pid):
+    _, status = os.waitpid(pid, 0)
+    return status
+""", fixed="""\
+import asyncio
+import os
+
+
+async def reap(pid):
+    _, status = await asyncio.to_thread(os.waitpid, pid, 0)
+    return status
+"""),
+    Example("""\
+import os
+
+
+async def reap_all(pids):
+    return list(os.waitpid(p, 0) for p in pids)
+"""),
 )

@@ -50,7 +50,7 @@ Safe otherwise, except one kind of change: making a public function of a library
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW401",
@@ -61,4 +61,67 @@ RULE = Rule(
     order=10,
     local_edits=True,
     async_by_trigger=True,
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+def is_admin(user):
+    return user.admin
+
+
+async def require_admin(user):
+    if not is_admin(user):
+        raise PermissionError(user)
+"""),
+)
+
+INVALID = (
+    Example("""\
+import time
+
+
+def _check_user_roles(user):
+    time.sleep(0.3)
+    return user.admin
+
+
+def is_admin(user):
+    return _check_user_roles(user)
+
+
+async def require_admin(user):
+    if not is_admin(user):
+        raise PermissionError(user)
+""", fixed="""\
+import asyncio
+
+
+async def _check_user_roles(user):
+    await asyncio.sleep(0.3)
+    return user.admin
+
+
+async def is_admin(user):
+    return await _check_user_roles(user)
+
+
+async def require_admin(user):
+    if not await is_admin(user):
+        raise PermissionError(user)
+"""),
+    Example("""\
+import time
+
+
+def rows(n):
+    for i in range(n):
+        time.sleep(0.1)
+        yield i
+
+
+async def first(n):
+    for row in rows(n):
+        return row
+"""),
 )

@@ -443,7 +443,7 @@ Safe: every argument and response attribute is mapped (the mapping above) or the
 from __future__ import annotations
 
 from awaitify.requests_plan import VERBS as HTTP_VERBS
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW201",
@@ -461,4 +461,67 @@ RULE = Rule(
     local_edits=True,
     sync_tokens=("requests",),  # a client or loop made in a sync function and used by async code
     planner="awaitify.rules.requests_httpx.raisers",  # handlers in other modules around converted helpers
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import requests
+
+
+def fetch(url):
+    return requests.get(url, timeout=5).json()
+"""),
+)
+
+INVALID = (
+    Example("""\
+import requests
+
+
+async def status(url):
+    return requests.get(url, timeout=5, verify=False, auth=None).status_code
+""", fixed='''\
+import asyncio
+
+import httpx
+
+
+class _RequestsNetrc(httpx.Auth):
+    """requests' .netrc: where a request has no auth=, the credentials the file NETRC names (else
+    ~/.netrc, ~/_netrc) holds for its host, read at each request in a thread; else those in the URL (awaitify, AW201)."""
+
+    @staticmethod
+    def credentials(url):
+        import netrc
+        import os
+
+        paths = [os.environ["NETRC"]] if os.environ.get("NETRC") is not None else ["~/.netrc", "~/_netrc"]
+        path = next((p for p in map(os.path.expanduser, paths) if os.path.exists(p)), None)
+        if path is not None:
+            try:
+                found = netrc.netrc(path).authenticators(url.host)
+            except (netrc.NetrcParseError, OSError):
+                found = None
+            if found:
+                return found[0] or found[1], found[2]
+        return (url.username, url.password) if url.username or url.password else None
+
+    async def async_auth_flow(self, request):
+        found = await asyncio.to_thread(lambda: self.credentials(request.url))  # the file is read off the event loop
+        for step in httpx.BasicAuth(*found).auth_flow(request) if found else [request]:
+            yield step
+
+
+async def status(url):
+    async with httpx.AsyncClient(verify=False, max_redirects=30, auth=_RequestsNetrc()) as client:
+        return (await client.get(url, timeout=5, follow_redirects=True)).status_code
+'''),
+    Example("""\
+import requests
+
+
+async def fetch(url, hooks):
+    return requests.get(url, hooks=hooks).status_code
+"""),
 )

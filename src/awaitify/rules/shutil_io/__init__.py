@@ -45,7 +45,7 @@ Safe: the call moves to a thread unchanged.
 
 from __future__ import annotations
 
-from awaitify.rule import offload_rule
+from awaitify.rule import Example, offload_rule
 
 # the shutil functions that copy, move or delete files
 SHUTIL_CALLS = ("copy", "copy2", "copyfile", "copyfileobj", "copytree", "move", "rmtree", "make_archive", "unpack_archive")
@@ -58,4 +58,41 @@ RULE = offload_rule(
     why="does blocking file-system work on the event loop",
     family="File I/O",
     fixed_by="AW515",
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import shutil
+
+
+async def tool(name):
+    return shutil.which(name)
+"""),
+)
+
+INVALID = (
+    Example("""\
+import shutil
+
+
+async def publish(build, site):
+    shutil.rmtree(site)
+    shutil.copytree(build, site)
+""", fixed="""\
+import asyncio
+import shutil
+
+
+async def publish(build, site):
+    await asyncio.to_thread(shutil.rmtree, site)
+    await asyncio.to_thread(shutil.copytree, build, site)
+"""),
+    Example("""\
+import shutil
+
+
+async def copy_all(pairs):
+    return list(shutil.copy(a, b) for a, b in pairs)
+"""),
 )

@@ -58,7 +58,7 @@ Safe: `time.sleep(x)` and `await asyncio.sleep(x)` (`trio.sleep` in a trio progr
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW101",
@@ -75,4 +75,78 @@ RULE = Rule(
     async_only=True,
     local_edits=True,
     async_by_trigger=True,
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import time
+
+
+def backoff():
+    time.sleep(0.3)
+"""),
+    Example("""\
+import gevent
+
+
+async def pause(self):
+    gevent.sleep(1)
+    await self.sleep(1)
+"""),
+    Example("""\
+from time import sleep
+
+
+async def poll():
+    sleep(1)
+
+
+def sleep(seconds):
+    return seconds
+"""),
+)
+
+INVALID = (
+    Example("""\
+import time
+
+
+async def check_roles(user):
+    for attempt in range(3):
+        if user.roles_ready():
+            return True
+        time.sleep(0.3)  # wait for the replica
+""", fixed="""\
+import asyncio
+
+
+async def check_roles(user):
+    for attempt in range(3):
+        if user.roles_ready():
+            return True
+        await asyncio.sleep(0.3)  # wait for the replica
+"""),
+    Example("""\
+from time import sleep as nap
+
+
+async def poll():
+    nap(1)
+""", fixed="""\
+import asyncio
+
+
+async def poll():
+    await asyncio.sleep(1)
+"""),
+    Example("""\
+import time
+
+asyncio = "not the module"
+
+
+async def nap():
+    time.sleep(0.3)
+""", gap="check calls this call fixable, but fix refuses it: `asyncio` is bound to something else"),
 )

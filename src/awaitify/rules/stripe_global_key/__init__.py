@@ -192,7 +192,7 @@ the key is set or read in more than one place, or when another module of the pro
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW513",
@@ -207,4 +207,47 @@ RULE = Rule(
     triggers=("stripe",),
     order=48,
     planner="awaitify.rules.stripe_global_key.plan",  # other modules may rely on the global key
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import stripe
+
+client = stripe.StripeClient("sk_test_123")
+
+
+def charge(customer):
+    return client.customers.retrieve(customer)
+"""),
+)
+
+INVALID = (
+    Example("""\
+import stripe
+
+stripe.api_key = "sk_test_123"
+
+
+def charge(customer):
+    return stripe.Customer.retrieve(customer)
+""", fixed="""\
+import stripe
+
+stripe_client = stripe.StripeClient("sk_test_123")
+
+
+def charge(customer):
+    return stripe_client.v1.customers.retrieve(customer)
+"""),
+    Example("""\
+import stripe
+
+stripe.api_key = "sk_test_123"
+stripe.max_network_retries = 2
+
+
+def charge(customer):
+    return stripe.Customer.retrieve(customer)
+""", gap="check calls the key fixable, but fix refuses it: `stripe.max_network_retries` is set too"),
 )

@@ -75,7 +75,7 @@ Safe: the call moves to a thread unchanged; with `--subprocess exec` the helper 
 
 from __future__ import annotations
 
-from awaitify.rule import offload_rule
+from awaitify.rule import Example, offload_rule
 
 # the subprocess functions that wait for the process
 SUBPROCESS_CALLS = ("run", "call", "check_call", "check_output", "getoutput", "getstatusoutput")
@@ -89,4 +89,55 @@ RULE = offload_rule(
     family="Subprocess",
     flake8_async=("ASYNC221",),
     fixed_by="AW505",
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import subprocess
+
+
+def version():
+    return subprocess.run(["git", "--version"], capture_output=True, text=True).stdout
+"""),
+)
+
+INVALID = (
+    Example("""\
+import subprocess
+
+
+async def version():
+    done = subprocess.run(["git", "--version"], capture_output=True, text=True)
+    return done.stdout
+""", fixed="""\
+import asyncio
+import subprocess
+
+
+async def version():
+    done = await asyncio.to_thread(subprocess.run, ["git", "--version"], capture_output=True, text=True)
+    return done.stdout
+"""),
+    Example("""\
+import os
+
+
+async def notify():
+    os.system("true")
+""", fixed="""\
+import asyncio
+import os
+
+
+async def notify():
+    await asyncio.to_thread(os.system, "true")
+"""),
+    Example("""\
+import subprocess
+
+
+async def run_all(cmds):
+    return list(subprocess.run(c) for c in cmds)
+"""),
 )

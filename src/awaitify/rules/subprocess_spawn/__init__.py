@@ -61,7 +61,7 @@ No automatic fix (`check` reports it; the page above says how to fix it by hand)
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW504",
@@ -70,4 +70,25 @@ RULE = Rule(
     why="starts a process with a blocking call",
     family="Subprocess",
     flake8_async=("ASYNC220",),
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import asyncio
+
+
+async def start(cmd):
+    return await asyncio.create_subprocess_exec(*cmd)
+"""),
+)
+
+INVALID = (
+    Example("""\
+import subprocess
+
+
+async def start(cmd):
+    return subprocess.Popen(cmd)
+"""),
 )

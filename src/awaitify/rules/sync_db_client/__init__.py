@@ -137,7 +137,7 @@ Safe: the client is converted whole (every command awaited, scans iterated with 
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW512",
@@ -152,4 +152,53 @@ RULE = Rule(
     async_only=True,
     local_edits=True,
     sync_tokens=("redis",),  # a client or loop made in a sync function and used by async code
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import redis.asyncio as redis
+
+
+async def hits(key):
+    client = redis.Redis()
+    return await client.incr(key)
+"""),
+)
+
+INVALID = (
+    Example("""\
+import redis
+
+
+async def hits(key):
+    client = redis.Redis()
+    return client.incr(key)
+""", fixed="""\
+import redis.asyncio as aioredis
+
+
+async def hits(key):
+    client = aioredis.Redis()
+    return await client.incr(key)
+"""),
+    Example("""\
+import sqlite3
+
+
+async def count(path):
+    conn = sqlite3.connect(path)
+    return conn.execute("select 1").fetchone()
+"""),
+    Example("""\
+import redis
+
+
+class Counter:
+    def __init__(self):
+        self.client = redis.Redis()
+
+    async def hit(self, key):
+        return self.client.incr(key)
+""", gap="check does not report a client kept on `self` for async methods; fix refuses it, with a diagnostic"),
 )

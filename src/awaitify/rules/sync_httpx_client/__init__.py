@@ -58,7 +58,7 @@ No automatic fix (`check` reports it; the page above says how to fix it by hand)
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW503",
@@ -67,4 +67,29 @@ RULE = Rule(
     why="blocks the event loop for a whole network round trip",
     family="HTTP",
     flake8_async=("ASYNC212",),
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import httpx
+
+client = httpx.AsyncClient()
+
+
+async def fetch(url):
+    return (await client.get(url)).text
+"""),
+)
+
+INVALID = (
+    Example("""\
+import httpx
+
+client = httpx.Client()
+
+
+async def fetch(url):
+    return client.get(url).text
+"""),
 )

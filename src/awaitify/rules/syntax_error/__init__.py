@@ -28,7 +28,7 @@ No fix.
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW000",
@@ -37,4 +37,22 @@ RULE = Rule(
     why="cannot be read by Python's parser, so nothing in it is checked or fixed",
     family="Syntax",
     context_free=True,
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+async def h():
+    pass
+"""),
+)
+
+INVALID = (
+    Example("""\
+import time
+
+
+async def handler(:
+    time.sleep(1)
+"""),
 )

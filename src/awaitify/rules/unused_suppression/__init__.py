@@ -29,7 +29,7 @@ No fix.
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW001",
@@ -38,4 +38,22 @@ RULE = Rule(
     why="suppresses nothing on its line",
     family="Suppressions",
     context_free=True,
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import time
+
+
+async def h():
+    time.sleep(1)  # awaitify: ignore[AW101]
+"""),
+)
+
+INVALID = (
+    Example("""\
+async def h():
+    return 1  # awaitify: ignore[AW101]
+"""),
 )

@@ -57,7 +57,7 @@ No automatic fix (`check` reports it; the page above says how to fix it by hand)
 
 from __future__ import annotations
 
-from awaitify.rule import Rule
+from awaitify.rule import Example, Rule
 
 RULE = Rule(
     code="AW502",
@@ -66,4 +66,29 @@ RULE = Rule(
     why="blocks the event loop for a whole network round trip",
     family="HTTP",
     flake8_async=("ASYNC211",),
+)
+
+# Cases the suite runs with every rule on (tests/test_rule_examples.py; awaitify.rule.Example)
+VALID = (
+    Example("""\
+import urllib3
+
+http = urllib3.PoolManager()
+
+
+def fetch(url):
+    return http.request("GET", url).data
+"""),
+)
+
+INVALID = (
+    Example("""\
+import urllib3
+
+http = urllib3.PoolManager()
+
+
+async def fetch(url):
+    return http.request("GET", url).data
+"""),
 )
