@@ -17,7 +17,7 @@ import pytest
 
 from awaitify import api
 from awaitify.rule import Example, Rule
-from awaitify.rules import every_rule, unit
+from awaitify.rules import all_rules, codemod_modules, every_rule, unit
 
 CASES = [
     pytest.param(rule, kind, example, id=f"{rule.name}-{kind}{n}",
@@ -51,6 +51,12 @@ def test_every_rule_gives_examples_and_every_fix_a_refusal_or_a_fix():
         if rule.fixable:
             assert any(e.fixed is not None for e in folder.INVALID), f"{rule.name}: no INVALID case shows the fix"
             assert any(e.fixed is None for e in folder.INVALID), f"{rule.name}: no INVALID case shows a refusal"
+
+
+def test_the_rules_with_a_fix_are_the_folders_with_a_fix_module():
+    """`fixable` is declared (the registry must not import libcst to list rules); it must say the truth."""
+    assert sorted(m.RULE.code for m in codemod_modules()) == [r.code for r in all_rules()]
+    assert all(m.RULE is unit(m.RULE.name).RULE for m in codemod_modules())
 
 
 @pytest.mark.parametrize("rule, kind, example", CASES)
