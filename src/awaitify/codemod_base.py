@@ -21,6 +21,7 @@ from awaitify.config import Config
 from awaitify.findings import Change, Diagnostic
 from awaitify.import_fixups import ORIGINAL_MODULE
 from awaitify.plan import FilePlan
+from awaitify.qualified_names import NameIndex
 from awaitify.rules import Rule
 from awaitify.suppress import is_suppressed
 
@@ -41,6 +42,18 @@ class FileSession:
     # file (None: the same file). Codemods run one after another on one tree, so an earlier one's
     # edits move the lines a later one sees; the plan, suppressions and reports speak of the original.
     line_map: tuple[int, ...] | None = None
+    # The text of the tree version the current codemod sees, and what it binds where (read once,
+    # when a codemod first asks a qualified name of that version).
+    code: str | None = None
+    _names: NameIndex | None = field(default=None, repr=False)
+
+    def new_version(self, code: str) -> None:
+        self.code, self._names = code, None
+
+    def names(self) -> NameIndex | None:
+        if self._names is None and self.code is not None:
+            self._names = NameIndex(self.code)
+        return self._names
 
     def original_line(self, line: int) -> int:
         if self.line_map is None or line <= 0:
@@ -98,13 +111,13 @@ _UNKNOWN = object()
 
 
 class _MetadataOnDemand(dict):
-    """A codemod's metadata, resolved on the wrapper the first time the codemod asks for any: a
+    """A codemod's metadata, resolved on the wrapper the first time the codemod asks for it: a
     codemod that finds nothing to do in a tree version never pays for the scope analysis (several
-    times a parse). The wrapper caches what it resolved, so codemods sharing a tree version still
-    resolve each provider once, and the values are the same whenever they are computed (the
-    wrapper's tree never changes). All of them are resolved at the first request, as `resolve_many`
-    did: resolved one by one, each takes a walk of its own (libcst walks the tree even for
-    positions alone, which it computes by printing it)."""
+    times a parse), nor does one whose names `NameIndex` resolves. The wrapper caches what it
+    resolved, so codemods sharing a tree version still resolve each provider once, and the values
+    are the same whenever they are computed (the wrapper's tree never changes). Each provider is
+    resolved alone, when asked for: most codemods need positions only, and a few the parents
+    without the scopes."""
 
     def __init__(self, wrapper: MetadataWrapper, wanted: frozenset) -> None:
         super().__init__()
@@ -116,7 +129,7 @@ class _MetadataOnDemand(dict):
     def __missing__(self, key):  # type: ignore[no-untyped-def]
         if key not in self._wanted:
             raise KeyError(key)
-        self.update(self._wrapper.resolve_many(self._wanted))
+        self.update(self._wrapper.resolve_many({key}))
         return dict.__getitem__(self, key)
 
 
@@ -289,7 +302,15 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
     def qualified_names(self, node: cst.CSTNode) -> Collection[QualifiedName]:
         """What libcst's QualifiedNameProvider gives `node` (its walk does exactly this for each node,
         lazily): the names its scope resolves it to; none for a node outside the tree (one a
-        codemod built)."""
+        codemod built: it has no position either). `NameIndex` answers from the node's position
+        when no scope can change the answer; the scope analysis is run only when it cannot."""
+        where = self.get_metadata(PositionProvider, node, None)
+        if where is None:
+            return set()
+        index = self.session.names()
+        found = index.answer(node, where) if index is not None else None
+        if found is not None:
+            return found
         scope = self.get_metadata(ScopeProvider, node, None)
         return scope.get_qualified_names_for(node) if scope else set()
 
@@ -299,6 +320,10 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
     def module_name_free(self, name: str) -> bool:
         """True when `name` at module level is unbound or bound only by `import name`: safe to use
         (and to add `import name`) for the standard module of that name."""
+        index = self.session.names()
+        free = index.module_name_free(name) if index is not None else None
+        if free is not None:
+            return free
         scope = self.get_metadata(ScopeProvider, self.module_node, None)
         if scope is None or name not in scope:
             return True

@@ -121,6 +121,7 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
                     old, code = code, tree.code
                     session.line_map = line_map.follow(session.line_map or line_map.identity(old.count("\n") + 1), old, code)
                 wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+                session.new_version(code)
             codemod = transformer_for(rule)(context)
             recorded = len(session.changes)
             with codemod.resolve(wrapper):

@@ -162,10 +162,13 @@ class OnEventToLifespan(AwaitifyCodemod):
         return out
 
     def _decorator_name(self) -> str:
-        scope = self.get_metadata(ScopeProvider, self.module_node, None)
-        bound = scope is not None and "asynccontextmanager" in scope and not all(
-            isinstance(a.node, cst.ImportFrom) for a in scope["asynccontextmanager"]
-        )
+        index = self.session.names()
+        bound = index.module_binds_but_by_from_import("asynccontextmanager") if index is not None else None
+        if bound is None:  # the scopes decide
+            scope = self.get_metadata(ScopeProvider, self.module_node, None)
+            bound = scope is not None and "asynccontextmanager" in scope and not all(
+                isinstance(a.node, cst.ImportFrom) for a in scope["asynccontextmanager"]
+            )
         if bound:
             AddImportsVisitor.add_needed_import(self.context, "contextlib")
             return "contextlib.asynccontextmanager"

@@ -1181,11 +1181,21 @@ class RequestsToHttpx(AwaitifyCodemod):
         cannot be seen here, so they are not rewritten; said loudly."""
         if self.scope_kind != ASYNC or self.function is None or id(node) in self._called:
             return
+        if isinstance(node, cst.Name) and not self._may_import(node.value):
+            return
         name = self.qualified_name(node) or ""
         if requests_plan.verb_of(name):
             self.diagnose(node, f"{name} used as a value in async code: the calls made through it block the event loop "
                           "and are not rewritten; call it directly (then it is converted) or run it in a thread "
                           "(`await asyncio.to_thread(...)`)")
+
+    def _may_import(self, name: str) -> bool:
+        """Whether a Name spelling `name` may resolve to something imported (`requests.get`). Not when
+        no import in the file binds it and no class is called `requests`: it is then a local, a
+        builtin or unbound (`f.<locals>.name`, `name`, `builtins.name`), never a requests verb.
+        Saves the scope analysis a name the index cannot resolve alone would cost."""
+        index = self.session.names()
+        return index is None or not index.usable or name in index.imported or "requests" in index.classes
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
         self._as_value(original)

@@ -224,7 +224,8 @@ class RedisToAsyncio(AwaitifyCodemod):
                     calls.append(node)
 
         func.visit(Factories())
-        scope = self.get_metadata(ScopeProvider, func.body, None)
+        # the scope analysis only for a function that makes a client (most make none)
+        scope = self.get_metadata(ScopeProvider, func.body, None) if calls else None
         for call in calls:
             edits: dict[int, str] = {}
             try:
@@ -431,6 +432,8 @@ class RedisToAsyncio(AwaitifyCodemod):
         kind = self.scope_kind
         if kind in (LAMBDA, GENEXP) and self.inside_async_function():
             return "it is made in a lambda or generator expression inside async code"
+        if kind not in (None, CLASS, SYNC):
+            return None  # (made in async code, or a lambda outside it: no reason; its parent is not needed)
         parent = self._parent(call)
         target = parent.targets[0].target if isinstance(parent, cst.Assign) and len(parent.targets) == 1 else None
         if kind is None and isinstance(target, cst.Name):
