@@ -26,7 +26,8 @@ class Detector:
     builtins: Mapping[str, str] = field(default_factory=dict)
     # kind of object a local holds (see `makers`) -> its methods that block
     methods: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    # method called on any object (a loop `check` cannot always follow) -> the pattern shown
+    # method called on any object -> the pattern shown (fixed only on what one of `makers` made:
+    # a loop the function gets from asyncio)
     receivers: Mapping[str, str] = field(default_factory=dict)
     # name called (qualified, or a builtin) -> the kind of object it makes: `check` follows locals
     # assigned from such a call, so `f = open(p); f.read()` is a file's read
@@ -34,6 +35,13 @@ class Detector:
     # spellings reported under `code` that its codemod does not fix as they stand (a call moved to a
     # thread whole, as part of a `with` block or a chain, is): `check` marks them not fixable
     manual: frozenset[str] = frozenset()
+    # its fix rewrites a call with one positional argument and no keyword only (asyncio.run(main()))
+    one_argument: bool = False
+    # reported only in async code itself: a site in a sync helper async code reaches is the helper's
+    # business (a client made there is made once, not per call)
+    async_code_only: bool = False
+    # fixed only where it stands in async code itself, not in a sync helper async code reaches
+    fixed_in_async_only: bool = False
     # words one of which a file holding a site spells (a call's module or its own name): `check`'s
     # text pre-check, which no file spelling none of any detector's words passes
     tokens: tuple[str, ...] = ()

@@ -25,6 +25,7 @@ SPAWN = ("spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawn
 # tables one walk of a file matches each call against.
 CALLS: dict[str, tuple[str, str]] = {  # qualified name -> (code, pattern shown)
     name: (d.code, pattern) for d in detectors() for name, pattern in d.calls.items()}
+BY_CODE = {d.code: d for d in detectors()}
 # spellings whose code a codemod fixes in general, but not this one (yet): reported as manual
 UNFIXABLE_SPELLINGS: dict[str, tuple[str, ...]] = {}
 for _detector in detectors():
@@ -303,7 +304,8 @@ class _Scanner(_Summarizer):
         func = node.func
         if isinstance(func, ast.Name) and func.id in BUILTINS and func.id not in self.bindable:
             code, pattern = BUILTINS[func.id]
-            fixable = (func.id == "input" or id(node) in self._movable_calls) and not in_lambda_or_genexp
+            manual = code in UNFIXABLE_SPELLINGS.get(func.id, ()) and id(node) not in self._movable_calls
+            fixable = not (manual or in_lambda_or_genexp)
             self._add(node, code, pattern, where, fixable=fixable)
             return
         ref = self.resolve(func)
@@ -314,18 +316,18 @@ class _Scanner(_Summarizer):
             hit = CALLS.get(ref.target)
             if hit:
                 code, pattern = hit
+                detector = BY_CODE[code]
+                if detector.async_code_only and where != ASYNC:
+                    return
                 unfixable = code in UNFIXABLE_SPELLINGS.get(ref.target, ()) and id(node) not in self._movable_calls
                 fixable = not (in_lambda_or_genexp or unfixable) and not (
-                    code == "AW102" and (len(node.args) != 1 or node.keywords))
+                    detector.one_argument and not _one_argument(node)) and not (detector.fixed_in_async_only and where != ASYNC)
+                # requests' calls and sessions: fixed as the requests-httpx plan of their function converts them
                 if code == "AW201":
                     fixable = (fixable and requests_plan.call_fixable(node, ref.target.rpartition(".")[2], id(node) in self._planned)
                                and id(node) not in self._ambiguous_calls and id(node) not in self._unplanned)
                 if code == "AW514":  # AW201 converts a requests.Session() whose whole use it sees
                     fixable = fixable and id(node) in self._planned
-                if code == "AW512":  # redis clients made in the async function itself; other drivers by hand
-                    fixable = fixable and ref.target.startswith("redis.") and where == ASYNC
-                if code == "AW514" and where != ASYNC:
-                    return  # a client made in a sync helper is that helper's business
                 self._add(node, code, pattern, where, fixable, ref.target)
                 return
             if ref.target == "os.spawn" or ref.target.startswith("os.spawn") and ref.target[3:] in SPAWN:
@@ -335,7 +337,7 @@ class _Scanner(_Summarizer):
         if isinstance(func, ast.Attribute):
             if func.attr in RECEIVERS:  # run_until_complete(): fixed on a loop the function gets from asyncio
                 code, pattern = RECEIVERS[func.attr]
-                fixable = len(node.args) == 1 and not node.keywords and self._runs_on_running_loop(func.value)
+                fixable = (_one_argument(node) or not BY_CODE[code].one_argument) and self._runs_on_running_loop(func.value)
                 self._add(node, code, pattern, where, fixable)
                 return
             kind = self._kind_of(func.value)
@@ -382,6 +384,10 @@ class _Scanner(_Summarizer):
 _NOT_MOVABLE = (ast.Await, ast.AsyncWith, ast.AsyncFor, ast.Return, ast.Yield, ast.YieldFrom, ast.Break, ast.Continue,
                 ast.Delete, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Global,
                 ast.Nonlocal)
+
+
+def _one_argument(call: ast.Call) -> bool:
+    return len(call.args) == 1 and not call.keywords
 
 
 def _movable(block: ast.With) -> bool:

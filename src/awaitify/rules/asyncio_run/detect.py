@@ -10,7 +10,7 @@ LOOP_GETTERS = ("asyncio.get_event_loop", "asyncio.get_running_loop", "asyncio.n
 
 DETECTOR = Detector("AW102", calls={"asyncio.run": "asyncio.run()"},
                     receivers={"run_until_complete": "loop.run_until_complete()"},
-                    makers={name: "loop" for name in LOOP_GETTERS}, tokens=("run",))
+                    makers={name: "loop" for name in LOOP_GETTERS}, one_argument=True, tokens=("run",))
 
 
 def wants(summary: ModuleSummary) -> bool:

@@ -17,7 +17,7 @@ DETECTOR = Detector(
     methods={"path": PATH_METHODS},
     makers={"pathlib.Path": "path", "pathlib.PosixPath": "path", "pathlib.WindowsPath": "path"},
     # fixed only as the one item of a `with` block the fix moves to a thread whole
-    manual=frozenset(("io.open", "io.open_code", "codecs.open")),
+    manual=frozenset(("io.open", "io.open_code", "codecs.open", "open")),
     tokens=("open", "Path"),
 )
 

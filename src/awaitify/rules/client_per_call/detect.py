@@ -6,5 +6,6 @@ DETECTOR = Detector(
     "AW514",
     calls={"requests.Session": "requests.Session()", "requests.session": "requests.session()",
            "httpx.Client": "httpx.Client()"},
+    async_code_only=True,
     tokens=("Session", "Client", "requests"),
 )
