@@ -10,7 +10,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from libcst.metadata import MetadataWrapper, PositionProvider, ScopeProvider
+from libcst.metadata import FunctionScope, MetadataWrapper, PositionProvider, ScopeProvider
 
 from awaitify.qualified_names import NameIndex
 
@@ -224,6 +224,16 @@ def _compare(code: str) -> tuple[int, int]:
                                                        for alias in a.node.names)
                 for a in global_scope[name])
             assert free == expected_free, name
+    if global_scope is not None:  # sync_db_client's question: which async defs read a module global
+        for assignment in global_scope.assignments:
+            if index.spelled_in_async_def(assignment.name):
+                continue
+            for access in assignment.references:
+                inner = access.scope
+                while inner is not None and inner is not global_scope:
+                    assert not (isinstance(inner, FunctionScope) and isinstance(inner.node, cst.FunctionDef)
+                                and inner.node.asynchronous is not None), assignment.name
+                    inner = inner.parent
     for name in ("asynccontextmanager", "contextmanager", "asyncio", "json"):  # lifespan's question
         bound = index.module_binds_but_by_from_import(name)
         if bound is not None and global_scope is not None:

@@ -93,6 +93,7 @@ class NameIndex:
         self._defs: dict[Span, _Scope] = {}  # the names of defs and classes, and the scope binding them
         self.imported: set[str] = set()  # every name an import binds, anywhere
         self.classes: set[str] = set()  # every class's name
+        self._async_lines: list[tuple[int, int]] = []  # the first and last line of every `async def`
         self._unsafe: set[str] = set()  # bound in a way this index does not model, anywhere
         # the bodies of defs, classes and lambdas: (start, end, the innermost def, crossed a scope)
         self._bodies: list[tuple[tuple[int, int], tuple[int, int], _Scope]] = []
@@ -176,6 +177,8 @@ class NameIndex:
 
     def _def(self, node: ast.FunctionDef | ast.AsyncFunctionDef, scope: _Scope) -> list[tuple[ast.AST, _Scope]]:
         self._bind_statement(node, scope)
+        if isinstance(node, ast.AsyncFunctionDef):
+            self._async_lines.append((node.lineno, node.end_lineno or node.lineno))
         prefix = ".".join(filter(None, [scope.prefix, node.name, "<locals>"]))
         inner = _Scope("function", _Function(prefix, scope.function), prefix)
         self._body(node.body, inner)
@@ -384,6 +387,14 @@ class NameIndex:
             if start <= last:
                 found = scope  # sorted by start: a later body holding the node lies inside an earlier one
         return found
+
+    def spelled_in_async_def(self, name: str) -> bool:
+        """Whether `name` is spelled anywhere on the lines of an `async def` (a read of it there, in a
+        string annotation too, can only stand there); True when the index cannot tell."""
+        if not self.usable:
+            return True
+        word = re.compile(rf"(?<![\w]){re.escape(name)}(?![\w])")
+        return any(word.search("\n".join(self._lines[first - 1:last])) for first, last in self._async_lines)
 
     def module_binds_but_by_from_import(self, name: str) -> bool | None:
         """Whether the module scope binds `name` by anything but `from ... import`: a def, a class, an

@@ -451,6 +451,9 @@ class RedisToAsyncio(AwaitifyCodemod):
         return None
 
     def _async_users(self, node: cst.CSTNode, name: str) -> list[str]:
+        index = self.session.names()
+        if index is not None and not index.spelled_in_async_def(name):
+            return []  # no async function can read it: the scope analysis would find no user
         scope = self.get_metadata(ScopeProvider, node, None)
         if scope is None or name not in scope.assignments:
             return []
