@@ -305,6 +305,22 @@ REFUSALS = {
         async def get(key):
             return CACHE.get(key)
         """, "module global that async code uses (get() line 6)"),
+    # libcst keeps a name's references in a set: the users are named in source order, the first three
+    "module global, many users": ("""
+        CACHE = redis.Redis(host="localhost")
+
+        async def a(key):
+            return CACHE.get(key)
+
+        async def b(key):
+            return CACHE.get(key)
+
+        async def c(key):
+            return CACHE.get(key)
+
+        async def d(key):
+            return CACHE.get(key)
+        """, "module global that async code uses (a() line 6, b() line 9, c() line 12)"),
     "declared global": ("""
         CACHE = None
 

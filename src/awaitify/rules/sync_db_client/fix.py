@@ -458,17 +458,20 @@ class RedisToAsyncio(AwaitifyCodemod):
         if scope is None or name not in scope.assignments:
             return []
         users: list[str] = []
-        for assignment in scope.assignments[name]:
-            for access in assignment.references:
-                inner = access.scope
-                while inner is not None and inner is not scope:
-                    if isinstance(inner, FunctionScope) and isinstance(inner.node, cst.FunctionDef):
-                        if inner.node.asynchronous is not None:
-                            label = f"{inner.node.name.value}() line {self.position(access.node)[0]}"
-                            if label not in users:
-                                users.append(label)
-                        break
-                    inner = inner.parent
+        # libcst keeps references in a set: in source order, so the message (and the three users it
+        # names) is the same on every run
+        accesses = sorted((access for assignment in scope.assignments[name] for access in assignment.references),
+                          key=lambda access: self.position(access.node))
+        for access in accesses:
+            inner = access.scope
+            while inner is not None and inner is not scope:
+                if isinstance(inner, FunctionScope) and isinstance(inner.node, cst.FunctionDef):
+                    if inner.node.asynchronous is not None:
+                        label = f"{inner.node.name.value}() line {self.position(access.node)[0]}"
+                        if label not in users:
+                            users.append(label)
+                    break
+                inner = inner.parent
         return users[:3]
 
     def _async_methods_using(self, cls: cst.ClassDef, attr: str) -> list[str]:
