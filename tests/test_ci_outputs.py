@@ -129,6 +129,7 @@ def test_changed_since_limits_fixes_and_findings(repo: Path, cli) -> None:
     assert code == 2 and err.startswith("awaitify: error: --changed-since:") and err.count("\n") == 1
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_output_is_deterministic(repo: Path, cli) -> None:
     runs = [cli("check", "--format", fmt, *extra, ".", cwd=repo)[1] for fmt in ("json", "sarif") for extra in ((), ("--no-cache",), ())]
     assert runs[0] == runs[1] == runs[2] and runs[3] == runs[4] == runs[5]
@@ -153,6 +154,7 @@ def _stdin(args: list[str], data: bytes, cwd: Path) -> subprocess.CompletedProce
     return subprocess.run([sys.executable, "-m", "awaitify", *args], input=data, cwd=cwd, capture_output=True)
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_stdin_for_editors(tmp_path: Path) -> None:
     source = b"import time\r\n\r\n\r\nasync def h():\r\n    time.sleep(1)\r\n"
     proc = _stdin(["fix", "--stdin-filename", "app/x.py", "-"], source, tmp_path)

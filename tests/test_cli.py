@@ -139,6 +139,7 @@ def test_version(cli) -> None:
     assert code == 0 and out.startswith(b"awaitify ")
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_the_command_exits_with_its_code_and_a_closed_pipe_is_no_error(tmp_path: Path) -> None:
     """`awaitify` leaves without tearing the interpreter down (`cli.entry`): its exit code and
     every line it printed still arrive, and a reader that stops early (`| head -1`) gets no traceback."""

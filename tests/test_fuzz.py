@@ -8,6 +8,7 @@ import textwrap
 from pathlib import Path
 
 import hypothesmith
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -74,6 +75,7 @@ def _refused_share(strategy, examples: int) -> float:
     return sum(refused) / len(refused)
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_generated_modules() -> None:
     assert _refused_share(hypothesmith.from_grammar(), 60) <= MAX_REFUSED_SHARE["grammar"]
 
@@ -94,6 +96,7 @@ def _handler_module(imports: list[str], body: list[str], is_async: bool) -> str:
     return "\n".join(imports) + "\n\n\n" + ("async " if is_async else "") + "def handler(x):\n" + textwrap.indent(lines, "    ") + "\n"
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_trigger_patterns_in_async_functions() -> None:
     modules = st.builds(_handler_module, st.lists(IMPORTS, max_size=4), st.lists(STATEMENTS, min_size=1, max_size=6), st.booleans())
     assert _refused_share(modules, 120) <= MAX_REFUSED_SHARE["triggers"]

@@ -38,6 +38,7 @@ def _read_later(path: str, text: str, order: str = "forward") -> ModuleSummary:
     return summary
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 @pytest.mark.parametrize("order", ["forward", "scattered"])
 def test_bodies_read_later_give_the_whole_file_summary(order: str) -> None:
     left_out = checked = 0

@@ -72,6 +72,7 @@ def test_symlink_out_of_the_tree_is_not_written(tmp_path: Path, cli) -> None:
     assert outside.read_bytes() == BLOCKING
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_killed_write_leaves_every_file_old_or_new(tmp_path: Path) -> None:
     count = 400
     for i in range(count):

@@ -62,6 +62,7 @@ def test_synthetic_tree_really_changes(synthetic: Path) -> None:
     ],
     ids=["full-index-serial", "lazy-pool", "cache-pool"],
 )
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_same_result_every_way(synthetic: Path, tmp_path: Path, options: RunOptions) -> None:
     reference = _outcome(synthetic, RunOptions(use_cache=False, jobs=1))
     copy = tmp_path / "tree"
@@ -75,6 +76,7 @@ def test_same_result_every_way(synthetic: Path, tmp_path: Path, options: RunOpti
     assert len(reference[0]) > 0
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_warm_run_parses_nothing_and_notices_an_edit(synthetic: Path, tmp_path: Path) -> None:
     copy = tmp_path / "tree"
     shutil.copytree(synthetic, copy)
@@ -224,6 +226,7 @@ def _python_files() -> list[Path]:
     return sorted(p for root in roots for p in root.rglob("*.py"))
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_an_outline_is_the_summary_without_calls() -> None:
     from awaitify.summary import summarize
 

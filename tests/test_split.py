@@ -50,6 +50,7 @@ def r_patch(result) -> bytes:
     return unified_diff(result.old, result.new, result.display)
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_every_prefix_of_the_package_split_is_safe(monorepo: Path, ran, whole, tmp_path: Path) -> None:
     result, full_patch, before = whole
     out = tmp_path / "out"
