@@ -137,6 +137,7 @@ def test_output_is_deterministic(repo: Path, cli) -> None:
     assert fixes[0] == fixes[1] == fixes[2] != b""
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_documented_exit_codes(repo: Path, cli) -> None:
     assert cli("fix", ".", cwd=repo)[0] == 0  # a dry run: 0 even with changes pending
     assert cli("fix", "--check", ".", cwd=repo)[0] == 1

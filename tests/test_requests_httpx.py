@@ -450,6 +450,7 @@ def test_a_file_migrated_in_steps_keeps_one_tls_context(tmp_path: Path) -> None:
     assert not any("_HTTPX_SSL_CONTEXT:" in c.message for c in result.changes)  # nothing new written for it
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_slow_endpoint_is_still_answered_as_requests_would(server: str, modules) -> None:
     original, rewritten, _ = modules
     async def both():  # longer than httpx's 5 s default timeout: `timeout=None` keeps requests' patience
@@ -762,6 +763,7 @@ class FakeAuthProvider(BaseHTTPRequestHandler):
         self._send(404, {"error": "not found"})
 
 
+@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_jwks_middleware_example_migrated_and_run(tmp_path: Path, cli) -> None:
     import os
     import shutil
