@@ -39,11 +39,7 @@ def unit_names() -> tuple[str, ...]:
 def codemod_modules() -> tuple[ModuleType, ...]:
     """Each rule's libcst fix (`awaitify.rules.<name>.fix`), in the order the rules run: importing
     them imports libcst, so only a transform calls this."""
-    modules = []
-    for name in unit_names():
-        if resources.files(f"{__name__}.{name}").joinpath("fix.py").is_file():
-            modules.append(importlib.import_module(f"{__name__}.{name}.fix"))
-    return tuple(sorted((m for m in modules if hasattr(m, "RULE")), key=lambda m: m.RULE.order))
+    return tuple(sorted((m for m in _unit_modules("fix") if hasattr(m, "RULE")), key=lambda m: m.RULE.order))
 
 
 @cache
@@ -51,8 +47,13 @@ def detect_modules() -> tuple[ModuleType, ...]:
     """Each rule's detector (`awaitify.rules.<name>.detect`: its `DETECTOR`, and `wants` when its
     fix has a pre-check), by folder name: what `check`'s scan matches and `fix`'s pre-check asks.
     No libcst."""
-    return tuple(importlib.import_module(f"{__name__}.{name}.detect") for name in unit_names()
-                 if resources.files(f"{__name__}.{name}").joinpath("detect.py").is_file())
+    return _unit_modules("detect")
+
+
+def _unit_modules(kind: str) -> tuple[ModuleType, ...]:
+    """The `<kind>.py` module of every rule folder that has one, imported, by folder name."""
+    return tuple(importlib.import_module(f"{__name__}.{name}.{kind}") for name in unit_names()
+                 if resources.files(f"{__name__}.{name}").joinpath(f"{kind}.py").is_file())
 
 
 def detectors() -> tuple[Detector, ...]:
