@@ -18,7 +18,7 @@ from awaitify.engine import pipeline
 from awaitify.engine.gc_tuning import fewer_collections
 from awaitify.index import ProjectIndex, SummaryStore, build_index, import_roots
 from awaitify.reachable import AsyncReach
-from awaitify.rules import Rule, all_rules, check_by_code, ignored_here, planner_modules
+from awaitify.rules import Rule, all_rules, check_by_code, ignored_here, planner_modules, refusal_hooks
 from awaitify.engine.cache import Cache, content_key, save_last
 from awaitify.engine.pool import Pool, focus_one, outline_one, pool_mapper, text_size
 from awaitify.source import SourceFile
@@ -287,6 +287,7 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
                                            fixable, chain, function, site.pattern, repo_relative(Path(path)),
                                            site.end_line, site.end_col))
     _fixable_as_planned(result, sources, config, rules)
+    _refused_modules(result, sources, config)
     _syntax_errors_as_findings(result, sources)
     if "AW001" in selected:
         _unused_suppressions(result, scans, displays, selected)
@@ -348,6 +349,25 @@ def _syntax_errors_as_findings(result: CheckResult, sources: list[SourceFile]) -
         result.findings.append(Finding(display, int(found.group(1)) if found else 1, 1, "AW000", reason, False,
                                        repo_path=repo_relative(Path(paths[display])) if display in paths else ""))
     result.errors = kept
+
+
+def _refused_modules(result: CheckResult, sources: list[SourceFile], config: Config) -> None:
+    """A fix that leaves a whole module alone (its detector's `refused`): the module's findings in
+    async code itself are not fixable, and say why, as `fix` does. (One in a sync helper is fixed
+    where async code calls the helper, not here.)"""
+    hooks = refusal_hooks()
+    texts = {s.display: s.text for s in sources}
+    reasons: dict[tuple[str, str], str | None] = {}
+    findings = []
+    for f in result.findings:
+        if f.fixable and not f.chain and f.code in hooks and f.path in texts:
+            key = (f.code, f.path)
+            if key not in reasons:
+                reasons[key] = hooks[f.code](texts[f.path], config)
+            if reasons[key]:
+                f = replace(f, fixable=False, message=f"{f.message}; not fixed: {reasons[key]}")
+        findings.append(f)
+    result.findings = findings
 
 
 def _fixable_as_planned(result: CheckResult, sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]) -> None:

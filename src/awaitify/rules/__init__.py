@@ -69,6 +69,14 @@ def wants_hooks() -> dict[str, Callable]:
             if (unit := unit_module(rule).rpartition(".")[2]) in by_unit and hasattr(by_unit[unit], "wants")}
 
 
+@cache
+def refusal_hooks() -> dict[str, Callable]:
+    """rule code -> its detector's `refused(text, config)`, for the fixes that leave a whole module
+    alone for a reason `check`'s scan does not see (AW101 where `asyncio` names something else):
+    why, or None. `check` marks such a module's direct findings not fixable, with the reason."""
+    return {module.DETECTOR.code: module.refused for module in detect_modules() if hasattr(module, "refused")}
+
+
 def planner_modules(rules: tuple[Rule, ...]) -> list[tuple[Rule, ModuleType]]:
     """The project-wide planners (`Rule.planner`) of these rules, imported: no libcst."""
     return [(rule, importlib.import_module(rule.planner)) for rule in sorted(rules, key=lambda r: r.order) if rule.planner]

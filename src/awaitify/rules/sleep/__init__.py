@@ -148,5 +148,5 @@ asyncio = "not the module"
 
 async def nap():
     time.sleep(0.3)
-""", gap="check calls this call fixable, but fix refuses it: `asyncio` is bound to something else"),
+"""),
 )

@@ -36,6 +36,7 @@ class _Module:
     display: str
     sets_key: list[int] = field(default_factory=list)  # lines of module-level `stripe.api_key = ...`
     uses: list[int] = field(default_factory=list)  # lines naming stripe's API (the global key's users)
+    settings: list[int] = field(default_factory=list)  # lines setting another global (`stripe.proxy = ...`)
 
 
 def _stripe_names(tree: ast.Module) -> tuple[set[str], dict[str, str], int | None]:
@@ -81,6 +82,8 @@ def _survey(source: SourceFile, exceptions: frozenset[str]) -> _Module | None:
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in package:
             if node.attr == "api_key" and isinstance(node.ctx, ast.Store) and id(node) in top_assigns:
                 found.sets_key.append(node.lineno)
+            elif node.attr != "api_key" and isinstance(node.ctx, ast.Store):
+                found.settings.append(node.lineno)  # a client would not read it: the fix refuses the module
             elif not _key_free(node.attr, exceptions):
                 found.uses.append(node.lineno)
         elif isinstance(node, ast.Name) and node.id in taken and not _key_free(taken[node.id], exceptions):
@@ -98,9 +101,12 @@ def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
     exceptions = frozenset() if isinstance(table, str) else table.exceptions
     modules = {str(s.path): m for s in candidates if (m := _survey(s, exceptions)) is not None}
     users = [f"{m.display}:{m.uses[0]}" for m in modules.values() if m.uses and not m.sets_key]
-    return {path: {"global_key_users": users, "sites": sorted(m.sets_key)} for path, m in modules.items() if m.sets_key}
+    return {path: {"global_key_users": users, "sites": sorted(m.sets_key), "other_settings": sorted(m.settings)}
+            for path, m in modules.items() if m.sets_key}
 
 
 def fixed_sites(facts_by_path: dict[str, dict]) -> dict[str, set[int]]:
-    """The assignments `fix` may convert: `check` calls no other AW513 finding fixable."""
-    return {path: set(facts["sites"]) for path, facts in facts_by_path.items() if not facts["global_key_users"]}
+    """The assignments `fix` may convert: `check` calls no other AW513 finding fixable. Not a
+    module that sets another of stripe's globals (the fix refuses it: a client does not read them)."""
+    return {path: set(facts["sites"]) for path, facts in facts_by_path.items()
+            if not facts["global_key_users"] and not facts.get("other_settings")}
