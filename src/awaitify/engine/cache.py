@@ -35,11 +35,14 @@ _MAGIC = b"awaitify-cache-hmac-sha256\n"
 _IGNORE = b"# Created by awaitify automatically.\n*\n"
 
 
-def _code_stamp() -> str:
-    """The tool's own code (engine and codemods) by file size and mtime: an edited or reinstalled
-    codemod must not be served outcomes its previous version computed, even at the same version."""
+PACKAGE = Path(__file__).resolve().parent.parent  # awaitify itself, not only this engine package
+
+
+def _code_stamp(package: Path = PACKAGE) -> str:
+    """The tool's own code (engine, check and every rule) by file size and mtime: an edited or
+    reinstalled rule must not be served outcomes its previous version computed, even at the same
+    version."""
     stamp = hashlib.blake2b(digest_size=6)
-    package = Path(__file__).parent
     for path in sorted(package.rglob("*.py")):  # the rules' fixes live in sub-packages
         st = path.stat()
         stamp.update(f"{path.relative_to(package).as_posix()}:{st.st_size}:{st.st_mtime_ns};".encode())
