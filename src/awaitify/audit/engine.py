@@ -280,6 +280,7 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
                                           config.unsafe_fixes)
             if chain and fixable and refused is None:
                 refused = _through_dunder(chain, (path, site.owner))
+            refused = refused or site.refused or None
             fixable = fixable and refused is None
             function = index.display_name((path, site.owner)) if site.owner else ""
             message = _message(site, check, chain, config) + (f"; not fixed: {refused}" if refused else "")

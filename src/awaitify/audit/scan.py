@@ -11,9 +11,10 @@ a urllib3 pool or a `Path` from the call that made them (the detectors' `makers`
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from awaitify import requests_plan
+from awaitify.audit.shared_clients import shared_clients
 from awaitify.rules.lifespan import LIFESPAN_HOOKS
 from awaitify.rules import detectors
 from awaitify.suppress import suppressions
@@ -55,6 +56,7 @@ class Site:
     end_line: int = 0
     target: str = ""  # the qualified name called, when it resolves through an import
     end_col: int = 0  # 1-based column just past the call's end (on end_line)
+    refused: str = ""  # why the fix leaves this site, when the scan knows (then never fixable)
 
 
 def may_hold_anywhere_finding(text: str) -> bool:
@@ -350,6 +352,21 @@ class _Scanner(_Summarizer):
                 target = f"requests.{func.attr}" if id(node) in self._planned else ""
                 self._add(node, METHODS[kind][1], f"{name}.{func.attr}()", where, fixable, target)
 
+    def add_shared_clients(self, tree: ast.Module) -> None:
+        """AW512 for a sync client async code uses but did not make (awaitify.audit.shared_clients),
+        once the walk is over: where it is made, with the reason its fix leaves it."""
+        def factory_of(func: ast.expr) -> str | None:
+            ref = self.resolve(func)
+            return ref.target if ref.kind == "import" else None
+
+        for client in shared_clients(tree, factory_of):
+            before = len(self.sites)
+            self._add(client.call, "AW512", f"{client.factory}()", "any", False, client.factory)
+            site = replace(self.sites.pop(), owner="", refused=client.reason)
+            # made in a sync method: the walk kept it for a chain from async code; the fix leaves it either way
+            self.sites = [s for s in self.sites[:before] if (s.code, s.line, s.col) != ("AW512", site.line, site.col)]
+            self.sites.append(site)
+
     def _framework_hooks(self, node: ast.Call) -> None:
         if not self.framework:
             return
@@ -409,6 +426,8 @@ def scan(path: str, text: str, custom: dict[str, str]) -> FileScan:
     tree = ast.parse(text, filename=path)
     scanner = _Scanner(path, text, custom)
     scanner.visit(tree)
+    if "redis" in text:
+        scanner.add_shared_clients(tree)
     return FileScan(scanner.summary, scanner.sites, suppressions(text))
 
 

@@ -41,8 +41,10 @@ aiomysql or asyncmy.
 ## When it is not reported
 - Async clients: `redis.asyncio.Redis(...)`, `redis.asyncio.from_url(...)` (also as
   `import redis.asyncio as redis`), asyncpg, aiosqlite.
-- A client created at module level or in sync code that no async code reaches, even when async code
-  later uses it; other spellings such as the classmethod `redis.Redis.from_url(...)`.
+- A client created in sync code that no async code reaches and that async code does not use. A sync
+  redis client async code uses without having made it (a module global, a class attribute, or one a
+  sync method stores on `self` for the class's async methods) is reported where it is made, not
+  fixable, with the reason: every command on it blocks the loop.
 - Sync FastAPI endpoints and the code only they reach; code in a lambda, or in a function handed to
   `asyncio.to_thread`, `loop.run_in_executor` or `anyio.to_thread.run_sync`; class bodies.
 
@@ -200,5 +202,5 @@ class Counter:
 
     async def hit(self, key):
         return self.client.incr(key)
-""", gap="check does not report a client kept on `self` for async methods; fix refuses it, with a diagnostic"),
+"""),
 )
