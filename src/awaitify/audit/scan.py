@@ -14,6 +14,7 @@ import ast
 from dataclasses import dataclass, field, replace
 
 from awaitify import requests_plan
+from awaitify.audit.block_bindings import may_leave_unbound
 from awaitify.audit.shared_clients import shared_clients
 from awaitify.rules.lifespan import LIFESPAN_HOOKS
 from awaitify.rules import detectors
@@ -229,8 +230,15 @@ class _Scanner(_Summarizer):
             before = params | {n.id for n in names if isinstance(n.ctx, ast.Store) and n.lineno < stmt.lineno}
             if assigned & before or any(n.id == var and n.lineno > end for n in names):
                 continue
+            if may_leave_unbound(func, stmt, assigned - {var}):
+                continue  # its helper could not hand back a name the block may not bind: the fix refuses it
             self._movable_calls.add(id(stmt.items[0].context_expr))
             self._movable_ranges.append((stmt.lineno, end))
+
+    def _moves(self, node: ast.Call) -> bool:
+        """Does the fix move this call to a thread as part of something bigger: a chain it heads,
+        or the `with open(...)` block it stands in?"""
+        return id(node) in self._movable_calls or self._in_movable_block(node.lineno)
 
     def _in_movable_block(self, line: int) -> bool:
         return any(start <= line <= end for start, end in self._movable_ranges)
@@ -306,7 +314,7 @@ class _Scanner(_Summarizer):
         func = node.func
         if isinstance(func, ast.Name) and func.id in BUILTINS and func.id not in self.bindable:
             code, pattern = BUILTINS[func.id]
-            manual = code in UNFIXABLE_SPELLINGS.get(func.id, ()) and id(node) not in self._movable_calls
+            manual = code in UNFIXABLE_SPELLINGS.get(func.id, ()) and not self._moves(node)
             fixable = not (manual or in_lambda_or_genexp)
             self._add(node, code, pattern, where, fixable=fixable)
             return
@@ -321,7 +329,7 @@ class _Scanner(_Summarizer):
                 detector = BY_CODE[code]
                 if detector.async_code_only and where != ASYNC:
                     return
-                unfixable = code in UNFIXABLE_SPELLINGS.get(ref.target, ()) and id(node) not in self._movable_calls
+                unfixable = code in UNFIXABLE_SPELLINGS.get(ref.target, ()) and not self._moves(node)
                 fixable = not (in_lambda_or_genexp or unfixable) and not (
                     detector.one_argument and not _one_argument(node)) and not (detector.fixed_in_async_only and where != ASYNC)
                 # requests' calls and sessions: fixed as the requests-httpx plan of their function converts them

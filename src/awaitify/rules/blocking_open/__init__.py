@@ -149,5 +149,5 @@ async def last_line(path):
         for line in f:
             last = line
     return last
-""", gap="check calls this block fixable, but fix refuses it: it may leave `last` unbound"),
+"""),
 )

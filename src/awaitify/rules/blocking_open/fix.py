@@ -241,6 +241,7 @@ class OffloadFileIO(OffloadCodemod):
         self._withs: list[list[cst.With]] = []  # per function: its `with` statements
         self._qualnames: list[tuple[str, bool]] = []  # (qualname, is a function) of the enclosing defs
         self._thread_facts: dict[str, dict] | None = None  # awaitify.thread_bound's, for this file
+        self._moving: list[tuple[cst.With, list[str]]] = []  # the block moving to a thread, and what it returns
 
     def _qualname(self, name: str) -> str:
         if not self._qualnames:
@@ -320,11 +321,29 @@ class OffloadFileIO(OffloadCodemod):
         return isinstance(expr, cst.Name) and (expr.value in self._paths[-1] or expr.value in self._paths[0])
 
     # --- with open(...) as f: ... -------------------------------------------------------------------
-    def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement | cst.FlattenSentinel:
+    def visit_With(self, node: cst.With) -> bool:
+        # Decided on the way in: a block that moves to a thread takes the blocking calls and `with
+        # open(...)` blocks inside it along, so they are not offloaded one by one (an `await` of
+        # theirs would land in the sync helper).
+        if not self._moving:
+            returned = self._move_plan(node)
+            if returned is not None:
+                self._moving.append((node, returned))
+        return True
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if self._moving:
+            return updated  # it moves to the thread with its block
+        return super().leave_Call(original, updated)
+
+    def _move_plan(self, original: cst.With) -> list[str] | None:
+        """For a `with open(...)` block in async code that can move whole into a helper run in a
+        thread: the names the helper hands back. None when it stays (and why, when that is worth
+        saying)."""
         if (self.scope_kind != ASYNC or original.asynchronous is not None or len(original.items) != 1
                 or not isinstance(original.items[0].item, cst.Call) or not isinstance(original.body, cst.IndentedBlock)
                 or self.qualified_name(original.items[0].item.func) not in OPENERS or self._suppressed(original.items[0].item)):
-            return updated
+            return None
         block = _Block()
         original.visit(block)
         target = original.items[0].asname
@@ -332,13 +351,13 @@ class OffloadFileIO(OffloadCodemod):
         # the file's own name is bound first thing in the helper: binding it before the block too is fine
         others = [n for n in block.assigned if n != file_var]
         if block.problem or self._file_used_after(original) or self._rebinds_outer(original, others):
-            return updated
+            return None
         bound = self._thread_bound_use(original)
         if bound:
             self.diagnose(original, f"the `with open(...)` block uses {bound}, bound to the loop's thread: run in a thread it "
                           "would fail or lose state (sqlite3 refuses other threads; a context variable set there is lost); "
                           "left alone: move only the file I/O to a thread by hand")
-            return updated
+            return None
         returned = self._read_after(original, others)
         always = _always_bound(original.body)
         unbound = [n for n in returned if always is not _ALL and n not in always]
@@ -346,7 +365,13 @@ class OffloadFileIO(OffloadCodemod):
             self.diagnose(original, f"the `with open(...)` block may leave {', '.join(f'`{n}`' for n in unbound)} unbound "
                           "(assigned in a loop or a branch), which a helper run in a thread could not return; "
                           "left alone: bind it before the block, or move the block to a thread by hand")
+            return None
+        return returned
+
+    def leave_With(self, original: cst.With, updated: cst.With) -> cst.BaseStatement | cst.FlattenSentinel:
+        if not self._moving or self._moving[-1][0] is not original:
             return updated
+        returned = self._moving.pop()[1]
         helper = self._helper_name()
         body: list[cst.BaseStatement] = [updated.with_changes(leading_lines=[])]
         if returned:

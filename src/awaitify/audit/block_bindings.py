@@ -1,0 +1,90 @@
+"""Which names a `with open(...)` block hands back, and whether it surely binds them: the question
+AW507's fix asks before moving the block into a helper run in a thread (a helper cannot return a
+name its block may leave unbound: `for line in f: last = line`, read after the block). `check`
+asks it with `ast` so that it calls fixable only the blocks the fix moves."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter
+
+# names through which a function can read any of its locals (every name then comes back)
+READ_ALL_LOCALS = frozenset({"locals", "vars", "eval", "exec"})
+# a branch that always raises binds every name as far as the code after it is concerned
+ALL: frozenset[str] = frozenset({"\0all"})
+
+
+def may_leave_unbound(func: ast.AsyncFunctionDef, block: ast.With, assigned: set[str]) -> list[str]:
+    """The names the block assigns (`assigned`, its file's name aside) that the function spells
+    outside it too, and that some normal completion of the block leaves unbound."""
+    in_function, in_block = spelled(func), spelled(block)
+    if any(in_function[name] for name in READ_ALL_LOCALS):
+        returned = sorted(assigned)
+    else:
+        returned = sorted(name for name in assigned if in_function[name] > in_block[name])
+    always = _all_bind(block.body)
+    return [] if always is ALL else [name for name in returned if name not in always]
+
+
+def spelled(node: ast.AST) -> Counter[str]:
+    """How often each identifier is written in the node: names, attributes, keywords, parameters,
+    def and class names, imports (as the fix counts libcst's Name nodes)."""
+    counts: Counter[str] = Counter()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Name):
+            counts[n.id] += 1
+        elif isinstance(n, ast.Attribute):
+            counts[n.attr] += 1
+        elif isinstance(n, (ast.arg, ast.keyword)) and n.arg:
+            counts[n.arg] += 1
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.ExceptHandler)) and n.name:
+            counts[n.name] += 1
+        elif isinstance(n, ast.alias):
+            counts.update(n.name.split("."))
+            if n.asname:
+                counts[n.asname] += 1
+        elif isinstance(n, (ast.Global, ast.Nonlocal)):
+            counts.update(n.names)
+    return counts
+
+
+def _all_bind(statements: list[ast.stmt]) -> set[str] | frozenset[str]:
+    """What every normal completion of these statements binds, one after another: assignments at
+    their level, in nested `with` blocks, in both branches of an `if`; a loop may not run and an
+    exception may skip the rest, so what they bind is never counted. ALL once one always raises."""
+    found: set[str] = set()
+    for stmt in statements:
+        bound = _binds(stmt)
+        if bound is ALL:
+            return ALL
+        found |= bound
+    return found
+
+
+def _binds(stmt: ast.stmt) -> set[str] | frozenset[str]:
+    if isinstance(stmt, ast.Raise):
+        return ALL
+    if isinstance(stmt, ast.Assign):
+        return set().union(*(_target_names(t) for t in stmt.targets))
+    if isinstance(stmt, ast.AnnAssign):
+        return _target_names(stmt.target) if stmt.value is not None else set()
+    if isinstance(stmt, ast.With):
+        items = set().union(*(_target_names(i.optional_vars) for i in stmt.items if i.optional_vars is not None))
+        inner = _all_bind(stmt.body)
+        return ALL if inner is ALL else items | inner
+    if isinstance(stmt, ast.If):
+        first, other = _all_bind(stmt.body), _all_bind(stmt.orelse)
+        if first is ALL:
+            return other
+        return first if other is ALL else first & other
+    return set()
+
+
+def _target_names(target: ast.expr) -> set[str]:
+    if isinstance(target, ast.Name):
+        return {target.id}
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return set().union(*(_target_names(element) for element in target.elts))
+    if isinstance(target, ast.Starred):
+        return _target_names(target.value)
+    return set()  # an attribute or a subscript binds no local

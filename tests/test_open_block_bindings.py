@@ -1,0 +1,76 @@
+"""AW507 moves a `with open(...)` block into a helper run in a thread, and refuses a block that may
+leave unbound a name read after it. `check` reads the same question with `ast`
+(awaitify.audit.block_bindings): in every case its fixable flag for the block's `open()` equals
+whether `fix` moved the block."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from awaitify import api
+
+BLOCKS = {
+    "loop, read after": ("for line in f:\n            last = line\n", "return last", False),
+    "loop, not read after": ("for line in f:\n            last = line\n", "return 1", True),
+    "plain, read after": ("last = f.read()\n", "return last", True),
+    "if without else": ("if path:\n            last = f.read()\n", "return last", False),
+    "if and else": ("if path:\n            last = f.read()\n        else:\n            last = ''\n", "return last", True),
+    "else raises": ("if path:\n            last = f.read()\n        else:\n            raise ValueError(path)\n",
+                    "return last", True),
+    "try": ("try:\n            last = f.read()\n        except OSError:\n            pass\n", "return last", False),
+    "nested with": ("with open(path + '.2') as g:\n            last = g.read()\n", "return last", True),
+    "annotated": ("last: str = f.read()\n", "return last", True),
+    "tuple target": ("first, last = f.read(), 1\n", "return first, last", True),
+    "locals()": ("for line in f:\n            last = line\n", "return locals()", False),
+    "attribute of the same name": ("for line in f:\n            last = line\n", "return path.last", False),
+}
+
+
+@pytest.mark.parametrize("case", BLOCKS, ids=list(BLOCKS))
+def test_check_calls_fixable_exactly_the_blocks_fix_moves(case: str, tmp_path: Path) -> None:
+    body, after, moved = BLOCKS[case]
+    text = f"async def read(path):\n    with open(path) as f:\n        {body}    {after}\n"
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
+    (tmp_path / "m.py").write_text(text, encoding="utf-8")
+    config = str(tmp_path / "pyproject.toml")
+    report = api.check([tmp_path], config=config, cache=False, jobs=1)
+    result = api.fix([tmp_path], config=config, cache=False, jobs=1)
+    [opened] = [f for f in report.findings if f.code == "AW507" and f.line == 2]
+    changed = any(c.code == "AW507" for f in result.files for c in f.changes)
+    assert changed == moved, "the case no longer tests what it says"
+    assert opened.fixable == changed
+
+
+INNER_WORK = {
+    "a nested with open": ("with open(path + '.2') as g:\n            second = g.read()\n", "second"),
+    "a Path read": ("second = Path(path + '.2').read_text()\n", "second"),
+    "an open() call": ("second = open(path + '.2').read()\n", "second"),
+}
+
+
+@pytest.mark.parametrize("case", INNER_WORK, ids=list(INNER_WORK))
+def test_blocking_work_inside_a_moving_block_moves_with_it(case: str, tmp_path: Path, monkeypatch) -> None:
+    """The block moves to the thread whole; what blocks inside it goes along (offloaded on its
+    own, its `await` would land in the sync helper: a file the fix could not write)."""
+    monkeypatch.chdir(tmp_path)  # the tree `--write` may write in
+    inner, name = INNER_WORK[case]
+    text = ("from pathlib import Path\n\n\nasync def read(path):\n    with open(path) as f:\n"
+            f"        first = f.read()\n        {inner}    return first, {name}\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
+    (tmp_path / "m.py").write_text(text, encoding="utf-8")
+    config = str(tmp_path / "pyproject.toml")
+    report = api.check([tmp_path], config=config, cache=False, jobs=1)
+    result = api.fix([tmp_path], config=config, cache=False, jobs=1, write=True)
+    assert not result.skipped and not result.diagnostics
+    new = (tmp_path / "m.py").read_text(encoding="utf-8")
+    assert "await asyncio.to_thread(_file_io)" in new and new.count("to_thread") == 1
+    assert all(f.fixable for f in report.findings)
+    (tmp_path / "data").write_text("one", encoding="utf-8")
+    (tmp_path / "data.2").write_text("two", encoding="utf-8")
+    for source in (text, new):  # the original and the rewrite give the same answer
+        namespace: dict = {}
+        exec(compile(source, "m.py", "exec"), namespace)
+        assert asyncio.run(namespace["read"](str(tmp_path / "data"))) == ("one", "two")
