@@ -360,6 +360,14 @@ def explain_rule(code: str = typer.Argument(..., help="A rule code (AW101), name
     typer.echo("\n".join(doc_text(rule) for rule in rules))
 
 
+@app.command("server", cls=PlaceholderCommand)
+def language_server() -> None:
+    """Run the language server on stdin/stdout (for editors: docs/editors.md; needs awaitify[server])."""
+    from awaitify.server import serve
+
+    serve()
+
+
 _signalled: list[int] = []
 
 

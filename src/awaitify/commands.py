@@ -99,8 +99,14 @@ def _check_all(paths: list[Path], settings: Config, select: tuple[str, ...], ign
         return last.result
     from awaitify.audit.engine import run_check as run_audit
 
-    rules = select_rules(*selectors, checks=True)
-    if settings.subconfigs and not select:  # sub-projects' selections join (each file: its nearest configuration's)
+    return run_audit(paths, settings, check_rules(settings, select, ignore), CheckOptions(jobs=jobs, use_cache=use_cache), last)
+
+
+def check_rules(settings: Config, select: tuple[str, ...], ignore: tuple[str, ...]) -> tuple[Rule, ...]:
+    """The checks `check` runs: `select` replaces the settings' selection, `ignore` adds to theirs;
+    sub-projects' selections join (each file then gets its nearest configuration's)."""
+    rules = select_rules(select or settings.select, (*settings.ignore, *ignore), checks=True)
+    if settings.subconfigs and not select:
         more = {r for sub in settings.subconfigs for r in select_rules(sub.select, (*sub.ignore, *ignore), checks=True)}
         rules = tuple(r for r in select_rules((), (), checks=True) if r in set(rules) | more)
-    return run_audit(paths, settings, rules, CheckOptions(jobs=jobs, use_cache=use_cache), last)
+    return rules

@@ -110,7 +110,8 @@ def review(result: RunResult, console: Console, ask: Ask) -> Decisions:
     return decisions
 
 
-def _without(plan: FilePlan, codes: set[str]) -> FilePlan:
+def plan_without(plan: FilePlan, codes: set[str]) -> FilePlan:
+    """The file's plan without the global units named by their codes (GLOBAL_CODES)."""
     if "AW401" in codes:
         plan = replace(plan, make_async={}, await_calls={}, offload_calls={}, run_calls={})
     if "AW301" in codes:
@@ -128,7 +129,7 @@ def accepted_results(result: RunResult, decisions: Decisions, rules: tuple[Rule,
             out.append(r)
             continue
         source = read_source(Path(r.path), r.display)
-        plan = _without(result.plan.for_file(str(r.path)), decisions.declined_global)
+        plan = plan_without(result.plan.for_file(str(r.path)), decisions.declined_global)
         chosen = tuple(rule for rule in rules if rule.code not in decisions.declined_global)
         again = fix_file(source, chosen, config, plan, declined)
         if again.changed:

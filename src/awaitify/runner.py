@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from awaitify.config import Config
 from awaitify.discovery import Discovered, discover
@@ -52,6 +53,7 @@ class RunResult:
     timings: dict[str, float] = field(default_factory=dict)
     counters: dict[str, int] = field(default_factory=dict)
     scope: frozenset[str] | None = None
+    config: Config | None = None  # the settings the transforms used (the runtime detected), to transform again
 
     @property
     def outside_scope(self) -> list[FileResult]:
@@ -83,6 +85,12 @@ class RunOptions:
     # transforms (libcst: native code, no recursion guard) in a worker process even with one job,
     # so a crash costs one file; the command sets it, tests that count calls in-process do not
     isolate: bool = False
+    # path -> bytes read instead of the file on disk (an editor's unsaved buffers): such a run is
+    # never answered from, nor stored as, the last result of its file stats
+    overlay: Mapping[Path, bytes] | None = field(default=None, compare=False)
+    # a cache a long-running caller keeps in memory between runs (awaitify.server), instead of
+    # `.awaitify_cache/`: summaries, the plan and transforms of unchanged files are reused
+    warm: Cache | None = field(default=None, compare=False)
 
 
 # --- the pre-check ---------------------------------------------------------------------------------
@@ -213,7 +221,7 @@ class FixJob:
         parsed or transformed)."""
         options = self.options
         self.files = discover(self.paths, self.config)
-        if options.use_cache:
+        if options.use_cache and not options.overlay:
             settings = repr((_fingerprint(self.config, self._codes(), FilePlan()), [str(p) for p in self.paths],
                              sorted(options.scope or ()), options.scope is None, options.full_index))
             self.quick = stat_key("fix", [f.path for f in self.files], settings)
@@ -221,7 +229,7 @@ class FixJob:
             if last is not None:
                 last.counters = {"files": len(self.files), "summaries": 0, "transformed": 0, "cache_hits": len(self.files)}
                 return last
-        self.tree = pipeline.read_tree(self.files, self.config.max_file_size)
+        self.tree = pipeline.read_tree(self.files, self.config.max_file_size, options.overlay)
         self.config = with_detected_runtime(self.config, (s.text for s in self.tree.sources))  # trio programs get trio's API
         self.failed = [FileResult(path=f.path, display=f.display, old=b"", new=b"", error=why) for f, why in self.tree.unreadable]
         return None
@@ -236,7 +244,8 @@ class FixJob:
         """The summary store: summaries from the cache, the rest made on demand, in the pool when
         many are asked for at once (planning asks by batches: the files that spell a name)."""
         self.pool = Pool(self.options.jobs)
-        self.cache = Cache.load(self.config.root, "fix") if self.options.use_cache else Cache.disabled()
+        self.cache = self.options.warm if self.options.warm is not None else (
+            Cache.load(self.config.root, "fix") if self.options.use_cache else Cache.disabled())
         sources, cache, pool, progress = self._sources(), self.cache, self.pool, self.options.progress
         self.keys = {str(s.path): content_key(str(s.path), s.raw) for s in sources}
         primed: dict[str, ModuleSummary | None] = {}
@@ -309,7 +318,8 @@ class FixJob:
                     r.diagnostics = []
         results.sort(key=lambda r: r.display)
         counters = {"files": len(self.files), "summaries": len(store.known()), "transformed": len(self.work), "cache_hits": cache.hits}
-        result = RunResult(scanned=len(self.files), results=results, plan=self.project_plan, timings=self.timings, counters=counters, scope=scope)
+        result = RunResult(scanned=len(self.files), results=results, plan=self.project_plan, timings=self.timings, counters=counters, scope=scope,
+                           config=self.config)
         if self.options.use_cache:
             save_last(self.config.root, "fix", self.quick, result)
         return result

@@ -12,7 +12,7 @@ import os
 import tokenize
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Mapping
 
 from awaitify.errors import SourceError
 
@@ -81,12 +81,32 @@ def read_source(path: Path, display: str, max_size: int | None = MAX_FILE_SIZE) 
     return SourceFile(path=path, display=display, raw=raw, text=text, encoding=encoding)
 
 
-def read_all(files: list[Discovered], max_size: int | None = MAX_FILE_SIZE) -> tuple[list[SourceFile], list[tuple[Discovered, str]]]:
-    """Every file read and decoded, and the ones that could not be, with why."""
+# path -> bytes to take instead of the file's on disk: an editor's unsaved buffers (awaitify.server)
+Overlay = Mapping[Path, bytes]
+
+
+def given_source(path: Path, display: str, raw: bytes, max_size: int | None = MAX_FILE_SIZE) -> SourceFile:
+    """A file's source from bytes given in place of the disk's, under the same checks as `read_source`."""
+    problem = name_problem(display)
+    if problem:
+        raise SourceError(display.encode("unicode_escape", "backslashreplace").decode("ascii"), problem)
+    if max_size and len(raw) > max_size:
+        raise SourceError(display, f"too large to transform ({len(raw):,} bytes > max-file-size {max_size:,}); skipped")
+    text, encoding = decode_source(raw, display)
+    return SourceFile(path=path, display=display, raw=raw, text=text, encoding=encoding)
+
+
+def read_all(files: list[Discovered], max_size: int | None = MAX_FILE_SIZE,
+             overlay: Overlay | None = None) -> tuple[list[SourceFile], list[tuple[Discovered, str]]]:
+    """Every file read and decoded, and the ones that could not be, with why. A file `overlay` holds
+    is taken from it, not from the disk."""
     sources, failed = [], []
+    overlay = overlay or {}
     for file in files:
         try:
-            sources.append(read_source(file.path, file.display, max_size))
+            given = overlay.get(file.path)
+            sources.append(read_source(file.path, file.display, max_size) if given is None
+                           else given_source(file.path, file.display, given, max_size))
         except SourceError as exc:  # shown as the error names it: a name with a newline is escaped
             failed.append((replace(file, display=exc.path), exc.reason))
     return sources, failed

@@ -121,7 +121,7 @@ def check_source(source: SourceFile, config: Config, rules: tuple[Rule, ...]) ->
 def run_check(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: CheckOptions = CheckOptions(),
               last: LastCheck | None = None) -> CheckResult:
     """`last`: what `last_check` found, when the caller asked first (the CLI does)."""
-    last = last or last_check(paths, config, tuple(sorted(r.code for r in rules)), options.use_cache)
+    last = last or last_check(paths, config, tuple(sorted(r.code for r in rules)), options.use_cache and not options.overlay)
     result = last.result
     if result is None:
         with fewer_collections():
@@ -158,8 +158,9 @@ class CheckJob:
             self.tree = pipeline.Tree(self.given, [])
             self.keys = {str(s.path): "" for s in self.given}
             return None
-        self.tree = pipeline.read_tree(self.discovered, config.max_file_size)  # the same limit as fix
-        self.cache = Cache.load(config.root, "check") if options.use_cache else Cache.disabled()
+        self.tree = pipeline.read_tree(self.discovered, config.max_file_size, options.overlay)  # the same limit as fix
+        self.cache = options.warm if options.warm is not None else (
+            Cache.load(config.root, "check") if options.use_cache else Cache.disabled())
         settings = content_key("scan", repr(sorted(config.blocking_calls.items())).encode())
         self.keys = {str(s.path): f"{content_key(str(s.path), s.raw)}:scan-{settings}" for s in self.tree.sources}
         # the findings depend on every file (chains cross modules): reused only when nothing changed

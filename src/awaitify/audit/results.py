@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Mapping
 
 from awaitify.audit.reach import Link
-from awaitify.engine.cache import load_last, stat_key
+from awaitify.engine.cache import Cache, load_last, stat_key
 from awaitify.config import Config
 from awaitify.discovery import Discovered, discover
 from awaitify.rule import Rule
@@ -40,6 +41,12 @@ class CheckOptions:
     use_cache: bool = True
     full_index: bool = False  # read every file that may hold a finding and search every caller (tests)
     scope: frozenset[str] | None = None  # `--changed-since`: report only in these files
+    # path -> bytes read instead of the file on disk (an editor's unsaved buffers); a tree with an
+    # overlay is never answered from, nor stored as, the last result of its file stats
+    overlay: Mapping[Path, bytes] | None = field(default=None, compare=False)
+    # a cache a long-running caller keeps in memory between runs (awaitify.server), used instead of
+    # `.awaitify_cache/`: files whose content did not change are not scanned again
+    warm: Cache | None = field(default=None, compare=False)
 
 
 @dataclass

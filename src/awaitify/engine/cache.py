@@ -146,10 +146,22 @@ class Cache:
     plan: tuple[str, Any] | None = None  # (key of the whole tree and settings, the Plan)
     dirty: bool = False
     hits: int = 0
+    # kept in this process only, across runs (the language server's warm index): never written
+    in_memory: bool = False
 
     @classmethod
     def disabled(cls) -> "Cache":
         return cls(folder=None)
+
+    @classmethod
+    def memory(cls) -> "Cache":
+        """A cache a long-running caller keeps between runs: the same entries, by the same keys,
+        without the folder (nothing is read or written on disk)."""
+        return cls(folder=None, in_memory=True)
+
+    @property
+    def keeps(self) -> bool:
+        return self.folder is not None or self.in_memory
 
     @classmethod
     def load(cls, root: Path, kind: str) -> "Cache":
@@ -176,7 +188,7 @@ class Cache:
             self.put_summary(f"{keys[path]}:outline", outline)
 
     def put_summary(self, key: str, summary: ModuleSummary | None) -> None:
-        if self.folder is not None and self.summaries.get(key, ...) is not summary:
+        if self.keeps and self.summaries.get(key, ...) is not summary:
             self.summaries[key] = summary
             self.dirty = True
 
@@ -187,7 +199,7 @@ class Cache:
         return found
 
     def put_outcome(self, key: str, outcome: Any) -> None:
-        if self.folder is not None:
+        if self.keeps:
             self.outcomes[key] = outcome
             self.dirty = True
 
@@ -198,19 +210,24 @@ class Cache:
         return None
 
     def put_plan(self, key: str, plan: Any) -> None:
-        if self.folder is not None:
+        if self.keeps:
             self.plan = (key, plan)
             self.dirty = True
 
     def save(self, live_keys: set[str]) -> None:
-        """Write atomically, keeping only entries for files seen in this run (no unbounded growth)."""
-        if self.folder is None or not self.dirty:
+        """Write atomically, keeping only entries for files seen in this run (no unbounded growth);
+        a cache in memory is only trimmed so."""
+        if not self.keeps or not self.dirty:
             return
         data = {
             "summaries": {k: v for k, v in self.summaries.items() if k.split(":", 1)[0] in live_keys},
             "outcomes": {k: v for k, v in self.outcomes.items() if k.split(":", 1)[0] in live_keys},
             "plan": self.plan,
         }
+        if self.in_memory:
+            self.summaries, self.outcomes, self.dirty = data["summaries"], data["outcomes"], False
+            return
+        assert self.folder is not None
         _store(self.root or self.folder.parent, _file(self.kind), data, "cache-", (_file("fix"), _file("check")))
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from awaitify.discovery import Discovered
-from awaitify.source import SourceFile, read_all
+from awaitify.source import Overlay, SourceFile, read_all
 
 STAGES = ("discover", "pre-check", "index", "plan", "transform", "verify", "output")
 
@@ -37,9 +37,10 @@ class Tree:
     unreadable: list[tuple[Discovered, str]]
 
 
-def read_tree(files: list[Discovered], max_file_size: int) -> Tree:
-    """The discover stage's reading, the same for both commands (and the same size limit)."""
-    sources, unreadable = read_all(files, max_file_size)
+def read_tree(files: list[Discovered], max_file_size: int, overlay: Overlay | None = None) -> Tree:
+    """The discover stage's reading, the same for both commands (and the same size limit); the files
+    `overlay` holds (an editor's unsaved buffers) as it gives them."""
+    sources, unreadable = read_all(files, max_file_size, overlay)
     return Tree(sources, unreadable)
 
 
