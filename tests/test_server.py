@@ -267,6 +267,17 @@ def test_requests_it_cannot_serve_are_logged_not_fatal(tmp_path: Path, client_fo
     assert any("outside the workspace" in line for line in client.logs())
 
 
+def test_a_file_too_large_is_named_not_audited(tmp_path: Path, client_for) -> None:
+    """Past `max-file-size`, the file is not read (as `check` skips it): one error diagnostic says so."""
+    root = _tree(tmp_path, {"pyproject.toml": "[tool.awaitify]\nmax-file-size = 200\n",
+                            "big.py": "import time\n\n\nasync def f():\n    time.sleep(1)\n" + "# padding\n" * 40})
+    client = client_for(root)
+    client.open(root / "big.py")
+    [diagnostic] = client.diagnostics(root / "big.py")
+    assert diagnostic["severity"] == 1 and diagnostic["message"].startswith("not audited: too large to transform")
+    assert client.code_actions(root / "big.py", 4) == []
+
+
 def test_without_pygls_the_command_says_what_to_install(monkeypatch, capsys) -> None:
     from awaitify import cli
 
