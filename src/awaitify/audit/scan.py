@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from awaitify import requests_plan
 from awaitify.audit.block_bindings import may_leave_unbound
 from awaitify.audit.shared_clients import shared_clients
+from awaitify.rules.sleep.detect import IN_LAMBDA as SLEEP_IN_LAMBDA, handoff_name
 from awaitify.rules.lifespan import LIFESPAN_HOOKS
 from awaitify.rules import detectors
 from awaitify.suppress import suppressions
@@ -90,6 +91,8 @@ class _Scanner(_Summarizer):
         self._planned: set[int] = set()  # streamed requests calls and sessions (factory, calls) the codemod converts whole
         self._unplanned: set[int] = set()  # requests calls and sessions it refuses for how they are used
         self._movable_ranges: list[tuple[int, int]] = []
+        self._handed: set[int] = set()  # lambdas handed to a thread (`to_thread(lambda: ...)`)
+        self._lambdas: list[bool] = []  # per enclosing lambda: was it handed to a thread?
 
     # --- what locals hold ---------------------------------------------------------------------
     def _maker(self, call: ast.expr) -> str | None:
@@ -287,8 +290,27 @@ class _Scanner(_Summarizer):
 
     def visit_Call(self, node: ast.Call) -> None:
         self._mark_urlopen_chain(node)
+        func = node.func
+        if handoff_name(func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""):
+            self._handed.update(id(arg) for arg in (*node.args, *(k.value for k in node.keywords)) if isinstance(arg, ast.Lambda))
         self._classify(node)
         super().visit_Call(node)
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        self._lambdas.append(id(node) in self._handed)
+        super().visit_Lambda(node)
+        self._lambdas.pop()
+
+    def _sleep_in_a_lambda(self, node: ast.Call) -> None:
+        """AW101 in a lambda inside async code that is not handed to a thread: it blocks the loop
+        when called, and its fix cannot put an `await` there (it says so): not fixable."""
+        if not (self.scopes and self.scopes[-1].kind == LAMBDA and not self._lambdas[-1]
+                and any(s.kind == ASYNC for s in self.scopes)):
+            return
+        ref = self.resolve(node.func)
+        if ref.kind == "import" and CALLS.get(ref.target, ("",))[0] == "AW101":
+            self._add(node, "AW101", CALLS[ref.target][1], ASYNC, False, ref.target)
+            self.sites[-1] = replace(self.sites[-1], refused=SLEEP_IN_LAMBDA)
 
     def _mark_urlopen_chain(self, node: ast.Call) -> None:
         """`urlopen(url).read()...`: the blocking-http codemod moves the whole chain to a thread."""
@@ -309,6 +331,7 @@ class _Scanner(_Summarizer):
         self._framework_hooks(node)
         where = self._where()
         if where is None:
+            self._sleep_in_a_lambda(node)
             return
         in_lambda_or_genexp = any(s.kind in (LAMBDA, GENEXP) for s in self.scopes[-1:])
         func = node.func

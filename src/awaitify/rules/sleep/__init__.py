@@ -39,8 +39,11 @@ this rule then rewrites the sleep.
 - Sync functions, nested sync `def`s and class bodies inside async functions: that code may run in a
   thread (`asyncio.to_thread(work)`), where `time.sleep` is right. Left alone.
 - A lambda or a generator expression inside an async function: an `await` cannot stand in a lambda,
-  and one inside a generator expression turns it into an async generator. Reported as
-  `path:line:col AW101 ...`, not rewritten.
+  and one inside a generator expression turns it into an async generator. Reported by `check` (not
+  fixable) and by `fix`, not rewritten. A lambda handed to a thread where it stands
+  (`loop.run_in_executor(None, lambda: time.sleep(1))`, `asyncio.to_thread(lambda: ...)`, an
+  executor's `submit`, `threading.Thread(target=...)`, `to_thread.run_sync`) sleeps
+  in that thread: neither reported nor changed.
 - Any other `sleep`: a local helper called `sleep`, `self.sleep()`, `gevent.sleep`, or a name bound
   both by an import and by a local definition. Only a call that resolves to `time.sleep` alone is
   touched.
