@@ -18,6 +18,7 @@ project's API and is listed in needs-review (`differing_modules`), never rewritt
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -33,20 +34,29 @@ _TRIO_TESTS = re.compile(r"\btrio_mode\s*=\s*(?:true|1)\b|\bpytest-trio\b|\bpyte
 def _imports(text: str, module: str) -> bool:
     """The code (not a string or a comment that looks like it) imports `module`, or for trio runs
     `anyio.run(..., backend="trio")`. Parsed only when the text matched the quick pattern."""
+    return module in _imported(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _imported(text: str) -> frozenset[str]:
+    """The top-level modules the code imports, with "trio" when it runs `anyio.run(...,
+    backend="trio")`; the text parsed once, however many runtimes are asked about (and, in a
+    long-running process such as the language server, however many runs ask)."""
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError):
-        return False
+        return frozenset()
+    found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(alias.name.partition(".")[0] == module for alias in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").partition(".")[0] == module:
-            return True
-        if (module == "trio" and isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
+        if isinstance(node, ast.Import):
+            found.update(alias.name.partition(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and not node.level:
+            found.add((node.module or "").partition(".")[0])
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
                 and isinstance(node.func.value, ast.Name) and node.func.value.id == "anyio"
                 and any(k.arg == "backend" and isinstance(k.value, ast.Constant) and k.value.value == "trio" for k in node.keywords)):
-            return True
-    return False
+            found.add("trio")
+    return frozenset(found)
 
 
 def uses_trio(texts: Iterable[str], root: Path | None = None) -> bool:
