@@ -74,3 +74,29 @@ def test_blocking_work_inside_a_moving_block_moves_with_it(case: str, tmp_path: 
         namespace: dict = {}
         exec(compile(source, "m.py", "exec"), namespace)
         assert asyncio.run(namespace["read"](str(tmp_path / "data"))) == ("one", "two")
+
+
+REFUSED = {
+    "an await": ("async def read(path, fetch):\n    with open(path, 'w') as f:\n        f.write(await fetch())\n",
+                 "cannot move into a helper run in a thread (`await` in the block)"),
+    "a sleep the sleep rule awaits": ("import time\n\n\nasync def read(path):\n    with open(path) as f:\n"
+                                      "        time.sleep(1)\n        return f.read()\n", "(`await` in the block)"),
+    "the file used after": ("async def read(path):\n    with open(path) as f:\n        first = f.read()\n"
+                            "    f.close()\n    return first\n", "file object is used after the block"),
+    "a name bound before": ("async def read(path):\n    data = ''\n    with open(path) as f:\n        data = f.read()\n"
+                            "    return data\n", "assigns a name bound before it"),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=list(REFUSED))
+def test_a_block_left_on_the_loop_is_said(case: str, tmp_path: Path) -> None:
+    """check reports the block's `open()`, so fix says why it leaves it: never silently."""
+    text, why = REFUSED[case]
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
+    (tmp_path / "m.py").write_text(text, encoding="utf-8")
+    config = str(tmp_path / "pyproject.toml")
+    result = api.fix([tmp_path], config=config, cache=False, jobs=1)
+    line = next(n for n, source in enumerate(text.splitlines(), 1) if "with open" in source)
+    assert [(d.line, d.code) for d in result.diagnostics if d.code == "AW507"] == [(line, "AW507")]
+    assert why in next(d.message for d in result.diagnostics if d.code == "AW507")
+    assert not any(c.code == "AW507" for f in result.files for c in f.changes)

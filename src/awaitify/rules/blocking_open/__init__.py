@@ -70,14 +70,15 @@ async def load(path):
     return raw
 ```
   Mode, encoding, newline and every other argument stay where they were, so the bytes written are the
-  same. Left alone and marked manual: a block that awaits (or holds an `async with`/`async for`, such as a
+  same. What blocks inside a block that moves goes with it: a nested `with open(...)`, a `Path` read, an
+  `open()` call. Left alone, marked manual, and said in a diagnostic: a block that awaits (or holds an `async with`/`async for`, such as a
   requests download AW201 turned into an httpx stream), returns, yields, breaks, continues, deletes,
   imports, defines a function or class, declares `global`/`nonlocal`, updates an outer variable in place
   (`total += ...`), assigns a name bound before the block, whose file object is used after it, or that
   may leave a name read after it unbound (assigned only in a loop, as in `for line in fh: last = line`,
   or in one branch of an `if`: the helper could not return it when the file is empty; a diagnostic
-  says which name); a bare
-  `open()` that is not such a `with`; `io.open_code()`, `Path.open()`; a read or write in a generator
+  says which name). Left alone and marked manual: a bare `open()` that is not such a `with` (nor
+  inside one that moves); `io.open_code()`, `Path.open()`; a read or write in a generator
   expression; and a call inside a sync helper (reported with its chain).
 
 ## Fix safety

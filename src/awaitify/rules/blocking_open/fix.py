@@ -350,7 +350,18 @@ class OffloadFileIO(OffloadCodemod):
         file_var = target.name.value if target is not None and isinstance(target.name, cst.Name) else None
         # the file's own name is bound first thing in the helper: binding it before the block too is fine
         others = [n for n in block.assigned if n != file_var]
-        if block.problem or self._file_used_after(original) or self._rebinds_outer(original, others):
+        if block.problem:
+            # said: check reports this block's file I/O, and nothing else will move it off the loop
+            self.diagnose(original, f"the `with open(...)` block cannot move into a helper run in a thread ({block.problem}); "
+                          "left alone: move only the file I/O to a thread by hand")
+            return None
+        if self._file_used_after(original):
+            self.diagnose(original, "the `with open(...)` block's file object is used after the block; left alone: move "
+                          "only the file I/O to a thread by hand")
+            return None
+        if self._rebinds_outer(original, others):
+            self.diagnose(original, "the `with open(...)` block assigns a name bound before it, which a helper run in a "
+                          "thread would make its own; left alone: move only the file I/O to a thread by hand")
             return None
         bound = self._thread_bound_use(original)
         if bound:
