@@ -15,7 +15,7 @@ from awaitify.engine import lazy_bodies
 from awaitify.runner import RunOptions
 from awaitify.summary import ModuleSummary, summarize
 
-from test_speed_equivalence import EXAMPLES, _outcome, _python_files, synthetic  # noqa: F401 (a fixture)
+from test_speed_equivalence import TREES, _outcome, _python_files, synthetic  # noqa: F401 (a fixture)
 
 
 def _records(summary: ModuleSummary) -> tuple:
@@ -124,7 +124,7 @@ def _without_lazy_bodies(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(lazy_bodies, "regions", lambda text: [])
 
 
-@pytest.mark.parametrize("tree", [*EXAMPLES, None], ids=[*(p.name for p in EXAMPLES), "synthetic"])
+@pytest.mark.parametrize("tree", TREES)
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_runs_plan_and_patch_the_same_without_them(tree: Path | None, jobs: int, synthetic: Path, tmp_path: Path,  # noqa: F811
                                                   monkeypatch: pytest.MonkeyPatch) -> None:

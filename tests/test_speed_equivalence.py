@@ -127,6 +127,8 @@ def test_calls_nothing_reaches_are_not_resolved(tmp_path: Path) -> None:
 
 # --- reading less changes nothing ------------------------------------------------------------------
 EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.is_dir())
+# the examples, then the synthetic tree (None): a real-size tree, so a slow run (CI runs it)
+TREES = [*(pytest.param(p, id=p.name) for p in EXAMPLES), pytest.param(None, id="synthetic", marks=pytest.mark.slow)]
 
 
 def _findings(tree: Path, full: bool) -> list:
@@ -137,7 +139,7 @@ def _findings(tree: Path, full: bool) -> list:
     return [(f.path, f.line, f.column, f.code, f.message, f.fixable, f.chain) for f in result.findings]
 
 
-@pytest.mark.parametrize("tree", [*EXAMPLES, None], ids=[*(p.name for p in EXAMPLES), "synthetic"])
+@pytest.mark.parametrize("tree", TREES)
 def test_check_top_down_finds_what_the_full_search_finds(tree: Path | None, synthetic: Path) -> None:
     tree = tree or synthetic
     top_down = _findings(tree, full=False)
@@ -426,7 +428,7 @@ def test_hidden_bodies_change_nothing_on_every_example_and_golden_input() -> Non
     assert _same_hidden_or_whole(files) >= 5
 
 
-@pytest.mark.parametrize("tree", [*EXAMPLES, None], ids=[*(p.name for p in EXAMPLES), "synthetic"])
+@pytest.mark.parametrize("tree", TREES)
 def test_hidden_bodies_change_no_planned_edit(tree: Path | None, synthetic: Path, tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     """With a plan (propagation across modules, offloads at call sites), hiding bodies still gives
