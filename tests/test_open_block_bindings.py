@@ -9,8 +9,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-
-from awaitify import api
+from both_commands import check_and_fix
 
 BLOCKS = {
     "loop, read after": ("for line in f:\n            last = line\n", "return last", False),
@@ -33,11 +32,7 @@ BLOCKS = {
 def test_check_calls_fixable_exactly_the_blocks_fix_moves(case: str, tmp_path: Path) -> None:
     body, after, moved = BLOCKS[case]
     text = f"async def read(path):\n    with open(path) as f:\n        {body}    {after}\n"
-    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
-    (tmp_path / "m.py").write_text(text, encoding="utf-8")
-    config = str(tmp_path / "pyproject.toml")
-    report = api.check([tmp_path], config=config, cache=False, jobs=1)
-    result = api.fix([tmp_path], config=config, cache=False, jobs=1)
+    report, result = check_and_fix(tmp_path, text)
     [opened] = [f for f in report.findings if f.code == "AW507" and f.line == 2]
     changed = any(c.code == "AW507" for f in result.files for c in f.changes)
     assert changed == moved, "the case no longer tests what it says"
@@ -59,11 +54,7 @@ def test_blocking_work_inside_a_moving_block_moves_with_it(case: str, tmp_path: 
     inner, name = INNER_WORK[case]
     text = ("from pathlib import Path\n\n\nasync def read(path):\n    with open(path) as f:\n"
             f"        first = f.read()\n        {inner}    return first, {name}\n")
-    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
-    (tmp_path / "m.py").write_text(text, encoding="utf-8")
-    config = str(tmp_path / "pyproject.toml")
-    report = api.check([tmp_path], config=config, cache=False, jobs=1)
-    result = api.fix([tmp_path], config=config, cache=False, jobs=1, write=True)
+    report, result = check_and_fix(tmp_path, text, write=True)
     assert not result.skipped and not result.diagnostics
     new = (tmp_path / "m.py").read_text(encoding="utf-8")
     assert "await asyncio.to_thread(_file_io)" in new and new.count("to_thread") == 1
@@ -92,10 +83,7 @@ REFUSED = {
 def test_a_block_left_on_the_loop_is_said(case: str, tmp_path: Path) -> None:
     """check reports the block's `open()`, so fix says why it leaves it: never silently."""
     text, why = REFUSED[case]
-    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
-    (tmp_path / "m.py").write_text(text, encoding="utf-8")
-    config = str(tmp_path / "pyproject.toml")
-    result = api.fix([tmp_path], config=config, cache=False, jobs=1)
+    _, result = check_and_fix(tmp_path, text)
     line = next(n for n, source in enumerate(text.splitlines(), 1) if "with open" in source)
     assert [(d.line, d.code) for d in result.diagnostics if d.code == "AW507"] == [(line, "AW507")]
     assert why in next(d.message for d in result.diagnostics if d.code == "AW507")

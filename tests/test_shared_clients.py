@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from awaitify import api
+from both_commands import check_and_fix
 
 CASES = {
     "module global": ("""\
@@ -80,11 +79,8 @@ async def hit(key):
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_check_reports_what_fix_refuses(case: str, tmp_path: Path) -> None:
     text, reason = CASES[case]
-    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
-    (tmp_path / "m.py").write_text(text, encoding="utf-8")
-    config = str(tmp_path / "pyproject.toml")
-    findings = [f for f in api.check([tmp_path], config=config, cache=False, jobs=1).findings if f.code == "AW512"]
-    result = api.fix([tmp_path], config=config, cache=False, jobs=1)
+    report, result = check_and_fix(tmp_path, text)
+    findings = [f for f in report.findings if f.code == "AW512"]
     refusals = [d for d in result.diagnostics if d.code == "AW512"]
     assert not result.files
     if reason is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from awaitify import api
+from both_commands import check_and_fix
 
 TEXT = """\
 import asyncio
@@ -34,11 +34,8 @@ def sync_code():
 
 
 def test_check_and_fix_name_the_same_lambdas(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
-    (tmp_path / "m.py").write_text(TEXT, encoding="utf-8")
-    config = str(tmp_path / "pyproject.toml")
-    findings = [f for f in api.check([tmp_path], config=config, cache=False, jobs=1).findings if f.code == "AW101"]
-    result = api.fix([tmp_path], config=config, cache=False, jobs=1)
+    report, result = check_and_fix(tmp_path, TEXT)
+    findings = [f for f in report.findings if f.code == "AW101"]
     refusals = [d for d in result.diagnostics if d.code == "AW101"]
     assert [(f.line, f.column) for f in findings] == [(d.line, d.column) for d in refusals] == [(15, 19), (17, 41)]
     assert not any(f.fixable for f in findings)

@@ -7,8 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from awaitify import api
+from both_commands import check_and_fix
 
 BINDINGS = {
     "assigned": "asyncio = 1\n",
@@ -32,11 +31,7 @@ BINDINGS = {
 
 @pytest.mark.parametrize("binding", BINDINGS.values(), ids=list(BINDINGS))
 def test_check_calls_fixable_exactly_what_fix_changes(binding: str, tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
-    (tmp_path / "m.py").write_text(f"import time\n{binding}\n\nasync def nap():\n    time.sleep(0.3)\n", encoding="utf-8")
-    config = str(tmp_path / "pyproject.toml")
-    report = api.check([tmp_path], config=config, cache=False, jobs=1)
-    result = api.fix([tmp_path], config=config, cache=False, jobs=1)
+    report, result = check_and_fix(tmp_path, f"import time\n{binding}\n\nasync def nap():\n    time.sleep(0.3)\n")
     [finding] = [f for f in report.findings if f.code == "AW101"]
     changed = any(c.code == "AW101" for f in result.files for c in f.changes)
     assert finding.fixable == changed

@@ -7,8 +7,8 @@ reason the fix gives (awaitify.rules.sync_db_client.fix, `_escape_reason`). Read
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from awaitify.rules.sync_db_client.detect import REDIS_FACTORIES
 

@@ -1,0 +1,18 @@
+"""One module in a project of its own, run through `check` and `fix` with every rule on: how the
+tests that hold the two commands to the same answer set up each case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from awaitify import api
+
+
+def check_and_fix(tmp_path: Path, text: str, *, write: bool = False) -> tuple[api.Report, api.FixResult]:
+    """`m.py` holding `text` under an empty `[tool.awaitify]`: check's report, then fix's result
+    (written when `write`: the caller must have made `tmp_path` the current folder)."""
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
+    (tmp_path / "m.py").write_text(text, encoding="utf-8")
+    config = str(tmp_path / "pyproject.toml")
+    report = api.check([tmp_path], config=config, cache=False, jobs=1)
+    return report, api.fix([tmp_path], config=config, cache=False, jobs=1, write=write)
