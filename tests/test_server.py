@@ -96,6 +96,7 @@ def test_diagnostics_and_actions_give_what_fix_writes(tmp_path: Path, client_for
                for r in diagnostic["relatedInformation"]]
     assert related == [(["backend", "deps.py"], 11), (["backend", "authorization.py"], 29)]
 
+    assert client.code_actions(helper, 0) == []  # no finding there: nothing (the fix-all is asked for by kind)
     actions = client.code_actions(helper, diagnostic["range"]["start"]["line"], [diagnostic])
     [propagation] = [a for a in actions if a["kind"] == "quickfix" and "async" in a["title"]]
     assert propagation["title"] == ("awaitify: make `_check_user_roles` async and update its callers "

@@ -116,9 +116,12 @@ def _title(finding: Finding, files: dict[Path, tuple[bytes, bytes]], run: RunRes
 def code_actions(ws: Workspace, path: Path, findings: list[Finding], wanted: types.Range,
                  diagnostics: list[types.Diagnostic], only: list[str] | None, encoding: str = UTF16) -> list[types.CodeAction]:
     """The actions for `wanted` in the file: a quickfix per fixable finding it touches, and the file's
-    fix-all. `only`: the kinds the client asked for (None: all)."""
+    fix-all (where a finding is, or when `only` asks for it: fix on save). `only`: the kinds the
+    client asked for (None: all)."""
     fixable = [f for f in findings if f.fixable]
-    if not fixable:
+    touching = [f for f in fixable if _touches(f, wanted)]
+    # clients ask at every cursor move: `fix` runs only on a fixable finding, or for an explicit fix-all
+    if not fixable or not ((touching and _wants(only, types.CodeActionKind.QuickFix)) or _asks_fix_all(only)):
         return []
     run, _, rules = ws.fix(path)
     if not run.changed:
@@ -126,9 +129,7 @@ def code_actions(ws: Workspace, path: Path, findings: list[Finding], wanted: typ
     actions: list[types.CodeAction] = []
     if _wants(only, types.CodeActionKind.QuickFix):
         seen: set[Any] = set()
-        for finding in fixable:
-            if not _touches(finding, wanted):
-                continue
+        for finding in touching:
             files = unit(run, path, finding, [f for f in fixable if f is not finding], rules)
             if not files:
                 continue
@@ -144,9 +145,13 @@ def code_actions(ws: Workspace, path: Path, findings: list[Finding], wanted: typ
     title = "awaitify: fix all in this file" + (f" (and the {others} other file{'s' if others != 1 else ''} its fixes need)"
                                                  if others else "")
     for kind in (types.CodeActionKind.QuickFix, FIX_ALL):
-        if _wants(only, kind):
+        if _wants(only, kind) and (touching or _asks_fix_all(only)):
             actions.append(types.CodeAction(title=title, kind=kind, edit=workspace_edit(ws, everything, encoding)))
     return actions
+
+
+def _asks_fix_all(only: list[str] | None) -> bool:
+    return only is not None and _wants(only, FIX_ALL)
 
 
 def _wants(only: list[str] | None, kind: str) -> bool:
