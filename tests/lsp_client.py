@@ -28,10 +28,12 @@ class Client:
         self.next_id = 0
         self.versions: dict[str, int] = {}
         self.last_diagnostics: dict[str, list[dict]] = {}
+        self.registered: list[dict] = []  # the server's requests to the client, answered
         self.count = self.mark = 0  # messages read; the number of the last diagnostics returned
         threading.Thread(target=self._read, daemon=True).start()
         self.initialized = self.request("initialize", {
-            "processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {},
+            "processId": os.getpid(), "rootUri": root.as_uri(),
+            "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}},
             "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
             "initializationOptions": options or {}})
         self.notify("initialized", {})
@@ -84,6 +86,7 @@ class Client:
                 raise AssertionError(f"no such message within {timeout} s; seen: {self.seen[-5:]}") from None
             if message.get("method") in ("workspace/configuration", "client/registerCapability", "window/workDoneProgress/create"):
                 self.send({"id": message["id"], "result": None})
+                self.registered.append(message)
                 continue
             if matches(message):
                 return message

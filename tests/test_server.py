@@ -266,6 +266,9 @@ def test_requests_it_cannot_serve_are_logged_not_fatal(tmp_path: Path, client_fo
     client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": client.uri(root / "pyproject.toml"), "type": 2}]})
     assert client.diagnostics(root / "app" / "helpers.py") == []
     assert any("outside the workspace" in line for line in client.logs())
+    [watch] = [m for m in client.registered if m["method"] == "client/registerCapability"]
+    assert [w["globPattern"] for w in watch["params"]["registrations"][0]["registerOptions"]["watchers"]] == [
+        "**/*.py", "**/pyproject.toml", "**/.gitignore"]
 
 
 def test_a_file_too_large_is_named_not_audited(tmp_path: Path, client_for) -> None:

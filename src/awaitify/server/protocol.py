@@ -110,6 +110,19 @@ def initialize(ls: AwaitifyServer, params: types.InitializeParams) -> None:
     ls.state = Workspace(root, options)
 
 
+@server.feature(types.INITIALIZED)
+def initialized(ls: AwaitifyServer, params: types.InitializedParams) -> None:
+    """Ask to hear of Python files and settings changed on disk (a checkout, a formatter), where the
+    client can watch them: the open files' diagnostics may depend on them."""
+    watched = ls.client_capabilities.workspace and ls.client_capabilities.workspace.did_change_watched_files
+    if not (watched and watched.dynamic_registration):
+        return
+    watchers = [types.FileSystemWatcher(glob_pattern=glob) for glob in ("**/*.py", "**/pyproject.toml", "**/.gitignore")]
+    ls.client_register_capability(types.RegistrationParams(registrations=[types.Registration(
+        id="awaitify-watched-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+        register_options=types.DidChangeWatchedFilesRegistrationOptions(watchers=watchers))]))
+
+
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
 def did_open(ls: AwaitifyServer, params: types.DidOpenTextDocumentParams) -> None:
     _track(ls, params.text_document.uri)
