@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
-TIMEOUT = float(os.environ.get("LSP_TIMEOUT", 60))
+TIMEOUT = float(os.environ.get("LSP_TIMEOUT", "60"))
 
 
 class Client:

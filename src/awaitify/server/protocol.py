@@ -13,8 +13,9 @@ import asyncio
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
@@ -84,7 +85,7 @@ class AwaitifyServer(LanguageServer):
         for path, doc in state.documents.items():
             findings, errors = files.get(path, ([], []))
             found = self.guarded(f"diagnostics for {doc.uri}",
-                                 lambda: diagnostics(findings, errors, doc.text, self.encoding()), [])
+                                 lambda f=findings, e=errors, t=doc.text: diagnostics(f, e, t, self.encoding()), [])
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=doc.uri, diagnostics=found,
                                                                                   version=doc.version))
             if found:

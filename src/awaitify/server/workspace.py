@@ -11,8 +11,8 @@ only the edited files are read again; nothing is ever written to disk.
 from __future__ import annotations
 
 import codecs
-import tokenize
 import io
+import tokenize
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
