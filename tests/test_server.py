@@ -305,3 +305,35 @@ def test_only_the_server_package_imports_pygls() -> None:
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             assert not [n for n in names if n.split(".")[0] in ("pygls", "lsprotocol")], path
+
+
+def test_a_findings_quickfix_changes_that_finding_only(tmp_path: Path, client_for) -> None:
+    """Two blocking calls in one file: each quickfix is its own change with what it needs (the
+    import), the other call left as it is; the two applied in turn give `fix --write`'s file."""
+    root = _tree(tmp_path / "work", {"two.py": '''
+        import time
+
+
+        async def first():
+            time.sleep(1)
+
+
+        async def second():
+            time.sleep(2)
+    '''})
+    expected = _fixed_copy(root, tmp_path / "expected")
+    path = root / "two.py"
+    client = client_for(root)
+    client.open(path)
+    first, second = client.diagnostics(path)
+    [fix, fix_all, _] = client.code_actions(path, first["range"]["start"]["line"], [first])
+    assert (fix["title"], fix_all["title"]) == ("awaitify: fix time.sleep() (AW101)", "awaitify: fix all in this file")
+    _apply(client, fix, root)
+    text = path.read_text(encoding="utf-8")
+    assert "await asyncio.sleep(1)" in text and "    time.sleep(2)" in text and "import asyncio" in text
+    [left] = client.diagnostics(path)
+    assert left["message"] == second["message"]
+    assert left["range"]["start"]["line"] == second["range"]["start"]["line"] + 1  # below `import asyncio`
+    [fix, *_] = client.code_actions(path, left["range"]["start"]["line"], [left])
+    _apply(client, fix, root)
+    _same_files(root, expected)
