@@ -74,6 +74,9 @@ REFUSED = {
                                       "        time.sleep(1)\n        return f.read()\n", "(`await` in the block)"),
     "the file used after": ("async def read(path):\n    with open(path) as f:\n        first = f.read()\n"
                             "    f.close()\n    return first\n", "file object is used after the block"),
+    "a subprocess run offloaded first": ("import subprocess\n\n\nasync def read(path):\n    with open(path) as f:\n"
+                                         "        subprocess.run(['true'])\n        return f.read()\n",
+                                         "(`await` in the block)"),
     "a name bound before": ("async def read(path):\n    data = ''\n    with open(path) as f:\n        data = f.read()\n"
                             "    return data\n", "assigns a name bound before it"),
 }
@@ -83,8 +86,9 @@ REFUSED = {
 def test_a_block_left_on_the_loop_is_said(case: str, tmp_path: Path) -> None:
     """check reports the block's `open()`, so fix says why it leaves it: never silently."""
     text, why = REFUSED[case]
-    _, result = check_and_fix(tmp_path, text)
+    report, result = check_and_fix(tmp_path, text)
     line = next(n for n, source in enumerate(text.splitlines(), 1) if "with open" in source)
+    assert [f.fixable for f in report.findings if f.code == "AW507" and f.line == line] == [False]
     assert [(d.line, d.code) for d in result.diagnostics if d.code == "AW507"] == [(line, "AW507")]
     assert why in next(d.message for d in result.diagnostics if d.code == "AW507")
     assert not any(c.code == "AW507" for f in result.files for c in f.changes)

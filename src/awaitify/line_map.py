@@ -41,8 +41,24 @@ def follow(before: tuple[int, ...], old: str, new: str) -> tuple[int, ...]:
         if tag == "equal":
             out.extend(before[head + i1:head + i2])
         elif tag == "replace":
-            out.extend(before[head + min(i1 + k, i2 - 1)] for k in range(j2 - j1))
+            out.extend(_replaced(before[head + i1:head + i2], old_mid[i1:i2], new_mid[j1:j2]))
         elif tag == "insert":
             out.extend([before[min(head + i1, len(old_lines) - 1)]] * (j2 - j1))
     out.extend(before[len(old_lines) - tail:])
     return tuple(out)
+
+
+def _replaced(origins: tuple[int, ...], old: list[str], new: list[str]) -> list[int]:
+    """The origins of `new`, lines rewritten from `old`: a line that only moved in or out (the body
+    of a block a codemod wrapped in `async with`, or moved into a helper) keeps its own; the others
+    follow the rule above, within the rewritten stretch."""
+    out: list[int] = []
+    matcher = SequenceMatcher(None, [line.strip() for line in old], [line.strip() for line in new], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            out.extend(origins[i1:i2])
+        elif tag == "replace":
+            out.extend(origins[min(i1 + k, i2 - 1)] for k in range(j2 - j1))
+        elif tag == "insert":
+            out.extend([origins[min(i1, len(origins) - 1)]] * (j2 - j1))
+    return out

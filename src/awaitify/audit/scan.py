@@ -18,7 +18,9 @@ from awaitify.audit.block_bindings import may_leave_unbound
 from awaitify.audit.shared_clients import shared_clients
 from awaitify.rules.sleep.detect import IN_LAMBDA as SLEEP_IN_LAMBDA, handoff_name
 from awaitify.rules.lifespan import LIFESPAN_HOOKS
-from awaitify.rules import detectors
+from awaitify.rules import all_rules, detectors
+from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN
+from awaitify.rules.blocking_open.detect import DETECTOR as BLOCKING_OPEN_DETECTOR
 from awaitify.suppress import suppressions
 from awaitify.summary import ASYNC, CLASS, GENEXP, LAMBDA, SYNC, ModuleSummary, _Scope, _statements, _Summarizer
 
@@ -40,6 +42,13 @@ RECEIVERS = {name: (d.code, pattern) for d in detectors() for name, pattern in d
 MAKERS = {name: kind for d in detectors() for name, kind in d.makers.items()}
 METHODS: dict[str, tuple[tuple[str, ...], str]] = {  # kind -> (blocking methods, code)
     kind: (methods, d.code) for d in detectors() for kind, methods in d.methods.items()}
+# the rules whose fix runs on a file before AW507's (in the order awaitify.transform runs them) and
+# writes an `await` where it fixes a call (propagation aside: the calls it awaits are decided across
+# the project)
+_RUN_ORDER = [r.code for r in sorted(all_rules(), key=lambda r: r.order)]
+_WRITES_AWAIT = frozenset(_RUN_ORDER[:_RUN_ORDER.index(BLOCKING_OPEN.code)]) - {"AW401"}
+_FILE_OBJECT = METHODS["file"][1]  # a file object's methods: fixed only by their block's move
+_OPENED_IN_BLOCKS = ("", *BLOCKING_OPEN_DETECTOR.manual)  # the builtin open() has no target
 # a file holding none of these words cannot hold a finding (a configured blocking call aside)
 TOKENS = tuple(sorted({token for d in detectors() for token in d.tokens}))
 LOOP = "loop"  # the kind of what a loop getter (asyncio.get_event_loop) makes: its run_until_complete() is fixed
@@ -93,6 +102,7 @@ class _Scanner(_Summarizer):
         self._movable_ranges: list[tuple[int, int]] = []
         self._handed: set[int] = set()  # lambdas handed to a thread (`to_thread(lambda: ...)`)
         self._lambdas: list[bool] = []  # per enclosing lambda: was it handed to a thread?
+        self._class_kinds: list[dict[str, str]] = []  # per enclosing class: what its methods keep on `self`
 
     # --- what locals hold ---------------------------------------------------------------------
     def _maker(self, call: ast.expr) -> str | None:
@@ -238,6 +248,19 @@ class _Scanner(_Summarizer):
             self._movable_calls.add(id(stmt.items[0].context_expr))
             self._movable_ranges.append((stmt.lineno, end))
 
+    def settle_open_blocks(self) -> None:
+        """A `with open(...)` block holding a call a rule run before AW507 turns into an `await`
+        (`time.sleep`, a requests call...) stays on the loop: its fix refuses a block that awaits
+        (and says so). What only its move would have fixed is not fixable."""
+        awaits = [site.line for site in self.sites if site.fixable and site.code in _WRITES_AWAIT]
+        stuck = [(start, end) for start, end in self._movable_ranges if any(start <= line <= end for line in awaits)]
+        if not stuck:
+            return
+        self._movable_ranges = [r for r in self._movable_ranges if r not in stuck]
+        self.sites = [replace(site, fixable=False) if site.fixable and any(start <= site.line <= end for start, end in stuck)
+                      and (site.code == _FILE_OBJECT or site.code == BLOCKING_OPEN.code and site.target in _OPENED_IN_BLOCKS)
+                      else site for site in self.sites]
+
     def _moves(self, node: ast.Call) -> bool:
         """Does the fix move this call to a thread as part of something bigger: a chain it heads,
         or the `with open(...)` block it stands in?"""
@@ -250,6 +273,32 @@ class _Scanner(_Summarizer):
         self.module_kinds = {}
         super().visit_Module(node)
 
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._class_kinds.append(self._kinds_on_self(node))
+        super().visit_ClassDef(node)
+        self._class_kinds.pop()
+
+    def _kinds_on_self(self, cls: ast.ClassDef) -> dict[str, str]:
+        """What the class's methods keep on `self` from a maker (`self.session = requests.Session()`):
+        attribute -> kind, for the attributes every such assignment gives one kind."""
+        kinds: dict[str, str | None] = {}
+        for method in (m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.args.args):
+            me = method.args.args[0].arg
+            for stmt in ast.walk(method):
+                if isinstance(stmt, ast.Assign):
+                    for target in stmt.targets:
+                        if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == me:
+                            kind = self._maker(stmt.value)
+                            kinds[target.attr] = kind if kinds.get(target.attr, kind) == kind else None
+        return {attr: kind for attr, kind in kinds.items() if kind is not None}
+
+    def _held_on_self(self, expr: ast.Attribute) -> str | None:
+        """The kind of `self.<attr>` in a method of a class that keeps one there (see `_kinds_on_self`)."""
+        method = self._method_scope()
+        if method is None or not self._class_kinds or not isinstance(expr.value, ast.Name) or expr.value.id != method.self_name:
+            return None
+        return self._class_kinds[-1].get(expr.attr)
+
     # Which functions are used as values (callbacks) only the planner asks; `check` never does, so a
     # scan does not collect them (a tenth of its time goes to resolving names otherwise).
     def visit_Name(self, node: ast.Name) -> None:
@@ -261,6 +310,8 @@ class _Scanner(_Summarizer):
     def _kind_of(self, expr: ast.expr) -> str | None:
         if isinstance(expr, ast.Call):
             return self._maker(expr)
+        if isinstance(expr, ast.Attribute):
+            return self._held_on_self(expr)
         if not isinstance(expr, ast.Name):
             return None
         for scope in reversed(self.scopes):
@@ -375,8 +426,10 @@ class _Scanner(_Summarizer):
                 return
             kind = self._kind_of(func.value)
             if kind in METHODS and func.attr in METHODS[kind][0]:
-                name = func.value.id if isinstance(func.value, ast.Name) else {"path": "Path(...)", "file": "open(...)"}.get(kind, "...")
-                fixable = not in_lambda_or_genexp and (
+                name = ast.unparse(func.value) if isinstance(func.value, (ast.Name, ast.Attribute)) else {
+                    "path": "Path(...)", "file": "open(...)"}.get(kind, "...")
+                # an object kept on `self` lives past the call: its fix would have to change the class (by hand)
+                fixable = not in_lambda_or_genexp and not isinstance(func.value, ast.Attribute) and (
                     (kind == "path" and func.attr != "open") or (kind == "file" and self._in_movable_block(node.lineno))
                     or id(node) in self._planned)
                 # a planned session call is fixed as the requests call it is (and followed as one into helpers)
@@ -457,6 +510,7 @@ def scan(path: str, text: str, custom: dict[str, str]) -> FileScan:
     tree = ast.parse(text, filename=path)
     scanner = _Scanner(path, text, custom)
     scanner.visit(tree)
+    scanner.settle_open_blocks()
     if "redis" in text:
         scanner.add_shared_clients(tree)
     return FileScan(scanner.summary, scanner.sites, suppressions(text))
