@@ -19,7 +19,8 @@ TIMEOUT = float(os.environ.get("LSP_TIMEOUT", "60"))
 
 
 class Client:
-    def __init__(self, root: Path, options: dict | None = None, env: dict | None = None) -> None:
+    def __init__(self, root: Path, options: dict | None = None, env: dict | None = None,
+                 folders: list[Path] | None = None) -> None:
         self.root = root
         self.proc = subprocess.Popen([sys.executable, "-m", "awaitify", "server"], cwd=root, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
@@ -34,7 +35,7 @@ class Client:
         self.initialized = self.request("initialize", {
             "processId": os.getpid(), "rootUri": root.as_uri(),
             "capabilities": {"workspace": {"didChangeWatchedFiles": {"dynamicRegistration": True}}},
-            "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+            "workspaceFolders": [{"uri": f.as_uri(), "name": f.name} for f in folders or [root]],
             "initializationOptions": options or {}})
         self.notify("initialized", {})
 

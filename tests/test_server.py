@@ -5,26 +5,23 @@ from __future__ import annotations
 
 import json
 import shutil
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
 from lsp_client import Client, apply_workspace_edit
 
 ROOT = Path(__file__).resolve().parents[1]
 STORY = ROOT / "examples" / "story221_backend"
 
 
-def _cli(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "awaitify", *args], cwd=cwd, capture_output=True, text=True, check=False)
-
-
-def _fixed_copy(src: Path, dest: Path, *flags: str) -> Path:
+def _fixed_copy(cli_here, src: Path, dest: Path, *flags: str) -> Path:
+    """A copy of `src` as `awaitify fix --write` leaves it (run in this process: no interpreter to start)."""
     shutil.copytree(src, dest)
-    done = _cli(dest, "fix", "--write", "--no-cache", *flags, ".")
-    assert done.returncode == 0, done.stderr
+    code, _, err = cli_here("fix", "--write", "--no-cache", *flags, ".", cwd=dest)
+    assert code == 0, err
     return dest
 
 
@@ -40,8 +37,8 @@ def _tree(root: Path, files: dict[str, str]) -> Path:
 def client_for():
     clients: list[Client] = []
 
-    def start(root: Path, options: dict | None = None) -> Client:
-        clients.append(Client(root, options))
+    def start(root: Path, options: dict | None = None, folders: list[Path] | None = None) -> Client:
+        clients.append(Client(root, options, folders=folders))
         return clients[-1]
     yield start
     for client in clients:
@@ -70,14 +67,13 @@ def _same_files(left: Path, right: Path, only: set[Path] | None = None) -> None:
             assert path.read_text(encoding="utf-8") == (right / rel).read_text(encoding="utf-8"), rel
 
 
-def test_diagnostics_and_actions_give_what_fix_writes(tmp_path: Path, client_for) -> None:
+def test_diagnostics_and_actions_give_what_fix_writes(tmp_path: Path, client_for, cli_here) -> None:
     """initialize -> didOpen -> publishDiagnostics (the chain through a helper in another file as
     related information, the same findings as `check`) -> codeAction -> the WorkspaceEdit applied:
-    the propagation unit changes the three files `fix` changes for it, as `fix --write` does; then
-    each file's fix-all, and the whole tree equals `fix --write`'s."""
+    the propagation unit changes the three files `fix` changes for it, as `fix --write` does."""
     work = shutil.copytree(STORY, tmp_path / "work")
-    expected = _fixed_copy(STORY, tmp_path / "expected")
-    report = json.loads(_cli(work, "check", "--no-cache", "--format", "json", ".").stdout)
+    expected = _fixed_copy(cli_here, STORY, tmp_path / "expected")
+    report = json.loads(cli_here("check", "--no-cache", "--format", "json", ".", cwd=work)[1])
     by_path: dict[str, list[dict]] = {}
     for finding in report["findings"]:
         by_path.setdefault(finding["path"], []).append(finding)
@@ -108,9 +104,17 @@ def test_diagnostics_and_actions_give_what_fix_writes(tmp_path: Path, client_for
     _same_files(work, expected, changed)
     assert not [d for d in client.diagnostics(helper) if d["code"] == "AW101"]  # the buffer's, after the edit
 
-    for name in sorted(by_path):
-        if name == "backend/authorization.py":
-            continue
+
+def test_each_files_fix_all_gives_what_fix_writes(tmp_path: Path, client_for, cli_here) -> None:
+    """Fix all in each file (the kind asked for, as fix-on-save asks), applied in turn: the tree
+    equals `fix --write`'s, and no diagnostic is left."""
+    work = shutil.copytree(STORY, tmp_path / "work")
+    expected = _fixed_copy(cli_here, STORY, tmp_path / "expected")
+    names = sorted({f["path"] for f in json.loads(cli_here("check", "--no-cache", "--format", "json", ".", cwd=work)[1])["findings"]})
+    client = client_for(work)
+    for name in names:
+        client.open(work / name)
+    for name in names:
         path = work / name
         [fix_all] = client.code_actions(path, 0, only=["source.fixAll"])
         assert fix_all["kind"] == "source.fixAll.awaitify"
@@ -158,7 +162,7 @@ def test_diagnostics_follow_the_buffer_not_the_disk(tmp_path: Path, client_for) 
     assert client.diagnostics(routes) == [] and client.diagnostics(helpers) == []
 
 
-def test_suppressed_and_broken_files(tmp_path: Path, client_for) -> None:
+def test_suppressed_and_broken_files(tmp_path: Path, client_for, cli_here) -> None:
     """A suppressed line gets no diagnostic; a file that does not parse gets AW000 (an error), as
     `check` reports it, and the server keeps serving it once it parses again."""
     root = _tree(tmp_path, {
@@ -177,7 +181,7 @@ def test_suppressed_and_broken_files(tmp_path: Path, client_for) -> None:
     client.open(root / "broken.py")
     assert client.diagnostics(root / "quiet.py") == []
     [broken] = client.diagnostics(root / "broken.py")
-    expected = _cli(root, "check", "--no-cache", "broken.py").stdout.splitlines()[0]
+    expected = cli_here("check", "--no-cache", "broken.py", cwd=root)[1].decode().splitlines()[0]
     assert (broken["code"], broken["severity"]) == ("AW000", 1)
     assert expected.startswith(f"broken.py:{broken['range']['start']['line'] + 1}:1 AW000 {broken['message']}")
     assert client.code_actions(root / "broken.py", 0) == []
@@ -209,12 +213,12 @@ UNSAFE = {
 }
 
 
-def test_an_unsafe_fix_only_when_the_settings_allow_it(tmp_path: Path, client_for) -> None:
+def test_an_unsafe_fix_only_when_the_settings_allow_it(tmp_path: Path, client_for, cli_here) -> None:
     """Offloading a helper that sets a ContextVar is unsafe: by default no action, and the diagnostic
     says why (as `check` does); with `unsafe-fixes` in initializationOptions the action is offered
     and gives what `fix --unsafe-fixes --write` writes."""
     root = _tree(tmp_path / "work", UNSAFE)
-    expected = _fixed_copy(root, tmp_path / "expected", "--unsafe-fixes")
+    expected = _fixed_copy(cli_here, root, tmp_path / "expected", "--unsafe-fixes")
     db = root / "app" / "db.py"
     for options, offered in (({}, False), ({"unsafe-fixes": True}, True)):
         client = client_for(root, options)
@@ -229,7 +233,7 @@ def test_an_unsafe_fix_only_when_the_settings_allow_it(tmp_path: Path, client_fo
     _same_files(root, expected)
 
 
-def test_positions_count_utf16_code_units(tmp_path: Path, client_for) -> None:
+def test_positions_count_utf16_code_units(tmp_path: Path, client_for, cli_here) -> None:
     """An emoji (two UTF-16 code units) before the call on its line: the range starts after it as
     the protocol counts; the fix's edit applied by UTF-16 positions gives `fix --write`'s file."""
     root = _tree(tmp_path / "work", {"emoji.py": '''
@@ -239,7 +243,7 @@ def test_positions_count_utf16_code_units(tmp_path: Path, client_for) -> None:
         async def handler():
             x = "\U0001F600é"; time.sleep(1)
             return x  # \U0001F600'''})
-    expected = _fixed_copy(root, tmp_path / "expected")
+    expected = _fixed_copy(cli_here, root, tmp_path / "expected")
     client = client_for(root)
     client.open(root / "emoji.py")
     [diagnostic] = client.diagnostics(root / "emoji.py")
@@ -257,7 +261,7 @@ def test_requests_it_cannot_serve_are_logged_not_fatal(tmp_path: Path, client_fo
     client = client_for(root)
     client.open(outside / "x.py")
     client.open(root / "app" / "helpers.py")
-    message = client.wait(lambda m: m.get("method") == "window/logMessage" and "check failed" in m["params"]["message"])
+    message = client.wait(lambda m: m.get("method") == "window/logMessage" and "failed: ConfigError" in m["params"]["message"])
     assert "propagate" in message["params"]["message"]
     assert client.code_actions(outside / "x.py", 4) == []
     assert client.code_actions(root / "app" / "routes.py", 0) == []  # not open
@@ -307,7 +311,7 @@ def test_only_the_server_package_imports_pygls() -> None:
             assert not [n for n in names if n.split(".")[0] in ("pygls", "lsprotocol")], path
 
 
-def test_a_findings_quickfix_changes_that_finding_only(tmp_path: Path, client_for) -> None:
+def test_a_findings_quickfix_changes_that_finding_only(tmp_path: Path, client_for, cli_here) -> None:
     """Two blocking calls in one file: each quickfix is its own change with what it needs (the
     import), the other call left as it is; the two applied in turn give `fix --write`'s file."""
     root = _tree(tmp_path / "work", {"two.py": '''
@@ -321,7 +325,7 @@ def test_a_findings_quickfix_changes_that_finding_only(tmp_path: Path, client_fo
         async def second():
             time.sleep(2)
     '''})
-    expected = _fixed_copy(root, tmp_path / "expected")
+    expected = _fixed_copy(cli_here, root, tmp_path / "expected")
     path = root / "two.py"
     client = client_for(root)
     client.open(path)
@@ -337,3 +341,23 @@ def test_a_findings_quickfix_changes_that_finding_only(tmp_path: Path, client_fo
     [fix, *_] = client.code_actions(path, left["range"]["start"]["line"], [left])
     _apply(client, fix, root)
     _same_files(root, expected)
+
+
+def test_each_workspace_folder_is_checked_with_its_own_settings(tmp_path: Path, client_for) -> None:
+    """Two folders (VS Code's multi-root workspace, or one added later): each file is checked in its
+    own folder, under that folder's [tool.awaitify]; a code action edits within it."""
+    sleeper = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
+    one = _tree(tmp_path / "one", {"a.py": sleeper})
+    two = _tree(tmp_path / "two", {"b.py": sleeper, "pyproject.toml": "[tool.awaitify]\nignore = [\"AW101\"]\n"})
+    three = _tree(tmp_path / "three", {"c.py": sleeper})
+    client = client_for(one, folders=[one, two])
+    client.open(one / "a.py")
+    client.open(two / "b.py")
+    assert [d["code"] for d in client.diagnostics(one / "a.py")] == ["AW101"]
+    assert client.diagnostics(two / "b.py") == []  # its folder's settings ignore AW101
+    client.notify("workspace/didChangeWorkspaceFolders", {"event": {
+        "added": [{"uri": three.as_uri(), "name": "three"}], "removed": []}})
+    client.open(three / "c.py")
+    [finding] = client.diagnostics(three / "c.py")
+    [fix, *_] = client.code_actions(three / "c.py", 4, [finding])
+    assert {c["textDocument"]["uri"] for c in fix["edit"]["documentChanges"]} == {client.uri(three / "c.py")}

@@ -33,7 +33,8 @@ SETTLE = 0.3
 class AwaitifyServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("awaitify", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
-        self.state: Workspace | None = None
+        self.states: dict[Path, Workspace] = {}  # by workspace folder
+        self.options: dict[str, Any] = {}  # the client's initializationOptions
         self.published: set[str] = set()  # uris whose last diagnostics were not empty
         self.pending: asyncio.TimerHandle | None = None
 
@@ -57,10 +58,15 @@ class AwaitifyServer(LanguageServer):
     def encoding(self) -> str:
         return str(self.workspace.position_encoding or "utf-16")
 
-    def workspace_state(self) -> Workspace:
-        if self.state is None:  # a client that sent no root: the folder the server runs in
-            self.state = Workspace(Path.cwd())
-        return self.state
+    def add_folder(self, root: Path) -> None:
+        self.states.setdefault(root, Workspace(root, self.options))
+
+    def state_for(self, path: Path) -> Workspace | None:
+        """The workspace folder holding the file (the innermost, when folders nest), or None."""
+        if not self.states:  # a client that sent no folder: the one the server runs in
+            self.add_folder(Path.cwd().resolve())
+        holding = [state for state in self.states.values() if state.contains(path)]
+        return max(holding, key=lambda state: len(state.root.parts)) if holding else None
 
     # --- diagnostics ---------------------------------------------------------------------------
     def refresh_later(self, delay: float = SETTLE) -> None:
@@ -75,11 +81,22 @@ class AwaitifyServer(LanguageServer):
         self.refresh()
 
     def refresh(self) -> None:
+        """Each folder with open documents checked (an unchanged one answers from its warm cache),
+        and every open document's diagnostics published; those of closed ones cleared."""
         self.pending = None
-        state = self.workspace_state()
-        result = self.guarded("check", state.check)
+        uris: set[str] = set()
+        for state in self.states.values():
+            if state.documents:
+                uris |= self.publish(state)
+        for uri in self.published - uris - {d.uri for state in self.states.values() for d in state.documents.values()}:
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        self.published = uris
+
+    def publish(self, state: Workspace) -> set[str]:
+        """The folder checked, its open documents' diagnostics published; the uris given some."""
+        result = self.guarded(f"check of {state.root}", state.check)
         if result is None:
-            return
+            return {uri for uri in self.published if any(d.uri == uri for d in state.documents.values())}
         files = by_file(result)
         uris = set()
         for path, doc in state.documents.items():
@@ -90,9 +107,7 @@ class AwaitifyServer(LanguageServer):
                                                                                   version=doc.version))
             if found:
                 uris.add(doc.uri)
-        for uri in self.published - uris - {d.uri for d in state.documents.values()}:
-            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
-        self.published = uris
+        return uris
 
 
 server = AwaitifyServer()
@@ -100,15 +115,28 @@ server = AwaitifyServer()
 
 @server.feature(types.INITIALIZE)
 def initialize(ls: AwaitifyServer, params: types.InitializeParams) -> None:
-    folders = params.workspace_folders or []
-    root_uri = folders[0].uri if folders else params.root_uri
-    root = ls.path_of(root_uri) if root_uri else None
-    if root is None and params.root_path:
-        root = Path(params.root_path).resolve()
-    root = root or Path.cwd().resolve()
-    os.chdir(root)  # paths in messages read as `awaitify check` run here shows them
-    options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
-    ls.state = Workspace(root, options)
+    uris = [folder.uri for folder in params.workspace_folders or []] or ([params.root_uri] if params.root_uri else [])
+    roots = [root for root in map(ls.path_of, uris) if root is not None]
+    if not roots and params.root_path:
+        roots = [Path(params.root_path).resolve()]
+    roots = roots or [Path.cwd().resolve()]
+    os.chdir(roots[0])  # paths in messages read as `awaitify check` run there shows them
+    ls.options = params.initialization_options if isinstance(params.initialization_options, dict) else {}
+    for root in roots:
+        ls.add_folder(root)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+def folders_changed(ls: AwaitifyServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+    for folder in params.event.removed:
+        root = ls.path_of(folder.uri)
+        if root is not None:
+            ls.states.pop(root, None)
+    for folder in params.event.added:
+        root = ls.path_of(folder.uri)
+        if root is not None:
+            ls.add_folder(root)
+    ls.refresh_later()
 
 
 @server.feature(types.INITIALIZED)
@@ -138,31 +166,34 @@ def did_change(ls: AwaitifyServer, params: types.DidChangeTextDocumentParams) ->
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: AwaitifyServer, params: types.DidSaveTextDocumentParams) -> None:
-    ls.workspace_state().saved()
+    for state in ls.states.values():
+        state.saved()
     ls.refresh_now()
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: AwaitifyServer, params: types.DidCloseTextDocumentParams) -> None:
     path = ls.path_of(params.text_document.uri)
-    if path is not None:
-        ls.workspace_state().close(path)
+    state = ls.state_for(path) if path is not None else None
+    if path is not None and state is not None:
+        state.close(path)
     ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
     ls.refresh_later()
 
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched(ls: AwaitifyServer, params: types.DidChangeWatchedFilesParams) -> None:
-    ls.workspace_state().saved()
+    for state in ls.states.values():
+        state.saved()
     ls.refresh_later()
 
 
 def _track(ls: AwaitifyServer, uri: str) -> None:
     """The document's text as pygls holds it (incremental changes applied) into the workspace."""
     path = ls.path_of(uri)
-    state = ls.workspace_state()
-    if path is None or not state.contains(path):
-        ls.log(f"awaitify: {uri} is outside the workspace {state.root}; not checked")
+    state = ls.state_for(path) if path is not None else None
+    if path is None or state is None:
+        ls.log(f"awaitify: {uri} is outside the workspace folders; not checked")
         return
     doc = ls.workspace.get_text_document(uri)
     if path in state.documents:
@@ -175,8 +206,8 @@ def _track(ls: AwaitifyServer, uri: str) -> None:
                 types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL], resolve_provider=False))
 def code_action(ls: AwaitifyServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
     path = ls.path_of(params.text_document.uri)
-    state = ls.workspace_state()
-    if path is None or path not in state.documents:
+    state = ls.state_for(path) if path is not None else None
+    if path is None or state is None or path not in state.documents:
         return None  # a closed file, or one outside the workspace
 
     def actions() -> list[types.CodeAction]:
