@@ -24,7 +24,7 @@ def _clients(p: int, m: int) -> list[str]:
     """Helpers that block: one per kind, each reached from async code through another helper."""
     return [
         f"def fetch_user_{m}(user_id):",
-        f'    response = requests.get(f"http://127.0.0.1:8000/users/{{user_id}}", timeout=5)',
+        '    response = requests.get(f"http://127.0.0.1:8000/users/{user_id}", timeout=5)',
         "    response.raise_for_status()",
         "    return response.json()",
         "",
@@ -45,7 +45,7 @@ def _clients(p: int, m: int) -> list[str]:
         "",
         "",
         f"def read_template_{m}(name):",
-        f'    with open(os.path.join(TEMPLATES, name), encoding="utf-8") as handle:',
+        '    with open(os.path.join(TEMPLATES, name), encoding="utf-8") as handle:',
         "        return handle.read()",
         "",
         "",

@@ -59,7 +59,7 @@ def package_files(n: int, count: int) -> dict[str, str]:
 
             def fetch(key):
                 value = load(key)
-                {f'value += "+" + partner_load(key)' if cross else "pass"}
+                {'value += "+" + partner_load(key)' if cross else "pass"}
                 return value
             ''',
         f"{name}/api.py": f'''

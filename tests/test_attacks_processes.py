@@ -4,7 +4,6 @@ files written before a failed or cut-short verification are restored."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys

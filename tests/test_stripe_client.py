@@ -6,7 +6,6 @@ network): the same requests (method, path, parameters, key, options) must come o
 from __future__ import annotations
 
 import asyncio
-import importlib
 import json
 import shutil
 import subprocess
