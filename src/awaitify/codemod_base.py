@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import libcst as cst
-from libcst.codemod import CodemodContext, VisitorBasedCodemodCommand
+from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedName, ScopeProvider
 
@@ -107,6 +107,7 @@ def _is_attribute_hook(name: str) -> bool:
 
 
 _DISPATCH: dict[type, _Dispatch | None] = {}
+_UNDECORATED: set[type] = set()  # codemod classes with no method decorated by a matcher
 _UNKNOWN = object()
 
 
@@ -149,12 +150,26 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
             self.metadata = {}
 
     def __init__(self, context: CodemodContext) -> None:
-        super().__init__(context)
+        self._init_transformer(context)
         self.session: FileSession = context.scratch[SCRATCH_KEY]
         self.config = self.session.config
         self._scopes: list[str] = []
         self._awaited_calls: set[int] = set()  # ids of the calls the original code already awaits
         self._rewritten_awaited: dict[int, tuple[int, int | None, cst.Call]] = {}  # see `_leave_awaited_call`
+
+    def _init_transformer(self, context: CodemodContext) -> None:
+        """libcst's own `__init__`, without looking for matcher decorators again: libcst reads every
+        attribute of every new instance for them (a quarter of a small file's transform, once per
+        codemod per tree version), and what it finds depends on the class alone."""
+        cls = type(self)
+        if cls in _UNDECORATED:
+            Codemod.__init__(self, context)
+            self._MatcherDecoratableTransformer__matchers = None
+            self._extra_visit_funcs, self._extra_leave_funcs = {}, {}
+            return
+        VisitorBasedCodemodCommand.__init__(self, context)
+        if not self._extra_visit_funcs and not self._extra_leave_funcs:
+            _UNDECORATED.add(cls)
 
     # --- where we are ---------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
