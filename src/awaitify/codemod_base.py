@@ -23,6 +23,7 @@ from awaitify.import_fixups import ORIGINAL_MODULE
 from awaitify.plan import FilePlan
 from awaitify.qualified_names import NameIndex
 from awaitify.rules import Rule
+from awaitify.spelled_names import names_in  # noqa: F401 - the codemods' import of it
 from awaitify.suppress import is_suppressed
 
 SCRATCH_KEY = "awaitify"
@@ -405,18 +406,6 @@ class ParenthesizeAwait(cst.CSTTransformer):
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         return updated.with_changes(func=self._wrap(updated.func))
-
-
-def names_in(node: cst.CSTNode) -> set[str]:
-    """Every name spelled inside `node`: what a generated helper or client must not be called."""
-    found: set[str] = set()
-
-    class Names(cst.CSTVisitor):
-        def visit_Name(self, name: cst.Name) -> None:
-            found.add(name.value)
-
-    node.visit(Names())
-    return found
 
 
 def insert_after_imports(module: cst.Module, statement: cst.BaseStatement, blank_lines: int,

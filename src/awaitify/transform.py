@@ -22,6 +22,7 @@ from awaitify.plan import FilePlan
 from awaitify.runtime import config_for_module
 from awaitify.rules import Rule, codemod_modules, wants_hooks
 from awaitify.source import SourceFile, decode_source
+from awaitify.spelled_names import remembered
 from awaitify.summary import UNPARSABLE, parse_failure, summarize
 from awaitify.suppress import suppressions
 
@@ -109,7 +110,7 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
     session = FileSession(display=source.display, config=config_for_module(config, source.text), plan=plan,
                           suppressed=suppressed)
     context = new_context(session)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), remembered():
         warnings.simplefilter("ignore")  # libcst's own deprecation chatter is not the user's business
         wrapper: MetadataWrapper | None = None
         code = raw.decode(source.encoding)  # the text `session.line_map` maps

@@ -31,7 +31,8 @@ import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 from libcst.metadata import ComprehensionScope, FunctionScope, ParentNodeProvider, Scope, ScopeProvider
 
-from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, awaited
+from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, awaited, names_in
+from awaitify.node_walk import parents
 from awaitify.rules.sync_db_client import RULE as SYNC_DB_CLIENT
 from awaitify.rules.sync_db_client.detect import REDIS_FACTORIES as FACTORIES, wants
 
@@ -133,17 +134,12 @@ class RedisToAsyncio(AwaitifyCodemod):
         self._kept: list[cst.CSTNode] = []  # the planned nodes, kept alive: their ids key `_edits`
         self._module_names: set[str] = set()
         self._classes: list[cst.ClassDef] = []
+        self._parents: tuple[dict[int, cst.CSTNode], set[int]] | None = None  # see node_walk.parents
 
     # --- module: the alias of redis.asyncio ---------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
         super().visit_Module(node)
-        names = self._module_names
-
-        class Names(cst.CSTVisitor):
-            def visit_Name(self, name: cst.Name) -> None:
-                names.add(name.value)
-
-        node.visit(Names())
+        self._module_names.update(names_in(node))
         return True
 
     def _existing_alias(self) -> str | None:
@@ -203,7 +199,13 @@ class RedisToAsyncio(AwaitifyCodemod):
         return name if name in FACTORIES else None
 
     def _parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.get_metadata(ParentNodeProvider, node, None)
+        # read from the tree directly: libcst's provider rebuilds the whole tree twice to say it
+        if self._parents is None:
+            self._parents = parents(self.module_node)
+        found, ambiguous = self._parents
+        if id(node) in ambiguous:  # a node object standing in two places: libcst's answer
+            return self.get_metadata(ParentNodeProvider, node, None)
+        return found.get(id(node))
 
     def _plan_function(self, func: cst.FunctionDef) -> None:
         calls: list[cst.Call] = []

@@ -1,0 +1,73 @@
+"""Walking a libcst tree without libcst's visitor machinery, for the questions that only read it.
+
+A libcst visit rebuilds every node it passes (its `_visit_and_replace_children`), and so does the
+`children` property: a read-only walk of a module cost as much as a codemod's pass. The children
+of a node are the values of its dataclass fields that are nodes, or sequences of nodes; reading
+them directly gives the same set of children (tests/test_node_walk.py compares them with libcst's
+`children` on every node of the goldens and examples), in field order rather than source order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import libcst as cst
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`node.children`, in field order."""
+    kind = type(node)
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+def parents(module: cst.Module) -> tuple[dict[int, cst.CSTNode], set[int]]:
+    """id(node) -> its parent (what libcst's ParentNodeProvider gives), for every node of `module`;
+    and the ids of the nodes that stand under two different parents (a codemod may reuse a node
+    object): libcst's answer for those depends on the order of its walk, so the caller asks libcst."""
+    found: dict[int, cst.CSTNode] = {}
+    ambiguous: set[int] = set()
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        for child in children(node):
+            known = found.get(id(child))
+            if known is None:
+                found[id(child)] = node
+            elif known is not node:
+                ambiguous.add(id(child))
+            stack.append(child)
+    return found, ambiguous
+
+
+def names_by_function(node: cst.CSTNode) -> tuple[frozenset[str], list[tuple[cst.FunctionDef, frozenset[str]]]]:
+    """Every name (`cst.Name`) spelled inside `node`, and the same for each `def` inside it."""
+    totals: list[set[str]] = [set()]  # the node's names, then those of each def being read
+    functions: list[tuple[cst.FunctionDef, frozenset[str]]] = []
+    stack: list[tuple[cst.CSTNode, bool]] = [(node, False)]
+    while stack:
+        current, done = stack.pop()
+        if done:  # every node inside this def was read
+            names = totals.pop()
+            functions.append((current, frozenset(names)))  # type: ignore[arg-type]
+            totals[-1].update(names)
+            continue
+        if isinstance(current, cst.Name):
+            totals[-1].add(current.value)
+        elif isinstance(current, cst.FunctionDef):
+            totals.append(set())
+            stack.append((current, True))
+        stack.extend((child, False) for child in children(current))
+    return frozenset(totals[0]), functions

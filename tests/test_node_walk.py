@@ -1,0 +1,95 @@
+"""awaitify.node_walk against libcst's own answers: the children of every node, every node's parent
+(ParentNodeProvider) and the names spelled in a module and in each of its defs (a libcst visitor),
+on the goldens, examples and test apps, and on trees that reuse a node object."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import libcst as cst
+import pytest
+from libcst.metadata import MetadataWrapper, ParentNodeProvider
+
+from awaitify.node_walk import children, names_by_function, parents
+from awaitify.spelled_names import names_in, remembered
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _modules() -> list[tuple[str, cst.Module]]:
+    out = []
+    for folder in ("tests/golden", "examples", "tests/apps"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            try:
+                out.append((str(path), cst.parse_module(path.read_bytes())))
+            except cst.ParserSyntaxError:
+                continue
+    return out
+
+
+MODULES = _modules()
+
+
+def _nodes(module: cst.Module) -> list[cst.CSTNode]:
+    found, stack = [], [module]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(node.children)
+    return found
+
+
+def _visited_names(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, name: cst.Name) -> None:
+            found.add(name.value)
+
+    node.visit(Names())
+    return found
+
+
+def test_corpus_is_not_empty() -> None:
+    assert len(MODULES) > 30
+
+
+@pytest.mark.parametrize("path,module", MODULES, ids=[p for p, _ in MODULES])
+def test_children_parents_and_names_match_libcst(path: str, module: cst.Module) -> None:
+    nodes = _nodes(module)
+    for node in nodes:
+        assert sorted(map(id, children(node))) == sorted(map(id, node.children)), type(node).__name__
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    expected = wrapper.resolve(ParentNodeProvider)
+    found, ambiguous = parents(module)
+    assert not ambiguous
+    assert {i: id(p) for i, p in found.items()} == {id(n): id(p) for n, p in expected.items()}
+    names, functions = names_by_function(module)
+    assert names == _visited_names(module)
+    defs = [n for n in nodes if isinstance(n, cst.FunctionDef)]
+    assert sorted(map(id, defs)) == sorted(id(f) for f, _ in functions)
+    for function, spelled in functions:
+        assert spelled == _visited_names(function)
+
+
+def test_a_reused_node_under_two_parents_is_left_to_libcst() -> None:
+    shared = cst.Name("shared")
+    module = cst.Module(body=[cst.SimpleStatementLine([cst.Expr(shared)]),
+                              cst.SimpleStatementLine([cst.Expr(cst.Call(func=shared))])])
+    found, ambiguous = parents(module)
+    assert ambiguous == {id(shared)}
+    assert id(module.body[0]) in found
+
+
+def test_names_in_remembers_within_a_transform_only() -> None:
+    module = cst.parse_module("def f(a):\n    def g(b):\n        return c\n    return g\n")
+    outer = module.body[0]
+    inner = outer.body.body[0]
+    with remembered():
+        assert names_in(module) == {"f", "a", "g", "b", "c"}
+        taken = names_in(inner)
+        assert taken == {"g", "b", "c"}
+        taken.add("mutated")  # callers add to what they get: the memo must not change
+        assert names_in(inner) == {"g", "b", "c"}
+        assert names_in(outer) == {"f", "a", "g", "b", "c"}
+    assert names_in(inner) == {"g", "b", "c"}
