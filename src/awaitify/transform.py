@@ -23,7 +23,7 @@ from awaitify.runtime import config_for_module
 from awaitify.rules import Rule, codemod_modules, wants_hooks
 from awaitify.source import SourceFile, decode_source
 from awaitify.spelled_names import remembered
-from awaitify.summary import UNPARSABLE, ModuleSummary, parse_failure, summarize
+from awaitify.summary import UNPARSABLE, parse_failure, summarize
 from awaitify.suppress import suppressions
 
 
@@ -114,7 +114,6 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
         warnings.simplefilter("ignore")  # libcst's own deprecation chatter is not the user's business
         wrapper: MetadataWrapper | None = None
         code = raw.decode(source.encoding)  # the text `session.line_map` maps
-        summary: tuple[MetadataWrapper, ModuleSummary | None] | None = None  # of a tree version, once asked
         for rule in rules:
             # One metadata resolution per version of the tree: scope and qualified-name analysis
             # cost ~10x the parse, and a codemod that changed nothing leaves the same tree object.
@@ -124,11 +123,6 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
                     session.line_map = line_map.follow(session.line_map or line_map.identity(old.count("\n") + 1), old, code)
                 wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
                 session.new_version(code)
-            if _skippable(rule, plan):  # the pre-check again, on the text the codemod would see
-                if summary is None or summary[0] is not wrapper:
-                    summary = (wrapper, _summary_or_none(source.display, code))
-                if summary[1] is not None and not wants_hooks()[rule.name](summary[1]):
-                    continue
             codemod = transformer_for(rule)(context)
             recorded = len(session.changes)
             with codemod.resolve(wrapper):
@@ -147,19 +141,6 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
             tree = fix_imports(tree, context)  # once, after every codemod
     new = tree.bytes if session.changes else raw
     return FileOutcome(new=new, changes=sorted(session.changes), diagnostics=sorted(session.diagnostics))
-
-
-def _skippable(rule: Rule, plan: FilePlan) -> bool:
-    """A rule whose pre-check (`wants`) can say from the text alone that its codemod has nothing
-    to do: not one the plan gives facts for this file (they come from other files)."""
-    return rule.name in wants_hooks() and not plan.has_work_for(rule.name)
-
-
-def _summary_or_none(display: str, text: str) -> ModuleSummary | None:
-    try:
-        return summarize(display, text)
-    except UNPARSABLE:
-        return None
 
 
 def _compile_error(data: bytes, display: str) -> str | None:
