@@ -130,7 +130,9 @@ def code_actions(ws: Workspace, path: Path, findings: list[Finding], wanted: typ
     if _wants(only, types.CodeActionKind.QuickFix):
         seen: set[Any] = set()
         for finding in touching:
-            files = unit(run, path, finding, [f for f in fixable if f is not finding], rules)
+            others = [f for f in fixable if f is not finding]
+            files = ws.remembered(("unit", str(path), finding.line, finding.column, finding.code),
+                                  lambda f=finding, o=others: unit(run, path, f, o, rules))
             if not files:
                 continue
             key = tuple(sorted((p, new) for p, (_, new) in files.items()))

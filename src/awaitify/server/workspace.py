@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import io
 import tokenize
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,7 @@ class Workspace:
         self.fix_cache = Cache.memory()
         self.generation = 0  # bumped by every edit: what a result was computed for
         self.last_check: CheckResult | None = None
-        self._fixes: dict[tuple[int, str], Any] = {}
+        self._fixes: dict[tuple, Any] = {}  # what fix runs made for this generation
 
     # --- documents -----------------------------------------------------------------------------
     def open(self, path: Path, uri: str, version: int | None, text: str) -> None:
@@ -116,17 +117,24 @@ class Workspace:
         """`awaitify fix` run from this file (its problems fixed, and the edits the plan makes for
         them in other files, as `--changed-since` scopes a run), nothing written: the engine's
         RunResult, kept until the next edit."""
-        key = (self.generation, str(path))
-        if key not in self._fixes:
+        def run_fix() -> Any:
             from awaitify.runner import RunOptions, run
 
             settings = self.settings()
             rules = commands.fix_rules(settings, self.options["select"], self.options["ignore"])
-            self._fixes[key] = (run([self.root], settings, rules,
-                                    RunOptions(jobs=self.options["jobs"], use_cache=False, scope=frozenset({str(path)}),
-                                               isolate=True, overlay=self.overlay(), warm=self.fix_cache)),
-                                settings, rules)
-        return self._fixes[key]
+            return (run([self.root], settings, rules,
+                        RunOptions(jobs=self.options["jobs"], use_cache=False, scope=frozenset({str(path)}),
+                                   isolate=True, overlay=self.overlay(), warm=self.fix_cache)),
+                    settings, rules)
+        return self.remembered(("fix", str(path)), run_fix)
+
+    def remembered(self, key: tuple, compute: Callable[[], Any]) -> Any:
+        """What `compute()` gives, kept until the next edit (clients ask for code actions again and
+        again at the same place)."""
+        full = (self.generation, *key)
+        if full not in self._fixes:
+            self._fixes[full] = compute()
+        return self._fixes[full]
 
 
 def _options(given: dict[str, Any]) -> dict[str, Any]:
