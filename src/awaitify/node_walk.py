@@ -33,6 +33,15 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
                     yield item
 
 
+def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`node` and every node inside it (as often as it stands there), in no particular order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(children(current))
+
+
 def parents(module: cst.Module) -> tuple[dict[int, cst.CSTNode], set[int]]:
     """id(node) -> its parent (what libcst's ParentNodeProvider gives), for every node of `module`;
     and the ids of the nodes that stand under two different parents (a codemod may reuse a node

@@ -11,7 +11,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from awaitify.bounds import parse_problem
-from awaitify.codemod_base import AwaitifyCodemod, FileSession, ParenthesizeAwait, new_context
+from awaitify.codemod_base import AwaitifyCodemod, FileSession, new_context, parenthesize_awaits
 from awaitify.config import Config
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
@@ -137,7 +137,7 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
                                                           "changed the file without recording why; that change is left out"))
                 tree = wrapper.module
         if session.changes:
-            tree = tree.visit(ParenthesizeAwait())
+            tree = parenthesize_awaits(tree)
             tree = fix_imports(tree, context)  # once, after every codemod
     new = tree.bytes if session.changes else raw
     return FileOutcome(new=new, changes=sorted(session.changes), diagnostics=sorted(session.diagnostics))

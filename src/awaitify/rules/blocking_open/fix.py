@@ -20,6 +20,7 @@ lists: awaitify.thread_bound).
 from __future__ import annotations
 
 from collections import Counter
+from functools import cached_property
 
 import libcst as cst
 from libcst.metadata import PositionProvider, ScopeProvider
@@ -158,6 +159,29 @@ def _name_counts(node: cst.CSTNode) -> Counter[str]:
     return counts
 
 
+class _FunctionFacts:
+    """What the fix may ask of an enclosing def, read when it first asks: most defs hold no block
+    to convert, and each answer is a walk of the whole def."""
+
+    def __init__(self, node: cst.FunctionDef) -> None:
+        self.node = node
+
+    @cached_property
+    def names(self) -> set[str]:
+        """Every name it spells, and those of the helpers written into it since."""
+        return names_in(self.node)
+
+    @cached_property
+    def counts(self) -> Counter[str]:
+        """How often it spells each name."""
+        return _name_counts(self.node)
+
+    @cached_property
+    def withs(self) -> list[cst.With]:
+        """Its `with` statements."""
+        return _with_statements(self.node)
+
+
 # names through which a function can read any of its locals
 _READ_ALL_LOCALS = frozenset({"locals", "vars", "eval", "exec"})
 
@@ -236,9 +260,7 @@ class OffloadFileIO(OffloadCodemod):
     def __init__(self, context: cst.codemod.CodemodContext) -> None:
         super().__init__(context)
         self._paths: list[set[str]] = [set()]  # per function: locals assigned a Path(...)
-        self._function_names: list[set[str]] = []  # per function: every name it spells
-        self._function_counts: list[Counter[str]] = []  # per function: how often it spells each name
-        self._withs: list[list[cst.With]] = []  # per function: its `with` statements
+        self._functions: list[_FunctionFacts] = []  # the enclosing defs, innermost last
         self._qualnames: list[tuple[str, bool]] = []  # (qualname, is a function) of the enclosing defs
         self._thread_facts: dict[str, dict] | None = None  # awaitify.thread_bound's, for this file
         self._moving: list[tuple[cst.With, list[str]]] = []  # the block moving to a thread, and what it returns
@@ -260,17 +282,13 @@ class OffloadFileIO(OffloadCodemod):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         self._qualnames.append((self._qualname(node.name.value), True))
         self._paths.append(set())
-        self._function_names.append(names_in(node))
-        self._function_counts.append(_name_counts(node))
-        self._withs.append(_with_statements(node))
+        self._functions.append(_FunctionFacts(node))
         return super().visit_FunctionDef(node)
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:
         self._paths.pop()
         self._qualnames.pop()
-        self._function_names.pop()
-        self._function_counts.pop()
-        self._withs.pop()
+        self._functions.pop()
         return super().leave_FunctionDef(original, updated)
 
     def visit_Assign(self, node: cst.Assign) -> bool:
@@ -406,7 +424,7 @@ class OffloadFileIO(OffloadCodemod):
         """The names the function spells outside the block too (read after it, or before it in a
         loop): only those need to come back from the helper. Every one when the function can read
         its locals by name (`locals()`, `eval`)."""
-        counts = self._function_counts[-1] if self._function_counts else Counter()
+        counts = self._functions[-1].counts if self._functions else Counter()
         if any(counts[name] for name in _READ_ALL_LOCALS):
             return names
         inside = _name_counts(node)
@@ -423,7 +441,7 @@ class OffloadFileIO(OffloadCodemod):
             return True
         name = asname.name.value
         # a later `with ... as f:` binds a new object: the uses inside its body are not of this file
-        later = [self.get_metadata(PositionProvider, w) for w in (self._withs[-1] if self._withs else ())
+        later = [self.get_metadata(PositionProvider, w) for w in (self._functions[-1].withs if self._functions else ())
                  if _binds_as(w, name)]
         rebound = [(p.start.line, p.end.line) for p in later if p.start.line > end]
         return any(line > end and not any(start <= line <= stop for start, stop in rebound)
@@ -448,7 +466,7 @@ class OffloadFileIO(OffloadCodemod):
         return thread_helper(self.config.target)
 
     def _helper_name(self) -> str:
-        taken = self._function_names[-1] if self._function_names else set()
+        taken = self._functions[-1].names if self._functions else set()
         name, n = "_file_io", 1
         while name in taken:
             name, n = f"_file_io_{n}", n + 1

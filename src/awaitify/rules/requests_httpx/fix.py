@@ -68,6 +68,7 @@ from awaitify.codemod_base import (
     thread_import,
     with_commas,
 )
+from awaitify.node_walk import walk
 from awaitify.rules.requests_httpx import RULE as REQUESTS_HTTPX
 from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES, wants
 from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
@@ -476,7 +477,7 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def _with_helpers(self, module: cst.Module) -> cst.Module:
         """The helpers the rewritten module uses (one named for a call refused later is not written)."""
-        used = {n.value for n in m.findall(module, m.Name())} if self._helpers else set()
+        used = names_in(module) if self._helpers else set()
         for kind, name in sorted(self._helpers.items(), reverse=True):
             if name not in used:
                 continue
@@ -496,7 +497,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         """requests' trust (`trust.py`) made once after the imports, when a client takes it."""
         if self._tls_name is None or self._tls_name == self._tls_written:
             return module
-        if not m.findall(module, m.Name(self._tls_name)):  # named for a call refused later: nothing takes it
+        if self._tls_name not in names_in(module):  # named for a call refused later: nothing takes it
             return module
         if self._tls_origin is not None:
             self.record(self._tls_origin, f"{self._tls_name}: the CA bundle requests would use (REQUESTS_CA_BUNDLE, "
@@ -873,7 +874,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         `_requests_returns` counts them in the file as read)."""
         if self._call_columns is None:
             self._call_columns = {}
-            for node in m.findall(self.module_node, m.Call()):
+            for node in (n for n in walk(self.module_node) if isinstance(n, cst.Call)):  # each sorted below
                 pos = self.get_metadata(PositionProvider, node, None)
                 if pos is not None:
                     key = (self.session.original_line(pos.start.line), _spelled(node))
