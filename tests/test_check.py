@@ -344,13 +344,13 @@ def test_propagate_off_makes_chain_findings_manual(tmp_path: Path) -> None:
 
 def test_unparsable_file_is_reported_and_the_rest_audited(tmp_path: Path, cli) -> None:
     # bad.py is read because async code imports from it; a broken file nothing async spells or
-    # reaches is not read at all (the pre-check), so it cannot be named
+    # reaches is parsed only to be named (awaitify.engine.syntax)
     _write(tmp_path, {"bad.py": "import time\ndef broken(:\n    time.sleep(1)\n",
                       "good.py": "import time\nfrom bad import broken\n\nasync def h():\n    time.sleep(1)\n    broken()\n",
                       "unrelated_bad.py": "import time\ndef broken(:\n    time.sleep(1)\n"})
     code, out, err = cli("check", ".")
     assert code == 1 and b"good.py:5:5 AW101" in out
-    assert b"bad.py:2:1 AW000 cannot parse: " in out and b"unrelated_bad.py" not in out  # a finding (AW000)
+    assert b"bad.py:2:1 AW000 cannot parse: " in out and b"unrelated_bad.py:2:1 AW000 cannot parse: " in out
 
 
 def test_fix_honours_the_same_suppressions(tmp_path: Path, cli) -> None:
@@ -513,6 +513,21 @@ def test_a_file_that_does_not_parse_is_a_finding_where_fix_says_the_same(tmp_pat
     assert [(f["code"], f["line"], f["fixable"]) for f in data["findings"]] == [("AW000", 4, False)] and data["errors"] == []
     code, out, _ = cli("explain", "AW000")
     assert out.decode().startswith("# AW000 `syntax-error`")
+
+
+def test_a_broken_file_no_rule_would_read_is_named_by_both_commands(tmp_path: Path, cli) -> None:
+    """No trigger word, no async code: the pre-checks skip it, but a file Python cannot parse is
+    named all the same (AW000, exit 1), cold and warm, as ruff names every syntax error."""
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    (tmp_path / "notes.py").write_text("def f(:\n    pass\n")
+    for _ in range(2):  # the second run answers from the cache
+        code, out, _ = cli("check", ".", cwd=tmp_path)
+        assert code == 1 and out.decode().startswith("notes.py:1:")
+        assert "AW000 cannot parse: " in out.decode()
+        code, _, err = cli("fix", "--check", ".", cwd=tmp_path)
+        assert code == 1 and "notes.py: cannot parse: " in err and "1 skipped" in err
+    (tmp_path / "notes.py").write_text("def f():\n    pass\n")
+    assert cli("check", ".", cwd=tmp_path)[0] == 0 and cli("fix", "--check", ".", cwd=tmp_path)[0] == 0
 
 
 def test_check_honours_max_file_size_as_fix_does(tmp_path: Path, cli) -> None:

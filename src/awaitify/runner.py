@@ -18,6 +18,7 @@ from awaitify.engine import pipeline
 from awaitify.engine.cache import Cache, content_key, load_last, save_last, stat_key
 from awaitify.engine.gc_tuning import fewer_collections
 from awaitify.engine.pool import Pool, Progress, focus_one, outline_one, pool_mapper, summarize_one
+from awaitify.engine.syntax import parse_problems
 from awaitify.entry_points import metadata_text
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
@@ -275,6 +276,9 @@ class FixJob:
         """Each file's work (the rules its text and its plan give it, that its summary does not
         decline), then the codemods on the files whose outcome the cache does not hold."""
         items = self._work_items()
+        untouched = [source for source, item in items if item is None]
+        self.failed += [FileResult(path=s.path, display=s.display, old=s.raw, new=s.raw, error=why)
+                        for s in untouched if (why := parse_problems([s], self.cache, self.keys).get(str(s.path)))]
         for source, item in items:
             if item is None:
                 continue

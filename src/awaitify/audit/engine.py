@@ -21,6 +21,7 @@ from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, all_rules, check_by_code, ignored_here, planner_modules, refusal_hooks
 from awaitify.engine.cache import Cache, content_key, save_last
 from awaitify.engine.pool import Pool, focus_one, outline_one, pool_mapper, text_size
+from awaitify.engine.syntax import parse_problems
 from awaitify.source import SourceFile
 from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
 from awaitify.suppress import is_suppressed, own_comments
@@ -212,7 +213,10 @@ class CheckJob:
         """The findings of every scanned file that async code reaches (or that stand anywhere), kept
         when selected and not suppressed; the result cached whole."""
         assert self.scans is not None and self.project_index is not None and self.reach is not None and self.bound is not None
-        result = _findings(self._sources(), self.config, self.rules, self.scans, self.project_index, self.reach, self.bound, self.may_hold)
+        scans = self.scans
+        unread = [s for s in self._sources() if str(s.path) not in scans.done and str(s.path) not in scans.errors]
+        broken = parse_problems(unread, self.cache, self._plain_keys())
+        result = _findings(self._sources(), self.config, self.rules, scans, self.project_index, self.reach, self.bound, broken)
         if self.given is None:
             assert self.tree is not None
             result.errors[:0] = [(f.display, why) for f, why in self.tree.unreadable]
@@ -240,7 +244,8 @@ class CheckJob:
 
 
 def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...], scans: "_Scans", index: ProjectIndex,
-              reach: Reach, bound: ThreadBound, may_hold: set[str]) -> CheckResult:
+              reach: Reach, bound: ThreadBound, broken: dict[str, str]) -> CheckResult:
+    """`broken`: the files no scan read that Python cannot parse (awaitify.engine.syntax), with why."""
     result = CheckResult(scanned=len(sources))
     selected = {r.code for r in rules}
     codemods = {r.code for r in all_rules()}
@@ -248,8 +253,8 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
     offload_only = {n for r in all_rules() for n in r.offload_fixes} | {n for n, how in config.blocking_calls.items() if how == "offload"}
     configured = set(config.blocking_calls)
     displays = {str(s.path): s.display for s in sources}
-    # a file read only to follow calls through it reports nothing, its parse errors included
-    result.errors += [(displays[p], reason) for p, reason in sorted(scans.errors.items()) if p in may_hold]
+    # every file that does not parse is named (AW000), whether or not a finding could stand in it
+    result.errors += [(displays[p], reason) for p, reason in sorted({**scans.errors, **broken}.items())]
     for path, scan_ in sorted(scans.done.items()):
         for site in scan_.sites:
             check = check_by_code()[site.code]
