@@ -14,12 +14,12 @@ import ast
 from dataclasses import dataclass, field, replace
 
 from awaitify import requests_plan
-from awaitify.audit.block_bindings import may_leave_unbound
 from awaitify.audit.shared_clients import shared_clients
 from awaitify.rules.sleep.detect import IN_LAMBDA as SLEEP_IN_LAMBDA, handoff_name
 from awaitify.rules.lifespan import LIFESPAN_HOOKS
 from awaitify.rules import all_rules, detectors
 from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN
+from awaitify.rules.blocking_open.bindings import may_leave_unbound
 from awaitify.rules.blocking_open.detect import DETECTOR as BLOCKING_OPEN_DETECTOR
 from awaitify.suppress import suppressions
 from awaitify.summary import ASYNC, CLASS, GENEXP, LAMBDA, SYNC, ModuleSummary, _Scope, _statements, _Summarizer

@@ -19,6 +19,7 @@ lists: awaitify.thread_bound).
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
 from functools import cached_property
 
@@ -27,6 +28,7 @@ from libcst.metadata import PositionProvider, ScopeProvider
 
 from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, thread_helper, to_thread
 from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN
+from awaitify.rules.blocking_open.bindings import ALL, always_bound
 from awaitify.rules.blocking_open import PATH_IO_METHODS as METHODS
 from awaitify.rules.blocking_open.detect import wants
 from awaitify.thread_bound import ThreadBound
@@ -74,61 +76,6 @@ class _Block(cst.CSTVisitor):
         elif isinstance(node, (cst.Lambda, cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp)):
             return False  # their own scopes
         return True
-
-
-def _target_names(target: cst.BaseExpression) -> set[str]:
-    if isinstance(target, cst.Name):
-        return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return set().union(*(_target_names(element.value) for element in target.elements))
-    if isinstance(target, cst.StarredElement):
-        return _target_names(target.value)
-    return set()  # an attribute or a subscript binds no local
-
-
-# A branch that always raises binds every name as far as the code after it is concerned.
-_ALL: frozenset[str] = frozenset({"\0all"})
-
-
-def _always_bound(body: cst.BaseSuite | None) -> set[str] | frozenset[str]:
-    """The names every normal completion of these statements binds (assignments at their level, in
-    nested `with` blocks, in both branches of an `if`/`else`); a loop may not run and an exception may
-    skip the rest, so what they bind is never counted."""
-    return set() if body is None else _all_bind(body.body)
-
-
-def _all_bind(statements) -> set[str] | frozenset[str]:
-    """What a run of statements binds, one after another; `_ALL` once one of them always raises."""
-    found: set[str] = set()
-    for stmt in statements:
-        bound = _statement_binds(stmt)
-        if bound is _ALL:
-            return _ALL
-        found |= bound
-    return found
-
-
-def _statement_binds(stmt: cst.CSTNode) -> set[str] | frozenset[str]:
-    if isinstance(stmt, cst.Raise):
-        return _ALL
-    if isinstance(stmt, cst.SimpleStatementLine):
-        return _all_bind(stmt.body)
-    if isinstance(stmt, cst.Assign):
-        return set().union(*(_target_names(t.target) for t in stmt.targets))
-    if isinstance(stmt, cst.AnnAssign):
-        return _target_names(stmt.target) if stmt.value is not None else set()
-    if isinstance(stmt, cst.With):
-        items = set().union(*(_target_names(i.asname.name) for i in stmt.items if i.asname is not None))
-        inner = _always_bound(stmt.body)
-        return _ALL if inner is _ALL else items | inner
-    if isinstance(stmt, cst.If):
-        orelse = stmt.orelse
-        other = _statement_binds(orelse) if isinstance(orelse, cst.If) else _always_bound(orelse.body) if orelse else set()
-        first = _always_bound(stmt.body)
-        if first is _ALL:
-            return other
-        return first if other is _ALL else first & other
-    return set()
 
 
 def _with_statements(node: cst.CSTNode) -> list[cst.With]:
@@ -388,8 +335,10 @@ class OffloadFileIO(OffloadCodemod):
                           "left alone: move only the file I/O to a thread by hand")
             return None
         returned = self._read_after(original, others)
-        always = _always_bound(original.body)
-        unbound = [n for n in returned if always is not _ALL and n not in always]
+        # the question check's scan asks too (awaitify.audit.block_bindings), on the block's `ast`
+        block_ast = ast.parse(self.module_node.code_for_node(original)).body[0]
+        always = always_bound(block_ast.body)  # type: ignore[attr-defined]
+        unbound = [n for n in returned if always is not ALL and n not in always]
         if unbound:
             self.diagnose(original, f"the `with open(...)` block may leave {', '.join(f'`{n}`' for n in unbound)} unbound "
                           "(assigned in a loop or a branch), which a helper run in a thread could not return; "

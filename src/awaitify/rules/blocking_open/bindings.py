@@ -1,7 +1,8 @@
 """Which names a `with open(...)` block hands back, and whether it surely binds them: the question
 AW507's fix asks before moving the block into a helper run in a thread (a helper cannot return a
-name its block may leave unbound: `for line in f: last = line`, read after the block). `check`
-asks it with `ast` so that it calls fixable only the blocks the fix moves."""
+name its block may leave unbound: `for line in f: last = line`, read after the block). Read with
+`ast`, by the fix and by `check`'s scan alike, so that `check` calls fixable only the blocks the fix
+moves."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ def may_leave_unbound(func: ast.AsyncFunctionDef, block: ast.With, assigned: set
         returned = sorted(assigned)
     else:
         returned = sorted(name for name in assigned if in_function[name] > in_block[name])
-    always = _all_bind(block.body)
+    always = always_bound(block.body)
     return [] if always is ALL else [name for name in returned if name not in always]
 
 
@@ -48,7 +49,7 @@ def spelled(node: ast.AST) -> Counter[str]:
     return counts
 
 
-def _all_bind(statements: list[ast.stmt]) -> set[str] | frozenset[str]:
+def always_bound(statements: list[ast.stmt]) -> set[str] | frozenset[str]:
     """What every normal completion of these statements binds, one after another: assignments at
     their level, in nested `with` blocks, in both branches of an `if`; a loop may not run and an
     exception may skip the rest, so what they bind is never counted. ALL once one always raises."""
@@ -70,10 +71,10 @@ def _binds(stmt: ast.stmt) -> set[str] | frozenset[str]:
         return _target_names(stmt.target) if stmt.value is not None else set()
     if isinstance(stmt, ast.With):
         items = set().union(*(_target_names(i.optional_vars) for i in stmt.items if i.optional_vars is not None))
-        inner = _all_bind(stmt.body)
+        inner = always_bound(stmt.body)
         return ALL if inner is ALL else items | inner
     if isinstance(stmt, ast.If):
-        first, other = _all_bind(stmt.body), _all_bind(stmt.orelse)
+        first, other = always_bound(stmt.body), always_bound(stmt.orelse)
         if first is ALL:
             return other
         return first if other is ALL else first & other
