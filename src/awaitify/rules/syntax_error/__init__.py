@@ -8,8 +8,9 @@ Reports a Python file that Python's own parser rejects, at the line the parser n
 ## Why is this bad?
 Nothing in such a file is checked or fixed: a blocking call in it, or a function whose callers
 would need `await`, stays unseen. A run that reports it only on stderr and exits 0 would let a CI
-check pass on a tree it did not read (ruff reports syntax errors the same way). A file only read to
-follow calls through it (no trigger of any rule in it) is not reported.
+check pass on a tree it did not read (ruff reports syntax errors the same way). Every file awaitify
+discovers is named, also one no rule would read (no trigger word, no async code): such a file is
+parsed once for this alone, and the answer is cached by its content.
 
 ## Example
 ```python
