@@ -277,8 +277,9 @@ class FixJob:
         decline), then the codemods on the files whose outcome the cache does not hold."""
         items = self._work_items()
         untouched = [source for source, item in items if item is None]
-        self.failed += [FileResult(path=s.path, display=s.display, old=s.raw, new=s.raw, error=why)
-                        for s in untouched if (why := parse_problems([s], self.cache, self.keys).get(str(s.path)))]
+        broken = parse_problems(untouched, self.cache, self.keys)
+        self.failed += [FileResult(path=s.path, display=s.display, old=s.raw, new=s.raw, error=broken[str(s.path)])
+                        for s in untouched if str(s.path) in broken]
         for source, item in items:
             if item is None:
                 continue

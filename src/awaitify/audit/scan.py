@@ -102,7 +102,8 @@ class _Scanner(_Summarizer):
         self._movable_ranges: list[tuple[int, int]] = []
         self._handed: set[int] = set()  # lambdas handed to a thread (`to_thread(lambda: ...)`)
         self._lambdas: list[bool] = []  # per enclosing lambda: was it handed to a thread?
-        self._class_kinds: list[dict[str, str]] = []  # per enclosing class: what its methods keep on `self`
+        self._classes: list[ast.ClassDef] = []  # the enclosing classes
+        self._class_kinds: dict[int, dict[str, str]] = {}  # per class read so far: what its methods keep on `self`
 
     # --- what locals hold ---------------------------------------------------------------------
     def _maker(self, call: ast.expr) -> str | None:
@@ -274,9 +275,9 @@ class _Scanner(_Summarizer):
         super().visit_Module(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self._class_kinds.append(self._kinds_on_self(node))
+        self._classes.append(node)
         super().visit_ClassDef(node)
-        self._class_kinds.pop()
+        self._classes.pop()
 
     def _kinds_on_self(self, cls: ast.ClassDef) -> dict[str, str]:
         """What the class's methods keep on `self` from a maker (`self.session = requests.Session()`):
@@ -295,9 +296,12 @@ class _Scanner(_Summarizer):
     def _held_on_self(self, expr: ast.Attribute) -> str | None:
         """The kind of `self.<attr>` in a method of a class that keeps one there (see `_kinds_on_self`)."""
         method = self._method_scope()
-        if method is None or not self._class_kinds or not isinstance(expr.value, ast.Name) or expr.value.id != method.self_name:
+        if method is None or not self._classes or not isinstance(expr.value, ast.Name) or expr.value.id != method.self_name:
             return None
-        return self._class_kinds[-1].get(expr.attr)
+        cls = self._classes[-1]
+        if id(cls) not in self._class_kinds:  # read once, on the first call that asks (most classes never do)
+            self._class_kinds[id(cls)] = self._kinds_on_self(cls)
+        return self._class_kinds[id(cls)].get(expr.attr)
 
     # Which functions are used as values (callbacks) only the planner asks; `check` never does, so a
     # scan does not collect them (a tenth of its time goes to resolving names otherwise).

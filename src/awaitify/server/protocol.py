@@ -166,8 +166,7 @@ def did_change(ls: AwaitifyServer, params: types.DidChangeTextDocumentParams) ->
 
 @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
 def did_save(ls: AwaitifyServer, params: types.DidSaveTextDocumentParams) -> None:
-    for state in ls.states.values():
-        state.saved()
+    _disk_changed(ls)
     ls.refresh_now()
 
 
@@ -183,9 +182,14 @@ def did_close(ls: AwaitifyServer, params: types.DidCloseTextDocumentParams) -> N
 
 @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 def did_change_watched(ls: AwaitifyServer, params: types.DidChangeWatchedFilesParams) -> None:
+    _disk_changed(ls)
+    ls.refresh_later()
+
+
+def _disk_changed(ls: AwaitifyServer) -> None:
+    """Files on disk changed (saved, or by another program): every folder reads them again."""
     for state in ls.states.values():
         state.saved()
-    ls.refresh_later()
 
 
 def _track(ls: AwaitifyServer, uri: str) -> None:
