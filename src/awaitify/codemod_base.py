@@ -109,6 +109,11 @@ def _is_attribute_hook(name: str) -> bool:
 
 
 _DISPATCH: dict[type, _Dispatch | None] = {}
+
+
+def _no_attribute_hook(node: cst.CSTNode, attribute: str) -> None:
+    return None
+
 _UNDECORATED: set[type] = set()  # codemod classes with no method decorated by a matcher
 _UNKNOWN = object()
 
@@ -153,6 +158,11 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
 
     def __init__(self, context: CodemodContext) -> None:
         self._init_transformer(context)
+        self._dispatch = self._table()
+        if self._dispatch is not None and not self._dispatch.attributes:
+            # libcst calls these around every child attribute of every node: with no hook of the
+            # codemod's own to call, an instance attribute answers without a method lookup.
+            self.on_visit_attribute = self.on_leave_attribute = _no_attribute_hook  # type: ignore[method-assign]
         self.session: FileSession = context.scratch[SCRATCH_KEY]
         self.config = self.session.config
         self._scopes: list[str] = []
@@ -230,45 +240,40 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         return table  # type: ignore[return-value]
 
     def _dispatch_visit(self, node: cst.CSTNode) -> bool:
-        table = self._table()
+        table = self._dispatch
         if table is None:
             return super().on_visit(node)
         visit = table.visit(type(node))
         return True if visit is None else visit(self, node) is not False
 
     def _dispatch_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[no-untyped-def]
-        table = self._table()
+        table = self._dispatch
         if table is None:
             return super().on_leave(original, updated)
         leave = table.leave(type(original))
         return updated if leave is None else leave(self, original, updated)
 
-    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
-        table = self._table()
-        if table is None or table.attributes:
-            super().on_visit_attribute(node, attribute)
-
-    def on_leave_attribute(self, original: cst.CSTNode, attribute: str) -> None:
-        table = self._table()
-        if table is None or table.attributes:
-            super().on_leave_attribute(original, attribute)
 
     # --- suppressions, and calls the code already awaits ---------------------------------------------
+    # `type(x) is cst.Call` rather than isinstance: libcst's node classes are ABCs, so isinstance
+    # goes through ABCMeta on every node of every visit; Call and Await have no subclasses.
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, cst.Await) and isinstance(node.expression, cst.Call):
-            self._awaited_calls.add(id(node.expression))
+        if type(node) is cst.Await and type(node.expression) is cst.Call:  # type: ignore[attr-defined]
+            self._awaited_calls.add(id(node.expression))  # type: ignore[attr-defined]
         return self._dispatch_visit(node)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         # A call on a line that says `# awaitify: ignore[CODE]` (or flake8-async's `# noqa`) is left
         # as it is, as `check` leaves it unreported. The plan's own edits are never skipped here:
         # a function made async needs every `await` the planner decided.
-        if isinstance(original, cst.Call) and self.RULE.name != "propagation" and self._suppressed(original):
-            return updated
-        if isinstance(original, cst.Call) and id(original) in self._awaited_calls:
-            return self._leave_awaited_call(original, updated)
-        if isinstance(original, cst.Await) and id(original.expression) in self._awaited_calls:
-            return self._leave_await(original, updated)
+        kind = type(original)
+        if kind is cst.Call:
+            if self.RULE.name != "propagation" and self._suppressed(original):  # type: ignore[arg-type]
+                return updated
+            if id(original) in self._awaited_calls:
+                return self._leave_awaited_call(original, updated)  # type: ignore[arg-type]
+        elif kind is cst.Await and id(original.expression) in self._awaited_calls:  # type: ignore[attr-defined]
+            return self._leave_await(original, updated)  # type: ignore[arg-type]
         return self._dispatch_leave(original, updated)
 
     def _leave_awaited_call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
