@@ -421,8 +421,9 @@ def parenthesize_awaits(tree: cst.Module) -> cst.Module:
     stack: list[cst.CSTNode] = [tree]
     while stack:
         node = stack.pop()
-        held = node.value if isinstance(node, (cst.Attribute, cst.Subscript)) else node.func if isinstance(node, cst.Call) else None
-        if isinstance(held, cst.Await) and not held.lpar:
+        kind = type(node)  # none of these classes has subclasses
+        held = node.value if kind is cst.Attribute or kind is cst.Subscript else node.func if kind is cst.Call else None  # type: ignore[attr-defined]
+        if type(held) is cst.Await and not held.lpar:  # type: ignore[union-attr]
             return tree.visit(ParenthesizeAwait())
         stack.extend(children(node))
     return tree

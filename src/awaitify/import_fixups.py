@@ -44,6 +44,18 @@ from awaitify.summary import UNPARSABLE
 ORIGINAL_MODULE = "awaitify.original_module"
 
 
+_LAST_CODE: list = [None, ""]  # [tree, its code]: see module_code
+
+
+def module_code(tree: cst.Module) -> str:
+    """`tree.code`, generated once for the last tree asked about: the fix-ups read the code of the
+    same tree two or three times (their removals, the unused imports, then the file's new bytes),
+    and each generation walks every node."""
+    if _LAST_CODE[0] is not tree:
+        _LAST_CODE[:] = [tree, tree.code]
+    return _LAST_CODE[1]
+
+
 def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
     adds: list[ImportItem] = context.scratch.get(AddImportsVisitor.CONTEXT_KEY) or []
     removes: list[tuple[str, str | None, str | None]] = context.scratch.get(RemoveImportsVisitor.CONTEXT_KEY) or []
@@ -54,7 +66,7 @@ def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
             visitor_context = CodemodContext(filename=context.filename, full_module_name=context.full_module_name)
             tree = AddImportsVisitor(visitor_context, others).transform_module(tree)
     if removes:
-        code = tree.code
+        code = module_code(tree)
         try:
             module = ast.parse(code)
         except UNPARSABLE:  # syntax this Python's ast does not read: let the visitor decide
@@ -77,7 +89,7 @@ def _drop_imports_made_unused(tree: cst.Module, original: cst.Module) -> cst.Mod
     """A module-level import the original code used and the rewritten code no longer spells at all (the
     asyncio-run rewrite leaves `import asyncio` so): removed, as a codemod's own request would remove
     it. An import the original did not use either is left as it was."""
-    code = tree.code
+    code = module_code(tree)
     try:
         spelled, bindings = _spelling(ast.parse(code))
     except UNPARSABLE:

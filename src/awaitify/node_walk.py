@@ -14,23 +14,39 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+# Per node type, its fields that may hold a node or a sequence of nodes; per value type, what it is
+# (1: a node, 2: a list or tuple, 0: neither). libcst's node classes are ABCs: isinstance() against
+# them goes through ABCMeta, on every field of every node; a type's answer never changes.
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_VALUE_KIND: dict[type, int] = {}
 
 
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def _value_kind(kind: type) -> int:
+    found = _VALUE_KIND[kind] = 1 if issubclass(kind, cst.CSTNode) else 2 if issubclass(kind, (list, tuple)) else 0
+    return found
+
+
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """`node.children`, in field order."""
     kind = type(node)
     names = _FIELDS.get(kind)
     if names is None:
         names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    found: list[cst.CSTNode] = []
+    kinds = _VALUE_KIND
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (list, tuple)):
+        what = kinds.get(type(value))
+        if what is None:
+            what = _value_kind(type(value))
+        if what == 1:
+            found.append(value)
+        elif what == 2:
             for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+                sort = kinds.get(type(item))
+                if (sort if sort is not None else _value_kind(type(item))) == 1:
+                    found.append(item)
+    return found
 
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -73,9 +89,10 @@ def names_by_function(node: cst.CSTNode) -> tuple[frozenset[str], list[tuple[cst
             functions.append((current, frozenset(names)))  # type: ignore[arg-type]
             totals[-1].update(names)
             continue
-        if isinstance(current, cst.Name):
-            totals[-1].add(current.value)
-        elif isinstance(current, cst.FunctionDef):
+        kind = type(current)  # neither class has subclasses
+        if kind is cst.Name:
+            totals[-1].add(current.value)  # type: ignore[attr-defined]
+        elif kind is cst.FunctionDef:
             totals.append(set())
             stack.append((current, True))
         stack.extend((child, False) for child in children(current))

@@ -17,7 +17,7 @@ from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
 from awaitify.engine.hollow import hollow
 from awaitify import line_map
-from awaitify.import_fixups import fix_imports
+from awaitify.import_fixups import fix_imports, module_code
 from awaitify.plan import FilePlan
 from awaitify.runtime import config_for_module
 from awaitify.rules import Rule, codemod_modules, wants_hooks
@@ -139,7 +139,7 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
         if session.changes:
             tree = parenthesize_awaits(tree)
             tree = fix_imports(tree, context)  # once, after every codemod
-    new = tree.bytes if session.changes else raw
+    new = module_code(tree).encode(tree.encoding) if session.changes else raw  # tree.bytes, as the fix-ups read it
     return FileOutcome(new=new, changes=sorted(session.changes), diagnostics=sorted(session.diagnostics))
 
 
