@@ -619,6 +619,40 @@ def test_workers_forked_before_a_module_was_imported_are_replaced() -> None:
         pool.close()
 
 
+def _imports_second_marker(_: int) -> bool:
+    import awaitify_test_marker2  # noqa: F401 - a worker imports what its work needs
+
+    return True
+
+
+def test_workers_are_kept_when_this_process_has_grown_large(tmp_path, monkeypatch) -> None:
+    """`Pool.with_module(m)` in a process past `REFORK_LIMIT_MB`: the running workers are kept and
+    import m themselves (a worker forked now would start as large as this process: the stdlib's
+    transform workers peaked above 500 MB); m is not imported here."""
+    import multiprocessing
+    import sys
+
+    from awaitify.engine import pool as pool_module
+    from awaitify.engine.pool import Pool
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("workers inherit this process's modules only when forked")
+    (tmp_path / "awaitify_test_marker2.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(pool_module, "resident_mb", lambda: pool_module.REFORK_LIMIT_MB + 1.0)
+    running = Pool(2)
+    try:
+        assert running.map(_has_marker, [1, 2], None, "test") == [False, False]
+        workers = running.executor
+        running.with_module("awaitify_test_marker2")
+        assert running.executor is workers and "awaitify_test_marker2" not in sys.modules
+        assert running.map(_imports_second_marker, [1, 2], None, "test") == [True, True]
+        assert running.executor is workers
+    finally:
+        sys.modules.pop("awaitify_test_marker2", None)
+        running.close()
+
+
 def test_every_codemod_takes_its_rule_from_the_table() -> None:
     """`all_rules()` (the table `check` reads) and the codemods `fix` runs are the same rules."""
     from awaitify.rules import codemod_modules, wants_hooks
