@@ -18,6 +18,7 @@ from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedName, ScopeProvider
 
 from awaitify.config import Config
+from awaitify.fast_positions import positions
 from awaitify.findings import Change, Diagnostic
 from awaitify.import_fixups import ORIGINAL_MODULE
 from awaitify.node_walk import children
@@ -125,7 +126,8 @@ class _MetadataOnDemand(dict):
     resolved, so codemods sharing a tree version still resolve each provider once, and the values
     are the same whenever they are computed (the wrapper's tree never changes). Each provider is
     resolved alone, when asked for: most codemods need positions only, and a few the parents
-    without the scopes."""
+    without the scopes. Positions come from `awaitify.fast_positions`, libcst's values computed from
+    one codegen pass of the version (the one that gives its code, when the engine needed that)."""
 
     def __init__(self, wrapper: MetadataWrapper, wanted: frozenset) -> None:
         super().__init__()
@@ -137,6 +139,9 @@ class _MetadataOnDemand(dict):
     def __missing__(self, key):  # type: ignore[no-untyped-def]
         if key not in self._wanted:
             raise KeyError(key)
+        if key is PositionProvider:  # libcst's values, without libcst's costly pass
+            self[key] = positions(self._wrapper)
+            return self[key]
         self.update(self._wrapper.resolve_many({key}))
         return dict.__getitem__(self, key)
 

@@ -16,6 +16,7 @@ from awaitify.config import Config
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
 from awaitify.engine.hollow import hollow
+from awaitify.fast_positions import CodeVersion, provide_positions
 from awaitify import line_map
 from awaitify.import_fixups import fix_imports, module_code
 from awaitify.plan import FilePlan
@@ -114,14 +115,18 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
         warnings.simplefilter("ignore")  # libcst's own deprecation chatter is not the user's business
         wrapper: MetadataWrapper | None = None
         code = raw.decode(source.encoding)  # the text `session.line_map` maps
+        version = CodeVersion(tree, code)  # its positions are computed if a codemod asks for one
         for rule in rules:
             # One metadata resolution per version of the tree: scope and qualified-name analysis
             # cost ~10x the parse, and a codemod that changed nothing leaves the same tree object.
             if wrapper is None or wrapper.module is not tree:
                 if wrapper is not None:  # an earlier codemod moved lines: keep positions the original's
-                    old, code = code, tree.code
+                    # one codegen gives this version's code and, when asked, its positions
+                    version = CodeVersion(tree)
+                    old, code = code, version.code
                     session.line_map = line_map.follow(session.line_map or line_map.identity(old.count("\n") + 1), old, code)
                 wrapper = MetadataWrapper(tree, unsafe_skip_copy=True)
+                provide_positions(wrapper, version)
                 session.new_version(code)
             codemod = transformer_for(rule)(context)
             recorded = len(session.changes)
