@@ -17,14 +17,19 @@ ROOT = Path(__file__).resolve().parents[1]
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 
 
-def _same_as_libcst(module: cst.Module) -> None:
-    expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+def _same_as_libcst(module: cst.Module) -> bool:
+    """False when libcst's own provider cannot run (a tree deeper than the recursion limit)."""
+    try:
+        expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    except RecursionError:
+        return False
     version = CodeVersion(module)
     assert version.code == module.code
     found = version.positions
     assert set(found) == set(expected) and len(found) == len(expected)
     wrong = [(type(node).__name__, expected[node], found[node]) for node in expected if found[node] != expected[node]]
     assert not wrong, wrong[:5]
+    return True
 
 
 def _parsed(path: Path) -> cst.Module | None:
@@ -38,8 +43,7 @@ def _check_files(paths: list[Path]) -> int:
     checked = 0
     for path in paths:
         module = _parsed(path)
-        if module is not None:
-            _same_as_libcst(module)
+        if module is not None and _same_as_libcst(module):
             checked += 1
     return checked
 
@@ -60,8 +64,10 @@ def test_stdlib_sample() -> None:
 
 
 @pytest.mark.slow
-def test_whole_stdlib() -> None:
-    assert _check_files(_stdlib_files()) > 1000
+@pytest.mark.parametrize("part", range(8))
+def test_whole_stdlib(part: int) -> None:
+    """In eight parts, for the test workers to share (libcst's own pass is what costs here)."""
+    assert _check_files(_stdlib_files()[part::8]) > 100
 
 
 ODD = {
@@ -98,7 +104,7 @@ def test_odd_layouts(name: str) -> None:
         module = cst.parse_module(ODD[name])
     except cst.ParserSyntaxError:  # syntax newer than this libcst reads
         pytest.skip("libcst cannot parse it")
-    _same_as_libcst(module)
+    assert _same_as_libcst(module)
 
 
 def test_carriage_return_and_newline_in_two_tokens() -> None:
@@ -109,7 +115,7 @@ def test_carriage_return_and_newline_in_two_tokens() -> None:
         cst.SimpleStatementLine([cst.Expr(cst.Name("x"))], leading_lines=[cst.EmptyLine(newline=cst.Newline("\n"))]),
     ])
     assert "\r\n" in module.code
-    _same_as_libcst(module)
+    assert _same_as_libcst(module)
 
 
 def test_built_trees_and_nodes_standing_twice() -> None:
@@ -123,9 +129,9 @@ def test_built_trees_and_nodes_standing_twice() -> None:
         cst.FunctionDef(cst.Name("g"), cst.Parameters(), cst.IndentedBlock([]), leading_lines=[shared_line]),
         cst.If(shared_name, cst.IndentedBlock([cst.SimpleStatementLine([cst.Expr(shared_name)])])),
     ]
-    _same_as_libcst(cst.Module(body=body))
-    _same_as_libcst(cst.Module(body=body, has_trailing_newline=False))
-    _same_as_libcst(cst.Module(body=[], header=[shared_line], has_trailing_newline=False))
+    assert _same_as_libcst(cst.Module(body=body))
+    assert _same_as_libcst(cst.Module(body=body, has_trailing_newline=False))
+    assert _same_as_libcst(cst.Module(body=[], header=[shared_line], has_trailing_newline=False))
 
 
 class _Renamer(cst.CSTTransformer):
@@ -138,7 +144,7 @@ class _Renamer(cst.CSTTransformer):
 
 def test_a_rewritten_version() -> None:
     source = (ROOT / "src" / "awaitify" / "transform.py").read_text(encoding="utf-8")
-    _same_as_libcst(cst.parse_module(source).visit(_Renamer()))
+    assert _same_as_libcst(cst.parse_module(source).visit(_Renamer()))
 
 
 def test_the_wrapper_answers_with_these_positions() -> None:
