@@ -482,6 +482,52 @@ def test_router_on_startup_append_moves_in_order(tmp_path: Path) -> None:
     assert "on_startup.append" not in text and "lifespan=lifespan" in text
 
 
+def test_an_on_event_call_starlette_could_not_take_blocks_nothing(tmp_path: Path) -> None:
+    """Starlette's `on_event` takes one argument and `add_event_handler` two: a call with others (a
+    telemetry client's `self._otel.on_event(event, user_id, session_id)`, seen in a real bot) registers
+    no hook. It neither stops the app's migration nor is called a startup/shutdown hook."""
+    after = _convert_and_compare(tmp_path, {
+        "app.py": _app_and("\n\nimport telemetry  # noqa: F401\n"),
+        "telemetry.py": """
+            from fastapi import FastAPI  # noqa: F401 - the module mentions the framework
+
+
+            class Logger:
+                def __init__(self, otel):
+                    self._otel = otel
+
+                def record(self, event, user_id, session_id):
+                    self._otel.on_event(event, user_id, session_id)
+                    self._otel.add_event_handler(event, user_id, session_id)
+                    self._otel.on_event(event, user=user_id)
+        """,
+    }, "app")
+    assert after["started"] == ["boot"]
+    assert "lifespan=lifespan" in (tmp_path / "app.py").read_text()
+    messages = [d.render() for d in _fix(tmp_path).diagnostics]
+    assert not [m for m in messages if "telemetry.py" in m], messages
+
+
+def test_an_on_event_call_that_may_be_starlettes_still_refuses(tmp_path: Path) -> None:
+    """The same calls with arguments Starlette's methods take (or a `*args` hiding how many there
+    are) may register a hook on an app awaitify cannot trace: every app is refused, as before."""
+    for call in ("self._otel.on_event(event)(self.flush)", "self._otel.add_event_handler(event, self.flush)",
+                 "self._otel.add_event_handler(event_type=event, func=self.flush)", "self._otel.on_event(*args)"):
+        root = tmp_path / str(abs(hash(call)))
+        root.mkdir()
+        _refused(root, {"main.py": APP_WITH_HOOK, "telemetry.py": f"""
+            from fastapi import FastAPI  # noqa: F401 - the module mentions the framework
+
+
+            class Logger:
+                def record(self, event, *args):
+                    {call}
+
+                def flush(self):
+                    pass
+        """}, "cannot tell which app")
+
+
 def test_partial_handler_refuses_the_app(tmp_path: Path) -> None:
     messages = _refused(tmp_path, {"app.py": _app_and("""
 

@@ -106,7 +106,9 @@ Also refused:
   `poetry.lock`, `uv.lock` or `pdm.lock`, which wins): the newest release they allow decides.
   `fastapi>=0.70` allows any newer release, so it does not refuse.
 - Left alone without a finding: `on_event`/`add_event_handler` of any object that is not a
-  FastAPI/Starlette app or router (an event bus of another library), and apps an app factory builds
+  FastAPI/Starlette app or router (an event bus of another library), calls whose arguments
+  Starlette's methods could not take (`on_event` takes one, `add_event_handler` two: a telemetry
+  client's `otel.on_event(event, user_id)` registers no hook), and apps an app factory builds
   itself inside a function (`admin = FastAPI()` in `create_admin_app()`), which get no lifespan.
 
 ## Fix safety

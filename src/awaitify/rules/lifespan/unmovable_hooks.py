@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 EVENTS = ("startup", "shutdown")
-_HOOK_METHODS = ("on_event", "add_event_handler")
+# Starlette's registration methods and their parameters: a call that cannot bind to them (another
+# library's `on_event(name, user, session)`) registers no hook.
+_HOOK_METHODS = {"on_event": ("event_type",), "add_event_handler": ("event_type", "func")}
 _HOOK_LISTS = ("on_startup", "on_shutdown", "lifespan_context")
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
@@ -115,12 +117,22 @@ def _registered_through(node: ast.AST) -> ast.AST | None:
 
 
 def _registration(node: ast.AST) -> tuple[ast.expr, str, bool | None] | None:
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _HOOK_METHODS:
+    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _HOOK_METHODS
+            and _binds(node, _HOOK_METHODS[node.func.attr])):
         literal = _event(node.args[0]) if node.args else None
         return node.func.value, f"registered with `.{node.func.attr}(...)`", literal
     if isinstance(node, ast.Attribute) and node.attr in _HOOK_LISTS:
         return node.value, f"registered through `.{node.attr}`", True
     return None
+
+
+def _binds(call: ast.Call, params: tuple[str, ...]) -> bool:
+    """Could `call`'s arguments bind to exactly `params` (no more, none missing)? Yes when a `*args`
+    or `**kwargs` hides how many there are."""
+    if any(isinstance(arg, ast.Starred) for arg in call.args) or any(kw.arg is None for kw in call.keywords):
+        return True
+    named = [kw.arg for kw in call.keywords]
+    return len(call.args) <= len(params) and sorted(named) == sorted(params[len(call.args):])
 
 
 def _event(node: ast.expr) -> bool | None:
