@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from .visit_order import read
+
 # requests exception -> httpx exception(s) raised for the same failures (None: json.JSONDecodeError).
 # requests.ConnectionError: refused or reset connections, SSL failures, proxies, a connect timeout, a server
 # closing early; not a read timeout (requests.ReadTimeout is no ConnectionError, httpx.ReadTimeout is a
@@ -116,7 +118,7 @@ def response_reads(handler: cst.ExceptHandler) -> list[cst.Attribute]:
                     and inner.value.value == name and node.attr.value in ("ok", "url", "text", *RESPONSE_OF_EXCEPTION)):
                 found.append(node)
 
-    handler.body.visit(Reads())
+    read(Reads(), handler.body)
     return found
 
 

@@ -48,6 +48,7 @@ the manual fix), `except` clauses naming a requests exception httpx has no count
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import libcst as cst
@@ -91,6 +92,7 @@ from .exceptions import (
 from .lifecycle import Life as _Life
 from .lifecycle import Lifecycles, lifecycles
 from .raisers import GUARDED
+from .visit_order import read
 from .returns import FOLLOWED, RESPONSES, UNFOLLOWED
 
 RESPONSE_ATTRS = {"reason": "reason_phrase", "next": "next_request"}
@@ -175,7 +177,8 @@ class _Function:
         self.name = node.name.value
         self.awaits: set[str] = set()  # names of the functions it awaits (`await f()`, `await self.f()`)
         taken = self.taken = names_in(node)
-        self._free = (n for n in ("client", "http_client", *(f"client_{i}" for i in range(1, 999))) if n not in taken)
+        candidates = itertools.chain(("client", "http_client"), (f"client_{i}" for i in range(1, 999)))  # made as taken
+        self._free = (n for n in candidates if n not in taken)
         self.clients: dict[str, str] = {}  # client settings (as code) -> the name of such clients in this function
         self.bound = set(bindings)
         self.candidates = {name for name, only_responses in bindings.items() if only_responses}
@@ -405,6 +408,18 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._tls_name: str | None = None  # the module's shared TLS context, once a client takes it
         self._tls_written: str | None = None  # its name when an earlier run wrote it (then it is reused)
         self._tls_origin: cst.CSTNode | None = None  # the first converted call whose client takes it
+        # id(node) -> (the node, kept alive for its id; its qualified name): each node's is asked for again and again
+        self._qualified: dict[int, tuple[cst.CSTNode, str | None]] = {}
+
+    def qualified_name(self, node: cst.CSTNode) -> str | None:
+        """As `AwaitifyCodemod.qualified_name`, asked once per node: the tree and its metadata do not
+        change while this codemod runs."""
+        known = self._qualified.get(id(node))
+        if known is not None and known[0] is node:
+            return known[1]
+        name = super().qualified_name(node)
+        self._qualified[id(node)] = (node, name)
+        return name
 
     # --- module: sessions kept beyond one call -----------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
@@ -431,7 +446,7 @@ class RequestsToHttpx(AwaitifyCodemod):
                     elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value in ("self", "cls"):
                         owner._self_sessions.add(t.attr.value)
 
-        node.visit(StoredSessions())
+        read(StoredSessions(), node)
         self._requests_holders = self._functions_calling_requests(node)
         self._life = lifecycles(node, self.metadata[PositionProvider], self._call_kind, self._suppressed,
                                 lambda call: self.original_lines(call)[0] in self._followed)
@@ -457,7 +472,7 @@ class RequestsToHttpx(AwaitifyCodemod):
                 if self.stack and (owner.qualified_name(call.func) or "").startswith("requests."):
                     found.add(self.stack[-1])
 
-        module.visit(Holders())
+        read(Holders(), module)
         return found
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
@@ -569,7 +584,7 @@ class RequestsToHttpx(AwaitifyCodemod):
     # --- scopes ---------------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         walker = _Bindings(self._is_response_call, self._is_session_factory)
-        node.visit(walker)
+        read(walker, node)
         self._functions.append(_Function(node, walker.found, walker.sessions, walker.ambiguous()))
         return super().visit_FunctionDef(node)
 
@@ -1285,7 +1300,7 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def _guard(self, body: cst.CSTNode) -> Guard:
         guard = Guard((self._converted, self._unconverted))
-        body.visit(GuardScan(guard, self._foreign_call, self._is_asyncio_run))
+        read(GuardScan(guard, self._foreign_call, self._is_asyncio_run), body)
         return guard
 
     def _is_asyncio_run(self, call: cst.Call) -> bool:
@@ -1305,9 +1320,11 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._guards.append(self._guard(node.body))
         return True
 
-    def leave_Try_body(self, node: cst.Try) -> None:
-        # what the handlers guard: the calls of the try body (converted, left as they are)
-        self._guard_left(self._guards[-1])
+    def on_leave_attribute(self, original: cst.CSTNode, attribute: str) -> None:
+        # what the handlers guard: the calls of the try body (converted, left as they are). Not a
+        # `leave_Try_body`: a codemod with an attribute hook pays libcst's lookup of one on every attribute.
+        if attribute == "body" and isinstance(original, cst.Try):
+            self._guard_left(self._guards[-1])
 
     def leave_Try(self, original: cst.Try, updated: cst.Try) -> cst.BaseStatement:
         guard = self._guards.pop()
@@ -1475,7 +1492,7 @@ def _holds_made_with(node: cst.CSTNode, names: set[str], made: dict[int, cst.Wit
                 found = True
             return not found
 
-    node.visit(Find())
+    read(Find(), node)
     return found
 
 

@@ -13,6 +13,8 @@ import libcst as cst
 from awaitify import requests_plan
 from awaitify.summary import UNPARSABLE, char_column
 
+from .visit_order import preorder
+
 # every plan starts at a `requests.Session()` / `requests.session()` or a `stream=` keyword; refusals at any requests call
 _WORDS = ("Session", "session", "stream", "requests")  # "requests": where its responses go (requests_responses)
 Span = tuple[int, int, int, int]  # start and end (line, column in characters), as libcst's PositionProvider gives them
@@ -43,23 +45,22 @@ class Lifecycles:
     refused: dict[int, str] = field(default_factory=dict)  # call -> why it is left as it is
 
 
-class _Index(cst.CSTVisitor):
-    """Calls and statements of the tree by position."""
+class _Index:
+    """Calls and statements of the tree by position (the first in libcst's visit order where two share one)."""
 
-    def __init__(self, positions) -> None:
-        self.positions = positions
+    def __init__(self, positions, module: cst.Module) -> None:
         self.calls: dict[Span, cst.Call] = {}
         self.statements: dict[Span, cst.CSTNode] = {}
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        found = self.positions.get(node)
-        if found is not None:
-            key = (found.start.line, found.start.column, found.end.line, found.end.column)
+        for node in preorder(module):
             if isinstance(node, cst.Call):
-                self.calls.setdefault(key, node)
+                table: dict = self.calls
             elif isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                self.statements.setdefault(key, node)
-        return True
+                table = self.statements
+            else:
+                continue
+            found = positions.get(node)
+            if found is not None:
+                table.setdefault((found.start.line, found.start.column, found.end.line, found.end.column), node)
 
 
 def lifecycles(module: cst.Module, positions, kind: Callable[[cst.Call], str | None],
@@ -76,8 +77,7 @@ def lifecycles(module: cst.Module, positions, kind: Callable[[cst.Call], str | N
         tree = ast.parse(code)
     except UNPARSABLE:
         return out
-    index = _Index(positions)
-    module.visit(index)
+    index = _Index(positions, module)
     lines = code.splitlines()
 
     def find(node: ast.AST) -> cst.CSTNode | None:

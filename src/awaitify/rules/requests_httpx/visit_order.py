@@ -1,0 +1,112 @@
+"""A read-only libcst visitor run without libcst's visit machinery, in libcst's own order.
+
+`node.visit(visitor)` rebuilds every node it passes (`_visit_and_replace_children`), even for a
+`CSTVisitor` that only reads: the requests codemod's questions about the module and each function
+cost as much as its own pass. `read(visitor, node)` makes the same `visit_<Type>` / `leave_<Type>`
+calls in the same order, reading each node's children from its attributes in the order libcst
+visits them (learnt once per node type, from libcst itself), so a visitor whose answer depends on
+that order (a session bound before its use) answers the same. It does not call attribute hooks
+(`visit_Try_body`): the visitors it runs define none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import libcst as cst
+
+# node type -> (its child attributes in libcst's visit order, the attributes that order left out because
+# they held no node then: libcst visits some only when set, `format_spec` say)
+_ORDER: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+_ORDER_WITH: dict[tuple[type, tuple[str, ...]], tuple[str, ...]] = {}  # (type, such attributes set) -> the order
+# (visitor class, node type) -> its visit and leave methods for that type, None for none or a no-op
+_METHODS: dict[tuple[type, type], tuple[object, object]] = {}
+
+
+class _Attributes(cst.CSTVisitor):
+    """Which attributes libcst visits on one node, in order: its children are not entered."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return False
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        return None
+
+    def on_visit_attribute(self, node: cst.CSTNode, attribute: str) -> None:
+        if attribute not in self.names:
+            self.names.append(attribute)
+
+
+def _holds_node(value: object) -> bool:
+    return isinstance(value, cst.CSTNode) or (isinstance(value, (list, tuple)) and any(isinstance(v, cst.CSTNode) for v in value))
+
+
+def _learn(node: cst.CSTNode) -> tuple[str, ...]:
+    recorder = _Attributes()
+    node._visit_and_replace_children(recorder)  # children are left at once: cheap, once per type
+    return tuple(recorder.names)
+
+
+def _order(node: cst.CSTNode) -> tuple[str, ...]:
+    kind = type(node)
+    known = _ORDER.get(kind)
+    if known is None:
+        names = _learn(node)
+        unseen = tuple(f.name for f in dataclasses.fields(node) if f.name not in names and not _holds_node(getattr(node, f.name)))
+        known = _ORDER[kind] = (names, unseen)
+    names, unseen = known
+    if unseen:
+        present = tuple(name for name in unseen if _holds_node(getattr(node, name)))
+        if present:
+            key = (kind, present)
+            names = _ORDER_WITH.get(key) or _ORDER_WITH.setdefault(key, _learn(node))
+    return names
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The children of `node` that libcst visits, in its order."""
+    for name in _order(node):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+def _own(cls: type, name: str):  # type: ignore[no-untyped-def]
+    method = getattr(cls, name, None)
+    return None if method is None or getattr(method, "_is_no_op", False) else method
+
+
+def _methods(visitor: cst.CSTVisitor, kind: type):  # type: ignore[no-untyped-def]
+    key = (type(visitor), kind)
+    found = _METHODS.get(key)
+    if found is None:
+        found = _METHODS[key] = (_own(key[0], f"visit_{kind.__name__}"), _own(key[0], f"leave_{kind.__name__}"))
+    return found
+
+
+def read(visitor: cst.CSTVisitor, node: cst.CSTNode) -> None:
+    """`node.visit(visitor)` for a visitor that only reads, through its `visit_<Type>` / `leave_<Type>`
+    methods (no attribute hooks, no `on_visit` / `on_leave` of its own)."""
+    visit, leave = _methods(visitor, type(node))
+    if visit is None or visit(visitor, node) is not False:
+        for child in children(node):
+            read(visitor, child)
+    if leave is not None:
+        leave(visitor, node)
+
+
+def preorder(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """`node` and every node inside it, in the order libcst's visit enters them."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(children(current))))
