@@ -69,6 +69,7 @@ from awaitify.codemod_base import (
     thread_import,
     with_commas,
 )
+from awaitify.node_walk import children as node_children
 from awaitify.node_walk import walk
 from awaitify.rules.requests_httpx import RULE as REQUESTS_HTTPX
 from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES, wants
@@ -92,6 +93,7 @@ from .exceptions import (
 from .lifecycle import Life as _Life
 from .lifecycle import Lifecycles, lifecycles
 from .raisers import GUARDED
+from .module_facts import ModuleFacts
 from .visit_order import read
 from .returns import FOLLOWED, RESPONSES, UNFOLLOWED
 
@@ -172,11 +174,12 @@ class _Function:
     only from requests calls (`candidates`), which of those bindings were converted (`responses`)
     or not (`refused`), and the attribute/truth uses waiting for that verdict (`pending`)."""
 
-    def __init__(self, node: cst.FunctionDef, bindings: dict[str, bool], sessions: set[str], ambiguous: set[str]) -> None:
+    def __init__(self, node: cst.FunctionDef, names: set[str], bindings: dict[str, bool], sessions: set[str],
+                 ambiguous: set[str]) -> None:
         self.asynchronous = node.asynchronous is not None
         self.name = node.name.value
         self.awaits: set[str] = set()  # names of the functions it awaits (`await f()`, `await self.f()`)
-        taken = self.taken = names_in(node)
+        taken = self.taken = names
         candidates = itertools.chain(("client", "http_client"), (f"client_{i}" for i in range(1, 999)))  # made as taken
         self._free = (n for n in candidates if n not in taken)
         self.clients: dict[str, str] = {}  # client settings (as code) -> the name of such clients in this function
@@ -424,75 +427,45 @@ class RequestsToHttpx(AwaitifyCodemod):
     # --- module: sessions kept beyond one call -----------------------------------------------------
     def visit_Module(self, node: cst.Module) -> bool:
         super().visit_Module(node)
-        owner = self
-
-        class StoredSessions(cst.CSTVisitor):
-            def __init__(self) -> None:
-                self.depth = 0
-
-            def visit_FunctionDef(self, fn: cst.FunctionDef) -> None:
-                self.depth += 1
-
-            def leave_FunctionDef(self, fn: cst.FunctionDef) -> None:
-                self.depth -= 1
-
-            def visit_Assign(self, assign: cst.Assign) -> None:
-                if not (isinstance(assign.value, cst.Call) and owner._is_session_factory(assign.value)):
-                    return
-                for target in assign.targets:
-                    t = target.target
-                    if isinstance(t, cst.Name) and self.depth == 0:
-                        owner._global_sessions.add(t.value)
-                    elif isinstance(t, cst.Attribute) and isinstance(t.value, cst.Name) and t.value.value in ("self", "cls"):
-                        owner._self_sessions.add(t.attr.value)
-
-        read(StoredSessions(), node)
-        self._requests_holders = self._functions_calling_requests(node)
+        facts = self._facts = ModuleFacts(self._is_session_factory, self.qualified_name)
+        read(facts, node)
+        self._global_sessions, self._self_sessions = facts.global_sessions, facts.self_sessions
+        # a sync function called without `await` raises requests' exceptions in the handlers around the call
+        self._requests_holders = facts.requests_holders
         self._life = lifecycles(node, self.metadata[PositionProvider], self._call_kind, self._suppressed,
                                 lambda call: self.original_lines(call)[0] in self._followed)
         return True
 
-    def _functions_calling_requests(self, module: cst.Module) -> set[str]:
-        """Names of the module's functions (any depth) holding a requests call: one called without `await`
-        is sync still, so its requests exceptions reach the handlers around that call."""
-        found: set[str] = set()
-        owner = self
-
-        class Holders(cst.CSTVisitor):
-            def __init__(self) -> None:
-                self.stack: list[str] = []
-
-            def visit_FunctionDef(self, fn: cst.FunctionDef) -> None:
-                self.stack.append(fn.name.value)
-
-            def leave_FunctionDef(self, fn: cst.FunctionDef) -> None:
-                self.stack.pop()
-
-            def visit_Call(self, call: cst.Call) -> None:
-                if self.stack and (owner.qualified_name(call.func) or "").startswith("requests."):
-                    found.add(self.stack[-1])
-
-        read(Holders(), module)
-        return found
+    def _names_in(self, node: cst.CSTNode) -> set[str]:
+        """`names_in(node)` for the module read or one of its defs, from the walk `visit_Module` made."""
+        if node is self.module_node:
+            return set(self._facts.names)
+        known = self._facts.function_names.get(id(node))
+        return set(known[1]) if known is not None and known[0] is node else names_in(node)
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         handler_types, exc_rewrites = self._indirect_handlers()
         if self._response_edits or handler_types:
             updated = updated.visit(_ResponseEdits(self._response_edits, handler_types, exc_rewrites,
-                                                   lambda: self._helper(helpers.TEXT)))
-        return self._with_tls_context(self._with_helpers(updated))
+                                                   lambda: self._helper(helpers.TEXT),
+                                                   _holding(updated, {*self._response_edits, *handler_types})))
+        # the names the rewritten module spells, read once for the helpers and the TLS context
+        wanted = self._helpers or (self._tls_name is not None and self._tls_name != self._tls_written)
+        spelled = names_in(updated) if wanted else set()
+        updated = self._with_helpers(updated, spelled)
+        return self._with_tls_context(updated, spelled)
 
     def _helper(self, kind: str) -> str:
         """The name of the module's `_requests_helpers` function of this kind (written when the module is left)."""
         if kind not in self._helpers:
-            taken = names_in(self.module_node) | set(self._helpers.values())
+            taken = self._names_in(self.module_node) | set(self._helpers.values())
             self._helpers[kind] = helpers.written(self.module_node, kind) or next(
                 n for n in (kind, *(f"{kind}_{i}" for i in range(1, 99))) if n not in taken)
         return self._helpers[kind]
 
-    def _with_helpers(self, module: cst.Module) -> cst.Module:
-        """The helpers the rewritten module uses (one named for a call refused later is not written)."""
-        used = names_in(module) if self._helpers else set()
+    def _with_helpers(self, module: cst.Module, used: set[str]) -> cst.Module:
+        """The helpers the rewritten module uses (one named for a call refused later is not written).
+        `used`: the names the module spells, which gets those of the helpers written."""
         for kind, name in sorted(self._helpers.items(), reverse=True):
             if name not in used:
                 continue
@@ -504,15 +477,17 @@ class RequestsToHttpx(AwaitifyCodemod):
                 names = {"context": self._tls_name or "", "bundle": trust.bundle_name(self._tls_name or "")}
                 offload = thread_helper(self.config.target)
                 for stmt in reversed(helpers.helper(kind, name, self.client_module, offload, **names)):
+                    used |= names_in(stmt)
                     module = insert_after_imports(module, stmt, blank_lines=2,
                                                   binding=self.client_module)  # (after an import of httpx that stands lower)
         return module
 
-    def _with_tls_context(self, module: cst.Module) -> cst.Module:
-        """requests' trust (`trust.py`) made once after the imports, when a client takes it."""
+    def _with_tls_context(self, module: cst.Module, spelled: set[str]) -> cst.Module:
+        """requests' trust (`trust.py`) made once after the imports, when a client takes it. `spelled`:
+        the names the module spells."""
         if self._tls_name is None or self._tls_name == self._tls_written:
             return module
-        if self._tls_name not in names_in(module):  # named for a call refused later: nothing takes it
+        if self._tls_name not in spelled:  # named for a call refused later: nothing takes it
             return module
         if self._tls_origin is not None:
             self.record(self._tls_origin, f"{self._tls_name}: the CA bundle requests would use (REQUESTS_CA_BUNDLE, "
@@ -540,7 +515,7 @@ class RequestsToHttpx(AwaitifyCodemod):
     def _name_tls_context(self, origin: cst.CSTNode | None) -> None:
         if self._tls_name is None:
             self._tls_origin, self._tls_written = origin, trust.written_context(self.module_node)
-            taken = names_in(self.module_node)
+            taken = self._names_in(self.module_node)
             base = f"_{self.client_module.upper()}_SSL_CONTEXT"
             self._tls_name = self._tls_written or next(n for n in (base, *(f"{base}_{i}" for i in range(1, 99)))
                                                         if n not in taken and trust.bundle_name(n) not in taken)
@@ -585,7 +560,7 @@ class RequestsToHttpx(AwaitifyCodemod):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
         walker = _Bindings(self._is_response_call, self._is_session_factory)
         read(walker, node)
-        self._functions.append(_Function(node, walker.found, walker.sessions, walker.ambiguous()))
+        self._functions.append(_Function(node, self._names_in(node), walker.found, walker.sessions, walker.ambiguous()))
         return super().visit_FunctionDef(node)
 
     def leave_FunctionDef(self, original: cst.FunctionDef, updated: cst.FunctionDef) -> cst.BaseStatement:
@@ -1544,13 +1519,35 @@ def _elements(values: list[cst.BaseExpression]) -> list[cst.Element]:
     return out
 
 
+def _holding(tree: cst.CSTNode, targets: set[int]) -> set[int] | None:
+    """The ids of the nodes of `tree` that are or hold one of `targets`: a rewrite need not enter the
+    others. None when a node object stands twice in the tree: libcst's visit gives each place a copy
+    of its own, and so must the rewrite."""
+    seen: set[int] = set()
+    holding: set[int] = set()
+    stack: list[tuple[cst.CSTNode, bool]] = [(tree, False)]
+    while stack:
+        node, left = stack.pop()
+        if left:
+            if id(node) in targets or any(id(child) in holding for child in node_children(node)):
+                holding.add(id(node))
+            continue
+        if id(node) in seen:
+            return None
+        seen.add(id(node))
+        stack.append((node, True))
+        stack.extend((child, False) for child in node_children(node))
+    return holding
+
+
 class _ResponseEdits(cst.CSTTransformer):
     """Applies the response rewrites decided per function: `r.ok`, `if r`, `bool(r)` -> `not r.is_error`
     (`not r.ok` -> `r.is_error`), `r.reason` -> `r.reason_phrase`, `r.next` -> `r.next_request`."""
 
     def __init__(self, edits: dict[int, str], handler_types: dict[int, cst.BaseExpression], exc_rewrites: dict[int, bool],
-                 text=None) -> None:
+                 text=None, holding: set[int] | None = None) -> None:
         super().__init__()
+        self.holding = holding  # ids of the nodes that are or hold one to rewrite (None: enter every node)
         self.edits = edits
         self.handler_types = handler_types
         self.exc_rewrites = exc_rewrites  # handlers whose `exc.response.reason` & co. now read an httpx response
@@ -1564,6 +1561,9 @@ class _ResponseEdits(cst.CSTTransformer):
                                      lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         self.negations.add(id(negated))
         return negated
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        return self.holding is None or id(node) in self.holding
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         result = super().on_leave(original, updated)

@@ -25,6 +25,7 @@ Each is written once per module, after its imports, under a name the module does
 
 from __future__ import annotations
 
+import functools
 import textwrap
 
 import libcst as cst
@@ -149,7 +150,13 @@ def helper(kind: str, name: str, client: str, offload: str, **names: str) -> lis
     (`asyncio.to_thread`, `trio.to_thread.run_sync`, `anyio.to_thread.run_sync`); `names`: the TLS
     context's and bundle's for TRUST."""
     source = textwrap.dedent(_SOURCES[kind]).lstrip("\n").format(name=name, client=client, offload=offload, **names)
-    return list(cst.parse_module(source).body)
+    return list(_parsed(source))
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(source: str) -> tuple[cst.BaseStatement, ...]:
+    """The statements of a helper's source: parsed once per process (libcst's nodes never change)."""
+    return tuple(cst.parse_module(source).body)
 
 
 def written(module: cst.Module, kind: str) -> str | None:
