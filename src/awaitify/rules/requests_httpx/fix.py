@@ -465,7 +465,8 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def _with_helpers(self, module: cst.Module, used: set[str]) -> cst.Module:
         """The helpers the rewritten module uses (one named for a call refused later is not written).
-        `used`: the names the module spells, which gets those of the helpers written."""
+        `used`: the names the module spells, which gets those of the helpers written (once all are)."""
+        written: set[str] = set()
         for kind, name in sorted(self._helpers.items(), reverse=True):
             if name not in used:
                 continue
@@ -476,10 +477,11 @@ class RequestsToHttpx(AwaitifyCodemod):
             if helpers.written(self.module_node, kind) != name:
                 names = {"context": self._tls_name or "", "bundle": trust.bundle_name(self._tls_name or "")}
                 offload = thread_helper(self.config.target)
+                written |= helpers.spelled(kind, name, self.client_module, offload, **names)
                 for stmt in reversed(helpers.helper(kind, name, self.client_module, offload, **names)):
-                    used |= names_in(stmt)
                     module = insert_after_imports(module, stmt, blank_lines=2,
                                                   binding=self.client_module)  # (after an import of httpx that stands lower)
+        used |= written
         return module
 
     def _with_tls_context(self, module: cst.Module, spelled: set[str]) -> cst.Module:
@@ -1519,24 +1521,32 @@ def _elements(values: list[cst.BaseExpression]) -> list[cst.Element]:
     return out
 
 
-def _holding(tree: cst.CSTNode, targets: set[int]) -> set[int] | None:
-    """The ids of the nodes of `tree` that are or hold one of `targets`: a rewrite need not enter the
-    others. None when a node object stands twice in the tree: libcst's visit gives each place a copy
-    of its own, and so must the rewrite."""
+def _holding(tree: cst.CSTNode, targets: set[int]) -> set[int]:
+    """The ids of the nodes of `tree` a rewrite of `targets` must enter to give what libcst's visit of
+    every node gives: those that are or hold a target, and every node standing twice in the tree (libcst's
+    defaults, a `Dot()` say, are shared by the nodes built without one) with all it holds, so that each
+    place gets a copy of its own; the others are kept as they are."""
+    twice: set[int] = set()
     seen: set[int] = set()
-    holding: set[int] = set()
-    stack: list[tuple[cst.CSTNode, bool]] = [(tree, False)]
+    stack: list[cst.CSTNode] = [tree]
     while stack:
-        node, left = stack.pop()
+        node = stack.pop()
+        if id(node) in seen:
+            twice.add(id(node))
+            continue
+        seen.add(id(node))
+        stack.extend(node_children(node))
+    holding: set[int] = set()
+    pending: list[tuple[cst.CSTNode, bool, bool]] = [(tree, False, False)]  # (node, under a shared node, left)
+    while pending:
+        node, shared, left = pending.pop()
         if left:
-            if id(node) in targets or any(id(child) in holding for child in node_children(node)):
+            if shared or id(node) in targets or any(id(child) in holding for child in node_children(node)):
                 holding.add(id(node))
             continue
-        if id(node) in seen:
-            return None
-        seen.add(id(node))
-        stack.append((node, True))
-        stack.extend((child, False) for child in node_children(node))
+        shared = shared or id(node) in twice
+        pending.append((node, shared, True))
+        pending.extend((child, shared, False) for child in node_children(node))
     return holding
 
 
@@ -1547,7 +1557,7 @@ class _ResponseEdits(cst.CSTTransformer):
     def __init__(self, edits: dict[int, str], handler_types: dict[int, cst.BaseExpression], exc_rewrites: dict[int, bool],
                  text=None, holding: set[int] | None = None) -> None:
         super().__init__()
-        self.holding = holding  # ids of the nodes that are or hold one to rewrite (None: enter every node)
+        self.holding = holding  # ids of the nodes to enter (`_holding`; None: every node)
         self.edits = edits
         self.handler_types = handler_types
         self.exc_rewrites = exc_rewrites  # handlers whose `exc.response.reason` & co. now read an httpx response

@@ -30,6 +30,8 @@ import textwrap
 
 import libcst as cst
 
+from awaitify.node_walk import names_by_function
+
 JSON, PARAMS, TEXT, NETRC, TRUST = "_requests_json", "_requests_params", "_requests_text", "_RequestsNetrc", "_requests_trust"
 
 _SOURCES = {
@@ -149,8 +151,21 @@ def helper(kind: str, name: str, client: str, offload: str, **names: str) -> lis
     """The statements of the helper `kind` named `name`; `offload`: the runtime's thread offload
     (`asyncio.to_thread`, `trio.to_thread.run_sync`, `anyio.to_thread.run_sync`); `names`: the TLS
     context's and bundle's for TRUST."""
-    source = textwrap.dedent(_SOURCES[kind]).lstrip("\n").format(name=name, client=client, offload=offload, **names)
-    return list(_parsed(source))
+    return list(_parsed(_source(kind, name, client, offload, **names)))
+
+
+def spelled(kind: str, name: str, client: str, offload: str, **names: str) -> frozenset[str]:
+    """Every name the statements of that helper spell (`names_in` of each, together)."""
+    return _spelled(_source(kind, name, client, offload, **names))
+
+
+def _source(kind: str, name: str, client: str, offload: str, **names: str) -> str:
+    return textwrap.dedent(_SOURCES[kind]).lstrip("\n").format(name=name, client=client, offload=offload, **names)
+
+
+@functools.lru_cache(maxsize=64)
+def _spelled(source: str) -> frozenset[str]:
+    return frozenset().union(*(names_by_function(stmt)[0] for stmt in _parsed(source)))
 
 
 @functools.lru_cache(maxsize=64)
