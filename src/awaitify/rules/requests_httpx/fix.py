@@ -377,6 +377,7 @@ class RequestsToHttpx(AwaitifyCodemod):
         self._converted = 0  # requests calls converted so far
         self._unconverted = 0  # requests calls left as they are so far
         self._guards: list[Guard] = []  # the try statements (and pytest.raises blocks) being visited
+        self._try_bodies: dict[int, Guard] = {}  # id(body of a try statement being visited) -> its guard
         self._raises: dict[int, Guard] = {}  # id(with pytest.raises(...)) -> its guard
         self._requests_holders: set[str] = set()  # names of the module's functions that call requests
         self._handler_origin: dict[int, cst.ExceptHandler] = {}  # id(original handler type) -> its handler
@@ -607,6 +608,8 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         result = super().on_leave(original, updated)
+        if self._try_bodies:
+            self._left_try_body(original)
         if (isinstance(original, cst.Call) and not isinstance(result, cst.Await) and id(original) not in self._streamed
                 and self._is_requests_call(original)):
             self._unconverted += 1
@@ -1294,14 +1297,17 @@ class RequestsToHttpx(AwaitifyCodemod):
         guard.counts = (self._converted - guard.marks[0], self._unconverted - guard.marks[1])
 
     def visit_Try(self, node: cst.Try) -> bool:
-        self._guards.append(self._guard(node.body))
+        guard = self._guard(node.body)
+        self._guards.append(guard)
+        self._try_bodies[id(node.body)] = guard  # (the try statement keeps its body alive)
         return True
 
-    def on_leave_attribute(self, original: cst.CSTNode, attribute: str) -> None:
-        # what the handlers guard: the calls of the try body (converted, left as they are). Not a
-        # `leave_Try_body`: a codemod with an attribute hook pays libcst's lookup of one on every attribute.
-        if attribute == "body" and isinstance(original, cst.Try):
-            self._guard_left(self._guards[-1])
+    def _left_try_body(self, original: cst.CSTNode) -> None:
+        # what the handlers guard: the calls of the try body (converted, left as they are), counted when
+        # the body is left. Not a `leave_Try_body`: with an attribute hook, libcst looks one up on every attribute.
+        guard = self._try_bodies.pop(id(original), None)
+        if guard is not None:
+            self._guard_left(guard)
 
     def leave_Try(self, original: cst.Try, updated: cst.Try) -> cst.BaseStatement:
         guard = self._guards.pop()

@@ -45,6 +45,12 @@ def _holds_node(value: object) -> bool:
     return isinstance(value, cst.CSTNode) or (isinstance(value, (list, tuple)) and any(isinstance(v, cst.CSTNode) for v in value))
 
 
+def _may_hold_node(value: object) -> bool:
+    """An attribute libcst left unvisited that may hold a node on another node of the type (None, or an
+    empty sequence, here): not a text, a number or a flag, which never does."""
+    return not isinstance(value, (str, bytes, int, float, cst.CSTNode)) and not _holds_node(value)
+
+
 def _learn(node: cst.CSTNode) -> tuple[str, ...]:
     recorder = _Attributes()
     node._visit_and_replace_children(recorder)  # children are left at once: cheap, once per type
@@ -56,7 +62,7 @@ def _order(node: cst.CSTNode) -> tuple[str, ...]:
     known = _ORDER.get(kind)
     if known is None:
         names = _learn(node)
-        unseen = tuple(f.name for f in dataclasses.fields(node) if f.name not in names and not _holds_node(getattr(node, f.name)))
+        unseen = tuple(f.name for f in dataclasses.fields(node) if f.name not in names and _may_hold_node(getattr(node, f.name)))
         known = _ORDER[kind] = (names, unseen)
     names, unseen = known
     if unseen:
