@@ -45,6 +45,17 @@ class _Module:
         self.lines = source.text.splitlines()
         self.imports = _imports(self.tree, self.names[0], source.path.stem == "__init__")
         self.functions = {f.name: f for f in self.tree.body if isinstance(f, _FUNCTIONS)}
+        self._called: dict[str, tuple[set[str], bool]] = {}
+
+    def called(self, fname: str) -> tuple[set[str], bool]:
+        """What the function `fname` calls (dotted, "" for what has none) and whether it calls a `.json()`:
+        read once, the raisers' fixed point asks again each round."""
+        known = self._called.get(fname)
+        if known is None:
+            calls = list(self.calls(self.functions[fname]))
+            known = self._called[fname] = ({self.dotted(call.func) or "" for call in calls},
+                                           any(isinstance(c.func, ast.Attribute) and c.func.attr == "json" for c in calls))
+        return known
 
     def dotted(self, expr: ast.expr) -> str | None:
         """What a called expression names: `fetch` (a function of this module or imported),
@@ -93,12 +104,10 @@ def _raisers(modules: list[_Module]) -> dict[str, tuple[_Module, bool]]:
     while changed:
         changed = False
         for module in modules:
-            for fname, fn in module.functions.items():
-                calls = list(module.calls(fn))
-                targets = {module.dotted(call.func) or "" for call in calls}
+            for fname in module.functions:
+                targets, calls_json = module.called(fname)
                 raises = any(t.startswith("requests.") or t in raisers for t in targets)
-                json = raises and (any(isinstance(c.func, ast.Attribute) and c.func.attr == "json" for c in calls)
-                                   or any(raisers.get(t, (None, False))[1] for t in targets))
+                json = raises and (calls_json or any(raisers.get(t, (None, False))[1] for t in targets))
                 for n in module.names:
                     if raises and raisers.get(f"{n}.{fname}") != (module, json):
                         raisers[f"{n}.{fname}"] = (module, json)
@@ -190,12 +199,13 @@ def _refused(module: _Module, followed: set[int], unfollowed: dict[tuple[str, in
     for func in ast.walk(module.tree):
         if not isinstance(func, ast.FunctionDef):
             continue
+        verbs = [(node, verb) for node in requests_plan.walk_scope(func)
+                 if isinstance(node, ast.Call) and (verb := kind(node)) is not None and verb != requests_plan.SESSION]
+        if not verbs:  # nothing to refuse: spare the plan
+            continue
         plans = requests_plan.plan(func, kind, lambda call: call.lineno in followed)
         streamed = {id(s.call) for s in plans.streams}
-        for node in requests_plan.walk_scope(func):
-            verb = kind(node) if isinstance(node, ast.Call) else None
-            if verb is None or verb == requests_plan.SESSION:
-                continue
+        for node, verb in verbs:
             why = plans.refused[id(node)][1] if id(node) in plans.refused else (
                 None if requests_plan.call_fixable(node, verb, id(node) in streamed) else "its arguments cannot all be kept")
             if why and (module.path, node.lineno) in unfollowed:
