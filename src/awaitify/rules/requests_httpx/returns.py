@@ -108,6 +108,7 @@ def plan_returns(modules: list, root: Path, unparsed: dict[str, str] | None = No
     name] of the calls whose result becomes an httpx response, (path, line) -> why a returned response
     is not followed)."""
     returners: dict[str, _Returner] = {}
+    read: dict[int, _Function] = {}  # id(def) -> its parents and names, read once for every round (they see `returners`)
     changed = True
     while changed:  # a caller returning the response again is a returner too
         changed = False
@@ -115,7 +116,10 @@ def plan_returns(modules: list, root: Path, unparsed: dict[str, str] | None = No
             for name, func in module.functions.items():
                 if any(f"{n}.{name}" in returners for n in module.names):
                     continue
-                calls, only = _returned_calls(_Function(module, func, returners))
+                fn = read.get(id(func))
+                if fn is None:
+                    fn = read[id(func)] = _Function(module, func, returners)
+                calls, only = _returned_calls(fn)
                 if calls:
                     returner = _Returner(module, func, calls)
                     if not only:
