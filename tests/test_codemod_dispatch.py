@@ -83,6 +83,25 @@ def test_the_table_keeps_attribute_hooks() -> None:
     assert table.visit(cst.FunctionDef) is codemod_base.AwaitifyCodemod.visit_FunctionDef
 
 
+def test_a_codemod_overriding_the_attribute_callbacks_keeps_them() -> None:
+    """A codemod's own `on_visit_attribute`/`on_leave_attribute` is called: only a codemod with no
+    attribute hook of its own gets the no-op that saves libcst's call per child attribute."""
+    class OwnCallback(codemod_base.AwaitifyCodemod):
+        RULE = all_rules()[0]
+
+        def on_leave_attribute(self, original: cst.CSTNode, attribute: str) -> None:
+            self.left.append((type(original).__name__, attribute))
+
+    assert codemod_base._Dispatch(OwnCallback).attributes
+    session = codemod_base.FileSession(display="x.py", config=Config(), plan=FilePlan())
+    codemod = OwnCallback(codemod_base.new_context(session))
+    codemod.left = []  # type: ignore[attr-defined]
+    wrapper = MetadataWrapper(cst.parse_module("x = 1\n"), unsafe_skip_copy=True)
+    with codemod.resolve(wrapper):
+        wrapper.module.visit(codemod)
+    assert ("Assign", "value") in codemod.left  # type: ignore[attr-defined]
+
+
 def test_qualified_names_from_scopes_are_the_providers(files: list[Path]) -> None:
     """Every node of every file: what `AwaitifyCodemod.qualified_names` computes equals what the
     provider's walk stores (a libcst upgrade that changes either fails here)."""

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import libcst as cst
+from libcst.matchers import MatcherDecoratableTransformer
 from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedName, ScopeProvider
@@ -80,9 +81,11 @@ class _Dispatch:
         self._cls = cls
         self._visits: dict[type, object] = {}
         self._leaves: dict[type, object] = {}
+        # per-attribute hooks of its own, or its own `on_visit_attribute`/`on_leave_attribute`
         self.attributes = any(
             _is_attribute_hook(name) and not getattr(getattr(cls, name), "_is_no_op", False) for name in dir(cls)
-        )
+        ) or any(getattr(cls, name) is not getattr(MatcherDecoratableTransformer, name)
+                 for name in ("on_visit_attribute", "on_leave_attribute"))
 
     def _own(self, name: str):  # type: ignore[no-untyped-def]
         method = getattr(self._cls, name, None)
@@ -114,6 +117,7 @@ _DISPATCH: dict[type, _Dispatch | None] = {}
 
 def _no_attribute_hook(node: cst.CSTNode, attribute: str) -> None:
     return None
+
 
 _UNDECORATED: set[type] = set()  # codemod classes with no method decorated by a matcher
 _UNKNOWN = object()
@@ -166,7 +170,8 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         self._dispatch = self._table()
         if self._dispatch is not None and not self._dispatch.attributes:
             # libcst calls these around every child attribute of every node: with no hook of the
-            # codemod's own to call, an instance attribute answers without a method lookup.
+            # codemod's own to call (no `visit_<Type>_<attr>`, no override of these two), an
+            # instance attribute answers without a method lookup.
             self.on_visit_attribute = self.on_leave_attribute = _no_attribute_hook  # type: ignore[method-assign]
         self.session: FileSession = context.scratch[SCRATCH_KEY]
         self.config = self.session.config
