@@ -15,6 +15,7 @@ from awaitify.codemod_base import AwaitifyCodemod, FileSession, new_context, par
 from awaitify.config import Config
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
+from awaitify.edit_watch import watch_edits
 from awaitify.engine.hollow import hollow
 from awaitify.fast_positions import CodeVersion, provide_positions
 from awaitify import line_map
@@ -129,6 +130,7 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
                 provide_positions(wrapper, version)
                 session.new_version(code)
             codemod = transformer_for(rule)(context)
+            edited = watch_edits(codemod)
             recorded = len(session.changes)
             with codemod.resolve(wrapper):
                 codemod.context = replace(context, wrapper=wrapper)
@@ -136,8 +138,9 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
             if tree is not wrapper.module and len(session.changes) == recorded:
                 # An edit with no recorded reason would be written or dropped depending on whether
                 # another rule changed the file: never silently. Left out, and said. (A new tree
-                # with the same text is dropped too: it would cost the next rule a metadata pass.)
-                if tree.code != code:
+                # with the same text is dropped too: it would cost the next rule a metadata pass.
+                # A walk whose every `leave` kept libcst's rebuilt node has the same text.)
+                if edited() and tree.code != code:
                     session.diagnostics.append(Diagnostic(source.display, 1, 1, rule.code, f"internal: {rule.name} "
                                                           "changed the file without recording why; that change is left out"))
                 tree = wrapper.module
