@@ -472,18 +472,15 @@ def _is_import(stmt: cst.CSTNode) -> bool:
 def _imported(stmt: cst.CSTNode) -> set[str]:
     """The names a top-level statement binds by `import`, at any depth but not inside a def or class."""
     found: set[str] = set()
-
-    class Imports(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-        def visit_Import(self, node: cst.Import) -> None:
-            found.update(map(import_binds, node.names))
-
-    stmt.visit(Imports())
+    stack = [stmt]  # read from the fields (a libcst visit would rebuild every node it passes)
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is cst.FunctionDef or kind is cst.ClassDef:
+            continue
+        if kind is cst.Import:
+            found.update(map(import_binds, node.names))  # type: ignore[attr-defined]
+        stack.extend(children(node))
     return found
 
 
