@@ -277,7 +277,7 @@ class FixJob:
         decline), then the codemods on the files whose outcome the cache does not hold."""
         items = self._work_items()
         untouched = [source for source, item in items if item is None]
-        broken = parse_problems(untouched, self.cache, self.keys)
+        broken = parse_problems(untouched, self.cache, self.keys, self.pool)
         self.failed += [FileResult(path=s.path, display=s.display, old=s.raw, new=s.raw, error=broken[str(s.path)])
                         for s in untouched if str(s.path) in broken]
         for source, item in items:

@@ -151,6 +151,7 @@ class CheckJob:
         self.project_index: ProjectIndex | None = None
         self.reach: Reach | None = None
         self.bound: ThreadBound | None = None
+        self.broken: dict[str, str] = {}  # path -> why Python cannot parse it (AW000), for the files no scan read
 
     def discover(self) -> CheckResult | None:
         """The files, read; or the whole result from the cache, when no file and no setting changed."""
@@ -207,6 +208,8 @@ class CheckJob:
         self.bound = ThreadBound(index, self.config.thread_bound, lambda p: displays.get(p, p))
         scans.read(store.unreadable())  # a broken module async code imports from is named, with the reason
         self.cache.put_outlines(store.known_outlines(), self._plain_keys())
+        unread = [s for s in self._sources() if str(s.path) not in scans.done and str(s.path) not in scans.errors]
+        self.broken = parse_problems(unread, self.cache, self._plain_keys(), scans.pool)  # while the workers are up
         scans.pool.close()
 
     def output(self) -> CheckResult:
@@ -214,9 +217,7 @@ class CheckJob:
         when selected and not suppressed; the result cached whole."""
         assert self.scans is not None and self.project_index is not None and self.reach is not None and self.bound is not None
         scans = self.scans
-        unread = [s for s in self._sources() if str(s.path) not in scans.done and str(s.path) not in scans.errors]
-        broken = parse_problems(unread, self.cache, self._plain_keys())
-        result = _findings(self._sources(), self.config, self.rules, scans, self.project_index, self.reach, self.bound, broken)
+        result = _findings(self._sources(), self.config, self.rules, scans, self.project_index, self.reach, self.bound, self.broken)
         if self.given is None:
             assert self.tree is not None
             result.errors[:0] = [(f.display, why) for f, why in self.tree.unreadable]

@@ -8,30 +8,39 @@ import ast
 from collections.abc import Iterable
 
 from awaitify.engine.cache import Cache
+from awaitify.engine.pool import Pool
 from awaitify.source import SourceFile
 from awaitify.summary import parse_failure
 
 
-def parse_problems(sources: Iterable[SourceFile], cache: Cache, keys: dict[str, str]) -> dict[str, str]:
+def parse_problems(sources: Iterable[SourceFile], cache: Cache, keys: dict[str, str], pool: Pool | None = None) -> dict[str, str]:
     """path -> `cannot parse: <why> (line N)` for each of `sources` Python cannot parse; `keys`:
-    each path's content key in `cache`."""
+    each path's content key in `cache`. The files the cache does not answer for are parsed in
+    `pool` when one is given (on the standard library, 1,600 files no rule reads: 5 s of parsing)."""
     problems: dict[str, str] = {}
+    missing: list[SourceFile] = []
     for source in sources:
         path = str(source.path)
-        key = f"{keys[path]}:syntax"
-        found = cache.outcome(key)
+        found = cache.outcome(f"{keys[path]}:syntax")
         if found is None:
-            found = _problem(source)
-            cache.put_outcome(key, found)
-        if found:
+            missing.append(source)
+        elif found:
             problems[path] = found
+    items = [(source.display, source.text) for source in missing]
+    found_now = pool.map(_problem, items, None, "syntax", size=lambda item: len(item[1])) if pool is not None else list(map(_problem, items))
+    for source, found in zip(missing, found_now):
+        cache.put_outcome(f"{keys[str(source.path)]}:syntax", found)
+        if found:
+            problems[str(source.path)] = found
     return problems
 
 
-def _problem(source: SourceFile) -> str:
-    """Why Python cannot parse the file ("" when it can), in the words `check`'s scan uses."""
+def _problem(item: tuple[str, str]) -> str:
+    """Why Python cannot parse the file (display, text) ("" when it can), in the words `check`'s
+    scan uses."""
+    display, text = item
     try:
-        compile(source.text, source.display, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        compile(text, display, "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return parse_failure(exc)
     return ""
