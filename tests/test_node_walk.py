@@ -4,30 +4,15 @@ on the goldens, examples and test apps, and on trees that reuse a node object.""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
+from libcst_corpus import corpus_paths, parsed
 
 from awaitify.node_walk import children, names_by_function, parents
 from awaitify.spelled_names import names_in, remembered
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _modules() -> list[tuple[str, cst.Module]]:
-    out = []
-    for folder in ("tests/golden", "examples", "tests/apps"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            try:
-                out.append((str(path), cst.parse_module(path.read_bytes())))
-            except cst.ParserSyntaxError:
-                continue
-    return out
-
-
-MODULES = _modules()
+MODULES = parsed(corpus_paths())
 
 
 def _nodes(module: cst.Module) -> list[cst.CSTNode]:

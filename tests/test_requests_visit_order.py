@@ -10,30 +10,15 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
+from libcst_corpus import corpus_paths, parsed
 
 from awaitify.rules.requests_httpx.fix import _holding
 from awaitify.rules.requests_httpx.visit_order import preorder, read
 
-ROOT = Path(__file__).resolve().parent.parent
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 
 
-def _paths() -> list[Path]:
-    ours = [p for folder in ("tests/golden", "examples", "tests/apps") for p in sorted((ROOT / folder).rglob("*.py"))]
-    return ours + sorted(STDLIB.glob("*.py"))[:40]
-
-
-def _modules() -> list[tuple[str, cst.Module]]:
-    out = []
-    for path in _paths():
-        try:
-            out.append((str(path), cst.parse_module(path.read_bytes())))
-        except cst.ParserSyntaxError:
-            continue
-    return out
-
-
-MODULES = _modules()
+MODULES = parsed([*corpus_paths(), *sorted(STDLIB.glob("*.py"))[:40]])
 
 
 class _Events(cst.CSTVisitor):
