@@ -71,7 +71,7 @@ class _Syntactic:
     """`record_syntactic_position` as a plain context manager (libcst's is a generator, and this one
     runs for most nodes)."""
 
-    __slots__ = ("state", "node", "start_node", "end_node", "start")
+    __slots__ = ("end_node", "node", "start", "start_node", "state")
 
     def __init__(self, state: _RecordingState, node: cst.CSTNode, start_node: cst.CSTNode | None,
                  end_node: cst.CSTNode | None) -> None:
