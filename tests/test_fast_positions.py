@@ -64,9 +64,10 @@ def test_stdlib_sample() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("part", range(8))
-def test_whole_stdlib(part: int) -> None:
-    """In eight parts, for the test workers to share (libcst's own pass is what costs here)."""
+@pytest.mark.parametrize("part", range(2))
+def test_a_quarter_of_the_stdlib(part: int) -> None:
+    """Every 4th stdlib file, whatever its size (about 450), in two parts for the test workers to
+    share: libcst's own pass is what costs here (the whole stdlib took 8.5 minutes of one core)."""
     assert _check_files(_stdlib_files()[part::8]) > 100
 
 
