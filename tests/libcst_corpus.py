@@ -1,5 +1,7 @@
 """The files the libcst-level tests read every node of: the golden inputs, the examples and the
-test apps (and, where a test asks, more), each parsed once; a file libcst cannot parse is left out."""
+test apps (and, where a test asks, more), each parsed once; a file libcst cannot parse is left out.
+And every node of a tree, as libcst's own `children` gives them (the reference the shortcuts are
+compared with)."""
 
 from __future__ import annotations
 
@@ -25,3 +27,13 @@ def parsed(paths: Iterable[Path]) -> list[tuple[str, cst.Module]]:
         except cst.ParserSyntaxError:
             continue
     return out
+
+
+def every_node(tree: cst.CSTNode) -> list[cst.CSTNode]:
+    """`tree` and every node under it, as often as it stands there (libcst's `children`)."""
+    found, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(node.children)
+    return found

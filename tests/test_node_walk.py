@@ -7,21 +7,12 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
-from libcst_corpus import corpus_paths, parsed
+from libcst_corpus import corpus_paths, every_node, parsed
 
 from awaitify.node_walk import children, names_by_function, parents
 from awaitify.spelled_names import names_in, remembered
 
 MODULES = parsed(corpus_paths())
-
-
-def _nodes(module: cst.Module) -> list[cst.CSTNode]:
-    found, stack = [], [module]
-    while stack:
-        node = stack.pop()
-        found.append(node)
-        stack.extend(node.children)
-    return found
 
 
 def _visited_names(node: cst.CSTNode) -> set[str]:
@@ -41,7 +32,7 @@ def test_corpus_is_not_empty() -> None:
 
 @pytest.mark.parametrize("path,module", MODULES, ids=[p for p, _ in MODULES])
 def test_children_parents_and_names_match_libcst(path: str, module: cst.Module) -> None:
-    nodes = _nodes(module)
+    nodes = every_node(module)
     for node in nodes:
         assert sorted(map(id, children(node))) == sorted(map(id, node.children)), type(node).__name__
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)

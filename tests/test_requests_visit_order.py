@@ -10,7 +10,7 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from libcst_corpus import corpus_paths, parsed
+from libcst_corpus import corpus_paths, every_node, parsed
 
 from awaitify.rules.requests_httpx.fix import _holding
 from awaitify.rules.requests_httpx.visit_order import preorder, read
@@ -81,19 +81,10 @@ class _Renamer(cst.CSTTransformer):
         return updated.with_changes(value=updated.value + "_x") if id(original) in self.targets else updated
 
 
-def _places(tree: cst.CSTNode) -> list[cst.CSTNode]:
-    out, stack = [], [tree]
-    while stack:
-        node = stack.pop()
-        out.append(node)
-        stack.extend(node.children)
-    return out
-
-
 def _sharing(tree: cst.CSTNode) -> list[tuple[int, ...]]:
     """The places (in one walk's order) that hold one node object, for each object in more than one."""
     where: dict[int, list[int]] = {}
-    for i, node in enumerate(_places(tree)):
+    for i, node in enumerate(every_node(tree)):
         where.setdefault(id(node), []).append(i)
     return sorted(tuple(found) for found in where.values() if len(found) > 1)
 
@@ -105,7 +96,7 @@ def test_entering_only_what_holds_an_edit_or_stands_twice_gives_a_full_visit() -
     statements[0] = statements[0].with_changes(body=[cst.Expr(cst.Tuple([cst.Element(shared), cst.Element(shared)]))])
     statements.append(cst.SimpleStatementLine([cst.Expr(shared)]))
     tree = module.with_changes(body=statements)
-    targets = {id(n) for n in _places(tree) if isinstance(n, cst.Name) and n.value == "z"}
+    targets = {id(n) for n in every_node(tree) if isinstance(n, cst.Name) and n.value == "z"}
     full = tree.visit(_Renamer(targets, None))
     pruned = tree.visit(_Renamer(targets, _holding(tree, targets)))
     assert pruned.code == full.code == "(a.b, a.b)\ny = f(z_x)\na.b\n"
