@@ -166,3 +166,41 @@ def test_the_wrapper_answers_with_these_positions() -> None:
     assert dict(positions(other)) == dict(MetadataWrapper(other.module, unsafe_skip_copy=True).resolve(PositionProvider))
     with pytest.raises(ValueError):
         provide_positions(other, version)
+
+
+def test_the_pass_is_trusted_on_the_installed_libcst() -> None:
+    """The probe passes here, so the suite runs the fast pass (a libcst that failed it would get
+    its own provider back, below)."""
+    from awaitify.fast_positions import trusted
+
+    assert trusted()
+
+
+def test_a_libcst_the_probe_fails_gets_its_own_provider(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pass leans on libcst's codegen internals: where the once-per-process probe finds other
+    values, the versions' code is `Module.code` and the wrapper resolves libcst's own provider; a
+    whole transform of the six largest golden inputs gives the same files."""
+    from awaitify import fast_positions
+    from awaitify.config import Config
+    from awaitify.plan import FilePlan
+    from awaitify.rules import all_rules
+    from awaitify.source import SourceFile, decode_source
+    from awaitify.transform import transform
+
+    sources = []
+    for path in sorted((ROOT / "tests/golden").glob("*/*.in.py"), key=lambda p: -p.stat().st_size)[:6]:
+        raw = path.read_bytes()
+        text, encoding = decode_source(raw, str(path))
+        sources.append(SourceFile(path, str(path), raw, text, encoding))
+    fast = [transform(source, all_rules(), Config(), FilePlan()) for source in sources]
+    monkeypatch.setattr(fast_positions, "trusted", lambda: False)
+    module = cst.parse_module(sources[0].raw)
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+    version = CodeVersion(module)
+    assert version.code == module.code
+    provide_positions(wrapper, version)
+    assert PositionProvider not in wrapper._metadata
+    assert dict(positions(wrapper)) == dict(MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider))
+    slow = [transform(source, all_rules(), Config(), FilePlan()) for source in sources]
+    assert any(outcome.changes for outcome in fast)
+    assert [(o.new, o.changes, o.diagnostics) for o in slow] == [(o.new, o.changes, o.diagnostics) for o in fast]

@@ -17,10 +17,15 @@ The values are exactly libcst's, rules included:
   counter has moved past it when the token is popped;
 - `\\r`, `\\n` and `\\r\\n` each end a line, within a token; a `\\r` that ends one token and a `\\n`
   that begins the next are two line ends, as libcst counts them token by token.
+
+The pass hooks into libcst's codegen (`CodegenState`, `record_syntactic_position`), which is not
+libcst's public API: once per process the values are compared with libcst's own on a probe module
+(`trusted`), and a libcst that gives others gets its own provider back.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_right
 from collections.abc import Iterator, Mapping
@@ -102,7 +107,10 @@ class CodeVersion:
     @property
     def code(self) -> str:
         if self._code is None:
-            self._run()
+            if trusted():
+                self._run()
+            else:
+                self._code = self.module.code
         return self._code  # type: ignore[return-value]
 
     @property
@@ -183,7 +191,8 @@ def provide_positions(wrapper: MetadataWrapper, version: CodeVersion) -> None:
     position is first read) instead of libcst's own pass; `version` must be of `wrapper.module`."""
     if version.module is not wrapper.module:
         raise ValueError("the positions of another tree")
-    wrapper._metadata[PositionProvider] = _LazyPositions(version)  # libcst's resolve looks here first
+    if trusted():
+        wrapper._metadata[PositionProvider] = _LazyPositions(version)  # libcst's resolve looks here first
 
 
 def positions(wrapper: MetadataWrapper) -> Mapping:
@@ -191,9 +200,46 @@ def positions(wrapper: MetadataWrapper) -> Mapping:
     module's (registered on the wrapper, as libcst's resolve would register its own)."""
     found = wrapper._metadata.get(PositionProvider)
     if found is None:
+        if not trusted():
+            return wrapper.resolve(PositionProvider)
         provide_positions(wrapper, CodeVersion(wrapper.module))
         found = wrapper._metadata[PositionProvider]
     return found
+
+
+# What the probe holds: decorators, comments, a continuation, an f-string, a semicolon, a class, a
+# lambda, a walrus; once with `\n` and once with `\r\n`, and once without a final newline.
+_PROBE = (
+    "import os  # a comment\n"
+    "@decorate(1)\n"
+    "async def f(a, *, b=2) -> int:\n"
+    "    x = (a +\n"
+    "         b); y = f\"{a!r:>{b}}\" \\\n"
+    "        'tail'\n"
+    "    if (n := len(y)) > 1:\n"
+    "        return await g(lambda z: z[1:2], **{'k': n})\n"
+    "class C(Base, metaclass=M):\n"
+    "    attr: int = 0\n"
+)
+
+
+@functools.cache
+def trusted() -> bool:
+    """Does the installed libcst give the values this pass reproduces? Compared once per process on
+    every node of a probe module (a few milliseconds)."""
+    try:
+        for text in (_PROBE, _PROBE.replace("\n", "\r\n"), _PROBE.rstrip("\n")):
+            module = cst.parse_module(text)
+            theirs = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+            version = CodeVersion.__new__(CodeVersion)
+            version.module, version._code, version._positions = module, None, None
+            version._run()
+            ours = version.positions
+            if version.code != module.code or len(ours) != len(theirs) or any(ours[n] != r for n, r in theirs.items()):
+                return False
+    except Exception:  # noqa: BLE001 - any failure of the pass on another libcst: use libcst's own
+        return False
+    return True
 
 
 class _LazyPositions(Mapping):
