@@ -48,7 +48,7 @@ def _check_files(paths: list[Path]) -> int:
     return checked
 
 
-@pytest.mark.parametrize("folder", ["tests/golden", "examples", "src/awaitify", "benchmarks"])
+@pytest.mark.parametrize("folder", ["tests/golden", "examples", pytest.param("src/awaitify", marks=pytest.mark.slow), "benchmarks"])
 def test_goldens_examples_and_own_sources(folder: str) -> None:
     assert _check_files(sorted((ROOT / folder).rglob("*.py"))) >= 3
 
@@ -57,6 +57,7 @@ def _stdlib_files() -> list[Path]:
     return sorted(p for p in STDLIB.rglob("*.py") if "site-packages" not in p.parts)
 
 
+@pytest.mark.slow  # 13 s of libcst's own pass; the quick suite keeps the goldens, examples and odd layouts
 def test_stdlib_sample() -> None:
     """Every 12th stdlib file under 40 kB (~100 files, test data with odd encodings and layouts among them)."""
     sample = [p for p in _stdlib_files() if p.stat().st_size < 40_000][::12]
