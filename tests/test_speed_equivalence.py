@@ -592,17 +592,20 @@ def _has_marker(_: object) -> bool:
     return "awaitify_test_marker" in sys.modules
 
 
-def test_workers_forked_before_a_module_was_imported_are_replaced() -> None:
+def test_workers_forked_before_a_module_was_imported_are_replaced(monkeypatch) -> None:
     """`Pool.with_module(m)`: workers forked before this process imported m (libcst, imported while
-    the first workers parse) would each import it again; the next batch forks new ones that have it."""
+    the first workers parse) would each import it again; the next batch forks new ones that have it
+    (in a process under `REFORK_LIMIT_MB`: a test process that grew past it would keep them)."""
     import multiprocessing
     import sys
     import types
 
+    from awaitify.engine import pool as pool_module
     from awaitify.engine.pool import Pool
 
     if multiprocessing.get_start_method() != "fork":
         pytest.skip("workers inherit this process's modules only when forked")
+    monkeypatch.setattr(pool_module, "resident_mb", lambda: 0.0)
     pool = Pool(2)
     try:
         assert pool.map(_has_marker, [1, 2], None, "test") == [False, False]
