@@ -13,16 +13,16 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 
 import libcst as cst
-from libcst.matchers import MatcherDecoratableTransformer
 from libcst.codemod import Codemod, CodemodContext, VisitorBasedCodemodCommand
 from libcst.codemod.visitors import AddImportsVisitor
+from libcst.matchers import MatcherDecoratableTransformer
 from libcst.metadata import MetadataWrapper, PositionProvider, QualifiedName, ScopeProvider
 
 from awaitify.config import Config
 from awaitify.fast_positions import positions
 from awaitify.findings import Change, Diagnostic
 from awaitify.import_fixups import ORIGINAL_MODULE
-from awaitify.node_walk import children
+from awaitify.node_walk import children, own_hook
 from awaitify.plan import FilePlan
 from awaitify.qualified_names import NameIndex
 from awaitify.rules import Rule
@@ -88,8 +88,7 @@ class _Dispatch:
                  for name in ("on_visit_attribute", "on_leave_attribute"))
 
     def _own(self, name: str):  # type: ignore[no-untyped-def]
-        method = getattr(self._cls, name, None)
-        return None if method is None or getattr(method, "_is_no_op", False) else method
+        return own_hook(self._cls, name)
 
     def visit(self, kind: type):  # type: ignore[no-untyped-def]
         try:

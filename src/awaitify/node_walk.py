@@ -32,6 +32,11 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     names = _FIELDS.get(kind)
     if names is None:
         names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return nodes_in(node, names)
+
+
+def nodes_in(node: cst.CSTNode, names: tuple[str, ...]) -> list[cst.CSTNode]:
+    """The nodes `node` holds in the fields `names`, in that order (a node, or the nodes of a list)."""
     found: list[cst.CSTNode] = []
     kinds = _VALUE_KIND
     for name in names:
@@ -97,3 +102,10 @@ def names_by_function(node: cst.CSTNode) -> tuple[frozenset[str], list[tuple[cst
             stack.append((current, True))
         stack.extend((child, False) for child in children(current))
     return frozenset(totals[0]), functions
+
+
+def own_hook(cls: type, name: str):  # type: ignore[no-untyped-def]
+    """The visitor class's method `name` (`visit_Call`, `leave_Name`), or None when it has none or only
+    libcst's no-op stub: a walk then has nothing to call."""
+    method = getattr(cls, name, None)
+    return None if method is None or getattr(method, "_is_no_op", False) else method

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 
 import libcst as cst
 
+from awaitify.node_walk import nodes_in, own_hook
+
 # node type -> (its child attributes in libcst's visit order, the attributes that order left out because
 # they held no node then: libcst visits some only when set, `format_spec` say)
 _ORDER: dict[type, tuple[tuple[str, ...], tuple[str, ...]]] = {}
@@ -73,28 +75,16 @@ def _order(node: cst.CSTNode) -> tuple[str, ...]:
     return names
 
 
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The children of `node` that libcst visits, in its order."""
-    for name in _order(node):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (list, tuple)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
-
-
-def _own(cls: type, name: str):  # type: ignore[no-untyped-def]
-    method = getattr(cls, name, None)
-    return None if method is None or getattr(method, "_is_no_op", False) else method
+    return nodes_in(node, _order(node))
 
 
 def _methods(visitor: cst.CSTVisitor, kind: type):  # type: ignore[no-untyped-def]
     key = (type(visitor), kind)
     found = _METHODS.get(key)
     if found is None:
-        found = _METHODS[key] = (_own(key[0], f"visit_{kind.__name__}"), _own(key[0], f"leave_{kind.__name__}"))
+        found = _METHODS[key] = (own_hook(key[0], f"visit_{kind.__name__}"), own_hook(key[0], f"leave_{kind.__name__}"))
     return found
 
 
@@ -115,4 +105,4 @@ def preorder(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(list(children(current))))
+        stack.extend(reversed(children(current)))
