@@ -41,3 +41,32 @@ def test_check_and_fix_name_the_same_lambdas(tmp_path: Path) -> None:
     assert not any(f.fixable for f in findings)
     assert all("an `await` cannot go" in f.message for f in findings)
     assert not result.files
+
+
+GENEXPS = """\
+import time
+
+
+async def iterated(xs):
+    total = sum(time.sleep(x) or 1 for x in xs)
+    return [y for y in (time.sleep(i) for i in xs)], total
+
+
+async def nested(xs):
+    def inner():
+        return list(time.sleep(x) for x in xs)
+    return inner, lambda: list(time.sleep(x) for x in xs)
+"""
+
+
+def test_a_sleep_in_a_generator_expression_is_refused_with_the_same_reason(tmp_path: Path) -> None:
+    """fix refuses a sleep in a generator expression inside async code (an `await` would make it an
+    async generator); check reports the same sleeps, not fixable, and says why."""
+    report, result = check_and_fix(tmp_path, GENEXPS)
+    findings = [f for f in report.findings if f.code == "AW101"]
+    refusals = [d for d in result.diagnostics if d.code == "AW101"]
+    assert [(f.line, f.column) for f in findings] == [(d.line, d.column) for d in refusals] == [
+        (5, 17), (6, 25), (11, 21), (12, 32)]
+    assert not any(f.fixable for f in findings)
+    assert all("an `await` cannot go" in f.message for f in findings)
+    assert not result.files

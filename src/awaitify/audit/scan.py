@@ -356,16 +356,20 @@ class _Scanner(_Summarizer):
         super().visit_Lambda(node)
         self._lambdas.pop()
 
-    def _sleep_in_a_lambda(self, node: ast.Call) -> None:
-        """AW101 in a lambda inside async code that is not handed to a thread: it blocks the loop
-        when called, and its fix cannot put an `await` there (it says so): not fixable."""
-        if not (self.scopes and self.scopes[-1].kind == LAMBDA and not self._lambdas[-1]
-                and any(s.kind == ASYNC for s in self.scopes)):
-            return
+    def _sleep_in_a_lambda(self, node: ast.Call) -> bool:
+        """AW101 in a lambda (not handed to a thread) or a generator expression inside async code,
+        as its fix sees it: it blocks the loop when called or iterated there, and the fix cannot put
+        an `await` there (it says why): not fixable, with that reason. True when it was one."""
+        if not (self.scopes and self.scopes[-1].kind in (LAMBDA, GENEXP) and any(s.kind == ASYNC for s in self.scopes)):
+            return False
+        if self.scopes[-1].kind == LAMBDA and self._lambdas[-1]:
+            return False  # it sleeps in the thread the lambda is handed to
         ref = self.resolve(node.func)
         if ref.kind == "import" and CALLS.get(ref.target, ("",))[0] == "AW101":
             self._add(node, "AW101", CALLS[ref.target][1], ASYNC, False, ref.target)
             self.sites[-1] = replace(self.sites[-1], refused=SLEEP_IN_LAMBDA)
+            return True
+        return False
 
     def _mark_urlopen_chain(self, node: ast.Call) -> None:
         """`urlopen(url).read()...`: the blocking-http codemod moves the whole chain to a thread."""
@@ -384,9 +388,10 @@ class _Scanner(_Summarizer):
 
     def _classify(self, node: ast.Call) -> None:
         self._framework_hooks(node)
+        if self._sleep_in_a_lambda(node):
+            return
         where = self._where()
         if where is None:
-            self._sleep_in_a_lambda(node)
             return
         in_lambda_or_genexp = any(s.kind in (LAMBDA, GENEXP) for s in self.scopes[-1:])
         func = node.func
