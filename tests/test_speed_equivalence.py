@@ -820,13 +820,16 @@ def test_a_run_collects_garbage_less_often_and_restores_the_setting() -> None:
     assert gc.get_threshold() == before
 
 
-def test_asyncio_run_is_asked_only_where_it_can_rewrite() -> None:
-    """run_until_complete() in async code is rewritten only on a loop from `get_event_loop()` and
-    the like in that same function: elsewhere the file is not parsed with libcst at all."""
+def test_asyncio_run_is_asked_only_where_it_has_something_to_do() -> None:
+    """run_until_complete() in async code is rewritten on a loop from `get_event_loop()` and the
+    like in that same function, and said to be left on any other (check reports it): sync code's
+    is neither, and such a file is not parsed with libcst at all."""
     from awaitify.rules.asyncio_run.fix import wants
     from awaitify.summary import summarize
 
     own_loop = "import asyncio\n\n\nasync def h(self):\n    self.loop.run_until_complete(f())\n"
     getter = "import asyncio\n\n\nasync def h():\n    loop = asyncio.get_event_loop()\n    loop.run_until_complete(f())\n"
-    assert not wants(summarize("a.py", own_loop))
+    in_sync = "import asyncio\n\n\ndef h(self):\n    asyncio.get_event_loop().run_until_complete(f())\n"
+    assert wants(summarize("a.py", own_loop))
     assert wants(summarize("b.py", getter))
+    assert not wants(summarize("c.py", in_sync))

@@ -18,6 +18,7 @@ from awaitify.audit.shared_clients import shared_clients
 from awaitify.rules.sleep.detect import IN_LAMBDA as SLEEP_IN_LAMBDA, handoff_name
 from awaitify.rules.lifespan import LIFESPAN_HOOKS
 from awaitify.rules import all_rules, detectors
+from awaitify.rules.asyncio_run.detect import loop_call_refused
 from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN
 from awaitify.rules.blocking_open.bindings import may_leave_unbound
 from awaitify.rules.blocking_open.detect import DETECTOR as BLOCKING_OPEN_DETECTOR
@@ -432,6 +433,8 @@ class _Scanner(_Summarizer):
                 code, pattern = RECEIVERS[func.attr]
                 fixable = (_one_argument(node) or not BY_CODE[code].one_argument) and self._runs_on_running_loop(func.value)
                 self._add(node, code, pattern, where, fixable)
+                if self.scopes[-1].kind == ASYNC:  # where its fix looks, it says why it leaves one
+                    self.sites[-1] = replace(self.sites[-1], refused=loop_call_refused(node, self._runs_on_running_loop(func.value)))
                 return
             kind = self._kind_of(func.value)
             if kind in METHODS and func.attr in METHODS[kind][0]:

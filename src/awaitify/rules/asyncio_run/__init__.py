@@ -41,7 +41,8 @@ async def submit(request):
   reported (`AW102 asyncio.run() at module import time ...`), to be moved into a startup hook.
 - A `loop` variable assigned from anything else, or a `run_until_complete` on an unknown object (a
   parameter, an attribute): reported (`AW102 loop.run_until_complete() on a loop awaitify cannot
-  tell is the running one ...`), and `check` does not call that finding fixable.
+  tell is the running one ...`), and `check` does not call that finding fixable and gives the same
+  reason. So is a `run_until_complete` not handed one coroutine alone (`*args`, a second argument).
 
 ## How it keeps behaviour
 `await coro` runs the same coroutine on the loop that is already running and evaluates to the same

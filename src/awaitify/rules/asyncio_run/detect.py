@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 from awaitify.detector import Detector
 from awaitify.summary import ASYNC, MODULE, ModuleSummary
 
@@ -13,12 +15,24 @@ DETECTOR = Detector("AW102", calls={"asyncio.run": "asyncio.run()"},
                     makers={name: "loop" for name in LOOP_GETTERS}, one_argument=True, tokens=("run",))
 
 
+# Why the fix leaves a run_until_complete() in async code (check gives the same reason)
+EXTRA_ARGUMENTS = "it is not handed one coroutine alone; rewrite it to `await` by hand"
+UNKNOWN_LOOP = ("it runs on a loop awaitify cannot tell is the running one (a parameter, an attribute, or a "
+                "variable bound to something else too); rewrite it by hand")
+
+
 def wants(summary: ModuleSummary) -> bool:
     """An asyncio.run() in async code or at import time, or a run_until_complete() in an async
-    function that gets a loop from asyncio (the fix rewrites only a loop it sees come from
-    `get_event_loop()` and the like, in that same function)."""
+    function: the fix rewrites one on a loop it sees come from `get_event_loop()` and the like, in
+    that same function, and says why it leaves any other (check reports them all)."""
     if DETECTOR.sites(summary, contexts=frozenset((ASYNC, MODULE))):
         return True
-    getting_loops = {site.owner for site in summary.sites_calling(LOOP_GETTERS, in_async=True)}
-    return any(site.owner in getting_loops
-               for site in summary.sites_calling(methods=DETECTOR.receivers, contexts=frozenset((ASYNC,))))
+    return bool(summary.sites_calling(methods=DETECTOR.receivers, contexts=frozenset((ASYNC,))))
+
+
+def loop_call_refused(call: ast.Call, on_running_loop: bool) -> str:
+    """Why the fix leaves this run_until_complete() of async code as it is ('' when it rewrites
+    it): it awaits a single coroutine argument, on a loop it knows is the running one."""
+    if len(call.args) != 1 or call.keywords or isinstance(call.args[0], ast.Starred):
+        return EXTRA_ARGUMENTS
+    return "" if on_running_loop else UNKNOWN_LOOP

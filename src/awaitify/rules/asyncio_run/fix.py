@@ -23,7 +23,7 @@ from libcst.metadata import ScopeProvider
 
 from awaitify.codemod_base import AwaitifyCodemod, awaited
 from awaitify.rules.asyncio_run import RULE as ASYNCIO_RUN
-from awaitify.rules.asyncio_run.detect import LOOP_GETTERS, wants
+from awaitify.rules.asyncio_run.detect import EXTRA_ARGUMENTS, LOOP_GETTERS, wants
 from awaitify.summary import ASYNC
 
 RULE = ASYNCIO_RUN
@@ -159,6 +159,7 @@ class AsyncioRunToAwait(AwaitifyCodemod):
         from_variable = isinstance(receiver, cst.Name) and receiver.value in self._loop_names[-1]
         coroutine = self._single_coroutine(updated)
         if coroutine is None:
+            self.diagnose(original, f"loop.run_until_complete() inside async code: {EXTRA_ARGUMENTS}")
             return updated
         if not (from_getter or from_variable):
             self.diagnose(original, "loop.run_until_complete() on a loop awaitify cannot tell is the running one (a "
