@@ -25,9 +25,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from awaitify.config import Config
+from awaitify.ast_statements import statements
 
 _TRIO = re.compile(r"^[ \t]*(?:import[ \t]+trio\b|from[ \t]+trio\b)|\banyio\.run\([^)]*backend\s*=\s*['\"]trio['\"]", re.M)
 _ANYIO = re.compile(r"^[ \t]*(?:import[ \t]+anyio\b|from[ \t]+anyio\b)", re.M)
+# Text every `import asyncio` / `import x, asyncio` / `from asyncio... import` holds (a superset: it may
+# also match prose, or a relative import): between the keyword and the module an import statement has
+# only names, dots, commas, blanks and line continuations. A module without it is not parsed.
+_ASYNCIO = re.compile(r"\b(?:import|from)\b[\w\s.,\\]*?\basyncio\b")
 _TRIO_TESTS = re.compile(r"\btrio_mode\s*=\s*(?:true|1)\b|\bpytest-trio\b|\bpytest_trio\b", re.I)
 
 
@@ -47,15 +52,18 @@ def _imported(text: str) -> frozenset[str]:
     except (SyntaxError, ValueError):
         return frozenset()
     found = set()
-    for node in ast.walk(tree):
+    for node in statements(tree):  # imports are statements: the expressions are walked only for `anyio.run`
         if isinstance(node, ast.Import):
             found.update(alias.name.partition(".")[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and not node.level:
             found.add((node.module or "").partition(".")[0])
-        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
-                and isinstance(node.func.value, ast.Name) and node.func.value.id == "anyio"
-                and any(k.arg == "backend" and isinstance(k.value, ast.Constant) and k.value.value == "trio" for k in node.keywords)):
-            found.add("trio")
+    if "trio" in text and _TRIO.search(text):  # "trio" is asked about only where `_TRIO` matches
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "run"
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "anyio"
+                    and any(k.arg == "backend" and isinstance(k.value, ast.Constant) and k.value.value == "trio"
+                            for k in node.keywords)):
+                found.add("trio")
     return frozenset(found)
 
 
@@ -88,7 +96,7 @@ def module_runtime(text: str) -> str | None:
     found = set()
     if "trio" in text and _TRIO.search(text) and _imports(text, "trio"):
         found.add("trio")
-    if "asyncio" in text and _imports(text, "asyncio"):
+    if "asyncio" in text and _ASYNCIO.search(text) and _imports(text, "asyncio"):
         found.add("asyncio")
     if "anyio" in text and _ANYIO.search(text) and _imports(text, "anyio"):
         found.add("anyio")
@@ -99,14 +107,20 @@ def module_runtime(text: str) -> str | None:
     return "anyio" if "anyio" in found else "asyncio" if found else None
 
 
-def differing_modules(config: Config, texts: dict[str, str]) -> dict[str, str]:
+def differing_modules(config: Config, texts: dict[str, str], known: dict[str, str | None] | None = None) -> dict[str, str]:
     """Modules whose own runtime differs from the one the whole run writes (`config.target`), path ->
     that runtime (or AMBIGUOUS). A module that names none runs on the project's. anyio code runs
-    on either backend, so anyio modules never differ, nor do asyncio modules of an anyio project."""
+    on either backend, so anyio modules never differ, nor do asyncio modules of an anyio project.
+    `known`: path -> `module_runtime` of its text, read and filled (a caller asking more than once)."""
     project = config.target
     found = {}
     for path, text in texts.items():
-        runtime = module_runtime(text)
+        if known is None:
+            runtime = module_runtime(text)
+        elif path in known:
+            runtime = known[path]
+        else:
+            runtime = known[path] = module_runtime(text)
         if runtime is None or runtime == project or runtime == "anyio" or (runtime == "asyncio" and project == "anyio"):
             continue
         found[path] = runtime

@@ -28,6 +28,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from awaitify.ast_statements import push_children, statements
 from awaitify.index import Edge, FuncId, ProjectIndex
 from awaitify.summary import UNPARSABLE, char_column, name_chain
 
@@ -100,17 +101,27 @@ class _Module:
         self.local_classes: set[str] = set()  # `class State(threading.local)`: its instances are per thread
         self.globals: set[str] = _module_level_names(tree)
         self._methods: list[tuple[str, ast.AST]] = []  # (class qualname, method) for `self.x = ...`
+        self._statements: dict[int, list[ast.stmt]] = {}  # id(function) -> `statements(function)`
         self._walk(tree.body, "", in_function=False, cls=None)
         for node in _module_statements(tree.body):  # in order: `cur = conn.cursor()` after `conn = ...`
             self._bind_assignment(node, self.bound, lambda name: f"{self.dotted}.{name}" if self.dotted else name)
-        for function in self.functions.values():  # `global conn; conn = sqlite3.connect(...)` at startup
-            declared = {name for sub in ast.walk(function) if isinstance(sub, ast.Global) for name in sub.names}
-            for sub in ast.walk(function) if declared else ():
+        # `global conn; conn = sqlite3.connect(...)` at startup; no `global` statement without the word
+        for function in self.functions.values() if "global" in owner.index.texts.get(path, "global") else ():
+            declared = {name for sub in self.statements(function) if isinstance(sub, ast.Global) for name in sub.names}
+            for sub in self.statements(function) if declared else ():
                 if isinstance(sub, ast.Assign) and all(isinstance(t, ast.Name) and t.id in declared for t in sub.targets):
                     self._bind_assignment(sub, self.bound, lambda name: f"{self.dotted}.{name}" if self.dotted else name)
         for cls, method in self._methods:
-            for node in ast.walk(method):
+            for node in self.statements(method):
                 self._bind_self(node, cls)
+
+    def statements(self, function: ast.AST) -> list[ast.stmt]:
+        """The statements of `function` (itself first, nested ones included) in `ast.walk`'s order:
+        the only nodes the assignment and `global` questions look at, kept for each function."""
+        found = self._statements.get(id(function))
+        if found is None:
+            found = self._statements[id(function)] = statements(function)
+        return found
 
     def _walk(self, body: list[ast.stmt], prefix: str, in_function: bool, cls: str | None) -> None:
         for node in body:
@@ -258,8 +269,6 @@ class ThreadBound:
                 tree = ast.parse(text) if text is not None else None
             except UNPARSABLE:
                 tree = None
-            if tree is not None:
-                _link_parents(tree)
             self._modules[path] = _Module(self, path, tree, text.splitlines()) if tree is not None else None
         return self._modules[path]
 
@@ -294,7 +303,7 @@ class ThreadBound:
         functions: dict[str, dict[str, str]] = {}
         for qualname, node in module.functions.items():
             own: dict[str, Bound] = {}
-            for sub in ast.walk(node):
+            for sub in module.statements(node):
                 module._bind_assignment(sub, own, lambda name: name)
             if own:
                 functions[qualname] = {name: bound.kind for name, bound in own.items()}
@@ -331,6 +340,7 @@ class ThreadBound:
         return self._direct[fid]
 
     def _touches(self, module: _Module, node: ast.AST, qualname: str) -> str | None:
+        _link_parents(node)  # for `_writes_contextvar`
         local = local_names(node)
         cls = _enclosing_class(module, qualname)
         for expr in _chains(node):
@@ -398,7 +408,7 @@ class ThreadBound:
             return None
         own: dict[str, Bound] = {}
         if caller is not None:
-            for node in ast.walk(caller):
+            for node in module.statements(caller):
                 module._bind_assignment(node, own, lambda name: name)
         local = local_names(caller) - set(own) if caller is not None else set()
         cls = _enclosing_class(module, edge.site.owner)
@@ -413,10 +423,14 @@ class ThreadBound:
 
 
 def call_at(module: _Module, edge: Edge) -> tuple[ast.Call | None, ast.AST | None]:
-    """The call at the edge (the called expression ends at `site.key`), and the function holding it."""
+    """The call at the edge (the called expression ends at `site.key`), and the function holding it,
+    its nodes linked to their parents (`_tb_parent`: what holds the call)."""
     caller = module.functions.get(edge.site.owner)
+    if caller is None:
+        return None, None
+    _link_parents(caller)
     line, col = edge.site.key
-    for node in ast.walk(caller if caller is not None else ast.parse("")):
+    for node in ast.walk(caller):
         if isinstance(node, ast.Call) and node.func.end_lineno == line:
             if char_column(module.lines, line, node.func.end_col_offset or 0) == col:
                 return node, caller
@@ -456,7 +470,7 @@ def _chains(node: ast.AST) -> Iterator[ast.expr]:
 
 def _writes_contextvar(expr: ast.expr) -> bool:
     """`var.set(...)` / `var.reset(...)`: `expr` is `var`, and something called `.set` on it. Known by
-    the parent links `_link_parents` adds."""
+    the parent links `_link_parents` adds to the function holding it."""
     parent = getattr(expr, "_tb_parent", None)
     return (isinstance(parent, ast.Attribute) and parent.attr in _CONTEXTVAR_WRITES
             and isinstance(getattr(parent, "_tb_parent", None), ast.Call) and parent._tb_parent.func is parent)
@@ -466,13 +480,16 @@ def _module_level_names(tree: ast.Module) -> set[str]:
     """Names the module binds at its own level (not inside a function, class or lambda)."""
     names: set[str] = set()
     stack: list[ast.AST] = list(tree.body)
+    scopes = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
     while stack:
         node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+        if isinstance(node, scopes):
             continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        stack.extend(ast.iter_child_nodes(node))
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            continue
+        push_children(node, stack)
     return names
 
 
@@ -496,6 +513,15 @@ def _module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
 
 
 def _link_parents(tree: ast.AST) -> None:
-    for node in ast.walk(tree):
-        for child in ast.iter_child_nodes(node):
+    """`_tb_parent` on every node under `tree` (a function: only the ones asked about get links,
+    each once; the links inside are the same whichever enclosing function is linked first)."""
+    if getattr(tree, "_tb_linked", False):
+        return
+    tree._tb_linked = True  # type: ignore[attr-defined]
+    stack: list[ast.AST] = [tree]
+    while stack:
+        node = stack.pop()
+        start = len(stack)
+        push_children(node, stack)
+        for child in stack[start:]:
             child._tb_parent = node  # type: ignore[attr-defined]
