@@ -695,14 +695,13 @@ def _mixed_runtimes(plan: Plan, sources: list[SourceFile], config: Config) -> No
     gets its own API (transform: `config_for_module`)."""
     texts = {str(s.path): s.text for s in sources if has_async_def(s.text)}
     displays = {str(s.path): s.display for s in sources}
-    runtimes: dict[str, str | None] = {}  # each module's, worked out once
-    for path, runtime in sorted(differing_modules(config, texts, runtimes).items()):
+    for path, runtime in sorted(differing_modules(config, texts).items()):
         if runtime == AMBIGUOUS:
             plan.needs_review.append((displays[path], 1, 1, why_ambiguous(config.target)))
     spelled = any("trio" in s.text for s in sources) and any("asyncio" in s.text for s in sources)
-    if spelled and differing_modules(config, {str(s.path): s.text for s in sources}, runtimes):
+    if spelled and differing_modules(config, {str(s.path): s.text for s in sources}):
         # a mixed project (a module, async or not, runs another loop): one naming none may run on either
-        for path in sorted(p for p in texts if runtimes[p] is None):
+        for path in sorted(p for p, text in texts.items() if module_runtime(text) is None):
             plan.needs_review.append((displays[path], 1, 1, why_unnamed(config.target)))
 
 

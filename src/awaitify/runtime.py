@@ -107,24 +107,32 @@ def module_runtime(text: str) -> str | None:
     return "anyio" if "anyio" in found else "asyncio" if found else None
 
 
-def differing_modules(config: Config, texts: dict[str, str], known: dict[str, str | None] | None = None) -> dict[str, str]:
+def differing_modules(config: Config, texts: dict[str, str]) -> dict[str, str]:
     """Modules whose own runtime differs from the one the whole run writes (`config.target`), path ->
     that runtime (or AMBIGUOUS). A module that names none runs on the project's. anyio code runs
     on either backend, so anyio modules never differ, nor do asyncio modules of an anyio project.
-    `known`: path -> `module_runtime` of its text, read and filled (a caller asking more than once)."""
+    Only the modules that may differ (`_may_differ`) are parsed."""
     project = config.target
     found = {}
     for path, text in texts.items():
-        if known is None:
-            runtime = module_runtime(text)
-        elif path in known:
-            runtime = known[path]
-        else:
-            runtime = known[path] = module_runtime(text)
+        if not _may_differ(text, project):
+            continue
+        runtime = module_runtime(text)
         if runtime is None or runtime == project or runtime == "anyio" or (runtime == "asyncio" and project == "anyio"):
             continue
         found[path] = runtime
     return found
+
+
+def _may_differ(text: str, project: str) -> bool:
+    """Whether `module_runtime(text)` may be one that differs from `project`, without parsing: on an
+    asyncio or anyio project only a module naming trio (alone, or AMBIGUOUS) differs, on a trio
+    project only one naming asyncio; their patterns are what `module_runtime` requires first."""
+    if project in ("asyncio", "anyio"):
+        return "trio" in text and _TRIO.search(text) is not None
+    if project == "trio":
+        return "asyncio" in text and _ASYNCIO.search(text) is not None
+    return True
 
 
 def config_for_module(config: Config, text: str) -> Config:
