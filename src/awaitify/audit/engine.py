@@ -21,7 +21,7 @@ from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, all_rules, check_by_code, ignored_here, planner_modules, refusal_hooks
 from awaitify.engine.cache import Cache, content_key, save_last
 from awaitify.engine.pool import Pool, focus_one, outline_one, pool_mapper, text_size
-from awaitify.engine.syntax import parse_problems
+from awaitify.engine.syntax import start_parse_problems
 from awaitify.source import SourceFile
 from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
 from awaitify.suppress import is_suppressed, own_comments
@@ -151,7 +151,8 @@ class CheckJob:
         self.project_index: ProjectIndex | None = None
         self.reach: Reach | None = None
         self.bound: ThreadBound | None = None
-        self.broken: dict[str, str] = {}  # path -> why Python cannot parse it (AW000), for the files no scan read
+        # path -> why Python cannot parse it (AW000), for the files no scan read; waits for the workers
+        self.syntax: Callable[[], dict[str, str]] = dict
 
     def discover(self) -> CheckResult | None:
         """The files, read; or the whole result from the cache, when no file and no setting changed."""
@@ -194,7 +195,7 @@ class CheckJob:
 
     def plan(self) -> None:
         """What async code reaches (top down), its files scanned, and which helpers are bound to a
-        thread; the pool is done once this is known."""
+        thread; the other files' syntax check left running in the workers."""
         scans, index, store = self.scans, self.project_index, self.store
         assert scans is not None and index is not None and store is not None
         configured = set(self.config.blocking_calls)
@@ -204,20 +205,21 @@ class CheckJob:
         down = None if self.options.full_index else AsyncReach(index, runs_in_async, barrier)
         if down is not None:
             scans.read(sorted({fid[0] for fid in down.reached} & self.may_hold))
+        # every file no scan read so far is parsed once (AW000), in the workers, while the rest of
+        # the plan and the findings are worked out here; only a broken module is scanned after this
+        unread = [s for s in self._sources() if str(s.path) not in scans.done and str(s.path) not in scans.errors]
+        self.syntax = start_parse_problems(unread, self.cache, self._plain_keys(), scans.pool)
         self.reach = Reach(index, lambda p: displays.get(p, p), barrier, down)
         self.bound = ThreadBound(index, self.config.thread_bound, lambda p: displays.get(p, p))
         scans.read(store.unreadable())  # a broken module async code imports from is named, with the reason
         self.cache.put_outlines(store.known_outlines(), self._plain_keys())
-        unread = [s for s in self._sources() if str(s.path) not in scans.done and str(s.path) not in scans.errors]
-        self.broken = parse_problems(unread, self.cache, self._plain_keys(), scans.pool)  # while the workers are up
-        scans.pool.close()
 
     def output(self) -> CheckResult:
         """The findings of every scanned file that async code reaches (or that stand anywhere), kept
         when selected and not suppressed; the result cached whole."""
         assert self.scans is not None and self.project_index is not None and self.reach is not None and self.bound is not None
         scans = self.scans
-        result = _findings(self._sources(), self.config, self.rules, scans, self.project_index, self.reach, self.bound, self.broken)
+        result = _findings(self._sources(), self.config, self.rules, scans, self.project_index, self.reach, self.bound, self.syntax)
         if self.given is None:
             assert self.tree is not None
             result.errors[:0] = [(f.display, why) for f, why in self.tree.unreadable]
@@ -245,8 +247,9 @@ class CheckJob:
 
 
 def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...], scans: "_Scans", index: ProjectIndex,
-              reach: Reach, bound: ThreadBound, broken: dict[str, str]) -> CheckResult:
-    """`broken`: the files no scan read that Python cannot parse (awaitify.engine.syntax), with why."""
+              reach: Reach, bound: ThreadBound, broken: Callable[[], dict[str, str]]) -> CheckResult:
+    """`broken()`: the files Python cannot parse (awaitify.engine.syntax), with why, of those no scan
+    read when it was asked."""
     result = CheckResult(scanned=len(sources))
     selected = {r.code for r in rules}
     codemods = {r.code for r in all_rules()}
@@ -254,8 +257,6 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
     offload_only = {n for r in all_rules() for n in r.offload_fixes} | {n for n, how in config.blocking_calls.items() if how == "offload"}
     configured = set(config.blocking_calls)
     displays = {str(s.path): s.display for s in sources}
-    # every file that does not parse is named (AW000), whether or not a finding could stand in it
-    result.errors += [(displays[p], reason) for p, reason in sorted({**scans.errors, **broken}.items())]
     for path, scan_ in sorted(scans.done.items()):
         for site in scan_.sites:
             check = check_by_code()[site.code]
@@ -296,6 +297,10 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
                                            site.end_line, site.end_col))
     _fixable_as_planned(result, sources, config, rules)
     _refused_modules(result, sources, config)
+    # every file that does not parse is named (AW000), whether or not a finding could stand in it;
+    # asked last, as the workers may still be parsing the files no scan read
+    unscanned = {p: why for p, why in broken().items() if p not in scans.done and p not in scans.errors}
+    result.errors += [(displays[p], reason) for p, reason in sorted({**scans.errors, **unscanned}.items())]
     _syntax_errors_as_findings(result, sources)
     if "AW001" in selected:
         _unused_suppressions(result, scans, displays, selected)
