@@ -286,7 +286,7 @@ class _Scanner(_Summarizer):
         kinds: dict[str, str | None] = {}
         for method in (m for m in cls.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.args.args):
             me = method.args.args[0].arg
-            for stmt in ast.walk(method):
+            for stmt in _statements(method, enter_scopes=True):  # an assignment is a statement: no expression walked
                 if isinstance(stmt, ast.Assign):
                     for target in stmt.targets:
                         if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == me:
