@@ -214,3 +214,22 @@ def test_a_file_that_cannot_be_written_is_reported_and_the_others_written(tmp_pa
     assert [(r.display, why) for r, why in report.failed] == [("b.py", "cannot write: Permission denied; left unchanged")]
     assert [r.display for r in results if r.changed] == ["a.py", "c.py"]  # the summary does not call it changed
     assert [(tmp_path / n).read_bytes() for n in ("a.py", "b.py", "c.py")] == [FIXED, BLOCKING, FIXED]
+
+
+@pytest.mark.parametrize("message", ["maximum recursion depth exceeded in comparison",
+                                     "maximum recursion depth exceeded while calling a Python object"])
+def test_a_codemod_out_of_stack_says_the_same_every_run(tmp_path: Path, monkeypatch, message: str) -> None:
+    """Where the limit is met depends on the depth the worker was forked at; the file's error does not."""
+    from awaitify import transform
+    from awaitify.runner import transform_file
+
+    path = tmp_path / "deep.py"
+    path.write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n")
+
+    def out_of_stack(*args, **kwargs):
+        raise RecursionError(message)
+    monkeypatch.setattr(transform, "transform", out_of_stack)
+    result = transform_file(read_source(path, "deep.py"), all_rules(), Config(root=tmp_path), FilePlan())
+    assert result.error == ("internal error in a codemod: RecursionError: maximum recursion depth exceeded; "
+                            "file left unchanged (please report this)")
+    assert result.new == result.old

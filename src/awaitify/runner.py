@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from awaitify.config import Config
 from awaitify.discovery import Discovered, discover
@@ -18,7 +18,7 @@ from awaitify.engine import pipeline
 from awaitify.engine.cache import Cache, content_key, load_last, save_last, stat_key
 from awaitify.engine.gc_tuning import fewer_collections
 from awaitify.engine.pool import Pool, Progress, focus_one, outline_one, pool_mapper, summarize_one
-from awaitify.engine.syntax import parse_problems
+from awaitify.engine.syntax import parse_problems, start_parse_problems
 from awaitify.entry_points import metadata_text
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
@@ -132,7 +132,10 @@ def transform_file(source: SourceFile, rules: tuple[Rule, ...], config: Config, 
         result.error = exc.reason
         return result
     except Exception as exc:  # a codemod bug must cost one file, never the run
-        result.error = f"internal error in a codemod: {type(exc).__name__}: {exc}; file left unchanged (please report this)"
+        # where the recursion limit is met (a call, a comparison...) depends on how deep the worker
+        # was forked: the same file must get the same words from every run
+        why = "maximum recursion depth exceeded" if isinstance(exc, RecursionError) else exc
+        result.error = f"internal error in a codemod: {type(exc).__name__}: {why}; file left unchanged (please report this)"
         return result
     result.changes, result.diagnostics, result.new = outcome.changes, outcome.diagnostics, outcome.new
     return result
@@ -216,6 +219,10 @@ class FixJob:
         self.work: list[tuple[str, WorkItem]] = []  # (work key, item) of each file to transform
         self.results: list[FileResult] = []  # from the cache
         self.fresh: list[FileResult] = []  # transformed by this run, in the order of `work`
+        # the syntax check (AW000) begun early on the files no rule's text wants: their paths, and
+        # what waits for the answer
+        self.syntax_asked: set[str] = set()
+        self.syntax: Callable[[], dict[str, str]] = dict
 
     def discover(self) -> RunResult | None:
         """The files, read; or the last result, when no file's stats changed since (nothing read,
@@ -257,6 +264,11 @@ class FixJob:
         self.store = SummaryStore({str(s.path): s.text for s in sources}, primed, pool_mapper(pool, summarize_one, progress),
                                   outline_mapper=pool_mapper(pool, outline_one, progress), outlines=cache.outlines(self.keys),
                                   focus_mapper=pool_mapper(pool, focus_one, progress))
+        # a file no rule's text wants is most likely left alone: parsed once (AW000) while the
+        # workers have nothing else to do; the answer is kept for the files the plan leaves alone
+        unwanted = [s for s in sources if not self.by_text[str(s.path)]]
+        self.syntax_asked = {str(s.path) for s in unwanted}
+        self.syntax = start_parse_problems(unwanted, cache, self.keys, pool, idle=True)
 
     def plan(self) -> None:
         """The project's plan; reused from the cache only when nothing at all changed (it depends on
@@ -277,7 +289,9 @@ class FixJob:
         decline), then the codemods on the files whose outcome the cache does not hold."""
         items = self._work_items()
         untouched = [source for source, item in items if item is None]
-        broken = parse_problems(untouched, self.cache, self.keys, self.pool)
+        left = {str(s.path) for s in untouched}
+        broken = {path: why for path, why in self.syntax().items() if path in left}
+        broken.update(parse_problems([s for s in untouched if str(s.path) not in self.syntax_asked], self.cache, self.keys, self.pool))
         self.failed += [FileResult(path=s.path, display=s.display, old=s.raw, new=s.raw, error=broken[str(s.path)])
                         for s in untouched if str(s.path) in broken]
         for source, item in items:

@@ -19,6 +19,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
 from awaitify.engine.gc_tuning import in_worker
+from awaitify.engine.idle_work import Gate, IdleBatch, chunks_by_size
 from awaitify.lifeline import die_with_parent
 from awaitify.summary import ModuleSummary, summarize, summarize_focused, summary_or_none
 
@@ -40,6 +41,8 @@ class Pool:
         self.jobs = jobs or os.cpu_count() or 1
         self.executor: ProcessPoolExecutor | None = None
         self._forked_with: frozenset[str] = frozenset()  # what this process had imported then
+        self.gate = Gate()  # the batches the run waits for, which idle work gives way to
+        self._idle: list[IdleBatch] = []
 
     def map(self, fn, items: list, progress: Progress | None, stage: str, on_crash=None,
             size: Callable[[object], int] | None = None, isolate: bool = False) -> list:
@@ -69,12 +72,21 @@ class Pool:
                isolate: bool = False) -> Callable[[], list]:
         if not items or not (self._pooled(items) or isolate):
             return lambda: self._here(items, fn, progress, stage)
-        if self.executor is None:
-            self.executor = _executor(self.jobs)
-            self._forked_with = frozenset(sys.modules)
-        results = self.executor.map(fn, items, chunksize=chunk)  # every chunk is submitted here
+        executor = self._executor()
+        self.gate.enter()  # idle work waits until this batch is collected
+        results = executor.map(fn, items, chunksize=chunk)  # every chunk is submitted here
+        collected = False
 
         def collect() -> list:
+            nonlocal collected
+            try:
+                return gather()
+            finally:
+                if not collected:
+                    collected = True
+                    self.gate.leave()
+
+        def gather() -> list:
             out: list = []
             try:
                 for value in results:
@@ -91,6 +103,25 @@ class Pool:
                         progress(stage, len(out), len(items))
             return out
         return collect
+
+    def when_idle(self, fn, items: list, stage: str, size: Callable[[object], int]) -> Callable[[], list]:
+        """Hands the items to the workers only in the moments no batch the run waits for is in hand
+        (`awaitify.engine.idle_work`), and returns what waits for their results, in input order. For
+        work whose answer is wanted late (`fn` must not crash the interpreter: no `on_crash`)."""
+        if not self._pooled(items):
+            return lambda: self._here(items, fn, None, stage)
+        batch = IdleBatch(self._executor(), self.gate, self.jobs, fn, chunks_by_size(items, size))
+        self._idle.append(batch)
+        return batch.collect
+
+    def _executor(self) -> ProcessPoolExecutor:
+        """The executor, its workers started from this thread (forking from idle work's feeding thread
+        could copy a lock another thread holds)."""
+        if self.executor is None:
+            self.executor = _executor(self.jobs)
+            self._forked_with = frozenset(sys.modules)
+            self.executor.submit(int)  # with fork, the first submit starts every worker
+        return self.executor
 
     def _pooled(self, items: list) -> bool:
         return self.jobs > 1 and len(items) >= POOL_THRESHOLD
@@ -127,6 +158,9 @@ class Pool:
             self.close()
 
     def close(self) -> None:
+        for batch in self._idle:  # nothing more handed over: what is left is done here if asked for
+            batch.stop()
+        self._idle = []
         if self.executor is not None:
             # Closed while an exception (Ctrl-C, SIGTERM) unwinds the run: the work still queued is
             # cancelled, not waited for. Otherwise (`with_module` between batches) a batch handed

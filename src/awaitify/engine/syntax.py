@@ -26,9 +26,10 @@ def parse_problems(sources: Iterable[SourceFile], cache: Cache, keys: dict[str, 
 
 
 def start_parse_problems(sources: Iterable[SourceFile], cache: Cache, keys: dict[str, str],
-                         pool: Pool | None = None) -> Callable[[], dict[str, str]]:
+                         pool: Pool | None = None, idle: bool = False) -> Callable[[], dict[str, str]]:
     """`parse_problems`, begun in `pool` now: calling what this returns waits for the answer, so
-    this process can work meanwhile."""
+    this process can work meanwhile. `idle`: the workers parse only while no other batch is in hand
+    (`Pool.when_idle`): for a run that has other work for them before it needs this answer."""
     problems: dict[str, str] = {}
     missing: list[SourceFile] = []
     for source in sources:
@@ -39,10 +40,13 @@ def start_parse_problems(sources: Iterable[SourceFile], cache: Cache, keys: dict
         elif found:
             problems[path] = found
     items = [(source.display, source.text) for source in missing]
+    size: Callable[[tuple[str, str]], int] = lambda item: len(item[1])  # noqa: E731
     if pool is None:
         collect: Callable[[], list[str]] = lambda: list(map(_problem, items))  # noqa: E731
+    elif idle:
+        collect = pool.when_idle(_problem, items, "syntax", size=size)
     else:
-        collect = pool.start(_problem, items, None, "syntax", size=lambda item: len(item[1]))
+        collect = pool.start(_problem, items, None, "syntax", size=size)
 
     def finish() -> dict[str, str]:
         for source, found in zip(missing, collect()):

@@ -1,0 +1,85 @@
+"""Idle work (`Pool.when_idle`): a batch the workers take only while no batch the run waits for is
+in hand, whose answer is the same as a plain map's however it was fed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from awaitify.engine.idle_work import chunks_by_size
+from awaitify.engine.pool import Pool
+
+
+def _stamped(item: tuple[int, float]) -> tuple[int, float, float]:
+    """(the item, when it started, when it ended), after `item[1]` seconds of work."""
+    start = time.monotonic()
+    time.sleep(item[1])
+    return item[0], start, time.monotonic()
+
+
+def _square(item: tuple[str, int]) -> int:
+    return item[1] * item[1]
+
+
+def _size(item: tuple) -> int:
+    return 1000
+
+
+@pytest.fixture
+def pool():
+    made = Pool(2)
+    yield made
+    made.close()
+
+
+def test_chunks_keep_order_and_size() -> None:
+    items = [("a", 5), ("b", 5), ("c", 20), ("d", 1), ("e", 1)]
+    chunks = chunks_by_size(items, lambda item: item[1], limit=10)
+    assert [item for chunk in chunks for item in chunk] == items
+    assert chunks == [[("a", 5), ("b", 5)], [("c", 20)], [("d", 1), ("e", 1)]]
+    assert chunks_by_size([], len) == []
+
+
+def test_results_in_input_order(pool: Pool) -> None:
+    items = [(str(i), i) for i in range(500)]
+    assert pool.when_idle(_square, items, "t", size=lambda item: 60_000)() == [i * i for i in range(500)]
+
+
+def test_waits_for_the_batch_the_run_waits_for(pool: Pool) -> None:
+    wanted = pool.start(_stamped, [(i, 0.3) for i in range(4)], None, "now")
+    idle = pool.when_idle(_stamped, [(i, 0.0) for i in range(50)], "idle", size=lambda item: 100_000)
+    time.sleep(0.4)  # the workers are busy with `wanted`; the idle batch must not have started
+    ended = max(end for _, _, end in wanted())
+    started = min(start for _, start, _ in idle())
+    assert started >= ended
+
+
+def test_works_while_nobody_asks(pool: Pool) -> None:
+    pool.start(_square, [("a", 1), ("b", 2)], None, "warm")()  # workers up
+    idle = pool.when_idle(_stamped, [(i, 0.01) for i in range(20)], "idle", size=lambda item: 100_000)
+    time.sleep(1.5)
+    asked = time.monotonic()
+    assert max(end for _, _, end in idle()) < asked
+
+
+def test_asked_for_at_once_sends_everything(pool: Pool) -> None:
+    wanted = pool.start(_stamped, [(i, 0.2) for i in range(2)], None, "now")  # never collected before
+    idle = pool.when_idle(_square, [(str(i), i) for i in range(100)], "idle", size=lambda item: 100_000)
+    assert idle() == [i * i for i in range(100)]  # does not wait for `wanted` to be collected
+    assert len(wanted()) == 2
+
+
+def test_stopped_batch_is_finished_here() -> None:
+    pool = Pool(2)
+    wanted = pool.start(_stamped, [(i, 0.3) for i in range(2)], None, "now")
+    idle = pool.when_idle(_square, [(str(i), i) for i in range(40)], "idle", size=lambda item: 100_000)
+    pool.close()  # nothing of the idle batch was handed over: `wanted` still holds the gate
+    assert idle() == [i * i for i in range(40)]
+    assert len(wanted()) == 2
+
+
+def test_one_job_runs_here() -> None:
+    pool = Pool(1)
+    assert pool.when_idle(_square, [("a", 3), ("b", 4)], "idle", size=_size)() == [9, 16]
+    assert pool.executor is None
