@@ -16,7 +16,7 @@ from typing import Callable
 
 # A chunk should take a worker a few hundredths of a second: the longest a batch the run needs now
 # can wait behind one.
-CHUNK_CHARS = 200_000
+CHUNK_CHARS = 600_000
 
 
 def _run_chunk(fn: Callable, items: list) -> list:

@@ -110,7 +110,8 @@ class Pool:
         work whose answer is wanted late (`fn` must not crash the interpreter: no `on_crash`)."""
         if not self._pooled(items):
             return lambda: self._here(items, fn, None, stage)
-        batch = IdleBatch(self._executor(), self.gate, self.jobs, fn, chunks_by_size(items, size))
+        # this process works meanwhile (why the batch is left to idle moments): a core is left to it
+        batch = IdleBatch(self._executor(), self.gate, max(1, self.jobs - 1), fn, chunks_by_size(items, size))
         self._idle.append(batch)
         return batch.collect
 
