@@ -83,3 +83,21 @@ def test_one_job_runs_here() -> None:
     pool = Pool(1)
     assert pool.when_idle(_square, [("a", 3), ("b", 4)], "idle", size=_size)() == [9, 16]
     assert pool.executor is None
+
+
+def _die_on_poison(item: tuple[str, int]) -> int:
+    if item[0] == "poison":
+        import os
+        os._exit(9)
+    return item[1]
+
+
+def test_a_worker_dying_under_another_batch_costs_this_one_nothing() -> None:
+    pool = Pool(2)
+    try:
+        wanted = pool.start(_die_on_poison, [("poison", 0), ("b", 1)], None, "now", on_crash=lambda item: -1)
+        idle = pool.when_idle(_square, [(str(i), i) for i in range(40)], "idle", size=lambda item: 100_000)
+        assert sorted(wanted()) == [-1, 1]  # the poisoned item is reported; the pool was rebuilt for the rest
+        assert idle() == [i * i for i in range(40)]
+    finally:
+        pool.close()

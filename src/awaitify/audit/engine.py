@@ -151,8 +151,10 @@ class CheckJob:
         self.project_index: ProjectIndex | None = None
         self.reach: Reach | None = None
         self.bound: ThreadBound | None = None
-        # path -> why Python cannot parse it (AW000), for the files no scan read; waits for the workers
+        # path -> why Python cannot parse it (AW000), of the files no scan read (waits for the
+        # workers); the paths handed to it early
         self.syntax: Callable[[], dict[str, str]] = dict
+        self.syntax_asked: set[str] = set()
 
     def discover(self) -> CheckResult | None:
         """The files, read; or the whole result from the cache, when no file and no setting changed."""
@@ -192,10 +194,12 @@ class CheckJob:
                                   outline_mapper=pool_mapper(scans.pool, outline_one), focus_mapper=pool_mapper(scans.pool, focus_one),
                                   outlines=self.cache.outlines(self._plain_keys()))
         self.project_index = build_index(self.store, import_roots(self.config.root, self.paths))
-        # a file no finding can stand in is never scanned, but parsed once (AW000) while the
-        # workers have nothing else to do
-        never_scanned = [s for s in self._sources() if str(s.path) not in self.may_hold]
-        self.syntax = start_parse_problems(never_scanned, self.cache, self._plain_keys(), scans.pool, idle=True)
+        # a file not scanned first is most likely never scanned (only if async code reaches it),
+        # but parsed once (AW000): while the workers have nothing else to do
+        first = set(self.first)
+        self.syntax_asked = {str(s.path) for s in self._sources() if str(s.path) not in first}
+        self.syntax = start_parse_problems([s for s in self._sources() if str(s.path) in self.syntax_asked],
+                                           self.cache, self._plain_keys(), scans.pool, idle=True)
 
     def plan(self) -> None:
         """What async code reaches (top down), its files scanned, and which helpers are bound to a
@@ -209,12 +213,12 @@ class CheckJob:
         down = None if self.options.full_index else AsyncReach(index, runs_in_async, barrier)
         if down is not None:
             scans.read(sorted({fid[0] for fid in down.reached} & self.may_hold))
-        # every other file no scan read is parsed once too, in the workers, while the rest of the
-        # plan and the findings are worked out here; only a broken module is scanned after this
+        # any other file no scan read is parsed too, in the workers, while the rest of the plan and
+        # the findings are worked out here; only a broken module is scanned after this
         unread = [s for s in self._sources() if str(s.path) not in scans.done and str(s.path) not in scans.errors
-                  and str(s.path) in self.may_hold]
-        never_scanned, rest = self.syntax, start_parse_problems(unread, self.cache, self._plain_keys(), scans.pool)
-        self.syntax = lambda: {**never_scanned(), **rest()}
+                  and str(s.path) not in self.syntax_asked]
+        early, rest = self.syntax, start_parse_problems(unread, self.cache, self._plain_keys(), scans.pool)
+        self.syntax = lambda: {**early(), **rest()}
         self.reach = Reach(index, lambda p: displays.get(p, p), barrier, down)
         self.bound = ThreadBound(index, self.config.thread_bound, lambda p: displays.get(p, p))
         scans.read(store.unreadable())  # a broken module async code imports from is named, with the reason

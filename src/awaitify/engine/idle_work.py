@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Callable
 
 # A chunk should take a worker a few hundredths of a second: the longest a batch the run needs now
@@ -85,10 +86,13 @@ class IdleBatch:
                     if self.stopped:
                         return
                     self.out += 1
-                future = self.executor.submit(_run_chunk, self.fn, chunk)
+                try:
+                    future = self.executor.submit(_run_chunk, self.fn, chunk)
+                except (BrokenProcessPool, RuntimeError):  # a worker died, or the pool was shut down
+                    return  # `collect` does what was not handed over
                 future.add_done_callback(self._done)
                 self.futures.append(future)
-        except BaseException as exc:  # noqa: BLE001 - a broken or closed pool: `collect` says so
+        except BaseException as exc:  # noqa: BLE001 - reported by `collect`, in the run's thread
             self.error = exc
 
     def _done(self, _future: Future) -> None:
@@ -104,15 +108,19 @@ class IdleBatch:
         self.thread.join()
 
     def collect(self) -> list:
-        """The results; a chunk the pool never took (the batch was stopped, or its future cancelled
-        by the pool's shutdown) is done here."""
+        """The results; a chunk the pool never took or lost (the batch was stopped, its future
+        cancelled by the pool's shutdown, a worker died) is done here."""
         self._release(stop=False)
         if self.error is not None:
             raise self.error
         results: list = []
         for i, chunk in enumerate(self.chunks):
             future = self.futures[i] if i < len(self.futures) else None
-            results.extend(_run_chunk(self.fn, chunk) if future is None or future.cancelled() else future.result())
+            try:
+                done = None if future is None or future.cancelled() else future.result()
+            except BrokenProcessPool:  # another batch's worker died (and the pool with it): not this work's fault
+                done = None
+            results.extend(_run_chunk(self.fn, chunk) if done is None else done)
         return results
 
     def stop(self) -> None:
