@@ -82,3 +82,29 @@ def test_push_children_gives_iter_child_nodes_in_order() -> None:
         stack: list[ast.AST] = []
         push_children(node, stack)
         assert stack == list(ast.iter_child_nodes(node))
+
+
+def test_thread_bound_reads_a_function_in_ast_walk_order_with_its_parents() -> None:
+    from awaitify.thread_bound import _in_order, local_names
+
+    tree = ast.parse(textwrap.dedent(BLOCKS))
+    for function in [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]:
+        assert _in_order(function) == list(ast.walk(function))
+        for node in ast.walk(function):
+            for child in ast.iter_child_nodes(node):
+                assert child._tb_parent is node or isinstance(child, ast.expr_context)  # Load/Store: one object
+        assert local_names(function) == _local_names_by_walk(function)
+
+
+def _local_names_by_walk(node: ast.AST) -> set[str]:
+    names = {a.arg for a in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)}
+    names |= {a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None}
+    declared: set[str] = set()
+    for sub in ast.walk(node):
+        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
+            names.add(sub.id)
+        elif isinstance(sub, (ast.Global, ast.Nonlocal)):
+            declared.update(sub.names)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).partition(".")[0] for a in sub.names)
+    return names - declared

@@ -102,6 +102,7 @@ class _Module:
         self.globals: set[str] = _module_level_names(tree)
         self._methods: list[tuple[str, ast.AST]] = []  # (class qualname, method) for `self.x = ...`
         self._statements: dict[int, list[ast.stmt]] = {}  # id(function) -> `statements(function)`
+        self._in_order: dict[int, list[ast.AST]] = {}  # id(function) -> `_in_order(function)`
         self._walk(tree.body, "", in_function=False, cls=None)
         for node in _module_statements(tree.body):  # in order: `cur = conn.cursor()` after `conn = ...`
             self._bind_assignment(node, self.bound, lambda name: f"{self.dotted}.{name}" if self.dotted else name)
@@ -121,6 +122,14 @@ class _Module:
         found = self._statements.get(id(function))
         if found is None:
             found = self._statements[id(function)] = statements(function)
+        return found
+
+    def in_order(self, function: ast.AST) -> list[ast.AST]:
+        """Every node of `function` in `ast.walk`'s order, linked to its parent: for the functions a
+        question is asked about (what they touch, where a call stands), each read once."""
+        found = self._in_order.get(id(function))
+        if found is None:
+            found = self._in_order[id(function)] = _in_order(function)
         return found
 
     def _walk(self, body: list[ast.stmt], prefix: str, in_function: bool, cls: str | None) -> None:
@@ -340,16 +349,18 @@ class ThreadBound:
         return self._direct[fid]
 
     def _touches(self, module: _Module, node: ast.AST, qualname: str) -> str | None:
-        _link_parents(node)  # for `_writes_contextvar`
+        nodes = module.in_order(node)  # parents linked, for `_writes_contextvar`
         local = local_names(node)
         cls = _enclosing_class(module, qualname)
-        for expr in _chains(node):
+        for expr in nodes:
+            if not isinstance(expr, (ast.Name, ast.Attribute)):  # every Name/Attribute chain, as `_chains`
+                continue
             bound = self._bound_at(module, expr, local, cls)
             if bound is not None and (bound.kind != CONTEXTVAR or _writes_contextvar(expr)):
                 made_here = (bound.via is None and bound.path == module.path
                              and node.lineno <= bound.line <= (node.end_lineno or node.lineno))
                 return bound.why(module.where(bound), made_here)
-        for call in ast.walk(node):
+        for call in nodes:
             if isinstance(call, ast.Call) and module.dotted_name(call.func) in LOOP_CALLS:
                 return (f"calls `{module.dotted_name(call.func)}()` ({self.display(module.path)}:{call.lineno}), which needs "
                         "the loop of the calling thread: a worker thread has none")
@@ -428,9 +439,8 @@ def call_at(module: _Module, edge: Edge) -> tuple[ast.Call | None, ast.AST | Non
     caller = module.functions.get(edge.site.owner)
     if caller is None:
         return None, None
-    _link_parents(caller)
     line, col = edge.site.key
-    for node in ast.walk(caller):
+    for node in module.in_order(caller):
         if isinstance(node, ast.Call) and node.func.end_lineno == line:
             if char_column(module.lines, line, node.func.end_col_offset or 0) == col:
                 return node, caller
@@ -451,13 +461,18 @@ def local_names(node: ast.AST) -> set[str]:
     if isinstance(args, ast.arguments):
         names |= {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
         names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    for sub in ast.walk(node):
-        if isinstance(sub, ast.Name) and isinstance(sub.ctx, (ast.Store, ast.Del)):
-            names.add(sub.id)
-        elif isinstance(sub, (ast.Global, ast.Nonlocal)):
+    stack: list[ast.AST] = [node]
+    while stack:
+        sub = stack.pop()
+        if isinstance(sub, ast.Name):
+            if isinstance(sub.ctx, (ast.Store, ast.Del)):
+                names.add(sub.id)
+            continue
+        if isinstance(sub, (ast.Global, ast.Nonlocal)):
             declared.update(sub.names)
         elif isinstance(sub, (ast.Import, ast.ImportFrom)):
             names.update((a.asname or a.name).partition(".")[0] for a in sub.names)
+        push_children(sub, stack)
     return names - declared
 
 
@@ -470,7 +485,7 @@ def _chains(node: ast.AST) -> Iterator[ast.expr]:
 
 def _writes_contextvar(expr: ast.expr) -> bool:
     """`var.set(...)` / `var.reset(...)`: `expr` is `var`, and something called `.set` on it. Known by
-    the parent links `_link_parents` adds to the function holding it."""
+    the parent links `_in_order` adds to the function holding it."""
     parent = getattr(expr, "_tb_parent", None)
     return (isinstance(parent, ast.Attribute) and parent.attr in _CONTEXTVAR_WRITES
             and isinstance(getattr(parent, "_tb_parent", None), ast.Call) and parent._tb_parent.func is parent)
@@ -512,16 +527,16 @@ def _module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
             yield from _module_statements(block)
 
 
-def _link_parents(tree: ast.AST) -> None:
-    """`_tb_parent` on every node under `tree` (a function: only the ones asked about get links,
-    each once; the links inside are the same whichever enclosing function is linked first)."""
-    if getattr(tree, "_tb_linked", False):
-        return
-    tree._tb_linked = True  # type: ignore[attr-defined]
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        start = len(stack)
-        push_children(node, stack)
-        for child in stack[start:]:
+def _in_order(tree: ast.AST) -> list[ast.AST]:
+    """`tree` and every node under it in `ast.walk`'s (breadth-first) order, each linked to its parent
+    (`_tb_parent`)."""
+    found: list[ast.AST] = [tree]
+    at = 0
+    while at < len(found):
+        node = found[at]
+        at += 1
+        start = len(found)
+        push_children(node, found)
+        for child in found[start:]:
             child._tb_parent = node  # type: ignore[attr-defined]
+    return found
