@@ -35,10 +35,12 @@ from awaitify.plan import FilePlan, Plan
 from awaitify.public_api import PublicApi
 from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, ignored_here, planner_modules
+from awaitify.rules.blocking_open import PATH_IO_METHODS
+from awaitify.rules.blocking_open.detect import DETECTOR as OPEN_DETECTOR
 from awaitify.runtime import AMBIGUOUS, config_for_module, differing_modules, module_runtime, why_ambiguous, why_unnamed
 from awaitify.source import SourceFile
 from awaitify.suppress import is_suppressed, suppressions
-from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC, CallSite, Ref, has_async_def
+from awaitify.summary import ASYNC, GENEXP, LAMBDA, MAIN, SYNC, CallSite, ModuleSummary, Ref, has_async_def
 from awaitify.thread_bound import ThreadBound
 
 PROPAGATION = "propagation"
@@ -682,10 +684,22 @@ def _thread_bound_facts(plan: Plan, sources: list[SourceFile], rules: tuple[Rule
     if not wanted:
         return
     store = store or SummaryStore({str(s.path): s.text for s in sources})
+    # facts make the codemod run on the file (FilePlan.has_work_for): not where async code opens no
+    # file, whatever its text spells (a data module's strings: the stdlib's pydoc topics)
+    store.prefetch(wanted)
+    wanted = [path for path in wanted if _opens_in_async_code(store.get(path))]
+    if not wanted:
+        return
     bound = ThreadBound(build_index(store, import_roots(config.root, paths or [])), config.thread_bound)
     for path in wanted:
         facts = plan.files.setdefault(path, FilePlan()).extra.setdefault(rule.name, {})  # type: ignore[union-attr]
         facts["thread_bound"] = bound.file_facts(path)
+
+
+def _opens_in_async_code(summary: ModuleSummary | None) -> bool:
+    """Does async code (at any depth) open a file, or call a `Path` I/O method? True when unknown."""
+    return summary is None or bool(OPEN_DETECTOR.sites(summary, in_async=True)
+                                   or summary.sites_calling(spelled=PATH_IO_METHODS, in_async=True))
 
 
 def _mixed_runtimes(plan: Plan, sources: list[SourceFile], config: Config) -> None:
