@@ -12,6 +12,7 @@ die with the run (awaitify.lifeline), and an interrupted run cancels the work st
 from __future__ import annotations
 
 import importlib
+import multiprocessing
 import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
@@ -185,7 +186,49 @@ def _worker_start(parent: int) -> None:
 
 
 def _executor(jobs: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=jobs, initializer=_worker_start, initargs=(os.getpid(),))
+    forks = multiprocessing.get_start_method() == "fork"
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=_worker_forks() if forks else None,
+                               initializer=_worker_start, initargs=(os.getpid(),))
+
+
+# A worker forked while another thread of the program reads stdin (an editor plugin, a REPL, a bot
+# reading commands) inherits stdin with that thread's lock held, and no thread of the worker will
+# ever release it; multiprocessing closes each child's stdin first thing, so the worker waited
+# forever, and the run with it. Our workers leave that copy alone (kept, never closed or collected)
+# and take /dev/null, as multiprocessing gives them next anyway; the program's other forks are not
+# touched, and forking stays what makes the pool cheap.
+_forking_worker = False
+_LEFT_BEHIND: list[object] = []
+_FORKS: list[multiprocessing.context.BaseContext] = []
+
+
+def _worker_forks() -> multiprocessing.context.BaseContext:
+    """The fork context, its processes marked as our workers while they fork."""
+    if not _FORKS:
+        fork = multiprocessing.get_context("fork")
+
+        class WorkerProcess(fork.Process):  # type: ignore[name-defined,misc]
+            def start(self) -> None:
+                global _forking_worker
+                _forking_worker = True
+                try:
+                    super().start()
+                finally:
+                    _forking_worker = False
+
+        class WorkerForks(type(fork)):  # type: ignore[misc]
+            Process = WorkerProcess
+
+        os.register_at_fork(after_in_child=_leave_stdin_behind)
+        _FORKS.append(WorkerForks())
+    return _FORKS[0]
+
+
+def _leave_stdin_behind() -> None:
+    """In a child just forked: if it is one of our workers, its stdin becomes /dev/null."""
+    if _forking_worker and sys.stdin is not None:
+        _LEFT_BEHIND.append(sys.stdin)
+        sys.stdin = open(os.devnull, encoding="utf-8")  # noqa: SIM115 - multiprocessing closes it
 
 
 def summarize_one(item: tuple[str, str], outline: bool = False) -> tuple[str, ModuleSummary | None]:
