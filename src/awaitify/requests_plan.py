@@ -19,6 +19,14 @@ from awaitify import requests_responses
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 
 
+def ambiguous_reason(name: str) -> str:
+    """Why the requests-httpx fix leaves a call whose response `name` is also bound to something
+    else in its function (check gives the same reason)."""
+    return (f"`{name}` is also bound to something else in this function and read as a response "
+            f"(`.ok`, `.reason`, `.next` or its truth), which httpx spells differently; give the response "
+            "a name of its own")
+
+
 def verb_of(dotted: str) -> str | None:
     """The verb `requests.get` or `requests.api.get` (a dotted target) names, else None."""
     verb = dotted.rpartition(".")[2]

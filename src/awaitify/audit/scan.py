@@ -14,6 +14,7 @@ import ast
 from dataclasses import dataclass, field, replace
 
 from awaitify import requests_plan
+from awaitify.audit import ambiguous_responses
 from awaitify.audit.shared_clients import shared_clients
 from awaitify.rules.sleep.detect import IN_LAMBDA as SLEEP_IN_LAMBDA, handoff_name
 from awaitify.rules.lifespan import LIFESPAN_HOOKS
@@ -50,6 +51,9 @@ _RUN_ORDER = [r.code for r in sorted(all_rules(), key=lambda r: r.order)]
 _WRITES_AWAIT = frozenset(_RUN_ORDER[:_RUN_ORDER.index(BLOCKING_OPEN.code)]) - {"AW401"}
 _FILE_OBJECT = METHODS["file"][1]  # a file object's methods: fixed only by their block's move
 _OPENED_IN_BLOCKS = ("", *BLOCKING_OPEN_DETECTOR.manual)  # the builtin open() has no target
+# why AW507's fix leaves a block another rule's fix awaits in (it says so, naming the `await`)
+_STUCK_BLOCK = ("its `with open(...)` block cannot move into a helper run in a thread (a call in it becomes an "
+                "`await`); move only the file I/O to a thread by hand")
 # a file holding none of these words cannot hold a finding (a configured blocking call aside)
 TOKENS = tuple(sorted({token for d in detectors() for token in d.tokens}))
 LOOP = "loop"  # the kind of what a loop getter (asyncio.get_event_loop) makes: its run_until_complete() is fixed
@@ -97,7 +101,7 @@ class _Scanner(_Summarizer):
         self.requests = "requests" in text  # sessions and streams are planned only where requests is spelled
         self.urlopen = "urlopen" in text
         self._movable_calls: set[int] = set()
-        self._ambiguous_calls: set[int] = set()  # requests calls the codemod refuses (see _ambiguous_responses)
+        self._ambiguous_calls: dict[int, str] = {}  # requests calls the codemod refuses -> their name (see _ambiguous_responses)
         self._planned: set[int] = set()  # streamed requests calls and sessions (factory, calls) the codemod converts whole
         self._unplanned: set[int] = set()  # requests calls and sessions it refuses for how they are used
         self._movable_ranges: list[tuple[int, int]] = []
@@ -191,30 +195,8 @@ class _Scanner(_Summarizer):
 
     def _ambiguous_responses(self, func: ast.AsyncFunctionDef) -> None:
         """`r = requests.get(...)` where `r` is also bound to something else and read as a response
-        (`.ok`, `.reason`, `.next`, a truth test): the requests-httpx codemod refuses those calls."""
-        bound: dict[str, list[ast.expr]] = {}
-        read: set[str] = set()
-        for node in (n for stmt in func.body for n in ast.walk(stmt)):
-            if isinstance(node, ast.Assign):
-                for target in node.targets:
-                    for name in ast.walk(target):
-                        if isinstance(name, ast.Name):
-                            bound.setdefault(name.id, []).append(node.value)
-            elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For, ast.NamedExpr)):
-                for name in ast.walk(node.target):
-                    if isinstance(name, ast.Name):
-                        bound.setdefault(name.id, []).append(None)  # type: ignore[arg-type]
-            elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.attr in ("ok", "reason", "next"):
-                read.add(node.value.id)
-            elif isinstance(node, (ast.If, ast.While, ast.IfExp, ast.Assert)) and isinstance(node.test, ast.Name):
-                read.add(node.test.id)
-            elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not) and isinstance(node.operand, ast.Name):
-                read.add(node.operand.id)
-        for name in read:
-            values = bound.get(name, [])
-            calls = [v for v in values if isinstance(v, ast.Call) and self._is_requests_call(v)]
-            if calls and len(calls) != len(values):
-                self._ambiguous_calls.update(id(c) for c in calls)
+        (`.ok`, `.text`, a truth test...): the requests-httpx codemod refuses those calls."""
+        self._ambiguous_calls.update(ambiguous_responses.refused_calls(func, self._requests_kind))
 
     def _is_requests_call(self, call: ast.Call) -> bool:
         ref = self.resolve(call.func)
@@ -259,7 +241,8 @@ class _Scanner(_Summarizer):
         if not stuck:
             return
         self._movable_ranges = [r for r in self._movable_ranges if r not in stuck]
-        self.sites = [replace(site, fixable=False) if site.fixable and any(start <= site.line <= end for start, end in stuck)
+        self.sites = [replace(site, fixable=False, refused=_STUCK_BLOCK) if site.fixable
+                      and any(start <= site.line <= end for start, end in stuck)
                       and (site.code == _FILE_OBJECT or site.code == BLOCKING_OPEN.code and site.target in _OPENED_IN_BLOCKS)
                       else site for site in self.sites]
 
@@ -423,6 +406,8 @@ class _Scanner(_Summarizer):
                 if code == "AW514":  # AW201 converts a requests.Session() whose whole use it sees
                     fixable = fixable and id(node) in self._planned
                 self._add(node, code, pattern, where, fixable, ref.target)
+                if id(node) in self._ambiguous_calls:
+                    self.sites[-1] = replace(self.sites[-1], refused=requests_plan.ambiguous_reason(self._ambiguous_calls[id(node)]))
                 return
             if ref.target == "os.spawn" or ref.target.startswith("os.spawn") and ref.target[3:] in SPAWN:
                 waits = node.args and isinstance(node.args[0], ast.Attribute) and node.args[0].attr == "P_WAIT"

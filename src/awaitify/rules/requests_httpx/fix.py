@@ -935,10 +935,7 @@ class RequestsToHttpx(AwaitifyCodemod):
             if line in self._unfollowed and not streamed:  # (the caller that could not be followed, named)
                 plan = f"the response is returned and not followed into every caller: {self._unfollowed[line]}"
         if id(original) in self._ambiguous_calls and not streamed:  # (a stream's own plan said why)
-            name = self._ambiguous_calls[id(original)]
-            plan = (f"`{name}` is also bound to something else in this function and read as a response "
-                    f"(`.ok`, `.reason`, `.next` or its truth), which httpx spells differently; give the response "
-                    "a name of its own")
+            plan = requests_plan.ambiguous_reason(self._ambiguous_calls[id(original)])
         if isinstance(plan, str):
             self.diagnose(original, f"requests.{verb}() blocks the event loop; not rewritten: {plan}")
             return updated
