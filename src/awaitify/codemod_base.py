@@ -175,6 +175,7 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         self.session: FileSession = context.scratch[SCRATCH_KEY]
         self.config = self.session.config
         self._scopes: list[str] = []
+        self._scopes_aside: list[list[str]] = []  # the scopes put aside while a decorator or parameter is read
         self._awaited_calls: set[int] = set()  # ids of the calls the original code already awaits
         self._rewritten_awaited: dict[int, tuple[int, int | None, cst.Call]] = {}  # see `_leave_awaited_call`
 
@@ -224,6 +225,28 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.BaseStatement:
         self._scopes.pop()
+        return updated
+
+    # A decorator, and a parameter's default and annotation, are evaluated where the `def` stands,
+    # not in the function: an `await` for them belongs to the enclosing scope. (A lambda's defaults
+    # are left to the lambda's rules, as `check` reads them: refused inside async code.)
+    def visit_Decorator(self, node: cst.Decorator) -> bool:
+        self._scopes_aside.append(self._scopes)
+        self._scopes = self._scopes[:-1]
+        return True
+
+    def leave_Decorator(self, original: cst.Decorator, updated: cst.Decorator) -> cst.Decorator:
+        self._scopes = self._scopes_aside.pop()
+        return updated
+
+    def visit_Param(self, node: cst.Param) -> bool:
+        self._scopes_aside.append(self._scopes)
+        if self._scopes and self._scopes[-1] != LAMBDA:
+            self._scopes = self._scopes[:-1]
+        return True
+
+    def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
+        self._scopes = self._scopes_aside.pop()
         return updated
 
     @property

@@ -1,0 +1,84 @@
+"""A decorator, and a parameter's default, are evaluated where the `def` stands, not in the
+function: at module level they run at import (no `await` may go there), inside async code they run on
+the loop like the code around them. check and fix read them alike, and fix keeps what they do."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from both_commands import check_and_fix
+
+MODULE_LEVEL = """\
+import time
+
+
+def deco(value):
+    def wrap(fn):
+        fn.marked = value
+        return fn
+    return wrap
+
+
+@deco(time.sleep(0))
+async def handler(x=time.sleep(0)):
+    time.sleep(0.01)
+    return x
+
+
+async def other(z=lambda: time.sleep(0)):
+    time.sleep(0.01)
+    return z()
+"""
+
+NESTED = """\
+import time
+
+
+def deco(value):
+    def wrap(fn):
+        fn.marked = value
+        return fn
+    return wrap
+
+
+async def outer():
+    @deco(time.sleep(0))
+    async def inner(x=time.sleep(0)):
+        time.sleep(0.01)
+        return x
+    make = lambda y=time.sleep(0): y
+    return await inner(), inner.marked, make()
+"""
+
+
+def _run(text: str, call: str) -> object:
+    space: dict = {}
+    exec(compile(text, "m.py", "exec"), space)  # noqa: S102 - the test's own module
+    return asyncio.run(eval(call, space))  # noqa: S307
+
+
+def test_module_level_decorators_and_defaults_stay(tmp_path: Path) -> None:
+    """Before: fix wrote `await` into the decorator and the default, the result did not compile, and
+    the whole file was skipped as an internal error while check called its sleeps fixable."""
+    report, result = check_and_fix(tmp_path, MODULE_LEVEL)
+    assert [(f.line, f.fixable) for f in report.findings if f.code == "AW101"] == [(13, True), (18, True)]
+    assert not result.skipped and not result.diagnostics
+    (fixed,) = result.files
+    new = fixed.new.decode()
+    assert "@deco(time.sleep(0))\nasync def handler(x=time.sleep(0)):\n    await asyncio.sleep(0.01)" in new
+    assert "async def other(z=lambda: time.sleep(0)):\n    await asyncio.sleep(0.01)" in new
+    assert _run(MODULE_LEVEL, "handler()") == _run(new, "handler()") is None
+    assert _run(MODULE_LEVEL, "other()") == _run(new, "other()") is None
+
+
+def test_inside_async_code_they_are_awaited_and_a_lambda_default_refused(tmp_path: Path) -> None:
+    report, result = check_and_fix(tmp_path, NESTED)
+    findings = {f.line: f.fixable for f in report.findings if f.code == "AW101"}
+    assert findings == {12: True, 13: True, 14: True, 16: False}
+    assert [d.line for d in result.diagnostics if d.code == "AW101"] == [16]
+    (fixed,) = result.files
+    new = fixed.new.decode()
+    assert "    @deco(await asyncio.sleep(0))\n    async def inner(x=await asyncio.sleep(0)):" in new
+    assert "make = lambda y=time.sleep(0): y" in new
+    assert _run(NESTED, "outer()") == _run(new, "outer()") == (None, None, None)
