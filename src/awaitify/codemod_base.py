@@ -231,8 +231,7 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
     # not in the function: an `await` for them belongs to the enclosing scope. (A lambda's defaults
     # are left to the lambda's rules, as `check` reads them: refused inside async code.)
     def visit_Decorator(self, node: cst.Decorator) -> bool:
-        self._scopes_aside.append(self._scopes)
-        self._scopes = self._scopes[:-1]
+        self._read_outside(True)
         return True
 
     def leave_Decorator(self, original: cst.Decorator, updated: cst.Decorator) -> cst.Decorator:
@@ -240,14 +239,18 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         return updated
 
     def visit_Param(self, node: cst.Param) -> bool:
-        self._scopes_aside.append(self._scopes)
-        if self._scopes and self._scopes[-1] != LAMBDA:
-            self._scopes = self._scopes[:-1]
+        self._read_outside(bool(self._scopes) and self._scopes[-1] != LAMBDA)
         return True
 
     def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
         self._scopes = self._scopes_aside.pop()
         return updated
+
+    def _read_outside(self, outside: bool) -> None:
+        """Until the matching leave: the innermost scope put aside when `outside`."""
+        self._scopes_aside.append(self._scopes)
+        if outside:
+            self._scopes = self._scopes[:-1]
 
     @property
     def scope_kind(self) -> str | None:
