@@ -6,6 +6,9 @@ thread-bound analysis walked each module's nodes several times with them. Two ch
 - `statements`: only the statements under a node, in `ast.walk`'s order (an assignment, an import or
   a `global` is a statement, and a statement never stands inside an expression);
 - `push_children`: a node's children, read from its `_fields`, appended to a stack.
+
+(`summary._statements` also yields statements, depth first and optionally without nested scopes:
+for the summary's own walks, whose answers were fixed in that order.)
 """
 
 from __future__ import annotations

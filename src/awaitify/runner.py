@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Mapping
 
 from awaitify.config import Config
 from awaitify.discovery import Discovered, discover
@@ -18,7 +18,7 @@ from awaitify.engine import pipeline
 from awaitify.engine.cache import Cache, content_key, load_last, save_last, stat_key
 from awaitify.engine.gc_tuning import fewer_collections
 from awaitify.engine.pool import Pool, Progress, focus_one, outline_one, pool_mapper, summarize_one
-from awaitify.engine.syntax import parse_problems, start_parse_problems
+from awaitify.engine.syntax import SyntaxCheck
 from awaitify.entry_points import metadata_text
 from awaitify.errors import SourceError
 from awaitify.findings import Change, Diagnostic
@@ -219,10 +219,7 @@ class FixJob:
         self.work: list[tuple[str, WorkItem]] = []  # (work key, item) of each file to transform
         self.results: list[FileResult] = []  # from the cache
         self.fresh: list[FileResult] = []  # transformed by this run, in the order of `work`
-        # the syntax check (AW000) begun early on the files no rule's text wants: their paths, and
-        # what waits for the answer
-        self.syntax_asked: set[str] = set()
-        self.syntax: Callable[[], dict[str, str]] = dict
+        self.syntax: SyntaxCheck | None = None  # the check (AW000) of the files the plan leaves alone
 
     def discover(self) -> RunResult | None:
         """The files, read; or the last result, when no file's stats changed since (nothing read,
@@ -266,9 +263,7 @@ class FixJob:
                                   focus_mapper=pool_mapper(pool, focus_one, progress))
         # a file no rule's text wants is most likely left alone: parsed once (AW000) while the
         # workers have nothing else to do; the answer is kept for the files the plan leaves alone
-        unwanted = [s for s in sources if not self.by_text[str(s.path)]]
-        self.syntax_asked = {str(s.path) for s in unwanted}
-        self.syntax = start_parse_problems(unwanted, cache, self.keys, pool, idle=True)
+        self.syntax = SyntaxCheck([s for s in sources if not self.by_text[str(s.path)]], cache, self.keys, pool)
 
     def plan(self) -> None:
         """The project's plan; reused from the cache only when nothing at all changed (it depends on
@@ -289,9 +284,10 @@ class FixJob:
         decline), then the codemods on the files whose outcome the cache does not hold."""
         items = self._work_items()
         untouched = [source for source, item in items if item is None]
+        assert self.syntax is not None
+        self.syntax.also(untouched)
         left = {str(s.path) for s in untouched}
-        broken = {path: why for path, why in self.syntax().items() if path in left}
-        broken.update(parse_problems([s for s in untouched if str(s.path) not in self.syntax_asked], self.cache, self.keys, self.pool))
+        broken = self.syntax.problems(left.__contains__)
         self.failed += [FileResult(path=s.path, display=s.display, old=s.raw, new=s.raw, error=broken[str(s.path)])
                         for s in untouched if str(s.path) in broken]
         for source, item in items:

@@ -21,7 +21,7 @@ from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, all_rules, check_by_code, ignored_here, planner_modules, refusal_hooks
 from awaitify.engine.cache import Cache, content_key, save_last
 from awaitify.engine.pool import Pool, focus_one, outline_one, pool_mapper, text_size
-from awaitify.engine.syntax import start_parse_problems
+from awaitify.engine.syntax import SyntaxCheck
 from awaitify.source import SourceFile
 from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
 from awaitify.suppress import is_suppressed, own_comments
@@ -151,10 +151,7 @@ class CheckJob:
         self.project_index: ProjectIndex | None = None
         self.reach: Reach | None = None
         self.bound: ThreadBound | None = None
-        # path -> why Python cannot parse it (AW000), of the files no scan read (waits for the
-        # workers); the paths handed to it early
-        self.syntax: Callable[[], dict[str, str]] = dict
-        self.syntax_asked: set[str] = set()
+        self.syntax: SyntaxCheck | None = None  # the check (AW000) of the files no scan reads
 
     def discover(self) -> CheckResult | None:
         """The files, read; or the whole result from the cache, when no file and no setting changed."""
@@ -197,9 +194,8 @@ class CheckJob:
         # a file not scanned first is most likely never scanned (only if async code reaches it),
         # but parsed once (AW000): while the workers have nothing else to do
         first = set(self.first)
-        self.syntax_asked = {str(s.path) for s in self._sources() if str(s.path) not in first}
-        self.syntax = start_parse_problems([s for s in self._sources() if str(s.path) in self.syntax_asked],
-                                           self.cache, self._plain_keys(), scans.pool, idle=True)
+        self.syntax = SyntaxCheck([s for s in self._sources() if str(s.path) not in first], self.cache, self._plain_keys(),
+                                  scans.pool)
 
     def plan(self) -> None:
         """What async code reaches (top down), its files scanned, and which helpers are bound to a
@@ -215,10 +211,8 @@ class CheckJob:
             scans.read(sorted({fid[0] for fid in down.reached} & self.may_hold))
         # any other file no scan read is parsed too, in the workers, while the rest of the plan and
         # the findings are worked out here; only a broken module is scanned after this
-        unread = [s for s in self._sources() if str(s.path) not in scans.done and str(s.path) not in scans.errors
-                  and str(s.path) not in self.syntax_asked]
-        early, rest = self.syntax, start_parse_problems(unread, self.cache, self._plain_keys(), scans.pool)
-        self.syntax = lambda: {**early(), **rest()}
+        assert self.syntax is not None
+        self.syntax.also(s for s in self._sources() if str(s.path) not in scans.done and str(s.path) not in scans.errors)
         self.reach = Reach(index, lambda p: displays.get(p, p), barrier, down)
         self.bound = ThreadBound(index, self.config.thread_bound, lambda p: displays.get(p, p))
         scans.read(store.unreadable())  # a broken module async code imports from is named, with the reason
@@ -228,6 +222,7 @@ class CheckJob:
         """The findings of every scanned file that async code reaches (or that stand anywhere), kept
         when selected and not suppressed; the result cached whole."""
         assert self.scans is not None and self.project_index is not None and self.reach is not None and self.bound is not None
+        assert self.syntax is not None
         scans = self.scans
         result = _findings(self._sources(), self.config, self.rules, scans, self.project_index, self.reach, self.bound, self.syntax)
         if self.given is None:
@@ -257,9 +252,8 @@ class CheckJob:
 
 
 def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...], scans: "_Scans", index: ProjectIndex,
-              reach: Reach, bound: ThreadBound, broken: Callable[[], dict[str, str]]) -> CheckResult:
-    """`broken()`: the files Python cannot parse (awaitify.engine.syntax), with why, of those no scan
-    read when it was asked."""
+              reach: Reach, bound: ThreadBound, syntax: SyntaxCheck) -> CheckResult:
+    """`syntax`: which of the files no scan read Python cannot parse (awaitify.engine.syntax)."""
     result = CheckResult(scanned=len(sources))
     selected = {r.code for r in rules}
     codemods = {r.code for r in all_rules()}
@@ -309,7 +303,7 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
     _refused_modules(result, sources, config)
     # every file that does not parse is named (AW000), whether or not a finding could stand in it;
     # asked last, as the workers may still be parsing the files no scan read
-    unscanned = {p: why for p, why in broken().items() if p not in scans.done and p not in scans.errors}
+    unscanned = syntax.problems(lambda p: p not in scans.done and p not in scans.errors)
     result.errors += [(displays[p], reason) for p, reason in sorted({**scans.errors, **unscanned}.items())]
     _syntax_errors_as_findings(result, sources)
     if "AW001" in selected:

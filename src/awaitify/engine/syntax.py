@@ -57,6 +57,28 @@ def start_parse_problems(sources: Iterable[SourceFile], cache: Cache, keys: dict
     return finish
 
 
+class SyntaxCheck:
+    """A run's syntax check of the files no rule reads, in two parts: begun early, as idle work, on
+    the files most likely left unread (`likely`); the rest (`also`) once the run knows which they
+    are. `problems` gives the answer for the files still unread then."""
+
+    def __init__(self, likely: list[SourceFile], cache: Cache, keys: dict[str, str], pool: Pool | None) -> None:
+        self.cache, self.keys, self.pool = cache, keys, pool
+        self.asked = {str(s.path) for s in likely}
+        self._early = start_parse_problems(likely, cache, keys, pool, idle=True)
+        self._rest: Callable[[], dict[str, str]] = dict
+
+    def also(self, unread: Iterable[SourceFile]) -> None:
+        """Begin the files of `unread` the early part did not take."""
+        self._rest = start_parse_problems([s for s in unread if str(s.path) not in self.asked], self.cache, self.keys, self.pool)
+
+    def problems(self, unread: Callable[[str], bool]) -> dict[str, str]:
+        """path -> why Python cannot parse it, for the paths `unread` says no rule read (waits for
+        the workers; asked once)."""
+        found = {**self._early(), **self._rest()}
+        return {path: why for path, why in found.items() if unread(path)}
+
+
 def _problem(item: tuple[str, str]) -> str:
     """Why Python cannot parse the file (display, text) ("" when it can), in the words `check`'s
     scan uses. Building the symbol table parses the file as `ast.parse` does but makes no Python
