@@ -21,6 +21,7 @@ from awaitify.audit.formats import FORMATS, render, statistics, text
 from awaitify.commands import choice as _choice, load_settings, run_check
 from awaitify.config import PROPAGATE_POLICIES, Config
 from awaitify.errors import UsageError
+from awaitify.engine.gc_tuning import for_the_process
 from awaitify.help_format import PlaceholderCommand
 from awaitify.rules import doc_text, every_rule, find_rules, select_rules, without_fix
 from awaitify.safe_write import PathRefused, write_output
@@ -426,6 +427,7 @@ def entry() -> None:
     Python's warnings about the code it reads (`SyntaxWarning: invalid escape sequence`, 3.12+)
     are not awaitify's to print."""
     warnings.filterwarnings("ignore", category=SyntaxWarning)
+    for_the_process()
     try:
         main()
     except SystemExit as exc:
