@@ -101,3 +101,34 @@ def test_a_worker_dying_under_another_batch_costs_this_one_nothing() -> None:
         assert idle() == [i * i for i in range(40)]
     finally:
         pool.close()
+
+
+def _counted(item: tuple[str, int]) -> tuple[int, int]:
+    import os
+    return item[1] * item[1], os.getpid()
+
+
+def test_an_item_read_meanwhile_is_not_worked_and_answers_none(pool: Pool) -> None:
+    read: set[str] = set()
+    wanted = pool.start(_stamped, [(i, 0.3) for i in range(2)], None, "now")  # holds every chunk back
+    idle = pool.when_idle(_counted, [(str(i), i) for i in range(40)], "idle", size=lambda item: 100_000,
+                          skip=lambda item: item[0] in read)
+    read.update({"3", "17", "39"})  # read by the run before the workers were free to take them
+    wanted()
+    answers = idle()
+    assert [a is None for a in answers] == [str(i) in {"3", "17", "39"} for i in range(40)]
+    assert [a[0] for a in answers if a is not None] == [i * i for i in range(40) if i not in (3, 17, 39)]
+
+
+def test_skip_is_decided_when_handed_over_not_when_collected(pool: Pool) -> None:
+    read: set[str] = set()
+    idle = pool.when_idle(_counted, [(str(i), i) for i in range(10)], "idle", size=lambda item: 100_000,
+                          skip=lambda item: item[0] in read)
+    time.sleep(1.5)  # every chunk handed over and done while nothing was read
+    read.add("4")
+    assert [a[0] for a in idle()] == [i * i for i in range(10)]  # an answer made is kept
+
+
+def test_one_job_skips_too() -> None:
+    pool = Pool(1)
+    assert pool.when_idle(_square, [("a", 3), ("b", 4)], "idle", size=_size, skip=lambda item: item[0] == "a")() == [None, 16]

@@ -191,11 +191,13 @@ class CheckJob:
                                   outline_mapper=pool_mapper(scans.pool, outline_one), focus_mapper=pool_mapper(scans.pool, focus_one),
                                   outlines=self.cache.outlines(self._plain_keys()))
         self.project_index = build_index(self.store, import_roots(self.config.root, self.paths))
-        # a file not scanned first is most likely never scanned (only if async code reaches it),
-        # but parsed once (AW000): while the workers have nothing else to do
+        # a file not scanned first is most likely never scanned (only if async code reaches it and
+        # its text may hold a finding: those go last), but parsed once (AW000): while the workers
+        # have nothing else to do, unless a scan has read it by then
         first = set(self.first)
-        self.syntax = SyntaxCheck([s for s in self._sources() if str(s.path) not in first], self.cache, self._plain_keys(),
-                                  scans.pool)
+        later = sorted((s for s in self._sources() if str(s.path) not in first), key=lambda s: str(s.path) in self.may_hold)
+        self.syntax = SyntaxCheck(later, self.cache, self._plain_keys(), scans.pool,
+                                  read=lambda path: path in scans.done or path in scans.errors)
 
     def plan(self) -> None:
         """What async code reaches (top down), its files scanned, and which helpers are bound to a

@@ -62,9 +62,14 @@ class IdleBatch:
     """`fn` over `items` in `executor`'s idle moments (see the module's docstring); `collect()` gives
     the results in input order, waiting for them (and no longer holding any chunk back)."""
 
-    def __init__(self, executor: ProcessPoolExecutor, gate: Gate, workers: int, fn: Callable, chunks: list[list]) -> None:
+    def __init__(self, executor: ProcessPoolExecutor, gate: Gate, workers: int, fn: Callable, chunks: list[list],
+                 skip: Callable[[object], bool] | None = None) -> None:
         self.executor, self.gate, self.workers, self.fn = executor, gate, workers, fn
         self.chunks = chunks
+        # `skip(item)`: its answer is no longer wanted, asked once, as its chunk is handed over (or
+        # done here): its answer is None
+        self.skip = skip
+        self.skipped: list[list[bool]] = []  # per chunk handed over, which of its items were skipped
         self.futures: list[Future] = []
         self.out = 0  # chunks handed over and not done
         self.urgent = False  # the answer is wanted now: hand over the rest
@@ -86,11 +91,13 @@ class IdleBatch:
                     if self.stopped:
                         return
                     self.out += 1
+                skipped = self._skipped(chunk)
                 try:
-                    future = self.executor.submit(_run_chunk, self.fn, chunk)
+                    future = self.executor.submit(_run_chunk, self.fn, [item for item, s in zip(chunk, skipped) if not s])
                 except (BrokenProcessPool, RuntimeError):  # a worker died, or the pool was shut down
                     return  # `collect` does what was not handed over
                 future.add_done_callback(self._done)
+                self.skipped.append(skipped)
                 self.futures.append(future)
         except BaseException as exc:  # noqa: BLE001 - reported by `collect`, in the run's thread
             self.error = exc
@@ -116,12 +123,19 @@ class IdleBatch:
         results: list = []
         for i, chunk in enumerate(self.chunks):
             future = self.futures[i] if i < len(self.futures) else None
+            skipped = self.skipped[i] if i < len(self.skipped) else self._skipped(chunk)
             try:
                 done = None if future is None or future.cancelled() else future.result()
             except BrokenProcessPool:  # another batch's worker died (and the pool with it): not this work's fault
                 done = None
-            results.extend(_run_chunk(self.fn, chunk) if done is None else done)
+            if done is None:
+                done = _run_chunk(self.fn, [item for item, s in zip(chunk, skipped) if not s])
+            answers = iter(done)
+            results.extend(None if s else next(answers) for s in skipped)
         return results
+
+    def _skipped(self, chunk: list) -> list[bool]:
+        return [False] * len(chunk) if self.skip is None else [bool(self.skip(item)) for item in chunk]
 
     def stop(self) -> None:
         """The run is ending: nothing more is handed over (what is out is cancelled or finished by

@@ -105,16 +105,23 @@ class Pool:
             return out
         return collect
 
-    def when_idle(self, fn, items: list, stage: str, size: Callable[[object], int]) -> Callable[[], list]:
+    def when_idle(self, fn, items: list, stage: str, size: Callable[[object], int],
+                  skip: Callable[[object], bool] | None = None) -> Callable[[], list]:
         """Hands the items to the workers only in the moments no batch the run waits for is in hand
         (`awaitify.engine.idle_work`), and returns what waits for their results, in input order. For
-        work whose answer is wanted late (`fn` must not crash the interpreter: no `on_crash`)."""
+        work whose answer is wanted late (`fn` must not crash the interpreter: no `on_crash`).
+        `skip(item)`, asked as the item is handed over: the run no longer wants its answer (None)."""
         if not self._pooled(items):
-            return lambda: self._here(items, fn, None, stage)
+            return lambda: self._here_unskipped(items, fn, stage, skip)
         # this process works meanwhile (why the batch is left to idle moments): a core is left to it
-        batch = IdleBatch(self._executor(), self.gate, max(1, self.jobs - 1), fn, chunks_by_size(items, size))
+        batch = IdleBatch(self._executor(), self.gate, max(1, self.jobs - 1), fn, chunks_by_size(items, size), skip)
         self._idle.append(batch)
         return batch.collect
+
+    def _here_unskipped(self, items: list, fn, stage: str, skip: Callable[[object], bool] | None) -> list:
+        skipped = [skip is not None and skip(item) for item in items]
+        done = iter(self._here([item for item, s in zip(items, skipped) if not s], fn, None, stage))
+        return [None if s else next(done) for s in skipped]
 
     def _executor(self) -> ProcessPoolExecutor:
         """The executor, its workers started from this thread (forking from idle work's feeding thread

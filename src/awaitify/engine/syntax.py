@@ -26,10 +26,13 @@ def parse_problems(sources: Iterable[SourceFile], cache: Cache, keys: dict[str, 
 
 
 def start_parse_problems(sources: Iterable[SourceFile], cache: Cache, keys: dict[str, str],
-                         pool: Pool | None = None, idle: bool = False) -> Callable[[], dict[str, str]]:
+                         pool: Pool | None = None, idle: bool = False,
+                         read: Callable[[str], bool] | None = None) -> Callable[[], dict[str, str]]:
     """`parse_problems`, begun in `pool` now: calling what this returns waits for the answer, so
     this process can work meanwhile. `idle`: the workers parse only while no other batch is in hand
-    (`Pool.when_idle`): for a run that has other work for them before it needs this answer."""
+    (`Pool.when_idle`): for a run that has other work for them before it needs this answer. `read`
+    (idle only): whether a rule has read the file (path) by the time the workers would take it: it
+    is not parsed again, and has no answer here."""
     problems: dict[str, str] = {}
     missing: list[SourceFile] = []
     for source in sources:
@@ -44,12 +47,16 @@ def start_parse_problems(sources: Iterable[SourceFile], cache: Cache, keys: dict
     if pool is None:
         collect: Callable[[], list[str]] = lambda: list(map(_problem, items))  # noqa: E731
     elif idle:
-        collect = pool.when_idle(_problem, items, "syntax", size=size)
+        paths = {source.display: str(source.path) for source in missing}
+        skip = None if read is None else (lambda item: read(paths[item[0]]))  # type: ignore[index]
+        collect = pool.when_idle(_problem, items, "syntax", size=size, skip=skip)
     else:
         collect = pool.start(_problem, items, None, "syntax", size=size)
 
     def finish() -> dict[str, str]:
         for source, found in zip(missing, collect()):
+            if found is None:  # read by a rule meanwhile: its parse answers
+                continue
             cache.put_outcome(f"{keys[str(source.path)]}:syntax", found)
             if found:
                 problems[str(source.path)] = found
@@ -62,10 +69,13 @@ class SyntaxCheck:
     the files most likely left unread (`likely`); the rest (`also`) once the run knows which they
     are. `problems` gives the answer for the files still unread then."""
 
-    def __init__(self, likely: list[SourceFile], cache: Cache, keys: dict[str, str], pool: Pool | None) -> None:
+    def __init__(self, likely: list[SourceFile], cache: Cache, keys: dict[str, str], pool: Pool | None,
+                 read: Callable[[str], bool] | None = None) -> None:
+        """`read(path)`: whether a rule has read the file by now; one it has is left out of the early
+        part (whose files are handed over in `likely`'s order: the likeliest to stay unread first)."""
         self.cache, self.keys, self.pool = cache, keys, pool
         self.asked = {str(s.path) for s in likely}
-        self._early = start_parse_problems(likely, cache, keys, pool, idle=True)
+        self._early = start_parse_problems(likely, cache, keys, pool, idle=True, read=read)
         self._rest: Callable[[], dict[str, str]] = dict
 
     def also(self, unread: Iterable[SourceFile]) -> None:
