@@ -124,9 +124,9 @@ def test_the_summary_asks_libcst_only_for_with_open_blocks_it_can_move(tmp_path:
         path.write_text(text)
         changed = transform(read_source(path, "mod.py"), (BLOCKING_OPEN,), Config(root=tmp_path), FilePlan()).new != text.encode()
         assert changed == moves, body
-        assert wants(summarize("mod.py", text)) == moves, body
+        assert wants(summarize("mod.py", text), text) == moves, body
     bare = "async def main(p):\n    f = open(p)\n    return f\n"  # not a with item: the codemod leaves it
-    assert not wants(summarize("mod.py", bare))
+    assert not wants(summarize("mod.py", bare), bare)
 
 
 LOOPS = '''

@@ -460,6 +460,76 @@ def test_refused_clients_are_left_untouched_and_reported_with_the_manual_fix(tmp
     assert {d.code for d in result.diagnostics} == {"AW512"}
 
 
+# Clients made outside async code that async code does not use: the fix neither changes nor reports
+# them, so its pre-check (`wants`) lets the file go without a libcst parse.
+UNUSED_BY_ASYNC_CODE = {
+    "module global used by a sync helper": """
+        CACHE = redis.Redis(host="localhost")
+
+        def cached(key):
+            return CACHE.get(key)
+
+        async def handler(key):
+            return len(key)
+        """,
+    "self client no async method uses": """
+        class Store:
+            def __init__(self):
+                self.r = redis.Redis()
+
+            def get(self, key):
+                return self.r.get(key)
+
+            async def ready(self):
+                return True
+        """,
+    "module without async code": """
+        CACHE = redis.Redis(host="localhost")
+        """,
+}
+# Made outside async code but maybe used by it: kept for the codemod, whether or not it reports them.
+MAYBE_USED_BY_ASYNC_CODE = {
+    "two assignments on the line": """
+        x = 1; CACHE = redis.Redis()
+
+        async def get(key):
+            return CACHE.get(key)
+        """,
+    "call on the line after the name": """
+        CACHE = (
+            redis.Redis())
+
+        async def get(key):
+            return CACHE.get(key)
+        """,
+    "class attribute read by an async method": """
+        class Store:
+            r = redis.Redis()
+
+            async def get(self, key):
+                return self.r.get(key)
+        """,
+}
+
+
+@pytest.mark.parametrize("case", [*REFUSALS, *MAYBE_USED_BY_ASYNC_CODE, *UNUSED_BY_ASYNC_CODE])
+def test_the_pre_check_keeps_every_file_the_fix_changes_or_reports(tmp_path: Path, monkeypatch, case: str) -> None:
+    from awaitify import runner, transform
+    from awaitify.rules import wants_hooks
+    from awaitify.summary import summarize
+
+    body = {**{k: v for k, (v, _) in REFUSALS.items()}, **MAYBE_USED_BY_ASYNC_CODE, **UNUSED_BY_ASYNC_CODE}[case]
+    source = "import redis\n\n" + textwrap.dedent(body).lstrip()
+    wanted = wants_hooks()["sync-db-client"](summarize("cache.py", source), source)
+    for module in (runner, transform):  # every codemod runs, as if no pre-check said no
+        monkeypatch.setattr(module, "wants_hooks", dict)
+    new, result = fix(tmp_path, source)
+    acted = new != source or any(d.code == "AW512" for d in result.diagnostics)
+    assert wanted or not acted
+    assert wanted == (case not in UNUSED_BY_ASYNC_CODE)
+    assert acted == (case in REFUSALS or case in MAYBE_USED_BY_ASYNC_CODE)
+
+
 def test_a_refused_client_does_not_stop_another_in_the_same_function(tmp_path: Path) -> None:
     new, result = fix(tmp_path, """
         import redis

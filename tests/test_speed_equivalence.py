@@ -830,6 +830,6 @@ def test_asyncio_run_is_asked_only_where_it_has_something_to_do() -> None:
     own_loop = "import asyncio\n\n\nasync def h(self):\n    self.loop.run_until_complete(f())\n"
     getter = "import asyncio\n\n\nasync def h():\n    loop = asyncio.get_event_loop()\n    loop.run_until_complete(f())\n"
     in_sync = "import asyncio\n\n\ndef h(self):\n    asyncio.get_event_loop().run_until_complete(f())\n"
-    assert wants(summarize("a.py", own_loop))
-    assert wants(summarize("b.py", getter))
-    assert not wants(summarize("c.py", in_sync))
+    assert wants(summarize("a.py", own_loop), own_loop)
+    assert wants(summarize("b.py", getter), getter)
+    assert not wants(summarize("c.py", in_sync), in_sync)

@@ -53,6 +53,7 @@ class Detector:
         functions. As if every body was read."""
         return summary.sites_calling(self.calls if calls is None else calls, self.builtins, (), contexts, in_async)
 
-    def in_async_code(self, summary: ModuleSummary) -> bool:
-        """Is any of its calls in async code? The pre-check of a rule that changes only those."""
+    def in_async_code(self, summary: ModuleSummary, text: str = "") -> bool:
+        """Is any of its calls in async code? The pre-check (`wants(summary, text)`) of a rule that
+        changes only those; the summary alone says."""
         return bool(self.sites(summary, in_async=True))

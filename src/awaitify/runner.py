@@ -114,7 +114,7 @@ def rules_for(source: SourceFile, candidates: tuple[Rule, ...], plan: FilePlan, 
     chosen = []
     for rule in candidates:
         summary = store.get(str(source.path)) if _asks_summary(rule, plan) else None
-        if summary is None or hooks[rule.name](summary):
+        if summary is None or hooks[rule.name](summary, source.text):
             chosen.append(rule)
     return tuple(chosen)
 

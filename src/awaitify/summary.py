@@ -136,6 +136,8 @@ class FunctionInfo:
     is_generator: bool
     decorators: list[Ref]
     class_qualname: str | None  # set for methods defined directly in a class body
+    # an async function's last line (0 for a sync one, whose body may have been left unread)
+    end_line: int = field(default=0, compare=False)
 
 
 @dataclass
@@ -573,6 +575,7 @@ class _Summarizer(ast.NodeVisitor):
             is_generator=False,  # set when the body's walk meets a yield
             decorators=[self.resolve(d.func if isinstance(d, ast.Call) else d) for d in node.decorator_list],
             class_qualname=class_qualname,
+            end_line=(node.end_lineno or node.lineno) if isinstance(node, ast.AsyncFunctionDef) else 0,
         )
         self._bind_nested(node.name, qualname)
         scope = _Scope(ASYNC if isinstance(node, ast.AsyncFunctionDef) else SYNC, qualname)

@@ -172,7 +172,7 @@ def _wanted_again(rules: tuple[Rule, ...], display: str, text: str, planned: fro
         summary = summarize(display, text)
     except UNPARSABLE:
         return again
-    return tuple(r for r in again if r.name not in hooks or hooks[r.name](summary))
+    return tuple(r for r in again if r.name not in hooks or hooks[r.name](summary, text))
 
 
 def verify(source: SourceFile, new: bytes, rules: tuple[Rule, ...], config: Config, stability: bool = True,

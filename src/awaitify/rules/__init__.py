@@ -62,8 +62,8 @@ def detectors() -> tuple[Detector, ...]:
 
 @cache
 def wants_hooks() -> dict[str, Callable]:
-    """rule name -> its fix's `wants(summary)` pre-check (its detector's), for the fixes that have
-    one: a file no selected fix wants is never parsed with libcst."""
+    """rule name -> its fix's `wants(summary, text)` pre-check (its detector's), for the fixes that
+    have one: a file no selected fix wants is never parsed with libcst."""
     by_unit = {module.__name__.rsplit(".", 2)[1]: module for module in detect_modules()}
     return {rule.name: by_unit[unit].wants for rule in all_rules()
             if (unit := unit_module(rule).rpartition(".")[2]) in by_unit and hasattr(by_unit[unit], "wants")}

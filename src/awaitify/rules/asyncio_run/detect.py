@@ -21,7 +21,7 @@ UNKNOWN_LOOP = ("it runs on a loop awaitify cannot tell is the running one (a pa
                 "variable bound to something else too); rewrite it by hand")
 
 
-def wants(summary: ModuleSummary) -> bool:
+def wants(summary: ModuleSummary, text: str) -> bool:
     """An asyncio.run() in async code or at import time, or a run_until_complete() in an async
     function: the fix rewrites one on a loop it sees come from `get_event_loop()` and the like, in
     that same function, and says why it leaves any other (check reports them all)."""

@@ -21,6 +21,6 @@ DETECTOR = Detector(
 _FIXED = frozenset((*BLOCKING_HTTP_CALL.offload_fixes, URLOPEN))
 
 
-def wants(summary: ModuleSummary) -> bool:
+def wants(summary: ModuleSummary, text: str) -> bool:
     """A call the fix offloads, or a urlopen() whose chain it may, in async code."""
     return bool(DETECTOR.sites(summary, in_async=True, calls=_FIXED))

@@ -22,7 +22,7 @@ DETECTOR = Detector(
 )
 
 
-def wants(summary: ModuleSummary) -> bool:
+def wants(summary: ModuleSummary, text: str) -> bool:
     """A Path I/O method called in async code, or an opener that is the one item of a `with` block
     that could move (`ModuleSummary.movable_withs`)."""
     if summary.sites_calling(spelled=PATH_IO_METHODS, in_async=True):

@@ -20,7 +20,7 @@ DETECTOR = Detector(
 )
 
 
-def wants(summary: ModuleSummary) -> bool:
+def wants(summary: ModuleSummary, text: str) -> bool:
     """A requests call in async code, or a requests.Session() made anywhere in a module with async
     functions (a session kept on `self` or a global is converted where async code uses it)."""
     if summary.sites_calling(under=("requests",), in_async=True):

@@ -3,6 +3,8 @@ other sync database drivers' connections."""
 
 from __future__ import annotations
 
+import re
+
 from awaitify.detector import Detector
 from awaitify.summary import ModuleSummary
 
@@ -30,7 +32,26 @@ DETECTOR = Detector(
 )
 
 
-def wants(summary: ModuleSummary) -> bool:
-    """A sync redis client is made somewhere (module-level and `self` clients are converted when
-    async code uses them, so sync scopes count too)."""
-    return bool(DETECTOR.sites(summary, calls=frozenset(REDIS_FACTORIES)))
+def wants(summary: ModuleSummary, text: str) -> bool:
+    """A sync redis client the fix converts (one made in async code) or reports: one made elsewhere
+    and kept where async code may use it (a module global, a class attribute, `self.<name>`). The
+    fix names those users by a scope analysis, and only a name an `async def`'s lines spell can have
+    one; a client it cannot tie to a name on its own line counts as used."""
+    sites = DETECTOR.sites(summary, calls=frozenset(REDIS_FACTORIES))
+    if any(site.in_async for site in sites):
+        return True
+    spans = [(f.line, f.end_line) for f in summary.functions.values() if f.is_async]
+    if not sites or not spans:
+        return False
+    lines = _LINE_BREAK.split(text)
+    in_async = "\n".join("\n".join(lines[first - 1:last]) for first, last in spans)
+    for site in sites:
+        before = lines[site.line - 1][:site.col - 1] if site.line <= len(lines) else ""
+        kept = _KEPT_AS.fullmatch(before)  # what stands before the call on its line
+        if kept is None or re.search(rf"(?<!\w){re.escape(kept.group(1))}(?!\w)", in_async):
+            return True
+    return False
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends `ast` counts (str.splitlines counts more)
+_KEPT_AS = re.compile(r"[ \t]*(?:self[ \t]*\.[ \t]*)?(\w+)[ \t]*=[ \t]*")  # `name = `, `self.name = `
