@@ -184,3 +184,15 @@ def test_an_import_the_rewrite_made_unused_goes_and_one_unused_before_stays(tmp_
     result = fix_file(read_source(path, "routes.py"), all_rules(), Config(root=tmp_path), FilePlan())
     assert result.new.decode() == ("import json\n\nfrom svc import work\n\n\nasync def route():\n"
                                    "    # asyncio.run inside a running loop raises\n    return await work()\n")
+
+
+def test_a_name_spelled_in_prose_is_not_a_mention() -> None:
+    """What keeps an import: a spelling outside comments and statement-level strings (docstrings);
+    any other string counts (it may be an annotation)."""
+    from awaitify.import_fixups import _mentions
+
+    code = ('"""requests docs"""\nimport requests  # requests\nx = "requests"\n# requests\n'
+            'def f():\n    """requests"""\n    return requests.get\n')
+    assert _mentions(code, "requests") == 3  # the import, the string assigned, the return
+    assert _mentions(code.replace("    return requests.get\n", "    return 1\n"), "requests") == 2
+    assert _mentions("import time\n", "time") == 1

@@ -24,6 +24,7 @@ The tests compare both shortcuts with libcst's visitors on 38 layouts.
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import io
 import re
@@ -400,11 +401,14 @@ def _mentions(code: str, name: str) -> int:
     if len(found) <= 1:
         return len(found)
     prose = _prose_spans(code)
-    return sum(1 for at in found if not any(start <= at < end for start, end in prose))
+    starts = [start for start, _ in prose]
+    return sum(1 for at in found if not (i := bisect.bisect_right(starts, at)) or at >= prose[i - 1][1])
 
 
-def _prose_spans(code: str) -> list[tuple[int, int]]:
-    """Character spans of the comments and of the strings that stand as statements of their own."""
+@functools.lru_cache(maxsize=1)  # asked again for each import that may go: one tokenize of the file serves them all
+def _prose_spans(code: str) -> tuple[tuple[int, int], ...]:
+    """Character spans of the comments and of the strings that stand as statements of their own, in
+    order (they do not overlap)."""
     starts = [0]
     for line in code.splitlines(keepends=True):
         starts.append(starts[-1] + len(line))
@@ -412,7 +416,7 @@ def _prose_spans(code: str) -> list[tuple[int, int]]:
     try:
         tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
     except (tokenize.TokenError, SyntaxError):
-        return []
+        return ()
     statement_start = True  # after NEWLINE, INDENT, DEDENT or at the top
     for i, token in enumerate(tokens):
         start = starts[token.start[0] - 1] + token.start[1]
@@ -425,7 +429,7 @@ def _prose_spans(code: str) -> list[tuple[int, int]]:
                 spans.append((start, end))
         if token.type not in (tokenize.NL, tokenize.COMMENT):
             statement_start = token.type in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
-    return spans
+    return tuple(spans)
 
 
 def _spelling(module: ast.Module) -> tuple[set[str], Counter[str]]:
