@@ -54,4 +54,4 @@ def test_golden_output_is_a_fixed_point(case: Path, tmp_path: Path) -> None:
 
 def test_diagnostic_rendering() -> None:
     result = _fix(GOLDEN / "sleep" / "diagnostics.in.py")
-    assert result.diagnostics[0].render().startswith("diagnostics.in.py:5:21 AW101 time.sleep() in a lambda")
+    assert result.diagnostics[0].render().startswith("diagnostics.in.py:5:21 AW101 time.sleep() blocks the event loop, but it stands in a lambda")

@@ -145,7 +145,7 @@ def test_a_refused_call_is_a_warning_and_the_rest_is_fixed(tmp_path: Path, monke
     root = _tree(tmp_path, {k: v for k, v in PROJECT.items() if not k.endswith(".py") or k == "pkg/sleepy.py"}, {})
     status, said = _libcst_here(root, monkeypatch, "libcst_commands.Sleep")
     assert status == 0
-    assert "pkg/sleepy.py:6:" in said and "AW101 time.sleep() in a lambda or generator expression" in said
+    assert "pkg/sleepy.py:6:" in said and "AW101 time.sleep() blocks the event loop, but it stands in a lambda or a generator expression" in said
     assert "1 warnings were generated" in said
     text = (root / "pkg" / "sleepy.py").read_text()
     assert "    await asyncio.sleep(1)\n" in text and "lambda: time.sleep(2)" in text and "    time.sleep(3)\n" in text

@@ -22,6 +22,7 @@ from awaitify.config import Config
 from awaitify.fast_positions import positions
 from awaitify.findings import Change, Diagnostic
 from awaitify.import_fixups import ORIGINAL_MODULE
+from awaitify.nested_calls import OFFLOAD_BY_HAND, handoff_name
 from awaitify.node_walk import children, own_hook
 from awaitify.plan import FilePlan
 from awaitify.qualified_names import NameIndex
@@ -557,6 +558,37 @@ def with_commas(args: list[cst.Arg]) -> list[cst.Arg]:
     return out
 
 
+class ThreadHandoffs(AwaitifyCodemod):
+    """A codemod that knows which lambdas are handed to a thread (`asyncio.to_thread(lambda: ...)`,
+    `loop.run_in_executor(None, lambda: ...)`, `awaitify.nested_calls.THREAD_HANDOFFS`): a call in
+    one blocks that thread, not the loop, so it is neither rewritten nor reported (as `check` reads
+    it)."""
+
+    def __init__(self, context: CodemodContext) -> None:
+        super().__init__(context)
+        self._handed: set[int] = set()  # lambdas handed to a thread
+        self._lambdas: list[bool] = []  # per enclosing lambda: was it handed to a thread?
+
+    def visit_Call(self, node: cst.Call) -> bool:
+        func = node.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        if handoff_name(name):
+            self._handed.update(id(arg.value) for arg in node.args if isinstance(arg.value, cst.Lambda))
+        return True
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self._lambdas.append(id(node) in self._handed)
+        return super().visit_Lambda(node)
+
+    def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda) -> cst.BaseExpression:
+        self._lambdas.pop()
+        return super().leave_Lambda(original, updated)
+
+    def in_handed_lambda(self) -> bool:
+        """Does the call being read stand in a lambda handed to a thread (innermost scope)?"""
+        return self.scope_kind == LAMBDA and self._lambdas[-1]
+
+
 class OffloadCodemod(AwaitifyCodemod):
     """Base of the codemods for blocking calls with no async twin: inside `async def`, `f(*a, **k)`
     becomes `await asyncio.to_thread(f, *a, **k)` (anyio: `anyio.to_thread.run_sync`). Arguments are
@@ -577,8 +609,7 @@ class OffloadCodemod(AwaitifyCodemod):
             return updated
         shown = name.removeprefix("builtins.")
         if self.scope_kind == GENEXP and self.inside_async_function():
-            self.diagnose(original, f"{shown}() blocks the event loop, but it stands in a generator expression "
-                          "inside async code; move it to a thread by hand")
+            self.diagnose(original, f"{shown}() blocks the event loop, but {OFFLOAD_BY_HAND}")
             return updated
         if self.scope_kind != ASYNC:
             return updated  # sync code, and lambdas: mostly handed to a thread already

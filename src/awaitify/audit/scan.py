@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from awaitify import requests_plan
 from awaitify.audit import ambiguous_responses
 from awaitify.audit.shared_clients import shared_clients
-from awaitify.rules.sleep.detect import IN_LAMBDA as SLEEP_IN_LAMBDA, handoff_name
+from awaitify.nested_calls import handoff_name, refusal
 from awaitify.rules.lifespan import LIFESPAN_HOOKS
 from awaitify.rules import all_rules, detectors
 from awaitify.rules.asyncio_run.detect import loop_call_refused
@@ -342,20 +342,12 @@ class _Scanner(_Summarizer):
         super().visit_Lambda(node)
         self._lambdas.pop()
 
-    def _sleep_in_a_lambda(self, node: ast.Call) -> bool:
-        """AW101 in a lambda (not handed to a thread) or a generator expression inside async code,
-        as its fix sees it: it blocks the loop when called or iterated there, and the fix cannot put
-        an `await` there (it says why): not fixable, with that reason. True when it was one."""
-        if not (self.scopes and self.scopes[-1].kind in (LAMBDA, GENEXP) and any(s.kind == ASYNC for s in self.scopes)):
-            return False
-        if self.scopes[-1].kind == LAMBDA and self._lambdas[-1]:
-            return False  # it sleeps in the thread the lambda is handed to
-        ref = self.resolve(node.func)
-        if ref.kind == "import" and CALLS.get(ref.target, ("",))[0] == "AW101":
-            self._add(node, "AW101", CALLS[ref.target][1], ASYNC, False, ref.target)
-            self.sites[-1] = replace(self.sites[-1], refused=SLEEP_IN_LAMBDA)
-            return True
-        return False
+    def _nested_in_async(self) -> str | None:
+        """LAMBDA or GENEXP when the call stands right in one (its innermost scope) with async code
+        around it, as the fixes read it (`awaitify.nested_calls`); else None."""
+        if self.scopes and self.scopes[-1].kind in (LAMBDA, GENEXP) and any(s.kind == ASYNC for s in self.scopes):
+            return self.scopes[-1].kind
+        return None
 
     def _mark_urlopen_chain(self, node: ast.Call) -> None:
         """`urlopen(url).read()...`: the blocking-http codemod moves the whole chain to a thread."""
@@ -374,12 +366,40 @@ class _Scanner(_Summarizer):
 
     def _classify(self, node: ast.Call) -> None:
         self._framework_hooks(node)
-        if self._sleep_in_a_lambda(node):
-            return
+        nested = self._nested_in_async()
         where = self._where()
-        if where is None:
+        if where is None and nested is None:
             return
-        in_lambda_or_genexp = any(s.kind in (LAMBDA, GENEXP) for s in self.scopes[-1:])
+        before = len(self.sites)
+        self._match(node, where or ASYNC, in_lambda_or_genexp=nested is None and self.scopes[-1].kind in (LAMBDA, GENEXP))
+        if nested is not None:
+            self._refuse_nested(node, before, nested, quiet=where is None)
+
+    def _refuse_nested(self, node: ast.Call, first: int, nested: str, quiet: bool) -> None:
+        """The call's sites (from `first` on), matched as if it stood in async code itself, stand in a
+        lambda or a generator expression (`nested`) inside async code. One its fix would change
+        there, the fix leaves and says why (`awaitify.nested_calls`): not fixable, with that reason.
+        Any other is not fixable; in a lambda (`quiet`) it is not reported, as no fix reports it."""
+        handed = nested == LAMBDA and self._lambdas[-1]
+        kept = []
+        for site in self.sites[first:]:
+            # the fix's own call: requests' module-level calls before any plan; others as fixed in async
+            # code, one moved to a thread whole (a `with open()` block, an urlopen chain) aside
+            claimed = (requests_plan.verb_of(site.target) is not None and site.target == self._import_target(node)
+                       if site.code == "AW201" else site.fixable and not self._moves(node))
+            reason = refusal(site.code, nested, handed) if claimed else None
+            if reason:
+                kept.append(replace(site, context=ASYNC, fixable=False, refused=reason))
+            elif not quiet:
+                kept.append(replace(site, fixable=False))
+        self.sites[first:] = kept
+
+    def _import_target(self, node: ast.Call) -> str:
+        ref = self.resolve(node.func)
+        return ref.target if ref.kind == "import" else ""
+
+    def _match(self, node: ast.Call, where: str, in_lambda_or_genexp: bool) -> None:
+        """Match the call against every detector, standing `where` (ASYNC, SYNC)."""
         func = node.func
         if isinstance(func, ast.Name) and func.id in BUILTINS and func.id not in self.bindable:
             code, pattern = BUILTINS[func.id]

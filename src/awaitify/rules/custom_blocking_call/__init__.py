@@ -47,8 +47,9 @@ async def download(key):
 ```
 
 ## When it is not reported
-- Sync code that no async code reaches; code in a lambda; a sync function handed to
-  `asyncio.to_thread`, `loop.run_in_executor` or `anyio.to_thread.run_sync`; sync FastAPI endpoints.
+- Sync code that no async code reaches; code in a lambda outside async code or handed to a thread;
+  a sync function handed to `asyncio.to_thread`, `loop.run_in_executor` or `anyio.to_thread.run_sync`;
+  sync FastAPI endpoints.
 - A call inside the module that defines the function, by its bare name: only names reached through
   an import are matched. A method of an instance (`client.get_blob()`) is not matched either.
 - Module level and class bodies (import time).
@@ -66,7 +67,8 @@ flake8-async comment `# noqa: ASYNC200`. `awaitify fix` honours the same comment
 - `"offload"`: `await asyncio.to_thread(mycorp.storage.get_blob, ...)`, spelled as the call was
   (`--target anyio`: `await anyio.to_thread.run_sync(...)`, with `functools.partial` for keyword
   arguments). A sync helper holding the call is offloaded the same way at its async call sites.
-- A call in a lambda or generator expression inside async code is left as it is, with a diagnostic.
+- A call in a lambda or generator expression inside async code is left as it is, with a diagnostic
+  (`check` reports it not fixable, with the same reason).
 
 ## Fix safety
 Safe as configured: the remedy (`offload` or `{ replace = ... }`) is the one your `blocking-calls` setting names; awaitify takes your word that the twin behaves the same. An `"offload"` entry naming a function of your project that touches state bound to the loop's thread (a sqlite3 connection made outside the call, a `threading.local`, a `ContextVar` it sets, an object the `thread-bound` setting lists: see [docs/propagation.md](../propagation.md#offloads-that-would-lose-thread-bound-state)) is still offloaded as configured, and each such call is named in `needs review` with the reason: the offload may break it. (A sync helper that only *holds* such a call is offloaded by propagation, where the same hazard makes the offload an unsafe fix.)

@@ -13,13 +13,14 @@ from __future__ import annotations
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor
 
-from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited, to_thread
+from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, ThreadHandoffs, awaited, to_thread
+from awaitify.nested_calls import refusal
 from awaitify.rules.custom_blocking_call import RULE as CUSTOM_BLOCKING_CALL
 
 RULE = CUSTOM_BLOCKING_CALL
 
 
-class CustomBlockingCalls(AwaitifyCodemod):
+class CustomBlockingCalls(ThreadHandoffs):
     RULE = RULE
     DESCRIPTION = __doc__
 
@@ -28,9 +29,10 @@ class CustomBlockingCalls(AwaitifyCodemod):
         how = self.config.blocking_calls.get(name or "")
         if not how:
             return updated
+        if self.in_handed_lambda():
+            return updated  # it blocks the thread the lambda is handed to, not the loop
         if self.scope_kind in (LAMBDA, GENEXP) and self.inside_async_function():
-            self.diagnose(original, f"{name}() is configured as blocking, but it stands in a lambda or generator "
-                          "expression inside async code; rewrite it by hand")
+            self.diagnose(original, f"{name}() is configured as blocking, but {refusal(RULE.code, self.scope_kind)}")
             return updated
         if self.scope_kind != ASYNC:
             return updated

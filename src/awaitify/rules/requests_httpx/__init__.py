@@ -330,7 +330,9 @@ Each refusal is a finding (`path:line:col AW201 ...`); the code stays as it was:
 - `data=` of a type that cannot be seen (a variable: str/bytes go to `content=`, forms to `data=`,
   a file object cannot be sent by an async client);
 - `proxies=` with different proxies per scheme (needs `mounts=`);
-- a call in a lambda or a generator expression inside async code;
+- a call in a lambda or a generator expression inside async code (`check` reports it not fixable, with
+  the same reason); one in a lambda handed to a thread (`asyncio.to_thread(lambda: requests.get(u))`)
+  blocks that thread, not the loop, and is left quietly;
 - a response name also bound to something else in the function (`r = requests.get(u)` then
   `r = None`) and read as a response (`.ok`, `.reason`, `.next`, its truth): rewriting those would
   be wrong on one of the two values; give the response its own name;

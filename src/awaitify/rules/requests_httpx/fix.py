@@ -61,7 +61,7 @@ from awaitify.codemod_base import (
     ASYNC,
     GENEXP,
     LAMBDA,
-    AwaitifyCodemod,
+    ThreadHandoffs,
     awaited,
     insert_after_imports,
     names_in,
@@ -69,6 +69,7 @@ from awaitify.codemod_base import (
     thread_import,
     with_commas,
 )
+from awaitify.nested_calls import refusal
 from awaitify.node_walk import children as node_children
 from awaitify.node_walk import walk
 from awaitify.rules.requests_httpx import RULE as REQUESTS_HTTPX
@@ -360,7 +361,7 @@ class _Bindings(cst.CSTVisitor):
             self.bind(node.name.value)
 
 
-class RequestsToHttpx(AwaitifyCodemod):
+class RequestsToHttpx(ThreadHandoffs):
     RULE = RULE
     DESCRIPTION = __doc__
 
@@ -920,9 +921,10 @@ class RequestsToHttpx(AwaitifyCodemod):
         verb = self._verb(original)
         if verb is None:
             return updated
+        if self.in_handed_lambda():
+            return updated  # it blocks the thread the lambda is handed to, not the loop
         if self.scope_kind in (LAMBDA, GENEXP) and self.inside_async_function():
-            self.diagnose(original, f"requests.{verb}() blocks the event loop, but it stands in a lambda or generator "
-                          "expression inside async code; rewrite it by hand")
+            self.diagnose(original, f"requests.{verb}() blocks the event loop, but {refusal(RULE.code, self.scope_kind)}")
             return updated
         if self.scope_kind != ASYNC or self.function is None or not self._statements:
             return updated
@@ -1157,6 +1159,7 @@ class RequestsToHttpx(AwaitifyCodemod):
 
     # --- requests' functions used as values ----------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> bool:
+        super().visit_Call(node)
         self._called.add(id(node.func))
         if self.qualified_name(node.func) in OFFLOADERS or m.matches(node.func, m.Attribute(attr=m.Name("run_in_executor"))):
             self._called.update(id(arg.value) for arg in node.args)  # run in a thread already: no blocking here

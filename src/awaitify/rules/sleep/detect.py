@@ -16,17 +16,6 @@ DETECTOR = Detector("AW101", calls={"time.sleep": "time.sleep()"}, tokens=("slee
 
 wants = DETECTOR.in_async_code
 
-# The last name of a call that runs a function it is handed in another thread: a lambda handed to one
-# (`loop.run_in_executor(None, lambda: time.sleep(1))`) blocks that thread, not the loop.
-THREAD_HANDOFFS = frozenset({"to_thread", "run_in_executor", "run_sync", "submit", "Thread", "start_new_thread"})
-IN_LAMBDA = "it stands in a lambda or a generator expression inside async code, where an `await` cannot go; rewrite it by hand"
-
-
-def handoff_name(func_name: str) -> bool:
-    """Is a call of this (last) name one that runs what it is handed in another thread?"""
-    return func_name in THREAD_HANDOFFS
-
-
 def refused(text: str, config: Config) -> str | None:
     """Why the fix leaves every sleep of this module as it is: the runtime's name (`asyncio`, or the
     module's own runtime) is bound to something else there."""

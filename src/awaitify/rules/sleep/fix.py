@@ -14,45 +14,25 @@ from __future__ import annotations
 import libcst as cst
 from libcst.codemod.visitors import AddImportsVisitor, RemoveImportsVisitor
 
-from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, AwaitifyCodemod, awaited
+from awaitify.codemod_base import ASYNC, GENEXP, LAMBDA, ThreadHandoffs, awaited
+from awaitify.nested_calls import refusal
 from awaitify.rules.sleep import RULE as SLEEP
-from awaitify.rules.sleep.detect import handoff_name, wants
+from awaitify.rules.sleep.detect import wants
 
 RULE = SLEEP
 
 
-class SleepToAsyncSleep(AwaitifyCodemod):
+class SleepToAsyncSleep(ThreadHandoffs):
     RULE = RULE
     DESCRIPTION = __doc__
-
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        self._handed: set[int] = set()  # lambdas handed to a thread (`to_thread(lambda: ...)`)
-        self._lambdas: list[bool] = []  # per enclosing lambda: was it handed to a thread?
-
-    def visit_Call(self, node: cst.Call) -> bool:
-        func = node.func
-        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
-        if handoff_name(name):
-            self._handed.update(id(arg.value) for arg in node.args if isinstance(arg.value, cst.Lambda))
-        return True
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        self._lambdas.append(id(node) in self._handed)
-        return super().visit_Lambda(node)
-
-    def leave_Lambda(self, original: cst.Lambda, updated: cst.Lambda) -> cst.BaseExpression:
-        self._lambdas.pop()
-        return super().leave_Lambda(original, updated)
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if not self.calls(original, "time.sleep"):
             return updated
-        if self.scope_kind == LAMBDA and self._lambdas[-1]:
+        if self.in_handed_lambda():
             return updated  # it sleeps in the thread the lambda is handed to, not on the loop
         if self.scope_kind in (LAMBDA, GENEXP) and self.inside_async_function():
-            self.diagnose(original, "time.sleep() in a lambda or generator expression inside async code blocks "
-                          "the event loop; rewrite it by hand (an `await` cannot go there)")
+            self.diagnose(original, f"time.sleep() blocks the event loop, but {refusal(RULE.code, self.scope_kind)}")
             return updated
         if self.scope_kind != ASYNC:
             return updated
