@@ -51,7 +51,8 @@ def test_a_block_whose_requests_call_becomes_an_await_stays_and_both_say_why(tmp
     report, result = check_and_fix(tmp_path, CONVERTED)
     assert _fixable(report) == {"AW507:5": False, "AW201:6": True, "AW509:7": False}
     for finding in (f for f in report.findings if f.code in ("AW507", "AW509")):
-        assert "not fixed: its `with open(...)` block cannot move into a helper run in a thread" in finding.message
+        assert ("not fixed: the `with open(...)` block cannot move into a helper run in a thread (`await` in the block)"
+                in finding.message)
     [refusal] = [d for d in result.diagnostics if d.code == "AW507"]
     assert refusal.line == 5 and "cannot move into a helper run in a thread" in refusal.message
     assert b"_file_io" not in result.patch and b"await client.get(url" in result.patch

@@ -20,7 +20,7 @@ from awaitify.nested_calls import handoff_name, refusal
 from awaitify.rules.lifespan import LIFESPAN_HOOKS
 from awaitify.rules import all_rules, detectors
 from awaitify.rules.asyncio_run.detect import loop_call_refused
-from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN
+from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN, refusals
 from awaitify.rules.blocking_open.bindings import may_leave_unbound
 from awaitify.rules.blocking_open.detect import DETECTOR as BLOCKING_OPEN_DETECTOR
 from awaitify.suppress import suppressions
@@ -52,8 +52,7 @@ _WRITES_AWAIT = frozenset(_RUN_ORDER[:_RUN_ORDER.index(BLOCKING_OPEN.code)]) - {
 _FILE_OBJECT = METHODS["file"][1]  # a file object's methods: fixed only by their block's move
 _OPENED_IN_BLOCKS = ("", *BLOCKING_OPEN_DETECTOR.manual)  # the builtin open() has no target
 # why AW507's fix leaves a block another rule's fix awaits in (it says so, naming the `await`)
-_STUCK_BLOCK = ("its `with open(...)` block cannot move into a helper run in a thread (a call in it becomes an "
-                "`await`); move only the file I/O to a thread by hand")
+_STUCK_BLOCK = refusals.not_movable("`await` in the block")  # (as the fix finds it, once that call is awaited)
 # a file holding none of these words cannot hold a finding (a configured blocking call aside);
 # shortest first: the short ones (`os`, `run`, `open`) stand in most files, so most searches end at
 # the first (the stdlib's pre-check: 0.12 s -> 0.02 s)
@@ -107,6 +106,8 @@ class _Scanner(_Summarizer):
         self._planned: set[int] = set()  # streamed requests calls and sessions (factory, calls) the codemod converts whole
         self._unplanned: set[int] = set()  # requests calls and sessions it refuses for how they are used
         self._movable_ranges: list[tuple[int, int]] = []
+        self._refused_blocks: dict[int, str] = {}  # the opener of a `with` block AW507's fix leaves -> why
+        self._left_blocks: list[tuple[ast.With, tuple[int, int] | None]] = []  # those, and where what stops the move stands
         self._handed: set[int] = set()  # lambdas handed to a thread (`to_thread(lambda: ...)`)
         self._lambdas: list[bool] = []  # per enclosing lambda: was it handed to a thread?
         self._classes: list[ast.ClassDef] = []  # the enclosing classes
@@ -219,7 +220,14 @@ class _Scanner(_Summarizer):
         names: list[ast.Name] | None = None  # every name in the function: walked only once a block qualifies
         for stmt in _statements(func):
             if not (isinstance(stmt, ast.With) and len(stmt.items) == 1 and self._is_opener(stmt.items[0].context_expr)
-                    and isinstance(stmt.items[0].optional_vars, ast.Name) and _movable(stmt)):
+                    and isinstance(stmt.items[0].optional_vars, ast.Name)):
+                continue
+            opened = stmt.items[0].context_expr
+            if not _movable(stmt):
+                found = refusals.block_problem(stmt.body)
+                if found:  # (one only `_movable` sees, in a comprehension, the fix does not say)
+                    self._refused_blocks[id(opened)] = refusals.not_movable(found[0])
+                    self._left_blocks.append((stmt, self._position(found[1])))
                 continue
             if names is None:
                 names = [n for s in func.body for n in ast.walk(s) if isinstance(n, ast.Name)]
@@ -227,19 +235,31 @@ class _Scanner(_Summarizer):
             end = stmt.end_lineno or stmt.lineno
             assigned = {n.id for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
             before = params | {n.id for n in names if isinstance(n.ctx, ast.Store) and n.lineno < stmt.lineno}
-            if assigned & before or any(n.id == var and n.lineno > end for n in names):
+            # why the fix leaves the block, in the order it asks (its diagnostic stands at the `open()`)
+            if any(n.id == var and n.lineno > end for n in names):
+                self._refused_blocks[id(opened)] = refusals.FILE_USED_AFTER
+                self._left_blocks.append((stmt, None))
                 continue
-            if may_leave_unbound(func, stmt, assigned - {var}):
-                continue  # its helper could not hand back a name the block may not bind: the fix refuses it
-            self._movable_calls.add(id(stmt.items[0].context_expr))
+            if assigned & before:
+                self._refused_blocks[id(opened)] = refusals.REBINDS_OUTER
+                self._left_blocks.append((stmt, None))
+                continue
+            unbound = may_leave_unbound(func, stmt, assigned - {var})
+            if unbound:  # its helper could not hand back a name the block may not bind
+                self._refused_blocks[id(opened)] = refusals.may_leave_unbound(unbound)
+                self._left_blocks.append((stmt, None))
+                continue
+            self._movable_calls.add(id(opened))
             self._movable_ranges.append((stmt.lineno, end))
 
     def settle_open_blocks(self) -> None:
         """A `with open(...)` block holding a call a rule run before AW507 turns into an `await`
         (`time.sleep`, a requests call...) stays on the loop: its fix refuses a block that awaits
         (and says so). What only its move would have fixed is not fixable."""
-        awaits = [site.line for site in self.sites if site.fixable and site.code in _WRITES_AWAIT]
-        stuck = [(start, end) for start, end in self._movable_ranges if any(start <= line <= end for line in awaits)]
+        awaits = [(site.line, site.col) for site in self.sites if site.fixable and site.code in _WRITES_AWAIT]
+        if awaits:
+            self._awaited_first(awaits)
+        stuck = [(start, end) for start, end in self._movable_ranges if any(start <= line <= end for line, _ in awaits)]
         if not stuck:
             return
         self._movable_ranges = [r for r in self._movable_ranges if r not in stuck]
@@ -247,6 +267,22 @@ class _Scanner(_Summarizer):
                       and any(start <= site.line <= end for start, end in stuck)
                       and (site.code == _FILE_OBJECT or site.code == BLOCKING_OPEN.code and site.target in _OPENED_IN_BLOCKS)
                       else site for site in self.sites]
+
+    def _awaited_first(self, awaits: list[tuple[int, int]]) -> None:
+        """A block AW507's fix leaves for another reason that holds a call written as an `await`
+        before what stops its move (or anywhere, for a reason asked after that): the fix finds the
+        `await` first, and says so."""
+        opener_at: dict[tuple[int, int], str] = {}
+        for block, problem in self._left_blocks:
+            start, end = block.lineno, block.end_lineno or block.lineno
+            if any(start <= line <= end and (problem is None or (line, col) < problem) for line, col in awaits):
+                opener_at[self._position(block.items[0].context_expr)] = _STUCK_BLOCK
+        self.sites = [replace(site, refused=opener_at[(site.line, site.col)]) if site.code == BLOCKING_OPEN.code
+                      and site.refused and (site.line, site.col) in opener_at else site for site in self.sites]
+
+    def _position(self, node: ast.AST) -> tuple[int, int]:
+        """(line, column) as a site gives them: the column 1-based, in characters."""
+        return node.lineno, self._chars(node.lineno, node.col_offset) + 1  # type: ignore[attr-defined]
 
     def _moves(self, node: ast.Call) -> bool:
         """Does the fix move this call to a thread as part of something bigger: a chain it heads,
@@ -374,6 +410,9 @@ class _Scanner(_Summarizer):
         self._match(node, where or ASYNC, in_lambda_or_genexp=nested is None and self.scopes[-1].kind in (LAMBDA, GENEXP))
         if nested is not None:
             self._refuse_nested(node, before, nested, quiet=where is None)
+        elif id(node) in self._refused_blocks:  # the opener of a `with` block AW507's fix leaves, saying why
+            self.sites[before:] = [replace(site, refused=self._refused_blocks[id(node)]) if site.code == BLOCKING_OPEN.code
+                                   and not site.fixable else site for site in self.sites[before:]]
 
     def _refuse_nested(self, node: ast.Call, first: int, nested: str, quiet: bool) -> None:
         """The call's sites (from `first` on), matched as if it stood in async code itself, stand in a

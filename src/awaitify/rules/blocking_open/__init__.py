@@ -77,9 +77,10 @@ async def load(path):
   (`total += ...`), assigns a name bound before the block, whose file object is used after it, or that
   may leave a name read after it unbound (assigned only in a loop, as in `for line in fh: last = line`,
   or in one branch of an `if`: the helper could not return it when the file is empty; a diagnostic
-  says which name). Left alone and marked manual: a bare `open()` that is not such a `with` (nor
+  says which name). The diagnostic stands at the block's `open()`, where `check` reports it not fixable
+  with the same reason. Left alone and marked manual: a bare `open()` that is not such a `with` (nor
   inside one that moves); `io.open_code()`, `Path.open()`; a read or write in a generator
-  expression; and a call inside a sync helper (reported with its chain).
+  expression (said, as `check` says it); and a call inside a sync helper (reported with its chain).
 
 ## Fix safety
 Safe: the block moves unchanged into a helper run in a thread; only names read after it come back, and a block that may leave one of them unbound is refused (see Fix).

@@ -27,7 +27,7 @@ import libcst as cst
 from libcst.metadata import PositionProvider, ScopeProvider
 
 from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, thread_helper, to_thread
-from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN
+from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN, refusals
 from awaitify.rules.blocking_open.bindings import ALL, always_bound
 from awaitify.rules.blocking_open import PATH_IO_METHODS as METHODS
 from awaitify.rules.blocking_open.detect import wants
@@ -309,6 +309,7 @@ class OffloadFileIO(OffloadCodemod):
                 or not isinstance(original.items[0].item, cst.Call) or not isinstance(original.body, cst.IndentedBlock)
                 or self.qualified_name(original.items[0].item.func) not in OPENERS or self._suppressed(original.items[0].item)):
             return None
+        opened = original.items[0].item  # where both commands report the block's refusal: its `open()`
         block = _Block()
         original.visit(block)
         target = original.items[0].asname
@@ -317,22 +318,17 @@ class OffloadFileIO(OffloadCodemod):
         others = [n for n in block.assigned if n != file_var]
         if block.problem:
             # said: check reports this block's file I/O, and nothing else will move it off the loop
-            self.diagnose(original, f"the `with open(...)` block cannot move into a helper run in a thread ({block.problem}); "
-                          "left alone: move only the file I/O to a thread by hand")
+            self.diagnose(opened, refusals.not_movable(block.problem))
             return None
         if self._file_used_after(original):
-            self.diagnose(original, "the `with open(...)` block's file object is used after the block; left alone: move "
-                          "only the file I/O to a thread by hand")
+            self.diagnose(opened, refusals.FILE_USED_AFTER)
             return None
         if self._rebinds_outer(original, others):
-            self.diagnose(original, "the `with open(...)` block assigns a name bound before it, which a helper run in a "
-                          "thread would make its own; left alone: move only the file I/O to a thread by hand")
+            self.diagnose(opened, refusals.REBINDS_OUTER)
             return None
         bound = self._thread_bound_use(original)
         if bound:
-            self.diagnose(original, f"the `with open(...)` block uses {bound}, bound to the loop's thread: run in a thread it "
-                          "would fail or lose state (sqlite3 refuses other threads; a context variable set there is lost); "
-                          "left alone: move only the file I/O to a thread by hand")
+            self.diagnose(opened, refusals.thread_bound(bound))
             return None
         returned = self._read_after(original, others)
         # the question check's scan asks too (awaitify.audit.block_bindings), on the block's `ast`
@@ -340,9 +336,7 @@ class OffloadFileIO(OffloadCodemod):
         always = always_bound(block_ast.body)  # type: ignore[attr-defined]
         unbound = [n for n in returned if always is not ALL and n not in always]
         if unbound:
-            self.diagnose(original, f"the `with open(...)` block may leave {', '.join(f'`{n}`' for n in unbound)} unbound "
-                          "(assigned in a loop or a branch), which a helper run in a thread could not return; "
-                          "left alone: bind it before the block, or move the block to a thread by hand")
+            self.diagnose(opened, refusals.may_leave_unbound(unbound))
             return None
         return returned
 
