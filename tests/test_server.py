@@ -107,7 +107,8 @@ def test_diagnostics_and_actions_give_what_fix_writes(tmp_path: Path, client_for
 
 def test_each_files_fix_all_gives_what_fix_writes(tmp_path: Path, client_for, cli_here) -> None:
     """Fix all in each file (the kind asked for, as fix-on-save asks), applied in turn: the tree
-    equals `fix --write`'s, and no diagnostic is left."""
+    equals `fix --write`'s, and no diagnostic is left but the one refusal (the STORY-221 ping's
+    asyncio.run() at import time, which neither command rewrites)."""
     work = shutil.copytree(STORY, tmp_path / "work")
     expected = _fixed_copy(cli_here, STORY, tmp_path / "expected")
     names = sorted({f["path"] for f in json.loads(cli_here("check", "--no-cache", "--format", "json", ".", cwd=work)[1])["findings"]})
@@ -119,7 +120,9 @@ def test_each_files_fix_all_gives_what_fix_writes(tmp_path: Path, client_for, cl
         [fix_all] = client.code_actions(path, 0, only=["source.fixAll"])
         assert fix_all["kind"] == "source.fixAll.awaitify"
         _apply(client, fix_all, work)
-        assert client.diagnostics(path) == []
+        refused = [("AW102", 18, 18)] if name.endswith("redis_client.py") else []
+        assert [(d["code"], d["range"]["start"]["line"], d["range"]["start"]["character"])
+                for d in client.diagnostics(path)] == refused
     _same_files(work, expected)
 
 

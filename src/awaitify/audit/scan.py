@@ -19,7 +19,7 @@ from awaitify.audit.shared_clients import shared_clients
 from awaitify.nested_calls import handoff_name, refusal
 from awaitify.rules.lifespan import LIFESPAN_HOOKS
 from awaitify.rules import all_rules, detectors
-from awaitify.rules.asyncio_run.detect import loop_call_refused
+from awaitify.rules.asyncio_run.detect import AT_IMPORT_TIME, is_main_guard, loop_call_refused
 from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN, refusals
 from awaitify.rules.blocking_open.bindings import may_leave_unbound
 from awaitify.rules.blocking_open.detect import DETECTOR as BLOCKING_OPEN_DETECTOR
@@ -77,11 +77,11 @@ class Site:
 
 
 def may_hold_anywhere_finding(text: str) -> bool:
-    """Findings that hold wherever the code stands (context "any"): framework startup hooks and the
-    global Stripe key. A file that can hold one is scanned even when no async code is in it or
-    reaches it. (Keep in step with `_framework_hooks` and `visit_Assign`.)"""
+    """Findings that hold wherever the code stands (context "any"): framework startup hooks, the
+    global Stripe key and an asyncio.run() at import time. A file that can hold one is scanned even when no async code is in it or
+    reaches it. (Keep in step with `_framework_hooks`, `visit_Assign` and `_run_at_import_time`.)"""
     framework = ("fastapi" in text or "starlette" in text) and any(t in text for t in LIFESPAN_HOOKS)
-    return framework or ("stripe" in text and "api_key" in text)
+    return framework or ("stripe" in text and "api_key" in text) or ("asyncio" in text and "run(" in text)
 
 
 @dataclass
@@ -106,6 +106,7 @@ class _Scanner(_Summarizer):
         self._planned: set[int] = set()  # streamed requests calls and sessions (factory, calls) the codemod converts whole
         self._unplanned: set[int] = set()  # requests calls and sessions it refuses for how they are used
         self._movable_ranges: list[tuple[int, int]] = []
+        self._main_guards = 0  # how many `if __name__ == "__main__":` blocks the walk is in
         self._refused_blocks: dict[int, str] = {}  # the opener of a `with` block AW507's fix leaves -> why
         self._left_blocks: list[tuple[ast.With, tuple[int, int] | None]] = []  # those, and where what stops the move stands
         self._handed: set[int] = set()  # lambdas handed to a thread (`to_thread(lambda: ...)`)
@@ -378,6 +379,20 @@ class _Scanner(_Summarizer):
         super().visit_Lambda(node)
         self._lambdas.pop()
 
+    def visit_If(self, node: ast.If) -> None:
+        guard = is_main_guard(node)  # as the asyncio-run fix reads one (wherever it stands)
+        self._main_guards += guard
+        super().visit_If(node)
+        self._main_guards -= guard
+
+    def _run_at_import_time(self, node: ast.Call) -> None:
+        """AW102 for an asyncio.run() at module level outside a main guard: its fix leaves it and says
+        why (it runs at import time); reported wherever the module stands, not fixable, with that reason."""
+        ref = self.resolve(node.func)
+        if ref.kind == "import" and ref.target == "asyncio.run":
+            self._add(node, "AW102", CALLS[ref.target][1], "any", False, ref.target)
+            self.sites[-1] = replace(self.sites[-1], refused=AT_IMPORT_TIME)
+
     def _nested_in_async(self) -> str | None:
         """LAMBDA or GENEXP when the call stands right in one (its innermost scope) with async code
         around it, as the fixes read it (`awaitify.nested_calls`); else None."""
@@ -402,6 +417,8 @@ class _Scanner(_Summarizer):
 
     def _classify(self, node: ast.Call) -> None:
         self._framework_hooks(node)
+        if not self.scopes and not self._main_guards:
+            self._run_at_import_time(node)
         nested = self._nested_in_async()
         where = self._where()
         if where is None and nested is None:

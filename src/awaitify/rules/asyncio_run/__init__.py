@@ -38,7 +38,9 @@ async def submit(request):
   "__main__":` blocks, Celery tasks and CLIs.
 - `asyncio.run(coro, debug=True)` and other extra arguments: reported, not rewritten.
 - `asyncio.run()` at module level outside a main guard runs at import time (STORY-221's Redis ping):
-  reported (`AW102 asyncio.run() at module import time ...`), to be moved into a startup hook.
+  reported, by `fix` (`AW102 asyncio.run() at module level; not rewritten: it runs at module import
+  time ...`) and by `check` (not fixable, with the same reason), to be moved into a startup hook.
+  Under `if __name__ == "__main__":` (its `else` too) neither says anything.
 - A `loop` variable assigned from anything else, or a `run_until_complete` on an unknown object (a
   parameter, an attribute): reported (`AW102 loop.run_until_complete() on a loop awaitify cannot
   tell is the running one ...`), and `check` does not call that finding fixable and gives the same

@@ -21,6 +21,20 @@ UNKNOWN_LOOP = ("it runs on a loop awaitify cannot tell is the running one (a pa
                 "variable bound to something else too); rewrite it by hand")
 
 
+# Why the fix leaves an asyncio.run() at module import time, outside a main guard (check gives the
+# same reason): under `if __name__ == "__main__":` it is the right bridge, and neither says anything
+AT_IMPORT_TIME = ("it runs at module import time, where it fails when the module is imported from running async "
+                  "code; move it into an async startup hook")
+
+
+def is_main_guard(node: ast.If) -> bool:
+    """`if __name__ == "<a string>":`, as the fix's matcher reads a main guard (its `else` too)."""
+    test = node.test
+    return (isinstance(test, ast.Compare) and isinstance(test.left, ast.Name) and test.left.id == "__name__"
+            and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)
+            and isinstance(test.comparators[0], ast.Constant) and isinstance(test.comparators[0].value, (str, bytes)))
+
+
 def wants(summary: ModuleSummary, text: str) -> bool:
     """An asyncio.run() in async code or at import time, or a run_until_complete() in an async
     function: the fix rewrites one on a loop it sees come from `get_event_loop()` and the like, in

@@ -25,7 +25,7 @@ from libcst.metadata import ScopeProvider
 
 from awaitify.codemod_base import AwaitifyCodemod, awaited
 from awaitify.rules.asyncio_run import RULE as ASYNCIO_RUN
-from awaitify.rules.asyncio_run.detect import EXTRA_ARGUMENTS, LOOP_GETTERS, wants
+from awaitify.rules.asyncio_run.detect import AT_IMPORT_TIME, EXTRA_ARGUMENTS, LOOP_GETTERS, wants
 from awaitify.summary import ASYNC
 
 RULE = ASYNCIO_RUN
@@ -175,8 +175,7 @@ class AsyncioRunToAwait(AwaitifyCodemod):
 
     def _asyncio_run(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if self.scope_kind is None and self._main_guard_depth == 0:
-            self.diagnose(original, "asyncio.run() at module import time fails when the module is imported "
-                          "from running async code; move it into an async startup hook")
+            self.diagnose(original, f"asyncio.run() at module level; not rewritten: {AT_IMPORT_TIME}")
             return updated
         if self.scope_kind != ASYNC:
             return updated
