@@ -7,7 +7,7 @@ plan's part for their file, which the engine puts in the libcst `CodemodContext`
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import ClassVar

@@ -78,8 +78,8 @@ from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
 from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST
 from awaitify.requests_plan import VERBS
 
-from . import helpers as helpers
-from . import trust as trust
+from . import helpers
+from . import trust
 from .exceptions import (
     CATCH_JSON,
     CONNECTION_ERRORS,
