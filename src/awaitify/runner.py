@@ -25,6 +25,7 @@ from awaitify.findings import Change, Diagnostic
 from awaitify.index import SummaryStore
 from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
+from awaitify.propagated_text import as_propagated
 from awaitify.rules import Rule, ignored_here, wants_hooks
 from awaitify.runtime import with_detected_runtime
 from awaitify.source import SourceFile
@@ -103,18 +104,22 @@ def by_text(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: F
 
 
 def _asks_summary(rule: Rule, plan: FilePlan) -> bool:
-    # the summary reads the file as it is; functions the plan makes async are not async in it yet
-    return rule.name in wants_hooks() and not plan.has_work_for(rule.name) and not plan.make_async
+    return rule.name in wants_hooks() and not plan.has_work_for(rule.name)
 
 
-def rules_for(source: SourceFile, candidates: tuple[Rule, ...], plan: FilePlan, store: SummaryStore) -> tuple[Rule, ...]:
+def rules_for(source: SourceFile, candidates: tuple[Rule, ...], plan: FilePlan, store: SummaryStore,
+              propagated: tuple[ModuleSummary, str] | None = None) -> tuple[Rule, ...]:
     """Of the rules `by_text` kept, those that may change this file: a rule that can say so from the
-    `ast` summary (`wants`) is asked; a libcst parse costs ~17x an ast one."""
+    `ast` summary (`wants`) is asked; a libcst parse costs ~17x an ast one. Where the plan makes a
+    function async, the rules see it async (propagation runs first): they are asked about the file
+    as propagation leaves it (`propagated`: its summary and text), or not at all without it."""
     hooks = wants_hooks()
     chosen = []
     for rule in candidates:
-        summary = store.get(str(source.path)) if _asks_summary(rule, plan) else None
-        if summary is None or hooks[rule.name](summary, source.text):
+        view = None
+        if _asks_summary(rule, plan):
+            view = propagated if plan.make_async else (store.get(str(source.path)), source.text)
+        if view is None or view[0] is None or hooks[rule.name](*view):
             chosen.append(rule)
     return tuple(chosen)
 
@@ -373,19 +378,39 @@ class FixJob:
             if file_plan != empty:  # the plan gives the file work its text may not spell
                 found = by_text(source, self.rules, self.config, file_plan)
             candidates.append((source, file_plan, found))
-        self.store.prefetch([str(source.path) for source, file_plan, found in candidates
-                             if any(_asks_summary(r, file_plan) for r in found)])
-        return [(source, _work_item(source, found, file_plan, self.store, self.config, self.keys[str(source.path)], self.options))
+        asking = [(source, file_plan) for source, file_plan, found in candidates if any(_asks_summary(r, file_plan) for r in found)]
+        self.store.prefetch([str(source.path) for source, _ in asking])
+        propagated = self._propagated([(source, file_plan) for source, file_plan in asking if file_plan.make_async])
+        return [(source, _work_item(source, found, file_plan, self.store, self.config, self.keys[str(source.path)], self.options,
+                                    propagated.get(str(source.path))))
                 for source, file_plan, found in candidates]
+
+    def _propagated(self, files: list[tuple[SourceFile, FilePlan]]) -> dict[str, tuple[ModuleSummary, str]]:
+        """path -> (summary, text) of each file as propagation leaves it (`awaitify.propagated_text`),
+        summarized in the pool; a file it cannot be made for is left out."""
+        assert self.store is not None and self.pool is not None
+        texts = {}
+        for source, file_plan in files:
+            summary = self.store.get(str(source.path))
+            text = as_propagated(source.text, summary, file_plan.make_async) if summary is not None else None
+            if text is not None:
+                texts[str(source.path)] = text
+        views = {}
+        for path, summary in self.pool.map(summarize_one, list(texts.items()), None, "summaries"):
+            if summary is not None:
+                if summary.pending:  # its bodies left out are read from this text when asked for
+                    summary.source = texts[path]
+                views[path] = (summary, texts[path])
+        return views
 
 
 def _work_item(source: SourceFile, found: tuple[Rule, ...], file_plan: FilePlan, store: SummaryStore, config: Config,
-               content: str, options: RunOptions) -> tuple[str, WorkItem] | None:
+               content: str, options: RunOptions, propagated: tuple[ModuleSummary, str] | None = None) -> tuple[str, WorkItem] | None:
     """(work key, what `_transform_one` takes) for a file the pre-check keeps, or None. The key names
     everything the outcome depends on: the file's content, the settings, the rules, its plan."""
     if not found:
         return None
-    chosen = rules_for(source, found, file_plan, store)
+    chosen = rules_for(source, found, file_plan, store, propagated)
     if options.scope is not None and str(source.path) not in options.scope:
         chosen = tuple(r for r in chosen if file_plan.has_work_for(r.name))
     if not chosen:
