@@ -23,7 +23,7 @@ import libcst.matchers as m
 from libcst.codemod.visitors import RemoveImportsVisitor
 from libcst.metadata import ScopeProvider
 
-from awaitify.codemod_base import AwaitifyCodemod, awaited
+from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, awaited
 from awaitify.rules.asyncio_run import RULE as ASYNCIO_RUN
 from awaitify.rules.asyncio_run.detect import AT_IMPORT_TIME, EXTRA_ARGUMENTS, LOOP_GETTERS, wants
 from awaitify.summary import ASYNC
@@ -39,33 +39,79 @@ _MAIN_GUARD = m.If(
 
 
 class _LoopCalls(cst.CSTVisitor):
-    """One walk of the file for what the loop variables need: the receivers of the calls
-    `<name>.run_until_complete(<one argument>)` not suppressed (by id), the functions holding one (by
-    id, at any depth), and the `<name> = ...` statements by name. (What matchers' `findall` found,
-    twice, at a fraction of the cost.)"""
+    """One walk of the file for what the loop variables need: the `<name>.run_until_complete(coro)`
+    calls the codemod rewrites if `<name>` is a loop variable of the function they stand in (their
+    receivers, by id, with that function's id), the functions holding one, and the `<name> = ...`
+    statements by name. A call is counted only where `_run_until_complete` rewrites one: directly in
+    an async function (not in a lambda, a generator expression or a nested sync def), with one
+    coroutine (no keyword, no star) and not suppressed; a variable any other call uses stays."""
 
     def __init__(self, suppressed: Callable[[cst.CSTNode], bool]) -> None:
         super().__init__()
         self.suppressed = suppressed
-        self.receivers: set[int] = set()
+        self.receivers: dict[int, int] = {}  # id(receiver Name) -> id(the async function it stands in)
         self.feeding: set[int] = set()
         self.statements: dict[str, list[cst.SimpleStatementLine]] = {}
-        self._functions: list[cst.FunctionDef] = []
+        # where the walk is, as the codemod's `scope_kind` sees it: (kind, id(function) or 0)
+        self._scopes: list[tuple[str, int]] = []
+        self._aside: list[list[tuple[str, int]]] = []
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-        self._functions.append(node)
+        self._scopes.append((ASYNC if node.asynchronous else SYNC, id(node)))
         return True
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._functions.pop()
+        self._scopes.pop()
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        self._scopes.append((LAMBDA, 0))
+        return True
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        self._scopes.pop()
+
+    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> bool:
+        self._scopes.append((GENEXP, 0))
+        return True
+
+    def leave_GeneratorExp(self, original_node: cst.GeneratorExp) -> None:
+        self._scopes.pop()
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+        self._scopes.append((CLASS, 0))
+        return True
+
+    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
+        self._scopes.pop()
+
+    # decorators and parameters' defaults belong to the scope around the `def` (AwaitifyCodemod's rule)
+    def visit_Decorator(self, node: cst.Decorator) -> bool:
+        self._set_aside(True)
+        return True
+
+    def leave_Decorator(self, original_node: cst.Decorator) -> None:
+        self._scopes = self._aside.pop()
+
+    def visit_Param(self, node: cst.Param) -> bool:
+        self._set_aside(bool(self._scopes) and self._scopes[-1][0] != LAMBDA)
+        return True
+
+    def leave_Param(self, original_node: cst.Param) -> None:
+        self._scopes = self._aside.pop()
+
+    def _set_aside(self, outside: bool) -> None:
+        self._aside.append(self._scopes)
+        if outside:
+            self._scopes = self._scopes[:-1]
 
     def visit_Call(self, node: cst.Call) -> bool:
         func = node.func
         if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and isinstance(func.attr, cst.Name)
-                and func.attr.value == "run_until_complete" and len(node.args) == 1 and node.args[0].keyword is None
+                and func.attr.value == "run_until_complete" and _one_coroutine(node) is not None
+                and self._scopes and self._scopes[-1][0] == ASYNC
                 and not self.suppressed(node)):  # a call left as it is keeps its loop variable
-            self.receivers.add(id(func.value))
-            self.feeding.update(id(f) for f in self._functions)
+            self.receivers[id(func.value)] = self._scopes[-1][1]
+            self.feeding.add(self._scopes[-1][1])
         return True
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> bool:
@@ -74,6 +120,13 @@ class _LoopCalls(cst.CSTVisitor):
             if len(targets) == 1 and isinstance(targets[0].target, cst.Name):
                 self.statements.setdefault(targets[0].target.value, []).append(node)
         return True
+
+
+def _one_coroutine(call: cst.Call) -> cst.BaseExpression | None:
+    """The one coroutine a run call is handed (no keyword, no star), else None."""
+    if len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star:
+        return call.args[0].value
+    return None
 
 
 class AsyncioRunToAwait(AwaitifyCodemod):
@@ -114,8 +167,9 @@ class AsyncioRunToAwait(AwaitifyCodemod):
                 continue
             names.add(name)
             uses = [ref.node for a in assignments for ref in a.references]
-            # only a variable that fed run_until_complete() goes; an unused one is none of our business
-            if uses and all(self._is_run_until_complete_target(use) for use in uses):
+            # only a variable whose every use is a run_until_complete() this function has rewritten
+            # goes; an unused one is none of our business
+            if uses and all(self._run_until_complete_receivers.get(id(use)) == id(func) for use in uses):
                 self._removable.update(statements)
         return names
 
@@ -127,9 +181,6 @@ class AsyncioRunToAwait(AwaitifyCodemod):
                 if isinstance(value, cst.Call) and not value.args and self.calls(value, *LOOP_GETTERS):
                     return statement
         return None
-
-    def _is_run_until_complete_target(self, name_node: cst.CSTNode) -> bool:
-        return id(name_node) in self._run_until_complete_receivers
 
     def visit_Module(self, node: cst.Module) -> bool:
         super().visit_Module(node)
@@ -168,18 +219,13 @@ class AsyncioRunToAwait(AwaitifyCodemod):
             return self._run_until_complete(original, updated)
         return updated
 
-    def _single_coroutine(self, call: cst.Call) -> cst.BaseExpression | None:
-        if len(call.args) == 1 and call.args[0].keyword is None and not call.args[0].star:
-            return call.args[0].value
-        return None
-
     def _asyncio_run(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if self.scope_kind is None and self._main_guard_depth == 0:
             self.diagnose(original, f"asyncio.run() at module level; not rewritten: {AT_IMPORT_TIME}")
             return updated
         if self.scope_kind != ASYNC:
             return updated
-        coroutine = self._single_coroutine(updated)
+        coroutine = _one_coroutine(updated)
         if coroutine is None:
             self.diagnose(original, "asyncio.run() with extra arguments inside async code; rewrite it to `await` by hand")
             return updated
@@ -195,7 +241,7 @@ class AsyncioRunToAwait(AwaitifyCodemod):
         receiver = original.func.value  # type: ignore[attr-defined]
         from_getter = isinstance(receiver, cst.Call) and not receiver.args and self.calls(receiver, *LOOP_GETTERS)
         from_variable = isinstance(receiver, cst.Name) and receiver.value in self._loop_names[-1]
-        coroutine = self._single_coroutine(updated)
+        coroutine = _one_coroutine(updated)
         if coroutine is None:
             self.diagnose(original, f"loop.run_until_complete() inside async code: {EXTRA_ARGUMENTS}")
             return updated
