@@ -21,6 +21,7 @@ import re
 import tokenize
 from dataclasses import dataclass, field
 
+from awaitify.ast_statements import statements
 from awaitify.plan import FilePlan
 from awaitify.summary import BLOCKS, UNPARSABLE
 
@@ -64,19 +65,6 @@ def _indent(line: bytes) -> bytes:
     return line[: len(line) - len(line.lstrip(b" \t\f"))]
 
 
-def _statements(node: ast.AST):
-    """Every statement below `node`, at any depth (in functions and classes too), without walking
-    an expression: imports, `global` and `def` are statements, and a big file has ten times more
-    expression nodes than statements."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        for block in BLOCKS:
-            for child in getattr(current, block, ()):
-                yield child
-                stack.append(child)
-
-
 def _module_names(tree: ast.Module) -> set[str]:
     """Every name the module scope may bind: imports, definitions, assignment targets at module
     level, and names declared `global` anywhere."""
@@ -92,7 +80,7 @@ def _module_names(tree: ast.Module) -> set[str]:
         elif isinstance(node, ast.Name):
             names.add(node.id)
         stack.extend(ast.iter_child_nodes(node))
-    names.update(n for node in _statements(tree) if isinstance(node, ast.Global) for n in node.names)
+    names.update(n for node in statements(tree) if isinstance(node, ast.Global) for n in node.names)
     return names
 
 
@@ -118,7 +106,7 @@ def _first_line(node: ast.stmt) -> int:
 def _imports(tree: ast.Module, lines: list[str]) -> list[tuple[str, list[str]]]:
     """Each import's text and the names it binds."""
     return [("\n".join(lines[node.lineno - 1 : node.end_lineno]), [(a.asname or a.name).split(".")[0] for a in node.names])
-            for node in _statements(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+            for node in statements(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
 
 
 def _tokens_with_aliases(imports: list[tuple[str, list[str]]], tokens: tuple[str, ...]) -> tuple[str, ...]:
@@ -165,13 +153,13 @@ def hollow(raw: bytes, text: str, encoding: str, tokens: tuple[str, ...], plan: 
         if any(t in span for t in tokens):
             return True
         if isinstance(node, ast.AsyncFunctionDef) or (
-                "async" in span and any(isinstance(n, ast.AsyncFunctionDef) for n in _statements(node))):
+                "async" in span and any(isinstance(n, ast.AsyncFunctionDef) for n in statements(node))):
             # async code (or a class or function holding some) that a codemod may read
             return async_tokens is None or any(t in span for t in async_tokens)
         return False
 
-    def walk(statements: list[ast.stmt], prefix: str) -> None:
-        for node in statements:
+    def walk(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 qualname = prefix + node.name
                 if not keep(node, qualname):
