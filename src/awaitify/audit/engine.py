@@ -408,3 +408,30 @@ def _fixable_as_planned(result: CheckResult, sources: list[SourceFile], config: 
             return (f.fixable and (moved is None or f.line in moved.get(where, set()))) or f.line in kept.get(where, set())
 
         result.findings = [replace(f, fixable=fixable(f)) if f.code == rule.code else f for f in result.findings]
+        refused = getattr(module, "refused_sites", None)  # why its plan leaves what it says something of
+        if refused is not None and any(r.code == rule.code for r in rules):
+            _with_plan_reasons(result, refused(plan), rule, module.UNREPORTED_SITE, sources, config)
+
+
+def _with_plan_reasons(result: CheckResult, reasons: dict[str, dict[tuple[int, int], str]], rule: Rule, unreported: str,
+                       sources: list[SourceFile], config: Config) -> None:
+    """What a project-wide plan leaves, and says why in `fix` (path -> (line, column) -> reason):
+    the rule's finding there is not fixable and gives the reason; where `check` has none (the plan
+    speaks of the app, not of a hook), a finding `unreported` says it, so that both commands name
+    the same places."""
+    displays = {str(s.path): s.display for s in sources}
+    paths = {display: path for path, display in displays.items()}
+    check = check_by_code()[rule.code]
+    found = {(f.path, f.line, f.column) for f in result.findings if f.code == rule.code}
+    findings = []
+    for f in result.findings:
+        reason = reasons.get(paths.get(f.path, ""), {}).get((f.line, f.column)) if f.code == rule.code else None
+        findings.append(replace(f, fixable=False, message=f"{f.message}; not fixed: {reason}") if reason else f)
+    for path, at in sorted(reasons.items()):
+        display = displays.get(path)
+        if display is None or ignored_here(display, check, config, Path(path)):
+            continue
+        findings += [Finding(display, line, col, rule.code, f"{unreported}; not fixed: {reason}", False,
+                             repo_path=repo_relative(Path(path))) for (line, col), reason in sorted(at.items())
+                     if (display, line, col) not in found]
+    result.findings = findings

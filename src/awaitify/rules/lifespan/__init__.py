@@ -75,7 +75,9 @@ Once an app passes `lifespan=`, Starlette runs none of the hooks registered the 
 left behind is silently lost. The rule therefore moves **all** of an app's hooks (with those of the
 routers it includes) or none: when one cannot move, the app is left exactly as it is, and a finding
 at the registration and one at the app name each hook that stays and why. Each refusal is a finding
-(`path:line:col AW301 ...`).
+(`path:line:col AW301 ...`). `check` gives the same reasons at the same places: on its finding for
+the registration (`...; not fixed: <why>`), and at the app (`startup/shutdown hooks stay on this
+app; not fixed: <why>`).
 
 | registration | why it cannot move |
 |---|---|

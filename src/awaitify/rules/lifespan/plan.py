@@ -639,6 +639,17 @@ def fixed_sites(facts_by_path: dict[str, dict]) -> dict[str, set[int]]:
     return {path: {entry["site"] for entry in facts["remove"]} for path, facts in facts_by_path.items()}
 
 
+# what `check` reports where the plan speaks of an app, not of one of its hooks (`refused_sites`)
+UNREPORTED_SITE = "startup/shutdown hooks stay on this app"
+
+
+def refused_sites(facts_by_path: dict[str, dict]) -> dict[str, dict[tuple[int, int], str]]:
+    """What the plan leaves and why, by path and (line, column): the notes `fix` prints, which
+    `check` gives as the reason of its finding there (or reports there, `UNREPORTED_SITE`)."""
+    return {path: {(line, col): message for line, col, message in facts["diagnostics"]}
+            for path, facts in facts_by_path.items() if facts["diagnostics"]}
+
+
 def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
     """Hooks can be registered on an app from any module: decided once for the whole project
     (`Rule.planner` names this module)."""
