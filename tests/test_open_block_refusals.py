@@ -65,6 +65,13 @@ async def augmented(path):
     return n
 
 
+async def awaits_in_a_comprehension(path, fetch, keys):
+    with open(path) as f:
+        got = [await fetch(k) for k in keys]
+        data = f.read()
+    return got, data
+
+
 async def moved(path):
     with open(path) as f:
         data = f.read()
@@ -84,7 +91,7 @@ def test_check_gives_each_reason_fix_leaves_a_block_for(tmp_path: Path) -> None:
     assert [f.fixable for f in report.findings if f.code == "AW507"][-1]  # the block that moves
     reasons = sorted(left.values())
     assert [r.partition(" (")[0].partition(";")[0] for r in reasons] == sorted([
-        "the `with open(...)` block cannot move into a helper run in a thread"] * 5 + [
+        "the `with open(...)` block cannot move into a helper run in a thread"] * 6 + [
         "the `with open(...)` block's file object is used after the block",
         "the `with open(...)` block assigns a name bound before it, which a helper run in a thread would make its own",
         "the `with open(...)` block may leave `first`, `last` unbound"])

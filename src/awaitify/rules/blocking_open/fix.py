@@ -74,8 +74,23 @@ class _Block(cst.CSTVisitor):
         elif isinstance(node, cst.AsName):
             self._bind(node.name)
         elif isinstance(node, (cst.Lambda, cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp)):
+            if self.problem is None and not isinstance(node, cst.Lambda) and _awaits_inside(node):
+                self.problem = "`await` in the block"  # an async comprehension: only valid in the async function
             return False  # their own scopes
         return True
+
+
+def _awaits_inside(node: cst.CSTNode) -> bool:
+    class Awaits(cst.CSTVisitor):
+        found = False
+
+        def visit_Await(self, _node: cst.Await) -> bool:
+            self.found = True
+            return False
+
+    visitor = Awaits()
+    node.visit(visitor)
+    return visitor.found
 
 
 def _with_statements(node: cst.CSTNode) -> list[cst.With]:

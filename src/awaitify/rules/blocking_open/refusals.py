@@ -46,7 +46,7 @@ _COMPREHENSIONS = (ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)
 def block_problem(body: list[ast.stmt]) -> tuple[str, ast.AST] | None:
     """The first thing in the block's statements, in source order, that a helper function cannot
     hold as it is: as the fix words it, and the node; or None. Lambdas and comprehensions are their
-    own scopes (not looked into), an async comprehension aside."""
+    own scopes (not looked into), an async comprehension (an `async for` or an `await` in it) aside."""
     assigned: set[str] = set()
     for node in _in_order(body):
         kind = _NOT_MOVABLE.get(type(node))
@@ -55,6 +55,8 @@ def block_problem(body: list[ast.stmt]) -> tuple[str, ast.AST] | None:
         if isinstance(node, (ast.AsyncWith, ast.AsyncFor)) or (
                 isinstance(node, _COMPREHENSIONS) and any(g.is_async for g in node.generators)):
             return "`async with`/`async for` in the block", node
+        if isinstance(node, _COMPREHENSIONS) and any(isinstance(n, ast.Await) for n in ast.walk(node)):
+            return "`await` in the block", node  # an async comprehension: only valid in the async function
         if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name) and node.target.id not in assigned:
             return f"`{node.target.id}` is updated in place", node
         assigned.update(_bound_here(node))
