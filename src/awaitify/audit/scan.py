@@ -78,8 +78,9 @@ class Site:
 
 def may_hold_anywhere_finding(text: str) -> bool:
     """Findings that hold wherever the code stands (context "any"): framework startup hooks, the
-    global Stripe key and an asyncio.run() at import time. A file that can hold one is scanned even when no async code is in it or
-    reaches it. (Keep in step with `_framework_hooks`, `visit_Assign` and `_run_at_import_time`.)"""
+    global Stripe key and an asyncio.run() at import time. A file that can hold one is scanned even
+    when no async code is in it or reaches it. (Keep in step with `_framework_hooks`, `visit_Assign`
+    and `_run_at_import_time`.)"""
     framework = ("fastapi" in text or "starlette" in text) and any(t in text for t in LIFESPAN_HOOKS)
     return framework or ("stripe" in text and "api_key" in text) or ("asyncio" in text and "run(" in text)
 
