@@ -23,6 +23,9 @@ from awaitify.rules.asyncio_run.detect import AT_IMPORT_TIME, is_main_guard, loo
 from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN, refusals
 from awaitify.rules.blocking_open.bindings import may_leave_unbound
 from awaitify.rules.blocking_open.detect import DETECTOR as BLOCKING_OPEN_DETECTOR
+from awaitify.rules.sync_db_client import RULE as SYNC_DB_CLIENT
+from awaitify.rules.sync_db_client.detect import REDIS_FACTORIES
+from awaitify.rules.sync_db_client.refusals import binding_refusal as redis_refusal
 from awaitify.suppress import suppressions
 from awaitify.summary import ASYNC, CLASS, GENEXP, LAMBDA, SYNC, ModuleSummary, _Scope, _statements, _Summarizer
 
@@ -111,6 +114,8 @@ class _Scanner(_Summarizer):
         self._refused_blocks: dict[int, str] = {}  # the opener of a `with` block AW507's fix leaves -> why
         self._left_blocks: list[tuple[ast.With, tuple[int, int] | None]] = []  # those, and where what stops the move stands
         self._handed: set[int] = set()  # lambdas handed to a thread (`to_thread(lambda: ...)`)
+        # id(value) -> what binds it: its Assign or AnnAssign, or (withitem, With) (AW512's refusals)
+        self._bound_by: dict[int, object] = {}
         self._lambdas: list[bool] = []  # per enclosing lambda: was it handed to a thread?
         self._classes: list[ast.ClassDef] = []  # the enclosing classes
         self._class_kinds: dict[int, dict[str, str]] = {}  # per class read so far: what its methods keep on `self`
@@ -431,6 +436,16 @@ class _Scanner(_Summarizer):
         elif id(node) in self._refused_blocks:  # the opener of a `with` block AW507's fix leaves, saying why
             self.sites[before:] = [replace(site, refused=self._refused_blocks[id(node)]) if site.code == BLOCKING_OPEN.code
                                    and not site.fixable else site for site in self.sites[before:]]
+        elif where == ASYNC:
+            self.sites[before:] = [self._redis_refused(node, site) for site in self.sites[before:]]
+
+    def _redis_refused(self, node: ast.Call, site: Site) -> Site:
+        """AW512 for a redis client made in async code that its fix leaves for its arguments or for how
+        it is bound (`rules.sync_db_client.refusals`): not fixable, with the fix's reason."""
+        if site.code != SYNC_DB_CLIENT.code or not site.fixable or site.target not in REDIS_FACTORIES:
+            return site
+        reason = redis_refusal(node, REDIS_FACTORIES[site.target], self._bound_by.get(id(node)))  # type: ignore[arg-type]
+        return replace(site, fixable=False, refused=reason) if reason else site
 
     def _refuse_nested(self, node: ast.Call, first: int, nested: str, quiet: bool) -> None:
         """The call's sites (from `first` on), matched as if it stood in async code itself, stand in a
@@ -542,7 +557,21 @@ class _Scanner(_Summarizer):
                 if kw.arg in ("on_startup", "on_shutdown"):
                     self._add(kw.value, "AW301", f"{kw.arg}=[...]", "any")
 
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self._bound_by[id(node.value)] = node
+        self.generic_visit(node)
+
+    def visit_With(self, node: ast.With) -> None:
+        self._bound_by.update((id(item.context_expr), (item, node)) for item in node.items)
+        super().visit_With(node)
+
+    def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
+        self._bound_by.update((id(item.context_expr), (item, node)) for item in node.items)
+        self.generic_visit(node)
+
     def visit_Assign(self, node: ast.Assign) -> None:
+        self._bound_by[id(node.value)] = node
         if not self.scopes:
             if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 kind = self._maker(node.value)

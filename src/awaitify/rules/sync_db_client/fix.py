@@ -35,25 +35,11 @@ from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, 
 from awaitify.node_walk import parents
 from awaitify.rules.sync_db_client import RULE as SYNC_DB_CLIENT
 from awaitify.rules.sync_db_client.detect import REDIS_FACTORIES as FACTORIES, wants
+from awaitify.rules.sync_db_client.refusals import (ANNOTATED, MAX_POSITIONAL, NOT_BOUND, SYNC_ONLY_ARGS, WITH_OTHERS,
+                                                    WITH_UNBOUND, stored_reason)
 
 RULE = SYNC_DB_CLIENT
 
-# Keyword arguments that hold sync-only objects or settings redis.asyncio does not take.
-SYNC_ONLY_ARGS = {
-    "connection_pool": "a sync ConnectionPool",
-    "connection_class": "a sync Connection class",
-    "parser_class": "a sync parser class",
-    "retry": "a sync Retry object",
-    "redis_connect_func": "a sync connect callback",
-    "cache": "client-side caching, which redis.asyncio lacks",
-    "cache_config": "client-side caching, which redis.asyncio lacks",
-    "ssl_validate_ocsp": "OCSP validation, which redis.asyncio lacks",
-    "ssl_validate_ocsp_stapled": "OCSP validation, which redis.asyncio lacks",
-    "ssl_ocsp_context": "OCSP validation, which redis.asyncio lacks",
-    "ssl_ocsp_expected_cert": "OCSP validation, which redis.asyncio lacks",
-    "oss_cluster_maint_notifications_handler": "a sync maintenance-notifications handler",
-}
-MAX_POSITIONAL = {"from_url": 1}  # url; the Redis constructors: host, port, db, password
 
 # Methods of the client that are not plain commands: with redis.asyncio they hand out other objects
 # (whose own methods differ), take sync callbacks, or are internals. Anything else is a command.
@@ -269,16 +255,16 @@ class RedisToAsyncio(AwaitifyCodemod):
         elif isinstance(parent, cst.WithItem) and parent.item is call:
             statement = self._parent(parent)
             if parent.asname is None or not isinstance(parent.asname.name, cst.Name):
-                raise _Refused("the `with` does not bind the client to a name")
+                raise _Refused(WITH_UNBOUND)
             if not isinstance(statement, cst.With) or len(statement.items) != 1:
-                raise _Refused("the `with` holds other context managers too; split it first")
+                raise _Refused(WITH_OTHERS)
             name = parent.asname.name.value
             self._keep(statement, "async", edits)
             closed_by = "`async with`"
         elif isinstance(parent, cst.AnnAssign):
-            raise _Refused("the client's variable is annotated with the sync type; drop or change the annotation first")
+            raise _Refused(ANNOTATED)
         else:
-            raise _Refused("the client is not bound to a local name (it is passed on, returned, stored or chained)")
+            raise _Refused(NOT_BOUND)
         closes = self._plan_uses(name, scope, edits, self._client_use)
         self._keep(call, "factory", edits)
         if closed_by != "`async with`":
@@ -299,9 +285,7 @@ class RedisToAsyncio(AwaitifyCodemod):
             raise _Refused("positional arguments past host, port, db, password; pass them by keyword")
 
     def _stored_reason(self, target: cst.BaseExpression) -> str:
-        if isinstance(target, cst.Attribute):
-            return f"the client is stored on `{self._dotted(target) or 'an object'}`, so its life is not local to this function"
-        return "the client is not bound to a single local name"
+        return stored_reason(self._dotted(target) if isinstance(target, cst.Attribute) else None)
 
     def _plan_uses(self, name: str, scope: Scope, edits: dict[int, str], classify) -> bool:
         """Plan every use of the local `name`; True when one of them closes it."""
