@@ -13,15 +13,14 @@ import re
 from collections.abc import Iterable
 
 from awaitify.summary import ModuleSummary
-
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")  # the lines `ast` counts, each with its end
+from awaitify.text_lines import split_lines
 
 
 def as_propagated(text: str, summary: ModuleSummary, made_async: Iterable[str]) -> str | None:
     """`text` with each function of `made_async` (qualified names in the module) spelled `async def`;
     None when one is not where the summary has it (a body it left unread, a `def` not at the start
     of its line's code): the caller then asks no pre-check."""
-    lines = _LINE.findall(text)
+    lines = split_lines(text)
     for qualname in made_async:
         info = summary.functions.get(qualname)
         if info is None or info.line > len(lines):

@@ -114,7 +114,7 @@ class _Scanner(_Summarizer):
         self._refused_blocks: dict[int, str] = {}  # the opener of a `with` block AW507's fix leaves -> why
         self._left_blocks: list[tuple[ast.With, tuple[int, int] | None]] = []  # those, and where what stops the move stands
         self._handed: set[int] = set()  # lambdas handed to a thread (`to_thread(lambda: ...)`)
-        # id(value) -> what binds it: its Assign or AnnAssign, or (withitem, With) (AW512's refusals)
+        # id(call) -> what binds its value: its Assign or AnnAssign, or (withitem, With) (AW512's refusals)
         self._bound_by: dict[int, object] = {}
         self._lambdas: list[bool] = []  # per enclosing lambda: was it handed to a thread?
         self._classes: list[ast.ClassDef] = []  # the enclosing classes
@@ -558,7 +558,7 @@ class _Scanner(_Summarizer):
                     self._add(kw.value, "AW301", f"{kw.arg}=[...]", "any")
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if node.value is not None:
+        if type(node.value) is ast.Call:
             self._bound_by[id(node.value)] = node
         self.generic_visit(node)
 
@@ -571,7 +571,8 @@ class _Scanner(_Summarizer):
         self.generic_visit(node)
 
     def visit_Assign(self, node: ast.Assign) -> None:
-        self._bound_by[id(node.value)] = node
+        if type(node.value) is ast.Call:  # only a call can make a client
+            self._bound_by[id(node.value)] = node
         if not self.scopes:
             if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 kind = self._maker(node.value)

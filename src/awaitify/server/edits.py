@@ -5,17 +5,10 @@ server agreed on UTF-8 or UTF-32 (`positionEncoding`); the engine counts code po
 from __future__ import annotations
 
 import difflib
-import re
 
 from lsprotocol import types
 
-# the protocol's line breaks, which are Python's too (str.splitlines also breaks at \f, \x1c, \u2028...)
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
-
-
-def split_lines(text: str) -> list[str]:
-    """The text's lines, each with its line break."""
-    return _LINE.findall(text)
+from awaitify.text_lines import split_lines  # the protocol's line breaks are Python's
 
 
 UTF16 = "utf-16"

@@ -7,6 +7,7 @@ import re
 
 from awaitify.detector import Detector
 from awaitify.summary import ModuleSummary
+from awaitify.text_lines import split_lines
 
 # qualified name of the sync factory -> how the redis.asyncio one is spelled after the module alias
 REDIS_FACTORIES = {
@@ -43,8 +44,8 @@ def wants(summary: ModuleSummary, text: str) -> bool:
     spans = [(f.line, f.end_line) for f in summary.functions.values() if f.is_async]
     if not sites or not spans:
         return False
-    lines = _LINE_BREAK.split(text)
-    in_async = "\n".join("\n".join(lines[first - 1:last]) for first, last in spans)
+    lines = split_lines(text)
+    in_async = "\n".join("".join(lines[first - 1:last]) for first, last in spans)
     for site in sites:
         before = lines[site.line - 1][:site.col - 1] if site.line <= len(lines) else ""
         kept = _KEPT_AS.fullmatch(before)  # what stands before the call on its line
@@ -53,5 +54,4 @@ def wants(summary: ModuleSummary, text: str) -> bool:
     return False
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the line ends `ast` counts (str.splitlines counts more)
 _KEPT_AS = re.compile(r"[ \t]*(?:self[ \t]*\.[ \t]*)?(\w+)[ \t]*=[ \t]*")  # `name = `, `self.name = `
