@@ -7,6 +7,7 @@ plan's part for their file, which the engine puts in the libcst `CodemodContext`
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from awaitify.plan import FilePlan
 from awaitify.qualified_names import NameIndex
 from awaitify.rules import Rule
 from awaitify.spelled_names import names_in  # noqa: F401 - the codemods' import of it
+from awaitify.summary import UNPARSABLE
 from awaitify.suppress import is_suppressed
 
 SCRATCH_KEY = "awaitify"
@@ -51,14 +53,25 @@ class FileSession:
     # when a codemod first asks a qualified name of that version).
     code: str | None = None
     _names: NameIndex | None = field(default=None, repr=False)
+    _syntax: list = field(default_factory=list, repr=False)  # [that text's `ast` tree, or None], once read
 
     def new_version(self, code: str) -> None:
-        self.code, self._names = code, None
+        self.code, self._names, self._syntax = code, None, []
 
     def names(self) -> NameIndex | None:
         if self._names is None and self.code is not None:
-            self._names = NameIndex(self.code)
+            self._names = NameIndex(self.code, self.syntax_tree)
         return self._names
+
+    def syntax_tree(self) -> ast.Module | None:
+        """The `ast` tree of the current version's text (None when `ast` cannot read it), parsed once
+        for every codemod that reads it: the name index and the requests plans read the same text."""
+        if not self._syntax and self.code is not None:
+            try:
+                self._syntax.append(ast.parse(self.code))
+            except UNPARSABLE:
+                self._syntax.append(None)
+        return self._syntax[0] if self._syntax else None
 
     def original_line(self, line: int) -> int:
         if self.line_map is None or line <= 0:

@@ -66,6 +66,7 @@ def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
         if others:
             visitor_context = CodemodContext(filename=context.filename, full_module_name=context.full_module_name)
             tree = AddImportsVisitor(visitor_context, others).transform_module(tree)
+    spelled: set[str] | None = None  # the names the module spells: removing import lines changes none
     if removes:
         code = module_code(tree)
         try:
@@ -82,22 +83,28 @@ def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
             tree = removed
     original = context.scratch.get(ORIGINAL_MODULE)
     if original is not None and original is not tree:
-        tree = _drop_imports_made_unused(tree, original)
+        tree = _drop_imports_made_unused(tree, original, spelled)
     return tree
 
 
-def _drop_imports_made_unused(tree: cst.Module, original: cst.Module) -> cst.Module:
+def _drop_imports_made_unused(tree: cst.Module, original: cst.Module, spelled: set[str] | None = None) -> cst.Module:
     """A module-level import the original code used and the rewritten code no longer spells at all (the
     asyncio-run rewrite leaves `import asyncio` so): removed, as a codemod's own request would remove
-    it. An import the original did not use either is left as it was."""
-    code = module_code(tree)
-    try:
-        spelled, bindings = _spelling(ast.parse(code))
-    except UNPARSABLE:
-        return tree
+    it. An import the original did not use either is left as it was. `spelled`: the names the tree
+    spells, when the caller read them (then the tree is generated and parsed only if an import may go)."""
+    if spelled is None:
+        try:
+            spelled, _ = _spelling(ast.parse(module_code(tree)))
+        except UNPARSABLE:
+            return tree
     candidates = [request for statement in tree.body if (request := _lone_import(statement)) is not None
                   and request[0] != "__future__" and _bound_name(*request) not in spelled]
     if not candidates:
+        return tree
+    code = module_code(tree)
+    try:
+        _, bindings = _spelling(ast.parse(code))
+    except UNPARSABLE:
         return tree
     try:
         used_before, _ = _spelling(ast.parse(original.code))

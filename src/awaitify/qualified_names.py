@@ -24,6 +24,7 @@ import ast
 import builtins
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 
 import libcst as cst
 from libcst.helpers import get_full_name_for_node
@@ -85,7 +86,8 @@ class NameIndex:
     """What one tree version binds where, read from its text. `answer` gives the qualified names
     libcst's scope analysis gives a Name, Attribute or Call node, or None when it cannot tell."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, parse: Callable[[], ast.Module | None] | None = None) -> None:
+        """`parse`: gives `code`'s `ast` tree (None when it cannot be read), when the caller keeps one."""
         self.usable = False
         self._module = _Function("", None)  # the module's bindings, as a def's
         self._imports = self._module.imports
@@ -104,10 +106,16 @@ class NameIndex:
         self._exprs: set[Span] = set()  # Attributes and Calls
         if "\r" in code or code.startswith("\ufeff"):
             return  # line ends or a BOM ast and libcst may count differently: ask the scopes
-        try:
-            module = ast.parse(code)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return
+        if parse is not None:
+            found = parse()
+            if found is None:
+                return
+            module = found
+        else:
+            try:
+                module = ast.parse(code)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return
         self._lines = code.split("\n")
         self._walk(module.body, _MODULE)
         self._bodies.sort(key=lambda body: body[0])

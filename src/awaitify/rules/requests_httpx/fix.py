@@ -435,8 +435,16 @@ class RequestsToHttpx(ThreadHandoffs):
         # a sync function called without `await` raises requests' exceptions in the handlers around the call
         self._requests_holders = facts.requests_holders
         self._life = lifecycles(node, self.metadata[PositionProvider], self._call_kind, self._suppressed,
-                                lambda call: self.original_lines(call)[0] in self._followed)
+                                lambda call: self.original_lines(call)[0] in self._followed,
+                                *self._version_text(node))
         return True
+
+    def _version_text(self, module: cst.Module) -> tuple:
+        """The text of the tree version being walked and the reader of its `ast` tree, as the session
+        keeps them for every codemod of the file (no codegen, no second parse); (None, None) outside a
+        file's run of the codemods (`module.code` is read then)."""
+        session = self.session
+        return (None, None) if session.code is None else (session.code, session.syntax_tree)
 
     def _names_in(self, node: cst.CSTNode) -> set[str]:
         """`names_in(node)` for the module read or one of its defs, from the walk `visit_Module` made."""

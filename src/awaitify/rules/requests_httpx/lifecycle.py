@@ -65,18 +65,27 @@ class _Index:
 
 def lifecycles(module: cst.Module, positions, kind: Callable[[cst.Call], str | None],
                suppressed: Callable[[cst.CSTNode], bool],
-               returned: Callable[[cst.Call], bool] = lambda call: False) -> Lifecycles:
+               returned: Callable[[cst.Call], bool] = lambda call: False,
+               code: str | None = None, parsed: Callable[[], ast.Module | None] | None = None) -> Lifecycles:
     """`kind(call)`: the requests verb, requests_plan.SESSION, or None. A plan any of whose nodes
     cannot be matched, or one of whose calls says `# awaitify: ignore`, is left out (so left as it is).
-    `returned(call)`: the project plan followed the response of that call into every caller."""
+    `returned(call)`: the project plan followed the response of that call into every caller.
+    `code`, `parsed`: the module's text and its `ast` tree (None: unreadable), when the caller has
+    them (the codemod's session keeps both for each version of the tree)."""
     out = Lifecycles()
-    code = module.code
+    code = module.code if code is None else code
     if not any(word in code for word in _WORDS):
         return out  # no session and no stream: spare a second parse and a walk of the whole tree
-    try:
-        tree = ast.parse(code)
-    except UNPARSABLE:
-        return out
+    if parsed is not None:
+        found = parsed()
+        if found is None:
+            return out
+        tree = found
+    else:
+        try:
+            tree = ast.parse(code)
+        except UNPARSABLE:
+            return out
     index = _Index(positions, module)
     lines = code.splitlines()
 
