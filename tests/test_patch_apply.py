@@ -82,3 +82,34 @@ def test_patch_applies_with_patch_p1(tmp_path: Path, cli) -> None:
     _, data, _ = cli("fix", "--no-cache", ".", cwd=root)
     proc = subprocess.run(["patch", "-p1", "--dry-run", "--binary"], cwd=root, input=data, capture_output=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("how", ["relative", "absolute"])
+def test_files_outside_the_current_folder(tmp_path: Path, cli, how: str) -> None:
+    """`git apply` refuses `a/../x.py` and `a//srv/x.py`: a patch of files outside the current folder
+    names them from the deepest folder holding them all, and says where to apply it."""
+    dry, written, here = tmp_path / "project" / "dry", tmp_path / "written", tmp_path / "elsewhere"
+    dry.mkdir(parents=True)
+    here.mkdir()
+    (dry / "pkg").mkdir()
+    for name in ("a.py", "pkg/b.py"):
+        (dry / name).write_bytes(FILES["crlf.py"])
+    shutil.copytree(dry, written)
+    target = "../project/dry" if how == "relative" else str(dry)
+    code, patch, err = cli("fix", "--no-cache", target, cwd=here)
+    assert code == 0
+    assert b"--- a/a.py\n" in patch and b"+++ b/pkg/b.py\n" in patch, patch[:200]
+    assert f"the patch names them from {dry}; apply it there (`git -C {dry} apply`)" in err
+    assert cli("fix", "--write", "--no-cache", ".", cwd=written)[0] == 0
+    (tmp_path / "p.patch").write_bytes(patch)
+    applied = _git(dry, "apply", str(tmp_path / "p.patch"))
+    assert applied.returncode == 0, applied.stderr
+    for name in ("a.py", "pkg/b.py"):
+        assert (dry / name).read_bytes() == (written / name).read_bytes()
+
+
+def test_files_inside_keep_their_names(tmp_path: Path, cli) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "a.py").write_bytes(FILES["crlf.py"])
+    code, patch, err = cli("fix", "--no-cache", "sub", cwd=tmp_path)
+    assert code == 0 and b"--- a/sub/a.py\n" in patch and "outside the current folder" not in err

@@ -191,12 +191,13 @@ def _report(result: CheckResult) -> Report:
 
 def _fix_result(result: RunResult, settings: Config, without_fix: tuple[str, ...]) -> FixResult:
     from awaitify.change_report import missing_dependencies
-    from awaitify.diff import unified_diff
+    from awaitify.diff import patch_base, patch_name, unified_diff
 
+    base = patch_base([(str(r.path), r.display) for r in result.changed])  # as the CLI's patch names them
     files = tuple(
         FileChange(path=r.display, rules=tuple(sorted({c.code for c in r.changes})),
                    changes=tuple(Change(c.line, c.column, c.code, c.message, c.safety) for c in r.changes),
-                   old=r.old, new=r.new, patch=unified_diff(r.old, r.new, r.display))
+                   old=r.old, new=r.new, patch=unified_diff(r.old, r.new, patch_name(str(r.path), r.display, base)))
         for r in result.changed
     )
     return FixResult(

@@ -197,7 +197,7 @@ def fix(
     """Rewrite blocking calls in async code. Dry run by default: prints a unified diff."""
     from awaitify.apply import apply_results
     from awaitify.change_report import REPORT_FORMATS, missing_dependencies, render as render_changes
-    from awaitify.report import make_console, patch_bytes, print_summary, progress_bar, write_patch
+    from awaitify.report import make_console, patch_bytes, patch_note, print_summary, progress_bar, write_patch
     from awaitify.commands import fix_rules, fix_settings, run_fix
     from awaitify.stdin import fix_stdin
 
@@ -251,6 +251,10 @@ def fix(
             _write_output(output_file, patch_bytes(result))
         else:
             write_patch(result, stdout_color)
+    if patch_file is not None or (output_format == "text" and ((not write and not check) or diff)):
+        note = patch_note(result)
+        if note is not None and not quiet:
+            print(note, file=sys.stderr)
     print_summary(result, console, "write" if write else "check" if check else "dry-run", quiet, explain, applied)
     missing = missing_dependencies(result, settings)
     if missing and not quiet:

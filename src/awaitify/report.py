@@ -10,7 +10,7 @@ from typing import IO, TYPE_CHECKING, Callable, Iterator
 from rich.console import Console
 from rich.text import Text
 
-from awaitify.diff import unified_diff
+from awaitify.diff import patch_base, patch_name, unified_diff
 from awaitify.runner import RunResult
 
 if TYPE_CHECKING:
@@ -81,7 +81,17 @@ class Overall:
 
 
 def patch_bytes(result: RunResult) -> bytes:
-    return b"".join(unified_diff(r.old, r.new, r.display) for r in result.changed)
+    base = patch_base([(str(r.path), r.display) for r in result.changed])
+    return b"".join(unified_diff(r.old, r.new, patch_name(str(r.path), r.display, base)) for r in result.changed)
+
+
+def patch_note(result: RunResult) -> str | None:
+    """What to say beside a patch that names its files from another folder than the current one."""
+    base = patch_base([(str(r.path), r.display) for r in result.changed])
+    if base is None:
+        return None
+    return (f"awaitify: some changed files are outside the current folder: the patch names them from {base}; "
+            f"apply it there (`git -C {base} apply`)")
 
 
 def write_patch(result: RunResult, color: bool) -> None:
