@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 
 from awaitify.audit.results import CheckOptions, CheckResult, Finding, LastCheck, last_check
+from awaitify.audit.open_blocks import with_thread_bound_blocks
 from awaitify.audit.reach import Link, Reach, runs_in_async
 from awaitify.audit.scan import TOKENS, FileScan, Site, may_hold_anywhere_finding, scan
 from awaitify.config import Config
@@ -264,7 +265,7 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
     configured = set(config.blocking_calls)
     displays = {str(s.path): s.display for s in sources}
     for path, scan_ in sorted(scans.done.items()):
-        for site in scan_.sites:
+        for site in with_thread_bound_blocks(path, scan_, bound, config.thread_bound):
             check = check_by_code()[site.code]
             if site.code not in selected or ignored_here(displays[path], check, config, Path(path)):
                 continue

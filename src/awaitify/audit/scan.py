@@ -23,6 +23,7 @@ from awaitify.rules.asyncio_run.detect import AT_IMPORT_TIME, is_main_guard, loo
 from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN, refusals
 from awaitify.rules.blocking_open.bindings import may_leave_unbound
 from awaitify.rules.blocking_open.detect import DETECTOR as BLOCKING_OPEN_DETECTOR
+from awaitify.rules.blocking_open.thread_uses import OpenBlock, read_block
 from awaitify.rules.sync_db_client import RULE as SYNC_DB_CLIENT
 from awaitify.rules.sync_db_client.detect import REDIS_FACTORIES
 from awaitify.rules.sync_db_client.refusals import binding_refusal as redis_refusal
@@ -93,6 +94,9 @@ class FileScan:
     summary: ModuleSummary
     sites: list[Site] = field(default_factory=list)
     suppressions: dict[int, set[str] | None] = field(default_factory=dict)  # line -> codes (None: all)
+    # the blocks AW507's fix asks about thread-bound state, which `check` answers with the project's
+    # facts (awaitify.audit.open_blocks)
+    open_blocks: list[OpenBlock] = field(default_factory=list)
 
 
 class _Scanner(_Summarizer):
@@ -113,6 +117,7 @@ class _Scanner(_Summarizer):
         self._main_guards = 0  # how many `if __name__ == "__main__":` blocks the walk is in
         self._refused_blocks: dict[int, str] = {}  # the opener of a `with` block AW507's fix leaves -> why
         self._left_blocks: list[tuple[ast.With, tuple[int, int] | None]] = []  # those, and where what stops the move stands
+        self.open_blocks: list[OpenBlock] = []  # the blocks the fix asks about thread-bound state (FileScan's)
         self._handed: set[int] = set()  # lambdas handed to a thread (`to_thread(lambda: ...)`)
         # id(call) -> what binds its value: its Assign or AnnAssign, or (withitem, With) (AW512's refusals)
         self._bound_by: dict[int, object] = {}
@@ -151,7 +156,7 @@ class _Scanner(_Summarizer):
         scope.kinds = self._kinds_in(node)  # type: ignore[attr-defined]
         if isinstance(node, ast.AsyncFunctionDef):
             scope.loops = self._loop_variables(node)  # type: ignore[attr-defined]
-            self._movable_open_blocks(node)
+            self._movable_open_blocks(node, scope.qualname)
             if self.requests:  # only a requests call can be refused for an ambiguous response
                 self._ambiguous_responses(node)
         if self.requests and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # a sync one may be made async by propagation
@@ -221,7 +226,7 @@ class _Scanner(_Summarizer):
         ref = self.resolve(call.func)
         return ref.kind == "import" and ref.target in ("io.open", "codecs.open")
 
-    def _movable_open_blocks(self, func: ast.AsyncFunctionDef) -> None:
+    def _movable_open_blocks(self, func: ast.AsyncFunctionDef, qualname: str) -> None:
         params = {a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs,
                                   *(x for x in (func.args.vararg, func.args.kwarg) if x))}
         names: list[ast.Name] | None = None  # every name in the function: walked only once a block qualifies
@@ -252,6 +257,10 @@ class _Scanner(_Summarizer):
                 self._left_blocks.append((stmt, None))
                 continue
             unbound = may_leave_unbound(func, stmt, assigned - {var})
+            # the fix asks next whether the block uses state bound to the loop's thread: `check`
+            # answers with the project's facts (awaitify.audit.open_blocks)
+            self.open_blocks.append(OpenBlock(*self._position(opened), stmt.lineno, end, qualname, not unbound,
+                                              read_block(stmt.body, self._qualified)))
             if unbound:  # its helper could not hand back a name the block may not bind
                 self._refused_blocks[id(opened)] = refusals.may_leave_unbound(unbound)
                 self._left_blocks.append((stmt, None))
@@ -266,13 +275,14 @@ class _Scanner(_Summarizer):
         awaits = [(site.line, site.col) for site in self.sites if site.fixable and site.code in _WRITES_AWAIT]
         if awaits:
             self._awaited_first(awaits)
+            # the fix finds the `await` before it asks about thread-bound state
+            self.open_blocks = [b for b in self.open_blocks if not any(b.start <= line <= b.end for line, _ in awaits)]
         stuck = [(start, end) for start, end in self._movable_ranges if any(start <= line <= end for line, _ in awaits)]
         if not stuck:
             return
         self._movable_ranges = [r for r in self._movable_ranges if r not in stuck]
         self.sites = [replace(site, fixable=False, refused=_STUCK_BLOCK) if site.fixable
-                      and any(start <= site.line <= end for start, end in stuck)
-                      and (site.code == _FILE_OBJECT or site.code == BLOCKING_OPEN.code and site.target in _OPENED_IN_BLOCKS)
+                      and any(start <= site.line <= end for start, end in stuck) and moved_only_with_block(site)
                       else site for site in self.sites]
 
     def _awaited_first(self, awaits: list[tuple[int, int]]) -> None:
@@ -286,6 +296,12 @@ class _Scanner(_Summarizer):
                 opener_at[self._position(block.items[0].context_expr)] = _STUCK_BLOCK
         self.sites = [replace(site, refused=opener_at[(site.line, site.col)]) if site.code == BLOCKING_OPEN.code
                       and site.refused and (site.line, site.col) in opener_at else site for site in self.sites]
+
+    def _qualified(self, expr: ast.expr) -> str:
+        """The qualified name of a Name/Attribute chain as the fix's libcst names it (an import's
+        target, a module-level name as spelled), or ""."""
+        ref = self.resolve(expr)
+        return ref.target if ref.kind in ("import", "own") else ""
 
     def _position(self, node: ast.AST) -> tuple[int, int]:
         """(line, column) as a site gives them: the column 1-based, in characters."""
@@ -597,6 +613,12 @@ def _one_argument(call: ast.Call) -> bool:
     return len(call.args) == 1 and not call.keywords
 
 
+def moved_only_with_block(site: Site) -> bool:
+    """A site the fix fixes only by moving the `with open(...)` block it stands in to a thread: a file
+    object's method, an opener (AW507's `open()`, `io.open()`...)."""
+    return site.code == _FILE_OBJECT or site.code == BLOCKING_OPEN.code and site.target in _OPENED_IN_BLOCKS
+
+
 def _movable(block: ast.With) -> bool:
     """Can the block become the body of a local function as it is?"""
     assigned: set[str] = set()
@@ -619,7 +641,7 @@ def scan(path: str, text: str, custom: dict[str, str]) -> FileScan:
     scanner.settle_open_blocks()
     if "redis" in text:
         scanner.add_shared_clients(tree)
-    return FileScan(scanner.summary, scanner.sites, suppressions(text))
+    return FileScan(scanner.summary, scanner.sites, suppressions(text), scanner.open_blocks)
 
 
 __all__ = ["CLASS", "FileScan", "Site", "scan"]

@@ -31,6 +31,7 @@ from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN, refusals
 from awaitify.rules.blocking_open.bindings import ALL, always_bound
 from awaitify.rules.blocking_open import PATH_IO_METHODS as METHODS
 from awaitify.rules.blocking_open.detect import wants
+from awaitify.rules.blocking_open.thread_uses import BlockUses, bound_use
 from awaitify.thread_bound import ThreadBound
 
 PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
@@ -148,10 +149,7 @@ class _FunctionFacts:
 _READ_ALL_LOCALS = frozenset({"locals", "vars", "eval", "exec"})
 
 
-_KINDS = {"sqlite3": "a sqlite3 connection", "threading.local": "a threading.local",
-          "contextvars.ContextVar": "a context variable it sets", "configured": "made by what `thread-bound` lists",
-          "asyncio": "an asyncio object, not thread-safe", "unseen": "imported from a module this pass cannot read"}
-UNSEEN = "unseen"
+UNSEEN = "unseen"  # a kind of thread_uses.KINDS: what a file run alone imports from outside
 
 
 def _file_alone_facts(code: str, configured: tuple[str, ...]) -> dict[str, dict]:
@@ -181,12 +179,12 @@ def _file_alone_facts(code: str, configured: tuple[str, ...]) -> dict[str, dict]
 
 class _Uses(cst.CSTVisitor):
     """The names a block spells, the Name/Attribute chains in it, and the names it calls `.set()` or
-    `.reset()` on."""
+    `.reset()` on (what thread_uses.read_block reads with `ast` for `check`)."""
 
     def __init__(self) -> None:
         self.names: set[str] = set()
         self.set_on: set[str] = set()
-        self.chains: list[cst.BaseExpression] = []
+        self.chains: list[cst.Name | cst.Attribute] = []
 
     def visit_Name(self, node: cst.Name) -> None:
         self.names.add(node.value)
@@ -277,23 +275,13 @@ class OffloadFileIO(OffloadCodemod):
         loop (here at module level, imported from a project module, or earlier in the function), a
         context variable it sets (the thread works in a copy of the context), or an object the
         `thread-bound` setting lists."""
-        bound = self._thread_bound_names()
         uses = _Uses()
         block.body.visit(uses)
-        for name in uses.names:
-            kind = bound.get(name)
-            if kind == "contextvars.ContextVar" and name not in uses.set_on:
-                continue  # only read: the thread's copy of the context holds the caller's value
-            if kind is not None:
-                return f"`{name}` ({_KINDS.get(kind, kind)})"
-        for node in uses.chains:
-            spelled = self.module_node.code_for_node(node) if isinstance(node, cst.Attribute) else ""
-            if spelled in bound:  # `db.conn`, with `import db`
-                return f"`{spelled}` ({_KINDS.get(bound[spelled], bound[spelled])})"
-            name = self.qualified_name(node) or ""
-            if any(name == listed or name.startswith(listed + ".") for listed in self.config.thread_bound):
-                return f"`{name}` (listed in `thread-bound`)"
-        return None
+        listed = bool(self.config.thread_bound)  # a qualified name is looked up only to match that setting
+        chains = tuple((self.module_node.code_for_node(node) if isinstance(node, cst.Attribute) else "",
+                        (self.qualified_name(node) or "") if listed else "") for node in uses.chains)
+        read = BlockUses(frozenset(uses.names), frozenset(uses.set_on), chains)
+        return bound_use(self._thread_bound_names(), read, self.config.thread_bound)
 
     def _is_path(self, expr: cst.BaseExpression) -> bool:
         if isinstance(expr, cst.Call):
