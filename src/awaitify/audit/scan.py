@@ -248,7 +248,7 @@ class _Scanner(_Summarizer):
             assigned = {n.id for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
             before = params | {n.id for n in names if isinstance(n.ctx, ast.Store) and n.lineno < stmt.lineno}
             # why the fix leaves the block, in the order it asks (its diagnostic stands at the `open()`)
-            if any(n.id == var and n.lineno > end for n in names):
+            if _file_used_after(func, names, var, end):
                 self._refused_blocks[id(opened)] = refusals.FILE_USED_AFTER
                 self._left_blocks.append((stmt, None))
                 continue
@@ -611,6 +611,18 @@ _NOT_MOVABLE = (ast.Await, ast.AsyncWith, ast.AsyncFor, ast.Return, ast.Yield, a
 
 def _one_argument(call: ast.Call) -> bool:
     return len(call.args) == 1 and not call.keywords
+
+
+def _file_used_after(func: ast.AsyncFunctionDef, names: list[ast.Name], var: str, end: int) -> bool:
+    """Is the block's file object (`var`) read after the block (which ends on line `end`)? Not where a
+    later `with ... as var:` binds the name to another object: the reads inside that one are of it
+    (as the fix's `_file_used_after` reads them)."""
+    after = [n.lineno for n in names if n.id == var and n.lineno > end and not isinstance(n.ctx, ast.Store)]
+    if not after:
+        return False
+    rebound = [(w.lineno, w.end_lineno or w.lineno) for w in ast.walk(func) if isinstance(w, (ast.With, ast.AsyncWith))
+               and w.lineno > end and any(isinstance(i.optional_vars, ast.Name) and i.optional_vars.id == var for i in w.items)]
+    return any(not any(start <= line <= stop for start, stop in rebound) for line in after)
 
 
 def moved_only_with_block(site: Site) -> bool:
