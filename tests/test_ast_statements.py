@@ -1,7 +1,8 @@
 """The statement walk (awaitify.ast_statements) the thread-bound and runtime analyses read modules
 with: the same statements, in the same order, as filtering `ast.walk`; `push_children` the same
-children as `ast.iter_child_nodes`. Checked on this package's own sources and on hand-made blocks of
-every kind (try/except*, match, with, loops, classes and functions nested in them)."""
+children as `ast.iter_child_nodes`; `walk` and `walk_linked` the nodes of `ast.walk`, in order, and
+their parents. Checked on this package's own sources and on hand-made blocks of every kind
+(try/except*, match, with, loops, classes and functions nested in them)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import awaitify
-from awaitify.ast_statements import push_children, statements
+from awaitify.ast_statements import push_children, statements, walk, walk_linked
 
 BLOCKS = '''
 import os
@@ -75,6 +76,19 @@ def test_statements_follow_ast_walk_in_every_function_and_class(source: str) -> 
     for node in ast.walk(tree):
         if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             assert statements(node) == [n for n in ast.walk(node) if isinstance(n, ast.stmt)]
+
+
+@pytest.mark.parametrize("source", _sources()[:1] + _sources()[1::15])
+def test_walk_is_ast_walk_and_links_parents_as_a_walk_does(source: str) -> None:
+    tree = ast.parse(source)
+    expected = list(ast.walk(tree))
+    assert walk(tree) == expected
+    nodes, parents = walk_linked(tree)
+    linked = {}
+    for node in expected:  # the analyses' own loop: the last parent of a shared Load/Store wins alike
+        for child in ast.iter_child_nodes(node):
+            linked[id(child)] = node
+    assert nodes == expected and parents == linked
 
 
 def test_push_children_gives_iter_child_nodes_in_order() -> None:

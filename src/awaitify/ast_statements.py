@@ -1,11 +1,13 @@
 """Walking a Python `ast` tree fast, for the analyses that read a module's statements or link its nodes.
 
 `ast.walk` and `ast.iter_child_nodes` run generators on every node; on the standard library the
-thread-bound analysis walked each module's nodes several times with them. Two cheaper walks:
+thread-bound analysis walked each module's nodes several times with them. Cheaper walks:
 
 - `statements`: only the statements under a node, in `ast.walk`'s order (an assignment, an import or
   a `global` is a statement, and a statement never stands inside an expression);
-- `push_children`: a node's children, read from its `_fields`, appended to a stack.
+- `push_children`: a node's children, read from its `_fields`, appended to a stack;
+- `walk` / `walk_linked`: every node in `ast.walk`'s order, as a list (and each node's parent), for
+  the requests planner and codemod's per-function facts and the import fix-ups' spelled names.
 
 (`summary._statements` also yields statements, depth first and optionally without nested scopes:
 for the summary's own walks, whose answers were fixed in that order.)
@@ -59,3 +61,27 @@ def statements(node: ast.AST) -> list[ast.stmt]:
                 below.extend(getattr(current, name))
         level = below
     return found
+
+
+def walk(node: ast.AST) -> list[ast.AST]:
+    """The nodes `ast.walk(node)` gives, in its order (breadth first), as a list."""
+    found = [node]
+    at = 0
+    while at < len(found):
+        push_children(found[at], found)
+        at += 1
+    return found
+
+
+def walk_linked(node: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]:
+    """`walk(node)`, and each node's parent (by the child's id) under `node`."""
+    found = [node]
+    parents: dict[int, ast.AST] = {}
+    at = 0
+    while at < len(found):
+        current, start = found[at], len(found)
+        push_children(current, found)
+        for child in found[start:]:
+            parents[id(child)] = current
+        at += 1
+    return found, parents

@@ -38,6 +38,7 @@ from libcst.codemod import CodemodContext
 from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImportsVisitor
 from libcst.helpers import get_full_name_for_node
 
+from awaitify.ast_statements import walk
 from awaitify.summary import UNPARSABLE
 
 
@@ -444,7 +445,7 @@ def _spelling(module: ast.Module) -> tuple[set[str], Counter[str]]:
     import), and how many import aliases anywhere bind each name."""
     names: set[str] = set()
     bindings: Counter[str] = Counter()
-    for node in ast.walk(module):
+    for node in walk(module):
         if isinstance(node, ast.Name):
             names.add(node.id)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from awaitify import requests_responses
+from awaitify.ast_statements import push_children, walk_linked
 
 VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 
@@ -186,9 +187,8 @@ class _Facts:
         self.parents: dict[int, ast.AST] = {}
         self.names: dict[str, list[ast.Name]] = {}
         self.other: set[str] = set()  # bound by something that is no ast.Name: params, defs, imports, except, global
-        for node in ast.walk(func):
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
+        nodes, self.parents = walk_linked(func)
+        for node in nodes:
             if isinstance(node, ast.Name):
                 self.names.setdefault(node.id, []).append(node)
             elif isinstance(node, ast.arg):
@@ -246,12 +246,13 @@ def _blocks(func: ast.AST) -> Iterator[list[ast.stmt]]:
 
 def walk_scope(func: ast.AST) -> Iterator[ast.AST]:
     """The nodes of the function, lambdas and generator expressions included, not nested defs."""
-    stack = list(ast.iter_child_nodes(func))
+    stack: list[ast.AST] = []
+    push_children(func, stack)  # (`ast.iter_child_nodes`'s order, without its generators)
     while stack:
         node = stack.pop()
         yield node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(node))
+            push_children(node, stack)
 
 
 def _region_of(block: list[ast.stmt], index: int, name: str) -> tuple[ast.stmt, list[ast.stmt], ast.stmt | None, ast.Name]:

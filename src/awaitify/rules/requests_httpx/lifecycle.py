@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from awaitify import requests_plan
+from awaitify.ast_statements import statements
 from awaitify.summary import UNPARSABLE, char_column
 
 from .visit_order import preorder
@@ -99,7 +100,7 @@ def lifecycles(module: cst.Module, positions, kind: Callable[[cst.Call], str | N
         found = find(call)
         return kind(found) if isinstance(found, cst.Call) else None
 
-    for func in ast.walk(tree):
+    for func in statements(tree):  # (a def is a statement: `ast.walk`'s order)
         # async functions only (those propagation makes async already are, in this tree): sync code keeps requests
         if isinstance(func, ast.AsyncFunctionDef):
             plans = requests_plan.plan(func, ast_kind, lambda call: isinstance(found := find(call), cst.Call) and returned(found))

@@ -25,6 +25,7 @@ from awaitify.rules.requests_httpx.returns import (
 )
 
 from awaitify import requests_plan
+from awaitify.ast_statements import push_children, statements
 from awaitify.config import Config
 from awaitify.index import absolute_module, module_names
 from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES
@@ -72,19 +73,20 @@ class _Module:
 
     def calls(self, node: ast.AST):
         """The calls of a function body or a block, nested functions and classes left out."""
-        stack = list(ast.iter_child_nodes(node))
+        stack: list[ast.AST] = []
+        push_children(node, stack)  # (`ast.iter_child_nodes`'s order, without its generators)
         while stack:
             child = stack.pop()
             if isinstance(child, (*_FUNCTIONS, ast.ClassDef, ast.Lambda)):
                 continue
             if isinstance(child, ast.Call):
                 yield child
-            stack.extend(ast.iter_child_nodes(child))
+            push_children(child, stack)
 
 
 def _imports(tree: ast.Module, name: str, is_package: bool) -> dict[str, str]:
     found: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in statements(tree):  # (an import is a statement: `ast.walk`'s order, its expressions unread)
         if isinstance(node, ast.Import):
             for alias in node.names:
                 found[alias.asname or alias.name.split(".")[0]] = alias.name if alias.asname else alias.name.split(".")[0]
@@ -124,7 +126,7 @@ def _guarded(module: _Module, raisers: dict[str, tuple[_Module, bool]]) -> list[
     """(line, called name, reads json) of each call to another module's raiser inside a `try` body or
     a `with pytest.raises(...)` block."""
     found: list[list] = []
-    for node in ast.walk(module.tree):
+    for node in statements(module.tree):
         if isinstance(node, (ast.Try, getattr(ast, "TryStar", ast.Try))):
             blocks: list[ast.stmt] = node.body
         elif isinstance(node, (ast.With, ast.AsyncWith)) and any(_is_raises(module, i) for i in node.items):
@@ -196,7 +198,7 @@ def _refused(module: _Module, followed: set[int], unfollowed: dict[tuple[str, in
         return requests_plan.verb_of(target)
 
     found: list[list] = []
-    for func in ast.walk(module.tree):
+    for func in statements(module.tree):
         if not isinstance(func, ast.FunctionDef):
             continue
         verbs = [(node, verb) for node in requests_plan.walk_scope(func)

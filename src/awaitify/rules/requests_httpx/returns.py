@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from awaitify import requests_plan, requests_responses
+from awaitify.ast_statements import walk_linked
 from awaitify.entry_points import has_project_metadata
 from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES
 
@@ -47,14 +48,29 @@ class _Function:
 
     def __init__(self, module, func, returners: dict[str, _Returner]) -> None:
         self.module, self.func = module, func
-        self.parents: dict[int, ast.AST] = {}
-        self.names: dict[str, list[ast.Name]] = {}
-        for node in ast.walk(func):
-            for child in ast.iter_child_nodes(node):
-                self.parents[id(child)] = node
-            if isinstance(node, ast.Name):
-                self.names.setdefault(node.id, []).append(node)
+        self._parents: dict[int, ast.AST] | None = None
+        self._names: dict[str, list[ast.Name]] = {}
         self.returners = returners
+
+    # Linked when first asked: only a function holding a call that gives a response is (a tenth of
+    # a project's functions, or none: every function is read each round of the fixed point).
+    @property
+    def parents(self) -> dict[int, ast.AST]:
+        if self._parents is None:
+            self._link()
+        return self._parents  # type: ignore[return-value]
+
+    @property
+    def names(self) -> dict[str, list[ast.Name]]:
+        if self._parents is None:
+            self._link()
+        return self._names
+
+    def _link(self) -> None:
+        nodes, self._parents = walk_linked(self.func)
+        for node in nodes:
+            if isinstance(node, ast.Name):
+                self._names.setdefault(node.id, []).append(node)
 
     def target(self, call: ast.Call) -> str:
         return self.module.dotted(call.func) or ""
@@ -198,11 +214,8 @@ def _find_callers(modules: list, returners: dict[str, _Returner]) -> None:
     """Every call of each returner, and its uses that are no call (`why`), in every module."""
     names = {r.func.name for r in returners.values()}
     for module in modules:
-        parents: dict[int, ast.AST] = {}
-        for node in ast.walk(module.tree):
-            for child in ast.iter_child_nodes(node):
-                parents[id(child)] = node
-        for node in ast.walk(module.tree):
+        nodes, parents = walk_linked(module.tree)
+        for node in nodes:
             if isinstance(node, ast.Constant) and node.value in names and isinstance(parents.get(id(node)), ast.Call):
                 for returner in {id(r): r for r in returners.values() if r.func.name == node.value}.values():
                     returner.why = returner.why or (f"`{node.value}` is named in a string at {_where(module, node)} "
