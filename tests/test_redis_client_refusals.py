@@ -1,12 +1,13 @@
-"""AW512: a redis client made in async code that the fix leaves for its arguments or for how it is
-bound, `check` reports not fixable, with the fix's reason, at the same place; one the fix converts,
-`check` calls fixable. All rules on. (The refusals that follow a client's uses are the fix's alone:
-`check` still calls such a client fixable; see the rule's docs.)"""
+"""AW512: a redis client made in async code that the fix leaves for its arguments, for how it is
+bound or for how its name is used afterwards, `check` reports not fixable, with the fix's reason, at
+the same place; one the fix converts, `check` calls fixable. All rules on."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
+from awaitify import api
 from both_commands import check_and_fix
 
 CLIENTS = '''\
@@ -81,3 +82,267 @@ def test_check_gives_the_reason_fix_leaves_a_client_for(tmp_path: Path) -> None:
     assert [f.line for f in report.findings if f.code == "AW512" and f.fixable] == [CLIENTS.count("\n", 0, CLIENTS.index(
         'r = redis.Redis(host="h")')) + 1]
     assert b"    value = await r.get(k)\n" in result.patch  # the one converted
+
+
+# How the client's name is used after it is made: one case per reason the fix gives (and the order
+# it asks in), and clients it converts, which `check` must keep calling fixable.
+USES = '''\
+import redis
+
+
+async def passed_on(k):
+    r = redis.Redis()
+    use(r)
+    return r.get(k)
+
+
+async def returned(k):
+    r = redis.Redis()
+    r.set(k, 1)
+    return r
+
+
+async def stored(k, d):
+    r = redis.Redis()
+    d["c"] = r
+
+
+async def deleted(k):
+    r = redis.Redis()
+    del r
+
+
+async def attribute(k):
+    r = redis.Redis()
+    return r.connection_pool
+
+
+async def rebound(k):
+    r = redis.Redis()
+    r = None
+
+
+async def parameter(r, k):
+    r = redis.Redis()
+    return r.get(k)
+
+
+async def loop_target(ks):
+    r = redis.Redis()
+    for r in ks:
+        pass
+
+
+async def declared_global(k):
+    global g
+    g = redis.Redis()
+    return g.get(k)
+
+
+async def in_lambda(k):
+    r = redis.Redis()
+    return lambda: r.get(k)
+
+
+async def in_nested_function(k):
+    r = redis.Redis()
+
+    async def inner():
+        return r.get(k)
+    return await inner()
+
+
+async def in_generator(ks):
+    r = redis.Redis()
+    return list(r.get(k) for k in ks)
+
+
+async def in_class_body(k):
+    r = redis.Redis()
+
+    class Holder:
+        client = r
+    return Holder
+
+
+async def in_string_annotation(k):
+    r = redis.Redis()
+    x: "r" = 1
+    return x
+
+
+async def match_capture(k, v):
+    r = redis.Redis()
+    match v:
+        case r:
+            pass
+
+
+async def pubsub(k):
+    r = redis.Redis()
+    return r.pubsub()
+
+
+async def private_method(k):
+    r = redis.Redis()
+    return r._helper(k)
+
+
+async def scan_listed(k):
+    r = redis.Redis()
+    return list(r.scan_iter(k))
+
+
+async def scan_in_generator(k):
+    r = redis.Redis()
+    return sum(1 for _ in r.scan_iter(k))
+
+
+async def scan_in_nested_comprehension(ks):
+    r = redis.Redis()
+    return [[key for key in r.scan_iter(k)] for k in ks]
+
+
+async def pipeline_with_no_name(k):
+    r = redis.Redis()
+    with r.pipeline():
+        pass
+
+
+async def pipeline_with_two_items(k, f):
+    r = redis.Redis()
+    with r.pipeline() as p, f:
+        p.execute()
+
+
+async def pipeline_as_value(k):
+    r = redis.Redis()
+    p = r.pipeline()
+    use(p)
+
+
+async def pipeline_stored(k):
+    r = redis.Redis()
+    p = r.pipeline().set(k, 1)
+    return p
+
+
+async def pipeline_watch(k):
+    r = redis.Redis()
+    with r.pipeline() as p:
+        p.watch(k)
+        p.execute()
+
+
+async def pipeline_rebound(k):
+    r = redis.Redis()
+    p = r.pipeline()
+    p = None
+
+
+async def pipeline_in_lambda(k):
+    r = redis.Redis()
+    p = r.pipeline()
+    return lambda: p.execute()
+
+
+async def ignored_use(k):
+    r = redis.Redis()
+    return r.get(k)  # awaitify: ignore[AW512]
+
+
+async def first_problem_first(k):
+    r = redis.Redis()
+    use(r)
+    return r.pubsub()
+
+
+async def read_before_a_nested_rebinding(k):
+    r = redis.Redis()
+
+    def inner():
+        print(r)
+        r = 2
+    return r.get(k), inner
+
+
+async def commands(ks):
+    r = redis.Redis()
+    first = r.get(ks[0])
+    return first, [r.get(k) for k in ks]
+
+
+async def pipelines(k):
+    r = redis.Redis()
+    with r.pipeline() as p:
+        p.set(k, 1)
+        p.execute()
+    q = r.pipeline()
+    q.get(k)
+    return q.execute(), r.pipeline().get(k).execute()
+
+
+async def scans(k):
+    r = redis.Redis()
+    for key in r.scan_iter(k):
+        print(key)
+    return [key for key in r.sscan_iter(k)]
+
+
+async def closed(k):
+    r = redis.Redis()
+    value = r.get(k)
+    r.close()
+    return value
+
+
+async def with_client(k):
+    with redis.Redis() as r:
+        return r.get(k)
+
+
+async def shadowed(ks):
+    r = redis.Redis()
+
+    def inner():
+        r = 1
+        return r
+    return [r for r in ks], inner, r.get("k")
+
+
+async def two_clients(k):
+    a = redis.Redis()
+    b = redis.Redis()
+    use(a)
+    return b.get(k)
+'''
+CONVERTED = {"commands", "pipelines", "scans", "closed", "with_client", "shadowed", "two_clients"}
+
+
+def _functions(text: str) -> dict[int, str]:
+    """line -> the name of the function standing there."""
+    return {line: node.name for node in ast.parse(text).body if isinstance(node, ast.AsyncFunctionDef)
+            for line in range(node.lineno, (node.end_lineno or node.lineno) + 1)}
+
+
+def test_check_gives_the_reason_fix_leaves_a_client_for_by_its_uses(tmp_path: Path) -> None:
+    report, result = check_and_fix(tmp_path, USES)
+    said = {(f.line, f.column, f.code, f.message.partition("; not fixed: ")[2]) for f in report.findings
+            if f.code == "AW512" and not f.fixable}
+    left = {(d.line, d.column, d.code, d.message.partition("; not rewritten: ")[2].partition(". Manual fix:")[0])
+            for d in result.diagnostics if d.code == "AW512"}
+    assert said == left
+    functions = _functions(USES)
+    assert len({functions[line] for line, *_ in left}) == len(left) == 31  # one per case, and two_clients' `a`
+    assert {functions[f.line] for f in report.findings if f.code == "AW512" and f.fixable} == CONVERTED
+    assert sum(1 for d in left if functions[d[0]] == "two_clients") == 1
+
+
+def test_after_fix_write_check_finds_no_client_fixable(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _, result = check_and_fix(tmp_path, USES, write=True)
+    assert result.diagnostics  # the refused ones stay, reported
+    after = api.check([tmp_path], config=str(tmp_path / "pyproject.toml"), cache=False, jobs=1)
+    assert [f for f in after.findings if f.fixable] == []
+    written = (tmp_path / "m.py").read_text(encoding="utf-8")
+    assert written.count("aioredis.Redis()") == len(CONVERTED)

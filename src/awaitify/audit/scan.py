@@ -27,7 +27,8 @@ from awaitify.rules.blocking_open.thread_uses import OpenBlock, read_block
 from awaitify.rules.sync_db_client import RULE as SYNC_DB_CLIENT
 from awaitify.rules.sync_db_client.detect import REDIS_FACTORIES
 from awaitify.rules.sync_db_client.refusals import binding_refusal as redis_refusal
-from awaitify.suppress import suppressions
+from awaitify.rules.sync_db_client.uses import ClientUses
+from awaitify.suppress import Suppressions, is_suppressed, suppressions
 from awaitify.summary import ASYNC, CLASS, GENEXP, LAMBDA, SYNC, ModuleSummary, _Scope, _statements, _Summarizer
 
 SPAWN = ("spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe")
@@ -121,6 +122,9 @@ class _Scanner(_Summarizer):
         self._handed: set[int] = set()  # lambdas handed to a thread (`to_thread(lambda: ...)`)
         # id(call) -> what binds its value: its Assign or AnnAssign, or (withitem, With) (AW512's refusals)
         self._bound_by: dict[int, object] = {}
+        self._client_uses: dict[int, ClientUses] = {}  # id(async def) -> the uses of the redis clients it makes
+        self._text = text
+        self._suppressed: Suppressions | None = None  # read when a redis client's uses are, once
         self._lambdas: list[bool] = []  # per enclosing lambda: was it handed to a thread?
         self._classes: list[ast.ClassDef] = []  # the enclosing classes
         self._class_kinds: dict[int, dict[str, str]] = {}  # per class read so far: what its methods keep on `self`
@@ -155,6 +159,7 @@ class _Scanner(_Summarizer):
         super()._local_instances(node, scope)
         scope.kinds = self._kinds_in(node)  # type: ignore[attr-defined]
         if isinstance(node, ast.AsyncFunctionDef):
+            scope.function = node  # type: ignore[attr-defined]  # (AW512 reads how a client made there is used)
             scope.loops = self._loop_variables(node)  # type: ignore[attr-defined]
             self._movable_open_blocks(node, scope.qualname)
             if self.requests:  # only a requests call can be refused for an ambiguous response
@@ -456,12 +461,30 @@ class _Scanner(_Summarizer):
             self.sites[before:] = [self._redis_refused(node, site) for site in self.sites[before:]]
 
     def _redis_refused(self, node: ast.Call, site: Site) -> Site:
-        """AW512 for a redis client made in async code that its fix leaves for its arguments or for how
-        it is bound (`rules.sync_db_client.refusals`): not fixable, with the fix's reason."""
+        """AW512 for a redis client made in async code that its fix leaves for its arguments, for how
+        it is bound (`rules.sync_db_client.refusals`) or for how its name is used afterwards
+        (`rules.sync_db_client.uses`): not fixable, with the fix's reason."""
         if site.code != SYNC_DB_CLIENT.code or not site.fixable or site.target not in REDIS_FACTORIES:
             return site
-        reason = redis_refusal(node, REDIS_FACTORIES[site.target], self._bound_by.get(id(node)))  # type: ignore[arg-type]
+        bound_by = self._bound_by.get(id(node))
+        reason = redis_refusal(node, REDIS_FACTORIES[site.target], bound_by) or self._redis_use_refusal(bound_by)  # type: ignore[arg-type]
         return replace(site, fixable=False, refused=reason) if reason else site
+
+    def _redis_use_refusal(self, bound_by: object) -> str | None:
+        """Why the fix leaves a client the binding lets it convert (`r = ...`, `with ... as r`)."""
+        func = getattr(self.scopes[-1], "function", None)
+        if func is None:
+            return None
+        name = bound_by.targets[0].id if isinstance(bound_by, ast.Assign) else bound_by[0].optional_vars.id  # type: ignore[index,union-attr]
+        if id(func) not in self._client_uses:
+            self._client_uses[id(func)] = ClientUses(func)
+        return self._client_uses[id(func)].refusal(name, self._suppressed_call)
+
+    def _suppressed_call(self, call: ast.Call) -> bool:
+        """Does an ignore comment for AW512 stand on the call's first or last line?"""
+        if self._suppressed is None:
+            self._suppressed = suppressions(self._text)
+        return is_suppressed(self._suppressed, {call.lineno, call.end_lineno or call.lineno}, SYNC_DB_CLIENT.code)
 
     def _refuse_nested(self, node: ast.Call, first: int, nested: str, quiet: bool) -> None:
         """The call's sites (from `first` on), matched as if it stood in async code itself, stand in a

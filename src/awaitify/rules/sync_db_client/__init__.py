@@ -118,9 +118,9 @@ Not rewritten, reported with the manual fix ("create one redis.asyncio client in
 await its commands"):
 - a client stored on `self` or another object (also one set up in `__init__` and used by async
   methods), a module global or class attribute that async code uses, a `global` name;
-- a client passed to or returned from another function, rebound, used in a lambda, a nested function or
-  a generator expression, read as an attribute (`c.connection_pool`), or not bound to a name at all
-  (`redis.from_url(url).get(k)`);
+- a client passed to or returned from another function, rebound, used in a lambda, a nested function, a
+  class body or a generator expression, read as an attribute (`c.connection_pool`), or not bound to a
+  name at all (`redis.from_url(url).get(k)`); a scan iterator not looped over by a `for`;
 - methods that hand out other objects whose methods change with redis.asyncio: `pubsub()`, `lock()`,
   `register_script()`, `monitor()`, `transaction()`, `bitfield()`, `json()`/`ft()`/`ts()` and the other
   module accessors; pipelines that `watch()`/`multi()` (in immediate mode each command needs an `await`),
@@ -131,7 +131,8 @@ await its commands"):
   (`c: redis.Redis = ...`).
 
 A client is rewritten whole or not at all: an `# awaitify: ignore[AW512]` on any line that uses it keeps
-all of it sync. Sync functions are left alone.
+all of it sync. Sync functions are left alone. `check` reports each client made in an `async def` that
+`fix` leaves not fixable, with the same reason at the same place (`[*]` marks the ones it converts).
 
 ## Fix safety
 Safe: the client is converted whole (every command awaited, scans iterated with `async for` only where that stays a list, set or dict comprehension or a `for` statement, closed the async way) or not at all; refused in a trio program. The tests compare both against a real redis-server.

@@ -35,53 +35,13 @@ from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, 
 from awaitify.node_walk import parents
 from awaitify.rules.sync_db_client import RULE as SYNC_DB_CLIENT
 from awaitify.rules.sync_db_client.detect import REDIS_FACTORIES as FACTORIES, wants
-from awaitify.rules.sync_db_client.refusals import (ANNOTATED, MAX_POSITIONAL, NOT_BOUND, SYNC_ONLY_ARGS, WITH_OTHERS,
-                                                    WITH_UNBOUND, stored_reason)
+from awaitify.rules.sync_db_client import refusals
+from awaitify.rules.sync_db_client.refusals import (ANNOTATED, CLOSE, MAX_POSITIONAL, NOT_BOUND, NOT_COMMANDS, PIPELINE,
+                                                    PIPELINE_AWAITED, PIPELINE_REFUSED, SCAN_ITERS, SYNC_ONLY_ARGS,
+                                                    WITH_OTHERS, WITH_UNBOUND, stored_reason)
 
 RULE = SYNC_DB_CLIENT
 
-
-# Methods of the client that are not plain commands: with redis.asyncio they hand out other objects
-# (whose own methods differ), take sync callbacks, or are internals. Anything else is a command.
-NOT_COMMANDS = {
-    "pubsub": "hands out a PubSub object whose methods become coroutines",
-    "lock": "hands out a Lock whose acquire/release become coroutines",
-    "register_script": "hands out a Script whose call becomes a coroutine",
-    "monitor": "hands out a Monitor",
-    "transaction": "takes a sync function that redis.asyncio would await",
-    "bitfield": "hands out a BitFieldOperation whose execute() becomes a coroutine",
-    "client": "hands out another client",
-    "keyspace_notifications": "hands out a notifications object",
-    "json": "hands out a module command object", "ft": "hands out a module command object",
-    "ts": "hands out a module command object", "bf": "hands out a module command object",
-    "cf": "hands out a module command object", "cms": "hands out a module command object",
-    "topk": "hands out a module command object", "tdigest": "hands out a module command object",
-    "vset": "hands out a module command object",
-    "get_encoder": "is not a command", "get_connection_kwargs": "is not a command",
-    "get_retry": "is not a command", "set_retry": "is not a command",
-    "set_response_callback": "is not a command", "load_external_module": "is not a command",
-    "from_url": "is not a command", "from_pool": "is not a command",
-    "parse_response": "is an internal", "initialize": "is an internal",
-    "__enter__": "is not a command", "__exit__": "is not a command",
-}
-SCAN_ITERS = {"scan_iter", "sscan_iter", "hscan_iter", "zscan_iter"}
-CLOSE = "close"
-
-# Pipelines: commands are buffered (they return the pipeline, not awaited); these run it.
-PIPELINE_AWAITED = {"execute", "reset", "discard"}
-PIPELINE_REFUSED = {
-    "watch": "WATCH puts the pipeline in immediate mode: each command would need its own await",
-    "unwatch": "WATCH/UNWATCH transactions need each command awaited",
-    "multi": "WATCH/MULTI transactions need each command awaited",
-    "immediate_execute_command": "is an internal", "pipeline_execute_command": "is an internal",
-    "load_scripts": "is an internal", "close": "is not how a pipeline is ended",
-    "pipeline": "is not a pipeline command", "pubsub": "is not a pipeline command",
-    "lock": "is not a pipeline command", "transaction": "is not a pipeline command",
-    "__enter__": "is not a command", "__exit__": "is not a command",
-    **{name: NOT_COMMANDS[name] for name in ("register_script", "bitfield", "json", "ft", "ts", "bf", "cf",
-                                             "cms", "topk", "tdigest", "vset", "monitor")},
-    **{name: "is an async iterator with redis.asyncio" for name in SCAN_ITERS},
-}
 
 MANUAL = "create one redis.asyncio client in the app's lifespan and await its commands"
 MANUAL_LOCAL = ("create one redis.asyncio client in the app's lifespan (or `async with redis.asyncio.Redis(...)` "
@@ -227,7 +187,7 @@ class RedisToAsyncio(AwaitifyCodemod):
             if suppressed:
                 if not self._suppressed(call):
                     line = self.position(suppressed[0])[0]
-                    self._refused[id(call)] = f"line {line} says `awaitify: ignore`, and the client is converted whole or not at all"
+                    self._refused[id(call)] = refusals.suppressed_use(line)
                 continue
             self._edits.update(edits)
             self._planned_factories[id(call)] = message
@@ -243,8 +203,7 @@ class RedisToAsyncio(AwaitifyCodemod):
         factory = self._factory(call) or ""
         shown = f"{factory}()"
         if self.config.target == "trio":
-            raise _Refused("redis.asyncio runs on asyncio only, and this is a trio program; offload the calls "
-                           "with trio.to_thread.run_sync or use a trio-capable client")
+            raise _Refused(refusals.TRIO)
         self._check_arguments(call, FACTORIES[factory])
         parent = self._parent(call)
         if isinstance(parent, cst.Assign) and parent.value is call:
@@ -291,26 +250,26 @@ class RedisToAsyncio(AwaitifyCodemod):
         """Plan every use of the local `name`; True when one of them closes it."""
         assignments = list(scope.assignments[name]) if name in scope.assignments else []
         if not assignments:
-            raise _Refused(f"`{name}` is a module global (declared `global`/`nonlocal`)")
+            raise _Refused(refusals.declared_elsewhere(name))
         if len(assignments) != 1:
-            raise _Refused(f"`{name}` is bound more than once in the function (rebound or a parameter)")
+            raise _Refused(refusals.bound_twice(name))
         closes = False
         for access in sorted(assignments[0].references, key=lambda a: self.position(a.node)):  # first problem first
             node = access.node
             self._check_scope(name, access.scope, scope)
             if not isinstance(node, cst.Name):
-                raise _Refused(f"`{name}` is used in a way that cannot be followed")
+                raise _Refused(refusals.unfollowable(name))
             closes |= classify(name, node, scope, edits)
         return closes
 
     def _check_scope(self, name: str, inner: Scope, outer: Scope) -> None:
         while inner is not outer:
             if isinstance(inner, FunctionScope):
-                raise _Refused(f"`{name}` is used in a lambda or nested function, so its life is not local to this one")
+                raise _Refused(refusals.in_nested_function(name))
             if not isinstance(inner, ComprehensionScope):
-                raise _Refused(f"`{name}` is used in a class body")
+                raise _Refused(refusals.in_class_body(name))
             if isinstance(inner.node, cst.GeneratorExp):
-                raise _Refused(f"`{name}` is used in a generator expression, which an `await` would make async")
+                raise _Refused(refusals.in_generator(name))
             inner = inner.parent
 
     def _method_call(self, node: cst.BaseExpression) -> tuple[str, cst.Call] | None:
@@ -328,23 +287,23 @@ class RedisToAsyncio(AwaitifyCodemod):
         if found is None:
             attr = self._parent(node)
             if isinstance(attr, cst.Attribute) and attr.value is node:
-                raise _Refused(f"`{name}.{attr.attr.value}` is read as an attribute; the async client's differs")
-            raise _Refused(f"`{name}` is used as a value (passed on, returned or stored), so its life is not local")
+                raise _Refused(refusals.attribute_read(name, attr.attr.value))
+            raise _Refused(refusals.used_as_value(name))
         method, call = found
         if method == CLOSE:
             self._keep(call, "close", edits)
             return True
-        if method == "pipeline":
+        if method == PIPELINE:
             self._plan_pipeline(name, call, scope, edits)
         elif method in SCAN_ITERS:
             loop = self._parent(call)
             if not (isinstance(loop, (cst.For, cst.CompFor)) and loop.iter is call and loop.asynchronous is None):
-                raise _Refused(f"`{name}.{method}()` is an async iterator with redis.asyncio; only a `for` over it is rewritten")
+                raise _Refused(refusals.scan_not_looped(name, method))
             if isinstance(loop, cst.CompFor):
                 self._check_comprehension(name, method, loop)
             self._keep(loop, "async", edits)
         elif method in NOT_COMMANDS or method.startswith("_"):
-            raise _Refused(f"`{name}.{method}()` {NOT_COMMANDS.get(method, 'is not a command')}")
+            raise _Refused(refusals.not_a_command(name, method))
         else:
             self._keep(call, "await", edits)
         return False
@@ -357,8 +316,7 @@ class RedisToAsyncio(AwaitifyCodemod):
         while isinstance(node, cst.CompFor):
             node = self._parent(node)
         if not isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp)):
-            raise _Refused(f"`{name}.{method}()` is iterated in a generator expression; an `async for` there would "
-                           "make it an async generator, which its consumer cannot iterate")
+            raise _Refused(refusals.scan_in_generator(name, method))
         while node is not None and not isinstance(node, cst.FunctionDef):
             parent = self._parent(node)
             outer = self._parent(parent) if isinstance(parent, cst.CompFor) else None
@@ -367,8 +325,7 @@ class RedisToAsyncio(AwaitifyCodemod):
                 continue
             node = parent
             if isinstance(node, (cst.GeneratorExp, cst.ListComp, cst.SetComp, cst.DictComp, cst.Lambda)):
-                raise _Refused(f"`{name}.{method}()` is iterated in a comprehension nested in another one or in a "
-                               "lambda; an `async for` there is not in the async function")
+                raise _Refused(refusals.scan_in_nested_comprehension(name, method))
 
     # --- pipelines ------------------------------------------------------------------------------
     def _plan_pipeline(self, client: str, call: cst.Call, scope: Scope, edits: dict[int, str]) -> None:
@@ -376,9 +333,9 @@ class RedisToAsyncio(AwaitifyCodemod):
         if isinstance(parent, cst.WithItem) and parent.item is call:
             statement = self._parent(parent)
             if parent.asname is None or not isinstance(parent.asname.name, cst.Name):
-                raise _Refused(f"`with {client}.pipeline()` does not bind the pipeline to a name")
+                raise _Refused(refusals.pipeline_with_unbound(client))
             if not isinstance(statement, cst.With) or len(statement.items) != 1:
-                raise _Refused(f"the `with` holding `{client}.pipeline()` holds other context managers too")
+                raise _Refused(refusals.pipeline_with_others(client))
             self._keep(statement, "async", edits)
             self._plan_uses(parent.asname.name.value, scope, edits, self._pipeline_use)
         elif isinstance(parent, cst.Assign) and parent.value is call and len(parent.targets) == 1 \
@@ -389,7 +346,7 @@ class RedisToAsyncio(AwaitifyCodemod):
 
     def _pipeline_use(self, name: str, node: cst.Name, scope: Scope, edits: dict[int, str]) -> bool:
         if self._method_call(node) is None:
-            raise _Refused(f"the pipeline `{name}` is used as a value or attribute; rewrite it by hand")
+            raise _Refused(refusals.pipeline_as_value(name))
         self._pipeline_chain(name, node, edits)
         return False
 
@@ -401,13 +358,13 @@ class RedisToAsyncio(AwaitifyCodemod):
                 parent = self._parent(node)
                 if isinstance(parent, cst.Expr) and isinstance(node, cst.Call):
                     return  # `p.set(...)` as a statement
-                raise _Refused(f"the pipeline of `{name}` is passed on or stored; rewrite it by hand")
+                raise _Refused(refusals.pipeline_passed_on(name))
             method, call = found
             if method in PIPELINE_AWAITED:
                 self._keep(call, "await", edits)
                 return
             if method in PIPELINE_REFUSED or method.startswith("_"):
-                raise _Refused(f"pipeline `.{method}()`: {PIPELINE_REFUSED.get(method, 'is not a command')}")
+                raise _Refused(refusals.pipeline_method(method))
             node = call
 
     # --- refusals outside the planned functions ------------------------------------------------------

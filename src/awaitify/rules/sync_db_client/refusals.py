@@ -1,8 +1,7 @@
-"""Why sync-db-client's fix leaves a redis client made in async code, in the words of its diagnostic,
-as far as the factory call and what binds it tell (no libcst): `check`'s scan gives the reason on its
-finding, so that `check` never calls fixable a client `fix` refuses for its arguments or for how it is
-bound. The refusals that follow the client's uses (passed on, rebound, non-command methods) are
-the fix's alone (`RedisToAsyncio._plan_uses`)."""
+"""Why sync-db-client's fix leaves a redis client made in async code, in the words of its diagnostic
+(no libcst): its arguments and what binds it (`binding_refusal`), and the reasons that follow how its
+name is used afterwards (the tables and wordings below, which `fix` and `uses` both read). `check`'s
+scan gives the reason on its finding, so that `check` never calls fixable a client `fix` refuses."""
 
 from __future__ import annotations
 
@@ -88,3 +87,126 @@ def _dotted(node: ast.expr) -> str:
     if isinstance(node, ast.Attribute):
         return f"{_dotted(node.value)}.{node.attr}"
     return ""
+
+
+# --- how the client's name is used (RedisToAsyncio._plan_uses; `uses` reads the same with `ast`) -----
+
+# Methods of the client that are not plain commands: with redis.asyncio they hand out other objects
+# (whose own methods differ), take sync callbacks, or are internals. Anything else is a command.
+NOT_COMMANDS = {
+    "pubsub": "hands out a PubSub object whose methods become coroutines",
+    "lock": "hands out a Lock whose acquire/release become coroutines",
+    "register_script": "hands out a Script whose call becomes a coroutine",
+    "monitor": "hands out a Monitor",
+    "transaction": "takes a sync function that redis.asyncio would await",
+    "bitfield": "hands out a BitFieldOperation whose execute() becomes a coroutine",
+    "client": "hands out another client",
+    "keyspace_notifications": "hands out a notifications object",
+    "json": "hands out a module command object", "ft": "hands out a module command object",
+    "ts": "hands out a module command object", "bf": "hands out a module command object",
+    "cf": "hands out a module command object", "cms": "hands out a module command object",
+    "topk": "hands out a module command object", "tdigest": "hands out a module command object",
+    "vset": "hands out a module command object",
+    "get_encoder": "is not a command", "get_connection_kwargs": "is not a command",
+    "get_retry": "is not a command", "set_retry": "is not a command",
+    "set_response_callback": "is not a command", "load_external_module": "is not a command",
+    "from_url": "is not a command", "from_pool": "is not a command",
+    "parse_response": "is an internal", "initialize": "is an internal",
+    "__enter__": "is not a command", "__exit__": "is not a command",
+}
+SCAN_ITERS = {"scan_iter", "sscan_iter", "hscan_iter", "zscan_iter"}
+CLOSE = "close"
+PIPELINE = "pipeline"
+
+# Pipelines: commands are buffered (they return the pipeline, not awaited); these run it.
+PIPELINE_AWAITED = {"execute", "reset", "discard"}
+PIPELINE_REFUSED = {
+    "watch": "WATCH puts the pipeline in immediate mode: each command would need its own await",
+    "unwatch": "WATCH/UNWATCH transactions need each command awaited",
+    "multi": "WATCH/MULTI transactions need each command awaited",
+    "immediate_execute_command": "is an internal", "pipeline_execute_command": "is an internal",
+    "load_scripts": "is an internal", "close": "is not how a pipeline is ended",
+    "pipeline": "is not a pipeline command", "pubsub": "is not a pipeline command",
+    "lock": "is not a pipeline command", "transaction": "is not a pipeline command",
+    "__enter__": "is not a command", "__exit__": "is not a command",
+    **{name: NOT_COMMANDS[name] for name in ("register_script", "bitfield", "json", "ft", "ts", "bf", "cf",
+                                             "cms", "topk", "tdigest", "vset", "monitor")},
+    **{name: "is an async iterator with redis.asyncio" for name in SCAN_ITERS},
+}
+
+TRIO = ("redis.asyncio runs on asyncio only, and this is a trio program; offload the calls "
+        "with trio.to_thread.run_sync or use a trio-capable client")
+
+
+def declared_elsewhere(name: str) -> str:
+    return f"`{name}` is a module global (declared `global`/`nonlocal`)"
+
+
+def bound_twice(name: str) -> str:
+    return f"`{name}` is bound more than once in the function (rebound or a parameter)"
+
+
+def unfollowable(name: str) -> str:
+    return f"`{name}` is used in a way that cannot be followed"
+
+
+def in_nested_function(name: str) -> str:
+    return f"`{name}` is used in a lambda or nested function, so its life is not local to this one"
+
+
+def in_class_body(name: str) -> str:
+    return f"`{name}` is used in a class body"
+
+
+def in_generator(name: str) -> str:
+    return f"`{name}` is used in a generator expression, which an `await` would make async"
+
+
+def attribute_read(name: str, attribute: str) -> str:
+    return f"`{name}.{attribute}` is read as an attribute; the async client's differs"
+
+
+def used_as_value(name: str) -> str:
+    return f"`{name}` is used as a value (passed on, returned or stored), so its life is not local"
+
+
+def scan_not_looped(name: str, method: str) -> str:
+    return f"`{name}.{method}()` is an async iterator with redis.asyncio; only a `for` over it is rewritten"
+
+
+def scan_in_generator(name: str, method: str) -> str:
+    return (f"`{name}.{method}()` is iterated in a generator expression; an `async for` there would "
+            "make it an async generator, which its consumer cannot iterate")
+
+
+def scan_in_nested_comprehension(name: str, method: str) -> str:
+    return (f"`{name}.{method}()` is iterated in a comprehension nested in another one or in a "
+            "lambda; an `async for` there is not in the async function")
+
+
+def not_a_command(name: str, method: str) -> str:
+    return f"`{name}.{method}()` {NOT_COMMANDS.get(method, 'is not a command')}"
+
+
+def pipeline_with_unbound(client: str) -> str:
+    return f"`with {client}.pipeline()` does not bind the pipeline to a name"
+
+
+def pipeline_with_others(client: str) -> str:
+    return f"the `with` holding `{client}.pipeline()` holds other context managers too"
+
+
+def pipeline_as_value(name: str) -> str:
+    return f"the pipeline `{name}` is used as a value or attribute; rewrite it by hand"
+
+
+def pipeline_passed_on(name: str) -> str:
+    return f"the pipeline of `{name}` is passed on or stored; rewrite it by hand"
+
+
+def pipeline_method(method: str) -> str:
+    return f"pipeline `.{method}()`: {PIPELINE_REFUSED.get(method, 'is not a command')}"
+
+
+def suppressed_use(line: int) -> str:
+    return f"line {line} says `awaitify: ignore`, and the client is converted whole or not at all"
