@@ -274,3 +274,26 @@ def test_a_caller_through_a_star_import_keeps_getting_values(tmp_path: Path, cli
                           "import asyncio; from app import user, direct; print(user.report('a'), asyncio.run(direct.handler('b')))"],
                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.split() == ["A!", "B"], out.stderr
+
+
+def test_dynamic_accesses_walk_every_node_in_visitor_order_with_its_classes() -> None:
+    """The finder's stack walk (awaitify.dynamic_access) meets nodes as `ast.NodeVisitor` did: a
+    class's bases and decorators stand in it, and the accesses come in the visitor's order (a class's
+    fields in order: bases, body, then decorators)."""
+    from awaitify.dynamic_access import CLASS, IMPORTED, MODULE, dynamic_accesses
+
+    text = (
+        "import sys\nimport plugins as p\n"
+        "@register(getattr(self, 'on_' + kind))\n"
+        "class A(getattr(self, f'base_{x}')):\n"
+        "    def m(self, name):\n"
+        "        return getattr(self, 'do_' + name)()\n"
+        "    class B:\n"
+        "        def n(self, name):\n"
+        "            return getattr(type(self), 'x_' + name), getattr(p, name)\n"
+        "def top():\n"
+        "    return globals(), sys.modules[__name__]\n"
+    )
+    found = [(a.line, a.kind, a.target, a.prefix) for a in dynamic_accesses(text)]
+    assert found == [(4, CLASS, "A", "base_"), (6, CLASS, "A", "do_"), (9, CLASS, "A.B", "x_"),
+                     (9, IMPORTED, "plugins", ""), (3, CLASS, "A", "on_"), (11, MODULE, "", ""), (11, MODULE, "", "")]

@@ -22,6 +22,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+from awaitify.ast_statements import push_children, statements
+
 CLASS, MODULE, IMPORTED, ANY = "class", "module", "imported", "any"
 # a file matching none of these has no dynamic access (the parse is skipped): a getattr whose second
 # argument is not a plain string, globals(), vars(...), sys.modules[__name__]
@@ -49,14 +51,14 @@ def dynamic_accesses(text: str) -> tuple[DynamicAccess, ...]:
     except (SyntaxError, ValueError):
         return ()
     finder = _Finder(_imported_modules(tree))
-    finder.visit(tree)
+    finder.walk(tree)
     return tuple(finder.found)
 
 
 def _imported_modules(tree: ast.Module) -> dict[str, str]:
     """Local name -> dotted module, for `import a.b as c` and `from a import b` (b may be a module)."""
     names: dict[str, str] = {}
-    for node in ast.walk(tree):
+    for node in statements(tree):  # (an import is a statement: `ast.walk`'s order)
         if isinstance(node, ast.Import):
             for alias in node.names:
                 names[alias.asname or alias.name.partition(".")[0]] = alias.name if alias.asname else alias.name.partition(".")[0]
@@ -81,25 +83,43 @@ def _prefix(node: ast.expr) -> str | None:
     return ""
 
 
-class _Finder(ast.NodeVisitor):
+_LEAVE_CLASS = object()  # on the walk's stack: the class whose nodes were all met is left
+
+
+class _Finder:
     def __init__(self, modules: dict[str, str]) -> None:
         self.modules = modules
         self.found: list[DynamicAccess] = []
         self._classes: list[str] = []
 
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        self._classes.append(f"{self._classes[-1]}.{node.name}" if self._classes else node.name)
-        self.generic_visit(node)
-        self._classes.pop()
+    def walk(self, tree: ast.AST) -> None:
+        """Every node, each before its children, in field order (as `ast.NodeVisitor` visits them), with
+        the classes it stands in (a class's decorators and bases too): a stack, not a recursive visitor."""
+        stack: list = [tree]
+        while stack:
+            node = stack.pop()
+            if node is _LEAVE_CLASS:
+                self._classes.pop()
+                continue
+            kind = type(node)
+            if kind is ast.ClassDef:
+                self._classes.append(f"{self._classes[-1]}.{node.name}" if self._classes else node.name)
+                stack.append(_LEAVE_CLASS)
+            elif kind is ast.Subscript:
+                self._subscript(node)
+            elif kind is ast.Call:
+                self._call(node)
+            children: list[ast.AST] = []
+            push_children(node, children)
+            stack.extend(reversed(children))
 
-    def visit_Subscript(self, node: ast.Subscript) -> None:
+    def _subscript(self, node: ast.Subscript) -> None:
         value = node.value
         if (isinstance(value, ast.Attribute) and value.attr == "modules" and isinstance(value.value, ast.Name)
                 and value.value.id == "sys" and isinstance(node.slice, ast.Name) and node.slice.id == "__name__"):
             self._add(node, MODULE, "", "")
-        self.generic_visit(node)
 
-    def visit_Call(self, node: ast.Call) -> None:
+    def _call(self, node: ast.Call) -> None:
         func = node.func
         if isinstance(func, ast.Name) and func.id in ("globals", "vars") and not node.args and not node.keywords:
             self._add(node, MODULE, "", "")
@@ -109,7 +129,6 @@ class _Finder(ast.NodeVisitor):
             prefix = _prefix(node.args[1])
             if prefix is not None:
                 self._on(node, node.args[0], prefix)
-        self.generic_visit(node)
 
     def _on(self, node: ast.Call, obj: ast.expr, prefix: str) -> None:
         if isinstance(obj, ast.Call) and isinstance(obj.func, ast.Name) and obj.func.id == "type" and len(obj.args) == 1:

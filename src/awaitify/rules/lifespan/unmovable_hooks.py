@@ -15,6 +15,8 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from awaitify.ast_statements import push_children, statements
+
 EVENTS = ("startup", "shutdown")
 # Starlette's registration methods and their parameters: a call that cannot bind to them (another
 # library's `on_event(name, user, session)`) registers no hook.
@@ -42,7 +44,7 @@ class Registration:
 def registrations(tree: ast.Module, seen: set[int]) -> Iterator[Registration]:
     """Every hook registration in `tree` whose node is not in `seen` (the ones that move)."""
     named: set[int] = set()  # registrations already reported with the call that passes the hook
-    decorated = {id(d): f.name for f in ast.walk(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
+    decorated = {id(d): f.name for f in statements(tree) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef))
                  for d in f.decorator_list}
     for node, funcs, guard in _walk(tree, [], ""):
         inner = _registered_through(node)
@@ -142,15 +144,32 @@ def _event(node: ast.expr) -> bool | None:
 
 
 def _walk(node: ast.AST, funcs: list[ast.AST], guard: str) -> Iterator[tuple[ast.AST, list[ast.AST], str]]:
-    """Each node below `node`, with the functions it stands in and the first statement guarding it.
-    A decorator stands where its function is defined, not inside it."""
+    """Each node below `node` (depth first, each before its children), with the functions it stands
+    in and the first statement guarding it. A decorator stands where its function is defined, not
+    inside it. (A stack, not nested generators: those pass every node up through each level.)"""
+    stack: list[tuple[ast.AST, list[ast.AST], str]] = []
+    _push_children(node, funcs, guard, stack)
+    while stack:
+        child, scope, child_guard = stack.pop()
+        yield child, scope, child_guard
+        _push_children(child, scope, child_guard, stack)
+
+
+def _push_children(node: ast.AST, funcs: list[ast.AST], guard: str, stack: list) -> None:
+    """`node`'s children, each with the functions and guard it stands in, onto `stack` (the first
+    child on top)."""
+    children: list[ast.AST] = []
+    push_children(node, children)
+    if not children:
+        return
     inner = [*funcs, node] if isinstance(node, _FUNCS) else funcs
     inner_guard = guard or _GUARDS.get(type(node).__name__, "")
-    decorators = {id(d) for d in getattr(node, "decorator_list", ())}
-    for child in ast.iter_child_nodes(node):
-        scope, child_guard = (funcs, guard) if id(child) in decorators else (inner, inner_guard)
-        yield child, scope, child_guard
-        yield from _walk(child, scope, child_guard)
+    decorators = getattr(node, "decorator_list", None)
+    if decorators:
+        ids = {id(d) for d in decorators}
+        stack.extend([(child, funcs, guard) if id(child) in ids else (child, inner, inner_guard) for child in reversed(children)])
+    else:
+        stack.extend([(child, inner, inner_guard) for child in reversed(children)])
 
 
 # statements whose body may run never, or more than once, or only in some cases
