@@ -28,12 +28,15 @@ def push_children(node: ast.AST, stack: list[ast.AST]) -> None:
     fields = _FIELDS.get(kind)
     if fields is None:
         fields = _FIELDS[kind] = kind._fields
+    append = stack.append
     for name in fields:
         value = getattr(node, name, None)
         if isinstance(value, ast.AST):
-            stack.append(value)
-        elif isinstance(value, list):
-            stack.extend(item for item in value if isinstance(item, ast.AST))
+            append(value)
+        elif type(value) is list:  # (ast's own lists; a loop: a generator per list cost more)
+            for item in value:
+                if isinstance(item, ast.AST):
+                    append(item)
 
 
 # the fields that hold statements (or the handlers and cases that do), in `_fields` order
