@@ -297,3 +297,14 @@ def test_dynamic_accesses_walk_every_node_in_visitor_order_with_its_classes() ->
     found = [(a.line, a.kind, a.target, a.prefix) for a in dynamic_accesses(text)]
     assert found == [(4, CLASS, "A", "base_"), (6, CLASS, "A", "do_"), (9, CLASS, "A.B", "x_"),
                      (9, IMPORTED, "plugins", ""), (3, CLASS, "A", "on_"), (11, MODULE, "", ""), (11, MODULE, "", "")]
+
+
+def test_dynamic_accesses_in_statements_spanning_lines_and_line_breaks() -> None:
+    """A statement is passed over only when none of its lines spells an access's words: one whose
+    `getattr` stands on a later line, or after a `\\r` line break, is read."""
+    from awaitify.dynamic_access import ANY, CLASS, dynamic_accesses
+
+    text = ("class A:\n    x = 1\n    def m(self, name):\n        value = (\n            1,\n"
+            "            getattr(self, 'on_' + name),\n        )\r        return getattr(obj, 'do_' + name)\n")
+    assert [(a.line, a.kind, a.target, a.prefix) for a in dynamic_accesses(text)] == [
+        (6, CLASS, "A", "on_"), (8, ANY, "", "do_")]

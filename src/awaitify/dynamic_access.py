@@ -18,11 +18,13 @@ Only the name's constant prefix narrows what is reached (`f"cmd_{name}"`, `"cmd_
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import re
 from dataclasses import dataclass
 
 from awaitify.ast_statements import push_children, statements
+from awaitify.text_lines import split_lines
 
 CLASS, MODULE, IMPORTED, ANY = "class", "module", "imported", "any"
 # a file matching none of these has no dynamic access (the parse is skipped): a getattr whose second
@@ -51,7 +53,7 @@ def dynamic_accesses(text: str) -> tuple[DynamicAccess, ...]:
     except (SyntaxError, ValueError):
         return ()
     finder = _Finder(_imported_modules(tree))
-    finder.walk(tree)
+    finder.walk(tree, [n for n, line in enumerate(split_lines(text), 1) if any(w in line for w in _ACCESS_WORDS)])
     return tuple(finder.found)
 
 
@@ -84,6 +86,8 @@ def _prefix(node: ast.expr) -> str | None:
 
 
 _LEAVE_CLASS = object()  # on the walk's stack: the class whose nodes were all met is left
+# what the source of every access spells: a statement whose lines hold none holds no access
+_ACCESS_WORDS = ("getattr", "globals", "vars", "modules")
 
 
 class _Finder:
@@ -92,15 +96,21 @@ class _Finder:
         self.found: list[DynamicAccess] = []
         self._classes: list[str] = []
 
-    def walk(self, tree: ast.AST) -> None:
+    def walk(self, tree: ast.AST, lines: list[int]) -> None:
         """Every node, each before its children, in field order (as `ast.NodeVisitor` visits them), with
-        the classes it stands in (a class's decorators and bases too): a stack, not a recursive visitor."""
+        the classes it stands in (a class's decorators and bases too): a stack, not a recursive visitor.
+        `lines`: the numbers of the lines spelling an access's words, in order; a statement spanning
+        none of them is passed over whole."""
         stack: list = [tree]
         while stack:
             node = stack.pop()
             if node is _LEAVE_CLASS:
                 self._classes.pop()
                 continue
+            if isinstance(node, ast.stmt):
+                at = bisect.bisect_left(lines, node.lineno)
+                if at == len(lines) or lines[at] > (node.end_lineno or node.lineno):
+                    continue
             kind = type(node)
             if kind is ast.ClassDef:
                 self._classes.append(f"{self._classes[-1]}.{node.name}" if self._classes else node.name)
