@@ -113,3 +113,16 @@ def test_files_inside_keep_their_names(tmp_path: Path, cli) -> None:
     (tmp_path / "sub" / "a.py").write_bytes(FILES["crlf.py"])
     code, patch, err = cli("fix", "--no-cache", "sub", cwd=tmp_path)
     assert code == 0 and b"--- a/sub/a.py\n" in patch and "outside the current folder" not in err
+
+
+def test_json_diffs_name_files_as_the_patch_does(tmp_path: Path, cli) -> None:
+    import json
+
+    (tmp_path / "project").mkdir()
+    (tmp_path / "here").mkdir()
+    (tmp_path / "project" / "a.py").write_bytes(FILES["crlf.py"])
+    code, out, _ = cli("fix", "--no-cache", "--format", "json", "../project", cwd=tmp_path / "here")
+    assert code == 0
+    report = json.loads(out)
+    assert report["files"][0]["path"] == "../project/a.py"
+    assert report["files"][0]["diff"].startswith("--- a/a.py\n+++ b/a.py\n")

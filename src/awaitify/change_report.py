@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from awaitify.config import Config
-from awaitify.diff import unified_diff
+from awaitify.diff import patch_base, patch_name, unified_diff
 from awaitify.rules import every_rule
 from awaitify.runner import RunResult
 
@@ -42,13 +42,14 @@ def _diff_text(data: bytes) -> str:
 
 def as_json(result: RunResult, config: Config) -> str:
     files = []
+    base = patch_base([(str(r.path), r.display) for r in result.changed])  # the diffs name files as the patch does
     for r in result.changed:
         files.append({
             "path": r.display,
             "rules": sorted({c.code for c in r.changes}),
             "changes": [{"line": c.line, "column": c.column, "code": c.code, "message": c.message, "safety": c.safety}
                         for c in r.changes],
-            "diff": _diff_text(unified_diff(r.old, r.new, r.display)),
+            "diff": _diff_text(unified_diff(r.old, r.new, patch_name(str(r.path), r.display, base))),
         })
     report = {
         "files": files,
