@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 import functools
 
+from awaitify import shared_parses
+
 
 def builds_own_class(text: str, line: int, name: str) -> bool:
     """The function `name` defined at `line` of this module is a classmethod constructor."""
@@ -42,7 +44,7 @@ def _own_nodes(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.AST
 def _functions(text: str) -> dict[tuple[int, str], ast.FunctionDef]:
     """Every sync function of the module by (line of its `def`, name)."""
     try:
-        tree = ast.parse(text)
+        tree = shared_parses.parse(text)
     except (SyntaxError, ValueError):
         return {}
     return {(n.lineno, n.name): n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)}

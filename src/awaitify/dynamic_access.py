@@ -23,6 +23,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from awaitify import shared_parses
 from awaitify.ast_statements import push_children, statements
 from awaitify.text_lines import split_lines
 
@@ -49,7 +50,7 @@ def dynamic_accesses(text: str) -> tuple[DynamicAccess, ...]:
     if not _WORDS.search(text):
         return ()
     try:
-        tree = ast.parse(text)
+        tree = shared_parses.parse(text)
     except (SyntaxError, ValueError):
         return ()
     finder = _Finder(_imported_modules(tree))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from awaitify import shared_parses
 from awaitify.config import Config
 from awaitify.dynamic_access import ANY as ANY_ACCESS
 from awaitify.dynamic_access import CLASS as CLASS_ACCESS
@@ -637,6 +638,12 @@ def build_plan(
 ) -> Plan:
     """`store` shares summaries with the rest of the run (and its cache); `full_index` indexes every
     file first instead of following the affected area (same result, slower: for tests)."""
+    with shared_parses.shared():  # the planners and analyses below read many of the same modules
+        return _build_plan(sources, rules, config, paths, store, full_index, scope)
+
+
+def _build_plan(sources: list[SourceFile], rules: tuple[Rule, ...], config: Config, paths: list[Path] | None,
+                store: SummaryStore | None, full_index: bool, scope: set[str] | None) -> Plan:
     plan = Plan()
     _codemod_facts(plan, sources, rules, config, scope)
     _thread_bound_facts(plan, sources, rules, config, paths, store, scope)

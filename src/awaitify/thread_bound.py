@@ -28,6 +28,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from awaitify import shared_parses
 from awaitify.ast_statements import push_children, statements
 from awaitify.index import Edge, FuncId, ProjectIndex
 from awaitify.summary import UNPARSABLE, char_column, name_chain
@@ -275,7 +276,7 @@ class ThreadBound:
             self._modules[path] = None  # modules importing each other: the inner look-up sees nothing yet
             text = self.index.texts.get(path)
             try:
-                tree = ast.parse(text) if text is not None else None
+                tree = shared_parses.parse(text) if text is not None else None
             except UNPARSABLE:
                 tree = None
             self._modules[path] = _Module(self, path, tree, text.splitlines()) if tree is not None else None

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from awaitify import pins
+from awaitify import pins, shared_parses
 from awaitify.rules.lifespan import unmovable_hooks as unmovable
 from awaitify.rules.lifespan import LIFESPAN_HOOKS as TOKENS
 from awaitify.config import Config
@@ -105,7 +105,7 @@ class ModuleFacts:
 # --- reading one module -----------------------------------------------------------------------
 def _read(source: SourceFile, roots: list[Path]) -> ModuleFacts | None:
     try:
-        tree = ast.parse(source.text)
+        tree = shared_parses.parse(source.text)
     except UNPARSABLE:
         return None  # the transform step reports files that do not parse
     facts = ModuleFacts(source, module_names(source.path, roots), tree)

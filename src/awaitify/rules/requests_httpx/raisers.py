@@ -24,7 +24,7 @@ from awaitify.rules.requests_httpx.returns import (
     plan_returns,
 )
 
-from awaitify import requests_plan
+from awaitify import requests_plan, shared_parses
 from awaitify.ast_statements import push_children, statements
 from awaitify.config import Config
 from awaitify.index import absolute_module, module_names
@@ -42,7 +42,7 @@ class _Module:
     def __init__(self, source: SourceFile, roots: list[Path]) -> None:
         self.path = str(source.path)
         self.names = module_names(source.path, roots) or [source.path.stem]
-        self.tree = ast.parse(source.text)
+        self.tree = shared_parses.parse(source.text)
         self.lines = source.text.splitlines()
         self.imports = _imports(self.tree, self.names[0], source.path.stem == "__init__")
         self.functions = {f.name: f for f in self.tree.body if isinstance(f, _FUNCTIONS)}

@@ -15,6 +15,7 @@ import ast
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from awaitify import shared_parses
 from awaitify.rules.stripe_global_key.table import table_for
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def _key_free(name: str, exceptions: frozenset[str]) -> bool:
 
 def _survey(source: SourceFile, exceptions: frozenset[str]) -> _Module | None:
     try:
-        tree = ast.parse(source.text)
+        tree = shared_parses.parse(source.text)
     except (SyntaxError, ValueError):
         return None  # AW000 reports it; nothing of it is converted
     package, taken, star = _stripe_names(tree)
