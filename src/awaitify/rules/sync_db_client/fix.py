@@ -33,10 +33,9 @@ from libcst.metadata import ComprehensionScope, FunctionScope, ParentNodeProvide
 
 from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, awaited, names_in
 from awaitify.node_walk import parents
-from awaitify.rules.sync_db_client import RULE as SYNC_DB_CLIENT
+from awaitify.rules.sync_db_client import RULE as SYNC_DB_CLIENT, refusals
 from awaitify.rules.sync_db_client.detect import REDIS_FACTORIES as FACTORIES, wants
-from awaitify.rules.sync_db_client import refusals
-from awaitify.rules.sync_db_client.refusals import (ANNOTATED, CLOSE, MAX_POSITIONAL, NOT_BOUND, NOT_COMMANDS, PIPELINE,
+from awaitify.rules.sync_db_client.refusals import (ANNOTATED, CLOSE, NOT_BOUND, NOT_COMMANDS, PIPELINE,
                                                     PIPELINE_AWAITED, PIPELINE_REFUSED, SCAN_ITERS, SYNC_ONLY_ARGS,
                                                     WITH_OTHERS, WITH_UNBOUND, stored_reason)
 
@@ -234,14 +233,13 @@ class RedisToAsyncio(AwaitifyCodemod):
         positional = 0
         for arg in call.args:
             if arg.star:
-                raise _Refused(f"`{arg.star}` arguments may hold sync-only settings (connection_pool=, retry=)")
+                raise _Refused(refusals.unpacked_arguments(arg.star))
             if arg.keyword is None:
                 positional += 1
             elif arg.keyword.value in SYNC_ONLY_ARGS:
-                raise _Refused(f"`{arg.keyword.value}=` is {SYNC_ONLY_ARGS[arg.keyword.value]}")
-        limit = MAX_POSITIONAL.get(spelling.rpartition(".")[2], 4)
-        if positional > limit:
-            raise _Refused("positional arguments past host, port, db, password; pass them by keyword")
+                raise _Refused(refusals.sync_only_argument(arg.keyword.value))
+        if positional > refusals.positional_limit(spelling):
+            raise _Refused(refusals.POSITIONAL_PAST)
 
     def _stored_reason(self, target: cst.BaseExpression) -> str:
         return stored_reason(self._dotted(target) if isinstance(target, cst.Attribute) else None)

@@ -39,20 +39,35 @@ def binding_refusal(call: ast.Call, spelling: str, bound_by: ast.AST | None) -> 
     return _arguments_refusal(call, spelling) or _bound_refusal(call, bound_by)
 
 
+POSITIONAL_PAST = "positional arguments past host, port, db, password; pass them by keyword"
+
+
+def unpacked_arguments(star: str) -> str:
+    """`star`: "*" or "**"."""
+    return f"`{star}` arguments may hold sync-only settings (connection_pool=, retry=)"
+
+
+def sync_only_argument(keyword: str) -> str:
+    """`keyword`: one of SYNC_ONLY_ARGS."""
+    return f"`{keyword}=` is {SYNC_ONLY_ARGS[keyword]}"
+
+
+def positional_limit(spelling: str) -> int:
+    """How many positional arguments the factory spelled `spelling` may take."""
+    return MAX_POSITIONAL.get(spelling.rpartition(".")[2], 4)
+
+
 def _arguments_refusal(call: ast.Call, spelling: str) -> str | None:
     positional = 0
     for arg in sorted([*call.args, *call.keywords], key=lambda a: (a.lineno, a.col_offset)):  # source order, as libcst's
         if isinstance(arg, ast.Starred) or (isinstance(arg, ast.keyword) and arg.arg is None):
-            star = "*" if isinstance(arg, ast.Starred) else "**"
-            return f"`{star}` arguments may hold sync-only settings (connection_pool=, retry=)"
+            return unpacked_arguments("*" if isinstance(arg, ast.Starred) else "**")
         if isinstance(arg, ast.keyword):
             if arg.arg in SYNC_ONLY_ARGS:
-                return f"`{arg.arg}=` is {SYNC_ONLY_ARGS[arg.arg]}"
+                return sync_only_argument(arg.arg)
         else:
             positional += 1
-    if positional > MAX_POSITIONAL.get(spelling.rpartition(".")[2], 4):
-        return "positional arguments past host, port, db, password; pass them by keyword"
-    return None
+    return POSITIONAL_PAST if positional > positional_limit(spelling) else None
 
 
 def _bound_refusal(call: ast.Call, bound_by: ast.AST | None) -> str | None:
