@@ -96,14 +96,26 @@ class Closure:
     def merge(self, other: "Closure") -> None:
         for fid, why in other.members.items():
             self.members.setdefault(fid, why)
-        self.awaits += [a for a in other.awaits if a not in self.awaits]
-        self.bridges += [b for b in other.bridges if b not in self.bridges]
+        self.awaits += _not_in(self.awaits, other.awaits)
+        self.bridges += _not_in(self.bridges, other.bridges)
         self.boundaries += [b for b in other.boundaries if b not in self.boundaries]
         for fid, unread in other.narrowed.items():
             self.narrowed.setdefault(fid, unread)
 
     def offloads_somewhere(self) -> bool:
         return any(edge.site.context == ASYNC for edge, _ in self.awaits)
+
+
+def _not_in(have: list[tuple[Edge, FuncId]], more: list[tuple[Edge, FuncId]]) -> list[tuple[Edge, FuncId]]:
+    """The items of `more` that are not in `have` (`[a for a in more if a not in have]`), looked up by
+    what makes two equal: merging a project's closures compared every pair (half a million on a
+    194-file bot)."""
+    def key(item: tuple[Edge, FuncId]) -> tuple:
+        edge, fid = item
+        return edge.path, edge.site, edge.constructor, edge.dynamic, fid
+
+    held = {key(item) for item in have}
+    return [item for item in more if key(item) not in held]
 
 
 class Propagator:
