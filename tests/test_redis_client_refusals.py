@@ -346,3 +346,15 @@ def test_after_fix_write_check_finds_no_client_fixable(tmp_path: Path, monkeypat
     assert [f for f in after.findings if f.fixable] == []
     written = (tmp_path / "m.py").read_text(encoding="utf-8")
     assert written.count("aioredis.Redis()") == len(CONVERTED)
+
+
+def test_an_ignore_that_keeps_a_client_sync_is_no_unused_suppression(tmp_path: Path) -> None:
+    """`# awaitify: ignore[AW512]` on one command keeps the whole client sync (the fix says so): the
+    comment does something, and AW001 must not call it unused."""
+    text = ("import redis\n\n\nasync def handler(key):\n    r = redis.Redis()\n"
+            "    value = r.get(key)  # awaitify: ignore[AW512]\n    return value\n\n\n"
+            "async def other(key):\n    return key  # awaitify: ignore[AW512]\n")
+    report, result = check_and_fix(tmp_path, text)
+    assert [(f.line, f.code) for f in report.findings if f.code == "AW001"] == [(11, "AW001")]
+    assert [(d.line, d.code) for d in result.diagnostics] == [(5, "AW512")]
+    assert any(f.line == 5 and "line 6 says `awaitify: ignore`" in f.message for f in report.findings)
