@@ -36,6 +36,7 @@ shared = sqlite3.connect(":memory:", check_same_thread=False)
 local = threading.local()
 var = contextvars.ContextVar("var")
 queue = asyncio.Queue()
+listed = {}
 
 
 class State(threading.local):
@@ -107,6 +108,11 @@ async def configured(path):
         cache[path] = f.read()
 
 
+async def listed_here(path):
+    with open(path) as f:
+        listed[path] = f.read()
+
+
 async def two_bound_names(path):
     with open(path) as f:
         local.text = f.read()
@@ -154,7 +160,7 @@ async def clean(path):
     return data
 '''
 
-CONFIG = '[tool.awaitify]\nthread-bound = ["db.cache"]\n'
+CONFIG = '[tool.awaitify]\nthread-bound = ["db.cache", "app.listed"]\n'
 
 
 def _reasons_and_fixable(tmp_path: Path) -> tuple[api.Report, api.FixResult]:
@@ -194,6 +200,7 @@ def test_check_gives_the_fix_s_thread_bound_refusals(tmp_path: Path) -> None:
         "sets_a_context_variable": "`var` (a context variable it sets)",
         "asyncio_object": "`queue` (an asyncio object, not thread-safe)",
         "configured": "`db.cache` (listed in `thread-bound`)",
+        "listed_here": "`listed` (listed in `thread-bound`)",  # a module-level object of its own module
         "two_bound_names": "`conn` (a sqlite3 connection)",  # the first name in alphabetical order
         "may_leave_unbound_too": "`conn` (a sqlite3 connection)",  # asked before the names it may leave unbound
         "awaits_first": "",  # the sleep's fix writes an `await` first: that is the reason
@@ -201,7 +208,7 @@ def test_check_gives_the_fix_s_thread_bound_refusals(tmp_path: Path) -> None:
         "outer_uses_it_inner_moves": "`conn` (a sqlite3 connection)",
         "inner_uses_it": "`conn` (a sqlite3 connection)",  # its block, and the one around it
     }
-    assert len(left) == 17
+    assert len(left) == 18
 
 
 def test_what_only_the_move_fixes_is_not_fixable_where_the_block_stays(tmp_path: Path) -> None:

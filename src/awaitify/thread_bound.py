@@ -35,6 +35,7 @@ from awaitify.summary import UNPARSABLE, char_column, name_chain
 
 SQLITE, LOCAL, CONTEXTVAR, CONFIGURED = "sqlite3", "threading.local", "contextvars.ContextVar", "configured"
 LOOP = "asyncio"
+LISTED = "listed"  # (file facts only) an object `thread-bound` names itself, not a maker of such objects
 CONSTRUCTORS = {
     "sqlite3.connect": SQLITE, "sqlite3.Connection": SQLITE, "sqlite3.dbapi2.connect": SQLITE,
     "threading.local": LOCAL, "_thread._local": LOCAL,
@@ -295,13 +296,19 @@ class ThreadBound:
     def file_facts(self, path: str) -> dict[str, dict]:
         """For codemods that move code into a thread within one file (file_io's `with open` blocks):
         {"module": {name: kind}, "functions": {qualname: {name: kind}}}. Module: the file's own bound
-        module-level objects, the names it imports from project modules that are bound (`from db import
-        conn`), and `alias.name` for the bound objects of a project module it imports whole. Functions:
+        module-level objects (those `thread-bound` lists too), the names it imports from project modules
+        that are bound (`from db import conn`), and `alias.name` for the bound objects of a project
+        module it imports whole. Functions:
         the bound objects each function makes itself (`conn = sqlite3.connect(...)`, `cur = conn.cursor()`)."""
         module = self.module(path)
         if module is None:
             return {"module": {}, "functions": {}}
         names = {name: bound.kind for name, bound in module.bound.items() if name not in module.imports}
+        # a module-level object `thread-bound` lists by its dotted name (`pkg.app.cache`), used by its
+        # own module as `cache`
+        prefix = f"{module.dotted}." if module.dotted else ""
+        names.update({name: LISTED for name in module.globals if f"{prefix}{name}" in self.configured
+                      and name not in module.imports and name not in names})
         for alias, target in module.imports.items():
             found = self._imported(target)
             if found is not None:

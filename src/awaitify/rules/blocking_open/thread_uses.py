@@ -13,7 +13,8 @@ from dataclasses import dataclass
 # how the reason names each kind of awaitify.thread_bound (and the fix's UNSEEN)
 KINDS = {"sqlite3": "a sqlite3 connection", "threading.local": "a threading.local",
          "contextvars.ContextVar": "a context variable it sets", "configured": "made by what `thread-bound` lists",
-         "asyncio": "an asyncio object, not thread-safe", "unseen": "imported from a module this pass cannot read"}
+         "asyncio": "an asyncio object, not thread-safe", "unseen": "imported from a module this pass cannot read",
+         "listed": "listed in `thread-bound`"}
 _CONTEXTVAR = "contextvars.ContextVar"
 _WRITES = ("set", "reset")
 
