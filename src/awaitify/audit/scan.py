@@ -21,7 +21,7 @@ from awaitify.rules.lifespan import LIFESPAN_HOOKS
 from awaitify.rules import all_rules, detectors
 from awaitify.rules.asyncio_run.detect import AT_IMPORT_TIME, is_main_guard, loop_call_refused
 from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN, refusals
-from awaitify.rules.blocking_open.bindings import may_leave_unbound
+from awaitify.rules.blocking_open.bindings import block_assigned, may_leave_unbound, scope_bindings
 from awaitify.rules.blocking_open.detect import DETECTOR as BLOCKING_OPEN_DETECTOR
 from awaitify.rules.blocking_open.thread_uses import OpenBlock, read_block
 from awaitify.rules.sync_db_client import RULE as SYNC_DB_CLIENT
@@ -232,9 +232,8 @@ class _Scanner(_Summarizer):
         return ref.kind == "import" and ref.target in ("io.open", "codecs.open")
 
     def _movable_open_blocks(self, func: ast.AsyncFunctionDef, qualname: str) -> None:
-        params = {a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs,
-                                  *(x for x in (func.args.vararg, func.args.kwarg) if x))}
         names: list[ast.Name] | None = None  # every name in the function: walked only once a block qualifies
+        bindings: list[tuple[str, int]] = []  # what the function's scope binds, and where (read with `names`)
         for stmt in _statements(func):
             if not (isinstance(stmt, ast.With) and len(stmt.items) == 1 and self._is_opener(stmt.items[0].context_expr)
                     and isinstance(stmt.items[0].optional_vars, ast.Name)):
@@ -248,10 +247,12 @@ class _Scanner(_Summarizer):
                 continue
             if names is None:
                 names = [n for s in func.body for n in ast.walk(s) if isinstance(n, ast.Name)]
+                bindings = scope_bindings(func)
             var = stmt.items[0].optional_vars.id
             end = stmt.end_lineno or stmt.lineno
-            assigned = {n.id for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-            before = params | {n.id for n in names if isinstance(n.ctx, ast.Store) and n.lineno < stmt.lineno}
+            # as the fix reads them: `except ... as e` binds `e`; a comprehension's names are its own
+            assigned = block_assigned(stmt) - {var}
+            before = {name for name, line in bindings if line < stmt.lineno}
             # why the fix leaves the block, in the order it asks (its diagnostic stands at the `open()`)
             if _file_used_after(func, names, var, end):
                 self._refused_blocks[id(opened)] = refusals.FILE_USED_AFTER

@@ -89,3 +89,60 @@ def _target_names(target: ast.expr) -> set[str]:
     if isinstance(target, ast.Starred):
         return _target_names(target.value)
     return set()  # an attribute or a subscript binds no local
+
+
+_OWN_SCOPES = (ast.Lambda, ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)
+
+
+def block_assigned(block: ast.With) -> set[str]:
+    """The names a `with` block binds, as the fix's `_Block` reads them (libcst): the targets of its
+    assignments, `for` loops, walruses, `with ... as` and `except ... as`, the block's own item's
+    too; not inside a lambda or a comprehension (their own scopes)."""
+    names: set[str] = set()
+    stack: list[ast.AST] = [block]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, _OWN_SCOPES):
+            continue
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AnnAssign, ast.For, ast.AsyncFor, ast.NamedExpr)):
+            targets = [node.target]
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            targets = [node.optional_vars]
+        else:
+            targets = []
+        if isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        for target in targets:
+            names.update(_target_names(target))
+        stack.extend(ast.iter_child_nodes(node))
+    return names
+
+
+def scope_bindings(func: ast.AsyncFunctionDef) -> list[tuple[str, int]]:
+    """(name, line) of what the function's own scope binds, as libcst's scope analysis (the fix's
+    `_rebinds_outer`) records it: parameters, assignment targets, `for`/`with`/`except ... as`
+    names, imports, nested `def`/`class` names; not the names a lambda, a comprehension or a
+    nested function binds."""
+    args = func.args
+    found = [(a.arg, func.lineno) for a in (*args.posonlyargs, *args.args, *args.kwonlyargs,
+                                              *(x for x in (args.vararg, args.kwarg) if x))]
+    stack: list[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            found.append((node.name, node.lineno))
+            continue
+        if isinstance(node, ast.Lambda):
+            continue
+        if isinstance(node, _OWN_SCOPES):  # (libcst records even a walrus in a comprehension there)
+            continue
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            found.append((node.id, node.lineno))
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            found += [(alias.asname or alias.name.partition(".")[0], node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            found.append((node.name, node.lineno))
+        stack.extend(ast.iter_child_nodes(node))
+    return found
