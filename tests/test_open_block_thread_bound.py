@@ -7,6 +7,8 @@ nothing fixable. Every rule on."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -154,6 +156,22 @@ async def inner_uses_it(path, other):
     return first
 
 
+class Repository:
+    def __init__(self):
+        self.conn = sqlite3.connect(":memory:")
+        self.cur = self.conn.cursor()
+
+    async def keeps_its_connection(self, path):
+        with open(path) as f:
+            self.conn.execute(f.read())
+
+
+class Child(Repository):
+    async def inherited_cursor(self, path):
+        with open(path) as f:
+            self.cur.execute(f.read())
+
+
 async def clean(path):
     with open(path) as f:
         data = f.read()
@@ -173,7 +191,7 @@ def _reasons_and_fixable(tmp_path: Path) -> tuple[api.Report, api.FixResult]:
 
 
 def _function_at(line: int) -> str:
-    above = [text for text in APP.splitlines()[:line] if text.startswith("async def ")]
+    above = [text.strip() for text in APP.splitlines()[:line] if text.strip().startswith("async def ")]
     return above[-1].removeprefix("async def ").partition("(")[0]
 
 
@@ -207,8 +225,10 @@ def test_check_gives_the_fix_s_thread_bound_refusals(tmp_path: Path) -> None:
         "keyword_named_like_a_connection": "`conn` (a sqlite3 connection)",  # as the fix reads names
         "outer_uses_it_inner_moves": "`conn` (a sqlite3 connection)",
         "inner_uses_it": "`conn` (a sqlite3 connection)",  # its block, and the one around it
+        "keeps_its_connection": "`self.conn` (a sqlite3 connection)",  # made in __init__
+        "inherited_cursor": "`self.cur` (a sqlite3 connection)",  # kept by the base class
     }
-    assert len(left) == 18
+    assert len(left) == 20
 
 
 def test_what_only_the_move_fixes_is_not_fixable_where_the_block_stays(tmp_path: Path) -> None:
@@ -231,3 +251,41 @@ def test_after_the_fix_nothing_is_left_fixable(tmp_path: Path, monkeypatch: pyte
     report = api.check([tmp_path], config=config, cache=False, jobs=1, select=select)
     assert [(f.line, f.code) for f in report.findings if f.fixable] == []
     assert not api.fix([tmp_path], config=config, cache=False, jobs=1, select=select).files
+
+
+PROGRAM = """\
+import asyncio
+import sqlite3
+
+
+class Repository:
+    def __init__(self):
+        self.conn = sqlite3.connect(":memory:")
+        self.conn.execute("create table t (x)")
+
+    async def load(self, path):
+        with open(path) as f:
+            self.conn.execute("insert into t values (?)", (f.read(),))
+        return self.conn.execute("select count(*) from t").fetchone()[0]
+
+
+if __name__ == "__main__":
+    with open("data.txt", "w") as out:
+        out.write("x")
+    print(asyncio.run(Repository().load("data.txt")))
+"""
+
+
+def test_a_block_using_a_connection_kept_on_self_still_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # moved to a thread, `self.conn` would raise sqlite3.ProgrammingError (made on the loop's thread)
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
+    (tmp_path / "app.py").write_text(PROGRAM, encoding="utf-8")
+    run = lambda: subprocess.run([sys.executable, "app.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60)  # noqa: E731
+    before = run()
+    assert (before.returncode, before.stdout) == (0, "1\n"), before.stderr
+    monkeypatch.chdir(tmp_path)
+    result = api.fix([tmp_path], config=str(tmp_path / "pyproject.toml"), cache=False, jobs=1, write=True)
+    after = run()
+    assert (after.returncode, after.stdout) == (0, "1\n"), after.stderr
+    assert [d.message.partition(", bound")[0] for d in result.diagnostics] == [
+        "the `with open(...)` block uses `self.conn` (a sqlite3 connection)"]

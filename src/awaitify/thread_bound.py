@@ -299,7 +299,8 @@ class ThreadBound:
         module-level objects (those `thread-bound` lists too), the names it imports from project modules
         that are bound (`from db import conn`), and `alias.name` for the bound objects of a project
         module it imports whole. Functions:
-        the bound objects each function makes itself (`conn = sqlite3.connect(...)`, `cur = conn.cursor()`)."""
+        the bound objects each function makes itself (`conn = sqlite3.connect(...)`, `cur = conn.cursor()`),
+        and for a method the bound attributes its class keeps on `self` (`self.conn`)."""
         module = self.module(path)
         if module is None:
             return {"module": {}, "functions": {}}
@@ -318,13 +319,32 @@ class ThreadBound:
             for name, bound in (other.bound.items() if other else ()):
                 names[f"{alias}.{name}"] = bound.kind
         functions: dict[str, dict[str, str]] = {}
+        held: dict[str, dict[str, str]] = {}  # class -> `self.<attr>` -> kind
         for qualname, node in module.functions.items():
             own: dict[str, Bound] = {}
             for sub in module.statements(node):
                 module._bind_assignment(sub, own, lambda name: name)
-            if own:
-                functions[qualname] = {name: bound.kind for name, bound in own.items()}
+            cls = _enclosing_class(module, qualname)
+            if cls is not None and cls not in held:
+                held[cls] = {f"self.{attr}": bound.kind for attr, bound in self._attributes(module, cls).items()}
+            kinds = {**(held[cls] if cls is not None else {}), **{name: bound.kind for name, bound in own.items()}}
+            if kinds:
+                functions[qualname] = kinds
         return {"module": names, "functions": functions}
+
+    def _attributes(self, module: _Module, cls: str) -> dict[str, Bound]:
+        """The bound `self.` attributes of `cls` (its own and its project bases'): `self.conn =
+        sqlite3.connect(...)` in `__init__`, used by another method."""
+        try:
+            classes = [c for c in self.index.mro((module.path, cls)) if c is not None]
+        except KeyError:
+            classes = [(module.path, cls)]
+        found: dict[str, Bound] = {}
+        for path, qualname in reversed(classes or [(module.path, cls)]):  # the class's own win
+            other = self.module(path)
+            found.update({attr: bound for (owner, attr), bound in (other.attrs.items() if other else ())
+                          if owner == qualname})
+        return found
 
     # --- what a function touches ------------------------------------------------------------------
     def hazard(self, fid: FuncId) -> str | None:
