@@ -17,8 +17,8 @@ DETECTOR = Detector("AW102", calls={"asyncio.run": "asyncio.run()"},
 
 # Why the fix leaves a run_until_complete() in async code (check gives the same reason)
 EXTRA_ARGUMENTS = "it is not handed one coroutine alone; rewrite it to `await` by hand"
-UNKNOWN_LOOP = ("it runs on a loop awaitify cannot tell is the running one (a parameter, an attribute, or a "
-                "variable bound to something else too); rewrite it by hand")
+UNKNOWN_LOOP = ("loop.run_until_complete() on a loop awaitify cannot tell is the running one (a parameter, an "
+                "attribute, or a variable bound to something else too); rewrite it by hand")  # the fix's very words
 
 
 # Why the fix leaves an asyncio.run() at module import time, outside a main guard (check gives the

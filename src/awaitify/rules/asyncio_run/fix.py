@@ -25,7 +25,7 @@ from libcst.metadata import ScopeProvider
 
 from awaitify.codemod_base import CLASS, GENEXP, LAMBDA, SYNC, AwaitifyCodemod, awaited
 from awaitify.rules.asyncio_run import RULE as ASYNCIO_RUN
-from awaitify.rules.asyncio_run.detect import AT_IMPORT_TIME, EXTRA_ARGUMENTS, LOOP_GETTERS, wants
+from awaitify.rules.asyncio_run.detect import AT_IMPORT_TIME, EXTRA_ARGUMENTS, LOOP_GETTERS, UNKNOWN_LOOP, wants
 from awaitify.summary import ASYNC
 
 RULE = ASYNCIO_RUN
@@ -246,8 +246,7 @@ class AsyncioRunToAwait(AwaitifyCodemod):
             self.diagnose(original, f"loop.run_until_complete() inside async code: {EXTRA_ARGUMENTS}")
             return updated
         if not (from_getter or from_variable):
-            self.diagnose(original, "loop.run_until_complete() on a loop awaitify cannot tell is the running one (a "
-                          "parameter, an attribute, or a variable bound to something else too); rewrite it by hand")
+            self.diagnose(original, UNKNOWN_LOOP)
             return updated
         self.record(original, "loop.run_until_complete(coro) -> await coro: the loop is already running")
         return self._await(coroutine)
