@@ -28,6 +28,7 @@ import contextvars
 import sqlite3
 import threading
 import time
+from asyncio import get_running_loop
 
 import db
 from db import cache, conn as imported
@@ -113,6 +114,19 @@ async def configured(path):
 async def listed_here(path):
     with open(path) as f:
         listed[path] = f.read()
+
+
+async def makes_a_task(path, work):
+    with open(path) as f:
+        task = asyncio.create_task(work(f.read()))
+    return await task
+
+
+async def gets_the_running_loop(path):
+    with open(path) as f:
+        loop = get_running_loop()
+        data = f.read()
+    return loop, data
 
 
 async def two_bound_names(path):
@@ -225,10 +239,14 @@ def test_check_gives_the_fix_s_thread_bound_refusals(tmp_path: Path) -> None:
         "keyword_named_like_a_connection": "`conn` (a sqlite3 connection)",  # as the fix reads names
         "outer_uses_it_inner_moves": "`conn` (a sqlite3 connection)",
         "inner_uses_it": "`conn` (a sqlite3 connection)",  # its block, and the one around it
+        "makes_a_task": "`asyncio.create_task()` (it needs the running loop of the calling thread: a worker thread "
+                        "has none)",
+        "gets_the_running_loop": "`asyncio.get_running_loop()` (it needs the running loop of the calling thread: a "
+                                 "worker thread has none)",
         "keeps_its_connection": "`self.conn` (a sqlite3 connection)",  # made in __init__
         "inherited_cursor": "`self.cur` (a sqlite3 connection)",  # kept by the base class
     }
-    assert len(left) == 20
+    assert len(left) == 22
 
 
 def test_what_only_the_move_fixes_is_not_fixable_where_the_block_stays(tmp_path: Path) -> None:
@@ -276,16 +294,43 @@ if __name__ == "__main__":
 """
 
 
-def test_a_block_using_a_connection_kept_on_self_still_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # moved to a thread, `self.conn` would raise sqlite3.ProgrammingError (made on the loop's thread)
+TASK = """\
+import asyncio
+
+
+async def double(text):
+    return text * 2
+
+
+async def load(path):
+    with open(path) as f:
+        task = asyncio.create_task(double(f.read()))
+    return await task
+
+
+if __name__ == "__main__":
+    with open("data.txt", "w") as out:
+        out.write("x")
+    print(asyncio.run(load("data.txt")))
+"""
+
+
+@pytest.mark.parametrize(("program", "printed", "use"), [
+    (PROGRAM, "1", "`self.conn` (a sqlite3 connection)"),
+    (TASK, "xx", "`asyncio.create_task()` (it needs the running loop of the calling thread: a worker thread has none)"),
+], ids=["self.conn", "create_task"])
+def test_a_block_using_loop_bound_state_still_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, program: str,
+                                                   printed: str, use: str) -> None:
+    # moved to a thread, `self.conn` would raise sqlite3.ProgrammingError (made on the loop's thread),
+    # `asyncio.create_task` RuntimeError (no running event loop)
     (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
-    (tmp_path / "app.py").write_text(PROGRAM, encoding="utf-8")
+    (tmp_path / "app.py").write_text(program, encoding="utf-8")
     run = lambda: subprocess.run([sys.executable, "app.py"], cwd=tmp_path, capture_output=True, text=True, timeout=60)  # noqa: E731
     before = run()
-    assert (before.returncode, before.stdout) == (0, "1\n"), before.stderr
+    assert (before.returncode, before.stdout) == (0, printed + "\n"), before.stderr
     monkeypatch.chdir(tmp_path)
     result = api.fix([tmp_path], config=str(tmp_path / "pyproject.toml"), cache=False, jobs=1, write=True)
     after = run()
-    assert (after.returncode, after.stdout) == (0, "1\n"), after.stderr
+    assert (after.returncode, after.stdout) == (0, printed + "\n"), after.stderr
     assert [d.message.partition(", bound")[0] for d in result.diagnostics] == [
-        "the `with open(...)` block uses `self.conn` (a sqlite3 connection)"]
+        f"the `with open(...)` block uses {use}"]

@@ -31,7 +31,7 @@ from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN, refusals
 from awaitify.rules.blocking_open.bindings import ALL, always_bound
 from awaitify.rules.blocking_open import PATH_IO_METHODS as METHODS
 from awaitify.rules.blocking_open.detect import wants
-from awaitify.rules.blocking_open.thread_uses import BlockUses, bound_use
+from awaitify.rules.blocking_open.thread_uses import LOOP_CALL_NAMES, BlockUses, bound_use
 from awaitify.thread_bound import ThreadBound
 
 PATH_CLASSES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
@@ -201,6 +201,10 @@ class _Uses(cst.CSTVisitor):
             self.set_on.add(func.value.value)
 
 
+def _last_name(node: cst.Name | cst.Attribute) -> str:
+    return node.value if isinstance(node, cst.Name) else node.attr.value
+
+
 def _asynchronous(node: cst.CSTNode) -> bool:
     """An `async with`, `async for` or async comprehension: only valid in the async function."""
     if isinstance(node, (cst.With, cst.For)):
@@ -277,9 +281,11 @@ class OffloadFileIO(OffloadCodemod):
         `thread-bound` setting lists."""
         uses = _Uses()
         block.body.visit(uses)
-        listed = bool(self.config.thread_bound)  # a qualified name is looked up only to match that setting
+        # a qualified name is looked up only to match that setting, or a call that needs the running loop
+        listed = bool(self.config.thread_bound)
         chains = tuple((self.module_node.code_for_node(node) if isinstance(node, cst.Attribute) else "",
-                        (self.qualified_name(node) or "") if listed else "") for node in uses.chains)
+                        (self.qualified_name(node) or "") if listed or _last_name(node) in LOOP_CALL_NAMES else "")
+                       for node in uses.chains)
         read = BlockUses(frozenset(uses.names), frozenset(uses.set_on), chains)
         return bound_use(self._thread_bound_names(), read, self.config.thread_bound)
 

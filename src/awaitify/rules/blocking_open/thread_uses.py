@@ -10,12 +10,17 @@ import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from awaitify.thread_bound import LOOP_CALLS
+
 # how the reason names each kind of awaitify.thread_bound (and the fix's UNSEEN)
 KINDS = {"sqlite3": "a sqlite3 connection", "threading.local": "a threading.local",
          "contextvars.ContextVar": "a context variable it sets", "configured": "made by what `thread-bound` lists",
          "asyncio": "an asyncio object, not thread-safe", "unseen": "imported from a module this pass cannot read",
          "listed": "listed in `thread-bound`"}
 _CONTEXTVAR = "contextvars.ContextVar"
+# the last names of the calls that need the calling thread's running loop: only a chain ending in
+# one needs its qualified name (`asyncio.create_task`, `from asyncio import get_running_loop`)
+LOOP_CALL_NAMES = frozenset(name.rpartition(".")[2] for name in LOOP_CALLS)
 _WRITES = ("set", "reset")
 
 
@@ -48,8 +53,9 @@ class OpenBlock:
 def bound_use(bound: dict[str, str], uses: BlockUses, configured: Iterable[str]) -> str | None:
     """What in the block would not survive the move to a thread, spelled with its kind: a name of
     `bound` (name -> kind: awaitify.thread_bound's file facts; a context variable only when the block
-    sets it), an attribute chain of it (`db.conn`), or what the `thread-bound` setting lists. The first
-    bound name in alphabetical order, so the reason never depends on a set's order."""
+    sets it), an attribute chain of it (`db.conn`), what the `thread-bound` setting lists, or a call
+    that needs the running loop (`asyncio.create_task`: a worker thread has none). The first bound
+    name in alphabetical order, so the reason never depends on a set's order."""
     for name in sorted(uses.names):
         kind = bound.get(name)
         if kind == _CONTEXTVAR and name not in uses.set_on:
@@ -62,6 +68,8 @@ def bound_use(bound: dict[str, str], uses: BlockUses, configured: Iterable[str])
             return f"`{spelled}` ({KINDS.get(bound[spelled], bound[spelled])})"
         if qualified and any(qualified == name or qualified.startswith(name + ".") for name in listed):
             return f"`{qualified}` (listed in `thread-bound`)"
+        if qualified in LOOP_CALLS:
+            return f"`{qualified}()` (it needs the running loop of the calling thread: a worker thread has none)"
     return None
 
 
