@@ -77,8 +77,12 @@ async def load(path):
   (`total += ...`), assigns a name bound before the block, whose file object is used after it, or that
   may leave a name read after it unbound (assigned only in a loop, as in `for line in fh: last = line`,
   or in one branch of an `if`: the helper could not return it when the file is empty; a diagnostic
-  says which name). The diagnostic stands at the block's `open()`, where `check` reports it not fixable
-  with the same reason. Left alone and marked manual: a bare `open()` that is not such a `with` (nor
+  says which name), or that uses state bound to the loop's thread (a sqlite3 connection or cursor made
+  on the loop, at module level, in the function, imported from a project module or kept on `self`; a
+  `threading.local`; a context variable it sets; an asyncio object; `asyncio.create_task()`,
+  `get_running_loop()` and the other calls that need the running loop; what the `thread-bound` setting
+  lists: docs/propagation.md). The diagnostic stands at the block's `open()`, where `check` reports it
+  not fixable with the same reason. Left alone and marked manual: a bare `open()` that is not such a `with` (nor
   inside one that moves); `io.open_code()`, `Path.open()`; a read or write in a generator
   expression (said, as `check` says it); and a call inside a sync helper (reported with its chain).
 
