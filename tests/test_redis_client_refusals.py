@@ -358,3 +358,20 @@ def test_an_ignore_that_keeps_a_client_sync_is_no_unused_suppression(tmp_path: P
     assert [(f.line, f.code) for f in report.findings if f.code == "AW001"] == [(11, "AW001")]
     assert [(d.line, d.code) for d in result.diagnostics] == [(5, "AW512")]
     assert any(f.line == 5 and "line 6 says `awaitify: ignore`" in f.message for f in report.findings)
+
+
+def test_a_trio_program_keeps_its_clients_in_check_as_in_fix(tmp_path: Path) -> None:
+    """redis.asyncio runs on asyncio only: fix leaves a trio program's clients, whether the module
+    imports trio itself or only the program does; check says the same, at the same place."""
+    (tmp_path / "main.py").write_text('import trio\nfrom b import handler\n\ntrio.run(handler, "k")\n', encoding="utf-8")
+    (tmp_path / "b.py").write_text("import redis\n\n\nasync def handler(key):\n    r = redis.Redis()\n    return r.get(key)\n",
+                                   encoding="utf-8")
+    report, result = check_and_fix(tmp_path, "import time\n\nimport redis\nimport trio\n\n\nasync def run(key):\n"
+                                   "    r = redis.Redis()\n    time.sleep(1)\n    return r.get(key)\n")
+    said = {(f.path.rpartition("/")[2], f.line, f.column, f.message.partition("; not fixed: ")[2])
+            for f in report.findings if f.code == "AW512"}
+    left = {(d.path.rpartition("/")[2], d.line, d.column,
+             d.message.partition("; not rewritten: ")[2].partition(". Manual fix:")[0]) for d in result.diagnostics}
+    assert said == left and {s[:2] for s in said} == {("b.py", 5), ("m.py", 8)}
+    assert all("this is a trio program" in s[3] for s in said)
+    assert [f.code for f in report.findings if f.fixable] == ["AW101"]  # the sleep becomes trio.sleep

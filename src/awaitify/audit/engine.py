@@ -30,6 +30,7 @@ from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_d
 from awaitify.suppress import is_suppressed, own_comments
 from awaitify.offload_refusals import refused_offload
 from awaitify.planner import dunder_below_sync_caller
+from awaitify.runtime import with_detected_runtime
 from awaitify.thread_bound import ThreadBound
 
 
@@ -384,11 +385,14 @@ def _refused_modules(result: CheckResult, sources: list[SourceFile], config: Con
     texts = {s.display: s.text for s in sources}
     reasons: dict[tuple[str, str], str | None] = {}
     findings = []
+    detected: list[Config] = []  # the settings as fix reads them: a trio program's modules get trio's API
     for f in result.findings:
         if f.fixable and not f.chain and f.code in hooks and f.path in texts:
             key = (f.code, f.path)
             if key not in reasons:
-                reasons[key] = hooks[f.code](texts[f.path], config)
+                if not detected:
+                    detected.append(with_detected_runtime(config, texts.values()))
+                reasons[key] = hooks[f.code](texts[f.path], detected[0])
             if reasons[key]:
                 f = replace(f, fixable=False, message=f"{f.message}; not fixed: {reasons[key]}")
         findings.append(f)

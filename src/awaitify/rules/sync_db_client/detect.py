@@ -5,9 +5,16 @@ from __future__ import annotations
 
 import re
 
+from typing import TYPE_CHECKING
+
 from awaitify.detector import Detector
+from awaitify.rules.sync_db_client.refusals import TRIO
+from awaitify.runtime import config_for_module
 from awaitify.summary import ModuleSummary
 from awaitify.text_lines import split_lines
+
+if TYPE_CHECKING:
+    from awaitify.config import Config
 
 # qualified name of the sync factory -> how the redis.asyncio one is spelled after the module alias
 REDIS_FACTORIES = {
@@ -52,6 +59,12 @@ def wants(summary: ModuleSummary, text: str) -> bool:
         if kept is None or re.search(rf"(?<!\w){re.escape(kept.group(1))}(?!\w)", in_async):
             return True
     return False
+
+
+def refused(text: str, config: Config) -> str | None:
+    """Why the fix leaves every redis client of this module as it is: it runs on trio (the module's
+    imports, or the program's runtime), and redis.asyncio runs on asyncio only."""
+    return TRIO if config_for_module(config, text).target == "trio" else None
 
 
 _KEPT_AS = re.compile(r"[ \t]*(?:self[ \t]*\.[ \t]*)?(\w+)[ \t]*=[ \t]*")  # `name = `, `self.name = `
