@@ -16,3 +16,10 @@ def check_and_fix(tmp_path: Path, text: str, *, write: bool = False) -> tuple[ap
     config = str(tmp_path / "pyproject.toml")
     report = api.check([tmp_path], config=config, cache=False, jobs=1)
     return report, api.fix([tmp_path], config=config, cache=False, jobs=1, write=write)
+
+
+def function_at(text: str, line: int) -> str:
+    """The name of the `async def` whose body holds `line` of `text` (the last one opened above it,
+    indented or not): the case a finding or diagnostic belongs to in a table of cases."""
+    above = [row.strip() for row in text.splitlines()[:line] if row.strip().startswith("async def ")]
+    return above[-1].removeprefix("async def ").partition("(")[0]

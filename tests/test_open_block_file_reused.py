@@ -8,9 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from both_commands import check_and_fix, function_at
 
 from awaitify import api
-from both_commands import check_and_fix
 
 TEXT = '''\
 import json
@@ -48,10 +48,6 @@ async def read_between(path, out):
 '''
 
 
-def _function_at(lines: list[str], line: int) -> str:
-    return [text for text in lines[:line] if text.startswith("async def ")][-1][10:].partition("(")[0]
-
-
 def test_check_and_fix_agree_on_a_reused_file_name(tmp_path: Path) -> None:
     report, result = check_and_fix(tmp_path, TEXT)
     said = {(f.line, f.column, f.message.partition("; not fixed: ")[2]) for f in report.findings
@@ -61,7 +57,7 @@ def test_check_and_fix_agree_on_a_reused_file_name(tmp_path: Path) -> None:
     lines = TEXT.splitlines()
     used_after = "the `with open(...)` block's file object is used after the block"
     rebinds = "the `with open(...)` block assigns a name bound before it, which a helper run in a thread would make its own"
-    assert sorted((_function_at(lines, line), lines[line - 1].strip(), why.partition(";")[0]) for line, _, why in left) == [
+    assert sorted((function_at(TEXT, line), lines[line - 1].strip(), why.partition(";")[0]) for line, _, why in left) == [
         ("read_after_the_later_block", "with open(out, \"w\") as f:", used_after),  # `return f.closed`
         ("read_after_the_later_block", "with open(path) as f:", used_after),
         ("read_between", "with open(path) as f:", used_after),

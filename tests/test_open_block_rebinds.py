@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from both_commands import check_and_fix, function_at
 
 from awaitify import api
-from both_commands import check_and_fix
 
 TEXT = '''\
 import json
@@ -88,18 +88,13 @@ async def walrus_in_a_comprehension_before(path, rows):
 REBINDS = "the `with open(...)` block assigns a name bound before it, which a helper run in a thread would make its own"
 
 
-def _function_at(lines: list[str], line: int) -> str:
-    return [text for text in lines[:line] if text.startswith("async def ")][-1][10:].partition("(")[0]
-
-
 def test_check_and_fix_agree_on_what_a_block_rebinds(tmp_path: Path) -> None:
     report, result = check_and_fix(tmp_path, TEXT)
     said = {(f.line, f.column, f.message.partition("; not fixed: ")[2]) for f in report.findings
             if f.code == "AW507" and not f.fixable}
     left = {(d.line, d.column, d.message) for d in result.diagnostics if d.code == "AW507"}
     assert said == left
-    lines = TEXT.splitlines()
-    assert sorted((_function_at(lines, line), why.partition(";")[0]) for line, _, why in left) == [
+    assert sorted((function_at(TEXT, line), why.partition(";")[0]) for line, _, why in left) == [
         ("class_before", REBINDS), ("except_as_before", REBINDS), ("except_as_in_both", REBINDS),
         ("import_before", REBINDS)]
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from both_commands import function_at
 
 from awaitify import api
 
@@ -204,11 +205,6 @@ def _reasons_and_fixable(tmp_path: Path) -> tuple[api.Report, api.FixResult]:
             api.fix([tmp_path], config=config, cache=False, jobs=1))
 
 
-def _function_at(line: int) -> str:
-    above = [text.strip() for text in APP.splitlines()[:line] if text.strip().startswith("async def ")]
-    return above[-1].removeprefix("async def ").partition("(")[0]
-
-
 def _line(text: str) -> int:
     return APP.splitlines().index(text) + 1
 
@@ -219,7 +215,7 @@ def test_check_gives_the_fix_s_thread_bound_refusals(tmp_path: Path) -> None:
             if f.code == "AW507" and not f.fixable}
     left = {(d.line, d.column, d.code, d.message) for d in result.diagnostics}
     assert said == left
-    uses = {_function_at(line): message.partition("block uses ")[2].partition(", bound to")[0]
+    uses = {function_at(APP, line): message.partition("block uses ")[2].partition(", bound to")[0]
             for line, _, _, message in left}
     assert uses == {
         "module_connection": "`conn` (a sqlite3 connection)",
