@@ -46,7 +46,7 @@ def unified_diff(old: bytes, new: bytes, path: str, context: int = 3) -> bytes:
 def leaves_folder(display: str) -> bool:
     """Does a path as shown (relative to the current folder where it can be) stand outside it? `git
     apply` and `patch -p1` refuse such a path in a patch (`../x.py`, `/srv/x.py`)."""
-    return display.startswith("/") or ".." in display.split("/")
+    return display.startswith("/") or os.path.isabs(display) or ".." in display.split("/")  # (`C:/srv/x.py` too)
 
 
 def patch_base(files: Sequence[tuple[str, str]]) -> str | None:
