@@ -23,3 +23,12 @@ def function_at(text: str, line: int) -> str:
     indented or not): the case a finding or diagnostic belongs to in a table of cases."""
     above = [row.strip() for row in text.splitlines()[:line] if row.strip().startswith("async def ")]
     return above[-1].removeprefix("async def ").partition("(")[0]
+
+
+def refusal_sets(report: api.Report, result: api.FixResult, code: str) -> tuple[set, set]:
+    """(line, column, reason) of each `code` finding `check` calls not fixable (the reason it gives
+    after "; not fixed: "), and of each `code` diagnostic of `fix` (its message): the two sets an
+    agreement test compares, for the rules whose diagnostic is the reason itself (AW507)."""
+    said = {(f.line, f.column, f.message.partition("; not fixed: ")[2]) for f in report.findings
+            if f.code == code and not f.fixable}
+    return said, {(d.line, d.column, d.message) for d in result.diagnostics if d.code == code}

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from both_commands import check_and_fix, function_at
+from both_commands import check_and_fix, function_at, refusal_sets
 
 from awaitify import api
 
@@ -50,9 +50,7 @@ async def read_between(path, out):
 
 def test_check_and_fix_agree_on_a_reused_file_name(tmp_path: Path) -> None:
     report, result = check_and_fix(tmp_path, TEXT)
-    said = {(f.line, f.column, f.message.partition("; not fixed: ")[2]) for f in report.findings
-            if f.code == "AW507" and not f.fixable}
-    left = {(d.line, d.column, d.message) for d in result.diagnostics if d.code == "AW507"}
+    said, left = refusal_sets(report, result, "AW507")
     assert said == left
     lines = TEXT.splitlines()
     used_after = "the `with open(...)` block's file object is used after the block"

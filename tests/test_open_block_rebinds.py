@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from both_commands import check_and_fix, function_at
+from both_commands import check_and_fix, function_at, refusal_sets
 
 from awaitify import api
 
@@ -90,9 +90,7 @@ REBINDS = "the `with open(...)` block assigns a name bound before it, which a he
 
 def test_check_and_fix_agree_on_what_a_block_rebinds(tmp_path: Path) -> None:
     report, result = check_and_fix(tmp_path, TEXT)
-    said = {(f.line, f.column, f.message.partition("; not fixed: ")[2]) for f in report.findings
-            if f.code == "AW507" and not f.fixable}
-    left = {(d.line, d.column, d.message) for d in result.diagnostics if d.code == "AW507"}
+    said, left = refusal_sets(report, result, "AW507")
     assert said == left
     assert sorted((function_at(TEXT, line), why.partition(";")[0]) for line, _, why in left) == [
         ("class_before", REBINDS), ("except_as_before", REBINDS), ("except_as_in_both", REBINDS),
