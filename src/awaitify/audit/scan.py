@@ -113,7 +113,7 @@ class _Scanner(_Summarizer):
         self._movable_calls: set[int] = set()
         self._ambiguous_calls: dict[int, str] = {}  # requests calls the codemod refuses -> their name (see _ambiguous_responses)
         self._planned: set[int] = set()  # streamed requests calls and sessions (factory, calls) the codemod converts whole
-        self._unplanned: set[int] = set()  # requests calls and sessions it refuses for how they are used
+        self._unplanned: dict[int, str] = {}  # requests calls and sessions it refuses for how they are used -> why
         self._movable_ranges: list[tuple[int, int]] = []
         self._main_guards = 0  # how many `if __name__ == "__main__":` blocks the walk is in
         self._refused_blocks: dict[int, str] = {}  # the opener of a `with` block AW507's fix leaves -> why
@@ -203,7 +203,7 @@ class _Scanner(_Summarizer):
                 for n in requests_plan.walk_scope(func)):
             for session in plans.sessions:
                 self._planned.update(id(c) for c in (session.factory, *session.calls))
-        self._unplanned.update(plans.refused)
+        self._unplanned.update((key, why) for key, (_, why) in plans.refused.items())
 
     def _requests_kind(self, call: ast.Call) -> str | None:
         ref = self.resolve(call.func)
@@ -540,6 +540,8 @@ class _Scanner(_Summarizer):
                 if code == "AW514":  # AW201 converts a requests.Session() whose whole use it sees
                     fixable = fixable and id(node) in self._planned
                 self._add(node, code, pattern, where, fixable, ref.target)
+                if code == "AW514" and where == ASYNC and id(node) in self._unplanned:  # the fix says why it leaves it
+                    self.sites[-1] = replace(self.sites[-1], refused=self._unplanned[id(node)])
                 if id(node) in self._ambiguous_calls:
                     self.sites[-1] = replace(self.sites[-1], refused=requests_plan.ambiguous_reason(self._ambiguous_calls[id(node)]))
                 return
