@@ -29,7 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from awaitify import shared_parses
-from awaitify.ast_statements import push_children, statements
+from awaitify.ast_statements import push_children, statements, walk_linked
 from awaitify.index import Edge, FuncId, ProjectIndex
 from awaitify.summary import UNPARSABLE, char_column, name_chain
 
@@ -558,13 +558,7 @@ def _module_statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
 def _in_order(tree: ast.AST) -> list[ast.AST]:
     """`tree` and every node under it in `ast.walk`'s (breadth-first) order, each linked to its parent
     (`_tb_parent`)."""
-    found: list[ast.AST] = [tree]
-    at = 0
-    while at < len(found):
-        node = found[at]
-        at += 1
-        start = len(found)
-        push_children(node, found)
-        for child in found[start:]:
-            child._tb_parent = node  # type: ignore[attr-defined]
+    found, parents = walk_linked(tree)
+    for node in found[1:]:
+        node._tb_parent = parents[id(node)]  # type: ignore[attr-defined]
     return found

@@ -20,8 +20,6 @@ from awaitify.engine.gc_tuning import fewer_collections
 from awaitify.index import ProjectIndex, SummaryStore, build_index, import_roots
 from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, all_rules, check_by_code, ignored_here, planner_modules, refusal_hooks
-from awaitify.rules.sync_db_client import RULE as SYNC_DB_CLIENT
-from awaitify.rules.sync_db_client.refusals import suppressing_line
 from awaitify.engine.cache import Cache, content_key, save_last
 from awaitify.engine.pool import Pool, focus_one, outline_one, pool_mapper, text_size
 from awaitify.engine.syntax import SyntaxCheck
@@ -338,9 +336,8 @@ def _unused_suppressions(result: CheckResult, scans: "_Scans", displays: dict[st
         for site in scan_.sites:
             for line in {site.line, site.end_line or site.line}:
                 at.setdefault(line, set()).add(site.code)
-            kept_sync = suppressing_line(site.refused) if site.code == SYNC_DB_CLIENT.code else None
-            if kept_sync is not None:  # the comment on a use keeps the whole client sync: it does something
-                at.setdefault(kept_sync, set()).add(site.code)
+        for line, code in scan_.ignores_used:  # a comment that does its work elsewhere (a redis client kept sync)
+            at.setdefault(line, set()).add(code)
         for line, col, codes in comments:
             here = at.get(line, set())
             if codes is None:

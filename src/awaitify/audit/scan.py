@@ -98,6 +98,9 @@ class FileScan:
     # the blocks AW507's fix asks about thread-bound state, which `check` answers with the project's
     # facts (awaitify.audit.open_blocks)
     open_blocks: list[OpenBlock] = field(default_factory=list)
+    # (line, code) of ignore comments that do their work away from their line: one on a command of a
+    # redis client keeps the whole client sync (no unused suppression, AW001)
+    ignores_used: set[tuple[int, str]] = field(default_factory=set)
 
 
 class _Scanner(_Summarizer):
@@ -125,6 +128,7 @@ class _Scanner(_Summarizer):
         self._client_uses: dict[int, ClientUses] = {}  # id(async def) -> the uses of the redis clients it makes
         self._text = text
         self._suppressed: Suppressions | None = None  # read when a redis client's uses are, once
+        self.ignores_used: set[tuple[int, str]] = set()  # (FileScan's)
         self._lambdas: list[bool] = []  # per enclosing lambda: was it handed to a thread?
         self._classes: list[ast.ClassDef] = []  # the enclosing classes
         self._class_kinds: dict[int, dict[str, str]] = {}  # per class read so far: what its methods keep on `self`
@@ -482,10 +486,14 @@ class _Scanner(_Summarizer):
         return self._client_uses[id(func)].refusal(name, self._suppressed_call)
 
     def _suppressed_call(self, call: ast.Call) -> bool:
-        """Does an ignore comment for AW512 stand on the call's first or last line?"""
+        """Does an ignore comment for AW512 stand on the call's first or last line? (Asked only until one
+        does: that one keeps the client sync, which is the refusal, so its comment is in use.)"""
         if self._suppressed is None:
             self._suppressed = suppressions(self._text)
-        return is_suppressed(self._suppressed, {call.lineno, call.end_lineno or call.lineno}, SYNC_DB_CLIENT.code)
+        lines = [line for line in {call.lineno, call.end_lineno or call.lineno}
+                 if is_suppressed(self._suppressed, {line}, SYNC_DB_CLIENT.code)]
+        self.ignores_used.update((line, SYNC_DB_CLIENT.code) for line in lines)
+        return bool(lines)
 
     def _refuse_nested(self, node: ast.Call, first: int, nested: str, quiet: bool) -> None:
         """The call's sites (from `first` on), matched as if it stood in async code itself, stand in a
@@ -679,7 +687,8 @@ def scan(path: str, text: str, custom: dict[str, str]) -> FileScan:
     scanner.settle_open_blocks()
     if "redis" in text:
         scanner.add_shared_clients(tree)
-    return FileScan(scanner.summary, scanner.sites, suppressions(text), scanner.open_blocks)
+    found = scanner._suppressed if scanner._suppressed is not None else suppressions(text)  # (read once)
+    return FileScan(scanner.summary, scanner.sites, found, scanner.open_blocks, scanner.ignores_used)
 
 
 __all__ = ["CLASS", "FileScan", "Site", "scan"]

@@ -6,7 +6,6 @@ scan gives the reason on its finding, so that `check` never calls fixable a clie
 from __future__ import annotations
 
 import ast
-import re
 
 # Keyword arguments that hold sync-only objects or settings redis.asyncio does not take.
 SYNC_ONLY_ARGS = {
@@ -227,12 +226,3 @@ def pipeline_method(method: str) -> str:
 def suppressed_use(line: int) -> str:
     return f"line {line} says `awaitify: ignore`, and the client is converted whole or not at all"
 
-
-_SUPPRESSED_USE = re.compile(r"^line (\d+) says `awaitify: ignore`, and the client is converted whole")
-
-
-def suppressing_line(reason: str) -> int | None:
-    """The line whose `awaitify: ignore` comment a `suppressed_use` reason names: that comment does
-    something (it keeps the client sync), so it is no unused suppression (AW001)."""
-    found = _SUPPRESSED_USE.match(reason)
-    return int(found.group(1)) if found else None
