@@ -359,7 +359,12 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         if not found:
             return False
         lines = self.original_lines(node)
-        return lines != (0, 0) and is_suppressed(found, set(lines), self.RULE.code)
+        return lines != (0, 0) and is_suppressed(found, set(lines), self.finding_code(node))
+
+    def finding_code(self, node: cst.CSTNode) -> str:
+        """The code `check` reports `node` under: the one its ignore comment names (the rule's own,
+        unless the codemod also fixes another rule's findings)."""
+        return self.RULE.code
 
     # --- names ------------------------------------------------------------------------------------
     def qualified_name(self, node: cst.CSTNode) -> str | None:

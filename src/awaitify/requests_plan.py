@@ -35,6 +35,9 @@ def verb_of(dotted: str) -> str | None:
 REQUEST_KEYWORDS = {"params", "headers", "json", "files", "auth", "data", "timeout", "allow_redirects"}
 CLIENT_KEYWORDS = {"verify", "cert", "cookies", "proxies"}  # per request in requests, on the client in httpx
 SESSION = "Session"  # what `kind` says of a requests.Session() call
+# why a session is left when an ignore comment keeps one of its calls sync (AW514 on the
+# `requests.Session()`, AW201 on a request): a call left sync would be wrong on an AsyncClient
+SUPPRESSED_SESSION = "one of its calls says `# awaitify: ignore` (or could not be placed)"
 # on a streamed httpx response these need no body read (`.content`, `.text`, `.json()` do)
 STREAM_ATTRS = ("status_code", "headers", "ok", "reason")
 SESSION_SETTINGS = ("verify", "cert")  # httpx takes these only when the client is made

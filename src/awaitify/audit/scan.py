@@ -206,8 +206,21 @@ class _Scanner(_Summarizer):
                 isinstance(n, ast.Call) and self._requests_kind(n) not in (None, requests_plan.SESSION)
                 for n in requests_plan.walk_scope(func)):
             for session in plans.sessions:
-                self._planned.update(id(c) for c in (session.factory, *session.calls))
+                if self._session_suppressed(session):  # as the fix reads it: kept sync whole, said at the factory
+                    self._unplanned[id(session.factory)] = requests_plan.SUPPRESSED_SESSION
+                else:
+                    self._planned.update(id(c) for c in (session.factory, *session.calls))
         self._unplanned.update((key, why) for key, (_, why) in plans.refused.items())
+
+    def _session_suppressed(self, session: requests_plan.Session) -> bool:
+        """Does an ignore comment stand on the first or last line of the session's `requests.Session()`
+        (for AW514, the code it is reported under) or of one of its requests (AW201)?"""
+        if "#" not in self._text:
+            return False
+        if self._suppressed is None:
+            self._suppressed = suppressions(self._text)
+        return any(is_suppressed(self._suppressed, {call.lineno, call.end_lineno or call.lineno}, code)
+                   for call, code in ((session.factory, "AW514"), *((c, "AW201") for c in session.calls)))
 
     def _requests_kind(self, call: ast.Call) -> str | None:
         ref = self.resolve(call.func)

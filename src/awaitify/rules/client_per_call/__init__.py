@@ -48,14 +48,19 @@ async def fetch_profile(request: Request, user_id: str) -> dict:
 
 ## Suppressing
 `# awaitify: ignore[AW514]` (or `# awaitify: ignore`) on the first or last line of the call. There is
-no flake8-async code for it. `awaitify fix` honours the same comment.
+no flake8-async code for it. `awaitify fix` honours the same comment: it leaves that
+`requests.Session()` sync, with its requests (their AW201 findings are then not fixable), and says
+nothing of it. `ignore[AW201]` on that line names no finding there (AW001 reports it) and keeps nothing.
 
 ## Fix
 A `requests.Session()` whose whole use the function shows (`with requests.Session() as s:`, or
 `s = requests.Session()` used only below it in the same block) is fixable: AW201
 ([requests-httpx](requests-httpx.md)) makes it an `httpx.AsyncClient`, awaits its calls and closes it
 (`async with`, or `try: ... finally: await s.aclose()`). That removes the blocking; the client is
-still made on every call. `httpx.Client()` and every other session are marked manual. Where a
+still made on every call. `httpx.Client()` and every other session are marked manual; for a
+`requests.Session()` the fix leaves (stored, returned, captured...: the list in
+[requests-httpx](requests-httpx.md#when-it-refuses)) both commands give the same reason, under AW514,
+at the call. Where a
 shared client lives (the lifespan, a dependency, a module global) is an application decision; move
 it there as above.
 

@@ -90,7 +90,12 @@ They are converted whole, or not at all: only where their whole use is in the fu
 every use after the binding in the same block, none in a nested function, lambda or generator
 expression) and every use means the same on the httpx object. `awaitify check` asks the same
 planner, so it marks these findings fixable exactly where `fix` converts them (AW514 on the
-`requests.Session()` included).
+`requests.Session()` included). A session `fix` leaves is reported where it is made, under AW514
+([client-per-call](client-per-call.md)), the code `check` gives that line, in both commands: so
+`# awaitify: ignore[AW514]` there silences it in both, and keeps the session sync. An ignore on one of
+its requests (`ignore[AW201]` on `s.get(...)`) keeps the whole session sync too (a call left sync would
+be wrong on an AsyncClient); one naming AW201 on the `requests.Session()` line names nothing
+(`check` says so, AW001) and the session is converted.
 
 A local session:
 ```python
@@ -343,7 +348,8 @@ Each refusal is a finding (`path:line:col AW201 ...`); the code stays as it was:
   `httpx.BasicAuth`), `s.verify = x` after a request, `s.close()` before its last use (httpx cannot
   use a closed client again), `s.close()` inside `with requests.Session() as s:`, calls that need
   per-request `verify=`/`cert=`/`cookies=`/`proxies=` or `stream=True`; or a call on it carrying
-  `# awaitify: ignore` (a call left sync would be wrong on an AsyncClient);
+  `# awaitify: ignore` (a call left sync would be wrong on an AsyncClient). These are AW514
+  findings, at the `requests.Session()`;
 - calls on a session kept on `self` or on a module global (`self.session.get(...)`,
   `SESSION.get(...)`): its lifecycle is outside the function. The finding gives the manual fix:
   an `httpx.AsyncClient` created at startup (a lifespan handler), closed with `await ....aclose()`

@@ -72,6 +72,7 @@ from awaitify.codemod_base import (
 from awaitify.nested_calls import refusal
 from awaitify.node_walk import children as node_children
 from awaitify.node_walk import walk
+from awaitify.rules.client_per_call import RULE as CLIENT_PER_CALL
 from awaitify.rules.requests_httpx import RULE as REQUESTS_HTTPX
 from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES, wants
 from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
@@ -839,6 +840,13 @@ class RequestsToHttpx(ThreadHandoffs):
     def _is_session_factory(self, call: cst.Call) -> bool:
         return self.qualified_name(call.func) in SESSION_FACTORIES
 
+    def finding_code(self, node: cst.CSTNode) -> str:
+        """`requests.Session()` is reported under AW514 (client-per-call): its ignore comment, and the
+        diagnostic of a session left sync, name that code in both commands."""
+        if isinstance(node, cst.Call) and self._is_session_factory(node):
+            return CLIENT_PER_CALL.code
+        return super().finding_code(node)
+
     def _stored_session(self, call: cst.Call) -> str | None:
         """`session.get(...)` on a requests.Session kept on a module global or on `self`: its spelling."""
         func = call.func
@@ -924,7 +932,7 @@ class RequestsToHttpx(ThreadHandoffs):
         if self.scope_kind == ASYNC and self.function is not None:
             problem = self._session_problem_for_call(original)
             if problem:
-                self.diagnose(original, problem)
+                self.diagnose(original, problem, self.finding_code(original))
                 return updated
         verb = self._verb(original)
         if verb is None:

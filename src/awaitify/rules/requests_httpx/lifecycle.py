@@ -142,7 +142,7 @@ def _add_session(out: Lifecycles, session: requests_plan.Session, find, suppress
     if nodes is None:  # a call left sync by a suppression comment would be wrong on an AsyncClient
         factory = find(session.factory)
         if factory is not None:
-            out.refused[id(factory)] = "one of its calls says `# awaitify: ignore` (or could not be placed)"
+            out.refused[id(factory)] = requests_plan.SUPPRESSED_SESSION
         return
     factory, *rest = nodes
     close = "" if session.close is None else "drop" if session.close is session.last else "await"
