@@ -52,11 +52,15 @@ class FileSession:
     # The text of the tree version the current codemod sees, and what it binds where (read once,
     # when a codemod first asks a qualified name of that version).
     code: str | None = None
+    first: str | None = None  # the text of the first version (the file as read, function bodies hidden or not)
     _names: NameIndex | None = field(default=None, repr=False)
     _syntax: list = field(default_factory=list, repr=False)  # [that text's `ast` tree, or None], once read
+    _lines: list = field(default_factory=list, repr=False)  # [its lines, the first version's], once asked
 
     def new_version(self, code: str) -> None:
-        self.code, self._names, self._syntax = code, None, []
+        if self.first is None:
+            self.first = code
+        self.code, self._names, self._syntax, self._lines = code, None, [], []
 
     def names(self) -> NameIndex | None:
         if self._names is None and self.code is not None:
@@ -77,6 +81,25 @@ class FileSession:
         if self.line_map is None or line <= 0:
             return line
         return self.line_map[min(line, len(self.line_map)) - 1]
+
+    def original_column(self, line: int, column: int) -> int:
+        """The 0-based `column` of `line` of the current version, on the original line it came from:
+        shifted by the change of indentation when an earlier codemod only moved the line in or out (a
+        block wrapped in `async with`) and the text before the column is the original's; else as it is."""
+        if self.line_map is None or self.code is None or self.first is None:
+            return column
+        if not self._lines:
+            self._lines = [self.code.splitlines(), self.first.splitlines()]
+        now, was = self._lines
+        origin = self.original_line(line)
+        if not (0 < line <= len(now) and 0 < origin <= len(was)):
+            return column
+        current, original = now[line - 1], was[origin - 1]
+        indent, first_indent = len(current) - len(current.lstrip()), len(original) - len(original.lstrip())
+        if indent == first_indent or column < indent:
+            return column
+        before = current[indent:column]
+        return column - indent + first_indent if original[first_indent:first_indent + len(before)] == before else column
 
 
 def new_context(session: FileSession) -> CodemodContext:
@@ -428,7 +451,10 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
     def position(self, node: cst.CSTNode) -> tuple[int, int]:
         """Where a change or diagnostic is reported: line and 1-based column of the original file."""
         pos = self.get_metadata(PositionProvider, node, None)
-        return (self.session.original_line(pos.start.line), pos.start.column + 1) if pos is not None else (0, 0)
+        if pos is None:
+            return (0, 0)
+        session = self.session
+        return session.original_line(pos.start.line), session.original_column(pos.start.line, pos.start.column) + 1
 
     # --- findings ---------------------------------------------------------------------------------
 
