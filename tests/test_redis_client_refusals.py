@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 from awaitify import api
-from both_commands import check_and_fix
+from both_commands import check_and_fix, function_at
 
 CLIENTS = '''\
 import redis
@@ -375,3 +375,52 @@ def test_a_trio_program_keeps_its_clients_in_check_as_in_fix(tmp_path: Path) -> 
     assert said == left and {s[:2] for s in said} == {("b.py", 5), ("m.py", 8)}
     assert all("this is a trio program" in s[3] for s in said)
     assert [f.code for f in report.findings if f.fixable] == ["AW101"]  # the sleep becomes trio.sleep
+
+
+AWAITED = '''\
+import redis
+
+
+async def command(k):
+    r = redis.Redis()
+    return await r.get(k)
+
+
+async def pipeline(k):
+    with redis.Redis() as r:
+        with r.pipeline() as p:
+            p.set(k, 1)
+            await p.execute()
+
+
+async def close(k):
+    r = redis.Redis()
+    value = r.get(k)
+    await r.close()
+    return value
+
+
+async def chain(k):
+    r = redis.Redis()
+    return await r.pipeline().set(k, 1).execute()
+
+
+async def converted(k):
+    r = redis.Redis()
+    return r.get(k)
+'''
+
+
+def test_a_client_whose_command_is_already_awaited_is_left_in_both(tmp_path: Path) -> None:
+    """`await r.get(k)` on a sync client raises TypeError; converting the client would make it succeed.
+    The fix leaves such a client whole (it used to convert it and say at the command that it did not),
+    and check gives the same reason at the same place; the other client is converted."""
+    report, result = check_and_fix(tmp_path, AWAITED)
+    said = {(f.line, f.column, f.code, f.message.partition("; not fixed: ")[2]) for f in report.findings if not f.fixable}
+    left = {(d.line, d.column, d.code, d.message.partition("; not rewritten: ")[2].partition(". Manual fix:")[0])
+            for d in result.diagnostics}
+    assert said == left
+    assert {(function_at(AWAITED, line), reason.partition(" awaits")[0]) for line, _, _, reason in left} == {
+        ("command", "line 6"), ("pipeline", "line 13"), ("close", "line 19"), ("chain", "line 25")}
+    assert [function_at(AWAITED, f.line) for f in report.findings if f.fixable] == ["converted"]
+    assert result.patch_text.count("aioredis.Redis()") == 1

@@ -128,7 +128,10 @@ await its commands"):
 - arguments that hold sync-only objects or settings: `connection_pool=`, `connection_class=`,
   `parser_class=`, `retry=`, `redis_connect_func=`, `cache=`/`cache_config=`, the `ssl_*ocsp*` options,
   and `*args`/`**kwargs`; a `with` that also holds other context managers; an annotated variable
-  (`c: redis.Redis = ...`).
+  (`c: redis.Redis = ...`);
+- a command (or `close()`, or a pipeline's `execute()`) the code already awaits (`await c.get(k)`): on
+  the sync client that raises TypeError when it runs; the async client would make it succeed, a change
+  of behaviour left to you.
 
 A client is rewritten whole or not at all: an `# awaitify: ignore[AW512]` on any line that uses it keeps
 all of it sync. Sync functions are left alone. `check` reports each client made in an `async def` that

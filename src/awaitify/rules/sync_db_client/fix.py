@@ -182,6 +182,11 @@ class RedisToAsyncio(AwaitifyCodemod):
             except _Refused as why:
                 self._refused[id(call)] = str(why)
                 continue
+            awaited = [node for node in self._nodes(edits) if edits[id(node)] in ("await", "close")
+                       and isinstance(self._parent(node), cst.Await)]
+            if awaited:  # (`await r.get(k)`: its rewrite would write `await await`)
+                self._refused[id(call)] = refusals.already_awaited(self.position(awaited[0])[0])
+                continue
             suppressed = [node for node in self._nodes(edits) if isinstance(node, cst.Call) and self._suppressed(node)]
             if suppressed:
                 if not self._suppressed(call):

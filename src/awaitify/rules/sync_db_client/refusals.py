@@ -226,3 +226,10 @@ def pipeline_method(method: str) -> str:
 def suppressed_use(line: int) -> str:
     return f"line {line} says `awaitify: ignore`, and the client is converted whole or not at all"
 
+
+def already_awaited(line: int) -> str:
+    """A command (or close, or a pipeline's execute) the code awaits on the sync client: a TypeError
+    when it runs; the async client would make it succeed, which is not what the code does now."""
+    return (f"line {line} awaits what the sync client returns (a TypeError when it runs), and the async client "
+            "would change that; fix the code by hand")
+

@@ -428,5 +428,8 @@ class ClientUses:
             plan.uses(name, plan.client_use)
         except Refused as why:
             return str(why)
+        awaited = next((call for call in plan.calls if isinstance(self._scopes.parent(call), ast.Await)), None)
+        if awaited is not None:
+            return refusals.already_awaited(awaited.lineno)
         found = next((call for call in plan.calls if suppressed(call)), None)
         return refusals.suppressed_use(found.lineno) if found is not None else None
