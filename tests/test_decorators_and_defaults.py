@@ -82,3 +82,48 @@ def test_inside_async_code_they_are_awaited_and_a_lambda_default_refused(tmp_pat
     assert "    @deco(await asyncio.sleep(0))\n    async def inner(x=await asyncio.sleep(0)):" in new
     assert "make = lambda y=time.sleep(0): y" in new
     assert _run(NESTED, "outer()") == _run(new, "outer()") == (None, None, None)
+
+
+CLIENTS = """\
+import redis
+import requests
+
+
+def deco(*values):
+    return lambda fn: fn
+
+
+async def sync_inner(url):
+    def inner(c=redis.Redis(), s=requests.Session(), r=requests.get(url, timeout=5)):
+        return c, s, r
+    return inner
+
+
+async def async_inner(url):
+    async def inner(*, c=redis.Redis(), s=requests.Session(), r=requests.get(url, timeout=5)):
+        return c, s, r
+    return inner
+
+
+async def decorated(url):
+    @deco(redis.Redis(), requests.Session(), requests.get(url, timeout=5))
+    def inner():
+        return 1
+    return inner
+"""
+
+
+def test_clients_and_requests_there_are_left_by_both_commands_with_one_reason(tmp_path: Path) -> None:
+    """A redis client, a requests session or a request made in a nested def's default or decorator runs
+    in the async function, but no statement of it holds the call: the fix leaves each, saying why (it
+    said nothing of the sync def's, and left its request that check called fixable); check gives the
+    same code and reason at the same place."""
+    report, result = check_and_fix(tmp_path, CLIENTS)
+    said = {(f.line, f.column, f.code, f.message.partition("; not fixed: ")[2]) for f in report.findings}
+    left = {(d.line, d.column, d.code, d.message.partition("not rewritten: ")[2].partition(". Manual fix:")[0])
+            for d in result.diagnostics}
+    assert said == left and len(left) == 9 and not result.files
+    assert {(code, reason) for _, _, code, reason in left} == {
+        ("AW512", "the client is not bound to a local name (it is passed on, returned, stored or chained)"),
+        ("AW514", "it stands in a decorator or default of a function defined in async code"),
+        ("AW201", "it stands in a decorator or default of a function defined in async code")}

@@ -213,6 +213,7 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         self.config = self.session.config
         self._scopes: list[str] = []
         self._scopes_aside: list[list[str]] = []  # the scopes put aside while a decorator or parameter is read
+        self._headers: list[bool] = []  # per entry of `_scopes_aside`: a def's decorator or parameter (not a lambda's)
         self._awaited_calls: set[int] = set()  # ids of the calls the original code already awaits
         self._rewritten_awaited: dict[int, tuple[int, int | None, cst.Call]] = {}  # see `_leave_awaited_call`
 
@@ -273,6 +274,7 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
 
     def leave_Decorator(self, original: cst.Decorator, updated: cst.Decorator) -> cst.Decorator:
         self._scopes = self._scopes_aside.pop()
+        self._headers.pop()
         return updated
 
     def visit_Param(self, node: cst.Param) -> bool:
@@ -281,13 +283,20 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
 
     def leave_Param(self, original: cst.Param, updated: cst.Param) -> cst.Param:
         self._scopes = self._scopes_aside.pop()
+        self._headers.pop()
         return updated
 
     def _read_outside(self, outside: bool) -> None:
         """Until the matching leave: the innermost scope put aside when `outside`."""
         self._scopes_aside.append(self._scopes)
+        self._headers.append(outside)
         if outside:
             self._scopes = self._scopes[:-1]
+
+    def in_def_header(self) -> bool:
+        """Is the node being visited in a decorator, default or annotation of a `def` (evaluated where
+        the `def` statement runs), with no lambda's parameter inside it?"""
+        return bool(self._headers) and self._headers[-1]
 
     @property
     def scope_kind(self) -> str | None:

@@ -38,6 +38,9 @@ SESSION = "Session"  # what `kind` says of a requests.Session() call
 # why a session is left when an ignore comment keeps one of its calls sync (AW514 on the
 # `requests.Session()`, AW201 on a request): a call left sync would be wrong on an AsyncClient
 SUPPRESSED_SESSION = "one of its calls says `# awaitify: ignore` (or could not be placed)"
+# why a requests call (or session) in a decorator or default of a `def` inside async code is left: it
+# runs in the async function when the `def` does, but no statement of that function holds it for a client
+IN_DEF_HEADER = "it stands in a decorator or default of a function defined in async code"
 # on a streamed httpx response these need no body read (`.content`, `.text`, `.json()` do)
 STREAM_ATTRS = ("status_code", "headers", "ok", "reason")
 SESSION_SETTINGS = ("verify", "cert")  # httpx takes these only when the client is made

@@ -131,6 +131,7 @@ class _Scanner(_Summarizer):
         self.ignores_used: set[tuple[int, str]] = set()  # (FileScan's)
         self._lambdas: list[bool] = []  # per enclosing lambda: was it handed to a thread?
         self._classes: list[ast.ClassDef] = []  # the enclosing classes
+        self._header_calls: set[int] = set()  # calls in a decorator or default of a def inside async code
         self._class_kinds: dict[int, dict[str, str]] = {}  # per class read so far: what its methods keep on `self`
 
     # --- what locals hold ---------------------------------------------------------------------
@@ -342,6 +343,14 @@ class _Scanner(_Summarizer):
         self.module_kinds = {}
         super().visit_Module(node)
 
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if self._where() == ASYNC:  # its decorators and defaults run in the async function, when the `def` does
+            header = [*node.decorator_list, *node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+            self._header_calls.update(id(n) for part in header for n in ast.walk(part) if isinstance(n, ast.Call))
+        super()._function(node)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = _function  # (the base class binds its own `_function`)
+
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self._classes.append(node)
         super().visit_ClassDef(node)
@@ -475,8 +484,19 @@ class _Scanner(_Summarizer):
         elif id(node) in self._refused_blocks:  # the opener of a `with` block AW507's fix leaves, saying why
             self.sites[before:] = [replace(site, refused=self._refused_blocks[id(node)]) if site.code == BLOCKING_OPEN.code
                                    and not site.fixable else site for site in self.sites[before:]]
+        elif where == ASYNC and id(node) in self._header_calls:
+            self.sites[before:] = [self._in_def_header(node, site) for site in self.sites[before:]]
         elif where == ASYNC:
             self.sites[before:] = [self._redis_refused(node, site) for site in self.sites[before:]]
+
+    def _in_def_header(self, node: ast.Call, site: Site) -> Site:
+        """A call in a decorator or default of a `def` inside async code: requests-httpx's fix leaves a
+        request or a session there (no statement of the async function holds it for a client), and
+        says why; a redis client there is not bound to a name, as the fix reads it."""
+        if site.code == "AW514" and site.target.startswith("requests.") or (
+                site.code == "AW201" and requests_plan.verb_of(site.target) is not None):
+            return replace(site, fixable=False, refused=requests_plan.IN_DEF_HEADER)
+        return self._redis_refused(node, site)
 
     def _redis_refused(self, node: ast.Call, site: Site) -> Site:
         """AW512 for a redis client made in async code that its fix leaves for its arguments, for how

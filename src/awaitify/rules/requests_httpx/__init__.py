@@ -335,6 +335,9 @@ Each refusal is a finding (`path:line:col AW201 ...`); the code stays as it was:
 - `data=` of a type that cannot be seen (a variable: str/bytes go to `content=`, forms to `data=`,
   a file object cannot be sent by an async client);
 - `proxies=` with different proxies per scheme (needs `mounts=`);
+- a call (or a `requests.Session()`) in a decorator or default of a `def` inside async code
+  (`def inner(r=requests.get(u)):`): it runs in the async function when the `def` does, but no
+  statement of that function holds it for a client (`check` gives the same reason);
 - a call in a lambda or a generator expression inside async code (`check` reports it not fixable, with
   the same reason); one in a lambda handed to a thread (`asyncio.to_thread(lambda: requests.get(u))`)
   blocks that thread, not the loop, and is left quietly;

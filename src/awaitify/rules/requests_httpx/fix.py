@@ -929,13 +929,16 @@ class RequestsToHttpx(ThreadHandoffs):
         if self._returned_sites or (self.scope_kind == ASYNC and self.function is not None):
             self._response_truth_call(original, updated)
             self._response_method(original, updated)
-        if self.scope_kind == ASYNC and self.function is not None:
+        if self.scope_kind == ASYNC and (self.function is not None or self.in_def_header()):
             problem = self._session_problem_for_call(original)
             if problem:
                 self.diagnose(original, problem, self.finding_code(original))
                 return updated
         verb = self._verb(original)
         if verb is None:
+            return updated
+        if self.scope_kind == ASYNC and self.in_def_header():  # no statement of the async function to give a client
+            self.diagnose(original, f"requests.{verb}() blocks the event loop; not rewritten: {requests_plan.IN_DEF_HEADER}")
             return updated
         if self.in_handed_lambda():
             return updated  # it blocks the thread the lambda is handed to, not the loop
@@ -992,8 +995,9 @@ class RequestsToHttpx(ThreadHandoffs):
 
     def _session_problem_for_call(self, call: cst.Call) -> str | None:
         """Sessions this codemod does not convert, reported where they block."""
-        if self._is_session_factory(call) and id(call) not in self._life.calls:
-            why = self._life.refused.get(id(call), "it stands in a lambda or generator expression")
+        if self._is_session_factory(call) and (id(call) not in self._life.calls or self.in_def_header()):
+            why = (requests_plan.IN_DEF_HEADER if self.in_def_header()
+                   else self._life.refused.get(id(call), "it stands in a lambda or generator expression"))
             return (f"requests.Session() in async code; not rewritten: {why}. Manual fix: an {self.client_module}.AsyncClient "
                     "(`async with` it, or close it with `await client.aclose()`) whose calls are awaited")
         stored = self._stored_session(call)

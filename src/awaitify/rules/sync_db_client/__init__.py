@@ -120,7 +120,8 @@ await its commands"):
   methods), a module global or class attribute that async code uses, a `global` name;
 - a client passed to or returned from another function, rebound, used in a lambda, a nested function, a
   class body or a generator expression, read as an attribute (`c.connection_pool`), or not bound to a
-  name at all (`redis.from_url(url).get(k)`); a scan iterator not looped over by a `for`;
+  name at all (`redis.from_url(url).get(k)`, or made in a default or decorator of a `def` inside the
+  function); a scan iterator not looped over by a `for`;
 - methods that hand out other objects whose methods change with redis.asyncio: `pubsub()`, `lock()`,
   `register_script()`, `monitor()`, `transaction()`, `bitfield()`, `json()`/`ft()`/`ts()` and the other
   module accessors; pipelines that `watch()`/`multi()` (in immediate mode each command needs an `await`),

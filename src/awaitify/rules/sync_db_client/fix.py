@@ -158,7 +158,16 @@ class RedisToAsyncio(AwaitifyCodemod):
 
         class Factories(cst.CSTVisitor):
             def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return node is func
+                # a def's decorators and defaults run where the `def` does: func's own outside it, a
+                # nested def's in func (whose plan then refuses a client made there: it is not bound)
+                if node is func:
+                    node.body.visit(self)
+                    return False
+                params = node.params
+                for part in (*node.decorators, *(p.default for p in (*params.posonly_params, *params.params,
+                                                                     *params.kwonly_params) if p.default is not None)):
+                    part.visit(self)
+                return False
 
             def visit_ClassDef(self, node: cst.ClassDef) -> bool:
                 return False
