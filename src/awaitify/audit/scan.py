@@ -21,7 +21,8 @@ from awaitify.rules.lifespan import LIFESPAN_HOOKS
 from awaitify.rules import all_rules, detectors
 from awaitify.rules.asyncio_run.detect import AT_IMPORT_TIME, is_main_guard, loop_call_refused
 from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN, refusals
-from awaitify.rules.blocking_open.bindings import block_assigned, may_leave_unbound, scope_bindings
+from awaitify.rules.blocking_open.bindings import (block_assigned, file_used_after, may_leave_unbound, rebinds_outer,
+                                                   scope_bindings)
 from awaitify.rules.blocking_open.detect import DETECTOR as BLOCKING_OPEN_DETECTOR
 from awaitify.rules.blocking_open.thread_uses import OpenBlock, read_block
 from awaitify.rules.sync_db_client import RULE as SYNC_DB_CLIENT
@@ -272,11 +273,11 @@ class _Scanner(_Summarizer):
             assigned = block_assigned(stmt) - {var}
             before = {name for name, line in bindings if line < stmt.lineno}
             # why the fix leaves the block, in the order it asks (its diagnostic stands at the `open()`)
-            if _file_used_after(func, names, var, end):
+            if file_used_after(func, var, end, names):
                 self._refused_blocks[id(opened)] = refusals.FILE_USED_AFTER
                 self._left_blocks.append((stmt, None))
                 continue
-            if assigned & before:
+            if rebinds_outer(stmt, var, before):
                 self._refused_blocks[id(opened)] = refusals.REBINDS_OUTER
                 self._left_blocks.append((stmt, None))
                 continue
@@ -678,18 +679,6 @@ _NOT_MOVABLE = (ast.Await, ast.AsyncWith, ast.AsyncFor, ast.Return, ast.Yield, a
 
 def _one_argument(call: ast.Call) -> bool:
     return len(call.args) == 1 and not call.keywords
-
-
-def _file_used_after(func: ast.AsyncFunctionDef, names: list[ast.Name], var: str, end: int) -> bool:
-    """Is the block's file object (`var`) read after the block (which ends on line `end`)? Not where a
-    later `with ... as var:` binds the name to another object: the reads inside that one are of it
-    (as the fix's `_file_used_after` reads them)."""
-    after = [n.lineno for n in names if n.id == var and n.lineno > end and not isinstance(n.ctx, ast.Store)]
-    if not after:
-        return False
-    rebound = [(w.lineno, w.end_lineno or w.lineno) for w in ast.walk(func) if isinstance(w, (ast.With, ast.AsyncWith))
-               and w.lineno > end and any(isinstance(i.optional_vars, ast.Name) and i.optional_vars.id == var for i in w.items)]
-    return any(not any(start <= line <= stop for start, stop in rebound) for line in after)
 
 
 def moved_only_with_block(site: Site) -> bool:

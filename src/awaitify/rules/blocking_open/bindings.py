@@ -146,3 +146,25 @@ def scope_bindings(func: ast.AsyncFunctionDef) -> list[tuple[str, int]]:
             found.append((node.name, node.lineno))
         stack.extend(ast.iter_child_nodes(node))
     return found
+
+
+def file_used_after(func: ast.AsyncFunctionDef, var: str, end: int, names: list[ast.Name] | None = None) -> bool:
+    """Is the block's file object (`var`) read after the block (which ends on line `end`)? Not where a
+    later `with ... as var:` binds the name to another object: the reads inside that one are of it.
+    Every `Name` in the function counts, nested scopes' too (`names`: those, when the caller has
+    them): a nested function's own `f` refuses the move, where unsure."""
+    if names is None:
+        names = [n for s in func.body for n in ast.walk(s) if isinstance(n, ast.Name)]
+    after = [n.lineno for n in names if n.id == var and n.lineno > end and not isinstance(n.ctx, ast.Store)]
+    if not after:
+        return False
+    rebound = [(w.lineno, w.end_lineno or w.lineno) for w in ast.walk(func) if isinstance(w, (ast.With, ast.AsyncWith))
+               and w.lineno > end and any(isinstance(i.optional_vars, ast.Name) and i.optional_vars.id == var for i in w.items)]
+    return any(not any(start <= line <= stop for start, stop in rebound) for line in after)
+
+
+def rebinds_outer(block: ast.With, var: str | None, bound_before: set[str]) -> bool:
+    """Does the block bind again (its file's name aside) a name the function binds before it
+    (`bound_before`: `scope_bindings` before the block's line)? In a helper that name would be a
+    fresh local, read before its assignment there (UnboundLocalError)."""
+    return bool((block_assigned(block) - {var}) & bound_before)

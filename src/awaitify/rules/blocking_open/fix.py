@@ -24,11 +24,11 @@ from collections import Counter
 from functools import cached_property
 
 import libcst as cst
-from libcst.metadata import PositionProvider, ScopeProvider
+from libcst.metadata import PositionProvider
 
 from awaitify.codemod_base import ASYNC, OffloadCodemod, awaited, names_in, thread_helper, to_thread
 from awaitify.rules.blocking_open import RULE as BLOCKING_OPEN, refusals
-from awaitify.rules.blocking_open.bindings import ALL, always_bound
+from awaitify.rules.blocking_open.bindings import ALL, always_bound, file_used_after, rebinds_outer, scope_bindings
 from awaitify.rules.blocking_open import PATH_IO_METHODS as METHODS
 from awaitify.rules.blocking_open.detect import wants
 from awaitify.rules.blocking_open.thread_uses import LOOP_CALL_NAMES, BlockUses, bound_use
@@ -94,23 +94,6 @@ def _awaits_inside(node: cst.CSTNode) -> bool:
     return visitor.found
 
 
-def _with_statements(node: cst.CSTNode) -> list[cst.With]:
-    """The `with` statements in a function (nested functions' too: a conservative superset)."""
-    found: list[cst.With] = []
-
-    class Collect(cst.CSTVisitor):
-        def visit_With(self, with_node: cst.With) -> None:
-            found.append(with_node)
-
-    node.visit(Collect())
-    return found
-
-
-def _binds_as(node: cst.With, name: str) -> bool:
-    return any(item.asname is not None and isinstance(item.asname.name, cst.Name) and item.asname.name.value == name
-               for item in node.items)
-
-
 def _name_counts(node: cst.CSTNode) -> Counter[str]:
     counts: Counter[str] = Counter()
 
@@ -139,14 +122,23 @@ class _FunctionFacts:
         """How often it spells each name."""
         return _name_counts(self.node)
 
-    @cached_property
-    def withs(self) -> list[cst.With]:
-        """Its `with` statements."""
-        return _with_statements(self.node)
-
 
 # names through which a function can read any of its locals
 _READ_ALL_LOCALS = frozenset({"locals", "vars", "eval", "exec"})
+
+
+def _withs_by_line(tree: ast.Module) -> dict[int, tuple[ast.AsyncFunctionDef, ast.With]]:
+    """Each `with` statement that stands right in an async function (not in a nested def, lambda
+    or class), by its line, with that function."""
+    found: dict[int, tuple[ast.AsyncFunctionDef, ast.With]] = {}
+    stack: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
+    while stack:
+        node, holder = stack.pop()
+        if isinstance(node, ast.With) and isinstance(holder, ast.AsyncFunctionDef):
+            found[node.lineno] = (holder, node)
+        inner = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)) else holder
+        stack.extend((child, inner) for child in ast.iter_child_nodes(node))
+    return found
 
 
 UNSEEN = "unseen"  # a kind of thread_uses.KINDS: what a file run alone imports from outside
@@ -228,6 +220,7 @@ class OffloadFileIO(OffloadCodemod):
         self._qualnames: list[tuple[str, bool]] = []  # (qualname, is a function) of the enclosing defs
         self._thread_facts: dict[str, dict] | None = None  # awaitify.thread_bound's, for this file
         self._moving: list[tuple[cst.With, list[str]]] = []  # the block moving to a thread, and what it returns
+        self._withs: dict[int, tuple[ast.AsyncFunctionDef, ast.With]] | None = None  # `_block_in_syntax_tree`'s
 
     def _qualname(self, name: str) -> str:
         if not self._qualnames:
@@ -329,11 +322,9 @@ class OffloadFileIO(OffloadCodemod):
             # said: check reports this block's file I/O, and nothing else will move it off the loop
             self.diagnose(opened, refusals.not_movable(block.problem))
             return None
-        if self._file_used_after(original):
-            self.diagnose(opened, refusals.FILE_USED_AFTER)
-            return None
-        if self._rebinds_outer(original, others):
-            self.diagnose(opened, refusals.REBINDS_OUTER)
+        outer = self._outer_questions(original, file_var, others)
+        if outer:
+            self.diagnose(opened, outer)
             return None
         bound = self._thread_bound_use(original)
         if bound:
@@ -382,37 +373,29 @@ class OffloadFileIO(OffloadCodemod):
         inside = _name_counts(node)
         return [name for name in names if counts[name] > inside[name]]
 
-    def _file_used_after(self, node: cst.With) -> bool:
-        """The file object is only ever used inside the block (it is closed after it anyway)."""
-        asname = node.items[0].asname
-        if asname is None or not isinstance(asname.name, cst.Name):
-            return False
-        scope = self.get_metadata(ScopeProvider, asname.name, None)
-        end = self.get_metadata(PositionProvider, node).end.line
-        if scope is None:
-            return True
-        name = asname.name.value
-        # a later `with ... as f:` binds a new object: the uses inside its body are not of this file
-        later = [self.get_metadata(PositionProvider, w) for w in (self._functions[-1].withs if self._functions else ())
-                 if _binds_as(w, name)]
-        rebound = [(p.start.line, p.end.line) for p in later if p.start.line > end]
-        return any(line > end and not any(start <= line <= stop for start, stop in rebound)
-                   for line in (self.get_metadata(PositionProvider, access.node).start.line
-                                for access in scope.accesses[name]))
+    def _outer_questions(self, node: cst.With, file_var: str | None, others: list[str]) -> str | None:
+        """Why the block stays, for what the function does around it (`check`'s scan asks the same, with
+        the same `ast` functions: awaitify.rules.blocking_open.bindings), or None. Read from the `ast`
+        tree of this version's text (no libcst scope analysis: it cost more than the rest of the
+        rewrite on files with such blocks)."""
+        found = self._block_in_syntax_tree(node)
+        if found is None:  # (this Python cannot read the version: nothing is known of the function)
+            return refusals.not_movable("code this Python cannot parse")
+        func, block = found
+        if file_var is not None and file_used_after(func, file_var, block.end_lineno or block.lineno):
+            return refusals.FILE_USED_AFTER
+        before = {name for name, line in scope_bindings(func) if line < block.lineno}
+        if others and rebinds_outer(block, file_var, before):
+            return refusals.REBINDS_OUTER
+        return None
 
-    def _rebinds_outer(self, node: cst.With, names: list[str]) -> bool:
-        """A name bound before the block and again in it would be a fresh local in the function
-        (read before its assignment there: UnboundLocalError). Such blocks are left alone."""
-        scope = self.get_metadata(ScopeProvider, node, None)
-        if scope is None:
-            return bool(names)
-        start = self.get_metadata(PositionProvider, node).start.line
-        for name in names:
-            for assignment in scope.assignments[name]:
-                pos = self.get_metadata(PositionProvider, assignment.node, None)
-                if pos is None or pos.start.line < start:
-                    return True
-        return False
+    def _block_in_syntax_tree(self, node: cst.With) -> tuple[ast.AsyncFunctionDef, ast.With] | None:
+        """The block and the async function it stands in, in the `ast` tree of this version's text."""
+        line = self.get_metadata(PositionProvider, node).start.line
+        if self._withs is None:
+            tree = self.session.syntax_tree()
+            self._withs = {} if tree is None else _withs_by_line(tree)
+        return self._withs.get(line)
 
     def _helper_call(self) -> str:
         return thread_helper(self.config.target)
