@@ -30,6 +30,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from awaitify_runs import ForkServer
+
 TESTS = Path(__file__).resolve().parent
 APPS = TESTS / "apps"
 KIT = APPS / "_kit"
@@ -111,37 +113,12 @@ def redis_url():
 
 # --- running things -------------------------------------------------------------------------------
 
-class _ForkServer:
-    """One long-lived interpreter (a _kit/ script) that forks a child per request: it pays the imports
-    once. Requests and replies are JSON lines."""
-
-    def __init__(self, script: str, env: dict[str, str], *python_flags: str) -> None:
-        self.script, self.env, self.flags = script, env, python_flags
-        self.server: subprocess.Popen | None = None
-
-    def request(self, message: dict) -> dict:
-        if self.server is None or self.server.poll() is not None:
-            self.server = subprocess.Popen([sys.executable, *self.flags, str(KIT / self.script)], stdin=subprocess.PIPE,
-                                           stdout=subprocess.PIPE, text=True, env={**os.environ, **self.env})
-        self.server.stdin.write(json.dumps(message) + "\n")
-        self.server.stdin.flush()
-        line = self.server.stdout.readline()
-        assert line, f"{self.script} died"
-        return json.loads(line)
-
-    def close(self) -> None:
-        if self.server is not None:
-            self.server.stdin.close()
-            self.server.wait(timeout=30)
-            self.server = None
-
-
 # `awaitify` command lines: the real entry point in a forked child of an interpreter that loaded
 # libcst and the codemods once (_kit/cli_server.py); AWAITIFY_APPS_SUBPROCESS=1: `python -m awaitify`
-_CLI = _ForkServer("cli_server.py", {})
+_CLI = ForkServer("cli_server.py", {})
 # scenario drivers: forked children of an interpreter that imported FastAPI, requests and httpx but
 # no module of any app, so the original and the fixed copy never share a module cache (_kit/forkrun.py)
-_DRIVERS = _ForkServer("forkrun.py", {"PYTHONPATH": str(KIT), "PYTHONDONTWRITEBYTECODE": "1"}, "-W", "ignore")
+_DRIVERS = ForkServer("forkrun.py", {"PYTHONPATH": str(KIT), "PYTHONDONTWRITEBYTECODE": "1"}, "-W", "ignore")
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from awaitify_runs import run_awaitify
+
 ROOT_DOCS = Path(__file__).resolve().parent.parent / "docs" / "rules"
 FILES = {
     "svc/__init__.py": "",
@@ -129,7 +131,6 @@ def test_changed_since_limits_fixes_and_findings(repo: Path, cli) -> None:
     assert code == 2 and err.startswith("awaitify: error: --changed-since:") and err.count("\n") == 1
 
 
-@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_output_is_deterministic(repo: Path, cli) -> None:
     runs = [cli("check", "--format", fmt, *extra, ".", cwd=repo)[1] for fmt in ("json", "sarif") for extra in ((), ("--no-cache",), ())]
     assert runs[0] == runs[1] == runs[2] and runs[3] == runs[4] == runs[5]
@@ -137,7 +138,6 @@ def test_output_is_deterministic(repo: Path, cli) -> None:
     assert fixes[0] == fixes[1] == fixes[2] != b""
 
 
-@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_documented_exit_codes(repo: Path, cli) -> None:
     assert cli("fix", ".", cwd=repo)[0] == 0  # a dry run: 0 even with changes pending
     assert cli("fix", "--check", ".", cwd=repo)[0] == 1
@@ -151,11 +151,9 @@ def test_documented_exit_codes(repo: Path, cli) -> None:
 
 
 def _stdin(args: list[str], data: bytes, cwd: Path) -> subprocess.CompletedProcess:
-    import sys
-    return subprocess.run([sys.executable, "-m", "awaitify", *args], input=data, cwd=cwd, capture_output=True)
+    return run_awaitify(*args, input=data, cwd=cwd)
 
 
-@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_stdin_for_editors(tmp_path: Path) -> None:
     source = b"import time\r\n\r\n\r\nasync def h():\r\n    time.sleep(1)\r\n"
     proc = _stdin(["fix", "--stdin-filename", "app/x.py", "-"], source, tmp_path)

@@ -123,7 +123,6 @@ def test_apps_compose(app: Path, tmp_path: Path) -> None:
     _assert_composes(app, tmp_path)
 
 
-@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_reports_name_every_rule_at_the_original_lines(tmp_path: Path, cli) -> None:
     """With AW201's TLS context and AW301's lifespan written above them, the changes below are still
     reported at their lines in the file as it was (a PR bot comments there), by every format."""

@@ -11,19 +11,22 @@ from pathlib import Path
 
 import pytest
 
+from awaitify_runs import run_awaitify
+
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "story221_backend"
 
 
-@pytest.fixture
-def migrated(tmp_path: Path) -> Path:
-    tree = tmp_path / "story221"
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example after `fix --write`, once for the module: the tests below only read it and run it."""
+    tree = tmp_path_factory.mktemp("migrated") / "story221"
     shutil.copytree(EXAMPLE, tree)
-    proc = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--write", "--no-cache", "."],
-                          cwd=tree, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+    proc = run_awaitify("fix", "--write", "--no-cache", ".", cwd=tree)
+    stderr = proc.stderr.decode()
+    assert proc.returncode == 0, stderr
     for name in ("authorization.py", "deps.py", "cli.py", "main.py", "redis_client.py"):
-        assert f"changed backend/{name}" in proc.stderr
-    assert "redis_client.py:19:19 AW102" in proc.stderr
+        assert f"changed backend/{name}" in stderr
+    assert "redis_client.py:19:19 AW102" in stderr
     return tree
 
 
@@ -31,7 +34,7 @@ def test_dry_run_changes_nothing_and_reports(tmp_path: Path) -> None:
     tree = tmp_path / "story221"
     shutil.copytree(EXAMPLE, tree)
     before = {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()}
-    proc = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--no-cache", "."], cwd=tree, capture_output=True)
+    proc = run_awaitify("fix", "--no-cache", ".", cwd=tree)
     assert proc.returncode == 0
     assert {p: p.read_bytes() for p in tree.rglob("*") if p.is_file()} == before
     assert b"+async def _check_user_roles" in proc.stdout
@@ -66,7 +69,7 @@ def test_sync_cli_still_works(migrated: Path) -> None:
 
 
 def test_second_run_changes_nothing(migrated: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--check", "--no-cache", "."], cwd=migrated, capture_output=True, text=True)
+    proc = run_awaitify("fix", "--check", "--no-cache", ".", cwd=migrated)
     assert proc.returncode == 0, proc.stdout
 
 

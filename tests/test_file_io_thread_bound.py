@@ -13,6 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+from awaitify_runs import run_awaitify
 from inprocess_cli import cli_here  # noqa: F401  (a fixture)
 
 DB = '''
@@ -129,11 +130,9 @@ def test_one_file_alone_uses_the_same_facts(tmp_path: Path) -> None:
             with open("data.txt") as f:
                 conn.execute("select ?", (f.read(),))
         ''').lstrip()
-    proc = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--no-cache", "-"], input=source, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    proc = run_awaitify("fix", "--no-cache", "-", input=source.encode(), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "to_thread" not in proc.stdout and "uses `conn` (a sqlite3 connection)" in proc.stderr
+    assert b"to_thread" not in proc.stdout and b"uses `conn` (a sqlite3 connection)" in proc.stderr
     shared = source.replace("check_same_thread=True", "check_same_thread=False")
-    proc = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--no-cache", "-"], input=shared, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
-    assert "await asyncio.to_thread(" in proc.stdout, proc.stderr
+    proc = run_awaitify("fix", "--no-cache", "-", input=shared.encode(), cwd=tmp_path)
+    assert b"await asyncio.to_thread(" in proc.stdout, proc.stderr

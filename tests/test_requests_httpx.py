@@ -763,7 +763,6 @@ class FakeAuthProvider(BaseHTTPRequestHandler):
         self._send(404, {"error": "not found"})
 
 
-@pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_jwks_middleware_example_migrated_and_run(tmp_path: Path, cli) -> None:
     import os
     import shutil

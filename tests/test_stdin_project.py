@@ -5,12 +5,13 @@ of its file, but writes only the buffer: every decision that needs another file'
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from awaitify_runs import run_awaitify
 
 
 def _files(root: Path, files: dict[str, str]) -> None:
@@ -21,8 +22,7 @@ def _files(root: Path, files: dict[str, str]) -> None:
 
 def _fix_buffer(root: Path, name: str) -> tuple[str, str]:
     """What an editor gets for the file as it is on disk: the new buffer, and stderr."""
-    proc = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--no-cache", "--stdin-filename", name, "-"],
-                          input=(root / name).read_bytes(), cwd=root, capture_output=True, timeout=60)
+    proc = run_awaitify("fix", "--no-cache", "--stdin-filename", name, "-", input=(root / name).read_bytes(), cwd=root)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.decode(), proc.stderr.decode()
 
@@ -69,8 +69,7 @@ def test_a_closure_that_crosses_files_is_offloaded_with_a_note(tmp_path: Path) -
     so it offloads the call, says why, and runs against the y.py on disk."""
     _files(tmp_path, {"y.py": "import time\n\ndef slow():\n    time.sleep(0.01)\n    return 2\n",
                       "x.py": "from y import slow\n\nasync def h():\n    return slow()\n"})
-    whole = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--no-cache", "."], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=60).stdout
+    whole = run_awaitify("fix", "--no-cache", ".", cwd=tmp_path).stdout.decode()
     assert "+async def slow():" in whole  # the project's fix does propagate
     new, err = _fix_buffer(tmp_path, "x.py")
     assert "return await asyncio.to_thread(slow)" in new
@@ -130,8 +129,7 @@ def test_a_lifespan_that_takes_hooks_from_other_modules_is_left_to_the_project(t
     """Giving main.py a lifespan alone would drop hooks.py's shutdown hook (Starlette runs on_event
     hooks only without a lifespan): the buffer is left as it is, and stderr says why."""
     _files(tmp_path, LIFESPAN_APP)
-    whole = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--no-cache", "."], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=60).stdout
+    whole = run_awaitify("fix", "--no-cache", ".", cwd=tmp_path).stdout.decode()
     assert "lifespan" in whole and "hooks.py" in whole  # the project's fix moves both hooks
     new, err = _fix_buffer(tmp_path, "main.py")
     assert new == (tmp_path / "main.py").read_text()
@@ -163,8 +161,7 @@ def test_requests_handlers_in_other_modules_keep_the_buffer_on_requests(tmp_path
         "a.py": "import requests\n\n\ndef get(u):\n    r = requests.get(u, timeout=5)\n    r.raise_for_status()\n    return r.json()\n",
         "b.py": f"import requests\nfrom a import get\n\n\nasync def route(u):\n    try:\n        return get(u)\n    {caller}:\n        return None\n",
     })
-    whole = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--no-cache", "."], cwd=tmp_path,
-                           capture_output=True, text=True, timeout=60).stdout
+    whole = run_awaitify("fix", "--no-cache", ".", cwd=tmp_path).stdout.decode()
     assert "httpx" in whole and "b.py" in whole
     new, err = _fix_buffer(tmp_path, "a.py")
     assert "httpx" not in new and "requests.get(u, timeout=5)" in new
@@ -174,6 +171,6 @@ def test_requests_handlers_in_other_modules_keep_the_buffer_on_requests(tmp_path
 def test_the_buffer_takes_the_runs_settings(tmp_path: Path) -> None:
     """`--target` (and the other fix options) apply to an editor's buffer as to a run over files."""
     _files(tmp_path, {"a.py": "import time\n\n\nasync def h():\n    time.sleep(1)\n"})
-    proc = subprocess.run([sys.executable, "-m", "awaitify", "fix", "--no-cache", "--target", "anyio", "--stdin-filename",
-                           "a.py", "-"], input=(tmp_path / "a.py").read_bytes(), cwd=tmp_path, capture_output=True, timeout=60)
+    proc = run_awaitify("fix", "--no-cache", "--target", "anyio", "--stdin-filename", "a.py", "-",
+                        input=(tmp_path / "a.py").read_bytes(), cwd=tmp_path)
     assert proc.returncode == 0 and b"await anyio.sleep(1)" in proc.stdout, proc.stderr

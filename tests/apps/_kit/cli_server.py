@@ -6,8 +6,13 @@ tests run about a hundred command lines. Each child runs the real entry point (`
 what `python -m awaitify` runs) with its own argv, working directory, stdout and stderr, and exits
 with its exit code; no run's state reaches the next (the parent only imported).
 
-stdin: one JSON request per line {"cwd", "args"}; stdout: one JSON reply per line {"rc", "stdout",
-"stderr"}. Set AWAITIFY_APPS_SUBPROCESS=1 to have the harness start `python -m awaitify` instead."""
+Like `python -m awaitify`, a child finds modules in its working folder first (sys.path[0]).
+
+stdin: one JSON request per line {"cwd", "args"}, optionally "env" (the child's whole environment) and
+"stdin" (a file to read as its stdin; else /dev/null); stdout: one JSON reply per line {"rc", "stdout",
+"stderr", "stderr_bytes"} (stdout and stderr_bytes: the bytes, decoded with surrogateescape; stderr
+with replacement characters). tests/awaitify_runs.py and tests/test_apps.py drive it; set
+AWAITIFY_TESTS_SUBPROCESS=1 (AWAITIFY_APPS_SUBPROCESS=1 for the apps) to start `python -m awaitify` instead."""
 
 from __future__ import annotations
 
@@ -24,12 +29,16 @@ awaitify.runner._load_codemods()  # libcst and every codemod, as a fix loads the
 
 
 def _child(request: dict, out: int, err: int) -> None:
-    null = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(null, 0)  # the CLI must not read the requests pipe
+    stdin = os.open(request.get("stdin") or os.devnull, os.O_RDONLY)
+    os.dup2(stdin, 0)  # the CLI must not read the requests pipe
     os.dup2(out, 1)
     os.dup2(err, 2)
     signal.alarm(120)  # a run that hangs dies (SIGALRM, exit code -14) instead of hanging the tests
+    if "env" in request:
+        os.environ.clear()
+        os.environ.update(request["env"])
     os.chdir(request["cwd"])
+    sys.path[0] = os.getcwd()  # what `python -m` puts first
     sys.argv = ["awaitify", *request["args"]]
     code = 2
     try:
@@ -52,10 +61,12 @@ def serve() -> None:
             _, status = os.waitpid(pid, 0)
             out.seek(0)
             err.seek(0)
+            errors = err.read()
             reply = {"rc": os.waitstatus_to_exitcode(status),
                      # surrogateescape: the harness gets the patch's exact bytes back, whatever a file's encoding
                      "stdout": out.read().decode("utf-8", "surrogateescape"),
-                     "stderr": err.read().decode("utf-8", "replace")}
+                     "stderr": errors.decode("utf-8", "replace"),
+                     "stderr_bytes": errors.decode("utf-8", "surrogateescape")}
         control.write(json.dumps(reply) + "\n")
         control.flush()
 
