@@ -5,6 +5,7 @@ compared with)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -18,15 +19,19 @@ def corpus_paths() -> list[Path]:
     return [path for folder in FOLDERS for path in sorted((ROOT / folder).rglob("*.py"))]
 
 
+@functools.cache
+def _parse(path: Path) -> cst.Module | None:
+    """One parse per file and test process: the modules collecting these tests share it (a libcst
+    tree is immutable)."""
+    try:
+        return cst.parse_module(path.read_bytes())
+    except cst.ParserSyntaxError:
+        return None
+
+
 def parsed(paths: Iterable[Path]) -> list[tuple[str, cst.Module]]:
     """(path, module) for each of `paths` libcst parses."""
-    out = []
-    for path in paths:
-        try:
-            out.append((str(path), cst.parse_module(path.read_bytes())))
-        except cst.ParserSyntaxError:
-            continue
-    return out
+    return [(str(path), module) for path in paths if (module := _parse(path)) is not None]
 
 
 def every_node(tree: cst.CSTNode) -> list[cst.CSTNode]:

@@ -5,24 +5,27 @@ warning), and no `on_event` deprecation is left."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+import shutil
+import tempfile
 import textwrap
 from pathlib import Path
 
 import pytest
 
+from awaitify_runs import ForkServer
+
 from awaitify.config import Config
 from awaitify.rules import select_rules
 from awaitify.runner import RunOptions, run
 
+# the app runs in a fresh child of an interpreter that imported FastAPI once (tests/apps/_kit/forkrun.py):
+# the tree's folder first on sys.path and its modules imported afresh, as in `python -c` there
 RUN_APP = textwrap.dedent("""
-    import importlib, json, sys, warnings
-    sys.path.insert(0, sys.argv[1])
+    import importlib, json, os, sys, warnings
     from fastapi.testclient import TestClient
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        app = getattr(importlib.import_module(sys.argv[2]), sys.argv[3])
+        app = getattr(importlib.import_module(os.environ["APP_MODULE"]), os.environ["APP_VAR"])
         from recorder import events
         with TestClient(app):
             started = list(events)
@@ -40,10 +43,31 @@ def _write(root: Path, files: dict[str, str]) -> None:
         path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
 
 
+# no bytecode next to the trees: a module `fix` rewrites within the second, at the same size, could
+# otherwise be imported from its stale .pyc
+_DRIVERS = ForkServer("forkrun.py", {"PYTHONDONTWRITEBYTECODE": "1"})
+_DRIVER_FOLDER = Path(tempfile.mkdtemp(prefix="lifespan-drivers-"))  # outside every tree `fix` rewrites
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _driver_server():
+    yield
+    _DRIVERS.close()
+    shutil.rmtree(_DRIVER_FOLDER, ignore_errors=True)
+
+
+def _drive(name: str, script: str, root: Path, env: dict[str, str] | None = None) -> str:
+    """What `script` printed, run with `root` as its working folder and first on sys.path."""
+    driver = _DRIVER_FOLDER / f"{name}.py"
+    if not driver.exists():
+        driver.write_text(script, encoding="utf-8")
+    result = _DRIVERS.request({"script": str(driver), "tree": str(root), "env": env or {}})
+    assert "error" not in result, result["error"]
+    return result["output"]
+
+
 def _run_app(root: Path, module: str, var: str = "app") -> dict:
-    proc = subprocess.run([sys.executable, "-c", RUN_APP, str(root), module, var], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
-    return json.loads(proc.stdout)
+    return json.loads(_drive("run_app", RUN_APP, root, {"APP_MODULE": module, "APP_VAR": var}))
 
 
 def _fix(root: Path, **overrides):
@@ -773,7 +797,6 @@ def test_sync_hooks_that_block_are_run_by_the_new_lifespan_in_one_fix(tmp_path: 
 
 RUN_FAILING_APP = textwrap.dedent("""
     import importlib, json, sys, warnings
-    sys.path.insert(0, sys.argv[1])
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
     app = importlib.import_module("app").app
@@ -817,9 +840,7 @@ def test_a_failing_startup_hook_still_aborts_startup(tmp_path: Path) -> None:
     """})
 
     def events() -> list[str]:
-        proc = subprocess.run([sys.executable, "-c", RUN_FAILING_APP, str(tmp_path)], capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr
-        return json.loads(proc.stdout)
+        return json.loads(_drive("run_failing_app", RUN_FAILING_APP, tmp_path))
 
     before = events()
     assert before[0] == "first" and before[-1] == "raised RuntimeError: no database" and "served" not in before
