@@ -23,7 +23,7 @@ from awaitify.config import Config
 from awaitify.fast_positions import positions
 from awaitify.findings import Change, Diagnostic
 from awaitify.import_fixups import ORIGINAL_MODULE
-from awaitify.nested_calls import OFFLOAD_BY_HAND, handoff_name
+from awaitify.nested_calls import ALREADY_AWAITED, OFFLOAD_BY_HAND, handoff_name
 from awaitify.node_walk import children, own_hook
 from awaitify.plan import FilePlan
 from awaitify.qualified_names import NameIndex
@@ -382,8 +382,7 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         imports = self.context.scratch.get(AddImportsVisitor.CONTEXT_KEY)
         if imports is not None:
             del imports[added or 0:]
-        self.diagnose(original.expression, "this call is already awaited, so the rewrite would write `await await`; not "
-                      "rewritten: what it returns is awaited as it stands (a TypeError unless it is an awaitable), fix it by hand")
+        self.diagnose(original.expression, ALREADY_AWAITED)
         return result.with_changes(expression=call)
 
     def _suppressed(self, node: cst.CSTNode) -> bool:

@@ -24,6 +24,11 @@ AWAIT_CANNOT_GO = ("it stands in a lambda or a generator expression inside async
 REWRITE_BY_HAND = "it stands in a lambda or generator expression inside async code; rewrite it by hand"
 OFFLOAD_BY_HAND = "it stands in a generator expression inside async code; move it to a thread by hand"
 
+# why a fix leaves a call the code already awaits (`await time.sleep(1)`): its rewrite would write
+# `await await` (asyncio-run's fix folds the two itself)
+ALREADY_AWAITED = ("this call is already awaited, so the rewrite would write `await await`; not rewritten: what it "
+                   "returns is awaited as it stands (a TypeError unless it is an awaitable), fix it by hand")
+
 _BOTH = (LAMBDA, GENEXP)
 # rule code -> the scopes its fix leaves a call it would fix in, and why
 _REFUSED: dict[str, tuple[tuple[str, ...], str]] = {

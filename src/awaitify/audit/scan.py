@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from awaitify import requests_plan
 from awaitify.audit import ambiguous_responses
 from awaitify.audit.shared_clients import shared_clients
-from awaitify.nested_calls import handoff_name, refusal
+from awaitify.nested_calls import ALREADY_AWAITED, handoff_name, refusal
 from awaitify.rules.lifespan import LIFESPAN_HOOKS
 from awaitify.rules import all_rules, detectors
 from awaitify.rules.asyncio_run.detect import AT_IMPORT_TIME, is_main_guard, loop_call_refused
@@ -489,6 +489,16 @@ class _Scanner(_Summarizer):
             self.sites[before:] = [self._in_def_header(node, site) for site in self.sites[before:]]
         elif where == ASYNC:
             self.sites[before:] = [self._redis_refused(node, site) for site in self.sites[before:]]
+        if where == ASYNC and id(node) in self.awaited:
+            self.sites[before:] = [self._awaited_already(site) for site in self.sites[before:]]
+
+    @staticmethod
+    def _awaited_already(site: Site) -> Site:
+        """`await time.sleep(1)`: a fix that rewrites the call to an awaited one would write `await
+        await`; it leaves the call and says so (asyncio-run's folds the two: `await coro`)."""
+        if not site.fixable or site.code == "AW102":
+            return site
+        return replace(site, fixable=False, refused=ALREADY_AWAITED)
 
     def _in_def_header(self, node: ast.Call, site: Site) -> Site:
         """A call in a decorator or default of a `def` inside async code: requests-httpx's fix leaves a
