@@ -60,26 +60,123 @@ def trust_keywords(keywords: set[str]) -> str:
     return CERT_WITHOUT_VERIFY if "cert" in keywords and "verify" not in keywords else ""
 
 
+# why the codemod leaves a request for its arguments (`_plan_arguments` there words them with these)
+JSON_WITH_DATA = "json= with data=: requests sends data= and drops json= (unless data= is empty); pass one of them"
+JSON_WITH_FILES = "json= with files=: requests sends the files (multipart) and drops json=; pass one of them"
+STARRED = "*args/**kwargs may carry arguments httpx takes elsewhere"
+STREAM_BY_HAND = "stream=True needs `async with client.stream(...)`; convert the body reading by hand"
+DATA_UNSEEN = "data= of a type awaitify cannot see: httpx sends str/bytes with content= and forms with data="
+AUTH_MAY_BE_NONE = "auth= that may be None: requests then applies .netrc, httpx sends no credentials; name it first"
+SEVERAL_PROXIES = "proxies= with several proxies needs httpx `mounts=`"
+VERIFY_MAY_BE_TRUE = ("verify= that may be True: requests then checks against REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE, httpx "
+                      "ignores them; name it first")
+POSITIONAL_PAST_URL = "positional arguments after the URL: pass them by keyword first"
+
+
+def unfollowed(why: str) -> str:
+    """A returned response the project plan could not follow into every caller (`why` names the caller)."""
+    return f"the response is returned and not followed into every caller: {why}"
+
+
+def unknown_keyword(key: str) -> str:
+    return f"httpx has no `{key}=` argument"
+
+
+def json_helper_split(between: list[str]) -> str:
+    """Arguments (`timeout=`...) standing between json= and headers=, one of which runs code."""
+    return (f"{' and '.join(key + '=' for key in between)} between json= and headers= would be evaluated after both "
+            "once they are handed to one helper; put json= and headers= side by side")
+
+
 def call_fixable(node: ast.Call, verb: str, streaming: bool = False) -> bool:
-    """The arguments the codemod converts (keep in step with `_plan_arguments` there); `stream=True`
-    only for a call planned as a stream here."""
-    if len(node.args) > (2 if verb == "request" else 1) or any(isinstance(a, ast.Starred) for a in node.args):
-        return False
-    if trust_keywords({kw.arg for kw in node.keywords if kw.arg}):
-        return False
-    if {"json", "data"} <= {kw.arg for kw in node.keywords}:
-        return False  # requests drops json= when data= is given
-    for kw in node.keywords:
-        if kw.arg == "stream" and _constant(kw.value) is (True if streaming else False):
+    """The arguments the codemod converts; `stream=True` only for a call planned as a stream here."""
+    return argument_refusal(node, verb, streaming) is None
+
+
+def argument_refusal(node: ast.Call, verb: str, streaming: bool = False) -> str | None:
+    """Why the codemod leaves the request for its arguments, the first reason its `_plan_arguments` meets
+    (keep in step with it), or None; `streaming`: the call is planned as a stream here."""
+    keywords = {kw.arg: kw for kw in node.keywords if kw.arg is not None}
+    if "json" in keywords and "data" in keywords:
+        return JSON_WITH_DATA
+    if "json" in keywords and "files" in keywords and not _is_name(keywords["files"].value, "None"):
+        return JSON_WITH_FILES
+    written = sorted([*node.args, *node.keywords], key=lambda a: (a.lineno, a.col_offset))  # as the source has them
+    at = [i for i, a in enumerate(written) if isinstance(a, ast.keyword) and a.arg in ("json", "headers")]
+    if "json" in keywords:
+        between = written[at[0] + 1:at[-1]]
+        if not _inert(written[at[-1]].value) and not all(_inert(a.value) for a in between):
+            return json_helper_split([a.arg for a in between if isinstance(a, ast.keyword) and a.arg])
+    for arg in written:
+        if isinstance(arg, ast.Starred) or (isinstance(arg, ast.keyword) and arg.arg is None):
+            return STARRED
+        if not isinstance(arg, ast.keyword):
             continue
-        if kw.arg is None or kw.arg not in REQUEST_KEYWORDS | CLIENT_KEYWORDS:
-            return False
-        if kw.arg == "data" and not isinstance(kw.value, (ast.Dict, ast.DictComp, ast.JoinedStr)) and not (
-                isinstance(kw.value, ast.Constant) and isinstance(kw.value.value, (str, bytes))):
-            return False
-        if kw.arg == "proxies" and not (isinstance(kw.value, ast.Dict) and len({ast.dump(v) for v in kw.value.values}) == 1):
-            return False
-    return True
+        key, value = arg.arg, arg.value
+        if key == "stream" and _is_name(value, "True" if streaming else "False"):
+            continue
+        if key == "stream":
+            return STREAM_BY_HAND
+        if key not in REQUEST_KEYWORDS | CLIENT_KEYWORDS:
+            return unknown_keyword(key)  # type: ignore[arg-type]
+        if key == "data" and not (_text_literal(value) or isinstance(value, (ast.Dict, ast.DictComp))):
+            return DATA_UNSEEN
+        if key == "auth" and not (_named(value) or isinstance(value, ast.Tuple) or _constructs_auth(value)):
+            return AUTH_MAY_BE_NONE
+        if key == "proxies" and not (isinstance(value, ast.Dict) and value.values and None not in value.keys
+                                     and len({ast.unparse(v) for v in value.values}) == 1):
+            return SEVERAL_PROXIES
+        if key == "verify" and not (_named(value) or _text_literal(value)):
+            return VERIFY_MAY_BE_TRUE
+    if any(not isinstance(a, ast.Starred) for a in node.args[2 if verb == "request" else 1:]):
+        return POSITIONAL_PAST_URL
+    if trust_keywords(set(keywords)):
+        return CERT_WITHOUT_VERIFY_WHY
+    return None
+
+
+_NAMED_CONSTANTS = {"True": True, "False": False, "None": None}
+
+
+def _is_name(node: ast.expr, name: str) -> bool:
+    """libcst's Name: `True`, `False` and `None` are names there, constants here."""
+    if isinstance(node, ast.Constant):
+        return name in _NAMED_CONSTANTS and node.value is _NAMED_CONSTANTS[name]
+    return isinstance(node, ast.Name) and node.id == name
+
+
+def _named(node: ast.expr) -> bool:
+    """A name or an attribute of one, as libcst sees it (`True`, `None` are names there)."""
+    if isinstance(node, ast.Constant):
+        return any(node.value is value for value in _NAMED_CONSTANTS.values())
+    return isinstance(node, ast.Name) or (isinstance(node, ast.Attribute) and _inert(node))
+
+
+def _text_literal(node: ast.expr) -> bool:
+    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)))
+
+
+def _inert(node: ast.expr) -> bool:
+    """Evaluating `node` runs no code of the program's: a name, an attribute of one, a literal of those
+    (as the codemod's `_inert`: numbers and strings, not f-strings or bytes... as libcst spells them)."""
+    if isinstance(node, ast.Name):
+        return True
+    if isinstance(node, ast.Constant):
+        return not isinstance(node.value, type(...))
+    if isinstance(node, ast.Attribute):
+        return _inert(node.value)
+    if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+        return all(not isinstance(e, ast.Starred) and _inert(e) for e in node.elts)
+    if isinstance(node, ast.Dict):
+        return all(k is not None and _inert(k) and _inert(v) for k, v in zip(node.keys, node.values))
+    return False
+
+
+def _constructs_auth(node: ast.expr) -> bool:
+    """`SomethingAuth(...)`: a class's instance, never None."""
+    func = node.func if isinstance(node, ast.Call) else None
+    last = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    return last.endswith("Auth")
 
 
 def _constant(node: ast.expr) -> object:

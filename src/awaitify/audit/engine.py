@@ -265,6 +265,7 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
     offload_only = {n for r in all_rules() for n in r.offload_fixes} | {n for n, how in config.blocking_calls.items() if how == "offload"}
     configured = set(config.blocking_calls)
     displays = {str(s.path): s.display for s in sources}
+    plan_refused: set[tuple[str, int, int]] = set()  # findings whose reason their rule's project plan may change
     for path, scan_ in sorted(scans.done.items()):
         for site in with_thread_bound_blocks(path, scan_, bound, config.thread_bound):
             check = check_by_code()[site.code]
@@ -303,7 +304,9 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
             result.findings.append(Finding(displays[path], site.line, site.col, site.code, message,
                                            fixable, chain, function, site.pattern, repo_relative(Path(path)),
                                            site.end_line, site.end_col))
-    _fixable_as_planned(result, sources, config, rules)
+            if site.plan_refused and refused == site.refused:
+                plan_refused.add((displays[path], site.line, site.col))
+    _fixable_as_planned(result, sources, config, rules, plan_refused)
     _refused_modules(result, sources, config)
     # every file that does not parse is named (AW000), whether or not a finding could stand in it;
     # asked last, as the workers may still be parsing the files no scan read
@@ -396,9 +399,12 @@ def _refused_modules(result: CheckResult, sources: list[SourceFile], config: Con
     result.findings = findings
 
 
-def _fixable_as_planned(result: CheckResult, sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]) -> None:
+def _fixable_as_planned(result: CheckResult, sources: list[SourceFile], config: Config, rules: tuple[Rule, ...],
+                        plan_refused: set[tuple[str, int, int]] = frozenset()) -> None:  # type: ignore[assignment]
     """A rule decided project-wide (its `planner`) fixes only what its plan does: the planner says
-    which of its findings `fix` will change, so `check` never calls fixable what `fix` refuses."""
+    which of its findings `fix` will change, so `check` never calls fixable what `fix` refuses.
+    `plan_refused`: the findings whose reason is their function's plan's, which the project plan words
+    otherwise where it says why (its `unfollowed_sites`: a returned response it could not follow)."""
     found = {f.code for f in result.findings}
     by_display = {s.display: str(s.path) for s in sources}
     for rule, module in planner_modules(tuple(r for r in all_rules() if r.code in found)):
@@ -415,6 +421,13 @@ def _fixable_as_planned(result: CheckResult, sources: list[SourceFile], config: 
             return (f.fixable and (moved is None or f.line in moved.get(where, set()))) or f.line in kept.get(where, set())
 
         result.findings = [replace(f, fixable=fixable(f)) if f.code == rule.code else f for f in result.findings]
+        unfollowed = getattr(module, "unfollowed_sites", None)
+        if unfollowed is not None and plan_refused:
+            said = unfollowed(plan)
+            why = lambda f: said.get(by_display.get(f.path, ""), {}).get(f.line)  # noqa: E731
+            result.findings = [replace(f, message=f"{f.message.partition('; not fixed: ')[0]}; not fixed: {why(f)}")
+                               if f.code == rule.code and (f.path, f.line, f.column) in plan_refused and why(f) else f
+                               for f in result.findings]
         refused = getattr(module, "refused_sites", None)  # why its plan leaves what it says something of
         if refused is not None and any(r.code == rule.code for r in rules):
             _with_plan_reasons(result, refused(plan), rule, module.UNREPORTED_SITE, sources, config)

@@ -80,6 +80,9 @@ class Site:
     target: str = ""  # the qualified name called, when it resolves through an import
     end_col: int = 0  # 1-based column just past the call's end (on end_line)
     refused: str = ""  # why the fix leaves this site, when the scan knows (then never fixable)
+    # `refused` is its function's requests plan's: the fix names the caller instead when the project
+    # plan could not follow the response it returns (awaitify.audit.engine)
+    plan_refused: bool = False
 
 
 def may_hold_anywhere_finding(text: str) -> bool:
@@ -231,6 +234,22 @@ class _Scanner(_Summarizer):
         if MAKERS.get(ref.target) == "session":
             return requests_plan.SESSION
         return ref.target.rpartition(".")[2] if CALLS.get(ref.target, ("",))[0] == "AW201" else None
+
+    def _request_refusal(self, node: ast.Call, target: str) -> tuple[str | None, bool]:
+        """Why requests-httpx's fix leaves this request in async code, in its words and in the order it
+        asks: a response also bound to something else; what its function's plan refuses (a stream, a
+        response that leaves the function) unless the arguments are refused first; its arguments. And
+        whether the reason is the plan's, for a call not streamed (see `Site.plan_refused`)."""
+        verb = requests_plan.verb_of(target)
+        if verb is None:
+            return None, False
+        streamed = requests_plan.streams(node)
+        if id(node) in self._ambiguous_calls and not streamed:
+            return requests_plan.ambiguous_reason(self._ambiguous_calls[id(node)]), False
+        arguments = requests_plan.argument_refusal(node, verb, streaming=id(node) in self._planned)
+        if id(node) in self._unplanned and (streamed or arguments is None):
+            return self._unplanned[id(node)], not streamed
+        return arguments, False
 
     def _ambiguous_responses(self, func: ast.AsyncFunctionDef) -> None:
         """`r = requests.get(...)` where `r` is also bound to something else and read as a response
@@ -594,8 +613,9 @@ class _Scanner(_Summarizer):
                 self._add(node, code, pattern, where, fixable, ref.target)
                 if code == "AW514" and where == ASYNC and id(node) in self._unplanned:  # the fix says why it leaves it
                     self.sites[-1] = replace(self.sites[-1], refused=self._unplanned[id(node)])
-                if id(node) in self._ambiguous_calls:
-                    self.sites[-1] = replace(self.sites[-1], refused=requests_plan.ambiguous_reason(self._ambiguous_calls[id(node)]))
+                if code == "AW201" and where == ASYNC and not in_lambda_or_genexp:
+                    refused, by_plan = self._request_refusal(node, ref.target)
+                    self.sites[-1] = replace(self.sites[-1], refused=refused or "", plan_refused=by_plan)
                 return
             if ref.target == "os.spawn" or ref.target.startswith("os.spawn") and ref.target[3:] in SPAWN:
                 waits = node.args and isinstance(node.args[0], ast.Attribute) and node.args[0].attr == "P_WAIT"

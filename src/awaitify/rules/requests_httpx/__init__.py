@@ -299,7 +299,8 @@ marked `(awaitify, AW201)` in its docstring:
   sends none, as requests); else the URL's own `user:password@`.
 
 ## When it refuses
-Each refusal is a finding (`path:line:col AW201 ...`); the code stays as it was:
+Each refusal is a finding (`path:line:col AW201 ...`), and `check` reports the call not fixable, at
+the same place, with the same reason; the code stays as it was:
 - `stream=True` outside the forms above, or a streamed response that escapes (returned, passed on,
   stored, tested for truth, bound again, used after its block or in a nested function) or is used in
   a way that differs on a streamed httpx response: `r.content`/`r.text`/`r.json()` (httpx needs

@@ -148,8 +148,7 @@ def _json_helper_at(args: Sequence[cst.Arg]) -> cst.Arg | str | None:
         return None
     between = args[at[0] + 1:at[-1]]
     if not _inert(args[at[-1]].value) and not all(_inert(a.value) for a in between):
-        return (f"{' and '.join(a.keyword.value + '=' for a in between if a.keyword)} between json= and headers= would be "
-                "evaluated after both once they are handed to one helper; put json= and headers= side by side")
+        return requests_plan.json_helper_split([a.keyword.value for a in between if a.keyword])
     return args[at[0]]
 
 
@@ -954,7 +953,7 @@ class RequestsToHttpx(ThreadHandoffs):
             plan = self._life.refused[id(original)]
             line = self.original_lines(original)[0]
             if line in self._unfollowed and not streamed:  # (the caller that could not be followed, named)
-                plan = f"the response is returned and not followed into every caller: {self._unfollowed[line]}"
+                plan = requests_plan.unfollowed(self._unfollowed[line])
         if id(original) in self._ambiguous_calls and not streamed:  # (a stream's own plan said why)
             plan = requests_plan.ambiguous_reason(self._ambiguous_calls[id(original)])
         if isinstance(plan, str):
@@ -1018,15 +1017,15 @@ class RequestsToHttpx(ThreadHandoffs):
         timeout_seen = False
         keywords = {a.keyword.value: a for a in updated.args if a.keyword is not None}
         if "json" in keywords and "data" in keywords:
-            return "json= with data=: requests sends data= and drops json= (unless data= is empty); pass one of them"
+            return requests_plan.JSON_WITH_DATA
         if "json" in keywords and "files" in keywords and not _is_name(keywords["files"].value, "None"):  # httpx: json
-            return "json= with files=: requests sends the files (multipart) and drops json=; pass one of them"
+            return requests_plan.JSON_WITH_FILES
         json_at = _json_helper_at(updated.args)
         if isinstance(json_at, str):
             return json_at
         for arg in updated.args:
             if arg.star:
-                return "*args/**kwargs may carry arguments httpx takes elsewhere"
+                return requests_plan.STARRED
             if arg.keyword is None:
                 request_args.append(arg)
                 continue
@@ -1034,9 +1033,9 @@ class RequestsToHttpx(ThreadHandoffs):
             if key == "stream" and _is_name(arg.value, "True" if streaming else "False"):
                 continue
             if key == "stream":
-                return "stream=True needs `async with client.stream(...)`; convert the body reading by hand"
+                return requests_plan.STREAM_BY_HAND
             if key not in PER_REQUEST | TO_CLIENT:
-                return f"httpx has no `{key}=` argument"
+                return requests_plan.unknown_keyword(key)
             if key == "allow_redirects":
                 follow = arg.value
             elif key == "timeout":
@@ -1045,7 +1044,7 @@ class RequestsToHttpx(ThreadHandoffs):
             elif key == "data" and _is_text_literal(arg.value):
                 request_args.append(arg.with_changes(keyword=cst.Name("content")))
             elif key == "data" and not isinstance(arg.value, (cst.Dict, cst.DictComp)):
-                return "data= of a type awaitify cannot see: httpx sends str/bytes with content= and forms with data="
+                return requests_plan.DATA_UNSEEN
             elif key in ("json", "headers") and "json" in keywords and arg is not json_at:
                 continue  # (handed to the json= helper, written where the first of the two stood)
             elif key in ("json", "headers") and "json" in keywords:  # requests' bytes and Content-Type (`_requests_helpers`)
@@ -1069,24 +1068,23 @@ class RequestsToHttpx(ThreadHandoffs):
                     test=cst.Comparison(arg.value, [cst.ComparisonTarget(cst.IsNot(), cst.Name("None"))]),
                     body=arg.value, orelse=default)))
             elif key == "auth" and not (isinstance(arg.value, cst.Tuple) or _constructs_auth(arg.value)):
-                return "auth= that may be None: requests then applies .netrc, httpx sends no credentials; name it first"
+                return requests_plan.AUTH_MAY_BE_NONE
             elif key == "proxies":
                 proxy = self._single_proxy(arg.value)
                 if proxy is None:
-                    return "proxies= with several proxies needs httpx `mounts=`"
+                    return requests_plan.SEVERAL_PROXIES
                 client_args.append(_kw("proxy", proxy))
             elif key == "verify" and not (isinstance(arg.value, cst.Name) and arg.value.value == "False" or _is_text_literal(arg.value)):
                 trusted = self._request_verify(arg.value, original, own="cert" in keywords)
                 if trusted is None:
-                    return ("verify= that may be True: requests then checks against REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE, httpx "
-                            "ignores them; name it first")
+                    return requests_plan.VERIFY_MAY_BE_TRUE
                 client_args.append(_kw(key, trusted))
             elif key in TO_CLIENT:
                 client_args.append(_kw(key, arg.value))
             else:
                 request_args.append(arg)
         if len(original.args) and any(a.keyword is None for a in original.args[2 if verb == "request" else 1:]):
-            return "positional arguments after the URL: pass them by keyword first"
+            return requests_plan.POSITIONAL_PAST_URL
         if requests_plan.CERT_WITHOUT_VERIFY in _keywords(updated.args):
             return requests_plan.CERT_WITHOUT_VERIFY_WHY
         request_args.append(_kw("follow_redirects", follow))

@@ -211,7 +211,7 @@ def _refused(module: _Module, followed: set[int], unfollowed: dict[tuple[str, in
             why = plans.refused[id(node)][1] if id(node) in plans.refused else (
                 None if requests_plan.call_fixable(node, verb, id(node) in streamed) else "its arguments cannot all be kept")
             if why and (module.path, node.lineno) in unfollowed:
-                why = f"the response is returned and not followed into every caller: {unfollowed[(module.path, node.lineno)]}"
+                why = requests_plan.unfollowed(unfollowed[(module.path, node.lineno)])
             if why:
                 found += [[line, why] for line in sorted({node.lineno, node.func.end_lineno or node.lineno})]
     return found
@@ -221,6 +221,13 @@ def followed_sites(facts: dict[str, dict]) -> dict[str, set[int]]:
     """The lines of the requests calls whose returned response the plan follows into every caller:
     `fix` converts them (check asks, awaitify.audit.engine)."""
     return {path: set(f.get(FOLLOWED, [])) for path, f in facts.items() if f.get(FOLLOWED)}
+
+
+def unfollowed_sites(facts: dict[str, dict]) -> dict[str, dict[int, str]]:
+    """Why the plan could not follow the response a requests call returns into every caller, by the
+    call's first line: `fix` gives that reason for the call (check asks, awaitify.audit.engine)."""
+    return {path: {line: requests_plan.unfollowed(why) for line, why in f[UNFOLLOWED]}
+            for path, f in facts.items() if f.get(UNFOLLOWED)}
 
 
 def scope_facts(facts: dict[str, dict], scope: set[str]) -> dict[str, dict]:
