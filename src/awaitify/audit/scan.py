@@ -59,6 +59,10 @@ _FILE_OBJECT = METHODS["file"][1]  # a file object's methods: fixed only by thei
 _OPENED_IN_BLOCKS = ("", *BLOCKING_OPEN_DETECTOR.manual)  # the builtin open() has no target
 # why AW507's fix leaves a block another rule's fix awaits in (it says so, naming the `await`)
 _STUCK_BLOCK = refusals.not_movable("`await` in the block")  # (as the fix finds it, once that call is awaited)
+_ASYNC_BLOCK = refusals.not_movable("`async with`/`async for` in the block")  # (a request's client, a session, a stream)
+# what requests-httpx writes for a fixable site (_Scanner._writes): an `await` at the call, an `async with`
+# around the smallest statement holding it (a request's client, a stream), around a `with` session
+AWAITS, WRAPPED, WITH_SESSION = "await", "wrapped", "with-session"
 # a file holding none of these words cannot hold a finding (a configured blocking call aside);
 # shortest first: the short ones (`os`, `run`, `open`) stand in most files, so most searches end at
 # the first (the stdlib's pre-check: 0.12 s -> 0.02 s)
@@ -120,8 +124,12 @@ class _Scanner(_Summarizer):
         self._movable_calls: set[int] = set()
         self._ambiguous_calls: dict[int, str] = {}  # requests calls the codemod refuses -> their name (see _ambiguous_responses)
         self._planned: set[int] = set()  # streamed requests calls and sessions (factory, calls) the codemod converts whole
+        self._streams: set[int] = set()  # the streamed calls of those
         self._unplanned: dict[int, str] = {}  # requests calls and sessions it refuses for how they are used -> why
         self._movable_ranges: list[tuple[int, int]] = []
+        self._range_blocks: dict[tuple[int, int], ast.With] = {}  # each movable range's block
+        self._writes: dict[tuple[int, int], tuple[ast.AST, str]] = {}  # see AWAITS
+        self._async_loops: list[tuple[int, int]] = []  # `for x in r.iter_content()` of a planned stream: `async for`
         self._main_guards = 0  # how many `if __name__ == "__main__":` blocks the walk is in
         self._refused_blocks: dict[int, str] = {}  # the opener of a `with` block AW507's fix leaves -> why
         self._left_blocks: list[tuple[ast.With, tuple[int, int] | None]] = []  # those, and where what stops the move stands
@@ -206,6 +214,8 @@ class _Scanner(_Summarizer):
         plans = requests_plan.plan(func, self._requests_kind)
         for stream in plans.streams:
             self._planned.add(id(stream.call))
+            self._streams.add(id(stream.call))
+            self._async_loops += [self._position(loop) for loop in stream.loops]
         # propagation makes a sync function async (and so its sessions convertible) for a requests call of its own
         if isinstance(func, ast.AsyncFunctionDef) or any(
                 isinstance(n, ast.Call) and self._requests_kind(n) not in (None, requests_plan.SESSION)
@@ -311,33 +321,82 @@ class _Scanner(_Summarizer):
                 continue
             self._movable_calls.add(id(opened))
             self._movable_ranges.append((stmt.lineno, end))
+            self._range_blocks[(stmt.lineno, end)] = stmt
 
     def settle_open_blocks(self) -> None:
         """A `with open(...)` block holding a call a rule run before AW507 turns into an `await`
-        (`time.sleep`, a requests call...) stays on the loop: its fix refuses a block that awaits
-        (and says so). What only its move would have fixed is not fixable."""
-        awaits = [(site.line, site.col) for site in self.sites if site.fixable and site.code in _WRITES_AWAIT]
-        if awaits:
-            self._awaited_first(awaits)
-            # the fix finds the `await` before it asks about thread-bound state
-            self.open_blocks = [b for b in self.open_blocks if not any(b.start <= line <= b.end for line, _ in awaits)]
-        stuck = [(start, end) for start, end in self._movable_ranges if any(start <= line <= end for line, _ in awaits)]
+        (`time.sleep`, a requests call...) or wraps in `async with` (a request's client, a session, a
+        stream) stays on the loop: its fix refuses a block that awaits (and says which it met first).
+        What only its move would have fixed is not fixable."""
+        firsts = {}  # id(block) -> (line, column, why) of the first async construct written in it
+        for block in (*self._range_blocks.values(), *(b for b, _ in self._left_blocks)):
+            written = self._written_in(block)
+            if written:
+                firsts[id(block)] = written[0]
+        if not firsts:
+            return
+        self._awaited_first(firsts)
+        # the fix finds the `await` before it asks about thread-bound state
+        starts = {block.lineno for block in (*self._range_blocks.values(), *(b for b, _ in self._left_blocks))
+                  if id(block) in firsts}
+        self.open_blocks = [b for b in self.open_blocks if b.start not in starts]
+        stuck = {span: firsts[id(block)][2] for span, block in self._range_blocks.items() if id(block) in firsts}
         if not stuck:
             return
         self._movable_ranges = [r for r in self._movable_ranges if r not in stuck]
-        self.sites = [replace(site, fixable=False, refused=_STUCK_BLOCK) if site.fixable
-                      and any(start <= site.line <= end for start, end in stuck) and moved_only_with_block(site)
-                      else site for site in self.sites]
+        within = lambda site: next((why for (start, end), why in stuck.items() if start <= site.line <= end), None)  # noqa: E731
+        self.sites = [replace(site, fixable=False, refused=within(site)) if site.fixable and within(site)
+                      and moved_only_with_block(site) else site for site in self.sites]
 
-    def _awaited_first(self, awaits: list[tuple[int, int]]) -> None:
-        """A block AW507's fix leaves for another reason that holds a call written as an `await`
-        before what stops its move (or anywhere, for a reason asked after that): the fix finds the
-        `await` first, and says so."""
+    def _written_in(self, block: ast.With) -> list[tuple[int, int, str]]:
+        """Where the rules run before AW507 write an `await`, an `async with` or an `async for` in the
+        block's body, with the reason AW507's fix gives when it meets it first: in source order (an
+        `async with` around a statement comes before what the statement holds)."""
+        start, end = (block.body[0].lineno, block.end_lineno or block.lineno) if block.body else (0, -1)
+        inside = lambda line: start <= line <= end  # noqa: E731
+        found: list[tuple[int, int, int, str]] = []
+        statements: dict[int, tuple[int, int]] | None = None
+        for site in self.sites:
+            if not (site.fixable and inside(site.line) and (site.code in _WRITES_AWAIT or site.code == "AW514")):
+                continue
+            node, kind = self._writes.get((site.line, site.col), (None, AWAITS))
+            if kind == WRAPPED:  # the smallest statement holding it goes into `async with`
+                if statements is None:
+                    statements = self._statements_of(block.body)
+                where = statements.get(id(node))
+                if where is not None:
+                    found.append((*where, 0, _ASYNC_BLOCK))
+            elif kind == WITH_SESSION:
+                found.append((*self._position(self._bound_by[id(node)][1]), 0, _ASYNC_BLOCK))  # type: ignore[index]
+            elif site.code != "AW514" or kind == AWAITS:
+                found.append((site.line, site.col, 1, _STUCK_BLOCK))
+        found += [(line, col, 0, _ASYNC_BLOCK) for line, col in self._async_loops if inside(line)]
+        return [(line, col, why) for line, col, _, why in sorted(found)]
+
+    def _statements_of(self, body: list[ast.stmt]) -> dict[int, tuple[int, int]]:
+        """id(call) -> the position of the smallest statement holding it, for the calls in `body`."""
+        out: dict[int, tuple[int, int]] = {}
+        stack: list[tuple[ast.AST, ast.stmt]] = [(stmt, stmt) for stmt in body]
+        while stack:
+            node, holder = stack.pop()
+            if isinstance(node, ast.Call):
+                out[id(node)] = self._position(holder)
+            stack.extend((child, child if isinstance(child, ast.stmt) else holder) for child in ast.iter_child_nodes(node))
+        return out
+
+    def _awaited_first(self, firsts: dict[int, tuple[int, int, str]]) -> None:
+        """A block AW507's fix leaves for another reason that holds a call written as an `await` (or
+        an `async with`/`async for`) before what stops its move (or anywhere, for a reason asked after
+        that): the fix finds that first, and says so."""
         opener_at: dict[tuple[int, int], str] = {}
         for block, problem in self._left_blocks:
-            start, end = block.lineno, block.end_lineno or block.lineno
-            if any(start <= line <= end and (problem is None or (line, col) < problem) for line, col in awaits):
-                opener_at[self._position(block.items[0].context_expr)] = _STUCK_BLOCK
+            first = firsts.get(id(block))
+            if first is None:
+                continue
+            line, col, why = first
+            # an `async with` written around a statement comes before what the statement holds
+            if problem is None or (line, col) < problem or (why == _ASYNC_BLOCK and (line, col) <= problem):
+                opener_at[self._position(block.items[0].context_expr)] = why
         self.sites = [replace(site, refused=opener_at[(site.line, site.col)]) if site.code == BLOCKING_OPEN.code
                       and site.refused and (site.line, site.col) in opener_at else site for site in self.sites]
 
@@ -616,6 +675,10 @@ class _Scanner(_Summarizer):
                 if code == "AW201" and where == ASYNC and not in_lambda_or_genexp:
                     refused, by_plan = self._request_refusal(node, ref.target)
                     self.sites[-1] = replace(self.sites[-1], refused=refused or "", plan_refused=by_plan)
+                    self._writes[(self.sites[-1].line, self.sites[-1].col)] = (node, WRAPPED)  # its client's, or its stream's
+                if code == "AW514" and id(node) in self._planned:  # `s = httpx.AsyncClient(verify=await ...)`, or `async with`
+                    bound_by = self._bound_by.get(id(node))
+                    self._writes[(self.sites[-1].line, self.sites[-1].col)] = (node, WITH_SESSION if isinstance(bound_by, tuple) else AWAITS)
                 return
             if ref.target == "os.spawn" or ref.target.startswith("os.spawn") and ref.target[3:] in SPAWN:
                 waits = node.args and isinstance(node.args[0], ast.Attribute) and node.args[0].attr == "P_WAIT"

@@ -82,7 +82,9 @@ async def load(path):
   `threading.local`; a context variable it sets; an asyncio object; `asyncio.create_task()`,
   `get_running_loop()` and the other calls that need the running loop; what the `thread-bound` setting
   lists: docs/propagation.md). The diagnostic stands at the block's `open()`, where `check` reports it
-  not fixable with the same reason. Left alone and marked manual: a bare `open()` that is not such a `with` (nor
+  not fixable with the same reason: the first of those the fix meets, after the rules run before it
+  (a requests call's statement in the block goes into `async with` for its client, so that block holds
+  an `async with` before its `await`); `check` gives the reason on the file object's calls (AW509) too. Left alone and marked manual: a bare `open()` that is not such a `with` (nor
   inside one that moves); `io.open_code()`, `Path.open()`; a read or write in a generator
   expression (said, as `check` says it); and a call inside a sync helper (reported with its chain).
 
