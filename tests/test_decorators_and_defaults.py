@@ -127,3 +127,42 @@ def test_clients_and_requests_there_are_left_by_both_commands_with_one_reason(tm
         ("AW512", "the client is not bound to a local name (it is passed on, returned, stored or chained)"),
         ("AW514", "it stands in a decorator or default of a function defined in async code"),
         ("AW201", "it stands in a decorator or default of a function defined in async code")}
+
+
+ANNOTATIONS = """\
+import time
+
+
+async def returns() -> time.sleep(0):
+    time.sleep(0.01)
+
+
+async def parameter():
+    def inner(x: time.sleep(0) = 3):
+        return x
+    time.sleep(0.01)
+    return inner()
+
+
+async def local():
+    y: time.sleep(0) = 3
+    time.sleep(0.01)
+    return y
+"""
+
+
+def test_annotations_are_left_and_the_rest_of_the_file_fixed(tmp_path: Path) -> None:
+    """An `await` in an annotation does not compile at module level (a def's return), nor anywhere
+    under `from __future__ import annotations`; a local variable's annotation never runs. The fix
+    wrote one into each, the file did not compile and was skipped whole, while check called the
+    local annotation's sleep fixable: now neither touches an annotation."""
+    report, result = check_and_fix(tmp_path, ANNOTATIONS)
+    assert [(f.line, f.fixable) for f in report.findings] == [(5, True), (11, True), (17, True)]
+    assert not result.skipped and not result.diagnostics
+    (fixed,) = result.files
+    new = fixed.new.decode()
+    assert new.count("await asyncio.sleep(0.01)") == 3 and new.count("time.sleep(0)") == 3
+    assert _run(new, "returns()") is None and _run(new, "parameter()") == 3 and _run(new, "local()") == 3
+    future = "from __future__ import annotations\n" + ANNOTATIONS
+    _, result = check_and_fix(tmp_path, future)
+    assert not result.skipped and result.files[0].new.decode().count("await asyncio.sleep(0.01)") == 3

@@ -108,6 +108,7 @@ def new_context(session: FileSession) -> CodemodContext:
 
 # What kind of code the innermost enclosing scope is. Only ASYNC may hold an `await`.
 ASYNC, SYNC, LAMBDA, GENEXP, CLASS = "async", "sync", "lambda", "genexp", "class"
+ANNOTATION = "annotation"  # no `await` may go there (a SyntaxError with postponed annotations), and no fix does
 
 
 class _Dispatch:
@@ -262,6 +263,17 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         return True
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.BaseStatement:
+        self._scopes.pop()
+        return updated
+
+    # An annotation is no place for a rewrite: `await` is a SyntaxError there under `from __future__
+    # import annotations` (and at module level, on a def's return), and a local variable's is never
+    # evaluated. `check` reports no call in one.
+    def visit_Annotation(self, node: cst.Annotation) -> bool:
+        self._scopes.append(ANNOTATION)
+        return True
+
+    def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation) -> cst.Annotation:
         self._scopes.pop()
         return updated
 

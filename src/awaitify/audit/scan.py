@@ -144,6 +144,7 @@ class _Scanner(_Summarizer):
         self._lambdas: list[bool] = []  # per enclosing lambda: was it handed to a thread?
         self._classes: list[ast.ClassDef] = []  # the enclosing classes
         self._header_calls: set[int] = set()  # calls in a decorator or default of a def inside async code
+        self._annotations = 0  # how many variable annotations the walk is in
         self._class_kinds: dict[int, dict[str, str]] = {}  # per class read so far: what its methods keep on `self`
 
     # --- what locals hold ---------------------------------------------------------------------
@@ -549,6 +550,8 @@ class _Scanner(_Summarizer):
                 expr = expr.value
 
     def _classify(self, node: ast.Call) -> None:
+        if self._annotations:
+            return
         self._framework_hooks(node)
         if not self.scopes and not self._main_guards:
             self._run_at_import_time(node)
@@ -737,7 +740,12 @@ class _Scanner(_Summarizer):
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if type(node.value) is ast.Call:
             self._bound_by[id(node.value)] = node
-        self.generic_visit(node)
+        self.visit(node.target)
+        self._annotations += 1  # its calls are summarized, not reported: no fix rewrites a call in an annotation
+        self.visit(node.annotation)  # (AwaitifyCodemod.visit_Annotation), and a local variable's never runs
+        self._annotations -= 1
+        if node.value is not None:
+            self.visit(node.value)
 
     def visit_With(self, node: ast.With) -> None:
         self._bound_by.update((id(item.context_expr), (item, node)) for item in node.items)
