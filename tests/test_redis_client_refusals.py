@@ -424,3 +424,39 @@ def test_a_client_whose_command_is_already_awaited_is_left_in_both(tmp_path: Pat
         ("command", "line 6"), ("pipeline", "line 13"), ("close", "line 19"), ("chain", "line 25")}
     assert [function_at(AWAITED, f.line) for f in report.findings if f.fixable] == ["converted"]
     assert result.patch_text.count("aioredis.Redis()") == 1
+
+
+IN_A_MOVED_BLOCK = '''\
+import redis
+
+
+async def used_in_block(path, k):
+    r = redis.Redis()
+    with open(path) as fh:
+        r.set(k, fh.read())
+    return r.get(k)
+
+
+async def block_without_it(path, k):
+    r = redis.Redis()
+    with open(path) as fh:
+        data = fh.read()
+    r.set(k, data)
+    return r.get(k)
+'''
+
+
+def test_a_client_used_in_a_block_the_file_fix_moves_is_left_in_both(tmp_path: Path, monkeypatch) -> None:
+    """AW507's fix runs first and moves the `with open()` block into a helper run in a thread; the
+    redis fix then finds the client used in a nested function and leaves it. check called it fixable."""
+    monkeypatch.chdir(tmp_path)
+    report, result = check_and_fix(tmp_path, IN_A_MOVED_BLOCK, write=True)
+    said = {(f.line, f.column, f.message.partition("; not fixed: ")[2]) for f in report.findings
+            if f.code == "AW512" and not f.fixable}
+    left = {(d.line, d.column, d.message.partition("; not rewritten: ")[2].partition(". Manual fix:")[0])
+            for d in result.diagnostics if d.code == "AW512"}
+    assert said == left and [function_at(IN_A_MOVED_BLOCK, line) for line, _, _ in left] == ["used_in_block"]
+    assert [function_at(IN_A_MOVED_BLOCK, f.line) for f in report.findings if f.code == "AW512" and f.fixable] == [
+        "block_without_it"]
+    after = api.check([tmp_path], config=str(tmp_path / "pyproject.toml"), cache=False, jobs=1)
+    assert [f for f in after.findings if f.fixable] == []

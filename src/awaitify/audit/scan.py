@@ -138,6 +138,7 @@ class _Scanner(_Summarizer):
         # id(call) -> what binds its value: its Assign or AnnAssign, or (withitem, With) (AW512's refusals)
         self._bound_by: dict[int, object] = {}
         self._client_uses: dict[int, ClientUses] = {}  # id(async def) -> the uses of the redis clients it makes
+        self._converted_clients: list[tuple[tuple[int, int], ast.AsyncFunctionDef, object]] = []  # (site, function, binding)
         self._text = text
         self._suppressed: Suppressions | None = None  # read when a redis client's uses are, once
         self.ignores_used: set[tuple[int, str]] = set()  # (FileScan's)
@@ -598,7 +599,24 @@ class _Scanner(_Summarizer):
             return site
         bound_by = self._bound_by.get(id(node))
         reason = redis_refusal(node, REDIS_FACTORIES[site.target], bound_by) or self._redis_use_refusal(bound_by)  # type: ignore[arg-type]
+        if reason is None and getattr(self.scopes[-1], "function", None) is not None:  # asked again once the blocks settle
+            self._converted_clients.append(((site.line, site.col), self.scopes[-1].function, bound_by))  # type: ignore[attr-defined]
         return replace(site, fixable=False, refused=reason) if reason else site
+
+    def settle_clients(self) -> None:
+        """A redis client the fix would convert, used in a `with open()` block AW507's fix (run first)
+        moves into a helper function: the fix then finds the client used in a nested function."""
+        if not self._converted_clients or not self._movable_ranges:
+            return
+        moved = lambda line: any(start <= line <= end for start, end in self._movable_ranges)  # noqa: E731
+        reasons = {}
+        for key, func, bound_by in self._converted_clients:
+            name = bound_by.targets[0].id if isinstance(bound_by, ast.Assign) else bound_by[0].optional_vars.id  # type: ignore[index,union-attr]
+            why = self._client_uses[id(func)].refusal(name, self._suppressed_call, moved)
+            if why:
+                reasons[key] = why
+        self.sites = [replace(site, fixable=False, refused=reasons[(site.line, site.col)])
+                      if site.code == SYNC_DB_CLIENT.code and (site.line, site.col) in reasons else site for site in self.sites]
 
     def _redis_use_refusal(self, bound_by: object) -> str | None:
         """Why the fix leaves a client the binding lets it convert (`r = ...`, `with ... as r`)."""
@@ -808,6 +826,7 @@ def scan(path: str, text: str, custom: dict[str, str]) -> FileScan:
     scanner = _Scanner(path, text, custom)
     scanner.visit(tree)
     scanner.settle_open_blocks()
+    scanner.settle_clients()
     if "redis" in text:
         scanner.add_shared_clients(tree)
     found = scanner._suppressed if scanner._suppressed is not None else suppressions(text)  # (read once)

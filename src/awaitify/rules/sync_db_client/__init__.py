@@ -118,7 +118,8 @@ Not rewritten, reported with the manual fix ("create one redis.asyncio client in
 await its commands"):
 - a client stored on `self` or another object (also one set up in `__init__` and used by async
   methods), a module global or class attribute that async code uses, a `global` name;
-- a client passed to or returned from another function, rebound, used in a lambda, a nested function, a
+- a client passed to or returned from another function, rebound, used in a lambda, a nested function
+  (a `with open()` block that AW507's fix, run first, moves into a helper function counts), a
   class body or a generator expression, read as an attribute (`c.connection_pool`), or not bound to a
   name at all (`redis.from_url(url).get(k)`, or made in a default or decorator of a `def` inside the
   function); a scan iterator not looped over by a `for`;

@@ -308,12 +308,15 @@ class _Plan:
     methods it calls): raises Refused with the first problem; `calls` are the calls it would change,
     in the order it plans them."""
 
-    def __init__(self, scopes: _Scopes) -> None:
+    def __init__(self, scopes: _Scopes, moved: Callable[[int], bool] = lambda line: False) -> None:
         self.scopes = scopes
+        self.moved = moved
         self.calls: list[ast.Call] = []
 
     def uses(self, name: str, classify: Callable[[str, ast.Name], None]) -> None:
         for access in self.scopes.uses(name):
+            if self.moved(access.position[0]):  # AW507's fix, run first, put it in a helper function
+                raise Refused(refusals.in_nested_function(name))
             self._check_scope(name, access.scope)
             if not isinstance(access.node, ast.Name):
                 raise Refused(refusals.unfollowable(name))
@@ -419,11 +422,13 @@ class ClientUses:
     def __init__(self, func: ast.AsyncFunctionDef) -> None:
         self._scopes = _Scopes(func)
 
-    def refusal(self, name: str, suppressed: Callable[[ast.Call], bool]) -> str | None:
+    def refusal(self, name: str, suppressed: Callable[[ast.Call], bool],
+                moved: Callable[[int], bool] = lambda line: False) -> str | None:
         """Why the fix leaves the client bound to the local `name` for how it is used, or None
         when it converts it. `suppressed(call)`: does an ignore comment for AW512 stand on the first
-        or last line of `call` (asked only of a client the fix would convert)."""
-        plan = _Plan(self._scopes)
+        or last line of `call` (asked only of a client the fix would convert). `moved(line)`: is the
+        line in a `with open()` block AW507's fix moves into a helper function first."""
+        plan = _Plan(self._scopes, moved)
         try:
             plan.uses(name, plan.client_use)
         except Refused as why:
