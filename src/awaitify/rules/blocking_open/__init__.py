@@ -74,7 +74,9 @@ async def load(path):
   `open()` call. Left alone, marked manual, and said in a diagnostic: a block that awaits (or holds an `async with`/`async for`, such as a
   requests download AW201 turned into an httpx stream), returns, yields, breaks, continues, deletes,
   imports, defines a function or class, declares `global`/`nonlocal`, updates an outer variable in place
-  (`total += ...`), assigns a name bound before the block, whose file object is used after it, or that
+  (`total += ...`), assigns a name bound before the block, whose file object is used after it (any
+  later `f` in the function counts, a nested function's, lambda's or comprehension's own `f` too: the
+  fix reads the function with Python's `ast`, as `check` does, and where unsure the block stays), or that
   may leave a name read after it unbound (assigned only in a loop, as in `for line in fh: last = line`,
   or in one branch of an `if`: the helper could not return it when the file is empty; a diagnostic
   says which name), or that uses state bound to the loop's thread (a sqlite3 connection or cursor made
