@@ -361,6 +361,9 @@ class _Scope:
     # what every call inside needs, set when the scope is entered (`_Summarizer._enter`)
     owner: str = ""  # qualname of the innermost enclosing function ("" when none)
     in_async: bool = False  # some enclosing function is async
+    # the function's (or lambda's) parameters: a name one of them binds is not the module's of that
+    # name there (`async def f(a, fetch): fetch(a)` calls what it is given)
+    params: frozenset[str] = frozenset()
 
     def fields(self) -> tuple:
         """As plain values, copied (a body set aside starts from the scopes as they are then).
@@ -371,14 +374,19 @@ class _Scope:
         if known is not None and known[0] == size:
             return known[1]
         fields = (self.kind, self.qualname, tuple(self.nested.items()), tuple(self.instances.items()), self.self_name,
-                  self.class_qualname, self.owner, self.in_async)
+                  self.class_qualname, self.owner, self.in_async, self.params)
         self.__dict__["_fields"] = (size, fields)
         return fields
 
     @classmethod
     def from_fields(cls, fields: tuple) -> "_Scope":
-        kind, qualname, nested, instances, self_name, class_qualname, owner, in_async = fields
-        return cls(kind, qualname, dict(nested), dict(instances), self_name, class_qualname, owner, in_async)
+        kind, qualname, nested, instances, self_name, class_qualname, owner, in_async, params = fields
+        return cls(kind, qualname, dict(nested), dict(instances), self_name, class_qualname, owner, in_async, params)
+
+
+def parameter_names(args: ast.arguments) -> frozenset[str]:
+    """The names a function's or lambda's parameters bind."""
+    return frozenset(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a is not None)
 
 
 class _Summarizer(ast.NodeVisitor):
@@ -474,6 +482,8 @@ class _Summarizer(ast.NodeVisitor):
                 return Ref("instance", attr=rest[0], cls=scope.instances[head])
             if head == scope.self_name and scope.class_qualname and len(rest) == 1:
                 return Ref("self", scope.class_qualname, rest[0])
+            if head in scope.params:
+                return Ref("unresolved", attr=parts[-1])
         if head in self.toplevel:
             return Ref("own", ".".join(parts)) if len(parts) <= 2 else Ref("unresolved", attr=parts[-1])
         if head in self.summary.imports:
@@ -578,7 +588,7 @@ class _Summarizer(ast.NodeVisitor):
             end_line=(node.end_lineno or node.lineno) if isinstance(node, ast.AsyncFunctionDef) else 0,
         )
         self._bind_nested(node.name, qualname)
-        scope = _Scope(ASYNC if isinstance(node, ast.AsyncFunctionDef) else SYNC, qualname)
+        scope = _Scope(ASYNC if isinstance(node, ast.AsyncFunctionDef) else SYNC, qualname, params=parameter_names(node.args))
         positional = [*node.args.posonlyargs, *node.args.args]
         is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in node.decorator_list)
         if class_qualname and positional and not is_static:
@@ -677,8 +687,11 @@ class _Summarizer(ast.NodeVisitor):
         self.scopes.pop()
 
     def visit_Lambda(self, node: ast.Lambda) -> None:
-        self._enter(_Scope(LAMBDA, ""))
-        self.generic_visit(node)
+        scope = _Scope(LAMBDA, "")
+        self._enter(scope)
+        self.visit(node.args)  # its defaults: in its context, but read where it is made (no parameter yet)
+        scope.params = parameter_names(node.args)
+        self.visit(node.body)
         self.scopes.pop()
 
     def visit_GeneratorExp(self, node: ast.GeneratorExp) -> None:

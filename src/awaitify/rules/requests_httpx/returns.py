@@ -24,6 +24,7 @@ from pathlib import Path
 
 from awaitify import requests_plan, requests_responses
 from awaitify.ast_statements import walk_linked
+from awaitify.summary import parameter_names
 from awaitify.entry_points import has_project_metadata
 from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES
 
@@ -223,7 +224,7 @@ def _find_callers(modules: list, returners: dict[str, _Returner]) -> None:
             if not isinstance(node, (ast.Name, ast.Attribute)) or isinstance(parents.get(id(node)), ast.Attribute):
                 continue
             returner = returners.get(module.dotted(node) or "")
-            if returner is None or isinstance(node.ctx, ast.Store):
+            if returner is None or isinstance(node.ctx, ast.Store) or _a_parameter(node, parents):
                 continue
             parent = parents.get(id(node))
             if isinstance(parent, (ast.Import, ast.ImportFrom, ast.alias)):
@@ -233,6 +234,27 @@ def _find_callers(modules: list, returners: dict[str, _Returner]) -> None:
                                                 "the calls made through it are not seen")
                 continue
             returner.callers.append((module, parent))
+
+
+def _a_parameter(node: ast.Name | ast.Attribute, parents: dict[int, ast.AST]) -> bool:
+    """Does the name the chain starts with stand for a parameter of a function (or lambda) around
+    it, not the module's function of that name (`async def f(a, fetch): fetch(a)`)?"""
+    head: ast.AST = node
+    while isinstance(head, ast.Attribute):
+        head = head.value
+    if not isinstance(head, ast.Name):
+        return False
+    inner, around = node, parents.get(id(node))
+    while around is not None:
+        # (a default or a decorator is read where the function is defined, not in it)
+        in_body = inner is around.body or inner in around.body if isinstance(around, _FUNCTIONS) else False
+        if in_body and head.id in parameter_names(around.args):  # type: ignore[union-attr]
+            return True
+        inner, around = around, parents.get(id(around))
+    return False
+
+
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
 def _own_problem(returner: _Returner, returners: dict[str, _Returner], library: bool, root: Path) -> str:
