@@ -92,3 +92,31 @@ def test_the_program_gives_what_it_gave(tmp_path: Path, monkeypatch: pytest.Monk
     assert run() == before == "passed through ['passed through']\n"
     report = api.check([tmp_path], config=str(tmp_path / "pyproject.toml"), cache=False, jobs=1)
     assert [(f.line, f.code) for f in report.findings if f.fixable] == []
+
+
+ASYNC_HELPER = '''\
+import requests
+
+
+async def b(u):
+    return requests.get(u, timeout=5)
+
+
+async def f(a, b):
+    r = await b(a)
+    return r.ok
+
+
+async def g(u):
+    r = await b(u)
+    return r.ok
+'''
+
+
+def test_the_returned_response_is_followed_into_callers_of_the_function_only(tmp_path: Path) -> None:
+    """AW201 follows the httpx response `b` now returns into its callers (`r.ok` -> `not
+    r.is_error`): `g`'s, not `f`'s, whose `b` is its parameter."""
+    _, result = check_and_fix(tmp_path, ASYNC_HELPER)
+    new = result.files[0].new.decode()
+    assert _function(new, "f") == _function(ASYNC_HELPER, "f")
+    assert "return (not r.is_error)" in _function(new, "g")

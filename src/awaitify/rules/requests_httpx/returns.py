@@ -246,12 +246,17 @@ def _a_parameter(node: ast.Name | ast.Attribute, parents: dict[int, ast.AST]) ->
         return False
     inner, around = node, parents.get(id(node))
     while around is not None:
-        # (a default or a decorator is read where the function is defined, not in it)
-        in_body = inner is around.body or inner in around.body if isinstance(around, _FUNCTIONS) else False
-        if in_body and head.id in parameter_names(around.args):  # type: ignore[union-attr]
+        # only in its body: a default or a decorator is read where the function is defined
+        if isinstance(around, _FUNCTIONS) and _in_body(inner, around) and head.id in parameter_names(around.args):
             return True
         inner, around = around, parents.get(id(around))
     return False
+
+
+def _in_body(child: ast.AST, function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> bool:
+    """Is `child` (a node right under `function`) its body: a statement of a def's, a lambda's expression?"""
+    body = function.body
+    return child is body or (isinstance(body, list) and any(child is statement for statement in body))
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
