@@ -1,9 +1,9 @@
-"""A parameter named like a module-level function is that parameter inside its function, not the
-function: `async def f(a, b): b(a)` calls what the caller passed. Both commands resolve calls with
-the enclosing functions' and lambdas' parameters in mind, so `fix` neither awaits that call nor
-rewrites the uses of its result as an httpx response (it did both, and `f` then raised TypeError).
-A default (`fetch=b`) is read where the function is defined: it still names the module's `b`.
-Every rule on."""
+"""A parameter or a local variable named like a module-level function is that variable inside its
+function, not the function: `async def f(a, b): b(a)`, `for b in callables: b(a)` and `with cm as
+b: b(a)` call what the code was given. Both commands resolve calls with the enclosing functions' and
+lambdas' own names in mind, so `fix` neither awaits such a call nor rewrites the uses of its result as
+an httpx response (it did both, and the function then raised TypeError). A default (`fetch=b`) is
+read where the function is defined: it still names the module's `b`. Every rule on."""
 
 from __future__ import annotations
 
@@ -120,3 +120,45 @@ def test_the_returned_response_is_followed_into_callers_of_the_function_only(tmp
     new = result.files[0].new.decode()
     assert _function(new, "f") == _function(ASYNC_HELPER, "f")
     assert "return (not r.is_error)" in _function(new, "g")
+
+
+LOCALS = '''\
+import requests
+
+
+async def b(u):
+    return requests.get(u, timeout=5)
+
+
+async def bound_by_with(a, cm):
+    with cm as b:
+        r = await b(a)
+    return r.ok
+
+
+async def bound_by_for(a, callables):
+    for b in callables:
+        r = await b(a)
+        return r.ok
+
+
+async def bound_by_except(a):
+    try:
+        raise ValueError(a)
+    except ValueError as b:
+        return b.args
+
+
+async def declared_global(u):
+    global b
+    r = await b(u)
+    return r.ok
+'''
+
+
+def test_a_local_variable_is_left_alone_and_a_global_is_not(tmp_path: Path) -> None:
+    _, result = check_and_fix(tmp_path, LOCALS)
+    new = result.files[0].new.decode()
+    for name in ("bound_by_with", "bound_by_for", "bound_by_except"):
+        assert _function(new, name) == _function(LOCALS, name), name
+    assert "return (not r.is_error)" in _function(new, "declared_global")  # `global b`: the module's `b`

@@ -364,6 +364,9 @@ class _Scope:
     # the function's (or lambda's) parameters: a name one of them binds is not the module's of that
     # name there (`async def f(a, fetch): fetch(a)` calls what it is given)
     params: frozenset[str] = frozenset()
+    # the names its body binds itself (assignments, `for`, `with ... as`, `except ... as`, `del`; not
+    # imports, which the import table resolves): the same, everywhere in the function
+    bound: frozenset[str] = frozenset()
 
     def fields(self) -> tuple:
         """As plain values, copied (a body set aside starts from the scopes as they are then).
@@ -374,14 +377,64 @@ class _Scope:
         if known is not None and known[0] == size:
             return known[1]
         fields = (self.kind, self.qualname, tuple(self.nested.items()), tuple(self.instances.items()), self.self_name,
-                  self.class_qualname, self.owner, self.in_async, self.params)
+                  self.class_qualname, self.owner, self.in_async, self.params, self.bound)
         self.__dict__["_fields"] = (size, fields)
         return fields
 
     @classmethod
     def from_fields(cls, fields: tuple) -> "_Scope":
-        kind, qualname, nested, instances, self_name, class_qualname, owner, in_async, params = fields
-        return cls(kind, qualname, dict(nested), dict(instances), self_name, class_qualname, owner, in_async, params)
+        kind, qualname, nested, instances, self_name, class_qualname, owner, in_async, params, bound = fields
+        return cls(kind, qualname, dict(nested), dict(instances), self_name, class_qualname, owner, in_async, params,
+                   bound)
+
+
+def function_locals(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> frozenset[str]:
+    """The names that stand for the function's own variables in its body: its parameters and what
+    its body binds (`_bound_names`), as `_Summarizer.resolve` reads them."""
+    params = parameter_names(node.args)
+    return params if type(node) is ast.Lambda else params | _bound_names(list(_statements(node)))
+
+
+def _bound_names(statements: list[ast.AST]) -> frozenset[str]:
+    """The names these statements (a function's own, `_statements`) bind, less those declared
+    `global` or `nonlocal`; imports left out (the import table resolves them)."""
+    names: set[str] = set()
+    declared: set[str] = set()
+    for child in statements:
+        kind = type(child)
+        if kind is ast.Assign:
+            targets = child.targets
+        elif kind in _BINDS_TARGET:
+            targets = [child.target]
+        elif kind in _WITHS:
+            targets = [item.optional_vars for item in child.items if item.optional_vars]
+        elif kind is ast.Delete:
+            targets = child.targets
+        elif kind is ast.ExceptHandler:
+            if child.name:
+                names.add(child.name)
+            continue
+        elif kind is ast.Global or kind is ast.Nonlocal:
+            declared.update(child.names)
+            continue
+        else:
+            continue
+        for target in targets:
+            _add_target(target, names)
+    return frozenset(names - declared) if names else frozenset()
+
+
+def _add_target(target: ast.AST, names: set[str]) -> None:
+    """The names an assignment target binds: a name, those in a tuple or list, a starred one; an
+    attribute or a subscript binds none."""
+    kind = type(target)
+    if kind is ast.Name:
+        names.add(target.id)
+    elif kind is ast.Tuple or kind is ast.List:
+        for element in target.elts:
+            _add_target(element, names)
+    elif kind is ast.Starred:
+        _add_target(target.value, names)
 
 
 def parameter_names(args: ast.arguments) -> frozenset[str]:
@@ -482,7 +535,7 @@ class _Summarizer(ast.NodeVisitor):
                 return Ref("instance", attr=rest[0], cls=scope.instances[head])
             if head == scope.self_name and scope.class_qualname and len(rest) == 1:
                 return Ref("self", scope.class_qualname, rest[0])
-            if head in scope.params:
+            if head in scope.params or head in scope.bound:
                 return Ref("unresolved", attr=parts[-1])
         if head in self.toplevel:
             return Ref("own", ".".join(parts)) if len(parts) <= 2 else Ref("unresolved", attr=parts[-1])
@@ -642,6 +695,7 @@ class _Summarizer(ast.NodeVisitor):
         """`x = Class(...)`: x is an instance of Class when that is its only assignment. Walks
         statements only (expressions are most of a tree); a walrus rebinding is not seen."""
         statements = list(_statements(node))
+        scope.bound = _bound_names(statements)
         if not any(type(child) is ast.Assign and type(child.value) is ast.Call for child in statements):
             return  # no `x = Class(...)`: nothing to find (whatever else binds names)
         seen: dict[str, Ref | None] = {}

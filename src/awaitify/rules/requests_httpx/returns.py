@@ -24,7 +24,7 @@ from pathlib import Path
 
 from awaitify import requests_plan, requests_responses
 from awaitify.ast_statements import walk_linked
-from awaitify.summary import parameter_names
+from awaitify.summary import function_locals
 from awaitify.entry_points import has_project_metadata
 from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES
 
@@ -224,7 +224,7 @@ def _find_callers(modules: list, returners: dict[str, _Returner]) -> None:
             if not isinstance(node, (ast.Name, ast.Attribute)) or isinstance(parents.get(id(node)), ast.Attribute):
                 continue
             returner = returners.get(module.dotted(node) or "")
-            if returner is None or isinstance(node.ctx, ast.Store) or _a_parameter(node, parents):
+            if returner is None or isinstance(node.ctx, ast.Store) or _a_local(node, parents):
                 continue
             parent = parents.get(id(node))
             if isinstance(parent, (ast.Import, ast.ImportFrom, ast.alias)):
@@ -236,9 +236,10 @@ def _find_callers(modules: list, returners: dict[str, _Returner]) -> None:
             returner.callers.append((module, parent))
 
 
-def _a_parameter(node: ast.Name | ast.Attribute, parents: dict[int, ast.AST]) -> bool:
-    """Does the name the chain starts with stand for a parameter of a function (or lambda) around
-    it, not the module's function of that name (`async def f(a, fetch): fetch(a)`)?"""
+def _a_local(node: ast.Name | ast.Attribute, parents: dict[int, ast.AST]) -> bool:
+    """Does the name the chain starts with stand for a variable of a function (or lambda) around
+    it (a parameter, `for fetch in ...`, `with ... as fetch`), not the module's function of that
+    name (`async def f(a, fetch): fetch(a)`)?"""
     head: ast.AST = node
     while isinstance(head, ast.Attribute):
         head = head.value
@@ -247,7 +248,7 @@ def _a_parameter(node: ast.Name | ast.Attribute, parents: dict[int, ast.AST]) ->
     inner, around = node, parents.get(id(node))
     while around is not None:
         # only in its body: a default or a decorator is read where the function is defined
-        if isinstance(around, _FUNCTIONS) and _in_body(inner, around) and head.id in parameter_names(around.args):
+        if isinstance(around, _FUNCTIONS) and _in_body(inner, around) and head.id in function_locals(around):
             return True
         inner, around = around, parents.get(id(around))
     return False
