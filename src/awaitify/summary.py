@@ -402,26 +402,28 @@ def _bound_names(statements: list[ast.AST]) -> frozenset[str]:
     declared: set[str] = set()
     for child in statements:
         kind = type(child)
-        if kind is ast.Assign:
-            targets = child.targets
-        elif kind in _BINDS_TARGET:
-            targets = [child.target]
-        elif kind in _WITHS:
-            targets = [item.optional_vars for item in child.items if item.optional_vars]
-        elif kind is ast.Delete:
-            targets = child.targets
-        elif kind is ast.ExceptHandler:
+        if kind is ast.ExceptHandler:
             if child.name:
                 names.add(child.name)
-            continue
         elif kind is ast.Global or kind is ast.Nonlocal:
             declared.update(child.names)
-            continue
         else:
-            continue
-        for target in targets:
-            _add_target(target, names)
+            for target in _binding_targets(child):
+                _add_target(target, names)
     return frozenset(names - declared) if names else frozenset()
+
+
+def _binding_targets(statement: ast.AST) -> list[ast.expr]:
+    """The targets through which a statement binds names: an assignment's (plain, augmented,
+    annotated), a `for`'s, `with ... as`, `del`; none for another statement."""
+    kind = type(statement)
+    if kind is ast.Assign or kind is ast.Delete:
+        return statement.targets  # type: ignore[attr-defined]
+    if kind in _BINDS_TARGET:
+        return [statement.target]  # type: ignore[attr-defined]
+    if kind in _WITHS:
+        return [item.optional_vars for item in statement.items if item.optional_vars]  # type: ignore[attr-defined]
+    return []
 
 
 def _add_target(target: ast.AST, names: set[str]) -> None:
@@ -709,15 +711,7 @@ class _Summarizer(ast.NodeVisitor):
                     ok = ref is not None and ref.kind in ("own", "import")
                     seen[name] = ref if ok and seen.get(name, ref) == ref else None
                     continue
-            elif kind is ast.Delete:
-                targets = child.targets
-            elif kind in _BINDS_TARGET:
-                targets = [child.target]
-            elif kind in _WITHS:
-                targets = [item.optional_vars for item in child.items if item.optional_vars]
-            else:
-                continue
-            for target in targets:  # any other binding of a name (or use inside a target) rules it out
+            for target in _binding_targets(child):  # any other binding of a name (or use inside a target) rules it out
                 if type(target) is ast.Name:
                     seen[target.id] = None
                 else:
