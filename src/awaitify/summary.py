@@ -409,7 +409,7 @@ def _bound_names(statements: list[ast.AST]) -> frozenset[str]:
             declared.update(child.names)
         else:
             for target in _binding_targets(child):
-                _add_target(target, names)
+                names |= target_names(target)
     return frozenset(names - declared) if names else frozenset()
 
 
@@ -426,17 +426,17 @@ def _binding_targets(statement: ast.AST) -> list[ast.expr]:
     return []
 
 
-def _add_target(target: ast.AST, names: set[str]) -> None:
+def target_names(target: ast.AST) -> set[str]:
     """The names an assignment target binds: a name, those in a tuple or list, a starred one; an
     attribute or a subscript binds none."""
     kind = type(target)
     if kind is ast.Name:
-        names.add(target.id)
-    elif kind is ast.Tuple or kind is ast.List:
-        for element in target.elts:
-            _add_target(element, names)
-    elif kind is ast.Starred:
-        _add_target(target.value, names)
+        return {target.id}  # type: ignore[attr-defined]
+    if kind is ast.Tuple or kind is ast.List:
+        return set().union(*(target_names(element) for element in target.elts))  # type: ignore[attr-defined]
+    if kind is ast.Starred:
+        return target_names(target.value)  # type: ignore[attr-defined]
+    return set()
 
 
 def parameter_names(args: ast.arguments) -> frozenset[str]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
+from awaitify.summary import target_names
+
 # names through which a function can read any of its locals (every name then comes back)
 READ_ALL_LOCALS = frozenset({"locals", "vars", "eval", "exec"})
 # a branch that always raises binds every name as far as the code after it is concerned
@@ -66,11 +68,11 @@ def _binds(stmt: ast.stmt) -> set[str] | frozenset[str]:
     if isinstance(stmt, ast.Raise):
         return ALL
     if isinstance(stmt, ast.Assign):
-        return set().union(*(_target_names(t) for t in stmt.targets))
+        return set().union(*(target_names(t) for t in stmt.targets))
     if isinstance(stmt, ast.AnnAssign):
-        return _target_names(stmt.target) if stmt.value is not None else set()
+        return target_names(stmt.target) if stmt.value is not None else set()
     if isinstance(stmt, ast.With):
-        items = set().union(*(_target_names(i.optional_vars) for i in stmt.items if i.optional_vars is not None))
+        items = set().union(*(target_names(i.optional_vars) for i in stmt.items if i.optional_vars is not None))
         inner = always_bound(stmt.body)
         return ALL if inner is ALL else items | inner
     if isinstance(stmt, ast.If):
@@ -79,16 +81,6 @@ def _binds(stmt: ast.stmt) -> set[str] | frozenset[str]:
             return other
         return first if other is ALL else first & other
     return set()
-
-
-def _target_names(target: ast.expr) -> set[str]:
-    if isinstance(target, ast.Name):
-        return {target.id}
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return set().union(*(_target_names(element) for element in target.elts))
-    if isinstance(target, ast.Starred):
-        return _target_names(target.value)
-    return set()  # an attribute or a subscript binds no local
 
 
 _OWN_SCOPES = (ast.Lambda, ast.GeneratorExp, ast.ListComp, ast.SetComp, ast.DictComp)
@@ -115,7 +107,7 @@ def block_assigned(block: ast.With) -> set[str]:
         if isinstance(node, ast.ExceptHandler) and node.name:
             names.add(node.name)
         for target in targets:
-            names.update(_target_names(target))
+            names.update(target_names(target))
         stack.extend(ast.iter_child_nodes(node))
     return names
 

@@ -214,6 +214,7 @@ def _where(module, node: ast.AST) -> str:
 def _find_callers(modules: list, returners: dict[str, _Returner]) -> None:
     """Every call of each returner, and its uses that are no call (`why`), in every module."""
     names = {r.func.name for r in returners.values()}
+    own_names: dict[int, frozenset[str]] = {}  # id(function) -> `function_locals`, read once
     for module in modules:
         nodes, parents = walk_linked(module.tree)
         for node in nodes:
@@ -224,7 +225,7 @@ def _find_callers(modules: list, returners: dict[str, _Returner]) -> None:
             if not isinstance(node, (ast.Name, ast.Attribute)) or isinstance(parents.get(id(node)), ast.Attribute):
                 continue
             returner = returners.get(module.dotted(node) or "")
-            if returner is None or isinstance(node.ctx, ast.Store) or _a_local(node, parents):
+            if returner is None or isinstance(node.ctx, ast.Store) or _a_local(node, parents, own_names):
                 continue
             parent = parents.get(id(node))
             if isinstance(parent, (ast.Import, ast.ImportFrom, ast.alias)):
@@ -236,7 +237,7 @@ def _find_callers(modules: list, returners: dict[str, _Returner]) -> None:
             returner.callers.append((module, parent))
 
 
-def _a_local(node: ast.Name | ast.Attribute, parents: dict[int, ast.AST]) -> bool:
+def _a_local(node: ast.Name | ast.Attribute, parents: dict[int, ast.AST], own_names: dict[int, frozenset[str]]) -> bool:
     """Does the name the chain starts with stand for a variable of a function (or lambda) around
     it (a parameter, `for fetch in ...`, `with ... as fetch`), not the module's function of that
     name (`async def f(a, fetch): fetch(a)`)?"""
@@ -248,8 +249,11 @@ def _a_local(node: ast.Name | ast.Attribute, parents: dict[int, ast.AST]) -> boo
     inner, around = node, parents.get(id(node))
     while around is not None:
         # only in its body: a default or a decorator is read where the function is defined
-        if isinstance(around, _FUNCTIONS) and _in_body(inner, around) and head.id in function_locals(around):
-            return True
+        if isinstance(around, _FUNCTIONS) and _in_body(inner, around):
+            if id(around) not in own_names:
+                own_names[id(around)] = function_locals(around)
+            if head.id in own_names[id(around)]:
+                return True
         inner, around = around, parents.get(id(around))
     return False
 
