@@ -104,7 +104,8 @@ def fix(
         rules = commands.fix_rules(settings, chosen, _selectors(ignore, "ignore"))
         if verify_timeout <= 0:
             raise UsageError(f"verify_timeout must be more than 0 seconds; got {verify_timeout!r}")
-        result = commands.run_fix(given, settings, rules, changed_since=changed_since, jobs=_jobs(jobs), use_cache=cache)
+        result = commands.run_fix(given, settings, rules, changed_since=changed_since, jobs=_jobs(jobs), use_cache=cache,
+                                  reported=commands.reported_codes(settings, chosen, _selectors(ignore, "ignore")))
         outcome = _fix_result(result, settings, tuple(without_fix(chosen)))  # before the writes mark failures
         if not write:
             return outcome

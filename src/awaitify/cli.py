@@ -198,7 +198,7 @@ def fix(
     from awaitify.apply import apply_results
     from awaitify.change_report import REPORT_FORMATS, missing_dependencies, render as render_changes
     from awaitify.report import make_console, patch_bytes, patch_note, print_summary, progress_bar, write_patch
-    from awaitify.commands import fix_rules, fix_settings, run_fix
+    from awaitify.commands import fix_rules, fix_settings, reported_codes, run_fix
     from awaitify.stdin import fix_stdin
 
     _choice("--color", color, ("auto", "always", "never"))
@@ -217,8 +217,9 @@ def fix(
                             target=target, http_client=http_client, lifespan_merge=lifespan_merge,
                             subprocess=subprocess_mode, unsafe_fixes=unsafe_fixes)
     rules = fix_rules(settings, _split(select), _split(ignore))
+    reported = reported_codes(settings, _split(select), _split(ignore))  # the diagnostics shown, as `check` selects
     if stdin:
-        raise typer.Exit(fix_stdin(stdin_filename or "stdin.py", settings, rules, check, diff))
+        raise typer.Exit(fix_stdin(stdin_filename or "stdin.py", settings, rules, check, diff, reported))
     for selector in without_fix(_split(select)):
         print(f"awaitify: `{selector}` has no fix: `awaitify check` reports it, rewrite it by hand", file=sys.stderr)
     console = make_console(color)
@@ -227,7 +228,7 @@ def fix(
 
         filtered = scope_for(paths, settings, _split(include), _split(exclude), skip_tests, skip_docs)
         result = run_fix(paths, settings, rules, changed_since=changed_since, jobs=jobs, use_cache=not no_cache,
-                         progress=progress, scope=filtered)
+                         progress=progress, scope=filtered, reported=reported)
     stdout_color = output_file is None and _use_color(color, sys.stdout)
     verify = {"verify_timeout": verify_timeout, "allow_failing_baseline": verify_allow_failing_baseline}
     if interactive:

@@ -65,16 +65,17 @@ def fix_rules(settings: Config, select: tuple[str, ...], ignore: tuple[str, ...]
 
 def run_fix(paths: list[Path], settings: Config, rules: tuple[Rule, ...], *, changed_since: str | None = None,
             jobs: int = 0, use_cache: bool = True, progress: Progress | None = None,
-            scope: frozenset[str] | None = None) -> RunResult:
+            scope: frozenset[str] | None = None, reported: frozenset[str] | None = None) -> RunResult:
     """The whole `fix` run, nothing written: every file's new bytes, changes and refusals. `scope`:
-    the files whose problems are fixed (awaitify.scope_filters), with those changed since `changed_since`."""
+    the files whose problems are fixed (awaitify.scope_filters), with those changed since `changed_since`.
+    `reported`: the codes whose diagnostics are shown (`reported_codes`; None: every code)."""
     from awaitify.runner import RunOptions, run
     from awaitify.scope_filters import intersect
 
     scope = intersect(scope, changed_since_files(changed_since, Path.cwd()) if changed_since else None)
     # transforms in a worker process even with one job: a crash in libcst costs one file, not the run
     return run(paths, settings, rules, RunOptions(jobs=jobs, use_cache=use_cache, progress=progress, scope=scope,
-                                                  isolate=True))
+                                                  isolate=True, reported=reported))
 
 
 def run_check(paths: list[Path], settings: Config, select: tuple[str, ...], ignore: tuple[str, ...], *,
@@ -110,3 +111,10 @@ def check_rules(settings: Config, select: tuple[str, ...], ignore: tuple[str, ..
         more = {r for sub in settings.subconfigs for r in select_rules(sub.select, (*sub.ignore, *ignore), checks=True)}
         rules = tuple(r for r in select_rules((), (), checks=True) if r in set(rules) | more)
     return rules
+
+
+def reported_codes(settings: Config, select: tuple[str, ...], ignore: tuple[str, ...]) -> frozenset[str]:
+    """The codes `check` reports under this selection: `fix` shows its diagnostics under these
+    only (awaitify.rules.reported). A refusal is kept whatever is shown: `--ignore AW514` hides why
+    a `requests.Session()` stays sync, it does not convert it."""
+    return frozenset(r.code for r in check_rules(settings, select, ignore))

@@ -79,7 +79,7 @@ class AwaitifyCommand(CodemodCommand):
 
     def transform_module_impl(self, tree: cst.Module) -> cst.Module:
         from awaitify.planner import build_plan
-        from awaitify.runner import fix_file
+        from awaitify.runner import fix_file, reported_diagnostics
 
         path = Path(self.context.filename or "stdin.py").absolute()
         project = _project(path)
@@ -102,8 +102,8 @@ class AwaitifyCommand(CodemodCommand):
         source = SourceFile(path=path, display=display, raw=raw, text=text, encoding=encoding)
         plan = build_plan([source], rules, settings, [])
         result = fix_file(source, rules, settings, plan.for_file(str(path)))
-        for diagnostic in result.diagnostics:
-            self.warn(diagnostic.render())
+        for diagnostic in reported_diagnostics(result, settings, commands.reported_codes(settings, (), ())):
+            self.warn(diagnostic.render())  # the settings' selection, as `awaitify fix` shows them
         if result.error:
             raise FileRefused(f"{display}: {result.error}")
         if not result.changed:

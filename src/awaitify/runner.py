@@ -26,7 +26,7 @@ from awaitify.index import SummaryStore
 from awaitify.plan import FilePlan, Plan
 from awaitify.planner import build_plan
 from awaitify.propagated_text import as_propagated
-from awaitify.rules import Rule, ignored_here, wants_hooks
+from awaitify.rules import Rule, ignored_here, reported, wants_hooks
 from awaitify.runtime import with_detected_runtime
 from awaitify.source import SourceFile
 from awaitify.summary import ModuleSummary
@@ -93,6 +93,9 @@ class RunOptions:
     # a cache a long-running caller keeps in memory between runs (awaitify.server), instead of
     # `.awaitify_cache/`: summaries, the plan and transforms of unchanged files are reused
     warm: Cache | None = field(default=None, compare=False)
+    # the codes whose diagnostics the result shows, as `check` selects them (awaitify.commands.reported_codes);
+    # None: every code. Applied to the result, never to what is cached: a run with another selection reuses it
+    reported: frozenset[str] | None = None
 
 
 # --- the pre-check ---------------------------------------------------------------------------------
@@ -202,7 +205,16 @@ def run(paths: list[Path], config: Config, rules: tuple[Rule, ...], options: Run
         timings: dict[str, float] = {}
         result = pipeline.run(FixJob(paths, config, rules, options, timings), timings)
         result.timings = timings
+        if options.reported is not None:
+            for file in result.results:
+                file.diagnostics = reported_diagnostics(file, config, options.reported)
         return result
+
+
+def reported_diagnostics(result: FileResult, config: Config, selected: frozenset[str]) -> list[Diagnostic]:
+    """The file's diagnostics under the codes the run selects and its settings do not ignore, as
+    `check` keeps its findings (awaitify.rules.reported)."""
+    return [d for d in result.diagnostics if reported(d.code, result.display, config, result.path, selected)]
 
 
 class FixJob:

@@ -25,7 +25,7 @@ from awaitify.errors import SourceError
 from awaitify.plan import Plan
 from awaitify.planner import build_plan
 from awaitify.rules import Rule, ignored_here
-from awaitify.runner import fix_file
+from awaitify.runner import fix_file, reported_diagnostics
 from awaitify.source import SourceFile, decode_source, read_all
 from awaitify.summary import UNPARSABLE, parse_failure
 
@@ -112,8 +112,9 @@ def _tied_elsewhere(rule: Rule, plan: Plan, buffer: SourceFile, config: Config) 
     return None
 
 
-def fix_stdin(name: str, config: Config, rules: tuple[Rule, ...], check: bool, diff: bool) -> int:
-    """Exit code: 0, or 1 with --check when the buffer would change."""
+def fix_stdin(name: str, config: Config, rules: tuple[Rule, ...], check: bool, diff: bool, reported: frozenset[str]) -> int:
+    """Exit code: 0, or 1 with --check when the buffer would change. `reported`: the codes whose
+    diagnostics are printed (awaitify.commands.reported_codes)."""
     source = read_stdin(name)
     if not source.text and source.raw:
         sys.stdout.buffer.write(source.raw)
@@ -131,7 +132,7 @@ def fix_stdin(name: str, config: Config, rules: tuple[Rule, ...], check: bool, d
     result = fix_file(source, rules, config, plan.for_file(str(source.path)))
     if result.error:
         print(f"{name}: {result.error}", file=sys.stderr)
-    for diagnostic in result.diagnostics:
+    for diagnostic in reported_diagnostics(result, config, reported):
         print(diagnostic.render(), file=sys.stderr)
     if diff or check:
         sys.stdout.buffer.write(unified_diff(result.old, result.new, name) if diff else b"")

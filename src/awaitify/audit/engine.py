@@ -19,7 +19,7 @@ from awaitify.engine import pipeline
 from awaitify.engine.gc_tuning import fewer_collections
 from awaitify.index import ProjectIndex, SummaryStore, build_index, import_roots
 from awaitify.reachable import AsyncReach
-from awaitify.rules import Rule, all_rules, check_by_code, ignored_here, planner_modules, refusal_hooks
+from awaitify.rules import Rule, all_rules, check_by_code, ignored_here, planner_modules, refusal_hooks, reported
 from awaitify.engine.cache import Cache, content_key, save_last
 from awaitify.engine.pool import Pool, focus_one, outline_one, pool_mapper, text_size
 from awaitify.engine.syntax import SyntaxCheck
@@ -268,9 +268,9 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
     plan_refused: set[tuple[str, int, int]] = set()  # findings whose reason their rule's project plan may change
     for path, scan_ in sorted(scans.done.items()):
         for site in with_thread_bound_blocks(path, scan_, bound, config.thread_bound):
-            check = check_by_code()[site.code]
-            if site.code not in selected or ignored_here(displays[path], check, config, Path(path)):
+            if not reported(site.code, displays[path], config, Path(path), selected):
                 continue
+            check = check_by_code()[site.code]
             chain: tuple[Link, ...] = ()
             if site.context == SYNC:
                 if site.owner and index.display_name((path, site.owner)) in configured:

@@ -18,7 +18,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from types import ModuleType
-from typing import Callable
+from typing import Callable, Collection
 
 from awaitify.config import Config, nearest
 from awaitify.detector import Detector
@@ -26,8 +26,8 @@ from awaitify.errors import UsageError
 from awaitify.rule import Rule
 
 __all__ = ["Rule", "all_rules", "check_by_code", "checks", "codemod_modules", "detect_modules", "detectors", "doc_text",
-           "every_rule", "find_rule", "find_rules", "ignored_here", "planner_modules", "select_rules", "unit", "wants_hooks",
-           "without_fix"]
+           "every_rule", "find_rule", "find_rules", "ignored_here", "planner_modules", "reported", "select_rules", "unit",
+           "wants_hooks", "without_fix"]
 
 
 def unit_names() -> tuple[str, ...]:
@@ -197,3 +197,20 @@ def ignored_here(display: str, rule: Rule, config: Config, path: Path | None = N
         for glob, codes in config.per_file_ignores.items()
         for name in names
     )
+
+
+def reported(code: str, display: str, config: Config, path: Path | None, selected: Collection[str]) -> bool:
+    """Whether something found under `code` in this file is shown: the run selects the code
+    (`selected`: the codes of `check`'s selection, awaitify.commands.check_rules) and the file's
+    settings do not ignore it. `check`'s findings and `fix`'s diagnostics both pass here, so the
+    two commands keep and drop the same codes (a codemod may speak under another rule's code:
+    AW201's refusal of a `requests.Session()` is an AW514 diagnostic)."""
+    if code not in selected:
+        return False
+    rule = _by_code().get(code)
+    return rule is None or not ignored_here(display, rule, config, path)
+
+
+@cache
+def _by_code() -> dict[str, Rule]:
+    return {r.code: r for r in every_rule()}
