@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from awaitify import shared_parses
+from awaitify import held_locks, shared_parses
 from awaitify.config import Config
 from awaitify.dynamic_access import ANY as ANY_ACCESS
 from awaitify.dynamic_access import CLASS as CLASS_ACCESS
@@ -340,7 +340,12 @@ class Propagator:
 
     def _caller(self, edge: Edge, fid: FuncId, result: Closure, work: list[FuncId]) -> None:
         site, where = edge.site, self.where(edge.path, edge.site.line)
-        if edge.constructor:
+        if site.held and site.context in (ASYNC, SYNC) and not site.awaited:
+            # awaited there, or offloaded there, it would suspend the task with a thread lock held
+            result.boundaries.append(f"{self.name(fid)} is called while `{site.held}` is held at {where}")
+            if site.context == ASYNC:
+                result.awaits.append((edge, fid))  # (`_offload` keeps it on the loop and says why)
+        elif edge.constructor:
             result.boundaries.append(f"{self.name(fid)} runs when an instance is built at {where}")
             if site.context == ASYNC and not site.awaited:
                 result.awaits.append((edge, fid))
@@ -558,6 +563,9 @@ class Propagator:
             if edge.site.context != ASYNC:
                 continue
             pos = edge.site.key
+            if edge.site.held:
+                self._keep_under_lock(plan, edge, fid)
+                continue
             # closures merged through a shared caller keep each member's own reason where it has one
             reason = f"`{self._offload_seeds[fid]}` has no async replacement" if fid in self._offload_seeds else first_reason
             hazard = self.thread_bound.hazard(fid) or self.thread_bound.site_hazard(edge)
@@ -616,6 +624,13 @@ class Propagator:
                                         "left blocking the loop: --unsafe-fixes makes that change"))
         plan.explanations.append(f"{self.name(fid)} not offloaded at {self.where(edge.path, edge.site.line)}: it {hazard} "
                                  "(an unsafe fix: --unsafe-fixes)")
+
+    def _keep_under_lock(self, plan: Plan, edge: Edge, fid: FuncId) -> None:
+        """A call made while a thread lock is held stays as it is (awaitify.held_locks), and is listed."""
+        plan.needs_review.append((self._display(edge.path), edge.site.line, edge.site.col,
+                                  f"{self.name(fid)} blocks the event loop, but {held_locks.reason(edge.site.held)}"))
+        plan.explanations.append(f"{self.name(fid)} not offloaded at {self.where(edge.path, edge.site.line)}: "
+                                 f"`{edge.site.held}` is held there")
 
     def _hands_back(self, fid: FuncId) -> str | None:
         """What calling `fid` builds without running (all of) its work: a context manager, a generator,

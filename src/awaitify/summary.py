@@ -18,6 +18,7 @@ from typing import Callable, Iterable, NamedTuple
 
 from awaitify.engine import lazy_bodies
 from awaitify.engine.lazy_bodies import Pending
+from awaitify.held_locks import held_lock
 
 # what `ast` raises for source it cannot read on this Python (too deep a nesting included)
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
@@ -112,6 +113,7 @@ class CallSite(NamedTuple):
     awaited: bool
     key: tuple[int, int] = (0, 0)  # (line, 0-based char column) where the called expression ends: unique per call
     in_async: bool = False  # some enclosing function is async (the call may sit in a lambda inside it)
+    held: str = ""  # the thread lock a sync `with` of its function holds around it (`awaitify.held_locks`)
 
     __reduce__ = _plain_tuple
 
@@ -367,6 +369,9 @@ class _Scope:
     # the names its body binds itself (assignments, `for`, `with ... as`, `except ... as`, `del`; not
     # imports, which the import table resolves): the same, everywhere in the function
     bound: frozenset[str] = frozenset()
+    # the thread locks the `with` statements being read hold, innermost last (a body set aside
+    # starts at its `def`, where none is held)
+    held: list[str] = field(default_factory=list)
 
     def fields(self) -> tuple:
         """As plain values, copied (a body set aside starts from the scopes as they are then).
@@ -777,7 +782,17 @@ class _Summarizer(ast.NodeVisitor):
         if (not self.outline and self.scopes and self.scopes[-1].kind == ASYNC and len(node.items) == 1
                 and isinstance(node.items[0].context_expr, ast.Call) and not _stays_put(node)):
             self.summary.movable_withs.add(self.end_key(node.items[0].context_expr.func))
-        self.generic_visit(node)
+        lock = held_lock(node) if self.scopes and self.scopes[-1].kind in (ASYNC, SYNC) else None
+        if lock is None:
+            self.generic_visit(node)
+            return
+        for item in node.items:  # taking the lock is not done under it
+            self.visit(item)
+        held = self.scopes[-1].held
+        held.append(lock)
+        for statement in node.body:
+            self.visit(statement)
+        held.pop()
 
     def visit_Await(self, node: ast.Await) -> None:
         if isinstance(node.value, ast.Call):
@@ -789,7 +804,8 @@ class _Summarizer(ast.NodeVisitor):
         ref = self.resolve(node.func)
         self.summary.calls.append(
             CallSite(ref, node.lineno, self.col(node), self._context(), self._owner(), id(node) in self.awaited,
-                     self.end_key(node.func), bool(self.scopes) and self.scopes[-1].in_async)
+                     self.end_key(node.func), bool(self.scopes) and self.scopes[-1].in_async,
+                     self.scopes[-1].held[-1] if self.scopes and self.scopes[-1].held else "")
         )
         self.generic_visit(node)
 

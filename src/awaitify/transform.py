@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import libcst as cst
@@ -18,15 +19,18 @@ from awaitify.findings import Change, Diagnostic
 from awaitify.edit_watch import watch_edits
 from awaitify.engine.hollow import hollow
 from awaitify.fast_positions import CodeVersion, provide_positions
-from awaitify import line_map
+from awaitify import held_locks, line_map
 from awaitify.import_fixups import fix_imports, module_code
 from awaitify.plan import FilePlan
 from awaitify.runtime import config_for_module
 from awaitify.rules import Rule, codemod_modules, wants_hooks
+from awaitify.rules.propagation import RULE as _PROPAGATION
 from awaitify.source import SourceFile, decode_source
 from awaitify.spelled_names import remembered
 from awaitify.summary import UNPARSABLE, parse_failure, summarize
 from awaitify.suppress import suppressions
+
+PROPAGATION = _PROPAGATION.code
 
 
 @dataclass
@@ -80,11 +84,52 @@ def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
     if not rules:
         return FileOutcome(new=source.raw)
     found = suppressions(source.text)
-    for line, code in declined:
+    _decline(found, declined)
+    outcome = _transform_once(source, rules, config, plan, found, hide)
+    return _outside_held_locks(source, rules, config, plan, found, hide, outcome)
+
+
+def _decline(found: dict, edits: Iterable[tuple[int, str]]) -> None:
+    """Each (line, code) left as if the line said `# awaitify: ignore[code]`."""
+    for line, code in edits:
         if found.get(line, set()) is not None:
             found.setdefault(line, set()).add(code)  # type: ignore[union-attr]
+
+
+def _transform_once(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan, found: dict,
+                    hide: bool) -> FileOutcome:
     outcome = _transform_hidden(source, rules, config, plan, found) if hide and all(r.local_edits for r in rules) else None
     return outcome or _run_codemods(source, source.raw, rules, config, plan, found)
+
+
+def _outside_held_locks(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan, found: dict,
+                        hide: bool, outcome: FileOutcome) -> FileOutcome:
+    """The edits made where a sync `with` holds a thread lock are taken back, each with a diagnostic
+    (awaitify.held_locks: every one of them writes an `await` there). Propagation's are never made
+    there: the plan keeps such a call as it is."""
+    if not outcome.changes or not held_locks.may_hold(source.text):
+        return outcome
+    try:
+        tree = ast.parse(source.text)
+    except UNPARSABLE:
+        return outcome
+    regions = held_locks.held_regions(tree)
+    refused: dict[tuple[int, str], tuple[Change, str]] = {}
+    for _ in range(3):  # an edit taken back may take others with it; they are found again
+        held = {(c.line, c.code): (c, lock) for c in outcome.changes if c.code != PROPAGATION
+                for lock in [held_locks.lock_at(regions, c.line)] if lock is not None}
+        if not held:
+            break
+        refused.update(held)
+        _decline(found, held)
+        outcome = _transform_once(source, rules, config, plan, found, hide)
+    else:
+        return FileOutcome(new=source.raw, diagnostics=[Diagnostic(source.display, 1, 1, PROPAGATION,
+                           "internal: edits under a held thread lock could not be taken back; file left unchanged")])
+    calls = held_locks.call_starts(tree, source.text, {change.line for change, _ in refused.values()})
+    said = [Diagnostic(source.display, change.line, _finding_column(calls, change), change.code,
+                       f"{change.message}; not made: {held_locks.reason(lock)}") for change, lock in refused.values()]
+    return replace(outcome, diagnostics=sorted(outcome.diagnostics + said))
 
 
 def _transform_hidden(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan,
@@ -149,6 +194,12 @@ def _run_codemods(source: SourceFile, raw: bytes, rules: tuple[Rule, ...], confi
             tree = fix_imports(tree, context)  # once, after every codemod
     new = module_code(tree).encode(tree.encoding) if session.changes else raw  # tree.bytes, as the fix-ups read it
     return FileOutcome(new=new, changes=sorted(session.changes), diagnostics=sorted(session.diagnostics))
+
+
+def _finding_column(calls: dict[int, list[int]], change: Change) -> int:
+    """Where `check` reports what `change` fixes: the first call at or after it on its line (a `with
+    open(...)` block's edit stands at `with`, its finding at `open`)."""
+    return next((col for col in calls.get(change.line, ()) if col >= change.column), change.column)
 
 
 def _compile_error(data: bytes, display: str) -> str | None:

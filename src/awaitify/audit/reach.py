@@ -26,6 +26,7 @@ class Link:
     line: int
     is_async: bool
     fid: tuple[str, str] | None = field(default=None, compare=False)  # the function, for further questions
+    held: str = field(default="", compare=False)  # the thread lock held around that call (awaitify.held_locks)
 
 
 def runs_in_async(edge: Edge) -> bool:
@@ -78,7 +79,8 @@ class Reach:
         return found
 
     def _link(self, caller: FuncId, edge: Edge, is_async: bool) -> Link:
-        return Link(self.index.display_name(caller), self.display(edge.path), edge.site.line, is_async, caller)
+        return Link(self.index.display_name(caller), self.display(edge.path), edge.site.line, is_async, caller,
+                    edge.site.held)
 
     def _unwind(self, callee: FuncId, parents: dict, target: FuncId, first: Link) -> tuple[Link, ...]:
         links = [first]

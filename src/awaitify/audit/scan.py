@@ -55,7 +55,7 @@ METHODS: dict[str, tuple[tuple[str, ...], str]] = {  # kind -> (blocking methods
 # the project)
 _RUN_ORDER = [r.code for r in sorted(all_rules(), key=lambda r: r.order)]
 _WRITES_AWAIT = frozenset(_RUN_ORDER[:_RUN_ORDER.index(BLOCKING_OPEN.code)]) - {"AW401"}
-_FILE_OBJECT = METHODS["file"][1]  # a file object's methods: fixed only by their block's move
+FILE_OBJECT_CODE = METHODS["file"][1]  # a file object's methods: fixed only by their block's move
 _OPENED_IN_BLOCKS = ("", *BLOCKING_OPEN_DETECTOR.manual)  # the builtin open() has no target
 # why AW507's fix leaves a block another rule's fix awaits in (it says so, naming the `await`)
 _STUCK_BLOCK = refusals.not_movable("`await` in the block")  # (as the fix finds it, once that call is awaited)
@@ -803,7 +803,7 @@ def _one_argument(call: ast.Call) -> bool:
 def moved_only_with_block(site: Site) -> bool:
     """A site the fix fixes only by moving the `with open(...)` block it stands in to a thread: a file
     object's method, an opener (AW507's `open()`, `io.open()`...)."""
-    return site.code == _FILE_OBJECT or site.code == BLOCKING_OPEN.code and site.target in _OPENED_IN_BLOCKS
+    return site.code == FILE_OBJECT_CODE or site.code == BLOCKING_OPEN.code and site.target in _OPENED_IN_BLOCKS
 
 
 def _movable(block: ast.With) -> bool:

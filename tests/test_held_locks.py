@@ -1,0 +1,266 @@
+"""No fix writes an `await` where a sync `with` holds a thread lock (awaitify.held_locks).
+
+Inside `with lock:` a blocking call is slow but safe: nothing else runs on the loop while it
+blocks, so no other task can be waiting for the lock. Rewritten to await there, the task suspends
+holding the lock, and the next task to run `with lock:` blocks the loop's only thread for good: a
+deadlock where there was none. Every fix (a sleep, a request, an offload, a helper made async or
+offloaded by propagation) leaves such a call, and both commands say why, with the same reason.
+Every rule on."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from both_commands import check_and_fix, refusal_sets
+
+from awaitify import api
+from awaitify.held_locks import held_regions
+
+TEXT = '''\
+import asyncio
+import subprocess
+import threading
+import time
+
+import requests
+
+lock = threading.Lock()
+
+
+async def under_the_lock(u):
+    with lock:
+        time.sleep(0.01)
+        code = requests.get(u, timeout=5).status_code
+        subprocess.run(["true"], check=True)
+    return code
+
+
+async def after_the_lock(u):
+    with lock:
+        pass
+    time.sleep(0.01)
+    return requests.get(u, timeout=5).status_code
+
+
+class Store:
+    def __init__(self):
+        self._lock = threading.RLock()
+
+    async def save(self):
+        with self._lock:
+            time.sleep(0.01)
+
+
+async def not_locks(block, clock):
+    with block:
+        time.sleep(0.01)
+    with clock:
+        time.sleep(0.01)
+'''
+
+HELD = {13, 14, 15, 32}  # the lines under a lock above
+
+
+def test_every_fix_leaves_what_runs_under_a_lock_and_both_commands_say_why(tmp_path: Path) -> None:
+    report, result = check_and_fix(tmp_path, TEXT)
+    old, new = TEXT.splitlines(), result.files[0].new.decode().splitlines()
+    for line in sorted(HELD):
+        assert old[line - 1] in new, f"line {line} was rewritten: {old[line - 1]!r}"
+    assert "    await asyncio.sleep(0.01)" in new  # after the lock, and under `block`/`clock`: fixed
+    assert sum(row.strip() == "await asyncio.sleep(0.01)" for row in new) == 3
+    said = {(d.line, d.code) for d in result.diagnostics if "is held" in d.message}
+    assert {line for line, _ in said} == HELD
+    refused = {(f.line, f.code) for f in report.findings if not f.fixable and "is held" in f.message}
+    assert refused == said  # the same findings, under the same codes
+    assert all(f.fixable for f in report.findings if f.line not in HELD and f.code in ("AW101", "AW201"))
+    assert any("`self._lock` is held" in d.message for d in result.diagnostics)
+
+
+OPEN_BLOCK = '''\
+import threading
+
+lock = threading.Lock()
+
+
+async def read(p):
+    with lock:
+        with open(p) as f:
+            data = f.read()
+    return data
+'''
+
+
+def test_a_with_open_block_under_a_lock_stays_and_both_commands_place_the_reason_alike(tmp_path: Path) -> None:
+    report, result = check_and_fix(tmp_path, OPEN_BLOCK)
+    assert not result.files or result.files[0].new.decode() == OPEN_BLOCK
+    said, diagnosed = refusal_sets(report, result, "AW507")
+    assert {(line, col) for line, col, _ in said} == {(line, col) for line, col, _ in diagnosed} == {(8, 14)}
+    ((_, _, why),) = said
+    assert "`lock` is held" in why and all(why in message for _, _, message in diagnosed)
+    (read,) = [f for f in report.findings if f.code == "AW509"]
+    assert not read.fixable  # moved only with its block, which says why
+
+
+HELPER = '''\
+import time
+
+
+def helper():
+    time.sleep(0.01)
+    return 1
+'''
+
+CALLERS = '''\
+import threading
+
+from h import helper
+
+lock = threading.Lock()
+
+
+async def locked():
+    with lock:
+        n = helper()
+    return n + helper()
+
+
+def sync_user():
+    with lock:
+        return helper()
+'''
+
+
+def test_propagation_neither_awaits_nor_offloads_a_call_under_a_lock(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
+    (tmp_path / "h.py").write_text(HELPER, encoding="utf-8")
+    (tmp_path / "a.py").write_text(CALLERS, encoding="utf-8")
+    config = str(tmp_path / "pyproject.toml")
+    result = api.fix([tmp_path], config=config, cache=False, jobs=1)
+    new = {Path(f.path).name: f.new.decode() for f in result.files}
+    callers = new.get("a.py", CALLERS)
+    assert "        n = helper()\n" in callers  # under the lock: as it was
+    assert "return n + await asyncio.to_thread(helper)" in callers  # outside it: offloaded
+    assert "def sync_user():\n    with lock:\n        return helper()" in callers
+    assert "def helper():" in new.get("h.py", HELPER) and "async def helper" not in new.get("h.py", HELPER)
+    assert [(Path(r.path).name, r.line) for r in result.needs_review if "is held" in r.message] == [("a.py", 10)]
+    report = api.check([tmp_path], config=config, cache=False, jobs=1)
+    (finding,) = [f for f in report.findings if f.code == "AW101"]
+    assert not finding.fixable and "`lock` is held" in finding.message
+
+
+RACE = '''\
+import asyncio
+import threading
+import time
+
+lock = threading.Lock()
+events = []
+
+
+async def worker(name):
+    with lock:
+        events.append(name + " in")
+        time.sleep(0.05)
+        events.append(name + " out")
+
+
+async def main():
+    await asyncio.gather(worker("a"), worker("b"))
+    print(events)
+
+
+asyncio.run(main())
+'''
+
+
+def test_two_tasks_taking_the_lock_still_finish_after_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `await asyncio.sleep()` under the lock, b would block the loop waiting for a, which can
+    then never resume: the program would hang (the build before this change wrote exactly that)."""
+    def run() -> str:
+        return subprocess.run([sys.executable, "m.py"], cwd=tmp_path, capture_output=True, text=True, check=True,
+                              timeout=10).stdout
+    (tmp_path / "m.py").write_text(RACE, encoding="utf-8")
+    before = run()
+    monkeypatch.chdir(tmp_path)
+    _, result = check_and_fix(tmp_path, RACE, write=True)
+    assert run() == before == "['a in', 'a out', 'b in', 'b out']\n"
+    assert any("`lock` is held" in d.message for d in result.diagnostics)
+
+
+def test_regions_leave_out_functions_defined_under_the_lock() -> None:
+    text = ("async def f(lock):\n"
+            "    with lock:\n"
+            "        x = 1\n"
+            "        def inner():\n"
+            "            return 2\n"
+            "        y = 3\n"
+            "    with open('p') as fh, other_lock:\n"
+            "        z = 4\n")
+    assert held_regions(ast.parse(text)) == [(3, 3, "lock"), (6, 6, "lock"), (8, 8, "other_lock")]
+    assert held_regions(ast.parse("with lock:\n    x = 1\n")) == []  # module level: no task suspends there
+
+
+REDIRECTED = '''\
+import asyncio
+import contextlib
+import io
+import time
+
+out = io.StringIO()
+
+
+async def quiet():
+    with contextlib.redirect_stdout(out):
+        print("inside")
+        time.sleep(0.05)
+    return out.getvalue()
+
+
+async def chatty():
+    await asyncio.sleep(0.01)
+    print("chatty")
+
+
+async def main():
+    captured, _ = await asyncio.gather(quiet(), chatty())
+    print(repr(captured))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+'''
+
+
+def test_a_block_that_redirects_stdout_keeps_the_other_tasks_output_out(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Awaited inside `redirect_stdout`, the sleep would let `chatty` print into the captured
+    buffer (the build before this change wrote that: the program then printed 'inside\\nchatty\\n')."""
+    def run() -> str:
+        return subprocess.run([sys.executable, "m.py"], cwd=tmp_path, capture_output=True, text=True, check=True,
+                              timeout=30).stdout
+    (tmp_path / "m.py").write_text(REDIRECTED, encoding="utf-8")
+    before = run()
+    monkeypatch.chdir(tmp_path)
+    report, result = check_and_fix(tmp_path, REDIRECTED, write=True)
+    assert run() == before == "chatty\n'inside\\n'\n"
+    (diagnostic,) = [d for d in result.diagnostics if d.code == "AW101"]
+    assert "inside `contextlib.redirect_stdout(out)`" in diagnostic.message
+    (finding,) = [f for f in report.findings if f.code == "AW101"]
+    assert not finding.fixable and "process-wide state" in finding.message
+
+
+@pytest.mark.parametrize("spelling", ["redirect_stderr(buf)", "contextlib.chdir('/')", "warnings.catch_warnings()",
+                                      "patch('m.f')", "mock.patch.object(m, 'f')", "patch.dict(os.environ)",
+                                      "threading.Lock()", "self._cond", "pool_sem", "writeLock"])
+def test_what_holds_a_lock_or_process_state(spelling: str) -> None:
+    text = f"async def f(self):\n    with {spelling}:\n        x = 1\n"
+    assert held_regions(ast.parse(text)) == [(3, 3, spelling)]
+
+
+@pytest.mark.parametrize("spelling", ["open(p)", "block", "clock", "self.session", "conn", "tempfile.TemporaryDirectory()"])
+def test_what_does_not(spelling: str) -> None:
+    assert held_regions(ast.parse(f"async def f(self):\n    with {spelling}:\n        x = 1\n")) == []
