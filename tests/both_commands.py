@@ -25,6 +25,14 @@ def function_at(text: str, line: int) -> str:
     return above[-1].removeprefix("async def ").partition("(")[0]
 
 
+def function_source(text: str, name: str) -> str:
+    """The source of `async def name(...)` in `text`, up to the next blank-lines gap: what a test
+    compares before and after the fix to say a function was left byte for byte."""
+    start = text.index(f"async def {name}(")
+    end = text.find("\n\n\n", start)
+    return text[start:] if end == -1 else text[start:end]
+
+
 def refusal_sets(report: api.Report, result: api.FixResult, code: str) -> tuple[set, set]:
     """(line, column, reason) of each `code` finding `check` calls not fixable (the reason it gives
     after "; not fixed: "), and of each `code` diagnostic of `fix` (its message): the two sets an

@@ -11,9 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
+from inprocess_cli import cli_here  # noqa: F401  (a fixture)
 
 from awaitify import api
-from inprocess_cli import cli_here  # noqa: F401  (a fixture)
 
 SESSION = '''import requests
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from both_commands import check_and_fix
+from both_commands import check_and_fix, function_source as _function
 
 from awaitify import api
 
@@ -50,12 +50,6 @@ class Answer:
     ok = "passed through"
 print(asyncio.run(m.f(1, lambda a: Answer())), asyncio.run(m.through_a_lambda([Answer()])))
 '''
-
-
-def _function(text: str, name: str) -> str:
-    start = text.index(f"async def {name}(")
-    end = text.find("\n\n\n", start)
-    return text[start:] if end == -1 else text[start:end]
 
 
 def test_the_parameter_is_left_alone_and_the_helper_still_fixed(tmp_path: Path) -> None:

@@ -366,8 +366,8 @@ class _Scope:
     # the function's (or lambda's) parameters: a name one of them binds is not the module's of that
     # name there (`async def f(a, fetch): fetch(a)` calls what it is given)
     params: frozenset[str] = frozenset()
-    # the names its body binds itself (assignments, `for`, `with ... as`, `except ... as`, `del`; not
-    # imports, which the import table resolves): the same, everywhere in the function
+    # the names its body binds itself (assignments, `for`, `with ... as`, `except ... as`, `del`, `:=`,
+    # `case` captures; not imports, which the import table resolves): the same, everywhere in the function
     bound: frozenset[str] = frozenset()
     # the thread locks the `with` statements being read hold, innermost last (a body set aside
     # starts at its `def`, where none is held)
@@ -395,14 +395,18 @@ class _Scope:
 
 def function_locals(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> frozenset[str]:
     """The names that stand for the function's own variables in its body: its parameters and what
-    its body binds (`_bound_names`), as `_Summarizer.resolve` reads them."""
+    its body binds (`_bound_names`), as `_Summarizer.resolve` reads them. A lambda's body is an
+    expression: a walrus there binds in the lambda."""
     params = parameter_names(node.args)
-    return params if type(node) is ast.Lambda else params | _bound_names(list(_statements(node)))
+    if type(node) is ast.Lambda:
+        return params | _walrus_names(node.body)  # type: ignore[arg-type]
+    return params | _bound_names(list(_statements(node)))
 
 
-def _bound_names(statements: list[ast.AST]) -> frozenset[str]:
+def _bound_names(statements: list[ast.AST], walrus: bool = True) -> frozenset[str]:
     """The names these statements (a function's own, `_statements`) bind, less those declared
-    `global` or `nonlocal`; imports left out (the import table resolves them)."""
+    `global` or `nonlocal`; imports left out (the import table resolves them). `walrus`: the
+    text may hold `:=` (the statements' expressions are walked for it only then)."""
     names: set[str] = set()
     declared: set[str] = set()
     for child in statements:
@@ -412,10 +416,53 @@ def _bound_names(statements: list[ast.AST]) -> frozenset[str]:
                 names.add(child.name)
         elif kind is ast.Global or kind is ast.Nonlocal:
             declared.update(child.names)
+        elif kind is ast.match_case:
+            names |= _capture_names(child.pattern)  # type: ignore[attr-defined]
         else:
             for target in _binding_targets(child):
                 names |= target_names(target)
+        if walrus:
+            names |= _walrus_names(child)
     return frozenset(names - declared) if names else frozenset()
+
+
+def _capture_names(pattern: ast.pattern) -> set[str]:
+    """The names a `case` pattern binds: its captures (`case b`, `[b, *rest]`, `{"k": b, **rest}`,
+    `X(b=b)`, `... as b`)."""
+    names: set[str] = set()
+    for node in ast.walk(pattern):
+        kind = type(node)
+        if (kind is ast.MatchAs or kind is ast.MatchStar) and node.name:  # type: ignore[attr-defined]
+            names.add(node.name)  # type: ignore[attr-defined]
+        elif kind is ast.MatchMapping and node.rest:  # type: ignore[attr-defined]
+            names.add(node.rest)  # type: ignore[attr-defined]
+    return names
+
+
+def _walrus_names(node: ast.AST) -> set[str]:
+    """The names `:=` binds in the scope `node` stands in: in its expressions, comprehensions
+    included (a walrus there binds in the enclosing function), not in a lambda's body nor in the
+    statements nested in `node` (`_statements` gives those on their own)."""
+    names: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind is ast.NamedExpr:
+            names.add(current.target.id)  # type: ignore[attr-defined]
+        for name in _child_fields(kind):
+            if name in BLOCKS:
+                continue
+            value = getattr(current, name, None)
+            for item in value if type(value) is list else (value,):
+                if isinstance(item, ast.AST) and type(item) is not ast.Lambda and not isinstance(item, ast.stmt):
+                    stack.append(item)
+    return names
+
+
+def comprehension_names(node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> frozenset[str]:
+    """The names a comprehension's `for` targets bind: its own, seen nowhere outside it."""
+    return frozenset().union(*(target_names(c.target) for c in node.generators))
 
 
 def _binding_targets(statement: ast.AST) -> list[ast.expr]:
@@ -462,6 +509,10 @@ class _Summarizer(ast.NodeVisitor):
         kind = type(self)
         self._own_leaves = kind.visit_Name is _Summarizer.visit_Name and kind.visit_Constant is _Summarizer.visit_Constant
         self.scopes: list[_Scope] = []
+        # the names the comprehensions around the walk bind (`[b(x) for b in fs]`): none of them is
+        # the module's. Kept apart from `scopes`, whose last entry says where a call runs
+        self.comprehended: list[frozenset[str]] = []
+        self.has_walrus = ":=" in text  # a function's `:=` targets are looked for only then
         self.toplevel: set[str] = set()  # names defined at module level by def/class
         self.awaited: set[int] = set()
         self.call_funcs: set[int] = set()
@@ -533,6 +584,8 @@ class _Summarizer(ast.NodeVisitor):
                     return Ref("super", inner.target, node.attr)
             return Ref("unresolved", attr=node.attr if isinstance(node, ast.Attribute) else "")
         head, rest = parts[0], parts[1:]
+        if self.comprehended and any(head in names for names in self.comprehended):
+            return Ref("unresolved", attr=parts[-1])
         for scope in reversed(self.scopes):
             if scope.kind == CLASS:
                 continue  # class bodies do not enclose their methods' names
@@ -700,9 +753,10 @@ class _Summarizer(ast.NodeVisitor):
 
     def _local_instances(self, node: ast.AST, scope: _Scope) -> None:
         """`x = Class(...)`: x is an instance of Class when that is its only assignment. Walks
-        statements only (expressions are most of a tree); a walrus rebinding is not seen."""
+        statements only (expressions are most of a tree), and expressions for `:=` when the text
+        spells it; a walrus or `case` rebinding is not seen here (`scope.bound` has it)."""
         statements = list(_statements(node))
-        scope.bound = _bound_names(statements)
+        scope.bound = _bound_names(statements, self.has_walrus)
         if not any(type(child) is ast.Assign and type(child.value) is ast.Call for child in statements):
             return  # no `x = Class(...)`: nothing to find (whatever else binds names)
         seen: dict[str, Ref | None] = {}
@@ -751,14 +805,29 @@ class _Summarizer(ast.NodeVisitor):
         # the first iterable is evaluated in the enclosing scope; the rest runs inside the generator
         self.visit(node.generators[0].iter)
         self._enter(_Scope(GENEXP, ""))
-        self.visit(node.elt)
+        self._comprehension(node, (node.elt,))
+        self.scopes.pop()
+
+    def visit_ListComp(self, node: ast.ListComp | ast.SetComp | ast.DictComp) -> None:
+        # run where it stands (no scope of its own for where calls run), its names its own
+        self.visit(node.generators[0].iter)
+        self._comprehension(node, (node.key, node.value) if type(node) is ast.DictComp else (node.elt,))  # type: ignore[union-attr]
+
+    visit_SetComp = visit_DictComp = visit_ListComp
+
+    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp,
+                       elements: tuple[ast.expr, ...]) -> None:
+        """All of a comprehension but its first iterable, with its targets' names its own."""
+        self.comprehended.append(comprehension_names(node))
+        for element in elements:
+            self.visit(element)
         for i, comp in enumerate(node.generators):
             self.visit(comp.target)
             if i:
                 self.visit(comp.iter)
             for cond in comp.ifs:
                 self.visit(cond)
-        self.scopes.pop()
+        self.comprehended.pop()
 
     def visit_If(self, node: ast.If) -> None:
         guard = not self.scopes and _is_main_guard(node)
@@ -936,6 +1005,7 @@ def _read_pending(summary: ModuleSummary, index: int) -> None:
     walker = _Summarizer(summary.path, "")  # lines are needed only to count columns in characters
     if not source.isascii():
         walker.ascii, walker.lines = False, source.splitlines()
+    walker.has_walrus = ":=" in source
     walker.summary.imports = dict(pending.imports)
     walker.toplevel = set(pending.toplevel)
     walker.scopes = [_Scope.from_fields(fields) for fields in pending.scopes]

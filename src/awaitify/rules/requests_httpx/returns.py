@@ -24,7 +24,7 @@ from pathlib import Path
 
 from awaitify import requests_plan, requests_responses
 from awaitify.ast_statements import walk_linked
-from awaitify.summary import function_locals
+from awaitify.summary import comprehension_names, function_locals
 from awaitify.entry_points import has_project_metadata
 from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES
 
@@ -239,14 +239,15 @@ def _find_callers(modules: list, returners: dict[str, _Returner]) -> None:
 
 def _a_local(node: ast.Name | ast.Attribute, parents: dict[int, ast.AST], own_names: dict[int, frozenset[str]]) -> bool:
     """Does the name the chain starts with stand for a variable of a function (or lambda) around
-    it (a parameter, `for fetch in ...`, `with ... as fetch`), not the module's function of that
-    name (`async def f(a, fetch): fetch(a)`)?"""
+    it (a parameter, `for fetch in ...`, `with ... as fetch`, `:=`, a `case` capture) or of a
+    comprehension around it (`[fetch(a) for fetch in fs]`), not the module's function of that name
+    (`async def f(a, fetch): fetch(a)`)?"""
     head: ast.AST = node
     while isinstance(head, ast.Attribute):
         head = head.value
     if not isinstance(head, ast.Name):
         return False
-    inner, around = node, parents.get(id(node))
+    below, inner, around = None, node, parents.get(id(node))
     while around is not None:
         # only in its body: a default or a decorator is read where the function is defined
         if isinstance(around, _FUNCTIONS) and _in_body(inner, around):
@@ -254,7 +255,11 @@ def _a_local(node: ast.Name | ast.Attribute, parents: dict[int, ast.AST], own_na
                 own_names[id(around)] = function_locals(around)
             if head.id in own_names[id(around)]:
                 return True
-        inner, around = around, parents.get(id(around))
+        # all of a comprehension but its first iterable, which is read around it
+        if (isinstance(around, _COMPREHENSIONS) and not (inner is around.generators[0] and below is inner.iter)
+                and head.id in comprehension_names(around)):
+            return True
+        below, inner, around = inner, around, parents.get(id(around))
     return False
 
 
@@ -265,6 +270,7 @@ def _in_body(child: ast.AST, function: ast.FunctionDef | ast.AsyncFunctionDef | 
 
 
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def _own_problem(returner: _Returner, returners: dict[str, _Returner], library: bool, root: Path) -> str:
