@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from awaitify import held_locks, shared_parses
+from awaitify import await_barriers, shared_parses
 from awaitify.config import Config
 from awaitify.dynamic_access import ANY as ANY_ACCESS
 from awaitify.dynamic_access import CLASS as CLASS_ACCESS
@@ -340,9 +340,9 @@ class Propagator:
 
     def _caller(self, edge: Edge, fid: FuncId, result: Closure, work: list[FuncId]) -> None:
         site, where = edge.site, self.where(edge.path, edge.site.line)
-        if site.held and site.context in (ASYNC, SYNC) and not site.awaited:
-            # awaited there, or offloaded there, it would suspend the task with a thread lock held
-            result.boundaries.append(f"{self.name(fid)} is called while `{site.held}` is held at {where}")
+        if site.barrier and site.context in (ASYNC, SYNC) and not site.awaited:
+            # awaited there, or offloaded there, it would suspend the task inside the barrier
+            result.boundaries.append(f"{self.name(fid)} is called inside `{site.barrier}` at {where}")
             if site.context == ASYNC:
                 result.awaits.append((edge, fid))  # (`_offload` keeps it on the loop and says why)
         elif edge.constructor:
@@ -563,8 +563,8 @@ class Propagator:
             if edge.site.context != ASYNC:
                 continue
             pos = edge.site.key
-            if edge.site.held:
-                self._keep_under_lock(plan, edge, fid)
+            if edge.site.barrier:
+                self._keep_at_barrier(plan, edge, fid)
                 continue
             # closures merged through a shared caller keep each member's own reason where it has one
             reason = f"`{self._offload_seeds[fid]}` has no async replacement" if fid in self._offload_seeds else first_reason
@@ -625,12 +625,12 @@ class Propagator:
         plan.explanations.append(f"{self.name(fid)} not offloaded at {self.where(edge.path, edge.site.line)}: it {hazard} "
                                  "(an unsafe fix: --unsafe-fixes)")
 
-    def _keep_under_lock(self, plan: Plan, edge: Edge, fid: FuncId) -> None:
-        """A call made while a thread lock is held stays as it is (awaitify.held_locks), and is listed."""
+    def _keep_at_barrier(self, plan: Plan, edge: Edge, fid: FuncId) -> None:
+        """A call inside a barrier (awaitify.await_barriers) stays as it is, and is listed."""
         plan.needs_review.append((self._display(edge.path), edge.site.line, edge.site.col,
-                                  f"{self.name(fid)} blocks the event loop, but {held_locks.reason(edge.site.held)}"))
+                                  f"{self.name(fid)} blocks the event loop, but {await_barriers.reason(edge.site.barrier)}"))
         plan.explanations.append(f"{self.name(fid)} not offloaded at {self.where(edge.path, edge.site.line)}: "
-                                 f"`{edge.site.held}` is held there")
+                                 f"it stands inside `{edge.site.barrier}`")
 
     def _hands_back(self, fid: FuncId) -> str | None:
         """What calling `fid` builds without running (all of) its work: a context manager, a generator,

@@ -18,7 +18,7 @@ from typing import Callable, Iterable, NamedTuple
 
 from awaitify.engine import lazy_bodies
 from awaitify.engine.lazy_bodies import Pending
-from awaitify.held_locks import held_lock
+from awaitify.await_barriers import try_barrier, with_barrier
 
 # what `ast` raises for source it cannot read on this Python (too deep a nesting included)
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
@@ -113,7 +113,7 @@ class CallSite(NamedTuple):
     awaited: bool
     key: tuple[int, int] = (0, 0)  # (line, 0-based char column) where the called expression ends: unique per call
     in_async: bool = False  # some enclosing function is async (the call may sit in a lambda inside it)
-    held: str = ""  # the thread lock a sync `with` of its function holds around it (`awaitify.held_locks`)
+    barrier: str = ""  # what its function holds around it, where no `await` may go (`awaitify.await_barriers`)
 
     __reduce__ = _plain_tuple
 
@@ -369,9 +369,9 @@ class _Scope:
     # the names its body binds itself (assignments, `for`, `with ... as`, `except ... as`, `del`, `:=`,
     # `case` captures; not imports, which the import table resolves): the same, everywhere in the function
     bound: frozenset[str] = frozenset()
-    # the thread locks the `with` statements being read hold, innermost last (a body set aside
-    # starts at its `def`, where none is held)
-    held: list[str] = field(default_factory=list)
+    # the barriers (`awaitify.await_barriers`) around the statements being read, innermost last (a
+    # body set aside starts at its `def`, inside none)
+    barriers: list[str] = field(default_factory=list)
 
     def fields(self) -> tuple:
         """As plain values, copied (a body set aside starts from the scopes as they are then).
@@ -851,17 +851,32 @@ class _Summarizer(ast.NodeVisitor):
         if (not self.outline and self.scopes and self.scopes[-1].kind == ASYNC and len(node.items) == 1
                 and isinstance(node.items[0].context_expr, ast.Call) and not _stays_put(node)):
             self.summary.movable_withs.add(self.end_key(node.items[0].context_expr.func))
-        lock = held_lock(node) if self.scopes and self.scopes[-1].kind in (ASYNC, SYNC) else None
-        if lock is None:
+        barrier = with_barrier(node) if self.scopes and self.scopes[-1].kind in (ASYNC, SYNC) else None
+        if barrier is None:
             self.generic_visit(node)
             return
         for item in node.items:  # taking the lock is not done under it
             self.visit(item)
-        held = self.scopes[-1].held
-        held.append(lock)
-        for statement in node.body:
+        self._inside(barrier, node.body)
+
+    def visit_Try(self, node: ast.Try) -> None:
+        barrier = try_barrier(node) if self.scopes and self.scopes[-1].kind in (ASYNC, SYNC) else None
+        if barrier is None:
+            self.generic_visit(node)
+            return
+        self._inside(barrier, node.body)  # only the body: a handler's own code is not in its try
+        for block in (node.handlers, node.orelse, node.finalbody):
+            for statement in block:
+                self.visit(statement)
+
+    visit_TryStar = visit_Try
+
+    def _inside(self, barrier: str, body: list[ast.stmt]) -> None:
+        barriers = self.scopes[-1].barriers
+        barriers.append(barrier)
+        for statement in body:
             self.visit(statement)
-        held.pop()
+        barriers.pop()
 
     def visit_Await(self, node: ast.Await) -> None:
         if isinstance(node.value, ast.Call):
@@ -874,7 +889,7 @@ class _Summarizer(ast.NodeVisitor):
         self.summary.calls.append(
             CallSite(ref, node.lineno, self.col(node), self._context(), self._owner(), id(node) in self.awaited,
                      self.end_key(node.func), bool(self.scopes) and self.scopes[-1].in_async,
-                     self.scopes[-1].held[-1] if self.scopes and self.scopes[-1].held else "")
+                     self.scopes[-1].barriers[-1] if self.scopes and self.scopes[-1].barriers else "")
         )
         self.generic_visit(node)
 

@@ -19,7 +19,7 @@ from awaitify.findings import Change, Diagnostic
 from awaitify.edit_watch import watch_edits
 from awaitify.engine.hollow import hollow
 from awaitify.fast_positions import CodeVersion, provide_positions
-from awaitify import held_locks, line_map
+from awaitify import await_barriers, line_map
 from awaitify.import_fixups import fix_imports, module_code
 from awaitify.plan import FilePlan
 from awaitify.runtime import config_for_module
@@ -86,7 +86,7 @@ def transform(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan:
     found = suppressions(source.text)
     _decline(found, declined)
     outcome = _transform_once(source, rules, config, plan, found, hide)
-    return _outside_held_locks(source, rules, config, plan, found, hide, outcome)
+    return _outside_barriers(source, rules, config, plan, found, hide, outcome)
 
 
 def _decline(found: dict, edits: Iterable[tuple[int, str]]) -> None:
@@ -102,33 +102,34 @@ def _transform_once(source: SourceFile, rules: tuple[Rule, ...], config: Config,
     return outcome or _run_codemods(source, source.raw, rules, config, plan, found)
 
 
-def _outside_held_locks(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan, found: dict,
-                        hide: bool, outcome: FileOutcome) -> FileOutcome:
-    """The edits made where a sync `with` holds a thread lock are taken back, each with a diagnostic
-    (awaitify.held_locks: every one of them writes an `await` there). Propagation's are never made
-    there: the plan keeps such a call as it is."""
-    if not outcome.changes or not held_locks.may_hold(source.text):
+def _outside_barriers(source: SourceFile, rules: tuple[Rule, ...], config: Config, plan: FilePlan, found: dict,
+                      hide: bool, outcome: FileOutcome) -> FileOutcome:
+    """The edits made inside an await barrier (a sync `with` holding a thread lock, an `except` that
+    swallows cancellation: awaitify.await_barriers) are taken back, each with a diagnostic: every one
+    of them writes an `await` there. Propagation's are never made there: the plan keeps such a call."""
+    if not outcome.changes or not await_barriers.may_hold(source.text):
         return outcome
     try:
         tree = ast.parse(source.text)
     except UNPARSABLE:
         return outcome
-    regions = held_locks.held_regions(tree)
+    regions = await_barriers.barrier_regions(tree)
     refused: dict[tuple[int, str], tuple[Change, str]] = {}
     for _ in range(3):  # an edit taken back may take others with it; they are found again
-        held = {(c.line, c.code): (c, lock) for c in outcome.changes if c.code != PROPAGATION
-                for lock in [held_locks.lock_at(regions, c.line)] if lock is not None}
-        if not held:
+        inside = {(c.line, c.code): (c, barrier) for c in outcome.changes if c.code != PROPAGATION
+                  for barrier in [await_barriers.barrier_at(regions, c.line)] if barrier is not None}
+        if not inside:
             break
-        refused.update(held)
-        _decline(found, held)
+        refused.update(inside)
+        _decline(found, inside)
         outcome = _transform_once(source, rules, config, plan, found, hide)
     else:
         return FileOutcome(new=source.raw, diagnostics=[Diagnostic(source.display, 1, 1, PROPAGATION,
-                           "internal: edits under a held thread lock could not be taken back; file left unchanged")])
-    calls = held_locks.call_starts(tree, source.text, {change.line for change, _ in refused.values()})
+                           "internal: edits inside an await barrier could not be taken back; file left unchanged")])
+    calls = await_barriers.call_starts(tree, source.text, {change.line for change, _ in refused.values()})
     said = [Diagnostic(source.display, change.line, _finding_column(calls, change), change.code,
-                       f"{change.message}; not made: {held_locks.reason(lock)}") for change, lock in refused.values()]
+                       f"{change.message}; not made: {await_barriers.reason(barrier)}")
+            for change, barrier in refused.values()]
     return replace(outcome, diagnostics=sorted(outcome.diagnostics + said))
 
 

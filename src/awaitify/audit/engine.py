@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from awaitify import held_locks
+from awaitify import await_barriers
 from awaitify.audit.results import CheckOptions, CheckResult, Finding, LastCheck, last_check
 from awaitify.audit.open_blocks import with_thread_bound_blocks
 from awaitify.audit.reach import Link, Reach, runs_in_async
@@ -268,7 +268,7 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
     displays = {str(s.path): s.display for s in sources}
     plan_refused: set[tuple[str, int, int]] = set()  # findings whose reason their rule's project plan may change
     for path, scan_ in sorted(scans.done.items()):
-        held = {(call.line, call.col): call.held for call in scan_.summary.calls if call.held}
+        barriers = {(call.line, call.col): call.barrier for call in scan_.summary.calls if call.barrier}
         for site in with_thread_bound_blocks(path, scan_, bound, config.thread_bound):
             if not reported(site.code, displays[path], config, Path(path), selected):
                 continue
@@ -300,11 +300,11 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
             if chain and fixable and refused is None:
                 refused = _through_dunder(chain, (path, site.owner))
             refused = refused or site.refused or None
-            lock = _held_lock(site, chain, held) if fixable and refused is None else ""
-            # every fix would write an `await` under a held thread lock; a file object's method, fixed
-            # only by moving its `with open()` block, is left with the block, whose finding says why
-            refused = held_locks.reason(lock) if lock and site.code != FILE_OBJECT_CODE else refused
-            fixable = fixable and refused is None and not lock
+            barrier = _barrier(site, chain, barriers) if fixable and refused is None else ""
+            # every fix would write an `await` inside a barrier; a file object's method, fixed only by
+            # moving its `with open()` block, is left with the block, whose finding says why
+            refused = await_barriers.reason(barrier) if barrier and site.code != FILE_OBJECT_CODE else refused
+            fixable = fixable and refused is None and not barrier
             function = index.display_name((path, site.owner)) if site.owner else ""
             message = _message(site, check, chain, config) + (f"; not fixed: {refused}" if refused else "")
             result.findings.append(Finding(displays[path], site.line, site.col, site.code, message,
@@ -405,12 +405,12 @@ def _refused_modules(result: CheckResult, sources: list[SourceFile], config: Con
     result.findings = findings
 
 
-def _held_lock(site: Site, chain: tuple[Link, ...], held: dict[tuple[int, int], str]) -> str:
-    """The thread lock held where the fix would write its `await`: around the call itself, or around
-    a call on the chain from async code down to it (awaitify.held_locks)."""
+def _barrier(site: Site, chain: tuple[Link, ...], barriers: dict[tuple[int, int], str]) -> str:
+    """The barrier (awaitify.await_barriers) around where the fix would write its `await`: around the
+    call itself, or around a call on the chain from async code down to it."""
     if not chain:
-        return held.get((site.line, site.col), "")
-    return next((link.held for link in chain if link.held), "")
+        return barriers.get((site.line, site.col), "")
+    return next((link.barrier for link in chain if link.barrier), "")
 
 
 def _fixable_as_planned(result: CheckResult, sources: list[SourceFile], config: Config, rules: tuple[Rule, ...],

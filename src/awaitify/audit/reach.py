@@ -26,7 +26,7 @@ class Link:
     line: int
     is_async: bool
     fid: tuple[str, str] | None = field(default=None, compare=False)  # the function, for further questions
-    held: str = field(default="", compare=False)  # the thread lock held around that call (awaitify.held_locks)
+    barrier: str = field(default="", compare=False)  # what is held around that call (awaitify.await_barriers)
 
 
 def runs_in_async(edge: Edge) -> bool:
@@ -80,7 +80,7 @@ class Reach:
 
     def _link(self, caller: FuncId, edge: Edge, is_async: bool) -> Link:
         return Link(self.index.display_name(caller), self.display(edge.path), edge.site.line, is_async, caller,
-                    edge.site.held)
+                    edge.site.barrier)
 
     def _unwind(self, callee: FuncId, parents: dict, target: FuncId, first: Link) -> tuple[Link, ...]:
         links = [first]

@@ -48,6 +48,11 @@ flake8-async comment `# noqa: ASYNC250`. `awaitify fix` honours the same comment
 not rewritten. An `input()` inside a sync helper is reported with its chain, but `fix` does not
 offload that helper yet: offload it by hand (`await asyncio.to_thread(ask)`).
 
+Like every fix, this one writes no `await` inside an await barrier: a sync `with` holding a thread
+lock or process-wide state (`with lock:`, `redirect_stdout(...)`), or the body of a `try` whose
+handler swallows cancellation (a bare `except:` with no `raise`). Such a call is left as it is, and
+both commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
+
 ## Fix safety
 Safe: the call moves to a thread unchanged.
 """

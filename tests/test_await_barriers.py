@@ -1,4 +1,5 @@
-"""No fix writes an `await` where a sync `with` holds a thread lock (awaitify.held_locks).
+"""No fix writes an `await` inside an await barrier (awaitify.await_barriers): where a sync `with`
+holds a thread lock or process-wide state, or in a `try` whose handler swallows cancellation.
 
 Inside `with lock:` a blocking call is slow but safe: nothing else runs on the loop while it
 blocks, so no other task can be waiting for the lock. Rewritten to await there, the task suspends
@@ -18,7 +19,7 @@ import pytest
 from both_commands import check_and_fix, refusal_sets
 
 from awaitify import api
-from awaitify.held_locks import held_regions
+from awaitify.await_barriers import barrier_regions, try_barrier
 
 TEXT = '''\
 import asyncio
@@ -200,8 +201,8 @@ def test_regions_leave_out_functions_defined_under_the_lock() -> None:
             "        y = 3\n"
             "    with open('p') as fh, other_lock:\n"
             "        z = 4\n")
-    assert held_regions(ast.parse(text)) == [(3, 3, "lock"), (6, 6, "lock"), (8, 8, "other_lock")]
-    assert held_regions(ast.parse("with lock:\n    x = 1\n")) == []  # module level: no task suspends there
+    assert barrier_regions(ast.parse(text)) == [(3, 3, "lock"), (6, 6, "lock"), (8, 8, "other_lock")]
+    assert barrier_regions(ast.parse("with lock:\n    x = 1\n")) == []  # module level: no task suspends there
 
 
 REDIRECTED = '''\
@@ -258,9 +259,99 @@ def test_a_block_that_redirects_stdout_keeps_the_other_tasks_output_out(tmp_path
                                       "threading.Lock()", "self._cond", "pool_sem", "writeLock"])
 def test_what_holds_a_lock_or_process_state(spelling: str) -> None:
     text = f"async def f(self):\n    with {spelling}:\n        x = 1\n"
-    assert held_regions(ast.parse(text)) == [(3, 3, spelling)]
+    assert barrier_regions(ast.parse(text)) == [(3, 3, spelling)]
 
 
 @pytest.mark.parametrize("spelling", ["open(p)", "block", "clock", "self.session", "conn", "tempfile.TemporaryDirectory()"])
 def test_what_does_not(spelling: str) -> None:
-    assert held_regions(ast.parse(f"async def f(self):\n    with {spelling}:\n        x = 1\n")) == []
+    assert barrier_regions(ast.parse(f"async def f(self):\n    with {spelling}:\n        x = 1\n")) == []
+
+
+CANCELLED = '''\
+import asyncio
+import time
+
+
+async def poll():
+    while True:
+        try:
+            time.sleep(0.2)
+        except:
+            print("swallowed")
+        await asyncio.sleep(0.001)
+
+
+async def main():
+    task = asyncio.create_task(poll())
+    await asyncio.sleep(0.05)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        print("cancelled")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+'''
+
+
+def test_a_cancelled_task_still_ends_when_its_sleep_stands_under_a_bare_except(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocking, the sleep cannot be cancelled: the task is cancelled at the `await` after the `try`.
+    Awaited inside it, the cancellation is swallowed by `except:` and the loop never ends (the build
+    before this change wrote that: `await task` then waited for good)."""
+    def run() -> str:
+        return subprocess.run([sys.executable, "m.py"], cwd=tmp_path, capture_output=True, text=True, check=True,
+                              timeout=10).stdout
+    (tmp_path / "m.py").write_text(CANCELLED, encoding="utf-8")
+    before = run()
+    monkeypatch.chdir(tmp_path)
+    report, result = check_and_fix(tmp_path, CANCELLED, write=True)
+    assert run() == before == "cancelled\n"
+    (diagnostic,) = [d for d in result.diagnostics if d.code == "AW101"]
+    assert "`except:` swallows cancellation" in diagnostic.message
+    (finding,) = [f for f in report.findings if f.code == "AW101"]
+    assert not finding.fixable and "swallows cancellation" in finding.message
+
+
+@pytest.mark.parametrize(("handlers", "barrier"), [
+    ("except:\n    pass", "except:"),
+    ("except BaseException as e:\n    log(e)", "except BaseException:"),
+    ("except (ValueError, asyncio.CancelledError):\n    pass", "except (ValueError, asyncio.CancelledError):"),
+    ("except trio.Cancelled:\n    pass", "except trio.Cancelled:"),
+    ("except anyio.get_cancelled_exc_class():\n    pass", "except anyio.get_cancelled_exc_class():"),
+    ("except:\n    def later():\n        raise\n", "except:"),  # a raise in a nested def is not the handler's
+    ("except Exception:\n    pass", None),  # CancelledError is no Exception
+    ("except BaseException:\n    raise", None),
+    ("except asyncio.CancelledError:\n    raise\nexcept:\n    pass", None),  # let through before the bare one
+    ("except:\n    if retry:\n        raise\n    pass", None),
+    ("finally:\n    pass", None),
+])
+def test_which_handlers_swallow_cancellation(handlers: str, barrier: str | None) -> None:
+    node = ast.parse("try:\n    x = 1\n" + handlers).body[0]
+    assert try_barrier(node) == barrier  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("body", "barrier"), [
+    ("await asyncio.sleep(1)", None),  # cancellation lands in it today: the handler is the answer
+    ("async for x in feed():\n        pass", None),
+    ("async with lock:\n        pass", None),
+    ("async def later():\n        await asyncio.sleep(1)", "except asyncio.CancelledError:"),  # not this body's
+])
+def test_a_body_that_awaits_already_is_no_barrier(body: str, barrier: str | None) -> None:
+    node = ast.parse(f"try:\n    {body}\nexcept asyncio.CancelledError:\n    pass\n").body[0]
+    assert try_barrier(node) == barrier  # type: ignore[arg-type]
+
+
+def test_only_the_body_of_such_a_try_is_a_barrier() -> None:
+    text = ("async def f():\n"
+            "    try:\n"
+            "        a = 1\n"
+            "    except:\n"
+            "        b = 2\n"
+            "    else:\n"
+            "        c = 3\n"
+            "    finally:\n"
+            "        d = 4\n")
+    assert barrier_regions(ast.parse(text)) == [(3, 3, "except:")]
