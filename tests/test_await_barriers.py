@@ -178,17 +178,25 @@ asyncio.run(main())
 '''
 
 
-def test_two_tasks_taking_the_lock_still_finish_after_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With `await asyncio.sleep()` under the lock, b would block the loop waiting for a, which can
-    then never resume: the program would hang (the build before this change wrote exactly that)."""
+def _before_and_after(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str):  # type: ignore[no-untyped-def]
+    """The program `text` run (`python m.py`, 10 s at most: a rewrite that hangs fails), then
+    `fix --write` with every rule on, then run again: (output before, output after, check's report
+    before the fix, fix's result)."""
     def run() -> str:
         return subprocess.run([sys.executable, "m.py"], cwd=tmp_path, capture_output=True, text=True, check=True,
                               timeout=10).stdout
-    (tmp_path / "m.py").write_text(RACE, encoding="utf-8")
+    (tmp_path / "m.py").write_text(text, encoding="utf-8")
     before = run()
     monkeypatch.chdir(tmp_path)
-    _, result = check_and_fix(tmp_path, RACE, write=True)
-    assert run() == before == "['a in', 'a out', 'b in', 'b out']\n"
+    report, result = check_and_fix(tmp_path, text, write=True)
+    return before, run(), report, result
+
+
+def test_two_tasks_taking_the_lock_still_finish_after_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With `await asyncio.sleep()` under the lock, b would block the loop waiting for a, which can
+    then never resume: the program would hang (the build before this change wrote exactly that)."""
+    before, after, _, result = _before_and_after(tmp_path, monkeypatch, RACE)
+    assert after == before == "['a in', 'a out', 'b in', 'b out']\n"
     assert any("`lock` is held" in d.message for d in result.diagnostics)
 
 
@@ -240,14 +248,8 @@ def test_a_block_that_redirects_stdout_keeps_the_other_tasks_output_out(tmp_path
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Awaited inside `redirect_stdout`, the sleep would let `chatty` print into the captured
     buffer (the build before this change wrote that: the program then printed 'inside\\nchatty\\n')."""
-    def run() -> str:
-        return subprocess.run([sys.executable, "m.py"], cwd=tmp_path, capture_output=True, text=True, check=True,
-                              timeout=30).stdout
-    (tmp_path / "m.py").write_text(REDIRECTED, encoding="utf-8")
-    before = run()
-    monkeypatch.chdir(tmp_path)
-    report, result = check_and_fix(tmp_path, REDIRECTED, write=True)
-    assert run() == before == "chatty\n'inside\\n'\n"
+    before, after, report, result = _before_and_after(tmp_path, monkeypatch, REDIRECTED)
+    assert after == before == "chatty\n'inside\\n'\n"
     (diagnostic,) = [d for d in result.diagnostics if d.code == "AW101"]
     assert "inside `contextlib.redirect_stdout(out)`" in diagnostic.message
     (finding,) = [f for f in report.findings if f.code == "AW101"]
@@ -301,14 +303,8 @@ def test_a_cancelled_task_still_ends_when_its_sleep_stands_under_a_bare_except(t
     """Blocking, the sleep cannot be cancelled: the task is cancelled at the `await` after the `try`.
     Awaited inside it, the cancellation is swallowed by `except:` and the loop never ends (the build
     before this change wrote that: `await task` then waited for good)."""
-    def run() -> str:
-        return subprocess.run([sys.executable, "m.py"], cwd=tmp_path, capture_output=True, text=True, check=True,
-                              timeout=10).stdout
-    (tmp_path / "m.py").write_text(CANCELLED, encoding="utf-8")
-    before = run()
-    monkeypatch.chdir(tmp_path)
-    report, result = check_and_fix(tmp_path, CANCELLED, write=True)
-    assert run() == before == "cancelled\n"
+    before, after, report, result = _before_and_after(tmp_path, monkeypatch, CANCELLED)
+    assert after == before == "cancelled\n"
     (diagnostic,) = [d for d in result.diagnostics if d.code == "AW101"]
     assert "`except:` swallows cancellation" in diagnostic.message
     (finding,) = [f for f in report.findings if f.code == "AW101"]
