@@ -1549,28 +1549,31 @@ def _holding(tree: cst.CSTNode, targets: set[int]) -> set[int]:
     """The ids of the nodes of `tree` a rewrite of `targets` must enter to give what libcst's visit of
     every node gives: those that are or hold a target, and every node standing twice in the tree (libcst's
     defaults, a `Dot()` say, are shared by the nodes built without one) with all it holds, so that each
-    place gets a copy of its own; the others are kept as they are."""
-    twice: set[int] = set()
-    seen: set[int] = set()
+    place gets a copy of its own; the others are kept as they are. Each node's children are read once."""
+    kids: dict[int, list[cst.CSTNode]] = {}
+    order: list[cst.CSTNode] = []  # each node once, after the node it was first found in
+    twice: list[cst.CSTNode] = []
     stack: list[cst.CSTNode] = [tree]
     while stack:
         node = stack.pop()
-        if id(node) in seen:
-            twice.add(id(node))
+        if id(node) in kids:
+            twice.append(node)
             continue
-        seen.add(id(node))
-        stack.extend(node_children(node))
+        found = kids[id(node)] = node_children(node)
+        order.append(node)
+        stack.extend(found)
     holding: set[int] = set()
-    pending: list[tuple[cst.CSTNode, bool, bool]] = [(tree, False, False)]  # (node, under a shared node, left)
-    while pending:
-        node, shared, left = pending.pop()
-        if left:
-            if shared or id(node) in targets or any(id(child) in holding for child in node_children(node)):
-                holding.add(id(node))
-            continue
-        shared = shared or id(node) in twice
-        pending.append((node, shared, True))
-        pending.extend((child, shared, False) for child in node_children(node))
+    while twice:  # a node standing twice, and all it holds
+        node = twice.pop()
+        if id(node) not in holding:
+            holding.add(id(node))
+            twice.extend(kids[id(node)])
+    # Any other node stands once, under one parent, and comes after it in `order`: read backwards,
+    # a node's children are decided before it.
+    for node in reversed(order):
+        key = id(node)
+        if key not in holding and (key in targets or any(id(child) in holding for child in kids[key])):
+            holding.add(key)
     return holding
 
 
