@@ -778,6 +778,26 @@ def test_a_name_only_in_comments_and_docstrings_takes_the_shortcut(monkeypatch: 
     assert "import time" not in import_fixups.fix_imports(cst.parse_module(text), context).code
 
 
+def test_module_code_reusing_kept_statements_is_libcst_s_code() -> None:
+    """`module_code` reuses the code of the top-level statements a tree kept from the last one it
+    generated: on every corpus file, in every module style, with statements dropped, replaced and
+    added, it gives what libcst's `code` gives."""
+    import libcst as cst
+
+    from awaitify.import_fixups import module_code
+    from libcst_corpus import corpus_paths, parsed
+
+    styles = ("x = 1\n", "if x:\n\ty = 2\n", "x = 1\r\n# end\r\n", "x = 1\n\n\n# tail", "", "# only a comment\n")
+    trees = [cst.parse_module(text) for text in styles] + [tree for _, tree in parsed(corpus_paths())]
+    for tree in trees:
+        body = list(tree.body)
+        variants = [tree, tree.with_changes(body=body[::2]),
+                    tree.with_changes(body=[cst.parse_statement("import asyncio\n"), *body[1:]]),
+                    tree.with_changes(body=[*body, *body[:1]]), tree.with_changes(has_trailing_newline=False)]
+        for variant in variants:
+            assert module_code(variant) == variant.code
+
+
 # --- the worker pool ---------------------------------------------------------------------------------
 def _length(item: tuple[str, str]) -> tuple[str, int]:
     return item[0], len(item[1])

@@ -47,15 +47,33 @@ ORIGINAL_MODULE = "awaitify.original_module"
 
 
 _LAST_CODE: list = [None, ""]  # [tree, its code]: see module_code
+# the last tree's module style (indentation, newline) and, by id, its top-level statements and their code
+_PIECES: list = [None, {}]
 
 
 def module_code(tree: cst.Module) -> str:
     """`tree.code`, generated once for the last tree asked about: the fix-ups read the code of the
     same tree two or three times (their removals, the unused imports, then the file's new bytes),
-    and each generation walks every node."""
+    and each generation walks every node. A tree made from the last one by adding, removing or
+    replacing top-level statements (what the fix-ups do) gets the code of the statements it kept
+    from it: a module's code is the code of its header lines, statements and footer lines in turn."""
     if _LAST_CODE[0] is not tree:
-        _LAST_CODE[:] = [tree, tree.code]
+        _LAST_CODE[:] = [tree, _generated(tree)]
     return _LAST_CODE[1]
+
+
+def _generated(tree: cst.Module) -> str:
+    if not tree.has_trailing_newline or not (tree.header or tree.body or tree.footer):
+        return tree.code  # libcst drops the last newline, or writes one for an empty module
+    style = (tree.default_indent, tree.default_newline)  # what a statement's code depends on
+    known: dict[int, tuple[cst.CSTNode, str]] = _PIECES[1] if _PIECES[0] == style else {}
+    pieces = {}
+    for statement in tree.body:
+        piece = known.get(id(statement))
+        pieces[id(statement)] = piece if piece is not None and piece[0] is statement else (statement, tree.code_for_node(statement))
+    _PIECES[:] = [style, pieces]
+    return "".join([*map(tree.code_for_node, tree.header), *(pieces[id(s)][1] for s in tree.body),
+                    *map(tree.code_for_node, tree.footer)])
 
 
 def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
