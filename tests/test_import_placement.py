@@ -191,8 +191,16 @@ def test_a_name_spelled_in_prose_is_not_a_mention() -> None:
     any other string counts (it may be an annotation)."""
     from awaitify.import_fixups import _mentions
 
+    def mentions(code: str, name: str) -> int:
+        return _mentions(cst.parse_module(code), name)
+
     code = ('"""requests docs"""\nimport requests  # requests\nx = "requests"\n# requests\n'
             'def f():\n    """requests"""\n    return requests.get\n')
-    assert _mentions(code, "requests") == 3  # the import, the string assigned, the return
-    assert _mentions(code.replace("    return requests.get\n", "    return 1\n"), "requests") == 2
-    assert _mentions("import time\n", "time") == 1
+    assert mentions(code, "requests") == 3  # the import, the string assigned, the return
+    assert mentions(code.replace("    return requests.get\n", "    return 1\n"), "requests") == 2
+    assert mentions(code.rstrip("\n"), "requests") == 3
+    assert mentions("import time\n", "time") == 1
+    # a string that is not the whole statement is not a docstring: parentheses, a semicolon, another string
+    for statement in ('("time")', '"time";', '"time" "s"', 'x = 1; "time"', 'if x: "time"'):
+        assert mentions(f"import time\n{statement}\n", "time") == 2, statement
+    assert mentions('import time\n"time"  # time\n\n\n# time', "time") == 1

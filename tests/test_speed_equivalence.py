@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import importlib.util
+import itertools
 import shutil
 import sys
 from pathlib import Path
@@ -796,6 +798,48 @@ def test_module_code_reusing_kept_statements_is_libcst_s_code() -> None:
                     tree.with_changes(body=[*body, *body[:1]]), tree.with_changes(has_trailing_newline=False)]
         for variant in variants:
             assert module_code(variant) == variant.code
+
+
+def _tokenized_mentions(code: str, name: str) -> int:
+    """The spellings of `name` outside comments and statement-level strings, as `tokenize` finds them:
+    the reference `import_fixups._mentions` reads from the tree."""
+    import io
+    import re
+    import tokenize
+
+    tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    starts = [0, *itertools.accumulate(len(line) for line in code.splitlines(keepends=True))]
+    prose = []
+    statement_start = True  # after NEWLINE, INDENT, DEDENT or at the top
+    for i, token in enumerate(tokens):
+        span = (starts[token.start[0] - 1] + token.start[1], starts[token.end[0] - 1] + token.end[1])
+        following = next((t.type for t in tokens[i + 1:] if t.type not in (tokenize.NL, tokenize.COMMENT)), None)
+        if token.type == tokenize.COMMENT or (token.type == tokenize.STRING and statement_start and following in (
+                None, tokenize.NEWLINE, tokenize.ENDMARKER)):
+            prose.append(span)
+        if token.type not in (tokenize.NL, tokenize.COMMENT):
+            statement_start = token.type in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
+    found = [m.start() for m in re.finditer(rf"(?<![\w.]){re.escape(name)}\b", code)]
+    if len(found) <= 1:  # one spelling is the import's own: `_mentions` does not look further
+        return len(found)
+    return sum(1 for at in found if not any(start <= at < end for start, end in prose))
+
+
+def test_mentions_read_from_the_tree_are_tokenize_s() -> None:
+    """`_mentions` tells comments and docstrings from the tree: on every corpus file, with and without
+    its final newline, it counts what `tokenize` counts, for names spelled there more than once."""
+    import re
+
+    from awaitify.import_fixups import _mentions
+    from libcst_corpus import corpus_paths, parsed
+
+    for path, tree in parsed(corpus_paths()):
+        words = collections.Counter(re.findall(r"[A-Za-z_]\w*", tree.code))
+        names = sorted(word for word, count in words.items() if count > 1)[::7]
+        for variant in (tree, tree.with_changes(has_trailing_newline=False)):
+            code = variant.code
+            for name in names:
+                assert _mentions(variant, name) == _tokenized_mentions(code, name), (path, name)
 
 
 # --- the worker pool ---------------------------------------------------------------------------------

@@ -26,11 +26,11 @@ from __future__ import annotations
 import ast
 import bisect
 import functools
-import io
 import re
 import sys
-import tokenize
 from collections import Counter
+from collections.abc import Iterator
+from itertools import accumulate
 from pathlib import Path
 
 import libcst as cst
@@ -39,6 +39,7 @@ from libcst.codemod.visitors import AddImportsVisitor, ImportItem, RemoveImports
 from libcst.helpers import get_full_name_for_node
 
 from awaitify.ast_statements import walk
+from awaitify.node_walk import walk as walk_nodes
 from awaitify.summary import UNPARSABLE
 
 
@@ -46,7 +47,7 @@ from awaitify.summary import UNPARSABLE
 ORIGINAL_MODULE = "awaitify.original_module"
 
 
-_LAST_CODE: list = [None, ""]  # [tree, its code]: see module_code
+_LAST_CODE: list = [None, "", None]  # [tree, its code, its pieces or None]: see module_code
 # the last tree's module style (indentation, newline) and, by id, its top-level statements and their code
 _PIECES: list = [None, {}]
 
@@ -58,22 +59,32 @@ def module_code(tree: cst.Module) -> str:
     replacing top-level statements (what the fix-ups do) gets the code of the statements it kept
     from it: a module's code is the code of its header lines, statements and footer lines in turn."""
     if _LAST_CODE[0] is not tree:
-        _LAST_CODE[:] = [tree, _generated(tree)]
+        _LAST_CODE[:] = [tree, *_generated(tree)]
     return _LAST_CODE[1]
 
 
-def _generated(tree: cst.Module) -> str:
+def _pieces(tree: cst.Module) -> list[tuple[cst.CSTNode, str]]:
+    """The header lines, statements and footer lines of `tree` with their code, in order: `tree.code`
+    is their code joined (less the last newline, in a module that has none)."""
+    module_code(tree)
+    if _LAST_CODE[2] is None:
+        _LAST_CODE[2] = [(node, tree.code_for_node(node)) for node in (*tree.header, *tree.body, *tree.footer)]
+    return _LAST_CODE[2]
+
+
+def _generated(tree: cst.Module) -> tuple[str, list[tuple[cst.CSTNode, str]] | None]:
     if not tree.has_trailing_newline or not (tree.header or tree.body or tree.footer):
-        return tree.code  # libcst drops the last newline, or writes one for an empty module
+        return tree.code, None  # libcst drops the last newline, or writes one for an empty module
     style = (tree.default_indent, tree.default_newline)  # what a statement's code depends on
     known: dict[int, tuple[cst.CSTNode, str]] = _PIECES[1] if _PIECES[0] == style else {}
-    pieces = {}
+    statements = {}
     for statement in tree.body:
         piece = known.get(id(statement))
-        pieces[id(statement)] = piece if piece is not None and piece[0] is statement else (statement, tree.code_for_node(statement))
-    _PIECES[:] = [style, pieces]
-    return "".join([*map(tree.code_for_node, tree.header), *(pieces[id(s)][1] for s in tree.body),
-                    *map(tree.code_for_node, tree.footer)])
+        statements[id(statement)] = piece if piece is not None and piece[0] is statement else (statement, tree.code_for_node(statement))
+    _PIECES[:] = [style, statements]
+    pieces = [*((line, tree.code_for_node(line)) for line in tree.header), *(statements[id(s)] for s in tree.body),
+              *((line, tree.code_for_node(line)) for line in tree.footer)]
+    return "".join(text for _, text in pieces), pieces
 
 
 def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
@@ -95,7 +106,7 @@ def fix_imports(tree: cst.Module, context: CodemodContext) -> cst.Module:
         spelled, bindings = _spelling(module)
         going = [request for request in removes if _bound_name(*request) not in spelled]
         if going:
-            removed = _remove_lone_imports(tree, going, code, bindings)
+            removed = _remove_lone_imports(tree, going, bindings)
             removed = removed if removed is not None else _keep_section_breaks(tree, RemoveImportsVisitor(context).transform_module(tree))
             if removed.body and id(removed.body[0]) not in kept and _is_import_line(removed.body[0]):
                 removed = _trim_top(tree, removed)  # `import trio`, added as a section below `import time`, now leads
@@ -132,7 +143,7 @@ def _drop_imports_made_unused(tree: cst.Module, original: cst.Module, spelled: s
     going = [request for request in candidates if _bound_name(*request) in used_before]
     if not going:
         return tree
-    removed = _remove_lone_imports(tree, going, code, bindings)
+    removed = _remove_lone_imports(tree, going, bindings)
     if removed is None:
         context = CodemodContext()  # spelled in a comment or a string too: the visitor reads the scopes
         for request in going:
@@ -175,7 +186,7 @@ def _keep_section_breaks(before: cst.Module, after: cst.Module) -> cst.Module:
     return after.with_changes(body=body)
 
 
-def _remove_lone_imports(tree: cst.Module, going: list[tuple[str, str | None, str | None]], code: str,
+def _remove_lone_imports(tree: cst.Module, going: list[tuple[str, str | None, str | None]],
                          bindings: Counter[str]) -> cst.Module | None:
     """What RemoveImportsVisitor does in the usual case, without copying the tree and resolving its
     scopes: each name asked to go is bound by one module-level statement of its own (`import time`,
@@ -185,7 +196,7 @@ def _remove_lone_imports(tree: cst.Module, going: list[tuple[str, str | None, st
     statements = []
     for request in going:
         name = _bound_name(*request)
-        if _mentions(code, name) != 1 or bindings[name] != 1:
+        if _mentions(tree, name) != 1 or bindings[name] != 1:
             return None
         found = [s for s in tree.body if _imports_exactly(s, *request)]
         if len(found) != 1:
@@ -418,44 +429,40 @@ def _bound_name(module: str, obj: str | None, asname: str | None) -> str:
     return asname or obj or module.split(".")[0]
 
 
-def _mentions(code: str, name: str) -> int:
-    """How often `name` is spelled in `code` outside comments and docstrings (a bare string statement):
-    the rewrite's own helpers explain themselves in docstrings, and a docstring saying `requests`
-    must not send the removal of `import requests` to libcst's slow visitor."""
+def _mentions(tree: cst.Module, name: str) -> int:
+    """How often `name` is spelled in the tree's code outside comments and docstrings (a string standing
+    as a statement of its own, as one token: what `tokenize` reads as a STRING token opening and closing
+    a logical line): the rewrite's own helpers explain themselves in docstrings, and a docstring saying
+    `requests` must not send the removal of `import requests` to libcst's slow visitor. The comments and
+    docstrings are read from the tree, in the top-level statements whose code spells the name only."""
     pattern = re.compile(rf"(?<![\w.]){re.escape(name)}\b")
-    found = [m.start() for m in pattern.finditer(code)]
+    found = [m.start() for m in pattern.finditer(module_code(tree))]
     if len(found) <= 1:
         return len(found)
-    prose = _prose_spans(code)
-    starts = [start for start, _ in prose]
-    return sum(1 for at in found if not (i := bisect.bisect_right(starts, at)) or at >= prose[i - 1][1])
+    pieces = _pieces(tree)
+    ends = list(accumulate(len(text) for _, text in pieces))
+    # A prose token lies whole in one piece, and the pattern finds in its text alone what it finds there
+    # in the module's code (a comment starts with `#` and ends at a line end, a docstring at a line start).
+    spelling = {bisect.bisect_right(ends, at) for at in found}
+    return len(found) - sum(len(pattern.findall(text)) for i in spelling for text in _prose(tree, pieces[i][0]))
 
 
-@functools.lru_cache(maxsize=1)  # asked again for each import that may go: one tokenize of the file serves them all
-def _prose_spans(code: str) -> tuple[tuple[int, int], ...]:
-    """Character spans of the comments and of the strings that stand as statements of their own, in
-    order (they do not overlap)."""
-    starts = [0]
-    for line in code.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    spans = []
-    try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
-    except (tokenize.TokenError, SyntaxError):
-        return ()
-    statement_start = True  # after NEWLINE, INDENT, DEDENT or at the top
-    for i, token in enumerate(tokens):
-        start = starts[token.start[0] - 1] + token.start[1]
-        end = starts[token.end[0] - 1] + token.end[1]
-        if token.type == tokenize.COMMENT:
-            spans.append((start, end))
-        elif token.type == tokenize.STRING and statement_start:
-            following = next((t for t in tokens[i + 1:] if t.type not in (tokenize.NL, tokenize.COMMENT)), None)
-            if following is None or following.type in (tokenize.NEWLINE, tokenize.ENDMARKER):
-                spans.append((start, end))
-        if token.type not in (tokenize.NL, tokenize.COMMENT):
-            statement_start = token.type in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
-    return tuple(spans)
+# the strings `tokenize` reads as one STRING token (an f-string is three kinds of token from Python 3.12)
+_STRING_TOKENS = (cst.SimpleString,) if sys.version_info >= (3, 12) else (cst.SimpleString, cst.FormattedString)
+
+
+def _prose(tree: cst.Module, node: cst.CSTNode) -> Iterator[str]:
+    """The code of each comment in `node`, and of each string standing as a statement of its own there."""
+    for current in walk_nodes(node):
+        kind = type(current)
+        if kind is cst.Comment:
+            yield current.value  # type: ignore[attr-defined]
+        elif kind is cst.SimpleStatementLine and len(current.body) == 1:  # type: ignore[attr-defined]
+            statement = current.body[0]  # type: ignore[attr-defined]
+            value = getattr(statement, "value", None)
+            if (type(statement) is cst.Expr and type(value) in _STRING_TOKENS and not value.lpar
+                    and not isinstance(statement.semicolon, cst.Semicolon)):
+                yield value.value if type(value) is cst.SimpleString else tree.code_for_node(value)
 
 
 def _spelling(module: ast.Module) -> tuple[set[str], Counter[str]]:
