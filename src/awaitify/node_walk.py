@@ -54,6 +54,20 @@ def nodes_in(node: cst.CSTNode, names: tuple[str, ...]) -> list[cst.CSTNode]:
     return found
 
 
+_STATEMENT: dict[type, bool] = {}  # node type -> is it a statement (see is_statement)
+
+
+def is_statement(node: cst.CSTNode) -> bool:
+    """`isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement))`, told by the node's type:
+    a negative isinstance() against libcst's abstract classes goes through ABCMeta, and walks ask this
+    of every node."""
+    kind = type(node)
+    found = _STATEMENT.get(kind)
+    if found is None:
+        found = _STATEMENT[kind] = issubclass(kind, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+    return found
+
+
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     """`node` and every node inside it (as often as it stands there), in no particular order."""
     stack = [node]

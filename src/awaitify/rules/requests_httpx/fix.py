@@ -71,7 +71,7 @@ from awaitify.codemod_base import (
 )
 from awaitify.nested_calls import refusal
 from awaitify.node_walk import children as node_children
-from awaitify.node_walk import walk
+from awaitify.node_walk import is_statement, walk
 from awaitify.rules.client_per_call import RULE as CLIENT_PER_CALL
 from awaitify.rules.requests_httpx import RULE as REQUESTS_HTTPX
 from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES, wants
@@ -608,7 +608,7 @@ class RequestsToHttpx(ThreadHandoffs):
         return True
 
     def _is_statement(self, node: cst.CSTNode) -> bool:
-        return isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)) and id(node) not in self._elifs
+        return is_statement(node) and id(node) not in self._elifs
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if self._is_statement(node):
@@ -619,7 +619,7 @@ class RequestsToHttpx(ThreadHandoffs):
         result = super().on_leave(original, updated)
         if self._try_bodies:
             self._left_try_body(original)
-        if (isinstance(original, cst.Call) and not isinstance(result, cst.Await) and id(original) not in self._streamed
+        if (type(original) is cst.Call and not isinstance(result, cst.Await) and id(original) not in self._streamed
                 and self._is_requests_call(original)):
             self._unconverted += 1
         if self._is_statement(original) and not isinstance(original, cst.FunctionDef):

@@ -12,6 +12,7 @@ import libcst as cst
 
 from awaitify import requests_plan
 from awaitify.ast_statements import statements
+from awaitify.node_walk import is_statement
 from awaitify.summary import UNPARSABLE, char_column
 
 from .visit_order import preorder
@@ -53,9 +54,9 @@ class _Index:
         self.calls: dict[Span, cst.Call] = {}
         self.statements: dict[Span, cst.CSTNode] = {}
         for node in preorder(module):
-            if isinstance(node, cst.Call):
+            if type(node) is cst.Call:  # (isinstance() against libcst's abstract classes is slow; Call has no subclass)
                 table: dict = self.calls
-            elif isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            elif is_statement(node):
                 table = self.statements
             else:
                 continue
