@@ -35,6 +35,12 @@ Span = tuple[int, int, int, int]  # start line, start column, end line, end colu
 # module-level statements whose Name targets libcst records as plain assignments of the module
 _PLAIN_TARGETS = (ast.Assign, ast.For, ast.AsyncFor, ast.withitem, ast.NamedExpr)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+# the node types `NameIndex._walk` reads for themselves; it only goes into the others (most nodes: a
+# constant, an operator, a Name's `ctx`), told by type once per type
+_READ = (ast.Name, ast.Attribute, ast.Call, ast.keyword, ast.Import, ast.ImportFrom, ast.Global, ast.Nonlocal,
+         ast.ExceptHandler, ast.MatchAs, ast.MatchStar, ast.MatchMapping, ast.Assign, ast.FunctionDef,
+         ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, *_COMPREHENSIONS)
+_READS: dict[type, bool] = {}
 _KEYWORD = re.compile(r"(?:async[ \t]+)?def[ \t]+|class[ \t]+")
 
 
@@ -124,8 +130,16 @@ class NameIndex:
     # --- reading the tree ---------------------------------------------------------------------------
     def _walk(self, nodes: list, scope: _Scope) -> None:
         stack: list[tuple[ast.AST, _Scope, ast.AST | None]] = [(node, scope, None) for node in reversed(nodes)]
+        reads = _READS
         while stack:
             node, scope, parent = stack.pop()
+            kind = type(node)
+            read = reads.get(kind)
+            if read is None:
+                read = reads[kind] = issubclass(kind, _READ)
+            if not read:
+                stack.extend((child, scope, node) for child in reversed(list(ast.iter_child_nodes(node))))
+                continue
             children: list[tuple[ast.AST, _Scope]] | None = None
             if isinstance(node, ast.Name):
                 self._name(node, scope, parent)
