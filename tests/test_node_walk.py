@@ -9,7 +9,7 @@ import pytest
 from libcst.metadata import MetadataWrapper, ParentNodeProvider
 from libcst_corpus import corpus_paths, every_node, parsed
 
-from awaitify.node_walk import children, is_statement, names_by_function, parents
+from awaitify.node_walk import TRIVIA, children, code_children, is_statement, names_by_function, parents
 from awaitify.spelled_names import names_in, remembered
 
 MODULES = parsed(corpus_paths())
@@ -36,6 +36,10 @@ def test_children_parents_and_names_match_libcst(path: str, module: cst.Module) 
     for node in nodes:
         assert sorted(map(id, children(node))) == sorted(map(id, node.children)), type(node).__name__
         assert is_statement(node) == isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+        # a walk for code may skip trivia: they hold nothing else, and every other child is kept
+        trivia = isinstance(node, TRIVIA)
+        assert [c for c in children(node) if not isinstance(c, TRIVIA)] == code_children(node) or trivia
+        assert not trivia or all(isinstance(c, TRIVIA) for c in children(node))
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     expected = wrapper.resolve(ParentNodeProvider)
     found, ambiguous = parents(module)

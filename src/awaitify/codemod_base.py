@@ -24,7 +24,7 @@ from awaitify.fast_positions import positions
 from awaitify.findings import Change, Diagnostic
 from awaitify.import_fixups import ORIGINAL_MODULE
 from awaitify.nested_calls import ALREADY_AWAITED, OFFLOAD_BY_HAND, handoff_name
-from awaitify.node_walk import children, own_hook
+from awaitify.node_walk import code_children, own_hook
 from awaitify.plan import FilePlan
 from awaitify.qualified_names import NameIndex
 from awaitify.rules import Rule
@@ -525,7 +525,7 @@ def parenthesize_awaits(tree: cst.Module) -> cst.Module:
         held = node.value if kind is cst.Attribute or kind is cst.Subscript else node.func if kind is cst.Call else None  # type: ignore[attr-defined]
         if type(held) is cst.Await and not held.lpar:  # type: ignore[union-attr]
             return tree.visit(ParenthesizeAwait())
-        stack.extend(children(node))
+        stack.extend(code_children(node))
     return tree
 
 
@@ -570,7 +570,7 @@ def _imported(stmt: cst.CSTNode) -> set[str]:
             continue
         if kind is cst.Import:
             found.update(map(import_binds, node.names))  # type: ignore[attr-defined]
-        stack.extend(children(node))
+        stack.extend(code_children(node))
     return found
 
 

@@ -6,7 +6,8 @@ cost as much as its own pass. `read(visitor, node)` makes the same `visit_<Type>
 calls in the same order, reading each node's children from its attributes in the order libcst
 visits them (learnt once per node type, from libcst itself), so a visitor whose answer depends on
 that order (a session bound before its use) answers the same. It does not call attribute hooks
-(`visit_Try_body`): the visitors it runs define none.
+(`visit_Try_body`), nor enter trivia (whitespace, comments, punctuation: `node_walk.TRIVIA`, most of a
+tree's nodes): the visitors it runs define hooks for neither.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Iterator
 
 import libcst as cst
 
-from awaitify.node_walk import nodes_in, own_hook
+from awaitify.node_walk import TRIVIA, code_fields, nodes_in, own_hook
 
 # node type -> (its child attributes in libcst's visit order, the attributes that order left out because
 # they held no node then: libcst visits some only when set, `format_spec` say)
@@ -60,23 +61,29 @@ def _learn(node: cst.CSTNode) -> tuple[str, ...]:
 
 
 def _order(node: cst.CSTNode) -> tuple[str, ...]:
+    """The attributes of `node` that may hold code, in the order libcst visits them."""
     kind = type(node)
     known = _ORDER.get(kind)
     if known is None:
         names = _learn(node)
         unseen = tuple(f.name for f in dataclasses.fields(node) if f.name not in names and _may_hold_node(getattr(node, f.name)))
-        known = _ORDER[kind] = (names, unseen)
+        known = _ORDER[kind] = (_code(kind, names), unseen)
     names, unseen = known
     if unseen:
         present = tuple(name for name in unseen if _holds_node(getattr(node, name)))
         if present:
             key = (kind, present)
-            names = _ORDER_WITH.get(key) or _ORDER_WITH.setdefault(key, _learn(node))
+            names = _ORDER_WITH.get(key) or _ORDER_WITH.setdefault(key, _code(kind, _learn(node)))
     return names
 
 
+def _code(kind: type, names: tuple[str, ...]) -> tuple[str, ...]:
+    fields = code_fields(kind)
+    return tuple(name for name in names if name in fields)
+
+
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
-    """The children of `node` that libcst visits, in its order."""
+    """The children of `node` that libcst visits, in its order, but trivia."""
     return nodes_in(node, _order(node))
 
 
@@ -84,8 +91,20 @@ def _methods(visitor: cst.CSTVisitor, kind: type):  # type: ignore[no-untyped-de
     key = (type(visitor), kind)
     found = _METHODS.get(key)
     if found is None:
+        if issubclass(kind, TRIVIA):  # never asked: trivia are not entered
+            raise TypeError(f"{kind.__name__} is trivia, not read")
+        if not _TRIVIA_FREE.get(key[0]) and not _TRIVIA_FREE.setdefault(key[0], _no_trivia_hook(key[0])):
+            raise TypeError(f"{key[0].__name__} has a hook for trivia, which `read` does not enter")
         found = _METHODS[key] = (own_hook(key[0], f"visit_{kind.__name__}"), own_hook(key[0], f"leave_{kind.__name__}"))
     return found
+
+
+_TRIVIA_FREE: dict[type, bool] = {}  # visitor class -> does it define no hook for a trivia type
+
+
+def _no_trivia_hook(visitor: type) -> bool:
+    kinds = [kind for kind in vars(cst).values() if isinstance(kind, type) and issubclass(kind, TRIVIA)]
+    return all(own_hook(visitor, f"{hook}_{kind.__name__}") is None for kind in kinds for hook in ("visit", "leave"))
 
 
 def read(visitor: cst.CSTVisitor, node: cst.CSTNode) -> None:
