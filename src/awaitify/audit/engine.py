@@ -12,6 +12,7 @@ from typing import Callable
 from awaitify import await_barriers
 from awaitify.audit.results import CheckOptions, CheckResult, Finding, LastCheck, last_check
 from awaitify.audit.open_blocks import with_thread_bound_blocks
+from awaitify.audit.propagated import as_fix_sees, chain_functions
 from awaitify.audit.reach import Link, Reach, runs_in_async
 from awaitify.audit.scan import FILE_OBJECT_CODE, TOKENS, FileScan, Site, may_hold_anywhere_finding, scan
 from awaitify.config import Config
@@ -28,7 +29,8 @@ from awaitify.source import SourceFile
 from awaitify.summary import ASYNC, SYNC, UNPARSABLE, ModuleSummary, has_async_def, parse_failure
 from awaitify.suppress import is_suppressed, own_comments
 from awaitify.offload_refusals import refused_offload
-from awaitify.planner import dunder_below_sync_caller
+from awaitify.plan import Plan
+from awaitify.planner import PROPAGATION, build_plan, dunder_below_sync_caller
 from awaitify.runtime import with_detected_runtime
 from awaitify.thread_bound import ThreadBound
 
@@ -229,7 +231,8 @@ class CheckJob:
         assert self.scans is not None and self.project_index is not None and self.reach is not None and self.bound is not None
         assert self.syntax is not None
         scans = self.scans
-        result = _findings(self._sources(), self.config, self.rules, scans, self.project_index, self.reach, self.bound, self.syntax)
+        result = _findings(self._sources(), self.config, self.rules, scans, self.project_index, self.reach, self.bound,
+                           self.syntax, self._plan)
         if self.given is None:
             assert self.tree is not None
             result.errors[:0] = [(f.display, why) for f, why in self.tree.unreadable]
@@ -245,6 +248,12 @@ class CheckJob:
         if self.scans is not None:
             self.scans.pool.close()
 
+    def _plan(self) -> Plan:
+        """`fix`'s plan, from the summaries read already, for the codemods of the selection."""
+        codemods = set(all_rules())
+        return build_plan(self._sources(), tuple(r for r in self.rules if r in codemods), self.config, self.paths,
+                          store=self.store, full_index=self.options.full_index)
+
     def _sources(self) -> list[SourceFile]:
         assert self.tree is not None
         return self.tree.sources
@@ -257,8 +266,9 @@ class CheckJob:
 
 
 def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...], scans: "_Scans", index: ProjectIndex,
-              reach: Reach, bound: ThreadBound, syntax: SyntaxCheck) -> CheckResult:
-    """`syntax`: which of the files no scan read Python cannot parse (awaitify.engine.syntax)."""
+              reach: Reach, bound: ThreadBound, syntax: SyntaxCheck, plan_of: Callable[[], Plan]) -> CheckResult:
+    """`syntax`: which of the files no scan read Python cannot parse (awaitify.engine.syntax);
+    `plan_of`: `fix`'s plan, asked for only when the helpers it makes async may change a finding."""
     result = CheckResult(scanned=len(sources))
     selected = {r.code for r in rules}
     codemods = {r.code for r in all_rules()}
@@ -267,6 +277,8 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
     configured = set(config.blocking_calls)
     displays = {str(s.path): s.display for s in sources}
     plan_refused: set[tuple[str, int, int]] = set()  # findings whose reason their rule's project plan may change
+    awaited = propagated - offload_only  # a sync helper holding one of these calls may be made async
+    chained: set[tuple[str, str]] = set()  # the sync functions on their chains: those propagation may make async
     for path, scan_ in sorted(scans.done.items()):
         barriers = {(call.line, call.col): call.barrier for call in scan_.summary.calls if call.barrier}
         for site in with_thread_bound_blocks(path, scan_, bound, config.thread_bound):
@@ -281,6 +293,8 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
                 if found is None:
                     continue
                 chain = found
+                if site.target in awaited:
+                    chained.update(chain_functions(path, site.owner, chain))
             elif site.context not in (ASYNC, "any"):
                 continue
             if _suppressed(scan_, site, check):
@@ -312,6 +326,8 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
                                            site.end_line, site.end_col))
             if site.plan_refused and refused == site.refused:
                 plan_refused.add((displays[path], site.line, site.col))
+    if config.propagate != "off" and any(r.name == PROPAGATION for r in rules):
+        result.findings = as_fix_sees(result.findings, scans.done, scans.texts, displays, chained, config, selected, plan_of)
     _fixable_as_planned(result, sources, config, rules, plan_refused)
     _refused_modules(result, sources, config)
     # every file that does not parse is named (AW000), whether or not a finding could stand in it;
