@@ -351,3 +351,28 @@ def test_only_the_body_of_such_a_try_is_a_barrier() -> None:
             "    finally:\n"
             "        d = 4\n")
     assert barrier_regions(ast.parse(text)) == [(3, 3, "except:")]
+
+
+SESSION = '''\
+import requests
+
+
+async def fetch(u):
+    with requests.Session() as s:
+        try:
+            code = s.get(u, timeout=5).status_code
+        except:
+            code = None
+    return code
+'''
+
+
+def test_a_session_whose_request_stands_in_a_barrier_is_left_whole_by_both_commands(tmp_path: Path) -> None:
+    """A session is converted whole or not at all: its request left sync, the session stays too, and
+    `check` calls neither fixable (after `fix --write` it would still find them)."""
+    report, result = check_and_fix(tmp_path, SESSION)
+    assert not result.files or result.files[0].new.decode() == SESSION
+    assert [(f.line, f.code, f.fixable) for f in report.findings] == [(5, "AW514", False), (7, "AW201", False)]
+    said, diagnosed = refusal_sets(report, result, "AW201")
+    assert said == {(line, col, why) for line, col, message in diagnosed for why in [message.partition("; not made: ")[2]]}
+    assert all("swallows cancellation" in why for _, _, why in said)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from awaitify import await_barriers
+from awaitify import await_barriers, requests_plan
 from awaitify.audit.results import CheckOptions, CheckResult, Finding, LastCheck, last_check
 from awaitify.audit.open_blocks import with_thread_bound_blocks
 from awaitify.audit.propagated import as_fix_sees, chain_functions
@@ -314,9 +314,10 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
             if chain and fixable and refused is None:
                 refused = _through_dunder(chain, (path, site.owner))
             refused = refused or site.refused or None
-            barrier = _barrier(site, chain, barriers) if fixable and refused is None else ""
-            # every fix would write an `await` inside a barrier; a file object's method, fixed only by
-            # moving its `with open()` block, is left with the block, whose finding says why
+            # every fix would write an `await` inside a barrier (a request of a session left for it too:
+            # the fix says so at the request); a file object's method, fixed only by moving its `with
+            # open()` block, is left with the block, whose finding says why
+            barrier = _barrier(site, chain, barriers) if refused is None and (fixable or _session_call(site)) else ""
             refused = await_barriers.reason(barrier) if barrier and site.code != FILE_OBJECT_CODE else refused
             fixable = fixable and refused is None and not barrier
             function = index.display_name((path, site.owner)) if site.owner else ""
@@ -419,6 +420,11 @@ def _refused_modules(result: CheckResult, sources: list[SourceFile], config: Con
                 f = replace(f, fixable=False, message=f"{f.message}; not fixed: {reasons[key]}")
         findings.append(f)
     result.findings = findings
+
+
+def _session_call(site: Site) -> bool:
+    """A request made on a `requests.Session()` (`s.get(...)`), which its session's plan fixes."""
+    return site.code == "AW201" and site.context == ASYNC and requests_plan.verb_of(site.target) is None
 
 
 def _barrier(site: Site, chain: tuple[Link, ...], barriers: dict[tuple[int, int], str]) -> str:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field, replace
 
-from awaitify import requests_plan
+from awaitify import await_barriers, requests_plan
 from awaitify.audit import ambiguous_responses
 from awaitify.audit.shared_clients import shared_clients
 from awaitify.nested_calls import ALREADY_AWAITED, handoff_name, refusal
@@ -223,11 +223,20 @@ class _Scanner(_Summarizer):
                 isinstance(n, ast.Call) and self._requests_kind(n) not in (None, requests_plan.SESSION)
                 for n in requests_plan.walk_scope(func)):
             for session in plans.sessions:
-                if self._session_suppressed(session):  # as the fix reads it: kept sync whole, said at the factory
+                # as the fix reads it: kept sync whole, said at the factory
+                if self._session_suppressed(session) or self._session_in_barrier(func, session):
                     self._unplanned[id(session.factory)] = requests_plan.SUPPRESSED_SESSION
                 else:
                     self._planned.update(id(c) for c in (session.factory, *session.calls))
         self._unplanned.update((key, why) for key, (_, why) in plans.refused.items())
+
+    def _session_in_barrier(self, func: ast.FunctionDef | ast.AsyncFunctionDef, session: requests_plan.Session) -> bool:
+        """Does the session's `requests.Session()` or one of its requests stand inside an await barrier?
+        The fix leaves that call (awaitify.await_barriers), and a session is converted whole or not at all."""
+        if not await_barriers.may_hold(self._text):
+            return False
+        regions = await_barriers.barrier_regions(func)
+        return any(await_barriers.barrier_at(regions, call.lineno) for call in (session.factory, *session.calls))
 
     def _session_suppressed(self, session: requests_plan.Session) -> bool:
         """Does an ignore comment stand on the first or last line of the session's `requests.Session()`
