@@ -66,13 +66,13 @@ def try_barrier(node: ast.Try) -> str | None:
     None when there is none, when the first one re-raises (it lets cancellation through), or when
     the body awaits already: cancellation can land in it today, and that handler is how the code
     answers it (`except CancelledError: break` in a polling loop); one more `await` changes nothing."""
-    if any(type(n) in _SUSPENDS for statement in node.body for n in _outside_functions(statement)):
-        return None
     for handler in node.handlers:
         if handler.type is not None and not _catches_cancellation(handler.type):
             continue
         if any(isinstance(n, ast.Raise) for statement in handler.body for n in _outside_functions(statement)):
             return None
+        if any(type(n) in _SUSPENDS for statement in node.body for n in _outside_functions(statement)):
+            return None  # (asked last: most handlers catch no cancellation, and the body is the most to read)
         return "except:" if handler.type is None else f"except {ast.unparse(handler.type)}:"
     return None
 
