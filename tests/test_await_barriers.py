@@ -19,7 +19,7 @@ import pytest
 from both_commands import check_and_fix, refusal_sets
 
 from awaitify import api
-from awaitify.await_barriers import barrier_regions, try_barrier
+from awaitify.await_barriers import barrier_regions, may_hold, try_barrier
 
 TEXT = '''\
 import asyncio
@@ -258,10 +258,13 @@ def test_a_block_that_redirects_stdout_keeps_the_other_tasks_output_out(tmp_path
 
 @pytest.mark.parametrize("spelling", ["redirect_stderr(buf)", "contextlib.chdir('/')", "warnings.catch_warnings()",
                                       "patch('m.f')", "mock.patch.object(m, 'f')", "patch.dict(os.environ)",
-                                      "threading.Lock()", "self._cond", "pool_sem", "writeLock"])
+                                      "threading.Lock()", "self._cond", "pool_sem", "writeLock", "LOCK",
+                                      "threading.BoundedSemaphore(2)", "threading.Condition()", "db_mutex",
+                                      "self.rlock", "get_lock(key)"])
 def test_what_holds_a_lock_or_process_state(spelling: str) -> None:
     text = f"async def f(self):\n    with {spelling}:\n        x = 1\n"
     assert barrier_regions(ast.parse(text)) == [(3, 3, spelling)]
+    assert may_hold(text)  # the cheap test before any parse lets it through
 
 
 @pytest.mark.parametrize("spelling", ["open(p)", "block", "clock", "self.session", "conn", "tempfile.TemporaryDirectory()"])
@@ -327,6 +330,7 @@ def test_a_cancelled_task_still_ends_when_its_sleep_stands_under_a_bare_except(t
 def test_which_handlers_swallow_cancellation(handlers: str, barrier: str | None) -> None:
     node = ast.parse("try:\n    x = 1\n" + handlers).body[0]
     assert try_barrier(node) == barrier  # type: ignore[arg-type]
+    assert barrier is None or may_hold("try:\n    x = 1\n" + handlers)
 
 
 @pytest.mark.parametrize(("body", "barrier"), [

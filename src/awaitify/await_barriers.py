@@ -47,8 +47,11 @@ _PATCH_FORMS = frozenset({"object", "dict", "multiple"})
 _CANCELLATION = frozenset({"BaseException", "CancelledError", "Cancelled", "get_cancelled_exc_class"})
 _SUSPENDS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
 _TRY_STAR = getattr(ast, "TryStar", ast.Try)  # `except*` (3.11)
-_MAY_HOLD = re.compile(r"lock|mutex|sem|cond|redirect_std|chdir|catch_warnings|patch|except\s*:|BaseException|Cancel",
-                       re.IGNORECASE)
+# a text none of whose words could make a barrier holds none: the words `_LOCK_WORD`, the lock
+# classes, the managers and the handlers above spell (`block`, `second`, `dispatch` do not)
+_MAY_HOLD = re.compile(r"(?:\b|_)(?i:r?lock|mutex|semaphore|sem|cond|condition|patch)\b"
+                       r"|[a-z0-9](?:Lock|Mutex|Semaphore|Condition)\b"
+                       r"|redirect_std|chdir|catch_warnings|except\s*:|BaseException|(?i:cancel)")
 
 
 def with_barrier(node: ast.With) -> str | None:
@@ -82,7 +85,7 @@ def _last_name(expr: ast.expr) -> str | None:
 
 
 def _names_lock(expr: ast.expr) -> bool:
-    if isinstance(expr, ast.Call):  # `with threading.Lock():`, `with lock_for(key):` (a lock it hands back)
+    if isinstance(expr, ast.Call):  # `with threading.Lock():`, `with get_lock(key):` (a lock it hands back)
         expr = expr.func
     name = _last_name(expr)
     return name is not None and (name in LOCK_CLASSES or bool(_LOCK_WORD.search(name)))
