@@ -32,6 +32,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from awaitify.ast_statements import push_children
 from awaitify.text_lines import split_lines
 
 # the classes whose instances are thread (or process) locks, by the name they are called with
@@ -116,7 +117,7 @@ def _outside_functions(node: ast.AST) -> Iterator[ast.AST]:
         current = stack.pop()
         yield current
         if not isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(current))
+            push_children(current, stack)
 
 
 def reason(barrier: str) -> str:
