@@ -35,9 +35,11 @@ def verb_of(dotted: str) -> str | None:
 REQUEST_KEYWORDS = {"params", "headers", "json", "files", "auth", "data", "timeout", "allow_redirects"}
 CLIENT_KEYWORDS = {"verify", "cert", "cookies", "proxies"}  # per request in requests, on the client in httpx
 SESSION = "Session"  # what `kind` says of a requests.Session() call
-# why a session is left when an ignore comment keeps one of its calls sync (AW514 on the
-# `requests.Session()`, AW201 on a request): a call left sync would be wrong on an AsyncClient
-SUPPRESSED_SESSION = "one of its calls says `# awaitify: ignore` (or could not be placed)"
+# why a session is left when one of its calls stays sync (AW514 on the `requests.Session()`): an
+# ignore comment on it (AW514, or AW201 on a request), or an await barrier around a request
+# (awaitify.await_barriers, said on the request): a call left sync would be wrong on an AsyncClient
+SUPPRESSED_SESSION = ("one of its calls says `# awaitify: ignore`, or stands inside an await barrier (its own "
+                      "finding says which): it stays sync")
 # why a requests call (or session) in a decorator or default of a `def` inside async code is left: it
 # runs in the async function when the `def` does, but no statement of that function holds it for a client
 IN_DEF_HEADER = "it stands in a decorator or default of a function defined in async code"
