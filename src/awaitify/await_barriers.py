@@ -33,7 +33,7 @@ import re
 from collections.abc import Iterator
 
 from awaitify.ast_statements import push_children
-from awaitify.text_lines import split_lines
+from awaitify.text_lines import char_column, split_lines
 
 # the classes whose instances are thread (or process) locks, by the name they are called with
 LOCK_CLASSES = frozenset({"Lock", "RLock", "Semaphore", "BoundedSemaphore", "Condition"})
@@ -181,9 +181,8 @@ def call_starts(tree: ast.AST, text: str, lines: set[int]) -> dict[int, list[int
     rows = split_lines(text)
     found: dict[int, list[int]] = {}
     for node in ast.walk(tree):
-        if type(node) is ast.Call and node.lineno in lines:  # (ast counts the column in UTF-8 bytes)
-            before = rows[node.lineno - 1].encode("utf-8")[:node.col_offset]
-            found.setdefault(node.lineno, []).append(len(before.decode("utf-8", "replace")) + 1)
+        if type(node) is ast.Call and node.lineno in lines:
+            found.setdefault(node.lineno, []).append(char_column(rows, node.lineno, node.col_offset) + 1)
     return {line: sorted(cols) for line, cols in found.items()}
 
 

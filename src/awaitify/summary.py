@@ -19,6 +19,7 @@ from typing import Callable, Iterable, NamedTuple
 from awaitify.engine import lazy_bodies
 from awaitify.engine.lazy_bodies import Pending
 from awaitify.await_barriers import try_barrier, with_barrier
+from awaitify.text_lines import char_column  # (here too: where its readers import it from)
 
 # what `ast` raises for source it cannot read on this Python (too deep a nesting included)
 UNPARSABLE = (SyntaxError, ValueError, RecursionError, MemoryError)
@@ -45,16 +46,6 @@ def parse_failure(exc: BaseException) -> str:
     """One line for a file `ast` could not read: `cannot parse: <why> (line N)`."""
     line = getattr(exc, "lineno", None)
     return f"cannot parse: {getattr(exc, 'msg', None) or type(exc).__name__}" + (f" (line {line})" if line else "")
-
-
-def char_column(lines: list[str], lineno: int, offset: int) -> int:
-    """ast counts UTF-8 bytes; libcst (and people) count characters."""
-    if not 0 < lineno <= len(lines):
-        return offset
-    line = lines[lineno - 1]
-    if line.isascii():  # the usual case, told without encoding the line
-        return offset
-    return len(line.encode("utf-8")[:offset].decode("utf-8", "replace"))
 
 
 # no leading \b: a pattern that starts with a literal is searched for by that literal (six times

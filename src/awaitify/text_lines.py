@@ -9,6 +9,16 @@ import re
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
+def char_column(lines: list[str], lineno: int, offset: int) -> int:
+    """ast counts UTF-8 bytes; libcst (and people) count characters."""
+    if not 0 < lineno <= len(lines):
+        return offset
+    line = lines[lineno - 1]
+    if line.isascii():  # the usual case, told without encoding the line
+        return offset
+    return len(line.encode("utf-8")[:offset].decode("utf-8", "replace"))
+
+
 def split_lines(text: str) -> list[str]:
     """The text's lines, each with its line break."""
     return _LINE.findall(text)

@@ -222,21 +222,16 @@ class _Scanner(_Summarizer):
         if isinstance(func, ast.AsyncFunctionDef) or any(
                 isinstance(n, ast.Call) and self._requests_kind(n) not in (None, requests_plan.SESSION)
                 for n in requests_plan.walk_scope(func)):
+            regions: list | None = None  # the function's barriers, read for its first session
             for session in plans.sessions:
+                if regions is None:
+                    regions = await_barriers.barrier_regions(func) if await_barriers.may_hold(self._text) else []
                 # as the fix reads it: kept sync whole, said at the factory
-                if self._session_suppressed(session) or self._session_in_barrier(func, session):
+                if self._session_suppressed(session) or _in_barrier(regions, session):
                     self._unplanned[id(session.factory)] = requests_plan.SUPPRESSED_SESSION
                 else:
                     self._planned.update(id(c) for c in (session.factory, *session.calls))
         self._unplanned.update((key, why) for key, (_, why) in plans.refused.items())
-
-    def _session_in_barrier(self, func: ast.FunctionDef | ast.AsyncFunctionDef, session: requests_plan.Session) -> bool:
-        """Does the session's `requests.Session()` or one of its requests stand inside an await barrier?
-        The fix leaves that call (awaitify.await_barriers), and a session is converted whole or not at all."""
-        if not await_barriers.may_hold(self._text):
-            return False
-        regions = await_barriers.barrier_regions(func)
-        return any(await_barriers.barrier_at(regions, call.lineno) for call in (session.factory, *session.calls))
 
     def _session_suppressed(self, session: requests_plan.Session) -> bool:
         """Does an ignore comment stand on the first or last line of the session's `requests.Session()`
@@ -807,6 +802,13 @@ _NOT_MOVABLE = (ast.Await, ast.AsyncWith, ast.AsyncFor, ast.Return, ast.Yield, a
 
 def _one_argument(call: ast.Call) -> bool:
     return len(call.args) == 1 and not call.keywords
+
+
+def _in_barrier(regions: list[tuple[int, int, str]], session: requests_plan.Session) -> bool:
+    """Does the session's `requests.Session()` or one of its requests stand inside an await barrier
+    (`regions`: its function's)? The fix leaves that call (awaitify.await_barriers), and a session is
+    converted whole or not at all."""
+    return any(await_barriers.barrier_at(regions, call.lineno) for call in (session.factory, *session.calls))
 
 
 def moved_only_with_block(site: Site) -> bool:
