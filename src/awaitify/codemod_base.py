@@ -8,6 +8,7 @@ plan's part for their file, which the engine puts in the libcst `CodemodContext`
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,8 +32,10 @@ from awaitify.rules import Rule
 from awaitify.spelled_names import names_in  # noqa: F401 - the codemods' import of it
 from awaitify.summary import UNPARSABLE
 from awaitify.suppress import is_suppressed
+from awaitify.token_aliases import imports, with_aliases
 
 SCRATCH_KEY = "awaitify"
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass
@@ -56,11 +59,34 @@ class FileSession:
     _names: NameIndex | None = field(default=None, repr=False)
     _syntax: list = field(default_factory=list, repr=False)  # [that text's `ast` tree, or None], once read
     _lines: list = field(default_factory=list, repr=False)  # [its lines, the first version's], once asked
+    _aliases: dict = field(default_factory=dict, repr=False)  # tokens -> with the aliases this version imports
+    _rows: list = field(default_factory=list, repr=False)  # [its lines, split as libcst and `ast` count them], once asked
 
     def new_version(self, code: str) -> None:
         if self.first is None:
             self.first = code
-        self.code, self._names, self._syntax, self._lines = code, None, [], []
+        self.code, self._names, self._syntax, self._lines, self._aliases, self._rows = code, None, [], [], {}, []
+
+    def spells(self, first: int, last: int, tokens: tuple[str, ...]) -> bool:
+        """Do lines `first` to `last` of the current version spell one of `tokens`, or a name an
+        import of the version binds for one (`from time import sleep as nap`)? True when unsure."""
+        if self.code is None or first <= 0:
+            return True
+        known = self._aliases.get(tokens)
+        if known is None:
+            tree = self.syntax_tree()
+            if tree is None:
+                return True
+            known = self._aliases[tokens] = with_aliases(imports(tree, self._code_lines()), tokens)
+        span = "\n".join(self._code_lines()[first - 1 : last])
+        return any(t in span for t in known)
+
+    def _code_lines(self) -> list[str]:
+        """The current version's lines as libcst's positions and `ast` number them (`str.splitlines`
+        also breaks at form feeds and other separators)."""
+        if not self._rows:
+            self._rows.append(_LINE_BREAK.split(self.code or ""))
+        return self._rows[0]
 
     def names(self) -> NameIndex | None:
         if self._names is None and self.code is not None:
@@ -217,6 +243,7 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         self._headers: list[bool] = []  # per entry of `_scopes_aside`: a def's decorator or parameter (not a lambda's)
         self._awaited_calls: set[int] = set()  # ids of the calls the original code already awaits
         self._rewritten_awaited: dict[int, tuple[int, int | None, cst.Call]] = {}  # see `_leave_awaited_call`
+        self._skips = type(self).enters is not AwaitifyCodemod.enters  # may leave defs unentered
 
     def _init_transformer(self, context: CodemodContext) -> None:
         """libcst's own `__init__`, without looking for matcher decorators again: libcst reads every
@@ -318,6 +345,36 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
     def inside_async_function(self) -> bool:
         return ASYNC in self._scopes
 
+    # --- what the walk enters -------------------------------------------------------------------------
+    # libcst's walk of a transformer calls hooks on, and rebuilds, every node of the tree: most of a
+    # codemod's cost. A codemod whose work is confined to defs that spell its tokens, or hold what the
+    # plan names, says which defs and classes hold nothing for it; the walk does not enter them (their
+    # own visit and leave hooks are called, with the node as it was).
+    def enters(self, node: cst.FunctionDef | cst.ClassDef) -> bool:
+        """Can anything inside this def or class (decorators, parameters, body) give the codemod work?
+        Called once its own visit hook entered it. A codemod that overrides this must leave the same
+        file and say the same things whether or not the walk enters what it says False for."""
+        return True
+
+    def def_lines(self, node: cst.FunctionDef | cst.ClassDef) -> tuple[int, int]:
+        """The first and last line of a def or class, its decorators included, in the tree version
+        being walked ((0, 0) for a node with no position)."""
+        where = self.get_metadata(PositionProvider, node, None)
+        if where is None:
+            return (0, 0)
+        first = where.start.line
+        if node.decorators:
+            above = self.get_metadata(PositionProvider, node.decorators[0], None)
+            if above is None:
+                return (0, 0)
+            first = min(first, above.start.line)
+        return first, where.end.line
+
+    def spells_tokens(self, node: cst.FunctionDef | cst.ClassDef, tokens: tuple[str, ...]) -> bool:
+        """Does the text of a def or class spell one of `tokens`, or a name an import of the module
+        binds for one? True when unsure."""
+        return self.session.spells(*self.def_lines(node), tokens)
+
     # --- dispatch ---------------------------------------------------------------------------------
     # libcst's matcher-aware transformer looks up `visit_<Type>`, `leave_<Type>` and, for every child
     # attribute of every node, `visit_<Type>_<attr>` / `leave_<Type>_<attr>` by name, calls the no-op
@@ -351,9 +408,13 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
     # `type(x) is cst.Call` rather than isinstance: libcst's node classes are ABCs, so isinstance
     # goes through ABCMeta on every node of every visit; Call and Await have no subclasses.
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if type(node) is cst.Await and type(node.expression) is cst.Call:  # type: ignore[attr-defined]
+        kind = type(node)
+        if kind is cst.Await and type(node.expression) is cst.Call:  # type: ignore[attr-defined]
             self._awaited_calls.add(id(node.expression))  # type: ignore[attr-defined]
-        return self._dispatch_visit(node)
+        entered = self._dispatch_visit(node)
+        if entered and self._skips and (kind is cst.FunctionDef or kind is cst.ClassDef):
+            return self.enters(node)  # type: ignore[arg-type]  # (its leave hooks are called all the same)
+        return entered
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):  # type: ignore[override]
         # A call on a line that says `# awaitify: ignore[CODE]` (or flake8-async's `# noqa`) is left

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from awaitify.ast_statements import statements
 from awaitify.plan import FilePlan
 from awaitify.summary import BLOCKS, UNPARSABLE
+from awaitify.token_aliases import imports as _imports, with_aliases as _tokens_with_aliases
 
 MARKER = "__awaitify_hidden_{}__"
 _OPEN, _CLOSE = '"""', b'""")'
@@ -101,21 +102,6 @@ def _names(text: str) -> list[str] | None:
 def _first_line(node: ast.stmt) -> int:
     decorators = getattr(node, "decorator_list", ())
     return min([node.lineno, *(d.lineno for d in decorators)])
-
-
-def _imports(tree: ast.Module, lines: list[str]) -> list[tuple[str, list[str]]]:
-    """Each import's text and the names it binds."""
-    return [("\n".join(lines[node.lineno - 1 : node.end_lineno]), [(a.asname or a.name).split(".")[0] for a in node.names])
-            for node in statements(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
-
-
-def _tokens_with_aliases(imports: list[tuple[str, list[str]]], tokens: tuple[str, ...]) -> tuple[str, ...]:
-    """The names an import of something spelling a token binds: `from time import sleep as nap`."""
-    more: set[str] = set()
-    for text, names in imports:
-        if any(t in text for t in tokens):
-            more.update(names)
-    return tokens + tuple(sorted(more - set(tokens)))
 
 
 def _planned_lines(plan: FilePlan) -> set[int]:

@@ -54,6 +54,10 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         self._consumed: set[int] = set()  # offloaded generator calls a consumer runs to the end
         self._consumer_of: dict[int, cst.Call] = {}  # consuming call -> the generator call it runs whole
         self._not_moved: dict[int, tuple[str, cst.Call]] = {}  # generator call -> (why, its consumer): refused
+        # the lines of the calls the plan names (in the original file): a def holding none, and no def
+        # the plan makes async, gives this codemod nothing to do inside
+        self._planned_lines = {line for table in (self.plan.await_calls, self.plan.offload_calls, self.plan.offload_kinds,
+                                                  self.plan.run_calls) for line, _ in table}
 
     def _qualname(self, name: str) -> str:
         if not self._names:
@@ -64,6 +68,16 @@ class ApplyPropagationPlan(AwaitifyCodemod):
     def visit_ClassDef(self, node: cst.ClassDef) -> bool:
         self._names.append((self._qualname(node.name.value), False))
         return super().visit_ClassDef(node)
+
+    def enters(self, node: cst.FunctionDef | cst.ClassDef) -> bool:
+        prefix = self._names[-1][0] + "."  # its qualified name, pushed by its visit hook
+        if any(name.startswith(prefix) for name in self.plan.make_async):
+            return True
+        first, last = self.def_lines(node)
+        if first == 0:
+            return True
+        first, last = self.session.original_line(first), self.session.original_line(last)
+        return any(first <= line <= last for line in self._planned_lines)
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.BaseStatement:
         self._names.pop()
@@ -101,16 +115,16 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         args = node.args
         if not args or any(arg.star for arg in args) or args[0].keyword is not None or not isinstance(args[0].value, cst.Call):
             return None
+        inner = args[0].value
+        kind = self.plan.offload_kinds.get(self._call_position(inner))
+        if kind not in ("generator", "iterator"):
+            return None  # (asked first: most files have no such call, and then need no qualified name)
         name = self.qualified_name(node.func)
         positional = sum(arg.keyword is None for arg in args)
         if name not in CONSUMERS or (positional > 1 and name != "builtins.sum") or positional > 2:
             return None
-        inner = args[0].value
-        kind = self.plan.offload_kinds.get(self._call_position(inner))
         if kind == "iterator" and len(args) > 1:
             return None  # the consumer's other arguments would move into the thread too: refused
-        if kind not in ("generator", "iterator"):
-            return None
         why = self._not_movable(node, inner, kind)
         if why:
             self._not_moved[id(inner)] = (why, node)

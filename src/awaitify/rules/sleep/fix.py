@@ -26,6 +26,10 @@ class SleepToAsyncSleep(ThreadHandoffs):
     RULE = RULE
     DESCRIPTION = __doc__
 
+    def enters(self, node: cst.FunctionDef | cst.ClassDef) -> bool:
+        # a call that resolves to `time.sleep` spells `sleep`, or a name an import binds for it
+        return self.spells_tokens(node, RULE.triggers_for(self.config))
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if not self.calls(original, "time.sleep"):
             return updated
