@@ -132,3 +132,33 @@ def test_skip_is_decided_when_handed_over_not_when_collected(pool: Pool) -> None
 def test_one_job_skips_too() -> None:
     pool = Pool(1)
     assert pool.when_idle(_square, [("a", 3), ("b", 4)], "idle", size=_size, skip=lambda item: item[0] == "a")() == [None, 16]
+
+
+def test_workers_replaced_for_a_module_finish_the_idle_work_first(monkeypatch) -> None:
+    """`Pool.with_module` replaces the workers (libcst for `fix`'s transforms): the idle work not handed
+    over yet goes to them before the module is imported here, and they do it meanwhile; none of it is
+    left for this process to do on its own when the answer is asked for."""
+    import multiprocessing
+    import os
+    import sys
+    import types
+
+    from awaitify.engine import pool as pool_module
+
+    if multiprocessing.get_start_method() != "fork":
+        pytest.skip("workers are replaced for a module only when forked")
+    monkeypatch.setattr(pool_module, "resident_mb", lambda: 0.0)
+    pool = Pool(2)
+    try:
+        wanted = pool.start(_stamped, [(i, 0.3) for i in range(2)], None, "now")  # holds every chunk back
+        idle = pool.when_idle(_counted, [(str(i), i) for i in range(40)], "idle", size=lambda item: 100_000)
+        sys.modules["awaitify_test_marker3"] = types.ModuleType("awaitify_test_marker3")
+        pool.with_module("awaitify_test_marker3")
+        assert pool.executor is None  # replaced
+        assert len(wanted()) == 2
+        answers = idle()
+        assert [a[0] for a in answers] == [i * i for i in range(40)]
+        assert os.getpid() not in {pid for _, pid in answers}
+    finally:
+        sys.modules.pop("awaitify_test_marker3", None)
+        pool.close()

@@ -299,6 +299,22 @@ def test_the_settings_for_one_module_follow_its_own_runtime() -> None:
     assert config_for_module(Config().with_overrides(target="asyncio"), "import trio\n").target == "asyncio"  # the setting wins
 
 
+def test_a_module_that_cannot_change_the_target_is_not_parsed() -> None:
+    """A transform asks for every module's settings: an asyncio project's module that names no trio
+    keeps the run's target whatever it imports, without a parse (a large test module: a tenth of a
+    second)."""
+    from awaitify import runtime
+
+    runtime._imported.cache_clear()
+    text = "import asyncio\nfrom asyncio import sleep\n\nasync def f():\n    await sleep(0)\n"
+    assert runtime.config_for_module(Config(), text).target == "asyncio"
+    assert runtime.config_for_module(Config(target="anyio"), text).target == "anyio"
+    assert runtime.config_for_module(Config(target="trio"), "import json\n").target == "trio"
+    assert runtime._imported.cache_info().misses == 0
+    assert runtime.config_for_module(Config(), "import trio\n").target == "trio"  # one that may: parsed
+    assert runtime._imported.cache_info().misses == 1
+
+
 def test_in_a_mixed_project_an_async_module_naming_no_runtime_is_named(tmp_path: Path, cli_here) -> None:
     """svc.py runs under asyncio (main_asyncio.py) but imports no runtime itself, in a project that
     also holds a trio program: which API it needs cannot be read from it, so the run says so."""

@@ -303,10 +303,6 @@ class FixJob:
         untouched = [source for source, item in items if item is None]
         assert self.syntax is not None
         self.syntax.also(untouched)
-        left = {str(s.path) for s in untouched}
-        broken = self.syntax.problems(left.__contains__)
-        self.failed += [FileResult(path=s.path, display=s.display, old=s.raw, new=s.raw, error=broken[str(s.path)])
-                        for s in untouched if str(s.path) in broken]
         for source, item in items:
             if item is None:
                 continue
@@ -316,8 +312,12 @@ class FixJob:
             else:
                 self.work.append(item)
         assert self.pool is not None
-        if self.work:
-            self.pool.with_module("awaitify.transform")  # libcst, here and in the workers from now on
+        if self.work:  # libcst, here and in the workers from now on: imported while they finish the syntax check
+            self.pool.with_module("awaitify.transform")
+        left = {str(s.path) for s in untouched}
+        broken = self.syntax.problems(left.__contains__)
+        self.failed += [FileResult(path=s.path, display=s.display, old=s.raw, new=s.raw, error=broken[str(s.path)])
+                        for s in untouched if str(s.path) in broken]
         self.fresh = self.pool.map(_transform_one, [item for _, item in self.work], self.options.progress, "transform",
                                    on_crash=_crashed, size=lambda item: len(item[0].raw), isolate=self.options.isolate)
 

@@ -139,8 +139,12 @@ def config_for_module(config: Config, text: str) -> Config:
     """The settings a transform of one module should use: the run's, with `target` set to the
     module's own runtime when its imports name another one (asyncio or trio) and no setting chose
     the target. The transform gives each module's codemods these settings; the planner offloads a
-    closure that spans modules on different runtimes, and names ambiguous modules."""
-    if config.target_set:
+    closure that spans modules on different runtimes, and names ambiguous modules.
+
+    A module whose text cannot name the one runtime that would change the target (`_may_differ`)
+    is not parsed: most modules of an asyncio project import asyncio, and their runtime (asyncio,
+    anyio or none) leaves the run's target as it is."""
+    if config.target_set or not _may_differ(text, config.target):
         return config
     runtime = module_runtime(text)
     if runtime in ("asyncio", "trio") and runtime != config.target and not (runtime == "asyncio" and config.target == "anyio"):

@@ -114,6 +114,11 @@ class IdleBatch:
             self.gate.changed.notify_all()
         self.thread.join()
 
+    def hand_over(self) -> None:
+        """Hand every chunk left to the workers now, without waiting for the results (`collect`
+        gives them): the pool is about to be closed with its work done (`Pool.with_module`)."""
+        self._release(stop=False)
+
     def collect(self) -> list:
         """The results; a chunk the pool never took or lost (the batch was stopped, its future
         cancelled by the pool's shutdown, a worker died) is done here."""

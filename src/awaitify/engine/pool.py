@@ -159,10 +159,16 @@ class Pool:
         large (on the standard library the plan leaves 360 MB, and the transform workers peaked
         above 500). Then the workers already running are kept and import it themselves, on their
         first item, side by side: fresh workers fault in less memory (a tenth less CPU on a
-        change-heavy tree), which is why small runs still replace them."""
+        change-heavy tree), which is why small runs still replace them. Work handed over and not
+        collected yet (idle work included) is finished by the workers it was handed to, while the
+        module is imported here."""
         if self.executor is None or module in self._forked_with:
             importlib.import_module(module)
         elif resident_mb() < REFORK_LIMIT_MB:
+            # the workers are replaced only once their work is done: idle work not handed over yet
+            # goes to them now, so that they do it while the module is imported here
+            for batch in self._idle:
+                batch.hand_over()
             importlib.import_module(module)
             self.close()
 
