@@ -579,3 +579,27 @@ def test_a_blocking_constructor_is_fixable_exactly_where_fix_offloads_it(tmp_pat
     (finding,) = [f for f in api.check(".", cache=False).findings if f.code == "AW101"]
     changed = api.fix(".", cache=False).files
     assert finding.fixable is bool(changed) is direct, (finding.message, [c.path for c in changed])
+
+
+def test_requests_plans_are_made_only_where_requests_is_imported(monkeypatch) -> None:
+    """A scan plans requests' sessions and streams (and looks for ambiguous responses) function by
+    function; a file that spells "requests" only in prose imports nothing they could find, and its
+    functions are not planned. One that imports it (at the top or in an earlier function) is."""
+    from awaitify import requests_plan
+    from awaitify.audit import ambiguous_responses
+    from awaitify.audit.scan import scan
+
+    planned: list[str] = []
+    ambiguous: list[str] = []
+    plan, refused = requests_plan.plan, ambiguous_responses.refused_calls
+    monkeypatch.setattr(requests_plan, "plan", lambda func, *a, **k: planned.append(func.name) or plan(func, *a, **k))
+    monkeypatch.setattr(ambiguous_responses, "refused_calls",
+                        lambda func, *a: ambiguous.append(func.name) or refused(func, *a))
+    prose = 'async def serve():\n    """Answers requests."""\n    return 1\n\n\ndef helper():\n    return 2\n'
+    assert scan("prose.py", prose, {}).sites == []
+    assert planned == [] and ambiguous == []
+    imported = ("def first():\n    import requests\n    return requests\n\n\n"
+                "async def fetch():\n    s = requests.Session()\n    return s.get('u')\n")
+    found = scan("imported.py", imported, {})
+    assert planned == ["fetch"] and ambiguous == ["fetch"]
+    assert [site.code for site in found.sites] == ["AW514", "AW201"]

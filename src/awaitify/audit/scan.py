@@ -119,7 +119,8 @@ class _Scanner(_Summarizer):
         self.sites: list[Site] = []
         self.module_kinds: dict[str, str] = {}
         self.framework = "fastapi" in text or "starlette" in text
-        self.requests = "requests" in text  # sessions and streams are planned only where requests is spelled
+        self.requests = "requests" in text  # sessions and streams are planned only where requests is spelled...
+        self._requests_seen = (-1, False)  # ...and imported: (the import table's version, whether it binds requests)
         self.urlopen = "urlopen" in text
         self._movable_calls: set[int] = set()
         self._ambiguous_calls: dict[int, str] = {}  # requests calls the codemod refuses -> their name (see _ambiguous_responses)
@@ -181,10 +182,22 @@ class _Scanner(_Summarizer):
             scope.function = node  # type: ignore[attr-defined]  # (AW512 reads how a client made there is used)
             scope.loops = self._loop_variables(node)  # type: ignore[attr-defined]
             self._movable_open_blocks(node, scope.qualname)
-            if self.requests:  # only a requests call can be refused for an ambiguous response
+            if self._requests_imported():  # only a requests call can be refused for an ambiguous response
                 self._ambiguous_responses(node)
-        if self.requests and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):  # a sync one may be made async by propagation
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._requests_imported():  # a sync one may be made async by propagation
             self._lifecycles(node)
+
+    def _requests_imported(self) -> bool:
+        """Can a call read now be a requests call or session (`_requests_kind`)? Only through a
+        name the import table binds to requests (or to something in it), as the walk stands: most
+        files that spell "requests" (in prose, a docstring) import none, and their functions' plans,
+        which find nothing then, cost a scan of such a file twice its walk."""
+        if not self.requests:
+            return False
+        if self._requests_seen[0] != self._imports_version:
+            self._requests_seen = (self._imports_version, any(
+                target == "requests" or target.startswith("requests.") for target in self.summary.imports.values()))
+        return self._requests_seen[1]
 
     def _is_loop_getter(self, expr: ast.expr) -> bool:
         if not (isinstance(expr, ast.Call) and not expr.args and not expr.keywords):
