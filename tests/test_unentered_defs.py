@@ -1,8 +1,9 @@
-"""Codemods whose work is confined to some defs leave the others unentered (`AwaitifyCodemod.enters`):
-libcst neither calls their hooks inside nor rebuilds them. Walked or not, the outcome must be the
-same: each codemod that says no to a def is run both ways, with every rule, on the golden inputs,
-the examples and the change-heavy tree's files, bodies hidden and not (`transform(hide=False)` shows
-the codemods every def), and whole runs (plans included) are compared on the examples."""
+"""Codemods whose work is confined to some statements leave the others unentered
+(`AwaitifyCodemod.enters`): libcst neither calls their hooks inside nor rebuilds them. Walked or
+not, the outcome must be the same: each codemod that says no to a statement is run both ways, with
+every rule, on the golden inputs, the examples and the change-heavy tree's files, bodies hidden and
+not (`transform(hide=False)` shows the codemods every def), and whole runs (plans included) are
+compared on the examples."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def _left_calls(monkeypatch: pytest.MonkeyPatch, cls: type[AwaitifyCodemod]) -> 
     return seen
 
 
-def test_sleep_does_not_enter_a_def_that_spells_no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_sleep_does_not_enter_code_that_spells_no_sleep(monkeypatch: pytest.MonkeyPatch) -> None:
     text = ("import time\nfrom time import sleep as nap\n\n\ndef helper(x):\n    return format(x)\n\n\n"
             "class Box:\n    def size(self):\n        return len(self.items)\n\n\n"
             "async def handler():\n    time.sleep(1)\n    return helper(2)\n\n\n"
@@ -70,20 +71,21 @@ def test_sleep_does_not_enter_a_def_that_spells_no_sleep(monkeypatch: pytest.Mon
     out = transform_module.transform(_source(text), (sleep,), Config(), FilePlan(), hide=False)
     assert out.new.decode().count("await asyncio.sleep(1)") == 2  # the alias too
     assert "format" not in seen and "len" not in seen  # helper and Box were not entered
-    assert "sleep" in seen and "nap" in seen and "helper" in seen
+    assert "helper" not in seen  # nor `return helper(2)`: a statement spelling no sleep
+    assert "sleep" in seen and "nap" in seen
 
 
-def test_propagation_enters_only_defs_holding_what_the_plan_names(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_propagation_enters_only_code_holding_what_the_plan_names(monkeypatch: pytest.MonkeyPatch) -> None:
     text = ("def slow():\n    return 1\n\n\ndef unrelated():\n    return print(2)\n\n\n"
             "class Outer:\n    def inner(self):\n        return 3\n\n\n"
-            "async def handler():\n    return slow()\n")
-    plan = FilePlan(make_async={"slow": "it blocks", "Outer.inner": "it blocks"}, await_calls={(15, 15): "slow is async"})
+            "async def handler():\n    log(1)\n    return slow()\n")
+    plan = FilePlan(make_async={"slow": "it blocks", "Outer.inner": "it blocks"}, await_calls={(16, 15): "slow is async"})
     seen = _left_calls(monkeypatch, ApplyPropagationPlan)
     propagation = next(r for r in all_rules() if r.name == "propagation")
     out = transform_module.transform(_source(text), (propagation,), Config(), plan, hide=False)
     new = out.new.decode()
     assert "async def slow" in new and "    async def inner" in new and "return await slow()" in new
-    assert seen == ["slow"]  # only handler's call: unrelated, slow and inner hold no planned call
+    assert seen == ["slow"]  # only handler's planned call: not `log(1)`, nor what unrelated, slow and inner hold
 
 
 def _heavy(tmp: Path) -> list[Path]:

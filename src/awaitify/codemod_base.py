@@ -25,7 +25,7 @@ from awaitify.fast_positions import positions
 from awaitify.findings import Change, Diagnostic
 from awaitify.import_fixups import ORIGINAL_MODULE
 from awaitify.nested_calls import ALREADY_AWAITED, OFFLOAD_BY_HAND, handoff_name
-from awaitify.node_walk import code_children, own_hook
+from awaitify.node_walk import code_children, is_statement, own_hook
 from awaitify.plan import FilePlan
 from awaitify.qualified_names import NameIndex
 from awaitify.rules import Rule
@@ -347,33 +347,35 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
 
     # --- what the walk enters -------------------------------------------------------------------------
     # libcst's walk of a transformer calls hooks on, and rebuilds, every node of the tree: most of a
-    # codemod's cost. A codemod whose work is confined to defs that spell its tokens, or hold what the
-    # plan names, says which defs and classes hold nothing for it; the walk does not enter them (their
-    # own visit and leave hooks are called, with the node as it was).
-    def enters(self, node: cst.FunctionDef | cst.ClassDef) -> bool:
-        """Can anything inside this def or class (decorators, parameters, body) give the codemod work?
-        Called once its own visit hook entered it. A codemod that overrides this must leave the same
-        file and say the same things whether or not the walk enters what it says False for."""
+    # codemod's cost. A codemod whose work is confined to statements that spell its tokens, or hold
+    # what the plan names, says which statements (defs and classes included) hold nothing for it; the
+    # walk does not enter them (their own visit and leave hooks are called, with the node as it was).
+    def enters(self, node: cst.BaseStatement) -> bool:
+        """Can anything inside this statement (a def's decorators, parameters and body too) give the
+        codemod work? Called once its own visit hook entered it. A codemod that overrides this must
+        leave the same file and say the same things whether or not the walk enters what it says False
+        for."""
         return True
 
-    def def_lines(self, node: cst.FunctionDef | cst.ClassDef) -> tuple[int, int]:
-        """The first and last line of a def or class, its decorators included, in the tree version
-        being walked ((0, 0) for a node with no position)."""
+    def statement_lines(self, node: cst.BaseStatement) -> tuple[int, int]:
+        """The first and last line of a statement, a def's or class's decorators included, in the tree
+        version being walked ((0, 0) for a node with no position)."""
         where = self.get_metadata(PositionProvider, node, None)
         if where is None:
             return (0, 0)
         first = where.start.line
-        if node.decorators:
-            above = self.get_metadata(PositionProvider, node.decorators[0], None)
+        decorators = getattr(node, "decorators", ())
+        if decorators:
+            above = self.get_metadata(PositionProvider, decorators[0], None)
             if above is None:
                 return (0, 0)
             first = min(first, above.start.line)
         return first, where.end.line
 
-    def spells_tokens(self, node: cst.FunctionDef | cst.ClassDef, tokens: tuple[str, ...]) -> bool:
-        """Does the text of a def or class spell one of `tokens`, or a name an import of the module
-        binds for one? True when unsure."""
-        return self.session.spells(*self.def_lines(node), tokens)
+    def spells_tokens(self, node: cst.BaseStatement, tokens: tuple[str, ...]) -> bool:
+        """Does the text of a statement spell one of `tokens`, or a name an import of the module binds
+        for one? True when unsure."""
+        return self.session.spells(*self.statement_lines(node), tokens)
 
     # --- dispatch ---------------------------------------------------------------------------------
     # libcst's matcher-aware transformer looks up `visit_<Type>`, `leave_<Type>` and, for every child
@@ -412,7 +414,7 @@ class AwaitifyCodemod(VisitorBasedCodemodCommand):
         if kind is cst.Await and type(node.expression) is cst.Call:  # type: ignore[attr-defined]
             self._awaited_calls.add(id(node.expression))  # type: ignore[attr-defined]
         entered = self._dispatch_visit(node)
-        if entered and self._skips and (kind is cst.FunctionDef or kind is cst.ClassDef):
+        if entered and self._skips and is_statement(node):
             return self.enters(node)  # type: ignore[arg-type]  # (its leave hooks are called all the same)
         return entered
 

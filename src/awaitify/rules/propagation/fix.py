@@ -69,11 +69,14 @@ class ApplyPropagationPlan(AwaitifyCodemod):
         self._names.append((self._qualname(node.name.value), False))
         return super().visit_ClassDef(node)
 
-    def enters(self, node: cst.FunctionDef | cst.ClassDef) -> bool:
-        prefix = self._names[-1][0] + "."  # its qualified name, pushed by its visit hook
-        if any(name.startswith(prefix) for name in self.plan.make_async):
-            return True
-        first, last = self.def_lines(node)
+    def enters(self, node: cst.BaseStatement) -> bool:
+        kind = type(node)
+        if kind is not cst.SimpleStatementLine:  # (which holds no def)
+            # a def or class: its qualified name, pushed by its visit hook; another block: where it stands
+            prefix = self._names[-1][0] + "." if self._names else ""
+            if any(name.startswith(prefix) for name in self.plan.make_async):
+                return True  # (a block holding no def the plan makes async is entered for nothing: rare)
+        first, last = self.statement_lines(node)
         if first == 0:
             return True
         first, last = self.session.original_line(first), self.session.original_line(last)

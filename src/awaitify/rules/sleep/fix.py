@@ -26,7 +26,7 @@ class SleepToAsyncSleep(ThreadHandoffs):
     RULE = RULE
     DESCRIPTION = __doc__
 
-    def enters(self, node: cst.FunctionDef | cst.ClassDef) -> bool:
+    def enters(self, node: cst.BaseStatement) -> bool:
         # a call that resolves to `time.sleep` spells `sleep`, or a name an import binds for it
         return self.spells_tokens(node, RULE.triggers_for(self.config))
 
