@@ -380,3 +380,82 @@ def test_a_session_whose_request_stands_in_a_barrier_is_left_whole_by_both_comma
     said, diagnosed = refusal_sets(report, result, "AW201")
     assert said == {(line, col, why) for line, col, message in diagnosed for why in [message.partition("; not made: ")[2]]}
     assert all("swallows cancellation" in why for _, _, why in said)
+
+
+TAKEN_BY_HAND = '''\
+import asyncio
+import threading
+import time
+
+_lock = threading.Lock()
+events = []
+
+
+def slow_write(name):
+    time.sleep(0.05)
+    events.append(name)
+
+
+async def writer(name):
+    _lock.acquire()
+    try:
+        events.append(name + " in")
+        time.sleep(0.05)
+        events.append(name + " out")
+    finally:
+        _lock.release()
+    time.sleep(0.01)
+
+
+async def writer2(name):
+    if _lock.acquire(timeout=5):
+        slow_write(name)
+        _lock.release()
+    slow_write(name + " later")
+
+
+async def main():
+    await asyncio.gather(writer("a"), writer("b"))
+    await asyncio.gather(writer2("c"), writer2("d"))
+    print(events)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+'''
+
+
+def test_a_lock_taken_by_hand_holds_as_a_with_does(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`lock.acquire()` ... `lock.release()`: awaited in between, the sleep would suspend the task
+    holding the lock and the second writer would block the loop for good (the build before this
+    change wrote that: the program hung). After the release, the fix goes on."""
+    before, after, report, result = _before_and_after(tmp_path, monkeypatch, TAKEN_BY_HAND)
+    assert after == before == "['a in', 'a out', 'b in', 'b out', 'c', 'c later', 'd', 'd later']\n"
+    new = result.files[0].new.decode()
+    assert "        time.sleep(0.05)\n" in new and "        slow_write(name)\n" in new  # held: as they were
+    assert "    await asyncio.sleep(0.01)\n" in new  # after the release: fixed
+    assert "    await asyncio.to_thread(slow_write, name + \" later\")\n" in new or \
+        "    await slow_write(name + \" later\")\n" in new
+    held = {(d.line, d.code) for d in result.diagnostics if "`_lock.acquire()`" in d.message}
+    assert held == {(18, "AW101")}
+    assert [r.line for r in result.needs_review if "`_lock.acquire()`" in r.message] == [27]
+    refused = {(f.line, f.code) for f in report.findings if not f.fixable and "`_lock.acquire()`" in f.message}
+    assert (18, "AW101") in refused and (10, "AW101") in refused
+
+
+@pytest.mark.parametrize(("body", "held"), [
+    ("lock.acquire()\nx = 1\nlock.release()\ny = 2", [(3, 4)]),  # the release's line is in it
+    ("lock.acquire()\ntry:\n    x = 1\nfinally:\n    lock.release()\ny = 2", [(3, 6)]),
+    ("try:\n    self._lock.acquire()\n    x = 1\nfinally:\n    self._lock.release()", [(4, 4)]),
+    ("ok = lock.acquire(timeout=1)\nx = 1", [(3, 3)]),  # no release in the block: to its end
+    ("if lock.acquire(blocking=False):\n    x = 1\n    lock.release()\ny = 2", [(3, 4)]),
+    ("if not lock.acquire(timeout=1):\n    return\nx = 1\nlock.release()", [(4, 5)]),
+    ("await lock.acquire()\nx = 1\nlock.release()", []),  # an asyncio lock: held across awaits by design
+    ("pool.acquire()\nx = 1", []),  # not a lock's name
+    ("lock.acquire()\ndef inner():\n    y = 1\nx = 2\nlock.release()", [(5, 6)]),  # not the function defined
+])
+def test_what_a_lock_taken_by_hand_holds(body: str, held: list[tuple[int, int]]) -> None:
+    text = "async def f(self, lock, pool):\n" + "".join(f"    {row}\n" for row in body.splitlines())
+    regions = barrier_regions(ast.parse(text))
+    assert [(start, end) for start, end, _ in regions] == held
+    assert all(barrier.endswith(".acquire()") for _, _, barrier in regions)

@@ -21,7 +21,9 @@ What a `with` holds is told from its spelling, as the tool cannot see types: a c
 of `threading` or `multiprocessing`, or an expression whose last name says lock, mutex, semaphore or
 condition (`self._lock`, `db_mutex`, `cond`); a call of one of the managers above by its name. An
 asyncio lock cannot stand in a sync `with` (it needs `async with`), so a lock's name there is a
-thread's. `lock.acquire()` / `release()` pairs are not recognised. Both commands read the same
+thread's. The same lock taken by hand holds the same way: the statements after a (not awaited)
+`lock.acquire()` up to the one that calls `lock.release()`, or to the end of the block when none
+does (`held_sections`); the body of `if lock.acquire(timeout=...):`. Both commands read the same
 answer: `awaitify.summary` marks the calls inside (`CallSite.barrier`, which propagation reads), and
 `barrier_regions` gives the lines to `check` and to the transform.
 """
@@ -81,6 +83,71 @@ def try_barrier(node: ast.Try) -> str | None:
     return None
 
 
+def held_sections(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[tuple[int, int, str]]:
+    """(first line, last line, barrier) of the sections of the function's own code that run while a
+    lock taken by hand is held: from the statement after `lock.acquire()` to the one that calls
+    `lock.release()` (a `try` whose `finally` releases it is in it), or to the end of the block
+    when none does; the body of `if lock.acquire(...):`; what follows `if not lock.acquire(...):`.
+    An awaited `acquire()` is an asyncio lock's, which is made to be held across an `await`."""
+    found: list[tuple[int, int, str]] = []
+    stack: list[ast.AST] = [function]
+    while stack:
+        node = stack.pop()
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(node, name, None)
+            if type(block) is list and block and isinstance(block[0], ast.stmt):
+                found.extend(_sections(block))
+        if node is function or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            push_children(node, stack)
+    return found
+
+
+def _sections(block: list[ast.stmt]) -> list[tuple[int, int, str]]:
+    found: list[tuple[int, int, str]] = []
+    for at, statement in enumerate(block):
+        taken = _acquisition(statement)
+        if taken is not None:
+            lock, in_body = taken
+            found.extend(_until_release(statement.body, 0, lock) if in_body else _until_release(block, at + 1, lock))  # type: ignore[attr-defined]
+    return found
+
+
+def _acquisition(statement: ast.stmt) -> tuple[str, bool] | None:
+    """(the lock's spelling, whether what holds it is the statement's body) for a statement that
+    takes a lock by hand; None for any other."""
+    kind = type(statement)
+    if kind in (ast.Expr, ast.Assign, ast.AnnAssign):
+        lock = _takes_lock(statement.value)  # type: ignore[attr-defined]
+        return None if lock is None else (lock, False)
+    if kind in (ast.If, ast.While):
+        test = statement.test  # type: ignore[attr-defined]
+        if kind is ast.If and (lock := _takes_lock(test)) is not None:
+            return lock, True
+        if type(test) is ast.UnaryOp and type(test.op) is ast.Not and (lock := _takes_lock(test.operand)) is not None:
+            return lock, False  # `if not lock.acquire(timeout=1): return`: held after it
+    return None
+
+
+def _takes_lock(expr: ast.expr | None) -> str | None:
+    """The spelling of the lock `expr` takes, when it is a call `<lock>.acquire(...)`."""
+    if type(expr) is not ast.Call:
+        return None
+    func = expr.func  # type: ignore[union-attr]
+    if type(func) is ast.Attribute and func.attr == "acquire" and _names_lock(func.value):
+        return ast.unparse(func.value)
+    return None
+
+
+def _until_release(block: list[ast.stmt], start: int, lock: str) -> list[tuple[int, int, str]]:
+    rest = block[start:]
+    for at, statement in enumerate(rest):
+        if any(type(n) is ast.Call and type(n.func) is ast.Attribute and n.func.attr == "release"
+               and ast.unparse(n.func.value) == lock for n in _outside_functions(statement)):
+            rest = rest[:at + 1]
+            break
+    return _spans(rest, f"{lock}.acquire()") if rest else []
+
+
 def _last_name(expr: ast.expr) -> str | None:
     return expr.attr if isinstance(expr, ast.Attribute) else expr.id if isinstance(expr, ast.Name) else None
 
@@ -123,6 +190,10 @@ def _outside_functions(node: ast.AST) -> Iterator[ast.AST]:
 def reason(barrier: str) -> str:
     """Why a fix leaves a call inside the barrier spelled `barrier` (`check`: "<finding>; not fixed:
     <reason>")."""
+    if barrier.endswith(".acquire()"):
+        return (f"it runs after `{barrier}` and before its release (a thread lock held): an `await` there would "
+                "suspend the task with the lock still held, and the next task to take it would block the event "
+                "loop for good; move the call out of that section, or use an asyncio.Lock, by hand")
     if barrier.startswith("except"):
         return (f"it stands in a `try` whose `{barrier}` swallows cancellation (it catches CancelledError and "
                 "does not re-raise it): awaited there, a cancelled task would carry on as if not cancelled; "
@@ -138,7 +209,8 @@ def reason(barrier: str) -> str:
 
 def barrier_regions(tree: ast.AST) -> list[tuple[int, int, str]]:
     """(first line, last line, barrier) of each barrier's body inside a function: a sync `with`'s
-    (`with_barrier`), a `try`'s (`try_barrier`). A function defined inside is not in it (its code
+    (`with_barrier`), a `try`'s (`try_barrier`), a section holding a lock taken by hand
+    (`held_sections`, when the text may hold one). A function defined inside is not in it (its code
     runs when called)."""
     found: list[tuple[int, int, str]] = []
     stack: list[tuple[ast.AST, bool]] = [(tree, False)]  # (node, inside a function)
@@ -149,6 +221,8 @@ def barrier_regions(tree: ast.AST) -> list[tuple[int, int, str]]:
             barrier = with_barrier(node) if kind is ast.With else try_barrier(node)  # type: ignore[arg-type]
             if barrier is not None:
                 found.extend(_spans(node.body, barrier))  # type: ignore[attr-defined]
+        if kind in (ast.FunctionDef, ast.AsyncFunctionDef):
+            found.extend(held_sections(node))  # type: ignore[arg-type]
         inside = in_function or kind in (ast.FunctionDef, ast.AsyncFunctionDef)
         stack.extend((child, inside) for child in ast.iter_child_nodes(node))
     return sorted(found)

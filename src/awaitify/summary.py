@@ -18,7 +18,7 @@ from typing import Callable, Iterable, NamedTuple
 
 from awaitify.engine import lazy_bodies
 from awaitify.engine.lazy_bodies import Pending
-from awaitify.await_barriers import try_barrier, with_barrier
+from awaitify.await_barriers import barrier_at, held_sections, try_barrier, with_barrier
 from awaitify.text_lines import char_column  # (here too: where its readers import it from)
 
 # what `ast` raises for source it cannot read on this Python (too deep a nesting included)
@@ -363,6 +363,8 @@ class _Scope:
     # the barriers (`awaitify.await_barriers`) around the statements being read, innermost last (a
     # body set aside starts at its `def`, inside none)
     barriers: list[str] = field(default_factory=list)
+    # the sections of its body that hold a lock taken by hand (`await_barriers.held_sections`), by line
+    held: list[tuple[int, int, str]] = field(default_factory=list)
 
     def fields(self) -> tuple:
         """As plain values, copied (a body set aside starts from the scopes as they are then).
@@ -504,6 +506,7 @@ class _Summarizer(ast.NodeVisitor):
         # the module's. Kept apart from `scopes`, whose last entry says where a call runs
         self.comprehended: list[frozenset[str]] = []
         self.has_walrus = ":=" in text  # a function's `:=` targets are looked for only then
+        self.may_acquire = ".acquire(" in text  # a function's lock sections are looked for only then
         self.toplevel: set[str] = set()  # names defined at module level by def/class
         self.awaited: set[int] = set()
         self.call_funcs: set[int] = set()
@@ -720,6 +723,8 @@ class _Summarizer(ast.NodeVisitor):
             self._local_instances(node, scope)
         if self.outline and self.has_yield and "yield" in "\n".join(self.lines[node.lineno - 1 : node.end_lineno]):
             self.summary.functions[scope.qualname].is_generator = _yields(node)  # the outline skips the walk that meets it
+        if self.may_acquire:
+            scope.held = held_sections(node)
         for statement in node.body:
             self.visit(statement)
 
@@ -879,10 +884,19 @@ class _Summarizer(ast.NodeVisitor):
         ref = self.resolve(node.func)
         self.summary.calls.append(
             CallSite(ref, node.lineno, self.col(node), self._context(), self._owner(), id(node) in self.awaited,
-                     self.end_key(node.func), bool(self.scopes) and self.scopes[-1].in_async,
-                     self.scopes[-1].barriers[-1] if self.scopes and self.scopes[-1].barriers else "")
+                     self.end_key(node.func), bool(self.scopes) and self.scopes[-1].in_async, self._barrier(node))
         )
         self.generic_visit(node)
+
+    def _barrier(self, call: ast.Call) -> str:
+        """The innermost barrier around the call in its function: a `with` or `try` being walked, else
+        a section holding a lock taken by hand; "" when none."""
+        if not self.scopes:
+            return ""
+        scope = self.scopes[-1]
+        if scope.barriers:
+            return scope.barriers[-1]
+        return (barrier_at(scope.held, call.lineno) or "") if scope.held else ""
 
     def _value(self, node: ast.Name | ast.Attribute) -> None:
         if id(node) in self.call_funcs or not isinstance(node.ctx, ast.Load):
@@ -1012,6 +1026,7 @@ def _read_pending(summary: ModuleSummary, index: int) -> None:
     if not source.isascii():
         walker.ascii, walker.lines = False, source.splitlines()
     walker.has_walrus = ":=" in source
+    walker.may_acquire = ".acquire(" in source
     walker.summary.imports = dict(pending.imports)
     walker.toplevel = set(pending.toplevel)
     walker.scopes = [_Scope.from_fields(fields) for fields in pending.scopes]

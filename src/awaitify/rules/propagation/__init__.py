@@ -37,9 +37,9 @@ code already awaits is never awaited twice. After planning, a closure that would
 site it knows without `await` is refused (offloaded, "internal check" in needs-review).
 
 Like every fix, this one writes no `await` inside an await barrier: a sync `with` holding a thread
-lock or process-wide state (`with lock:`, `redirect_stdout(...)`), or the body of a `try` whose
-handler swallows cancellation (a bare `except:` with no `raise`). Such a call is left as it is, and
-both commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
+lock or process-wide state (`with lock:`, `redirect_stdout(...)`), the code between a lock's
+`acquire()` and its `release()`, or the body of a `try` whose handler swallows cancellation (a bare
+`except:` with no `raise`). Such a call is left as it is, and both commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
 
 ## Fix safety
 Offloading a function that touches state bound to the loop's thread is **unsafe**: a sqlite3
