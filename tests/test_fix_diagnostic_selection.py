@@ -104,3 +104,32 @@ def test_stdin_leaves_it_out(tmp_path: Path, cli_here, monkeypatch: pytest.Monke
         return cli_here("fix", *args, "--stdin-filename", "m.py", "-")[2]
 
     assert "AW514" in run() and "AW514" not in run("--ignore", "AW514")
+
+
+CHAINED = '''import time
+
+
+def helper():
+    time.sleep(0.01)
+    return 1
+
+
+async def f():
+    time.sleep(0.01)
+    return helper()
+'''
+
+
+@pytest.mark.parametrize(("select", "ignore", "both"), [
+    (None, None, True), (("AW101", "AW401"), None, True), (("AW101",), None, False), (None, ("AW401",), False),
+])
+def test_a_finding_fixed_through_a_helper_is_fixable_only_when_propagation_is_selected(
+        tmp_path: Path, select: tuple | None, ignore: tuple | None, both: bool) -> None:
+    """The sleep in the helper is fixed by making the helper async (AW401): without AW401 in the
+    selection `fix` leaves it, so `check` under that selection does not call it fixable (it did)."""
+    config = _project(tmp_path, CHAINED, "[tool.awaitify]\n")
+    options = {"config": config, "select": select, "ignore": ignore, "cache": False, "jobs": 1}
+    report = api.check([tmp_path], **options)
+    assert {(f.line, f.fixable) for f in report.findings if f.code == "AW101"} == {(5, both), (10, True)}
+    fixed = api.fix([tmp_path], **options).files[0].new.decode()
+    assert ("async def helper" in fixed) is both and "    await asyncio.sleep(0.01)\n    return" in fixed

@@ -278,6 +278,8 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
     displays = {str(s.path): s.display for s in sources}
     plan_refused: set[tuple[str, int, int]] = set()  # findings whose reason their rule's project plan may change
     awaited = propagated - offload_only  # a sync helper holding one of these calls may be made async
+    # through a helper, `fix` makes the change only when propagation is selected too (as `fix --select` runs)
+    follows = config.propagate != "off" and any(r.name == PROPAGATION for r in rules)
     chained: set[tuple[str, str]] = set()  # the sync functions on their chains: those propagation may make async
     for path, scan_ in sorted(scans.done.items()):
         barriers = {(call.line, call.col): call.barrier for call in scan_.summary.calls if call.barrier}
@@ -302,8 +304,7 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
                 continue
             # through a sync helper, only what the planner follows (a rule's async_fixes/offload_fixes,
             # `blocking-calls`) is fixed: the helper is made async or offloaded where async code calls it
-            fixable = site.fixable and check.fixed_by in codemods and (
-                not chain or (config.propagate != "off" and site.target in propagated))
+            fixable = site.fixable and check.fixed_by in codemods and (not chain or (follows and site.target in propagated))
             # the helper async code calls is offloaded: not when that loses thread-bound state (unsafe)
             # the helper async code calls is offloaded there, unless fix refuses that (awaitify.offload_refusals)
             refused = None
@@ -327,7 +328,7 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
                                            site.end_line, site.end_col))
             if site.plan_refused and refused == site.refused:
                 plan_refused.add((displays[path], site.line, site.col))
-    if config.propagate != "off" and any(r.name == PROPAGATION for r in rules):
+    if follows:
         result.findings = as_fix_sees(result.findings, scans.done, scans.texts, displays, chained, config, selected, plan_of)
     _fixable_as_planned(result, sources, config, rules, plan_refused)
     _refused_modules(result, sources, config)
