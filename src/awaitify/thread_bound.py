@@ -13,6 +13,9 @@ Three kinds of object do not survive that move:
   calls that need the calling thread's running loop (`asyncio.get_running_loop()`, `create_task`...);
 - an instance of a `threading.local` subclass;
 
+- a module-level container the function reads and changes while a function on the loop changes it
+  too (`awaitify.shared_state`): the two would race once the function runs in a thread;
+
 plus whatever the project lists in `thread-bound = [...]` (a module-level object, or a class or
 factory whose results are bound to the thread that made them).
 
@@ -28,7 +31,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from awaitify import shared_parses
+from awaitify import shared_parses, shared_state
 from awaitify.ast_statements import push_children, statements, walk_linked
 from awaitify.index import Edge, FuncId, ProjectIndex
 from awaitify.summary import UNPARSABLE, char_column, name_chain
@@ -102,6 +105,7 @@ class _Module:
         self.classes: set[str] = set()
         self.local_classes: set[str] = set()  # `class State(threading.local)`: its instances are per thread
         self.globals: set[str] = _module_level_names(tree)
+        self.containers: dict[str, int] = shared_state.containers(_module_statements(tree.body))  # name -> line
         self._methods: list[tuple[str, ast.AST]] = []  # (class qualname, method) for `self.x = ...`
         self._statements: dict[int, list[ast.stmt]] = {}  # id(function) -> `statements(function)`
         self._in_order: dict[int, list[ast.AST]] = {}  # id(function) -> `_in_order(function)`
@@ -271,6 +275,7 @@ class ThreadBound:
         self._modules: dict[str, _Module | None] = {}
         self._direct: dict[FuncId, str | None] = {}
         self._found: dict[FuncId, str | None] = {}
+        self._changers: dict[tuple[shared_state.Key, FuncId], str | None] = {}
 
     def module(self, path: str) -> _Module | None:
         if path not in self._modules:
@@ -392,6 +397,69 @@ class ThreadBound:
             if isinstance(call, ast.Call) and module.dotted_name(call.func) in LOOP_CALLS:
                 return (f"calls `{module.dotted_name(call.func)}()` ({self.display(module.path)}:{call.lineno}), which needs "
                         "the loop of the calling thread: a worker thread has none")
+        return self._race(module, nodes, local, (module.path, qualname))
+
+    # --- containers shared with the loop (awaitify.shared_state) -----------------------------------
+    def _race(self, module: _Module, nodes: list[ast.AST], local: set[str], fid: FuncId) -> str | None:
+        """Why the function's reads and changes of a module-level container would race with a
+        function on the loop that changes it too, once the function runs in a thread; or None."""
+        found = shared_state.uses(nodes, lambda expr: self._container(module, expr, local))
+        for key, line in shared_state.read_and_changed(found):
+            rival = self._loop_changer(key, fid)
+            if rival is not None:
+                return (f"reads and changes `{key[1]}` ({self.display(module.path)}:{line}), a module-level container "
+                        f"that `{rival}` changes on the event loop: run in a thread, that change could land between "
+                        "the two (an item lost or handled twice); blocking the loop, nothing ran in between")
+        return None
+
+    def _container(self, module: _Module, expr: ast.expr, local: set[str]) -> shared_state.Key | None:
+        """The module-level container (of this module, or imported from a project module) that a
+        Name or Attribute chain names, or None."""
+        chain = name_chain(expr)
+        if chain is None or chain[0] in local:
+            return None
+        head, parts = chain
+        if not parts and head in module.containers and head not in module.imports:
+            return module.path, head
+        if head not in module.imports:
+            return None
+        dotted = module.dotted_name(expr) or ""
+        owner, _, name = dotted.rpartition(".")
+        path = self.index.modules.get(owner)
+        other = self.module(path) if path else None
+        return (path, name) if other is not None and path is not None and name in other.containers else None
+
+    def _loop_changer(self, key: shared_state.Key, offloaded: FuncId) -> str | None:
+        """The name of a function other than `offloaded` that changes the container `key` on the
+        loop (an `async def`, or a sync function an `async def` of its module calls; not a startup
+        or shutdown hook), in its own module or one that imports it; None when none does."""
+        if (key, offloaded) not in self._changers:
+            self._changers[(key, offloaded)] = self._find_changer(key, offloaded)
+        return self._changers[(key, offloaded)]
+
+    def _find_changer(self, key: shared_state.Key, offloaded: FuncId) -> str | None:
+        path, name = key
+        owner = self.index.primary_name.get(path, "").rpartition(".")[2]
+        texts = self.index.texts
+        for other_path in [path, *(p for p in texts if p != path)]:
+            text = texts.get(other_path) or ""
+            if name not in text or (other_path != path and (not owner or owner not in text)):
+                continue
+            module = self.module(other_path)
+            if module is None:
+                continue
+            called = {callee for qualname, node in module.functions.items() if isinstance(node, ast.AsyncFunctionDef)
+                      for _, callee in self.index.calls_from((other_path, qualname))}
+            for qualname, node in module.functions.items():
+                fid = (other_path, qualname)
+                if fid == offloaded or not (isinstance(node, ast.AsyncFunctionDef) or fid in called):
+                    continue
+                if shared_state.is_hook(node):
+                    continue
+                local = local_names(node)
+                uses = shared_state.uses(module.in_order(node), lambda expr: self._container(module, expr, local))
+                if uses.get(key, (0, 0, 0))[1]:
+                    return self.index.display_name(fid)
         return None
 
     def _bound_at(self, module: _Module, expr: ast.expr, local: set[str], cls: str | None) -> Bound | None:

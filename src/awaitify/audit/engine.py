@@ -4,6 +4,8 @@ code, and keeps what is selected and not suppressed."""
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +21,7 @@ from awaitify.config import Config
 from awaitify.discovery import repo_relative
 from awaitify.engine import pipeline
 from awaitify.engine.gc_tuning import fewer_collections
-from awaitify.index import ProjectIndex, SummaryStore, build_index, import_roots
+from awaitify.index import FuncId, ProjectIndex, SummaryStore, build_index, import_roots
 from awaitify.reachable import AsyncReach
 from awaitify.rules import Rule, all_rules, check_by_code, ignored_here, planner_modules, refusal_hooks, reported
 from awaitify.engine.cache import Cache, content_key, save_last
@@ -270,6 +272,7 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
     """`syntax`: which of the files no scan read Python cannot parse (awaitify.engine.syntax);
     `plan_of`: `fix`'s plan, asked for only when the helpers it makes async may change a finding."""
     result = CheckResult(scanned=len(sources))
+    plan_of = functools.cache(plan_of)  # built once, if at all
     selected = {r.code for r in rules}
     codemods = {r.code for r in all_rules()}
     propagated = {n for r in all_rules() for n in (*r.async_fixes, *r.offload_fixes)} | set(config.blocking_calls)
@@ -312,6 +315,8 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
                 top = (chain[1].fid if len(chain) > 1 else None) or (path, site.owner)
                 refused = refused_offload(index, bound, top, chain[0].fid, chain[0].line, site.target in offload_only,
                                           config.unsafe_fixes)
+            if chain and fixable and refused is None and not config.unsafe_fixes:
+                refused = _unsafe_as_planned(chain, top, index, bound, displays, plan_of)
             if chain and fixable and refused is None:
                 refused = _through_dunder(chain, (path, site.owner))
             refused = refused or site.refused or None
@@ -341,6 +346,21 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
         _unused_suppressions(result, scans, displays, selected)
     result.findings.sort(key=lambda f: (f.path, f.line, f.column, f.code))
     return result
+
+
+def _unsafe_as_planned(chain: tuple[Link, ...], helper: FuncId, index: ProjectIndex, bound: ThreadBound,
+                       displays: dict[str, str], plan_of: Callable[[], Plan]) -> str | None:
+    """A helper that offloading would break (thread-bound state, a container raced on: awaitify.
+    thread_bound) is offloaded instead of made async where the plan finds a boundary (a sync caller
+    elsewhere): an unsafe fix, left out. Only the plan knows; it is asked only for such a helper."""
+    hazard = bound.hazard(helper)
+    caller = chain[0].fid
+    if hazard is None or caller is None:
+        return None
+    where = (displays.get(caller[0], caller[0]), chain[0].line)
+    if any((path, line) == where for path, line, _, _ in plan_of().unsafe_not_applied):
+        return f"offloading `{index.display_name(helper)}` is an unsafe fix: it {hazard}"
+    return None
 
 
 def _through_dunder(chain: tuple[Link, ...], owner: tuple[str, str]) -> str | None:

@@ -1,0 +1,177 @@
+"""An offload that would race with the loop on a module-level container is an unsafe fix
+(awaitify.shared_state, read by awaitify.thread_bound).
+
+Blocking, `flush()` runs whole before any other task: `items = list(queue); queue.clear()` loses
+nothing. In `asyncio.to_thread`, a handler's `queue.append(x)` lands between the copy and the clear,
+and that item is lost. `fix` leaves such an offload (unless --unsafe-fixes), and `check` says the
+same, also where the offload comes from a boundary only the plan sees (a sync caller elsewhere).
+Every rule on."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from both_commands import check_and_fix
+
+from awaitify import api, shared_state
+
+RACE = '''\
+import asyncio
+import time
+
+queue = []
+flushed = []
+
+
+def flush():
+    items = list(queue)
+    time.sleep(0.2)
+    queue.clear()
+    flushed.extend(items)
+
+
+async def handler(i):
+    await asyncio.sleep(0.05)
+    queue.append(i)
+
+
+async def main():
+    queue.extend([0, 1])
+    tasks = [asyncio.create_task(handler(i)) for i in (2, 3)]
+    flush()
+    await asyncio.gather(*tasks)
+    flush()
+    print(sorted(flushed), queue)
+
+
+def cli():
+    flush()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
+'''
+REASON = "reads and changes `queue`"
+
+
+def _run(folder: Path) -> str:
+    return subprocess.run([sys.executable, "m.py"], cwd=folder, capture_output=True, text=True, check=True,
+                          timeout=20).stdout
+
+
+def test_an_offload_that_races_on_a_container_is_left_and_both_commands_say_why(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "m.py").write_text(RACE, encoding="utf-8")
+    before = _run(tmp_path)
+    assert before == "[0, 1, 2, 3] []\n"
+    monkeypatch.chdir(tmp_path)
+    report, result = check_and_fix(tmp_path, RACE, write=True)
+    assert _run(tmp_path) == before and (tmp_path / "m.py").read_text(encoding="utf-8") == RACE
+    unsafe = [(n.line, n.message) for n in result.unsafe_not_applied]
+    assert [line for line, _ in unsafe] == [23, 25] and all(REASON in m and "`m.handler`" in m for _, m in unsafe)
+    (finding,) = [f for f in report.findings if f.code == "AW101"]
+    assert not finding.fixable and REASON in finding.message  # the build before called it fixable
+
+
+def test_with_unsafe_fixes_the_offload_is_made_and_the_race_is_real(tmp_path: Path) -> None:
+    """What the refusal prevents: offloaded, flush loses the items appended while it sleeps."""
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
+    (tmp_path / "m.py").write_text(RACE, encoding="utf-8")
+    result = api.fix([tmp_path], config=str(tmp_path / "pyproject.toml"), cache=False, jobs=1, unsafe_fixes=True)
+    (tmp_path / "m.py").write_bytes(result.files[0].new)
+    assert "await asyncio.to_thread(flush)" in result.files[0].new.decode()
+    assert _run(tmp_path) == "[0, 1] []\n"  # 2 and 3 were appended between the copy and the clear
+
+
+SQLITE = '''\
+import sqlite3
+import time
+
+conn = sqlite3.connect(":memory:")
+
+
+def flush():
+    time.sleep(0.01)
+    conn.execute("select 1")
+
+
+async def main():
+    flush()
+
+
+def cli():
+    flush()
+'''
+
+
+def test_check_sees_an_unsafe_offload_that_a_sync_caller_forces(tmp_path: Path) -> None:
+    """A sync caller keeps `flush` sync, so fix would offload it, which sqlite3 refuses: check called
+    the finding fixable, though fix (even --write) leaves it."""
+    report, result = check_and_fix(tmp_path, SQLITE)
+    assert not result.files and [n.line for n in result.unsafe_not_applied] == [13]
+    (finding,) = report.findings
+    assert not finding.fixable and "sqlite3 connection" in finding.message
+
+
+def _offload_hazard(tmp_path: Path, modules: dict[str, str]) -> list[str]:
+    (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\n", encoding="utf-8")
+    for name, text in modules.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    result = api.fix([tmp_path], config=str(tmp_path / "pyproject.toml"), cache=False, jobs=1)
+    return [n.message for n in result.unsafe_not_applied]
+
+
+OFFLOADED = '''\
+import time
+{imports}
+
+
+def flush():
+    time.sleep(0.01)
+    {body}
+
+
+async def main():
+    flush()
+
+
+def cli():
+    flush()
+'''
+
+
+@pytest.mark.parametrize(("body", "rival", "hazard"), [
+    ("items = list(queue); queue.clear()", "async def h(x):\n    queue.append(x)", True),
+    ("if 'k' not in cache: cache['k'] = 1", "async def h(x):\n    cache.pop('k', None)", True),
+    ("counts['k'] += 1", "async def h(x):\n    counts['k'] = 0", True),
+    ("items = list(queue); queue.clear()", "def h(x):\n    queue.append(x)\n\n\nasync def g(x):\n    h(x)", True),
+    ("queue.append(1)", "async def h(x):\n    queue.append(x)", False),  # one change: atomic
+    ("items = list(queue); queue.clear()", "async def h(x):\n    return len(queue)", False),  # the loop only reads
+    ("items = list(queue); queue.clear()", "@app.on_event('startup')\nasync def h():\n    queue.append(1)", False),
+    ("items = list(queue); queue.clear()", "async def lifespan(app):\n    queue.append(1)", False),
+    ("items = list(queue); queue.clear()", "def h(x):\n    queue.append(x)", False),  # no async code calls it
+    ("queue = []; queue.append(1); queue.clear()", "async def h(x):\n    queue.append(x)", False),  # a local
+])
+def test_which_offloads_race_with_the_loop(tmp_path: Path, body: str, rival: str, hazard: bool) -> None:
+    state = "queue = []\ncache = {}\ncounts = {'k': 0}\napp = None\n"
+    text = OFFLOADED.format(imports="", body=body) + "\n\n" + state + "\n\n" + rival + "\n"
+    said = _offload_hazard(tmp_path, {"m.py": text})
+    assert bool(said) is hazard and all("a module-level container" in m for m in said)
+
+
+def test_a_rival_in_another_module_that_imports_the_container(tmp_path: Path) -> None:
+    state = "queue = []\n"
+    flusher = OFFLOADED.format(imports="\nfrom state import queue", body="items = list(queue); queue.clear()")
+    handlers = "import state\n\n\nasync def handle(x):\n    state.queue.append(x)\n"
+    said = _offload_hazard(tmp_path, {"state.py": state, "jobs.py": flusher, "web.py": handlers})
+    assert len(said) == 1 and "`web.handle` changes on the event loop" in said[0]
+
+
+def test_what_makes_a_container() -> None:
+    text = ("a = []\nb: dict[str, int] = {}\nc = set()\nd = collections.deque()\ne = defaultdict(list)\n"
+            "f = (1, 2)\ng = 'x'\nh = make()\ni = [x for x in y]\n")
+    assert set(shared_state.containers(ast.parse(text).body)) == {"a", "b", "c", "d", "e", "i"}
