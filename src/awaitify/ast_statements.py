@@ -6,6 +6,7 @@ thread-bound analysis walked each module's nodes several times with them. Cheape
 - `statements`: only the statements under a node, in `ast.walk`'s order (an assignment, an import or
   a `global` is a statement, and a statement never stands inside an expression);
 - `push_children`: a node's children, read from its `_fields`, appended to a stack;
+- `local_names`: the names a function binds itself;
 - `walk` / `walk_linked`: every node in `ast.walk`'s order, as a list (and each node's parent), for
   the requests planner and codemod's per-function facts and the import fix-ups' spelled names.
 
@@ -88,3 +89,26 @@ def walk_linked(node: ast.AST) -> tuple[list[ast.AST], dict[int, ast.AST]]:
             parents[id(child)] = current
         at += 1
     return found, parents
+
+
+def local_names(node: ast.AST) -> set[str]:
+    """Names a function binds itself (parameters, assignments, imports, loops), minus `global` ones."""
+    names: set[str] = set()
+    declared: set[str] = set()
+    args = getattr(node, "args", None)
+    if isinstance(args, ast.arguments):
+        names |= {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
+        names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
+    stack: list[ast.AST] = [node]
+    while stack:
+        sub = stack.pop()
+        if isinstance(sub, ast.Name):
+            if isinstance(sub.ctx, (ast.Store, ast.Del)):
+                names.add(sub.id)
+            continue
+        if isinstance(sub, (ast.Global, ast.Nonlocal)):
+            declared.update(sub.names)
+        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).partition(".")[0] for a in sub.names)
+        push_children(sub, stack)
+    return names - declared

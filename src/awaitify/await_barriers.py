@@ -10,6 +10,9 @@ change what the program does (not only stop it blocking). No libcst.
 - A sync `with` that changes process-wide state until it ends (`contextlib.redirect_stdout`,
   `redirect_stderr`, `chdir`, `warnings.catch_warnings`, `unittest.mock.patch`): during an `await`
   inside, the other tasks would run under it (print into the redirected stream, call the patch).
+- The stretch of a function between its uses of a module-level container that another `async def`
+  of the module changes (`shared_state.shared_sections`): blocking, the stretch ran whole; with an
+  `await` inside, the other function can change the container in between (an item lost).
 - The body of a `try` whose handler swallows cancellation: a bare `except:`, `except
   BaseException`, `except asyncio.CancelledError` (or trio's `Cancelled`) with no `raise` in it. A
   blocking call cannot be cancelled: a task cancelled meanwhile is cancelled at its next `await`,
@@ -34,6 +37,7 @@ import ast
 import re
 from collections.abc import Iterator
 
+from awaitify import shared_state
 from awaitify.ast_statements import push_children
 from awaitify.text_lines import char_column, split_lines
 
@@ -190,6 +194,8 @@ def _outside_functions(node: ast.AST) -> Iterator[ast.AST]:
 def reason(barrier: str) -> str:
     """Why a fix leaves a call inside the barrier spelled `barrier` (`check`: "<finding>; not fixed:
     <reason>")."""
+    if barrier.startswith(shared_state.SHARED):
+        return shared_state.shared_reason(barrier)
     if barrier.endswith(".acquire()"):
         return (f"it runs after `{barrier}` and before its release (a thread lock held): an `await` there would "
                 "suspend the task with the lock still held, and the next task to take it would block the event "
@@ -207,11 +213,19 @@ def reason(barrier: str) -> str:
             "move the call out of the `with` block, or use an asyncio.Lock, by hand")
 
 
-def barrier_regions(tree: ast.AST) -> list[tuple[int, int, str]]:
+def place(barrier: str) -> str:
+    """Where a call stands, for the plan's notes: "inside `lock`", "between uses of `queue`"."""
+    if barrier.startswith(shared_state.SHARED):
+        return f"between uses of `{barrier.removeprefix(shared_state.SHARED).partition(':')[0]}`"
+    return f"inside `{barrier}`"
+
+
+def barrier_regions(tree: ast.AST, changers: dict[str, list[tuple[int, str]]] | None = None) -> list[tuple[int, int, str]]:
     """(first line, last line, barrier) of each barrier's body inside a function: a sync `with`'s
     (`with_barrier`), a `try`'s (`try_barrier`), a section holding a lock taken by hand
-    (`held_sections`, when the text may hold one). A function defined inside is not in it (its code
-    runs when called)."""
+    (`held_sections`), a stretch between uses of a container another async function changes
+    (`shared_state.shared_sections`, from `changers`: `shared_state.loop_changers` of the module).
+    A function defined inside is not in it (its code runs when called)."""
     found: list[tuple[int, int, str]] = []
     stack: list[tuple[ast.AST, bool]] = [(tree, False)]  # (node, inside a function)
     while stack:
@@ -223,6 +237,8 @@ def barrier_regions(tree: ast.AST) -> list[tuple[int, int, str]]:
                 found.extend(_spans(node.body, barrier))  # type: ignore[attr-defined]
         if kind in (ast.FunctionDef, ast.AsyncFunctionDef):
             found.extend(held_sections(node))  # type: ignore[arg-type]
+            if changers:
+                found.extend(shared_state.shared_sections(node, changers))  # type: ignore[arg-type]
         inside = in_function or kind in (ast.FunctionDef, ast.AsyncFunctionDef)
         stack.extend((child, inside) for child in ast.iter_child_nodes(node))
     return sorted(found)

@@ -188,6 +188,9 @@ class Propagator:
                 if (path, site.line) in self.refused:
                     self.refused_seeds[(path, site.line)] = (path, site, self.refused[(path, site.line)])
                     continue
+                if site.barrier and dotted not in self.offload:  # no `await` goes there: an async function fixes nothing
+                    self.refused_seeds[(path, site.line)] = (path, site, await_barriers.reason(site.barrier))
+                    continue
                 if dotted in self.offload:
                     self._offload_seeds.setdefault((path, site.owner), dotted)
                 found.setdefault((path, site.owner), f"calls `{dotted}` ({self.where(path, site.line)})")
@@ -342,7 +345,7 @@ class Propagator:
         site, where = edge.site, self.where(edge.path, edge.site.line)
         if site.barrier and site.context in (ASYNC, SYNC) and not site.awaited:
             # awaited there, or offloaded there, it would suspend the task inside the barrier
-            result.boundaries.append(f"{self.name(fid)} is called inside `{site.barrier}` at {where}")
+            result.boundaries.append(f"{self.name(fid)} is called {await_barriers.place(site.barrier)} at {where}")
             if site.context == ASYNC:
                 result.awaits.append((edge, fid))  # (`_offload` keeps it on the loop and says why)
         elif edge.constructor:
@@ -630,7 +633,7 @@ class Propagator:
         plan.needs_review.append((self._display(edge.path), edge.site.line, edge.site.col,
                                   f"{self.name(fid)} blocks the event loop, but {await_barriers.reason(edge.site.barrier)}"))
         plan.explanations.append(f"{self.name(fid)} not offloaded at {self.where(edge.path, edge.site.line)}: "
-                                 f"it stands inside `{edge.site.barrier}`")
+                                 f"it stands {await_barriers.place(edge.site.barrier)}")
 
     def _hands_back(self, fid: FuncId) -> str | None:
         """What calling `fid` builds without running (all of) its work: a context manager, a generator,

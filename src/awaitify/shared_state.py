@@ -15,12 +15,22 @@ once, and a function that runs on the loop (an `async def`, or a sync function a
 module calls) changes the same container; startup and shutdown hooks (`on_event`, `lifespan`...) run
 before or after the tasks that could race, and are left out. A single change (`calls.append(x)`) is
 atomic under the GIL: no hazard. Settings read by the thread and written at startup: no hazard.
+
+The same holds for an `await` written between such uses (`shared_sections`: an await barrier,
+awaitify.await_barriers): `items = list(queue)`, then `time.sleep()` become `await asyncio.sleep()`,
+then `queue.clear()` lets a handler's append land in between. There the other function must be an
+`async def` of the same module changing the container in place (`loop_changers`): a barrier is read
+from one file. A function racing with itself in another task is not told (a cache filled twice).
 """
 
 from __future__ import annotations
 
 import ast
+import functools
+import re
 from collections.abc import Callable, Iterable
+
+from awaitify.ast_statements import local_names, walk_linked
 
 # calls that make a container: `queue = []` is one as much as `queue = collections.deque()`
 _MAKERS = frozenset({"list", "dict", "set", "deque", "defaultdict", "OrderedDict", "Counter", "bytearray"})
@@ -36,6 +46,12 @@ _HOOK_NAMES = frozenset({"lifespan", "startup", "shutdown", "on_startup", "on_sh
 _HOOK_DECORATORS = frozenset({"on_event", "on_startup", "on_shutdown", "on_cleanup", "asynccontextmanager"})
 
 Key = tuple[str, str]  # (path of the module, the container's name there)
+# the cheap tests on a module's text before any parse: a module-level name bound to a new container...
+_MADE = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*(?:\[|\{|(?:collections\.)?(?:list|dict|set|deque|defaultdict"
+                   r"|OrderedDict|Counter|bytearray)\()", re.M)
+# ... and a change of some name in place (a mutating method, an item set, deleted or augmented)
+_CHANGED = re.compile(r"(\w+)\s*(?:\.(?:" + "|".join(sorted(MUTATORS)) + r")\(|\[[^\n]*\]\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"
+                      r"|(?:[-+*/%&|^@]|//|\*\*|<<|>>)=)|\bdel\s+(\w+)\s*\[")
 
 
 def containers(statements: Iterable[ast.stmt]) -> dict[str, int]:
@@ -64,13 +80,17 @@ def _makes_container(value: ast.expr) -> bool:
     return name in _MAKERS
 
 
-def changes(expr: ast.expr) -> bool:
-    """Does the use of a container at `expr` change it? Known by the parent links (`_tb_parent`) of
-    the function's walk: `expr.append(...)`, `expr[k] = v`, `del expr[k]`, `expr[k] += 1`, `expr += [...]`."""
-    parent = getattr(expr, "_tb_parent", None)
+def _linked(node: ast.AST) -> ast.AST | None:
+    return getattr(node, "_tb_parent", None)  # the parent links of awaitify.thread_bound's walks
+
+
+def changes(expr: ast.expr, parent_of: Callable[[ast.AST], ast.AST | None] = _linked) -> bool:
+    """Does the use of a container at `expr` change it? Known by the parent links of the function's
+    walk: `expr.append(...)`, `expr[k] = v`, `del expr[k]`, `expr[k] += 1`, `expr += [...]`."""
+    parent = parent_of(expr)
     kind = type(parent)
     if kind is ast.Attribute:
-        holder = getattr(parent, "_tb_parent", None)
+        holder = parent_of(parent)  # type: ignore[arg-type]
         return parent.attr in MUTATORS and type(holder) is ast.Call and holder.func is parent  # type: ignore[union-attr]
     if kind is ast.Subscript:
         return parent.value is expr and type(parent.ctx) in (ast.Store, ast.Del)  # type: ignore[union-attr]
@@ -79,7 +99,8 @@ def changes(expr: ast.expr) -> bool:
     return type(getattr(expr, "ctx", None)) in (ast.Store, ast.Del)
 
 
-def uses(nodes: list[ast.AST], resolve: Callable[[ast.expr], Key | None]) -> dict[Key, tuple[int, int, int]]:
+def uses(nodes: list[ast.AST], resolve: Callable[[ast.expr], Key | None],
+         parent_of: Callable[[ast.AST], ast.AST | None] = _linked) -> dict[Key, tuple[int, int, int]]:
     """key -> (uses, changes, first line) of each container the nodes (a function's, parent-linked)
     name, by `resolve` (a Name or Attribute chain -> the container it is, or None)."""
     found: dict[Key, tuple[int, int, int]] = {}
@@ -90,16 +111,16 @@ def uses(nodes: list[ast.AST], resolve: Callable[[ast.expr], Key | None]) -> dic
         if key is None:
             continue
         count, changed, line = found.get(key, (0, 0, node.lineno))  # type: ignore[attr-defined]
-        found[key] = (count + 1 + _augmented(node), changed + changes(node), line)  # type: ignore[arg-type]
+        found[key] = (count + 1 + _augmented(node, parent_of), changed + changes(node, parent_of), line)  # type: ignore[arg-type]
     return found
 
 
-def _augmented(expr: ast.expr) -> bool:
+def _augmented(expr: ast.expr, parent_of: Callable[[ast.AST], ast.AST | None]) -> bool:
     """`expr[k] += 1`, `expr += [...]`: a read and a change in one statement, not one step (another
     thread can change `expr` between the two)."""
-    parent = getattr(expr, "_tb_parent", None)
+    parent = parent_of(expr)
     if type(parent) is ast.Subscript and parent.value is expr:  # type: ignore[union-attr]
-        expr, parent = parent, getattr(parent, "_tb_parent", None)
+        expr, parent = parent, parent_of(parent)  # type: ignore[assignment]
     return type(parent) is ast.AugAssign and parent.target is expr  # type: ignore[union-attr]
 
 
@@ -118,3 +139,92 @@ def is_hook(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         if name in _HOOK_DECORATORS:
             return True
     return False
+
+
+def loop_changers_in(text: str) -> dict[str, list[tuple[int, str]]]:
+    """`loop_changers` of the module `text` holds, from a parse made only when its text may hold one
+    (the last few texts asked are kept: a module's sync bodies are read one by one)."""
+    if "async def" not in text:
+        return {}
+    made = {name for name in _MADE.findall(text) if not name.startswith("__")}
+    if not made or not any(a in made or b in made for a, b in _CHANGED.findall(text)):
+        return {}
+    return _parsed_changers(text)
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_changers(text: str) -> dict[str, list[tuple[int, str]]]:
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return {}
+    return loop_changers(tree)
+
+
+def loop_changers(tree: ast.Module) -> dict[str, list[tuple[int, str]]]:
+    """name -> [(line of the `def`, qualname)] of the `async def`s of the module (not startup or
+    shutdown hooks) that change the module-level container of that name in place."""
+    made = {name: line for name, line in containers(tree.body).items() if not name.startswith("__")}
+    found: dict[str, list[tuple[int, str]]] = {}
+    if not made:
+        return found
+    for function, qualname in _async_defs(tree.body, ""):
+        if is_hook(function):
+            continue
+        nodes, parents = walk_linked(function)
+        local = local_names(function)
+        changed = {node.id for node in nodes if type(node) is ast.Name and node.id in made and node.id not in local  # type: ignore[attr-defined]
+                   and type(node.ctx) is ast.Load and changes(node, lambda n: parents.get(id(n)))}  # type: ignore[attr-defined]
+        for name in sorted(changed):
+            found.setdefault(name, []).append((function.lineno, qualname))
+    return found
+
+
+def _async_defs(body: list[ast.stmt], prefix: str) -> Iterable[tuple[ast.AsyncFunctionDef, str]]:
+    for node in body:
+        if type(node) is ast.AsyncFunctionDef:
+            yield node, prefix + node.name
+        elif type(node) is ast.ClassDef:
+            yield from _async_defs(node.body, f"{prefix}{node.name}.")
+
+
+def shared_sections(function: ast.FunctionDef | ast.AsyncFunctionDef,
+                    changers: dict[str, list[tuple[int, str]]]) -> list[tuple[int, int, str]]:
+    """(first line, last line, barrier) of the stretch of the function between its first and last
+    use of a container that another function changes on the loop (`loop_changers`), when it uses it
+    twice or more and changes it, and awaits nothing there yet: an `await` there would let that
+    function change it in between."""
+    nodes, parents = walk_linked(function)
+    local = local_names(function)
+    seen: dict[str, list[int]] = {}  # name -> [first line, last line, uses, changes]
+    for node in nodes:
+        if type(node) is not ast.Name or node.id not in changers or node.id in local:  # type: ignore[attr-defined]
+            continue
+        parent_of = lambda n: parents.get(id(n))  # noqa: E731
+        first, last, count, changed = seen.get(node.id, [node.lineno, node.lineno, 0, 0])  # type: ignore[attr-defined]
+        seen[node.id] = [min(first, node.lineno), max(last, node.end_lineno or node.lineno),  # type: ignore[attr-defined]
+                         count + 1 + _augmented(node, parent_of), changed + changes(node, parent_of)]  # type: ignore[arg-type]
+    found: list[tuple[int, int, str]] = []
+    if not seen:
+        return found
+    # a stretch that awaits already lets other tasks in today: one more `await` changes nothing in kind
+    suspends = [node.lineno for node in nodes if type(node) in _SUSPENDS]  # type: ignore[attr-defined]
+    for name, (first, last, count, changed) in sorted(seen.items()):
+        rivals = [qualname for line, qualname in changers[name] if line != function.lineno]
+        if rivals and changed and count > 1 and not any(first <= line <= last for line in suspends):
+            found.append((first, last, f"{SHARED}{name}:{rivals[0]}"))
+    return found
+
+
+_SUSPENDS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+
+
+SHARED = "shared:"  # how a barrier from `shared_sections` is spelled: shared:<container>:<function>
+
+
+def shared_reason(barrier: str) -> str:
+    name, _, rival = barrier.removeprefix(SHARED).partition(":")
+    return (f"it stands between uses of `{name}`, a module-level container that `{rival}` changes on the event "
+            f"loop too: awaited there, `{rival}` could change it in between (an item lost or handled twice), "
+            "where blocking nothing ran in between; keep that stretch free of awaits (move the call before or "
+            "after it) by hand")

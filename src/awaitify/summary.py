@@ -18,6 +18,7 @@ from typing import Callable, Iterable, NamedTuple
 
 from awaitify.engine import lazy_bodies
 from awaitify.engine.lazy_bodies import Pending
+from awaitify import shared_state
 from awaitify.await_barriers import barrier_at, held_sections, try_barrier, with_barrier
 from awaitify.text_lines import char_column  # (here too: where its readers import it from)
 
@@ -507,6 +508,8 @@ class _Summarizer(ast.NodeVisitor):
         self.comprehended: list[frozenset[str]] = []
         self.has_walrus = ":=" in text  # a function's `:=` targets are looked for only then
         self.may_acquire = ".acquire(" in text  # a function's lock sections are looked for only then
+        # the module's containers async functions change (shared_state): a function's uses of them
+        self.changers = shared_state.loop_changers_in(text)
         self.toplevel: set[str] = set()  # names defined at module level by def/class
         self.awaited: set[int] = set()
         self.call_funcs: set[int] = set()
@@ -725,6 +728,8 @@ class _Summarizer(ast.NodeVisitor):
             self.summary.functions[scope.qualname].is_generator = _yields(node)  # the outline skips the walk that meets it
         if self.may_acquire:
             scope.held = held_sections(node)
+        if self.changers:
+            scope.held = sorted(scope.held + shared_state.shared_sections(node, self.changers))
         for statement in node.body:
             self.visit(statement)
 
@@ -1027,6 +1032,7 @@ def _read_pending(summary: ModuleSummary, index: int) -> None:
         walker.ascii, walker.lines = False, source.splitlines()
     walker.has_walrus = ":=" in source
     walker.may_acquire = ".acquire(" in source
+    walker.changers = shared_state.loop_changers_in(text)
     walker.summary.imports = dict(pending.imports)
     walker.toplevel = set(pending.toplevel)
     walker.scopes = [_Scope.from_fields(fields) for fields in pending.scopes]

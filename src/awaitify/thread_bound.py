@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from awaitify import shared_parses, shared_state
-from awaitify.ast_statements import push_children, statements, walk_linked
+from awaitify.ast_statements import local_names, push_children, statements, walk_linked
 from awaitify.index import Edge, FuncId, ProjectIndex
 from awaitify.summary import UNPARSABLE, char_column, name_chain
 
@@ -547,29 +547,6 @@ def _enclosing_class(module: _Module, qualname: str) -> str | None:
     """`C.m` -> `C` when C is a class of the module (a method's `self`)."""
     cls = qualname.rpartition(".")[0]
     return cls if cls in module.classes else None
-
-
-def local_names(node: ast.AST) -> set[str]:
-    """Names a function binds itself (parameters, assignments, imports, loops), minus `global` ones."""
-    names: set[str] = set()
-    declared: set[str] = set()
-    args = getattr(node, "args", None)
-    if isinstance(args, ast.arguments):
-        names |= {a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)}
-        names |= {a.arg for a in (args.vararg, args.kwarg) if a is not None}
-    stack: list[ast.AST] = [node]
-    while stack:
-        sub = stack.pop()
-        if isinstance(sub, ast.Name):
-            if isinstance(sub.ctx, (ast.Store, ast.Del)):
-                names.add(sub.id)
-            continue
-        if isinstance(sub, (ast.Global, ast.Nonlocal)):
-            declared.update(sub.names)
-        elif isinstance(sub, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).partition(".")[0] for a in sub.names)
-        push_children(sub, stack)
-    return names - declared
 
 
 def _chains(node: ast.AST) -> Iterator[ast.expr]:

@@ -19,7 +19,7 @@ from awaitify.findings import Change, Diagnostic
 from awaitify.edit_watch import watch_edits
 from awaitify.engine.hollow import hollow
 from awaitify.fast_positions import CodeVersion, provide_positions
-from awaitify import await_barriers, line_map
+from awaitify import await_barriers, line_map, shared_state
 from awaitify.import_fixups import fix_imports, module_code
 from awaitify.plan import FilePlan
 from awaitify.runtime import config_for_module
@@ -107,13 +107,16 @@ def _outside_barriers(source: SourceFile, rules: tuple[Rule, ...], config: Confi
     """The edits made inside an await barrier (a sync `with` holding a thread lock, an `except` that
     swallows cancellation: awaitify.await_barriers) are taken back, each with a diagnostic: every one
     of them writes an `await` there. Propagation's are never made there: the plan keeps such a call."""
-    if not outcome.changes or not await_barriers.may_hold(source.text):
+    if not outcome.changes:
+        return outcome
+    changers = shared_state.loop_changers_in(source.text)
+    if not changers and not await_barriers.may_hold(source.text):
         return outcome
     try:
         tree = ast.parse(source.text)
     except UNPARSABLE:
         return outcome
-    regions = await_barriers.barrier_regions(tree)
+    regions = await_barriers.barrier_regions(tree, changers)
     refused: dict[tuple[int, str], tuple[Change, str]] = {}
     for _ in range(3):  # an edit taken back may take others with it; they are found again
         inside = {(c.line, c.code): (c, barrier) for c in outcome.changes if c.code != PROPAGATION

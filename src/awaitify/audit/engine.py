@@ -323,7 +323,8 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
             # every fix would write an `await` inside a barrier (a request of a session left for it too:
             # the fix says so at the request); a file object's method, fixed only by moving its `with
             # open()` block, is left with the block, whose finding says why
-            barrier = _barrier(site, chain, barriers) if refused is None and (fixable or _session_call(site)) else ""
+            barrier = (_barrier(site, chain, barriers, site.target in offload_only)
+                       if refused is None and (fixable or _session_call(site)) else "")
             refused = await_barriers.reason(barrier) if barrier and site.code != FILE_OBJECT_CODE else refused
             fixable = fixable and refused is None and not barrier
             function = index.display_name((path, site.owner)) if site.owner else ""
@@ -448,11 +449,13 @@ def _session_call(site: Site) -> bool:
     return site.code == "AW201" and site.context == ASYNC and requests_plan.verb_of(site.target) is None
 
 
-def _barrier(site: Site, chain: tuple[Link, ...], barriers: dict[tuple[int, int], str]) -> str:
+def _barrier(site: Site, chain: tuple[Link, ...], barriers: dict[tuple[int, int], str], offloaded: bool) -> str:
     """The barrier (awaitify.await_barriers) around where the fix would write its `await`: around the
-    call itself, or around a call on the chain from async code down to it."""
-    if not chain:
-        return barriers.get((site.line, site.col), "")
+    call itself (unless `offloaded`: the helper holding it then runs whole in a thread, and no
+    `await` is written in it), or around a call on the chain from async code down to it."""
+    own = barriers.get((site.line, site.col), "")
+    if not chain or (own and not offloaded):
+        return own
     return next((link.barrier for link in chain if link.barrier), "")
 
 

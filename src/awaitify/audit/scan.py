@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field, replace
 
-from awaitify import await_barriers, requests_plan
+from awaitify import await_barriers, requests_plan, shared_state
 from awaitify.audit import ambiguous_responses
 from awaitify.audit.shared_clients import shared_clients
 from awaitify.nested_calls import ALREADY_AWAITED, handoff_name, refusal
@@ -238,7 +238,9 @@ class _Scanner(_Summarizer):
             regions: list | None = None  # the function's barriers, read for its first session
             for session in plans.sessions:
                 if regions is None:
-                    regions = await_barriers.barrier_regions(func) if await_barriers.may_hold(self._text) else []
+                    changers = shared_state.loop_changers_in(self._text)
+                    regions = (await_barriers.barrier_regions(func, changers)
+                               if changers or await_barriers.may_hold(self._text) else [])
                 # as the fix reads it: kept sync whole, said at the factory
                 if self._session_suppressed(session) or _in_barrier(regions, session):
                     self._unplanned[id(session.factory)] = requests_plan.SUPPRESSED_SESSION

@@ -50,8 +50,10 @@ offload that helper yet: offload it by hand (`await asyncio.to_thread(ask)`).
 
 Like every fix, this one writes no `await` inside an await barrier: a sync `with` holding a thread
 lock or process-wide state (`with lock:`, `redirect_stdout(...)`), the code between a lock's
-`acquire()` and its `release()`, or the body of a `try` whose handler swallows cancellation (a bare
-`except:` with no `raise`). Such a call is left as it is, and both commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
+`acquire()` and its `release()`, the stretch between uses of a module-level container that another
+`async def` changes (`items = list(queue)` ... `queue.clear()`), or the body of a `try` whose handler
+swallows cancellation (a bare `except:` with no `raise`). Such a call is left as it is, and both
+commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
 
 ## Fix safety
 Safe: the call moves to a thread unchanged.

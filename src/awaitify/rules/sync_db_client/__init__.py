@@ -141,8 +141,10 @@ all of it sync. Sync functions are left alone. `check` reports each client made 
 
 Like every fix, this one writes no `await` inside an await barrier: a sync `with` holding a thread
 lock or process-wide state (`with lock:`, `redirect_stdout(...)`), the code between a lock's
-`acquire()` and its `release()`, or the body of a `try` whose handler swallows cancellation (a bare
-`except:` with no `raise`). Such a call is left as it is, and both commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
+`acquire()` and its `release()`, the stretch between uses of a module-level container that another
+`async def` changes (`items = list(queue)` ... `queue.clear()`), or the body of a `try` whose handler
+swallows cancellation (a bare `except:` with no `raise`). Such a call is left as it is, and both
+commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
 
 ## Fix safety
 Safe: the client is converted whole (every command awaited, scans iterated with `async for` only where that stays a list, set or dict comprehension or a `for` statement, closed the async way) or not at all; refused in a trio program. The tests compare both against a real redis-server.
