@@ -20,7 +20,8 @@ The same holds for an `await` written between such uses (`shared_sections`: an a
 awaitify.await_barriers): `items = list(queue)`, then `time.sleep()` become `await asyncio.sleep()`,
 then `queue.clear()` lets a handler's append land in between. There the other function must be an
 `async def` of the same module changing the container in place (`loop_changers`): a barrier is read
-from one file. A function racing with itself in another task is not told (a cache filled twice).
+from one file. A function racing with itself in another task is not told (a cache filled twice),
+nor a container kept on `self` (an instance may belong to one task: the tool cannot see).
 """
 
 from __future__ import annotations
