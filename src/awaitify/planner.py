@@ -571,7 +571,10 @@ class Propagator:
                 continue
             # closures merged through a shared caller keep each member's own reason where it has one
             reason = f"`{self._offload_seeds[fid]}` has no async replacement" if fid in self._offload_seeds else first_reason
-            hazard = self.thread_bound.hazard(fid) or self.thread_bound.site_hazard(edge)
+            kind = self._hands_back(fid)
+            # a @contextmanager function is never offloaded (a thread would only build it): the
+            # transform says so at the call, whatever its body touches
+            hazard = None if kind == "contextmanager" else self.thread_bound.hazard(fid) or self.thread_bound.site_hazard(edge)
             if hazard and not self.config.unsafe_fixes:
                 self._keep_on_loop(plan, edge, fid, hazard)
                 continue
@@ -581,7 +584,6 @@ class Propagator:
             )
             if hazard:
                 self._file(plan, edge.path).unsafe_calls.add(pos)
-            kind = self._hands_back(fid)
             if kind:
                 self._file(plan, edge.path).offload_kinds[pos] = kind
                 what = f"returns a lazy iterator (`{self._lazy_return(fid)}`)" if kind == "iterator" else f"is a {kind}"
