@@ -47,12 +47,17 @@ _HOOK_NAMES = frozenset({"lifespan", "startup", "shutdown", "on_startup", "on_sh
 _HOOK_DECORATORS = frozenset({"on_event", "on_startup", "on_shutdown", "on_cleanup", "asynccontextmanager"})
 
 Key = tuple[str, str]  # (path of the module, the container's name there)
-# the cheap tests on a module's text before any parse: a module-level name bound to a new container...
-_MADE = re.compile(r"^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=\s*(?:\[|\{|(?:collections\.)?(?:list|dict|set|deque|defaultdict"
-                   r"|OrderedDict|Counter|bytearray)\()", re.M)
-# ... and a change of some name in place (a mutating method, an item set, deleted or augmented)
-_CHANGED = re.compile(r"(\w+)\s*(?:\.(?:" + "|".join(sorted(MUTATORS)) + r")\(|\[[^\n]*\]\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"
-                      r"|(?:[-+*/%&|^@]|//|\*\*|<<|>>)=)|\bdel\s+(\w+)\s*\[")
+# the cheap tests on a module's text before any parse: a module-level name bound to a new container
+# (read after a newline: a literal the regex engine looks for fast; the first line is matched alone)...
+_MADE_AFTER = r"([A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*(?:\[|\{|(?:collections\.)?(?:list|dict|set|deque|defaultdict" \
+              r"|OrderedDict|Counter|bytearray)\()"
+_MADE = re.compile("\n" + _MADE_AFTER)
+_MADE_FIRST = re.compile(_MADE_AFTER)
+# ... and then a change of one of those names in place: a mutating method, an item set, deleted or
+# augmented (what follows the name, matched where a `str.find` of the name lands: fast)
+_CHANGE_AFTER = re.compile(r"\s*(?:\.(?:" + "|".join(sorted(MUTATORS)) + r")\(|\[[^\n]*\]\s*(?:[-+*/%&|^@]|//|\*\*|<<|>>)?=(?!=)"
+                           r"|(?:[-+*/%&|^@]|//|\*\*|<<|>>)=)")
+_DELETED = r"\bdel\s+{name}\s*\["
 
 
 def containers(statements: Iterable[ast.stmt]) -> dict[str, int]:
@@ -145,21 +150,31 @@ def is_hook(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
 def loop_changers_in(text: str) -> dict[str, list[tuple[int, str]]]:
     """`loop_changers` of the module `text` holds, from a parse made only when its text may hold one
     (the last few texts asked are kept: a module's sync bodies are read one by one)."""
-    if "async def" not in text:
-        return {}
-    made = {name for name in _MADE.findall(text) if not name.startswith("__")}
-    if not made or not any(a in made or b in made for a, b in _CHANGED.findall(text)):
-        return {}
-    return _parsed_changers(text)
+    return _changers_in(text) if "async def" in text else {}
 
 
 @functools.lru_cache(maxsize=16)
-def _parsed_changers(text: str) -> dict[str, list[tuple[int, str]]]:
+def _changers_in(text: str) -> dict[str, list[tuple[int, str]]]:
+    first = _MADE_FIRST.match(text)
+    made = {name for name in [*_MADE.findall(text), *(first.groups() if first else ())] if not name.startswith("__")}
+    if not any(_changed_in_text(text, name) for name in sorted(made)):
+        return {}
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return {}
     return loop_changers(tree)
+
+
+def _changed_in_text(text: str, name: str) -> bool:
+    """Does the text spell a change of `name` in place anywhere (a superset of what the parse finds)?"""
+    at = text.find(name)
+    while at != -1:
+        before = text[at - 1] if at else " "
+        if not (before.isalnum() or before in "_.") and _CHANGE_AFTER.match(text, at + len(name)):
+            return True
+        at = text.find(name, at + 1)
+    return re.search(_DELETED.format(name=name), text) is not None
 
 
 def loop_changers(tree: ast.Module) -> dict[str, list[tuple[int, str]]]:

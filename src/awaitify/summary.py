@@ -509,7 +509,7 @@ class _Summarizer(ast.NodeVisitor):
         self.has_walrus = ":=" in text  # a function's `:=` targets are looked for only then
         self.may_acquire = ".acquire(" in text  # a function's lock sections are looked for only then
         # the module's containers async functions change (shared_state): a function's uses of them
-        self.changers = shared_state.loop_changers_in(text)
+        self.changers = shared_state.loop_changers_in(text) if focus or not outline else {}
         self.toplevel: set[str] = set()  # names defined at module level by def/class
         self.awaited: set[int] = set()
         self.call_funcs: set[int] = set()
