@@ -65,7 +65,7 @@ def with_barrier(node: ast.With) -> str | None:
     """The spelling of the thread lock or process-wide state a sync `with` holds, or None when none
     of its items looks like one."""
     for item in node.items:
-        if _names_lock(item.context_expr) or _sets_process_state(item.context_expr):
+        if _names_lock(item.context_expr) or sets_process_state(item.context_expr):
             return ast.unparse(item.context_expr)
     return None
 
@@ -163,7 +163,8 @@ def _names_lock(expr: ast.expr) -> bool:
     return name is not None and (name in LOCK_CLASSES or bool(_LOCK_WORD.search(name)))
 
 
-def _sets_process_state(expr: ast.expr) -> bool:
+def sets_process_state(expr: ast.expr) -> bool:
+    """Is `expr` a call of a manager that changes process-wide state for its block?"""
     if not isinstance(expr, ast.Call):
         return False
     func = expr.func
@@ -204,7 +205,7 @@ def reason(barrier: str) -> str:
         return (f"it stands in a `try` whose `{barrier}` swallows cancellation (it catches CancelledError and "
                 "does not re-raise it): awaited there, a cancelled task would carry on as if not cancelled; "
                 "re-raise CancelledError in that handler by hand, then run the fix again")
-    if _sets_process_state(ast.parse(barrier, mode="eval").body):
+    if sets_process_state(ast.parse(barrier, mode="eval").body):
         return (f"it runs inside `{barrier}`, which changes process-wide state until the block ends: during "
                 "an `await` there the other tasks would run under it; move the call out of the `with` "
                 "block by hand")

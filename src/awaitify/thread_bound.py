@@ -13,6 +13,8 @@ Three kinds of object do not survive that move:
   calls that need the calling thread's running loop (`asyncio.get_running_loop()`, `create_task`...);
 - an instance of a `threading.local` subclass;
 
+- process-wide state the function changes for a while (`with redirect_stdout(...)`, `chdir`,
+  `mock.patch`, `os.chdir()`): the loop's other tasks would run under it meanwhile;
 - a module-level container the function reads and changes while a function on the loop changes it
   too (`awaitify.shared_state`): the two would race once the function runs in a thread;
 
@@ -31,7 +33,7 @@ import ast
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from awaitify import shared_parses, shared_state
+from awaitify import await_barriers, shared_parses, shared_state
 from awaitify.ast_statements import local_names, push_children, statements, walk_linked
 from awaitify.index import Edge, FuncId, ProjectIndex
 from awaitify.summary import UNPARSABLE, char_column, name_chain
@@ -53,6 +55,9 @@ LOOP_CALLS = frozenset({"asyncio.get_running_loop", "asyncio.get_event_loop", "a
 # methods of a sqlite3 connection that hand back an object bound to the same thread (a cursor)
 _SQLITE_DERIVED = frozenset({"cursor", "execute", "executemany", "executescript"})
 _CONTEXTVAR_WRITES = frozenset({"set", "reset"})
+# calls that change process-wide state a task on the loop would see while the thread runs
+_PROCESS_CALLS = frozenset({"os.chdir", "os.fchdir", "os.umask", "locale.setlocale", "warnings.simplefilter",
+                            "warnings.filterwarnings"})
 _MAX_DEPTH = 30  # how deep into the project's calls a hazard is looked for
 
 
@@ -397,6 +402,11 @@ class ThreadBound:
             if isinstance(call, ast.Call) and module.dotted_name(call.func) in LOOP_CALLS:
                 return (f"calls `{module.dotted_name(call.func)}()` ({self.display(module.path)}:{call.lineno}), which needs "
                         "the loop of the calling thread: a worker thread has none")
+        for sub in nodes:
+            state = _process_state(module, sub)
+            if state:
+                return (f"{state} ({self.display(module.path)}:{sub.lineno}): in a thread, the loop's other tasks "  # type: ignore[attr-defined]
+                        "would run meanwhile under that state; blocking the loop, none ran")
         return self._race(module, nodes, local, (module.path, qualname))
 
     # --- containers shared with the loop (awaitify.shared_state) -----------------------------------
@@ -527,6 +537,18 @@ class ThreadBound:
                 if bound is not None and bound.kind != CONTEXTVAR:
                     return f"passes {bound.why(module.where(bound)).removeprefix('uses ')}"
         return None
+
+
+def _process_state(module: _Module, node: ast.AST) -> str | None:
+    """What process-wide state `node` changes for a while (a `with redirect_stdout(...)`, `chdir`,
+    `mock.patch`...: awaitify.await_barriers; `os.chdir()`), or None."""
+    if type(node) is ast.With:
+        for item in node.items:
+            if await_barriers.sets_process_state(item.context_expr):
+                return f"changes process-wide state in `with {ast.unparse(item.context_expr)}`"
+    elif type(node) is ast.Call and module.dotted_name(node.func) in _PROCESS_CALLS:
+        return f"calls `{module.dotted_name(node.func)}()`, which changes process-wide state"
+    return None
 
 
 def call_at(module: _Module, edge: Edge) -> tuple[ast.Call | None, ast.AST | None]:
