@@ -3,7 +3,11 @@ tests that hold the two commands to the same answer set up each case."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 from awaitify import api
 
@@ -16,6 +20,24 @@ def check_and_fix(tmp_path: Path, text: str, *, write: bool = False) -> tuple[ap
     config = str(tmp_path / "pyproject.toml")
     report = api.check([tmp_path], config=config, cache=False, jobs=1)
     return report, api.fix([tmp_path], config=config, cache=False, jobs=1, write=write)
+
+
+def run_program(folder: Path) -> str:
+    """What `python m.py` prints in `folder` (10 s at most: a rewrite that hangs fails)."""
+    return subprocess.run([sys.executable, "m.py"], cwd=folder, capture_output=True, text=True, check=True,
+                          timeout=10).stdout
+
+
+def before_and_after(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                     text: str) -> tuple[str, str, api.Report, api.FixResult]:
+    """The program `text` run (`run_program`), then `fix --write` with every rule on, then run again:
+    (output before, output after, check's report before the fix, fix's result). The differential
+    tests of the refusals that keep behaviour."""
+    (tmp_path / "m.py").write_text(text, encoding="utf-8")
+    before = run_program(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    report, result = check_and_fix(tmp_path, text, write=True)
+    return before, run_program(tmp_path), report, result
 
 
 def function_at(text: str, line: int) -> str:

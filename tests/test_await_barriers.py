@@ -11,12 +11,10 @@ Every rule on."""
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from both_commands import check_and_fix, refusal_sets
+from both_commands import before_and_after, check_and_fix, refusal_sets
 
 from awaitify import api
 from awaitify.await_barriers import barrier_regions, may_hold, try_barrier
@@ -178,24 +176,10 @@ asyncio.run(main())
 '''
 
 
-def _before_and_after(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str):  # type: ignore[no-untyped-def]
-    """The program `text` run (`python m.py`, 10 s at most: a rewrite that hangs fails), then
-    `fix --write` with every rule on, then run again: (output before, output after, check's report
-    before the fix, fix's result)."""
-    def run() -> str:
-        return subprocess.run([sys.executable, "m.py"], cwd=tmp_path, capture_output=True, text=True, check=True,
-                              timeout=10).stdout
-    (tmp_path / "m.py").write_text(text, encoding="utf-8")
-    before = run()
-    monkeypatch.chdir(tmp_path)
-    report, result = check_and_fix(tmp_path, text, write=True)
-    return before, run(), report, result
-
-
 def test_two_tasks_taking_the_lock_still_finish_after_the_fix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With `await asyncio.sleep()` under the lock, b would block the loop waiting for a, which can
     then never resume: the program would hang (the build before this change wrote exactly that)."""
-    before, after, _, result = _before_and_after(tmp_path, monkeypatch, RACE)
+    before, after, _, result = before_and_after(tmp_path, monkeypatch, RACE)
     assert after == before == "['a in', 'a out', 'b in', 'b out']\n"
     assert any("`lock` is held" in d.message for d in result.diagnostics)
 
@@ -248,7 +232,7 @@ def test_a_block_that_redirects_stdout_keeps_the_other_tasks_output_out(tmp_path
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """Awaited inside `redirect_stdout`, the sleep would let `chatty` print into the captured
     buffer (the build before this change wrote that: the program then printed 'inside\\nchatty\\n')."""
-    before, after, report, result = _before_and_after(tmp_path, monkeypatch, REDIRECTED)
+    before, after, report, result = before_and_after(tmp_path, monkeypatch, REDIRECTED)
     assert after == before == "chatty\n'inside\\n'\n"
     (diagnostic,) = [d for d in result.diagnostics if d.code == "AW101"]
     assert "inside `contextlib.redirect_stdout(out)`" in diagnostic.message
@@ -306,7 +290,7 @@ def test_a_cancelled_task_still_ends_when_its_sleep_stands_under_a_bare_except(t
     """Blocking, the sleep cannot be cancelled: the task is cancelled at the `await` after the `try`.
     Awaited inside it, the cancellation is swallowed by `except:` and the loop never ends (the build
     before this change wrote that: `await task` then waited for good)."""
-    before, after, report, result = _before_and_after(tmp_path, monkeypatch, CANCELLED)
+    before, after, report, result = before_and_after(tmp_path, monkeypatch, CANCELLED)
     assert after == before == "cancelled\n"
     (diagnostic,) = [d for d in result.diagnostics if d.code == "AW101"]
     assert "`except:` swallows cancellation" in diagnostic.message
@@ -429,7 +413,7 @@ def test_a_lock_taken_by_hand_holds_as_a_with_does(tmp_path: Path, monkeypatch: 
     """`lock.acquire()` ... `lock.release()`: awaited in between, the sleep would suspend the task
     holding the lock and the second writer would block the loop for good (the build before this
     change wrote that: the program hung). After the release, the fix goes on."""
-    before, after, report, result = _before_and_after(tmp_path, monkeypatch, TAKEN_BY_HAND)
+    before, after, report, result = before_and_after(tmp_path, monkeypatch, TAKEN_BY_HAND)
     assert before == "['a in', 'a out', 'b in', 'b out', 'c', 'c later', 'd', 'd later']\n"
     # it ends; the lock's holders keep their order ("c later", offloaded, may now land after "d")
     assert after.startswith("['a in', 'a out', 'b in', 'b out', 'c'") and sorted(eval(after)) == sorted(eval(before))

@@ -5,12 +5,10 @@ prints go into the captured buffer). Every rule on."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from both_commands import check_and_fix
+from both_commands import before_and_after, run_program
 
 from awaitify import api
 
@@ -49,19 +47,10 @@ if __name__ == "__main__":
 '''
 
 
-def _run(folder: Path) -> str:
-    return subprocess.run([sys.executable, "m.py"], cwd=folder, capture_output=True, text=True, check=True,
-                          timeout=20).stdout
-
-
 def test_an_offload_under_redirected_stdout_is_left_and_both_commands_say_why(tmp_path: Path,
                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "m.py").write_text(PROGRAM, encoding="utf-8")
-    before = _run(tmp_path)
-    assert before == "chatty\n'inside\\n'\n"
-    monkeypatch.chdir(tmp_path)
-    report, result = check_and_fix(tmp_path, PROGRAM, write=True)
-    assert _run(tmp_path) == before  # the build before offloaded it: 'inside\\nchatty\\n' was captured
+    before, after, report, result = before_and_after(tmp_path, monkeypatch, PROGRAM)
+    assert after == before == "chatty\n'inside\\n'\n"  # the build before offloaded it: 'inside\\nchatty\\n' was captured
     (note,) = result.unsafe_not_applied
     assert note.line == 22 and "changes process-wide state in `with contextlib.redirect_stdout(buf)`" in note.message
     (finding,) = report.findings
@@ -73,7 +62,7 @@ def test_with_unsafe_fixes_the_other_task_prints_into_the_buffer(tmp_path: Path)
     (tmp_path / "m.py").write_text(PROGRAM, encoding="utf-8")
     result = api.fix([tmp_path], config=str(tmp_path / "pyproject.toml"), cache=False, jobs=1, unsafe_fixes=True)
     (tmp_path / "m.py").write_bytes(result.files[0].new)
-    assert _run(tmp_path) == "'inside\\nchatty\\n'\n"
+    assert run_program(tmp_path) == "'inside\\nchatty\\n'\n"
 
 
 @pytest.mark.parametrize(("body", "said"), [

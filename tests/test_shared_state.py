@@ -10,12 +10,10 @@ Every rule on."""
 from __future__ import annotations
 
 import ast
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from both_commands import check_and_fix
+from both_commands import before_and_after, check_and_fix, run_program
 
 from awaitify import api, shared_state
 
@@ -58,19 +56,10 @@ if __name__ == "__main__":
 REASON = "reads and changes `queue`"
 
 
-def _run(folder: Path) -> str:
-    return subprocess.run([sys.executable, "m.py"], cwd=folder, capture_output=True, text=True, check=True,
-                          timeout=20).stdout
-
-
 def test_an_offload_that_races_on_a_container_is_left_and_both_commands_say_why(tmp_path: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    (tmp_path / "m.py").write_text(RACE, encoding="utf-8")
-    before = _run(tmp_path)
-    assert before == "[0, 1, 2, 3] []\n"
-    monkeypatch.chdir(tmp_path)
-    report, result = check_and_fix(tmp_path, RACE, write=True)
-    assert _run(tmp_path) == before and (tmp_path / "m.py").read_text(encoding="utf-8") == RACE
+    before, after, report, result = before_and_after(tmp_path, monkeypatch, RACE)
+    assert after == before == "[0, 1, 2, 3] []\n" and (tmp_path / "m.py").read_text(encoding="utf-8") == RACE
     unsafe = [(n.line, n.message) for n in result.unsafe_not_applied]
     assert [line for line, _ in unsafe] == [23, 25] and all(REASON in m and "`m.handler`" in m for _, m in unsafe)
     (finding,) = [f for f in report.findings if f.code == "AW505"]
@@ -84,7 +73,7 @@ def test_with_unsafe_fixes_the_offload_is_made_and_the_race_is_real(tmp_path: Pa
     result = api.fix([tmp_path], config=str(tmp_path / "pyproject.toml"), cache=False, jobs=1, unsafe_fixes=True)
     (tmp_path / "m.py").write_bytes(result.files[0].new)
     assert "await asyncio.to_thread(flush)" in result.files[0].new.decode()
-    assert _run(tmp_path) == "[0, 1] []\n"  # 2 and 3 were appended between the copy and the clear
+    assert run_program(tmp_path) == "[0, 1] []\n"  # 2 and 3 were appended between the copy and the clear
 
 
 SQLITE = '''\
@@ -228,12 +217,9 @@ def test_no_await_goes_between_uses_of_a_container_another_task_changes(tmp_path
     """Awaited between the copy and the clear (directly, or by making `drain` async), the sleep
     lets both handlers append there, and the clear loses them: the build before wrote that, and the
     program printed [0, 0, 1, 1] instead of [0, 0, 1, 1, 2, 2, 3, 3]."""
-    (tmp_path / "m.py").write_text(AWAITED, encoding="utf-8")
-    before = _run(tmp_path)
-    assert before == "[0, 0, 1, 1, 2, 2, 3, 3] []\n"
-    monkeypatch.chdir(tmp_path)
-    report, result = check_and_fix(tmp_path, AWAITED, write=True)
-    assert _run(tmp_path) == before and (tmp_path / "m.py").read_text(encoding="utf-8") == AWAITED
+    before, after, report, result = before_and_after(tmp_path, monkeypatch, AWAITED)
+    assert after == before == "[0, 0, 1, 1, 2, 2, 3, 3] []\n"
+    assert (tmp_path / "m.py").read_text(encoding="utf-8") == AWAITED
     between = "it stands between uses of `queue`, a module-level container that `"
     assert [(d.line, d.code) for d in result.diagnostics if between in d.message] == [(10, "AW101")]
     assert [r.line for r in result.needs_review if between in r.message] == [17]  # drain stays sync

@@ -190,7 +190,7 @@ def loop_changers(tree: ast.Module) -> dict[str, list[tuple[int, str]]]:
         nodes, parents = walk_linked(function)
         local = local_names(function)
         changed = {node.id for node in nodes if type(node) is ast.Name and node.id in made and node.id not in local  # type: ignore[attr-defined]
-                   and type(node.ctx) is ast.Load and changes(node, lambda n: parents.get(id(n)))}  # type: ignore[attr-defined]
+                   and type(node.ctx) is ast.Load and changes(node, lambda n, up=parents: up.get(id(n)))}  # type: ignore[attr-defined]
         for name in sorted(changed):
             found.setdefault(name, []).append((function.lineno, qualname))
     return found
@@ -213,10 +213,12 @@ def shared_sections(function: ast.FunctionDef | ast.AsyncFunctionDef,
     nodes, parents = walk_linked(function)
     local = local_names(function)
     seen: dict[str, list[int]] = {}  # name -> [first line, last line, uses, changes]
+
+    def parent_of(node: ast.AST) -> ast.AST | None:
+        return parents.get(id(node))
     for node in nodes:
         if type(node) is not ast.Name or node.id not in changers or node.id in local:  # type: ignore[attr-defined]
             continue
-        parent_of = lambda n: parents.get(id(n))  # noqa: E731
         first, last, count, changed = seen.get(node.id, [node.lineno, node.lineno, 0, 0])  # type: ignore[attr-defined]
         seen[node.id] = [min(first, node.lineno), max(last, node.end_lineno or node.lineno),  # type: ignore[attr-defined]
                          count + 1 + _augmented(node, parent_of), changed + changes(node, parent_of)]  # type: ignore[arg-type]

@@ -467,7 +467,7 @@ class ThreadBound:
                 if shared_state.is_hook(node):
                     continue
                 local = local_names(node)
-                uses = shared_state.uses(module.in_order(node), lambda expr: self._container(module, expr, local))
+                uses = shared_state.uses(module.in_order(node), lambda expr, m=module, own=local: self._container(m, expr, own))
                 if uses.get(key, (0, 0, 0))[1]:
                     return self.index.display_name(fid)
         return None
