@@ -90,12 +90,9 @@ async def load(path):
   inside one that moves); `io.open_code()`, `Path.open()`; a read or write in a generator
   expression (said, as `check` says it); and a call inside a sync helper (reported with its chain).
 
-Like every fix, this one writes no `await` inside an await barrier: a sync `with` holding a thread
-lock or process-wide state (`with lock:`, `redirect_stdout(...)`), the code between a lock's
-`acquire()` and its `release()`, the stretch between uses of a module-level container that another
-`async def` changes (`items = list(queue)` ... `queue.clear()`), or the body of a `try` whose handler
-swallows cancellation (a bare `except:` with no `raise`). Such a call is left as it is, and both
-commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
+Like every fix, this one writes no `await` inside an await barrier (a held thread lock, process-wide
+state, a stretch another task may change, a `try` that swallows cancellation): such a call is left as
+it is, and both commands say why ([which, and why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
 
 ## Fix safety
 Safe: the block moves unchanged into a helper run in a thread; only names read after it come back, and a block that may leave one of them unbound is refused (see Fix).

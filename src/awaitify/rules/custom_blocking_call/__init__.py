@@ -70,12 +70,9 @@ flake8-async comment `# noqa: ASYNC200`. `awaitify fix` honours the same comment
 - A call in a lambda or generator expression inside async code is left as it is, with a diagnostic
   (`check` reports it not fixable, with the same reason).
 
-Like every fix, this one writes no `await` inside an await barrier: a sync `with` holding a thread
-lock or process-wide state (`with lock:`, `redirect_stdout(...)`), the code between a lock's
-`acquire()` and its `release()`, the stretch between uses of a module-level container that another
-`async def` changes (`items = list(queue)` ... `queue.clear()`), or the body of a `try` whose handler
-swallows cancellation (a bare `except:` with no `raise`). Such a call is left as it is, and both
-commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
+Like every fix, this one writes no `await` inside an await barrier (a held thread lock, process-wide
+state, a stretch another task may change, a `try` that swallows cancellation): such a call is left as
+it is, and both commands say why ([which, and why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
 
 ## Fix safety
 Safe as configured: the remedy (`offload` or `{ replace = ... }`) is the one your `blocking-calls` setting names; awaitify takes your word that the twin behaves the same. An `"offload"` entry naming a function of your project that touches state bound to the loop's thread (a sqlite3 connection made outside the call, a `threading.local`, a `ContextVar` it sets, an object the `thread-bound` setting lists: see [docs/propagation.md](../propagation.md#offloads-that-would-lose-thread-bound-state)) is still offloaded as configured, and each such call is named in `needs review` with the reason: the offload may break it. (A sync helper that only *holds* such a call is offloaded by propagation, where the same hazard makes the offload an unsafe fix.)

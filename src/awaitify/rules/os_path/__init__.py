@@ -53,12 +53,9 @@ in paths)`) is reported, not rewritten. A sync helper that holds the call and is
 code is offloaded at its async call sites (`await asyncio.to_thread(helper, path)`), unless
 `propagate = "off"`.
 
-Like every fix, this one writes no `await` inside an await barrier: a sync `with` holding a thread
-lock or process-wide state (`with lock:`, `redirect_stdout(...)`), the code between a lock's
-`acquire()` and its `release()`, the stretch between uses of a module-level container that another
-`async def` changes (`items = list(queue)` ... `queue.clear()`), or the body of a `try` whose handler
-swallows cancellation (a bare `except:` with no `raise`). Such a call is left as it is, and both
-commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
+Like every fix, this one writes no `await` inside an await barrier (a held thread lock, process-wide
+state, a stretch another task may change, a `try` that swallows cancellation): such a call is left as
+it is, and both commands say why ([which, and why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
 
 ## Fix safety
 Safe: the call moves to a thread unchanged; a call the code already awaits is refused, not awaited twice.

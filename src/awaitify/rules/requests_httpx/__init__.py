@@ -448,12 +448,9 @@ reaches it, the run's "needs review" list (summary, `--format json`) says so and
   `default`, a broken and a missing file, `auth=` winning, over URL credentials); the `.text` of the
   response an `HTTPError` carries.
 
-Like every fix, this one writes no `await` inside an await barrier: a sync `with` holding a thread
-lock or process-wide state (`with lock:`, `redirect_stdout(...)`), the code between a lock's
-`acquire()` and its `release()`, the stretch between uses of a module-level container that another
-`async def` changes (`items = list(queue)` ... `queue.clear()`), or the body of a `try` whose handler
-swallows cancellation (a bare `except:` with no `raise`). Such a call is left as it is, and both
-commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
+Like every fix, this one writes no `await` inside an await barrier (a held thread lock, process-wide
+state, a stretch another task may change, a `try` that swallows cancellation): such a call is left as
+it is, and both commands say why ([which, and why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
 
 ## Fix safety
 Safe: every argument and response attribute is mapped (the mapping above) or the call is refused; the tests compare requests and the rewrite against real HTTP(S) servers.

@@ -55,12 +55,9 @@ after at least that long, as the thread did. Comprehensions keep their shape (`[
 is valid inside `async def`). The tests run rewritten handlers: five gathered handlers that each
 sleep finish in about one sleep's time instead of five.
 
-Like every fix, this one writes no `await` inside an await barrier: a sync `with` holding a thread
-lock or process-wide state (`with lock:`, `redirect_stdout(...)`), the code between a lock's
-`acquire()` and its `release()`, the stretch between uses of a module-level container that another
-`async def` changes (`items = list(queue)` ... `queue.clear()`), or the body of a `try` whose handler
-swallows cancellation (a bare `except:` with no `raise`). Such a call is left as it is, and both
-commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
+Like every fix, this one writes no `await` inside an await barrier (a held thread lock, process-wide
+state, a stretch another task may change, a `try` that swallows cancellation): such a call is left as
+it is, and both commands say why ([which, and why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
 
 ## Fix safety
 Safe: `time.sleep(x)` and `await asyncio.sleep(x)` (`trio.sleep` in a trio program) wait the same time; only where the call stands in an `async def` (the codemod reads the scope) is it rewritten.

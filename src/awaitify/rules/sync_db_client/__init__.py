@@ -139,12 +139,9 @@ A client is rewritten whole or not at all: an `# awaitify: ignore[AW512]` on any
 all of it sync. Sync functions are left alone. `check` reports each client made in an `async def` that
 `fix` leaves not fixable, with the same reason at the same place (`[*]` marks the ones it converts).
 
-Like every fix, this one writes no `await` inside an await barrier: a sync `with` holding a thread
-lock or process-wide state (`with lock:`, `redirect_stdout(...)`), the code between a lock's
-`acquire()` and its `release()`, the stretch between uses of a module-level container that another
-`async def` changes (`items = list(queue)` ... `queue.clear()`), or the body of a `try` whose handler
-swallows cancellation (a bare `except:` with no `raise`). Such a call is left as it is, and both
-commands say why ([why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
+Like every fix, this one writes no `await` inside an await barrier (a held thread lock, process-wide
+state, a stretch another task may change, a `try` that swallows cancellation): such a call is left as
+it is, and both commands say why ([which, and why](../safety.md#behaviour-is-kept-and-proved-by-running-the-code)).
 
 ## Fix safety
 Safe: the client is converted whole (every command awaited, scans iterated with `async for` only where that stays a list, set or dict comprehension or a `for` statement, closed the async way) or not at all; refused in a trio program. The tests compare both against a real redis-server.
