@@ -364,7 +364,8 @@ class _Scope:
     # the barriers (`awaitify.await_barriers`) around the statements being read, innermost last (a
     # body set aside starts at its `def`, inside none)
     barriers: list[str] = field(default_factory=list)
-    # the sections of its body that hold a lock taken by hand (`await_barriers.held_sections`), by line
+    # the stretches of its body no `await` may enter, by line: a lock taken by hand held
+    # (`await_barriers.held_sections`), uses of a container another task changes (`shared_state`)
     held: list[tuple[int, int, str]] = field(default_factory=list)
 
     def fields(self) -> tuple:
