@@ -23,6 +23,10 @@ import ast
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+# what suspends a coroutine where it stands: the awaits an `async def` writes itself
+SUSPENDS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
+
+
 def push_children(node: ast.AST, stack: list[ast.AST]) -> None:
     """Append the nodes `node` holds (what `ast.iter_child_nodes` gives, in its order) to `stack`."""
     kind = type(node)

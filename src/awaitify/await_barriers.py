@@ -38,7 +38,7 @@ import re
 from collections.abc import Iterator
 
 from awaitify import shared_state
-from awaitify.ast_statements import push_children
+from awaitify.ast_statements import SUSPENDS, push_children
 from awaitify.text_lines import char_column, split_lines
 
 # the classes whose instances are thread (or process) locks, by the name they are called with
@@ -52,7 +52,6 @@ PROCESS_STATE = frozenset({"redirect_stdout", "redirect_stderr", "chdir", "catch
 _PATCH_FORMS = frozenset({"object", "dict", "multiple"})
 # what a handler catches when it catches cancellation: asyncio's, trio's, anyio's, or any BaseException
 _CANCELLATION = frozenset({"BaseException", "CancelledError", "Cancelled", "get_cancelled_exc_class"})
-_SUSPENDS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
 _TRY_STAR = getattr(ast, "TryStar", ast.Try)  # `except*` (3.11)
 # a text none of whose words could make a barrier holds none: the words `_LOCK_WORD`, the lock
 # classes, the managers and the handlers above spell (`block`, `second`, `dispatch` do not)
@@ -81,7 +80,7 @@ def try_barrier(node: ast.Try) -> str | None:
             continue
         if any(isinstance(n, ast.Raise) for statement in handler.body for n in _outside_functions(statement)):
             return None
-        if any(type(n) in _SUSPENDS for statement in node.body for n in _outside_functions(statement)):
+        if any(type(n) in SUSPENDS for statement in node.body for n in _outside_functions(statement)):
             return None  # (asked last: most handlers catch no cancellation, and the body is the most to read)
         return "except:" if handler.type is None else f"except {ast.unparse(handler.type)}:"
     return None

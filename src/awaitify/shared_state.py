@@ -31,7 +31,7 @@ import functools
 import re
 from collections.abc import Callable, Iterable
 
-from awaitify.ast_statements import local_names, walk_linked
+from awaitify.ast_statements import SUSPENDS, local_names, walk_linked
 
 # calls that make a container: `queue = []` is one as much as `queue = collections.deque()`
 _MAKERS = frozenset({"list", "dict", "set", "deque", "defaultdict", "OrderedDict", "Counter", "bytearray"})
@@ -226,15 +226,13 @@ def shared_sections(function: ast.FunctionDef | ast.AsyncFunctionDef,
     if not seen:
         return found
     # a stretch that awaits already lets other tasks in today: one more `await` changes nothing in kind
-    suspends = [node.lineno for node in nodes if type(node) in _SUSPENDS]  # type: ignore[attr-defined]
+    suspends = [node.lineno for node in nodes if type(node) in SUSPENDS]  # type: ignore[attr-defined]
     for name, (first, last, count, changed) in sorted(seen.items()):
         rivals = [qualname for line, qualname in changers[name] if line != function.lineno]
         if rivals and changed and count > 1 and not any(first <= line <= last for line in suspends):
             found.append((first, last, f"{SHARED}{name}:{rivals[0]}"))
     return found
 
-
-_SUSPENDS = (ast.Await, ast.AsyncFor, ast.AsyncWith)
 
 
 SHARED = "shared:"  # how a barrier from `shared_sections` is spelled: shared:<container>:<function>

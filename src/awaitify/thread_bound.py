@@ -1,18 +1,16 @@
 """Offloads that would lose state living on the loop's thread (an *unsafe* fix, docs/propagation.md).
 
 `await asyncio.to_thread(f, ...)` runs `f` on another thread, in a copy of the caller's context.
-Three kinds of object do not survive that move:
+What does not survive that move:
 
 - a sqlite3 connection (or a cursor of one) made outside the offloaded call: sqlite3 refuses it in
   any other thread (`ProgrammingError`), unless it was opened with `check_same_thread=False`;
 - a `threading.local()`: the thread sees its own, empty attributes;
 - a `contextvars.ContextVar` that `f` *sets* (or resets): the thread works in a copy of the context,
   so the caller never sees the value (`.get()` alone is fine: the copy holds the caller's values);
-
 - asyncio's own objects made on the loop (`asyncio.Queue()`, `Event()`, `Lock()`...: not thread-safe), and
   calls that need the calling thread's running loop (`asyncio.get_running_loop()`, `create_task`...);
 - an instance of a `threading.local` subclass;
-
 - process-wide state the function changes for a while (`with redirect_stdout(...)`, `chdir`,
   `mock.patch`, `os.chdir()`): the loop's other tasks would run under it meanwhile;
 - a module-level container the function reads and changes while a function on the loop changes it
@@ -398,11 +396,10 @@ class ThreadBound:
                 made_here = (bound.via is None and bound.path == module.path
                              and node.lineno <= bound.line <= (node.end_lineno or node.lineno))
                 return bound.why(module.where(bound), made_here)
-        for call in nodes:
-            if isinstance(call, ast.Call) and module.dotted_name(call.func) in LOOP_CALLS:
-                return (f"calls `{module.dotted_name(call.func)}()` ({self.display(module.path)}:{call.lineno}), which needs "
+        for sub in nodes:  # one pass for what the calls and `with`s do
+            if type(sub) is ast.Call and module.dotted_name(sub.func) in LOOP_CALLS:
+                return (f"calls `{module.dotted_name(sub.func)}()` ({self.display(module.path)}:{sub.lineno}), which needs "
                         "the loop of the calling thread: a worker thread has none")
-        for sub in nodes:
             state = _process_state(module, sub)
             if state:
                 return (f"{state} ({self.display(module.path)}:{sub.lineno}): in a thread, the loop's other tasks "  # type: ignore[attr-defined]

@@ -5,7 +5,6 @@ code, and keeps what is selected and not suppressed."""
 from __future__ import annotations
 
 import functools
-
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -308,7 +307,6 @@ def _findings(sources: list[SourceFile], config: Config, rules: tuple[Rule, ...]
             # through a sync helper, only what the planner follows (a rule's async_fixes/offload_fixes,
             # `blocking-calls`) is fixed: the helper is made async or offloaded where async code calls it
             fixable = site.fixable and check.fixed_by in codemods and (not chain or (follows and site.target in propagated))
-            # the helper async code calls is offloaded: not when that loses thread-bound state (unsafe)
             # the helper async code calls is offloaded there, unless fix refuses that (awaitify.offload_refusals)
             refused = None
             if chain and fixable and chain[0].fid is not None:
