@@ -7,7 +7,6 @@ import tempfile
 import textwrap
 from pathlib import Path
 
-import hypothesmith
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -77,6 +76,8 @@ def _refused_share(strategy, examples: int) -> float:
 
 @pytest.mark.slow  # still run by .ci/run (`pytest -m slow`): kept out of the quick suite for time
 def test_generated_modules() -> None:
+    import hypothesmith  # here, not at the top: it builds Python's grammar on import (~3 s of CPU per test process)
+
     assert _refused_share(hypothesmith.from_grammar(), 60) <= MAX_REFUSED_SHARE["grammar"]
 
 

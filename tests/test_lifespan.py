@@ -72,7 +72,7 @@ def _run_app(root: Path, module: str, var: str = "app") -> dict:
 
 def _fix(root: Path, **overrides):
     config = Config(root=root).with_overrides(**overrides)
-    result = run([root], config, select_rules((), ()), RunOptions(use_cache=False))
+    result = run([root], config, select_rules((), ()), RunOptions(use_cache=False, jobs=1))
     assert not [f for f in result.results if f.error], [f.error for f in result.results if f.error]
     for f in result.changed:
         f.path.write_bytes(f.new)

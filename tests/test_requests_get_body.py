@@ -73,7 +73,7 @@ def test_a_body_on_get_or_delete_is_sent_as_requests_sent_it(tmp_path: Path, ech
     path = tmp_path / "api.py"
     path.write_text(textwrap.dedent(SOURCE).lstrip())
     before = asyncio.run(_load(path, "api_before").with_bodies(echo))
-    result = run([tmp_path], Config(root=tmp_path), select_rules((), ()), RunOptions(use_cache=False))
+    result = run([tmp_path], Config(root=tmp_path), select_rules((), ()), RunOptions(use_cache=False, jobs=1))
     (changed,) = result.changed
     path.write_bytes(changed.new)
     text = path.read_text()
@@ -95,5 +95,5 @@ def test_httpx2_rewrites_name_certifi_as_a_dependency_to_add(tmp_path: Path) -> 
     (tmp_path / "api.py").write_text(textwrap.dedent(SOURCE).lstrip())
     for client, expected in (("httpx", ["httpx"]), ("httpx2", ["httpx2", "certifi"])):
         config = Config(root=tmp_path).with_overrides(http_client=client)
-        result = run([tmp_path], config, select_rules((), ()), RunOptions(use_cache=False))
+        result = run([tmp_path], config, select_rules((), ()), RunOptions(use_cache=False, jobs=1))
         assert missing_dependencies(result, config) == expected
