@@ -504,10 +504,12 @@ CORPUS_REPORT_XFAIL: dict[str, str] = {}
 
 def _corpus(xfails: dict[str, str]) -> list:
     trees = [(path, f"examples/{path.name}") for path in sorted(EXAMPLES.iterdir()) if path.is_dir()]
-    # one tree per golden folder: each input on its own as <case>.py (the inputs import nothing of each other)
+    # one tree per golden folder: each input on its own as <case>.py (the inputs import nothing of each other).
+    # Every golden input at once is slow (`pytest -m slow`, .ci/run): the quick suite holds the same
+    # invariants on the examples, the apps and the hook trees, and tests/test_golden.py fixes each input
     trees += [(path, f"golden/{path.name}") for path in sorted(GOLDEN.iterdir()) if path.is_dir()]
-    return [pytest.param(path, id=name, marks=[pytest.mark.xfail(strict=True, reason=xfails[name])]
-                         if name in xfails else []) for path, name in trees]
+    return [pytest.param(path, id=name, marks=([pytest.mark.xfail(strict=True, reason=xfails[name])] if name in xfails else [])
+                         + ([pytest.mark.slow] if name.startswith("golden/") else [])) for path, name in trees]
 
 
 def _corpus_run(source: Path, tmp_path_factory) -> Fixed:
