@@ -100,7 +100,10 @@ def _imports(tree: ast.Module, name: str, is_package: bool) -> dict[str, str]:
 def _raisers(modules: list[_Module]) -> dict[str, tuple[_Module, bool]]:
     """Every function (by each dotted name of its module) holding a requests call, or calling one
     that does, with whether a `.json()` call is on the way (requests wraps its failure in a
-    RequestException, httpx raises json.JSONDecodeError)."""
+    RequestException, httpx raises json.JSONDecodeError). Two modules can bear one name (two
+    projects in one run): the name keeps the first one found, so a handler around a call of it is
+    mapped if either raises (an httpx class more in an `except` catches nothing it should not). An
+    entry is only ever added or has its json flag turned on, so the rounds end."""
     raisers: dict[str, tuple[_Module, bool]] = {}
     changed = True
     while changed:
@@ -108,11 +111,13 @@ def _raisers(modules: list[_Module]) -> dict[str, tuple[_Module, bool]]:
         for module in modules:
             for fname in module.functions:
                 targets, calls_json = module.called(fname)
-                raises = any(t.startswith("requests.") or t in raisers for t in targets)
-                json = raises and (calls_json or any(raisers.get(t, (None, False))[1] for t in targets))
+                if not any(t.startswith("requests.") or t in raisers for t in targets):
+                    continue
+                json = calls_json or any(raisers.get(t, (None, False))[1] for t in targets)
                 for n in module.names:
-                    if raises and raisers.get(f"{n}.{fname}") != (module, json):
-                        raisers[f"{n}.{fname}"] = (module, json)
+                    known = raisers.get(f"{n}.{fname}")
+                    if known is None or (json and not known[1]):
+                        raisers[f"{n}.{fname}"] = (known[0] if known else module, json)
                         changed = True
     return raisers
 
