@@ -172,6 +172,30 @@ def _may_name(ref: Ref, names: set[str]) -> bool:
     return ref.attr in names or ref.target.rpartition(".")[2] in names
 
 
+def import_base(path: str) -> Path:
+    """The folder a file is imported from: above its package chain (`svc/pkg/m.py` with
+    `svc/pkg/__init__.py`: `svc`), or its own folder for a module outside a package."""
+    folder = Path(path).parent
+    while (folder / "__init__.py").is_file():
+        folder = folder.parent
+    return folder
+
+
+def pick_bearer(bearers: Sequence[str], importer: str) -> str | None:
+    """Which of the files bearing one module name an import in `importer` means: the one imported
+    from the importer's own folder or, else, from the nearest folder above it (two services of a
+    monorepo, each with `pkg/`; a copy of the project kept inside it). None where that does not
+    tell one file (both beside it, or neither above it)."""
+    folder = Path(importer).parent
+    above = [(len(base.parts), path) for path in bearers
+             if folder == (base := import_base(path)) or base in folder.parents]
+    if not above:
+        return None
+    depth = max(d for d, _ in above)
+    nearest = [path for d, path in above if d == depth]
+    return nearest[0] if len(nearest) == 1 else None
+
+
 class ProjectIndex:
     """Resolves lazily: a file is indexed (its calls resolved into edges) only when a question needs
     it, and the files that can answer "who calls f?" are the ones whose text holds f's name. So the
@@ -182,13 +206,18 @@ class ProjectIndex:
         self.store = store
         self.texts = store.texts
         self.primary_name: dict[str, str] = {}
-        self.modules: dict[str, str] = {}
+        self.modules: dict[str, str] = {}  # dotted name -> a file of that name (the first, where several)
+        self._bearers: dict[str, list[str]] = {}  # dotted name -> its files, where several bear it
+        # a file one of whose names an import could not tell from another file's -> (name, importer)
+        self.unsure: dict[str, tuple[str, str]] = {}
         for path in sorted(self.texts):
             names = module_names(Path(path), roots)
             if names:
                 self.primary_name[path] = names[0]
                 for name in names:
-                    self.modules.setdefault(name, path)
+                    first = self.modules.setdefault(name, path)
+                    if first != path:
+                        self._bearers.setdefault(name, [first]).append(path)
         self._indexed: set[str] = set()
         self._searched: set[tuple[str, bool]] = set()
         self._named: set[tuple[str, str]] = set()  # (path, word): its sites that may name the word are resolved
@@ -372,7 +401,9 @@ class ProjectIndex:
         for path, dotted in dotted_names:
             parts = self._absolute(path, dotted).split(".")
             for cut in range(len(parts), 0, -1):
-                module = self.modules.get(".".join(parts[:cut]))
+                name = ".".join(parts[:cut])
+                module = self.modules.get(name) and (pick_bearer(self._bearers[name], path) if name in self._bearers
+                                                     else self.modules[name])
                 if module is not None:
                     wanted.append(module)
                     break
@@ -512,16 +543,29 @@ class ProjectIndex:
         return absolute_module(self.primary_name.get(path, ""), self.summary(path).is_package_init,
                                dotted.lstrip(".") or None, level)
 
-    def resolve_dotted(self, dotted: str, depth: int = 0) -> tuple[str, object] | None:
-        """("function", FuncId) | ("class", ClassId) | ("module", path) | ("external", dotted)."""
+    def resolve_dotted(self, dotted: str, depth: int = 0, importer: str | None = None) -> tuple[str, object] | None:
+        """("function", FuncId) | ("class", ClassId) | ("module", path) | ("external", dotted).
+        `importer`: the file whose import this is, which tells apart two files of one module name
+        (`pick_bearer`); None where it cannot (the call is left unresolved)."""
         if depth > 6:
             return None
         parts = dotted.split(".")
         for cut in range(len(parts), 0, -1):
             module = ".".join(parts[:cut])
             if module in self.modules:
-                return self._inside(self.modules[module], parts[cut:], depth)
+                path = self._module_file(module, importer)
+                return None if path is None else self._inside(path, parts[cut:], depth)
         return ("external", dotted)
+
+    def _module_file(self, module: str, importer: str | None) -> str | None:
+        bearers = self._bearers.get(module)
+        if bearers is None or importer is None:  # (a name from the settings: the first file, as always)
+            return self.modules[module]
+        path = pick_bearer(bearers, importer)
+        if path is None:
+            for bearer in bearers:
+                self.unsure.setdefault(bearer, (module, importer))
+        return path
 
     def _inside(self, path: str, rest: list[str], depth: int) -> tuple[str, object] | None:
         summary = self.summary(path)
@@ -538,7 +582,7 @@ class ProjectIndex:
             return ("function", (path, head))
         if head in summary.imports:  # a re-export
             target = self._absolute(path, summary.imports[head])
-            return self.resolve_dotted(".".join([target, *rest[1:]]), depth + 1)
+            return self.resolve_dotted(".".join([target, *rest[1:]]), depth + 1, importer=path)
         return None
 
     def _instance_class(self, path: str, ref: Ref) -> ClassId | None:
@@ -562,7 +606,7 @@ class ProjectIndex:
 
     def _resolve_plain(self, path: str, ref: Ref) -> tuple[str, object] | None:
         if ref.kind == "import":
-            return self.resolve_dotted(self._absolute(path, ref.target))
+            return self.resolve_dotted(self._absolute(path, ref.target), importer=path)
         if ref.kind != "own":
             return None
         summary = self.summary(path, ref.target)

@@ -443,6 +443,10 @@ class Propagator:
                     closure.boundaries.append(why)
                     plan.needs_review.append((path, line, col, f"internal check: {why}; the closure is offloaded instead"))
             if not closure.boundaries and self.config.propagate != "offload":
+                shared = self._shared_module_name(closure)  # (after `_unawaited_site`: every caller read)
+                if shared:
+                    closure.boundaries.append(shared)
+            if not closure.boundaries and self.config.propagate != "offload":
                 held = self._held_by_settings(closure)
                 if held:
                     closure.boundaries.append(held)
@@ -490,6 +494,18 @@ class Propagator:
                                             f"{self.name(fid)} would become `async def` (public API of a library: callers "
                                             "outside the project would get a coroutine); --unsafe-fixes, or "
                                             "`propagate = \"auto\"` set explicitly, makes that change"))
+
+    def _shared_module_name(self, closure: Closure) -> str | None:
+        """A member in a file whose module name another file of the run bears too, where an import of
+        that name could not tell which file it means (`ProjectIndex.unsure`): a caller there is not
+        known, so the closure cannot become async. Asked after every caller of the members was read."""
+        for fid in sorted(closure.members):
+            if fid[0] in self.index.unsure:
+                name, importer = self.index.unsure[fid[0]]
+                return (f"{self.name(fid)} is in a module named `{name}`, which more than one file of this run bears, "
+                        f"and {self._display(importer)} imports that name without it being clear which file it means: "
+                        "its callers there are not known (run awaitify on each project apart)")
+        return None
 
     def _held_by_settings(self, closure: Closure) -> str | None:
         """A file the closure must edit whose settings ignore propagation (`per-file-ignores`, a

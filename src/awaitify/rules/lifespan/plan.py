@@ -16,7 +16,7 @@ from awaitify import pins, shared_parses
 from awaitify.rules.lifespan import unmovable_hooks as unmovable
 from awaitify.rules.lifespan import LIFESPAN_HOOKS as TOKENS
 from awaitify.config import Config
-from awaitify.index import absolute_module, module_names
+from awaitify.index import absolute_module, module_names, pick_bearer
 from awaitify.source import SourceFile
 from awaitify.summary import UNPARSABLE, name_chain
 
@@ -41,6 +41,7 @@ class Handler:
     is_async: bool | None  # None: cannot tell statically
     label: str  # for messages
     target: tuple[str, str] | None = None  # (path, name) of the module-level def it names, when known
+    path: str = ""  # the file of the module that registered it (tells apart two modules of its name)
 
     def call(self, alias: str) -> list:
         """The lifespan's call: [text, how] where how is True (await it), False (call it) or None
@@ -208,15 +209,23 @@ class Project:
             self._by_path[path] = _read_whole(source, self.roots)
         return self._by_path[path]
 
-    def module(self, name: str) -> ModuleFacts | None:
-        """The facts of the module called `name`, read now if need be."""
-        if name not in self._named and self._unnamed:
-            # a handler module that spells none of the words (`config.load`): name every file once
+    def module(self, name: str, importer: str | None = None) -> ModuleFacts | None:
+        """The facts of the module called `name`, read now if need be. Where two files bear the name
+        (two projects in one run), the one an import in `importer` means (`pick_bearer`); None where
+        that cannot be told."""
+        if self._unnamed:
+            # a handler module that spells none of the words (`config.load`), or a second file of the
+            # name: name every file once
             for source in self._unnamed:
                 for other in module_names(source.path, self.roots):
                     self._named.setdefault(other, []).append(source)
             self._unnamed = []
-        return next((facts for source in self._named.get(name, ()) if (facts := self._facts(source)) is not None), None)
+        bearers = self._named.get(name, ())
+        paths = list(dict.fromkeys(str(source.path) for source in bearers))
+        if len(paths) > 1:
+            picked = pick_bearer(paths, importer) if importer else None
+            bearers = [source for source in bearers if str(source.path) == picked]
+        return next((facts for source in bearers if (facts := self._facts(source)) is not None), None)
 
     def facts_for(self, path: str) -> dict:
         return self.out.setdefault(path, {"lifespans": [], "remove": [], "diagnostics": [], "calls_from_async": []})
@@ -235,7 +244,7 @@ class Project:
         if name is None:
             return None
         module, _, var = name.rpartition(".")
-        owner = self.module(module)
+        owner = self.module(module, facts.path)
         if owner is not None:
             if var not in owner.targets and var in owner.aliases and (owner.path, var) not in self._following:
                 self._following.add((owner.path, var))  # an alias of an alias of itself ends here
@@ -258,10 +267,10 @@ class Project:
         text = ast.get_source_segment(facts.source.text, expr) or root.id
         found = self._definition(facts, expr)
         if found is None:
-            return Handler(facts.name, root.id, text[len(root.id):], None, text)
+            return Handler(facts.name, root.id, text[len(root.id):], None, text, path=facts.path)
         owner, func = found
         return Handler(facts.name, root.id, text[len(root.id):], isinstance(func, ast.AsyncFunctionDef), text,
-                       (owner.path, func.name))  # type: ignore[attr-defined]
+                       (owner.path, func.name), path=facts.path)  # type: ignore[attr-defined]
 
     def _definition(self, facts: ModuleFacts, expr: ast.expr) -> tuple[ModuleFacts, ast.AST] | None:
         """The module-level def a handler expression names, with its module's facts."""
@@ -270,7 +279,7 @@ class Project:
         name = dotted(facts, expr)
         if name:
             module, _, func = name.rpartition(".")
-            owner = self.module(module)
+            owner = self.module(module, facts.path)
             if owner is not None and func in owner.defs:
                 return owner, owner.defs[func]
         return None
@@ -318,7 +327,7 @@ class Project:
                         self._rebound(facts, receiver, deco, stmt.name)
                         continue
                     handler = Handler(facts.name, stmt.name, "", isinstance(stmt, ast.AsyncFunctionDef), stmt.name,
-                                      (facts.path, stmt.name))
+                                      (facts.path, stmt.name), path=facts.path)
                     self._register(facts, receiver, event, handler, deco, ("deco", deco.lineno))
             return
         if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
@@ -384,7 +393,7 @@ class Project:
         imported it from, when it did (`from pkg.db import close_db` in hooks.py: from pkg.db), else
         the registering module. Once its registration is gone, the registering module's import of it
         is unused and may be removed, so it must not be the lifespan's source."""
-        facts = self.module(h.module)
+        facts = self.module(h.module, h.path or None)
         dotted = facts.imports.get(h.root) if facts is not None else None
         if dotted and "." in dotted and facts is not None and h.root not in facts.defs:
             module, _, name = dotted.rpartition(".")
