@@ -479,6 +479,9 @@ def _fixable_as_planned(result: CheckResult, sources: list[SourceFile], config: 
             return (f.fixable and (moved is None or f.line in moved.get(where, set()))) or f.line in kept.get(where, set())
 
         result.findings = [replace(f, fixable=fixable(f)) if f.code == rule.code else f for f in result.findings]
+        keeps = getattr(module, "kept_modules", None)  # modules the rule converts nothing in, and why
+        if keeps is not None:
+            _kept_whole(result, keeps(plan), by_display, module.KEPT_CODES)
         unfollowed = getattr(module, "unfollowed_sites", None)
         if unfollowed is not None and plan_refused:
             said = unfollowed(plan)
@@ -489,6 +492,15 @@ def _fixable_as_planned(result: CheckResult, sources: list[SourceFile], config: 
         refused = getattr(module, "refused_sites", None)  # why its plan leaves what it says something of
         if refused is not None and any(r.code == rule.code for r in rules):
             _with_plan_reasons(result, refused(plan), rule, module.UNREPORTED_SITE, sources, config)
+
+
+def _kept_whole(result: CheckResult, kept: dict[str, str], by_display: dict[str, str], codes: tuple[str, ...]) -> None:
+    """The findings of `codes` in a module the rule converts nothing in are not fixable, with the plan's reason."""
+    if not kept:
+        return
+    result.findings = [replace(f, fixable=False, message=f"{f.message.partition('; not fixed: ')[0]}; not fixed: {why}")
+                       if f.code in codes and f.fixable and (why := kept.get(by_display.get(f.path, ""))) else f
+                       for f in result.findings]
 
 
 def _with_plan_reasons(result: CheckResult, reasons: dict[str, dict[tuple[int, int], str]], rule: Rule, unreported: str,

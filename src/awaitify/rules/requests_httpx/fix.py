@@ -48,6 +48,7 @@ the manual fix), `except` clauses naming a requests exception httpx has no count
 
 from __future__ import annotations
 
+import ast
 import itertools
 from collections.abc import Sequence
 
@@ -79,7 +80,7 @@ from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
 from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST
 from awaitify.requests_plan import VERBS
 
-from . import helpers
+from . import exception_values, helpers
 from . import trust
 from .exceptions import (
     CATCH_JSON,
@@ -94,7 +95,7 @@ from .exceptions import (
 )
 from .lifecycle import Life as _Life
 from .lifecycle import Lifecycles, lifecycles
-from .raisers import GUARDED
+from .raisers import GUARDED, KEEPS_REQUESTS
 from .module_facts import ModuleFacts
 from .visit_order import read
 from .returns import FOLLOWED, RESPONSES, UNFOLLOWED
@@ -405,6 +406,8 @@ class RequestsToHttpx(ThreadHandoffs):
         self._response_edits: dict[int, str] = {}
         self._alive: list[cst.CSTNode] = []  # nodes whose ids are keys above
         self._ambiguous_calls: dict[int, str] = {}  # requests calls bound to a name that is not only a response
+        self._exception_value = ""  # why no requests call of the module is converted (exception_values), if so
+        self._kept_by_plan = (self.session.plan.extra.get(RULE.name) or {}).get(KEEPS_REQUESTS) or ""  # (raisers)
         self._converting: set[str] = set()  # names of the functions holding converted calls
         self._awaits: dict[str, set[str]] = {}  # function name -> names of the functions it awaits
         # try statements with no converted call of their own but awaiting functions: (their names, [(handler, type)])
@@ -434,6 +437,12 @@ class RequestsToHttpx(ThreadHandoffs):
         self._global_sessions, self._self_sessions = facts.global_sessions, facts.self_sessions
         # a sync function called without `await` raises requests' exceptions in the handlers around the call
         self._requests_holders = facts.requests_holders
+        tree = self.session.syntax_tree() if self.session.code is not None else ast.parse(node.code)
+        found = exception_values.named_as_value(tree) if tree is not None else None
+        self._exception_value = exception_values.reason(found) if found else self._kept_by_plan
+        if self._exception_value:  # no requests call of the module is converted: no session nor stream either
+            self._life = Lifecycles()
+            return True
         self._life = lifecycles(node, self.metadata[PositionProvider], self._call_kind, self._suppressed,
                                 lambda call: self.original_lines(call)[0] in self._followed,
                                 *self._version_text(node))
@@ -928,6 +937,12 @@ class RequestsToHttpx(ThreadHandoffs):
         if self._returned_sites or (self.scope_kind == ASYNC and self.function is not None):
             self._response_truth_call(original, updated)
             self._response_method(original, updated)
+        if self._exception_value and self.scope_kind == ASYNC and self.function is not None:
+            kind = self._call_kind(original)
+            if kind is not None:  # (the module tests for requests' exceptions: see exception_values)
+                what = "requests.Session() in async code" if kind == requests_plan.SESSION else f"requests.{kind}() blocks the event loop"
+                self.diagnose(original, f"{what}; not rewritten: {self._exception_value}", self.finding_code(original))
+                return updated
         if self.scope_kind == ASYNC and (self.function is not None or self.in_def_header()):
             problem = self._session_problem_for_call(original)
             if problem:

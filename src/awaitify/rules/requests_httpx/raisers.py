@@ -25,6 +25,7 @@ from awaitify.rules.requests_httpx.returns import (
 )
 
 from awaitify import requests_plan, shared_parses
+from awaitify.rules.requests_httpx import exception_values
 from awaitify.ast_statements import push_children, statements
 from awaitify.config import Config
 from awaitify.index import absolute_module, module_names
@@ -34,6 +35,8 @@ from awaitify.summary import UNPARSABLE, name_chain
 
 _IMPORTS_REQUESTS = re.compile(r"^[ \t]*(?:import|from)[ \t]+requests\b", re.MULTILINE)
 GUARDED = "guarded"  # the facts' key: [[line, called name, reads json], ...]
+KEEPS_REQUESTS = "keeps_requests"  # why no requests call of the module is converted ("" where they are)
+KEPT_CODES = ("AW201", "AW514")  # the findings such a module's requests calls and sessions are reported under
 REFUSED = "refused_calls"  # [[line, why], ...]: calls no propagation starts from (awaitify.planner reads this key)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -180,22 +183,55 @@ def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
             parse(source)
         raisers = _raisers(list(parsed.values()))
     unparsed = {path: texts[path].text for path in tried - set(parsed)}  # (callers there cannot be seen)
-    followed, responses, unfollowed = plan_returns(list(parsed.values()), config.root, unparsed)
+    kept = _keeping_requests(parsed, raisers)
+    followed, responses, unfollowed = plan_returns(list(parsed.values()), config.root, unparsed, kept)
     out: dict[str, dict] = {}
     for path, module in parsed.items():
-        facts = {GUARDED: _guarded(module, raisers), REFUSED: _refused(module, followed.get(path, set()), unfollowed),
+        facts = {GUARDED: _guarded(module, raisers),
+                 REFUSED: _refused(module, followed.get(path, set()), unfollowed, kept.get(path, "")),
                  FOLLOWED: sorted(followed.get(path, ())), RESPONSES: responses.get(path, []),
-                 UNFOLLOWED: [[line, why] for (where, line), why in sorted(unfollowed.items()) if where == path]}
+                 UNFOLLOWED: [[line, why] for (where, line), why in sorted(unfollowed.items()) if where == path],
+                 KEEPS_REQUESTS: kept.get(path, "")}
         if any(facts.values()):
             out[path] = facts
     return out
 
 
-def _refused(module: _Module, followed: set[int], unfollowed: dict[tuple[str, int], str]) -> list[list]:
+def _keeping_requests(parsed: dict[str, _Module], raisers: dict[str, tuple[_Module, bool]]) -> dict[str, str]:
+    """path -> why none of its requests calls is converted: the module names a requests exception
+    class other than as what an `except` catches (`exception_values`), or a function it calls, in
+    any module, reaches requests calls (their exceptions would meet that code as httpx's)."""
+    kept: dict[str, str] = {}
+    for path, module in parsed.items():
+        found = exception_values.named_as_value(module.tree)
+        if found is None:
+            continue
+        kept.setdefault(path, exception_values.reason(found))
+        seen: set[str] = set()
+        todo = [t for fname in module.functions for t in module.called(fname)[0]]
+        todo += [module.dotted(call.func) or "" for call in module.calls(module.tree)]
+        while todo:
+            target = todo.pop()
+            if target in seen or target not in raisers:
+                continue
+            seen.add(target)
+            other, _ = raisers[target]
+            fname = target.rpartition(".")[2]
+            if other.path != path:
+                kept.setdefault(other.path, f"the exceptions of its requests calls reach {module.names[0]}, which names "
+                                f"{found[2]} at line {found[0]} other than as what an `except` catches: httpx raises its "
+                                "own exceptions, which that code would not meet; map it by hand")
+            if fname in other.functions:
+                todo += other.called(fname)[0]
+    return kept
+
+
+def _refused(module: _Module, followed: set[int], unfollowed: dict[tuple[str, int], str], kept: str = "") -> list[list]:
     """[line, why] of each requests call in a sync function that AW201 would refuse once the function
     is async: propagation starts from none of them (it would make the function async and still block).
     `followed`: the lines of calls whose returned response is followed into every caller (kept);
-    `unfollowed`: why, for (path, line) of a returned one that is not."""
+    `unfollowed`: why, for (path, line) of a returned one that is not; `kept`: why the module keeps
+    every requests call (`_keeping_requests`), if it does."""
     def kind(call: ast.Call) -> str | None:
         target = module.dotted(call.func) or ""
         if target in SESSION_FACTORIES:
@@ -213,7 +249,7 @@ def _refused(module: _Module, followed: set[int], unfollowed: dict[tuple[str, in
         plans = requests_plan.plan(func, kind, lambda call: call.lineno in followed)
         streamed = {id(s.call) for s in plans.streams}
         for node, verb in verbs:
-            why = plans.refused[id(node)][1] if id(node) in plans.refused else (
+            why = kept or plans.refused[id(node)][1] if id(node) in plans.refused else kept or (
                 None if requests_plan.call_fixable(node, verb, id(node) in streamed) else "its arguments cannot all be kept")
             if why and (module.path, node.lineno) in unfollowed:
                 why = requests_plan.unfollowed(unfollowed[(module.path, node.lineno)])
@@ -226,6 +262,11 @@ def followed_sites(facts: dict[str, dict]) -> dict[str, set[int]]:
     """The lines of the requests calls whose returned response the plan follows into every caller:
     `fix` converts them (check asks, awaitify.audit.engine)."""
     return {path: set(f.get(FOLLOWED, [])) for path, f in facts.items() if f.get(FOLLOWED)}
+
+
+def kept_modules(facts: dict[str, dict]) -> dict[str, str]:
+    """path -> why `fix` converts none of the module's requests calls (`check` asks, awaitify.audit.engine)."""
+    return {path: f[KEEPS_REQUESTS] for path, f in facts.items() if f.get(KEEPS_REQUESTS)}
 
 
 def unfollowed_sites(facts: dict[str, dict]) -> dict[str, dict[int, str]]:

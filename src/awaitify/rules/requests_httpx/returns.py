@@ -118,9 +118,10 @@ def _names_of(fn: _Function, calls: list[ast.Call]) -> set[int]:
     return out
 
 
-def plan_returns(modules: list, root: Path, unparsed: dict[str, str] | None = None,
+def plan_returns(modules: list, root: Path, unparsed: dict[str, str] | None = None, kept: dict[str, str] | None = None,
                  ) -> tuple[dict[str, set[int]], dict[str, list[list]], dict[tuple[str, int], str]]:
     """`unparsed`: path -> text of the project's files that do not parse (a caller there cannot be seen).
+    `kept`: path -> why a module converts none of its requests calls (its returns are not followed).
     (path -> lines of the requests calls whose returned response is followed, path -> [line, called
     name] of the calls whose result becomes an httpx response, (path, line) -> why a returned response
     is not followed)."""
@@ -155,6 +156,8 @@ def plan_returns(modules: list, root: Path, unparsed: dict[str, str] | None = No
         broken = next((path for path, text in (unparsed or {}).items() if re.search(rf"\b{re.escape(name)}\b", text)), None)
         if broken and not returner.why:
             returner.why = f"`{name}` is named in {Path(broken).name}, which does not parse: its callers there cannot be seen"
+        if not returner.why and (kept or {}).get(returner.module.path):
+            returner.why = kept[returner.module.path]  # type: ignore[index]
         if not returner.why:
             returner.why = _own_problem(returner, returners, library, root)
     while True:  # a returner is followed only when its callers are, and the returner it passes on is
