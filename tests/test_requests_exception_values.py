@@ -117,3 +117,27 @@ def test_exceptions_reaching_another_module(tmp_path: Path, monkeypatch: pytest.
     [finding] = [f for f in report.findings if f.code == "AW201"]
     assert not finding.fixable and "reach pkg.app, which names requests.ConnectionError" in finding.message
     assert any("reach pkg.app" in r.message for r in result.needs_review)
+
+
+def test_a_tuple_imported_from_another_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`RETRYABLE` is defined in pkg.errors and caught in pkg.app, which holds the call."""
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/errors.py": "import requests\n\nRETRYABLE = (requests.ConnectionError, requests.Timeout)\n",
+        "pkg/app.py": ("import asyncio\n\nimport requests\n\nfrom pkg.errors import RETRYABLE\n\n\nasync def handler(url):\n"
+                       "    try:\n        return requests.get(url, timeout=2).status_code\n    except RETRYABLE:\n"
+                       f"        return 'retry'\n\n\nprint(asyncio.run(handler('{CLOSED}')))\n"),
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    before = _run(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    report = api.check([tmp_path], cache=False, jobs=1)
+    result = api.fix([tmp_path], cache=False, jobs=1, write=True)
+    assert before == _run(tmp_path) == "retry\n"
+    assert result.patch == b""
+    [finding] = [f for f in report.findings if f.code == "AW201"]
+    [diagnostic] = [d for d in result.diagnostics if d.code == "AW201"]
+    assert not finding.fixable and "imports from pkg.errors, which names requests.ConnectionError" in finding.message
+    assert finding.message.partition("; not fixed: ")[2] == diagnostic.message.partition("; not rewritten: ")[2]

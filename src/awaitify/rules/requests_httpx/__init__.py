@@ -277,6 +277,15 @@ can reach:
 Where the `try` also guards requests calls that stay (refused ones), both are caught:
 `except (requests.ConnectionError, httpx.TransportError):`.
 
+Only those two places are mapped. A module that names a requests exception class anywhere else (a
+tuple `RETRYABLE = (requests.ConnectionError, requests.Timeout)` later caught, `isinstance(exc,
+requests.Timeout)`, `type(exc) is ...`, a `raise`, a base class, a retry policy) keeps every requests
+call, and so does each module that imports from it (`from errors import RETRYABLE`) and each module
+whose requests calls' exceptions reach one of these through the functions it calls
+(`awaitify/rules/requests_httpx/exception_values.py`): that code would meet httpx's exceptions, none
+of them requests' nor an `OSError`. Not seen: such a name passed on through a module that does not
+import requests itself (a re-export).
+
 ## Helpers it writes
 A few arguments mean something else to httpx, so the module gets a small function (once, after its
 imports and TLS context, under a name it does not use; one an earlier run wrote is reused), each
@@ -309,6 +318,9 @@ the same place, with the same reason; the code stays as it was:
   (requests decodes with the declared charset, latin-1 for text without one, or not at all; httpx's
   `aiter_text()` with utf-8 by default), `iter_content()` outside a `for` statement;
 - `with requests.get(u) as r:` without `stream=True` (an httpx response is no context manager: bind it);
+- every call of a module that names a requests exception class other than as what an `except` or
+  `pytest.raises` catches, imports from such a module, or whose calls' exceptions reach one
+  ([above](#where-an-exception-goes));
 - `*args`/`**kwargs`, positional arguments after the URL (httpx takes them by keyword only), or an
   argument httpx has no place for (`hooks=`, ...);
 - `cert=` without `verify=`: httpx would build that client's trust from its own default

@@ -199,14 +199,25 @@ def plan_project(sources: list[SourceFile], config: Config) -> dict[str, dict]:
 
 def _keeping_requests(parsed: dict[str, _Module], raisers: dict[str, tuple[_Module, bool]]) -> dict[str, str]:
     """path -> why none of its requests calls is converted: the module names a requests exception
-    class other than as what an `except` catches (`exception_values`), or a function it calls, in
-    any module, reaches requests calls (their exceptions would meet that code as httpx's)."""
-    kept: dict[str, str] = {}
+    class other than as what an `except` catches (`exception_values`), or imports a name from such a
+    module (`from errors import RETRYABLE`), or a function it calls, in any module, reaches requests
+    calls (their exceptions would meet that code as httpx's)."""
+    naming = {path: found for path, module in parsed.items() if (found := exception_values.named_as_value(module.tree))}
+    if not naming:
+        return {}
+    by_name = {name: path for path in naming for name in parsed[path].names}
+    kept: dict[str, str] = {path: exception_values.reason(found) for path, found in naming.items()}
+    sources = dict.fromkeys(naming, "")  # path -> the module it took the classes from ("" for its own)
     for path, module in parsed.items():
-        found = exception_values.named_as_value(module.tree)
-        if found is None:
-            continue
-        kept.setdefault(path, exception_values.reason(found))
+        origin = next((by_name[m] for dotted in module.imports.values() for m in _prefixes(dotted) if m in by_name), None)
+        if origin is not None and origin != path and path not in kept:
+            line, _, name = naming[origin]
+            kept[path] = (f"it imports from {parsed[origin].names[0]}, which names {name} at line {line} other than as "
+                          "what an `except` catches: httpx raises its own exceptions, which that code would not meet; map it by hand")
+            sources[path] = origin
+    for path, origin in sources.items():
+        module = parsed[path]
+        name = naming[origin or path][2]
         seen: set[str] = set()
         todo = [t for fname in module.functions for t in module.called(fname)[0]]
         todo += [module.dotted(call.func) or "" for call in module.calls(module.tree)]
@@ -217,13 +228,20 @@ def _keeping_requests(parsed: dict[str, _Module], raisers: dict[str, tuple[_Modu
             seen.add(target)
             other, _ = raisers[target]
             fname = target.rpartition(".")[2]
-            if other.path != path:
-                kept.setdefault(other.path, f"the exceptions of its requests calls reach {module.names[0]}, which names "
-                                f"{found[2]} at line {found[0]} other than as what an `except` catches: httpx raises its "
-                                "own exceptions, which that code would not meet; map it by hand")
+            if other.path not in kept:
+                kept[other.path] = (f"the exceptions of its requests calls reach {module.names[0]}, which "
+                                    f"{'imports from a module naming' if origin else 'names'} {name} other than as "
+                                    "what an `except` catches: httpx raises its own exceptions, which that code would "
+                                    "not meet; map it by hand")
             if fname in other.functions:
                 todo += other.called(fname)[0]
     return kept
+
+
+def _prefixes(dotted: str) -> list[str]:
+    """`a.b.c` -> `a.b.c`, `a.b`, `a`: the modules an imported dotted name may lie in."""
+    parts = dotted.split(".")
+    return [".".join(parts[:cut]) for cut in range(len(parts), 0, -1)]
 
 
 def _refused(module: _Module, followed: set[int], unfollowed: dict[tuple[str, int], str], kept: str = "") -> list[list]:
