@@ -210,6 +210,7 @@ class ProjectIndex:
         self._bearers: dict[str, list[str]] = {}  # dotted name -> its files, where several bear it
         # a file one of whose names an import could not tell from another file's -> (name, importer)
         self.unsure: dict[str, tuple[str, str]] = {}
+        self._picked: dict[tuple[str, str], str | None] = {}  # (name, importer's folder) -> the file it means
         for path in sorted(self.texts):
             names = module_names(Path(path), roots)
             if names:
@@ -402,10 +403,9 @@ class ProjectIndex:
             parts = self._absolute(path, dotted).split(".")
             for cut in range(len(parts), 0, -1):
                 name = ".".join(parts[:cut])
-                module = self.modules.get(name) and (pick_bearer(self._bearers[name], path) if name in self._bearers
-                                                     else self.modules[name])
-                if module is not None:
-                    wanted.append(module)
+                if name in self.modules:  # (as `resolve_dotted` reads it)
+                    module = self._module_file(name, path)
+                    wanted += [module] if module is not None else []
                     break
         return wanted
 
@@ -561,7 +561,10 @@ class ProjectIndex:
         bearers = self._bearers.get(module)
         if bearers is None or importer is None:  # (a name from the settings: the first file, as always)
             return self.modules[module]
-        path = pick_bearer(bearers, importer)
+        key = (module, str(Path(importer).parent))  # (asked for each call site: the folders are read once)
+        if key not in self._picked:
+            self._picked[key] = pick_bearer(bearers, importer)
+        path = self._picked[key]
         if path is None:
             for bearer in bearers:
                 self.unsure.setdefault(bearer, (module, importer))
