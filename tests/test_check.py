@@ -530,6 +530,17 @@ def test_a_broken_file_no_rule_would_read_is_named_by_both_commands(tmp_path: Pa
     assert cli("check", ".", cwd=tmp_path)[0] == 0 and cli("fix", "--check", ".", cwd=tmp_path)[0] == 0
 
 
+def test_a_file_only_the_symbol_table_refuses_is_not_named(tmp_path: Path, cli) -> None:
+    """A module-level `nonlocal` parses (`ast.parse` takes it; only compiling refuses it): the cheap
+    syntax check's refusal is overruled by the parse, so neither command names the file."""
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    (tmp_path / "odd.py").write_text("nonlocal x\n")
+    code, out, _ = cli("check", "--no-cache", ".", cwd=tmp_path)
+    assert code == 0 and "AW000" not in out.decode()
+    code, _, err = cli("fix", "--check", "--no-cache", ".", cwd=tmp_path)
+    assert code == 0 and "cannot parse" not in err
+
+
 def test_check_honours_max_file_size_as_fix_does(tmp_path: Path, cli) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.awaitify]\nmax-file-size = 100\n")
     (tmp_path / "big.py").write_text("import time\n\n\nasync def h():\n    time.sleep(1)\n" + "# pad\n" * 40)

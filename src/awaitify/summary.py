@@ -491,6 +491,11 @@ def parameter_names(args: ast.arguments) -> frozenset[str]:
     return frozenset(a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg) if a is not None)
 
 
+def silent_leaf(self: ast.NodeVisitor, node: ast.AST) -> None:
+    """The visit of a leaf a walk has nothing to do with. A summarizer whose `visit_Name` and
+    `visit_Constant` are both this one skips those nodes without calling it (`generic_visit`)."""
+
+
 class _Summarizer(ast.NodeVisitor):
     def __init__(self, path: str, text: str, outline: bool = False, focus: list[int] | None = None) -> None:
         self.summary = ModuleSummary(path=path, is_package_init=path.endswith("__init__.py"))
@@ -503,6 +508,8 @@ class _Summarizer(ast.NodeVisitor):
         self.ascii = text.isascii()  # columns in bytes are columns in characters: nothing to count
         kind = type(self)
         self._own_leaves = kind.visit_Name is _Summarizer.visit_Name and kind.visit_Constant is _Summarizer.visit_Constant
+        # a subclass whose names and constants are visited by `silent_leaf` (check's scan): not visited
+        self._silent_leaves = kind.visit_Name is silent_leaf and kind.visit_Constant is silent_leaf
         self.scopes: list[_Scope] = []
         # the names the comprehensions around the walk bind (`[b(x) for b in fs]`): none of them is
         # the module's. Kept apart from `scopes`, whose last entry says where a call runs
@@ -545,6 +552,15 @@ class _Summarizer(ast.NodeVisitor):
             return
         # The full walk meets every node of the tree: names and constants, most of them, are told
         # here without a call (what `visit_Name` and `visit_Constant` do, unless a subclass says otherwise).
+        if self._silent_leaves:  # (a scan's: 44% of the nodes it visited on the stdlib, each a call to a no-op)
+            visit = self.visit
+            for name in _child_fields(type(node)):
+                value = getattr(node, name, None)
+                for item in value if type(value) is list else (value,):
+                    kind = type(item)
+                    if kind is not _NAME and kind is not _CONSTANT and isinstance(item, ast.AST):
+                        visit(item)
+            return
         bindable, visit, value_of, leaves = self.bindable, self.visit, self._value, self._own_leaves
         for name in _child_fields(type(node)):
             value = getattr(node, name, None)
@@ -753,14 +769,15 @@ class _Summarizer(ast.NodeVisitor):
                            toplevel if was[1] == key[1] else frozenset(self.toplevel))
         return self._state  # type: ignore[return-value]
 
-    def _local_instances(self, node: ast.AST, scope: _Scope) -> None:
+    def _local_instances(self, node: ast.AST, scope: _Scope) -> list[ast.AST]:
         """`x = Class(...)`: x is an instance of Class when that is its only assignment. Walks
         statements only (expressions are most of a tree), and expressions for `:=` when the text
-        spells it; a walrus or `case` rebinding is not seen here (`scope.bound` has it)."""
+        spells it; a walrus or `case` rebinding is not seen here (`scope.bound` has it). Returns the
+        function's own statements (`_statements`), for a subclass's questions about them."""
         statements = list(_statements(node))
         scope.bound = _bound_names(statements, self.has_walrus)
         if not any(type(child) is ast.Assign and type(child.value) is ast.Call for child in statements):
-            return  # no `x = Class(...)`: nothing to find (whatever else binds names)
+            return statements  # no `x = Class(...)`: nothing to find (whatever else binds names)
         seen: dict[str, Ref | None] = {}
         for child in statements:
             kind = type(child)
@@ -780,6 +797,7 @@ class _Summarizer(ast.NodeVisitor):
                         if type(name_node) is ast.Name:
                             seen[name_node.id] = None
         scope.instances.update({name: ref for name, ref in seen.items() if ref is not None})
+        return statements
 
     visit_FunctionDef = _function
     visit_AsyncFunctionDef = _function
@@ -916,8 +934,8 @@ class _Summarizer(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         self._value(node)
 
-    def visit_Constant(self, node: ast.Constant) -> None:
-        pass  # a leaf; ast.NodeVisitor's own visit_Constant looks for the old visit_Num & co. each time
+    # a leaf; ast.NodeVisitor's own visit_Constant looks for the old visit_Num & co. each time
+    visit_Constant = silent_leaf
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         self._value(node)

@@ -30,7 +30,8 @@ from awaitify.rules.sync_db_client.detect import REDIS_FACTORIES
 from awaitify.rules.sync_db_client.refusals import binding_refusal as redis_refusal
 from awaitify.rules.sync_db_client.uses import ClientUses
 from awaitify.suppress import Suppressions, is_suppressed, suppressions
-from awaitify.summary import ASYNC, CLASS, GENEXP, LAMBDA, SYNC, ModuleSummary, _Scope, _statements, _Summarizer
+from awaitify.summary import (ASYNC, CLASS, GENEXP, LAMBDA, SYNC, ModuleSummary, _Scope, _statements, _Summarizer,
+                              silent_leaf)
 
 SPAWN = ("spawnl", "spawnle", "spawnlp", "spawnlpe", "spawnv", "spawnve", "spawnvp", "spawnvpe")
 
@@ -161,9 +162,11 @@ class _Scanner(_Summarizer):
         kind = MAKERS.get(ref.target) if ref.kind == "import" else None
         return None if kind == LOOP else kind  # a loop is followed apart (`_loop_variables`): only all its assignments count
 
-    def _kinds_in(self, node: ast.AST) -> dict[str, str]:
+    def _kinds_in(self, statements: list[ast.AST]) -> dict[str, str]:
+        """What the maker calls assigned to a name (or bound by `with ... as`) in a function's own
+        `statements` make: name -> kind."""
         kinds: dict[str, str] = {}
-        for child in _statements(node):
+        for child in statements:
             if isinstance(child, ast.Assign) and len(child.targets) == 1 and isinstance(child.targets[0], ast.Name):
                 kind = self._maker(child.value)
                 if kind:
@@ -175,13 +178,13 @@ class _Scanner(_Summarizer):
                         kinds[item.optional_vars.id] = kind
         return kinds
 
-    def _local_instances(self, node: ast.AST, scope: _Scope) -> None:
-        super()._local_instances(node, scope)
-        scope.kinds = self._kinds_in(node)  # type: ignore[attr-defined]
+    def _local_instances(self, node: ast.AST, scope: _Scope) -> list[ast.AST]:
+        statements = super()._local_instances(node, scope)  # the function's own, walked once for all these
+        scope.kinds = self._kinds_in(statements)  # type: ignore[attr-defined]
         if isinstance(node, ast.AsyncFunctionDef):
             scope.function = node  # type: ignore[attr-defined]  # (AW512 reads how a client made there is used)
-            scope.loops = self._loop_variables(node)  # type: ignore[attr-defined]
-            self._movable_open_blocks(node, scope.qualname)
+            scope.loops = self._loop_variables(statements)  # type: ignore[attr-defined]
+            self._movable_open_blocks(node, scope.qualname, statements)
             if self._requests_imported():  # only a requests call can be refused for an ambiguous response
                 self._ambiguous_responses(node)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and self._requests_imported():  # a sync one may be made async by propagation
@@ -205,11 +208,12 @@ class _Scanner(_Summarizer):
         ref = self.resolve(expr.func)
         return ref.kind == "import" and MAKERS.get(ref.target) == LOOP
 
-    def _loop_variables(self, func: ast.AsyncFunctionDef) -> set[str]:
-        """Names every assignment of which in the function is `asyncio.get_event_loop()` (or another
-        getter of the running loop): the asyncio-run codemod rewrites run_until_complete() on those only."""
+    def _loop_variables(self, statements: list[ast.AST]) -> set[str]:
+        """Names every assignment of which in the function (its own `statements`) is
+        `asyncio.get_event_loop()` (or another getter of the running loop): the asyncio-run codemod
+        rewrites run_until_complete() on those only."""
         assigned: dict[str, bool] = {}
-        for child in _statements(func):
+        for child in statements:
             targets = child.targets if isinstance(child, ast.Assign) else [child.target] if isinstance(
                 child, (ast.AnnAssign, ast.AugAssign)) else []
             for target in targets:
@@ -300,10 +304,11 @@ class _Scanner(_Summarizer):
         ref = self.resolve(call.func)
         return ref.kind == "import" and ref.target in ("io.open", "codecs.open")
 
-    def _movable_open_blocks(self, func: ast.AsyncFunctionDef, qualname: str) -> None:
+    def _movable_open_blocks(self, func: ast.AsyncFunctionDef, qualname: str, statements: list[ast.AST]) -> None:
+        """`statements`: the function's own (`_statements`)."""
         names: list[ast.Name] | None = None  # every name in the function: walked only once a block qualifies
         bindings: list[tuple[str, int]] = []  # what the function's scope binds, and where (read with `names`)
-        for stmt in _statements(func):
+        for stmt in statements:
             if not (isinstance(stmt, ast.With) and len(stmt.items) == 1 and self._is_opener(stmt.items[0].context_expr)
                     and isinstance(stmt.items[0].optional_vars, ast.Name)):
                 continue
@@ -482,8 +487,7 @@ class _Scanner(_Summarizer):
 
     # Which functions are used as values (callbacks) only the planner asks; `check` never does, so a
     # scan does not collect them (a tenth of its time goes to resolving names otherwise).
-    def visit_Name(self, node: ast.Name) -> None:
-        pass
+    visit_Name = silent_leaf
 
     def _value(self, node: ast.Name | ast.Attribute) -> None:
         pass
