@@ -20,6 +20,7 @@ from awaitify.plan import FilePlan
 from awaitify.report import patch_bytes
 from awaitify.rules import all_rules, codemod_modules
 from awaitify.rules.propagation.fix import ApplyPropagationPlan
+from awaitify.rules.requests_httpx.fix import RequestsToHttpx
 from awaitify.rules.sleep.fix import SleepToAsyncSleep
 from awaitify.runner import RunOptions, run
 from awaitify.source import SourceFile, decode_source, read_source
@@ -38,6 +39,7 @@ def _choosy() -> list[type[AwaitifyCodemod]]:
 def _enter_everything(monkeypatch: pytest.MonkeyPatch) -> None:
     for cls in _choosy():
         monkeypatch.setattr(cls, "enters", AwaitifyCodemod.enters)
+    monkeypatch.setattr(RequestsToHttpx, "_quiet", lambda self, node: False)  # (it reads every def whole too)
 
 
 def _source(text: str, name: str = "m.py") -> SourceFile:
@@ -88,6 +90,60 @@ def test_propagation_enters_only_code_holding_what_the_plan_names(monkeypatch: p
     assert seen == ["slow"]  # only handler's planned call: not `log(1)`, nor what unrelated, slow and inner hold
 
 
+_REQUESTS_HEAD = ("import requests\n\n\nasync def c(u):\n    r = requests.get(u, timeout=5)\n    return r.status_code\n\n\n")
+_GUARDED_A = "async def a(u):\n    try:\n        return await {callee}(u)\n    except {caught}:\n        return None\n"
+
+
+def _requests_both_ways(text: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """AW201's rewrite of `text`, the same with every def entered."""
+    rule = next(r for r in all_rules() if r.name == "requests-httpx")
+    ours = transform_module.transform(_source(text), (rule,), Config(), FilePlan(), hide=False)
+    with monkeypatch.context() as patched:
+        _enter_everything(patched)
+        whole = transform_module.transform(_source(text), (rule,), Config(), FilePlan(), hide=False)
+    assert (ours.new, ours.changes, ours.diagnostics) == (whole.new, whole.changes, whole.diagnostics)
+    return ours.new.decode()
+
+
+def test_requests_does_not_enter_defs_that_count_for_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = (_REQUESTS_HEAD + "def helper(x):\n    return format(x)\n\n\nclass Box:\n    def size(self):\n"
+            "        return len(self.items)\n\n\n" + _GUARDED_A.format(callee="c", caught="requests.RequestException"))
+    seen = _left_calls(monkeypatch, RequestsToHttpx)
+    rule = next(r for r in all_rules() if r.name == "requests-httpx")
+    transform_module.transform(_source(text), (rule,), Config(), FilePlan(), hide=False)
+    seen = list(seen)
+    assert "    except httpx.HTTPError:" in _requests_both_ways(text, monkeypatch)
+    assert "get" in seen and "format" not in seen and "len" not in seen  # helper and Box.size were not entered
+
+
+def test_requests_reads_what_an_unentered_def_awaits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`b` spells nothing of requests, but `a`'s handler guards `await b(u)`, and `b` awaits the
+    converted `c`: the handler catches httpx's exceptions (beside requests', which `legacy` keeps)."""
+    text = (_REQUESTS_HEAD + "def legacy(u):\n    return requests.get(u, timeout=5)\n\n\n"
+            "async def b(u):\n    return await c(u)\n\n\n" + _GUARDED_A.format(callee="b", caught="requests.RequestException"))
+    assert "    except (requests.RequestException, httpx.HTTPError):" in _requests_both_ways(text, monkeypatch)
+
+
+def test_requests_enters_a_def_reading_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A `.json()` read anywhere in the module makes the handlers catch json.JSONDecodeError too."""
+    text = (_REQUESTS_HEAD + "def parse(data):\n    return data.json()\n\n\n"
+            + _GUARDED_A.format(callee="c", caught="requests.RequestException"))
+    assert "    except (httpx.HTTPError, json.JSONDecodeError):" in _requests_both_ways(text, monkeypatch)
+
+
+def test_requests_enters_a_def_calling_a_module_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`S.get(u)` is a requests call left as it is: handlers keep requests' exceptions beside httpx's."""
+    text = ("import requests\n\nS = requests.Session()\n" + _REQUESTS_HEAD.removeprefix("import requests\n")
+            + "def ping(u):\n    return S.get(u)\n\n\n" + _GUARDED_A.format(callee="c", caught="requests.RequestException"))
+    assert "    except (requests.RequestException, httpx.HTTPError):" in _requests_both_ways(text, monkeypatch)
+
+
+def test_requests_enters_a_def_with_a_handler(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`except OSError` spells nothing of requests, and guards an awaited helper that now raises httpx's errors."""
+    text = _REQUESTS_HEAD + _GUARDED_A.format(callee="c", caught="OSError")
+    assert "    except (OSError, httpx.HTTPError):" in _requests_both_ways(text, monkeypatch)
+
+
 def _heavy(tmp: Path) -> list[Path]:
     spec = importlib.util.spec_from_file_location("heavy_tree", ROOT / "benchmarks" / "heavy_tree.py")
     module = importlib.util.module_from_spec(spec)
@@ -107,7 +163,7 @@ def _outcomes(files: list[Path]) -> list:
 
 
 def test_unentered_defs_change_no_outcome(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert {SleepToAsyncSleep, ApplyPropagationPlan} <= set(_choosy())
+    assert {SleepToAsyncSleep, ApplyPropagationPlan, RequestsToHttpx} <= set(_choosy())
     quick = [p for p in GOLDEN if p.parent.name in ("sleep", "asyncio_run")]
     _same_both_ways([*quick, *_heavy(tmp_path)], monkeypatch)
 

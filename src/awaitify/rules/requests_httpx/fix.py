@@ -72,7 +72,7 @@ from awaitify.codemod_base import (
 )
 from awaitify.nested_calls import refusal
 from awaitify.node_walk import children as node_children
-from awaitify.node_walk import is_statement, walk
+from awaitify.node_walk import code_children, is_statement, walk
 from awaitify.rules.client_per_call import RULE as CLIENT_PER_CALL
 from awaitify.rules.requests_httpx import RULE as REQUESTS_HTTPX
 from awaitify.rules.requests_httpx.detect import SESSION_FACTORIES, wants
@@ -115,6 +115,10 @@ RESPONSE_CALLS = {"url": "str(r.url): requests' url is a str, httpx's an httpx.U
 OFFLOADERS = {"asyncio.to_thread", "anyio.to_thread.run_sync", "starlette.concurrency.run_in_threadpool"}
 
 RULE = REQUESTS_HTTPX
+# Besides requests' names, what a def spells when anything in it counts for the module's decisions:
+# a handler or a `pytest.raises` (each may guard awaited helpers that now raise httpx's exceptions;
+# `except OSError` too), or a `.json` read (handlers then catch json.JSONDecodeError as well).
+QUIET_DEF_TOKENS = ("except", "raises", "json")
 
 
 def _is_text_literal(expr: cst.BaseExpression) -> bool:
@@ -418,6 +422,8 @@ class RequestsToHttpx(ThreadHandoffs):
         self._tls_origin: cst.CSTNode | None = None  # the first converted call whose client takes it
         # id(node) -> (the node, kept alive for its id; its qualified name): each node's is asked for again and again
         self._qualified: dict[int, tuple[cst.CSTNode, str | None]] = {}
+        self._unentered: list[cst.FunctionDef] = []  # the defs the walk did not enter (`enters`)
+        self._quiet_tokens: tuple[str, ...] = ()  # what a def the walk may leave unentered spells none of
 
     def qualified_name(self, node: cst.CSTNode) -> str | None:
         """As `AwaitifyCodemod.qualified_name`, asked once per node: the tree and its metadata do not
@@ -446,6 +452,8 @@ class RequestsToHttpx(ThreadHandoffs):
         self._life = lifecycles(node, self.metadata[PositionProvider], self._call_kind, self._suppressed,
                                 lambda call: self.original_lines(call)[0] in self._followed,
                                 *self._version_text(node))
+        self._quiet_tokens = (*RULE.triggers_for(self.config), *QUIET_DEF_TOKENS,
+                              *sorted(self._global_sessions), *sorted(self._self_sessions))
         return True
 
     def _version_text(self, module: cst.Module) -> tuple:
@@ -553,6 +561,8 @@ class RequestsToHttpx(ThreadHandoffs):
         async by propagation, or one it awaits) now raises httpx's exceptions; or, once this module has
         no requests call left, around any await. Where requests calls remain, both are caught. Also the
         handlers whose `exc.response.reason` & co. are spelled for httpx (or reported, where both are caught)."""
+        if self._deferred_handlers:
+            self._awaits_of_unentered()
         converting = set(self._converting)
         changed = True
         while changed:
@@ -577,8 +587,45 @@ class RequestsToHttpx(ThreadHandoffs):
                         self._exception_response(origin, origin, keeps_requests=not clean)  # (its records)
         return out, rewrites
 
+    # --- what the walk enters ------------------------------------------------------------------------
+    def enters(self, node: cst.BaseStatement) -> bool:
+        return not (type(node) is cst.FunctionDef and self._unentered and self._unentered[-1] is node)
+
+    def _quiet(self, node: cst.FunctionDef) -> bool:
+        """Can a def, not nested in another, be left unentered? Inside one that spells none of
+        `QUIET_DEF_TOKENS`, requests' names (or a name an import binds for one) nor a module-level or
+        `self.` session, no call is a requests call, no response is read, no handler guards anything
+        and no `.json` is read: what the module-wide decisions count. Only what it awaits is read
+        (`_awaits_of_unentered`). A def nested in another may read its enclosing function's
+        responses; where the project plan followed a returned response into this module, an awaited
+        call of any def may give one: every def is entered then."""
+        return not (self._functions or self._returned_sites) and not self.spells_tokens(node, self._quiet_tokens)
+
+    def _awaits_of_unentered(self) -> None:
+        """The functions each unentered def awaits (as `leave_Await` would have noted them: by the
+        innermost def around the await), for the handlers decided when the module is left."""
+        for node in self._unentered:
+            stack: list[tuple[str, cst.CSTNode]] = [(node.name.value, node)]
+            while stack:
+                owner, current = stack.pop()
+                for child in code_children(current):
+                    if type(child) is cst.FunctionDef:
+                        self._awaits.setdefault(child.name.value, set())
+                        stack.append((child.name.value, child))
+                        continue
+                    if type(child) is cst.Await:
+                        name = awaited_name(child)  # type: ignore[arg-type]
+                        if name:
+                            self._awaits[owner].add(name)
+                    stack.append((owner, child))
+        self._unentered = []
+
     # --- scopes ---------------------------------------------------------------------------------
     def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        if self._quiet(node):
+            self._unentered.append(node)
+            self._functions.append(_Function(node, set(), {}, set(), set()))
+            return super().visit_FunctionDef(node)
         walker = _Bindings(self._is_response_call, self._is_session_factory)
         read(walker, node)
         self._functions.append(_Function(node, self._names_in(node), walker.found, walker.sessions, walker.ambiguous()))
