@@ -1539,24 +1539,19 @@ class _Unnest(cst.CSTTransformer):
 
 
 def _holds_made_with(node: cst.CSTNode, names: set[str], made: dict[int, cst.With]) -> bool:
-    found = False
-
-    class Find(cst.CSTVisitor):
-        def visit_FunctionDef(self, fn: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Lambda(self, lam: cst.Lambda) -> bool:
-            return False
-
-        def visit_With(self, with_: cst.With) -> bool:
-            nonlocal found
-            if id(with_) in made and any(i.asname and isinstance(i.asname.name, cst.Name) and i.asname.name.value in names
-                                         for i in with_.items):
-                found = True
-            return not found
-
-    read(Find(), node)
-    return found
+    """Does `node` hold (outside nested defs and lambdas) an `async with` written here that binds one
+    of `names`? Read without libcst's visitor, past trivia: a `with` is never trivia."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        kind = type(current)
+        if kind is cst.FunctionDef or kind is cst.Lambda:
+            continue
+        if kind is cst.With and id(current) in made and any(
+                i.asname and isinstance(i.asname.name, cst.Name) and i.asname.name.value in names for i in current.items):
+            return True
+        stack.extend(code_children(current))
+    return False
 
 
 def _keywords(args: Sequence[cst.Arg]) -> str:
