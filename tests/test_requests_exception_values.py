@@ -93,6 +93,20 @@ def _run(folder: Path) -> str:
                           check=True, timeout=30).stdout
 
 
+def _package_before_and_after(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              files: dict[str, str]) -> tuple[str, str, api.Report, api.FixResult]:
+    """`files` written, `python -m pkg.app` run, `check`, `fix --write` with every rule on, and the
+    program run again: (output before, output after, check's report, fix's result)."""
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    before = _run(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    report = api.check([tmp_path], cache=False, jobs=1)
+    result = api.fix([tmp_path], cache=False, jobs=1, write=True)
+    return before, _run(tmp_path), report, result
+
+
 def test_exceptions_reaching_another_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`pkg.net.fetch` raises requests' exceptions through `pkg.mid.load` into `pkg.app`, which tests
     for one with isinstance: pkg.net keeps requests, and nothing is made async for it."""
@@ -105,14 +119,8 @@ def test_exceptions_reaching_another_module(tmp_path: Path, monkeypatch: pytest.
                        "        if isinstance(exc, requests.ConnectionError):\n            return 'down'\n        raise\n\n\n"
                        f"print(asyncio.run(handler('{CLOSED}')))\n"),
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    before = _run(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    report = api.check([tmp_path], cache=False, jobs=1)
-    result = api.fix([tmp_path], cache=False, jobs=1, write=True)
-    assert before == _run(tmp_path) == "down\n"
+    before, after, report, result = _package_before_and_after(tmp_path, monkeypatch, files)
+    assert before == after == "down\n"
     assert result.patch == b""
     [finding] = [f for f in report.findings if f.code == "AW201"]
     assert not finding.fixable and "reach pkg.app, which names requests.ConnectionError" in finding.message
@@ -128,14 +136,8 @@ def test_a_tuple_imported_from_another_module(tmp_path: Path, monkeypatch: pytes
                        "    try:\n        return requests.get(url, timeout=2).status_code\n    except RETRYABLE:\n"
                        f"        return 'retry'\n\n\nprint(asyncio.run(handler('{CLOSED}')))\n"),
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text, encoding="utf-8")
-    before = _run(tmp_path)
-    monkeypatch.chdir(tmp_path)
-    report = api.check([tmp_path], cache=False, jobs=1)
-    result = api.fix([tmp_path], cache=False, jobs=1, write=True)
-    assert before == _run(tmp_path) == "retry\n"
+    before, after, report, result = _package_before_and_after(tmp_path, monkeypatch, files)
+    assert before == after == "retry\n"
     assert result.patch == b""
     [finding] = [f for f in report.findings if f.code == "AW201"]
     [diagnostic] = [d for d in result.diagnostics if d.code == "AW201"]
