@@ -446,12 +446,10 @@ class RequestsToHttpx(ThreadHandoffs):
         tree = self.session.syntax_tree() if self.session.code is not None else ast.parse(node.code)
         found = exception_values.named_as_value(tree) if tree is not None else None
         self._exception_value = exception_values.reason(found) if found else self._kept_by_plan
-        if self._exception_value:  # no requests call of the module is converted: no session nor stream either
-            self._life = Lifecycles()
-            return True
-        self._life = lifecycles(node, self.metadata[PositionProvider], self._call_kind, self._suppressed,
-                                lambda call: self.original_lines(call)[0] in self._followed,
-                                *self._version_text(node))
+        # where no requests call of the module is converted, no session nor stream is either
+        self._life = Lifecycles() if self._exception_value else lifecycles(
+            node, self.metadata[PositionProvider], self._call_kind, self._suppressed,
+            lambda call: self.original_lines(call)[0] in self._followed, *self._version_text(node))
         self._quiet_tokens = (*RULE.triggers_for(self.config), *QUIET_DEF_TOKENS,
                               *sorted(self._global_sessions), *sorted(self._self_sessions))
         return True
