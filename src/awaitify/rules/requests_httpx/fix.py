@@ -48,7 +48,6 @@ the manual fix), `except` clauses naming a requests exception httpx has no count
 
 from __future__ import annotations
 
-import ast
 import itertools
 from collections.abc import Sequence
 
@@ -80,7 +79,7 @@ from awaitify.requests_plan import CLIENT_KEYWORDS as TO_CLIENT
 from awaitify.requests_plan import REQUEST_KEYWORDS as PER_REQUEST
 from awaitify.requests_plan import VERBS
 
-from . import exception_values, helpers
+from . import helpers
 from . import trust
 from .exceptions import (
     CATCH_JSON,
@@ -443,9 +442,8 @@ class RequestsToHttpx(ThreadHandoffs):
         self._global_sessions, self._self_sessions = facts.global_sessions, facts.self_sessions
         # a sync function called without `await` raises requests' exceptions in the handlers around the call
         self._requests_holders = facts.requests_holders
-        tree = self.session.syntax_tree() if self.session.code is not None else ast.parse(node.code)
-        found = exception_values.named_as_value(tree) if tree is not None else None
-        self._exception_value = exception_values.reason(found) if found else self._kept_by_plan
+        # (the project plan read every module importing requests: `raisers._keeping_requests`)
+        self._exception_value = self._kept_by_plan
         # where no requests call of the module is converted, no session nor stream is either
         self._life = Lifecycles() if self._exception_value else lifecycles(
             node, self.metadata[PositionProvider], self._call_kind, self._suppressed,
