@@ -213,13 +213,16 @@ class Project:
         """The facts of the module called `name`, read now if need be. Where two files bear the name
         (two projects in one run), the one an import in `importer` means (`pick_bearer`); None where
         that cannot be told."""
-        if self._unnamed:
-            # a handler module that spells none of the words (`config.load`), or a second file of the
-            # name: name every file once
-            for source in self._unnamed:
+        # a handler module that spells none of the words (`config.load`), or a second file of the name:
+        # name the files that may bear it (their stem, or their package's folder, is its last part)
+        last = name.rpartition(".")[2]
+        bearing = [s for s in self._unnamed if (s.path.parent.name if s.path.stem == "__init__" else s.path.stem) == last]
+        if bearing:
+            for source in bearing:
                 for other in module_names(source.path, self.roots):
                     self._named.setdefault(other, []).append(source)
-            self._unnamed = []
+            named = {id(s) for s in bearing}
+            self._unnamed = [s for s in self._unnamed if id(s) not in named]
         bearers = self._named.get(name, ())
         paths = list(dict.fromkeys(str(source.path) for source in bearers))
         if len(paths) > 1:

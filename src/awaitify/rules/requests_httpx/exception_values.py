@@ -30,17 +30,26 @@ _MODULES = ("requests", "requests.exceptions")
 
 def named_as_value(tree: ast.Module) -> tuple[int, int, str] | None:
     """(line, 0-based column, dotted name) of the first use of a requests exception class other than
-    an `except` clause's type or `pytest.raises`'s first argument; None when there is none."""
-    bound = _bindings(tree)
+    an `except` clause's type or `pytest.raises`'s first argument; None when there is none. One walk:
+    the imports, the caught types and the names are gathered, then judged."""
+    bound: dict[str, str] = {}  # names imports bind to requests, requests.exceptions or a class -> what they name
+    caught: list[ast.expr] = []
+    named: list[ast.Name | ast.Attribute] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            named.append(node)
+        elif isinstance(node, ast.ExceptHandler) and node.type is not None:
+            caught.extend(node.type.elts if isinstance(node.type, ast.Tuple) else [node.type])
+        elif isinstance(node, ast.Call) and node.args and _is_pytest_raises(node.func):
+            first = node.args[0]
+            caught.extend(first.elts if isinstance(first, ast.Tuple) else [first])
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update(_binds(node))
     if not bound:
         return None
-    caught = _caught(tree, bound)
-    found: list[tuple[int, int, str]] = []
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Name, ast.Attribute)) and id(node) not in caught:
-            name = _exception(node, bound)
-            if name is not None:
-                found.append((node.lineno, node.col_offset, name))
+    skip = {id(inner) for expr in caught for inner in ast.walk(expr)}
+    found = [(node.lineno, node.col_offset, name) for node in named
+             if id(node) not in skip and (name := _exception(node, bound)) is not None]
     return min(found) if found else None
 
 
@@ -50,24 +59,20 @@ def reason(found: tuple[int, int, str]) -> str:
             "raise, a base class): httpx raises its own exceptions, which that code would not meet; map it by hand")
 
 
-def _bindings(tree: ast.Module) -> dict[str, str]:
-    """Names bound by imports to requests, requests.exceptions or one of the classes -> what they name."""
-    bound: dict[str, str] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.name in _MODULES:
-                    bound[alias.asname or "requests"] = alias.name if alias.asname else "requests"
-        elif isinstance(node, ast.ImportFrom) and not node.level and node.module in _MODULES:
-            for alias in node.names:
-                if alias.name in NAMES or alias.name == "exceptions":
-                    bound[alias.asname or alias.name] = f"{node.module}.{alias.name}"
-    return bound
+def _binds(node: ast.Import | ast.ImportFrom) -> dict[str, str]:
+    """What an import binds to requests, requests.exceptions or one of the classes -> what it names."""
+    if isinstance(node, ast.Import):
+        return {alias.asname or "requests": alias.name if alias.asname else "requests"
+                for alias in node.names if alias.name in _MODULES}
+    if node.level or node.module not in _MODULES:
+        return {}
+    return {alias.asname or alias.name: f"{node.module}.{alias.name}"
+            for alias in node.names if alias.name in NAMES or alias.name == "exceptions"}
 
 
 def _exception(node: ast.expr, bound: dict[str, str]) -> str | None:
     """`requests.Timeout`, `requests.exceptions.Timeout`, `exceptions.Timeout`, `Timeout` (imported):
-    the class's dotted name. Only the outermost node of a chain is asked (its inner parts name modules)."""
+    the class's dotted name. The inner parts of a chain name modules, never a class."""
     parts: list[str] = []
     while isinstance(node, ast.Attribute):
         parts.insert(0, node.attr)
@@ -79,19 +84,6 @@ def _exception(node: ast.expr, bound: dict[str, str]) -> str | None:
     return dotted if module in _MODULES and name in NAMES else None
 
 
-def _caught(tree: ast.Module, bound: dict[str, str]) -> set[int]:
-    """The nodes standing as what an `except` clause or `pytest.raises(...)` catches (with the inner
-    parts of their chains)."""
-    types: list[ast.expr] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ExceptHandler) and node.type is not None:
-            types.extend(node.type.elts if isinstance(node.type, ast.Tuple) else [node.type])
-        elif isinstance(node, ast.Call) and node.args and _is_pytest_raises(node.func, bound):
-            first = node.args[0]
-            types.extend(first.elts if isinstance(first, ast.Tuple) else [first])
-    return {id(inner) for expr in types for inner in ast.walk(expr)}
-
-
-def _is_pytest_raises(func: ast.expr, bound: dict[str, str]) -> bool:
+def _is_pytest_raises(func: ast.expr) -> bool:
     return (isinstance(func, ast.Attribute) and func.attr == "raises" and isinstance(func.value, ast.Name)
             and func.value.id == "pytest") or (isinstance(func, ast.Name) and func.id == "raises")

@@ -409,8 +409,9 @@ class RequestsToHttpx(ThreadHandoffs):
         self._response_edits: dict[int, str] = {}
         self._alive: list[cst.CSTNode] = []  # nodes whose ids are keys above
         self._ambiguous_calls: dict[int, str] = {}  # requests calls bound to a name that is not only a response
-        self._exception_value = ""  # why no requests call of the module is converted (exception_values), if so
-        self._kept_by_plan = (self.session.plan.extra.get(RULE.name) or {}).get(KEEPS_REQUESTS) or ""  # (raisers)
+        # why no requests call of the module is converted, if so: the project plan read every module
+        # importing requests for it (`raisers._keeping_requests`, `exception_values`)
+        self._exception_value = (self.session.plan.extra.get(RULE.name) or {}).get(KEEPS_REQUESTS) or ""
         self._converting: set[str] = set()  # names of the functions holding converted calls
         self._awaits: dict[str, set[str]] = {}  # function name -> names of the functions it awaits
         # try statements with no converted call of their own but awaiting functions: (their names, [(handler, type)])
@@ -442,8 +443,6 @@ class RequestsToHttpx(ThreadHandoffs):
         self._global_sessions, self._self_sessions = facts.global_sessions, facts.self_sessions
         # a sync function called without `await` raises requests' exceptions in the handlers around the call
         self._requests_holders = facts.requests_holders
-        # (the project plan read every module importing requests: `raisers._keeping_requests`)
-        self._exception_value = self._kept_by_plan
         # where no requests call of the module is converted, no session nor stream is either
         self._life = Lifecycles() if self._exception_value else lifecycles(
             node, self.metadata[PositionProvider], self._call_kind, self._suppressed,
